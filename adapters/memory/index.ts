@@ -1,0 +1,229 @@
+import type { Clock } from '../../src/engine/capabilities.ts';
+import { systemClock } from '../../src/engine/capabilities.ts';
+import type {
+  AuditEventRecord,
+  EphemeralStore,
+  MethodRecord,
+  OathTokenRecord,
+  RememberedDeviceRecord,
+  Repository,
+  Stores,
+  UserMfaState,
+} from '../../src/store/ports.ts';
+
+/**
+ * In-process stores for tests and single-process demos. Every operation runs to completion
+ * without awaiting in between, so each is atomic within the process.
+ */
+export function createMemoryStores(options: { clock?: Clock } = {}): Stores {
+  return {
+    repository: new MemoryRepository(),
+    ephemeral: new MemoryEphemeralStore(options.clock ?? systemClock),
+  };
+}
+
+const copy = <T>(value: T): T => structuredClone(value);
+
+export class MemoryRepository implements Repository {
+  #methods = new Map<string, MethodRecord>();
+  #counters = new Map<string, number>();
+  #recovery = new Map<string, Map<string, number | null>>();
+  #devices = new Map<string, RememberedDeviceRecord>();
+  #tokens = new Map<string, OathTokenRecord>();
+  #states = new Map<string, UserMfaState>();
+  #audit: AuditEventRecord[] = [];
+
+  async listMethods(userId: string) {
+    return [...this.#methods.values()]
+      .filter((m) => m.userId === userId)
+      .sort((a, b) => a.createdAt - b.createdAt)
+      .map(copy);
+  }
+  async getMethod(userId: string, methodId: string) {
+    const m = this.#methods.get(methodId);
+    return m && m.userId === userId ? copy(m) : null;
+  }
+  async insertMethod(method: MethodRecord) {
+    if (this.#methods.has(method.id)) throw new Error(`method ${method.id} exists`);
+    this.#methods.set(method.id, copy(method));
+  }
+  async touchMethod(methodId: string, at: number) {
+    const m = this.#methods.get(methodId);
+    if (m) m.lastUsedAt = at;
+  }
+  async deleteMethod(userId: string, methodId: string) {
+    const m = this.#methods.get(methodId);
+    if (!m || m.userId !== userId) return false;
+    return this.#methods.delete(methodId);
+  }
+  async deleteAllMethods(userId: string) {
+    let n = 0;
+    for (const [id, m] of this.#methods) {
+      if (m.userId === userId) {
+        this.#methods.delete(id);
+        n++;
+      }
+    }
+    return n;
+  }
+
+  async advance(key: string, value: number) {
+    const current = this.#counters.get(key) ?? -1;
+    if (value <= current) return false;
+    this.#counters.set(key, value);
+    return true;
+  }
+  async getCounter(key: string) {
+    return this.#counters.get(key) ?? null;
+  }
+  async deleteCounter(key: string) {
+    this.#counters.delete(key);
+  }
+
+  async replaceRecoveryCodes(userId: string, hashes: string[]) {
+    this.#recovery.set(userId, new Map(hashes.map((h) => [h, null])));
+  }
+  async consumeRecoveryCode(userId: string, hash: string, at: number) {
+    const codes = this.#recovery.get(userId);
+    if (!codes || !codes.has(hash) || codes.get(hash) !== null) return false;
+    codes.set(hash, at);
+    return true;
+  }
+  async countRecoveryCodes(userId: string) {
+    const codes = this.#recovery.get(userId);
+    return codes ? [...codes.values()].filter((v) => v === null).length : 0;
+  }
+  async deleteRecoveryCodes(userId: string) {
+    this.#recovery.delete(userId);
+  }
+
+  async insertDevice(device: RememberedDeviceRecord) {
+    this.#devices.set(device.id, copy(device));
+  }
+  async getDevice(id: string) {
+    const d = this.#devices.get(id);
+    return d ? copy(d) : null;
+  }
+  async listDevices(userId: string) {
+    return [...this.#devices.values()]
+      .filter((d) => d.userId === userId)
+      .sort((a, b) => a.createdAt - b.createdAt)
+      .map(copy);
+  }
+  async touchDevice(id: string, at: number) {
+    const d = this.#devices.get(id);
+    if (d) d.lastUsedAt = at;
+  }
+  async revokeDevice(userId: string, id: string, at: number) {
+    const d = this.#devices.get(id);
+    if (!d || d.userId !== userId || d.revokedAt !== null) return false;
+    d.revokedAt = at;
+    return true;
+  }
+  async revokeAllDevices(userId: string, at: number) {
+    let n = 0;
+    for (const d of this.#devices.values()) {
+      if (d.userId === userId && d.revokedAt === null) {
+        d.revokedAt = at;
+        n++;
+      }
+    }
+    return n;
+  }
+
+  async importTokens(tokens: OathTokenRecord[]) {
+    const seen = new Set<string>();
+    for (const t of tokens) {
+      if (this.#tokens.has(t.serial) || seen.has(t.serial)) throw new Error(`token ${t.serial} exists`);
+      seen.add(t.serial);
+    }
+    for (const t of tokens) this.#tokens.set(t.serial, copy(t));
+  }
+  async getToken(serial: string) {
+    const t = this.#tokens.get(serial);
+    return t ? copy(t) : null;
+  }
+  async listTokens() {
+    return [...this.#tokens.values()].sort((a, b) => a.serial.localeCompare(b.serial)).map(copy);
+  }
+  async assignToken(serial: string, userId: string) {
+    const t = this.#tokens.get(serial);
+    if (!t || t.assignedTo !== null) return false;
+    t.assignedTo = userId;
+    return true;
+  }
+  async unassignTokens(userId: string) {
+    let n = 0;
+    for (const t of this.#tokens.values()) {
+      if (t.assignedTo === userId) {
+        t.assignedTo = null;
+        n++;
+      }
+    }
+    return n;
+  }
+
+  async getUserState(userId: string) {
+    return this.#states.get(userId) ?? null;
+  }
+  async setUserState(userId: string, state: UserMfaState) {
+    this.#states.set(userId, state);
+  }
+
+  async appendAudit(event: AuditEventRecord) {
+    this.#audit.push(copy(event));
+  }
+  async listAudit(filter: { userId?: string; limit: number }) {
+    return this.#audit
+      .filter((e) => filter.userId === undefined || e.userId === filter.userId)
+      .slice(-filter.limit)
+      .reverse()
+      .map(copy);
+  }
+}
+
+export class MemoryEphemeralStore implements EphemeralStore {
+  #entries = new Map<string, { value: string; expiresAt: number }>();
+  #clock: Clock;
+  constructor(clock: Clock) {
+    this.#clock = clock;
+  }
+  #live(key: string) {
+    const e = this.#entries.get(key);
+    if (!e) return undefined;
+    if (e.expiresAt <= this.#clock.now()) {
+      this.#entries.delete(key);
+      return undefined;
+    }
+    return e;
+  }
+  async consumeOnce(key: string, ttlMs: number) {
+    if (this.#live(key)) return false;
+    this.#entries.set(key, { value: '1', expiresAt: this.#clock.now() + ttlMs });
+    return true;
+  }
+  async increment(key: string, ttlMs: number) {
+    const e = this.#live(key);
+    const count = (e ? Number(e.value) : 0) + 1;
+    this.#entries.set(key, { value: String(count), expiresAt: this.#clock.now() + ttlMs });
+    return count;
+  }
+  async getCount(key: string) {
+    const e = this.#live(key);
+    return e ? Number(e.value) : 0;
+  }
+  async put(key: string, value: string, ttlMs: number) {
+    this.#entries.set(key, { value, expiresAt: this.#clock.now() + ttlMs });
+  }
+  async get(key: string) {
+    return this.#live(key)?.value ?? null;
+  }
+  async take(key: string) {
+    const e = this.#live(key);
+    this.#entries.delete(key);
+    return e?.value ?? null;
+  }
+  async delete(key: string) {
+    this.#entries.delete(key);
+  }
+}

@@ -1,0 +1,57 @@
+import { createCipheriv, createDecipheriv } from 'node:crypto';
+import { MfaError } from '../errors.ts';
+import type { RandomSource } from '../engine/capabilities.ts';
+
+/**
+ * AES-256-GCM sealing of secrets (TOTP/HOTP seeds) under a key id, so keys rotate
+ * without downtime: the first key seals, every listed key opens.
+ * Format: `v1.<keyId>.<iv>.<ciphertext>.<tag>`, base64url parts. The associated data
+ * binds a sealed value to its owner (e.g. user + method id) so it cannot be moved.
+ */
+export interface SealingKey {
+  id: string;
+  /** 32 bytes. */
+  key: Buffer;
+}
+
+export interface Sealer {
+  seal(plaintext: Buffer, associatedData: string): string;
+  open(sealed: string, associatedData: string): Buffer;
+  readonly currentKeyId: string;
+}
+
+// NIST SP 800-38D §8.2.2: a 96-bit random IV; keep invocations per key well under 2^32.
+const IV_BYTES = 12;
+
+export function createSealer(keys: readonly SealingKey[], random: RandomSource): Sealer {
+  const current = keys[0];
+  if (!current) throw new MfaError('config_invalid', 'at least one sealing key is required');
+  const byId = new Map(keys.map((k) => [k.id, k.key]));
+  return {
+    currentKeyId: current.id,
+    seal(plaintext, associatedData) {
+      const iv = random.bytes(IV_BYTES);
+      const cipher = createCipheriv('aes-256-gcm', current.key, iv);
+      cipher.setAAD(Buffer.from(associatedData, 'utf8'));
+      const ct = Buffer.concat([cipher.update(plaintext), cipher.final()]);
+      const tag = cipher.getAuthTag();
+      return ['v1', current.id, iv.toString('base64url'), ct.toString('base64url'), tag.toString('base64url')].join('.');
+    },
+    open(sealed, associatedData) {
+      const [version, keyId, iv, ct, tag] = sealed.split('.');
+      if (version !== 'v1' || !keyId || iv === undefined || ct === undefined || tag === undefined) {
+        throw new MfaError('sealed_invalid', 'sealed value is malformed', 500);
+      }
+      const key = byId.get(keyId);
+      if (!key) throw new MfaError('sealed_unknown_key', `no sealing key with id ${keyId}`, 500);
+      try {
+        const decipher = createDecipheriv('aes-256-gcm', key, Buffer.from(iv, 'base64url'));
+        decipher.setAAD(Buffer.from(associatedData, 'utf8'));
+        decipher.setAuthTag(Buffer.from(tag, 'base64url'));
+        return Buffer.concat([decipher.update(Buffer.from(ct, 'base64url')), decipher.final()]);
+      } catch {
+        throw new MfaError('sealed_invalid', 'sealed value failed authentication', 500);
+      }
+    },
+  };
+}

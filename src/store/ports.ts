@@ -1,0 +1,126 @@
+/**
+ * Store ports. Two of them, so a deployment can put durable records on a database
+ * and ephemeral, TTL-bound state on a cache. Every one-time rule in mfakit rests on
+ * the three atomic primitives here (`advance`, `consumeOnce`, `increment`); the
+ * contract suite in test/store/contract.ts proves each adapter implements them.
+ */
+
+export type MethodKind = 'totp' | 'hotp';
+
+/** A registered second-factor method. `sealedSecret` is AES-256-GCM sealed; the store never sees a seed. */
+export interface MethodRecord {
+  id: string;
+  userId: string;
+  kind: MethodKind;
+  label: string;
+  sealedSecret: string;
+  algorithm: 'sha1' | 'sha256' | 'sha512';
+  digits: 6 | 8;
+  /** TOTP period in seconds (0 for HOTP). */
+  period: number;
+  /** Serial number of an OATH hardware token, when the method is one. */
+  tokenSerial: string | null;
+  createdAt: number;
+  lastUsedAt: number | null;
+}
+
+/** An OATH hardware token in the inventory, assigned to at most one user. */
+export interface OathTokenRecord {
+  serial: string;
+  kind: MethodKind;
+  sealedSecret: string;
+  algorithm: 'sha1' | 'sha256' | 'sha512';
+  digits: 6 | 8;
+  period: number;
+  assignedTo: string | null;
+  importedAt: number;
+}
+
+export interface RememberedDeviceRecord {
+  id: string;
+  userId: string;
+  /** HMAC of the cookie's secret part; the cookie value itself is never stored. */
+  secretHash: string;
+  userAgent: string;
+  createdAt: number;
+  lastUsedAt: number;
+  expiresAt: number;
+  revokedAt: number | null;
+}
+
+export type UserMfaState = 'disabled' | 'enabled' | 'enforced';
+
+export interface AuditEventRecord {
+  id: string;
+  at: number;
+  type: string;
+  userId: string | null;
+  data: Record<string, unknown>;
+}
+
+/** Durable records. Survives restarts. */
+export interface Repository {
+  listMethods(userId: string): Promise<MethodRecord[]>;
+  getMethod(userId: string, methodId: string): Promise<MethodRecord | null>;
+  insertMethod(method: MethodRecord): Promise<void>;
+  touchMethod(methodId: string, at: number): Promise<void>;
+  /** Returns whether a method was removed. */
+  deleteMethod(userId: string, methodId: string): Promise<boolean>;
+  deleteAllMethods(userId: string): Promise<number>;
+
+  /**
+   * Atomically moves the counter at `key` to `value` only if `value` is greater than the
+   * stored one (absent counts as -1). Returns whether it moved. TOTP time steps, HOTP counters.
+   */
+  advance(key: string, value: number): Promise<boolean>;
+  getCounter(key: string): Promise<number | null>;
+  deleteCounter(key: string): Promise<void>;
+
+  /** Replaces all recovery codes of a user (the old ones die) in one transaction. */
+  replaceRecoveryCodes(userId: string, hashes: string[], at: number): Promise<void>;
+  /** Atomically marks one unused code used; true for the first caller only. */
+  consumeRecoveryCode(userId: string, hash: string, at: number): Promise<boolean>;
+  countRecoveryCodes(userId: string): Promise<number>;
+  deleteRecoveryCodes(userId: string): Promise<void>;
+
+  insertDevice(device: RememberedDeviceRecord): Promise<void>;
+  getDevice(id: string): Promise<RememberedDeviceRecord | null>;
+  listDevices(userId: string): Promise<RememberedDeviceRecord[]>;
+  touchDevice(id: string, at: number): Promise<void>;
+  revokeDevice(userId: string, id: string, at: number): Promise<boolean>;
+  revokeAllDevices(userId: string, at: number): Promise<number>;
+
+  /** Inserts tokens; all or nothing. Fails if a serial already exists. */
+  importTokens(tokens: OathTokenRecord[]): Promise<void>;
+  getToken(serial: string): Promise<OathTokenRecord | null>;
+  listTokens(): Promise<OathTokenRecord[]>;
+  /** Atomically assigns an unassigned token; false if taken or absent. */
+  assignToken(serial: string, userId: string): Promise<boolean>;
+  unassignTokens(userId: string): Promise<number>;
+
+  getUserState(userId: string): Promise<UserMfaState | null>;
+  setUserState(userId: string, state: UserMfaState): Promise<void>;
+
+  appendAudit(event: AuditEventRecord): Promise<void>;
+  listAudit(filter: { userId?: string; limit: number }): Promise<AuditEventRecord[]>;
+}
+
+/** Ephemeral state with expiry: pending principals, enrollment drafts, one-time marks, counters. */
+export interface EphemeralStore {
+  /** True for the first caller only, within `ttlMs`. */
+  consumeOnce(key: string, ttlMs: number): Promise<boolean>;
+  /** Atomically adds one and returns the new count; each increment pushes the expiry to now + ttlMs. */
+  increment(key: string, ttlMs: number): Promise<number>;
+  getCount(key: string): Promise<number>;
+  put(key: string, value: string, ttlMs: number): Promise<void>;
+  get(key: string): Promise<string | null>;
+  /** Atomically reads and deletes. */
+  take(key: string): Promise<string | null>;
+  delete(key: string): Promise<void>;
+}
+
+export interface Stores {
+  repository: Repository;
+  ephemeral: EphemeralStore;
+  close?(): Promise<void>;
+}
