@@ -20,3 +20,11 @@ export class StoreError extends MfaError {
     this.name = 'StoreError';
   }
 }
+
+/** Options, policy or configuration rejected at load, with the path of each problem. */
+export class ConfigError extends MfaError {
+  constructor(message: string) {
+    super('config_invalid', message, 500);
+    this.name = 'ConfigError';
+  }
+}

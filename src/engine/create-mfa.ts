@@ -1,0 +1,421 @@
+import type { IncomingMessage } from 'node:http';
+import { type AuditEvent, type AuditSink, pinoAuditSink } from '../audit/events.ts';
+import { createCodeHasher } from '../crypto/code-hash.ts';
+import { createSealer } from '../crypto/seal.ts';
+import { MfaError } from '../errors.ts';
+import { createOtpMethods } from '../methods/otp-methods.ts';
+import { createRecoveryCodes, RECOVERY_CODE_PATTERN } from '../methods/recovery-codes.ts';
+import { createTotpEnrollment } from '../methods/totp-enrollment.ts';
+import type { MethodRecord, UserMfaState } from '../store/ports.ts';
+import { createClientIpResolver } from '../trust/client-ip.ts';
+import { createRememberedDevices } from '../trust/remembered-devices.ts';
+import { compileTrustedNetworks } from '../trust/trusted-networks.ts';
+import { cryptoRandom, randomId, systemClock } from './capabilities.ts';
+import { createDecide } from './decide.ts';
+import type { Decision } from './decision.ts';
+import { createLockout } from './lockout.ts';
+import { type MfaOptions, resolveOptions } from './options.ts';
+import { createPendingStore, type PendingPrincipal } from './pending.ts';
+import { ACR_MFA, ACR_PASSWORD, type AuthStamp, combineAmr } from './stamp.ts';
+
+export interface SignInInput {
+  userId: string;
+  /** RFC 8176 values of the first factor, e.g. ['pwd']. */
+  amr: string[];
+  ip: string;
+  userAgent?: string | undefined;
+  rememberedDeviceCookie?: string | undefined;
+  requestId?: string | undefined;
+}
+
+export type SignInStart =
+  | { status: 'complete'; stamp: AuthStamp; decision: Decision }
+  | { status: 'mfa'; pending: PendingPrincipal; decision: Decision }
+  | { status: 'blocked'; decision: Decision };
+
+export interface CodeInput {
+  code: string;
+  methodId?: string | undefined;
+}
+
+export interface RequestContext {
+  ip: string;
+  requestId?: string | undefined;
+}
+
+export type VerifyFailure =
+  | { ok: false; error: 'invalid_code' }
+  | { ok: false; error: 'locked' | 'slow_down'; retryAfterSeconds: number }
+  | { ok: false; error: 'pending_expired' }
+  | { ok: false; error: 'must_enroll' };
+
+export type VerifyOutcome = { ok: true; stamp: AuthStamp } | VerifyFailure;
+
+/** amr values a verified method contributes (RFC 8176). */
+function methodAmr(method: MethodRecord | 'recovery'): string[] {
+  if (method === 'recovery') return ['otp'];
+  return method.tokenSerial !== null ? ['otp', 'hwk'] : ['otp'];
+}
+
+/**
+ * createMfa(): the engine. One object holding the validated options, the stores and every
+ * operation the integrations need. It knows no web framework.
+ */
+export function createMfa(input: MfaOptions) {
+  const options = resolveOptions(input);
+  const clock = options.clock ?? systemClock;
+  const random = options.random ?? cryptoRandom;
+  const { repository, ephemeral } = options.stores;
+  const sealer = createSealer(options.sealingKeys, random);
+  const hasher = createCodeHasher(options.sealingKeys);
+  const sink: AuditSink = options.audit ?? pinoAuditSink();
+
+  /** Audit never breaks a sign-in, and every event is also kept in the repository for reports. */
+  const audit = async (event: AuditEvent): Promise<void> => {
+    try {
+      await Promise.all([
+        sink(event),
+        repository.appendAudit({
+          id: randomId(random, 12),
+          at: event.at,
+          type: event.type,
+          userId: event.userId,
+          data: { ...event, type: undefined, at: undefined, userId: undefined },
+        }),
+      ]);
+    } catch (err) {
+      process.emitWarning(`mfakit audit sink failed: ${(err as Error).message}`);
+    }
+  };
+
+  const lockout = createLockout(ephemeral, clock, options.lockout);
+  const trustedNetworks = compileTrustedNetworks(options.trustedNetworks);
+  const rememberedDevices = createRememberedDevices({ repository, hasher, clock, random });
+  const otp = createOtpMethods({
+    repository,
+    sealer,
+    clock,
+    totpToleranceSteps: options.totp.toleranceSteps,
+    hotpLookAhead: options.hotp.lookAhead,
+  });
+  const recovery = createRecoveryCodes({ repository, hasher, clock, random, count: options.recoveryCodes.count });
+  const totpEnrollment = createTotpEnrollment({
+    repository,
+    ephemeral,
+    sealer,
+    clock,
+    random,
+    issuer: options.issuer,
+    totp: options.totp,
+  });
+  const pendingStore = createPendingStore(ephemeral, clock, random, options.pendingTtlSeconds);
+  const decide = createDecide({
+    repository,
+    lockout,
+    trustedNetworks,
+    rememberedDevices,
+    defaultUserState: options.defaultUserState,
+    hardLimit: options.lockout.hardLimit,
+    rememberEnabled: options.rememberDevice.enabled,
+    audit,
+    clock,
+  });
+  const clientIp = createClientIpResolver(options.trustedProxies);
+
+  const stampFor = (userId: string, firstAmr: string[], secondAmr: string[], skippedBy?: AuthStamp['skippedBy']): AuthStamp => {
+    const amr = combineAmr(firstAmr, secondAmr);
+    const now = clock.now();
+    return {
+      userId,
+      amr,
+      acr: amr.includes('mfa') ? ACR_MFA : ACR_PASSWORD,
+      authTime: now,
+      mfaAt: secondAmr.length > 0 ? now : null,
+      ...(skippedBy ? { skippedBy } : {}),
+    };
+  };
+
+  /**
+   * Checks one second factor for a user, under the lockout: the attempt is reserved before
+   * the code is looked at, and a success releases the user's counter.
+   */
+  async function verifySecondFactor(
+    userId: string,
+    input: CodeInput,
+    ctx: RequestContext,
+  ): Promise<{ ok: true; amr: string[]; methodId: string | null } | VerifyFailure> {
+    const gate = await lockout.begin(userId, ctx.ip);
+    if (!gate.allowed) {
+      await audit({
+        type: gate.reason === 'slow_down' ? 'throttled' : 'locked',
+        at: clock.now(),
+        userId,
+        ip: ctx.ip,
+        requestId: ctx.requestId,
+        detail: gate.reason,
+      });
+      return { ok: false, error: gate.reason === 'slow_down' ? 'slow_down' : 'locked', retryAfterSeconds: gate.retryAfterSeconds };
+    }
+    const code = input.code.trim();
+    let result: { ok: true; amr: string[]; methodId: string | null; kind: string } | { ok: false; detail: string };
+    if (/^\d{6,8}$/.test(code)) {
+      const check = await otp.check(userId, code, input.methodId);
+      result = check.ok
+        ? { ok: true, amr: methodAmr(check.method), methodId: check.method.id, kind: check.method.kind }
+        : { ok: false, detail: check.detail };
+    } else if (RECOVERY_CODE_PATTERN.test(code.toLowerCase()) && input.methodId === undefined) {
+      result = (await recovery.consume(userId, code))
+        ? { ok: true, amr: methodAmr('recovery'), methodId: null, kind: 'recovery_code' }
+        : { ok: false, detail: 'recovery_code_mismatch_or_used' };
+    } else {
+      result = { ok: false, detail: 'code_format' };
+    }
+    if (!result.ok) {
+      await lockout.failed(userId, ctx.ip);
+      await audit({ type: 'verify_failed', at: clock.now(), userId, ip: ctx.ip, requestId: ctx.requestId, detail: result.detail });
+      return { ok: false, error: 'invalid_code' };
+    }
+    await lockout.succeeded(userId);
+    await audit({
+      type: 'verified',
+      at: clock.now(),
+      userId,
+      ip: ctx.ip,
+      requestId: ctx.requestId,
+      methodId: result.methodId ?? undefined,
+      methodKind: result.kind,
+    });
+    return { ok: true, amr: result.amr, methodId: result.methodId };
+  }
+
+  async function complete(pending: PendingPrincipal, secondAmr: string[], ctx: RequestContext): Promise<AuthStamp> {
+    const stamp = stampFor(pending.userId, pending.firstFactorAmr, secondAmr);
+    await audit({
+      type: 'signin_completed',
+      at: clock.now(),
+      userId: pending.userId,
+      ip: ctx.ip,
+      requestId: ctx.requestId,
+      data: { amr: stamp.amr.join(' '), acr: stamp.acr },
+    });
+    return stamp;
+  }
+
+  const mfa = {
+    options,
+    clock,
+    random,
+    audit,
+    decide,
+    /** The client address of a request under the trusted-proxy rules. */
+    clientIp: (req: IncomingMessage) => clientIp(req),
+
+    /**
+     * After the first factor: decide, then either complete at once (MFA not needed), start a
+     * pending principal (a second factor, or enrollment, is needed), or refuse.
+     */
+    async beginSignIn(input: SignInInput): Promise<SignInStart> {
+      const decision = await decide(input);
+      const ctx = { ip: input.ip, requestId: input.requestId };
+      if (decision.action === 'block') {
+        await audit({ type: 'signin_blocked', at: clock.now(), userId: input.userId, ...ctx, detail: decision.reasons.at(-1)?.code });
+        return { status: 'blocked', decision };
+      }
+      if (decision.action === 'allow') {
+        const skippedBy = decision.skippedBy;
+        const type =
+          skippedBy === 'trusted_network'
+            ? 'skipped_trusted_network'
+            : skippedBy === 'remembered_device'
+              ? 'remembered_device_used'
+              : 'skipped_user_disabled';
+        await audit({ type, at: clock.now(), userId: input.userId, ...ctx, detail: decision.trustedNetwork ?? decision.rememberedDeviceId });
+        const stamp = stampFor(input.userId, input.amr, [], skippedBy);
+        await audit({ type: 'signin_completed', at: clock.now(), userId: input.userId, ...ctx, data: { amr: stamp.amr.join(' '), acr: stamp.acr } });
+        return { status: 'complete', stamp, decision };
+      }
+      const pending = await pendingStore.start({
+        userId: input.userId,
+        firstFactorAmr: input.amr,
+        mustEnroll: decision.mustEnroll,
+        ip: input.ip,
+      });
+      await audit({
+        type: 'challenge_issued',
+        at: clock.now(),
+        userId: input.userId,
+        ...ctx,
+        detail: decision.mustEnroll ? 'enrollment_required' : 'second_factor',
+      });
+      return { status: 'mfa', pending, decision };
+    },
+
+    getPending: (pendingId: string) => pendingStore.get(pendingId),
+    cancelPending: (pendingId: string) => pendingStore.cancel(pendingId),
+
+    /** Verifies a second factor for a pending sign-in; on success the pending principal is consumed. */
+    async verifyPending(pendingId: string, input: CodeInput, ctx: RequestContext): Promise<VerifyOutcome> {
+      const pending = await pendingStore.get(pendingId);
+      if (!pending) return { ok: false, error: 'pending_expired' };
+      if (pending.mustEnroll) return { ok: false, error: 'must_enroll' };
+      const result = await verifySecondFactor(pending.userId, input, ctx);
+      if (!result.ok) return result;
+      const taken = await pendingStore.take(pendingId);
+      if (!taken) return { ok: false, error: 'pending_expired' };
+      return { ok: true, stamp: await complete(taken, result.amr, ctx) };
+    },
+
+    /** Starts authenticator-app enrollment for a pending sign-in that must enroll. */
+    async beginPendingEnrollment(pendingId: string, accountName: string) {
+      const pending = await pendingStore.get(pendingId);
+      if (!pending || !pending.mustEnroll) return null;
+      return totpEnrollment.begin(pending.userId, accountName);
+    },
+
+    /**
+     * Confirms first-method enrollment during sign-in, completes the sign-in and returns
+     * fresh recovery codes to show once. Refused if the user meanwhile has a method.
+     */
+    async confirmPendingEnrollment(
+      pendingId: string,
+      draftId: string,
+      code: string,
+      label: string,
+      ctx: RequestContext,
+    ): Promise<{ ok: true; stamp: AuthStamp; recoveryCodes: string[] } | VerifyFailure> {
+      const pending = await pendingStore.get(pendingId);
+      if (!pending) return { ok: false, error: 'pending_expired' };
+      if (!pending.mustEnroll || (await repository.listMethods(pending.userId)).length > 0) {
+        return { ok: false, error: 'pending_expired' };
+      }
+      const confirmed = await totpEnrollment.confirm(pending.userId, draftId, code, label);
+      if (!confirmed.ok) {
+        await audit({ type: 'verify_failed', at: clock.now(), userId: pending.userId, ...ctx, detail: `enroll_${confirmed.detail}` });
+        return { ok: false, error: 'invalid_code' };
+      }
+      const taken = await pendingStore.take(pendingId);
+      if (!taken) {
+        await repository.deleteMethod(pending.userId, confirmed.method.id);
+        return { ok: false, error: 'pending_expired' };
+      }
+      await afterEnrollment(pending.userId, confirmed.method, ctx);
+      const recoveryCodes = await mfa.recoveryCodes.regenerate(pending.userId, ctx);
+      return { ok: true, stamp: await complete(taken, methodAmr(confirmed.method), ctx), recoveryCodes };
+    },
+
+    /**
+     * Step-up inside a signed-in session: verify a second factor again and return the
+     * stamp with `mfaAt` renewed (and `amr`/`acr` raised if the sign-in had skipped MFA).
+     */
+    async stepUp(stamp: AuthStamp, input: CodeInput, ctx: RequestContext): Promise<VerifyOutcome> {
+      const result = await verifySecondFactor(stamp.userId, input, ctx);
+      if (!result.ok) return result;
+      const amr = combineAmr(stamp.amr.filter((a) => a !== 'mfa'), result.amr);
+      const { skippedBy: _dropped, ...rest } = stamp;
+      return { ok: true, stamp: { ...rest, amr, acr: ACR_MFA, mfaAt: clock.now() } };
+    },
+
+    /** Whether the stamp carries a real second-factor verification recent enough for sensitive changes. */
+    isFresh(stamp: AuthStamp): boolean {
+      return stamp.mfaAt !== null && clock.now() - stamp.mfaAt <= options.reauthMaxAgeSeconds * 1000;
+    },
+
+    enrollment: {
+      beginTotp: (userId: string, accountName: string) => totpEnrollment.begin(userId, accountName),
+      /** Adds a method to an existing account. Callers must have checked `isFresh()` when the user already has MFA. */
+      async confirmTotp(userId: string, draftId: string, code: string, label: string, ctx: RequestContext) {
+        const confirmed = await totpEnrollment.confirm(userId, draftId, code, label);
+        if (!confirmed.ok) {
+          await audit({ type: 'verify_failed', at: clock.now(), userId, ...ctx, detail: `enroll_${confirmed.detail}` });
+          return confirmed;
+        }
+        await afterEnrollment(userId, confirmed.method, ctx);
+        return confirmed;
+      },
+    },
+
+    methods: {
+      list: async (userId: string) => (await decide({ userId, ip: '' })).methods,
+      async remove(userId: string, methodId: string, ctx: RequestContext): Promise<boolean> {
+        const method = await repository.getMethod(userId, methodId);
+        if (!method) return false;
+        const removed = await repository.deleteMethod(userId, methodId);
+        if (removed) {
+          await repository.deleteCounter(`${method.kind}:${method.id}`);
+          if (method.tokenSerial !== null) await repository.unassignTokens(userId);
+          await audit({ type: 'method_removed', at: clock.now(), userId, ...ctx, methodId, methodKind: method.kind });
+        }
+        return removed;
+      },
+    },
+
+    recoveryCodes: {
+      async regenerate(userId: string, ctx: RequestContext): Promise<string[]> {
+        const codes = await recovery.regenerate(userId);
+        await audit({ type: 'recovery_codes_generated', at: clock.now(), userId, ...ctx, data: { count: codes.length } });
+        return codes;
+      },
+      remaining: (userId: string) => recovery.remaining(userId),
+    },
+
+    devices: {
+      /** Issues a remembered-device cookie value for `days` (capped by the configured maximum). */
+      async remember(userId: string, userAgent: string, ctx: RequestContext, days = options.rememberDevice.days) {
+        if (!options.rememberDevice.enabled) throw new MfaError('remember_disabled', 'remembering devices is disabled', 400);
+        const capped = Math.min(Math.max(1, Math.floor(days)), options.rememberDevice.maxDays);
+        const issued = await rememberedDevices.issue(userId, userAgent, capped);
+        await audit({ type: 'remembered_device_created', at: clock.now(), userId, ...ctx, detail: issued.device.id });
+        return issued;
+      },
+      list: (userId: string) => rememberedDevices.list(userId),
+      async revoke(userId: string, deviceId: string, ctx: RequestContext) {
+        const ok = await rememberedDevices.revoke(userId, deviceId);
+        if (ok) await audit({ type: 'remembered_device_revoked', at: clock.now(), userId, ...ctx, detail: deviceId });
+        return ok;
+      },
+      async revokeAll(userId: string, ctx: RequestContext) {
+        const n = await rememberedDevices.revokeAll(userId);
+        await audit({ type: 'remembered_device_revoked', at: clock.now(), userId, ...ctx, detail: 'all', data: { count: n } });
+        return n;
+      },
+    },
+
+    admin: {
+      getUserState: async (userId: string): Promise<UserMfaState> =>
+        (await repository.getUserState(userId)) ?? options.defaultUserState,
+      async setUserState(userId: string, state: UserMfaState, ctx: RequestContext) {
+        await repository.setUserState(userId, state);
+        await audit({ type: 'user_state_changed', at: clock.now(), userId, ...ctx, detail: state });
+      },
+      /** "Require re-registration": removes every method, recovery code and remembered device. */
+      async resetUser(userId: string, ctx: RequestContext) {
+        const methods = await repository.listMethods(userId);
+        await repository.deleteAllMethods(userId);
+        await Promise.all(methods.map((m) => repository.deleteCounter(`${m.kind}:${m.id}`)));
+        await repository.unassignTokens(userId);
+        await repository.deleteRecoveryCodes(userId);
+        await rememberedDevices.revokeAll(userId);
+        await lockout.reset(userId);
+        await audit({ type: 'user_reset', at: clock.now(), userId, ...ctx, data: { methods: methods.length } });
+      },
+      unlock: (userId: string) => lockout.reset(userId),
+      lockStatus: (userId: string) => lockout.status(userId),
+      auditLog: (filter: { userId?: string; limit?: number }) =>
+        repository.listAudit({ ...(filter.userId ? { userId: filter.userId } : {}), limit: filter.limit ?? 100 }),
+    },
+
+    /** Low-level pieces for OATH tokens and tests. */
+    internals: { repository, ephemeral, sealer, hasher, otp, lockout },
+  };
+
+  async function afterEnrollment(userId: string, method: MethodRecord, ctx: RequestContext) {
+    // As in the seeds: an `enabled` user becomes `enforced` once registered.
+    const state = (await repository.getUserState(userId)) ?? options.defaultUserState;
+    if (state === 'enabled') await repository.setUserState(userId, 'enforced');
+    await audit({ type: 'enrolled', at: clock.now(), userId, ...ctx, methodId: method.id, methodKind: method.kind });
+  }
+
+  return mfa;
+}
+
+export type Mfa = ReturnType<typeof createMfa>;

@@ -1,0 +1,97 @@
+import { z } from 'zod';
+import { ConfigError } from '../errors.ts';
+import type { AuditSink } from '../audit/events.ts';
+import type { Stores } from '../store/ports.ts';
+import type { Clock, RandomSource } from './capabilities.ts';
+
+/**
+ * The options of `createMfa()`, validated with zod so a mistake is reported with its path
+ * at start-up instead of surfacing as a weaker check at sign-in.
+ */
+
+// NIST SP 800-63B §5.2.2: no more than 100 consecutive failed attempts on a single account.
+export const HARD_FAILURE_CEILING = 100;
+
+const algorithm = z.enum(['sha1', 'sha256', 'sha512']);
+const key32 = z.union([
+  z.instanceof(Buffer).refine((b) => b.length === 32, 'must be 32 bytes'),
+  z
+    .string()
+    .transform((s) => Buffer.from(s, 'base64'))
+    .refine((b) => b.length === 32, 'must be 32 bytes, base64-encoded'),
+]);
+
+export const optionsSchema = z.object({
+  stores: z.custom<Stores>(
+    (v) => typeof v === 'object' && v !== null && 'repository' in v && 'ephemeral' in v,
+    'stores must be { repository, ephemeral } (see mfakit/adapters/*)',
+  ),
+  clock: z.custom<Clock>((v) => typeof (v as Clock)?.now === 'function', 'clock must have now()').optional(),
+  random: z
+    .custom<RandomSource>((v) => typeof (v as RandomSource)?.bytes === 'function', 'random must have bytes(n)')
+    .optional(),
+  issuer: z.string().min(1).max(64),
+  sealingKeys: z
+    .array(z.object({ id: z.string().regex(/^[A-Za-z0-9_-]{1,32}$/, 'key id: 1-32 of [A-Za-z0-9_-]'), key: key32 }))
+    .min(1, 'at least one sealing key is required')
+    .refine((keys) => new Set(keys.map((k) => k.id)).size === keys.length, 'sealing key ids must be unique'),
+  totp: z
+    .object({
+      algorithm: algorithm.default('sha1'),
+      digits: z.union([z.literal(6), z.literal(8)]).default(6),
+      period: z.number().int().min(15).max(120).default(30),
+      toleranceSteps: z.number().int().min(0).max(3).default(1),
+    })
+    .default({ algorithm: 'sha1', digits: 6, period: 30, toleranceSteps: 1 }),
+  hotp: z
+    .object({
+      lookAhead: z.number().int().min(0).max(50).default(10),
+      resyncWindow: z.number().int().min(1).max(1000).default(100),
+    })
+    .default({ lookAhead: 10, resyncWindow: 100 }),
+  pendingTtlSeconds: z.number().int().min(30).max(3600).default(300),
+  /** How recent a real second-factor verification must be to add or remove methods. */
+  reauthMaxAgeSeconds: z.number().int().min(30).max(86400).default(300),
+  defaultUserState: z.enum(['disabled', 'enabled', 'enforced']).default('enabled'),
+  rememberDevice: z
+    .object({
+      enabled: z.boolean().default(true),
+      days: z.number().int().min(1).max(365).default(14),
+      maxDays: z.number().int().min(1).max(365).default(60),
+      cookieName: z.string().regex(/^[A-Za-z0-9_-]+$/).default('mfakit_rd'),
+      secureCookie: z.boolean().default(true),
+    })
+    .refine((r) => r.days <= r.maxDays, 'rememberDevice.days must not exceed rememberDevice.maxDays')
+    .default({ enabled: true, days: 14, maxDays: 60, cookieName: 'mfakit_rd', secureCookie: true }),
+  trustedNetworks: z.array(z.string()).default([]),
+  /** proxy-addr trust list: addresses, CIDRs or the names loopback / linklocal / uniquelocal. */
+  trustedProxies: z.array(z.string()).default([]),
+  lockout: z
+    .object({
+      maxAttempts: z.number().int().min(1).max(HARD_FAILURE_CEILING).default(5),
+      lockSeconds: z.number().int().min(1).max(86400).default(900),
+      maxAttemptsPerIp: z.number().int().min(1).max(10000).default(50),
+      backoffAfter: z.number().int().min(1).max(HARD_FAILURE_CEILING).default(3),
+      backoffBaseMs: z.number().int().min(0).max(60000).default(1000),
+      /** Consecutive failures (across lock periods) after which the account stays locked until reset. */
+      hardLimit: z.number().int().min(1).max(HARD_FAILURE_CEILING).default(20),
+    })
+    .default({ maxAttempts: 5, lockSeconds: 900, maxAttemptsPerIp: 50, backoffAfter: 3, backoffBaseMs: 1000, hardLimit: 20 }),
+  recoveryCodes: z
+    .object({ count: z.number().int().min(4).max(20).default(10) })
+    .default({ count: 10 }),
+  audit: z.custom<AuditSink>((v) => typeof v === 'function', 'audit must be a function').optional(),
+});
+
+export type MfaOptions = z.input<typeof optionsSchema>;
+export type ResolvedOptions = z.output<typeof optionsSchema>;
+
+/** Validates options; throws an MfaError listing every problem with its path. */
+export function resolveOptions(input: MfaOptions): ResolvedOptions {
+  const parsed = optionsSchema.safeParse(input);
+  if (!parsed.success) {
+    const problems = parsed.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`).join('; ');
+    throw new ConfigError(`invalid mfakit options: ${problems}`);
+  }
+  return parsed.data;
+}

@@ -1,0 +1,47 @@
+import { z } from 'zod';
+import type { EphemeralStore } from '../store/ports.ts';
+import { type Clock, type RandomSource, randomId } from './capabilities.ts';
+
+/**
+ * The pending principal: who passed the first factor, server-side only, until every
+ * required factor has passed. The session holds nothing but its random id. It expires on
+ * its own, and completing it is a single atomic take: one pending sign-in completes once.
+ */
+const pendingSchema = z.object({
+  id: z.string(),
+  userId: z.string(),
+  firstFactorAmr: z.array(z.string()),
+  startedAt: z.number(),
+  expiresAt: z.number(),
+  mustEnroll: z.boolean(),
+  ip: z.string(),
+});
+export type PendingPrincipal = z.infer<typeof pendingSchema>;
+
+export interface PendingStore {
+  start(p: Omit<PendingPrincipal, 'id' | 'startedAt' | 'expiresAt'>): Promise<PendingPrincipal>;
+  get(id: string): Promise<PendingPrincipal | null>;
+  /** Atomically removes and returns it; null when already completed, expired or unknown. */
+  take(id: string): Promise<PendingPrincipal | null>;
+  cancel(id: string): Promise<void>;
+}
+
+export function createPendingStore(ephemeral: EphemeralStore, clock: Clock, random: RandomSource, ttlSeconds: number): PendingStore {
+  const key = (id: string) => `pending:${id}`;
+  const parse = (raw: string | null) => {
+    if (raw === null) return null;
+    const parsed = pendingSchema.safeParse(JSON.parse(raw));
+    return parsed.success && parsed.data.expiresAt > clock.now() ? parsed.data : null;
+  };
+  return {
+    async start(p) {
+      const now = clock.now();
+      const pending: PendingPrincipal = { ...p, id: randomId(random), startedAt: now, expiresAt: now + ttlSeconds * 1000 };
+      await ephemeral.put(key(pending.id), JSON.stringify(pending), ttlSeconds * 1000);
+      return pending;
+    },
+    get: async (id) => parse(await ephemeral.get(key(id))),
+    take: async (id) => parse(await ephemeral.take(key(id))),
+    cancel: (id) => ephemeral.delete(key(id)),
+  };
+}

@@ -1,0 +1,24 @@
+/**
+ * mfakit — multi-factor authentication for Node.js identity stacks.
+ *
+ * @example
+ * ```ts
+ * import { createMfa } from 'mfakit';
+ * import { createSqliteStores } from 'mfakit/adapters/sqlite';
+ * const mfa = createMfa({ stores: createSqliteStores({ path: 'mfa.sqlite' }), issuer: 'Acme',
+ *   sealingKeys: [{ id: 'k1', key: process.env.MFA_KEY! }] });
+ * ```
+ */
+export type { AuditEvent, AuditEventType, AuditSink } from './audit/events.ts';
+export { combineSinks, pinoAuditSink } from './audit/events.ts';
+export type { Clock, RandomSource } from './engine/capabilities.ts';
+export type { CodeInput, Mfa, RequestContext, SignInInput, SignInStart, VerifyOutcome } from './engine/create-mfa.ts';
+export { createMfa } from './engine/create-mfa.ts';
+export type { Decision, DecisionContext, DecisionReason, MethodSummary } from './engine/decision.ts';
+export type { MfaOptions } from './engine/options.ts';
+export { HARD_FAILURE_CEILING } from './engine/options.ts';
+export type { PendingPrincipal } from './engine/pending.ts';
+export type { AuthStamp } from './engine/stamp.ts';
+export { ACR_MFA, ACR_PASSWORD } from './engine/stamp.ts';
+export { ConfigError, MfaError, StoreError } from './errors.ts';
+export type * from './store/ports.ts';

@@ -1,0 +1,15 @@
+import { ScureBase32Plugin } from '@otplib/plugin-base32-scure';
+
+/** RFC 4648 base32 without padding, as authenticator apps expect in otpauth:// URIs. */
+const plugin = new ScureBase32Plugin();
+
+export function base32Encode(bytes: Uint8Array): string {
+  return plugin.encode(bytes, { padding: false });
+}
+
+/** Decodes case-insensitively, ignoring spaces and padding; throws on invalid characters. */
+export function base32Decode(text: string): Buffer {
+  const cleaned = text.replace(/[\s=]/g, '').toUpperCase();
+  if (!/^[A-Z2-7]+$/.test(cleaned)) throw new Error('not base32');
+  return Buffer.from(plugin.decode(cleaned));
+}

@@ -1,0 +1,75 @@
+import type { Sealer } from '../crypto/seal.ts';
+import type { Clock } from '../engine/capabilities.ts';
+import type { MethodRecord, Repository } from '../store/ports.ts';
+import { hotpMatchCounter, totpMatchStep } from './otp.ts';
+
+/**
+ * Verifies a one-time code against a user's TOTP and HOTP methods (authenticator apps and
+ * OATH hardware tokens) and consumes it atomically: a TOTP time step, or a HOTP counter,
+ * is accepted at most once per method, and never one older than the last accepted.
+ */
+export type OtpCheck =
+  | { ok: true; method: MethodRecord }
+  | { ok: false; detail: 'no_otp_method' | 'code_mismatch' | 'replayed_step' | 'unknown_method' };
+
+export const sealedSecretContext = (userId: string, methodId: string) => `method:${userId}:${methodId}`;
+export const counterKey = (method: Pick<MethodRecord, 'id' | 'kind'>) => `${method.kind}:${method.id}`;
+
+export interface OtpMethods {
+  check(userId: string, code: string, methodId?: string): Promise<OtpCheck>;
+  /** Open a method's seed (for resynchronisation and tests). */
+  seed(method: MethodRecord): Buffer;
+}
+
+export function createOtpMethods(deps: {
+  repository: Repository;
+  sealer: Sealer;
+  clock: Clock;
+  totpToleranceSteps: number;
+  hotpLookAhead: number;
+}): OtpMethods {
+  const { repository, sealer, clock } = deps;
+  const seed = (m: MethodRecord) => sealer.open(m.sealedSecret, sealedSecretContext(m.userId, m.id));
+
+  const matchOne = async (m: MethodRecord, code: string): Promise<number | null> => {
+    if (code.length !== m.digits) return null;
+    if (m.kind === 'totp') {
+      return totpMatchStep(seed(m), code, {
+        algorithm: m.algorithm,
+        digits: m.digits,
+        period: m.period,
+        epochSeconds: Math.floor(clock.now() / 1000),
+        toleranceSteps: deps.totpToleranceSteps,
+      });
+    }
+    const last = (await repository.getCounter(counterKey(m))) ?? -1;
+    return hotpMatchCounter(seed(m), code, {
+      algorithm: m.algorithm,
+      digits: m.digits,
+      from: last + 1,
+      lookAhead: deps.hotpLookAhead,
+    });
+  };
+
+  return {
+    seed,
+    async check(userId, code, methodId) {
+      const all = (await repository.listMethods(userId)).filter((m) => m.kind === 'totp' || m.kind === 'hotp');
+      const methods = methodId === undefined ? all : all.filter((m) => m.id === methodId);
+      if (methodId !== undefined && methods.length === 0) return { ok: false, detail: 'unknown_method' };
+      if (methods.length === 0) return { ok: false, detail: 'no_otp_method' };
+      let replayed = false;
+      for (const m of methods) {
+        const position = await matchOne(m, code);
+        if (position === null) continue;
+        // The atomic part: only the first submission of this step/counter moves it.
+        if (await repository.advance(counterKey(m), position)) {
+          await repository.touchMethod(m.id, clock.now());
+          return { ok: true, method: m };
+        }
+        replayed = true;
+      }
+      return { ok: false, detail: replayed ? 'replayed_step' : 'code_mismatch' };
+    },
+  };
+}

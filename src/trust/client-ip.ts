@@ -1,0 +1,19 @@
+import type { IncomingMessage } from 'node:http';
+import proxyaddr from 'proxy-addr';
+
+/**
+ * The client address: the socket's peer, unless that peer is a configured trusted proxy,
+ * in which case X-Forwarded-For is walked back (proxy-addr semantics) only through hops
+ * that are themselves trusted. A spoofed header from an untrusted hop is ignored.
+ */
+export type ClientIpResolver = (req: IncomingMessage) => string;
+
+export function createClientIpResolver(trustedProxies: readonly string[]): ClientIpResolver {
+  const trust = proxyaddr.compile([...trustedProxies]);
+  return (req) => normalize(proxyaddr(req, trust));
+}
+
+/** `::ffff:10.0.0.1` → `10.0.0.1`, so IPv4 rules match IPv4-mapped sockets. */
+function normalize(address: string): string {
+  return address.startsWith('::ffff:') && address.includes('.') ? address.slice(7) : address;
+}
