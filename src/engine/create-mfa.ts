@@ -207,6 +207,8 @@ export function createMfa(input: MfaOptions) {
     random,
     audit,
     decide,
+    /** The trusted network an address belongs to, or null. */
+    trustedNetwork: (ip: string) => trustedNetworks.match(ip),
     /** The client address of a request under the trusted-proxy rules. */
     clientIp: (req: IncomingMessage) => clientIp(req),
 

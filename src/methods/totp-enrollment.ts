@@ -119,12 +119,13 @@ export function otpauthUri(p: {
   period: number;
 }): string {
   const label = `${encodeURIComponent(p.issuer)}:${encodeURIComponent(p.accountName)}`;
-  const query = new URLSearchParams({
-    secret: p.secret,
-    issuer: p.issuer,
-    algorithm: p.algorithm.toUpperCase(),
-    digits: String(p.digits),
-    period: String(p.period),
-  });
-  return `otpauth://totp/${label}?${query.toString()}`;
+  // Spaces as %20, not '+': several authenticator apps show a literal '+'.
+  const query = [
+    `secret=${p.secret}`,
+    `issuer=${encodeURIComponent(p.issuer)}`,
+    `algorithm=${p.algorithm.toUpperCase()}`,
+    `digits=${p.digits}`,
+    `period=${p.period}`,
+  ].join('&');
+  return `otpauth://totp/${label}?${query}`;
 }

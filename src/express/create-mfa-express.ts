@@ -1,0 +1,171 @@
+import { parse as parseCookies } from 'cookie';
+import type { NextFunction, Request, RequestHandler, Response } from 'express';
+import type { Mfa, SignInStart } from '../engine/create-mfa.ts';
+import type { AuthStamp } from '../engine/stamp.ts';
+import { createMfaRouter } from './router.ts';
+import { regenerateSession, safeReturnTo, saveSession, sessionState } from './session.ts';
+
+/**
+ * The Express integration: `beginSignIn()` after your first factor, `requireMfa()` on what
+ * needs protecting, `router()` for the prompt, enrollment and security-info pages and the
+ * JSON API. It translates HTTP to the engine and back; every decision is the engine's.
+ */
+export interface MfaExpressOptions {
+  /** Where `router()` is mounted, e.g. '/mfa'. */
+  basePath?: string;
+  /** Your first-factor sign-in page; users with no session are sent there. */
+  loginPath?: string;
+  /** Where to go after sign-in when no returnTo was given. */
+  defaultReturnTo?: string;
+  /** The name shown on pages and in authenticator apps for a user id. */
+  displayName?: (userId: string) => string | Promise<string>;
+  /** With Passport: the id of `req.user`, so a stamp for another user never satisfies the guard. */
+  userIdOf?: (user: unknown) => string;
+}
+
+declare global {
+  namespace Express {
+    interface Request {
+      /** The completed sign-in, set by `requireMfa()`. */
+      mfa?: AuthStamp;
+    }
+  }
+}
+
+export type GuardReason = 'not_signed_in' | 'second_factor_pending' | 'user_mismatch' | 'reverify_required';
+
+export function createMfaExpress(mfa: Mfa, input: MfaExpressOptions = {}) {
+  const opts = {
+    basePath: (input.basePath ?? '/mfa').replace(/\/$/, ''),
+    loginPath: input.loginPath ?? '/login',
+    defaultReturnTo: input.defaultReturnTo ?? '/',
+    displayName: input.displayName ?? ((id: string) => id),
+    userIdOf: input.userIdOf,
+  };
+  const cookieName = mfa.options.rememberDevice.cookieName;
+
+  const wantsHtml = (req: Request) => (req.headers.accept ?? '').includes('text/html');
+  const ctxOf = (req: Request) => ({ ip: mfa.clientIp(req), requestId: req.get('x-request-id') ?? undefined });
+
+  /** The stamp that satisfies this request, or why there is none. */
+  function currentStamp(req: Request, fresh: boolean): { stamp: AuthStamp } | { reason: GuardReason } {
+    const state = req.session?.mfakit;
+    const stamp = state?.stamp;
+    if (!stamp) return { reason: state?.pendingId ? 'second_factor_pending' : 'not_signed_in' };
+    if (opts.userIdOf && req.user !== undefined && opts.userIdOf(req.user) !== stamp.userId) return { reason: 'user_mismatch' };
+    // A sign-in that skipped MFA because of the office network does not travel with a copied cookie.
+    if (stamp.skippedBy === 'trusted_network' && mfa.trustedNetwork(mfa.clientIp(req)) === null) {
+      return { reason: 'reverify_required' };
+    }
+    if (fresh && !mfa.isFresh(stamp)) return { reason: 'reverify_required' };
+    return { stamp };
+  }
+
+  function refuse(req: Request, res: Response, reason: GuardReason) {
+    const returnTo = safeReturnTo(req.originalUrl, opts.defaultReturnTo);
+    const target =
+      reason === 'second_factor_pending'
+        ? `${opts.basePath}/prompt`
+        : reason === 'reverify_required'
+          ? `${opts.basePath}/verify?returnTo=${encodeURIComponent(returnTo)}`
+          : `${opts.loginPath}?returnTo=${encodeURIComponent(returnTo)}`;
+    if (wantsHtml(req)) return res.redirect(303, target);
+    const messages: Record<GuardReason, string> = {
+      not_signed_in: 'Sign in first.',
+      second_factor_pending: 'Complete the second sign-in step first.',
+      user_mismatch: 'Sign in again.',
+      reverify_required: 'Confirm your identity with a second factor again.',
+    };
+    return res.status(401).json({ error: 'mfa_required', reason, message: messages[reason], next: target });
+  }
+
+  const integration = {
+    options: opts,
+
+    /**
+     * Guard: lets a request through only when this session completed every required factor
+     * (`fresh: true` additionally needs a real second factor within `reauthMaxAgeSeconds`).
+     * Browsers are redirected; API clients get 401 JSON with a machine-readable reason.
+     */
+    requireMfa(guardOptions: { fresh?: boolean } = {}): RequestHandler {
+      const fresh = guardOptions.fresh === true;
+      return (req, res, next) => {
+        const result = currentStamp(req, fresh);
+        if ('stamp' in result) {
+          req.mfa = result.stamp;
+          return next();
+        }
+        return refuse(req, res, result.reason);
+      };
+    },
+
+    currentStamp,
+
+    /**
+     * Call after your first factor succeeded. Regenerates the session, asks the engine, and
+     * answers: redirect to `returnTo` (MFA not needed), to the prompt or enrollment (MFA
+     * needed), or 403 (blocked). JSON clients get `{ status, next }`.
+     */
+    async beginSignIn(
+      req: Request,
+      res: Response,
+      signIn: { userId: string; amr?: string[]; returnTo?: string },
+      behaviour: { respond?: boolean } = {},
+    ): Promise<SignInStart> {
+      const returnTo = safeReturnTo(signIn.returnTo, opts.defaultReturnTo);
+      const cookies = parseCookies(req.headers.cookie ?? '');
+      const ctx = ctxOf(req);
+      const start = await mfa.beginSignIn({
+        userId: signIn.userId,
+        amr: signIn.amr ?? ['pwd'],
+        ip: ctx.ip,
+        requestId: ctx.requestId,
+        userAgent: req.get('user-agent'),
+        rememberedDeviceCookie: cookies[cookieName],
+      });
+      await regenerateSession(req);
+      const state = sessionState(req);
+      if (start.status === 'complete') state.stamp = start.stamp;
+      if (start.status === 'mfa') {
+        state.pendingId = start.pending.id;
+        state.returnTo = returnTo;
+      }
+      await saveSession(req);
+      if (behaviour.respond === false) return start;
+      const next =
+        start.status === 'complete'
+          ? returnTo
+          : start.status === 'mfa'
+            ? `${opts.basePath}/${start.pending.mustEnroll ? 'enroll' : 'prompt'}`
+            : null;
+      if (start.status === 'blocked') {
+        if (wantsHtml(req)) res.status(403).type('text/plain').send('Sign-in blocked. Contact your administrator.');
+        else res.status(403).json({ error: 'signin_blocked', message: 'Sign-in blocked. Contact your administrator.' });
+      } else if (wantsHtml(req)) {
+        res.redirect(303, next ?? returnTo);
+      } else {
+        res.json({ status: start.status === 'complete' ? 'complete' : start.pending.mustEnroll ? 'enroll_required' : 'mfa_required', next });
+      }
+      return start;
+    },
+
+    /** Ends the sign-in (pending or complete) and gives the browser a new, empty session. */
+    async logout(req: Request): Promise<void> {
+      const pendingId = req.session?.mfakit?.pendingId;
+      if (pendingId) await mfa.cancelPending(pendingId);
+      if (req.session) await regenerateSession(req);
+    },
+
+    /** The router with the pages and the JSON API; mount it at `basePath`. */
+    router() {
+      return createMfaRouter(mfa, integration, cookieName);
+    },
+
+    ctxOf,
+    wantsHtml,
+  };
+  return integration;
+}
+
+export type MfaExpress = ReturnType<typeof createMfaExpress>;
+export type { NextFunction };

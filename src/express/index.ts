@@ -1,0 +1,3 @@
+export type { GuardReason, MfaExpress, MfaExpressOptions } from './create-mfa-express.ts';
+export { createMfaExpress } from './create-mfa-express.ts';
+export type { MfaSessionState } from './session.ts';

@@ -1,0 +1,163 @@
+import type { RememberedDeviceRecord } from '../store/ports.ts';
+import type { MethodSummary } from '../engine/decision.ts';
+import type { TotpDraft } from '../methods/totp-enrollment.ts';
+import { html, type SafeHtml, trusted } from './html.ts';
+
+/**
+ * The server-rendered pages of the router: plain, accessible (labelled inputs, one-time-code
+ * autocomplete, numeric keypad), no script. Every form carries the CSRF token.
+ */
+export interface PageContext {
+  basePath: string;
+  csrfToken: string;
+  issuer: string;
+}
+
+export function layout(ctx: PageContext, title: string, body: SafeHtml): string {
+  return html`<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
+<title>${title} · ${ctx.issuer}</title><link rel="stylesheet" href="${ctx.basePath}/assets/style.css"></head>
+<body><main>${body}</main></body></html>`.value;
+}
+
+const csrf = (ctx: PageContext) => html`<input type="hidden" name="_csrf" value="${ctx.csrfToken}">`;
+const errorBox = (message?: string) => (message ? html`<p class="error" role="alert">${message}</p>` : '');
+
+const codeInput = (label: string, hint: string) => html`
+  <label for="code">${label}</label>
+  <p class="hint" id="code-hint">${hint}</p>
+  <input type="text" id="code" name="code" class="code" required autofocus
+    autocomplete="one-time-code" inputmode="numeric" maxlength="12" aria-describedby="code-hint">`;
+
+export function promptPage(
+  ctx: PageContext,
+  p: { error?: string; rememberDays: number | null; returnTo: string },
+): string {
+  return layout(
+    ctx,
+    'Verify your identity',
+    html`<h1>Verify your identity</h1>
+    ${errorBox(p.error)}
+    <form method="post" action="${ctx.basePath}/prompt">
+      ${csrf(ctx)}
+      <input type="hidden" name="returnTo" value="${p.returnTo}">
+      ${codeInput('Verification code', 'Enter the code from your authenticator app or hardware token, or one of your recovery codes.')}
+      ${
+        p.rememberDays !== null
+          ? html`<label class="inline"><input type="checkbox" name="remember" value="1"> Don't ask again on this device for ${p.rememberDays} days</label>`
+          : ''
+      }
+      <button type="submit">Verify</button>
+    </form>
+    <form method="post" action="${ctx.basePath}/cancel">${csrf(ctx)}<button type="submit" class="link">Cancel sign-in</button></form>`,
+  );
+}
+
+export function enrollPage(ctx: PageContext, p: { draft: TotpDraft; error?: string; firstMethod: boolean }): string {
+  return layout(
+    ctx,
+    'Set up your authenticator app',
+    html`<h1>Set up your authenticator app</h1>
+    ${p.firstMethod ? html`<p class="notice">Your organisation requires a second sign-in step. Set it up now.</p>` : ''}
+    ${errorBox(p.error)}
+    <ol>
+      <li>Open an authenticator app (Microsoft Authenticator, Google Authenticator, FreeOTP…) and add an account.</li>
+      <li>Scan this QR code:
+        <div class="qr" role="img" aria-label="QR code for your authenticator app">${trusted(p.draft.qrSvg)}</div>
+        or type this key: <code class="secret" id="secret">${p.draft.secret}</code>
+        <span class="muted">(${p.draft.algorithm}, ${p.draft.digits} digits, ${p.draft.period} s)</span></li>
+      <li>Enter the code the app shows.</li>
+    </ol>
+    <form method="post" action="${ctx.basePath}/enroll">
+      ${csrf(ctx)}
+      <input type="hidden" name="draftId" value="${p.draft.draftId}">
+      ${codeInput('Code from the app', 'Six digits, refreshed every 30 seconds.')}
+      <label for="label">Name for this method (optional)</label>
+      <input type="text" id="label" name="label" maxlength="64" placeholder="Authenticator app">
+      <button type="submit">Activate</button>
+    </form>`,
+  );
+}
+
+export function recoveryCodesPage(ctx: PageContext, p: { codes: string[]; continueTo: string }): string {
+  return layout(
+    ctx,
+    'Your recovery codes',
+    html`<h1>Save your recovery codes</h1>
+    <p>Each code works once, if you lose your authenticator. They are shown only now: print them or keep them in a password manager.</p>
+    <ul class="codes" aria-label="Recovery codes">${p.codes.map((c) => html`<li><code>${c}</code></li>`)}</ul>
+    <p><a href="${p.continueTo}">I have saved them, continue</a></p>`,
+  );
+}
+
+export function verifyPage(ctx: PageContext, p: { error?: string; returnTo: string; reason: string }): string {
+  return layout(
+    ctx,
+    'Confirm it is you',
+    html`<h1>Confirm it's you</h1>
+    <p>${p.reason}</p>
+    ${errorBox(p.error)}
+    <form method="post" action="${ctx.basePath}/verify">
+      ${csrf(ctx)}
+      <input type="hidden" name="returnTo" value="${p.returnTo}">
+      ${codeInput('Verification code', 'Enter a code from your authenticator app or hardware token, or a recovery code.')}
+      <button type="submit">Confirm</button>
+    </form>`,
+  );
+}
+
+const when = (ms: number | null) => (ms === null ? 'never' : new Date(ms).toISOString().replace('T', ' ').slice(0, 16) + ' UTC');
+
+export function settingsPage(
+  ctx: PageContext,
+  p: {
+    userLabel: string;
+    methods: MethodSummary[];
+    recoveryRemaining: number;
+    devices: RememberedDeviceRecord[];
+    now: number;
+    notice?: string;
+    error?: string;
+  },
+): string {
+  const activeDevices = p.devices.filter((d) => d.revokedAt === null && d.expiresAt > p.now);
+  return layout(
+    ctx,
+    'Security info',
+    html`<h1>Security info</h1>
+    <p class="muted">Signed in as ${p.userLabel}</p>
+    ${p.notice ? html`<p class="notice" role="status">${p.notice}</p>` : ''}
+    ${errorBox(p.error)}
+    <h2>Sign-in methods</h2>
+    <table><thead><tr><th>Method</th><th>Added</th><th>Last used</th><th></th></tr></thead><tbody>
+    ${p.methods.map(
+      (m) => html`<tr><td>${m.label}<br><span class="muted">${m.tokenSerial ? `Hardware token ${m.tokenSerial}` : m.kind === 'totp' ? 'Authenticator app' : 'OATH token'}</span></td>
+      <td>${when(m.createdAt)}</td><td>${when(m.lastUsedAt)}</td>
+      <td><form method="post" class="inline" action="${ctx.basePath}/methods/${m.id}/remove">${csrf(ctx)}<button type="submit" class="danger" aria-label="Remove ${m.label}">Remove</button></form></td></tr>`,
+    )}
+    </tbody></table>
+    <p><a href="${ctx.basePath}/enroll">Add an authenticator app</a></p>
+    <h2>Recovery codes</h2>
+    <p>${p.recoveryRemaining} unused recovery codes left.</p>
+    <form method="post" action="${ctx.basePath}/recovery-codes">${csrf(ctx)}<button type="submit">Generate new codes</button></form>
+    <h2>Remembered devices</h2>
+    ${
+      activeDevices.length === 0
+        ? html`<p>No device is remembered.</p>`
+        : html`<table><thead><tr><th>Device</th><th>Remembered</th><th>Last used</th><th>Expires</th><th></th></tr></thead><tbody>
+      ${activeDevices.map(
+        (d) => html`<tr><td>${d.userAgent || 'Unknown browser'}</td><td>${when(d.createdAt)}</td><td>${when(d.lastUsedAt)}</td><td>${when(d.expiresAt)}</td>
+        <td><form method="post" class="inline" action="${ctx.basePath}/devices/${d.id}/revoke">${csrf(ctx)}<button type="submit" class="danger">Forget</button></form></td></tr>`,
+      )}</tbody></table>
+      <form method="post" action="${ctx.basePath}/devices/revoke-all">${csrf(ctx)}<button type="submit" class="danger">Ask for verification again on all remembered devices</button></form>`
+    }`,
+  );
+}
+
+export function messagePage(ctx: PageContext, title: string, message: string, link?: { href: string; text: string }): string {
+  return layout(
+    ctx,
+    title,
+    html`<h1>${title}</h1><p>${message}</p>${link ? html`<p><a href="${link.href}">${link.text}</a></p>` : ''}`,
+  );
+}

@@ -1,0 +1,43 @@
+import type {} from 'express-session';
+import type {} from 'passport';
+import type { Request } from 'express';
+import type { AuthStamp } from '../engine/stamp.ts';
+
+/**
+ * What mfakit keeps in the express-session: the pending sign-in's id (never the user), or
+ * the completed sign-in's stamp. Nothing secret.
+ */
+export interface MfaSessionState {
+  pendingId?: string;
+  returnTo?: string;
+  stamp?: AuthStamp;
+  draftId?: string;
+}
+
+declare module 'express-session' {
+  interface SessionData {
+    mfakit?: MfaSessionState;
+  }
+}
+
+export function sessionState(req: Request): MfaSessionState {
+  if (!req.session) throw new Error('mfakit/express needs express-session mounted before it');
+  req.session.mfakit ??= {};
+  return req.session.mfakit;
+}
+
+/** New session id, nothing carried over: defeats fixation at every privilege change. */
+export function regenerateSession(req: Request): Promise<void> {
+  return new Promise((resolve, reject) => req.session.regenerate((err) => (err ? reject(err) : resolve())));
+}
+
+export function saveSession(req: Request): Promise<void> {
+  return new Promise((resolve, reject) => req.session.save((err) => (err ? reject(err) : resolve())));
+}
+
+/** Only same-site relative paths: `/x`, never `//evil`, `/\evil` or absolute URLs (open redirect). */
+export function safeReturnTo(value: unknown, fallback: string): string {
+  if (typeof value !== 'string' || value.length > 512) return fallback;
+  if (!value.startsWith('/') || value.startsWith('//') || value.includes('\\') || /[\r\n]/.test(value)) return fallback;
+  return value;
+}

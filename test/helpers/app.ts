@@ -1,0 +1,64 @@
+import express from 'express';
+import session from 'express-session';
+import { createMemoryStores } from '../../adapters/memory/index.ts';
+import { type AuditEvent, createMfa, type MfaOptions, type Stores } from '../../src/index.ts';
+import { createMfaExpress } from '../../src/express/index.ts';
+import { totpCode } from '../../src/methods/otp.ts';
+import { base32Decode } from '../../src/methods/base32.ts';
+import { type TestClock, testClock } from './test-clock.ts';
+
+/**
+ * A small Express app as a user of mfakit would write it: a password form (first factor),
+ * the mfakit router at /mfa, and protected routes behind requireMfa().
+ */
+export const PASSWORDS: Record<string, string> = { alice: 'alice-pw', bob: 'bob-pw' };
+
+export function makeApp(overrides: Partial<MfaOptions> & { stores?: Stores; clock?: TestClock; trustProxy?: boolean } = {}) {
+  const clock = overrides.clock ?? testClock();
+  const events: AuditEvent[] = [];
+  const mfa = createMfa({
+    stores: overrides.stores ?? createMemoryStores({ clock }),
+    clock,
+    issuer: 'Test Co',
+    sealingKeys: [{ id: 'k1', key: Buffer.alloc(32, 1) }],
+    audit: (e) => {
+      events.push(e);
+    },
+    ...overrides,
+    rememberDevice: { enabled: true, days: 14, maxDays: 60, cookieName: 'mfakit_rd', secureCookie: false, ...overrides.rememberDevice },
+  });
+  const web = createMfaExpress(mfa, { basePath: '/mfa', loginPath: '/login', defaultReturnTo: '/account' });
+  const app = express();
+  app.use(session({ secret: 'test-secret', resave: false, saveUninitialized: false, name: 'sid' }));
+  app.post('/login', express.urlencoded({ extended: false }), express.json(), async (req, res, next) => {
+    try {
+      const { username, password, returnTo } = req.body as Record<string, string>;
+      if (!username || PASSWORDS[username] !== password) return res.status(401).json({ error: 'bad_password' });
+      await web.beginSignIn(req, res, { userId: username, amr: ['pwd'], returnTo });
+    } catch (err) {
+      next(err);
+    }
+  });
+  app.post('/logout', async (req, res) => {
+    await web.logout(req);
+    res.json({ ok: true });
+  });
+  app.use('/mfa', web.router());
+  app.get('/account', web.requireMfa(), (req, res) => {
+    res.json({ user: req.mfa?.userId, amr: req.mfa?.amr, acr: req.mfa?.acr, skippedBy: req.mfa?.skippedBy ?? null });
+  });
+  app.get('/admin', web.requireMfa({ fresh: true }), (req, res) => {
+    res.json({ admin: req.mfa?.userId });
+  });
+  return { app, mfa, web, clock, events };
+}
+
+/** The current TOTP code for a base32 secret at the test clock's time. */
+export function codeFor(secret: string, clock: TestClock, offsetSteps = 0): string {
+  return totpCode(base32Decode(secret), {
+    algorithm: 'sha1',
+    digits: 6,
+    period: 30,
+    epochSeconds: Math.floor(clock.now() / 1000) + offsetSteps * 30,
+  });
+}
