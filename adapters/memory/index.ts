@@ -98,6 +98,7 @@ export class MemoryRepository implements Repository {
   }
 
   async insertDevice(device: RememberedDeviceRecord) {
+    if (this.#devices.has(device.id)) throw new Error(`device ${device.id} exists`);
     this.#devices.set(device.id, copy(device));
   }
   async getDevice(id: string) {
@@ -174,6 +175,7 @@ export class MemoryRepository implements Repository {
     this.#audit.push(copy(event));
   }
   async listAudit(filter: { userId?: string; limit: number }) {
+    if (filter.limit <= 0) return [];
     return this.#audit
       .filter((e) => filter.userId === undefined || e.userId === filter.userId)
       .slice(-filter.limit)

@@ -58,7 +58,12 @@ export interface AuditEventRecord {
   data: Record<string, unknown>;
 }
 
-/** Durable records. Survives restarts. */
+/**
+ * Durable records. Survives restarts.
+ * Conventions every adapter follows (the contract suite checks them): inserting an existing
+ * id throws; lists of methods and devices are oldest first; audit is newest first by append
+ * order; counters passed to `advance` are integers ≥ 0.
+ */
 export interface Repository {
   listMethods(userId: string): Promise<MethodRecord[]>;
   getMethod(userId: string, methodId: string): Promise<MethodRecord | null>;
@@ -80,6 +85,7 @@ export interface Repository {
   replaceRecoveryCodes(userId: string, hashes: string[], at: number): Promise<void>;
   /** Atomically marks one unused code used; true for the first caller only. */
   consumeRecoveryCode(userId: string, hash: string, at: number): Promise<boolean>;
+  /** Unused codes only. */
   countRecoveryCodes(userId: string): Promise<number>;
   deleteRecoveryCodes(userId: string): Promise<void>;
 
@@ -105,7 +111,10 @@ export interface Repository {
   listAudit(filter: { userId?: string; limit: number }): Promise<AuditEventRecord[]>;
 }
 
-/** Ephemeral state with expiry: pending principals, enrollment drafts, one-time marks, counters. */
+/**
+ * Ephemeral state with expiry: pending principals, enrollment drafts, one-time marks, counters.
+ * One key space for all operations; an entry is live while now < set-at + ttlMs.
+ */
 export interface EphemeralStore {
   /** True for the first caller only, within `ttlMs`. */
   consumeOnce(key: string, ttlMs: number): Promise<boolean>;

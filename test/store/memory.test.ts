@@ -1,0 +1,4 @@
+import { createMemoryStores } from '../../adapters/memory/index.ts';
+import { storeContract } from './contract.ts';
+
+storeContract('memory', async (clock) => createMemoryStores({ clock }));
