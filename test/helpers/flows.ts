@@ -1,0 +1,40 @@
+import type { Agent } from 'supertest';
+import request from 'supertest';
+import type { Express } from 'express';
+import type { TestClock } from './test-clock.ts';
+import { codeFor } from './app.ts';
+
+/** Signs in with the password through the JSON API; returns the agent (cookies kept). */
+export async function passwordStep(app: Express, user: string, agent: Agent = request.agent(app)) {
+  const res = await agent.post('/login').send({ username: user, password: `${user}-pw` });
+  if (res.status !== 200) throw new Error(`password step failed: ${res.status} ${JSON.stringify(res.body)}`);
+  return { agent, res };
+}
+
+/** Signs in for the first time and enrols an authenticator app; returns its base32 secret. */
+export async function enrolUser(app: Express, clock: TestClock, user: string) {
+  const { agent } = await passwordStep(app, user);
+  const draft = await agent.post('/mfa/api/enroll/totp').send({});
+  if (draft.status !== 201) throw new Error(`enroll failed: ${draft.status} ${JSON.stringify(draft.body)}`);
+  const done = await agent.post('/mfa/api/enroll/totp/confirm').send({ draftId: draft.body.draftId, code: codeFor(draft.body.secret, clock) });
+  if (done.status !== 200) throw new Error(`confirm failed: ${done.status} ${JSON.stringify(done.body)}`);
+  await agent.post('/logout');
+  clock.advance(30_000);
+  return { secret: draft.body.secret as string, recoveryCodes: done.body.recoveryCodes as string[], agent };
+}
+
+/** A full sign-in with password + current TOTP code; returns the signed-in agent. */
+export async function signIn(app: Express, clock: TestClock, user: string, secret: string, extra: Record<string, unknown> = {}) {
+  const { agent } = await passwordStep(app, user);
+  const res = await agent.post('/mfa/api/verify').send({ code: codeFor(secret, clock), ...extra });
+  if (res.status !== 200) throw new Error(`verify failed: ${res.status} ${JSON.stringify(res.body)}`);
+  clock.advance(30_000);
+  return { agent, res };
+}
+
+/** The CSRF token from a rendered form. */
+export function csrfFrom(htmlText: string): string {
+  const m = /name="_csrf" value="([^"]+)"/.exec(htmlText);
+  if (!m?.[1]) throw new Error('no CSRF token in page');
+  return m[1];
+}
