@@ -1,0 +1,115 @@
+import assert from 'node:assert/strict';
+import { createMemoryStores } from '../../adapters/memory/index.ts';
+import { createMfa } from '../../src/index.ts';
+import { codeFor, makeApp } from '../helpers/app.ts';
+import { enrolUser, passwordStep } from '../helpers/flows.ts';
+
+const wrongCode = (right: string) => (right === '000000' ? '111111' : '000000');
+const LOCKOUT = { maxAttempts: 3, lockSeconds: 600, maxAttemptsPerIp: 1000, backoffAfter: 100, backoffBaseMs: 0, hardLimit: 20 };
+
+describe('lockout', () => {
+  it('the N-th failure locks: even the right code is refused until the lock expires', async () => {
+    const { app, clock, events } = makeApp({ lockout: LOCKOUT });
+    const { secret } = await enrolUser(app, clock, 'alice');
+    const { agent } = await passwordStep(app, 'alice');
+    for (let i = 0; i < 3; i++) {
+      assert.equal((await agent.post('/mfa/api/verify').send({ code: wrongCode(codeFor(secret, clock)) })).status, 401);
+    }
+    const locked = await agent.post('/mfa/api/verify').send({ code: codeFor(secret, clock) });
+    assert.equal(locked.status, 429);
+    assert.equal(locked.body.error, 'locked');
+    assert.ok(Number(locked.headers['retry-after']) > 0);
+    assert.ok(events.some((e) => e.type === 'locked' && e.userId === 'alice'));
+    clock.advance(601_000);
+    const { agent: later } = await passwordStep(app, 'alice');
+    assert.equal((await later.post('/mfa/api/verify').send({ code: codeFor(secret, clock) })).status, 200);
+  });
+
+  it('a new challenge (signing in with the password again) does not reset the count', async () => {
+    const { app, clock } = makeApp({ lockout: LOCKOUT });
+    const { secret } = await enrolUser(app, clock, 'alice');
+    for (let i = 0; i < 3; i++) {
+      const { agent } = await passwordStep(app, 'alice');
+      assert.equal((await agent.post('/mfa/api/verify').send({ code: wrongCode(codeFor(secret, clock)) })).status, 401);
+    }
+    const { agent } = await passwordStep(app, 'alice');
+    assert.equal((await agent.post('/mfa/api/verify').send({ code: codeFor(secret, clock) })).status, 429);
+  });
+
+  it('the lock holds under 50 concurrent attempts: at most maxAttempts codes are ever checked', async () => {
+    const { app, clock, events } = makeApp({ lockout: LOCKOUT });
+    const { secret } = await enrolUser(app, clock, 'alice');
+    const agents = await Promise.all(Array.from({ length: 50 }, () => passwordStep(app, 'alice')));
+    const bad = wrongCode(codeFor(secret, clock));
+    const results = await Promise.all(agents.map(({ agent }) => agent.post('/mfa/api/verify').send({ code: bad })));
+    assert.equal(results.filter((r) => r.status === 401).length, 3, 'exactly maxAttempts were checked');
+    assert.equal(results.filter((r) => r.status === 429).length, 47);
+    assert.equal(events.filter((e) => e.type === 'verify_failed').length, 3);
+  });
+
+  it('success resets the count', async () => {
+    const { app, clock, mfa } = makeApp({ lockout: LOCKOUT });
+    const { secret } = await enrolUser(app, clock, 'alice');
+    const { agent } = await passwordStep(app, 'alice');
+    await agent.post('/mfa/api/verify').send({ code: wrongCode(codeFor(secret, clock)) }).expect(401);
+    await agent.post('/mfa/api/verify').send({ code: wrongCode(codeFor(secret, clock)) }).expect(401);
+    await agent.post('/mfa/api/verify').send({ code: codeFor(secret, clock) }).expect(200);
+    assert.deepEqual(await mfa.admin.lockStatus('alice'), { attempts: 0, consecutiveFailures: 0 });
+  });
+
+  it('exponential back-off: past backoffAfter failures, a too-early attempt is refused without being checked', async () => {
+    const { app, clock } = makeApp({ lockout: { ...LOCKOUT, maxAttempts: 10, backoffAfter: 2, backoffBaseMs: 4000 } });
+    const { secret } = await enrolUser(app, clock, 'alice');
+    const { agent } = await passwordStep(app, 'alice');
+    const bad = () => wrongCode(codeFor(secret, clock));
+    await agent.post('/mfa/api/verify').send({ code: bad() }).expect(401);
+    await agent.post('/mfa/api/verify').send({ code: bad() }).expect(401);
+    const early = await agent.post('/mfa/api/verify').send({ code: codeFor(secret, clock) });
+    assert.equal(early.status, 429);
+    assert.equal(early.body.error, 'slow_down');
+    assert.equal(early.headers['retry-after'], '4');
+    clock.advance(4000);
+    await agent.post('/mfa/api/verify').send({ code: bad() }).expect(401);
+    clock.advance(4000);
+    assert.equal((await agent.post('/mfa/api/verify').send({ code: codeFor(secret, clock) })).status, 429, 'the wait doubled to 8 s');
+    clock.advance(4000);
+    assert.equal((await agent.post('/mfa/api/verify').send({ code: codeFor(secret, clock) })).status, 200);
+  });
+
+  it('the consecutive-failure hard limit blocks the account across lock periods until an admin unlocks it', async () => {
+    const { app, clock, mfa } = makeApp({ lockout: { ...LOCKOUT, hardLimit: 5 } });
+    const { secret } = await enrolUser(app, clock, 'alice');
+    for (let round = 0; round < 2; round++) {
+      const { agent } = await passwordStep(app, 'alice');
+      for (let i = 0; i < 3; i++) await agent.post('/mfa/api/verify').send({ code: wrongCode(codeFor(secret, clock)) });
+      clock.advance(601_000);
+    }
+    const blocked = await (await import('supertest')).default.agent(app).post('/login').send({ username: 'alice', password: 'alice-pw' });
+    assert.equal(blocked.status, 403, 'the decision is block once the hard limit is reached');
+    await mfa.admin.unlock('alice');
+    const { agent } = await passwordStep(app, 'alice');
+    assert.equal((await agent.post('/mfa/api/verify').send({ code: codeFor(secret, clock) })).status, 200);
+  });
+
+  it('no configuration can raise the consecutive-failure ceiling above 100 (NIST SP 800-63B)', () => {
+    const base = { stores: createMemoryStores(), issuer: 'X', sealingKeys: [{ id: 'k', key: Buffer.alloc(32) }] };
+    assert.throws(() => createMfa({ ...base, lockout: { hardLimit: 101 } as never }), /lockout\.hardLimit/);
+    assert.throws(() => createMfa({ ...base, lockout: { maxAttempts: 500 } as never }), /lockout\.maxAttempts/);
+    assert.equal(createMfa({ ...base, lockout: { hardLimit: 100 } as never }).options.lockout.hardLimit, 100);
+  });
+
+  it('failures per client address are limited across users', async () => {
+    const { app, clock } = makeApp({ lockout: { ...LOCKOUT, maxAttemptsPerIp: 4 } });
+    const a = await enrolUser(app, clock, 'alice');
+    const b = await enrolUser(app, clock, 'bob');
+    for (let i = 0; i < 2; i++) {
+      const { agent } = await passwordStep(app, 'alice');
+      await agent.post('/mfa/api/verify').send({ code: wrongCode(codeFor(a.secret, clock)) }).expect(401);
+      const { agent: bobAgent } = await passwordStep(app, 'bob');
+      await bobAgent.post('/mfa/api/verify').send({ code: wrongCode(codeFor(b.secret, clock)) }).expect(401);
+    }
+    const { agent } = await passwordStep(app, 'bob');
+    const res = await agent.post('/mfa/api/verify').send({ code: codeFor(b.secret, clock) });
+    assert.equal(res.status, 429);
+  });
+});
