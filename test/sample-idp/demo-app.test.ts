@@ -1,0 +1,109 @@
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import request from 'supertest';
+import { totpCode } from '../../src/methods/otp.ts';
+import { base32Decode } from '../../src/methods/base32.ts';
+import { loadDemoConfig } from '../../sample-idp/config.ts';
+import { createDemoApp } from '../../sample-idp/demo-app.ts';
+import { csrfFrom } from '../helpers/flows.ts';
+
+const code = (secret: string, offset = 0) =>
+  totpCode(base32Decode(secret), { algorithm: 'sha1', digits: 6, period: 30, epochSeconds: Math.floor(Date.now() / 1000) + offset * 30 });
+
+describe('the demo app (npm start)', function () {
+  this.timeout(30_000);
+  let dir: string;
+  beforeEach(() => {
+    dir = mkdtempSync(join(tmpdir(), 'mfakit-demo-'));
+  });
+  afterEach(() => rmSync(dir, { recursive: true, force: true }));
+
+  const config = (extra: Record<string, string> = {}) =>
+    loadDemoConfig({ MFAKIT_DATA_FILE: join(dir, 'demo.sqlite'), SESSION_SECRET: 'x'.repeat(32), ...extra });
+
+  async function passwordStep(agent: ReturnType<typeof request.agent>, user: string, password: string) {
+    const page = await agent.get('/login');
+    return agent.post('/login').type('form').set('Accept', 'text/html').send({ _csrf: csrfFrom(page.text), username: user, password, returnTo: '/' });
+  }
+
+  it('sign in, enrol by QR secret, see the protected page and settings; after a restart the method is still there and "remember me" skips the code', async () => {
+    const events: unknown[] = [];
+    const audit = (e: unknown) => {
+      events.push(e);
+    };
+    const first = await createDemoApp(config(), { audit });
+    const agent = request.agent(first.app);
+    const login = await passwordStep(agent, 'alice', 'correct horse alice');
+    assert.equal(login.status, 303);
+    assert.equal(login.headers.location, '/mfa/enroll');
+    const enroll = await agent.get('/mfa/enroll').set('Accept', 'text/html');
+    assert.match(enroll.text, /Alice%20Example|<svg/);
+    const secret = /id="secret">([A-Z2-7]+)</.exec(enroll.text)?.[1] ?? '';
+    const draftId = /name="draftId" value="([^"]+)"/.exec(enroll.text)?.[1] ?? '';
+    const done = await agent.post('/mfa/enroll').type('form').set('Accept', 'text/html').send({ _csrf: csrfFrom(enroll.text), draftId, code: code(secret) });
+    assert.equal(done.status, 200);
+    assert.match(done.text, /Save your recovery codes/);
+    const home = await agent.get('/').set('Accept', 'text/html');
+    assert.equal(home.status, 200);
+    assert.match(home.text, /Alice Example/);
+    assert.match(home.text, /pwd, otp, mfa/);
+    const settings = await agent.get('/mfa/settings').set('Accept', 'text/html');
+    assert.match(settings.text, /Authenticator app/);
+    assert.match(settings.text, /10 unused recovery codes/);
+    first.stores.close?.();
+
+    // restart: a new process would open the same file with the same generated key
+    const second = await createDemoApp(config(), { audit });
+    const agent2 = request.agent(second.app);
+    const login2 = await passwordStep(agent2, 'alice', 'correct horse alice');
+    assert.equal(login2.headers.location, '/mfa/prompt', 'the enrolled method survived the restart');
+    const prompt = await agent2.get('/mfa/prompt').set('Accept', 'text/html');
+    assert.match(prompt.text, /Don't ask again on this device for 14 days/);
+    const verified = await agent2.post('/mfa/prompt').type('form').set('Accept', 'text/html').send({ _csrf: csrfFrom(prompt.text), code: code(secret, 1), remember: '1' });
+    assert.equal(verified.status, 303);
+    assert.equal(verified.headers.location, '/');
+    const third = await passwordStep(agent2, 'alice', 'correct horse alice');
+    assert.equal(third.headers.location, '/', 'remembered device: no code asked');
+    second.stores.close?.();
+    const recoveryCodes = [...done.text.matchAll(/<code>([a-z2-9]{5}-[a-z2-9]{5})<\/code>/g)].map((m) => m[1]);
+    const log = JSON.stringify(events);
+    assert.ok(events.length >= 8);
+    for (const secretThing of [secret, code(secret), code(secret, 1), ...recoveryCodes, 'correct horse alice']) {
+      assert.ok(!log.includes(String(secretThing)), 'no secret, code or password in the audit');
+    }
+  });
+
+  it('a wrong password is refused without revealing whether the user exists', async () => {
+    const { app, stores } = await createDemoApp(config(), { audit: () => {} });
+    const agent = request.agent(app);
+    const wrong = await passwordStep(agent, 'alice', 'nope');
+    const unknown = await passwordStep(agent, 'mallory', 'nope');
+    assert.equal(wrong.status, 401);
+    assert.equal(unknown.status, 401);
+    assert.match(wrong.text, /Wrong user name or password/);
+    assert.match(unknown.text, /Wrong user name or password/);
+    stores.close?.();
+  });
+
+  it('settings come from the environment, with clear errors for mistakes', async () => {
+    const c = config({ MFAKIT_TRUSTED_NETWORKS: '127.0.0.0/8, ::1/128', MFAKIT_REMEMBER_DAYS: '7', MFAKIT_LOCKOUT_MAX_ATTEMPTS: '3' });
+    assert.deepEqual(c.MFAKIT_TRUSTED_NETWORKS, ['127.0.0.0/8', '::1/128']);
+    assert.equal(c.MFAKIT_REMEMBER_DAYS, 7);
+    assert.throws(() => config({ MFAKIT_LOCKOUT_MAX_ATTEMPTS: 'lots' }), /MFAKIT_LOCKOUT_MAX_ATTEMPTS/);
+    assert.throws(() => config({ MFAKIT_LOCKOUT_HARD_LIMIT: '500' }), /MFAKIT_LOCKOUT_HARD_LIMIT/);
+    const { app, mfa, stores } = await createDemoApp(c, { audit: () => {} });
+    assert.equal(mfa.options.lockout.maxAttempts, 3);
+    // enrolled user from a trusted network: the code is skipped
+    const agent = request.agent(app);
+    await passwordStep(agent, 'bob', 'correct horse bob');
+    const enroll = await agent.get('/mfa/enroll').set('Accept', 'text/html');
+    const secret = /id="secret">([A-Z2-7]+)</.exec(enroll.text)?.[1] ?? '';
+    const draftId = /name="draftId" value="([^"]+)"/.exec(enroll.text)?.[1] ?? '';
+    await agent.post('/mfa/enroll').type('form').send({ _csrf: csrfFrom(enroll.text), draftId, code: code(secret) }).expect(200);
+    const again = await passwordStep(request.agent(app), 'bob', 'correct horse bob');
+    assert.equal(again.headers.location, '/');
+    stores.close?.();
+  });
+});
