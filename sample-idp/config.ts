@@ -7,7 +7,14 @@ import { z } from 'zod';
 const list = z
   .string()
   .optional()
-  .transform((v) => (v ? v.split(',').map((s) => s.trim()).filter(Boolean) : []));
+  .transform((v) =>
+    v
+      ? v
+          .split(',')
+          .map((s) => s.trim())
+          .filter(Boolean)
+      : [],
+  );
 const int = (def: number, min: number, max: number) => z.coerce.number().int().min(min).max(max).default(def);
 
 export const demoEnvSchema = z.object({
@@ -21,7 +28,10 @@ export const demoEnvSchema = z.object({
   MFAKIT_LOCKOUT_MAX_ATTEMPTS: int(5, 1, 100),
   MFAKIT_LOCKOUT_SECONDS: int(900, 1, 86400),
   MFAKIT_LOCKOUT_HARD_LIMIT: int(20, 1, 100),
-  MFAKIT_SECURE_COOKIES: z.enum(['true', 'false']).default('false').transform((v) => v === 'true'),
+  MFAKIT_SECURE_COOKIES: z
+    .enum(['true', 'false'])
+    .default('false')
+    .transform((v) => v === 'true'),
   /** base64 32-byte key; when absent the demo generates one and keeps it next to the data file. */
   MFAKIT_SEALING_KEY: z.string().optional(),
   SESSION_SECRET: z.string().min(16).optional(),

@@ -8,14 +8,17 @@ import { createSqliteStores } from '../adapters/sqlite/index.ts';
 import { createMfaExpress } from '../src/express/index.ts';
 import { type AuditSink, createMfa, type Stores } from '../src/index.ts';
 import { type DemoConfig, loadDemoConfig } from './config.ts';
-import { createDemoDirectory, DEMO_ACCOUNTS } from './directory.ts';
 import { homePage, loginPage } from './demo-pages.ts';
+import { createDemoDirectory, DEMO_ACCOUNTS } from './directory.ts';
 
 /**
  * The demo: an Express app with a password sign-in (first factor) and mfakit for the
  * second, on the embedded SQLite store. `npm start` runs it.
  */
-export async function createDemoApp(config: DemoConfig, deps: { stores?: Stores; sealingKey?: Buffer; audit?: AuditSink } = {}) {
+export async function createDemoApp(
+  config: DemoConfig,
+  deps: { stores?: Stores; sealingKey?: Buffer; audit?: AuditSink } = {},
+) {
   const stores = deps.stores ?? createSqliteStores({ path: config.MFAKIT_DATA_FILE });
   const directory = await createDemoDirectory();
   const mfa = createMfa({
@@ -73,9 +76,19 @@ export async function createDemoApp(config: DemoConfig, deps: { stores?: Stores;
   app.post('/login', form, csrfSynchronisedProtection, async (req, res, next) => {
     try {
       const { username, password, returnTo } = req.body as Record<string, string | undefined>;
-      const user = typeof username === 'string' && typeof password === 'string' ? await directory.authenticate(username, password) : null;
+      const user =
+        typeof username === 'string' && typeof password === 'string'
+          ? await directory.authenticate(username, password)
+          : null;
       if (!user) {
-        return res.status(401).send(loginPage({ csrfToken: generateToken(req), returnTo: returnTo ?? '/', accounts, error: 'Wrong user name or password.' }));
+        return res.status(401).send(
+          loginPage({
+            csrfToken: generateToken(req),
+            returnTo: returnTo ?? '/',
+            accounts,
+            error: 'Wrong user name or password.',
+          }),
+        );
       }
       await web.beginSignIn(req, res, { userId: user.id, amr: ['pwd'], ...(returnTo ? { returnTo } : {}) });
     } catch (err) {
@@ -101,12 +114,21 @@ export async function createDemoApp(config: DemoConfig, deps: { stores?: Stores;
       }),
     );
   });
-  app.use((err: { code?: string; status?: number }, _req: express.Request, res: express.Response, _next: express.NextFunction) => {
-    if (err.code === 'EBADCSRFTOKEN' || err.status === 403) return res.status(403).send('This form has expired. Go back, reload the page and try again.');
-    if (typeof err.status === 'number' && err.status < 500) return res.status(err.status).send('Bad request.');
-    process.emitWarning(String((err as Error).stack ?? err));
-    res.status(503).send('Sign-in is unavailable right now.');
-  });
+  app.use(
+    (
+      err: { code?: string; status?: number },
+      _req: express.Request,
+      res: express.Response,
+      _next: express.NextFunction,
+    ) => {
+      if (err.code === 'EBADCSRFTOKEN' || err.status === 403)
+        return res.status(403).send('This form has expired. Go back, reload the page and try again.');
+      if (typeof err.status === 'number' && err.status < 500)
+        return res.status(err.status).send('Bad request.');
+      process.emitWarning(String((err as Error).stack ?? err));
+      res.status(503).send('Sign-in is unavailable right now.');
+    },
+  );
   return { app, mfa, web, stores };
 }
 
@@ -127,12 +149,18 @@ if (import.meta.main) {
     const server = app.listen(config.PORT, config.HOST, () => {
       const address = server.address();
       const port = typeof address === 'object' && address ? address.port : config.PORT;
-      console.log(`\nmfakit demo running at http://${config.HOST === '0.0.0.0' ? 'localhost' : config.HOST}:${port}/`);
+      console.log(
+        `\nmfakit demo running at http://${config.HOST === '0.0.0.0' ? 'localhost' : config.HOST}:${port}/`,
+      );
       console.log(`data file: ${config.MFAKIT_DATA_FILE}`);
       console.log('demo accounts:');
       for (const a of DEMO_ACCOUNTS) console.log(`  ${a.id} / ${a.password}`);
-      console.log(`trusted networks: ${config.MFAKIT_TRUSTED_NETWORKS.join(', ') || '(none)'}; trusted proxies: ${config.MFAKIT_TRUSTED_PROXIES.join(', ') || '(none)'}`);
-      console.log(`remember device: ${config.MFAKIT_REMEMBER_DAYS} days; lockout after ${config.MFAKIT_LOCKOUT_MAX_ATTEMPTS} failures for ${config.MFAKIT_LOCKOUT_SECONDS} s\n`);
+      console.log(
+        `trusted networks: ${config.MFAKIT_TRUSTED_NETWORKS.join(', ') || '(none)'}; trusted proxies: ${config.MFAKIT_TRUSTED_PROXIES.join(', ') || '(none)'}`,
+      );
+      console.log(
+        `remember device: ${config.MFAKIT_REMEMBER_DAYS} days; lockout after ${config.MFAKIT_LOCKOUT_MAX_ATTEMPTS} failures for ${config.MFAKIT_LOCKOUT_SECONDS} s\n`,
+      );
     });
   } catch (err) {
     console.error((err as Error).message);

@@ -2,11 +2,17 @@ import { html, type SafeHtml } from '../src/express/index.ts';
 
 const layout = (title: string, body: SafeHtml) =>
   html`<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
-<title>${title} · mfakit demo</title><link rel="stylesheet" href="/mfa/assets/style.css"></head><body><main>${body}</main></body></html>`.value;
+<title>${title} · mfakit demo</title><link rel="stylesheet" href="/mfa/assets/style.css"></head><body><main>${body}</main></body></html>`
+    .value;
 const csrfField = (token: string) => html`<input type="hidden" name="_csrf" value="${token}">`;
 
 /** The demo app's own pages: a sign-in form and a protected home page. */
-export function loginPage(p: { csrfToken: string; error?: string; returnTo: string; accounts: Array<{ id: string; password: string }> }): string {
+export function loginPage(p: {
+  csrfToken: string;
+  error?: string;
+  returnTo: string;
+  accounts: Array<{ id: string; password: string }>;
+}): string {
   return layout(
     'Sign in',
     html`<h1>Sign in to the mfakit demo</h1>
@@ -25,7 +31,14 @@ export function loginPage(p: { csrfToken: string; error?: string; returnTo: stri
   );
 }
 
-export function homePage(p: { csrfToken: string; name: string; amr: string[]; acr: string; authTime: number; skippedBy?: string | undefined }): string {
+export function homePage(p: {
+  csrfToken: string;
+  name: string;
+  amr: string[];
+  acr: string;
+  authTime: number;
+  skippedBy?: string | undefined;
+}): string {
   const rows: Array<[string, string]> = [
     ['Signed in as', p.name],
     ['Methods used (amr)', p.amr.join(', ')],

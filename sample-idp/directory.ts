@@ -5,7 +5,12 @@ import { promisify } from 'node:util';
  * The demo's user directory: a few users with scrypt password hashes (N=2^15, r=8, p=1,
  * per OWASP's password-storage guidance). A real deployment brings its own.
  */
-const scryptAsync = promisify(scrypt) as (pw: string, salt: Buffer, len: number, opts: object) => Promise<Buffer>;
+const scryptAsync = promisify(scrypt) as (
+  pw: string,
+  salt: Buffer,
+  len: number,
+  opts: object,
+) => Promise<Buffer>;
 const PARAMS = { N: 2 ** 15, r: 8, p: 1, maxmem: 64 * 1024 * 1024 };
 
 export interface DemoUser {
@@ -35,7 +40,8 @@ export const DEMO_ACCOUNTS = [
 
 export async function createDemoDirectory() {
   const users = new Map<string, DemoUser>();
-  for (const a of DEMO_ACCOUNTS) users.set(a.id, { id: a.id, name: a.name, passwordHash: await hashPassword(a.password) });
+  for (const a of DEMO_ACCOUNTS)
+    users.set(a.id, { id: a.id, name: a.name, passwordHash: await hashPassword(a.password) });
   // A fixed dummy hash, so an unknown user costs the same time as a wrong password.
   const dummy = await hashPassword('dummy password');
   return {

@@ -12,7 +12,14 @@
 export type { AuditEvent, AuditEventType, AuditSink } from './audit/events.ts';
 export { combineSinks, pinoAuditSink } from './audit/events.ts';
 export type { Clock, RandomSource } from './engine/capabilities.ts';
-export type { CodeInput, Mfa, RequestContext, SignInInput, SignInStart, VerifyOutcome } from './engine/create-mfa.ts';
+export type {
+  CodeInput,
+  Mfa,
+  RequestContext,
+  SignInInput,
+  SignInStart,
+  VerifyOutcome,
+} from './engine/create-mfa.ts';
 export { createMfa } from './engine/create-mfa.ts';
 export type { Decision, DecisionContext, DecisionReason, MethodSummary } from './engine/decision.ts';
 export type { MfaOptions } from './engine/options.ts';

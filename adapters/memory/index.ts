@@ -85,7 +85,7 @@ export class MemoryRepository implements Repository {
   }
   async consumeRecoveryCode(userId: string, hash: string, at: number) {
     const codes = this.#recovery.get(userId);
-    if (!codes || !codes.has(hash) || codes.get(hash) !== null) return false;
+    if (!codes?.has(hash) || codes.get(hash) !== null) return false;
     codes.set(hash, at);
     return true;
   }
@@ -151,6 +151,12 @@ export class MemoryRepository implements Repository {
     const t = this.#tokens.get(serial);
     if (!t || t.assignedTo !== null) return false;
     t.assignedTo = userId;
+    return true;
+  }
+  async unassignToken(serial: string, userId: string) {
+    const t = this.#tokens.get(serial);
+    if (!t || t.assignedTo !== userId) return false;
+    t.assignedTo = null;
     return true;
   }
   async unassignTokens(userId: string) {

@@ -448,6 +448,9 @@ export class SqliteRepository implements Repository {
   async assignToken(serial: string, userId: string) {
     return Number(this.#sql.assignToken.run({ serial, userId }).changes) === 1;
   }
+  async unassignToken(serial: string, userId: string) {
+    return Number(this.#sql.unassignToken.run({ serial, userId }).changes) === 1;
+  }
   async unassignTokens(userId: string) {
     return Number(this.#sql.unassignTokens.run({ userId }).changes);
   }
@@ -541,6 +544,9 @@ function prepareRepository(db: DatabaseSync) {
     listTokens: sql(`SELECT ${TOKEN_COLUMNS} FROM oath_tokens ORDER BY serial`),
     assignToken: sql(
       'UPDATE oath_tokens SET assigned_to = :userId WHERE serial = :serial AND assigned_to IS NULL',
+    ),
+    unassignToken: sql(
+      'UPDATE oath_tokens SET assigned_to = NULL WHERE serial = :serial AND assigned_to = :userId',
     ),
     unassignTokens: sql('UPDATE oath_tokens SET assigned_to = NULL WHERE assigned_to = :userId'),
 

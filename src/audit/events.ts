@@ -45,7 +45,9 @@ export type AuditSink = (event: AuditEvent) => void | Promise<void>;
 
 /** The default sink: one JSON line per event via pino, to stdout (or the given destination). */
 export function pinoAuditSink(destination?: pino.DestinationStream): AuditSink {
-  const logger = destination ? pino({ base: { component: 'mfakit-audit' } }, destination) : pino({ base: { component: 'mfakit-audit' } });
+  const logger = destination
+    ? pino({ base: { component: 'mfakit-audit' } }, destination)
+    : pino({ base: { component: 'mfakit-audit' } });
   return (event) => {
     logger.info({ audit: event }, event.type);
   };

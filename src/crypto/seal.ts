@@ -1,6 +1,6 @@
 import { createCipheriv, createDecipheriv } from 'node:crypto';
-import { MfaError } from '../errors.ts';
 import type { RandomSource } from '../engine/capabilities.ts';
+import { MfaError } from '../errors.ts';
 
 /**
  * AES-256-GCM sealing of secrets (TOTP/HOTP seeds) under a key id, so keys rotate
@@ -35,7 +35,13 @@ export function createSealer(keys: readonly SealingKey[], random: RandomSource):
       cipher.setAAD(Buffer.from(associatedData, 'utf8'));
       const ct = Buffer.concat([cipher.update(plaintext), cipher.final()]);
       const tag = cipher.getAuthTag();
-      return ['v1', current.id, iv.toString('base64url'), ct.toString('base64url'), tag.toString('base64url')].join('.');
+      return [
+        'v1',
+        current.id,
+        iv.toString('base64url'),
+        ct.toString('base64url'),
+        tag.toString('base64url'),
+      ].join('.');
     },
     open(sealed, associatedData) {
       const [version, keyId, iv, ct, tag] = sealed.split('.');

@@ -3,7 +3,8 @@ import { type AuditEvent, type AuditSink, pinoAuditSink } from '../audit/events.
 import { createCodeHasher } from '../crypto/code-hash.ts';
 import { createSealer } from '../crypto/seal.ts';
 import { MfaError } from '../errors.ts';
-import { createOtpMethods } from '../methods/otp-methods.ts';
+import { createOathTokens } from '../methods/oath-tokens.ts';
+import { counterKey, createOtpMethods } from '../methods/otp-methods.ts';
 import { createRecoveryCodes, RECOVERY_CODE_PATTERN } from '../methods/recovery-codes.ts';
 import { createTotpEnrollment } from '../methods/totp-enrollment.ts';
 import type { MethodRecord, UserMfaState } from '../store/ports.ts';
@@ -98,7 +99,13 @@ export function createMfa(input: MfaOptions) {
     totpToleranceSteps: options.totp.toleranceSteps,
     hotpLookAhead: options.hotp.lookAhead,
   });
-  const recovery = createRecoveryCodes({ repository, hasher, clock, random, count: options.recoveryCodes.count });
+  const recovery = createRecoveryCodes({
+    repository,
+    hasher,
+    clock,
+    random,
+    count: options.recoveryCodes.count,
+  });
   const totpEnrollment = createTotpEnrollment({
     repository,
     ephemeral,
@@ -107,6 +114,14 @@ export function createMfa(input: MfaOptions) {
     random,
     issuer: options.issuer,
     totp: options.totp,
+  });
+  const oathTokens = createOathTokens({
+    repository,
+    sealer,
+    clock,
+    random,
+    resyncWindow: options.hotp.resyncWindow,
+    audit,
   });
   const pendingStore = createPendingStore(ephemeral, clock, random, options.pendingTtlSeconds);
   const decide = createDecide({
@@ -122,7 +137,12 @@ export function createMfa(input: MfaOptions) {
   });
   const clientIp = createClientIpResolver(options.trustedProxies);
 
-  const stampFor = (userId: string, firstAmr: string[], secondAmr: string[], skippedBy?: AuthStamp['skippedBy']): AuthStamp => {
+  const stampFor = (
+    userId: string,
+    firstAmr: string[],
+    secondAmr: string[],
+    skippedBy?: AuthStamp['skippedBy'],
+  ): AuthStamp => {
     const amr = combineAmr(firstAmr, secondAmr);
     const now = clock.now();
     return {
@@ -154,10 +174,16 @@ export function createMfa(input: MfaOptions) {
         requestId: ctx.requestId,
         detail: gate.reason,
       });
-      return { ok: false, error: gate.reason === 'slow_down' ? 'slow_down' : 'locked', retryAfterSeconds: gate.retryAfterSeconds };
+      return {
+        ok: false,
+        error: gate.reason === 'slow_down' ? 'slow_down' : 'locked',
+        retryAfterSeconds: gate.retryAfterSeconds,
+      };
     }
     const code = input.code.trim();
-    let result: { ok: true; amr: string[]; methodId: string | null; kind: string } | { ok: false; detail: string };
+    let result:
+      | { ok: true; amr: string[]; methodId: string | null; kind: string }
+      | { ok: false; detail: string };
     if (/^\d{6,8}$/.test(code)) {
       const check = await otp.check(userId, code, input.methodId);
       result = check.ok
@@ -172,7 +198,14 @@ export function createMfa(input: MfaOptions) {
     }
     if (!result.ok) {
       await lockout.failed(userId, ctx.ip);
-      await audit({ type: 'verify_failed', at: clock.now(), userId, ip: ctx.ip, requestId: ctx.requestId, detail: result.detail });
+      await audit({
+        type: 'verify_failed',
+        at: clock.now(),
+        userId,
+        ip: ctx.ip,
+        requestId: ctx.requestId,
+        detail: result.detail,
+      });
       return { ok: false, error: 'invalid_code' };
     }
     await lockout.succeeded(userId);
@@ -188,7 +221,11 @@ export function createMfa(input: MfaOptions) {
     return { ok: true, amr: result.amr, methodId: result.methodId };
   }
 
-  async function complete(pending: PendingPrincipal, secondAmr: string[], ctx: RequestContext): Promise<AuthStamp> {
+  async function complete(
+    pending: PendingPrincipal,
+    secondAmr: string[],
+    ctx: RequestContext,
+  ): Promise<AuthStamp> {
     const stamp = stampFor(pending.userId, pending.firstFactorAmr, secondAmr);
     await audit({
       type: 'signin_completed',
@@ -220,7 +257,13 @@ export function createMfa(input: MfaOptions) {
       const decision = await decide(input);
       const ctx = { ip: input.ip, requestId: input.requestId };
       if (decision.action === 'block') {
-        await audit({ type: 'signin_blocked', at: clock.now(), userId: input.userId, ...ctx, detail: decision.reasons.at(-1)?.code });
+        await audit({
+          type: 'signin_blocked',
+          at: clock.now(),
+          userId: input.userId,
+          ...ctx,
+          detail: decision.reasons.at(-1)?.code,
+        });
         return { status: 'blocked', decision };
       }
       if (decision.action === 'allow') {
@@ -231,9 +274,21 @@ export function createMfa(input: MfaOptions) {
             : skippedBy === 'remembered_device'
               ? 'remembered_device_used'
               : 'skipped_user_disabled';
-        await audit({ type, at: clock.now(), userId: input.userId, ...ctx, detail: decision.trustedNetwork ?? decision.rememberedDeviceId });
+        await audit({
+          type,
+          at: clock.now(),
+          userId: input.userId,
+          ...ctx,
+          detail: decision.trustedNetwork ?? decision.rememberedDeviceId,
+        });
         const stamp = stampFor(input.userId, input.amr, [], skippedBy);
-        await audit({ type: 'signin_completed', at: clock.now(), userId: input.userId, ...ctx, data: { amr: stamp.amr.join(' '), acr: stamp.acr } });
+        await audit({
+          type: 'signin_completed',
+          at: clock.now(),
+          userId: input.userId,
+          ...ctx,
+          data: { amr: stamp.amr.join(' '), acr: stamp.acr },
+        });
         return { status: 'complete', stamp, decision };
       }
       const pending = await pendingStore.start({
@@ -270,7 +325,7 @@ export function createMfa(input: MfaOptions) {
     /** Starts authenticator-app enrollment for a pending sign-in that must enroll. */
     async beginPendingEnrollment(pendingId: string, accountName: string) {
       const pending = await pendingStore.get(pendingId);
-      if (!pending || !pending.mustEnroll) return null;
+      if (!pending?.mustEnroll) return null;
       return totpEnrollment.begin(pending.userId, accountName);
     },
 
@@ -292,7 +347,13 @@ export function createMfa(input: MfaOptions) {
       }
       const confirmed = await totpEnrollment.confirm(pending.userId, draftId, code, label);
       if (!confirmed.ok) {
-        await audit({ type: 'verify_failed', at: clock.now(), userId: pending.userId, ...ctx, detail: `enroll_${confirmed.detail}` });
+        await audit({
+          type: 'verify_failed',
+          at: clock.now(),
+          userId: pending.userId,
+          ...ctx,
+          detail: `enroll_${confirmed.detail}`,
+        });
         return { ok: false, error: 'invalid_code' };
       }
       const taken = await pendingStore.take(pendingId);
@@ -312,7 +373,10 @@ export function createMfa(input: MfaOptions) {
     async stepUp(stamp: AuthStamp, input: CodeInput, ctx: RequestContext): Promise<VerifyOutcome> {
       const result = await verifySecondFactor(stamp.userId, input, ctx);
       if (!result.ok) return result;
-      const amr = combineAmr(stamp.amr.filter((a) => a !== 'mfa'), result.amr);
+      const amr = combineAmr(
+        stamp.amr.filter((a) => a !== 'mfa'),
+        result.amr,
+      );
       const { skippedBy: _dropped, ...rest } = stamp;
       return { ok: true, stamp: { ...rest, amr, acr: ACR_MFA, mfaAt: clock.now() } };
     },
@@ -328,7 +392,13 @@ export function createMfa(input: MfaOptions) {
       async confirmTotp(userId: string, draftId: string, code: string, label: string, ctx: RequestContext) {
         const confirmed = await totpEnrollment.confirm(userId, draftId, code, label);
         if (!confirmed.ok) {
-          await audit({ type: 'verify_failed', at: clock.now(), userId, ...ctx, detail: `enroll_${confirmed.detail}` });
+          await audit({
+            type: 'verify_failed',
+            at: clock.now(),
+            userId,
+            ...ctx,
+            detail: `enroll_${confirmed.detail}`,
+          });
           return confirmed;
         }
         await afterEnrollment(userId, confirmed.method, ctx);
@@ -343,9 +413,17 @@ export function createMfa(input: MfaOptions) {
         if (!method) return false;
         const removed = await repository.deleteMethod(userId, methodId);
         if (removed) {
-          await repository.deleteCounter(`${method.kind}:${method.id}`);
-          if (method.tokenSerial !== null) await repository.unassignTokens(userId);
-          await audit({ type: 'method_removed', at: clock.now(), userId, ...ctx, methodId, methodKind: method.kind });
+          // A hardware token's counter stays with the token (keyed by serial), so a later holder cannot replay.
+          if (method.tokenSerial === null) await repository.deleteCounter(counterKey(method));
+          else await repository.unassignToken(method.tokenSerial, userId);
+          await audit({
+            type: 'method_removed',
+            at: clock.now(),
+            userId,
+            ...ctx,
+            methodId,
+            methodKind: method.kind,
+          });
         }
         return removed;
       },
@@ -354,7 +432,13 @@ export function createMfa(input: MfaOptions) {
     recoveryCodes: {
       async regenerate(userId: string, ctx: RequestContext): Promise<string[]> {
         const codes = await recovery.regenerate(userId);
-        await audit({ type: 'recovery_codes_generated', at: clock.now(), userId, ...ctx, data: { count: codes.length } });
+        await audit({
+          type: 'recovery_codes_generated',
+          at: clock.now(),
+          userId,
+          ...ctx,
+          data: { count: codes.length },
+        });
         return codes;
       },
       remaining: (userId: string) => recovery.remaining(userId),
@@ -362,22 +446,48 @@ export function createMfa(input: MfaOptions) {
 
     devices: {
       /** Issues a remembered-device cookie value for `days` (capped by the configured maximum). */
-      async remember(userId: string, userAgent: string, ctx: RequestContext, days = options.rememberDevice.days) {
-        if (!options.rememberDevice.enabled) throw new MfaError('remember_disabled', 'remembering devices is disabled', 400);
+      async remember(
+        userId: string,
+        userAgent: string,
+        ctx: RequestContext,
+        days = options.rememberDevice.days,
+      ) {
+        if (!options.rememberDevice.enabled)
+          throw new MfaError('remember_disabled', 'remembering devices is disabled', 400);
         const capped = Math.min(Math.max(1, Math.floor(days)), options.rememberDevice.maxDays);
         const issued = await rememberedDevices.issue(userId, userAgent, capped);
-        await audit({ type: 'remembered_device_created', at: clock.now(), userId, ...ctx, detail: issued.device.id });
+        await audit({
+          type: 'remembered_device_created',
+          at: clock.now(),
+          userId,
+          ...ctx,
+          detail: issued.device.id,
+        });
         return issued;
       },
       list: (userId: string) => rememberedDevices.list(userId),
       async revoke(userId: string, deviceId: string, ctx: RequestContext) {
         const ok = await rememberedDevices.revoke(userId, deviceId);
-        if (ok) await audit({ type: 'remembered_device_revoked', at: clock.now(), userId, ...ctx, detail: deviceId });
+        if (ok)
+          await audit({
+            type: 'remembered_device_revoked',
+            at: clock.now(),
+            userId,
+            ...ctx,
+            detail: deviceId,
+          });
         return ok;
       },
       async revokeAll(userId: string, ctx: RequestContext) {
         const n = await rememberedDevices.revokeAll(userId);
-        await audit({ type: 'remembered_device_revoked', at: clock.now(), userId, ...ctx, detail: 'all', data: { count: n } });
+        await audit({
+          type: 'remembered_device_revoked',
+          at: clock.now(),
+          userId,
+          ...ctx,
+          detail: 'all',
+          data: { count: n },
+        });
         return n;
       },
     },
@@ -393,20 +503,45 @@ export function createMfa(input: MfaOptions) {
       async resetUser(userId: string, ctx: RequestContext) {
         const methods = await repository.listMethods(userId);
         await repository.deleteAllMethods(userId);
-        await Promise.all(methods.map((m) => repository.deleteCounter(`${m.kind}:${m.id}`)));
+        await Promise.all(
+          methods.filter((m) => m.tokenSerial === null).map((m) => repository.deleteCounter(counterKey(m))),
+        );
         await repository.unassignTokens(userId);
         await repository.deleteRecoveryCodes(userId);
         await rememberedDevices.revokeAll(userId);
         await lockout.reset(userId);
-        await audit({ type: 'user_reset', at: clock.now(), userId, ...ctx, data: { methods: methods.length } });
+        await audit({
+          type: 'user_reset',
+          at: clock.now(),
+          userId,
+          ...ctx,
+          data: { methods: methods.length },
+        });
       },
       unlock: (userId: string) => lockout.reset(userId),
       lockStatus: (userId: string) => lockout.status(userId),
       auditLog: (filter: { userId?: string; limit?: number }) =>
-        repository.listAudit({ ...(filter.userId ? { userId: filter.userId } : {}), limit: filter.limit ?? 100 }),
+        repository.listAudit({
+          ...(filter.userId ? { userId: filter.userId } : {}),
+          limit: filter.limit ?? 100,
+        }),
     },
 
-    /** Low-level pieces for OATH tokens and tests. */
+    /** OATH hardware tokens: CSV import, inventory, assignment to a user, HOTP resynchronisation. */
+    tokens: {
+      importCsv: (csv: string, ctx: RequestContext) => oathTokens.importCsv(csv, ctx),
+      list: () => oathTokens.list(),
+      async assign(serial: string, userId: string, label: string, ctx: RequestContext) {
+        const method = await oathTokens.assign(serial, userId, label, ctx);
+        await afterEnrollment(userId, method, ctx);
+        return method;
+      },
+      /** Admin operation: moves a HOTP token's counter forward after two consecutive codes. */
+      resync: (userId: string, methodId: string, code1: string, code2: string, ctx: RequestContext) =>
+        oathTokens.resync(userId, methodId, code1, code2, ctx),
+    },
+
+    /** Low-level pieces for tests and benchmarks. */
     internals: { repository, ephemeral, sealer, hasher, otp, lockout },
   };
 
@@ -414,7 +549,14 @@ export function createMfa(input: MfaOptions) {
     // As in the seeds: an `enabled` user becomes `enforced` once registered.
     const state = (await repository.getUserState(userId)) ?? options.defaultUserState;
     if (state === 'enabled') await repository.setUserState(userId, 'enforced');
-    await audit({ type: 'enrolled', at: clock.now(), userId, ...ctx, methodId: method.id, methodKind: method.kind });
+    await audit({
+      type: 'enrolled',
+      at: clock.now(),
+      userId,
+      ...ctx,
+      methodId: method.id,
+      methodKind: method.kind,
+    });
   }
 
   return mfa;

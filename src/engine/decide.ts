@@ -49,7 +49,12 @@ export function createDecide(deps: {
       return {
         ...base,
         action: 'block',
-        reasons: [{ code: 'account_locked', message: 'too many consecutive failed verifications; an administrator must reset' }],
+        reasons: [
+          {
+            code: 'account_locked',
+            message: 'too many consecutive failed verifications; an administrator must reset',
+          },
+        ],
       };
     }
     if (userState === 'disabled') {
@@ -66,7 +71,10 @@ export function createDecide(deps: {
         ...base,
         action: 'mfa',
         mustEnroll: true,
-        reasons: [...reasons, { code: 'no_method_registered', message: 'the user must register a method first' }],
+        reasons: [
+          ...reasons,
+          { code: 'no_method_registered', message: 'the user must register a method first' },
+        ],
       };
     }
     const network = deps.trustedNetworks.match(ctx.ip);
@@ -76,7 +84,10 @@ export function createDecide(deps: {
         action: 'allow',
         skippedBy: 'trusted_network',
         trustedNetwork: network,
-        reasons: [...reasons, { code: 'trusted_network', message: `client address is in trusted network ${network}` }],
+        reasons: [
+          ...reasons,
+          { code: 'trusted_network', message: `client address is in trusted network ${network}` },
+        ],
       };
     }
     if (deps.rememberEnabled && ctx.rememberedDeviceCookie) {
@@ -87,7 +98,10 @@ export function createDecide(deps: {
           action: 'allow',
           skippedBy: 'remembered_device',
           rememberedDeviceId: check.device.id,
-          reasons: [...reasons, { code: 'remembered_device', message: 'a valid remembered device for this user' }],
+          reasons: [
+            ...reasons,
+            { code: 'remembered_device', message: 'a valid remembered device for this user' },
+          ],
         };
       }
       await deps.audit({
@@ -98,8 +112,15 @@ export function createDecide(deps: {
         requestId: ctx.requestId,
         detail: check.reason,
       });
-      reasons.push({ code: 'remembered_device_rejected', message: `remembered-device cookie refused: ${check.reason}` });
+      reasons.push({
+        code: 'remembered_device_rejected',
+        message: `remembered-device cookie refused: ${check.reason}`,
+      });
     }
-    return { ...base, action: 'mfa', reasons: [...reasons, { code: 'second_factor_required', message: 'a second factor is required' }] };
+    return {
+      ...base,
+      action: 'mfa',
+      reasons: [...reasons, { code: 'second_factor_required', message: 'a second factor is required' }],
+    };
   };
 }

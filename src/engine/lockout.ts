@@ -14,7 +14,11 @@ import type { ResolvedOptions } from './options.ts';
  */
 export type AttemptGate =
   | { allowed: true }
-  | { allowed: false; reason: 'locked' | 'locked_ip' | 'locked_hard' | 'slow_down'; retryAfterSeconds: number };
+  | {
+      allowed: false;
+      reason: 'locked' | 'locked_ip' | 'locked_hard' | 'slow_down';
+      retryAfterSeconds: number;
+    };
 
 const LONG_TTL_MS = 365 * 86_400_000;
 
@@ -28,7 +32,11 @@ export interface Lockout {
   status(userId: string): Promise<{ attempts: number; consecutiveFailures: number }>;
 }
 
-export function createLockout(ephemeral: EphemeralStore, clock: Clock, settings: ResolvedOptions['lockout']): Lockout {
+export function createLockout(
+  ephemeral: EphemeralStore,
+  clock: Clock,
+  settings: ResolvedOptions['lockout'],
+): Lockout {
   const lockMs = settings.lockSeconds * 1000;
   const k = {
     user: (u: string) => `lock:attempts:user:${u}`,
@@ -46,21 +54,27 @@ export function createLockout(ephemeral: EphemeralStore, clock: Clock, settings:
         ephemeral.getCount(k.ip(ip)),
         ephemeral.get(k.lastFailure(userId)),
       ]);
-      if (consecutive >= settings.hardLimit) return { allowed: false, reason: 'locked_hard', retryAfterSeconds: seconds(lockMs) };
-      if (userAttempts >= settings.maxAttempts) return { allowed: false, reason: 'locked', retryAfterSeconds: seconds(lockMs) };
-      if (ipAttempts >= settings.maxAttemptsPerIp) return { allowed: false, reason: 'locked_ip', retryAfterSeconds: seconds(lockMs) };
+      if (consecutive >= settings.hardLimit)
+        return { allowed: false, reason: 'locked_hard', retryAfterSeconds: seconds(lockMs) };
+      if (userAttempts >= settings.maxAttempts)
+        return { allowed: false, reason: 'locked', retryAfterSeconds: seconds(lockMs) };
+      if (ipAttempts >= settings.maxAttemptsPerIp)
+        return { allowed: false, reason: 'locked_ip', retryAfterSeconds: seconds(lockMs) };
       if (userAttempts >= settings.backoffAfter && lastFailure !== null) {
         const wait = Math.min(settings.backoffBaseMs * 2 ** (userAttempts - settings.backoffAfter), lockMs);
         const elapsed = clock.now() - Number(lastFailure);
-        if (elapsed < wait) return { allowed: false, reason: 'slow_down', retryAfterSeconds: seconds(wait - elapsed) };
+        if (elapsed < wait)
+          return { allowed: false, reason: 'slow_down', retryAfterSeconds: seconds(wait - elapsed) };
       }
       // Reserve: these increments are the atomic part. Losers of a race see counts past the limit.
       const [u, c] = await Promise.all([
         ephemeral.increment(k.user(userId), lockMs),
         ephemeral.increment(k.consecutive(userId), LONG_TTL_MS),
       ]);
-      if (c > settings.hardLimit) return { allowed: false, reason: 'locked_hard', retryAfterSeconds: seconds(lockMs) };
-      if (u > settings.maxAttempts) return { allowed: false, reason: 'locked', retryAfterSeconds: seconds(lockMs) };
+      if (c > settings.hardLimit)
+        return { allowed: false, reason: 'locked_hard', retryAfterSeconds: seconds(lockMs) };
+      if (u > settings.maxAttempts)
+        return { allowed: false, reason: 'locked', retryAfterSeconds: seconds(lockMs) };
       return { allowed: true };
     },
     async succeeded(userId) {

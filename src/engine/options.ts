@@ -1,6 +1,6 @@
 import { z } from 'zod';
-import { ConfigError } from '../errors.ts';
 import type { AuditSink } from '../audit/events.ts';
+import { ConfigError } from '../errors.ts';
 import type { Stores } from '../store/ports.ts';
 import type { Clock, RandomSource } from './capabilities.ts';
 
@@ -28,11 +28,19 @@ export const optionsSchema = z.object({
   ),
   clock: z.custom<Clock>((v) => typeof (v as Clock)?.now === 'function', 'clock must have now()').optional(),
   random: z
-    .custom<RandomSource>((v) => typeof (v as RandomSource)?.bytes === 'function', 'random must have bytes(n)')
+    .custom<RandomSource>(
+      (v) => typeof (v as RandomSource)?.bytes === 'function',
+      'random must have bytes(n)',
+    )
     .optional(),
   issuer: z.string().min(1).max(64),
   sealingKeys: z
-    .array(z.object({ id: z.string().regex(/^[A-Za-z0-9_-]{1,32}$/, 'key id: 1-32 of [A-Za-z0-9_-]'), key: key32 }))
+    .array(
+      z.object({
+        id: z.string().regex(/^[A-Za-z0-9_-]{1,32}$/, 'key id: 1-32 of [A-Za-z0-9_-]'),
+        key: key32,
+      }),
+    )
     .min(1, 'at least one sealing key is required')
     .refine((keys) => new Set(keys.map((k) => k.id)).size === keys.length, 'sealing key ids must be unique'),
   totp: z
@@ -58,7 +66,10 @@ export const optionsSchema = z.object({
       enabled: z.boolean().default(true),
       days: z.number().int().min(1).max(365).default(14),
       maxDays: z.number().int().min(1).max(365).default(60),
-      cookieName: z.string().regex(/^[A-Za-z0-9_-]+$/).default('mfakit_rd'),
+      cookieName: z
+        .string()
+        .regex(/^[A-Za-z0-9_-]+$/)
+        .default('mfakit_rd'),
       secureCookie: z.boolean().default(true),
     })
     .refine((r) => r.days <= r.maxDays, 'rememberDevice.days must not exceed rememberDevice.maxDays')
@@ -76,10 +87,15 @@ export const optionsSchema = z.object({
       /** Consecutive failures (across lock periods) after which the account stays locked until reset. */
       hardLimit: z.number().int().min(1).max(HARD_FAILURE_CEILING).default(20),
     })
-    .default({ maxAttempts: 5, lockSeconds: 900, maxAttemptsPerIp: 50, backoffAfter: 3, backoffBaseMs: 1000, hardLimit: 20 }),
-  recoveryCodes: z
-    .object({ count: z.number().int().min(4).max(20).default(10) })
-    .default({ count: 10 }),
+    .default({
+      maxAttempts: 5,
+      lockSeconds: 900,
+      maxAttemptsPerIp: 50,
+      backoffAfter: 3,
+      backoffBaseMs: 1000,
+      hardLimit: 20,
+    }),
+  recoveryCodes: z.object({ count: z.number().int().min(4).max(20).default(10) }).default({ count: 10 }),
   audit: z.custom<AuditSink>((v) => typeof v === 'function', 'audit must be a function').optional(),
 });
 
@@ -90,7 +106,9 @@ export type ResolvedOptions = z.output<typeof optionsSchema>;
 export function resolveOptions(input: MfaOptions): ResolvedOptions {
   const parsed = optionsSchema.safeParse(input);
   if (!parsed.success) {
-    const problems = parsed.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`).join('; ');
+    const problems = parsed.error.issues
+      .map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`)
+      .join('; ');
     throw new ConfigError(`invalid mfakit options: ${problems}`);
   }
   return parsed.data;

@@ -26,7 +26,12 @@ export interface PendingStore {
   cancel(id: string): Promise<void>;
 }
 
-export function createPendingStore(ephemeral: EphemeralStore, clock: Clock, random: RandomSource, ttlSeconds: number): PendingStore {
+export function createPendingStore(
+  ephemeral: EphemeralStore,
+  clock: Clock,
+  random: RandomSource,
+  ttlSeconds: number,
+): PendingStore {
   const key = (id: string) => `pending:${id}`;
   const parse = (raw: string | null) => {
     if (raw === null) return null;
@@ -36,7 +41,12 @@ export function createPendingStore(ephemeral: EphemeralStore, clock: Clock, rand
   return {
     async start(p) {
       const now = clock.now();
-      const pending: PendingPrincipal = { ...p, id: randomId(random), startedAt: now, expiresAt: now + ttlSeconds * 1000 };
+      const pending: PendingPrincipal = {
+        ...p,
+        id: randomId(random),
+        startedAt: now,
+        expiresAt: now + ttlSeconds * 1000,
+      };
       await ephemeral.put(key(pending.id), JSON.stringify(pending), ttlSeconds * 1000);
       return pending;
     },

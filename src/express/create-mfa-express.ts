@@ -45,14 +45,18 @@ export function createMfaExpress(mfa: Mfa, input: MfaExpressOptions = {}) {
   const cookieName = mfa.options.rememberDevice.cookieName;
 
   const wantsHtml = (req: Request) => (req.headers.accept ?? '').includes('text/html');
-  const ctxOf = (req: Request) => ({ ip: mfa.clientIp(req), requestId: req.get('x-request-id') ?? undefined });
+  const ctxOf = (req: Request) => ({
+    ip: mfa.clientIp(req),
+    requestId: req.get('x-request-id') ?? undefined,
+  });
 
   /** The stamp that satisfies this request, or why there is none. */
   function currentStamp(req: Request, fresh: boolean): { stamp: AuthStamp } | { reason: GuardReason } {
     const state = req.session?.mfakit;
     const stamp = state?.stamp;
     if (!stamp) return { reason: state?.pendingId ? 'second_factor_pending' : 'not_signed_in' };
-    if (opts.userIdOf && req.user !== undefined && opts.userIdOf(req.user) !== stamp.userId) return { reason: 'user_mismatch' };
+    if (opts.userIdOf && req.user !== undefined && opts.userIdOf(req.user) !== stamp.userId)
+      return { reason: 'user_mismatch' };
     // A sign-in that skipped MFA because of the office network does not travel with a copied cookie.
     if (stamp.skippedBy === 'trusted_network' && mfa.trustedNetwork(mfa.clientIp(req)) === null) {
       return { reason: 'reverify_required' };
@@ -139,12 +143,24 @@ export function createMfaExpress(mfa: Mfa, input: MfaExpressOptions = {}) {
             ? `${opts.basePath}/${start.pending.mustEnroll ? 'enroll' : 'prompt'}`
             : null;
       if (start.status === 'blocked') {
-        if (wantsHtml(req)) res.status(403).type('text/plain').send('Sign-in blocked. Contact your administrator.');
-        else res.status(403).json({ error: 'signin_blocked', message: 'Sign-in blocked. Contact your administrator.' });
+        if (wantsHtml(req))
+          res.status(403).type('text/plain').send('Sign-in blocked. Contact your administrator.');
+        else
+          res
+            .status(403)
+            .json({ error: 'signin_blocked', message: 'Sign-in blocked. Contact your administrator.' });
       } else if (wantsHtml(req)) {
         res.redirect(303, next ?? returnTo);
       } else {
-        res.json({ status: start.status === 'complete' ? 'complete' : start.pending.mustEnroll ? 'enroll_required' : 'mfa_required', next });
+        res.json({
+          status:
+            start.status === 'complete'
+              ? 'complete'
+              : start.pending.mustEnroll
+                ? 'enroll_required'
+                : 'mfa_required',
+          next,
+        });
       }
       return start;
     },

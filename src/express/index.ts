@@ -1,4 +1,4 @@
 export type { GuardReason, MfaExpress, MfaExpressOptions } from './create-mfa-express.ts';
 export { createMfaExpress } from './create-mfa-express.ts';
-export type { MfaSessionState } from './session.ts';
 export { escapeHtml, html, SafeHtml } from './html.ts';
+export type { MfaSessionState } from './session.ts';

@@ -1,6 +1,6 @@
-import type { RememberedDeviceRecord } from '../store/ports.ts';
 import type { MethodSummary } from '../engine/decision.ts';
 import type { TotpDraft } from '../methods/totp-enrollment.ts';
+import type { RememberedDeviceRecord } from '../store/ports.ts';
 import { html, type SafeHtml, trusted } from './html.ts';
 
 /**
@@ -53,7 +53,10 @@ export function promptPage(
   );
 }
 
-export function enrollPage(ctx: PageContext, p: { draft: TotpDraft; error?: string; firstMethod: boolean }): string {
+export function enrollPage(
+  ctx: PageContext,
+  p: { draft: TotpDraft; error?: string; firstMethod: boolean },
+): string {
   return layout(
     ctx,
     'Set up your authenticator app',
@@ -90,7 +93,10 @@ export function recoveryCodesPage(ctx: PageContext, p: { codes: string[]; contin
   );
 }
 
-export function verifyPage(ctx: PageContext, p: { error?: string; returnTo: string; reason: string }): string {
+export function verifyPage(
+  ctx: PageContext,
+  p: { error?: string; returnTo: string; reason: string },
+): string {
   return layout(
     ctx,
     'Confirm it is you',
@@ -106,7 +112,8 @@ export function verifyPage(ctx: PageContext, p: { error?: string; returnTo: stri
   );
 }
 
-const when = (ms: number | null) => (ms === null ? 'never' : new Date(ms).toISOString().replace('T', ' ').slice(0, 16) + ' UTC');
+const when = (ms: number | null) =>
+  ms === null ? 'never' : `${new Date(ms).toISOString().replace('T', ' ').slice(0, 16)} UTC`;
 
 export function settingsPage(
   ctx: PageContext,
@@ -131,7 +138,9 @@ export function settingsPage(
     <h2>Sign-in methods</h2>
     <table><thead><tr><th>Method</th><th>Added</th><th>Last used</th><th></th></tr></thead><tbody>
     ${p.methods.map(
-      (m) => html`<tr><td>${m.label}<br><span class="muted">${m.tokenSerial ? `Hardware token ${m.tokenSerial}` : m.kind === 'totp' ? 'Authenticator app' : 'OATH token'}</span></td>
+      (
+        m,
+      ) => html`<tr><td>${m.label}<br><span class="muted">${m.tokenSerial ? `Hardware token ${m.tokenSerial}` : m.kind === 'totp' ? 'Authenticator app' : 'OATH token'}</span></td>
       <td>${when(m.createdAt)}</td><td>${when(m.lastUsedAt)}</td>
       <td><form method="post" class="inline" action="${ctx.basePath}/methods/${m.id}/remove">${csrf(ctx)}<button type="submit" class="danger" aria-label="Remove ${m.label}">Remove</button></form></td></tr>`,
     )}
@@ -146,7 +155,9 @@ export function settingsPage(
         ? html`<p>No device is remembered.</p>`
         : html`<table><thead><tr><th>Device</th><th>Remembered</th><th>Last used</th><th>Expires</th><th></th></tr></thead><tbody>
       ${activeDevices.map(
-        (d) => html`<tr><td>${d.userAgent || 'Unknown browser'}</td><td>${when(d.createdAt)}</td><td>${when(d.lastUsedAt)}</td><td>${when(d.expiresAt)}</td>
+        (
+          d,
+        ) => html`<tr><td>${d.userAgent || 'Unknown browser'}</td><td>${when(d.createdAt)}</td><td>${when(d.lastUsedAt)}</td><td>${when(d.expiresAt)}</td>
         <td><form method="post" class="inline" action="${ctx.basePath}/devices/${d.id}/revoke">${csrf(ctx)}<button type="submit" class="danger">Forget</button></form></td></tr>`,
       )}</tbody></table>
       <form method="post" action="${ctx.basePath}/devices/revoke-all">${csrf(ctx)}<button type="submit" class="danger">Ask for verification again on all remembered devices</button></form>`
@@ -154,7 +165,12 @@ export function settingsPage(
   );
 }
 
-export function messagePage(ctx: PageContext, title: string, message: string, link?: { href: string; text: string }): string {
+export function messagePage(
+  ctx: PageContext,
+  title: string,
+  message: string,
+  link?: { href: string; text: string },
+): string {
   return layout(
     ctx,
     title,

@@ -23,12 +23,23 @@ export function createMfaRouter(mfa: Mfa, web: MfaExpress, cookieName: string) {
   const { basePath, loginPath, defaultReturnTo } = web.options;
   const { generateToken, csrfSynchronisedProtection } = csrfSync({
     getTokenFromRequest: (req) => (req.body as { _csrf?: string } | undefined)?._csrf,
-    errorConfig: { statusCode: 403, message: 'This form has expired. Reload the page and try again.', code: 'csrf_invalid' },
+    errorConfig: {
+      statusCode: 403,
+      message: 'This form has expired. Reload the page and try again.',
+      code: 'csrf_invalid',
+    },
   });
-  const page = (req: Request): pages.PageContext => ({ basePath, csrfToken: generateToken(req), issuer: mfa.options.issuer });
+  const page = (req: Request): pages.PageContext => ({
+    basePath,
+    csrfToken: generateToken(req),
+    issuer: mfa.options.issuer,
+  });
   const noStore = (_req: Request, res: Response, next: NextFunction) => {
     res.set('Cache-Control', 'no-store');
-    res.set('Content-Security-Policy', "default-src 'none'; style-src 'self'; img-src 'self' data:; form-action 'self'; frame-ancestors 'none'; base-uri 'none'");
+    res.set(
+      'Content-Security-Policy',
+      "default-src 'none'; style-src 'self'; img-src 'self' data:; form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
+    );
     res.set('X-Content-Type-Options', 'nosniff');
     res.set('Referrer-Policy', 'same-origin');
     next();
@@ -49,7 +60,11 @@ export function createMfaRouter(mfa: Mfa, web: MfaExpress, cookieName: string) {
         return { status: 429, error: 'locked', message: 'Too many attempts. Try again later.' };
       case 'slow_down':
         res.set('Retry-After', String(f.retryAfterSeconds));
-        return { status: 429, error: 'slow_down', message: `Too many attempts. Wait ${f.retryAfterSeconds} seconds and try again.` };
+        return {
+          status: 429,
+          error: 'slow_down',
+          message: `Too many attempts. Wait ${f.retryAfterSeconds} seconds and try again.`,
+        };
       case 'must_enroll':
         return { status: 409, error: 'must_enroll', message: 'Set up a sign-in method first.' };
       default:
@@ -63,7 +78,12 @@ export function createMfaRouter(mfa: Mfa, web: MfaExpress, cookieName: string) {
     if ('stamp' in result) return result.stamp;
     if (mode === 'html') {
       const back = encodeURIComponent(safeReturnTo(req.originalUrl, `${basePath}/settings`));
-      res.redirect(303, result.reason === 'reverify_required' ? `${basePath}/verify?returnTo=${back}` : `${loginPath}?returnTo=${back}`);
+      res.redirect(
+        303,
+        result.reason === 'reverify_required'
+          ? `${basePath}/verify?returnTo=${back}`
+          : `${loginPath}?returnTo=${back}`,
+      );
     } else {
       res.status(result.reason === 'reverify_required' ? 403 : 401).json({
         error: result.reason === 'reverify_required' ? 'reverify_required' : 'mfa_required',
@@ -119,22 +139,43 @@ export function createMfaRouter(mfa: Mfa, web: MfaExpress, cookieName: string) {
     const pendingId = req.session?.mfakit?.pendingId;
     if (!pendingId) {
       const message = 'There is no sign-in waiting for a code. Sign in first.';
-      return mode === 'api' ? res.status(401).json({ error: 'no_pending_signin', message }) : res.redirect(303, loginPath);
+      return mode === 'api'
+        ? res.status(401).json({ error: 'no_pending_signin', message })
+        : res.redirect(303, loginPath);
     }
     const body = parse(verifyBody, req.body);
-    const outcome = await mfa.verifyPending(pendingId, { code: body.code, methodId: body.methodId }, web.ctxOf(req));
+    const outcome = await mfa.verifyPending(
+      pendingId,
+      { code: body.code, methodId: body.methodId },
+      web.ctxOf(req),
+    );
     if (outcome.ok) {
       const returnTo = await completeSignIn(req, outcome.stamp);
-      if (body.remember && mfa.options.rememberDevice.enabled) await rememberCookie(req, res, outcome.stamp.userId);
-      if (mode === 'api') return res.json({ status: 'complete', amr: outcome.stamp.amr, acr: outcome.stamp.acr, next: returnTo });
+      if (body.remember && mfa.options.rememberDevice.enabled)
+        await rememberCookie(req, res, outcome.stamp.userId);
+      if (mode === 'api')
+        return res.json({
+          status: 'complete',
+          amr: outcome.stamp.amr,
+          acr: outcome.stamp.acr,
+          next: returnTo,
+        });
       return res.redirect(303, returnTo);
     }
     if (outcome.error === 'pending_expired') delete sessionState(req).pendingId;
     if (outcome.error === 'must_enroll' && mode === 'html') return res.redirect(303, `${basePath}/enroll`);
     const f = failure(outcome, res);
     if (mode === 'api') return res.status(f.status).json({ error: f.error, message: f.message });
-    if (f.error === 'pending_expired') return res.status(f.status).send(pages.messagePage(page(req), 'Sign-in expired', f.message, { href: loginPath, text: 'Sign in again' }));
-    return res.status(f.status).send(pages.promptPage(page(req), { error: f.message, rememberDays: rememberDays(), returnTo: '' }));
+    if (f.error === 'pending_expired')
+      return res.status(f.status).send(
+        pages.messagePage(page(req), 'Sign-in expired', f.message, {
+          href: loginPath,
+          text: 'Sign in again',
+        }),
+      );
+    return res
+      .status(f.status)
+      .send(pages.promptPage(page(req), { error: f.message, rememberDays: rememberDays(), returnTo: '' }));
   };
 
   const rememberDays = () => (mfa.options.rememberDevice.enabled ? mfa.options.rememberDevice.days : null);
@@ -148,11 +189,15 @@ export function createMfaRouter(mfa: Mfa, web: MfaExpress, cookieName: string) {
     if (outcome.ok) {
       sessionState(req).stamp = outcome.stamp;
       await saveSession(req);
-      return mode === 'api' ? res.json({ status: 'verified', amr: outcome.stamp.amr, acr: outcome.stamp.acr }) : res.redirect(303, returnTo);
+      return mode === 'api'
+        ? res.json({ status: 'verified', amr: outcome.stamp.amr, acr: outcome.stamp.acr })
+        : res.redirect(303, returnTo);
     }
     const f = failure(outcome, res);
     if (mode === 'api') return res.status(f.status).json({ error: f.error, message: f.message });
-    return res.status(f.status).send(pages.verifyPage(page(req), { error: f.message, returnTo, reason: 'Enter a code to continue.' }));
+    return res
+      .status(f.status)
+      .send(pages.verifyPage(page(req), { error: f.message, returnTo, reason: 'Enter a code to continue.' }));
   };
 
   /** Starts an authenticator-app draft for the pending sign-in (first method) or the signed-in user. */
@@ -161,10 +206,20 @@ export function createMfaRouter(mfa: Mfa, web: MfaExpress, cookieName: string) {
     if (state?.pendingId && !state.stamp) {
       const pending = await mfa.getPending(state.pendingId);
       if (!pending) throw new MfaError('pending_expired', 'Your sign-in has expired. Sign in again.', 401);
-      const draft = await mfa.beginPendingEnrollment(pending.id, await web.options.displayName(pending.userId));
+      const draft = await mfa.beginPendingEnrollment(
+        pending.id,
+        await web.options.displayName(pending.userId),
+      );
       if (!draft) {
-        if (mode === 'html') return res.redirect(303, `${basePath}/prompt`), null;
-        throw new MfaError('enrollment_not_allowed', 'This account already has a sign-in method; verify with it first.', 403);
+        if (mode === 'html') {
+          res.redirect(303, `${basePath}/prompt`);
+          return null;
+        }
+        throw new MfaError(
+          'enrollment_not_allowed',
+          'This account already has a sign-in method; verify with it first.',
+          403,
+        );
       }
       sessionState(req).draftId = draft.draftId;
       await saveSession(req);
@@ -181,30 +236,62 @@ export function createMfaRouter(mfa: Mfa, web: MfaExpress, cookieName: string) {
   const confirmEnroll = async (req: Request, res: Response, mode: Mode) => {
     const body = parse(enrollConfirmBody, req.body);
     const state = sessionState(req);
-    if (state.draftId !== body.draftId) throw new MfaError('draft_unknown', 'This setup has expired. Start again.', 400);
+    if (state.draftId !== body.draftId)
+      throw new MfaError('draft_unknown', 'This setup has expired. Start again.', 400);
     const ctx = web.ctxOf(req);
     if (state.pendingId && !state.stamp) {
-      const result = await mfa.confirmPendingEnrollment(state.pendingId, body.draftId, body.code, body.label ?? '', ctx);
+      const result = await mfa.confirmPendingEnrollment(
+        state.pendingId,
+        body.draftId,
+        body.code,
+        body.label ?? '',
+        ctx,
+      );
       if (!result.ok) {
         const f = failure(result, res);
         if (mode === 'api') return res.status(f.status).json({ error: f.error, message: f.message });
-        if (f.error === 'pending_expired') return res.status(401).send(pages.messagePage(page(req), 'Sign-in expired', f.message, { href: loginPath, text: 'Sign in again' }));
+        if (f.error === 'pending_expired')
+          return res.status(401).send(
+            pages.messagePage(page(req), 'Sign-in expired', f.message, {
+              href: loginPath,
+              text: 'Sign in again',
+            }),
+          );
         return res.redirect(303, `${basePath}/enroll?error=1`);
       }
       const returnTo = await completeSignIn(req, result.stamp);
-      if (mode === 'api') return res.json({ status: 'complete', amr: result.stamp.amr, acr: result.stamp.acr, recoveryCodes: result.recoveryCodes, next: returnTo });
-      return res.send(pages.recoveryCodesPage(page(req), { codes: result.recoveryCodes, continueTo: returnTo }));
+      if (mode === 'api')
+        return res.json({
+          status: 'complete',
+          amr: result.stamp.amr,
+          acr: result.stamp.acr,
+          recoveryCodes: result.recoveryCodes,
+          next: returnTo,
+        });
+      return res.send(
+        pages.recoveryCodesPage(page(req), { codes: result.recoveryCodes, continueTo: returnTo }),
+      );
     }
     const stamp = await requireFreshIfEnrolled(req, res, mode);
     if (!stamp) return;
-    const result = await mfa.enrollment.confirmTotp(stamp.userId, body.draftId, body.code, body.label ?? '', ctx);
+    const result = await mfa.enrollment.confirmTotp(
+      stamp.userId,
+      body.draftId,
+      body.code,
+      body.label ?? '',
+      ctx,
+    );
     if (!result.ok) {
       if (mode === 'api') return res.status(401).json({ error: 'invalid_code', message: GENERIC_FAILURE });
       return res.redirect(303, `${basePath}/enroll?error=1`);
     }
     delete state.draftId;
     await saveSession(req);
-    if (mode === 'api') return res.status(201).json({ status: 'enrolled', method: { id: result.method.id, kind: result.method.kind, label: result.method.label } });
+    if (mode === 'api')
+      return res.status(201).json({
+        status: 'enrolled',
+        method: { id: result.method.id, kind: result.method.kind, label: result.method.label },
+      });
     return res.redirect(303, `${basePath}/settings?notice=enrolled`);
   };
 
@@ -230,14 +317,21 @@ export function createMfaRouter(mfa: Mfa, web: MfaExpress, cookieName: string) {
   html.get('/enroll', async (req, res) => {
     const started = await beginEnroll(req, res, 'html');
     if (!started) return;
-    res.send(pages.enrollPage(page(req), { ...started, ...(req.query.error ? { error: GENERIC_FAILURE } : {}) }));
+    res.send(
+      pages.enrollPage(page(req), { ...started, ...(req.query.error ? { error: GENERIC_FAILURE } : {}) }),
+    );
   });
   html.post('/enroll', (req, res) => confirmEnroll(req, res, 'html'));
 
   html.get('/verify', (req, res) => {
     if (!requireStamp(req, res, 'html')) return;
     const returnTo = safeReturnTo(req.query.returnTo, `${basePath}/settings`);
-    res.send(pages.verifyPage(page(req), { returnTo, reason: 'For your security, enter a code before you continue.' }));
+    res.send(
+      pages.verifyPage(page(req), {
+        returnTo,
+        reason: 'For your security, enter a code before you continue.',
+      }),
+    );
   });
   html.post('/verify', stepUp('html'));
 
@@ -256,7 +350,16 @@ export function createMfaRouter(mfa: Mfa, web: MfaExpress, cookieName: string) {
       web.options.displayName(stamp.userId),
     ]);
     const notice = typeof req.query.notice === 'string' ? notices[req.query.notice] : undefined;
-    res.send(pages.settingsPage(page(req), { userLabel, methods, recoveryRemaining, devices, now: mfa.clock.now(), ...(notice ? { notice } : {}) }));
+    res.send(
+      pages.settingsPage(page(req), {
+        userLabel,
+        methods,
+        recoveryRemaining,
+        devices,
+        now: mfa.clock.now(),
+        ...(notice ? { notice } : {}),
+      }),
+    );
   });
   html.post('/methods/:id/remove', async (req, res) => {
     const stamp = await requireFreshIfEnrolled(req, res, 'html');
@@ -290,7 +393,9 @@ export function createMfaRouter(mfa: Mfa, web: MfaExpress, cookieName: string) {
   const api = express.Router();
   api.use((req, _res, next) => {
     if (['POST', 'PUT', 'PATCH'].includes(req.method) && !req.is('application/json')) {
-      return next(new MfaError('unsupported_media_type', 'Send a JSON body with Content-Type: application/json.', 415));
+      return next(
+        new MfaError('unsupported_media_type', 'Send a JSON body with Content-Type: application/json.', 415),
+      );
     }
     next();
   });
@@ -300,10 +405,22 @@ export function createMfaRouter(mfa: Mfa, web: MfaExpress, cookieName: string) {
     const state = req.session?.mfakit;
     if (state?.stamp) {
       const s = state.stamp;
-      return res.json({ status: 'complete', userId: s.userId, amr: s.amr, acr: s.acr, authTime: s.authTime, mfaAt: s.mfaAt, skippedBy: s.skippedBy ?? null });
+      return res.json({
+        status: 'complete',
+        userId: s.userId,
+        amr: s.amr,
+        acr: s.acr,
+        authTime: s.authTime,
+        mfaAt: s.mfaAt,
+        skippedBy: s.skippedBy ?? null,
+      });
     }
     const pending = state?.pendingId ? await mfa.getPending(state.pendingId) : null;
-    if (pending) return res.json({ status: pending.mustEnroll ? 'enroll_required' : 'mfa_required', expiresAt: pending.expiresAt });
+    if (pending)
+      return res.json({
+        status: pending.mustEnroll ? 'enroll_required' : 'mfa_required',
+        expiresAt: pending.expiresAt,
+      });
     res.json({ status: 'none' });
   });
   api.post('/verify', verify('api'));
@@ -312,13 +429,22 @@ export function createMfaRouter(mfa: Mfa, web: MfaExpress, cookieName: string) {
     const started = await beginEnroll(req, res, 'api');
     if (!started) return;
     const { draft } = started;
-    res.status(201).json({ draftId: draft.draftId, secret: draft.secret, uri: draft.uri, qrSvg: draft.qrSvg, expiresAt: draft.expiresAt });
+    res.status(201).json({
+      draftId: draft.draftId,
+      secret: draft.secret,
+      uri: draft.uri,
+      qrSvg: draft.qrSvg,
+      expiresAt: draft.expiresAt,
+    });
   });
   api.post('/enroll/totp/confirm', (req, res) => confirmEnroll(req, res, 'api'));
   api.get('/methods', async (req, res) => {
     const stamp = requireStamp(req, res, 'api');
     if (!stamp) return;
-    res.json({ methods: await mfa.methods.list(stamp.userId), recoveryCodesRemaining: await mfa.recoveryCodes.remaining(stamp.userId) });
+    res.json({
+      methods: await mfa.methods.list(stamp.userId),
+      recoveryCodesRemaining: await mfa.recoveryCodes.remaining(stamp.userId),
+    });
   });
   api.delete('/methods/:id', async (req, res) => {
     const stamp = await requireFreshIfEnrolled(req, res, 'api');
@@ -337,7 +463,10 @@ export function createMfaRouter(mfa: Mfa, web: MfaExpress, cookieName: string) {
     if (!stamp) return;
     const devices = await mfa.devices.list(stamp.userId);
     res.json({
-      devices: devices.map(({ secretHash: _hidden, ...d }) => ({ ...d, active: d.revokedAt === null && d.expiresAt > mfa.clock.now() })),
+      devices: devices.map(({ secretHash: _hidden, ...d }) => ({
+        ...d,
+        active: d.revokedAt === null && d.expiresAt > mfa.clock.now(),
+      })),
     });
   });
   api.delete('/devices/:id', async (req, res) => {
@@ -371,9 +500,17 @@ export function createMfaRouter(mfa: Mfa, web: MfaExpress, cookieName: string) {
     } else if (e.type === 'entity.parse.failed') {
       [status, code, message] = [400, 'malformed_json', 'The request body is not valid JSON.'];
     } else if (e.code === 'csrf_invalid' || e.code === 'EBADCSRFTOKEN') {
-      [status, code, message] = [403, 'csrf_invalid', 'This form has expired. Reload the page and try again.'];
+      [status, code, message] = [
+        403,
+        'csrf_invalid',
+        'This form has expired. Reload the page and try again.',
+      ];
     } else if (typeof (e.status ?? e.statusCode) === 'number' && (e.status ?? e.statusCode ?? 500) < 500) {
-      [status, code, message] = [e.status ?? e.statusCode ?? 400, e.type ?? 'bad_request', 'The request could not be understood.'];
+      [status, code, message] = [
+        e.status ?? e.statusCode ?? 400,
+        e.type ?? 'bad_request',
+        'The request could not be understood.',
+      ];
     }
     if (status >= 500) {
       status = 503;
@@ -381,7 +518,17 @@ export function createMfaRouter(mfa: Mfa, web: MfaExpress, cookieName: string) {
     }
     const isApi = req.originalUrl.startsWith(`${basePath}/api`) || !web.wantsHtml(req);
     if (isApi) return res.status(status).json({ error: code, message });
-    res.status(status).type('html').send(pages.messagePage({ basePath, csrfToken: '', issuer: mfa.options.issuer }, 'Something went wrong', message, { href: loginPath, text: 'Back to sign-in' }));
+    res
+      .status(status)
+      .type('html')
+      .send(
+        pages.messagePage(
+          { basePath, csrfToken: '', issuer: mfa.options.issuer },
+          'Something went wrong',
+          message,
+          { href: loginPath, text: 'Back to sign-in' },
+        ),
+      );
   });
 
   return router;

@@ -1,6 +1,6 @@
+import type { Request } from 'express';
 import type {} from 'express-session';
 import type {} from 'passport';
-import type { Request } from 'express';
 import type { AuthStamp } from '../engine/stamp.ts';
 
 /**
@@ -38,6 +38,7 @@ export function saveSession(req: Request): Promise<void> {
 /** Only same-site relative paths: `/x`, never `//evil`, `/\evil` or absolute URLs (open redirect). */
 export function safeReturnTo(value: unknown, fallback: string): string {
   if (typeof value !== 'string' || value.length > 512) return fallback;
-  if (!value.startsWith('/') || value.startsWith('//') || value.includes('\\') || /[\r\n]/.test(value)) return fallback;
+  if (!value.startsWith('/') || value.startsWith('//') || value.includes('\\') || /[\r\n]/.test(value))
+    return fallback;
   return value;
 }

@@ -6,7 +6,10 @@ export const codeField = z
   .trim()
   .min(1, 'code is required')
   .max(16, 'code is too long')
-  .regex(/^(\d{6,8}|[A-Za-z2-9]{5}-?[A-Za-z2-9]{5})$/, 'code must be 6 or 8 digits, or a recovery code like abcde-fghij');
+  .regex(
+    /^(\d{6,8}|[A-Za-z2-9]{5}-?[A-Za-z2-9]{5})$/,
+    'code must be 6 or 8 digits, or a recovery code like abcde-fghij',
+  );
 
 const checkbox = z
   .union([z.boolean(), z.literal('1'), z.literal('on'), z.literal('true')])
@@ -47,5 +50,7 @@ export function firstIssue(error: z.ZodError): string {
   const issue = error.issues[0];
   if (!issue) return 'the request is invalid';
   const path = issue.path.join('.');
-  return issue.code === 'invalid_type' && issue.input === undefined && path ? `${path} is required` : issue.message;
+  return issue.code === 'invalid_type' && issue.input === undefined && path
+    ? `${path} is required`
+    : issue.message;
 }

@@ -207,10 +207,18 @@ export function parseTokenCsv(text: string): { tokens: ParsedToken[] } {
     headerProblems.push(at(headerLine.line, 'quoted fields are not supported'));
   const header = splitFields(headerLine.content).map(lower);
   const columnIndex = new Map<Column, number>();
+  if (!header.some((name) => KNOWN_COLUMNS.includes(name))) {
+    // Most likely a file without a header: say so, and do not echo the line (it may hold a secret).
+    throw csvError([
+      at(headerLine.line, `the first line must be the header ${REQUIRED_COLUMNS.join(',')}[,kind]`),
+    ]);
+  }
   header.forEach((name, i) => {
     if (!KNOWN_COLUMNS.includes(name)) {
+      // Short names are echoed to help fix a typo; long ones could be a secret pasted into the header.
+      const shown = /^[a-z0-9_ -]{1,16}$/.test(name) ? `"${name}"` : `${i + 1}`;
       headerProblems.push(
-        at(headerLine.line, `unknown column "${name}" (expected ${KNOWN_COLUMNS.join(', ')})`),
+        at(headerLine.line, `unknown column ${shown} (expected ${KNOWN_COLUMNS.join(', ')})`),
       );
     } else if (columnIndex.has(name as Column)) {
       headerProblems.push(at(headerLine.line, `column "${name}" appears twice`));
@@ -404,7 +412,7 @@ export function createOathTokens(deps: {
 
       let found: number | null = null;
       if (digitsPattern.test(c1) && digitsPattern.test(c2)) {
-        // code1 may also occur at an earlier counter by chance: keep searching after each non-consecutive hit.
+        // code1 may also occur at an earlier counter by chance: search on after each non-consecutive hit.
         let from = last + 1;
         while (from <= end) {
           const c = hotpMatchCounter(seed, c1, { ...params, from, lookAhead: end - from });

@@ -13,7 +13,12 @@ export type OtpCheck =
   | { ok: false; detail: 'no_otp_method' | 'code_mismatch' | 'replayed_step' | 'unknown_method' };
 
 export const sealedSecretContext = (userId: string, methodId: string) => `method:${userId}:${methodId}`;
-export const counterKey = (method: Pick<MethodRecord, 'id' | 'kind'>) => `${method.kind}:${method.id}`;
+/**
+ * Where a method's last accepted step/counter lives. A hardware token's is keyed by its
+ * serial, so it survives reassignment: codes a previous holder used never work again.
+ */
+export const counterKey = (method: Pick<MethodRecord, 'id' | 'kind' | 'tokenSerial'>) =>
+  method.tokenSerial !== null ? `token:${method.tokenSerial}` : `${method.kind}:${method.id}`;
 
 export interface OtpMethods {
   check(userId: string, code: string, methodId?: string): Promise<OtpCheck>;
@@ -54,7 +59,9 @@ export function createOtpMethods(deps: {
   return {
     seed,
     async check(userId, code, methodId) {
-      const all = (await repository.listMethods(userId)).filter((m) => m.kind === 'totp' || m.kind === 'hotp');
+      const all = (await repository.listMethods(userId)).filter(
+        (m) => m.kind === 'totp' || m.kind === 'hotp',
+      );
       const methods = methodId === undefined ? all : all.filter((m) => m.id === methodId);
       if (methodId !== undefined && methods.length === 0) return { ok: false, detail: 'unknown_method' };
       if (methods.length === 0) return { ok: false, detail: 'no_otp_method' };

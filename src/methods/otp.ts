@@ -15,7 +15,10 @@ export interface OtpParameters {
 
 const crypto = new NodeCryptoPlugin();
 
-export function totpCode(seed: Uint8Array, p: OtpParameters & { period: number; epochSeconds: number }): string {
+export function totpCode(
+  seed: Uint8Array,
+  p: OtpParameters & { period: number; epochSeconds: number },
+): string {
   return totpGenerate({
     secret: seed,
     crypto,
@@ -61,14 +64,21 @@ export function hotpMatchCounter(
   code: string,
   p: OtpParameters & { from: number; lookAhead: number },
 ): number | null {
-  const result = hotpVerify({
-    secret: seed,
-    token: code,
-    crypto,
-    algorithm: p.algorithm,
-    digits: p.digits,
-    counter: p.from,
-    counterTolerance: [0, p.lookAhead],
-  });
-  return result.valid ? p.from + result.delta : null;
+  // otplib checks at most 99 counters per call; search longer windows in slices, in order.
+  const end = p.from + p.lookAhead;
+  for (let from = p.from; from <= end; from += HOTP_SLICE) {
+    const result = hotpVerify({
+      secret: seed,
+      token: code,
+      crypto,
+      algorithm: p.algorithm,
+      digits: p.digits,
+      counter: from,
+      counterTolerance: [0, Math.min(HOTP_SLICE - 1, end - from)],
+    });
+    if (result.valid) return from + result.delta;
+  }
+  return null;
 }
+
+const HOTP_SLICE = 50;

@@ -4,8 +4,8 @@ import { type Clock, type RandomSource, randomId } from '../engine/capabilities.
 import type { ResolvedOptions } from '../engine/options.ts';
 import type { EphemeralStore, MethodRecord, Repository } from '../store/ports.ts';
 import { base32Encode } from './base32.ts';
-import { counterKey, sealedSecretContext } from './otp-methods.ts';
 import { totpMatchStep } from './otp.ts';
+import { counterKey, sealedSecretContext } from './otp-methods.ts';
 
 /**
  * Authenticator-app enrollment ("proof-up"): a fresh 160-bit seed is kept sealed in a
@@ -54,7 +54,11 @@ export function createTotpEnrollment(deps: {
     async begin(userId, accountName) {
       const draftId = randomId(random, 18);
       const seed = random.bytes(SEED_BYTES);
-      await ephemeral.put(draftKey(userId, draftId), sealer.seal(seed, draftContext(userId, draftId)), DRAFT_TTL_MS);
+      await ephemeral.put(
+        draftKey(userId, draftId),
+        sealer.seal(seed, draftContext(userId, draftId)),
+        DRAFT_TTL_MS,
+      );
       const secret = base32Encode(seed);
       const uri = otpauthUri({ issuer, accountName, secret, ...totp });
       const qrSvg = await QRCode.toString(uri, { type: 'svg', errorCorrectionLevel: 'M', margin: 2 });
@@ -87,7 +91,8 @@ export function createTotpEnrollment(deps: {
       });
       if (step === null) return { ok: false, detail: 'code_mismatch' };
       // Only one confirmation per draft, even when raced.
-      if ((await ephemeral.take(draftKey(userId, draftId))) === null) return { ok: false, detail: 'draft_expired' };
+      if ((await ephemeral.take(draftKey(userId, draftId))) === null)
+        return { ok: false, detail: 'draft_expired' };
       const id = randomId(random, 12);
       const method: MethodRecord = {
         id,

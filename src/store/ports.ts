@@ -102,6 +102,8 @@ export interface Repository {
   listTokens(): Promise<OathTokenRecord[]>;
   /** Atomically assigns an unassigned token; false if taken or absent. */
   assignToken(serial: string, userId: string): Promise<boolean>;
+  /** Frees one token held by `userId`; false if that user does not hold it. */
+  unassignToken(serial: string, userId: string): Promise<boolean>;
   unassignTokens(userId: string): Promise<number>;
 
   getUserState(userId: string): Promise<UserMfaState | null>;

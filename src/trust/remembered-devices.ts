@@ -12,7 +12,13 @@ export type DeviceCheck =
   | { ok: true; device: RememberedDeviceRecord }
   | {
       ok: false;
-      reason: 'cookie_malformed' | 'device_unknown' | 'cookie_wrong_user' | 'secret_mismatch' | 'device_expired' | 'device_revoked';
+      reason:
+        | 'cookie_malformed'
+        | 'device_unknown'
+        | 'cookie_wrong_user'
+        | 'secret_mismatch'
+        | 'device_expired'
+        | 'device_revoked';
     };
 
 const COOKIE_PATTERN = /^([A-Za-z0-9_-]{16,64})\.([A-Za-z0-9_-]{32,64})$/;
@@ -20,7 +26,11 @@ const PURPOSE = 'remembered-device';
 const DAY_MS = 86_400_000;
 
 export interface RememberedDevices {
-  issue(userId: string, userAgent: string, days: number): Promise<{ cookieValue: string; device: RememberedDeviceRecord }>;
+  issue(
+    userId: string,
+    userAgent: string,
+    days: number,
+  ): Promise<{ cookieValue: string; device: RememberedDeviceRecord }>;
   check(cookieValue: string, userId: string): Promise<DeviceCheck>;
   list(userId: string): Promise<RememberedDeviceRecord[]>;
   revoke(userId: string, deviceId: string): Promise<boolean>;
@@ -55,7 +65,7 @@ export function createRememberedDevices(deps: {
     },
     async check(cookieValue, userId) {
       const m = COOKIE_PATTERN.exec(cookieValue);
-      if (!m || !m[1] || !m[2]) return { ok: false, reason: 'cookie_malformed' };
+      if (!m?.[1] || !m[2]) return { ok: false, reason: 'cookie_malformed' };
       const device = await repository.getDevice(m[1]);
       if (!device) return { ok: false, reason: 'device_unknown' };
       if (device.userId !== userId) return { ok: false, reason: 'cookie_wrong_user' };

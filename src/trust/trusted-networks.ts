@@ -25,7 +25,8 @@ export function compileTrustedNetworks(cidrs: readonly string[]): TrustedNetwork
     match(address) {
       if (ranges.length === 0 || !ipaddr.isValid(address)) return null;
       let ip = ipaddr.parse(address);
-      if (ip.kind() === 'ipv6' && (ip as ipaddr.IPv6).isIPv4MappedAddress()) ip = (ip as ipaddr.IPv6).toIPv4Address();
+      if (ip.kind() === 'ipv6' && (ip as ipaddr.IPv6).isIPv4MappedAddress())
+        ip = (ip as ipaddr.IPv6).toIPv4Address();
       for (const { text, range } of ranges) {
         if (ip.kind() === range[0].kind() && ip.match(range)) return text;
       }

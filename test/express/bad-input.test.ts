@@ -13,7 +13,10 @@ describe('bad input gets a clear 4xx, never a 5xx', () => {
 
   it('malformed JSON → 400 malformed_json', async () => {
     const { agent } = await pending();
-    const res = await agent.post('/mfa/api/verify').set('Content-Type', 'application/json').send('{"code": "12');
+    const res = await agent
+      .post('/mfa/api/verify')
+      .set('Content-Type', 'application/json')
+      .send('{"code": "12');
     assert.equal(res.status, 400);
     assert.equal(res.body.error, 'malformed_json');
   });
@@ -42,7 +45,11 @@ describe('bad input gets a clear 4xx, never a 5xx', () => {
       assert.equal(res.status, 400, JSON.stringify(body));
       assert.match(res.body.message, message, JSON.stringify(body));
     }
-    assert.deepEqual(await mfa.admin.lockStatus('alice'), { attempts: 0, consecutiveFailures: 0 }, 'malformed input is not an attempt');
+    assert.deepEqual(
+      await mfa.admin.lockStatus('alice'),
+      { attempts: 0, consecutiveFailures: 0 },
+      'malformed input is not an attempt',
+    );
   });
 
   it('an unknown method id → 401 generic failure (no oracle for which ids exist)', async () => {
@@ -57,7 +64,10 @@ describe('bad input gets a clear 4xx, never a 5xx', () => {
     const { agent } = await pending();
     const form = await agent.post('/mfa/api/verify').type('form').send({ code: '123456' });
     assert.equal(form.status, 415);
-    const text = await agent.post('/mfa/api/verify').set('Content-Type', 'text/plain').send('{"code":"123456"}');
+    const text = await agent
+      .post('/mfa/api/verify')
+      .set('Content-Type', 'text/plain')
+      .send('{"code":"123456"}');
     assert.equal(text.status, 415);
   });
 
@@ -85,15 +95,27 @@ describe('bad input gets a clear 4xx, never a 5xx', () => {
   it('an open redirect through returnTo is refused', async () => {
     const { app, clock } = makeApp({ trustedNetworks: ['127.0.0.0/8', '::1/128'] });
     await enrolUser(app, clock, 'alice');
-    for (const evil of ['//evil.example/x', 'https://evil.example/', '/\\evil.example', 'javascript:alert(1)']) {
-      const res = await request(app).post('/login').set('Accept', 'text/html').type('form').send({ username: 'alice', password: 'alice-pw', returnTo: evil });
+    for (const evil of [
+      '//evil.example/x',
+      'https://evil.example/',
+      '/\\evil.example',
+      'javascript:alert(1)',
+    ]) {
+      const res = await request(app)
+        .post('/login')
+        .set('Accept', 'text/html')
+        .type('form')
+        .send({ username: 'alice', password: 'alice-pw', returnTo: evil });
       assert.equal(res.status, 303);
       assert.equal(res.headers.location, '/account', evil);
     }
   });
 
   it('invalid createMfa options are rejected with the path of each problem', () => {
-    assert.throws(() => makeApp({ sealingKeys: [{ id: 'k1', key: Buffer.alloc(16) }] }), /sealingKeys\.0\.key: must be 32 bytes/);
+    assert.throws(
+      () => makeApp({ sealingKeys: [{ id: 'k1', key: Buffer.alloc(16) }] }),
+      /sealingKeys\.0\.key: must be 32 bytes/,
+    );
     assert.throws(() => makeApp({ totp: { digits: 7 } as never }), /totp\.digits/);
     assert.throws(() => makeApp({ rememberDevice: { days: 90, maxDays: 30 } as never }), /rememberDevice/);
   });

@@ -10,7 +10,11 @@ describe('enrollment through the HTML pages', () => {
     requireTools(this, 'zbarimg', 'rsvg-convert');
     const { app, clock, mfa } = makeApp();
     const agent = request.agent(app);
-    const login = await agent.post('/login').type('form').set('Accept', 'text/html').send({ username: 'alice', password: 'alice-pw' });
+    const login = await agent
+      .post('/login')
+      .type('form')
+      .set('Accept', 'text/html')
+      .send({ username: 'alice', password: 'alice-pw' });
     assert.equal(login.status, 303);
     assert.equal(login.headers.location, '/mfa/enroll');
 
@@ -29,14 +33,22 @@ describe('enrollment through the HTML pages', () => {
     assert.equal(url.searchParams.get('issuer'), 'Test Co');
     const secret = url.searchParams.get('secret') ?? '';
     assert.equal(base32Decode(secret).length, 20, '160-bit seed');
-    assert.match(page.text, new RegExp(`id="secret">${secret}<`), 'the key shown beside the QR is the same secret');
+    assert.match(
+      page.text,
+      new RegExp(`id="secret">${secret}<`),
+      'the key shown beside the QR is the same secret',
+    );
 
     const draftId = /name="draftId" value="([^"]+)"/.exec(page.text)?.[1] ?? '';
     const wrong = await agent
       .post('/mfa/enroll')
       .type('form')
       .set('Accept', 'text/html')
-      .send({ _csrf: csrfFrom(page.text), draftId, code: '000000' === codeFor(secret, clock) ? '111111' : '000000' });
+      .send({
+        _csrf: csrfFrom(page.text),
+        draftId,
+        code: '000000' === codeFor(secret, clock) ? '111111' : '000000',
+      });
     assert.equal(wrong.status, 303, 'a wrong code sends back to the form');
     assert.equal((await mfa.methods.list('alice')).length, 0, 'no method is activated by a wrong code');
     const again = await agent.get('/mfa/enroll').set('Accept', 'text/html');
@@ -46,9 +58,16 @@ describe('enrollment through the HTML pages', () => {
       .post('/mfa/enroll')
       .type('form')
       .set('Accept', 'text/html')
-      .send({ _csrf: csrfFrom(again.text), draftId: draft2, code: codeFor(secret2, clock), label: 'My phone' });
+      .send({
+        _csrf: csrfFrom(again.text),
+        draftId: draft2,
+        code: codeFor(secret2, clock),
+        label: 'My phone',
+      });
     assert.equal(done.status, 200);
-    const codes = [...done.text.matchAll(/<li><code>([a-z2-9]{5}-[a-z2-9]{5})<\/code><\/li>/g)].map((m) => m[1]);
+    const codes = [...done.text.matchAll(/<li><code>([a-z2-9]{5}-[a-z2-9]{5})<\/code><\/li>/g)].map(
+      (m) => m[1],
+    );
     assert.equal(codes.length, 10, 'ten recovery codes shown once');
     const account = await agent.get('/account');
     assert.equal(account.status, 200);
@@ -56,7 +75,11 @@ describe('enrollment through the HTML pages', () => {
     const methods = await mfa.methods.list('alice');
     assert.equal(methods.length, 1);
     assert.equal(methods[0]?.label, 'My phone');
-    assert.equal(await mfa.admin.getUserState('alice'), 'enforced', 'an enabled user becomes enforced once registered');
+    assert.equal(
+      await mfa.admin.getUserState('alice'),
+      'enforced',
+      'an enabled user becomes enforced once registered',
+    );
   });
 
   it('the enrollment code cannot be replayed to sign in', async () => {
@@ -79,11 +102,20 @@ describe('enrollment through the HTML pages', () => {
     const refused = await agent.post('/mfa/api/enroll/totp').send({});
     assert.equal(refused.status, 403);
     assert.equal(refused.body.error, 'reverify_required');
-    await agent.post('/mfa/api/step-up').send({ code: codeFor(secret, clock) }).expect(200);
+    await agent
+      .post('/mfa/api/step-up')
+      .send({ code: codeFor(secret, clock) })
+      .expect(200);
     const draft = await agent.post('/mfa/api/enroll/totp').send({});
     assert.equal(draft.status, 201);
-    await agent.post('/mfa/api/enroll/totp/confirm').send({ draftId: draft.body.draftId, code: codeFor(draft.body.secret, clock), label: 'Tablet' }).expect(201);
-    assert.deepEqual((await mfa.methods.list('alice')).map((m) => m.label), ['Authenticator app', 'Tablet']);
+    await agent
+      .post('/mfa/api/enroll/totp/confirm')
+      .send({ draftId: draft.body.draftId, code: codeFor(draft.body.secret, clock), label: 'Tablet' })
+      .expect(201);
+    assert.deepEqual(
+      (await mfa.methods.list('alice')).map((m) => m.label),
+      ['Authenticator app', 'Tablet'],
+    );
   });
 
   it('removing a method and regenerating recovery codes need a fresh verification; new codes kill the old ones', async () => {
@@ -95,7 +127,10 @@ describe('enrollment through the HTML pages', () => {
     assert.equal((await agent.delete(`/mfa/api/methods/${method?.id}`)).status, 403);
     assert.equal((await agent.post('/mfa/api/recovery-codes').send({})).status, 403);
     assert.equal((await mfa.methods.list('alice')).length, 1, 'nothing removed without re-verification');
-    await agent.post('/mfa/api/step-up').send({ code: codeFor(secret, clock) }).expect(200);
+    await agent
+      .post('/mfa/api/step-up')
+      .send({ code: codeFor(secret, clock) })
+      .expect(200);
     const fresh = await agent.post('/mfa/api/recovery-codes').send({});
     assert.equal(fresh.status, 201);
     assert.equal(fresh.body.recoveryCodes.length, 10);
@@ -104,9 +139,15 @@ describe('enrollment through the HTML pages', () => {
     await agent.post('/logout');
     const { agent: next } = await passwordStep(app, 'alice');
     assert.equal((await next.post('/mfa/api/verify').send({ code: recoveryCodes[0] })).status, 401);
-    assert.equal((await next.post('/mfa/api/verify').send({ code: fresh.body.recoveryCodes[0] })).status, 200);
+    assert.equal(
+      (await next.post('/mfa/api/verify').send({ code: fresh.body.recoveryCodes[0] })).status,
+      200,
+    );
     clock.advance(30_000); // the last TOTP step was consumed by the step-up above
-    await next.post('/mfa/api/step-up').send({ code: codeFor(secret, clock) }).expect(200);
+    await next
+      .post('/mfa/api/step-up')
+      .send({ code: codeFor(secret, clock) })
+      .expect(200);
     await next.delete(`/mfa/api/methods/${method?.id}`).expect(204);
     assert.equal((await mfa.methods.list('alice')).length, 0);
   });

@@ -5,7 +5,14 @@ import { codeFor, makeApp } from '../helpers/app.ts';
 import { enrolUser, passwordStep } from '../helpers/flows.ts';
 
 const wrongCode = (right: string) => (right === '000000' ? '111111' : '000000');
-const LOCKOUT = { maxAttempts: 3, lockSeconds: 600, maxAttemptsPerIp: 1000, backoffAfter: 100, backoffBaseMs: 0, hardLimit: 20 };
+const LOCKOUT = {
+  maxAttempts: 3,
+  lockSeconds: 600,
+  maxAttemptsPerIp: 1000,
+  backoffAfter: 100,
+  backoffBaseMs: 0,
+  hardLimit: 20,
+};
 
 describe('lockout', () => {
   it('the N-th failure locks: even the right code is refused until the lock expires', async () => {
@@ -13,7 +20,10 @@ describe('lockout', () => {
     const { secret } = await enrolUser(app, clock, 'alice');
     const { agent } = await passwordStep(app, 'alice');
     for (let i = 0; i < 3; i++) {
-      assert.equal((await agent.post('/mfa/api/verify').send({ code: wrongCode(codeFor(secret, clock)) })).status, 401);
+      assert.equal(
+        (await agent.post('/mfa/api/verify').send({ code: wrongCode(codeFor(secret, clock)) })).status,
+        401,
+      );
     }
     const locked = await agent.post('/mfa/api/verify').send({ code: codeFor(secret, clock) });
     assert.equal(locked.status, 429);
@@ -30,7 +40,10 @@ describe('lockout', () => {
     const { secret } = await enrolUser(app, clock, 'alice');
     for (let i = 0; i < 3; i++) {
       const { agent } = await passwordStep(app, 'alice');
-      assert.equal((await agent.post('/mfa/api/verify').send({ code: wrongCode(codeFor(secret, clock)) })).status, 401);
+      assert.equal(
+        (await agent.post('/mfa/api/verify').send({ code: wrongCode(codeFor(secret, clock)) })).status,
+        401,
+      );
     }
     const { agent } = await passwordStep(app, 'alice');
     assert.equal((await agent.post('/mfa/api/verify').send({ code: codeFor(secret, clock) })).status, 429);
@@ -41,7 +54,9 @@ describe('lockout', () => {
     const { secret } = await enrolUser(app, clock, 'alice');
     const agents = await Promise.all(Array.from({ length: 50 }, () => passwordStep(app, 'alice')));
     const bad = wrongCode(codeFor(secret, clock));
-    const results = await Promise.all(agents.map(({ agent }) => agent.post('/mfa/api/verify').send({ code: bad })));
+    const results = await Promise.all(
+      agents.map(({ agent }) => agent.post('/mfa/api/verify').send({ code: bad })),
+    );
     assert.equal(results.filter((r) => r.status === 401).length, 3, 'exactly maxAttempts were checked');
     assert.equal(results.filter((r) => r.status === 429).length, 47);
     assert.equal(events.filter((e) => e.type === 'verify_failed').length, 3);
@@ -51,14 +66,25 @@ describe('lockout', () => {
     const { app, clock, mfa } = makeApp({ lockout: LOCKOUT });
     const { secret } = await enrolUser(app, clock, 'alice');
     const { agent } = await passwordStep(app, 'alice');
-    await agent.post('/mfa/api/verify').send({ code: wrongCode(codeFor(secret, clock)) }).expect(401);
-    await agent.post('/mfa/api/verify').send({ code: wrongCode(codeFor(secret, clock)) }).expect(401);
-    await agent.post('/mfa/api/verify').send({ code: codeFor(secret, clock) }).expect(200);
+    await agent
+      .post('/mfa/api/verify')
+      .send({ code: wrongCode(codeFor(secret, clock)) })
+      .expect(401);
+    await agent
+      .post('/mfa/api/verify')
+      .send({ code: wrongCode(codeFor(secret, clock)) })
+      .expect(401);
+    await agent
+      .post('/mfa/api/verify')
+      .send({ code: codeFor(secret, clock) })
+      .expect(200);
     assert.deepEqual(await mfa.admin.lockStatus('alice'), { attempts: 0, consecutiveFailures: 0 });
   });
 
   it('exponential back-off: past backoffAfter failures, a too-early attempt is refused without being checked', async () => {
-    const { app, clock } = makeApp({ lockout: { ...LOCKOUT, maxAttempts: 10, backoffAfter: 2, backoffBaseMs: 4000 } });
+    const { app, clock } = makeApp({
+      lockout: { ...LOCKOUT, maxAttempts: 10, backoffAfter: 2, backoffBaseMs: 4000 },
+    });
     const { secret } = await enrolUser(app, clock, 'alice');
     const { agent } = await passwordStep(app, 'alice');
     const bad = () => wrongCode(codeFor(secret, clock));
@@ -71,7 +97,11 @@ describe('lockout', () => {
     clock.advance(4000);
     await agent.post('/mfa/api/verify').send({ code: bad() }).expect(401);
     clock.advance(4000);
-    assert.equal((await agent.post('/mfa/api/verify').send({ code: codeFor(secret, clock) })).status, 429, 'the wait doubled to 8 s');
+    assert.equal(
+      (await agent.post('/mfa/api/verify').send({ code: codeFor(secret, clock) })).status,
+      429,
+      'the wait doubled to 8 s',
+    );
     clock.advance(4000);
     assert.equal((await agent.post('/mfa/api/verify').send({ code: codeFor(secret, clock) })).status, 200);
   });
@@ -81,10 +111,14 @@ describe('lockout', () => {
     const { secret } = await enrolUser(app, clock, 'alice');
     for (let round = 0; round < 2; round++) {
       const { agent } = await passwordStep(app, 'alice');
-      for (let i = 0; i < 3; i++) await agent.post('/mfa/api/verify').send({ code: wrongCode(codeFor(secret, clock)) });
+      for (let i = 0; i < 3; i++)
+        await agent.post('/mfa/api/verify').send({ code: wrongCode(codeFor(secret, clock)) });
       clock.advance(601_000);
     }
-    const blocked = await (await import('supertest')).default.agent(app).post('/login').send({ username: 'alice', password: 'alice-pw' });
+    const blocked = await (await import('supertest')).default
+      .agent(app)
+      .post('/login')
+      .send({ username: 'alice', password: 'alice-pw' });
     assert.equal(blocked.status, 403, 'the decision is block once the hard limit is reached');
     await mfa.admin.unlock('alice');
     const { agent } = await passwordStep(app, 'alice');
@@ -92,9 +126,16 @@ describe('lockout', () => {
   });
 
   it('no configuration can raise the consecutive-failure ceiling above 100 (NIST SP 800-63B)', () => {
-    const base = { stores: createMemoryStores(), issuer: 'X', sealingKeys: [{ id: 'k', key: Buffer.alloc(32) }] };
+    const base = {
+      stores: createMemoryStores(),
+      issuer: 'X',
+      sealingKeys: [{ id: 'k', key: Buffer.alloc(32) }],
+    };
     assert.throws(() => createMfa({ ...base, lockout: { hardLimit: 101 } as never }), /lockout\.hardLimit/);
-    assert.throws(() => createMfa({ ...base, lockout: { maxAttempts: 500 } as never }), /lockout\.maxAttempts/);
+    assert.throws(
+      () => createMfa({ ...base, lockout: { maxAttempts: 500 } as never }),
+      /lockout\.maxAttempts/,
+    );
     assert.equal(createMfa({ ...base, lockout: { hardLimit: 100 } as never }).options.lockout.hardLimit, 100);
   });
 
@@ -104,9 +145,15 @@ describe('lockout', () => {
     const b = await enrolUser(app, clock, 'bob');
     for (let i = 0; i < 2; i++) {
       const { agent } = await passwordStep(app, 'alice');
-      await agent.post('/mfa/api/verify').send({ code: wrongCode(codeFor(a.secret, clock)) }).expect(401);
+      await agent
+        .post('/mfa/api/verify')
+        .send({ code: wrongCode(codeFor(a.secret, clock)) })
+        .expect(401);
       const { agent: bobAgent } = await passwordStep(app, 'bob');
-      await bobAgent.post('/mfa/api/verify').send({ code: wrongCode(codeFor(b.secret, clock)) }).expect(401);
+      await bobAgent
+        .post('/mfa/api/verify')
+        .send({ code: wrongCode(codeFor(b.secret, clock)) })
+        .expect(401);
     }
     const { agent } = await passwordStep(app, 'bob');
     const res = await agent.post('/mfa/api/verify').send({ code: codeFor(b.secret, clock) });

@@ -18,11 +18,15 @@ describe('one-time codes are one time', () => {
   });
 
   it('50 concurrent submissions of one valid TOTP code from 50 pending sign-ins: exactly one succeeds', async () => {
-    const { app, clock } = makeApp({ lockout: { maxAttempts: 100, maxAttemptsPerIp: 1000, backoffAfter: 100, hardLimit: 100 } });
+    const { app, clock } = makeApp({
+      lockout: { maxAttempts: 100, maxAttemptsPerIp: 1000, backoffAfter: 100, hardLimit: 100 },
+    });
     const { secret } = await enrolUser(app, clock, 'alice');
     const agents = await Promise.all(Array.from({ length: 50 }, () => passwordStep(app, 'alice')));
     const code = codeFor(secret, clock);
-    const results = await Promise.all(agents.map(({ agent }) => agent.post('/mfa/api/verify').send({ code })));
+    const results = await Promise.all(
+      agents.map(({ agent }) => agent.post('/mfa/api/verify').send({ code })),
+    );
     assert.equal(results.filter((r) => r.status === 200).length, 1);
     assert.equal(results.filter((r) => r.status === 401).length, 49);
     const signedIn = await Promise.all(agents.map(({ agent }) => agent.get('/account')));
@@ -30,10 +34,14 @@ describe('one-time codes are one time', () => {
   });
 
   it('50 concurrent submissions of one recovery code: exactly one succeeds, and it is gone afterwards', async () => {
-    const { app, clock, mfa } = makeApp({ lockout: { maxAttempts: 100, maxAttemptsPerIp: 1000, backoffAfter: 100, hardLimit: 100 } });
+    const { app, clock, mfa } = makeApp({
+      lockout: { maxAttempts: 100, maxAttemptsPerIp: 1000, backoffAfter: 100, hardLimit: 100 },
+    });
     const { recoveryCodes } = await enrolUser(app, clock, 'alice');
     const agents = await Promise.all(Array.from({ length: 50 }, () => passwordStep(app, 'alice')));
-    const results = await Promise.all(agents.map(({ agent }) => agent.post('/mfa/api/verify').send({ code: recoveryCodes[3] })));
+    const results = await Promise.all(
+      agents.map(({ agent }) => agent.post('/mfa/api/verify').send({ code: recoveryCodes[3] })),
+    );
     assert.equal(results.filter((r) => r.status === 200).length, 1);
     assert.equal(await mfa.recoveryCodes.remaining('alice'), 9);
     const later = await passwordStep(app, 'alice');
@@ -59,7 +67,10 @@ describe('one-time codes are one time', () => {
     const sid = String(res.headers['set-cookie']?.[0] ?? '').split(';')[0] ?? '';
     // the same session cookie in two clients
     const [r1, r2] = await Promise.all([
-      request(app).post('/mfa/api/verify').set('Cookie', sid).send({ code: codeFor(secret, clock) }),
+      request(app)
+        .post('/mfa/api/verify')
+        .set('Cookie', sid)
+        .send({ code: codeFor(secret, clock) }),
       request(app).post('/mfa/api/verify').set('Cookie', sid).send({ code: recoveryCodes[0] }),
     ]);
     assert.deepEqual([r1.status, r2.status].sort(), [200, 401]);

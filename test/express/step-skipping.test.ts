@@ -62,8 +62,22 @@ describe('skipping the second step', () => {
     assert.ok(afterMfa?.startsWith('sid='));
     assert.notEqual(afterPassword, afterMfa);
     // the pre-MFA session id is dead
-    assert.equal((await request(app).get('/account').set('Cookie', afterPassword ?? '')).status, 401);
-    assert.equal((await request(app).get('/account').set('Cookie', afterMfa ?? '')).status, 200);
+    assert.equal(
+      (
+        await request(app)
+          .get('/account')
+          .set('Cookie', afterPassword ?? '')
+      ).status,
+      401,
+    );
+    assert.equal(
+      (
+        await request(app)
+          .get('/account')
+          .set('Cookie', afterMfa ?? '')
+      ).status,
+      200,
+    );
   });
 
   it('logout clears the completed sign-in; the old session cookie is worthless', async () => {
@@ -95,7 +109,10 @@ describe('skipping the second step', () => {
     const { secret } = await enrolUser(app, clock, 'alice');
     const { agent } = await passwordStep(app, 'alice');
     const { codeFor } = await import('../helpers/app.ts');
-    await agent.post('/mfa/api/verify').send({ code: codeFor(secret, clock) }).expect(200);
+    await agent
+      .post('/mfa/api/verify')
+      .send({ code: codeFor(secret, clock) })
+      .expect(200);
     assert.equal((await agent.get('/admin')).status, 200);
     clock.advance(6 * 60_000);
     const stale = await agent.get('/admin').set('Accept', 'text/html');

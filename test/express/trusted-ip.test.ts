@@ -40,7 +40,10 @@ describe('trusted networks and the client address', () => {
   });
 
   it('IPv6 networks and IPv4-mapped addresses match', async () => {
-    const { app, clock } = makeApp({ trustedNetworks: ['2001:db8::/32', '192.0.2.0/24'], trustedProxies: ['loopback'] });
+    const { app, clock } = makeApp({
+      trustedNetworks: ['2001:db8::/32', '192.0.2.0/24'],
+      trustedProxies: ['loopback'],
+    });
     await enrolUser(app, clock, 'alice');
     assert.equal((await loginFrom(app, '2001:db8::17')).body.status, 'complete');
     assert.equal((await loginFrom(app, '::ffff:192.0.2.9')).body.status, 'complete');
@@ -52,8 +55,14 @@ describe('trusted networks and the client address', () => {
     await enrolUser(app, clock, 'alice');
     const login = await loginFrom(app, '203.0.113.5');
     const sid = String(login.headers['set-cookie']?.[0]).split(';')[0] ?? '';
-    assert.equal((await request(app).get('/account').set('Cookie', sid).set('X-Forwarded-For', '203.0.113.5')).status, 200);
-    const moved = await request(app).get('/account').set('Cookie', sid).set('X-Forwarded-For', '198.51.100.7');
+    assert.equal(
+      (await request(app).get('/account').set('Cookie', sid).set('X-Forwarded-For', '203.0.113.5')).status,
+      200,
+    );
+    const moved = await request(app)
+      .get('/account')
+      .set('Cookie', sid)
+      .set('X-Forwarded-For', '198.51.100.7');
     assert.equal(moved.status, 401);
     assert.equal(moved.body.reason, 'reverify_required');
   });

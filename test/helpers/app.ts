@@ -1,10 +1,10 @@
 import express from 'express';
 import session from 'express-session';
 import { createMemoryStores } from '../../adapters/memory/index.ts';
-import { type AuditEvent, createMfa, type MfaOptions, type Stores } from '../../src/index.ts';
 import { createMfaExpress } from '../../src/express/index.ts';
-import { totpCode } from '../../src/methods/otp.ts';
+import { type AuditEvent, createMfa, type MfaOptions, type Stores } from '../../src/index.ts';
 import { base32Decode } from '../../src/methods/base32.ts';
+import { totpCode } from '../../src/methods/otp.ts';
 import { type TestClock, testClock } from './test-clock.ts';
 
 /**
@@ -13,7 +13,9 @@ import { type TestClock, testClock } from './test-clock.ts';
  */
 export const PASSWORDS: Record<string, string> = { alice: 'alice-pw', bob: 'bob-pw' };
 
-export function makeApp(overrides: Partial<MfaOptions> & { stores?: Stores; clock?: TestClock; trustProxy?: boolean } = {}) {
+export function makeApp(
+  overrides: Partial<MfaOptions> & { stores?: Stores; clock?: TestClock; trustProxy?: boolean } = {},
+) {
   const clock = overrides.clock ?? testClock();
   const events: AuditEvent[] = [];
   const mfa = createMfa({
@@ -25,7 +27,14 @@ export function makeApp(overrides: Partial<MfaOptions> & { stores?: Stores; cloc
       events.push(e);
     },
     ...overrides,
-    rememberDevice: { enabled: true, days: 14, maxDays: 60, cookieName: 'mfakit_rd', secureCookie: false, ...overrides.rememberDevice },
+    rememberDevice: {
+      enabled: true,
+      days: 14,
+      maxDays: 60,
+      cookieName: 'mfakit_rd',
+      secureCookie: false,
+      ...overrides.rememberDevice,
+    },
   });
   const web = createMfaExpress(mfa, { basePath: '/mfa', loginPath: '/login', defaultReturnTo: '/account' });
   const app = express();
@@ -33,7 +42,8 @@ export function makeApp(overrides: Partial<MfaOptions> & { stores?: Stores; cloc
   app.post('/login', express.urlencoded({ extended: false }), express.json(), async (req, res, next) => {
     try {
       const { username, password, returnTo } = req.body as Record<string, string>;
-      if (!username || PASSWORDS[username] !== password) return res.status(401).json({ error: 'bad_password' });
+      if (!username || PASSWORDS[username] !== password)
+        return res.status(401).json({ error: 'bad_password' });
       await web.beginSignIn(req, res, { userId: username, amr: ['pwd'], returnTo });
     } catch (err) {
       next(err);
@@ -45,7 +55,12 @@ export function makeApp(overrides: Partial<MfaOptions> & { stores?: Stores; cloc
   });
   app.use('/mfa', web.router());
   app.get('/account', web.requireMfa(), (req, res) => {
-    res.json({ user: req.mfa?.userId, amr: req.mfa?.amr, acr: req.mfa?.acr, skippedBy: req.mfa?.skippedBy ?? null });
+    res.json({
+      user: req.mfa?.userId,
+      amr: req.mfa?.amr,
+      acr: req.mfa?.acr,
+      skippedBy: req.mfa?.skippedBy ?? null,
+    });
   });
   app.get('/admin', web.requireMfa({ fresh: true }), (req, res) => {
     res.json({ admin: req.mfa?.userId });

@@ -1,8 +1,8 @@
+import type { Express } from 'express';
 import type { Agent } from 'supertest';
 import request from 'supertest';
-import type { Express } from 'express';
-import type { TestClock } from './test-clock.ts';
 import { codeFor } from './app.ts';
+import type { TestClock } from './test-clock.ts';
 
 /** Signs in with the password through the JSON API; returns the agent (cookies kept). */
 export async function passwordStep(app: Express, user: string, agent: Agent = request.agent(app)) {
@@ -16,7 +16,9 @@ export async function enrolUser(app: Express, clock: TestClock, user: string) {
   const { agent } = await passwordStep(app, user);
   const draft = await agent.post('/mfa/api/enroll/totp').send({});
   if (draft.status !== 201) throw new Error(`enroll failed: ${draft.status} ${JSON.stringify(draft.body)}`);
-  const done = await agent.post('/mfa/api/enroll/totp/confirm').send({ draftId: draft.body.draftId, code: codeFor(draft.body.secret, clock) });
+  const done = await agent
+    .post('/mfa/api/enroll/totp/confirm')
+    .send({ draftId: draft.body.draftId, code: codeFor(draft.body.secret, clock) });
   if (done.status !== 200) throw new Error(`confirm failed: ${done.status} ${JSON.stringify(done.body)}`);
   await agent.post('/logout');
   clock.advance(30_000);
@@ -24,7 +26,13 @@ export async function enrolUser(app: Express, clock: TestClock, user: string) {
 }
 
 /** A full sign-in with password + current TOTP code; returns the signed-in agent. */
-export async function signIn(app: Express, clock: TestClock, user: string, secret: string, extra: Record<string, unknown> = {}) {
+export async function signIn(
+  app: Express,
+  clock: TestClock,
+  user: string,
+  secret: string,
+  extra: Record<string, unknown> = {},
+) {
   const { agent } = await passwordStep(app, user);
   const res = await agent.post('/mfa/api/verify').send({ code: codeFor(secret, clock), ...extra });
   if (res.status !== 200) throw new Error(`verify failed: ${res.status} ${JSON.stringify(res.body)}`);

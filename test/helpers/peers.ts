@@ -28,8 +28,14 @@ export function decodeQrSvg(svg: string): string {
   const dir = mkdtempSync(join(tmpdir(), 'mfakit-qr-'));
   try {
     writeFileSync(join(dir, 'qr.svg'), svg);
-    execFileSync('rsvg-convert', ['-w', '400', '-b', 'white', join(dir, 'qr.svg'), '-o', join(dir, 'qr.png')], { stdio: ['ignore', 'ignore', 'ignore'] });
-    return execFileSync('zbarimg', ['-q', '--raw', join(dir, 'qr.png')], { stdio: ['ignore', 'pipe', 'ignore'] })
+    execFileSync(
+      'rsvg-convert',
+      ['-w', '400', '-b', 'white', join(dir, 'qr.svg'), '-o', join(dir, 'qr.png')],
+      { stdio: ['ignore', 'ignore', 'ignore'] },
+    );
+    return execFileSync('zbarimg', ['-q', '--raw', join(dir, 'qr.png')], {
+      stdio: ['ignore', 'pipe', 'ignore'],
+    })
       .toString()
       .trim();
   } finally {

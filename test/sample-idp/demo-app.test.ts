@@ -3,14 +3,19 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import request from 'supertest';
-import { totpCode } from '../../src/methods/otp.ts';
-import { base32Decode } from '../../src/methods/base32.ts';
 import { loadDemoConfig } from '../../sample-idp/config.ts';
 import { createDemoApp } from '../../sample-idp/demo-app.ts';
+import { base32Decode } from '../../src/methods/base32.ts';
+import { totpCode } from '../../src/methods/otp.ts';
 import { csrfFrom } from '../helpers/flows.ts';
 
 const code = (secret: string, offset = 0) =>
-  totpCode(base32Decode(secret), { algorithm: 'sha1', digits: 6, period: 30, epochSeconds: Math.floor(Date.now() / 1000) + offset * 30 });
+  totpCode(base32Decode(secret), {
+    algorithm: 'sha1',
+    digits: 6,
+    period: 30,
+    epochSeconds: Math.floor(Date.now() / 1000) + offset * 30,
+  });
 
 describe('the demo app (npm start)', function () {
   this.timeout(30_000);
@@ -25,7 +30,11 @@ describe('the demo app (npm start)', function () {
 
   async function passwordStep(agent: ReturnType<typeof request.agent>, user: string, password: string) {
     const page = await agent.get('/login');
-    return agent.post('/login').type('form').set('Accept', 'text/html').send({ _csrf: csrfFrom(page.text), username: user, password, returnTo: '/' });
+    return agent
+      .post('/login')
+      .type('form')
+      .set('Accept', 'text/html')
+      .send({ _csrf: csrfFrom(page.text), username: user, password, returnTo: '/' });
   }
 
   it('sign in, enrol by QR secret, see the protected page and settings; after a restart the method is still there and "remember me" skips the code', async () => {
@@ -42,7 +51,11 @@ describe('the demo app (npm start)', function () {
     assert.match(enroll.text, /Alice%20Example|<svg/);
     const secret = /id="secret">([A-Z2-7]+)</.exec(enroll.text)?.[1] ?? '';
     const draftId = /name="draftId" value="([^"]+)"/.exec(enroll.text)?.[1] ?? '';
-    const done = await agent.post('/mfa/enroll').type('form').set('Accept', 'text/html').send({ _csrf: csrfFrom(enroll.text), draftId, code: code(secret) });
+    const done = await agent
+      .post('/mfa/enroll')
+      .type('form')
+      .set('Accept', 'text/html')
+      .send({ _csrf: csrfFrom(enroll.text), draftId, code: code(secret) });
     assert.equal(done.status, 200);
     assert.match(done.text, /Save your recovery codes/);
     const home = await agent.get('/').set('Accept', 'text/html');
@@ -61,16 +74,28 @@ describe('the demo app (npm start)', function () {
     assert.equal(login2.headers.location, '/mfa/prompt', 'the enrolled method survived the restart');
     const prompt = await agent2.get('/mfa/prompt').set('Accept', 'text/html');
     assert.match(prompt.text, /Don't ask again on this device for 14 days/);
-    const verified = await agent2.post('/mfa/prompt').type('form').set('Accept', 'text/html').send({ _csrf: csrfFrom(prompt.text), code: code(secret, 1), remember: '1' });
+    const verified = await agent2
+      .post('/mfa/prompt')
+      .type('form')
+      .set('Accept', 'text/html')
+      .send({ _csrf: csrfFrom(prompt.text), code: code(secret, 1), remember: '1' });
     assert.equal(verified.status, 303);
     assert.equal(verified.headers.location, '/');
     const third = await passwordStep(agent2, 'alice', 'correct horse alice');
     assert.equal(third.headers.location, '/', 'remembered device: no code asked');
     second.stores.close?.();
-    const recoveryCodes = [...done.text.matchAll(/<code>([a-z2-9]{5}-[a-z2-9]{5})<\/code>/g)].map((m) => m[1]);
+    const recoveryCodes = [...done.text.matchAll(/<code>([a-z2-9]{5}-[a-z2-9]{5})<\/code>/g)].map(
+      (m) => m[1],
+    );
     const log = JSON.stringify(events);
     assert.ok(events.length >= 8);
-    for (const secretThing of [secret, code(secret), code(secret, 1), ...recoveryCodes, 'correct horse alice']) {
+    for (const secretThing of [
+      secret,
+      code(secret),
+      code(secret, 1),
+      ...recoveryCodes,
+      'correct horse alice',
+    ]) {
       assert.ok(!log.includes(String(secretThing)), 'no secret, code or password in the audit');
     }
   });
@@ -88,7 +113,11 @@ describe('the demo app (npm start)', function () {
   });
 
   it('settings come from the environment, with clear errors for mistakes', async () => {
-    const c = config({ MFAKIT_TRUSTED_NETWORKS: '127.0.0.0/8, ::1/128', MFAKIT_REMEMBER_DAYS: '7', MFAKIT_LOCKOUT_MAX_ATTEMPTS: '3' });
+    const c = config({
+      MFAKIT_TRUSTED_NETWORKS: '127.0.0.0/8, ::1/128',
+      MFAKIT_REMEMBER_DAYS: '7',
+      MFAKIT_LOCKOUT_MAX_ATTEMPTS: '3',
+    });
     assert.deepEqual(c.MFAKIT_TRUSTED_NETWORKS, ['127.0.0.0/8', '::1/128']);
     assert.equal(c.MFAKIT_REMEMBER_DAYS, 7);
     assert.throws(() => config({ MFAKIT_LOCKOUT_MAX_ATTEMPTS: 'lots' }), /MFAKIT_LOCKOUT_MAX_ATTEMPTS/);
@@ -101,7 +130,11 @@ describe('the demo app (npm start)', function () {
     const enroll = await agent.get('/mfa/enroll').set('Accept', 'text/html');
     const secret = /id="secret">([A-Z2-7]+)</.exec(enroll.text)?.[1] ?? '';
     const draftId = /name="draftId" value="([^"]+)"/.exec(enroll.text)?.[1] ?? '';
-    await agent.post('/mfa/enroll').type('form').send({ _csrf: csrfFrom(enroll.text), draftId, code: code(secret) }).expect(200);
+    await agent
+      .post('/mfa/enroll')
+      .type('form')
+      .send({ _csrf: csrfFrom(enroll.text), draftId, code: code(secret) })
+      .expect(200);
     const again = await passwordStep(request.agent(app), 'bob', 'correct horse bob');
     assert.equal(again.headers.location, '/');
     stores.close?.();

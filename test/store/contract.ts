@@ -519,6 +519,17 @@ export function storeContract(name: string, make: StoreFactory): void {
         assert.equal(await repo.assignToken('TK-0001', 'u-3'), true);
       });
 
+      it('unassignToken frees one token, only for its holder', async () => {
+        await repo.importTokens([t1, t2]);
+        await repo.assignToken('TK-0001', 'u-1');
+        await repo.assignToken('TK-0002', 'u-1');
+        assert.equal(await repo.unassignToken('TK-0001', 'u-2'), false, 'another user cannot free it');
+        assert.equal(await repo.unassignToken('TK-0001', 'u-1'), true);
+        assert.equal(await repo.unassignToken('TK-0001', 'u-1'), false);
+        assert.equal(await repo.unassignToken('TK-9999', 'u-1'), false);
+        assert.deepStrictEqual(await repo.listTokens(), [t1, { ...t2, assignedTo: 'u-1' }]);
+      });
+
       it('hands out copies', async () => {
         await repo.importTokens([t1]);
         const got = await repo.getToken('TK-0001');

@@ -1,0 +1,166 @@
+import { fork } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { NodeCryptoPlugin } from '@otplib/plugin-crypto-node';
+import { verifySync } from '@otplib/totp';
+import autocannon from 'autocannon';
+import { createMemoryStores } from '../adapters/memory/index.ts';
+import { createSqliteStores } from '../adapters/sqlite/index.ts';
+import { createMfa, type Stores } from '../src/index.ts';
+import { base32Decode } from '../src/methods/base32.ts';
+import { totpCode } from '../src/methods/otp.ts';
+
+/**
+ * npm run bench — every figure is a ratio against a baseline measured in the same run,
+ * printed with the absolute numbers. Never part of npm test.
+ */
+const DURATION_S = Number(process.env.BENCH_SECONDS ?? 5);
+const results: Array<{ name: string; value: number; baseline: number; unit: string; target: number }> = [];
+
+function report(name: string, value: number, baseline: number, unit: string, target: number) {
+  results.push({ name, value, baseline, unit, target });
+  const ratio = value / baseline;
+  console.log(
+    `${name}: ${value.toFixed(0)} vs ${baseline.toFixed(0)} ${unit} → ratio ${ratio.toFixed(3)} (target ≥ ${target}) ${ratio >= target ? 'OK' : 'BELOW TARGET'}`,
+  );
+}
+
+// ---------- requireMfa on a satisfied session vs the bare route ----------
+async function guardBenchmark() {
+  const child = fork(new URL('./guard-server.ts', import.meta.url), {
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+  });
+  const port = await new Promise<number>((resolve) =>
+    child.once('message', (m: { port: number }) => resolve(m.port)),
+  );
+  const base = `http://127.0.0.1:${port}`;
+  try {
+    // A real sign-in: password step, then TOTP enrollment through the JSON API.
+    const login = await fetch(`${base}/login`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: '{"user":"alice"}',
+    });
+    let cookie = (login.headers.get('set-cookie') ?? '').split(';')[0] ?? '';
+    const draft = (await (
+      await fetch(`${base}/mfa/api/enroll/totp`, {
+        method: 'POST',
+        headers: { cookie, 'content-type': 'application/json' },
+        body: '{}',
+      })
+    ).json()) as { draftId: string; secret: string };
+    const code = totpCode(base32Decode(draft.secret), {
+      algorithm: 'sha1',
+      digits: 6,
+      period: 30,
+      epochSeconds: Math.floor(Date.now() / 1000),
+    });
+    const done = await fetch(`${base}/mfa/api/enroll/totp/confirm`, {
+      method: 'POST',
+      headers: { cookie, 'content-type': 'application/json' },
+      body: JSON.stringify({ draftId: draft.draftId, code }),
+    });
+    cookie = (done.headers.get('set-cookie') ?? '').split(';')[0] ?? '';
+    const check = await fetch(`${base}/guarded`, { headers: { cookie } });
+    if (check.status !== 200) throw new Error(`guarded route refused the benchmark session: ${check.status}`);
+
+    const run = async (path: string) => {
+      const r = await autocannon({
+        url: `${base}${path}`,
+        connections: 20,
+        duration: DURATION_S,
+        headers: { cookie },
+      });
+      if (r.non2xx > 0) throw new Error(`${path}: ${r.non2xx} non-2xx responses`);
+      return r.requests.average;
+    };
+    await run('/bare'); // warm-up
+    const bare: number[] = [];
+    const guarded: number[] = [];
+    for (let i = 0; i < 2; i++) {
+      bare.push(await run('/bare'));
+      guarded.push(await run('/guarded'));
+    }
+    const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
+    report('requireMfa, satisfied session vs bare route', mean(guarded), mean(bare), 'req/s', 0.95);
+  } finally {
+    child.kill();
+  }
+}
+
+// ---------- TOTP verify with replay guard vs raw otplib verify ----------
+const crypto = new NodeCryptoPlugin();
+
+function opsPerSecond(fn: (i: number) => unknown, iterations: number): number {
+  const start = process.hrtime.bigint();
+  for (let i = 0; i < iterations; i++) fn(i);
+  return iterations / (Number(process.hrtime.bigint() - start) / 1e9);
+}
+
+async function asyncOpsPerSecond(fn: (i: number) => Promise<unknown>, iterations: number): Promise<number> {
+  const start = process.hrtime.bigint();
+  for (let i = 0; i < iterations; i++) await fn(i);
+  return iterations / (Number(process.hrtime.bigint() - start) / 1e9);
+}
+
+async function totpBenchmark(label: string, makeStores: (clock: { now(): number }) => Stores) {
+  const N = 20_000;
+  let now = Date.UTC(2026, 0, 1);
+  const clock = { now: () => now };
+  const stores = makeStores(clock);
+  const mfa = createMfa({
+    stores,
+    clock,
+    issuer: 'bench',
+    sealingKeys: [{ id: 'k', key: Buffer.alloc(32, 5) }],
+    audit: () => {},
+  });
+  const draft = await mfa.enrollment.beginTotp('alice', 'alice');
+  const seed = base32Decode(draft.secret);
+  const codeAt = (ms: number) =>
+    totpCode(seed, { algorithm: 'sha1', digits: 6, period: 30, epochSeconds: Math.floor(ms / 1000) });
+  const confirmed = await mfa.enrollment.confirmTotp('alice', draft.draftId, codeAt(now), '', {
+    ip: '127.0.0.1',
+  });
+  if (!confirmed.ok) throw new Error('bench enrollment failed');
+  const start = now + 30_000;
+  // Codes for N consecutive time steps, made before timing starts.
+  const codes = Array.from({ length: N }, (_, i) => codeAt(start + i * 30_000));
+
+  const raw = opsPerSecond((i) => {
+    const r = verifySync({
+      secret: seed,
+      token: codes[i] ?? '',
+      crypto,
+      epoch: Math.floor((start + i * 30_000) / 1000),
+      epochTolerance: 30,
+    });
+    if (!r.valid) throw new Error('raw verify failed');
+  }, N);
+  const guarded = await asyncOpsPerSecond(async (i) => {
+    now = start + i * 30_000;
+    const r = await mfa.internals.otp.check('alice', codes[i] ?? '');
+    if (!r.ok) throw new Error(`guarded verify failed: ${r.detail}`);
+  }, N);
+  report(`TOTP verify + replay guard (${label}) vs raw otplib verify`, guarded, raw, 'verifications/s', 0.5);
+  await stores.close?.();
+}
+
+async function main() {
+  console.log(`mfakit benchmarks — node ${process.version}, ${DURATION_S} s per HTTP run\n`);
+  await totpBenchmark('memory store', (clock) => createMemoryStores({ clock }));
+  const dir = mkdtempSync(join(tmpdir(), 'mfakit-bench-'));
+  try {
+    await totpBenchmark('SQLite store', (clock) =>
+      createSqliteStores({ path: join(dir, 'bench.sqlite'), clock }),
+    );
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+  await guardBenchmark();
+  const below = results.filter((r) => r.value / r.baseline < r.target);
+  console.log(`\n${results.length - below.length} of ${results.length} ratios at or above target`);
+}
+
+await main();
