@@ -19,8 +19,16 @@ export interface MfaExpressOptions {
   defaultReturnTo?: string;
   /** The name shown on pages and in authenticator apps for a user id. */
   displayName?: (userId: string) => string | Promise<string>;
-  /** With Passport: the id of `req.user`, so a stamp for another user never satisfies the guard. */
+  /**
+   * With Passport: the id of `req.user`. Then the guard needs both a `req.user` and a stamp
+   * for that same user, so a stamp never outlives or stands in for the login.
+   */
   userIdOf?: (user: unknown) => string;
+  /**
+   * Called after the router completed a sign-in (code verified or first method enrolled),
+   * with the new session in place: e.g. `req.login(user)` for Passport (see mfakit/passport).
+   */
+  onSignInComplete?: (req: Request, stamp: AuthStamp) => Promise<void>;
 }
 
 declare global {
@@ -41,6 +49,7 @@ export function createMfaExpress(mfa: Mfa, input: MfaExpressOptions = {}) {
     defaultReturnTo: input.defaultReturnTo ?? '/',
     displayName: input.displayName ?? ((id: string) => id),
     userIdOf: input.userIdOf,
+    onSignInComplete: input.onSignInComplete,
   };
   const cookieName = mfa.options.rememberDevice.cookieName;
 
@@ -55,8 +64,10 @@ export function createMfaExpress(mfa: Mfa, input: MfaExpressOptions = {}) {
     const state = req.session?.mfakit;
     const stamp = state?.stamp;
     if (!stamp) return { reason: state?.pendingId ? 'second_factor_pending' : 'not_signed_in' };
-    if (opts.userIdOf && req.user !== undefined && opts.userIdOf(req.user) !== stamp.userId)
-      return { reason: 'user_mismatch' };
+    if (opts.userIdOf) {
+      if (req.user === undefined || req.user === null) return { reason: 'not_signed_in' };
+      if (opts.userIdOf(req.user) !== stamp.userId) return { reason: 'user_mismatch' };
+    }
     // A sign-in that skipped MFA because of the office network does not travel with a copied cookie.
     if (stamp.skippedBy === 'trusted_network' && mfa.trustedNetwork(mfa.clientIp(req)) === null) {
       return { reason: 'reverify_required' };

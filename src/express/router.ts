@@ -124,6 +124,7 @@ export function createMfaRouter(mfa: Mfa, web: MfaExpress, cookieName: string) {
     const returnTo = safeReturnTo(sessionState(req).returnTo, defaultReturnTo);
     await regenerateSession(req);
     sessionState(req).stamp = stamp;
+    if (web.options.onSignInComplete) await web.options.onSignInComplete(req, stamp);
     await saveSession(req);
     return returnTo;
   };
