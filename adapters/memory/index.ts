@@ -73,6 +73,14 @@ export class MemoryRepository implements Repository {
     this.#counters.set(key, value);
     return true;
   }
+  async recordUse(use: { counterKey: string; value: number; methodId: string; at: number }) {
+    const current = this.#counters.get(use.counterKey) ?? -1;
+    if (!(use.value > current)) return false;
+    this.#counters.set(use.counterKey, use.value);
+    const m = this.#methods.get(use.methodId);
+    if (m) m.lastUsedAt = use.at;
+    return true;
+  }
   async getCounter(key: string) {
     return this.#counters.get(key) ?? null;
   }

@@ -358,6 +358,20 @@ export class SqliteRepository implements Repository {
     if (!(value > -1)) return false;
     return Number(this.#sql.advance.run({ key, value }).changes) === 1;
   }
+  async recordUse(use: { counterKey: string; value: number; methodId: string; at: number }) {
+    if (!(use.value > -1)) return false;
+    // One transaction, one commit: the counter moves and the method is stamped, or neither.
+    this.#sql.begin.run();
+    try {
+      const moved = Number(this.#sql.advance.run({ key: use.counterKey, value: use.value }).changes) === 1;
+      if (moved) this.#sql.touchMethod.run({ id: use.methodId, at: use.at });
+      this.#sql.commit.run();
+      return moved;
+    } catch (error) {
+      if (this.#db.isTransaction) this.#sql.rollback.run();
+      throw error;
+    }
+  }
   async getCounter(key: string) {
     const row = this.#sql.getCounter.get({ key });
     return row ? int(row, 'value') : null;
@@ -499,6 +513,9 @@ function prepareRepository(db: DatabaseSync) {
     deleteMethod: sql('DELETE FROM methods WHERE id = :id AND user_id = :userId'),
     deleteAllMethods: sql('DELETE FROM methods WHERE user_id = :userId'),
 
+    begin: sql('BEGIN IMMEDIATE'),
+    commit: sql('COMMIT'),
+    rollback: sql('ROLLBACK'),
     advance: sql(
       `INSERT INTO counters (key, value) VALUES (:key, :value)
        ON CONFLICT (key) DO UPDATE SET value = excluded.value WHERE excluded.value > counters.value`,

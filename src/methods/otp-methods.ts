@@ -20,6 +20,8 @@ export const sealedSecretContext = (userId: string, methodId: string) => `method
 export const counterKey = (method: Pick<MethodRecord, 'id' | 'kind' | 'tokenSerial'>) =>
   method.tokenSerial !== null ? `token:${method.tokenSerial}` : `${method.kind}:${method.id}`;
 
+const OPENED_SEEDS_MAX = 10_000;
+
 export interface OtpMethods {
   check(userId: string, code: string, methodId?: string): Promise<OtpCheck>;
   /** Open a method's seed (for resynchronisation and tests). */
@@ -34,7 +36,19 @@ export function createOtpMethods(deps: {
   hotpLookAhead: number;
 }): OtpMethods {
   const { repository, sealer, clock } = deps;
-  const seed = (m: MethodRecord) => sealer.open(m.sealedSecret, sealedSecretContext(m.userId, m.id));
+  // Opened seeds, by sealed value: opening (AES-GCM) costs more than the OTP check itself. The
+  // process holds the sealing keys anyway; a sealed value never changes, so entries never go stale.
+  const opened = new Map<string, Buffer>();
+  const seed = (m: MethodRecord) => {
+    const cacheKey = `${m.userId}\0${m.id}\0${m.sealedSecret}`;
+    let value = opened.get(cacheKey);
+    if (!value) {
+      value = sealer.open(m.sealedSecret, sealedSecretContext(m.userId, m.id));
+      if (opened.size >= OPENED_SEEDS_MAX) opened.delete(opened.keys().next().value ?? '');
+      opened.set(cacheKey, value);
+    }
+    return value;
+  };
 
   const matchOne = async (m: MethodRecord, code: string): Promise<number | null> => {
     if (code.length !== m.digits) return null;
@@ -70,8 +84,14 @@ export function createOtpMethods(deps: {
         const position = await matchOne(m, code);
         if (position === null) continue;
         // The atomic part: only the first submission of this step/counter moves it.
-        if (await repository.advance(counterKey(m), position)) {
-          await repository.touchMethod(m.id, clock.now());
+        if (
+          await repository.recordUse({
+            counterKey: counterKey(m),
+            value: position,
+            methodId: m.id,
+            at: clock.now(),
+          })
+        ) {
           return { ok: true, method: m };
         }
         replayed = true;

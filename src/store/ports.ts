@@ -78,6 +78,11 @@ export interface Repository {
    * stored one (absent counts as -1). Returns whether it moved. TOTP time steps, HOTP counters.
    */
   advance(key: string, value: number): Promise<boolean>;
+  /**
+   * A verified one-time code, recorded atomically: `advance(counterKey, value)` and, only if
+   * the counter moved, the method's `lastUsedAt = at`. Returns whether it moved.
+   */
+  recordUse(use: { counterKey: string; value: number; methodId: string; at: number }): Promise<boolean>;
   getCounter(key: string): Promise<number | null>;
   deleteCounter(key: string): Promise<void>;
 

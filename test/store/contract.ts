@@ -224,6 +224,46 @@ export function storeContract(name: string, make: StoreFactory): void {
       });
     });
 
+    describe('recordUse (advance + last used, atomically)', () => {
+      it('moves the counter forward and stamps the method; a replay moves nothing and stamps nothing', async () => {
+        const m = methodFixture({ id: 'm-use', userId: 'u-1', lastUsedAt: null });
+        await repo.insertMethod(m);
+        assert.equal(
+          await repo.recordUse({ counterKey: 'totp:m-use', value: 7, methodId: 'm-use', at: 1000 }),
+          true,
+        );
+        assert.equal(await repo.getCounter('totp:m-use'), 7);
+        assert.equal((await repo.getMethod('u-1', 'm-use'))?.lastUsedAt, 1000);
+        assert.equal(
+          await repo.recordUse({ counterKey: 'totp:m-use', value: 7, methodId: 'm-use', at: 2000 }),
+          false,
+        );
+        assert.equal(
+          await repo.recordUse({ counterKey: 'totp:m-use', value: 3, methodId: 'm-use', at: 3000 }),
+          false,
+        );
+        assert.equal(
+          (await repo.getMethod('u-1', 'm-use'))?.lastUsedAt,
+          1000,
+          'a refused use leaves last-used alone',
+        );
+        assert.equal(
+          await repo.recordUse({ counterKey: 'totp:m-use', value: -1, methodId: 'm-use', at: 4000 }),
+          false,
+        );
+      });
+
+      it('50 concurrent uses of one step: exactly one is recorded', async () => {
+        await repo.insertMethod(methodFixture({ id: 'm-race', userId: 'u-1' }));
+        const results = await concurrently(50, (i) =>
+          repo.recordUse({ counterKey: 'totp:m-race', value: 42, methodId: 'm-race', at: 5000 + i }),
+        );
+        assert.equal(countTrue(results), 1);
+        assert.equal(await repo.getCounter('totp:m-race'), 42);
+        assert.equal((await repo.getMethod('u-1', 'm-race'))?.lastUsedAt, 5000 + results.indexOf(true));
+      });
+    });
+
     describe('counters (advance)', () => {
       it('an absent counter reads null and counts as -1', async () => {
         assert.equal(await repo.getCounter('totp:m-1'), null);
