@@ -78,9 +78,12 @@ async function guardBenchmark() {
     await run('/bare'); // warm-up
     const bare: number[] = [];
     const guarded: number[] = [];
+    // ABBA order, twice: drift over the run (JIT, GC, thermal) weighs on both sides alike.
     for (let i = 0; i < 2; i++) {
       bare.push(await run('/bare'));
       guarded.push(await run('/guarded'));
+      guarded.push(await run('/guarded'));
+      bare.push(await run('/bare'));
     }
     const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
     report('requireMfa, satisfied session vs bare route', mean(guarded), mean(bare), 'req/s', 0.95);
