@@ -14,7 +14,7 @@ const NEW = { id: 'new', key: Buffer.alloc(32, 2) };
 describe('sealing (AES-256-GCM) and code hashing', () => {
   it('round-trips; the sealed text names its key id and does not contain the seed', () => {
     const sealer = createSealer([OLD], cryptoRandom);
-    const seed = base32Decode(draft.secret);
+    const seed = Buffer.from('12345678901234567890');
     const sealed = sealer.seal(seed, 'method:alice:m1');
     assert.ok(!sealed.includes(seed.toString('base64url')));
     assert.match(sealed, /^v1\.old\./);
@@ -69,9 +69,7 @@ describe('sealing (AES-256-GCM) and code hashing', () => {
       createMfa({ stores, clock, issuer: 'T', sealingKeys: keys, audit: () => {} });
     const first = make([OLD]);
     const draft = await first.enrollment.beginTotp('alice', 'alice');
-    const seed = Buffer.from(
-      draft.secret.length ? (await import('../../src/methods/base32.ts')).base32Decode(draft.secret) : [],
-    );
+    const seed = base32Decode(draft.secret);
     const code = (at: number) =>
       totpCode(seed, { algorithm: 'sha1', digits: 6, period: 30, epochSeconds: Math.floor(at / 1000) });
     assert.equal(
