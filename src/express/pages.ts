@@ -112,6 +112,9 @@ export function verifyPage(
   );
 }
 
+const methodKindLabel = (m: MethodSummary) =>
+  m.tokenSerial ? `Hardware token ${m.tokenSerial}` : m.kind === 'totp' ? 'Authenticator app' : 'OATH token';
+
 const when = (ms: number | null) =>
   ms === null ? 'never' : `${new Date(ms).toISOString().replace('T', ' ').slice(0, 16)} UTC`;
 
@@ -140,7 +143,7 @@ export function settingsPage(
     ${p.methods.map(
       (
         m,
-      ) => html`<tr><td>${m.label}<br><span class="muted">${m.tokenSerial ? `Hardware token ${m.tokenSerial}` : m.kind === 'totp' ? 'Authenticator app' : 'OATH token'}</span></td>
+      ) => html`<tr><td>${m.label}${methodKindLabel(m) === m.label ? '' : html`<br><span class="muted">${methodKindLabel(m)}</span>`}</td>
       <td>${when(m.createdAt)}</td><td>${when(m.lastUsedAt)}</td>
       <td><form method="post" class="inline" action="${ctx.basePath}/methods/${m.id}/remove">${csrf(ctx)}<button type="submit" class="danger" aria-label="Remove ${m.label}">Remove</button></form></td></tr>`,
     )}
