@@ -208,7 +208,7 @@ export function createMfa(input: MfaOptions) {
       });
       return { ok: false, error: 'invalid_code' };
     }
-    await lockout.succeeded(userId);
+    await lockout.succeeded(userId, ctx.ip);
     await audit({
       type: 'verified',
       at: clock.now(),

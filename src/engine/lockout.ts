@@ -1,3 +1,4 @@
+import ipaddr from 'ipaddr.js';
 import type { EphemeralStore } from '../store/ports.ts';
 import type { Clock } from './capabilities.ts';
 import type { ResolvedOptions } from './options.ts';
@@ -5,12 +6,15 @@ import type { ResolvedOptions } from './options.ts';
 /**
  * Throttling of second-factor attempts, per user and per client address.
  *
- * Every attempt reserves a slot *before* the code is checked (an atomic increment), so
- * fifty concurrent guesses cannot all slip past the limit: at most `maxAttempts` are ever
- * checked per lock period (the lock lasts `lockSeconds` after the last attempt). Failures
- * per client address are counted too, against a higher limit. Success releases the user's counter; a new challenge does not.
- * Past `backoffAfter` failures each further attempt must wait exponentially longer. A
- * separate consecutive-failure counter locks the account outright at `hardLimit` (≤ 100).
+ * Every attempt reserves a slot *before* the code is checked (an atomic increment), per user
+ * and per address, so a burst of concurrent guesses cannot slip past either limit: at most
+ * `maxAttempts` codes are checked per user and lock period (the lock lasts `lockSeconds`
+ * after the last attempt). A success releases the user's slots and is credited to the
+ * address (a busy office behind one NAT is not locked by its successes); a new challenge
+ * releases nothing. Past `backoffAfter` failures each attempt must wait exponentially
+ * longer. Consecutive *failures* (not refused attempts) lock the account outright at
+ * `hardLimit` (≤ 100) until an admin unlocks it. IPv6 clients are counted per /64, the
+ * block one subscriber usually holds.
  */
 export type AttemptGate =
   | { allowed: true }
@@ -25,11 +29,24 @@ const LONG_TTL_MS = 365 * 86_400_000;
 export interface Lockout {
   /** Reserves an attempt. When refused, nothing may be checked. */
   begin(userId: string, ip: string): Promise<AttemptGate>;
-  succeeded(userId: string): Promise<void>;
+  succeeded(userId: string, ip: string): Promise<void>;
   failed(userId: string, ip: string): Promise<void>;
   /** Admin unlock. */
   reset(userId: string): Promise<void>;
   status(userId: string): Promise<{ attempts: number; consecutiveFailures: number }>;
+}
+
+/** The unit an address is counted in: the IPv4 address, or the IPv6 /64. */
+export function addressBucket(ip: string): string {
+  if (!ipaddr.isValid(ip)) return ip;
+  const parsed = ipaddr.parse(ip);
+  if (parsed.kind() === 'ipv4') return parsed.toString();
+  const v6 = parsed as ipaddr.IPv6;
+  if (v6.isIPv4MappedAddress()) return v6.toIPv4Address().toString();
+  return `${v6.parts
+    .slice(0, 4)
+    .map((p) => p.toString(16))
+    .join(':')}::/64`;
 }
 
 export function createLockout(
@@ -40,55 +57,58 @@ export function createLockout(
   const lockMs = settings.lockSeconds * 1000;
   const k = {
     user: (u: string) => `lock:attempts:user:${u}`,
-    ip: (ip: string) => `lock:attempts:ip:${ip}`,
+    ipAttempts: (ip: string) => `lock:attempts:ip:${addressBucket(ip)}`,
+    // Lives longer than the attempts key, so it cannot vanish first and over-credit the address.
+    ipSuccesses: (ip: string) => `lock:successes:ip:${addressBucket(ip)}`,
     consecutive: (u: string) => `lock:consecutive:${u}`,
     lastFailure: (u: string) => `lock:last-failure:${u}`,
   };
   const seconds = (ms: number) => Math.max(1, Math.ceil(ms / 1000));
+  const refuse = (reason: 'locked' | 'locked_ip' | 'locked_hard', ms = lockMs): AttemptGate => ({
+    allowed: false,
+    reason,
+    retryAfterSeconds: seconds(ms),
+  });
 
   return {
     async begin(userId, ip) {
-      const [consecutive, userAttempts, ipAttempts, lastFailure] = await Promise.all([
+      const [consecutive, userAttempts, ipAttempts, ipSuccesses, lastFailure] = await Promise.all([
         ephemeral.getCount(k.consecutive(userId)),
         ephemeral.getCount(k.user(userId)),
-        ephemeral.getCount(k.ip(ip)),
+        ephemeral.getCount(k.ipAttempts(ip)),
+        ephemeral.getCount(k.ipSuccesses(ip)),
         ephemeral.get(k.lastFailure(userId)),
       ]);
-      if (consecutive >= settings.hardLimit)
-        return { allowed: false, reason: 'locked_hard', retryAfterSeconds: seconds(lockMs) };
-      if (userAttempts >= settings.maxAttempts)
-        return { allowed: false, reason: 'locked', retryAfterSeconds: seconds(lockMs) };
-      if (ipAttempts >= settings.maxAttemptsPerIp)
-        return { allowed: false, reason: 'locked_ip', retryAfterSeconds: seconds(lockMs) };
+      if (consecutive >= settings.hardLimit) return refuse('locked_hard');
+      if (userAttempts >= settings.maxAttempts) return refuse('locked');
+      if (ipAttempts - ipSuccesses >= settings.maxAttemptsPerIp) return refuse('locked_ip');
       if (userAttempts >= settings.backoffAfter && lastFailure !== null) {
         const wait = Math.min(settings.backoffBaseMs * 2 ** (userAttempts - settings.backoffAfter), lockMs);
         const elapsed = clock.now() - Number(lastFailure);
         if (elapsed < wait)
           return { allowed: false, reason: 'slow_down', retryAfterSeconds: seconds(wait - elapsed) };
       }
-      // Reserve: these increments are the atomic part. Losers of a race see counts past the limit.
-      const [u, c] = await Promise.all([
+      // Reserve: these increments are the atomic part. Losers of a race see counts past the limits.
+      const [u, i] = await Promise.all([
         ephemeral.increment(k.user(userId), lockMs),
-        ephemeral.increment(k.consecutive(userId), LONG_TTL_MS),
+        ephemeral.increment(k.ipAttempts(ip), lockMs),
       ]);
-      if (c > settings.hardLimit)
-        return { allowed: false, reason: 'locked_hard', retryAfterSeconds: seconds(lockMs) };
-      if (u > settings.maxAttempts)
-        return { allowed: false, reason: 'locked', retryAfterSeconds: seconds(lockMs) };
+      if (u > settings.maxAttempts) return refuse('locked');
+      if (i - ipSuccesses > settings.maxAttemptsPerIp) return refuse('locked_ip');
       return { allowed: true };
     },
-    async succeeded(userId) {
+    async succeeded(userId, ip) {
       await Promise.all([
         ephemeral.delete(k.user(userId)),
         ephemeral.delete(k.consecutive(userId)),
         ephemeral.delete(k.lastFailure(userId)),
+        ephemeral.increment(k.ipSuccesses(ip), 2 * lockMs),
       ]);
     },
-    async failed(userId, ip) {
+    async failed(userId) {
       await Promise.all([
         ephemeral.put(k.lastFailure(userId), String(clock.now()), lockMs),
-        // Per-address failures only: a busy office behind one NAT is not locked by its successes.
-        ephemeral.increment(k.ip(ip), lockMs),
+        ephemeral.increment(k.consecutive(userId), LONG_TTL_MS),
       ]);
     },
     async reset(userId) {

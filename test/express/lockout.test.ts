@@ -159,4 +159,52 @@ describe('lockout', () => {
     const res = await agent.post('/mfa/api/verify').send({ code: codeFor(b.secret, clock) });
     assert.equal(res.status, 429);
   });
+
+  it('a burst of refused attempts does not count toward the hard limit: only checked codes do', async () => {
+    const { app, clock, mfa } = makeApp({ lockout: { ...LOCKOUT, hardLimit: 5 } });
+    const { secret } = await enrolUser(app, clock, 'alice');
+    const agents = await Promise.all(Array.from({ length: 50 }, () => passwordStep(app, 'alice')));
+    const bad = wrongCode(codeFor(secret, clock));
+    await Promise.all(agents.map(({ agent }) => agent.post('/mfa/api/verify').send({ code: bad })));
+    assert.equal((await mfa.admin.lockStatus('alice')).consecutiveFailures, 3);
+    clock.advance(601_000);
+    const { agent } = await passwordStep(app, 'alice');
+    assert.equal((await agent.post('/mfa/api/verify').send({ code: codeFor(secret, clock) })).status, 200);
+  });
+
+  it('parallel guesses against many accounts from one address check at most maxAttemptsPerIp codes', async () => {
+    const users = ['alice', 'bob'];
+    const { app, clock, events } = makeApp({ lockout: { ...LOCKOUT, maxAttempts: 10, maxAttemptsPerIp: 6 } });
+    const secrets = await Promise.all(users.map((u) => enrolUser(app, clock, u)));
+    events.length = 0;
+    const pendings = await Promise.all(
+      users.flatMap((u) => Array.from({ length: 8 }, () => passwordStep(app, u))),
+    );
+    const bad = wrongCode(codeFor(secrets[0]?.secret ?? '', clock));
+    const results = await Promise.all(
+      pendings.map(({ agent }) => agent.post('/mfa/api/verify').send({ code: bad })),
+    );
+    assert.equal(results.filter((r) => r.status === 401).length, 6);
+    assert.equal(events.filter((e) => e.type === 'verify_failed').length, 6);
+  });
+
+  it('IPv6 clients are counted per /64: hopping addresses inside one block does not reset the count', async () => {
+    const { addressBucket } = await import('../../src/engine/lockout.ts');
+    assert.equal(addressBucket('2001:db8:1:2:aaaa::1'), addressBucket('2001:db8:1:2:ffff::9'));
+    assert.notEqual(addressBucket('2001:db8:1:2::1'), addressBucket('2001:db8:1:3::1'));
+    assert.equal(addressBucket('::ffff:192.0.2.1'), '192.0.2.1');
+    const { app, clock } = makeApp({
+      trustedProxies: ['loopback'],
+      lockout: { ...LOCKOUT, maxAttempts: 10, maxAttemptsPerIp: 2 },
+    });
+    const { secret } = await enrolUser(app, clock, 'alice');
+    const from = async (ip: string, code: string) => {
+      const { agent } = await passwordStep(app, 'alice');
+      return (await agent.post('/mfa/api/verify').set('X-Forwarded-For', ip).send({ code })).status;
+    };
+    const bad = wrongCode(codeFor(secret, clock));
+    assert.equal(await from('2001:db8:1:2::1', bad), 401);
+    assert.equal(await from('2001:db8:1:2::2', bad), 401);
+    assert.equal(await from('2001:db8:1:2::3', codeFor(secret, clock)), 429);
+  });
 });
