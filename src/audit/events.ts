@@ -22,6 +22,7 @@ export type AuditEventType =
   | 'signin_completed'
   | 'signin_blocked'
   | 'user_reset'
+  | 'sessions_revoked'
   | 'user_state_changed'
   | 'tokens_imported'
   | 'token_assigned'

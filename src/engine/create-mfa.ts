@@ -17,6 +17,7 @@ import type { Decision } from './decision.ts';
 import { createLockout } from './lockout.ts';
 import { type MfaOptions, resolveOptions } from './options.ts';
 import { createPendingStore, type PendingPrincipal } from './pending.ts';
+import { createSessionEpochs } from './session-epochs.ts';
 import { ACR_MFA, ACR_PASSWORD, type AuthStamp, combineAmr } from './stamp.ts';
 
 export interface SignInInput {
@@ -123,6 +124,7 @@ export function createMfa(input: MfaOptions) {
     resyncWindow: options.hotp.resyncWindow,
     audit,
   });
+  const sessionEpochs = createSessionEpochs(repository, clock);
   const pendingStore = createPendingStore(ephemeral, clock, random, options.pendingTtlSeconds);
   const decide = createDecide({
     repository,
@@ -382,6 +384,17 @@ export function createMfa(input: MfaOptions) {
     },
 
     /** Whether the stamp carries a real second-factor verification recent enough for sensitive changes. */
+    /**
+     * Whether the stamp is still valid: not older than the user's last session revocation
+     * (admin reset, revokeSessions). A boolean when cached, else a promise.
+     */
+    isCurrent: (stamp: AuthStamp) => sessionEpochs.isCurrent(stamp),
+
+    /** Whether the sign-in itself (the password step) is recent enough for sensitive changes. */
+    isRecentSignIn(stamp: AuthStamp): boolean {
+      return clock.now() - stamp.authTime <= options.reauthMaxAgeSeconds * 1000;
+    },
+
     isFresh(stamp: AuthStamp): boolean {
       return stamp.mfaAt !== null && clock.now() - stamp.mfaAt <= options.reauthMaxAgeSeconds * 1000;
     },
@@ -510,6 +523,7 @@ export function createMfa(input: MfaOptions) {
         await repository.deleteRecoveryCodes(userId);
         await rememberedDevices.revokeAll(userId);
         await lockout.reset(userId);
+        await sessionEpochs.revokeAll(userId);
         await audit({
           type: 'user_reset',
           at: clock.now(),
@@ -517,6 +531,11 @@ export function createMfa(input: MfaOptions) {
           ...ctx,
           data: { methods: methods.length },
         });
+      },
+      /** Signs the user out everywhere: every existing session's stamp is refused from now on. */
+      async revokeSessions(userId: string, ctx: RequestContext) {
+        await sessionEpochs.revokeAll(userId);
+        await audit({ type: 'sessions_revoked', at: clock.now(), userId, ...ctx });
       },
       unlock: (userId: string) => lockout.reset(userId),
       lockStatus: (userId: string) => lockout.status(userId),

@@ -59,8 +59,13 @@ export function createMfaExpress(mfa: Mfa, input: MfaExpressOptions = {}) {
     requestId: req.get('x-request-id') ?? undefined,
   });
 
-  /** The stamp that satisfies this request, or why there is none. */
-  function currentStamp(req: Request, fresh: boolean): { stamp: AuthStamp } | { reason: GuardReason } {
+  type StampCheck = { stamp: AuthStamp } | { reason: GuardReason };
+
+  /**
+   * What the session itself says: the stamp, or why it does not satisfy this request.
+   * `forStepUp` accepts a stamp that only needs re-verification (the step-up routes).
+   */
+  function sessionStamp(req: Request, fresh: boolean, forStepUp = false): StampCheck {
     const state = req.session?.mfakit;
     const stamp = state?.stamp;
     if (!stamp) return { reason: state?.pendingId ? 'second_factor_pending' : 'not_signed_in' };
@@ -68,12 +73,26 @@ export function createMfaExpress(mfa: Mfa, input: MfaExpressOptions = {}) {
       if (req.user === undefined || req.user === null) return { reason: 'not_signed_in' };
       if (opts.userIdOf(req.user) !== stamp.userId) return { reason: 'user_mismatch' };
     }
+    if (forStepUp) return { stamp };
     // A sign-in that skipped MFA because of the office network does not travel with a copied cookie.
     if (stamp.skippedBy === 'trusted_network' && mfa.trustedNetwork(mfa.clientIp(req)) === null) {
       return { reason: 'reverify_required' };
     }
     if (fresh && !mfa.isFresh(stamp)) return { reason: 'reverify_required' };
     return { stamp };
+  }
+
+  /** A revoked stamp (admin reset, revokeSessions) is dropped from the session. */
+  function revoked(req: Request): StampCheck {
+    if (req.session?.mfakit) delete req.session.mfakit.stamp;
+    return { reason: 'not_signed_in' };
+  }
+
+  /** The stamp that satisfies this request, or why there is none — including the revocation check. */
+  async function currentStamp(req: Request, fresh: boolean, forStepUp = false): Promise<StampCheck> {
+    const result = sessionStamp(req, fresh, forStepUp);
+    if (!('stamp' in result)) return result;
+    return (await mfa.isCurrent(result.stamp)) ? result : revoked(req);
   }
 
   function refuse(req: Request, res: Response, reason: GuardReason) {
@@ -105,12 +124,20 @@ export function createMfaExpress(mfa: Mfa, input: MfaExpressOptions = {}) {
     requireMfa(guardOptions: { fresh?: boolean } = {}): RequestHandler {
       const fresh = guardOptions.fresh === true;
       return (req, res, next) => {
-        const result = currentStamp(req, fresh);
-        if ('stamp' in result) {
+        const result = sessionStamp(req, fresh);
+        if (!('stamp' in result)) return refuse(req, res, result.reason);
+        const pass = () => {
           req.mfa = result.stamp;
-          return next();
-        }
-        return refuse(req, res, result.reason);
+          next();
+        };
+        // The revocation check answers from an in-process cache on the hot path (no await).
+        const current = mfa.isCurrent(result.stamp);
+        if (current === true) return pass();
+        if (current === false) return refuse(req, res, (revoked(req) as { reason: GuardReason }).reason);
+        current.then(
+          (ok) => (ok ? pass() : refuse(req, res, (revoked(req) as { reason: GuardReason }).reason)),
+          next,
+        );
       };
     },
 

@@ -3,10 +3,16 @@ import express, { type NextFunction, type Request, type Response } from 'express
 import type { z } from 'zod';
 import type { Mfa, VerifyFailure } from '../engine/create-mfa.ts';
 import { MfaError } from '../errors.ts';
-import type { MfaExpress } from './create-mfa-express.ts';
+import type { GuardReason, MfaExpress } from './create-mfa-express.ts';
 import { STYLE_CSS } from './html.ts';
 import * as pages from './pages.ts';
-import { regenerateSession, safeReturnTo, saveSession, sessionState } from './session.ts';
+import {
+  regenerateSession,
+  regenerateSessionKeeping,
+  safeReturnTo,
+  saveSession,
+  sessionState,
+} from './session.ts';
 import { enrollConfirmBody, firstIssue, idParam, stepUpBody, verifyBody } from './validation.ts';
 
 /**
@@ -72,38 +78,55 @@ export function createMfaRouter(mfa: Mfa, web: MfaExpress, cookieName: string) {
     }
   };
 
-  /** The signed-in stamp, or an error response. */
-  const requireStamp = (req: Request, res: Response, mode: Mode, fresh = false) => {
-    const result = web.currentStamp(req, fresh);
+  /**
+   * The signed-in, unrevoked stamp, or an error response. `forStepUp`: a stamp that only needs
+   * re-verification is accepted (the step-up routes themselves).
+   */
+  const requireStamp = async (
+    req: Request,
+    res: Response,
+    mode: Mode,
+    check: { fresh?: boolean; forStepUp?: boolean } = {},
+  ) => {
+    const result = await web.currentStamp(req, check.fresh === true, check.forStepUp === true);
     if ('stamp' in result) return result.stamp;
-    if (mode === 'html') {
-      const back = encodeURIComponent(safeReturnTo(req.originalUrl, `${basePath}/settings`));
-      res.redirect(
-        303,
-        result.reason === 'reverify_required'
-          ? `${basePath}/verify?returnTo=${back}`
-          : `${loginPath}?returnTo=${back}`,
-      );
-    } else {
-      res.status(result.reason === 'reverify_required' ? 403 : 401).json({
-        error: result.reason === 'reverify_required' ? 'reverify_required' : 'mfa_required',
-        reason: result.reason,
-        message:
-          result.reason === 'reverify_required'
-            ? 'Confirm your identity with a second factor first (POST /api/step-up).'
-            : 'Sign in first.',
-      });
-    }
+    refuseStamp(req, res, mode, result.reason);
     return null;
   };
 
-  /** Adding or removing a method on an account that has MFA needs a recent real verification. */
+  const refuseStamp = (req: Request, res: Response, mode: Mode, reason: GuardReason | 'signin_too_old') => {
+    const reverify = reason === 'reverify_required';
+    if (mode === 'html') {
+      const back = encodeURIComponent(safeReturnTo(req.originalUrl, `${basePath}/settings`));
+      res.redirect(303, reverify ? `${basePath}/verify?returnTo=${back}` : `${loginPath}?returnTo=${back}`);
+      return;
+    }
+    const messages = {
+      reverify_required: 'Confirm your identity with a second factor first (POST /api/step-up).',
+      signin_too_old: 'Sign in again before adding a sign-in method.',
+    } as Record<string, string>;
+    res.status(reverify ? 403 : 401).json({
+      error: reverify ? 'reverify_required' : 'mfa_required',
+      reason,
+      message: messages[reason] ?? 'Sign in first.',
+    });
+  };
+
+  /**
+   * Adding or removing a method or regenerating recovery codes: an account with MFA needs a
+   * recent real second factor; an account without any needs a recent sign-in (a long-lived or
+   * stolen session must not register its own authenticator after the last one was removed).
+   */
   const requireFreshIfEnrolled = async (req: Request, res: Response, mode: Mode) => {
-    const stamp = requireStamp(req, res, mode);
+    const stamp = await requireStamp(req, res, mode);
     if (!stamp) return null;
     const methods = await mfa.methods.list(stamp.userId);
     if (methods.length > 0 && !mfa.isFresh(stamp)) {
-      requireStamp(req, res, mode, true);
+      refuseStamp(req, res, mode, 'reverify_required');
+      return null;
+    }
+    if (methods.length === 0 && !mfa.isRecentSignIn(stamp)) {
+      refuseStamp(req, res, mode, 'signin_too_old');
       return null;
     }
     return stamp;
@@ -182,12 +205,14 @@ export function createMfaRouter(mfa: Mfa, web: MfaExpress, cookieName: string) {
   const rememberDays = () => (mfa.options.rememberDevice.enabled ? mfa.options.rememberDevice.days : null);
 
   const stepUp = (mode: Mode) => async (req: Request, res: Response) => {
-    const stamp = requireStamp(req, res, mode);
+    const stamp = await requireStamp(req, res, mode, { forStepUp: true });
     if (!stamp) return;
     const body = parse(stepUpBody, req.body);
     const outcome = await mfa.stepUp(stamp, { code: body.code, methodId: body.methodId }, web.ctxOf(req));
     const returnTo = safeReturnTo(body.returnTo, `${basePath}/settings`);
     if (outcome.ok) {
+      // A privilege change: new session id, same contents (e.g. Passport's user) with the raised stamp.
+      await regenerateSessionKeeping(req);
       sessionState(req).stamp = outcome.stamp;
       await saveSession(req);
       return mode === 'api'
@@ -324,8 +349,8 @@ export function createMfaRouter(mfa: Mfa, web: MfaExpress, cookieName: string) {
   });
   html.post('/enroll', (req, res) => confirmEnroll(req, res, 'html'));
 
-  html.get('/verify', (req, res) => {
-    if (!requireStamp(req, res, 'html')) return;
+  html.get('/verify', async (req, res) => {
+    if (!(await requireStamp(req, res, 'html', { forStepUp: true }))) return;
     const returnTo = safeReturnTo(req.query.returnTo, `${basePath}/settings`);
     res.send(
       pages.verifyPage(page(req), {
@@ -342,7 +367,7 @@ export function createMfaRouter(mfa: Mfa, web: MfaExpress, cookieName: string) {
     revoked: 'The device will be asked for verification again.',
   };
   html.get('/settings', async (req, res) => {
-    const stamp = requireStamp(req, res, 'html');
+    const stamp = await requireStamp(req, res, 'html');
     if (!stamp) return;
     const [methods, recoveryRemaining, devices, userLabel] = await Promise.all([
       mfa.methods.list(stamp.userId),
@@ -376,14 +401,14 @@ export function createMfaRouter(mfa: Mfa, web: MfaExpress, cookieName: string) {
     res.send(pages.recoveryCodesPage(page(req), { codes, continueTo: `${basePath}/settings` }));
   });
   html.post('/devices/:id/revoke', async (req, res) => {
-    const stamp = requireStamp(req, res, 'html');
+    const stamp = await requireStamp(req, res, 'html');
     if (!stamp) return;
     const ok = await mfa.devices.revoke(stamp.userId, parse(idParam, req.params.id), web.ctxOf(req));
     if (!ok) throw new MfaError('not_found', 'No such remembered device.', 404);
     res.redirect(303, `${basePath}/settings?notice=revoked`);
   });
   html.post('/devices/revoke-all', async (req, res) => {
-    const stamp = requireStamp(req, res, 'html');
+    const stamp = await requireStamp(req, res, 'html');
     if (!stamp) return;
     await mfa.devices.revokeAll(stamp.userId, web.ctxOf(req));
     res.redirect(303, `${basePath}/settings?notice=revoked`);
@@ -440,7 +465,7 @@ export function createMfaRouter(mfa: Mfa, web: MfaExpress, cookieName: string) {
   });
   api.post('/enroll/totp/confirm', (req, res) => confirmEnroll(req, res, 'api'));
   api.get('/methods', async (req, res) => {
-    const stamp = requireStamp(req, res, 'api');
+    const stamp = await requireStamp(req, res, 'api');
     if (!stamp) return;
     res.json({
       methods: await mfa.methods.list(stamp.userId),
@@ -460,7 +485,7 @@ export function createMfaRouter(mfa: Mfa, web: MfaExpress, cookieName: string) {
     res.status(201).json({ recoveryCodes: await mfa.recoveryCodes.regenerate(stamp.userId, web.ctxOf(req)) });
   });
   api.get('/devices', async (req, res) => {
-    const stamp = requireStamp(req, res, 'api');
+    const stamp = await requireStamp(req, res, 'api');
     if (!stamp) return;
     const devices = await mfa.devices.list(stamp.userId);
     res.json({
@@ -471,14 +496,14 @@ export function createMfaRouter(mfa: Mfa, web: MfaExpress, cookieName: string) {
     });
   });
   api.delete('/devices/:id', async (req, res) => {
-    const stamp = requireStamp(req, res, 'api');
+    const stamp = await requireStamp(req, res, 'api');
     if (!stamp) return;
     const ok = await mfa.devices.revoke(stamp.userId, parse(idParam, req.params.id), web.ctxOf(req));
     if (!ok) throw new MfaError('not_found', 'No such remembered device.', 404);
     res.status(204).end();
   });
   api.delete('/devices', async (req, res) => {
-    const stamp = requireStamp(req, res, 'api');
+    const stamp = await requireStamp(req, res, 'api');
     if (!stamp) return;
     res.json({ revoked: await mfa.devices.revokeAll(stamp.userId, web.ctxOf(req)) });
   });

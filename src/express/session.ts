@@ -31,6 +31,13 @@ export function regenerateSession(req: Request): Promise<void> {
   return new Promise((resolve, reject) => req.session.regenerate((err) => (err ? reject(err) : resolve())));
 }
 
+/** New session id, with the old session's data carried over (everything but the cookie). */
+export async function regenerateSessionKeeping(req: Request): Promise<void> {
+  const { cookie: _cookie, ...data } = req.session as unknown as Record<string, unknown>;
+  await regenerateSession(req);
+  Object.assign(req.session, structuredClone(data));
+}
+
 export function saveSession(req: Request): Promise<void> {
   return new Promise((resolve, reject) => req.session.save((err) => (err ? reject(err) : resolve())));
 }
@@ -38,7 +45,14 @@ export function saveSession(req: Request): Promise<void> {
 /** Only same-site relative paths: `/x`, never `//evil`, `/\evil` or absolute URLs (open redirect). */
 export function safeReturnTo(value: unknown, fallback: string): string {
   if (typeof value !== 'string' || value.length > 512) return fallback;
-  if (!value.startsWith('/') || value.startsWith('//') || value.includes('\\') || /[\r\n]/.test(value))
+  // Control characters are refused: browsers drop TAB/CR/LF from URLs, so "/\t/evil" becomes "//evil".
+  if (
+    value.startsWith('//') ||
+    !value.startsWith('/') ||
+    value.includes('\\') ||
+    /[\x00-\x1f\x7f]/.test(value)
+  ) {
     return fallback;
+  }
   return value;
 }

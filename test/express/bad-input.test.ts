@@ -100,6 +100,8 @@ describe('bad input gets a clear 4xx, never a 5xx', () => {
       'https://evil.example/',
       '/\\evil.example',
       'javascript:alert(1)',
+      '/\t/evil.example/x',
+      '/\n/evil.example',
     ]) {
       const res = await request(app)
         .post('/login')
