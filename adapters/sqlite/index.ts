@@ -150,6 +150,12 @@ export const SQLITE_MIGRATIONS: readonly string[] = [
   ) WITHOUT ROWID;
   CREATE INDEX ephemeral_by_expiry ON ephemeral (expires_at);
   `,
+  // 2: a verified use is recorded on the counter row (one page, one statement); the method's
+  //    last-used time is read through the counter. The counter key scheme is methodCounterKey().
+  `
+  ALTER TABLE counters ADD COLUMN method_id TEXT;
+  ALTER TABLE counters ADD COLUMN used_at INTEGER;
+  `,
 ];
 
 export const SQLITE_SCHEMA_VERSION = SQLITE_MIGRATIONS.length;
@@ -300,6 +306,18 @@ function toAudit(row: Row): AuditEventRecord {
 
 const METHOD_COLUMNS =
   'id, user_id, kind, label, sealed_secret, algorithm, digits, period, token_serial, created_at, last_used_at';
+/**
+ * Methods with their last-used time: the later of the method row's own and the last use
+ * recorded on its counter by this method (a token's counter outlives its previous holders).
+ */
+const METHOD_SELECT = `SELECT m.id, m.user_id, m.kind, m.label, m.sealed_secret, m.algorithm, m.digits, m.period,
+  m.token_serial, m.created_at,
+  CASE WHEN c.used_at IS NULL THEN m.last_used_at
+       WHEN m.last_used_at IS NULL OR c.used_at > m.last_used_at THEN c.used_at
+       ELSE m.last_used_at END AS last_used_at
+  FROM methods m LEFT JOIN counters c
+    ON c.key = (CASE WHEN m.token_serial IS NOT NULL THEN 'token:' || m.token_serial ELSE m.kind || ':' || m.id END)
+   AND c.method_id = m.id`;
 const DEVICE_COLUMNS =
   'id, user_id, secret_hash, user_agent, created_at, last_used_at, expires_at, revoked_at';
 const TOKEN_COLUMNS = 'serial, kind, sealed_secret, algorithm, digits, period, assigned_to, imported_at';
@@ -360,17 +378,14 @@ export class SqliteRepository implements Repository {
   }
   async recordUse(use: { counterKey: string; value: number; methodId: string; at: number }) {
     if (!(use.value > -1)) return false;
-    // One transaction, one commit: the counter moves and the method is stamped, or neither.
-    this.#sql.begin.run();
-    try {
-      const moved = Number(this.#sql.advance.run({ key: use.counterKey, value: use.value }).changes) === 1;
-      if (moved) this.#sql.touchMethod.run({ id: use.methodId, at: use.at });
-      this.#sql.commit.run();
-      return moved;
-    } catch (error) {
-      if (this.#db.isTransaction) this.#sql.rollback.run();
-      throw error;
-    }
+    // One conditional statement: the counter moves and carries the use, or nothing changes.
+    const result = this.#sql.recordUse.run({
+      key: use.counterKey,
+      value: use.value,
+      methodId: use.methodId,
+      at: use.at,
+    });
+    return Number(result.changes) === 1;
   }
   async getCounter(key: string) {
     const row = this.#sql.getCounter.get({ key });
@@ -501,10 +516,8 @@ export class SqliteRepository implements Repository {
 function prepareRepository(db: DatabaseSync) {
   const sql = (source: string): StatementSync => db.prepare(source);
   return {
-    listMethods: sql(
-      `SELECT ${METHOD_COLUMNS} FROM methods WHERE user_id = :userId ORDER BY created_at, rowid`,
-    ),
-    getMethod: sql(`SELECT ${METHOD_COLUMNS} FROM methods WHERE id = :id AND user_id = :userId`),
+    listMethods: sql(`${METHOD_SELECT} WHERE m.user_id = :userId ORDER BY m.created_at, m.rowid`),
+    getMethod: sql(`${METHOD_SELECT} WHERE m.id = :id AND m.user_id = :userId`),
     insertMethod: sql(
       `INSERT INTO methods (${METHOD_COLUMNS}) VALUES
        (:id, :userId, :kind, :label, :sealedSecret, :algorithm, :digits, :period, :tokenSerial, :createdAt, :lastUsedAt)`,
@@ -513,9 +526,11 @@ function prepareRepository(db: DatabaseSync) {
     deleteMethod: sql('DELETE FROM methods WHERE id = :id AND user_id = :userId'),
     deleteAllMethods: sql('DELETE FROM methods WHERE user_id = :userId'),
 
-    begin: sql('BEGIN IMMEDIATE'),
-    commit: sql('COMMIT'),
-    rollback: sql('ROLLBACK'),
+    recordUse: sql(
+      `INSERT INTO counters (key, value, method_id, used_at) VALUES (:key, :value, :methodId, :at)
+       ON CONFLICT (key) DO UPDATE SET value = excluded.value, method_id = excluded.method_id, used_at = excluded.used_at
+       WHERE excluded.value > counters.value`,
+    ),
     advance: sql(
       `INSERT INTO counters (key, value) VALUES (:key, :value)
        ON CONFLICT (key) DO UPDATE SET value = excluded.value WHERE excluded.value > counters.value`,

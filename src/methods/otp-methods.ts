@@ -1,6 +1,6 @@
 import type { Sealer } from '../crypto/seal.ts';
 import type { Clock } from '../engine/capabilities.ts';
-import type { MethodRecord, Repository } from '../store/ports.ts';
+import { type MethodRecord, methodCounterKey, type Repository } from '../store/ports.ts';
 import { hotpMatchCounter, totpMatchStep } from './otp.ts';
 
 /**
@@ -13,12 +13,7 @@ export type OtpCheck =
   | { ok: false; detail: 'no_otp_method' | 'code_mismatch' | 'replayed_step' | 'unknown_method' };
 
 export const sealedSecretContext = (userId: string, methodId: string) => `method:${userId}:${methodId}`;
-/**
- * Where a method's last accepted step/counter lives. A hardware token's is keyed by its
- * serial, so it survives reassignment: codes a previous holder used never work again.
- */
-export const counterKey = (method: Pick<MethodRecord, 'id' | 'kind' | 'tokenSerial'>) =>
-  method.tokenSerial !== null ? `token:${method.tokenSerial}` : `${method.kind}:${method.id}`;
+export const counterKey = methodCounterKey;
 
 const OPENED_SEEDS_MAX = 10_000;
 

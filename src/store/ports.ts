@@ -59,6 +59,14 @@ export interface AuditEventRecord {
 }
 
 /**
+ * Where a method's last accepted step/counter lives. A hardware token's is keyed by its
+ * serial, so it survives reassignment: codes a previous holder used never work again.
+ * Adapters may rely on this scheme (SQLite joins on it to read last-used times).
+ */
+export const methodCounterKey = (method: Pick<MethodRecord, 'id' | 'kind' | 'tokenSerial'>) =>
+  method.tokenSerial !== null ? `token:${method.tokenSerial}` : `${method.kind}:${method.id}`;
+
+/**
  * Durable records. Survives restarts.
  * Conventions every adapter follows (the contract suite checks them): inserting an existing
  * id throws; lists of methods and devices are oldest first; audit is newest first by append

@@ -253,6 +253,40 @@ export function storeContract(name: string, make: StoreFactory): void {
         );
       });
 
+      it('a shared token counter reports a use only for the method that made it', async () => {
+        const a = methodFixture({
+          id: 'm-a',
+          userId: 'u-1',
+          kind: 'hotp',
+          tokenSerial: 'TK-1',
+          lastUsedAt: null,
+        });
+        const b = methodFixture({
+          id: 'm-b',
+          userId: 'u-2',
+          kind: 'hotp',
+          tokenSerial: 'TK-1',
+          lastUsedAt: null,
+        });
+        await repo.insertMethod(a);
+        assert.equal(
+          await repo.recordUse({ counterKey: 'token:TK-1', value: 0, methodId: 'm-a', at: 1000 }),
+          true,
+        );
+        await repo.deleteMethod('u-1', 'm-a');
+        await repo.insertMethod(b);
+        assert.equal((await repo.getMethod('u-2', 'm-b'))?.lastUsedAt, null);
+        assert.equal(
+          await repo.recordUse({ counterKey: 'token:TK-1', value: 0, methodId: 'm-b', at: 2000 }),
+          false,
+        );
+        assert.equal(
+          await repo.recordUse({ counterKey: 'token:TK-1', value: 1, methodId: 'm-b', at: 3000 }),
+          true,
+        );
+        assert.equal((await repo.listMethods('u-2'))[0]?.lastUsedAt, 3000);
+      });
+
       it('50 concurrent uses of one step: exactly one is recorded', async () => {
         await repo.insertMethod(methodFixture({ id: 'm-race', userId: 'u-1' }));
         const results = await concurrently(50, (i) =>
