@@ -42,6 +42,14 @@ export function saveSession(req: Request): Promise<void> {
   return new Promise((resolve, reject) => req.session.save((err) => (err ? reject(err) : resolve())));
 }
 
+function hasControlCharacter(value: string): boolean {
+  for (let i = 0; i < value.length; i++) {
+    const c = value.charCodeAt(i);
+    if (c < 0x20 || c === 0x7f) return true;
+  }
+  return false;
+}
+
 /** Only same-site relative paths: `/x`, never `//evil`, `/\evil` or absolute URLs (open redirect). */
 export function safeReturnTo(value: unknown, fallback: string): string {
   if (typeof value !== 'string' || value.length > 512) return fallback;
@@ -50,7 +58,7 @@ export function safeReturnTo(value: unknown, fallback: string): string {
     value.startsWith('//') ||
     !value.startsWith('/') ||
     value.includes('\\') ||
-    /[\x00-\x1f\x7f]/.test(value)
+    hasControlCharacter(value)
   ) {
     return fallback;
   }
