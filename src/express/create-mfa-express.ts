@@ -82,17 +82,17 @@ export function createMfaExpress(mfa: Mfa, input: MfaExpressOptions = {}) {
     return { stamp };
   }
 
-  /** A revoked stamp (admin reset, revokeSessions) is dropped from the session. */
-  function revoked(req: Request): StampCheck {
+  /** A revoked stamp (admin reset, revokeSessions) is dropped from the session: signed out. */
+  function dropRevokedStamp(req: Request): 'not_signed_in' {
     if (req.session?.mfakit) delete req.session.mfakit.stamp;
-    return { reason: 'not_signed_in' };
+    return 'not_signed_in';
   }
 
   /** The stamp that satisfies this request, or why there is none — including the revocation check. */
   async function currentStamp(req: Request, fresh: boolean, forStepUp = false): Promise<StampCheck> {
     const result = sessionStamp(req, fresh, forStepUp);
     if (!('stamp' in result)) return result;
-    return (await mfa.isCurrent(result.stamp)) ? result : revoked(req);
+    return (await mfa.isCurrent(result.stamp)) ? result : { reason: dropRevokedStamp(req) };
   }
 
   function refuse(req: Request, res: Response, reason: GuardReason) {
@@ -133,11 +133,8 @@ export function createMfaExpress(mfa: Mfa, input: MfaExpressOptions = {}) {
         // The revocation check answers from an in-process cache on the hot path (no await).
         const current = mfa.isCurrent(result.stamp);
         if (current === true) return pass();
-        if (current === false) return refuse(req, res, (revoked(req) as { reason: GuardReason }).reason);
-        current.then(
-          (ok) => (ok ? pass() : refuse(req, res, (revoked(req) as { reason: GuardReason }).reason)),
-          next,
-        );
+        if (current === false) return refuse(req, res, dropRevokedStamp(req));
+        current.then((ok) => (ok ? pass() : refuse(req, res, dropRevokedStamp(req))), next);
       };
     },
 
