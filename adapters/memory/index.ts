@@ -47,10 +47,6 @@ export class MemoryRepository implements Repository {
     if (this.#methods.has(method.id)) throw new Error(`method ${method.id} exists`);
     this.#methods.set(method.id, copy(method));
   }
-  async touchMethod(methodId: string, at: number) {
-    const m = this.#methods.get(methodId);
-    if (m) m.lastUsedAt = at;
-  }
   async deleteMethod(userId: string, methodId: string) {
     const m = this.#methods.get(methodId);
     if (!m || m.userId !== userId) return false;

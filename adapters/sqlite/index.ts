@@ -361,9 +361,6 @@ export class SqliteRepository implements Repository {
       throw error;
     }
   }
-  async touchMethod(methodId: string, at: number) {
-    this.#sql.touchMethod.run({ id: methodId, at });
-  }
   async deleteMethod(userId: string, methodId: string) {
     return Number(this.#sql.deleteMethod.run({ userId, id: methodId }).changes) === 1;
   }
@@ -522,7 +519,6 @@ function prepareRepository(db: DatabaseSync) {
       `INSERT INTO methods (${METHOD_COLUMNS}) VALUES
        (:id, :userId, :kind, :label, :sealedSecret, :algorithm, :digits, :period, :tokenSerial, :createdAt, :lastUsedAt)`,
     ),
-    touchMethod: sql('UPDATE methods SET last_used_at = :at WHERE id = :id'),
     deleteMethod: sql('DELETE FROM methods WHERE id = :id AND user_id = :userId'),
     deleteAllMethods: sql('DELETE FROM methods WHERE user_id = :userId'),
 

@@ -4,16 +4,17 @@ import { createCodeHasher } from '../crypto/code-hash.ts';
 import { createSealer } from '../crypto/seal.ts';
 import { MfaError } from '../errors.ts';
 import { createOathTokens } from '../methods/oath-tokens.ts';
-import { counterKey, createOtpMethods } from '../methods/otp-methods.ts';
+import { createOtpMethods } from '../methods/otp-methods.ts';
 import { createRecoveryCodes, RECOVERY_CODE_PATTERN } from '../methods/recovery-codes.ts';
 import { createTotpEnrollment } from '../methods/totp-enrollment.ts';
 import type { MethodRecord, UserMfaState } from '../store/ports.ts';
+import { methodCounterKey } from '../store/ports.ts';
 import { createClientIpResolver } from '../trust/client-ip.ts';
 import { createRememberedDevices } from '../trust/remembered-devices.ts';
 import { compileTrustedNetworks } from '../trust/trusted-networks.ts';
 import { cryptoRandom, randomId, systemClock } from './capabilities.ts';
 import { createDecide } from './decide.ts';
-import type { Decision } from './decision.ts';
+import { type Decision, toMethodSummary } from './decision.ts';
 import { createLockout } from './lockout.ts';
 import { type MfaOptions, resolveOptions } from './options.ts';
 import { createPendingStore, type PendingPrincipal } from './pending.ts';
@@ -420,14 +421,14 @@ export function createMfa(input: MfaOptions) {
     },
 
     methods: {
-      list: async (userId: string) => (await decide({ userId, ip: '' })).methods,
+      list: async (userId: string) => (await repository.listMethods(userId)).map(toMethodSummary),
       async remove(userId: string, methodId: string, ctx: RequestContext): Promise<boolean> {
         const method = await repository.getMethod(userId, methodId);
         if (!method) return false;
         const removed = await repository.deleteMethod(userId, methodId);
         if (removed) {
           // A hardware token's counter stays with the token (keyed by serial), so a later holder cannot replay.
-          if (method.tokenSerial === null) await repository.deleteCounter(counterKey(method));
+          if (method.tokenSerial === null) await repository.deleteCounter(methodCounterKey(method));
           else await repository.unassignToken(method.tokenSerial, userId);
           await audit({
             type: 'method_removed',
@@ -517,7 +518,9 @@ export function createMfa(input: MfaOptions) {
         const methods = await repository.listMethods(userId);
         await repository.deleteAllMethods(userId);
         await Promise.all(
-          methods.filter((m) => m.tokenSerial === null).map((m) => repository.deleteCounter(counterKey(m))),
+          methods
+            .filter((m) => m.tokenSerial === null)
+            .map((m) => repository.deleteCounter(methodCounterKey(m))),
         );
         await repository.unassignTokens(userId);
         await repository.deleteRecoveryCodes(userId);

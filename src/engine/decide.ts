@@ -3,7 +3,7 @@ import type { Repository, UserMfaState } from '../store/ports.ts';
 import type { RememberedDevices } from '../trust/remembered-devices.ts';
 import type { TrustedNetworks } from '../trust/trusted-networks.ts';
 import type { Clock } from './capabilities.ts';
-import type { Decision, DecisionContext, MethodSummary } from './decision.ts';
+import { type Decision, type DecisionContext, toMethodSummary } from './decision.ts';
 import type { Lockout } from './lockout.ts';
 
 /**
@@ -35,14 +35,7 @@ export function createDecide(deps: {
       deps.lockout.status(ctx.userId),
     ]);
     const userState = storedState ?? deps.defaultUserState;
-    const methods: MethodSummary[] = records.map((m) => ({
-      id: m.id,
-      kind: m.kind,
-      label: m.label,
-      tokenSerial: m.tokenSerial,
-      createdAt: m.createdAt,
-      lastUsedAt: m.lastUsedAt,
-    }));
+    const methods = records.map(toMethodSummary);
     const base = { methods, userState, mustEnroll: false };
 
     if (lock.consecutiveFailures >= deps.hardLimit) {

@@ -1,4 +1,4 @@
-import type { UserMfaState } from '../store/ports.ts';
+import type { MethodRecord, UserMfaState } from '../store/ports.ts';
 
 /**
  * What `decide()` returns: data, not control flow. The integrations act on `action`; the
@@ -23,6 +23,18 @@ export interface MethodSummary {
   tokenSerial: string | null;
   createdAt: number;
   lastUsedAt: number | null;
+}
+
+/** A method as it may leave the engine: no sealed secret. */
+export function toMethodSummary(m: MethodRecord): MethodSummary {
+  return {
+    id: m.id,
+    kind: m.kind,
+    label: m.label,
+    tokenSerial: m.tokenSerial,
+    createdAt: m.createdAt,
+    lastUsedAt: m.lastUsedAt,
+  };
 }
 
 export interface Decision {

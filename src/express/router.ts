@@ -328,10 +328,10 @@ export function createMfaRouter(mfa: Mfa, web: MfaExpress, cookieName: string) {
   html.use(form, csrfSynchronisedProtection);
 
   html.get('/prompt', async (req, res) => {
-    const state = req.session?.mfakit;
-    if (!state?.pendingId || !(await mfa.getPending(state.pendingId))) return res.redirect(303, loginPath);
-    const pending = await mfa.getPending(state.pendingId);
-    if (pending?.mustEnroll) return res.redirect(303, `${basePath}/enroll`);
+    const pendingId = req.session?.mfakit?.pendingId;
+    const pending = pendingId ? await mfa.getPending(pendingId) : null;
+    if (!pending) return res.redirect(303, loginPath);
+    if (pending.mustEnroll) return res.redirect(303, `${basePath}/enroll`);
     res.send(pages.promptPage(page(req), { rememberDays: rememberDays(), returnTo: '' }));
   });
   html.post('/prompt', verify('html'));

@@ -4,9 +4,10 @@ import type { Sealer } from '../crypto/seal.ts';
 import { type Clock, type RandomSource, randomId } from '../engine/capabilities.ts';
 import { MfaError } from '../errors.ts';
 import type { MethodKind, MethodRecord, OathTokenRecord, Repository } from '../store/ports.ts';
+import { methodCounterKey } from '../store/ports.ts';
 import { base32Decode } from './base32.ts';
 import { hotpMatchCounter } from './otp.ts';
-import { counterKey, sealedSecretContext } from './otp-methods.ts';
+import { sealedSecretContext } from './otp-methods.ts';
 
 /**
  * OATH hardware tokens (HOTP key fobs, TOTP display cards): a CSV import into the token
@@ -407,7 +408,7 @@ export function createOathTokens(deps: {
       const digitsPattern = new RegExp(`^\\d{${method.digits}}$`);
       const seed = sealer.open(method.sealedSecret, sealedSecretContext(userId, method.id));
       const params = { algorithm: method.algorithm, digits: method.digits };
-      const last = (await repository.getCounter(counterKey(method))) ?? -1;
+      const last = (await repository.getCounter(methodCounterKey(method))) ?? -1;
       const end = last + 1 + deps.resyncWindow;
 
       let found: number | null = null;
@@ -424,7 +425,7 @@ export function createOathTokens(deps: {
           from = c + 1;
         }
       }
-      const moved = found !== null && (await repository.advance(counterKey(method), found));
+      const moved = found !== null && (await repository.advance(methodCounterKey(method), found));
       if (!moved) {
         await audit({
           type: 'verify_failed',

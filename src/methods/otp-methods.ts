@@ -13,7 +13,6 @@ export type OtpCheck =
   | { ok: false; detail: 'no_otp_method' | 'code_mismatch' | 'replayed_step' | 'unknown_method' };
 
 export const sealedSecretContext = (userId: string, methodId: string) => `method:${userId}:${methodId}`;
-export const counterKey = methodCounterKey;
 
 const OPENED_SEEDS_MAX = 10_000;
 
@@ -56,7 +55,7 @@ export function createOtpMethods(deps: {
         toleranceSteps: deps.totpToleranceSteps,
       });
     }
-    const last = (await repository.getCounter(counterKey(m))) ?? -1;
+    const last = (await repository.getCounter(methodCounterKey(m))) ?? -1;
     return hotpMatchCounter(seed(m), code, {
       algorithm: m.algorithm,
       digits: m.digits,
@@ -81,7 +80,7 @@ export function createOtpMethods(deps: {
         // The atomic part: only the first submission of this step/counter moves it.
         if (
           await repository.recordUse({
-            counterKey: counterKey(m),
+            counterKey: methodCounterKey(m),
             value: position,
             methodId: m.id,
             at: clock.now(),

@@ -3,9 +3,10 @@ import type { Sealer } from '../crypto/seal.ts';
 import { type Clock, type RandomSource, randomId } from '../engine/capabilities.ts';
 import type { ResolvedOptions } from '../engine/options.ts';
 import type { EphemeralStore, MethodRecord, Repository } from '../store/ports.ts';
+import { methodCounterKey } from '../store/ports.ts';
 import { base32Encode } from './base32.ts';
 import { totpMatchStep } from './otp.ts';
-import { counterKey, sealedSecretContext } from './otp-methods.ts';
+import { sealedSecretContext } from './otp-methods.ts';
 
 /**
  * Authenticator-app enrollment ("proof-up"): a fresh 160-bit seed is kept sealed in a
@@ -108,7 +109,7 @@ export function createTotpEnrollment(deps: {
         lastUsedAt: clock.now(),
       };
       await repository.insertMethod(method);
-      await repository.advance(counterKey(method), step);
+      await repository.advance(methodCounterKey(method), step);
       return { ok: true, method };
     },
   };

@@ -76,7 +76,6 @@ export interface Repository {
   listMethods(userId: string): Promise<MethodRecord[]>;
   getMethod(userId: string, methodId: string): Promise<MethodRecord | null>;
   insertMethod(method: MethodRecord): Promise<void>;
-  touchMethod(methodId: string, at: number): Promise<void>;
   /** Returns whether a method was removed. */
   deleteMethod(userId: string, methodId: string): Promise<boolean>;
   deleteAllMethods(userId: string): Promise<number>;

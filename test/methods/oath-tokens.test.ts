@@ -7,7 +7,8 @@ import { MfaError } from '../../src/errors.ts';
 import { base32Encode } from '../../src/methods/base32.ts';
 import { createOathTokens, type OathTokens } from '../../src/methods/oath-tokens.ts';
 import { hotpCode, totpCode } from '../../src/methods/otp.ts';
-import { counterKey, sealedSecretContext } from '../../src/methods/otp-methods.ts';
+import { sealedSecretContext } from '../../src/methods/otp-methods.ts';
+import { methodCounterKey } from '../../src/store/ports.ts';
 
 const seedOf = (label: string, length: number) =>
   createHash('sha512').update(label).digest().subarray(0, length);
@@ -378,15 +379,15 @@ describe('OATH hardware tokens', () => {
       // Last accepted is 0, so 1..11 are in the window: 12 is not, nor 52.
       assert.deepEqual(await verify('alice', code(lookAhead + 2)), { ok: false, error: 'invalid_code' });
       assert.deepEqual(await verify('alice', code(52)), { ok: false, error: 'invalid_code' });
-      assert.equal(await mfa.internals.repository.getCounter(counterKey(method)), 0);
+      assert.equal(await mfa.internals.repository.getCounter(methodCounterKey(method)), 0);
 
       // Resync needs two consecutive codes.
       assert.equal(await tokens.resync('alice', method.id, code(50), code(52), ctx), false);
       assert.equal(await tokens.resync('alice', method.id, code(51), code(50), ctx), false);
       assert.equal(await tokens.resync('alice', method.id, code(50), '12345', ctx), false);
-      assert.equal(await mfa.internals.repository.getCounter(counterKey(method)), 0);
+      assert.equal(await mfa.internals.repository.getCounter(methodCounterKey(method)), 0);
       assert.equal(await tokens.resync('alice', method.id, code(50), code(51), ctx), true);
-      assert.equal(await mfa.internals.repository.getCounter(counterKey(method)), 51);
+      assert.equal(await mfa.internals.repository.getCounter(methodCounterKey(method)), 51);
       const resynced = events.filter((e) => e.type === 'counter_resynced');
       assert.equal(resynced.length, 1);
       assert.equal(resynced[0]?.methodId, method.id);
@@ -410,7 +411,7 @@ describe('OATH hardware tokens', () => {
       // Nothing accepted yet (counter -1): code1 may sit at 0..100.
       assert.equal(await tokens.resync('alice', method.id, code(window + 1), code(window + 2), ctx), false);
       assert.equal(await tokens.resync('alice', method.id, code(window), code(window + 1), ctx), true);
-      assert.equal(await mfa.internals.repository.getCounter(counterKey(method)), window + 1);
+      assert.equal(await mfa.internals.repository.getCounter(methodCounterKey(method)), window + 1);
       // Replaying the same pair does not move it again.
       assert.equal(await tokens.resync('alice', method.id, code(window), code(window + 1), ctx), false);
       const ok = await verify('alice', code(window + 2));
@@ -446,7 +447,7 @@ describe('OATH hardware tokens', () => {
       const method = await wide.assign('BIG-1', 'carol', 'Fob', ctx);
       assert.ok(i < j);
       assert.equal(await wide.resync('carol', method.id, codeOf(seed, j), codeOf(seed, j + 1), ctx), true);
-      assert.equal(await mfa.internals.repository.getCounter(counterKey(method)), j + 1);
+      assert.equal(await mfa.internals.repository.getCounter(methodCounterKey(method)), j + 1);
       // From j + 1 the window reaches j + 2 + 1000; one past it is refused, the edge accepted.
       const edge = j + 2 + 1000;
       assert.equal(
@@ -457,7 +458,7 @@ describe('OATH hardware tokens', () => {
         await wide.resync('carol', method.id, codeOf(seed, edge), codeOf(seed, edge + 1), ctx),
         true,
       );
-      assert.equal(await mfa.internals.repository.getCounter(counterKey(method)), edge + 1);
+      assert.equal(await mfa.internals.repository.getCounter(methodCounterKey(method)), edge + 1);
     });
 
     it('resync refuses TOTP methods (not_hotp) and unknown methods', async () => {

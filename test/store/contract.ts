@@ -168,20 +168,6 @@ export function storeContract(name: string, make: StoreFactory): void {
         assert.equal(await repo.getMethod('u-2', 'm-1'), null);
       });
 
-      it('touchMethod sets lastUsedAt and nothing else; unknown ids are ignored', async () => {
-        const m = methodFixture();
-        await repo.insertMethod(m);
-        await repo.touchMethod('m-1', CONTRACT_EPOCH + 5000);
-        assert.deepStrictEqual(await repo.getMethod('u-1', 'm-1'), {
-          ...m,
-          lastUsedAt: CONTRACT_EPOCH + 5000,
-        });
-        await repo.touchMethod('m-1', CONTRACT_EPOCH + 9000);
-        assert.equal((await repo.getMethod('u-1', 'm-1'))?.lastUsedAt, CONTRACT_EPOCH + 9000);
-        await repo.touchMethod('nope', CONTRACT_EPOCH);
-        assert.deepStrictEqual(await repo.listMethods('u-1'), [{ ...m, lastUsedAt: CONTRACT_EPOCH + 9000 }]);
-      });
-
       it('deleteMethod refuses the wrong user and deletes for the owner, once', async () => {
         const m = methodFixture();
         await repo.insertMethod(m);
