@@ -1,0 +1,12 @@
+import type { PolicyCondition } from './condition.ts';
+
+/** A policy for an authentication context (e.g. `c1`, "sensitive action") applies only when the request asks for it. */
+export const authenticationContext: PolicyCondition = {
+  name: 'authenticationContext',
+  applies: (p) => p.contexts !== null,
+  test: (p, { ctx }) => (ctx.authenticationContexts ?? []).some((c) => p.contexts?.has(c)),
+  explain: (p, { ctx }, matched) => {
+    const asked = (ctx.authenticationContexts ?? []).join(', ') || 'none';
+    return `${matched ? 'requested' : 'not requested'}: policy targets ${[...(p.contexts ?? [])].join(', ')}; request asks for ${asked}`;
+  },
+};

@@ -1,0 +1,23 @@
+import { applications } from './applications.ts';
+import { authenticationContext } from './authentication-context.ts';
+import { clientAppTypes } from './client-app-types.ts';
+import type { PolicyCondition } from './condition.ts';
+import { deviceState } from './device-state.ts';
+import { locations } from './locations.ts';
+import { risk } from './risk.ts';
+import { times } from './times.ts';
+import { users } from './users.ts';
+
+/** Every condition, cheapest first: evaluation stops at the first that fails. */
+export const CONDITIONS: readonly PolicyCondition[] = [
+  applications,
+  users,
+  authenticationContext,
+  clientAppTypes,
+  deviceState,
+  locations,
+  risk,
+  times,
+];
+
+export type { ConditionName, ConditionResult, EvaluationFacts, PolicyCondition } from './condition.ts';

@@ -1,0 +1,21 @@
+export { compilePolicySet, type PolicySet, strengthMap } from './compile.ts';
+export type { ConditionName, ConditionResult } from './conditions/index.ts';
+export type { PolicyEvaluation, PolicyResult, SessionControls } from './evaluation.ts';
+export { NO_SESSION_CONTROLS } from './evaluation.ts';
+export {
+  loadPolicyFile,
+  type PolicyIssue,
+  PolicyLoadError,
+  parsePolicyDocument,
+  parsePolicyText,
+} from './load.ts';
+export * from './model.ts';
+export { naiveEvaluator } from './naive.ts';
+export {
+  type CompiledStrength,
+  type GrantRequirement,
+  methodMask,
+  requirementMessage,
+  satisfiesRequirement,
+  unmetRequirements,
+} from './strength.ts';
