@@ -10,6 +10,7 @@ import { createSqliteStores } from '../adapters/sqlite/index.ts';
 import { createMfa, type Stores } from '../src/index.ts';
 import { base32Decode } from '../src/methods/base32.ts';
 import { totpCode } from '../src/methods/otp.ts';
+import { runPolicyBench } from './policy.ts';
 
 /**
  * npm run bench — every figure is a ratio against a baseline measured in the same run,
@@ -168,6 +169,11 @@ async function totpBenchmark(label: string, makeStores: (clock: { now(): number 
 }
 
 async function main() {
+  // `node bench/run.ts policy` (or BENCH_ONLY=policy): only the conditional-access benchmark.
+  if ((process.argv[2] ?? process.env.BENCH_ONLY) === 'policy') {
+    await runPolicyBench();
+    return;
+  }
   console.log(`mfakit benchmarks — node ${process.version}, ${DURATION_S} s per HTTP run\n`);
   await totpBenchmark('memory store', (clock) => createMemoryStores({ clock }));
   const dir = mkdtempSync(join(tmpdir(), 'mfakit-bench-'));
@@ -179,6 +185,7 @@ async function main() {
     rmSync(dir, { recursive: true, force: true });
   }
   await guardBenchmark();
+  await runPolicyBench();
   const below = results.filter((r) => r.value / r.baseline < r.target);
   console.log(`\n${results.length - below.length} of ${results.length} ratios at or above target`);
 }

@@ -5,8 +5,10 @@ import type {
   EphemeralStore,
   MethodRecord,
   OathTokenRecord,
+  PolicyDocumentRecord,
   RememberedDeviceRecord,
   Repository,
+  SightingKind,
   Stores,
   UserMfaState,
 } from '../../src/store/ports.ts';
@@ -32,6 +34,10 @@ export class MemoryRepository implements Repository {
   #tokens = new Map<string, OathTokenRecord>();
   #states = new Map<string, UserMfaState>();
   #audit: AuditEventRecord[] = [];
+  #policy: PolicyDocumentRecord | null = null;
+  /** Keyed by `sightingKey()`: a JSON triple, so no user id or key can collide with another. */
+  #sightings = new Map<string, number>();
+  #fraudFlags = new Map<string, number>();
 
   async listMethods(userId: string) {
     return [...this.#methods.values()]
@@ -192,7 +198,38 @@ export class MemoryRepository implements Repository {
       .reverse()
       .map(copy);
   }
+
+  async getPolicyDocument() {
+    return this.#policy ? copy(this.#policy) : null;
+  }
+  async putPolicyDocument(document: unknown, expectedVersion: number, at: number, by: string | null) {
+    // The SQLite adapter stores JSON text; refuse what it could not store, so both behave alike.
+    if (JSON.stringify(document) === undefined) throw new TypeError('policy document is not JSON');
+    const current = this.#policy?.version ?? 0;
+    if (expectedVersion !== current) return null;
+    this.#policy = { version: current + 1, document: copy(document), updatedAt: at, updatedBy: by };
+    return copy(this.#policy);
+  }
+
+  async getSighting(userId: string, kind: SightingKind, key: string) {
+    return this.#sightings.get(sightingKey(userId, kind, key)) ?? null;
+  }
+  async recordSighting(userId: string, kind: SightingKind, key: string, at: number) {
+    const k = sightingKey(userId, kind, key);
+    const stored = this.#sightings.get(k);
+    if (stored === undefined || at > stored) this.#sightings.set(k, at);
+  }
+
+  async getFraudFlag(userId: string) {
+    return this.#fraudFlags.get(userId) ?? null;
+  }
+  async setFraudFlag(userId: string, at: number | null) {
+    if (at === null) this.#fraudFlags.delete(userId);
+    else this.#fraudFlags.set(userId, at);
+  }
 }
+
+const sightingKey = (userId: string, kind: SightingKind, key: string) => JSON.stringify([userId, kind, key]);
 
 export class MemoryEphemeralStore implements EphemeralStore {
   #entries = new Map<string, { value: string; expiresAt: number }>();

@@ -8,8 +8,10 @@ import type {
   MethodKind,
   MethodRecord,
   OathTokenRecord,
+  PolicyDocumentRecord,
   RememberedDeviceRecord,
   Repository,
+  SightingKind,
   Stores,
   UserMfaState,
 } from '../../src/store/ports.ts';
@@ -156,6 +158,30 @@ export const SQLITE_MIGRATIONS: readonly string[] = [
   ALTER TABLE counters ADD COLUMN method_id TEXT;
   ALTER TABLE counters ADD COLUMN used_at INTEGER;
   `,
+  // 3: the conditional-access policy document (one row, versioned for compare-and-set), the
+  //    networks and devices seen at each user's sign-ins, and fraud-report flags.
+  `
+  CREATE TABLE policy_document (
+    id         INTEGER PRIMARY KEY CHECK (id = 1),
+    version    INTEGER NOT NULL CHECK (version >= 1),
+    document   TEXT NOT NULL,
+    updated_at INTEGER NOT NULL,
+    updated_by TEXT
+  );
+
+  CREATE TABLE sightings (
+    user_id   TEXT NOT NULL,
+    kind      TEXT NOT NULL CHECK (kind IN ('network', 'device')),
+    key       TEXT NOT NULL,
+    last_seen INTEGER NOT NULL,
+    PRIMARY KEY (user_id, kind, key)
+  ) WITHOUT ROWID;
+
+  CREATE TABLE fraud_flags (
+    user_id    TEXT PRIMARY KEY,
+    flagged_at INTEGER NOT NULL
+  ) WITHOUT ROWID;
+  `,
 ];
 
 export const SQLITE_SCHEMA_VERSION = SQLITE_MIGRATIONS.length;
@@ -287,6 +313,15 @@ function toToken(row: Row): OathTokenRecord {
     period: int(row, 'period'),
     assignedTo: textOrNull(row, 'assigned_to'),
     importedAt: int(row, 'imported_at'),
+  };
+}
+
+function toPolicyDocument(row: Row): PolicyDocumentRecord {
+  return {
+    version: int(row, 'version'),
+    document: JSON.parse(text(row, 'document')),
+    updatedAt: int(row, 'updated_at'),
+    updatedBy: textOrNull(row, 'updated_by'),
   };
 }
 
@@ -508,6 +543,42 @@ export class SqliteRepository implements Repository {
         : this.#sql.listAuditByUser.all({ userId: filter.userId, limit });
     return rows.map(toAudit);
   }
+
+  async getPolicyDocument() {
+    const row = this.#sql.getPolicyDocument.get();
+    return row ? toPolicyDocument(row) : null;
+  }
+  async putPolicyDocument(document: unknown, expectedVersion: number, at: number, by: string | null) {
+    const json = JSON.stringify(document);
+    if (json === undefined) throw new TypeError('policy document is not JSON');
+    // Stored versions are 1, 2, ...; no other expectation can ever match.
+    if (!Number.isSafeInteger(expectedVersion) || expectedVersion < 0) return null;
+    // One conditional statement either way, so two writers (in any processes) cannot both win:
+    // the first save relies on the single-row primary key, later ones on the version match.
+    const result =
+      expectedVersion === 0
+        ? this.#sql.insertPolicyDocument.run({ document: json, at, by })
+        : this.#sql.updatePolicyDocument.run({ expected: expectedVersion, document: json, at, by });
+    if (Number(result.changes) !== 1) return null;
+    return { version: expectedVersion + 1, document: JSON.parse(json), updatedAt: at, updatedBy: by };
+  }
+
+  async getSighting(userId: string, kind: SightingKind, key: string) {
+    const row = this.#sql.getSighting.get({ userId, kind, key });
+    return row ? int(row, 'last_seen') : null;
+  }
+  async recordSighting(userId: string, kind: SightingKind, key: string, at: number) {
+    this.#sql.recordSighting.run({ userId, kind, key, at });
+  }
+
+  async getFraudFlag(userId: string) {
+    const row = this.#sql.getFraudFlag.get({ userId });
+    return row ? int(row, 'flagged_at') : null;
+  }
+  async setFraudFlag(userId: string, at: number | null) {
+    if (at === null) this.#sql.clearFraudFlag.run({ userId });
+    else this.#sql.setFraudFlag.run({ userId, at });
+  }
 }
 
 function prepareRepository(db: DatabaseSync) {
@@ -589,6 +660,34 @@ function prepareRepository(db: DatabaseSync) {
     listAuditByUser: sql(
       `SELECT ${AUDIT_COLUMNS} FROM audit_events WHERE user_id = :userId ORDER BY seq DESC LIMIT :limit`,
     ),
+
+    getPolicyDocument: sql(
+      'SELECT version, document, updated_at, updated_by FROM policy_document WHERE id = 1',
+    ),
+    insertPolicyDocument: sql(
+      `INSERT INTO policy_document (id, version, document, updated_at, updated_by) VALUES (1, 1, :document, :at, :by)
+       ON CONFLICT (id) DO NOTHING`,
+    ),
+    updatePolicyDocument: sql(
+      `UPDATE policy_document SET version = version + 1, document = :document, updated_at = :at, updated_by = :by
+       WHERE id = 1 AND version = :expected`,
+    ),
+
+    getSighting: sql(
+      'SELECT last_seen FROM sightings WHERE user_id = :userId AND kind = :kind AND key = :key',
+    ),
+    recordSighting: sql(
+      `INSERT INTO sightings (user_id, kind, key, last_seen) VALUES (:userId, :kind, :key, :at)
+       ON CONFLICT (user_id, kind, key) DO UPDATE SET last_seen = excluded.last_seen
+       WHERE excluded.last_seen > sightings.last_seen`,
+    ),
+
+    getFraudFlag: sql('SELECT flagged_at FROM fraud_flags WHERE user_id = :userId'),
+    setFraudFlag: sql(
+      `INSERT INTO fraud_flags (user_id, flagged_at) VALUES (:userId, :at)
+       ON CONFLICT (user_id) DO UPDATE SET flagged_at = excluded.flagged_at`,
+    ),
+    clearFraudFlag: sql('DELETE FROM fraud_flags WHERE user_id = :userId'),
   };
 }
 

@@ -26,7 +26,9 @@ export type AuditEventType =
   | 'user_state_changed'
   | 'tokens_imported'
   | 'token_assigned'
-  | 'counter_resynced';
+  | 'counter_resynced'
+  | 'policies_changed'
+  | 'fraud_flag_changed';
 
 export interface AuditEvent {
   type: AuditEventType;

@@ -7,19 +7,31 @@ import { createOathTokens } from '../methods/oath-tokens.ts';
 import { createOtpMethods } from '../methods/otp-methods.ts';
 import { createRecoveryCodes, RECOVERY_CODE_PATTERN } from '../methods/recovery-codes.ts';
 import { createTotpEnrollment } from '../methods/totp-enrollment.ts';
+import type { PolicyEvaluation } from '../policy/evaluation.ts';
+import type { AuthMethod } from '../policy/model.ts';
+import { requirementMessage, unmetRequirements } from '../policy/strength.ts';
 import type { MethodRecord, UserMfaState } from '../store/ports.ts';
 import { methodCounterKey } from '../store/ports.ts';
 import { createClientIpResolver } from '../trust/client-ip.ts';
 import { createRememberedDevices } from '../trust/remembered-devices.ts';
 import { compileTrustedNetworks } from '../trust/trusted-networks.ts';
+import { firstFactorMethods, methodAmr, secondFactorMethod } from './auth-methods.ts';
 import { cryptoRandom, randomId, systemClock } from './capabilities.ts';
 import { createDecide } from './decide.ts';
-import { type Decision, toMethodSummary } from './decision.ts';
+import { type Decision, toMethodSummary, type WhatIfContext } from './decision.ts';
 import { createLockout } from './lockout.ts';
 import { type MfaOptions, resolveOptions } from './options.ts';
 import { createPendingStore, type PendingPrincipal } from './pending.ts';
+import { createPolicySource } from './policy-source.ts';
 import { createSessionEpochs } from './session-epochs.ts';
-import { ACR_MFA, ACR_PASSWORD, type AuthStamp, combineAmr } from './stamp.ts';
+import {
+  checkSession,
+  evaluateForSession,
+  type SessionPolicyCheck,
+  type SessionTarget,
+} from './session-policy.ts';
+import { deviceSightingKey, networkSightingKey } from './sightings.ts';
+import { ACR_MFA, ACR_PASSWORD, type AuthStamp, combineAmr, stampMethods } from './stamp.ts';
 
 export interface SignInInput {
   userId: string;
@@ -29,6 +41,10 @@ export interface SignInInput {
   userAgent?: string | undefined;
   rememberedDeviceCookie?: string | undefined;
   requestId?: string | undefined;
+  /** The application (client id / app name) for conditional access. */
+  app?: string | undefined;
+  authenticationContexts?: string[] | undefined;
+  clientAppType?: 'browser' | 'mobileDesktop' | 'legacy' | undefined;
 }
 
 export type SignInStart =
@@ -50,14 +66,31 @@ export type VerifyFailure =
   | { ok: false; error: 'invalid_code' }
   | { ok: false; error: 'locked' | 'slow_down'; retryAfterSeconds: number }
   | { ok: false; error: 'pending_expired' }
-  | { ok: false; error: 'must_enroll' };
+  | { ok: false; error: 'must_enroll' }
+  | { ok: false; error: 'strength_unavailable'; message: string };
 
-export type VerifyOutcome = { ok: true; stamp: AuthStamp } | VerifyFailure;
+export type VerifyOutcome =
+  | {
+      ok: true;
+      stamp: AuthStamp;
+      /** How long the device may be remembered after this sign-in (days); null: not allowed here. */
+      rememberDays: number | null;
+    }
+  | VerifyFailure;
 
-/** amr values a verified method contributes (RFC 8176). */
-function methodAmr(method: MethodRecord | 'recovery'): string[] {
-  if (method === 'recovery') return ['otp'];
-  return method.tokenSerial !== null ? ['otp', 'hwk'] : ['otp'];
+/** Which second factors a verification may use: what the policies accept. */
+interface MethodRestriction {
+  allowedMethodIds: readonly string[];
+  allowRecovery: boolean;
+}
+
+/** What a sign-in carries into its stamp besides the factors. */
+interface StampFacts {
+  app: string;
+  groups: string[];
+  roles: string[];
+  risk: AuthStamp['risk'];
+  rememberedDeviceAt?: number | undefined;
 }
 
 /**
@@ -126,12 +159,22 @@ export function createMfa(input: MfaOptions) {
     audit,
   });
   const sessionEpochs = createSessionEpochs(repository, clock);
+  const policies = createPolicySource({
+    input: options.policies,
+    repository,
+    clock,
+    refreshSeconds: options.policyRefreshSeconds,
+  });
   const pendingStore = createPendingStore(ephemeral, clock, random, options.pendingTtlSeconds);
-  const decide = createDecide({
+  const { decide, whatIf } = createDecide({
     repository,
     lockout,
     trustedNetworks,
     rememberedDevices,
+    policies,
+    directory: options.directory,
+    hasher,
+    defaultApp: options.defaultApp,
     defaultUserState: options.defaultUserState,
     hardLimit: options.lockout.hardLimit,
     rememberEnabled: options.rememberDevice.enabled,
@@ -143,19 +186,43 @@ export function createMfa(input: MfaOptions) {
   const stampFor = (
     userId: string,
     firstAmr: string[],
-    secondAmr: string[],
+    second: { amr: string[]; method: AuthMethod } | null,
+    facts: StampFacts,
     skippedBy?: AuthStamp['skippedBy'],
   ): AuthStamp => {
-    const amr = combineAmr(firstAmr, secondAmr);
+    const amr = combineAmr(firstAmr, second?.amr ?? []);
     const now = clock.now();
+    const methods = firstFactorMethods(firstAmr);
+    if (second) methods.push(second.method);
     return {
       userId,
       amr,
       acr: amr.includes('mfa') ? ACR_MFA : ACR_PASSWORD,
       authTime: now,
-      mfaAt: secondAmr.length > 0 ? now : null,
+      mfaAt: second ? now : null,
       ...(skippedBy ? { skippedBy } : {}),
+      methods,
+      app: facts.app,
+      groups: facts.groups,
+      roles: facts.roles,
+      risk: facts.risk ?? {},
+      ...(skippedBy === 'remembered_device' && facts.rememberedDeviceAt !== undefined
+        ? { rememberedDeviceAt: facts.rememberedDeviceAt }
+        : {}),
     };
+  };
+
+  /** What the engine remembers of a completed sign-in, for the "new network/device" signals. */
+  const recordSightings = async (userId: string, ip: string, userAgent: string) => {
+    const at = clock.now();
+    try {
+      await Promise.all([
+        repository.recordSighting(userId, 'network', networkSightingKey(ip), at),
+        repository.recordSighting(userId, 'device', deviceSightingKey(hasher, userId, userAgent), at),
+      ]);
+    } catch (err) {
+      process.emitWarning(`mfakit: could not record sign-in sightings: ${(err as Error).message}`);
+    }
   };
 
   /**
@@ -166,7 +233,8 @@ export function createMfa(input: MfaOptions) {
     userId: string,
     input: CodeInput,
     ctx: RequestContext,
-  ): Promise<{ ok: true; amr: string[]; methodId: string | null } | VerifyFailure> {
+    restriction?: MethodRestriction,
+  ): Promise<{ ok: true; amr: string[]; method: AuthMethod; methodId: string | null } | VerifyFailure> {
     const gate = await lockout.begin(userId, ctx.ip);
     if (!gate.allowed) {
       await audit({
@@ -185,17 +253,33 @@ export function createMfa(input: MfaOptions) {
     }
     const code = input.code.trim();
     let result:
-      | { ok: true; amr: string[]; methodId: string | null; kind: string }
+      | { ok: true; amr: string[]; method: AuthMethod; methodId: string | null; kind: string }
       | { ok: false; detail: string };
     if (/^\d{6,8}$/.test(code)) {
-      const check = await otp.check(userId, code, input.methodId);
+      const allowed = restriction ? new Set(restriction.allowedMethodIds) : undefined;
+      const check = await otp.check(userId, code, input.methodId, allowed);
       result = check.ok
-        ? { ok: true, amr: methodAmr(check.method), methodId: check.method.id, kind: check.method.kind }
+        ? {
+            ok: true,
+            amr: methodAmr(check.method),
+            method: secondFactorMethod(check.method),
+            methodId: check.method.id,
+            kind: check.method.kind,
+          }
         : { ok: false, detail: check.detail };
     } else if (RECOVERY_CODE_PATTERN.test(code.toLowerCase()) && input.methodId === undefined) {
-      result = (await recovery.consume(userId, code))
-        ? { ok: true, amr: methodAmr('recovery'), methodId: null, kind: 'recovery_code' }
-        : { ok: false, detail: 'recovery_code_mismatch_or_used' };
+      if (restriction && !restriction.allowRecovery)
+        result = { ok: false, detail: 'recovery_code_not_allowed' };
+      else
+        result = (await recovery.consume(userId, code))
+          ? {
+              ok: true,
+              amr: methodAmr('recovery'),
+              method: secondFactorMethod('recovery'),
+              methodId: null,
+              kind: 'recovery_code',
+            }
+          : { ok: false, detail: 'recovery_code_mismatch_or_used' };
     } else {
       result = { ok: false, detail: 'code_format' };
     }
@@ -221,15 +305,21 @@ export function createMfa(input: MfaOptions) {
       methodId: result.methodId ?? undefined,
       methodKind: result.kind,
     });
-    return { ok: true, amr: result.amr, methodId: result.methodId };
+    return { ok: true, amr: result.amr, method: result.method, methodId: result.methodId };
   }
 
   async function complete(
     pending: PendingPrincipal,
-    secondAmr: string[],
+    second: { amr: string[]; method: AuthMethod },
     ctx: RequestContext,
   ): Promise<AuthStamp> {
-    const stamp = stampFor(pending.userId, pending.firstFactorAmr, secondAmr);
+    const stamp = stampFor(pending.userId, pending.firstFactorAmr, second, {
+      app: pending.app,
+      groups: pending.groups,
+      roles: pending.roles,
+      risk: pending.risk,
+    });
+    await recordSightings(pending.userId, ctx.ip, pending.userAgent);
     await audit({
       type: 'signin_completed',
       at: clock.now(),
@@ -266,9 +356,17 @@ export function createMfa(input: MfaOptions) {
           userId: input.userId,
           ...ctx,
           detail: decision.reasons.at(-1)?.code,
+          ...policyAudit(decision.policy),
         });
         return { status: 'blocked', decision };
       }
+      const facts: StampFacts = {
+        app: decision.app,
+        groups: decision.subject.groups,
+        roles: decision.subject.roles,
+        risk: decision.risk,
+        rememberedDeviceAt: decision.rememberedDeviceAt,
+      };
       if (decision.action === 'allow') {
         const skippedBy = decision.skippedBy;
         const type =
@@ -284,13 +382,14 @@ export function createMfa(input: MfaOptions) {
           ...ctx,
           detail: decision.trustedNetwork ?? decision.rememberedDeviceId,
         });
-        const stamp = stampFor(input.userId, input.amr, [], skippedBy);
+        const stamp = stampFor(input.userId, input.amr, null, facts, skippedBy);
+        await recordSightings(input.userId, input.ip, input.userAgent ?? '');
         await audit({
           type: 'signin_completed',
           at: clock.now(),
           userId: input.userId,
           ...ctx,
-          data: { amr: stamp.amr.join(' '), acr: stamp.acr },
+          data: { amr: stamp.amr.join(' '), acr: stamp.acr, ...policyAudit(decision.policy).data },
         });
         return { status: 'complete', stamp, decision };
       }
@@ -299,6 +398,15 @@ export function createMfa(input: MfaOptions) {
         firstFactorAmr: input.amr,
         mustEnroll: decision.mustEnroll,
         ip: input.ip,
+        userAgent: (input.userAgent ?? '').slice(0, 512),
+        allowedMethodIds: decision.allowedMethodIds,
+        allowRecovery: decision.allowRecovery,
+        ...(decision.userMessage ? { userMessage: decision.userMessage } : {}),
+        app: facts.app,
+        rememberDays: rememberDaysFor(decision),
+        groups: facts.groups,
+        roles: facts.roles,
+        risk: facts.risk ?? {},
       });
       await audit({
         type: 'challenge_issued',
@@ -306,11 +414,46 @@ export function createMfa(input: MfaOptions) {
         userId: input.userId,
         ...ctx,
         detail: decision.mustEnroll ? 'enrollment_required' : 'second_factor',
+        ...policyAudit(decision.policy),
       });
       return { status: 'mfa', pending, decision };
     },
 
     getPending: (pendingId: string) => pendingStore.get(pendingId),
+
+    /** A hypothetical sign-in's decision with every policy explained; reads only, audits nothing. */
+    whatIf: (ctx: WhatIfContext) => whatIf(ctx),
+
+    /** Conditional-access policies: the current set, replacing it, and the per-request session check. */
+    policies: {
+      mode: policies.mode,
+      current: () => policies.current(),
+      /** Validates, saves (compare-and-set on `expectedVersion`), compiles and swaps in; audited. */
+      async replace(document: unknown, expectedVersion: number, ctx: RequestContext & { by?: string }) {
+        const set = await policies.replace(document, expectedVersion, ctx.by ?? null);
+        await audit({
+          type: 'policies_changed',
+          at: clock.now(),
+          userId: null,
+          ip: ctx.ip,
+          requestId: ctx.requestId,
+          detail: ctx.by,
+          data: { version: set.version, policies: set.document.policies.length },
+        });
+        return set;
+      },
+      /**
+       * Re-checks a signed-in session for one request (app, authentication context, address).
+       * Synchronous while the policy set in memory is fresh; a promise when it must be loaded.
+       */
+      check(stamp: AuthStamp, target: SessionTarget): SessionPolicyCheck | Promise<SessionPolicyCheck> {
+        const set = policies.peek();
+        if (set !== null) return checkSession(set, stamp, target, clock.now());
+        return policies.current().then((loaded) => checkSession(loaded, stamp, target, clock.now()));
+      },
+      /** Whether a policy set is loaded and has any policy that is on or report-only (sync). */
+      isActive: () => policies.peek()?.active ?? policies.mode === 'store',
+    },
     cancelPending: (pendingId: string) => pendingStore.cancel(pendingId),
 
     /** Verifies a second factor for a pending sign-in; on success the pending principal is consumed. */
@@ -318,11 +461,11 @@ export function createMfa(input: MfaOptions) {
       const pending = await pendingStore.get(pendingId);
       if (!pending) return { ok: false, error: 'pending_expired' };
       if (pending.mustEnroll) return { ok: false, error: 'must_enroll' };
-      const result = await verifySecondFactor(pending.userId, input, ctx);
+      const result = await verifySecondFactor(pending.userId, input, ctx, pending);
       if (!result.ok) return result;
       const taken = await pendingStore.take(pendingId);
       if (!taken) return { ok: false, error: 'pending_expired' };
-      return { ok: true, stamp: await complete(taken, result.amr, ctx) };
+      return { ok: true, stamp: await complete(taken, result, ctx), rememberDays: taken.rememberDays };
     },
 
     /** Starts authenticator-app enrollment for a pending sign-in that must enroll. */
@@ -366,22 +509,62 @@ export function createMfa(input: MfaOptions) {
       }
       await afterEnrollment(pending.userId, confirmed.method, ctx);
       const recoveryCodes = await mfa.recoveryCodes.regenerate(pending.userId, ctx);
-      return { ok: true, stamp: await complete(taken, methodAmr(confirmed.method), ctx), recoveryCodes };
+      const second = { amr: methodAmr(confirmed.method), method: secondFactorMethod(confirmed.method) };
+      return { ok: true, stamp: await complete(taken, second, ctx), recoveryCodes };
     },
 
     /**
      * Step-up inside a signed-in session: verify a second factor again and return the
      * stamp with `mfaAt` renewed (and `amr`/`acr` raised if the sign-in had skipped MFA).
      */
-    async stepUp(stamp: AuthStamp, input: CodeInput, ctx: RequestContext): Promise<VerifyOutcome> {
-      const result = await verifySecondFactor(stamp.userId, input, ctx);
+    async stepUp(
+      stamp: AuthStamp,
+      input: CodeInput,
+      ctx: RequestContext,
+      target?: SessionTarget,
+    ): Promise<VerifyOutcome> {
+      let restriction: MethodRestriction | undefined;
+      if (target) {
+        // Only a method that meets what this app's policies require counts (no loop of useless codes).
+        const set = await policies.current();
+        const policy = set.active ? evaluateForSession(set, stamp, target, clock.now()) : null;
+        if (policy && policy.requirements.length > 0) {
+          const have = stampMethods(stamp);
+          const unmet = unmetRequirements(have, policy.requirements, set.strengths);
+          const wanted = unmet.length > 0 ? unmet : policy.requirements;
+          const fits = (m: AuthMethod) => unmetRequirements([...have, m], wanted, set.strengths).length === 0;
+          const methods = await repository.listMethods(stamp.userId);
+          restriction = {
+            allowedMethodIds: methods.filter((m) => fits(secondFactorMethod(m))).map((m) => m.id),
+            allowRecovery: fits('recoveryCode'),
+          };
+          if (restriction.allowedMethodIds.length === 0 && !restriction.allowRecovery) {
+            const message =
+              requirementMessage(wanted, set.strengths) ?? 'None of your sign-in methods is allowed here.';
+            await audit({
+              type: 'verify_failed',
+              at: clock.now(),
+              userId: stamp.userId,
+              ...ctx,
+              detail: 'strength_unavailable',
+            });
+            return { ok: false, error: 'strength_unavailable', message };
+          }
+        }
+      }
+      const result = await verifySecondFactor(stamp.userId, input, ctx, restriction);
       if (!result.ok) return result;
       const amr = combineAmr(
         stamp.amr.filter((a) => a !== 'mfa'),
         result.amr,
       );
-      const { skippedBy: _dropped, ...rest } = stamp;
-      return { ok: true, stamp: { ...rest, amr, acr: ACR_MFA, mfaAt: clock.now() } };
+      const methods = [...new Set([...stampMethods(stamp), result.method])];
+      const { skippedBy: _dropped, rememberedDeviceAt: _gone, ...rest } = stamp;
+      return {
+        ok: true,
+        stamp: { ...rest, amr, methods, acr: ACR_MFA, mfaAt: clock.now() },
+        rememberDays: null,
+      };
     },
 
     /** Whether the stamp carries a real second-factor verification recent enough for sensitive changes. */
@@ -541,6 +724,17 @@ export function createMfa(input: MfaOptions) {
         await audit({ type: 'sessions_revoked', at: clock.now(), userId, ...ctx });
       },
       unlock: (userId: string) => lockout.reset(userId),
+      /** Marks a user as reported for fraud (the `fraudFlagged` risk signal) or clears it. */
+      async setFraudFlag(userId: string, flagged: boolean, ctx: RequestContext) {
+        await repository.setFraudFlag(userId, flagged ? clock.now() : null);
+        await audit({
+          type: 'fraud_flag_changed',
+          at: clock.now(),
+          userId,
+          ...ctx,
+          detail: flagged ? 'flagged' : 'cleared',
+        });
+      },
       lockStatus: (userId: string) => lockout.status(userId),
       auditLog: (filter: { userId?: string; limit?: number }) =>
         repository.listAudit({
@@ -566,6 +760,38 @@ export function createMfa(input: MfaOptions) {
     /** Low-level pieces for tests and benchmarks. */
     internals: { repository, ephemeral, sealer, hasher, otp, lockout },
   };
+
+  /** "Don't ask again on this device": the configured days, capped by the policies' session controls. */
+  function rememberDaysFor(decision: Decision): number | null {
+    const controls = decision.sessionControls;
+    if (!options.rememberDevice.enabled || !controls.rememberDeviceAllowed) return null;
+    let days = options.rememberDevice.days;
+    if (controls.rememberDeviceMaxDays !== null) days = Math.min(days, controls.rememberDeviceMaxDays);
+    if (controls.signInFrequencyMs !== null)
+      days = Math.min(days, Math.floor(controls.signInFrequencyMs / 86_400_000));
+    return days >= 1 ? days : null;
+  }
+
+  /** The policy explanation kept with sign-in events: which policies applied, which would have (report-only). */
+  function policyAudit(policy: PolicyEvaluation | undefined): { data?: Record<string, string | number> } {
+    if (!policy) return {};
+    return {
+      data: {
+        policyVersion: policy.version,
+        policiesApplied: policy.results
+          .filter((r) => r.enforced)
+          .map((r) => r.policyId)
+          .join(' '),
+        // What report-only policies would have done: `id=block` or `id=require:strength+strength`.
+        reportOnly: policy.reportOnly
+          .map(
+            (r) =>
+              `${r.policyId}=${r.grant === 'block' ? 'block' : `require:${r.grant.strengths.join('+')}`}`,
+          )
+          .join(' '),
+      },
+    };
+  }
 
   async function afterEnrollment(userId: string, method: MethodRecord, ctx: RequestContext) {
     // As in the seeds: an `enabled` user becomes `enforced` once registered.

@@ -1,119 +1,391 @@
 import type { AuditSink } from '../audit/events.ts';
-import type { Repository, UserMfaState } from '../store/ports.ts';
+import type { CodeHasher } from '../crypto/code-hash.ts';
+import type { PolicySet } from '../policy/compile.ts';
+import { NO_SESSION_CONTROLS, type PolicyEvaluation, type SessionControls } from '../policy/evaluation.ts';
+import type { AuthMethod, RiskFacts } from '../policy/model.ts';
+import {
+  type GrantRequirement,
+  isPlainMfaRequirement,
+  requirementMessage,
+  unmetRequirements,
+} from '../policy/strength.ts';
+import type { MethodRecord, Repository, UserMfaState } from '../store/ports.ts';
 import type { RememberedDevices } from '../trust/remembered-devices.ts';
 import type { TrustedNetworks } from '../trust/trusted-networks.ts';
+import { firstFactorMethods, secondFactorMethod } from './auth-methods.ts';
 import type { Clock } from './capabilities.ts';
-import { type Decision, type DecisionContext, toMethodSummary } from './decision.ts';
+import {
+  type Decision,
+  type DecisionContext,
+  type DecisionReason,
+  toMethodSummary,
+  type WhatIfContext,
+} from './decision.ts';
 import type { Lockout } from './lockout.ts';
+import type { PolicySource } from './policy-source.ts';
+import { deviceSightingKey, networkSightingKey } from './sightings.ts';
 
 /**
- * decide(): is a second factor needed for this sign-in? In order:
+ * decide(): is a second factor needed for this sign-in, which methods may provide it, or is
+ * it blocked? Signals are gathered first (store reads, the cookie check), then one pure
+ * function combines them, in this order:
  *   1. a hard-locked account is blocked;
- *   2. user state `disabled` → allow; otherwise MFA applies;
- *   3. no registered method → MFA with enrollment (a trusted network or cookie never
- *      stands in for a factor the user has never registered);
- *   4. the client address is in a trusted network → allow;
- *   5. a valid remembered-device cookie bound to this user → allow;
- *   6. otherwise → MFA.
- * Reading signals has side effects only for the audit (a rejected cookie is recorded).
+ *   2. conditional-access policies are evaluated; a matching `on` block policy blocks;
+ *   3. requirements: the per-user state (`enabled`/`enforced` → MFA) plus every grant of the
+ *      matching `on` policies; none → allow;
+ *   4. no registered method → enrollment, if an authenticator app would satisfy them (a
+ *      trusted network or cookie never stands in for a factor the user never registered);
+ *   5. a trusted network (the `trustedNetworks` option) lifts the per-user requirement;
+ *   6. a valid remembered device lifts plain "MFA" requirements, unless a policy's session
+ *      controls forbid it (remembering off, too old, sign-in frequency passed); a stronger
+ *      requirement (e.g. phishing-resistant) is never met by a cookie;
+ *   7. otherwise MFA, accepting only the methods that satisfy every remaining requirement;
+ *      if none of the user's methods can, the sign-in is blocked with the reason.
+ * `whatIf()` runs the same combination on given or read-only signals: no audit, no writes.
  */
-export function createDecide(deps: {
+export interface Directory {
+  /** Groups and roles of a user, for policy assignments. */
+  subject(
+    userId: string,
+  ): Promise<{ groups?: string[]; roles?: string[] }> | { groups?: string[]; roles?: string[] };
+}
+
+const DAY_MS = 86_400_000;
+const USER_STATE = 'user_state';
+
+interface Signals {
+  userState: UserMfaState;
+  methods: MethodRecord[];
+  consecutiveFailures: number;
+  subject: { groups: string[]; roles: string[] };
+  device: { remembered: false } | { remembered: true; id: string; createdAt: number };
+  risk: RiskFacts;
+  time: number;
+}
+
+interface DecideDeps {
   repository: Repository;
   lockout: Lockout;
   trustedNetworks: TrustedNetworks;
   rememberedDevices: RememberedDevices;
+  policies: PolicySource;
+  directory: Directory | undefined;
+  hasher: CodeHasher;
   defaultUserState: UserMfaState;
+  defaultApp: string;
   hardLimit: number;
   rememberEnabled: boolean;
   audit: AuditSink;
   clock: Clock;
-}) {
-  return async function decide(ctx: DecisionContext): Promise<Decision> {
-    const [storedState, records, lock] = await Promise.all([
-      deps.repository.getUserState(ctx.userId),
-      deps.repository.listMethods(ctx.userId),
-      deps.lockout.status(ctx.userId),
-    ]);
-    const userState = storedState ?? deps.defaultUserState;
-    const methods = records.map(toMethodSummary);
-    const base = { methods, userState, mustEnroll: false };
+}
 
-    if (lock.consecutiveFailures >= deps.hardLimit) {
+function combineSignals(
+  deps: DecideDeps,
+  set: PolicySet,
+  ctx: DecisionContext,
+  s: Signals,
+  explain: boolean,
+): Decision {
+  const app = ctx.app ?? deps.defaultApp;
+  const methods = s.methods.map(toMethodSummary);
+  const base = {
+    methods,
+    userState: s.userState,
+    mustEnroll: false,
+    requirements: [] as GrantRequirement[],
+    allowedMethodIds: [] as string[],
+    allowRecovery: false,
+    sessionControls: NO_SESSION_CONTROLS as SessionControls,
+    subject: s.subject,
+    risk: s.risk,
+    app,
+  };
+  if (s.consecutiveFailures >= deps.hardLimit) {
+    return {
+      ...base,
+      action: 'block',
+      reasons: [
+        {
+          code: 'account_locked',
+          message: 'too many consecutive failed verifications; an administrator must reset',
+        },
+      ],
+    };
+  }
+
+  let policy: PolicyEvaluation | undefined;
+  if (set.active) {
+    policy = set.evaluate(
+      {
+        userId: ctx.userId,
+        groups: s.subject.groups,
+        roles: s.subject.roles,
+        app,
+        authenticationContexts: ctx.authenticationContexts,
+        ip: ctx.ip,
+        clientAppType: ctx.clientAppType,
+        deviceRemembered: s.device.remembered,
+        risk: s.risk,
+        time: s.time,
+      },
+      { explain },
+    );
+  }
+  const reasons: DecisionReason[] = [];
+  const withPolicy = { ...base, ...(policy ? { policy, sessionControls: policy.sessionControls } : {}) };
+  if (policy?.action === 'block') {
+    return {
+      ...withPolicy,
+      action: 'block',
+      userMessage: 'Your organisation does not allow this sign-in.',
+      reasons: [{ code: 'policy_block', message: `blocked by policy ${policy.blockedBy.join(', ')}` }],
+    };
+  }
+
+  let requirements: GrantRequirement[] = [];
+  if (s.userState === 'disabled') {
+    reasons.push({ code: 'user_mfa_disabled', message: 'MFA is disabled for this user' });
+  } else {
+    reasons.push({ code: `user_mfa_${s.userState}`, message: `MFA is ${s.userState} for this user` });
+    requirements.push({ source: USER_STATE, operator: 'requireOne', strengths: ['mfa'] });
+  }
+  for (const r of policy?.requirements ?? []) {
+    requirements.push(r);
+    reasons.push({
+      code: 'policy_requires',
+      message: `policy ${r.source} requires ${r.strengths.join(` ${r.operator === 'requireAll' ? 'and' : 'or'} `)}`,
+    });
+  }
+  if (requirements.length === 0) {
+    return { ...withPolicy, action: 'allow', skippedBy: 'user_disabled', reasons };
+  }
+
+  const first = firstFactorMethods(ctx.amr ?? ['pwd']);
+  const strengths = set.strengths;
+  const satisfiedWith = (extra: AuthMethod | null, reqs = requirements) =>
+    unmetRequirements(extra === null ? first : [...first, extra], reqs, strengths).length === 0;
+  const messageFor = (reqs: GrantRequirement[]) =>
+    requirementMessage(
+      reqs.filter((r) => r.source !== USER_STATE),
+      strengths,
+    );
+
+  if (satisfiedWith(null)) {
+    reasons.push({
+      code: 'first_factor_sufficient',
+      message: 'the first factor satisfies every requirement',
+    });
+    return { ...withPolicy, action: 'allow', reasons };
+  }
+
+  if (s.methods.length === 0) {
+    if (!satisfiedWith('totp')) {
       return {
-        ...base,
+        ...withPolicy,
         action: 'block',
+        requirements,
+        userMessage:
+          messageFor(requirements) ?? 'Your organisation requires a sign-in method you have not set up.',
         reasons: [
+          ...reasons,
           {
-            code: 'account_locked',
-            message: 'too many consecutive failed verifications; an administrator must reset',
+            code: 'strength_unavailable',
+            message: 'no method the user could register here satisfies the requirements',
           },
         ],
       };
     }
-    if (userState === 'disabled') {
+    return {
+      ...withPolicy,
+      action: 'mfa',
+      mustEnroll: true,
+      requirements,
+      reasons: [
+        ...reasons,
+        { code: 'no_method_registered', message: 'the user must register a method first' },
+      ],
+    };
+  }
+
+  const network = deps.trustedNetworks.match(ctx.ip);
+  if (network !== null && requirements.some((r) => r.source === USER_STATE)) {
+    requirements = requirements.filter((r) => r.source !== USER_STATE);
+    reasons.push({ code: 'trusted_network', message: `client address is in trusted network ${network}` });
+    if (requirements.length === 0 || satisfiedWith(null))
       return {
-        ...base,
-        action: 'allow',
-        skippedBy: 'user_disabled',
-        reasons: [{ code: 'user_mfa_disabled', message: 'MFA is disabled for this user' }],
-      };
-    }
-    const reasons = [{ code: `user_mfa_${userState}`, message: `MFA is ${userState} for this user` }];
-    if (methods.length === 0) {
-      return {
-        ...base,
-        action: 'mfa',
-        mustEnroll: true,
-        reasons: [
-          ...reasons,
-          { code: 'no_method_registered', message: 'the user must register a method first' },
-        ],
-      };
-    }
-    const network = deps.trustedNetworks.match(ctx.ip);
-    if (network !== null) {
-      return {
-        ...base,
+        ...withPolicy,
         action: 'allow',
         skippedBy: 'trusted_network',
         trustedNetwork: network,
-        reasons: [
-          ...reasons,
-          { code: 'trusted_network', message: `client address is in trusted network ${network}` },
-        ],
+        reasons,
       };
-    }
-    if (deps.rememberEnabled && ctx.rememberedDeviceCookie) {
-      const check = await deps.rememberedDevices.check(ctx.rememberedDeviceCookie, ctx.userId);
-      if (check.ok) {
+  }
+
+  if (s.device.remembered) {
+    const controls = withPolicy.sessionControls;
+    const age = s.time - s.device.createdAt;
+    const refusal = !controls.rememberDeviceAllowed
+      ? 'a policy does not allow remembered devices here'
+      : controls.rememberDeviceMaxDays !== null && age > controls.rememberDeviceMaxDays * DAY_MS
+        ? `the device was remembered more than ${controls.rememberDeviceMaxDays} days ago`
+        : controls.signInFrequencyMs !== null && age > controls.signInFrequencyMs
+          ? 'the sign-in frequency has passed since the device was remembered'
+          : null;
+    if (refusal !== null) {
+      reasons.push({ code: 'remember_not_allowed', message: refusal });
+    } else {
+      const remaining = requirements.filter((r) => !isPlainMfaRequirement(r));
+      if (remaining.length === 0 || satisfiedWith(null, remaining)) {
         return {
-          ...base,
+          ...withPolicy,
           action: 'allow',
           skippedBy: 'remembered_device',
-          rememberedDeviceId: check.device.id,
+          rememberedDeviceId: s.device.id,
+          rememberedDeviceAt: s.device.createdAt,
           reasons: [
             ...reasons,
             { code: 'remembered_device', message: 'a valid remembered device for this user' },
           ],
         };
       }
-      await deps.audit({
-        type: 'remembered_device_rejected',
-        at: deps.clock.now(),
-        userId: ctx.userId,
-        ip: ctx.ip,
-        requestId: ctx.requestId,
-        detail: check.reason,
-      });
       reasons.push({
-        code: 'remembered_device_rejected',
-        message: `remembered-device cookie refused: ${check.reason}`,
+        code: 'remembered_device_insufficient',
+        message: 'a remembered device does not satisfy the stronger requirement',
       });
     }
+  }
+
+  const allowed = s.methods.filter((m) => satisfiedWith(secondFactorMethod(m)));
+  const userMessage = messageFor(requirements);
+  if (allowed.length === 0) {
     return {
-      ...base,
-      action: 'mfa',
-      reasons: [...reasons, { code: 'second_factor_required', message: 'a second factor is required' }],
+      ...withPolicy,
+      action: 'block',
+      requirements,
+      userMessage: userMessage ?? 'None of your sign-in methods is allowed here.',
+      reasons: [
+        ...reasons,
+        { code: 'strength_unavailable', message: "none of the user's methods satisfies the requirements" },
+      ],
+    };
+  }
+  return {
+    ...withPolicy,
+    action: 'mfa',
+    requirements,
+    allowedMethodIds: allowed.map((m) => m.id),
+    allowRecovery: satisfiedWith('recoveryCode'),
+    ...(userMessage ? { userMessage } : {}),
+    reasons: [...reasons, { code: 'second_factor_required', message: 'a second factor is required' }],
+  };
+}
+
+export function createDecide(deps: DecideDeps) {
+  const subjectOf = async (userId: string) => {
+    const found = deps.directory ? await deps.directory.subject(userId) : {};
+    return { groups: [...(found.groups ?? [])], roles: [...(found.roles ?? [])] };
+  };
+
+  /** Risk signals from what the store remembers; only read when a policy looks at risk. */
+  const riskOf = async (ctx: DecisionContext, attempts: number, set: PolicySet): Promise<RiskFacts> => {
+    if (!set.needsRisk) return {};
+    const [network, device, fraud] = await Promise.all([
+      deps.repository.getSighting(ctx.userId, 'network', networkSightingKey(ctx.ip)),
+      deps.repository.getSighting(
+        ctx.userId,
+        'device',
+        deviceSightingKey(deps.hasher, ctx.userId, ctx.userAgent ?? ''),
+      ),
+      deps.repository.getFraudFlag(ctx.userId),
+    ]);
+    return {
+      newNetwork: network === null,
+      newDevice: device === null,
+      fraudFlagged: fraud !== null,
+      recentFailures: attempts,
     };
   };
+
+  async function decide(ctx: DecisionContext): Promise<Decision> {
+    const set = await deps.policies.current();
+    const [storedState, methods, lock, subject] = await Promise.all([
+      deps.repository.getUserState(ctx.userId),
+      deps.repository.listMethods(ctx.userId),
+      deps.lockout.status(ctx.userId),
+      subjectOf(ctx.userId),
+    ]);
+    let device: Signals['device'] = { remembered: false };
+    let rejected: string | null = null;
+    if (deps.rememberEnabled && ctx.rememberedDeviceCookie) {
+      const check = await deps.rememberedDevices.check(ctx.rememberedDeviceCookie, ctx.userId);
+      if (check.ok) device = { remembered: true, id: check.device.id, createdAt: check.device.createdAt };
+      else {
+        rejected = check.reason;
+        await deps.audit({
+          type: 'remembered_device_rejected',
+          at: deps.clock.now(),
+          userId: ctx.userId,
+          ip: ctx.ip,
+          requestId: ctx.requestId,
+          detail: check.reason,
+        });
+      }
+    }
+    const decision = combineSignals(
+      deps,
+      set,
+      ctx,
+      {
+        userState: storedState ?? deps.defaultUserState,
+        methods,
+        consecutiveFailures: lock.consecutiveFailures,
+        subject,
+        device,
+        risk: await riskOf(ctx, lock.attempts, set),
+        time: deps.clock.now(),
+      },
+      false,
+    );
+    if (rejected !== null && decision.action === 'mfa')
+      decision.reasons.splice(-1, 0, {
+        code: 'remembered_device_rejected',
+        message: `remembered-device cookie refused: ${rejected}`,
+      });
+    return decision;
+  }
+
+  /** The decision for a hypothetical sign-in, with every policy explained. Reads only. */
+  async function whatIf(ctx: WhatIfContext): Promise<Decision> {
+    const set = await deps.policies.current();
+    const [storedState, methods, lock] = await Promise.all([
+      deps.repository.getUserState(ctx.userId),
+      deps.repository.listMethods(ctx.userId),
+      deps.lockout.status(ctx.userId),
+    ]);
+    const subject =
+      ctx.groups !== undefined || ctx.roles !== undefined
+        ? { groups: ctx.groups ?? [], roles: ctx.roles ?? [] }
+        : await subjectOf(ctx.userId);
+    const time = ctx.time ?? deps.clock.now();
+    const computed = await riskOf(ctx, lock.attempts, set);
+    return combineSignals(
+      deps,
+      set,
+      ctx,
+      {
+        userState: storedState ?? deps.defaultUserState,
+        methods,
+        consecutiveFailures: lock.consecutiveFailures,
+        subject,
+        device: ctx.deviceRemembered
+          ? { remembered: true, id: 'what-if', createdAt: time - (ctx.deviceAgeDays ?? 0) * DAY_MS }
+          : { remembered: false },
+        risk: { ...computed, ...(ctx.risk ?? {}) },
+        time,
+      },
+      true,
+    );
+  }
+
+  return { decide, whatIf };
 }

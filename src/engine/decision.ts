@@ -1,3 +1,6 @@
+import type { PolicyEvaluation, SessionControls } from '../policy/evaluation.ts';
+import type { ClientAppType, RiskFacts } from '../policy/model.ts';
+import type { GrantRequirement } from '../policy/strength.ts';
 import type { MethodRecord, UserMfaState } from '../store/ports.ts';
 
 /**
@@ -47,7 +50,24 @@ export interface Decision {
   userState: UserMfaState;
   skippedBy?: SkipReason;
   rememberedDeviceId?: string;
+  /** When the remembered device used was registered (its MFA was done then). */
+  rememberedDeviceAt?: number;
   trustedNetwork?: string;
+  /** What is still required after the skip rules: the per-user state and the policies that apply. */
+  requirements: GrantRequirement[];
+  /** The user's methods that can satisfy `requirements` (ids); the prompt accepts only these. */
+  allowedMethodIds: string[];
+  /** Whether a recovery code satisfies `requirements`. */
+  allowRecovery: boolean;
+  sessionControls: SessionControls;
+  /** The conditional-access evaluation with its reasons, when policies are active. */
+  policy?: PolicyEvaluation;
+  /** A short sentence for the user ("Your organisation requires a security key for this app."). */
+  userMessage?: string;
+  /** Groups and roles the directory gave, and the risk signals computed: kept in the stamp. */
+  subject: { groups: string[]; roles: string[] };
+  risk: RiskFacts;
+  app: string;
 }
 
 export interface DecisionContext {
@@ -57,4 +77,23 @@ export interface DecisionContext {
   /** The remembered-device cookie value, if the request carried one. */
   rememberedDeviceCookie?: string | undefined;
   requestId?: string | undefined;
+  /** RFC 8176 values of the first factor. Default ['pwd']. */
+  amr?: string[] | undefined;
+  /** The application (client id / app name) for conditional access. Default: the engine's `defaultApp`. */
+  app?: string | undefined;
+  authenticationContexts?: string[] | undefined;
+  clientAppType?: ClientAppType | undefined;
+  userAgent?: string | undefined;
+}
+
+/** A hypothetical sign-in for `whatIf()`: signals can be given instead of computed. */
+export interface WhatIfContext extends Omit<DecisionContext, 'rememberedDeviceCookie'> {
+  groups?: string[] | undefined;
+  roles?: string[] | undefined;
+  deviceRemembered?: boolean | undefined;
+  /** How many days ago the remembered device was registered (with `deviceRemembered`). Default 0. */
+  deviceAgeDays?: number | undefined;
+  risk?: RiskFacts | undefined;
+  /** ms since the epoch. Default: now. */
+  time?: number | undefined;
 }

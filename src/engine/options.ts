@@ -3,6 +3,7 @@ import type { AuditSink } from '../audit/events.ts';
 import { ConfigError } from '../errors.ts';
 import type { Stores } from '../store/ports.ts';
 import type { Clock, RandomSource } from './capabilities.ts';
+import type { Directory } from './decide.ts';
 
 /**
  * The options of `createMfa()`, validated with zod so a mistake is reported with its path
@@ -97,6 +98,26 @@ export const optionsSchema = z.object({
     }),
   recoveryCodes: z.object({ count: z.number().int().min(4).max(20).default(10) }).default({ count: 10 }),
   audit: z.custom<AuditSink>((v) => typeof v === 'function', 'audit must be a function').optional(),
+  /**
+   * Conditional-access policies: a policy document (see mfakit's README), or 'store' to use
+   * the document saved in the repository (edited through `mfa.policies.replace()` / the admin
+   * API / the CLI). Validated in full at start-up.
+   */
+  policies: z.unknown().optional(),
+  /** With policies: 'store': how often each process re-reads the saved document. */
+  policyRefreshSeconds: z.number().int().min(1).max(3600).default(15),
+  /** Groups and roles of a user, for policy assignments. */
+  directory: z
+    .custom<Directory>(
+      (v) => typeof (v as Directory)?.subject === 'function',
+      'directory must have subject(userId)',
+    )
+    .optional(),
+  /** The application name used for conditional access when a sign-in names none. */
+  defaultApp: z
+    .string()
+    .regex(/^[A-Za-z0-9][A-Za-z0-9_.:@-]{0,127}$/)
+    .default('default'),
 });
 
 export type MfaOptions = z.input<typeof optionsSchema>;

@@ -15,6 +15,25 @@ const pendingSchema = z.object({
   expiresAt: z.number(),
   mustEnroll: z.boolean(),
   ip: z.string(),
+  userAgent: z.string().default(''),
+  /** Only these methods (and recovery codes if allowed) satisfy what the policies require. */
+  allowedMethodIds: z.array(z.string()).default([]),
+  allowRecovery: z.boolean().default(true),
+  /** A short sentence for the prompt ("Your organisation requires ..."). */
+  userMessage: z.string().optional(),
+  app: z.string().default('default'),
+  /** How long "don't ask again on this device" may last here (days); null: not allowed. */
+  rememberDays: z.number().int().nullable().default(null),
+  groups: z.array(z.string()).default([]),
+  roles: z.array(z.string()).default([]),
+  risk: z
+    .object({
+      newDevice: z.boolean().optional(),
+      newNetwork: z.boolean().optional(),
+      fraudFlagged: z.boolean().optional(),
+      recentFailures: z.number().optional(),
+    })
+    .default({}),
 });
 export type PendingPrincipal = z.infer<typeof pendingSchema>;
 

@@ -1,6 +1,11 @@
+import type { AuthMethod, RiskFacts } from '../policy/model.ts';
+
 /**
- * What a completed sign-in leaves in the session: who, how (RFC 8176 `amr`), at what
- * level (`acr`), when. Integrations store it and read it back; only the engine creates it.
+ * What a completed sign-in leaves in the session: who, how (RFC 8176 `amr`, and the method
+ * names authentication strengths use), at what level (`acr`), when, and the facts
+ * conditional access needs to re-check this session on each request (groups and roles at
+ * sign-in, the sign-in's risk signals). Integrations store it and read it back; only the
+ * engine creates it.
  */
 export interface AuthStamp {
   userId: string;
@@ -11,6 +16,15 @@ export interface AuthStamp {
   /** When a second factor was last actually verified in this session (ms), or null if it was skipped. */
   mfaAt: number | null;
   skippedBy?: 'user_disabled' | 'trusted_network' | 'remembered_device';
+  /** Methods used in this session (e.g. ['password', 'totp']); step-up adds to them. */
+  methods?: AuthMethod[];
+  /** The application the sign-in was for. */
+  app?: string;
+  groups?: string[];
+  roles?: string[];
+  risk?: RiskFacts;
+  /** With skippedBy 'remembered_device': when that device was remembered. */
+  rememberedDeviceAt?: number;
 }
 
 export const ACR_PASSWORD = 'urn:mfakit:acr:pwd';
@@ -21,4 +35,14 @@ export function combineAmr(first: readonly string[], second: readonly string[]):
   const all = [...new Set([...first, ...second])];
   if (first.length > 0 && second.length > 0) all.push('mfa');
   return all;
+}
+
+/** The methods of a stamp; a stamp from before method tracking is read from its amr. */
+export function stampMethods(stamp: AuthStamp): AuthMethod[] {
+  if (stamp.methods) return stamp.methods;
+  const out: AuthMethod[] = [];
+  if (stamp.amr.includes('pwd')) out.push('password');
+  if (stamp.amr.includes('hwk')) out.push('hardwareOath');
+  else if (stamp.amr.includes('otp')) out.push('totp');
+  return out;
 }

@@ -1,6 +1,7 @@
 import { parse as parseCookies } from 'cookie';
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import type { Mfa, SignInStart } from '../engine/create-mfa.ts';
+import type { SessionPolicyCheck } from '../engine/session-policy.ts';
 import type { AuthStamp } from '../engine/stamp.ts';
 import { createMfaRouter } from './router.ts';
 import { regenerateSession, safeReturnTo, saveSession, sessionState } from './session.ts';
@@ -29,6 +30,17 @@ export interface MfaExpressOptions {
    * with the new session in place: e.g. `req.login(user)` for Passport (see mfakit/passport).
    */
   onSignInComplete?: (req: Request, stamp: AuthStamp) => Promise<void>;
+  /** The application name for conditional access (policies' `applications`). Default: the engine's `defaultApp`. */
+  app?: string;
+}
+
+export interface RequireMfaOptions {
+  /** A real second factor within `reauthMaxAgeSeconds` (a skip does not count). */
+  fresh?: boolean;
+  /** The application this route belongs to, for conditional access. Default: the integration's `app`. */
+  app?: string;
+  /** An authentication context this route asks for (e.g. 'c1', "sensitive action"): policies for it apply here. */
+  authenticationContext?: string;
 }
 
 declare global {
@@ -40,7 +52,12 @@ declare global {
   }
 }
 
-export type GuardReason = 'not_signed_in' | 'second_factor_pending' | 'user_mismatch' | 'reverify_required';
+export type GuardReason =
+  | 'not_signed_in'
+  | 'second_factor_pending'
+  | 'user_mismatch'
+  | 'reverify_required'
+  | 'policy_blocked';
 
 export function createMfaExpress(mfa: Mfa, input: MfaExpressOptions = {}) {
   const opts = {
@@ -50,6 +67,7 @@ export function createMfaExpress(mfa: Mfa, input: MfaExpressOptions = {}) {
     displayName: input.displayName ?? ((id: string) => id),
     userIdOf: input.userIdOf,
     onSignInComplete: input.onSignInComplete,
+    app: input.app ?? mfa.options.defaultApp,
   };
   const cookieName = mfa.options.rememberDevice.cookieName;
 
@@ -95,7 +113,12 @@ export function createMfaExpress(mfa: Mfa, input: MfaExpressOptions = {}) {
     return (await mfa.isCurrent(result.stamp)) ? result : { reason: dropRevokedStamp(req) };
   }
 
-  function refuse(req: Request, res: Response, reason: GuardReason) {
+  function refuse(req: Request, res: Response, reason: GuardReason, detail?: string) {
+    if (reason === 'policy_blocked') {
+      const message = detail ?? 'Your organisation does not allow access to this app.';
+      if (wantsHtml(req)) return res.status(403).type('text/plain').send(message);
+      return res.status(403).json({ error: 'access_blocked', reason, message });
+    }
     const returnTo = safeReturnTo(req.originalUrl, opts.defaultReturnTo);
     const target =
       reason === 'second_factor_pending'
@@ -109,9 +132,36 @@ export function createMfaExpress(mfa: Mfa, input: MfaExpressOptions = {}) {
       second_factor_pending: 'Complete the second sign-in step first.',
       user_mismatch: 'Sign in again.',
       reverify_required: 'Confirm your identity with a second factor again.',
+      policy_blocked: 'Your organisation does not allow access to this app.',
     };
-    return res.status(401).json({ error: 'mfa_required', reason, message: messages[reason], next: target });
+    return res
+      .status(401)
+      .json({ error: 'mfa_required', reason, message: detail ?? messages[reason], next: target });
   }
+
+  /**
+   * Conditional access for this request: a refusal is remembered in the session (what to step
+   * up for) so the verify page can say why and accept only a method that satisfies it.
+   */
+  function refuseByPolicy(
+    req: Request,
+    res: Response,
+    check: Exclude<SessionPolicyCheck, { ok: true }>,
+    target: { app: string; authenticationContexts?: string[] },
+  ) {
+    if (check.reason === 'policy_blocked') return refuse(req, res, 'policy_blocked', check.message);
+    sessionState(req).stepUp = { ...target, message: check.message };
+    saveSession(req).then(
+      () => refuse(req, res, 'reverify_required', check.message),
+      () => refuse(req, res, 'reverify_required', check.message),
+    );
+  }
+
+  /** What a blocked user is told: the policy's short reason, never the full explanation. */
+  const blockedMessage = (start: SignInStart) =>
+    start.status === 'blocked' && start.decision.userMessage
+      ? `Sign-in blocked. ${start.decision.userMessage} Contact your administrator.`
+      : 'Sign-in blocked. Contact your administrator.';
 
   const integration = {
     options: opts,
@@ -121,14 +171,29 @@ export function createMfaExpress(mfa: Mfa, input: MfaExpressOptions = {}) {
      * (`fresh: true` additionally needs a real second factor within `reauthMaxAgeSeconds`).
      * Browsers are redirected; API clients get 401 JSON with a machine-readable reason.
      */
-    requireMfa(guardOptions: { fresh?: boolean } = {}): RequestHandler {
+    requireMfa(guardOptions: RequireMfaOptions = {}): RequestHandler {
       const fresh = guardOptions.fresh === true;
+      const target = {
+        app: guardOptions.app ?? opts.app,
+        ...(guardOptions.authenticationContext
+          ? { authenticationContexts: [guardOptions.authenticationContext] }
+          : {}),
+      };
       return (req, res, next) => {
         const result = sessionStamp(req, fresh);
         if (!('stamp' in result)) return refuse(req, res, result.reason);
-        const pass = () => {
-          req.mfa = result.stamp;
+        const stamp = result.stamp;
+        const admit = () => {
+          req.mfa = stamp;
           next();
+        };
+        const pass = () => {
+          // No policy in force: nothing more to check (the hot path stays one property read).
+          if (!mfa.policies.isActive()) return admit();
+          const check = mfa.policies.check(stamp, { ...target, ip: mfa.clientIp(req) });
+          const act = (c: SessionPolicyCheck) => (c.ok ? admit() : refuseByPolicy(req, res, c, target));
+          if ('then' in check) check.then(act, next);
+          else act(check);
         };
         // The revocation check answers from an in-process cache on the hot path (no await).
         const current = mfa.isCurrent(result.stamp);
@@ -148,7 +213,15 @@ export function createMfaExpress(mfa: Mfa, input: MfaExpressOptions = {}) {
     async beginSignIn(
       req: Request,
       res: Response,
-      signIn: { userId: string; amr?: string[]; returnTo?: string },
+      signIn: {
+        userId: string;
+        amr?: string[];
+        returnTo?: string;
+        /** The application signed in to (conditional access). Default: the integration's `app`. */
+        app?: string;
+        authenticationContexts?: string[];
+        clientAppType?: 'browser' | 'mobileDesktop' | 'legacy';
+      },
       behaviour: { respond?: boolean } = {},
     ): Promise<SignInStart> {
       const returnTo = safeReturnTo(signIn.returnTo, opts.defaultReturnTo);
@@ -161,6 +234,9 @@ export function createMfaExpress(mfa: Mfa, input: MfaExpressOptions = {}) {
         requestId: ctx.requestId,
         userAgent: req.get('user-agent'),
         rememberedDeviceCookie: cookies[cookieName],
+        app: signIn.app ?? opts.app,
+        authenticationContexts: signIn.authenticationContexts,
+        clientAppType: signIn.clientAppType,
       });
       await regenerateSession(req);
       const state = sessionState(req);
@@ -178,12 +254,9 @@ export function createMfaExpress(mfa: Mfa, input: MfaExpressOptions = {}) {
             ? `${opts.basePath}/${start.pending.mustEnroll ? 'enroll' : 'prompt'}`
             : null;
       if (start.status === 'blocked') {
-        if (wantsHtml(req))
-          res.status(403).type('text/plain').send('Sign-in blocked. Contact your administrator.');
-        else
-          res
-            .status(403)
-            .json({ error: 'signin_blocked', message: 'Sign-in blocked. Contact your administrator.' });
+        const message = blockedMessage(start);
+        if (wantsHtml(req)) res.status(403).type('text/plain').send(message);
+        else res.status(403).json({ error: 'signin_blocked', message });
       } else if (wantsHtml(req)) {
         res.redirect(303, next ?? returnTo);
       } else {
@@ -214,6 +287,7 @@ export function createMfaExpress(mfa: Mfa, input: MfaExpressOptions = {}) {
 
     ctxOf,
     wantsHtml,
+    blockedMessage,
   };
   return integration;
 }

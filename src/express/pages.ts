@@ -31,12 +31,13 @@ const codeInput = (label: string, hint: string) => html`
 
 export function promptPage(
   ctx: PageContext,
-  p: { error?: string; rememberDays: number | null; returnTo: string },
+  p: { error?: string; notice?: string; rememberDays: number | null; returnTo: string },
 ): string {
   return layout(
     ctx,
     'Verify your identity',
     html`<h1>Verify your identity</h1>
+    ${p.notice ? html`<p class="notice">${p.notice}</p>` : ''}
     ${errorBox(p.error)}
     <form method="post" action="${ctx.basePath}/prompt">
       ${csrf(ctx)}

@@ -73,6 +73,8 @@ export function createMfaRouter(mfa: Mfa, web: MfaExpress, cookieName: string) {
         };
       case 'must_enroll':
         return { status: 409, error: 'must_enroll', message: 'Set up a sign-in method first.' };
+      case 'strength_unavailable':
+        return { status: 403, error: 'strength_unavailable', message: f.message };
       default:
         return { status: 401, error: 'pending_expired', message: 'Your sign-in has expired. Sign in again.' };
     }
@@ -132,8 +134,8 @@ export function createMfaRouter(mfa: Mfa, web: MfaExpress, cookieName: string) {
     return stamp;
   };
 
-  const rememberCookie = async (req: Request, res: Response, userId: string) => {
-    const issued = await mfa.devices.remember(userId, req.get('user-agent') ?? '', web.ctxOf(req));
+  const rememberCookie = async (req: Request, res: Response, userId: string, days: number) => {
+    const issued = await mfa.devices.remember(userId, req.get('user-agent') ?? '', web.ctxOf(req), days);
     res.cookie(cookieName, issued.cookieValue, {
       httpOnly: true,
       secure: mfa.options.rememberDevice.secureCookie,
@@ -175,8 +177,9 @@ export function createMfaRouter(mfa: Mfa, web: MfaExpress, cookieName: string) {
     );
     if (outcome.ok) {
       const returnTo = await completeSignIn(req, outcome.stamp);
-      if (body.remember && mfa.options.rememberDevice.enabled)
-        await rememberCookie(req, res, outcome.stamp.userId);
+      // Only where the policies allow it, and never for longer than they allow.
+      if (body.remember && outcome.rememberDays !== null)
+        await rememberCookie(req, res, outcome.stamp.userId, outcome.rememberDays);
       if (mode === 'api')
         return res.json({
           status: 'complete',
@@ -197,23 +200,39 @@ export function createMfaRouter(mfa: Mfa, web: MfaExpress, cookieName: string) {
           text: 'Sign in again',
         }),
       );
+    const pending = await mfa.getPending(pendingId);
     return res
       .status(f.status)
-      .send(pages.promptPage(page(req), { error: f.message, rememberDays: rememberDays(), returnTo: '' }));
+      .send(pages.promptPage(page(req), { error: f.message, ...promptFacts(pending), returnTo: '' }));
   };
 
-  const rememberDays = () => (mfa.options.rememberDevice.enabled ? mfa.options.rememberDevice.days : null);
+  /** What the prompt shows of the pending sign-in: the policy's reason, and the remember-device offer. */
+  const promptFacts = (pending: Awaited<ReturnType<Mfa['getPending']>>) => ({
+    rememberDays: pending?.rememberDays ?? null,
+    ...(pending?.userMessage ? { notice: pending.userMessage } : {}),
+  });
 
   const stepUp = (mode: Mode) => async (req: Request, res: Response) => {
     const stamp = await requireStamp(req, res, mode, { forStepUp: true });
     if (!stamp) return;
     const body = parse(stepUpBody, req.body);
-    const outcome = await mfa.stepUp(stamp, { code: body.code, methodId: body.methodId }, web.ctxOf(req));
+    const ctx = web.ctxOf(req);
+    // The guard said what to step up for (an app's policies); then only a method that satisfies them counts.
+    const wanted = sessionState(req).stepUp;
+    const target = wanted
+      ? {
+          app: wanted.app,
+          ip: ctx.ip,
+          ...(wanted.authenticationContexts ? { authenticationContexts: wanted.authenticationContexts } : {}),
+        }
+      : undefined;
+    const outcome = await mfa.stepUp(stamp, { code: body.code, methodId: body.methodId }, ctx, target);
     const returnTo = safeReturnTo(body.returnTo, `${basePath}/settings`);
     if (outcome.ok) {
       // A privilege change: new session id, same contents (e.g. Passport's user) with the raised stamp.
       await regenerateSessionKeeping(req);
       sessionState(req).stamp = outcome.stamp;
+      delete sessionState(req).stepUp;
       await saveSession(req);
       return mode === 'api'
         ? res.json({ status: 'verified', amr: outcome.stamp.amr, acr: outcome.stamp.acr })
@@ -221,9 +240,13 @@ export function createMfaRouter(mfa: Mfa, web: MfaExpress, cookieName: string) {
     }
     const f = failure(outcome, res);
     if (mode === 'api') return res.status(f.status).json({ error: f.error, message: f.message });
-    return res
-      .status(f.status)
-      .send(pages.verifyPage(page(req), { error: f.message, returnTo, reason: 'Enter a code to continue.' }));
+    return res.status(f.status).send(
+      pages.verifyPage(page(req), {
+        error: f.message,
+        returnTo,
+        reason: wanted?.message ?? 'Enter a code to continue.',
+      }),
+    );
   };
 
   /** Starts an authenticator-app draft for the pending sign-in (first method) or the signed-in user. */
@@ -332,7 +355,7 @@ export function createMfaRouter(mfa: Mfa, web: MfaExpress, cookieName: string) {
     const pending = pendingId ? await mfa.getPending(pendingId) : null;
     if (!pending) return res.redirect(303, loginPath);
     if (pending.mustEnroll) return res.redirect(303, `${basePath}/enroll`);
-    res.send(pages.promptPage(page(req), { rememberDays: rememberDays(), returnTo: '' }));
+    res.send(pages.promptPage(page(req), { ...promptFacts(pending), returnTo: '' }));
   });
   html.post('/prompt', verify('html'));
   html.post('/cancel', async (req, res) => {
@@ -355,7 +378,8 @@ export function createMfaRouter(mfa: Mfa, web: MfaExpress, cookieName: string) {
     res.send(
       pages.verifyPage(page(req), {
         returnTo,
-        reason: 'For your security, enter a code before you continue.',
+        reason:
+          req.session?.mfakit?.stepUp?.message ?? 'For your security, enter a code before you continue.',
       }),
     );
   });

@@ -12,6 +12,8 @@ export interface MfaSessionState {
   returnTo?: string;
   stamp?: AuthStamp;
   draftId?: string;
+  /** What the guard last asked to step up for (app, authentication context) and why, for the verify page. */
+  stepUp?: { app: string; authenticationContexts?: string[]; message: string };
 }
 
 declare module 'express-session' {

@@ -17,7 +17,8 @@ export const sealedSecretContext = (userId: string, methodId: string) => `method
 const OPENED_SEEDS_MAX = 10_000;
 
 export interface OtpMethods {
-  check(userId: string, code: string, methodId?: string): Promise<OtpCheck>;
+  /** `allowed`: only these method ids may match (what the policies accept); others count as a mismatch. */
+  check(userId: string, code: string, methodId?: string, allowed?: ReadonlySet<string>): Promise<OtpCheck>;
   /** Open a method's seed (for resynchronisation and tests). */
   seed(method: MethodRecord): Buffer;
 }
@@ -66,9 +67,9 @@ export function createOtpMethods(deps: {
 
   return {
     seed,
-    async check(userId, code, methodId) {
+    async check(userId, code, methodId, allowed) {
       const all = (await repository.listMethods(userId)).filter(
-        (m) => m.kind === 'totp' || m.kind === 'hotp',
+        (m) => (m.kind === 'totp' || m.kind === 'hotp') && (allowed === undefined || allowed.has(m.id)),
       );
       const methods = methodId === undefined ? all : all.filter((m) => m.id === methodId);
       if (methodId !== undefined && methods.length === 0) return { ok: false, detail: 'unknown_method' };

@@ -177,8 +177,14 @@ export class MfaStrategy extends Strategy {
     state.stamp = stamp;
 
     const remember = rememberChecked.safeParse(body[this.rememberField]);
-    if (remember.success && remember.data && this.mfa.options.rememberDevice.enabled && req.res) {
-      const issued = await this.mfa.devices.remember(stamp.userId, req.get('user-agent') ?? '', ctx);
+    // Only where the policies allow remembering, and never for longer than they allow.
+    if (remember.success && remember.data && outcome.rememberDays !== null && req.res) {
+      const issued = await this.mfa.devices.remember(
+        stamp.userId,
+        req.get('user-agent') ?? '',
+        ctx,
+        outcome.rememberDays,
+      );
       req.res.cookie(this.mfa.options.rememberDevice.cookieName, issued.cookieValue, {
         httpOnly: true,
         secure: this.mfa.options.rememberDevice.secureCookie,
@@ -262,6 +268,8 @@ export interface BeginMfaOptions {
   returnTo?: string | undefined;
   /** RFC 8176 values of the first factor. Default ['pwd']. */
   amr?: string[];
+  /** The application signed in to, for conditional access. Default: the Express integration's `app`. */
+  app?: string;
   /** false: do not answer; the caller answers from the returned SignInStart. Default true. */
   respond?: boolean;
 }
@@ -288,7 +296,12 @@ export async function beginMfa(
   const start = await web.beginSignIn(
     req,
     res,
-    { userId: userIdOf(user), amr: options.amr ?? ['pwd'], returnTo: options.returnTo },
+    {
+      userId: userIdOf(user),
+      amr: options.amr ?? ['pwd'],
+      returnTo: options.returnTo,
+      ...(options.app ? { app: options.app } : {}),
+    },
     { respond: false },
   );
   // beginSignIn regenerated the session; Passport's user must not outlive it in this request either.
@@ -297,7 +310,7 @@ export async function beginMfa(
   if (options.respond === false) return start;
 
   if (start.status === 'blocked') {
-    const message = 'Sign-in blocked. Contact your administrator.';
+    const message = web.blockedMessage(start);
     if (web.wantsHtml(req)) res.status(403).type('text/plain').send(message);
     else res.status(403).json({ error: 'signin_blocked', message });
     return start;

@@ -14,6 +14,7 @@ export { naiveEvaluator } from './naive.ts';
 export {
   type CompiledStrength,
   type GrantRequirement,
+  isPlainMfaRequirement,
   methodMask,
   requirementMessage,
   satisfiesRequirement,

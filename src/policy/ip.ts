@@ -34,11 +34,64 @@ function parseIpv4(text: string): Uint8Array | null {
   return out;
 }
 
+const hexDigit = (c: number) =>
+  c >= 48 && c <= 57 ? c - 48 : c >= 97 && c <= 102 ? c - 87 : c >= 65 && c <= 70 ? c - 55 : -1;
+
+/**
+ * Plain colon-hex IPv6 fast path: groups of 1-4 hex digits, at most one `::`, no zone and no
+ * dotted tail. Returns null for anything else, which then goes to ipaddr.js; for what it
+ * accepts, the bytes are those ipaddr.js gives (IPv4-mapped ::ffff:0:0/96 included).
+ */
+function parseIpv6Plain(text: string): Uint8Array | null {
+  const n = text.length;
+  const parts: number[] = [];
+  let gapAt = -1;
+  let i = 0;
+  if (n >= 2 && text.charCodeAt(0) === 58) {
+    if (text.charCodeAt(1) !== 58) return null;
+    gapAt = 0;
+    i = 2;
+  }
+  while (i < n) {
+    let value = 0;
+    let digits = 0;
+    for (; i < n; i++) {
+      const d = hexDigit(text.charCodeAt(i));
+      if (d < 0) break;
+      if (++digits > 4) return null;
+      value = value * 16 + d;
+    }
+    if (digits === 0 || parts.push(value) > 8) return null;
+    if (i === n) break;
+    if (text.charCodeAt(i) !== 58) return null; // '.', '%' or anything else: the full parser decides
+    if (++i === n) return null; // a single trailing colon
+    if (text.charCodeAt(i) === 58) {
+      if (gapAt >= 0) return null;
+      gapAt = parts.length;
+      i++;
+    }
+  }
+  if (gapAt < 0 ? parts.length !== 8 : parts.length > 7) return null;
+  const out = new Uint8Array(16);
+  const tail = gapAt < 0 ? 8 : parts.length - gapAt;
+  for (let k = 0; k < parts.length; k++) {
+    const at = gapAt < 0 || k < gapAt ? k : 8 - tail + (k - gapAt);
+    const part = parts[k] ?? 0;
+    out[at * 2] = part >> 8;
+    out[at * 2 + 1] = part & 0xff;
+  }
+  for (let b = 0; b < 10; b++) if (out[b] !== 0) return out;
+  return out[10] === 0xff && out[11] === 0xff ? out.slice(12) : out;
+}
+
 /** The address as bytes, or null if it is not an IP address. */
 export function ipBytes(text: string): Uint8Array | null {
   const v4 = parseIpv4(text);
   if (v4) return v4;
-  if (!text.includes(':') || !ipaddr.IPv6.isValid(text)) return null;
+  if (!text.includes(':')) return null;
+  const plain = parseIpv6Plain(text);
+  if (plain) return plain;
+  if (!ipaddr.IPv6.isValid(text)) return null;
   const v6 = ipaddr.IPv6.parse(text);
   if (v6.isIPv4MappedAddress()) return Uint8Array.from(v6.toIPv4Address().toByteArray());
   return Uint8Array.from(v6.toByteArray());

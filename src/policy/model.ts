@@ -50,6 +50,10 @@ const name = z.string().min(1).max(200);
 const idList = z.array(id).max(POLICY_LIMITS.listEntries);
 
 export const cidrSchema = z.string().refine((value) => {
+  // IPv4 only as a dotted quad without leading zeros (as client addresses are read): ipaddr.js
+  // would take `10/8` as 0.0.0.10/8, `010.0.0.0` as octal 8.0.0.0 and `10.1` as 10.0.0.1.
+  const address = value.split('/')[0] ?? '';
+  if (!address.includes(':') && !ipaddr.IPv4.isValidFourPartDecimal(address)) return false;
   try {
     if (value.includes('/')) ipaddr.parseCIDR(value);
     else ipaddr.parse(value);

@@ -54,6 +54,10 @@ export function satisfiesRequirement(
   return req.operator === 'requireAll' ? req.strengths.every(ok) : req.strengths.some(ok);
 }
 
+/** Plain "MFA" (the built-in `mfa` strength): the only kind a remembered device may stand in for. */
+export const isPlainMfaRequirement = (r: GrantRequirement) =>
+  r.strengths.includes('mfa') && (r.operator === 'requireOne' || r.strengths.every((s) => s === 'mfa'));
+
 /** The requirements `methods` leaves unmet (empty: all satisfied). */
 export function unmetRequirements(
   methods: readonly string[],

@@ -66,6 +66,18 @@ export interface AuditEventRecord {
 export const methodCounterKey = (method: Pick<MethodRecord, 'id' | 'kind' | 'tokenSerial'>) =>
   method.tokenSerial !== null ? `token:${method.tokenSerial}` : `${method.kind}:${method.id}`;
 
+/** The conditional-access policy document as last saved, with its version (1, 2, ...). */
+export interface PolicyDocumentRecord {
+  version: number;
+  /** The JSON document exactly as saved (already validated by the caller). */
+  document: unknown;
+  updatedAt: number;
+  updatedBy: string | null;
+}
+
+/** Kinds of things the engine remembers seeing at a user's successful sign-ins (risk signals). */
+export type SightingKind = 'network' | 'device';
+
 /**
  * Durable records. Survives restarts.
  * Conventions every adapter follows (the contract suite checks them): inserting an existing
@@ -123,6 +135,28 @@ export interface Repository {
 
   appendAudit(event: AuditEventRecord): Promise<void>;
   listAudit(filter: { userId?: string; limit: number }): Promise<AuditEventRecord[]>;
+
+  /** The current policy document, or null if none was ever saved. */
+  getPolicyDocument(): Promise<PolicyDocumentRecord | null>;
+  /**
+   * Compare-and-set: stores `document` as version expectedVersion + 1 only if the stored version is
+   * `expectedVersion` (0 when none was saved yet). Returns the new record, or null when another
+   * writer got there first (nothing written). The document is stored as JSON text.
+   */
+  putPolicyDocument(
+    document: unknown,
+    expectedVersion: number,
+    at: number,
+    by: string | null,
+  ): Promise<PolicyDocumentRecord | null>;
+  /** When this user last completed a sign-in with this network/device key, or null if never. */
+  getSighting(userId: string, kind: SightingKind, key: string): Promise<number | null>;
+  /** Upsert: lastSeen becomes max(stored, at). */
+  recordSighting(userId: string, kind: SightingKind, key: string, at: number): Promise<void>;
+  /** When the user was flagged by a fraud report, or null if not flagged. */
+  getFraudFlag(userId: string): Promise<number | null>;
+  /** Flags (at = time) or clears (null) the fraud flag. */
+  setFraudFlag(userId: string, at: number | null): Promise<void>;
 }
 
 /**

@@ -11,7 +11,7 @@ import { type TestClock, testClock } from './test-clock.ts';
  * A small Express app as a user of mfakit would write it: a password form (first factor),
  * the mfakit router at /mfa, and protected routes behind requireMfa().
  */
-export const PASSWORDS: Record<string, string> = { alice: 'alice-pw', bob: 'bob-pw' };
+export const PASSWORDS: Record<string, string> = { alice: 'alice-pw', bob: 'bob-pw', svc: 'svc-pw' };
 
 export function makeApp(
   overrides: Partial<MfaOptions> & { stores?: Stores; clock?: TestClock; trustProxy?: boolean } = {},
@@ -41,10 +41,17 @@ export function makeApp(
   app.use(session({ secret: 'test-secret', resave: false, saveUninitialized: false, name: 'sid' }));
   app.post('/login', express.urlencoded({ extended: false }), express.json(), async (req, res, next) => {
     try {
-      const { username, password, returnTo } = req.body as Record<string, string>;
+      const { username, password, returnTo, app: appName, client } = req.body as Record<string, string>;
       if (!username || PASSWORDS[username] !== password)
         return res.status(401).json({ error: 'bad_password' });
-      await web.beginSignIn(req, res, { userId: username, amr: ['pwd'], returnTo });
+      // Tests name the application and client type in the body; a real app knows them itself.
+      await web.beginSignIn(req, res, {
+        userId: username,
+        amr: ['pwd'],
+        returnTo,
+        ...(appName ? { app: appName } : {}),
+        ...(client ? { clientAppType: client as 'browser' | 'mobileDesktop' | 'legacy' } : {}),
+      });
     } catch (err) {
       next(err);
     }
@@ -65,6 +72,16 @@ export function makeApp(
   app.get('/admin', web.requireMfa({ fresh: true }), (req, res) => {
     res.json({ admin: req.mfa?.userId });
   });
+  app.get('/payroll', web.requireMfa({ app: 'payroll' }), (req, res) => {
+    res.json({ payroll: req.mfa?.userId, methods: req.mfa?.methods });
+  });
+  app.post(
+    '/payroll/approve',
+    web.requireMfa({ app: 'payroll', authenticationContext: 'c1' }),
+    (req, res) => {
+      res.json({ approved: true, methods: req.mfa?.methods });
+    },
+  );
   return { app, mfa, web, clock, events };
 }
 

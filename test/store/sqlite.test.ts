@@ -7,6 +7,7 @@ import { DatabaseSync } from 'node:sqlite';
 import {
   createSqliteStores,
   migrateSqliteDatabase,
+  SQLITE_MIGRATIONS,
   SQLITE_SCHEMA_VERSION,
   SqliteEphemeralStore,
 } from '../../adapters/sqlite/index.ts';
@@ -189,7 +190,11 @@ describe('sqlite adapter', () => {
             ? await stores.ephemeral.consumeOnce('race:' + i, 600_000)
             : process.env.MODE === 'increment'
               ? await stores.ephemeral.increment('race:count', 600_000)
-              : await stores.repository.consumeRecoveryCode('u-1', 'h' + i, Date.now()),
+              : process.env.MODE === 'policy'
+                ? (await stores.repository.putPolicyDocument(
+                    { i, writer: process.pid }, i, Date.now(), 'pid-' + process.pid,
+                  )) !== null
+                : await stores.repository.consumeRecoveryCode('u-1', 'h' + i, Date.now()),
         );
       }
       await stores.close();
@@ -258,6 +263,33 @@ describe('sqlite adapter', () => {
         );
       }
     });
+
+    it('two processes racing putPolicyDocument over versions 0..199 win exactly once per version', async () => {
+      // Each racer tries expected = 0, 1, 2, ... in turn. Whoever loses a version has seen it
+      // taken, so every version is attempted by both and must be won by exactly one.
+      const path = freshPath();
+      await createSqliteStores({ path }).close?.();
+      const [a, b] = await race(path, 'policy', 200);
+      assert.ok(a && b);
+      for (let i = 0; i < 200; i++) {
+        assert.equal(
+          Number(a[i] === true) + Number(b[i] === true),
+          1,
+          `version ${i + 1} written by exactly one process`,
+        );
+      }
+      const stores = createSqliteStores({ path });
+      try {
+        const record = await stores.repository.getPolicyDocument();
+        assert.ok(record);
+        assert.equal(record.version, 200);
+        const doc = record.document as { i: number; writer: number };
+        assert.equal(doc.i, 199);
+        assert.equal(record.updatedBy, `pid-${doc.writer}`);
+      } finally {
+        await stores.close?.();
+      }
+    });
   });
 
   describe('schema migration', () => {
@@ -298,6 +330,53 @@ describe('sqlite adapter', () => {
       await second.close?.();
       const check = new DatabaseSync(path);
       assert.equal(check.prepare('PRAGMA user_version').get()?.user_version, SQLITE_SCHEMA_VERSION);
+      check.close();
+    });
+
+    it('migrates a database at version 2 to the current one, keeping its data', async () => {
+      const path = freshPath();
+      const old = new DatabaseSync(path);
+      old.exec('PRAGMA journal_mode=WAL');
+      migrateSqliteDatabase(old, SQLITE_MIGRATIONS.slice(0, 2));
+      assert.equal(old.prepare('PRAGMA user_version').get()?.user_version, 2);
+      assert.equal(
+        old.prepare("SELECT count(*) AS n FROM sqlite_schema WHERE name = 'policy_document'").get()?.n,
+        0,
+      );
+      old.close();
+
+      // Data written through the version-2 schema, by hand, as a version-2 mfakit would have.
+      const writer = new DatabaseSync(path);
+      writer
+        .prepare(
+          `INSERT INTO methods (id, user_id, kind, label, sealed_secret, algorithm, digits, period, token_serial, created_at, last_used_at)
+           VALUES ('m-1', 'u-1', 'totp', 'Téléphone 📱', 'k1.iv.ciphertext.tag', 'sha1', 6, 30, NULL, :at, NULL)`,
+        )
+        .run({ at: CONTRACT_EPOCH });
+      writer.exec("INSERT INTO user_states (user_id, state) VALUES ('u-1', 'enforced')");
+      writer.close();
+
+      const stores = createSqliteStores({ path, clock: createTestClock() });
+      try {
+        const repo = stores.repository;
+        assert.deepStrictEqual(await repo.listMethods('u-1'), [methodFixture()]);
+        assert.equal(await repo.getUserState('u-1'), 'enforced');
+        assert.equal(await repo.getPolicyDocument(), null);
+        assert.equal((await repo.putPolicyDocument({ policies: [] }, 0, 1, 'a'))?.version, 1);
+        await repo.recordSighting('u-1', 'network', 'n', 5);
+        assert.equal(await repo.getSighting('u-1', 'network', 'n'), 5);
+        await repo.setFraudFlag('u-1', 6);
+        assert.equal(await repo.getFraudFlag('u-1'), 6);
+      } finally {
+        await stores.close?.();
+      }
+      const check = new DatabaseSync(path);
+      assert.equal(check.prepare('PRAGMA user_version').get()?.user_version, SQLITE_SCHEMA_VERSION);
+      assert.deepStrictEqual(
+        { ...check.prepare('SELECT version, document FROM policy_document').get() },
+        { version: 1, document: '{"policies":[]}' },
+        'the document is stored as JSON text',
+      );
       check.close();
     });
 

@@ -1,0 +1,71 @@
+import { randomBytes } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import { createMemoryStores } from '../../adapters/memory/index.ts';
+import { createSqliteStores } from '../../adapters/sqlite/index.ts';
+import { createMfa, type Mfa } from '../engine/create-mfa.ts';
+import { MfaError } from '../errors.ts';
+import { loadPolicyFile } from '../policy/load.ts';
+import type { Stores, UserMfaState } from '../store/ports.ts';
+
+/** An engine for one CLI command, and how to release its stores. */
+export interface CliEngine {
+  mfa: Mfa;
+  close(): Promise<void>;
+}
+
+export type EngineSource = { kind: 'file'; path: string } | { kind: 'db'; path: string; create?: boolean };
+
+/**
+ * The sealing keys: MFAKIT_SEALING_KEY (base64, 32 bytes) when set, else a random key.
+ * What-if and the policy commands never unseal a secret (no code is checked, nothing is
+ * enrolled), so any key serves them; the application's key only matters for what depends on
+ * its keyed hashes (none of what the CLI does today).
+ */
+export function sealingKeys(env: NodeJS.ProcessEnv) {
+  const raw = env.MFAKIT_SEALING_KEY;
+  if (raw === undefined || raw === '') return [{ id: 'cli', key: randomBytes(32) }];
+  const key = Buffer.from(raw, 'base64');
+  if (key.length !== 32)
+    throw new MfaError('config_invalid', 'MFAKIT_SEALING_KEY must be 32 bytes, base64-encoded');
+  return [{ id: 'cli', key }];
+}
+
+/**
+ * `file`: a policy document in an in-memory store (the user has no state and no methods).
+ * `db`: the SQLite database with its saved document (`policies: 'store'`) and its users.
+ */
+export async function openEngine(
+  source: EngineSource,
+  env: NodeJS.ProcessEnv,
+  extra: { defaultUserState?: UserMfaState | undefined; trustedNetworks?: string[] | undefined } = {},
+): Promise<CliEngine> {
+  const keys = sealingKeys(env);
+  let stores: Stores;
+  let policies: unknown;
+  if (source.kind === 'file') {
+    policies = await loadPolicyFile(source.path);
+    stores = createMemoryStores();
+  } else {
+    // Opening a missing path would create an empty database: most likely a typo.
+    if (!source.create && !existsSync(source.path))
+      throw new MfaError('db_not_found', `${source.path}: no such database file`);
+    stores = createSqliteStores({ path: source.path });
+    policies = 'store';
+  }
+  try {
+    const mfa = createMfa({
+      stores,
+      issuer: 'mfakit-cli',
+      sealingKeys: keys,
+      policies,
+      // Events still go to the repository (the database keeps the audit); nothing on stdout.
+      audit: () => {},
+      defaultUserState: extra.defaultUserState ?? (source.kind === 'file' ? 'disabled' : 'enabled'),
+      trustedNetworks: extra.trustedNetworks ?? [],
+    });
+    return { mfa, close: async () => stores.close?.() };
+  } catch (err) {
+    await stores.close?.();
+    throw err;
+  }
+}

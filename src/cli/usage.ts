@@ -1,0 +1,52 @@
+/** The command line's usage text, and the error that makes the CLI exit with status 2. */
+export const USAGE = `Usage:
+  mfakit what-if --user ID --ip ADDRESS (--policies FILE | --db FILE) [options]
+  mfakit policies validate FILE
+  mfakit policies list --db FILE [--json]
+  mfakit policies show ID --db FILE
+  mfakit policies export --db FILE
+  mfakit policies import FILE --db FILE [--if-version N] [--create]
+  mfakit policies enable|disable|report-only ID --db FILE [--if-version N]
+  mfakit policies delete ID --db FILE [--if-version N]
+
+what-if: the decision for a hypothetical sign-in, with every policy explained. It reads only.
+  --user ID                 the user id (required)
+  --ip ADDRESS              the client address (required)
+  --app NAME                the application (client id or app name); default "default"
+  --groups A,B              the user's groups (with --db too: the CLI has no directory)
+  --roles A,B               the user's roles
+  --client TYPE             browser, mobileDesktop or legacy
+  --remembered              the request carries a remembered-device cookie
+  --device-age-days N       days since the device was remembered (with --remembered)
+  --risk S,S                risk signals present: newDevice, newNetwork, fraudFlagged (the others
+                            are absent; without --risk, with --db, newNetwork and fraudFlagged
+                            come from the database)
+  --failures N              recent failed second-factor attempts
+  --context C1,C2           authentication contexts the request asks for
+  --time ISO|MS             when, e.g. 2026-12-01T09:30:00Z; default now
+  --user-state STATE        disabled, enabled or enforced: the per-user MFA state when the store has
+                            none (with --policies, always); default disabled with --policies (the
+                            policies alone decide), enabled with --db
+  --trusted-network CIDR    the application's trustedNetworks option (repeatable or comma-separated)
+  --policies FILE           a policy document (.json, .yaml, .yml); the user has no methods
+  --db FILE                 an mfakit SQLite database: its saved policies and the user's real
+                            state and methods
+  --json                    print the decision as JSON
+
+policies: the conditional-access document saved in an SQLite database. Every change is a
+compare-and-set on the version it was read at (--if-version N: on the version you saw) and is
+audited as a change by "cli". validate checks a file and exits 1 listing each problem.
+
+Environment:
+  MFAKIT_SEALING_KEY        base64, 32 bytes: the application's sealing key (optional; nothing
+                            here opens a sealed secret, so a random key is used without it)
+
+Exit status: 0 success, 1 invalid document or failed operation, 2 usage error.
+`;
+
+export class UsageError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'UsageError';
+  }
+}

@@ -1,0 +1,25 @@
+import type { AuthMethod } from '../policy/model.ts';
+import type { MethodRecord } from '../store/ports.ts';
+
+/**
+ * How what happened at sign-in maps onto the method names authentication strengths use.
+ * First factors arrive as RFC 8176 `amr` values; second factors are the user's methods.
+ */
+export function firstFactorMethods(amr: readonly string[]): AuthMethod[] {
+  const out: AuthMethod[] = [];
+  if (amr.includes('pwd')) out.push('password');
+  // An upstream identity provider that says it did MFA (federation): its own combination.
+  if (amr.includes('mfa')) out.push('federatedMfa');
+  return out;
+}
+
+export function secondFactorMethod(method: MethodRecord | 'recovery'): AuthMethod {
+  if (method === 'recovery') return 'recoveryCode';
+  return method.tokenSerial !== null ? 'hardwareOath' : 'totp';
+}
+
+/** amr values a verified method contributes (RFC 8176). */
+export function methodAmr(method: MethodRecord | 'recovery'): string[] {
+  if (method === 'recovery') return ['otp'];
+  return method.tokenSerial !== null ? ['otp', 'hwk'] : ['otp'];
+}

@@ -1,0 +1,119 @@
+import type { PolicySet } from '../policy/compile.ts';
+import type { PolicyEvaluation } from '../policy/evaluation.ts';
+import type { ClientAppType } from '../policy/model.ts';
+import {
+  type GrantRequirement,
+  isPlainMfaRequirement,
+  requirementMessage,
+  unmetRequirements,
+} from '../policy/strength.ts';
+import { type AuthStamp, stampMethods } from './stamp.ts';
+
+/**
+ * Re-checks a signed-in session against the policies for *this* request: the app being
+ * reached (and its authentication context), the current client address. A session whose
+ * methods are weaker than the app now requires, whose last second factor is older than the
+ * sign-in frequency, or that rests on a remembered device the policy no longer accepts, is
+ * sent to step-up; a blocked one is refused. Pure and synchronous: the guard's hot path.
+ */
+export interface SessionTarget {
+  app: string;
+  authenticationContexts?: string[] | undefined;
+  ip: string;
+  clientAppType?: ClientAppType | undefined;
+}
+
+export type SessionPolicyCheck =
+  | { ok: true }
+  | { ok: false; reason: 'policy_blocked'; message: string; policy: PolicyEvaluation }
+  | {
+      ok: false;
+      reason: 'step_up_required';
+      cause: 'strength' | 'frequency' | 'remembered_device';
+      message: string;
+      unmet: GrantRequirement[];
+      policy: PolicyEvaluation;
+    };
+
+const OK: SessionPolicyCheck = Object.freeze({ ok: true });
+const DAY_MS = 86_400_000;
+
+export function evaluateForSession(set: PolicySet, stamp: AuthStamp, target: SessionTarget, now: number) {
+  return set.evaluate({
+    userId: stamp.userId,
+    groups: stamp.groups,
+    roles: stamp.roles,
+    app: target.app,
+    authenticationContexts: target.authenticationContexts,
+    ip: target.ip,
+    clientAppType: target.clientAppType,
+    deviceRemembered: stamp.skippedBy === 'remembered_device',
+    risk: stamp.risk,
+    time: now,
+  });
+}
+
+export function checkSession(
+  set: PolicySet,
+  stamp: AuthStamp,
+  target: SessionTarget,
+  now: number,
+): SessionPolicyCheck {
+  if (!set.active) return OK;
+  const policy = evaluateForSession(set, stamp, target, now);
+  if (policy.action === 'block')
+    return {
+      ok: false,
+      reason: 'policy_blocked',
+      message: 'Your organisation does not allow access to this app.',
+      policy,
+    };
+  if (policy.requirements.length === 0) return OK;
+  const controls = policy.sessionControls;
+  const mfaMessage = requirementMessage(policy.requirements, set.strengths) ?? 'Confirm your identity again.';
+
+  let unmet = unmetRequirements(stampMethods(stamp), policy.requirements, set.strengths);
+  let lastVerified = stamp.mfaAt;
+  if (stamp.skippedBy === 'remembered_device') {
+    const rememberedAt = stamp.rememberedDeviceAt ?? stamp.authTime;
+    const accepted =
+      controls.rememberDeviceAllowed &&
+      (controls.rememberDeviceMaxDays === null ||
+        now - rememberedAt <= controls.rememberDeviceMaxDays * DAY_MS);
+    if (!accepted && unmet.length > 0)
+      return {
+        ok: false,
+        reason: 'step_up_required',
+        cause: 'remembered_device',
+        message: mfaMessage,
+        unmet,
+        policy,
+      };
+    if (accepted) {
+      unmet = unmet.filter((r) => !isPlainMfaRequirement(r));
+      lastVerified ??= rememberedAt;
+    }
+  }
+  if (unmet.length > 0)
+    return {
+      ok: false,
+      reason: 'step_up_required',
+      cause: 'strength',
+      message: requirementMessage(unmet, set.strengths) ?? mfaMessage,
+      unmet,
+      policy,
+    };
+  if (
+    controls.signInFrequencyMs !== null &&
+    now - (lastVerified ?? stamp.authTime) > controls.signInFrequencyMs
+  )
+    return {
+      ok: false,
+      reason: 'step_up_required',
+      cause: 'frequency',
+      message: 'For your security, confirm your identity again.',
+      unmet: policy.requirements,
+      policy,
+    };
+  return OK;
+}

@@ -1,0 +1,157 @@
+import assert from 'node:assert/strict';
+import express, { type NextFunction, type Request, type Response } from 'express';
+import session from 'express-session';
+import { Passport } from 'passport';
+import { Strategy as LocalStrategy } from 'passport-local';
+import request from 'supertest';
+import { createMemoryStores } from '../../adapters/memory/index.ts';
+import { createMfaExpress } from '../../src/express/index.ts';
+import { createMfa } from '../../src/index.ts';
+import { totpCode } from '../../src/methods/otp.ts';
+import { authenticateMfa, beginMfa, MfaStrategy, passportSignIn } from '../../src/passport/index.ts';
+import { codeFor } from '../helpers/app.ts';
+import { testClock } from '../helpers/test-clock.ts';
+
+/**
+ * Conditional access through Passport: the 'mfa' strategy accepts only a method the
+ * policies allow for the app signed in to, and the shared guard sends a Passport session
+ * to step-up when an app needs more (strength) or the sign-in frequency has passed.
+ */
+interface User {
+  id: string;
+  password: string;
+}
+const USERS: Record<string, User> = { alice: { id: 'alice', password: 'alice-pw' } };
+const SEED = Buffer.from('passport-token-seed!', 'ascii');
+const CSV = `serial,secret,algorithm,digits,period,kind\nHW-9,${SEED.toString('hex')},sha1,6,30,totp\n`;
+
+const policies = {
+  authenticationStrengths: [
+    {
+      id: 'hardwareToken',
+      name: 'Hardware token',
+      userMessage: 'Use your hardware token.',
+      combinations: [['password', 'hardwareOath']],
+    },
+  ],
+  policies: [
+    {
+      id: 'payroll-token',
+      name: 'Payroll: hardware token, hourly',
+      state: 'on',
+      assignments: { users: { include: ['all'] }, applications: { include: ['payroll'] } },
+      grant: { controls: [{ authenticationStrength: 'hardwareToken' }] },
+      session: { signInFrequencyHours: 1 },
+    },
+  ],
+};
+
+async function makeApp() {
+  const clock = testClock();
+  const mfa = createMfa({
+    stores: createMemoryStores({ clock }),
+    clock,
+    issuer: 'Test Co',
+    sealingKeys: [{ id: 'k1', key: Buffer.alloc(32, 1) }],
+    audit: () => {},
+    lockout: { backoffBaseMs: 0 },
+    policies,
+  });
+  const web = createMfaExpress(mfa, {
+    userIdOf: (u) => (u as User).id,
+    onSignInComplete: passportSignIn((id) => USERS[id] ?? null),
+  });
+  const passport = new Passport();
+  passport.use(
+    new LocalStrategy((username, password, done) => {
+      const user = USERS[username];
+      return done(null, user && user.password === password ? user : false);
+    }),
+  );
+  passport.use(new MfaStrategy({ mfa, loadUser: (id) => USERS[id] ?? null }));
+  passport.serializeUser((user, done) => done(null, (user as User).id));
+  passport.deserializeUser((id: string, done) => done(null, USERS[id] ?? false));
+
+  const app = express();
+  app.use(session({ secret: 'test-secret', resave: false, saveUninitialized: false }));
+  app.use(passport.session());
+  app.use(express.json());
+  app.post('/login', (req: Request, res: Response, next: NextFunction) => {
+    passport.authenticate('local', (err: unknown, user: User | false) => {
+      if (err) return next(err);
+      if (!user) return res.status(401).json({ error: 'bad_password' });
+      const appName = (req.body as { app?: string }).app;
+      beginMfa(req, res, user, web, { promptPath: '/login/mfa', ...(appName ? { app: appName } : {}) }).catch(
+        next,
+      );
+    })(req, res, next);
+  });
+  app.post('/login/mfa', authenticateMfa(passport), (req, res) => {
+    res.json({ user: (req.user as User).id, amr: req.session.mfakit?.stamp?.amr });
+  });
+  app.use('/mfa', web.router());
+  app.get('/payroll', web.requireMfa({ app: 'payroll' }), (req, res) => {
+    res.json({ user: (req.user as User).id, methods: req.mfa?.methods });
+  });
+  app.get('/account', web.requireMfa(), (req, res) => {
+    res.json({ user: (req.user as User).id });
+  });
+
+  // alice: an authenticator app (enrolled at first sign-in) and a hardware token (assigned by an admin)
+  const first = request.agent(app);
+  await first.post('/login').send({ username: 'alice', password: 'alice-pw' });
+  const draft = await first.post('/mfa/api/enroll/totp').send({});
+  await first
+    .post('/mfa/api/enroll/totp/confirm')
+    .send({ draftId: draft.body.draftId, code: codeFor(draft.body.secret, clock) });
+  clock.advance(30_000);
+  await mfa.tokens.importCsv(CSV, { ip: '192.0.2.1' });
+  await mfa.tokens.assign('HW-9', 'alice', 'Token', { ip: '192.0.2.1' });
+  const token = () =>
+    totpCode(SEED, {
+      algorithm: 'sha1',
+      digits: 6,
+      period: 30,
+      epochSeconds: Math.floor(clock.now() / 1000),
+    });
+  return { app, clock, secret: draft.body.secret as string, token };
+}
+
+describe('conditional access through Passport', () => {
+  it("signing in to payroll: the 'mfa' strategy refuses the authenticator-app code and accepts the token", async () => {
+    const { app, clock, secret, token } = await makeApp();
+    const agent = request.agent(app);
+    const start = await agent
+      .post('/login')
+      .send({ username: 'alice', password: 'alice-pw', app: 'payroll' });
+    assert.equal(start.body.status, 'mfa_required');
+    const wrong = await agent.post('/login/mfa').send({ code: codeFor(secret, clock) });
+    assert.equal(wrong.status, 401);
+    assert.equal(wrong.body.error, 'invalid_code');
+    assert.equal((await agent.get('/payroll')).status, 401, 'not signed in');
+    const ok = await agent.post('/login/mfa').send({ code: token() });
+    assert.equal(ok.status, 200);
+    assert.deepEqual(ok.body.amr, ['pwd', 'otp', 'hwk', 'mfa']);
+    assert.equal((await agent.get('/payroll')).status, 200);
+  });
+
+  it('a Passport session signed in with the app is sent to step-up for payroll, and again after an hour', async () => {
+    const { app, clock, secret, token } = await makeApp();
+    const agent = request.agent(app);
+    await agent.post('/login').send({ username: 'alice', password: 'alice-pw' });
+    assert.equal((await agent.post('/login/mfa').send({ code: codeFor(secret, clock) })).status, 200);
+    assert.equal((await agent.get('/account')).status, 200);
+    const refused = await agent.get('/payroll');
+    assert.equal(refused.status, 401);
+    assert.equal(refused.body.message, 'Use your hardware token.');
+    assert.equal((await agent.post('/mfa/api/step-up').send({ code: token() })).status, 200);
+    const ok = await agent.get('/payroll');
+    assert.equal(ok.status, 200);
+    assert.equal(ok.body.user, 'alice', 'Passport user kept across the step-up session regeneration');
+    clock.advance(61 * 60_000);
+    assert.equal((await agent.get('/payroll')).status, 401, 'sign-in frequency passed');
+    assert.equal((await agent.get('/account')).status, 200);
+    assert.equal((await agent.post('/mfa/api/step-up').send({ code: token() })).status, 200);
+    assert.equal((await agent.get('/payroll')).status, 200);
+  });
+});
