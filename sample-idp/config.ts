@@ -35,6 +35,8 @@ export const demoEnvSchema = z.object({
   /** base64 32-byte key; when absent the demo generates one and keeps it next to the data file. */
   MFAKIT_SEALING_KEY: z.string().optional(),
   SESSION_SECRET: z.string().min(16).optional(),
+  /** Conditional access: a .json/.yaml policy file, or 'store' (the document saved in the data file, edited with the CLI). */
+  MFAKIT_POLICIES: z.string().min(1).optional(),
 });
 
 export type DemoConfig = z.output<typeof demoEnvSchema>;

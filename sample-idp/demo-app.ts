@@ -7,6 +7,7 @@ import session from 'express-session';
 import { createSqliteStores } from '../adapters/sqlite/index.ts';
 import { createMfaExpress } from '../src/express/index.ts';
 import { type AuditSink, createMfa, type Stores } from '../src/index.ts';
+import { loadPolicyFile } from '../src/policy/index.ts';
 import { type DemoConfig, loadDemoConfig } from './config.ts';
 import { homePage, loginPage } from './demo-pages.ts';
 import { createDemoDirectory, DEMO_ACCOUNTS } from './directory.ts';
@@ -21,8 +22,16 @@ export async function createDemoApp(
 ) {
   const stores = deps.stores ?? createSqliteStores({ path: config.MFAKIT_DATA_FILE });
   const directory = await createDemoDirectory();
+  const policies =
+    config.MFAKIT_POLICIES === undefined
+      ? undefined
+      : config.MFAKIT_POLICIES === 'store'
+        ? 'store'
+        : await loadPolicyFile(config.MFAKIT_POLICIES);
   const mfa = createMfa({
     stores,
+    ...(policies ? { policies } : {}),
+    defaultApp: 'demo',
     issuer: 'mfakit demo',
     ...(deps.audit ? { audit: deps.audit } : {}),
     sealingKeys: [{ id: 'demo1', key: deps.sealingKey ?? sealingKeyFor(config) }],
@@ -153,6 +162,7 @@ if (import.meta.main) {
         `\nmfakit demo running at http://${config.HOST === '0.0.0.0' ? 'localhost' : config.HOST}:${port}/`,
       );
       console.log(`data file: ${config.MFAKIT_DATA_FILE}`);
+      console.log(`conditional-access policies: ${config.MFAKIT_POLICIES ?? '(none)'}`);
       console.log('demo accounts:');
       for (const a of DEMO_ACCOUNTS) console.log(`  ${a.id} / ${a.password}`);
       console.log(

@@ -21,10 +21,19 @@ export type {
   VerifyOutcome,
 } from './engine/create-mfa.ts';
 export { createMfa } from './engine/create-mfa.ts';
-export type { Decision, DecisionContext, DecisionReason, MethodSummary } from './engine/decision.ts';
+export type { Directory } from './engine/decide.ts';
+export type {
+  Decision,
+  DecisionContext,
+  DecisionReason,
+  MethodSummary,
+  WhatIfContext,
+} from './engine/decision.ts';
 export type { MfaOptions } from './engine/options.ts';
 export { HARD_FAILURE_CEILING } from './engine/options.ts';
 export type { PendingPrincipal } from './engine/pending.ts';
+export { PolicyVersionConflict } from './engine/policy-source.ts';
+export type { SessionPolicyCheck, SessionTarget } from './engine/session-policy.ts';
 export type { AuthStamp } from './engine/stamp.ts';
 export { ACR_MFA, ACR_PASSWORD } from './engine/stamp.ts';
 export { ConfigError, MfaError, StoreError } from './errors.ts';

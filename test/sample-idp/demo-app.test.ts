@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import request from 'supertest';
@@ -138,5 +138,35 @@ describe('the demo app (npm start)', function () {
     const again = await passwordStep(request.agent(app), 'bob', 'correct horse bob');
     assert.equal(again.headers.location, '/');
     stores.close?.();
+  });
+
+  it('MFAKIT_POLICIES loads a policy file: a blocked user is refused with the short reason', async () => {
+    const file = join(dir, 'policies.json');
+    writeFileSync(
+      file,
+      JSON.stringify({
+        policies: [
+          {
+            id: 'no-bob',
+            name: 'Bob may not use the demo',
+            state: 'on',
+            assignments: { users: { include: ['bob'] }, applications: { include: ['demo'] } },
+            grant: { block: true },
+          },
+        ],
+      }),
+    );
+    const { app, stores } = await createDemoApp(config({ MFAKIT_POLICIES: file }), { audit: () => {} });
+    const bob = await passwordStep(request.agent(app), 'bob', 'correct horse bob');
+    assert.equal(bob.status, 403);
+    assert.match(bob.text, /does not allow this sign-in/);
+    const alice = await passwordStep(request.agent(app), 'alice', 'correct horse alice');
+    assert.equal(alice.status, 303);
+    stores.close?.();
+    writeFileSync(file, '{"policies": [{"id": "x"}]}');
+    await assert.rejects(
+      createDemoApp(config({ MFAKIT_POLICIES: file }), { audit: () => {} }),
+      /policies\.0/,
+    );
   });
 });
