@@ -31,7 +31,14 @@ import {
   type SessionTarget,
 } from './session-policy.ts';
 import { deviceSightingKey, networkSightingKey } from './sightings.ts';
-import { ACR_MFA, ACR_PASSWORD, type AuthStamp, combineAmr, stampMethods } from './stamp.ts';
+import {
+  ACR_MFA,
+  ACR_PASSWORD,
+  type AuthStamp,
+  combineAmr,
+  FIRST_FACTOR_METHODS,
+  stampMethods,
+} from './stamp.ts';
 
 export interface SignInInput {
   userId: string;
@@ -194,6 +201,7 @@ export function createMfa(input: MfaOptions) {
     const now = clock.now();
     const methods = firstFactorMethods(firstAmr);
     if (second) methods.push(second.method);
+    const verifiedAt = second ? { [second.method]: now } : {};
     return {
       userId,
       amr,
@@ -202,6 +210,7 @@ export function createMfa(input: MfaOptions) {
       mfaAt: second ? now : null,
       ...(skippedBy ? { skippedBy } : {}),
       methods,
+      verifiedAt,
       app: facts.app,
       groups: facts.groups,
       roles: facts.roles,
@@ -529,10 +538,12 @@ export function createMfa(input: MfaOptions) {
         const set = await policies.current();
         const policy = set.active ? evaluateForSession(set, stamp, target, clock.now()) : null;
         if (policy && policy.requirements.length > 0) {
-          const have = stampMethods(stamp);
-          const unmet = unmetRequirements(have, policy.requirements, set.strengths);
-          const wanted = unmet.length > 0 ? unmet : policy.requirements;
-          const fits = (m: AuthMethod) => unmetRequirements([...have, m], wanted, set.strengths).length === 0;
+          // The new factor, with the sign-in's first factor, must satisfy everything the app requires:
+          // an old strong factor in the session does not make a weak new one count (sign-in frequency).
+          const first = stampMethods(stamp).filter((m) => FIRST_FACTOR_METHODS.has(m));
+          const wanted = policy.requirements;
+          const fits = (m: AuthMethod) =>
+            unmetRequirements([...first, m], wanted, set.strengths).length === 0;
           const methods = await repository.listMethods(stamp.userId);
           restriction = {
             allowedMethodIds: methods.filter((m) => fits(secondFactorMethod(m))).map((m) => m.id),
@@ -559,10 +570,11 @@ export function createMfa(input: MfaOptions) {
         result.amr,
       );
       const methods = [...new Set([...stampMethods(stamp), result.method])];
+      const verifiedAt = { ...stamp.verifiedAt, [result.method]: clock.now() };
       const { skippedBy: _dropped, rememberedDeviceAt: _gone, ...rest } = stamp;
       return {
         ok: true,
-        stamp: { ...rest, amr, methods, acr: ACR_MFA, mfaAt: clock.now() },
+        stamp: { ...rest, amr, methods, verifiedAt, acr: ACR_MFA, mfaAt: clock.now() },
         rememberDays: null,
       };
     },

@@ -1,4 +1,4 @@
-import { ConfigError, MfaError } from '../errors.ts';
+import { ConfigError, MfaError, StoreError } from '../errors.ts';
 import { compilePolicySet, type PolicySet } from '../policy/compile.ts';
 import { PolicyLoadError, parsePolicyDocument } from '../policy/load.ts';
 import type { PolicyDocument } from '../policy/model.ts';
@@ -33,6 +33,17 @@ export interface PolicySource {
   replace(document: unknown, expectedVersion: number, by: string | null): Promise<PolicySet>;
 }
 
+/** A saved document that no longer validates is a broken store, not bad input: fail closed with 503. */
+function compileStored(document: unknown, version: number): PolicySet {
+  try {
+    return compilePolicySet(parsePolicyDocument(document), version);
+  } catch (err) {
+    throw new StoreError(
+      `the saved policy document (version ${version}) is invalid: ${(err as Error).message}`,
+    );
+  }
+}
+
 const EMPTY: PolicyDocument = { namedLocations: [], authenticationStrengths: [], policies: [] };
 
 export function createPolicySource(deps: {
@@ -65,7 +76,7 @@ export function createPolicySource(deps: {
             ? compilePolicySet(EMPTY, 0)
             : set !== null && set.version === record.version
               ? set
-              : compilePolicySet(parsePolicyDocument(record.document), record.version);
+              : compileStored(record.document, record.version);
         set = next;
         loadedAt = clock.now();
         return next;

@@ -7,7 +7,7 @@ import {
   requirementMessage,
   unmetRequirements,
 } from '../policy/strength.ts';
-import { type AuthStamp, stampMethods } from './stamp.ts';
+import { type AuthStamp, methodsVerifiedSince, stampMethods } from './stamp.ts';
 
 /**
  * Re-checks a signed-in session against the policies for *this* request: the app being
@@ -73,13 +73,12 @@ export function checkSession(
   const mfaMessage = requirementMessage(policy.requirements, set.strengths) ?? 'Confirm your identity again.';
 
   let unmet = unmetRequirements(stampMethods(stamp), policy.requirements, set.strengths);
-  let lastVerified = stamp.mfaAt;
+  let rememberedAt: number | null = null;
   if (stamp.skippedBy === 'remembered_device') {
-    const rememberedAt = stamp.rememberedDeviceAt ?? stamp.authTime;
+    const at = stamp.rememberedDeviceAt ?? stamp.authTime;
     const accepted =
       controls.rememberDeviceAllowed &&
-      (controls.rememberDeviceMaxDays === null ||
-        now - rememberedAt <= controls.rememberDeviceMaxDays * DAY_MS);
+      (controls.rememberDeviceMaxDays === null || now - at <= controls.rememberDeviceMaxDays * DAY_MS);
     if (!accepted && unmet.length > 0)
       return {
         ok: false,
@@ -91,7 +90,7 @@ export function checkSession(
       };
     if (accepted) {
       unmet = unmet.filter((r) => !isPlainMfaRequirement(r));
-      lastVerified ??= rememberedAt;
+      rememberedAt = at;
     }
   }
   if (unmet.length > 0)
@@ -103,17 +102,21 @@ export function checkSession(
       unmet,
       policy,
     };
-  if (
-    controls.signInFrequencyMs !== null &&
-    now - (lastVerified ?? stamp.authTime) > controls.signInFrequencyMs
-  )
-    return {
-      ok: false,
-      reason: 'step_up_required',
-      cause: 'frequency',
-      message: 'For your security, confirm your identity again.',
-      unmet: policy.requirements,
-      policy,
-    };
+  if (controls.signInFrequencyMs !== null) {
+    // Per method: a recent step-up with a weaker method does not renew a stronger one's age.
+    const since = now - controls.signInFrequencyMs;
+    let stale = unmetRequirements(methodsVerifiedSince(stamp, since), policy.requirements, set.strengths);
+    if (rememberedAt !== null && rememberedAt >= since)
+      stale = stale.filter((r) => !isPlainMfaRequirement(r));
+    if (stale.length > 0)
+      return {
+        ok: false,
+        reason: 'step_up_required',
+        cause: 'frequency',
+        message: 'For your security, confirm your identity again.',
+        unmet: stale,
+        policy,
+      };
+  }
   return OK;
 }

@@ -18,6 +18,8 @@ export interface AuthStamp {
   skippedBy?: 'user_disabled' | 'trusted_network' | 'remembered_device';
   /** Methods used in this session (e.g. ['password', 'totp']); step-up adds to them. */
   methods?: AuthMethod[];
+  /** When each second-factor method was last verified in this session (ms): sign-in frequency is per method. */
+  verifiedAt?: Partial<Record<AuthMethod, number>>;
   /** The application the sign-in was for. */
   app?: string;
   groups?: string[];
@@ -35,6 +37,22 @@ export function combineAmr(first: readonly string[], second: readonly string[]):
   const all = [...new Set([...first, ...second])];
   if (first.length > 0 && second.length > 0) all.push('mfa');
   return all;
+}
+
+/** First-factor methods: the ones a step-up (a second factor) cannot renew. */
+export const FIRST_FACTOR_METHODS: ReadonlySet<AuthMethod> = new Set(['password', 'federatedMfa']);
+
+/**
+ * The methods of a stamp verified at or after `since`. First factors count from the sign-in
+ * (a password is never asked again by a step-up, so it does not expire here, while an upstream
+ * IdP's MFA does); second factors from their own last verification.
+ */
+export function methodsVerifiedSince(stamp: AuthStamp, since: number): AuthMethod[] {
+  return stampMethods(stamp).filter((m) => {
+    if (m === 'password') return true;
+    if (FIRST_FACTOR_METHODS.has(m)) return stamp.authTime >= since;
+    return (stamp.verifiedAt?.[m] ?? stamp.mfaAt ?? Number.NEGATIVE_INFINITY) >= since;
+  });
 }
 
 /** The methods of a stamp; a stamp from before method tracking is read from its amr. */

@@ -323,6 +323,39 @@ describe('conditional access: the guard re-checks each request (step-up)', () =>
     assert.equal((await agent.get('/payroll')).status, 200);
   });
 
+  it('sign-in frequency is per method: a fresh authenticator-app code does not renew a stale hardware token', async () => {
+    const { app, web, clock, secret } = await withToken({
+      policies: doc([
+        { ...payrollNeedsToken, session: { signInFrequencyHours: 1 } },
+        {
+          id: 'hr-half-hourly',
+          name: 'HR every 30 minutes',
+          state: 'on',
+          assignments: { ...allUsers, applications: { include: ['hr'] } },
+          grant: { controls: ['mfa'] },
+          session: { signInFrequencyHours: 0.5 },
+        },
+      ]),
+    });
+    app.get('/hr', web.requireMfa({ app: 'hr' }), (_req, res) => res.json({ hr: true }));
+    const agent = request.agent(app);
+    await agent.post('/login').send({ username: 'alice', password: 'alice-pw', app: 'payroll' });
+    assert.equal((await agent.post('/mfa/api/verify').send({ code: tokenCode(clock) })).status, 200);
+    assert.equal((await agent.get('/payroll')).status, 200);
+    clock.advance(61 * 60_000);
+    assert.equal((await agent.get('/payroll')).status, 401);
+    assert.equal((await agent.get('/hr')).status, 401, 'the step-up target is now hr');
+    assert.equal((await agent.post('/mfa/api/step-up').send({ code: codeFor(secret, clock) })).status, 200);
+    assert.equal((await agent.get('/hr')).status, 200);
+    assert.equal((await agent.get('/payroll')).status, 401, 'the token verification is still an hour old');
+    assert.equal(
+      (await agent.post('/mfa/api/step-up').send({ code: codeFor(secret, clock, 1) })).status,
+      401,
+    );
+    assert.equal((await agent.post('/mfa/api/step-up').send({ code: tokenCode(clock) })).status, 200);
+    assert.equal((await agent.get('/payroll')).status, 200);
+  });
+
   it('remembered devices: a policy that forbids them sends a remembered session to step-up and offers no cookie', async () => {
     const { app, clock, secret } = await withToken({
       policies: doc([
