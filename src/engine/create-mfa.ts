@@ -470,7 +470,11 @@ export function createMfa(input: MfaOptions) {
       const pending = await pendingStore.get(pendingId);
       if (!pending) return { ok: false, error: 'pending_expired' };
       if (pending.mustEnroll) return { ok: false, error: 'must_enroll' };
-      const result = await verifySecondFactor(pending.userId, input, ctx, pending);
+      // A pending sign-in from before method restrictions existed carries none: every method counts.
+      const restriction = pending.allowedMethodIds
+        ? { allowedMethodIds: pending.allowedMethodIds, allowRecovery: pending.allowRecovery }
+        : undefined;
+      const result = await verifySecondFactor(pending.userId, input, ctx, restriction);
       if (!result.ok) return result;
       const taken = await pendingStore.take(pendingId);
       if (!taken) return { ok: false, error: 'pending_expired' };

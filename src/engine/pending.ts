@@ -17,7 +17,7 @@ const pendingSchema = z.object({
   ip: z.string(),
   userAgent: z.string().default(''),
   /** Only these methods (and recovery codes if allowed) satisfy what the policies require. */
-  allowedMethodIds: z.array(z.string()).default([]),
+  allowedMethodIds: z.array(z.string()).optional(),
   allowRecovery: z.boolean().default(true),
   /** A short sentence for the prompt ("Your organisation requires ..."). */
   userMessage: z.string().optional(),
