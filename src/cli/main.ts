@@ -5,7 +5,7 @@ import type { WhatIfContext } from '../engine/decision.ts';
 import { PolicyVersionConflict } from '../engine/policy-source.ts';
 import { MfaError } from '../errors.ts';
 import { whatIfReport } from '../express/policy-admin.ts';
-import { loadPolicyFile, PolicyLoadError } from '../policy/load.ts';
+import { loadPolicyFile, PolicyLoadError, parsePolicyDocument } from '../policy/load.ts';
 import {
   CLIENT_APP_TYPES,
   type ClientAppType,
@@ -230,6 +230,25 @@ async function policies(args: string[], io: CliIo, open: Open) {
   const ifVersion = count('if-version', values['if-version']);
 
   /**
+   * The saved document, read from the database itself; an invalid one (written around the
+   * engine) is reported with each problem on its own line.
+   */
+  const saved = async (mfa: Mfa): Promise<{ version: number; document: PolicyDocument }> => {
+    const record = await mfa.internals.repository.getPolicyDocument();
+    if (record === null)
+      return { version: 0, document: { namedLocations: [], authenticationStrengths: [], policies: [] } };
+    try {
+      return { version: record.version, document: parsePolicyDocument(record.document) };
+    } catch (err) {
+      if (err instanceof PolicyLoadError)
+        io.stderr(
+          `mfakit: the saved policy document (version ${record.version}) is invalid; replace it with: mfakit policies import FILE --db ${values.db}\n`,
+        );
+      throw err;
+    }
+  };
+
+  /**
    * Replaces the whole document, compare-and-set on the saved version (or --if-version). The
    * version is read from the database itself, so even an invalid saved document (which the
    * engine refuses to load) can be replaced.
@@ -243,7 +262,7 @@ async function policies(args: string[], io: CliIo, open: Open) {
 
   /** Read-modify-write of the saved document, compare-and-set on the version read (or --if-version). */
   const change = async (mfa: Mfa, edit: (doc: PolicyDocument) => unknown) => {
-    const set = await mfa.policies.current();
+    const set = await saved(mfa);
     const expected = ifVersion ?? set.version;
     if (expected !== set.version) throw new PolicyVersionConflict(expected, set.version);
     return mfa.policies.replace(edit(structuredClone(set.document)), expected, LOCAL);
@@ -270,7 +289,7 @@ async function policies(args: string[], io: CliIo, open: Open) {
     case 'list': {
       allow('db', 'json');
       positionals(got, [], 'policies list');
-      const set = await (await db()).policies.current();
+      const set = await saved(await db());
       io.stdout(
         values.json
           ? `${JSON.stringify({ version: set.version, policies: set.document.policies }, null, 2)}\n`
@@ -281,14 +300,14 @@ async function policies(args: string[], io: CliIo, open: Open) {
     case 'show': {
       allow('db');
       const [id] = positionals(got, ['ID'], 'policies show') as [string];
-      const set = await (await db()).policies.current();
+      const set = await saved(await db());
       io.stdout(`${JSON.stringify(find(set.document, id), null, 2)}\n`);
       return;
     }
     case 'export': {
       allow('db');
       positionals(got, [], 'policies export');
-      const set = await (await db()).policies.current();
+      const set = await saved(await db());
       io.stdout(`${JSON.stringify(set.document, null, 2)}\n`);
       return;
     }
@@ -309,7 +328,7 @@ async function policies(args: string[], io: CliIo, open: Open) {
       const [id] = positionals(got, ['ID'], `policies ${sub}`) as [string];
       const state = sub === 'enable' ? 'on' : sub === 'disable' ? 'off' : 'reportOnly';
       const mfa = await db();
-      const current = await mfa.policies.current();
+      const current = await saved(mfa);
       if (ifVersion !== undefined && ifVersion !== current.version)
         throw new PolicyVersionConflict(ifVersion, current.version);
       if (find(current.document, id).state === state) {

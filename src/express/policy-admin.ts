@@ -373,8 +373,8 @@ export function createPolicyAdminRouter(mfa: Mfa, options: PolicyAdminOptions): 
         issues: parsed.error.issues.map((i) => ({ path: i.path.join('.') || '(root)', message: i.message })),
       });
     const decision = await mfa.whatIf(parsed.data).catch(async (err: unknown) => {
-      // An invalid saved document is the store's problem, not this request's: say so.
-      if (err instanceof PolicyLoadError && mfa.policies.mode === 'store') await readCurrent();
+      // An invalid saved document is not this request's fault: say what it is (readCurrent throws).
+      if (mfa.policies.mode === 'store') await readCurrent();
       throw err;
     });
     res.json(whatIfReport(decision));

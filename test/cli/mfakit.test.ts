@@ -438,12 +438,28 @@ describe('mfakit CLI', function () {
         [['mfa-outside-office', 'on']],
       );
 
+      // An invalid document written around the engine: reads say so, an import replaces it.
+      const junk = createSqliteStores({ path: db });
+      try {
+        assert.ok(
+          await junk.repository.putPolicyDocument({ policies: [{ id: 'x' }] }, 6, Date.now(), 'someone'),
+        );
+      } finally {
+        await junk.close?.();
+      }
+      const unreadable = await mfakit(['policies', 'list', '--db', db]);
+      assert.equal(unreadable.code, 1);
+      assert.match(unreadable.stderr, /^policies\.0\./m);
+      const repaired = await mfakit(['policies', 'import', policiesFile, '--db', db]);
+      assert.equal(repaired.code, 0, repaired.stderr);
+      assert.match(repaired.stdout, /version 8, 2 policies/);
+
       // Every change is in the database's audit, by "cli".
       const stores = createSqliteStores({ path: db });
       try {
         const audit = await stores.repository.listAudit({ limit: 100 });
         const changes = audit.filter((e) => e.type === 'policies_changed');
-        assert.equal(changes.length, 6);
+        assert.equal(changes.length, 7);
         assert.ok(changes.every((e) => (e.data as { detail?: string }).detail === 'cli'));
       } finally {
         await stores.close?.();

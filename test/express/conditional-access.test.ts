@@ -443,7 +443,7 @@ describe('conditional access: policy changes, what-if, fail closed', () => {
     );
     assert.match(
       results[0]?.conditions?.find((c) => c.condition === 'locations')?.detail ?? '',
-      /203\.0\.113\.9 is in excluded a trusted location/,
+      /203\.0\.113\.9 is in excluded trusted location "office"/,
     );
     assert.deepEqual(events, [], 'no audit');
     assert.equal(await mfa.internals.repository.getSighting('alice', 'network', '203.0.113.0/24'), null);

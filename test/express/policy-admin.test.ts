@@ -633,6 +633,40 @@ describe('policy admin API with policies from the store', () => {
     assert.equal(saved?.policies.find((p) => p.id === 'block-payroll')?.state, 'off');
   });
 
+  it('an invalid document saved around the engine is reported with its version and can be replaced', async () => {
+    const clock = testClock();
+    const stores = createMemoryStores({ clock });
+    await stores.repository.putPolicyDocument({ policies: [{ id: 'x' }] }, 0, clock.now(), 'someone');
+    const { app, mfa } = setup({ clock, stores, policies: 'store' });
+    const shown = await request(app).get(`${BASE}/document`).set(ADMIN);
+    assert.equal(shown.status, 500);
+    assert.equal(shown.body.error, 'stored_policies_invalid');
+    assert.equal(shown.body.version, 1);
+    assert.equal(shown.headers.etag, '"1"');
+    assert.ok(shown.body.issues.some((i: { path: string }) => i.path.startsWith('policies.0.')));
+    const whatIf = await request(app)
+      .post(`${BASE}/what-if`)
+      .set(ADMIN)
+      .send({ userId: 'alice', ip: HOME_IP });
+    assert.equal(whatIf.status, 500);
+    assert.equal(whatIf.body.error, 'stored_policies_invalid');
+    // Editing one policy needs the saved document; replacing all of it does not.
+    const edit = await request(app)
+      .post(`${BASE}/policies`)
+      .set(ADMIN)
+      .set('If-Match', '"1"')
+      .send(blockPayroll);
+    assert.equal(edit.status, 500);
+    const fixed = await request(app)
+      .put(`${BASE}/document`)
+      .set(ADMIN)
+      .set('If-Match', '"1"')
+      .send(baseDocument());
+    assert.equal(fixed.status, 200, JSON.stringify(fixed.body));
+    assert.equal(fixed.body.version, 2);
+    assert.equal((await decideAt(mfa, HOME_IP)).action, 'mfa');
+  });
+
   it('two processes writing on the same version to one SQLite database: one succeeds, one gets 409', async () => {
     const path = join(dir, 'shared.sqlite');
     const seed = createSqliteStores({ path });

@@ -8,8 +8,14 @@ import type { EvaluationFacts, PolicyCondition } from './condition.ts';
  */
 function inRefs(refs: LocationRefs, facts: EvaluationFacts): string | null {
   if (refs.any) return 'any location';
-  if (refs.trusted && facts.inTrustedLocation()) return 'a trusted location';
   const found = facts.locations();
+  if (refs.trusted && facts.inTrustedLocation()) {
+    for (const i of found) {
+      const l = facts.namedLocations[i];
+      if (l?.trusted) return `trusted location "${l.id}"`;
+    }
+    return 'a trusted location';
+  }
   for (const i of refs.ids) if (found.has(i)) return `location "${facts.namedLocations[i]?.id}"`;
   return null;
 }
