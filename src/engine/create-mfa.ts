@@ -94,6 +94,7 @@ interface MethodRestriction {
 /** What a sign-in carries into its stamp besides the factors. */
 interface StampFacts {
   app: string;
+  clientAppType: 'browser' | 'mobileDesktop' | 'legacy';
   groups: string[];
   roles: string[];
   risk: AuthStamp['risk'];
@@ -212,6 +213,7 @@ export function createMfa(input: MfaOptions) {
       methods,
       verifiedAt,
       app: facts.app,
+      clientAppType: facts.clientAppType,
       groups: facts.groups,
       roles: facts.roles,
       risk: facts.risk ?? {},
@@ -324,6 +326,7 @@ export function createMfa(input: MfaOptions) {
   ): Promise<AuthStamp> {
     const stamp = stampFor(pending.userId, pending.firstFactorAmr, second, {
       app: pending.app,
+      clientAppType: pending.clientAppType,
       groups: pending.groups,
       roles: pending.roles,
       risk: pending.risk,
@@ -371,6 +374,7 @@ export function createMfa(input: MfaOptions) {
       }
       const facts: StampFacts = {
         app: decision.app,
+        clientAppType: input.clientAppType ?? 'browser',
         groups: decision.subject.groups,
         roles: decision.subject.roles,
         risk: decision.risk,
@@ -412,6 +416,7 @@ export function createMfa(input: MfaOptions) {
         allowRecovery: decision.allowRecovery,
         ...(decision.userMessage ? { userMessage: decision.userMessage } : {}),
         app: facts.app,
+        clientAppType: facts.clientAppType,
         rememberDays: rememberDaysFor(decision),
         groups: facts.groups,
         roles: facts.roles,
@@ -574,7 +579,15 @@ export function createMfa(input: MfaOptions) {
         result.amr,
       );
       const methods = [...new Set([...stampMethods(stamp), result.method])];
-      const verifiedAt = { ...stamp.verifiedAt, [result.method]: clock.now() };
+      // A stamp from before per-method times: its second factors date from its last mfaAt.
+      const earlier =
+        stamp.verifiedAt ??
+        Object.fromEntries(
+          stampMethods(stamp)
+            .filter((m) => !FIRST_FACTOR_METHODS.has(m) && stamp.mfaAt !== null)
+            .map((m) => [m, stamp.mfaAt as number]),
+        );
+      const verifiedAt = { ...earlier, [result.method]: clock.now() };
       const { skippedBy: _dropped, rememberedDeviceAt: _gone, ...rest } = stamp;
       return {
         ok: true,
@@ -743,6 +756,8 @@ export function createMfa(input: MfaOptions) {
       /** Marks a user as reported for fraud (the `fraudFlagged` risk signal) or clears it. */
       async setFraudFlag(userId: string, flagged: boolean, ctx: RequestContext) {
         await repository.setFraudFlag(userId, flagged ? clock.now() : null);
+        // A reported account's live sessions end now; its next sign-in meets the risk policies.
+        if (flagged) await sessionEpochs.revokeAll(userId);
         await audit({
           type: 'fraud_flag_changed',
           at: clock.now(),

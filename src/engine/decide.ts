@@ -286,9 +286,10 @@ export function createDecide(deps: DecideDeps) {
     return { groups: [...(found.groups ?? [])], roles: [...(found.roles ?? [])] };
   };
 
-  /** Risk signals from what the store remembers; only read when a policy looks at risk. */
-  const riskOf = async (ctx: DecisionContext, attempts: number, set: PolicySet): Promise<RiskFacts> => {
-    if (!set.needsRisk) return {};
+  /** Risk signals from what the store remembers (three indexed reads per sign-in). */
+  const riskOf = async (ctx: DecisionContext, attempts: number): Promise<RiskFacts> => {
+    // Read at every sign-in, policies or not: the stamp keeps them, so a risk policy added later
+    // applies to sessions that are already live.
     const [network, device, fraud] = await Promise.all([
       deps.repository.getSighting(ctx.userId, 'network', networkSightingKey(ctx.ip)),
       deps.repository.getSighting(
@@ -341,7 +342,7 @@ export function createDecide(deps: DecideDeps) {
         consecutiveFailures: lock.consecutiveFailures,
         subject,
         device,
-        risk: await riskOf(ctx, lock.attempts, set),
+        risk: await riskOf(ctx, lock.attempts),
         time: deps.clock.now(),
       },
       false,
@@ -367,7 +368,7 @@ export function createDecide(deps: DecideDeps) {
         ? { groups: ctx.groups ?? [], roles: ctx.roles ?? [] }
         : await subjectOf(ctx.userId);
     const time = ctx.time ?? deps.clock.now();
-    const computed = await riskOf(ctx, lock.attempts, set);
+    const computed = await riskOf(ctx, lock.attempts);
     return combineSignals(
       deps,
       set,

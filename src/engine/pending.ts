@@ -22,6 +22,7 @@ const pendingSchema = z.object({
   /** A short sentence for the prompt ("Your organisation requires ..."). */
   userMessage: z.string().optional(),
   app: z.string().default('default'),
+  clientAppType: z.enum(['browser', 'mobileDesktop', 'legacy']).default('browser'),
   /** How long "don't ask again on this device" may last here (days); null: not allowed. */
   rememberDays: z.number().int().nullable().default(null),
   groups: z.array(z.string()).default([]),

@@ -74,8 +74,8 @@ export function createPolicySource(deps: {
         const next =
           record === null
             ? compilePolicySet(EMPTY, 0)
-            : set !== null && set.version === record.version
-              ? set
+            : set !== null && set.version >= record.version
+              ? set // a replace() that finished meanwhile is newer than what this read saw
               : compileStored(record.document, record.version);
         set = next;
         loadedAt = clock.now();

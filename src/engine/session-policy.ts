@@ -46,7 +46,8 @@ export function evaluateForSession(set: PolicySet, stamp: AuthStamp, target: Ses
     app: target.app,
     authenticationContexts: target.authenticationContexts,
     ip: target.ip,
-    clientAppType: target.clientAppType,
+    // The client that signed in, unless the route says otherwise: a legacy client stays legacy.
+    clientAppType: target.clientAppType ?? stamp.clientAppType,
     deviceRemembered: stamp.skippedBy === 'remembered_device',
     risk: stamp.risk,
     time: now,

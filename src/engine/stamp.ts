@@ -22,6 +22,8 @@ export interface AuthStamp {
   verifiedAt?: Partial<Record<AuthMethod, number>>;
   /** The application the sign-in was for. */
   app?: string;
+  /** The kind of client that signed in (browser, mobile/desktop app, legacy protocol). */
+  clientAppType?: 'browser' | 'mobileDesktop' | 'legacy';
   groups?: string[];
   roles?: string[];
   risk?: RiskFacts;
@@ -51,7 +53,9 @@ export function methodsVerifiedSince(stamp: AuthStamp, since: number): AuthMetho
   return stampMethods(stamp).filter((m) => {
     if (m === 'password') return true;
     if (FIRST_FACTOR_METHODS.has(m)) return stamp.authTime >= since;
-    return (stamp.verifiedAt?.[m] ?? stamp.mfaAt ?? Number.NEGATIVE_INFINITY) >= since;
+    // Per-method times when the stamp has them; a stamp from before them has only mfaAt.
+    const at = stamp.verifiedAt ? stamp.verifiedAt[m] : stamp.mfaAt;
+    return (at ?? Number.NEGATIVE_INFINITY) >= since;
   });
 }
 

@@ -192,14 +192,14 @@ export function createMfaExpress(mfa: Mfa, input: MfaExpressOptions = {}) {
           if (!mfa.policies.isActive()) return admit();
           const check = mfa.policies.check(stamp, { ...target, ip: mfa.clientIp(req) });
           const act = (c: SessionPolicyCheck) => (c.ok ? admit() : refuseByPolicy(req, res, c, target));
-          if ('then' in check) check.then(act, next);
+          if ('then' in check) check.then(act).catch(next);
           else act(check);
         };
         // The revocation check answers from an in-process cache on the hot path (no await).
         const current = mfa.isCurrent(result.stamp);
         if (current === true) return pass();
         if (current === false) return refuse(req, res, dropRevokedStamp(req));
-        current.then((ok) => (ok ? pass() : refuse(req, res, dropRevokedStamp(req))), next);
+        current.then((ok) => (ok ? pass() : refuse(req, res, dropRevokedStamp(req)))).catch(next);
       };
     },
 

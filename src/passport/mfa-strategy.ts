@@ -36,7 +36,8 @@ export type MfaFailureCode =
   | 'locked'
   | 'slow_down'
   | 'pending_expired'
-  | 'must_enroll';
+  | 'must_enroll'
+  | 'strength_unavailable';
 
 /** What the strategy passes to `this.fail()`: Passport's `failureMessage` reads `message`. */
 export interface MfaChallenge {
@@ -98,6 +99,8 @@ function translate(f: VerifyFailure): Result {
       return fail('slow_down', MFA_MESSAGES.slowDown(f.retryAfterSeconds), 429, f.retryAfterSeconds);
     case 'must_enroll':
       return fail('must_enroll', MFA_MESSAGES.mustEnroll, 409);
+    case 'strength_unavailable':
+      return fail('strength_unavailable', f.message, 403);
     default:
       return fail('pending_expired', MFA_MESSAGES.expired, 401);
   }
