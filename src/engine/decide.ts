@@ -307,14 +307,24 @@ export function createDecide(deps: DecideDeps) {
     };
   };
 
-  async function decide(ctx: DecisionContext): Promise<Decision> {
-    const set = await deps.policies.current();
-    const [storedState, methods, lock, subject] = await Promise.all([
+  /** What the stores say of the user: state, methods, failures, risk. Reads only. */
+  const userSignals = async (ctx: DecisionContext) => {
+    const [storedState, methods, lock] = await Promise.all([
       deps.repository.getUserState(ctx.userId),
       deps.repository.listMethods(ctx.userId),
       deps.lockout.status(ctx.userId),
-      subjectOf(ctx.userId),
     ]);
+    return {
+      userState: storedState ?? deps.defaultUserState,
+      methods,
+      consecutiveFailures: lock.consecutiveFailures,
+      risk: await riskOf(ctx, lock.attempts),
+    };
+  };
+
+  async function decide(ctx: DecisionContext): Promise<Decision> {
+    const set = await deps.policies.current();
+    const [user, subject] = await Promise.all([userSignals(ctx), subjectOf(ctx.userId)]);
     let device: Signals['device'] = { remembered: false };
     let rejected: string | null = null;
     if (deps.rememberEnabled && ctx.rememberedDeviceCookie) {
@@ -336,15 +346,7 @@ export function createDecide(deps: DecideDeps) {
       deps,
       set,
       ctx,
-      {
-        userState: storedState ?? deps.defaultUserState,
-        methods,
-        consecutiveFailures: lock.consecutiveFailures,
-        subject,
-        device,
-        risk: await riskOf(ctx, lock.attempts),
-        time: deps.clock.now(),
-      },
+      { ...user, subject, device, time: deps.clock.now() },
       false,
     );
     if (rejected !== null && decision.action === 'mfa')
@@ -358,30 +360,23 @@ export function createDecide(deps: DecideDeps) {
   /** The decision for a hypothetical sign-in, with every policy explained. Reads only. */
   async function whatIf(ctx: WhatIfContext): Promise<Decision> {
     const set = await deps.policies.current();
-    const [storedState, methods, lock] = await Promise.all([
-      deps.repository.getUserState(ctx.userId),
-      deps.repository.listMethods(ctx.userId),
-      deps.lockout.status(ctx.userId),
-    ]);
+    const user = await userSignals(ctx);
     const subject =
       ctx.groups !== undefined || ctx.roles !== undefined
         ? { groups: ctx.groups ?? [], roles: ctx.roles ?? [] }
         : await subjectOf(ctx.userId);
     const time = ctx.time ?? deps.clock.now();
-    const computed = await riskOf(ctx, lock.attempts);
     return combineSignals(
       deps,
       set,
       ctx,
       {
-        userState: storedState ?? deps.defaultUserState,
-        methods,
-        consecutiveFailures: lock.consecutiveFailures,
+        ...user,
         subject,
         device: ctx.deviceRemembered
           ? { remembered: true, id: 'what-if', createdAt: time - (ctx.deviceAgeDays ?? 0) * DAY_MS }
           : { remembered: false },
-        risk: { ...computed, ...(ctx.risk ?? {}) },
+        risk: { ...user.risk, ...(ctx.risk ?? {}) },
         time,
       },
       true,
