@@ -1,0 +1,83 @@
+/**
+ * The storage adapter oidc-provider takes (`new Provider(issuer, { adapter })`), backed by
+ * mfakit's `OidcStore`. oidc-provider constructs one adapter per model with the model's name
+ * ('Session', 'AccessToken', 'AuthorizationCode', 'Grant', 'Interaction', 'Client', ...).
+ *
+ * Typed structurally here so that mfakit does not depend on oidc-provider's type package.
+ */
+import type { Clock } from '../engine/capabilities.ts';
+import { systemClock } from '../engine/capabilities.ts';
+import type { OidcStore, Stores } from '../store/ports.ts';
+
+/** A model's stored payload, as oidc-provider hands it over and reads it back (JSON). */
+export type OidcAdapterPayload = Record<string, unknown>;
+
+/** The instance side of oidc-provider's adapter contract. */
+export interface OidcAdapter {
+  upsert(id: string, payload: OidcAdapterPayload, expiresIn?: number): Promise<void>;
+  find(id: string): Promise<OidcAdapterPayload | undefined>;
+  findByUid(uid: string): Promise<OidcAdapterPayload | undefined>;
+  findByUserCode(userCode: string): Promise<OidcAdapterPayload | undefined>;
+  consume(id: string): Promise<void>;
+  destroy(id: string): Promise<void>;
+  revokeByGrantId(grantId: string): Promise<void>;
+}
+
+export type OidcAdapterConstructor = new (name: string) => OidcAdapter;
+
+export interface OidcAdapterOptions {
+  /** Time source for expiry and `consumed`. Use the stores' clock. Defaults to the system clock. */
+  clock?: Clock;
+  /**
+   * Seconds an entry is kept past its `expiresIn`, matching the provider's `clockTolerance`
+   * (the provider still checks `exp` itself, with that tolerance). Default 0.
+   */
+  clockToleranceSeconds?: number;
+}
+
+/** A class to pass as oidc-provider's `adapter` option. Throws if `stores` has no `oidc` store. */
+export function createOidcAdapter(stores: Stores, options: OidcAdapterOptions = {}): OidcAdapterConstructor {
+  const store: OidcStore | undefined = stores.oidc;
+  if (!store) throw new TypeError('these stores have no oidc store');
+  const clock = options.clock ?? systemClock;
+  const tolerance = options.clockToleranceSeconds ?? 0;
+
+  return class MfakitOidcAdapter implements OidcAdapter {
+    readonly model: string;
+    constructor(name: string) {
+      this.model = name;
+    }
+
+    async upsert(id: string, payload: OidcAdapterPayload, expiresIn?: number) {
+      // expiresIn is in seconds; models without a lifetime (Client) pass none.
+      const expiresAtMs =
+        typeof expiresIn === 'number' && Number.isFinite(expiresIn)
+          ? clock.now() + (expiresIn + tolerance) * 1000
+          : null;
+      await store.upsert(this.model, id, payload, expiresAtMs);
+    }
+    async find(id: string) {
+      return (await store.find(this.model, id)) ?? undefined;
+    }
+    async findByUid(uid: string) {
+      return (await store.findByUid(this.model, uid)) ?? undefined;
+    }
+    async findByUserCode(userCode: string) {
+      return (await store.findByUserCode(this.model, userCode)) ?? undefined;
+    }
+    /**
+     * Marks the entry consumed (`payload.consumed` = epoch seconds). The provider ignores the
+     * outcome and checks `consumed` on its next find, so a second consume is a no-op, not an error.
+     */
+    async consume(id: string) {
+      await store.consume(this.model, id, Math.floor(clock.now() / 1000));
+    }
+    async destroy(id: string) {
+      await store.destroy(this.model, id);
+    }
+    /** Removes every model's entries of the grant; the provider calls it once per grantable model. */
+    async revokeByGrantId(grantId: string) {
+      await store.revokeByGrantId(grantId);
+    }
+  };
+}
