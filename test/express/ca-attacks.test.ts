@@ -5,41 +5,19 @@ import { createMemoryStores } from '../../adapters/memory/index.ts';
 import { ACR_MFA } from '../../src/engine/stamp.ts';
 import { createPolicyAdminRouter } from '../../src/express/policy-admin.ts';
 import { createMfa, type Stores } from '../../src/index.ts';
-import { totpCode } from '../../src/methods/otp.ts';
 import { codeFor, makeApp } from '../helpers/app.ts';
 import { enrolUser, signIn } from '../helpers/flows.ts';
+import { allUsers, ctx, doc, tokenCode, withToken } from '../helpers/policies.ts';
 import { testClock } from '../helpers/test-clock.ts';
 
 /**
  * Attacks on conditional access: reaching an app guarded by `requireMfa({ app: 'payroll' })`
  * with less than its policies require, or signing in where a policy blocks. Tests that show a
- * vulnerability assert the SAFE behaviour (they fail until it is fixed); the others are
- * regression tests for attacks that are refused today.
+ * vulnerability found in review assert the safe behaviour (they failed before the fixes); the
+ * others are regression tests for attacks that were refused from the start.
  */
-const TOKEN_SEED = Buffer.from('0123456789abcdef0123', 'ascii');
-const TOKEN_CSV = `serial,secret,algorithm,digits,period,kind\nHW-1,${TOKEN_SEED.toString('hex')},sha1,6,30,totp\n`;
-const ctx = { ip: '192.0.2.1' };
 const HOUR = 3_600_000;
 const DAY = 24 * HOUR;
-
-const allUsers = { users: { include: ['all'] } };
-const hardwareToken = {
-  id: 'hardwareToken',
-  name: 'Hardware token',
-  userMessage: 'Use your hardware token for payroll.',
-  combinations: [['password', 'hardwareOath']],
-};
-
-function doc(policies: unknown[], extraLocations: unknown[] = []) {
-  return {
-    namedLocations: [
-      { id: 'office', name: 'Office', trusted: true, cidrs: ['203.0.113.0/24', '2001:db8:1::/48'] },
-      ...extraLocations,
-    ],
-    authenticationStrengths: [hardwareToken],
-    policies,
-  };
-}
 
 const payrollNeedsToken = (session: Record<string, unknown> = {}) => ({
   id: 'payroll-token',
@@ -59,14 +37,6 @@ const payrollNeedsMfa = (session: Record<string, unknown> = {}) => ({
   session,
 });
 
-const tokenCode = (clock: { now(): number }) =>
-  totpCode(TOKEN_SEED, {
-    algorithm: 'sha1',
-    digits: 6,
-    period: 30,
-    epochSeconds: Math.floor(clock.now() / 1000),
-  });
-
 /** A repository with some methods replaced (a Proxy, since the memory store uses #private fields). */
 function wrapRepository<R extends object>(repo: R, overrides: Partial<Record<keyof R, unknown>>): R {
   return new Proxy(repo, {
@@ -78,17 +48,8 @@ function wrapRepository<R extends object>(repo: R, overrides: Partial<Record<key
   });
 }
 
-async function withToken(overrides: Parameters<typeof makeApp>[0] = {}) {
-  const made = makeApp({ lockout: { backoffBaseMs: 0 }, ...overrides });
-  const { secret, recoveryCodes } = await enrolUser(made.app, made.clock, 'alice');
-  await made.mfa.tokens.importCsv(TOKEN_CSV, ctx);
-  const token = await made.mfa.tokens.assign('HW-1', 'alice', 'Token', ctx);
-  const totpId = (await made.mfa.methods.list('alice')).find((m) => m.id !== token.id)?.id ?? '';
-  return { ...made, secret, recoveryCodes, tokenId: token.id, totpId };
-}
-
 // ------------------------------------------------------------------------------------------
-// Findings: these assert the safe behaviour and fail today.
+// Findings of the review: these assert the safe behaviour (they failed before the fixes).
 // ------------------------------------------------------------------------------------------
 
 describe('CA attacks: vulnerabilities (assert the safe behaviour)', () => {

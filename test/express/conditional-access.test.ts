@@ -2,10 +2,10 @@ import assert from 'node:assert/strict';
 import request from 'supertest';
 import { createMemoryStores } from '../../adapters/memory/index.ts';
 import { createMfa } from '../../src/index.ts';
-import { totpCode } from '../../src/methods/otp.ts';
 import { PolicyLoadError } from '../../src/policy/index.ts';
 import { codeFor, makeApp } from '../helpers/app.ts';
 import { enrolUser, passwordStep, signIn } from '../helpers/flows.ts';
+import { allUsers, ctx, doc, tokenCode, withToken } from '../helpers/policies.ts';
 import { testClock } from '../helpers/test-clock.ts';
 
 /**
@@ -13,28 +13,6 @@ import { testClock } from '../helpers/test-clock.ts';
  * policies decide at sign-in, and the guard re-checks each request for the app it protects
  * (strength, sign-in frequency, remembered-device control), sending the user to step-up.
  */
-const TOKEN_SEED = Buffer.from('0123456789abcdef0123', 'ascii');
-const TOKEN_CSV = `serial,secret,algorithm,digits,period,kind\nHW-1,${TOKEN_SEED.toString('hex')},sha1,6,30,totp\n`;
-const ctx = { ip: '192.0.2.1' };
-
-const allUsers = { users: { include: ['all'] } };
-const hardwareToken = {
-  id: 'hardwareToken',
-  name: 'Hardware token',
-  userMessage: 'Use your hardware token for payroll.',
-  combinations: [['password', 'hardwareOath']],
-};
-
-function doc(policies: unknown[]) {
-  return {
-    namedLocations: [
-      { id: 'office', name: 'Office', trusted: true, cidrs: ['203.0.113.0/24', '2001:db8:1::/48'] },
-    ],
-    authenticationStrengths: [hardwareToken],
-    policies,
-  };
-}
-
 const mfaOutsideOffice = {
   id: 'mfa-outside-office',
   name: 'MFA outside the office',
@@ -51,14 +29,6 @@ const payrollNeedsToken = {
   assignments: { ...allUsers, applications: { include: ['payroll'] } },
   grant: { controls: [{ authenticationStrength: 'hardwareToken' }] },
 };
-
-const tokenCode = (clock: { now(): number }) =>
-  totpCode(TOKEN_SEED, {
-    algorithm: 'sha1',
-    digits: 6,
-    period: 30,
-    epochSeconds: Math.floor(clock.now() / 1000),
-  });
 
 const login = (
   app: Parameters<typeof request>[0],
@@ -218,14 +188,6 @@ describe('conditional access: sign-in decisions', () => {
 });
 
 describe('conditional access: the guard re-checks each request (step-up)', () => {
-  async function withToken(overrides: Parameters<typeof makeApp>[0] = {}) {
-    const made = makeApp({ lockout: { backoffBaseMs: 0 }, ...overrides });
-    const { secret } = await enrolUser(made.app, made.clock, 'alice');
-    await made.mfa.tokens.importCsv(TOKEN_CSV, ctx);
-    await made.mfa.tokens.assign('HW-1', 'alice', 'Token', ctx);
-    return { ...made, secret };
-  }
-
   it('payroll needs a hardware token: a TOTP session is sent to step-up, where only the token is accepted', async () => {
     const { app, clock, secret } = await withToken({ policies: doc([payrollNeedsToken]) });
     const { agent } = await signIn(app, clock, 'alice', secret);
