@@ -8,7 +8,7 @@ import { createOtpMethods } from '../methods/otp-methods.ts';
 import { createRecoveryCodes, RECOVERY_CODE_PATTERN } from '../methods/recovery-codes.ts';
 import { createTotpEnrollment } from '../methods/totp-enrollment.ts';
 import type { PolicyEvaluation } from '../policy/evaluation.ts';
-import type { AuthMethod } from '../policy/model.ts';
+import type { AuthMethod, ClientAppType } from '../policy/model.ts';
 import { requirementMessage, unmetRequirements } from '../policy/strength.ts';
 import type { MethodRecord, UserMfaState } from '../store/ports.ts';
 import { methodCounterKey } from '../store/ports.ts';
@@ -51,7 +51,7 @@ export interface SignInInput {
   /** The application (client id / app name) for conditional access. */
   app?: string | undefined;
   authenticationContexts?: string[] | undefined;
-  clientAppType?: 'browser' | 'mobileDesktop' | 'legacy' | undefined;
+  clientAppType?: ClientAppType | undefined;
 }
 
 export type SignInStart =
@@ -94,7 +94,7 @@ interface MethodRestriction {
 /** What a sign-in carries into its stamp besides the factors. */
 interface StampFacts {
   app: string;
-  clientAppType: 'browser' | 'mobileDesktop' | 'legacy';
+  clientAppType: ClientAppType;
   groups: string[];
   roles: string[];
   risk: AuthStamp['risk'];

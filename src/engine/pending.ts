@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { CLIENT_APP_TYPES } from '../policy/model.ts';
 import type { EphemeralStore } from '../store/ports.ts';
 import { type Clock, type RandomSource, randomId } from './capabilities.ts';
 
@@ -22,7 +23,7 @@ const pendingSchema = z.object({
   /** A short sentence for the prompt ("Your organisation requires ..."). */
   userMessage: z.string().optional(),
   app: z.string().default('default'),
-  clientAppType: z.enum(['browser', 'mobileDesktop', 'legacy']).default('browser'),
+  clientAppType: z.enum(CLIENT_APP_TYPES).default('browser'),
   /** How long "don't ask again on this device" may last here (days); null: not allowed. */
   rememberDays: z.number().int().nullable().default(null),
   groups: z.array(z.string()).default([]),

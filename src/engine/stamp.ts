@@ -1,4 +1,4 @@
-import type { AuthMethod, RiskFacts } from '../policy/model.ts';
+import type { AuthMethod, ClientAppType, RiskFacts } from '../policy/model.ts';
 
 /**
  * What a completed sign-in leaves in the session: who, how (RFC 8176 `amr`, and the method
@@ -23,7 +23,7 @@ export interface AuthStamp {
   /** The application the sign-in was for. */
   app?: string;
   /** The kind of client that signed in (browser, mobile/desktop app, legacy protocol). */
-  clientAppType?: 'browser' | 'mobileDesktop' | 'legacy';
+  clientAppType?: ClientAppType;
   groups?: string[];
   roles?: string[];
   risk?: RiskFacts;

@@ -3,6 +3,7 @@ import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import type { Mfa, SignInStart } from '../engine/create-mfa.ts';
 import type { SessionPolicyCheck } from '../engine/session-policy.ts';
 import type { AuthStamp } from '../engine/stamp.ts';
+import type { ClientAppType } from '../policy/model.ts';
 import { createMfaRouter } from './router.ts';
 import { regenerateSession, safeReturnTo, saveSession, sessionState } from './session.ts';
 
@@ -220,7 +221,7 @@ export function createMfaExpress(mfa: Mfa, input: MfaExpressOptions = {}) {
         /** The application signed in to (conditional access). Default: the integration's `app`. */
         app?: string;
         authenticationContexts?: string[];
-        clientAppType?: 'browser' | 'mobileDesktop' | 'legacy';
+        clientAppType?: ClientAppType;
       },
       behaviour: { respond?: boolean } = {},
     ): Promise<SignInStart> {

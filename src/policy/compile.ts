@@ -19,8 +19,6 @@ export interface PolicySet {
   version: number;
   document: PolicyDocument;
   strengths: ReadonlyMap<string, CompiledStrength>;
-  /** Whether an enforceable policy has a risk condition (the engine computes risk signals only then). */
-  needsRisk: boolean;
   /** Whether any policy is `on` or `reportOnly`. */
   active: boolean;
   evaluate(ctx: PolicyContext, options?: { explain?: boolean }): PolicyEvaluation;
@@ -162,7 +160,6 @@ export function compilePolicySet(document: PolicyDocument, version = 0): PolicyS
     version,
     document,
     strengths: strengthMap(document),
-    needsRisk: live.some((p) => p.conditions.risk !== undefined),
     active: live.length > 0,
     evaluate(ctx, options = {}) {
       const explain = options.explain === true;
