@@ -35,6 +35,6 @@ export type { PendingPrincipal } from './engine/pending.ts';
 export { PolicyVersionConflict } from './engine/policy-source.ts';
 export type { SessionPolicyCheck, SessionTarget } from './engine/session-policy.ts';
 export type { AuthStamp } from './engine/stamp.ts';
-export { ACR_MFA, ACR_PASSWORD } from './engine/stamp.ts';
+export { ACR_MFA, ACR_PASSWORD, ACR_PHISHING_RESISTANT, acrFor } from './engine/stamp.ts';
 export { ConfigError, MfaError, StoreError } from './errors.ts';
 export type * from './store/ports.ts';

@@ -31,14 +31,7 @@ import {
   type SessionTarget,
 } from './session-policy.ts';
 import { deviceSightingKey, networkSightingKey } from './sightings.ts';
-import {
-  ACR_MFA,
-  ACR_PASSWORD,
-  type AuthStamp,
-  combineAmr,
-  FIRST_FACTOR_METHODS,
-  stampMethods,
-} from './stamp.ts';
+import { type AuthStamp, acrFor, combineAmr, FIRST_FACTOR_METHODS, stampMethods } from './stamp.ts';
 
 export interface SignInInput {
   userId: string;
@@ -52,6 +45,8 @@ export interface SignInInput {
   app?: string | undefined;
   authenticationContexts?: string[] | undefined;
   clientAppType?: ClientAppType | undefined;
+  /** Strengths the relying party asked for (OIDC acr_values): never lifted by a trusted network or cookie. */
+  requestedStrengths?: string[] | undefined;
 }
 
 export type SignInStart =
@@ -206,7 +201,8 @@ export function createMfa(input: MfaOptions) {
     return {
       userId,
       amr,
-      acr: amr.includes('mfa') ? ACR_MFA : ACR_PASSWORD,
+      acr: acrFor(methods, amr),
+      firstFactorAmr: [...firstAmr],
       authTime: now,
       mfaAt: second ? now : null,
       ...(skippedBy ? { skippedBy } : {}),
@@ -591,7 +587,7 @@ export function createMfa(input: MfaOptions) {
       const { skippedBy: _dropped, rememberedDeviceAt: _gone, ...rest } = stamp;
       return {
         ok: true,
-        stamp: { ...rest, amr, methods, verifiedAt, acr: ACR_MFA, mfaAt: clock.now() },
+        stamp: { ...rest, amr, methods, verifiedAt, acr: acrFor(methods, amr), mfaAt: clock.now() },
         rememberDays: null,
       };
     },

@@ -52,6 +52,8 @@ export interface Directory {
 
 const DAY_MS = 86_400_000;
 const USER_STATE = 'user_state';
+/** The source of the requirement a relying party asked for (acr_values). */
+export const REQUESTED = 'requested';
 
 interface Signals {
   userState: UserMfaState;
@@ -156,6 +158,13 @@ function combineSignals(
       message: `policy ${r.source} requires ${r.strengths.join(` ${r.operator === 'requireAll' ? 'and' : 'or'} `)}`,
     });
   }
+  if (ctx.requestedStrengths && ctx.requestedStrengths.length > 0) {
+    requirements.push({ source: REQUESTED, operator: 'requireOne', strengths: [...ctx.requestedStrengths] });
+    reasons.push({
+      code: 'requested_strength',
+      message: `the application asked for ${ctx.requestedStrengths.join(' or ')}`,
+    });
+  }
   if (requirements.length === 0) {
     return { ...withPolicy, action: 'allow', skippedBy: 'user_disabled', reasons };
   }
@@ -234,7 +243,8 @@ function combineSignals(
     if (refusal !== null) {
       reasons.push({ code: 'remember_not_allowed', message: refusal });
     } else {
-      const remaining = requirements.filter((r) => !isPlainMfaRequirement(r));
+      // What the application asked for explicitly is never met by a cookie.
+      const remaining = requirements.filter((r) => r.source === REQUESTED || !isPlainMfaRequirement(r));
       if (remaining.length === 0 || satisfiedWith(null, remaining)) {
         return {
           ...withPolicy,

@@ -84,6 +84,12 @@ export interface DecisionContext {
   authenticationContexts?: string[] | undefined;
   clientAppType?: ClientAppType | undefined;
   userAgent?: string | undefined;
+  /**
+   * Strengths the relying party asked for (e.g. OIDC `acr_values` mapped to `mfa` or
+   * `phishingResistant`): one of them must be met by factors verified in this sign-in. A
+   * trusted network or a remembered device never stands in for it.
+   */
+  requestedStrengths?: string[] | undefined;
 }
 
 /** A hypothetical sign-in for `whatIf()`: signals can be given instead of computed. */

@@ -1,4 +1,5 @@
-import type { AuthMethod, ClientAppType, RiskFacts } from '../policy/model.ts';
+import { type AuthMethod, BUILT_IN_STRENGTHS, type ClientAppType, type RiskFacts } from '../policy/model.ts';
+import { compileStrength, methodMask, satisfiesStrength } from '../policy/strength.ts';
 
 /**
  * What a completed sign-in leaves in the session: who, how (RFC 8176 `amr`, and the method
@@ -11,6 +12,8 @@ export interface AuthStamp {
   userId: string;
   amr: string[];
   acr: string;
+  /** The first factor's own amr (e.g. ['pwd'], or an upstream IdP's), without what the second factor added. */
+  firstFactorAmr?: string[];
   /** When the sign-in completed (ms). */
   authTime: number;
   /** When a second factor was last actually verified in this session (ms), or null if it was skipped. */
@@ -33,6 +36,25 @@ export interface AuthStamp {
 
 export const ACR_PASSWORD = 'urn:mfakit:acr:pwd';
 export const ACR_MFA = 'urn:mfakit:acr:mfa';
+export const ACR_PHISHING_RESISTANT = 'urn:mfakit:acr:phr';
+
+const PHISHING_RESISTANT = compileStrength(
+  BUILT_IN_STRENGTHS.find((s) => s.id === 'phishingResistant') ?? {
+    id: 'none',
+    name: 'none',
+    combinations: [],
+  },
+);
+
+/**
+ * The assurance level a sign-in reached, from what was really verified: phishing-resistant
+ * when its methods meet the built-in `phishingResistant` strength, MFA when two distinct
+ * factors were used (`amr` has `mfa`), password otherwise. A skipped factor never counts.
+ */
+export function acrFor(methods: readonly AuthMethod[], amr: readonly string[]): string {
+  if (satisfiesStrength(methodMask(methods), PHISHING_RESISTANT)) return ACR_PHISHING_RESISTANT;
+  return amr.includes('mfa') ? ACR_MFA : ACR_PASSWORD;
+}
 
 /** Union of first- and second-factor amr values, plus `mfa` when two distinct factors were used. */
 export function combineAmr(first: readonly string[], second: readonly string[]): string[] {
@@ -57,6 +79,15 @@ export function methodsVerifiedSince(stamp: AuthStamp, since: number): AuthMetho
     const at = stamp.verifiedAt ? stamp.verifiedAt[m] : stamp.mfaAt;
     return (at ?? Number.NEGATIVE_INFINITY) >= since;
   });
+}
+
+/**
+ * The first factor's amr of a stamp, for a new decision on the same sign-in (an OIDC step-up):
+ * never the combined amr, whose `mfa` would read as an upstream's MFA.
+ */
+export function firstFactorAmrOf(stamp: AuthStamp): string[] {
+  if (stamp.firstFactorAmr) return [...stamp.firstFactorAmr];
+  return stamp.amr.includes('pwd') ? ['pwd'] : [];
 }
 
 /** The methods of a stamp; a stamp from before method tracking is read from its amr. */

@@ -283,7 +283,7 @@ export function createMfaExpress(mfa: Mfa, input: MfaExpressOptions = {}) {
 
     /** The router with the pages and the JSON API; mount it at `basePath`. */
     router() {
-      return createMfaRouter(mfa, integration, cookieName);
+      return createMfaRouter(mfa, integration);
     },
 
     ctxOf,

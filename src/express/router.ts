@@ -5,7 +5,9 @@ import type { Mfa, VerifyFailure } from '../engine/create-mfa.ts';
 import { MfaError } from '../errors.ts';
 import type { GuardReason, MfaExpress } from './create-mfa-express.ts';
 import { STYLE_CSS } from './html.ts';
+import { setPageHeaders } from './page-headers.ts';
 import * as pages from './pages.ts';
+import { issueRememberCookie } from './remember-cookie.ts';
 import {
   regenerateSession,
   regenerateSessionKeeping,
@@ -24,7 +26,7 @@ const GENERIC_FAILURE = "That code didn't work. Check it and try again.";
 
 type Mode = 'html' | 'api';
 
-export function createMfaRouter(mfa: Mfa, web: MfaExpress, cookieName: string) {
+export function createMfaRouter(mfa: Mfa, web: MfaExpress) {
   const router = express.Router();
   const { basePath, loginPath, defaultReturnTo } = web.options;
   const { generateToken, csrfSynchronisedProtection } = csrfSync({
@@ -41,13 +43,7 @@ export function createMfaRouter(mfa: Mfa, web: MfaExpress, cookieName: string) {
     issuer: mfa.options.issuer,
   });
   const noStore = (_req: Request, res: Response, next: NextFunction) => {
-    res.set('Cache-Control', 'no-store');
-    res.set(
-      'Content-Security-Policy',
-      "default-src 'none'; style-src 'self'; img-src 'self' data:; form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
-    );
-    res.set('X-Content-Type-Options', 'nosniff');
-    res.set('Referrer-Policy', 'same-origin');
+    setPageHeaders(res);
     next();
   };
 
@@ -134,16 +130,8 @@ export function createMfaRouter(mfa: Mfa, web: MfaExpress, cookieName: string) {
     return stamp;
   };
 
-  const rememberCookie = async (req: Request, res: Response, userId: string, days: number) => {
-    const issued = await mfa.devices.remember(userId, req.get('user-agent') ?? '', web.ctxOf(req), days);
-    res.cookie(cookieName, issued.cookieValue, {
-      httpOnly: true,
-      secure: mfa.options.rememberDevice.secureCookie,
-      sameSite: 'lax',
-      path: '/',
-      expires: new Date(issued.device.expiresAt),
-    });
-  };
+  const rememberCookie = (req: Request, res: Response, userId: string, days: number) =>
+    issueRememberCookie(mfa, res, { userId, userAgent: req.get('user-agent') ?? '', days }, web.ctxOf(req));
 
   const completeSignIn = async (req: Request, stamp: import('../engine/stamp.ts').AuthStamp) => {
     const returnTo = safeReturnTo(sessionState(req).returnTo, defaultReturnTo);

@@ -1,7 +1,10 @@
 /**
- * mfakit/oidc — pieces for oidc-provider identity providers. So far: the storage Adapter
- * backed by mfakit's stores. The MFA interaction step is being built (issue 5).
+ * mfakit/oidc — MFA for oidc-provider identity providers: the interaction policy with an `mfa`
+ * prompt (step-up by acr_values, conditional access per client), the pages that run the
+ * second factor and finish the interaction with `login = { accountId, amr, acr }`, and a
+ * storage Adapter backed by mfakit's stores.
  */
+export { ACR_VALUES, acrRank, meetsAcr, requestedAcr } from './acr.ts';
 export {
   createOidcAdapter,
   type OidcAdapter,
@@ -9,3 +12,6 @@ export {
   type OidcAdapterOptions,
   type OidcAdapterPayload,
 } from './adapter.ts';
+export { MFA_PROMPT, mfaInteractionPolicy } from './interaction-policy.ts';
+export { createMfaInteractionRouter, mountMfaInteractions } from './interaction-routes.ts';
+export { createOidcMfa, type FirstFactor, type OidcMfa, type OidcMfaOptions } from './oidc-mfa.ts';

@@ -1,0 +1,69 @@
+import { ACR_MFA, ACR_PASSWORD, ACR_PHISHING_RESISTANT } from '../engine/stamp.ts';
+
+/**
+ * The `acr` values mfakit issues, weakest first, and what a relying party asking for one of
+ * them (`acr_values`, or an essential `acr` in the `claims` parameter) needs verified: the
+ * strength each maps to. Unknown values are ignored, as OIDC makes `acr_values` voluntary;
+ * mfakit turns a known one into a requirement (step-up).
+ */
+export const ACR_VALUES = [ACR_PASSWORD, ACR_MFA, ACR_PHISHING_RESISTANT] as const;
+
+const STRENGTH_FOR_ACR: Record<string, string | null> = {
+  [ACR_PASSWORD]: null,
+  [ACR_MFA]: 'mfa',
+  [ACR_PHISHING_RESISTANT]: 'phishingResistant',
+};
+
+/** 0 for password, 1 for MFA, 2 for phishing-resistant; -1 for anything else. */
+export function acrRank(acr: unknown): number {
+  return typeof acr === 'string' ? (ACR_VALUES as readonly string[]).indexOf(acr) : -1;
+}
+
+export interface AcrRequest {
+  /** The weakest known acr the client would accept (null: it asked for none mfakit knows). */
+  minimum: string | null;
+  /** Strengths one of which must be met (empty: nothing beyond the usual decision). */
+  strengths: string[];
+}
+
+const MAX_PARAM = 2048;
+
+/** The acr values named by the `claims` parameter's id_token.acr (essential or not). */
+function claimsAcrs(claims: unknown): string[] {
+  let parsed: unknown = claims;
+  if (typeof claims === 'string') {
+    if (claims.length > MAX_PARAM) return [];
+    try {
+      parsed = JSON.parse(claims);
+    } catch {
+      return [];
+    }
+  }
+  if (typeof parsed !== 'object' || parsed === null) return [];
+  const acr = (parsed as { id_token?: { acr?: { value?: unknown; values?: unknown } } }).id_token?.acr;
+  if (!acr || typeof acr !== 'object') return [];
+  const out: string[] = [];
+  if (typeof acr.value === 'string') out.push(acr.value);
+  if (Array.isArray(acr.values)) for (const v of acr.values) if (typeof v === 'string') out.push(v);
+  return out;
+}
+
+/**
+ * What an authorization request asks for, from its parameters. A list is a set of acceptable
+ * levels, so the weakest known one decides: `acr_values="…:mfa …:phr"` needs MFA.
+ */
+export function requestedAcr(params: { acr_values?: unknown; claims?: unknown }): AcrRequest {
+  const values: string[] = [];
+  if (typeof params.acr_values === 'string' && params.acr_values.length <= MAX_PARAM)
+    values.push(...params.acr_values.split(' ').filter(Boolean));
+  values.push(...claimsAcrs(params.claims));
+  const known = values.filter((v) => acrRank(v) >= 0).sort((a, b) => acrRank(a) - acrRank(b));
+  const minimum = known[0] ?? null;
+  const strength = minimum === null ? null : (STRENGTH_FOR_ACR[minimum] ?? null);
+  return { minimum, strengths: strength === null ? [] : [strength] };
+}
+
+/** Whether a session at `acr` meets the request. */
+export function meetsAcr(acr: unknown, request: AcrRequest): boolean {
+  return request.minimum === null || acrRank(acr) >= acrRank(request.minimum);
+}

@@ -1,0 +1,105 @@
+import { interactionPolicy, type KoaContextWithOIDC } from 'oidc-provider';
+import type { Mfa } from '../engine/create-mfa.ts';
+import type { AuthStamp } from '../engine/stamp.ts';
+import { meetsAcr, requestedAcr } from './acr.ts';
+import type { SessionStamps } from './session-stamps.ts';
+
+const { Check, Prompt, base } = interactionPolicy;
+
+/** The prompt mfakit adds after oidc-provider's `login`. */
+export const MFA_PROMPT = 'mfa';
+
+/** What a finished interaction carries besides `login`: the one-time reference to its stamp. */
+export interface MfakitInteractionResult {
+  mfakit?: { stampRef?: string };
+}
+
+export interface InteractionPolicyDeps {
+  mfa: Mfa;
+  stamps: SessionStamps;
+}
+
+/**
+ * The session's stamp for this request, read once per request however many checks ask. Right
+ * after a resumed interaction (`ctx.oidc.result`) the stamp it handed off is bound to the session.
+ */
+function stampReader(deps: InteractionPolicyDeps) {
+  const cache = new WeakMap<object, Promise<AuthStamp | null>>();
+  const read = async (ctx: KoaContextWithOIDC): Promise<AuthStamp | null> => {
+    const session = ctx.oidc.session;
+    const accountId = session?.accountId;
+    if (!session || !accountId) return null;
+    const result = ctx.oidc.result as MfakitInteractionResult | undefined;
+    const ref = result?.mfakit?.stampRef;
+    if (typeof ref === 'string') {
+      const claimed = await deps.stamps.claim(ref, session.uid, accountId);
+      if (claimed) return claimed;
+    }
+    return deps.stamps.get(session.uid, accountId);
+  };
+  return (ctx: KoaContextWithOIDC) => {
+    let found = cache.get(ctx);
+    if (!found) {
+      found = read(ctx);
+      cache.set(ctx, found);
+    }
+    return found;
+  };
+}
+
+/**
+ * oidc-provider's interaction policy with mfakit's step. `login` additionally requires a sign-in
+ * that went through mfakit and was not revoked since (admin reset, revokeSessions); the `mfa`
+ * prompt, after login, is requested when
+ *   - the client asks (`acr_values`, or an essential `acr` claim) for a level the session has
+ *     not reached — a step-up; the level is mfakit's to grant, so oidc-provider's own
+ *     essential-acr checks (which would ask for a new login) are replaced by this one;
+ *   - conditional access, evaluated for this client id as the application, is not satisfied by
+ *     the session (stronger method, sign-in frequency, remembered device not allowed here);
+ *   - the sign-in skipped MFA on a trusted network and this request comes from elsewhere.
+ * `max_age` and `prompt=login` stay oidc-provider's: they ask for a new login, and every login
+ * goes through mfakit's decision again.
+ */
+export function mfaInteractionPolicy(deps: InteractionPolicyDeps) {
+  const { mfa } = deps;
+  const stampOf = stampReader(deps);
+  const policy = base();
+  const login = policy.get('login');
+  if (!login) throw new Error('oidc-provider interaction policy has no login prompt');
+  login.checks.remove('essential_acr');
+  login.checks.remove('essential_acrs');
+  login.checks.add(
+    new Check('mfakit_signin', 'End-User must sign in (again)', async (ctx) => {
+      if (!ctx.oidc.session?.accountId) return Check.NO_NEED_TO_PROMPT;
+      const stamp = await stampOf(ctx);
+      if (stamp === null) return Check.REQUEST_PROMPT;
+      return (await mfa.isCurrent(stamp)) ? Check.NO_NEED_TO_PROMPT : Check.REQUEST_PROMPT;
+    }),
+  );
+
+  const prompt = new Prompt(
+    { name: MFA_PROMPT, requestable: false },
+    (ctx) => ({ requestedAcr: requestedAcr(ctx.oidc.params ?? {}).minimum }),
+    new Check('mfakit_acr', 'the requested authentication level was not reached', async (ctx) => {
+      const stamp = await stampOf(ctx);
+      if (stamp === null) return Check.NO_NEED_TO_PROMPT;
+      return meetsAcr(stamp.acr, requestedAcr(ctx.oidc.params ?? {}))
+        ? Check.NO_NEED_TO_PROMPT
+        : Check.REQUEST_PROMPT;
+    }),
+    new Check('mfakit_policy', 'a second factor is required for this application', async (ctx) => {
+      const stamp = await stampOf(ctx);
+      const client = ctx.oidc.client;
+      if (stamp === null || !client) return Check.NO_NEED_TO_PROMPT;
+      const ip = mfa.clientIp(ctx.req);
+      if (stamp.skippedBy === 'trusted_network' && mfa.trustedNetwork(ip) === null)
+        return Check.REQUEST_PROMPT;
+      if (!mfa.policies.isActive()) return Check.NO_NEED_TO_PROMPT;
+      const check = await mfa.policies.check(stamp, { app: client.clientId, ip });
+      return check.ok ? Check.NO_NEED_TO_PROMPT : Check.REQUEST_PROMPT;
+    }),
+  );
+  const consentAt = policy.findIndex((p) => p.name === 'consent');
+  policy.add(prompt, consentAt === -1 ? policy.length : consentAt);
+  return policy;
+}

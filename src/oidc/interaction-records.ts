@@ -1,0 +1,59 @@
+import { randomBytes, timingSafeEqual } from 'node:crypto';
+import { z } from 'zod';
+import type { EphemeralStore } from '../store/ports.ts';
+
+/**
+ * What mfakit keeps for one oidc-provider interaction while its MFA step runs: the engine's
+ * pending sign-in, the form token of its pages, the enrollment draft, and (for a step-up in
+ * an existing session) the original sign-in time to keep. Keyed by the interaction uid, and
+ * only ever reached after oidc-provider has matched the browser's interaction cookie to it.
+ */
+const recordSchema = z.object({
+  pendingId: z.string(),
+  csrf: z.string(),
+  draftId: z.string().optional(),
+  /** Step-up: the session's sign-in time (ms), kept as auth_time (no new password was entered). */
+  keepAuthTime: z.number().optional(),
+});
+export type InteractionRecord = z.infer<typeof recordSchema>;
+
+export interface InteractionRecords {
+  create(uid: string, pendingId: string, keepAuthTime?: number): Promise<InteractionRecord>;
+  get(uid: string): Promise<InteractionRecord | null>;
+  update(uid: string, record: InteractionRecord): Promise<void>;
+  /** Atomically removes it; null if another request already did. */
+  take(uid: string): Promise<InteractionRecord | null>;
+}
+
+export function createInteractionRecords(ephemeral: EphemeralStore, ttlSeconds: number): InteractionRecords {
+  const key = (uid: string) => `oidc-mfa:${uid}`;
+  const parse = (raw: string | null) => {
+    if (raw === null) return null;
+    const parsed = recordSchema.safeParse(JSON.parse(raw));
+    return parsed.success ? parsed.data : null;
+  };
+  const put = (uid: string, record: InteractionRecord) =>
+    ephemeral.put(key(uid), JSON.stringify(record), ttlSeconds * 1000);
+  return {
+    async create(uid, pendingId, keepAuthTime) {
+      const record: InteractionRecord = {
+        pendingId,
+        csrf: randomBytes(24).toString('base64url'),
+        ...(keepAuthTime === undefined ? {} : { keepAuthTime }),
+      };
+      await put(uid, record);
+      return record;
+    },
+    get: async (uid) => parse(await ephemeral.get(key(uid))),
+    update: put,
+    take: async (uid) => parse(await ephemeral.take(key(uid))),
+  };
+}
+
+/** Constant-time comparison of the form token. */
+export function sameToken(expected: string, given: unknown): boolean {
+  if (typeof given !== 'string') return false;
+  const a = Buffer.from(expected);
+  const b = Buffer.from(given);
+  return a.length === b.length && timingSafeEqual(a, b);
+}

@@ -1,0 +1,243 @@
+import express, { type NextFunction, type Request, type Response } from 'express';
+import type Provider from 'oidc-provider';
+import type { z } from 'zod';
+import type { Mfa, VerifyFailure } from '../engine/create-mfa.ts';
+import { MfaError } from '../errors.ts';
+import { STYLE_CSS } from '../express/html.ts';
+import { setPageHeaders } from '../express/page-headers.ts';
+import * as pages from '../express/pages.ts';
+import { issueRememberCookie } from '../express/remember-cookie.ts';
+import { enrollConfirmBody, firstIssue, verifyBody } from '../express/validation.ts';
+import type { InteractionRecord } from './interaction-records.ts';
+import { sameToken } from './interaction-records.ts';
+import type { InteractionView, OidcMfa } from './oidc-mfa.ts';
+
+/**
+ * The MFA step's pages, below `<basePath>/:uid/mfa`: the code prompt, first-method enrollment
+ * (QR code, then recovery codes) and cancel. Every request is matched to the browser's
+ * interaction cookie by oidc-provider, and every form carries this interaction's own token.
+ */
+const GENERIC_FAILURE = "That code didn't work. Check it and try again.";
+
+export function createMfaInteractionRouter(oidc: OidcMfa, mfa: Mfa, provider: Provider) {
+  const router = express.Router({ mergeParams: true });
+  const form = express.urlencoded({ extended: false, limit: '8kb', parameterLimit: 20 });
+  const pageOf = (uid: string, record: InteractionRecord): pages.PageContext => ({
+    basePath: `${oidc.basePath}/${uid}/mfa`,
+    csrfToken: record.csrf,
+    issuer: mfa.options.issuer,
+  });
+  const parse = <T extends z.ZodType>(schema: T, value: unknown): z.infer<T> => {
+    const result = schema.safeParse(value ?? {});
+    if (!result.success) throw new MfaError('invalid_request', firstIssue(result.error), 400);
+    return result.data;
+  };
+  const uidOf = (req: Request) => String(req.params.uid ?? '');
+
+  /** The interaction (cookie-bound), and mfakit's record of it; a POST must carry the record's token. */
+  async function open(req: Request, res: Response, post: boolean) {
+    const details = await oidc.interactionFor(provider, req, res, uidOf(req));
+    const record = await oidc.records.get(details.uid);
+    if (post && (!record || !sameToken(record.csrf, (req.body as { _csrf?: unknown })._csrf)))
+      throw new MfaError('csrf_invalid', 'This form has expired. Reload the page and try again.', 403);
+    return { details, record };
+  }
+
+  const failure = (f: VerifyFailure, res: Response) => {
+    switch (f.error) {
+      case 'invalid_code':
+        return { status: 401, message: GENERIC_FAILURE };
+      case 'locked':
+      case 'slow_down':
+        res.set('Retry-After', String(f.retryAfterSeconds));
+        return {
+          status: 429,
+          message:
+            f.error === 'locked'
+              ? 'Too many attempts. Try again later.'
+              : `Too many attempts. Wait ${f.retryAfterSeconds} seconds and try again.`,
+        };
+      case 'strength_unavailable':
+        return { status: 403, message: f.message };
+      case 'must_enroll':
+        return { status: 409, message: 'Set up a sign-in method first.' };
+      default:
+        return { status: 401, message: 'Your sign-in has expired. Start again from the application.' };
+    }
+  };
+
+  const expired = (res: Response, uid: string, record: InteractionRecord) =>
+    res
+      .status(401)
+      .send(
+        pages.messagePage(
+          pageOf(uid, record),
+          'Sign-in expired',
+          'Your sign-in has expired. Start again from the application.',
+        ),
+      );
+
+  /** The prompt, or the enrollment page when the account has no method yet. */
+  async function show(
+    res: Response,
+    details: InteractionView,
+    record: InteractionRecord,
+    error?: { status: number; message: string },
+  ) {
+    const pending = await mfa.getPending(record.pendingId);
+    if (!pending) return expired(res, details.uid, record);
+    const ctx = pageOf(details.uid, record);
+    if (pending.mustEnroll) {
+      const draft = await mfa.beginPendingEnrollment(pending.id, await oidc.displayName(pending.userId));
+      if (!draft) return expired(res, details.uid, record);
+      await oidc.records.update(details.uid, { ...record, draftId: draft.draftId });
+      return res
+        .status(error?.status ?? 200)
+        .send(
+          pages.enrollPage(ctx, { draft, firstMethod: true, ...(error ? { error: error.message } : {}) }),
+        );
+    }
+    return res.status(error?.status ?? 200).send(
+      pages.promptPage(ctx, {
+        rememberDays: pending.rememberDays,
+        returnTo: '',
+        ...(pending.userMessage ? { notice: pending.userMessage } : {}),
+        ...(error ? { error: error.message } : {}),
+      }),
+    );
+  }
+
+  const handle =
+    (fn: (req: Request, res: Response) => Promise<unknown>) =>
+    (req: Request, res: Response, next: NextFunction) =>
+      fn(req, res).catch(next);
+
+  router.use((_req, res, next) => {
+    setPageHeaders(res);
+    next();
+  });
+  router.get('/:uid/mfa/assets/style.css', (_req, res) => {
+    res.type('text/css').set('Cache-Control', 'public, max-age=3600').send(STYLE_CSS);
+  });
+
+  router.get(
+    '/:uid/mfa',
+    handle(async (req, res) => {
+      const { details, record } = await open(req, res, false);
+      if (record) return show(res, details, record);
+      if (details.prompt.name !== 'mfa')
+        throw new MfaError('no_pending_signin', 'There is no sign-in waiting for a code here.', 400);
+      const started = await oidc.beginStepUp(provider, req, res, details);
+      if (started) return show(res, details, started);
+    }),
+  );
+
+  router.post(
+    '/:uid/mfa/prompt',
+    form,
+    handle(async (req, res) => {
+      const { details, record } = await open(req, res, true);
+      if (!record)
+        throw new MfaError('no_pending_signin', 'There is no sign-in waiting for a code here.', 400);
+      const body = parse(verifyBody, req.body);
+      const ctx = oidc.ctxOf(req);
+      const outcome = await mfa.verifyPending(
+        record.pendingId,
+        { code: body.code, methodId: body.methodId },
+        ctx,
+      );
+      if (!outcome.ok) {
+        if (outcome.error === 'must_enroll') return show(res, details, record);
+        return show(res, details, record, failure(outcome, res));
+      }
+      // The pending sign-in is consumed; the record goes with it (a replayed POST finds neither).
+      await oidc.records.take(details.uid);
+      if (body.remember && outcome.rememberDays !== null)
+        await issueRememberCookie(
+          mfa,
+          res,
+          {
+            userId: outcome.stamp.userId,
+            userAgent: req.get('user-agent') ?? '',
+            days: outcome.rememberDays,
+          },
+          ctx,
+        );
+      await oidc.finish(provider, req, res, await oidc.loginResult(outcome.stamp, record.keepAuthTime));
+    }),
+  );
+
+  router.post(
+    '/:uid/mfa/enroll',
+    form,
+    handle(async (req, res) => {
+      const { details, record } = await open(req, res, true);
+      if (!record) throw new MfaError('no_pending_signin', 'There is no sign-in waiting here.', 400);
+      const body = parse(enrollConfirmBody, req.body);
+      if (record.draftId !== body.draftId)
+        throw new MfaError('draft_unknown', 'This setup has expired. Start again.', 400);
+      const result = await mfa.confirmPendingEnrollment(
+        record.pendingId,
+        body.draftId,
+        body.code,
+        body.label ?? '',
+        oidc.ctxOf(req),
+      );
+      if (!result.ok) {
+        if (result.error === 'invalid_code')
+          return show(res, details, record, { status: 401, message: GENERIC_FAILURE });
+        return show(res, details, record, failure(result, res));
+      }
+      await oidc.records.take(details.uid);
+      // The result is stored now; the recovery codes are shown once before going back to the app.
+      const continueTo = await provider.interactionResult(
+        req,
+        res,
+        await oidc.loginResult(result.stamp, record.keepAuthTime),
+        { mergeWithLastSubmission: false },
+      );
+      return res.send(
+        pages.recoveryCodesPage(pageOf(details.uid, record), { codes: result.recoveryCodes, continueTo }),
+      );
+    }),
+  );
+
+  router.post(
+    '/:uid/mfa/cancel',
+    form,
+    handle(async (req, res) => {
+      const { details, record } = await open(req, res, true);
+      if (record) {
+        await mfa.cancelPending(record.pendingId);
+        await oidc.records.take(details.uid);
+      }
+      await oidc.finish(provider, req, res, {
+        error: 'access_denied',
+        error_description: 'The sign-in was cancelled.',
+      });
+    }),
+  );
+
+  router.use((err: unknown, req: Request, res: Response, next: NextFunction) => {
+    if (!(err instanceof MfaError)) return next(err);
+    const status = err.status;
+    const ctx = {
+      basePath: `${oidc.basePath}/${encodeURIComponent(uidOf(req))}/mfa`,
+      csrfToken: '',
+      issuer: mfa.options.issuer,
+    };
+    if (!req.accepts('html')) return res.status(status).json({ error: err.code, message: err.message });
+    return res.status(status).send(pages.messagePage(ctx, 'Sign-in problem', err.message));
+  });
+  return router;
+}
+
+/** Mounts the MFA pages at the integration's `basePath` of an Express app. */
+export function mountMfaInteractions(
+  app: express.Express,
+  oidc: OidcMfa,
+  mfa: Mfa,
+  provider: Provider,
+): void {
+  app.use(oidc.basePath, createMfaInteractionRouter(oidc, mfa, provider));
+}

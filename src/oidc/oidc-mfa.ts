@@ -1,0 +1,239 @@
+import { parse as parseCookies } from 'cookie';
+import type { Request, Response } from 'express';
+import type Provider from 'oidc-provider';
+import type { Configuration, InteractionResults, KoaContextWithOIDC } from 'oidc-provider';
+import type { Mfa, SignInStart } from '../engine/create-mfa.ts';
+import { type AuthStamp, firstFactorAmrOf } from '../engine/stamp.ts';
+import { MfaError } from '../errors.ts';
+import { ACR_VALUES, requestedAcr } from './acr.ts';
+import { MFA_PROMPT, type MfakitInteractionResult, mfaInteractionPolicy } from './interaction-policy.ts';
+import { createInteractionRecords, type InteractionRecords } from './interaction-records.ts';
+import { createSessionStamps, type SessionStamps } from './session-stamps.ts';
+
+/**
+ * MFA for an oidc-provider identity provider. Give `configuration()` to the Provider, mount
+ * `router(provider)` at `basePath` in the Express app in front of it, and call
+ * `completeFirstFactor()` from your login page once the password (or upstream IdP) checked out:
+ * mfakit decides, asks for the second factor or enrollment on its own pages, and only then
+ * finishes the interaction with `login = { accountId, amr, acr, ts }`. Nothing else should
+ * finish a login: a login that did not go through mfakit is asked for again.
+ */
+export interface OidcMfaOptions {
+  /** Where `router()` is mounted; the interaction URLs point below it. Default '/interaction'. */
+  basePath?: string;
+  /** The provider's `ttl.Session` (seconds): how long a session's stamp is kept. Default 14 days. */
+  sessionTtlSeconds?: number;
+  /** The name shown in authenticator apps for an account id. */
+  displayName?: (accountId: string) => string | Promise<string>;
+}
+
+export interface FirstFactor {
+  accountId: string;
+  /** RFC 8176 values of what was checked: ['pwd'], or what a trusted upstream IdP reported. */
+  amr: string[];
+}
+
+const DEFAULT_SESSION_TTL = 14 * 86_400;
+const UID_PATTERN = /^[A-Za-z0-9_-]{1,64}$/;
+
+export interface InteractionView {
+  uid: string;
+  prompt: { name: string };
+  params: Record<string, unknown>;
+  session?: { uid?: string; accountId?: string } | undefined;
+}
+
+export function createOidcMfa(mfa: Mfa, options: OidcMfaOptions = {}) {
+  const basePath = (options.basePath ?? '/interaction').replace(/\/$/, '');
+  const sessionSeconds = options.sessionTtlSeconds ?? DEFAULT_SESSION_TTL;
+  const displayName = options.displayName ?? ((id: string) => id);
+  const { ephemeral } = mfa.internals;
+  const stamps: SessionStamps = createSessionStamps(ephemeral, {
+    sessionSeconds,
+    handOffSeconds: 600,
+  });
+  const records: InteractionRecords = createInteractionRecords(ephemeral, mfa.options.pendingTtlSeconds);
+  const policy = mfaInteractionPolicy({ mfa, stamps });
+
+  const ctxOf = (req: Request) => ({
+    ip: mfa.clientIp(req),
+    requestId: req.get('x-request-id') ?? undefined,
+  });
+
+  /** The interaction this browser is in (by its interaction cookie), and it must be the one in the URL. */
+  async function interactionFor(provider: Provider, req: Request, res: Response, uid?: string) {
+    let details: InteractionView;
+    try {
+      details = (await provider.interactionDetails(req, res)) as unknown as InteractionView;
+    } catch {
+      throw new MfaError(
+        'interaction_not_found',
+        'This sign-in has expired or belongs to another browser. Start again from the application.',
+        400,
+      );
+    }
+    if (uid !== undefined && (!UID_PATTERN.test(uid) || details.uid !== uid))
+      throw new MfaError(
+        'interaction_mismatch',
+        'This sign-in page does not belong to your current sign-in. Start again from the application.',
+        400,
+      );
+    return details;
+  }
+
+  const clientOf = (details: InteractionView) =>
+    typeof details.params.client_id === 'string' ? details.params.client_id : mfa.options.defaultApp;
+
+  /** The engine's decision for this interaction's client, with what the client asked for. */
+  function beginSignIn(req: Request, details: InteractionView, first: FirstFactor): Promise<SignInStart> {
+    const cookies = parseCookies(req.headers.cookie ?? '');
+    const ctx = ctxOf(req);
+    return mfa.beginSignIn({
+      userId: first.accountId,
+      amr: first.amr,
+      ip: ctx.ip,
+      requestId: ctx.requestId,
+      userAgent: req.get('user-agent'),
+      rememberedDeviceCookie: cookies[mfa.options.rememberDevice.cookieName],
+      app: clientOf(details),
+      clientAppType: 'browser',
+      requestedStrengths: requestedAcr(details.params).strengths,
+    });
+  }
+
+  /** The login result of a completed stamp; a step-up keeps the session's original sign-in time. */
+  async function loginResult(stamp: AuthStamp, keepAuthTime?: number): Promise<InteractionResults> {
+    const authTime = keepAuthTime ?? stamp.authTime;
+    const kept = keepAuthTime === undefined ? stamp : { ...stamp, authTime };
+    const result: InteractionResults & MfakitInteractionResult = {
+      login: {
+        accountId: stamp.userId,
+        amr: stamp.amr,
+        acr: stamp.acr,
+        ts: Math.floor(authTime / 1000),
+        remember: true,
+      },
+      mfakit: { stampRef: await stamps.handOff(kept) },
+    };
+    return result;
+  }
+
+  async function finish(provider: Provider, req: Request, res: Response, result: InteractionResults) {
+    await provider.interactionFinished(req, res, result, { mergeWithLastSubmission: false });
+  }
+
+  const refusal = (start: Extract<SignInStart, { status: 'blocked' }>): InteractionResults => ({
+    error: 'access_denied',
+    error_description: start.decision.userMessage
+      ? `Sign-in blocked. ${start.decision.userMessage}`
+      : 'Sign-in blocked by your organisation.',
+  });
+
+  /**
+   * Acts on a decision: finish (no second factor needed), refuse, or keep the pending sign-in
+   * with this interaction and send the browser to the MFA page.
+   */
+  async function act(
+    provider: Provider,
+    req: Request,
+    res: Response,
+    details: InteractionView,
+    start: SignInStart,
+    keepAuthTime?: number,
+  ): Promise<void> {
+    if (start.status === 'complete')
+      return finish(provider, req, res, await loginResult(start.stamp, keepAuthTime));
+    if (start.status === 'blocked') return finish(provider, req, res, refusal(start));
+    await records.create(details.uid, start.pending.id, keepAuthTime);
+    res.redirect(303, `${basePath}/${details.uid}/mfa`);
+  }
+
+  const integration = {
+    basePath,
+    policy,
+    stamps,
+    records,
+
+    /** Where oidc-provider sends the browser: your login page for `login`, mfakit's page for `mfa`. */
+    interactionUrl(_ctx: KoaContextWithOIDC, interaction: { uid: string; prompt: { name: string } }) {
+      return interaction.prompt.name === MFA_PROMPT
+        ? `${basePath}/${interaction.uid}/mfa`
+        : `${basePath}/${interaction.uid}`;
+    },
+
+    /**
+     * The Provider configuration mfakit needs, to spread into yours: the interaction policy and
+     * URL, the `acr` values it issues, and claims (yours merged in) that put `acr`, `amr` and
+     * `auth_time` in every ID token: they are part of the `openid` scope.
+     */
+    configuration(
+      own: { claims?: Configuration['claims'] } = {},
+    ): Pick<Configuration, 'interactions' | 'acrValues' | 'claims'> {
+      const claims: Record<string, null | string[]> = { ...(own.claims as Record<string, null | string[]>) };
+      const openid = Array.isArray(claims.openid) ? claims.openid : ['sub'];
+      return {
+        interactions: { policy, url: integration.interactionUrl },
+        acrValues: [...ACR_VALUES],
+        claims: {
+          sid: null,
+          iss: null,
+          ...claims,
+          acr: null,
+          amr: null,
+          auth_time: null,
+          openid: [...new Set([...openid, 'sub', 'acr', 'amr', 'auth_time'])],
+        },
+      };
+    },
+
+    /**
+     * Call from your login page's POST handler after the first factor succeeded, with the
+     * interaction still open. Answers the browser itself (redirect to the MFA page, or back to
+     * the provider).
+     */
+    async completeFirstFactor(provider: Provider, req: Request, res: Response, first: FirstFactor) {
+      const details = await interactionFor(provider, req, res);
+      if (details.prompt.name !== 'login')
+        throw new MfaError('interaction_state', 'This sign-in is not waiting for a password.', 400);
+      const start = await beginSignIn(req, details, first);
+      await act(provider, req, res, details, start);
+      return start;
+    },
+
+    /**
+     * The `mfa` prompt with no pending sign-in yet: a session that must step up (acr_values,
+     * conditional access, a trusted-network sign-in used elsewhere). A new decision on the
+     * session's own first factor; a session mfakit knows nothing of must sign in again.
+     */
+    async beginStepUp(provider: Provider, req: Request, res: Response, details: InteractionView) {
+      const accountId = details.session?.accountId;
+      const sessionUid = details.session?.uid;
+      const stamp = accountId && sessionUid ? await stamps.get(sessionUid, accountId) : null;
+      if (!stamp || !(await mfa.isCurrent(stamp))) {
+        await finish(provider, req, res, {
+          error: 'login_required',
+          error_description: 'Sign in again.',
+        });
+        return null;
+      }
+      const start = await beginSignIn(req, details, {
+        accountId: stamp.userId,
+        amr: firstFactorAmrOf(stamp),
+      });
+      if (start.status !== 'mfa') {
+        await act(provider, req, res, details, start, stamp.authTime);
+        return null;
+      }
+      return records.create(details.uid, start.pending.id, stamp.authTime);
+    },
+
+    interactionFor,
+    loginResult,
+    finish,
+    ctxOf,
+    displayName,
+  };
+  return integration;
+}
+
+export type OidcMfa = ReturnType<typeof createOidcMfa>;

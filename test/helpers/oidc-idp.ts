@@ -1,0 +1,212 @@
+import { createHash, generateKeyPairSync, randomBytes } from 'node:crypto';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import express from 'express';
+import Provider, { type Configuration } from 'oidc-provider';
+import { createMemoryStores } from '../../adapters/memory/index.ts';
+import { type AuditEvent, createMfa, type MfaOptions, type Stores } from '../../src/index.ts';
+import { createOidcAdapter, createOidcMfa, mountMfaInteractions } from '../../src/oidc/index.ts';
+import { PASSWORDS } from './app.ts';
+import type { Browser } from './browser.ts';
+import { type TestClock, testClock } from './test-clock.ts';
+
+/**
+ * An identity provider as a team running oidc-provider would write one with mfakit: its own
+ * password page for the `login` prompt, mfakit's pages for `mfa`, real HTTP on a free port.
+ * Clients `rp` and `payroll` are confidential code-flow clients; grants are automatic.
+ */
+export const SIGNING_KEY = generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey.export({
+  format: 'jwk',
+});
+export const RP_REDIRECT = 'http://rp.example/cb';
+
+export interface TestIdp {
+  issuer: string;
+  provider: Provider;
+  mfa: ReturnType<typeof createMfa>;
+  oidc: ReturnType<typeof createOidcMfa>;
+  clock: TestClock;
+  events: AuditEvent[];
+  server: Server;
+  close(): Promise<void>;
+}
+
+export async function startTestIdp(
+  overrides: Partial<MfaOptions> & { stores?: Stores } = {},
+): Promise<TestIdp> {
+  const clock = testClock(Date.now());
+  const events: AuditEvent[] = [];
+  const stores = overrides.stores ?? createMemoryStores({ clock });
+  const mfa = createMfa({
+    stores,
+    clock,
+    issuer: 'Test IdP',
+    sealingKeys: [{ id: 'k1', key: Buffer.alloc(32, 7) }],
+    audit: (e) => {
+      events.push(e);
+    },
+    ...overrides,
+    rememberDevice: {
+      enabled: true,
+      days: 14,
+      maxDays: 60,
+      cookieName: 'mfakit_rd',
+      secureCookie: false,
+      ...overrides.rememberDevice,
+    },
+  });
+  const oidc = createOidcMfa(mfa);
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const issuer = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  const client = (id: string) => ({
+    client_id: id,
+    client_secret: `${id}-secret-that-is-long-enough`,
+    redirect_uris: [RP_REDIRECT],
+    grant_types: ['authorization_code'],
+    response_types: ['code' as const],
+    post_logout_redirect_uris: ['http://rp.example/bye'],
+  });
+  const configuration: Configuration = {
+    ...oidc.configuration(),
+    adapter: createOidcAdapter(stores),
+    clients: [client('rp'), client('payroll')],
+    findAccount: async (_ctx, sub) => ({ accountId: sub, claims: async () => ({ sub }) }),
+    jwks: { keys: [{ ...SIGNING_KEY, kid: 'test', alg: 'RS256', use: 'sig' }] },
+    features: { devInteractions: { enabled: false } },
+    cookies: { keys: ['test-cookie-key-0123456789abcdef'] },
+    // The IdP's relying parties are first-party: no consent screen, the requested scopes are granted.
+    loadExistingGrant: async (ctx) => {
+      const clientId = ctx.oidc.client?.clientId;
+      const accountId = ctx.oidc.session?.accountId;
+      if (!clientId || !accountId) return undefined;
+      const existing = ctx.oidc.session?.grantIdFor(clientId);
+      if (existing) {
+        const found = await ctx.oidc.provider.Grant.find(existing);
+        if (found) return found;
+      }
+      const grant = new ctx.oidc.provider.Grant({ clientId, accountId });
+      grant.addOIDCScope('openid');
+      await grant.save();
+      return grant;
+    },
+  };
+  const provider = new Provider(issuer, configuration);
+  const app = express();
+  app.get('/interaction/:uid', async (req, res) => {
+    const details = await provider.interactionDetails(req, res);
+    res.send(
+      `<form method="post" action="/interaction/${details.uid}/login"><input name="username"><input name="password"></form>`,
+    );
+  });
+  app.post('/interaction/:uid/login', express.urlencoded({ extended: false }), async (req, res, next) => {
+    try {
+      const { username, password } = req.body as Record<string, string>;
+      if (!username || PASSWORDS[username] !== password) return res.status(401).send('wrong password');
+      await oidc.completeFirstFactor(provider, req, res, { accountId: username, amr: ['pwd'] });
+    } catch (err) {
+      next(err);
+    }
+  });
+  mountMfaInteractions(app, oidc, mfa, provider);
+  app.use(provider.callback());
+  app.use(
+    (
+      err: { status?: number; message?: string },
+      _req: express.Request,
+      res: express.Response,
+      _next: express.NextFunction,
+    ) => {
+      res.status(err.status && err.status < 500 ? err.status : 500).send(err.message ?? 'error');
+    },
+  );
+  server.on('request', app);
+  return {
+    issuer,
+    provider,
+    mfa,
+    oidc,
+    clock,
+    events,
+    server,
+    close: async () => {
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+      await stores.close?.();
+    },
+  };
+}
+
+export interface AuthRequest {
+  clientId?: string;
+  acrValues?: string;
+  maxAge?: number;
+  prompt?: string;
+  claims?: string;
+}
+
+/** A code-flow authorization request with PKCE, state and nonce. */
+export function authorizationUrl(idp: TestIdp, p: AuthRequest = {}) {
+  const verifier = randomBytes(32).toString('base64url');
+  const state = randomBytes(8).toString('hex');
+  const nonce = randomBytes(8).toString('hex');
+  const url = new URL('/auth', idp.issuer);
+  url.search = new URLSearchParams({
+    client_id: p.clientId ?? 'rp',
+    response_type: 'code',
+    redirect_uri: RP_REDIRECT,
+    scope: 'openid',
+    state,
+    nonce,
+    code_challenge: createHash('sha256').update(verifier).digest('base64url'),
+    code_challenge_method: 'S256',
+    ...(p.acrValues ? { acr_values: p.acrValues } : {}),
+    ...(p.maxAge !== undefined ? { max_age: String(p.maxAge) } : {}),
+    ...(p.prompt ? { prompt: p.prompt } : {}),
+    ...(p.claims ? { claims: p.claims } : {}),
+  }).toString();
+  return { url: url.href, verifier, state, nonce, clientId: p.clientId ?? 'rp' };
+}
+
+export const atRp = (u: URL) => u.origin === 'http://rp.example';
+
+/** Starts an authorization request and follows it to the first page the IdP shows (or the RP). */
+export async function startAuthorization(browser: Browser, idp: TestIdp, p: AuthRequest = {}) {
+  const request = authorizationUrl(idp, p);
+  const page = await browser.go(request.url, { stopAt: atRp });
+  return { request, page };
+}
+
+/** Exchanges the code the RP received, as the RP would (client_secret_basic + PKCE), and decodes the ID token. */
+export async function redeem(
+  idp: TestIdp,
+  callbackUrl: string,
+  request: ReturnType<typeof authorizationUrl>,
+) {
+  const cb = new URL(callbackUrl);
+  const code = cb.searchParams.get('code');
+  if (!code) throw new Error(`no code in ${callbackUrl}`);
+  const res = await fetch(new URL('/token', idp.issuer), {
+    method: 'POST',
+    headers: {
+      authorization: `Basic ${Buffer.from(`${request.clientId}:${request.clientId}-secret-that-is-long-enough`).toString('base64')}`,
+      'content-type': 'application/x-www-form-urlencoded',
+    },
+    body: new URLSearchParams({
+      grant_type: 'authorization_code',
+      code,
+      redirect_uri: RP_REDIRECT,
+      code_verifier: request.verifier,
+    }),
+  });
+  const body = (await res.json()) as { id_token?: string; error?: string };
+  if (!body.id_token) throw new Error(`token endpoint: ${JSON.stringify(body)}`);
+  const payload = JSON.parse(Buffer.from(body.id_token.split('.')[1] ?? '', 'base64url').toString()) as {
+    sub: string;
+    amr?: string[];
+    acr?: string;
+    auth_time?: number;
+    nonce?: string;
+  };
+  return { idToken: body.id_token, claims: payload };
+}
