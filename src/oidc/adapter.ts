@@ -1,3 +1,4 @@
+import { errors } from 'oidc-provider';
 /**
  * The storage adapter oidc-provider takes (`new Provider(issuer, { adapter })`), backed by
  * mfakit's `OidcStore`. oidc-provider constructs one adapter per model with the model's name
@@ -66,16 +67,23 @@ export function createOidcAdapter(stores: Stores, options: OidcAdapterOptions = 
       return (await store.findByUserCode(this.model, userCode)) ?? undefined;
     }
     /**
-     * Marks the entry consumed (`payload.consumed` = epoch seconds). The provider ignores the
-     * outcome and checks `consumed` on its next find, so a second consume is a no-op, not an error.
+     * Marks the entry consumed (`payload.consumed` = epoch seconds), atomically. oidc-provider
+     * checks `consumed` on the entry it found and then calls consume() before issuing tokens;
+     * two requests racing with one authorization code (or rotating refresh token) would both
+     * pass that check, so the loser is refused here: only the first consume issues tokens.
      */
     async consume(id: string) {
-      await store.consume(this.model, id, Math.floor(clock.now() / 1000));
+      const first = await store.consume(this.model, id, Math.floor(clock.now() / 1000));
+      if (!first) throw new errors.InvalidGrant(`${this.model} already consumed`);
     }
     async destroy(id: string) {
       await store.destroy(this.model, id);
     }
-    /** Removes every model's entries of the grant; the provider calls it once per grantable model. */
+    /**
+     * Removes every model's entries of the grant (tokens, codes, and an Interaction still open
+     * for it, which could not complete without its grant anyway); the provider calls it once per
+     * grantable model, and the later calls find nothing left.
+     */
     async revokeByGrantId(grantId: string) {
       await store.revokeByGrantId(grantId);
     }

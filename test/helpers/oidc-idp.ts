@@ -1,3 +1,4 @@
+import assert from 'node:assert/strict';
 import { createHash, generateKeyPairSync, randomBytes } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -6,8 +7,8 @@ import Provider, { type Configuration } from 'oidc-provider';
 import { createMemoryStores } from '../../adapters/memory/index.ts';
 import { type AuditEvent, createMfa, type MfaOptions, type Stores } from '../../src/index.ts';
 import { createOidcAdapter, createOidcMfa, mountMfaInteractions } from '../../src/oidc/index.ts';
-import { PASSWORDS } from './app.ts';
-import type { Browser } from './browser.ts';
+import { codeFor, PASSWORDS } from './app.ts';
+import { type Browser, formAction, inputValue, type Page } from './browser.ts';
 import { type TestClock, testClock } from './test-clock.ts';
 
 /**
@@ -73,7 +74,7 @@ export async function startTestIdp(
     clients: [client('rp'), client('payroll')],
     findAccount: async (_ctx, sub) => ({ accountId: sub, claims: async () => ({ sub }) }),
     jwks: { keys: [{ ...SIGNING_KEY, kid: 'test', alg: 'RS256', use: 'sig' }] },
-    features: { devInteractions: { enabled: false } },
+    features: { devInteractions: { enabled: false }, claimsParameter: { enabled: true } },
     cookies: { keys: ['test-cookie-key-0123456789abcdef'] },
     // The IdP's relying parties are first-party: no consent screen, the requested scopes are granted.
     loadExistingGrant: async (ctx) => {
@@ -209,4 +210,68 @@ export async function redeem(
     nonce?: string;
   };
   return { idToken: body.id_token, claims: payload };
+}
+
+/** Registers an authenticator app for `user` directly through the engine; returns its secret. */
+export async function enrolDirect(idp: TestIdp, user: string): Promise<string> {
+  const draft = await idp.mfa.enrollment.beginTotp(user, user);
+  const confirmed = await idp.mfa.enrollment.confirmTotp(
+    user,
+    draft.draftId,
+    codeFor(draft.secret, idp.clock, -1),
+    'app',
+    { ip: '127.0.0.1' },
+  );
+  assert.equal(confirmed.ok, true);
+  return draft.secret;
+}
+
+export const absolute = (idp: TestIdp, path: string) => new URL(path, idp.issuer).href;
+
+/** Submits the IdP's password form on `page`. */
+export function password(b: Browser, idp: TestIdp, page: Page, user: string, pw = `${user}-pw`) {
+  return b.go(absolute(idp, formAction(page.text, '/login')), {
+    form: { username: user, password: pw },
+    stopAt: atRp,
+  });
+}
+
+/** Submits mfakit's code prompt on `page`. */
+export function submitCode(
+  b: Browser,
+  idp: TestIdp,
+  page: Page,
+  code: string,
+  extra: Record<string, string> = {},
+) {
+  return b.go(absolute(idp, formAction(page.text, '/mfa/prompt')), {
+    form: { _csrf: inputValue(page.text, '_csrf'), code, ...extra },
+    stopAt: atRp,
+  });
+}
+
+/** Authorization request → password → (code if prompted) → tokens. */
+export async function signIn(
+  b: Browser,
+  idp: TestIdp,
+  user: string,
+  opts: { secret?: string; step?: number; request?: AuthRequest; remember?: boolean } = {},
+) {
+  const { request, page } = await startAuthorization(b, idp, opts.request);
+  let at = page.url.includes('/mfa') || atRp(new URL(page.url)) ? page : await password(b, idp, page, user);
+  if (at.url.endsWith('/mfa')) {
+    assert.ok(opts.secret, `a code was asked for ${user}: ${at.text.slice(0, 300)}`);
+    at = await submitCode(
+      b,
+      idp,
+      at,
+      codeFor(opts.secret, idp.clock, opts.step ?? 0),
+      opts.remember ? { remember: '1' } : {},
+    );
+  }
+  assert.ok(
+    atRp(new URL(at.url)),
+    `expected to be back at the client, at ${at.url}: ${at.text.slice(0, 300)}`,
+  );
+  return { ...(await redeem(idp, at.url, request)), trail: at.trail };
 }

@@ -109,8 +109,8 @@ function suite(name: string, open: () => Stores) {
       assert.ok(second);
       assert.equal(typeof consumedOf(second), 'number');
       assert.equal(second.isValid, false);
-      // A second consume is a no-op (the provider decides on `consumed`, not on the outcome).
-      await second.consume();
+      // A second consume (the loser of a race that found the code unconsumed) is refused.
+      await assert.rejects(() => first.consume(), { name: 'InvalidGrant' });
       assert.equal(consumedOf(await provider.AuthorizationCode.find(code)), consumedOf(second));
     });
 

@@ -1,0 +1,312 @@
+/**
+ * The MFA step of mfakit/oidc in a real oidc-provider, driven over HTTP the way a browser and a
+ * relying party would: authorization request → the IdP's password page → mfakit's prompt or
+ * enrollment → back at the client with a code → tokens. Claims are read from ID tokens the
+ * token endpoint issued (and, in one test, validated by openid-client).
+ */
+import assert from 'node:assert/strict';
+import * as client from 'openid-client';
+import { codeFor } from '../helpers/app.ts';
+import { Browser, formAction, inputValue } from '../helpers/browser.ts';
+import {
+  absolute,
+  atRp,
+  enrolDirect,
+  password,
+  RP_REDIRECT,
+  redeem,
+  signIn,
+  startAuthorization,
+  startTestIdp,
+  submitCode,
+  type TestIdp,
+} from '../helpers/oidc-idp.ts';
+import { doc } from '../helpers/policies.ts';
+
+const ctx = { ip: '127.0.0.1' };
+
+const nowSeconds = () => Math.floor(Date.now() / 1000);
+
+describe('mfakit/oidc: the MFA step in an oidc-provider code flow', function () {
+  this.timeout(30_000);
+  let idp: TestIdp;
+  afterEach(async () => idp?.close());
+
+  describe('first sign-in and returning users', () => {
+    beforeEach(async () => {
+      idp = await startTestIdp();
+    });
+
+    it('a user with no method enrols at sign-in (QR page, recovery codes) and the ID token says pwd+otp+mfa', async () => {
+      const b = new Browser();
+      const { request, page } = await startAuthorization(b, idp);
+      const enroll = await password(b, idp, page, 'alice');
+      assert.match(enroll.url, /\/interaction\/[\w-]+\/mfa$/);
+      assert.match(enroll.text, /Set up your authenticator app/);
+      const secret = /id="secret">([A-Z2-7]+)</.exec(enroll.text)?.[1];
+      assert.ok(secret);
+      const codes = await b.go(absolute(idp, formAction(enroll.text, '/mfa/enroll')), {
+        form: {
+          _csrf: inputValue(enroll.text, '_csrf'),
+          draftId: inputValue(enroll.text, 'draftId'),
+          code: codeFor(secret, idp.clock),
+        },
+        stopAt: atRp,
+      });
+      assert.match(codes.text, /Save your recovery codes/);
+      const recovery = [...codes.text.matchAll(/<li><code>([a-z0-9-]+)<\/code>/g)].map((m) => m[1]);
+      assert.equal(recovery.length, 10);
+      const next = /href="([^"]+)">I have saved them/.exec(codes.text)?.[1]?.replace(/&amp;/g, '&') ?? '';
+      const back = await b.go(next, { stopAt: atRp });
+      assert.ok(atRp(new URL(back.url)));
+      const { claims } = await redeem(idp, back.url, request);
+      assert.equal(claims.sub, 'alice');
+      assert.deepEqual(claims.amr, ['pwd', 'otp', 'mfa']);
+      assert.equal(claims.acr, 'urn:mfakit:acr:mfa');
+      assert.ok(claims.auth_time && Math.abs(claims.auth_time - nowSeconds()) < 5);
+      assert.equal(claims.nonce, request.nonce);
+    });
+
+    it('a returning user is asked for a code after the password; a wrong code keeps the login unresolved', async () => {
+      const secret = await enrolDirect(idp, 'alice');
+      const b = new Browser();
+      const { request, page } = await startAuthorization(b, idp);
+      const prompt = await password(b, idp, page, 'alice');
+      assert.match(prompt.text, /Verify your identity/);
+      const wrong = await submitCode(b, idp, prompt, '000000');
+      assert.equal(wrong.status, 401);
+      assert.match(wrong.text, /didn&#39;t work|didn't work/);
+      const ok = await submitCode(b, idp, wrong, codeFor(secret, idp.clock));
+      const { claims } = await redeem(idp, ok.url, request);
+      assert.deepEqual(claims.amr, ['pwd', 'otp', 'mfa']);
+      assert.equal(claims.acr, 'urn:mfakit:acr:mfa');
+    });
+
+    it('a user whose MFA is disabled signs in with the password alone: amr pwd, acr pwd', async () => {
+      await idp.mfa.admin.setUserState('bob', 'disabled', ctx);
+      const { claims, trail } = await signIn(new Browser(), idp, 'bob');
+      assert.deepEqual(claims.amr, ['pwd']);
+      assert.equal(claims.acr, 'urn:mfakit:acr:pwd');
+      assert.ok(!trail.some((u) => u.includes('/mfa')), 'no MFA page on the way');
+    });
+
+    it('the ID token passes openid-client validation (iss, aud, nonce, PKCE) with amr/acr/auth_time', async () => {
+      const secret = await enrolDirect(idp, 'alice');
+      const config = new client.Configuration(
+        { issuer: idp.issuer, token_endpoint: `${idp.issuer}/token`, jwks_uri: `${idp.issuer}/jwks` },
+        'rp',
+        'rp-secret-that-is-long-enough',
+      );
+      client.allowInsecureRequests(config);
+      const b = new Browser();
+      const { request, page } = await startAuthorization(b, idp, { maxAge: 600 });
+      const prompt = await password(b, idp, page, 'alice');
+      const back = await submitCode(b, idp, prompt, codeFor(secret, idp.clock));
+      const tokens = await client.authorizationCodeGrant(config, new URL(back.url), {
+        pkceCodeVerifier: request.verifier,
+        expectedState: request.state,
+        expectedNonce: request.nonce,
+        maxAge: 600,
+      });
+      const claims = tokens.claims();
+      assert.equal(claims?.sub, 'alice');
+      assert.deepEqual(claims?.amr, ['pwd', 'otp', 'mfa']);
+      assert.equal(claims?.acr, 'urn:mfakit:acr:mfa');
+      assert.equal(typeof claims?.auth_time, 'number');
+    });
+
+    it('discovery lists the acr values mfakit issues', async () => {
+      const meta = (await (await fetch(`${idp.issuer}/.well-known/openid-configuration`)).json()) as {
+        acr_values_supported?: string[];
+        claims_supported?: string[];
+      };
+      assert.deepEqual(meta.acr_values_supported, [
+        'urn:mfakit:acr:pwd',
+        'urn:mfakit:acr:mfa',
+        'urn:mfakit:acr:phr',
+      ]);
+      for (const c of ['acr', 'amr', 'auth_time']) assert.ok(meta.claims_supported?.includes(c), c);
+    });
+  });
+
+  describe('step-up, max_age and prompt=login', () => {
+    beforeEach(async () => {
+      idp = await startTestIdp();
+    });
+
+    it('acr_values=…:mfa on a password-only session asks for a code without a new password, and keeps auth_time', async () => {
+      const secret = await enrolDirect(idp, 'bob');
+      await idp.mfa.admin.setUserState('bob', 'disabled', ctx);
+      const b = new Browser();
+      const first = await signIn(b, idp, 'bob');
+      assert.equal(first.claims.acr, 'urn:mfakit:acr:pwd');
+
+      const { request, page } = await startAuthorization(b, idp, { acrValues: 'urn:mfakit:acr:mfa' });
+      assert.match(page.url, /\/mfa$/, 'straight to the MFA page');
+      assert.doesNotMatch(page.text, /name="password"/);
+      const back = await submitCode(b, idp, page, codeFor(secret, idp.clock));
+      const { claims } = await redeem(idp, back.url, request);
+      assert.equal(claims.acr, 'urn:mfakit:acr:mfa');
+      assert.deepEqual(claims.amr, ['pwd', 'otp', 'mfa']);
+      assert.equal(claims.auth_time, first.claims.auth_time, 'no new password: the sign-in time stays');
+    });
+
+    it('a session that already has MFA is not asked again for acr_values=…:mfa (SSO)', async () => {
+      const secret = await enrolDirect(idp, 'alice');
+      const b = new Browser();
+      await signIn(b, idp, 'alice', { secret });
+      const again = await signIn(b, idp, 'alice', { request: { acrValues: 'urn:mfakit:acr:mfa' } });
+      assert.equal(again.claims.acr, 'urn:mfakit:acr:mfa');
+      assert.ok(!again.trail.some((u) => u.includes('/interaction/')), 'no interaction at all');
+    });
+
+    it('an essential acr in the claims parameter is a step-up too', async () => {
+      const secret = await enrolDirect(idp, 'bob');
+      await idp.mfa.admin.setUserState('bob', 'disabled', ctx);
+      const b = new Browser();
+      await signIn(b, idp, 'bob');
+      const claimsParam = JSON.stringify({
+        id_token: { acr: { essential: true, values: ['urn:mfakit:acr:mfa'] } },
+      });
+      const { request, page } = await startAuthorization(b, idp, { claims: claimsParam });
+      assert.match(page.url, /\/mfa$/);
+      const back = await submitCode(b, idp, page, codeFor(secret, idp.clock));
+      assert.equal((await redeem(idp, back.url, request)).claims.acr, 'urn:mfakit:acr:mfa');
+    });
+
+    it('acr_values asking for phishing-resistant when the user has only an authenticator app: refused with access_denied, never a lower acr', async () => {
+      await enrolDirect(idp, 'alice');
+      const b = new Browser();
+      const { page } = await startAuthorization(b, idp, { acrValues: 'urn:mfakit:acr:phr' });
+      const back = await password(b, idp, page, 'alice');
+      const cb = new URL(back.url);
+      assert.ok(atRp(cb));
+      assert.equal(cb.searchParams.get('error'), 'access_denied');
+      assert.equal(cb.searchParams.get('code'), null);
+      assert.match(cb.searchParams.get('error_description') ?? '', /security key/);
+    });
+
+    it('unknown acr_values are voluntary: the usual decision applies', async () => {
+      await idp.mfa.admin.setUserState('bob', 'disabled', ctx);
+      const { claims } = await signIn(new Browser(), idp, 'bob', {
+        request: { acrValues: 'urn:other:gold' },
+      });
+      assert.equal(claims.acr, 'urn:mfakit:acr:pwd');
+    });
+
+    it('prompt=login asks for the password again, then the code again', async () => {
+      const secret = await enrolDirect(idp, 'alice');
+      const b = new Browser();
+      await signIn(b, idp, 'alice', { secret });
+      const { page } = await startAuthorization(b, idp, { prompt: 'login' });
+      assert.match(page.text, /name="password"/);
+      const prompt = await password(b, idp, page, 'alice');
+      assert.match(prompt.text, /Verify your identity/);
+    });
+
+    it('max_age: once the session is older, the password is asked again', async () => {
+      const secret = await enrolDirect(idp, 'alice');
+      const b = new Browser();
+      await signIn(b, idp, 'alice', { secret });
+      const fresh = await startAuthorization(b, idp, { maxAge: 60 });
+      assert.ok(atRp(new URL(fresh.page.url)), 'within max_age: straight back');
+      await new Promise((r) => setTimeout(r, 2100));
+      const { page } = await startAuthorization(b, idp, { maxAge: 1 });
+      assert.match(page.text, /name="password"/);
+    });
+  });
+
+  describe('trusted networks, remembered devices and conditional access in the OIDC flow', () => {
+    it('on a trusted network the code is skipped and the token says so (pwd); from elsewhere the same session must verify', async () => {
+      idp = await startTestIdp({ trustedNetworks: ['10.0.0.0/8'], trustedProxies: ['127.0.0.1'] });
+      const secret = await enrolDirect(idp, 'alice');
+      const b = new Browser();
+      b.extraHeaders['x-forwarded-for'] = '10.1.2.3';
+      const office = await signIn(b, idp, 'alice');
+      assert.deepEqual(office.claims.amr, ['pwd']);
+      assert.equal(office.claims.acr, 'urn:mfakit:acr:pwd');
+
+      b.extraHeaders['x-forwarded-for'] = '198.51.100.7';
+      const { page } = await startAuthorization(b, idp);
+      assert.match(page.url, /\/mfa$/, 'the office sign-in does not travel');
+      const back = await submitCode(b, idp, page, codeFor(secret, idp.clock));
+      assert.ok(atRp(new URL(back.url)));
+    });
+
+    it('a spoofed X-Forwarded-For from an untrusted proxy does not make a network trusted', async () => {
+      idp = await startTestIdp({ trustedNetworks: ['10.0.0.0/8'] });
+      await enrolDirect(idp, 'alice');
+      const b = new Browser();
+      b.extraHeaders['x-forwarded-for'] = '10.1.2.3';
+      const { page } = await startAuthorization(b, idp);
+      const prompt = await password(b, idp, page, 'alice');
+      assert.match(prompt.url, /\/mfa$/);
+    });
+
+    it('a remembered device skips the code at the next sign-in (acr pwd), but never satisfies acr_values=…:mfa', async () => {
+      idp = await startTestIdp();
+      const secret = await enrolDirect(idp, 'alice');
+      const first = new Browser();
+      await signIn(first, idp, 'alice', { secret, remember: true });
+      const rd = first.cookie(new URL(idp.issuer).host, 'mfakit_rd');
+      assert.ok(rd, 'remember-device cookie set');
+
+      const later = new Browser();
+      later.cookies.push(rd);
+      const skipped = await signIn(later, idp, 'alice');
+      assert.deepEqual(skipped.claims.amr, ['pwd']);
+      assert.equal(skipped.claims.acr, 'urn:mfakit:acr:pwd');
+
+      const { page } = await startAuthorization(later, idp, { acrValues: 'urn:mfakit:acr:mfa' });
+      assert.match(page.url, /\/mfa$/);
+      const back = await submitCode(later, idp, page, codeFor(secret, idp.clock, 1));
+      const cb = new URL(back.url);
+      assert.ok(cb.searchParams.get('code'));
+    });
+
+    it('conditional access per client id: SSO into "payroll" asks for MFA that "rp" did not need', async () => {
+      idp = await startTestIdp({
+        policies: doc([
+          {
+            id: 'payroll-mfa',
+            name: 'Payroll needs MFA',
+            state: 'on',
+            assignments: { users: { include: ['all'] }, applications: { include: ['payroll'] } },
+            grant: { controls: ['mfa'] },
+          },
+        ]),
+      });
+      const secret = await enrolDirect(idp, 'bob');
+      await idp.mfa.admin.setUserState('bob', 'disabled', ctx);
+      const b = new Browser();
+      const rp = await signIn(b, idp, 'bob');
+      assert.equal(rp.claims.acr, 'urn:mfakit:acr:pwd');
+      const { request, page } = await startAuthorization(b, idp, { clientId: 'payroll' });
+      assert.match(page.url, /\/mfa$/);
+      const back = await submitCode(b, idp, page, codeFor(secret, idp.clock));
+      const { claims } = await redeem(idp, back.url, request);
+      assert.equal(claims.acr, 'urn:mfakit:acr:mfa');
+    });
+
+    it('a blocking policy ends the flow at the client with access_denied and no code', async () => {
+      idp = await startTestIdp({
+        policies: doc([
+          {
+            id: 'no-payroll',
+            name: 'Nobody into payroll',
+            state: 'on',
+            assignments: { users: { include: ['all'] }, applications: { include: ['payroll'] } },
+            grant: { block: true },
+          },
+        ]),
+      });
+      const b = new Browser();
+      const { page } = await startAuthorization(b, idp, { clientId: 'payroll' });
+      const back = await password(b, idp, page, 'alice');
+      const cb = new URL(back.url);
+      assert.equal(cb.origin + cb.pathname, RP_REDIRECT);
+      assert.equal(cb.searchParams.get('error'), 'access_denied');
+      assert.equal(cb.searchParams.get('code'), null);
+    });
+  });
+});
