@@ -1,5 +1,6 @@
-import ipaddr from 'ipaddr.js';
+import type ipaddr from 'ipaddr.js';
 import type { EphemeralStore } from '../store/ports.ts';
+import { parseAddress } from '../trust/address.ts';
 import type { Clock } from './capabilities.ts';
 import type { ResolvedOptions } from './options.ts';
 
@@ -38,11 +39,10 @@ export interface Lockout {
 
 /** The unit an address is counted in: the IPv4 address, or the IPv6 /64. */
 export function addressBucket(ip: string): string {
-  if (!ipaddr.isValid(ip)) return ip;
-  const parsed = ipaddr.parse(ip);
+  const parsed = parseAddress(ip);
+  if (parsed === null) return ip;
   if (parsed.kind() === 'ipv4') return parsed.toString();
   const v6 = parsed as ipaddr.IPv6;
-  if (v6.isIPv4MappedAddress()) return v6.toIPv4Address().toString();
   return `${v6.parts
     .slice(0, 4)
     .map((p) => p.toString(16))

@@ -1,5 +1,6 @@
-import ipaddr from 'ipaddr.js';
+import type ipaddr from 'ipaddr.js';
 import type { CodeHasher } from '../crypto/code-hash.ts';
+import { parseAddress } from '../trust/address.ts';
 
 /**
  * Keys for the risk signals "new network" and "new device": what the engine remembers of
@@ -8,10 +9,8 @@ import type { CodeHasher } from '../crypto/code-hash.ts';
  * and not linkable across users). Both are heuristics, documented as such.
  */
 export function networkSightingKey(ip: string): string {
-  if (!ipaddr.isValid(ip)) return `invalid:${ip.slice(0, 64)}`;
-  let parsed = ipaddr.parse(ip);
-  if (parsed.kind() === 'ipv6' && (parsed as ipaddr.IPv6).isIPv4MappedAddress())
-    parsed = (parsed as ipaddr.IPv6).toIPv4Address();
+  const parsed = parseAddress(ip);
+  if (parsed === null) return `invalid:${ip.slice(0, 64)}`;
   if (parsed.kind() === 'ipv4') {
     const o = (parsed as ipaddr.IPv4).octets;
     return `${o[0]}.${o[1]}.${o[2]}.0/24`;

@@ -1,5 +1,6 @@
 import ipaddr from 'ipaddr.js';
 import { ConfigError } from '../errors.ts';
+import { parseAddress } from './address.ts';
 
 /**
  * Trusted networks ("trusted IPs" in the seeds): a list of IPv4/IPv6 CIDRs. A sign-in from
@@ -23,10 +24,9 @@ export function compileTrustedNetworks(cidrs: readonly string[]): TrustedNetwork
   });
   return {
     match(address) {
-      if (ranges.length === 0 || !ipaddr.isValid(address)) return null;
-      let ip = ipaddr.parse(address);
-      if (ip.kind() === 'ipv6' && (ip as ipaddr.IPv6).isIPv4MappedAddress())
-        ip = (ip as ipaddr.IPv6).toIPv4Address();
+      if (ranges.length === 0) return null;
+      const ip = parseAddress(address);
+      if (ip === null) return null;
       for (const { text, range } of ranges) {
         if (ip.kind() === range[0].kind() && ip.match(range)) return text;
       }
