@@ -482,11 +482,17 @@ export function createMfa(input: MfaOptions) {
       return { ok: true, stamp: await complete(taken, result, ctx), rememberDays: taken.rememberDays };
     },
 
-    /** Starts authenticator-app enrollment for a pending sign-in that must enroll. */
-    async beginPendingEnrollment(pendingId: string, accountName: string) {
+    /**
+     * Starts authenticator-app enrollment for a pending sign-in that must enroll, or shows the
+     * draft `resumeDraftId` again while it lasts (a reload keeps the secret already scanned).
+     */
+    async beginPendingEnrollment(pendingId: string, accountName: string, resumeDraftId?: string) {
       const pending = await pendingStore.get(pendingId);
       if (!pending?.mustEnroll) return null;
-      return totpEnrollment.begin(pending.userId, accountName);
+      const resumed = resumeDraftId
+        ? await totpEnrollment.resume(pending.userId, resumeDraftId, accountName)
+        : null;
+      return resumed ?? totpEnrollment.begin(pending.userId, accountName);
     },
 
     /**
@@ -610,6 +616,9 @@ export function createMfa(input: MfaOptions) {
 
     enrollment: {
       beginTotp: (userId: string, accountName: string) => totpEnrollment.begin(userId, accountName),
+      /** The draft again while it lasts (same secret), or null. */
+      resumeTotp: (userId: string, draftId: string, accountName: string) =>
+        totpEnrollment.resume(userId, draftId, accountName),
       /** Adds a method to an existing account. Callers must have checked `isFresh()` when the user already has MFA. */
       async confirmTotp(userId: string, draftId: string, code: string, label: string, ctx: RequestContext) {
         const confirmed = await totpEnrollment.confirm(userId, draftId, code, label);

@@ -237,15 +237,22 @@ export function createMfaRouter(mfa: Mfa, web: MfaExpress) {
     );
   };
 
-  /** Starts an authenticator-app draft for the pending sign-in (first method) or the signed-in user. */
+  /**
+   * Starts an authenticator-app draft for the pending sign-in (first method) or the signed-in
+   * user. The setup page (a GET, which any link can trigger) shows the session's draft again
+   * while it lasts rather than replacing a secret the user may have scanned; the API's POST
+   * starts a new one.
+   */
   const beginEnroll = async (req: Request, res: Response, mode: Mode) => {
     const state = req.session?.mfakit;
+    const resumeId = mode === 'html' ? state?.draftId : undefined;
     if (state?.pendingId && !state.stamp) {
       const pending = await mfa.getPending(state.pendingId);
       if (!pending) throw new MfaError('pending_expired', 'Your sign-in has expired. Sign in again.', 401);
       const draft = await mfa.beginPendingEnrollment(
         pending.id,
         await web.options.displayName(pending.userId),
+        resumeId,
       );
       if (!draft) {
         if (mode === 'html') {
@@ -264,7 +271,10 @@ export function createMfaRouter(mfa: Mfa, web: MfaExpress) {
     }
     const stamp = await requireFreshIfEnrolled(req, res, mode);
     if (!stamp) return null;
-    const draft = await mfa.enrollment.beginTotp(stamp.userId, await web.options.displayName(stamp.userId));
+    const name = await web.options.displayName(stamp.userId);
+    const draft =
+      (resumeId ? await mfa.enrollment.resumeTotp(stamp.userId, resumeId, name) : null) ??
+      (await mfa.enrollment.beginTotp(stamp.userId, name));
     sessionState(req).draftId = draft.draftId;
     await saveSession(req);
     return { draft, firstMethod: false };

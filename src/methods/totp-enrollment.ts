@@ -35,7 +35,30 @@ const SEED_BYTES = 20;
 
 export interface TotpEnrollment {
   begin(userId: string, accountName: string): Promise<TotpDraft>;
+  /**
+   * The same draft again (same secret and QR code) while it lasts, or null: a reloaded or
+   * re-linked setup page shows what the user may already have scanned instead of a new secret.
+   */
+  resume(userId: string, draftId: string, accountName: string): Promise<TotpDraft | null>;
   confirm(userId: string, draftId: string, code: string, label: string): Promise<ConfirmResult>;
+}
+
+/** A draft as kept in the ephemeral store: the sealed seed and when it lapses. */
+interface StoredDraft {
+  sealed: string;
+  expiresAt: number;
+}
+
+function readDraft(raw: string | null): StoredDraft | null {
+  if (raw === null) return null;
+  try {
+    const parsed = JSON.parse(raw) as Partial<StoredDraft>;
+    return typeof parsed.sealed === 'string' && typeof parsed.expiresAt === 'number'
+      ? { sealed: parsed.sealed, expiresAt: parsed.expiresAt }
+      : null;
+  } catch {
+    return null;
+  }
 }
 
 export function createTotpEnrollment(deps: {
@@ -50,39 +73,50 @@ export function createTotpEnrollment(deps: {
   const { repository, ephemeral, sealer, clock, random, issuer, totp } = deps;
   const draftKey = (userId: string, draftId: string) => `enroll:totp:${userId}:${draftId}`;
   const draftContext = (userId: string, draftId: string) => `draft:${userId}:${draftId}`;
+  const view = async (draftId: string, seed: Uint8Array, accountName: string, expiresAt: number) => {
+    const secret = base32Encode(seed);
+    const uri = otpauthUri({ issuer, accountName, secret, ...totp });
+    const qrSvg = await QRCode.toString(uri, { type: 'svg', errorCorrectionLevel: 'M', margin: 2 });
+    return {
+      draftId,
+      secret,
+      uri,
+      qrSvg,
+      algorithm: totp.algorithm.toUpperCase(),
+      digits: totp.digits,
+      period: totp.period,
+      expiresAt,
+    };
+  };
 
   return {
     async begin(userId, accountName) {
       const draftId = randomId(random, 18);
       const seed = random.bytes(SEED_BYTES);
-      await ephemeral.put(
-        draftKey(userId, draftId),
-        sealer.seal(seed, draftContext(userId, draftId)),
-        DRAFT_TTL_MS,
-      );
-      const secret = base32Encode(seed);
-      const uri = otpauthUri({ issuer, accountName, secret, ...totp });
-      const qrSvg = await QRCode.toString(uri, { type: 'svg', errorCorrectionLevel: 'M', margin: 2 });
-      return {
+      const expiresAt = clock.now() + DRAFT_TTL_MS;
+      const stored: StoredDraft = { sealed: sealer.seal(seed, draftContext(userId, draftId)), expiresAt };
+      await ephemeral.put(draftKey(userId, draftId), JSON.stringify(stored), DRAFT_TTL_MS);
+      return view(draftId, seed, accountName, expiresAt);
+    },
+    async resume(userId, draftId, accountName) {
+      const stored = readDraft(await ephemeral.get(draftKey(userId, draftId)));
+      if (stored === null || stored.expiresAt <= clock.now()) return null;
+      return view(
         draftId,
-        secret,
-        uri,
-        qrSvg,
-        algorithm: totp.algorithm.toUpperCase(),
-        digits: totp.digits,
-        period: totp.period,
-        expiresAt: clock.now() + DRAFT_TTL_MS,
-      };
+        sealer.open(stored.sealed, draftContext(userId, draftId)),
+        accountName,
+        stored.expiresAt,
+      );
     },
     async confirm(userId, draftId, code, label) {
-      const sealed = await ephemeral.get(draftKey(userId, draftId));
-      if (sealed === null) return { ok: false, detail: 'draft_expired' };
+      const stored = readDraft(await ephemeral.get(draftKey(userId, draftId)));
+      if (stored === null) return { ok: false, detail: 'draft_expired' };
       const attempts = await ephemeral.increment(`${draftKey(userId, draftId)}:attempts`, DRAFT_TTL_MS);
       if (attempts > DRAFT_MAX_ATTEMPTS) {
         await ephemeral.delete(draftKey(userId, draftId));
         return { ok: false, detail: 'too_many_attempts' };
       }
-      const seed = sealer.open(sealed, draftContext(userId, draftId));
+      const seed = sealer.open(stored.sealed, draftContext(userId, draftId));
       const step = totpMatchStep(seed, code, {
         algorithm: totp.algorithm,
         digits: totp.digits,

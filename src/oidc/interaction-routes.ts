@@ -88,7 +88,11 @@ export function createMfaInteractionRouter(oidc: OidcMfa, mfa: Mfa, provider: Pr
     if (!pending) return expired(res, details.uid, record);
     const ctx = pageOf(details.uid, record);
     if (pending.mustEnroll) {
-      const draft = await mfa.beginPendingEnrollment(pending.id, await oidc.displayName(pending.userId));
+      const draft = await mfa.beginPendingEnrollment(
+        pending.id,
+        await oidc.displayName(pending.userId),
+        record.draftId,
+      );
       if (!draft) return expired(res, details.uid, record);
       await oidc.records.update(details.uid, { ...record, draftId: draft.draftId });
       return res

@@ -82,6 +82,24 @@ describe('enrollment through the HTML pages', () => {
     );
   });
 
+  it('reloading the setup page (or following a link to it) shows the same secret; the API starts a new draft', async () => {
+    const { app } = makeApp();
+    const agent = request.agent(app);
+    await agent
+      .post('/login')
+      .type('form')
+      .set('Accept', 'text/html')
+      .send({ username: 'alice', password: 'alice-pw' });
+    const secretOf = (text: string) => /id="secret">([A-Z2-7]+)</.exec(text)?.[1];
+    const first = await agent.get('/mfa/enroll').set('Accept', 'text/html');
+    const again = await agent.get('/mfa/enroll').set('Accept', 'text/html');
+    assert.ok(secretOf(first.text));
+    assert.equal(secretOf(again.text), secretOf(first.text));
+    const api = await agent.post('/mfa/api/enroll/totp').send({});
+    assert.equal(api.status, 201);
+    assert.notEqual(api.body.secret, secretOf(first.text));
+  });
+
   it('the enrollment code cannot be replayed to sign in', async () => {
     const { app, clock } = makeApp();
     const { agent } = await passwordStep(app, 'alice');

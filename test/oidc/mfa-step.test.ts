@@ -67,6 +67,16 @@ describe('mfakit/oidc: the MFA step in an oidc-provider code flow', function () 
       assert.equal(claims.nonce, request.nonce);
     });
 
+    it('reloading the enrollment page shows the same secret (what the user may already have scanned)', async () => {
+      const b = new Browser();
+      const { page } = await startAuthorization(b, idp);
+      const enroll = await password(b, idp, page, 'alice');
+      const reload = await b.go(enroll.url);
+      const secretOf = (text: string) => /id="secret">([A-Z2-7]+)</.exec(text)?.[1];
+      assert.ok(secretOf(enroll.text));
+      assert.equal(secretOf(reload.text), secretOf(enroll.text));
+    });
+
     it('a returning user is asked for a code after the password; a wrong code keeps the login unresolved', async () => {
       const secret = await enrolDirect(idp, 'alice');
       const b = new Browser();
