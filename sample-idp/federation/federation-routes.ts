@@ -1,0 +1,204 @@
+import { timingSafeEqual } from 'node:crypto';
+import { parse as parseCookies } from 'cookie';
+import express, { type Request, type Response } from 'express';
+import type Provider from 'oidc-provider';
+import { z } from 'zod';
+import { MfaError } from '../../src/errors.ts';
+import type { EphemeralStore } from '../../src/index.ts';
+import type { OidcMfa } from '../../src/oidc/index.ts';
+import type { Accounts } from './accounts.ts';
+import type { ClaimsProviderConfig } from './config.ts';
+import { applyMfaBehavior } from './mfa-behavior.ts';
+import { messagePage } from './pages.ts';
+import { createUpstream, type Upstream } from './upstream.ts';
+
+/**
+ * Sign-in at a claims provider, for an open interaction:
+ *   1. `begin()` (from the chooser or home-realm discovery) keeps state, nonce and PKCE
+ *      verifier server-side under the state, with the interaction uid, sets a cookie holding
+ *      the state and sends the browser upstream;
+ *   2. `/federation/:cp/callback` needs that cookie and the record (used once), lets
+ *      openid-client check and redeem the answer, maps the account, applies the provider's
+ *      federatedIdpMfaBehavior, and parks the outcome under the interaction uid;
+ *   3. `/interaction/:uid/federated`, which oidc-provider serves only to the browser holding
+ *      that interaction's cookie, hands the outcome to mfakit as the first factor.
+ * A code injected into another browser therefore ends at step 1's cookie or step 3's.
+ */
+const STATE_COOKIE = 'fed_upstream';
+const REQUEST_TTL_MS = 10 * 60_000;
+const OUTCOME_TTL_MS = 2 * 60_000;
+
+const requestRecord = z.object({
+  uid: z.string(),
+  provider: z.string(),
+  nonce: z.string(),
+  codeVerifier: z.string(),
+  acrValues: z.string().optional(),
+});
+const outcomeRecord = z.object({ accountId: z.string(), amr: z.array(z.string()) });
+
+export interface FederationDeps {
+  issuer: string;
+  service: string;
+  secureCookies: boolean;
+  providers: readonly ClaimsProviderConfig[];
+  provider: Provider;
+  oidc: OidcMfa;
+  accounts: Accounts;
+  ephemeral: EphemeralStore;
+}
+
+const same = (a: string, b: string) => {
+  const x = Buffer.from(a);
+  const y = Buffer.from(b);
+  return x.length === y.length && timingSafeEqual(x, y);
+};
+
+export function createFederation(deps: FederationDeps) {
+  const upstreams = new Map<string, Upstream>(
+    deps.providers.map((p) => [
+      p.id,
+      createUpstream(p, new URL(`/federation/${p.id}/callback`, deps.issuer).href),
+    ]),
+  );
+  const byDomain = new Map(deps.providers.flatMap((p) => p.emailDomains.map((d) => [d, p] as const)));
+  const page = (res: Response, status: number, title: string, message: string, uid?: string) =>
+    res
+      .status(status)
+      .send(
+        messagePage(
+          deps.service,
+          title,
+          message,
+          uid ? { href: `/interaction/${encodeURIComponent(uid)}`, label: 'Back to sign-in' } : undefined,
+        ),
+      );
+
+  /** The claims provider that owns this e-mail address's domain (home-realm discovery). */
+  const providerForEmail = (identifier: string) => {
+    const at = identifier.lastIndexOf('@');
+    return at < 0 ? undefined : byDomain.get(identifier.slice(at + 1).toLowerCase());
+  };
+
+  async function begin(res: Response, uid: string, providerId: string, loginHint?: string) {
+    const upstream = upstreams.get(providerId);
+    if (!upstream) throw new MfaError('unknown_provider', 'There is no such sign-in option.', 404);
+    const cp = upstream.provider;
+    let started: Awaited<ReturnType<Upstream['start']>>;
+    try {
+      started = await upstream.start({
+        ...(loginHint ? { loginHint } : {}),
+        ...(cp.federatedIdpMfaBehavior === 'enforceMfaByFederatedIdp' && cp.mfaAcr
+          ? { acrValues: cp.mfaAcr }
+          : {}),
+      });
+    } catch (err) {
+      process.emitWarning(`federation: ${cp.id} unavailable: ${String(err)}`);
+      return page(
+        res,
+        503,
+        'Sign-in unavailable',
+        `${cp.displayName} cannot be reached right now. Try again in a moment.`,
+        uid,
+      );
+    }
+    const { state, ...request } = started.request;
+    await deps.ephemeral.put(
+      `fed-upstream:${state}`,
+      JSON.stringify({ uid, provider: cp.id, ...request }),
+      REQUEST_TTL_MS,
+    );
+    res.cookie(STATE_COOKIE, state, {
+      httpOnly: true,
+      sameSite: 'lax',
+      secure: deps.secureCookies,
+      path: '/federation/',
+      maxAge: REQUEST_TTL_MS,
+    });
+    res.redirect(303, started.url.href);
+  }
+
+  const router = express.Router();
+
+  router.get('/federation/:cp/callback', async (req, res, next) => {
+    try {
+      const upstream = upstreams.get(String(req.params.cp));
+      const state = typeof req.query.state === 'string' ? req.query.state : '';
+      const cookie = parseCookies(req.headers.cookie ?? '')[STATE_COOKIE] ?? '';
+      res.clearCookie(STATE_COOKIE, { path: '/federation/' });
+      if (!upstream || state === '' || !same(cookie, state))
+        return page(
+          res,
+          400,
+          'Sign-in response rejected',
+          'This answer does not belong to a sign-in started in this browser. Start again from the application.',
+        );
+      const raw = await deps.ephemeral.take(`fed-upstream:${state}`);
+      const record = raw === null ? null : requestRecord.safeParse(JSON.parse(raw));
+      if (!record?.success || record.data.provider !== upstream.provider.id)
+        return page(
+          res,
+          400,
+          'Sign-in expired',
+          'This sign-in has expired or was finished already. Start again from the application.',
+        );
+      const { uid } = record.data;
+      const cp = upstream.provider;
+      let result: Awaited<ReturnType<Upstream['finish']>>;
+      try {
+        result = await upstream.finish(
+          { state, nonce: record.data.nonce, codeVerifier: record.data.codeVerifier },
+          new URL(req.originalUrl, 'http://callback.invalid').search,
+        );
+      } catch (err) {
+        const described = (err as { error?: unknown }).error;
+        process.emitWarning(
+          `federation: ${cp.id} answer rejected: ${typeof described === 'string' ? described : String(err)}`,
+        );
+        return page(
+          res,
+          401,
+          'Sign-in not completed',
+          `The sign-in at ${cp.displayName} did not complete.`,
+          uid,
+        );
+      }
+      const outcome = applyMfaBehavior(cp.federatedIdpMfaBehavior, result, cp.mfaAcr);
+      if (!outcome.ok)
+        return page(
+          res,
+          403,
+          'Multi-factor sign-in required',
+          `${cp.displayName} did not confirm a multi-factor sign-in, which is required for your organisation. Sign in there with your second factor and try again.`,
+          uid,
+        );
+      const mapped = await deps.accounts.map(cp, result);
+      if (!mapped.ok) return page(res, 403, 'No account', mapped.message, uid);
+      await deps.ephemeral.put(
+        `fed-outcome:${uid}`,
+        JSON.stringify({ accountId: mapped.accountId, amr: outcome.amr }),
+        OUTCOME_TTL_MS,
+      );
+      res.redirect(303, `/interaction/${encodeURIComponent(uid)}/federated`);
+    } catch (err) {
+      next(err);
+    }
+  });
+
+  router.get('/interaction/:uid/federated', async (req, res, next) => {
+    try {
+      const details = await deps.oidc.interactionFor(deps.provider, req, res, String(req.params.uid));
+      const raw = await deps.ephemeral.take(`fed-outcome:${details.uid}`);
+      const outcome = raw === null ? null : outcomeRecord.safeParse(JSON.parse(raw));
+      if (!outcome?.success)
+        return page(res, 400, 'Sign-in expired', 'This sign-in has expired. Start again.', details.uid);
+      await deps.oidc.completeFirstFactor(deps.provider, req as Request, res, outcome.data);
+    } catch (err) {
+      next(err);
+    }
+  });
+
+  return { router, begin, providerForEmail, has: (id: string) => upstreams.has(id) };
+}
+
+export type Federation = ReturnType<typeof createFederation>;

@@ -1,0 +1,61 @@
+import type { NextFunction, Request, Response } from 'express';
+
+/**
+ * Helmet-like headers without the dependency. Every answer: no MIME sniffing, no framing, no
+ * referrer beyond this origin (codes travel in URLs). Our own HTML pages additionally get a
+ * script-free CSP whose form-action lists this origin and the origins our forms end up at
+ * (relying parties' redirect URIs, claims providers): browsers check form-action on the
+ * redirects that follow a form submission too. oidc-provider's own responses (e.g. a
+ * form_post answer, which needs its inline script) keep only the global headers.
+ */
+export function globalHeaders(secure: boolean) {
+  return (_req: Request, res: Response, next: NextFunction) => {
+    res.set({
+      'X-Content-Type-Options': 'nosniff',
+      'X-Frame-Options': 'DENY',
+      'Referrer-Policy': 'same-origin',
+      'Cross-Origin-Opener-Policy': 'same-origin',
+      ...(secure ? { 'Strict-Transport-Security': 'max-age=31536000' } : {}),
+    });
+    next();
+  };
+}
+
+export function pageCsp(formTargets: readonly string[]): string {
+  const origins = [...new Set(formTargets.filter((u) => URL.canParse(u)).map((u) => new URL(u).origin))];
+  return [
+    "default-src 'none'",
+    "style-src 'self'",
+    "img-src 'self' data:",
+    `form-action 'self' ${origins.join(' ')}`.trim(),
+    "frame-ancestors 'none'",
+    "base-uri 'none'",
+  ].join('; ');
+}
+
+export function pageHeaders(csp: string) {
+  return (_req: Request, res: Response, next: NextFunction) => {
+    res.set({ 'Content-Security-Policy': csp, 'Cache-Control': 'no-store' });
+    next();
+  };
+}
+
+/**
+ * WORKAROUND until src/oidc changes it: mfakit's interaction pages send `form-action 'self'`,
+ * and Chromium applies form-action to the redirects after a form submission, so the code
+ * prompt's POST (→ /auth/:uid → the relying party's redirect URI) is blocked in a real
+ * browser. This rewrites the form-action directive of any CSP set later on the response to
+ * `csp`'s. Delete it once mfakit's pages allow the client's redirect origin themselves.
+ */
+export function formActionOverride(csp: string) {
+  const formAction = csp.split('; ').find((d) => d.startsWith('form-action ')) ?? "form-action 'self'";
+  return (_req: Request, res: Response, next: NextFunction) => {
+    const setHeader = res.setHeader.bind(res);
+    res.setHeader = (name: string, value: number | string | readonly string[]) => {
+      if (name.toLowerCase() === 'content-security-policy' && typeof value === 'string')
+        return setHeader(name, value.replace(/form-action [^;]*/, formAction));
+      return setHeader(name, value);
+    };
+    next();
+  };
+}

@@ -1,0 +1,130 @@
+import { html, type SafeHtml, trusted } from '../../src/express/html.ts';
+
+/**
+ * The federation server's own pages (sign-in, home-realm discovery, logout, errors, the
+ * security-info portal's sign-in): server-rendered, no script, every value escaped by the
+ * `html` template, styled like mfakit's pages.
+ */
+export const STYLE_PATH = '/assets/style.css';
+
+export interface ProviderChoice {
+  id: string;
+  displayName: string;
+}
+
+const layout = (service: string, title: string, body: SafeHtml) =>
+  html`<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
+<title>${title} · ${service}</title><link rel="stylesheet" href="${STYLE_PATH}"></head>
+<body><main><p class="muted">${service}</p>${body}</main></body></html>`.value;
+
+const csrfField = (token: string) => html`<input type="hidden" name="_csrf" value="${token}">`;
+const errorBox = (error?: string) => (error ? html`<p class="error" role="alert">${error}</p>` : '');
+
+export interface SignInPageProps {
+  service: string;
+  uid: string;
+  csrf: string;
+  /** The relying party the user is signing in to. */
+  clientName: string;
+  providers: ProviderChoice[];
+  identifier?: string;
+  error?: string;
+}
+
+/** Step 1: who are you? An address in a partner's domain goes there; otherwise the password. */
+export function identifierPage(p: SignInPageProps): string {
+  const partners =
+    p.providers.length === 0
+      ? ''
+      : html`<h2>Or sign in with</h2>${p.providers.map(
+          (cp) =>
+            html`<form method="post" action="/interaction/${p.uid}/federate/${cp.id}">${csrfField(p.csrf)}<button type="submit" class="link">Sign in with ${cp.displayName}</button></form>`,
+        )}`;
+  return layout(
+    p.service,
+    'Sign in',
+    html`<h1>Sign in</h1><p>to continue to <strong>${p.clientName}</strong></p>${errorBox(p.error)}
+<form method="post" action="/interaction/${p.uid}/identify">${csrfField(p.csrf)}
+<label for="identifier">E-mail address or user name</label>
+<input type="text" id="identifier" name="identifier" value="${p.identifier ?? ''}" autocomplete="username" autofocus required maxlength="256">
+<button type="submit">Next</button></form>${partners}`,
+  );
+}
+
+/** Step 2 for a local account. */
+export function passwordPage(p: SignInPageProps & { identifier: string }): string {
+  return layout(
+    p.service,
+    'Enter password',
+    html`<h1>Enter password</h1><p>for <strong>${p.identifier}</strong>, to continue to <strong>${p.clientName}</strong></p>${errorBox(p.error)}
+<form method="post" action="/interaction/${p.uid}/login">${csrfField(p.csrf)}
+<input type="hidden" name="identifier" value="${p.identifier}">
+<label for="password">Password</label>
+<input type="password" id="password" name="password" autocomplete="current-password" autofocus required maxlength="256">
+<button type="submit">Sign in</button></form>
+<p><a href="/interaction/${p.uid}">Use another account</a></p>`,
+  );
+}
+
+export function messagePage(
+  service: string,
+  title: string,
+  message: string,
+  link?: { href: string; label: string },
+): string {
+  return layout(
+    service,
+    title,
+    html`<h1>${title}</h1><p>${message}</p>${link ? html`<p><a href="${link.href}">${link.label}</a></p>` : ''}`,
+  );
+}
+
+/** oidc-provider's logout confirmation; `form` is its own (action + xsrf token), trusted markup. */
+export function logoutPage(service: string, form: string, clientName?: string): string {
+  return layout(
+    service,
+    'Sign out',
+    html`<h1>Sign out${clientName ? html` of ${clientName}` : ''}?</h1>
+<p>You will be signed out of ${service} on this browser.</p>
+${trusted(form)}
+<button type="submit" form="op.logoutForm" name="logout" value="yes" autofocus>Yes, sign me out</button>
+<button type="submit" form="op.logoutForm" class="link">No, stay signed in</button>`,
+  );
+}
+
+export function signedOutPage(service: string, clientName?: string): string {
+  return layout(
+    service,
+    'Signed out',
+    html`<h1>You are signed out</h1><p>${clientName ? html`Your sign-out from ${clientName} was successful. ` : ''}You can close this window.</p>`,
+  );
+}
+
+export function portalSignInPage(p: {
+  service: string;
+  csrf: string;
+  error?: string;
+  identifier?: string;
+}): string {
+  return layout(
+    p.service,
+    'Security info',
+    html`<h1>Security info</h1><p>Sign in to manage your sign-in methods, recovery codes and remembered devices.</p>${errorBox(p.error)}
+<form method="post" action="/account/login">${csrfField(p.csrf)}
+<label for="identifier">E-mail address or user name</label>
+<input type="text" id="identifier" name="identifier" value="${p.identifier ?? ''}" autocomplete="username" required maxlength="256">
+<label for="password">Password</label>
+<input type="password" id="password" name="password" autocomplete="current-password" required maxlength="256">
+<button type="submit">Sign in</button></form>`,
+  );
+}
+
+export function portalSignedInPage(p: { service: string; csrf: string; name: string }): string {
+  return layout(
+    p.service,
+    'Security info',
+    html`<h1>Security info</h1><p>Signed in as <strong>${p.name}</strong>.</p>
+<p><a href="/account/mfa/settings">Manage your sign-in methods</a></p>
+<form method="post" action="/account/logout">${csrfField(p.csrf)}<button type="submit">Sign out</button></form>`,
+  );
+}

@@ -1,0 +1,186 @@
+import { createHmac } from 'node:crypto';
+import express, { type NextFunction, type Request, type Response } from 'express';
+import type Provider from 'oidc-provider';
+import { createSqliteStores } from '../../adapters/sqlite/index.ts';
+import type { Mfa } from '../../src/engine/create-mfa.ts';
+import { MfaError } from '../../src/errors.ts';
+import { STYLE_CSS } from '../../src/express/html.ts';
+import { type AuditSink, type Clock, createMfa, type Stores } from '../../src/index.ts';
+import { createOidcMfa, mountMfaInteractions, type OidcMfa } from '../../src/oidc/index.ts';
+import { createAccountPortal } from './account-portal.ts';
+import { createAccounts } from './accounts.ts';
+import type { FederationConfig } from './config.ts';
+import { createLocalDirectory, seedUserStates } from './directory.ts';
+import { createFederation } from './federation-routes.ts';
+import { createFormTokens } from './form-token.ts';
+import { formActionOverride, globalHeaders, pageCsp, pageHeaders } from './http-headers.ts';
+import { createLoginRouter } from './login-routes.ts';
+import { messagePage, STYLE_PATH } from './pages.ts';
+import { buildPolicyDocument } from './policies.ts';
+import { createProvider, SESSION_TTL_SECONDS } from './provider.ts';
+import { type FederationSecrets, generateSecrets } from './secrets.ts';
+
+/**
+ * The AD FS-style federation server: an OpenID provider (oidc-provider) for the relying-party
+ * trusts, a local directory with password sign-in, claims-provider trusts to upstream IdPs
+ * with home-realm discovery, mfakit for the second factor and conditional access, and the
+ * security-info portal at /account. Returns the Express app; the caller listens.
+ *
+ *   const config = await loadFederationConfig('sample-idp/federation.example.yaml');
+ *   const server = await createFederationServer(config, { secrets: loadOrCreateSecrets(config.dataFile) });
+ *   server.app.listen(3000);
+ */
+export interface FederationServerDeps {
+  /** Default: SQLite at config.dataFile. */
+  stores?: Stores;
+  /** Default: generated for this process (sessions and seeds do not survive a restart). */
+  secrets?: FederationSecrets;
+  audit?: AuditSink;
+  clock?: Clock;
+}
+
+export interface FederationServer {
+  app: express.Express;
+  provider: Provider;
+  mfa: Mfa;
+  oidc: OidcMfa;
+  close(): Promise<void>;
+}
+
+export async function createFederationServer(
+  config: FederationConfig,
+  deps: FederationServerDeps = {},
+): Promise<FederationServer> {
+  const secrets = deps.secrets ?? generateSecrets();
+  const stores = deps.stores ?? createSqliteStores({ path: config.dataFile });
+  const oidcStore = stores.oidc;
+  if (!oidcStore) throw new Error('the federation server needs stores with an OIDC store (memory or sqlite)');
+  const secure = new URL(config.issuer).protocol === 'https:';
+  const cookieKey = secrets.cookieKeys[0] ?? '';
+  const directory = await createLocalDirectory(config.users);
+  const accounts = createAccounts(directory, oidcStore, config.claimsProviders);
+  const mfa = createMfa({
+    stores,
+    issuer: config.displayName,
+    sealingKeys: [{ id: 'fed1', key: secrets.sealingKey }],
+    directory: { subject: async (userId) => ({ groups: await accounts.groups(userId) }) },
+    defaultUserState: config.defaultUserState,
+    policies: buildPolicyDocument(config),
+    trustedNetworks: config.trustedNetworks,
+    trustedProxies: config.trustedProxies,
+    rememberDevice: {
+      enabled: true,
+      days: config.rememberDeviceDays,
+      maxDays: Math.max(config.rememberDeviceDays, 60),
+      cookieName: 'mfakit_rd',
+      secureCookie: secure,
+    },
+    ...(deps.audit ? { audit: deps.audit } : {}),
+    ...(deps.clock ? { clock: deps.clock } : {}),
+  });
+  await seedUserStates(mfa, directory);
+  const oidc = createOidcMfa(mfa, {
+    basePath: '/interaction',
+    sessionTtlSeconds: SESSION_TTL_SECONDS,
+    displayName: async (id) => (await accounts.profile(id))?.name ?? id,
+  });
+  const provider = createProvider({ config, secrets, stores, oidc, accounts });
+  const federation = createFederation({
+    issuer: config.issuer,
+    service: config.displayName,
+    secureCookies: secure,
+    providers: config.claimsProviders,
+    provider,
+    oidc,
+    accounts,
+    ephemeral: stores.ephemeral,
+  });
+  const formTargets = [
+    ...config.relyingParties.flatMap((rp) => [...rp.redirectUris, ...rp.postLogoutRedirectUris]),
+    ...config.claimsProviders.map((p) => p.issuer),
+  ];
+
+  const app = express();
+  app.disable('x-powered-by');
+  if (config.trustedProxies.length > 0) app.set('trust proxy', config.trustedProxies);
+  app.use(globalHeaders(secure));
+  app.get(STYLE_PATH, (_req, res) => {
+    res.type('text/css').set('Cache-Control', 'public, max-age=3600').send(STYLE_CSS);
+  });
+  app.get('/', pageHeaders(pageCsp([])), (_req, res) => {
+    res.send(
+      messagePage(
+        config.displayName,
+        config.displayName,
+        'This is the sign-in service. Manage your sign-in methods under Security info.',
+        {
+          href: '/account',
+          label: 'Security info',
+        },
+      ),
+    );
+  });
+  const interactionCsp = pageCsp(formTargets);
+  app.use(['/interaction', '/federation'], pageHeaders(interactionCsp), formActionOverride(interactionCsp));
+  app.use(
+    createLoginRouter({
+      config,
+      provider,
+      oidc,
+      directory,
+      federation,
+      tokens: createFormTokens(cookieKey),
+      ephemeral: stores.ephemeral,
+    }),
+  );
+  app.use(federation.router);
+  mountMfaInteractions(app, oidc, mfa, provider);
+  app.use(
+    '/account',
+    createAccountPortal({
+      mfa,
+      directory,
+      service: config.displayName,
+      sessionSecret: createHmac('sha256', cookieKey).update('account portal session').digest('base64url'),
+      secureCookies: secure,
+    }),
+  );
+  app.use(provider.callback());
+  app.use((err: unknown, req: Request, res: Response, _next: NextFunction) => {
+    // mfakit's errors carry their status and a message for the user; body-parser's (too large,
+    // malformed) and csrf-sync's a 4xx status; anything else is ours: 500, logged.
+    const given = (err as { status?: unknown }).status;
+    const status =
+      err instanceof MfaError
+        ? err.status
+        : (err as { code?: unknown }).code === 'EBADCSRFTOKEN'
+          ? 403
+          : typeof given === 'number' && given >= 400 && given < 500
+            ? given
+            : 500;
+    const message =
+      err instanceof MfaError
+        ? err.message
+        : status === 403
+          ? 'This form has expired. Go back, reload the page and try again.'
+          : status < 500
+            ? 'The request could not be understood. Go back and try again.'
+            : 'Sign-in is unavailable right now. Try again in a moment.';
+    if (status >= 500)
+      process.emitWarning(`federation: ${req.method} ${req.path}: ${String((err as Error).stack ?? err)}`);
+    res
+      .status(status)
+      .set('Content-Security-Policy', pageCsp([]))
+      .send(messagePage(config.displayName, 'Sign-in problem', message));
+  });
+
+  return {
+    app,
+    provider,
+    mfa,
+    oidc,
+    close: async () => {
+      if (!deps.stores) await stores.close?.();
+    },
+  };
+}

@@ -1,0 +1,203 @@
+/**
+ * The federation server's config: every mistake is reported with its path, secrets come
+ * from environment variables and are never echoed, and the example config `npm start` uses
+ * is valid.
+ */
+import assert from 'node:assert/strict';
+import { mkdtemp, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import {
+  FederationConfigError,
+  loadFederationConfig,
+  parseFederationConfig,
+} from '../../sample-idp/federation/config.ts';
+import { buildPolicyDocument } from '../../sample-idp/federation/policies.ts';
+
+const valid = () => ({
+  issuer: 'https://idp.example',
+  users: [
+    {
+      id: 'alice',
+      name: 'Alice',
+      email: 'Alice@Contoso.test',
+      // biome-ignore lint/suspicious/noTemplateCurlyInString: the config's own ${VAR:-default} syntax
+      password: '${PW_ALICE:-demo password alice}',
+      mfaState: 'enabled',
+    },
+  ],
+  relyingParties: [
+    {
+      clientId: 'rp',
+      clientSecret: 'rp-secret-that-is-long-enough',
+      redirectUris: ['https://rp.example/cb'],
+    },
+  ],
+  claimsProviders: [
+    {
+      id: 'partner',
+      displayName: 'Partner',
+      issuer: 'https://partner.example',
+      clientId: 'fed',
+      // biome-ignore lint/suspicious/noTemplateCurlyInString: the config's own ${VAR} syntax
+      clientSecret: '${PARTNER_SECRET}',
+      emailDomains: ['Partner.test'],
+      federatedIdpMfaBehavior: 'rejectMfaByFederatedIdp',
+    },
+  ],
+});
+
+async function problems(input: unknown, env: NodeJS.ProcessEnv = { PARTNER_SECRET: 'x'.repeat(20) }) {
+  try {
+    await parseFederationConfig(input, env);
+  } catch (err) {
+    assert.ok(err instanceof FederationConfigError, String(err));
+    return err.issues;
+  }
+  assert.fail('the config was accepted');
+}
+
+describe('sample-idp federation config', () => {
+  it('accepts a valid config, substituting environment variables and defaults', async () => {
+    const config = await parseFederationConfig(valid(), { PARTNER_SECRET: 'from-the-environment-123' });
+    assert.equal(config.claimsProviders[0]?.clientSecret, 'from-the-environment-123');
+    assert.equal(config.users[0]?.password, 'demo password alice');
+    assert.equal(config.users[0]?.email, 'alice@contoso.test');
+    assert.deepEqual(config.claimsProviders[0]?.emailDomains, ['partner.test']);
+    assert.deepEqual(config.relyingParties[0]?.releaseClaims, ['name', 'email']);
+    assert.equal(config.dataFile, 'data/federation.sqlite');
+  });
+
+  it('names the path of a bad URL', async () => {
+    const c = valid();
+    (c.relyingParties[0] as { redirectUris: string[] }).redirectUris = ['https://rp.example/ok', 'not a url'];
+    assert.deepEqual(await problems(c), [
+      'relyingParties[0].redirectUris[1]: must be an absolute http:// or https:// URL',
+    ]);
+  });
+
+  it('names an unset environment variable, once, without a value', async () => {
+    const issues = await problems(valid(), {});
+    assert.deepEqual(issues, [
+      'claimsProviders[0].clientSecret: environment variable PARTNER_SECRET is not set (and the value has no default)',
+    ]);
+  });
+
+  it('never echoes a secret in an error', async () => {
+    const issues = await problems(valid(), { PARTNER_SECRET: 'short-secret' });
+    assert.deepEqual(issues, [
+      'claimsProviders[0].clientSecret: must be the client secret registered at the claims provider of at least 16 characters',
+    ]);
+    assert.ok(!issues.join('\n').includes('short-secret'));
+  });
+
+  it('reports every field problem at once, then the cross-field ones', async () => {
+    const c = valid() as Record<string, unknown> & ReturnType<typeof valid>;
+    c.claimsProviders[0] = {
+      ...c.claimsProviders[0],
+      federatedIdpMfaBehavior: 'enforceMfaByFederatedIdp',
+    } as (typeof c.claimsProviders)[0];
+    c.users.push({ ...c.users[0], id: 'mallory', email: 'mallory@partner.test' } as (typeof c.users)[0]);
+    (c.relyingParties[0] as Record<string, unknown>).releaseClaims = ['name', 'phone'];
+    c.unknownField = 1;
+    assert.deepEqual((await problems(c)).sort(), [
+      '(config): Unrecognized key: "unknownField"',
+      'relyingParties[0].releaseClaims[1]: must be one of name, email, groups',
+    ]);
+    delete c.unknownField;
+    (c.relyingParties[0] as Record<string, unknown>).releaseClaims = ['name'];
+    assert.deepEqual((await problems(c)).sort(), [
+      'claimsProviders[0].mfaAcr: is required with enforceMfaByFederatedIdp: it is sent upstream as acr_values',
+      'users[1].email: is in partner.test, which a claims provider owns (home-realm discovery would send this user there)',
+    ]);
+  });
+
+  it('refuses duplicate client ids and e-mail domains', async () => {
+    const c = valid();
+    c.relyingParties.push({ ...c.relyingParties[0] } as (typeof c.relyingParties)[0]);
+    c.claimsProviders.push({ ...c.claimsProviders[0], id: 'other' } as (typeof c.claimsProviders)[0]);
+    assert.deepEqual((await problems(c)).sort(), [
+      'claimsProviders[1].emailDomains[0]: e-mail domain "partner.test" is used twice',
+      'relyingParties[1].clientId: client_id "rp" is used twice',
+    ]);
+  });
+
+  it('refuses an http:// claims provider unless allowInsecureHttp', async () => {
+    const c = valid();
+    c.claimsProviders[0] = {
+      ...c.claimsProviders[0],
+      issuer: 'http://partner.example',
+    } as (typeof c.claimsProviders)[0];
+    assert.match((await problems(c)).join(), /claimsProviders\[0\]\.issuer: is http:\/\//);
+  });
+
+  it('validates the policy document and prefixes its paths', async () => {
+    const c = { ...valid(), policies: { policies: [{ id: 'p1', name: 'P', state: 'sometimes' }] } };
+    const issues = await problems(c);
+    assert.ok(
+      issues.some((i) => i.startsWith('policies.policies.0.state:')),
+      issues.join('\n'),
+    );
+  });
+
+  it('loads a YAML file and reports a syntax error as such', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'fed-config-'));
+    const bad = join(dir, 'bad.yaml');
+    await writeFile(bad, 'issuer: [unclosed\n');
+    await assert.rejects(loadFederationConfig(bad, {}), (err: Error) => {
+      assert.match(err.message, /bad\.yaml/);
+      assert.match(err.message, /\(file\): not valid YAML/);
+      return true;
+    });
+  });
+
+  it('maps conditionalAccessApp names to client ids and generates the requiredAcr policy', async () => {
+    const c = valid();
+    c.relyingParties[0] = {
+      ...c.relyingParties[0],
+      conditionalAccessApp: 'payroll-app',
+      requiredAcr: 'urn:mfakit:acr:mfa',
+    } as (typeof c.relyingParties)[0];
+    const config = await parseFederationConfig(
+      {
+        ...c,
+        policies: {
+          policies: [
+            {
+              id: 'payroll-office',
+              name: 'Payroll',
+              state: 'on',
+              assignments: { users: { include: ['all'] }, applications: { include: ['payroll-app'] } },
+              grant: { controls: ['mfa'] },
+            },
+          ],
+        },
+      },
+      { PARTNER_SECRET: 'x'.repeat(20) },
+    );
+    const doc = buildPolicyDocument(config);
+    const byId = new Map(doc.policies.map((p) => [p.id, p]));
+    assert.deepEqual(byId.get('payroll-office')?.assignments.applications.include, ['payroll-app', 'rp']);
+    assert.deepEqual(byId.get('rp-rp-required-acr')?.assignments.applications.include, ['rp']);
+    assert.deepEqual(byId.get('rp-rp-required-acr')?.grant, { operator: 'requireAll', controls: ['mfa'] });
+    assert.ok(byId.has('account-portal-requires-mfa'));
+  });
+
+  it('the example config for npm start is valid', async () => {
+    const config = await loadFederationConfig('sample-idp/federation.example.yaml', {
+      FED_URL: 'http://127.0.0.1:4000',
+      PARTNER_URL: 'http://127.0.0.1:4001',
+      DEMO_RP_URL: 'http://127.0.0.1:4002',
+    });
+    assert.equal(config.issuer, 'http://127.0.0.1:4000');
+    assert.deepEqual(config.relyingParties[0]?.redirectUris, ['http://127.0.0.1:4002/callback']);
+    assert.deepEqual(
+      config.claimsProviders.map((p) => p.federatedIdpMfaBehavior),
+      ['acceptIfMfaDoneByFederatedIdp', 'enforceMfaByFederatedIdp', 'rejectMfaByFederatedIdp'],
+    );
+    assert.deepEqual(
+      config.users.map((u) => u.mfaState),
+      ['enabled', 'enforced', 'disabled'],
+    );
+  });
+});

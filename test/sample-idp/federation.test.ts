@@ -1,0 +1,639 @@
+/**
+ * The AD FS-style federation server end to end, over real HTTP on ephemeral ports: the
+ * federation server (memory stores), the partner IdP upstream, and relying parties driven
+ * by a raw code flow (or the demo RP). One cookie-jar Browser per test plays the user.
+ */
+import assert from 'node:assert/strict';
+import { type ChildProcess, spawn } from 'node:child_process';
+import { createHash, randomBytes } from 'node:crypto';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { createServer, type RequestListener, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createMemoryStores } from '../../adapters/memory/index.ts';
+import { createDemoRp } from '../../sample-idp/demo-rp/rp-app.ts';
+import { parseFederationConfig } from '../../sample-idp/federation/config.ts';
+import { createFederationServer, type FederationServer } from '../../sample-idp/federation/server.ts';
+import { createPartnerIdp, type PartnerIdp } from '../../sample-idp/partner-idp/server.ts';
+import { base32Decode } from '../../src/methods/base32.ts';
+import { totpCode } from '../../src/methods/otp.ts';
+import { Browser, formAction, inputValue, type Page } from '../helpers/browser.ts';
+
+const RP_REDIRECT = 'http://rp.example/cb';
+const RP_BYE = 'http://rp.example/bye';
+const atRp = (u: URL) => u.origin === 'http://rp.example';
+const secretOf = (id: string) => `${id}-secret-that-is-long-enough`;
+
+interface Listening {
+  server: Server;
+  url: string;
+  handle(listener: RequestListener): void;
+}
+
+async function listen(): Promise<Listening> {
+  let handler: RequestListener = (_req, res) => {
+    res.statusCode = 503;
+    res.end();
+  };
+  const server = createServer((req, res) => handler(req, res));
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return {
+    server,
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    handle: (l) => {
+      handler = l;
+    },
+  };
+}
+
+async function close(l: Listening) {
+  l.server.closeAllConnections();
+  await new Promise<void>((resolve) => l.server.close(() => resolve()));
+}
+
+interface Stack {
+  fed: FederationServer;
+  fedUrl: string;
+  partner: PartnerIdp;
+  partnerUrl: string;
+  listeners: Listening[];
+}
+
+const PROVIDERS = [
+  { id: 'partner', domain: 'partner.test', behavior: 'acceptIfMfaDoneByFederatedIdp' },
+  { id: 'strict', domain: 'strict.partner.test', behavior: 'enforceMfaByFederatedIdp' },
+  { id: 'legacy', domain: 'legacy.partner.test', behavior: 'rejectMfaByFederatedIdp' },
+] as const;
+
+async function startStack(extra: { rpUrl?: string } = {}): Promise<Stack> {
+  const fedL = await listen();
+  const partnerL = await listen();
+  const rpClient = (clientId: string, more: Record<string, unknown> = {}) => ({
+    clientId,
+    clientSecret: secretOf(clientId),
+    redirectUris: [RP_REDIRECT, ...(extra.rpUrl ? [`${extra.rpUrl}/callback`] : [])],
+    postLogoutRedirectUris: [RP_BYE, ...(extra.rpUrl ? [`${extra.rpUrl}/signed-out`] : [])],
+    ...more,
+  });
+  const config = await parseFederationConfig(
+    {
+      issuer: fedL.url,
+      displayName: 'Contoso test sign-in',
+      users: [
+        {
+          id: 'alice',
+          name: 'Alice',
+          email: 'alice@contoso.test',
+          password: 'alice password',
+          groups: ['staff', 'secret-club'],
+          mfaState: 'enabled',
+        },
+        { id: 'bob', name: 'Bob', email: 'bob@contoso.test', password: 'bob password', mfaState: 'enforced' },
+        {
+          id: 'dana',
+          name: 'Dana',
+          email: 'dana@contoso.test',
+          password: 'dana password',
+          mfaState: 'disabled',
+        },
+      ],
+      relyingParties: [
+        rpClient('rp', {
+          displayName: 'Test RP',
+          releaseClaims: ['name', 'email', 'groups'],
+          releaseGroups: ['staff'],
+        }),
+        rpClient('payroll', { requiredAcr: 'urn:mfakit:acr:mfa', releaseClaims: ['name'] }),
+      ],
+      claimsProviders: PROVIDERS.map((p) => ({
+        id: p.id,
+        displayName: `Partner ${p.id}`,
+        issuer: partnerL.url,
+        clientId: `fed-${p.id}`,
+        clientSecret: secretOf(`fed-${p.id}`),
+        emailDomains: [p.domain],
+        federatedIdpMfaBehavior: p.behavior,
+        mfaAcr: 'urn:partner:mfa',
+        allowInsecureHttp: true,
+      })),
+    },
+    {},
+  );
+  const fed = await createFederationServer(config, { stores: createMemoryStores(), audit: () => {} });
+  fedL.handle(fed.app);
+  const partner = createPartnerIdp({
+    issuer: partnerL.url,
+    clients: PROVIDERS.map((p) => ({
+      clientId: `fed-${p.id}`,
+      clientSecret: secretOf(`fed-${p.id}`),
+      redirectUris: [`${fedL.url}/federation/${p.id}/callback`],
+    })),
+  });
+  partnerL.handle(partner.app);
+  return { fed, fedUrl: fedL.url, partner, partnerUrl: partnerL.url, listeners: [fedL, partnerL] };
+}
+
+async function stopStack(s: Stack) {
+  await Promise.all(s.listeners.map(close));
+  await s.fed.close();
+}
+
+function authorizationRequest(s: Stack, p: { clientId?: string; acrValues?: string; scope?: string } = {}) {
+  const verifier = randomBytes(32).toString('base64url');
+  const clientId = p.clientId ?? 'rp';
+  const url = new URL('/auth', s.fedUrl);
+  url.search = new URLSearchParams({
+    client_id: clientId,
+    response_type: 'code',
+    redirect_uri: RP_REDIRECT,
+    scope: p.scope ?? 'openid profile email groups',
+    state: randomBytes(8).toString('hex'),
+    nonce: randomBytes(8).toString('hex'),
+    code_challenge: createHash('sha256').update(verifier).digest('base64url'),
+    code_challenge_method: 'S256',
+    ...(p.acrValues ? { acr_values: p.acrValues } : {}),
+  }).toString();
+  return { url: url.href, verifier, clientId };
+}
+
+interface IdTokenClaims {
+  sub: string;
+  amr?: string[];
+  acr?: string;
+  name?: string;
+  groups?: string[];
+}
+
+async function redeem(s: Stack, page: Page, request: ReturnType<typeof authorizationRequest>) {
+  const code = new URL(page.url).searchParams.get('code');
+  assert.ok(code, `expected a code at the RP, got ${page.url} (${page.status})\n${page.text.slice(0, 500)}`);
+  const res = await fetch(new URL('/token', s.fedUrl), {
+    method: 'POST',
+    headers: {
+      authorization: `Basic ${Buffer.from(`${request.clientId}:${secretOf(request.clientId)}`).toString('base64')}`,
+      'content-type': 'application/x-www-form-urlencoded',
+    },
+    body: new URLSearchParams({
+      grant_type: 'authorization_code',
+      code,
+      redirect_uri: RP_REDIRECT,
+      code_verifier: request.verifier,
+    }),
+  });
+  const body = (await res.json()) as { id_token?: string; access_token?: string };
+  assert.ok(body.id_token, JSON.stringify(body));
+  const claims = JSON.parse(
+    Buffer.from(body.id_token.split('.')[1] ?? '', 'base64url').toString(),
+  ) as IdTokenClaims;
+  return { idToken: body.id_token, accessToken: body.access_token ?? '', claims };
+}
+
+const uidOf = (page: Page) => {
+  const m = /\/interaction\/([A-Za-z0-9_-]+)/.exec(page.url);
+  assert.ok(m?.[1], `not an interaction page: ${page.url}`);
+  return m[1];
+};
+
+/** From the RP's authorization request to the password page, then the password. */
+async function signInWithPassword(b: Browser, s: Stack, identifier: string, password: string, p = {}) {
+  const request = authorizationRequest(s, p);
+  const first = await b.go(request.url, { stopAt: atRp });
+  assert.equal(first.status, 200, first.text);
+  const uid = uidOf(first);
+  const pwPage = await b.go(`${s.fedUrl}/interaction/${uid}/identify`, {
+    form: { identifier, _csrf: inputValue(first.text, '_csrf') },
+    stopAt: atRp,
+  });
+  assert.match(pwPage.text, /name="password"/);
+  const after = await b.go(`${s.fedUrl}/interaction/${uid}/login`, {
+    form: { identifier, password, _csrf: inputValue(pwPage.text, '_csrf') },
+    stopAt: atRp,
+  });
+  return { request, uid, page: after };
+}
+
+const code = (secret: string, offsetSteps = 0) =>
+  totpCode(base32Decode(secret), {
+    algorithm: 'sha1',
+    digits: 6,
+    period: 30,
+    epochSeconds: Math.floor(Date.now() / 1000) + offsetSteps * 30,
+  });
+
+const secretOnPage = (html: string) => {
+  const m = /id="secret">([A-Z2-7]+)</.exec(html);
+  assert.ok(m?.[1], `no enrollment secret on the page:\n${html.slice(0, 1500)}`);
+  return m[1];
+};
+
+/** Completes mfakit's enrollment page and follows the recovery codes page's continue link. */
+async function enroll(b: Browser, base: string, page: Page, stopAt = atRp) {
+  const secret = secretOnPage(page.text);
+  const saved = await b.go(new URL(formAction(page.text, '/enroll'), base).href, {
+    form: {
+      _csrf: inputValue(page.text, '_csrf'),
+      draftId: inputValue(page.text, 'draftId'),
+      code: code(secret),
+    },
+    stopAt,
+  });
+  assert.match(saved.text, /recovery codes/i);
+  const link = /<a href="([^"]+)">I have saved them/.exec(saved.text)?.[1]?.replace(/&amp;/g, '&');
+  assert.ok(link);
+  return { secret, next: await b.go(new URL(link, base).href, { stopAt }) };
+}
+
+/** At the partner's login page (after home-realm discovery), signs in there. */
+async function partnerSignIn(b: Browser, partnerPage: Page, username: string, mfa: boolean) {
+  const puid = uidOf(partnerPage);
+  const target = new URL(`/interaction/${puid}/login`, partnerPage.url).href;
+  return b.go(target, {
+    form: {
+      _csrf: inputValue(partnerPage.text, '_csrf'),
+      username,
+      password: `partner demo ${username.split('@')[0]}`,
+      ...(mfa ? { mfa: 'yes' } : {}),
+    },
+    stopAt: atRp,
+  });
+}
+
+/** RP → federation sign-in page → e-mail address → the partner's login page. */
+async function toPartner(b: Browser, s: Stack, email: string, p = {}) {
+  const request = authorizationRequest(s, p);
+  const first = await b.go(request.url, { stopAt: atRp });
+  const uid = uidOf(first);
+  const partnerPage = await b.go(`${s.fedUrl}/interaction/${uid}/identify`, {
+    form: { identifier: email, _csrf: inputValue(first.text, '_csrf') },
+  });
+  return { request, uid, partnerPage };
+}
+
+describe('sample-idp federation server', function () {
+  this.timeout(60_000);
+  let s: Stack;
+  beforeEach(async () => {
+    s = await startStack();
+  });
+  afterEach(async () => {
+    await stopStack(s);
+  });
+
+  it('publishes discovery with the acr values it issues, and security headers', async () => {
+    const res = await fetch(`${s.fedUrl}/.well-known/openid-configuration`);
+    const meta = (await res.json()) as Record<string, unknown>;
+    assert.deepEqual(meta.acr_values_supported, [
+      'urn:mfakit:acr:pwd',
+      'urn:mfakit:acr:mfa',
+      'urn:mfakit:acr:phr',
+    ]);
+    assert.deepEqual(meta.response_types_supported, ['code']);
+    assert.ok(meta.end_session_endpoint);
+    assert.equal(res.headers.get('x-content-type-options'), 'nosniff');
+    assert.equal(res.headers.get('x-frame-options'), 'DENY');
+  });
+
+  it('a disabled user signs in with the password only: amr pwd, acr pwd; claims as released', async () => {
+    const b = new Browser();
+    const { request, page } = await signInWithPassword(b, s, 'dana@contoso.test', 'dana password');
+    const { claims } = await redeem(s, page, request);
+    assert.equal(claims.sub, 'dana');
+    assert.deepEqual(claims.amr, ['pwd']);
+    assert.equal(claims.acr, 'urn:mfakit:acr:pwd');
+  });
+
+  it('refuses a wrong password and an unknown user with the same message, and a form without its token', async () => {
+    const b = new Browser();
+    const wrong = await signInWithPassword(b, s, 'alice', 'not her password');
+    assert.equal(wrong.page.status, 401);
+    assert.match(wrong.page.text, /Wrong user name or password\./);
+    const unknown = await signInWithPassword(new Browser(), s, 'nobody', 'whatever pw');
+    assert.equal(unknown.page.status, 401);
+    assert.match(unknown.page.text, /Wrong user name or password\./);
+    const forged = await b.go(`${s.fedUrl}/interaction/${wrong.uid}/login`, {
+      form: { identifier: 'alice', password: 'alice password', _csrf: 'forged' },
+      stopAt: atRp,
+    });
+    assert.equal(forged.status, 403);
+    // Another browser (no interaction cookie) cannot post into this sign-in even with its token.
+    const other = await new Browser().go(`${s.fedUrl}/interaction/${wrong.uid}/login`, {
+      form: { identifier: 'alice', password: 'alice password', _csrf: inputValue(wrong.page.text, '_csrf') },
+      stopAt: atRp,
+    });
+    assert.equal(other.status, 400);
+  });
+
+  it('an enforced user with no method is sent to enrollment, then gets acr mfa', async () => {
+    const b = new Browser();
+    const { request, page, uid } = await signInWithPassword(b, s, 'bob', 'bob password');
+    assert.equal(new URL(page.url).pathname, `/interaction/${uid}/mfa`);
+    assert.match(page.text, /Set up your authenticator app/);
+    const { next } = await enroll(b, s.fedUrl, page);
+    const { claims } = await redeem(s, next, request);
+    assert.equal(claims.sub, 'bob');
+    assert.deepEqual(claims.amr, ['pwd', 'otp', 'mfa']);
+    assert.equal(claims.acr, 'urn:mfakit:acr:mfa');
+  });
+
+  it('releases only the configured claims and groups of a relying-party trust', async () => {
+    const b = new Browser();
+    const { request, page } = await signInWithPassword(b, s, 'alice', 'alice password');
+    const { next } = await enroll(b, s.fedUrl, page);
+    const { accessToken } = await redeem(s, next, request);
+    const me = (await (
+      await fetch(`${s.fedUrl}/me`, { headers: { authorization: `Bearer ${accessToken}` } })
+    ).json()) as Record<string, unknown>;
+    assert.equal(me.name, 'Alice');
+    assert.equal(me.email, 'alice@contoso.test');
+    assert.deepEqual(me.groups, ['staff']);
+  });
+
+  it('requiredAcr: a relying party that needs MFA gets it even for a disabled user', async () => {
+    const b = new Browser();
+    const { request, page } = await signInWithPassword(b, s, 'dana', 'dana password', {
+      clientId: 'payroll',
+    });
+    assert.match(page.text, /Set up your authenticator app/);
+    const { next } = await enroll(b, s.fedUrl, page);
+    const { claims } = await redeem(s, next, request);
+    assert.equal(claims.acr, 'urn:mfakit:acr:mfa');
+  });
+
+  it('home-realm discovery sends an address in a partner domain to that partner, with login_hint', async () => {
+    const b = new Browser();
+    const first = await b.go(authorizationRequest(s).url, { stopAt: atRp });
+    assert.match(first.text, /Sign in with Partner partner/);
+    const { partnerPage } = await toPartner(b, s, 'carol@partner.test');
+    assert.equal(new URL(partnerPage.url).origin, s.partnerUrl);
+    assert.match(partnerPage.text, /Sign in to Partner Co/);
+    assert.equal(s.partner.logins.at(-1)?.login_hint, 'carol@partner.test');
+    assert.equal(s.partner.logins.at(-1)?.client_id, 'fed-partner');
+  });
+
+  it('the "Sign in with" chooser starts the upstream sign-in too', async () => {
+    const b = new Browser();
+    const first = await b.go(authorizationRequest(s).url, { stopAt: atRp });
+    const action = formAction(first.text, '/federate/legacy');
+    const partnerPage = await b.go(new URL(action, s.fedUrl).href, {
+      form: { _csrf: inputValue(first.text, '_csrf') },
+    });
+    assert.equal(new URL(partnerPage.url).origin, s.partnerUrl);
+    assert.equal(s.partner.logins.at(-1)?.client_id, 'fed-legacy');
+  });
+
+  it('accept: the partner did MFA → no local prompt, amr has mfa, acr mfa', async () => {
+    const b = new Browser();
+    const { request, partnerPage } = await toPartner(b, s, 'carol@partner.test');
+    const back = await partnerSignIn(b, partnerPage, 'carol@partner.test', true);
+    assert.ok(
+      atRp(new URL(back.url)),
+      `expected to be back at the RP, got ${back.url}\n${back.text.slice(0, 500)}`,
+    );
+    const { claims } = await redeem(s, back, request);
+    assert.equal(claims.sub, 'upstream:partner:carol');
+    assert.ok(claims.amr?.includes('mfa'), String(claims.amr));
+    assert.ok(claims.amr?.includes('fed'), String(claims.amr));
+    assert.equal(claims.acr, 'urn:mfakit:acr:mfa');
+    assert.equal(claims.name, undefined, 'profile claims are not in the ID token with an access token');
+  });
+
+  it('accept: the partner without MFA → the local second factor is asked for', async () => {
+    const b = new Browser();
+    const { uid, partnerPage } = await toPartner(b, s, 'carol@partner.test');
+    const back = await partnerSignIn(b, partnerPage, 'carol@partner.test', false);
+    assert.equal(new URL(back.url).pathname, `/interaction/${uid}/mfa`);
+    assert.match(back.text, /Set up your authenticator app/);
+  });
+
+  it('reject: the partner says mfa, the local MFA is still asked; the result comes from the local factor', async () => {
+    const b = new Browser();
+    const { request, uid, partnerPage } = await toPartner(b, s, 'erin@legacy.partner.test');
+    const back = await partnerSignIn(b, partnerPage, 'erin@legacy.partner.test', true);
+    assert.equal(new URL(back.url).pathname, `/interaction/${uid}/mfa`);
+    const { next } = await enroll(b, s.fedUrl, back);
+    const { claims } = await redeem(s, next, request);
+    assert.equal(claims.sub, 'upstream:legacy:erin');
+    assert.deepEqual(claims.amr, ['fed', 'pwd', 'otp', 'mfa']);
+    assert.equal(claims.acr, 'urn:mfakit:acr:mfa');
+  });
+
+  it('reject: a second sign-in asks for the code of the method enrolled before', async () => {
+    const b = new Browser();
+    const one = await toPartner(b, s, 'erin@legacy.partner.test');
+    const { secret } = await enroll(
+      b,
+      s.fedUrl,
+      await partnerSignIn(b, one.partnerPage, 'erin@legacy.partner.test', true),
+    );
+    const again = new Browser();
+    const two = await toPartner(again, s, 'erin@legacy.partner.test');
+    const prompt = await partnerSignIn(again, two.partnerPage, 'erin@legacy.partner.test', true);
+    assert.match(prompt.text, /Verify your identity/);
+    // Browsers apply form-action to the redirects after the POST: the RP's origin must be allowed.
+    assert.match(
+      prompt.headers.get('content-security-policy') ?? '',
+      /form-action 'self' [^;]*http:\/\/rp\.example/,
+    );
+    const done = await again.go(new URL(formAction(prompt.text, '/mfa/prompt'), s.fedUrl).href, {
+      form: { _csrf: inputValue(prompt.text, '_csrf'), code: code(secret, 1), returnTo: '' },
+      stopAt: atRp,
+    });
+    const { claims } = await redeem(s, done, two.request);
+    assert.deepEqual(claims.amr, ['fed', 'pwd', 'otp', 'mfa']);
+  });
+
+  it('enforce: the partner is asked for MFA (acr_values) and honours it', async () => {
+    const b = new Browser();
+    const { request, partnerPage } = await toPartner(b, s, 'dave@strict.partner.test');
+    assert.equal(s.partner.logins.at(-1)?.acr_values, 'urn:partner:mfa');
+    assert.match(partnerPage.text, /requires your Partner Co MFA/);
+    const refused = await partnerSignIn(b, partnerPage, 'dave@strict.partner.test', false);
+    assert.equal(refused.status, 400);
+    const back = await partnerSignIn(b, refused, 'dave@strict.partner.test', true);
+    const { claims } = await redeem(s, back, request);
+    assert.equal(claims.sub, 'upstream:strict:dave');
+    assert.ok(claims.amr?.includes('mfa'));
+    assert.equal(claims.acr, 'urn:mfakit:acr:mfa');
+  });
+
+  it('enforce: an upstream answering without MFA is refused with a clear page', async () => {
+    s.partner.settings.honourAcrValues = false;
+    const b = new Browser();
+    const { partnerPage } = await toPartner(b, s, 'dave@strict.partner.test');
+    assert.equal(s.partner.logins.at(-1)?.acr_values, 'urn:partner:mfa');
+    const back = await partnerSignIn(b, partnerPage, 'dave@strict.partner.test', false);
+    assert.equal(back.status, 403);
+    assert.match(back.text, /did not confirm a multi-factor sign-in/);
+    assert.ok(!atRp(new URL(back.url)));
+  });
+
+  it('rejects an upstream callback that does not belong to this browser', async () => {
+    const b = new Browser();
+    const { partnerPage } = await toPartner(b, s, 'carol@partner.test');
+    const puid = uidOf(partnerPage);
+    // The partner's answer, taken to another browser (no state cookie, no interaction cookie).
+    const res = await b.fetch(new URL(`/interaction/${puid}/login`, partnerPage.url).href, {
+      form: {
+        _csrf: inputValue(partnerPage.text, '_csrf'),
+        username: 'carol@partner.test',
+        password: 'partner demo carol',
+      },
+    });
+    const resume = await b.go(new URL(res.headers.get('location') ?? '', s.partnerUrl).href, {
+      stopAt: (u) => u.pathname.startsWith('/federation/'),
+    });
+    const callback = await new Browser().go(resume.url, { stopAt: atRp });
+    assert.equal(callback.status, 400);
+    assert.match(callback.text, /does not belong to a sign-in started in this browser/);
+  });
+
+  it('RP-initiated logout shows the confirmation page and ends the session', async () => {
+    const b = new Browser();
+    const { request, page } = await signInWithPassword(b, s, 'dana', 'dana password');
+    const { idToken } = await redeem(s, page, request);
+    // Signed in: a new authorization request goes straight back to the RP.
+    assert.ok(atRp(new URL((await b.go(authorizationRequest(s).url, { stopAt: atRp })).url)));
+    const end = new URL('/session/end', s.fedUrl);
+    end.search = new URLSearchParams({ id_token_hint: idToken, post_logout_redirect_uri: RP_BYE }).toString();
+    const confirm = await b.go(end.href, { stopAt: atRp });
+    assert.equal(confirm.status, 200);
+    assert.match(confirm.text, /Sign out of Test RP\?/);
+    assert.match(
+      confirm.headers.get('content-security-policy') ?? '',
+      /form-action 'self' http:\/\/rp\.example/,
+    );
+    const action = formAction(confirm.text, '/session/end/confirm');
+    const bye = await b.go(new URL(action, s.fedUrl).href, {
+      form: { xsrf: inputValue(confirm.text, 'xsrf'), logout: 'yes' },
+      stopAt: atRp,
+    });
+    assert.equal(new URL(bye.url).href.split('?')[0], RP_BYE);
+    const again = await b.go(authorizationRequest(s).url, { stopAt: atRp });
+    assert.match(again.text, /E-mail address or user name/);
+  });
+
+  it('security info: only after a sign-in with MFA (enrollment first), then methods are listed', async () => {
+    const b = new Browser();
+    const notYet = await b.go(`${s.fedUrl}/account/mfa/settings`);
+    assert.equal(new URL(notYet.url).pathname, '/account');
+    assert.match(notYet.text, /Sign in to manage your sign-in methods/);
+    // dana's MFA state is disabled, yet the portal needs MFA: she must set up a method.
+    const signedIn = await b.go(`${s.fedUrl}/account/login`, {
+      form: { identifier: 'dana', password: 'dana password', _csrf: inputValue(notYet.text, '_csrf') },
+    });
+    assert.equal(new URL(signedIn.url).pathname, '/account/mfa/enroll');
+    const stillNot = await b.go(`${s.fedUrl}/account/mfa/settings`);
+    assert.notEqual(new URL(stillNot.url).pathname, '/account/mfa/settings');
+    const secret = secretOnPage(signedIn.text);
+    const enrolled = await b.go(new URL(formAction(signedIn.text, '/enroll'), s.fedUrl).href, {
+      form: {
+        _csrf: inputValue(signedIn.text, '_csrf'),
+        draftId: inputValue(signedIn.text, 'draftId'),
+        code: code(secret),
+      },
+    });
+    assert.match(enrolled.text, /recovery codes/i);
+    const settings = await b.go(`${s.fedUrl}/account/mfa/settings`);
+    assert.equal(new URL(settings.url).pathname, '/account/mfa/settings');
+    assert.match(settings.text, /Authenticator app/);
+    const wrong = await new Browser().go(`${s.fedUrl}/account/login`, {
+      form: { identifier: 'dana', password: 'x' },
+    });
+    assert.equal(wrong.status, 403, 'the portal sign-in form needs its CSRF token');
+  });
+});
+
+describe('sample-idp federation server with the demo RP', function () {
+  this.timeout(60_000);
+  it('signs in from the demo SaaS app with a password and the enrolled second factor', async () => {
+    const rpL = await listen();
+    const s = await startStack({ rpUrl: rpL.url });
+    try {
+      const { app } = await createDemoRp({
+        issuer: s.fedUrl,
+        clientId: 'rp',
+        clientSecret: secretOf('rp'),
+        redirectUri: `${rpL.url}/callback`,
+        postLogoutRedirectUri: `${rpL.url}/signed-out`,
+        baseUrl: rpL.url,
+        sessionSecret: randomBytes(32).toString('hex'),
+        allowInsecureHttp: true,
+      });
+      rpL.handle(app);
+      const b = new Browser();
+      const first = await b.go(`${rpL.url}/login`);
+      const uid = uidOf(first);
+      const pw = await b.go(`${s.fedUrl}/interaction/${uid}/identify`, {
+        form: { identifier: 'alice', _csrf: inputValue(first.text, '_csrf') },
+      });
+      const enrollPage = await b.go(`${s.fedUrl}/interaction/${uid}/login`, {
+        form: { identifier: 'alice', password: 'alice password', _csrf: inputValue(pw.text, '_csrf') },
+      });
+      const { next: home } = await enroll(b, s.fedUrl, enrollPage, () => false);
+      assert.equal(home.url, `${rpL.url}/`);
+      assert.match(home.text, /Signed in as Alice/);
+      assert.match(home.text, /data-claim="acr">urn:mfakit:acr:mfa</);
+      assert.match(home.text, /data-claim="amr">pwd, otp, mfa</);
+    } finally {
+      await close(rpL);
+      await stopStack(s);
+    }
+  });
+});
+
+describe('npm start (sample-idp/start.ts)', function () {
+  this.timeout(60_000);
+  let child: ChildProcess | undefined;
+  let dir = '';
+  afterEach(async () => {
+    child?.kill('SIGTERM');
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it('starts the three servers on free ports, prints the URLs and serves discovery', async () => {
+    dir = await mkdtemp(join(tmpdir(), 'fed-start-'));
+    child = spawn(process.execPath, ['sample-idp/start.ts'], {
+      env: {
+        ...process.env,
+        FED_PORT: '0',
+        PARTNER_PORT: '0',
+        DEMO_RP_PORT: '0',
+        FED_DATA_FILE: join(dir, 'federation.sqlite'),
+      },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let output = '';
+    child.stderr?.on('data', (d) => {
+      output += String(d);
+    });
+    const urls = await new Promise<string>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`no URLs printed:\n${output}`)), 30_000);
+      child?.stdout?.on('data', (d) => {
+        output += String(d);
+        if (output.includes('Ctrl-C')) {
+          clearTimeout(timer);
+          resolve(output);
+        }
+      });
+      child?.on('exit', (c) => reject(new Error(`exited with ${c}:\n${output}`)));
+    });
+    const fedUrl = /Federation server \(OpenID provider\): (http:\/\/127\.0\.0\.1:\d+)\//.exec(urls)?.[1];
+    const rpUrl = /Demo SaaS app \(relying party\): +(http:\/\/127\.0\.0\.1:\d+)\//.exec(urls)?.[1];
+    assert.ok(fedUrl && rpUrl, urls);
+    assert.match(urls, /bob <bob@contoso\.test> \/ correct horse bob {2}— enforced/);
+    assert.match(urls, /carol@partner\.test/);
+    const meta = (await (await fetch(`${fedUrl}/.well-known/openid-configuration`)).json()) as {
+      acr_values_supported: string[];
+    };
+    assert.ok(meta.acr_values_supported.includes('urn:mfakit:acr:mfa'));
+    // The demo RP is registered as a relying-party trust: its sign-in lands on the federation's page.
+    const page = await new Browser().go(`${rpUrl}/login`);
+    assert.equal(new URL(page.url).origin, fedUrl);
+    assert.match(page.text, /to continue to <strong>Demo SaaS app<\/strong>/);
+    const exited = new Promise<number | null>((resolve) => child?.once('exit', resolve));
+    child.kill('SIGINT');
+    assert.equal(await exited, 0);
+    child = undefined;
+  });
+});
