@@ -10,6 +10,7 @@ import { createSqliteStores } from '../adapters/sqlite/index.ts';
 import { createMfa, type Stores } from '../src/index.ts';
 import { base32Decode } from '../src/methods/base32.ts';
 import { totpCode } from '../src/methods/otp.ts';
+import { runOidcFlowBench } from './oidc-flow.ts';
 import { runPolicyBench } from './policy.ts';
 
 /**
@@ -170,8 +171,14 @@ async function totpBenchmark(label: string, makeStores: (clock: { now(): number 
 
 async function main() {
   // `node bench/run.ts policy` (or BENCH_ONLY=policy): only the conditional-access benchmark.
-  if ((process.argv[2] ?? process.env.BENCH_ONLY) === 'policy') {
+  const only = process.argv[2] ?? process.env.BENCH_ONLY;
+  if (only === 'policy') {
     await runPolicyBench();
+    return;
+  }
+  // `node bench/run.ts oidc`: only the full code flow through the sample IdP.
+  if (only === 'oidc') {
+    await runOidcFlowBench(report);
     return;
   }
   console.log(`mfakit benchmarks — node ${process.version}, ${DURATION_S} s per HTTP run\n`);
@@ -185,6 +192,7 @@ async function main() {
     rmSync(dir, { recursive: true, force: true });
   }
   await guardBenchmark();
+  await runOidcFlowBench(report);
   await runPolicyBench();
   const below = results.filter((r) => r.value / r.baseline < r.target);
   console.log(`\n${results.length - below.length} of ${results.length} ratios at or above target`);

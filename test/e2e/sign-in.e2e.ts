@@ -1,0 +1,195 @@
+/**
+ * Browser end to end (npm run test:e2e): `npm start`'s three servers in a child process, and
+ * Debian's headless Chromium driven by playwright-core clicking through them as a newcomer
+ * would. The enrollment QR code is read from a screenshot of the page (zbarimg), and the
+ * TOTP typed from its secret. Screenshots of each page land in test/e2e/artifacts/.
+ */
+import assert from 'node:assert/strict';
+import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Browser, Page } from 'playwright-core';
+import { base32Decode } from '../../src/methods/base32.ts';
+import { totpCode } from '../../src/methods/otp.ts';
+import { requireTools } from '../helpers/peers.ts';
+import { ARTIFACTS, CHROMIUM, launchChromium, snap } from './chromium.ts';
+
+const ROOT = join(import.meta.dirname, '..', '..');
+
+interface Demo {
+  child: ChildProcess;
+  rp: string;
+  fed: string;
+  output: string[];
+}
+
+/** Starts `node sample-idp/start.ts` on free ports and a fresh data directory; resolves with the URLs it prints. */
+function startDemo(dataDir: string): Promise<Demo> {
+  const child = spawn(process.execPath, ['sample-idp/start.ts'], {
+    cwd: ROOT,
+    env: {
+      ...process.env,
+      FED_PORT: '0',
+      PARTNER_PORT: '0',
+      DEMO_RP_PORT: '0',
+      FED_DATA_FILE: join(dataDir, 'federation.sqlite'),
+    },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const output: string[] = [];
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(
+      () => reject(new Error(`npm start did not print its URLs:\n${output.join('')}`)),
+      60_000,
+    );
+    const onData = (chunk: Buffer) => {
+      output.push(chunk.toString());
+      const text = output.join('');
+      const rp = /Demo SaaS app \(relying party\):\s+(http:\/\/\S+?)\/?\s/.exec(text)?.[1];
+      const fed = /Federation server \(OpenID provider\):\s+(http:\/\/\S+?)\/?\s/.exec(text)?.[1];
+      if (rp && fed && text.includes('Ctrl-C')) {
+        clearTimeout(timer);
+        resolve({ child, rp, fed, output });
+      }
+    };
+    child.stdout?.on('data', onData);
+    child.stderr?.on('data', (c: Buffer) => output.push(c.toString()));
+    child.once('exit', (code) => {
+      clearTimeout(timer);
+      reject(new Error(`npm start exited (${code}):\n${output.join('')}`));
+    });
+  });
+}
+
+const totpNow = (secret: string, offsetSteps = 0) =>
+  totpCode(base32Decode(secret), {
+    algorithm: 'sha1',
+    digits: 6,
+    period: 30,
+    epochSeconds: Math.floor(Date.now() / 1000) + offsetSteps * 30,
+  });
+
+/** Reads the QR code as shown: a screenshot of the element, decoded by zbarimg. */
+async function readQr(page: Page, name: string): Promise<string> {
+  const file = join(ARTIFACTS, `${name}.png`);
+  await page.locator('.qr').screenshot({ path: file });
+  return execFileSync('zbarimg', ['-q', '--raw', file], { stdio: ['ignore', 'pipe', 'ignore'] })
+    .toString()
+    .trim();
+}
+
+const claim = (page: Page, name: string) => page.locator(`[data-claim="${name}"]`).innerText();
+
+describe('browser end to end: the demo app signs in through the sample IdP (Chromium)', function () {
+  this.timeout(180_000);
+  let dataDir: string;
+  let demo: Demo;
+  let browser: Browser;
+
+  before(async function () {
+    requireTools(this, 'zbarimg', CHROMIUM);
+    dataDir = mkdtempSync(join(tmpdir(), 'mfakit-e2e-'));
+    demo = await startDemo(dataDir);
+    browser = await launchChromium();
+  });
+  after(async () => {
+    await browser?.close();
+    demo?.child.kill('SIGTERM');
+    if (dataDir) rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  it('bob (MFA enforced, no method): password → scan the QR code → code → recovery codes → back in the app with amr pwd, otp, mfa; the sensitive page opens', async () => {
+    const context = await browser.newContext();
+    const page = await context.newPage();
+    await page.goto(`${demo.rp}/`);
+    await snap(page, '01-rp-signed-out');
+    await page.getByRole('link', { name: 'Sign in' }).click();
+
+    await page.waitForURL(/\/interaction\//);
+    await snap(page, '02-idp-identifier');
+    await page.getByLabel(/user name|e-mail/i).fill('bob');
+    await page.getByRole('button', { name: 'Next' }).click();
+    await page.getByLabel('Password').fill('correct horse bob');
+    await snap(page, '03-idp-password');
+    await page.getByRole('button', { name: 'Sign in' }).click();
+
+    await page.getByRole('heading', { name: 'Set up your authenticator app' }).waitFor();
+    await snap(page, '04-idp-enroll');
+    const uri = new URL(await readQr(page, '04-idp-enroll-qr'));
+    assert.equal(uri.protocol, 'otpauth:');
+    const secret = uri.searchParams.get('secret') ?? '';
+    assert.equal(await page.locator('#secret').innerText(), secret, 'the key beside the QR code is the same');
+    await page.getByLabel('Code from the app').fill(totpNow(secret));
+    await page.getByRole('button', { name: 'Activate' }).click();
+
+    await page.getByRole('heading', { name: 'Save your recovery codes' }).waitFor();
+    await snap(page, '05-idp-recovery-codes');
+    assert.equal(await page.locator('.codes li').count(), 10);
+    await page.getByRole('link', { name: /I have saved them/ }).click();
+
+    await page.waitForURL(`${demo.rp}/`);
+    await snap(page, '06-rp-signed-in');
+    assert.equal(await claim(page, 'amr'), 'pwd, otp, mfa');
+    assert.equal(await claim(page, 'acr'), 'urn:mfakit:acr:mfa');
+    assert.match(await claim(page, 'auth_time'), /^\d{4}-\d\d-\d\dT/);
+
+    await page.getByRole('link', { name: 'Sensitive action' }).click();
+    await page.getByRole('heading', { name: 'Sensitive action' }).waitFor();
+    await snap(page, '07-rp-sensitive');
+
+    await page.goto(`${demo.rp}/`);
+    await page.getByRole('button', { name: 'Sign out' }).click();
+    const confirm = page.getByRole('button', { name: /Yes, sign me out/ });
+    if (await confirm.isVisible().catch(() => false)) await confirm.click();
+    await page.waitForURL(`${demo.rp}/signed-out`);
+    await snap(page, '08-rp-signed-out');
+    await context.close();
+  });
+
+  it('dana (MFA disabled): password only (acr pwd); the sensitive action steps up through the IdP, which enrols her and raises acr to mfa', async () => {
+    const context = await browser.newContext();
+    const page = await context.newPage();
+    await page.goto(`${demo.rp}/login`);
+    await page.getByLabel(/user name|e-mail/i).fill('dana');
+    await page.getByRole('button', { name: 'Next' }).click();
+    await page.getByLabel('Password').fill('correct horse dana');
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.waitForURL(`${demo.rp}/`);
+    assert.equal(await claim(page, 'amr'), 'pwd');
+    assert.equal(await claim(page, 'acr'), 'urn:mfakit:acr:pwd');
+    await snap(page, '11-rp-password-only');
+
+    await page.getByRole('link', { name: 'Sensitive action' }).click();
+    // No new password: straight to the second factor (enrollment, as she has no method yet).
+    await page.getByRole('heading', { name: 'Set up your authenticator app' }).waitFor();
+    await snap(page, '12-idp-step-up-enroll');
+    const secret = await page.locator('#secret').innerText();
+    await page.getByLabel('Code from the app').fill(totpNow(secret));
+    await page.getByRole('button', { name: 'Activate' }).click();
+    await page.getByRole('link', { name: /I have saved them/ }).click();
+    await page.getByRole('heading', { name: 'Sensitive action' }).waitFor();
+    assert.equal(await claim(page, 'acr'), 'urn:mfakit:acr:mfa');
+    await snap(page, '13-rp-sensitive-after-step-up');
+    await context.close();
+  });
+
+  it('carol@partner.test: home-realm discovery sends her to the partner IdP; its MFA is accepted (no local prompt)', async () => {
+    const context = await browser.newContext();
+    const page = await context.newPage();
+    await page.goto(`${demo.rp}/login`);
+    await page.getByLabel(/user name|e-mail/i).fill('carol@partner.test');
+    await page.getByRole('button', { name: 'Next' }).click();
+    await page.getByLabel('Password').waitFor();
+    await snap(page, '21-partner-login');
+    assert.notEqual(new URL(page.url()).origin, new URL(demo.fed).origin, 'at the partner');
+    await page.getByLabel('Password').fill('partner demo carol');
+    await page.getByLabel(/I used my partner MFA/).check();
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.waitForURL(`${demo.rp}/`);
+    await snap(page, '22-rp-federated');
+    assert.match(await claim(page, 'amr'), /mfa/);
+    assert.equal(await claim(page, 'acr'), 'urn:mfakit:acr:mfa');
+    await context.close();
+  });
+});
