@@ -39,23 +39,3 @@ export function pageHeaders(csp: string) {
     next();
   };
 }
-
-/**
- * WORKAROUND until src/oidc changes it: mfakit's interaction pages send `form-action 'self'`,
- * and Chromium applies form-action to the redirects after a form submission, so the code
- * prompt's POST (→ /auth/:uid → the relying party's redirect URI) is blocked in a real
- * browser. This rewrites the form-action directive of any CSP set later on the response to
- * `csp`'s. Delete it once mfakit's pages allow the client's redirect origin themselves.
- */
-export function formActionOverride(csp: string) {
-  const formAction = csp.split('; ').find((d) => d.startsWith('form-action ')) ?? "form-action 'self'";
-  return (_req: Request, res: Response, next: NextFunction) => {
-    const setHeader = res.setHeader.bind(res);
-    res.setHeader = (name: string, value: number | string | readonly string[]) => {
-      if (name.toLowerCase() === 'content-security-policy' && typeof value === 'string')
-        return setHeader(name, value.replace(/form-action [^;]*/, formAction));
-      return setHeader(name, value);
-    };
-    next();
-  };
-}

@@ -13,7 +13,7 @@ import type { FederationConfig } from './config.ts';
 import { createLocalDirectory, seedUserStates } from './directory.ts';
 import { createFederation } from './federation-routes.ts';
 import { createFormTokens } from './form-token.ts';
-import { formActionOverride, globalHeaders, pageCsp, pageHeaders } from './http-headers.ts';
+import { globalHeaders, pageCsp, pageHeaders } from './http-headers.ts';
 import { createLoginRouter } from './login-routes.ts';
 import { messagePage, STYLE_PATH } from './pages.ts';
 import { buildPolicyDocument } from './policies.ts';
@@ -121,7 +121,7 @@ export async function createFederationServer(
     );
   });
   const interactionCsp = pageCsp(formTargets);
-  app.use(['/interaction', '/federation'], pageHeaders(interactionCsp), formActionOverride(interactionCsp));
+  app.use(['/interaction', '/federation'], pageHeaders(interactionCsp));
   app.use(
     createLoginRouter({
       config,

@@ -37,6 +37,9 @@ export function createMfaInteractionRouter(oidc: OidcMfa, mfa: Mfa, provider: Pr
   /** The interaction (cookie-bound), and mfakit's record of it; a POST must carry the record's token. */
   async function open(req: Request, res: Response, post: boolean) {
     const details = await oidc.interactionFor(provider, req, res, uidOf(req));
+    // The forms here end, through /auth/:uid, at this client's redirect URI (code or error).
+    const redirectUri = details.params.redirect_uri;
+    setPageHeaders(res, { formTargets: typeof redirectUri === 'string' ? [redirectUri] : [] });
     const record = await oidc.records.get(details.uid);
     if (post && (!record || !sameToken(record.csrf, (req.body as { _csrf?: unknown })._csrf)))
       throw new MfaError('csrf_invalid', 'This form has expired. Reload the page and try again.', 403);

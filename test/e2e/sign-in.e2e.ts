@@ -144,6 +144,20 @@ describe('browser end to end: the demo app signs in through the sample IdP (Chro
     if (await confirm.isVisible().catch(() => false)) await confirm.click();
     await page.waitForURL(`${demo.rp}/signed-out`);
     await snap(page, '08-rp-signed-out');
+
+    // Signing in again: the code prompt this time (its form ends, through redirects, at the app).
+    await page.goto(`${demo.rp}/login`);
+    await page.getByLabel(/user name|e-mail/i).fill('bob');
+    await page.getByRole('button', { name: 'Next' }).click();
+    await page.getByLabel('Password').fill('correct horse bob');
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.getByRole('heading', { name: 'Verify your identity' }).waitFor();
+    await snap(page, '09-idp-code-prompt');
+    await page.getByLabel('Verification code').fill(totpNow(secret, 1));
+    await page.getByRole('button', { name: 'Verify' }).click();
+    await page.waitForURL(`${demo.rp}/`);
+    assert.equal(await claim(page, 'amr'), 'pwd, otp, mfa');
+    await snap(page, '10-rp-signed-in-again');
     await context.close();
   });
 

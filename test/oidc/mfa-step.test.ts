@@ -83,6 +83,11 @@ describe('mfakit/oidc: the MFA step in an oidc-provider code flow', function () 
       const { request, page } = await startAuthorization(b, idp);
       const prompt = await password(b, idp, page, 'alice');
       assert.match(prompt.text, /Verify your identity/);
+      // Browsers apply form-action to the redirects after the POST: the client's origin is allowed.
+      assert.match(
+        prompt.headers.get('content-security-policy') ?? '',
+        /form-action 'self' http:\/\/rp\.example;/,
+      );
       const wrong = await submitCode(b, idp, prompt, '000000');
       assert.equal(wrong.status, 401);
       assert.match(wrong.text, /didn&#39;t work|didn't work/);
