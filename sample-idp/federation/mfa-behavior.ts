@@ -10,10 +10,9 @@ import type { FederatedIdpMfaBehavior } from './config.ts';
  *   - rejectMfaByFederatedIdp: whatever the upstream says, it is one factor: `mfa` is never
  *     passed on, so a lying (or merely weaker) upstream cannot skip the local MFA.
  *
- * Every federated first factor carries `fed` (RFC 8176) and `pwd`. The `pwd` is a stand-in:
- * mfakit's engine counts only `pwd` (and an upstream's `mfa`) as a first factor, so `['fed']`
- * alone meets no authentication strength and the sign-in is blocked (reported to the src/
- * owner). It never satisfies MFA by itself.
+ * Every federated first factor carries `fed` (the value Entra ID uses; RFC 8176 has none for
+ * federation): mfakit counts it as one factor, the upstream's sign-in. It never satisfies MFA
+ * by itself.
  */
 export const RFC8176_AMR: ReadonlySet<string> = new Set([
   'face',
@@ -46,7 +45,7 @@ export interface UpstreamAuthentication {
 
 export type BehaviorOutcome = { ok: true; amr: string[] } | { ok: false; reason: 'upstream_mfa_missing' };
 
-const FEDERATED_FIRST_FACTOR = ['fed', 'pwd'];
+const FEDERATED_FIRST_FACTOR = ['fed'];
 
 /** The upstream's amr values we understand (RFC 8176), at most 20 of them. */
 export function upstreamAmr(amr: unknown): string[] {

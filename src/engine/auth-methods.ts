@@ -7,7 +7,9 @@ import type { MethodRecord } from '../store/ports.ts';
  */
 export function firstFactorMethods(amr: readonly string[]): AuthMethod[] {
   const out: AuthMethod[] = [];
-  if (amr.includes('pwd')) out.push('password');
+  // The first factor: a password here, or a sign-in at an upstream IdP (`fed`, as Entra ID
+  // writes it) counted as one factor whatever else the upstream says.
+  if (amr.includes('pwd') || amr.includes('fed')) out.push('password');
   // An upstream identity provider that says it did MFA (federation): its own combination.
   if (amr.includes('mfa')) out.push('federatedMfa');
   return out;

@@ -87,14 +87,14 @@ export function methodsVerifiedSince(stamp: AuthStamp, since: number): AuthMetho
  */
 export function firstFactorAmrOf(stamp: AuthStamp): string[] {
   if (stamp.firstFactorAmr) return [...stamp.firstFactorAmr];
-  return stamp.amr.includes('pwd') ? ['pwd'] : [];
+  return stamp.amr.filter((a) => a === 'pwd' || a === 'fed');
 }
 
 /** The methods of a stamp; a stamp from before method tracking is read from its amr. */
 export function stampMethods(stamp: AuthStamp): AuthMethod[] {
   if (stamp.methods) return stamp.methods;
   const out: AuthMethod[] = [];
-  if (stamp.amr.includes('pwd')) out.push('password');
+  if (stamp.amr.includes('pwd') || stamp.amr.includes('fed')) out.push('password');
   if (stamp.amr.includes('hwk')) out.push('hardwareOath');
   else if (stamp.amr.includes('otp')) out.push('totp');
   return out;

@@ -17,6 +17,8 @@ export interface MfakitInteractionResult {
 export interface InteractionPolicyDeps {
   mfa: Mfa;
   stamps: SessionStamps;
+  /** The conditional-access application of a client id. */
+  appOf: (clientId: string) => string;
 }
 
 /**
@@ -95,7 +97,7 @@ export function mfaInteractionPolicy(deps: InteractionPolicyDeps) {
       if (stamp.skippedBy === 'trusted_network' && mfa.trustedNetwork(ip) === null)
         return Check.REQUEST_PROMPT;
       if (!mfa.policies.isActive()) return Check.NO_NEED_TO_PROMPT;
-      const check = await mfa.policies.check(stamp, { app: client.clientId, ip });
+      const check = await mfa.policies.check(stamp, { app: deps.appOf(client.clientId), ip });
       return check.ok ? Check.NO_NEED_TO_PROMPT : Check.REQUEST_PROMPT;
     }),
   );

@@ -1,5 +1,6 @@
 import express, { type NextFunction, type Request, type Response } from 'express';
 import type Provider from 'oidc-provider';
+import type { KoaContextWithOIDC } from 'oidc-provider';
 import type { z } from 'zod';
 import type { Mfa, VerifyFailure } from '../engine/create-mfa.ts';
 import { MfaError } from '../errors.ts';
@@ -33,6 +34,13 @@ export function createMfaInteractionRouter(oidc: OidcMfa, mfa: Mfa, provider: Pr
     return result.data;
   };
   const uidOf = (req: Request) => String(req.params.uid ?? '');
+  // A session ended by RP-initiated logout takes its stamp with it (else it would expire on its own).
+  provider.on('end_session.success', (ctx: KoaContextWithOIDC) => {
+    const session = ctx.oidc.session as
+      | (KoaContextWithOIDC['oidc']['session'] & { destroyed?: boolean })
+      | undefined;
+    if (session?.destroyed && session.uid) oidc.stamps.forget(session.uid).catch(() => {});
+  });
 
   /** The interaction (cookie-bound), and mfakit's record of it; a POST must carry the record's token. */
   async function open(req: Request, res: Response, post: boolean) {

@@ -25,6 +25,8 @@ export interface OidcMfaOptions {
   sessionTtlSeconds?: number;
   /** The name shown in authenticator apps for an account id. */
   displayName?: (accountId: string) => string | Promise<string>;
+  /** The conditional-access application of a client. Default: the client id itself. */
+  appOf?: (clientId: string) => string;
 }
 
 export interface FirstFactor {
@@ -53,7 +55,8 @@ export function createOidcMfa(mfa: Mfa, options: OidcMfaOptions = {}) {
     handOffSeconds: 600,
   });
   const records: InteractionRecords = createInteractionRecords(ephemeral, mfa.options.pendingTtlSeconds);
-  const policy = mfaInteractionPolicy({ mfa, stamps });
+  const appOf = options.appOf ?? ((clientId: string) => clientId);
+  const policy = mfaInteractionPolicy({ mfa, stamps, appOf });
 
   const ctxOf = (req: Request) => ({
     ip: mfa.clientIp(req),
@@ -82,7 +85,7 @@ export function createOidcMfa(mfa: Mfa, options: OidcMfaOptions = {}) {
   }
 
   const clientOf = (details: InteractionView) =>
-    typeof details.params.client_id === 'string' ? details.params.client_id : mfa.options.defaultApp;
+    typeof details.params.client_id === 'string' ? appOf(details.params.client_id) : mfa.options.defaultApp;
 
   /** The engine's decision for this interaction's client, with what the client asked for. */
   function beginSignIn(req: Request, details: InteractionView, first: FirstFactor): Promise<SignInStart> {

@@ -6,7 +6,12 @@ import express from 'express';
 import Provider, { type Configuration } from 'oidc-provider';
 import { createMemoryStores } from '../../adapters/memory/index.ts';
 import { type AuditEvent, createMfa, type MfaOptions, type Stores } from '../../src/index.ts';
-import { createOidcAdapter, createOidcMfa, mountMfaInteractions } from '../../src/oidc/index.ts';
+import {
+  createOidcAdapter,
+  createOidcMfa,
+  mountMfaInteractions,
+  type OidcMfaOptions,
+} from '../../src/oidc/index.ts';
 import { codeFor, PASSWORDS } from './app.ts';
 import { type Browser, formAction, inputValue, type Page } from './browser.ts';
 import { type TestClock, testClock } from './test-clock.ts';
@@ -33,8 +38,9 @@ export interface TestIdp {
 }
 
 export async function startTestIdp(
-  overrides: Partial<MfaOptions> & { stores?: Stores } = {},
+  overrides: Partial<MfaOptions> & { stores?: Stores; oidcOptions?: OidcMfaOptions } = {},
 ): Promise<TestIdp> {
+  const { oidcOptions, ...mfaOverrides } = overrides;
   const clock = testClock(Date.now());
   const events: AuditEvent[] = [];
   const stores = overrides.stores ?? createMemoryStores({ clock });
@@ -46,7 +52,7 @@ export async function startTestIdp(
     audit: (e) => {
       events.push(e);
     },
-    ...overrides,
+    ...mfaOverrides,
     rememberDevice: {
       enabled: true,
       days: 14,
@@ -56,7 +62,7 @@ export async function startTestIdp(
       ...overrides.rememberDevice,
     },
   });
-  const oidc = createOidcMfa(mfa);
+  const oidc = createOidcMfa(mfa, oidcOptions);
   const server = createServer();
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const issuer = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;

@@ -69,7 +69,7 @@ describe('requested strengths in the engine (what acr_values becomes)', () => {
     await mfa.enrollment.confirmTotp('u', draft.draftId, codeFor(draft.secret, clock), '', {
       ip: '10.0.0.1',
     });
-    return { mfa, clock };
+    return { mfa, clock, secret: draft.secret };
   };
 
   it('a trusted network skips MFA, but not when the client asked for it', async () => {
@@ -122,6 +122,23 @@ describe('requested strengths in the engine (what acr_values becomes)', () => {
     });
     assert.equal(start.status, 'blocked');
     assert.equal(start.decision.reasons.at(-1)?.code, 'strength_unavailable');
+  });
+
+  it('an upstream sign-in alone (amr fed) is one factor: a local code is asked, then acr is mfa', async () => {
+    const { mfa, clock, secret } = await setup();
+    const start = await mfa.beginSignIn({ userId: 'u', amr: ['fed'], ip: '192.0.2.1' });
+    assert.equal(start.status, 'mfa');
+    if (start.status !== 'mfa') return;
+    const done = await mfa.verifyPending(
+      start.pending.id,
+      { code: codeFor(secret, clock, 1) },
+      { ip: '192.0.2.1' },
+    );
+    assert.equal(done.ok, true);
+    if (done.ok) {
+      assert.deepEqual(done.stamp.amr, ['fed', 'otp', 'mfa']);
+      assert.equal(done.stamp.acr, MFA);
+    }
   });
 
   it("an upstream IdP's MFA (amr mfa as the first factor) meets a requested mfa level", async () => {

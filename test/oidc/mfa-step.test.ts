@@ -144,6 +144,32 @@ describe('mfakit/oidc: the MFA step in an oidc-provider code flow', function () 
     });
   });
 
+  describe('sign-out', () => {
+    beforeEach(async () => {
+      idp = await startTestIdp();
+    });
+
+    it('RP-initiated logout ends the session and forgets its stamp; the next sign-in asks for the password', async () => {
+      const secret = await enrolDirect(idp, 'alice');
+      const b = new Browser();
+      await signIn(b, idp, 'alice', { secret });
+      const host = new URL(idp.issuer).host;
+      const sessionId = b.cookie(host, '_session')?.value ?? '';
+      const session = await idp.provider.Session.find(sessionId);
+      assert.ok(session);
+      assert.ok(await idp.oidc.stamps.get(session.uid, 'alice'), 'the session has its stamp');
+
+      const confirm = await b.go(`${idp.issuer}/session/end?client_id=rp`);
+      const xsrf = /name="xsrf" value="([^"]+)"/.exec(confirm.text)?.[1];
+      assert.ok(xsrf, confirm.text.slice(0, 500));
+      const done = await b.go(`${idp.issuer}/session/end/confirm`, { form: { xsrf, logout: 'yes' } });
+      assert.ok(done.status < 400, `logout: ${done.status}`);
+      assert.equal(await idp.oidc.stamps.get(session.uid, 'alice'), null, 'stamp forgotten');
+      const { page } = await startAuthorization(b, idp);
+      assert.match(page.text, /name="password"/);
+    });
+  });
+
   describe('step-up, max_age and prompt=login', () => {
     beforeEach(async () => {
       idp = await startTestIdp();
@@ -301,6 +327,27 @@ describe('mfakit/oidc: the MFA step in an oidc-provider code flow', function () 
       const back = await submitCode(b, idp, page, codeFor(secret, idp.clock));
       const { claims } = await redeem(idp, back.url, request);
       assert.equal(claims.acr, 'urn:mfakit:acr:mfa');
+    });
+
+    it('appOf maps client ids to conditional-access applications', async () => {
+      idp = await startTestIdp({
+        policies: doc([
+          {
+            id: 'payroll-mfa',
+            name: 'Payroll needs MFA',
+            state: 'on',
+            assignments: { users: { include: ['all'] }, applications: { include: ['payroll-suite'] } },
+            grant: { controls: ['mfa'] },
+          },
+        ]),
+        oidcOptions: { appOf: (clientId) => (clientId === 'payroll' ? 'payroll-suite' : clientId) },
+      });
+      await enrolDirect(idp, 'bob');
+      await idp.mfa.admin.setUserState('bob', 'disabled', ctx);
+      const b = new Browser();
+      assert.equal((await signIn(b, idp, 'bob')).claims.acr, 'urn:mfakit:acr:pwd');
+      const { page } = await startAuthorization(b, idp, { clientId: 'payroll' });
+      assert.match(page.url, /\/mfa$/, 'the policy for payroll-suite applies to client payroll');
     });
 
     it('a blocking policy ends the flow at the client with access_denied and no code', async () => {

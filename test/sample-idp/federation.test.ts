@@ -414,7 +414,7 @@ describe('sample-idp federation server', function () {
     const { next } = await enroll(b, s.fedUrl, back);
     const { claims } = await redeem(s, next, request);
     assert.equal(claims.sub, 'upstream:legacy:erin');
-    assert.deepEqual(claims.amr, ['fed', 'pwd', 'otp', 'mfa']);
+    assert.deepEqual(claims.amr, ['fed', 'otp', 'mfa']);
     assert.equal(claims.acr, 'urn:mfakit:acr:mfa');
   });
 
@@ -440,7 +440,7 @@ describe('sample-idp federation server', function () {
       stopAt: atRp,
     });
     const { claims } = await redeem(s, done, two.request);
-    assert.deepEqual(claims.amr, ['fed', 'pwd', 'otp', 'mfa']);
+    assert.deepEqual(claims.amr, ['fed', 'otp', 'mfa']);
   });
 
   it('enforce: the partner is asked for MFA (acr_values) and honours it', async () => {
