@@ -280,6 +280,7 @@ export class MemoryEphemeralStore implements EphemeralStore {
 }
 
 interface OidcEntry {
+  model: string;
   /** The payload as JSON text, so every read is a fresh copy and only JSON is kept (as on SQLite). */
   json: string;
   uid: string | null;
@@ -366,7 +367,8 @@ export class MemoryOidcStore implements OidcStore {
   async destroy(model: string, id: string) {
     this.#entries.delete(oidcKey(model, id));
   }
-  async revokeByGrantId(grantId: string) {
-    for (const [key, e] of this.#entries) if (e.grantId === grantId) this.#entries.delete(key);
+  async revokeByGrantId(model: string, grantId: string) {
+    for (const [key, e] of this.#entries)
+      if (e.grantId === grantId && e.model === model) this.#entries.delete(key);
   }
 }

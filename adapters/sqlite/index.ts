@@ -876,8 +876,8 @@ export class SqliteOidcStore implements OidcStore {
   async destroy(model: string, id: string) {
     this.#sql.destroy.run({ model, id });
   }
-  async revokeByGrantId(grantId: string) {
-    this.#sql.revokeByGrantId.run({ grantId });
+  async revokeByGrantId(model: string, grantId: string) {
+    this.#sql.revokeByGrantId.run({ model, grantId });
   }
 }
 
@@ -912,7 +912,7 @@ function prepareOidc(db: DatabaseSync) {
        WHERE model = :model AND id = :id AND ${live} AND json_extract(payload, '$.consumed') IS NULL`,
     ),
     destroy: sql('DELETE FROM oidc_entries WHERE model = :model AND id = :id'),
-    revokeByGrantId: sql('DELETE FROM oidc_entries WHERE grant_id = :grantId'),
+    revokeByGrantId: sql('DELETE FROM oidc_entries WHERE grant_id = :grantId AND model = :model'),
     purge: sql('DELETE FROM oidc_entries WHERE expires_at IS NOT NULL AND expires_at <= :now'),
   };
 }

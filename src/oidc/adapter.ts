@@ -80,12 +80,12 @@ export function createOidcAdapter(stores: Stores, options: OidcAdapterOptions = 
       await store.destroy(this.model, id);
     }
     /**
-     * Removes every model's entries of the grant (tokens, codes, and an Interaction still open
-     * for it, which could not complete without its grant anyway); the provider calls it once per
-     * grantable model, and the later calls find nothing left.
+     * Removes this model's entries of the grant. oidc-provider calls it on each grantable model
+     * (tokens and codes); an Interaction still open with that grantId is left alone, as in
+     * oidc-provider's own adapter (an account switch revokes the old grant and then resumes it).
      */
     async revokeByGrantId(grantId: string) {
-      await store.revokeByGrantId(grantId);
+      await store.revokeByGrantId(this.model, grantId);
     }
   };
 }

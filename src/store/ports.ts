@@ -199,8 +199,8 @@ export interface OidcStore {
    */
   consume(model: string, id: string, atSeconds: number): Promise<boolean>;
   destroy(model: string, id: string): Promise<void>;
-  /** Removes every entry, of any model, whose `payload.grantId` is `grantId`. */
-  revokeByGrantId(grantId: string): Promise<void>;
+  /** Removes every entry of `model` whose `payload.grantId` is `grantId` (other models are untouched). */
+  revokeByGrantId(model: string, grantId: string): Promise<void>;
 }
 
 export interface Stores {

@@ -170,6 +170,33 @@ describe('mfakit/oidc: the MFA step in an oidc-provider code flow', function () 
     });
   });
 
+  describe('switching accounts in one browser', () => {
+    beforeEach(async () => {
+      idp = await startTestIdp();
+    });
+
+    it('prompt=login as another user: the old session is logged out, and the new user gets a code for themselves only', async () => {
+      const secret = await enrolDirect(idp, 'alice');
+      await idp.mfa.admin.setUserState('bob', 'disabled', ctx);
+      const b = new Browser();
+      await signIn(b, idp, 'alice', { secret });
+      const { request, page } = await startAuthorization(b, idp, { prompt: 'login' });
+      const switching = await password(b, idp, page, 'bob');
+      // oidc-provider ends alice's session first (a self-submitting logout form), then resumes.
+      const action = /<form[^>]*action="([^"]+)"/.exec(switching.text)?.[1]?.replace(/&amp;/g, '&');
+      assert.ok(action?.includes('/session/end/confirm'), switching.text.slice(0, 400));
+      if (!action) return;
+      const back = await b.go(new URL(action, idp.issuer).href, {
+        form: { xsrf: inputValue(switching.text, 'xsrf'), logout: 'yes' },
+        stopAt: atRp,
+      });
+      const { claims } = await redeem(idp, back.url, request);
+      assert.equal(claims.sub, 'bob');
+      assert.deepEqual(claims.amr, ['pwd']);
+      assert.equal(claims.acr, 'urn:mfakit:acr:pwd');
+    });
+  });
+
   describe('step-up, max_age and prompt=login', () => {
     beforeEach(async () => {
       idp = await startTestIdp();

@@ -1131,19 +1131,23 @@ export function storeContract(name: string, make: StoreFactory): void {
         assert.equal((await oidc.find('AuthorizationCode', 'code-1'))?.consumed, 1000 + winner);
       });
 
-      it('revokeByGrantId removes every model entry of that grant, and nothing else', async () => {
+      it("revokeByGrantId removes that model's entries of that grant, and nothing else", async () => {
         await oidc.upsert('AccessToken', 'at-1', { grantId: 'g-1' }, inAMinute());
+        await oidc.upsert('AccessToken', 'at-3', { grantId: 'g-1' }, inAMinute());
         await oidc.upsert('RefreshToken', 'rt-1', { grantId: 'g-1' }, inAMinute());
-        await oidc.upsert('AuthorizationCode', 'code-1', { grantId: 'g-1' }, null);
+        await oidc.upsert('Interaction', 'i-1', { grantId: 'g-1' }, inAMinute());
         await oidc.upsert('AccessToken', 'at-2', { grantId: 'g-2' }, inAMinute());
         await oidc.upsert('Grant', 'g-1', { jti: 'g-1', accountId: 'a' }, inAMinute());
-        await oidc.revokeByGrantId('g-1');
+        await oidc.revokeByGrantId('AccessToken', 'g-1');
         assert.equal(await oidc.find('AccessToken', 'at-1'), null);
-        assert.equal(await oidc.find('RefreshToken', 'rt-1'), null);
-        assert.equal(await oidc.find('AuthorizationCode', 'code-1'), null);
+        assert.equal(await oidc.find('AccessToken', 'at-3'), null);
+        assert.ok(await oidc.find('RefreshToken', 'rt-1'), 'another model of the grant stays');
+        assert.ok(await oidc.find('Interaction', 'i-1'), 'an open interaction stays');
         assert.ok(await oidc.find('AccessToken', 'at-2'));
         assert.ok(await oidc.find('Grant', 'g-1'), 'the Grant itself has no grantId');
-        await oidc.revokeByGrantId('absent');
+        await oidc.revokeByGrantId('RefreshToken', 'g-1');
+        assert.equal(await oidc.find('RefreshToken', 'rt-1'), null);
+        await oidc.revokeByGrantId('AccessToken', 'absent');
       });
 
       it('destroy removes one entry and its lookups; destroying an absent one is fine', async () => {
