@@ -26,13 +26,12 @@ export interface AcrRequest {
   strengths: string[];
 }
 
-const MAX_PARAM = 2048;
-
 /** The acr values named by the `claims` parameter's id_token.acr (essential or not). */
 function claimsAcrs(claims: unknown): string[] {
   let parsed: unknown = claims;
+  // No length cap: a request is bounded by oidc-provider's own limits, and a cap here would
+  // silently drop the step-up a long (padded) parameter asks for.
   if (typeof claims === 'string') {
-    if (claims.length > MAX_PARAM) return [];
     try {
       parsed = JSON.parse(claims);
     } catch {
@@ -54,8 +53,7 @@ function claimsAcrs(claims: unknown): string[] {
  */
 export function requestedAcr(params: { acr_values?: unknown; claims?: unknown }): AcrRequest {
   const values: string[] = [];
-  if (typeof params.acr_values === 'string' && params.acr_values.length <= MAX_PARAM)
-    values.push(...params.acr_values.split(' ').filter(Boolean));
+  if (typeof params.acr_values === 'string') values.push(...params.acr_values.split(' ').filter(Boolean));
   values.push(...claimsAcrs(params.claims));
   const known = values.filter((v) => acrRank(v) >= 0).sort((a, b) => acrRank(a) - acrRank(b));
   const minimum = known[0] ?? null;

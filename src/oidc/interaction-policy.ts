@@ -1,7 +1,8 @@
 import { interactionPolicy, type KoaContextWithOIDC } from 'oidc-provider';
 import type { Mfa } from '../engine/create-mfa.ts';
 import type { AuthStamp } from '../engine/stamp.ts';
-import { meetsAcr, requestedAcr } from './acr.ts';
+import { requestedAcr } from './acr.ts';
+import { acrUnmet, firstFactorStale, policyUnmet, type RequestFacts } from './session-checks.ts';
 import type { SessionStamps } from './session-stamps.ts';
 
 const { Check, Prompt, base } = interactionPolicy;
@@ -70,12 +71,21 @@ export function mfaInteractionPolicy(deps: InteractionPolicyDeps) {
   if (!login) throw new Error('oidc-provider interaction policy has no login prompt');
   login.checks.remove('essential_acr');
   login.checks.remove('essential_acrs');
+  const factsOf = (ctx: KoaContextWithOIDC): RequestFacts | null => {
+    const client = ctx.oidc.client;
+    if (!client) return null;
+    return { app: deps.appOf(client.clientId), ip: mfa.clientIp(ctx.req), params: ctx.oidc.params ?? {} };
+  };
   login.checks.add(
     new Check('mfakit_signin', 'End-User must sign in (again)', async (ctx) => {
       if (!ctx.oidc.session?.accountId) return Check.NO_NEED_TO_PROMPT;
       const stamp = await stampOf(ctx);
       if (stamp === null) return Check.REQUEST_PROMPT;
-      return (await mfa.isCurrent(stamp)) ? Check.NO_NEED_TO_PROMPT : Check.REQUEST_PROMPT;
+      if (!(await mfa.isCurrent(stamp))) return Check.REQUEST_PROMPT;
+      const facts = factsOf(ctx);
+      return facts && (await firstFactorStale(mfa, stamp, facts))
+        ? Check.REQUEST_PROMPT
+        : Check.NO_NEED_TO_PROMPT;
     }),
   );
 
@@ -84,21 +94,15 @@ export function mfaInteractionPolicy(deps: InteractionPolicyDeps) {
     (ctx) => ({ requestedAcr: requestedAcr(ctx.oidc.params ?? {}).minimum }),
     new Check('mfakit_acr', 'the requested authentication level was not reached', async (ctx) => {
       const stamp = await stampOf(ctx);
-      if (stamp === null) return Check.NO_NEED_TO_PROMPT;
-      return meetsAcr(stamp.acr, requestedAcr(ctx.oidc.params ?? {}))
-        ? Check.NO_NEED_TO_PROMPT
-        : Check.REQUEST_PROMPT;
+      const facts = factsOf(ctx);
+      if (stamp === null || facts === null) return Check.NO_NEED_TO_PROMPT;
+      return acrUnmet(stamp, facts) ? Check.REQUEST_PROMPT : Check.NO_NEED_TO_PROMPT;
     }),
     new Check('mfakit_policy', 'a second factor is required for this application', async (ctx) => {
       const stamp = await stampOf(ctx);
-      const client = ctx.oidc.client;
-      if (stamp === null || !client) return Check.NO_NEED_TO_PROMPT;
-      const ip = mfa.clientIp(ctx.req);
-      if (stamp.skippedBy === 'trusted_network' && mfa.trustedNetwork(ip) === null)
-        return Check.REQUEST_PROMPT;
-      if (!mfa.policies.isActive()) return Check.NO_NEED_TO_PROMPT;
-      const check = await mfa.policies.check(stamp, { app: deps.appOf(client.clientId), ip });
-      return check.ok ? Check.NO_NEED_TO_PROMPT : Check.REQUEST_PROMPT;
+      const facts = factsOf(ctx);
+      if (stamp === null || facts === null) return Check.NO_NEED_TO_PROMPT;
+      return (await policyUnmet(mfa, stamp, facts)) ? Check.REQUEST_PROMPT : Check.NO_NEED_TO_PROMPT;
     }),
   );
   const consentAt = policy.findIndex((p) => p.name === 'consent');

@@ -8,6 +8,7 @@ import { MfaError } from '../errors.ts';
 import { ACR_VALUES, requestedAcr } from './acr.ts';
 import { MFA_PROMPT, type MfakitInteractionResult, mfaInteractionPolicy } from './interaction-policy.ts';
 import { createInteractionRecords, type InteractionRecords } from './interaction-records.ts';
+import { acrUnmet, policyUnmet } from './session-checks.ts';
 import { createSessionStamps, type SessionStamps } from './session-stamps.ts';
 
 /**
@@ -223,6 +224,16 @@ export function createOidcMfa(mfa: Mfa, options: OidcMfaOptions = {}) {
         accountId: stamp.userId,
         amr: firstFactorAmrOf(stamp),
       });
+      if (start.status === 'complete') {
+        // Nothing was verified, so the session would come back unchanged: rather than loop
+        // between the provider and this page, it must sign in again.
+        const kept = { ...start.stamp, authTime: stamp.authTime };
+        const facts = { app: clientOf(details), ip: mfa.clientIp(req), params: details.params };
+        if (acrUnmet(kept, facts) || (await policyUnmet(mfa, kept, facts))) {
+          await finish(provider, req, res, { error: 'login_required', error_description: 'Sign in again.' });
+          return null;
+        }
+      }
       if (start.status !== 'mfa') {
         await act(provider, req, res, details, start, stamp.authTime);
         return null;

@@ -115,16 +115,30 @@ export async function startTestIdp(
       next(err);
     }
   });
+  // A stand-in for an upstream IdP's callback: the first factor is whatever amr the test says it reported.
+  app.post('/interaction/:uid/upstream', express.urlencoded({ extended: false }), async (req, res, next) => {
+    try {
+      const { username, amr } = req.body as Record<string, string>;
+      await oidc.completeFirstFactor(provider, req, res, {
+        accountId: username ?? '',
+        amr: (amr ?? '').split(' '),
+      });
+    } catch (err) {
+      next(err);
+    }
+  });
   mountMfaInteractions(app, oidc, mfa, provider);
   app.use(provider.callback());
   app.use(
     (
-      err: { status?: number; message?: string },
+      err: { status?: number; message?: string; error_description?: string },
       _req: express.Request,
       res: express.Response,
       _next: express.NextFunction,
     ) => {
-      res.status(err.status && err.status < 500 ? err.status : 500).send(err.message ?? 'error');
+      res
+        .status(err.status && err.status < 500 ? err.status : 500)
+        .send(`${err.message ?? 'error'}${err.error_description ? `: ${err.error_description}` : ''}`);
     },
   );
   server.on('request', app);

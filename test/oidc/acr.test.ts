@@ -31,10 +31,12 @@ describe('acr values: what a client asks for and what a session reached', () => 
       requestedAcr({ claims: JSON.stringify({ id_token: { acr: { values: [1, {}] } } }) }).minimum,
       null,
     );
+    // Padding never drops the request (a cap would fail open).
     assert.equal(
       requestedAcr({ claims: `{"id_token":{"acr":{"value":"${MFA}"}},"x":"${'a'.repeat(3000)}"}` }).minimum,
-      null,
+      MFA,
     );
+    assert.equal(requestedAcr({ acr_values: `${MFA}${' '.repeat(3000)}` }).minimum, MFA);
   });
 
   it('meetsAcr: a session meets a request at or below its level, and any request without a known level', () => {

@@ -6,6 +6,7 @@
  */
 import assert from 'node:assert/strict';
 import * as client from 'openid-client';
+import { createMemoryStores } from '../../adapters/memory/index.ts';
 import { codeFor } from '../helpers/app.ts';
 import { Browser, formAction, inputValue } from '../helpers/browser.ts';
 import {
@@ -354,6 +355,41 @@ describe('mfakit/oidc: the MFA step in an oidc-provider code flow', function () 
       const back = await submitCode(b, idp, page, codeFor(secret, idp.clock));
       const { claims } = await redeem(idp, back.url, request);
       assert.equal(claims.acr, 'urn:mfakit:acr:mfa');
+    });
+
+    it("an upstream IdP's MFA past the sign-in frequency asks for a new sign-in, not a step-up loop", async () => {
+      idp = await startTestIdp({
+        // The stores keep real time (oidc-provider's models expire by it); only mfakit's clock moves.
+        stores: createMemoryStores(),
+        policies: doc([
+          {
+            id: 'hourly',
+            name: 'MFA every hour',
+            state: 'on',
+            assignments: { users: { include: ['all'] }, applications: { include: ['rp'] } },
+            grant: { controls: ['mfa'] },
+            session: { signInFrequencyHours: 1 },
+          },
+        ]),
+      });
+      await enrolDirect(idp, 'carol');
+      const b = new Browser();
+      const { request, page } = await startAuthorization(b, idp);
+      const uid = /\/interaction\/([\w-]+)/.exec(page.url)?.[1] ?? '';
+      const back = await b.go(absolute(idp, `/interaction/${uid}/upstream`), {
+        form: { username: 'carol', amr: 'fed mfa' },
+        stopAt: atRp,
+      });
+      const first = await redeem(idp, back.url, request);
+      assert.equal(first.claims.acr, 'urn:mfakit:acr:mfa', 'the upstream MFA counts');
+      idp.clock.advance(2 * 3_600_000);
+      const later = await startAuthorization(b, idp);
+      assert.ok(later.page.trail.length <= 3, `no loop: ${later.page.trail.join(' → ')}`);
+      assert.match(
+        later.page.text,
+        /name="password"/,
+        `the login prompt: ${later.page.url} ${later.page.text.slice(0, 300)}`,
+      );
     });
 
     it('appOf maps client ids to conditional-access applications', async () => {

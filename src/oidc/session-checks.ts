@@ -1,0 +1,43 @@
+import type { Mfa } from '../engine/create-mfa.ts';
+import type { AuthStamp } from '../engine/stamp.ts';
+import { meetsAcr, requestedAcr } from './acr.ts';
+
+/**
+ * What an existing oidc-provider session lacks for one authorization request, as pure checks
+ * the interaction policy and the MFA pages share (so a finished step-up is judged by the same
+ * rules that asked for it).
+ */
+export interface RequestFacts {
+  /** The conditional-access application (the client id, through `appOf`). */
+  app: string;
+  ip: string;
+  params: { acr_values?: unknown; claims?: unknown };
+}
+
+/** The client asked for a level (acr_values, essential acr claim) the session has not reached. */
+export function acrUnmet(stamp: AuthStamp, facts: RequestFacts): boolean {
+  return !meetsAcr(stamp.acr, requestedAcr(facts.params));
+}
+
+/**
+ * Conditional access for this application is not satisfied by the session, or the session
+ * skipped MFA on a trusted network and this request comes from elsewhere.
+ */
+export async function policyUnmet(mfa: Mfa, stamp: AuthStamp, facts: RequestFacts): Promise<boolean> {
+  if (stamp.skippedBy === 'trusted_network' && mfa.trustedNetwork(facts.ip) === null) return true;
+  if (!mfa.policies.isActive()) return false;
+  return !(await mfa.policies.check(stamp, { app: facts.app, ip: facts.ip })).ok;
+}
+
+/**
+ * Only a new first factor would satisfy the policies: the session fails them as it is, and
+ * passes once its sign-in time is now (a password is never stale; an upstream IdP's MFA is,
+ * after the sign-in frequency). Then the `login` prompt must fire, not `mfa`: no second factor
+ * can renew a first one.
+ */
+export async function firstFactorStale(mfa: Mfa, stamp: AuthStamp, facts: RequestFacts): Promise<boolean> {
+  if (!mfa.policies.isActive()) return false;
+  const target = { app: facts.app, ip: facts.ip };
+  if ((await mfa.policies.check(stamp, target)).ok) return false;
+  return (await mfa.policies.check({ ...stamp, authTime: mfa.clock.now() }, target)).ok;
+}
