@@ -1,6 +1,7 @@
 import { createHmac } from 'node:crypto';
 import express, { type NextFunction, type Request, type Response } from 'express';
 import type Provider from 'oidc-provider';
+import proxyaddr from 'proxy-addr';
 import { createSqliteStores } from '../../adapters/sqlite/index.ts';
 import type { Mfa } from '../../src/engine/create-mfa.ts';
 import { MfaError } from '../../src/errors.ts';
@@ -145,6 +146,15 @@ export async function createFederationServer(
       secureCookies: secure,
     }),
   );
+  // oidc-provider (Koa) trusts X-Forwarded-Host/-Proto from anyone once `proxy` is on: only a
+  // configured proxy may send them, else discovery could advertise an attacker's host.
+  const fromTrustedProxy = proxyaddr.compile(config.trustedProxies);
+  app.use((req, _res, next) => {
+    if (!fromTrustedProxy(req.socket.remoteAddress ?? '', 0))
+      for (const h of ['x-forwarded-host', 'x-forwarded-proto', 'x-forwarded-for', 'x-forwarded-port'])
+        delete req.headers[h];
+    next();
+  });
   app.use(provider.callback());
   app.use((err: unknown, req: Request, res: Response, _next: NextFunction) => {
     // mfakit's errors carry their status and a message for the user; body-parser's (too large,

@@ -66,7 +66,7 @@ const PROVIDERS = [
   { id: 'legacy', domain: 'legacy.partner.test', behavior: 'rejectMfaByFederatedIdp' },
 ] as const;
 
-async function startStack(extra: { rpUrl?: string } = {}): Promise<Stack> {
+async function startStack(extra: { rpUrl?: string; trustedProxies?: string[] } = {}): Promise<Stack> {
   const fedL = await listen();
   const partnerL = await listen();
   const rpClient = (clientId: string, more: Record<string, unknown> = {}) => ({
@@ -80,6 +80,7 @@ async function startStack(extra: { rpUrl?: string } = {}): Promise<Stack> {
     {
       issuer: fedL.url,
       displayName: 'Contoso test sign-in',
+      trustedProxies: extra.trustedProxies ?? [],
       users: [
         {
           id: 'alice',
@@ -541,6 +542,36 @@ describe('sample-idp federation server', function () {
       form: { identifier: 'dana', password: 'x' },
     });
     assert.equal(wrong.status, 403, 'the portal sign-in form needs its CSRF token');
+  });
+});
+
+describe('sample-idp federation server behind a proxy', function () {
+  this.timeout(30_000);
+  const discoveryVia = async (s: Stack) =>
+    (await (
+      await fetch(`${s.fedUrl}/.well-known/openid-configuration`, {
+        headers: { 'x-forwarded-host': 'evil.example', 'x-forwarded-proto': 'https' },
+      })
+    ).json()) as { authorization_endpoint: string; token_endpoint: string };
+
+  it('X-Forwarded-Host/-Proto from a peer that is not a trusted proxy never reach the endpoints it advertises', async () => {
+    const s = await startStack({ trustedProxies: ['10.0.0.0/8'] });
+    try {
+      const meta = await discoveryVia(s);
+      assert.equal(meta.authorization_endpoint, `${s.fedUrl}/auth`);
+      assert.equal(meta.token_endpoint, `${s.fedUrl}/token`);
+    } finally {
+      await stopStack(s);
+    }
+  });
+
+  it('from a trusted proxy they are honoured (the deployment behind a TLS-terminating proxy)', async () => {
+    const s = await startStack({ trustedProxies: ['loopback'] });
+    try {
+      assert.equal((await discoveryVia(s)).authorization_endpoint, 'https://evil.example/auth');
+    } finally {
+      await stopStack(s);
+    }
   });
 });
 
