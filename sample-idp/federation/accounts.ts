@@ -52,7 +52,8 @@ export function createAccounts(
       if (provider.accountMapping === 'linkByEmail') {
         const email = who.email?.toLowerCase();
         const domain = email?.split('@')[1];
-        if (!email || who.emailVerified === false || !domain || !provider.emailDomains.includes(domain))
+        // Only an address the upstream says it verified, in the provider's own domains.
+        if (!email || who.emailVerified !== true || !domain || !provider.emailDomains.includes(domain))
           return {
             ok: false,
             message: `${provider.displayName} did not send a verified e-mail address in its own domains.`,

@@ -230,14 +230,17 @@ export const federationConfigSchema = z
             'is http://, which openid-client refuses: use https://, or allowInsecureHttp: true (local demo only)',
         });
     });
-    const emailDomainsOwned = new Set(domains.map((x) => x.d));
+    // A local user in a domain a claims provider owns signs in there (home-realm discovery): that
+    // only makes sense when the provider links its sign-ins to local accounts by e-mail.
+    const ownerOf = new Map(domains.map((x) => [x.d, c.claimsProviders[x.i]]));
     c.users.forEach((u, i) => {
       const at = u.email.split('@')[1] ?? '';
-      if (emailDomainsOwned.has(at))
+      const owner = ownerOf.get(at);
+      if (owner && owner.accountMapping !== 'linkByEmail')
         ctx.addIssue({
           code: 'custom',
           path: ['users', i, 'email'],
-          message: `is in ${at}, which a claims provider owns (home-realm discovery would send this user there)`,
+          message: `is in ${at}, which claims provider ${owner.id} owns without accountMapping: linkByEmail (home-realm discovery would send this user there)`,
         });
     });
   });

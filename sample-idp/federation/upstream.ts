@@ -69,7 +69,9 @@ export function createUpstream(provider: ClaimsProviderConfig, redirectUri: stri
       if (options.acrValues) params.acr_values = options.acrValues;
       // oidc-provider (and others) put amr/acr in the ID token only when asked for.
       if (op.serverMetadata().claims_parameter_supported)
-        params.claims = JSON.stringify({ id_token: { acr: null, amr: null, email: null, name: null } });
+        params.claims = JSON.stringify({
+          id_token: { acr: null, amr: null, email: null, email_verified: null, name: null },
+        });
       return { url: client.buildAuthorizationUrl(op, params), request };
     },
 

@@ -23,6 +23,8 @@ export interface PartnerUser {
   name: string;
   email: string;
   password: string;
+  /** Whether the partner vouches for the address (default true). */
+  emailVerified?: boolean;
 }
 
 export interface PartnerClient {
@@ -101,7 +103,12 @@ export function createPartnerIdp(options: PartnerIdpOptions) {
       if (!user) return undefined;
       return {
         accountId: sub,
-        claims: async () => ({ sub, name: user.name, email: user.email, email_verified: true }),
+        claims: async () => ({
+          sub,
+          name: user.name,
+          email: user.email,
+          email_verified: user.emailVerified ?? true,
+        }),
       };
     },
     features: { devInteractions: { enabled: false }, claimsParameter: { enabled: true } },

@@ -108,7 +108,7 @@ describe('sample-idp federation config', () => {
     (c.relyingParties[0] as Record<string, unknown>).releaseClaims = ['name'];
     assert.deepEqual((await problems(c)).sort(), [
       'claimsProviders[0].mfaAcr: is required with enforceMfaByFederatedIdp: it is sent upstream as acr_values',
-      'users[1].email: is in partner.test, which a claims provider owns (home-realm discovery would send this user there)',
+      'users[1].email: is in partner.test, which claims provider partner owns without accountMapping: linkByEmail (home-realm discovery would send this user there)',
     ]);
   });
 

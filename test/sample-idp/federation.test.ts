@@ -15,7 +15,11 @@ import { createMemoryStores } from '../../adapters/memory/index.ts';
 import { createDemoRp } from '../../sample-idp/demo-rp/rp-app.ts';
 import { parseFederationConfig } from '../../sample-idp/federation/config.ts';
 import { createFederationServer, type FederationServer } from '../../sample-idp/federation/server.ts';
-import { createPartnerIdp, type PartnerIdp } from '../../sample-idp/partner-idp/server.ts';
+import {
+  createPartnerIdp,
+  PARTNER_DEMO_USERS,
+  type PartnerIdp,
+} from '../../sample-idp/partner-idp/server.ts';
 import { base32Decode } from '../../src/methods/base32.ts';
 import { totpCode } from '../../src/methods/otp.ts';
 import { Browser, formAction, inputValue, type Page } from '../helpers/browser.ts';
@@ -64,7 +68,19 @@ const PROVIDERS = [
   { id: 'partner', domain: 'partner.test', behavior: 'acceptIfMfaDoneByFederatedIdp' },
   { id: 'strict', domain: 'strict.partner.test', behavior: 'enforceMfaByFederatedIdp' },
   { id: 'legacy', domain: 'legacy.partner.test', behavior: 'rejectMfaByFederatedIdp' },
+  { id: 'linked', domain: 'linked.partner.test', behavior: 'rejectMfaByFederatedIdp', linkByEmail: true },
 ] as const;
+/** A partner user whose address belongs to a local account (linkByEmail), and one the partner never verified. */
+const LINKED_USERS = [
+  { id: 'frank', name: 'Frank Linked', email: 'frank@linked.partner.test', password: 'partner demo frank' },
+  {
+    id: 'gina',
+    name: 'Gina Unverified',
+    email: 'gina@linked.partner.test',
+    password: 'partner demo gina',
+    emailVerified: false,
+  },
+];
 
 async function startStack(extra: { rpUrl?: string; trustedProxies?: string[] } = {}): Promise<Stack> {
   const fedL = await listen();
@@ -98,6 +114,20 @@ async function startStack(extra: { rpUrl?: string; trustedProxies?: string[] } =
           password: 'dana password',
           mfaState: 'disabled',
         },
+        {
+          id: 'frank',
+          name: 'Frank Local',
+          email: 'frank@linked.partner.test',
+          password: 'frank password',
+          mfaState: 'disabled',
+        },
+        {
+          id: 'gina',
+          name: 'Gina Local',
+          email: 'gina@linked.partner.test',
+          password: 'gina password',
+          mfaState: 'disabled',
+        },
       ],
       relyingParties: [
         rpClient('rp', {
@@ -117,6 +147,7 @@ async function startStack(extra: { rpUrl?: string; trustedProxies?: string[] } =
         federatedIdpMfaBehavior: p.behavior,
         mfaAcr: 'urn:partner:mfa',
         allowInsecureHttp: true,
+        ...('linkByEmail' in p ? { accountMapping: 'linkByEmail' } : {}),
       })),
     },
     {},
@@ -125,6 +156,7 @@ async function startStack(extra: { rpUrl?: string; trustedProxies?: string[] } =
   fedL.handle(fed.app);
   const partner = createPartnerIdp({
     issuer: partnerL.url,
+    users: [...PARTNER_DEMO_USERS, ...LINKED_USERS],
     clients: PROVIDERS.map((p) => ({
       clientId: `fed-${p.id}`,
       clientSecret: secretOf(`fed-${p.id}`),
@@ -467,6 +499,22 @@ describe('sample-idp federation server', function () {
     assert.equal(back.status, 403);
     assert.match(back.text, /did not confirm a multi-factor sign-in/);
     assert.ok(!atRp(new URL(back.url)));
+  });
+
+  it('linkByEmail: a partner sign-in with a verified address in its own domain is the local account; an unverified one is refused', async () => {
+    const b = new Browser();
+    const { request, partnerPage } = await toPartner(b, s, 'frank@linked.partner.test');
+    const back = await partnerSignIn(b, partnerPage, 'frank@linked.partner.test', false);
+    const { claims } = await redeem(s, back, request);
+    assert.equal(claims.sub, 'frank', 'linked to the local account');
+    assert.deepEqual(claims.amr, ['fed']);
+
+    const other = new Browser();
+    const g = await toPartner(other, s, 'gina@linked.partner.test');
+    const refused = await partnerSignIn(other, g.partnerPage, 'gina@linked.partner.test', false);
+    assert.ok(!atRp(new URL(refused.url)), 'never back at the client with a code');
+    assert.ok(refused.status >= 400 && refused.status < 500, `refused with a 4xx (${refused.status})`);
+    assert.match(refused.text, /did not send a verified e-mail address/);
   });
 
   it('rejects an upstream callback that does not belong to this browser', async () => {
