@@ -68,7 +68,7 @@ export function createOtpMethods(deps: {
   return {
     seed,
     async check(userId, code, methodId, allowed) {
-      const all = (await repository.listMethods(userId)).filter(
+      const all = (await repository.listMethods(userId, { lastUsed: false })).filter(
         (m) => (m.kind === 'totp' || m.kind === 'hotp') && (allowed === undefined || allowed.has(m.id)),
       );
       const methods = methodId === undefined ? all : all.filter((m) => m.id === methodId);

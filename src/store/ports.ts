@@ -85,7 +85,11 @@ export type SightingKind = 'network' | 'device';
  * order; counters passed to `advance` are integers ≥ 0.
  */
 export interface Repository {
-  listMethods(userId: string): Promise<MethodRecord[]>;
+  /**
+   * `lastUsed: false` (what a verification asks for) lets an adapter skip working out
+   * `lastUsedAt`, which may then be older than the method's last use.
+   */
+  listMethods(userId: string, options?: { lastUsed?: boolean }): Promise<MethodRecord[]>;
   getMethod(userId: string, methodId: string): Promise<MethodRecord | null>;
   insertMethod(method: MethodRecord): Promise<void>;
   /** Returns whether a method was removed. */
