@@ -10,9 +10,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
-import { base32Decode } from '../../src/methods/base32.ts';
-import { totpCode } from '../../src/methods/otp.ts';
 import { requireTools } from '../helpers/peers.ts';
+import { totpNow } from '../helpers/totp-now.ts';
 import { ARTIFACTS, CHROMIUM, launchChromium, snap } from './chromium.ts';
 
 const ROOT = join(import.meta.dirname, '..', '..');
@@ -61,14 +60,6 @@ function startDemo(dataDir: string): Promise<Demo> {
     });
   });
 }
-
-const totpNow = (secret: string, offsetSteps = 0) =>
-  totpCode(base32Decode(secret), {
-    algorithm: 'sha1',
-    digits: 6,
-    period: 30,
-    epochSeconds: Math.floor(Date.now() / 1000) + offsetSteps * 30,
-  });
 
 /** Reads the QR code as shown: a screenshot of the element, decoded by zbarimg. */
 async function readQr(page: Page, name: string): Promise<string> {

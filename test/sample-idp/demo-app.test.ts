@@ -5,17 +5,10 @@ import { join } from 'node:path';
 import request from 'supertest';
 import { loadDemoConfig } from '../../sample-idp/config.ts';
 import { createDemoApp } from '../../sample-idp/demo-app.ts';
-import { base32Decode } from '../../src/methods/base32.ts';
-import { totpCode } from '../../src/methods/otp.ts';
 import { csrfFrom } from '../helpers/flows.ts';
+import { totpNow } from '../helpers/totp-now.ts';
 
-const code = (secret: string, offset = 0) =>
-  totpCode(base32Decode(secret), {
-    algorithm: 'sha1',
-    digits: 6,
-    period: 30,
-    epochSeconds: Math.floor(Date.now() / 1000) + offset * 30,
-  });
+const code = totpNow;
 
 describe('the demo app (npm start)', function () {
   this.timeout(30_000);

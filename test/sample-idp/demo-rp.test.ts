@@ -6,8 +6,6 @@
  */
 import assert from 'node:assert/strict';
 import { generateKeyPairSync } from 'node:crypto';
-import { createServer, type RequestListener, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import express from 'express';
 import Provider, { type Configuration, interactionPolicy } from 'oidc-provider';
 import request from 'supertest';
@@ -19,6 +17,7 @@ import {
   acrRank,
 } from '../../sample-idp/demo-rp/acr.ts';
 import { createDemoRp, type DemoRpConfig } from '../../sample-idp/demo-rp/rp-app.ts';
+import { close, type Listening, listen } from '../helpers/listen.ts';
 
 const CLIENT_ID = 'demo-rp';
 const CLIENT_SECRET = 'demo-rp-secret-that-is-long-enough';
@@ -28,35 +27,6 @@ const SIGNING_KEY = generateKeyPairSync('rsa', { modulusLength: 2048 }).privateK
 type OpAnswer =
   | { accountId: string; acr: string; amr: string[]; ts?: number }
   | { error: string; error_description: string };
-
-interface Listening {
-  server: Server;
-  url: string;
-  handle(listener: RequestListener): void;
-}
-
-/** Listens first (the OP's issuer and the RP's redirect URI need the port), handles later. */
-async function listen(): Promise<Listening> {
-  let handler: RequestListener = (_req, res) => {
-    res.statusCode = 503;
-    res.end();
-  };
-  const server = createServer((req, res) => handler(req, res));
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  return {
-    server,
-    url: `http://127.0.0.1:${port}`,
-    handle: (listener) => {
-      handler = listener;
-    },
-  };
-}
-
-async function close(l: Listening) {
-  l.server.closeAllConnections();
-  await new Promise<void>((resolve) => l.server.close(() => resolve()));
-}
 
 /**
  * The OP's login prompt, plus one check the default policy lacks: `acr_values` asking for more

@@ -7,8 +7,6 @@ import assert from 'node:assert/strict';
 import { type ChildProcess, spawn } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
-import { createServer, type RequestListener, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createMemoryStores } from '../../adapters/memory/index.ts';
@@ -20,41 +18,14 @@ import {
   PARTNER_DEMO_USERS,
   type PartnerIdp,
 } from '../../sample-idp/partner-idp/server.ts';
-import { base32Decode } from '../../src/methods/base32.ts';
-import { totpCode } from '../../src/methods/otp.ts';
 import { Browser, formAction, inputValue, type Page } from '../helpers/browser.ts';
+import { close, type Listening, listen } from '../helpers/listen.ts';
+import { totpNow } from '../helpers/totp-now.ts';
 
 const RP_REDIRECT = 'http://rp.example/cb';
 const RP_BYE = 'http://rp.example/bye';
 const atRp = (u: URL) => u.origin === 'http://rp.example';
 const secretOf = (id: string) => `${id}-secret-that-is-long-enough`;
-
-interface Listening {
-  server: Server;
-  url: string;
-  handle(listener: RequestListener): void;
-}
-
-async function listen(): Promise<Listening> {
-  let handler: RequestListener = (_req, res) => {
-    res.statusCode = 503;
-    res.end();
-  };
-  const server = createServer((req, res) => handler(req, res));
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  return {
-    server,
-    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
-    handle: (l) => {
-      handler = l;
-    },
-  };
-}
-
-async function close(l: Listening) {
-  l.server.closeAllConnections();
-  await new Promise<void>((resolve) => l.server.close(() => resolve()));
-}
 
 interface Stack {
   fed: FederationServer;
@@ -246,13 +217,7 @@ async function signInWithPassword(b: Browser, s: Stack, identifier: string, pass
   return { request, uid, page: after };
 }
 
-const code = (secret: string, offsetSteps = 0) =>
-  totpCode(base32Decode(secret), {
-    algorithm: 'sha1',
-    digits: 6,
-    period: 30,
-    epochSeconds: Math.floor(Date.now() / 1000) + offsetSteps * 30,
-  });
+const code = totpNow;
 
 const secretOnPage = (html: string) => {
   const m = /id="secret">([A-Z2-7]+)</.exec(html);
