@@ -53,7 +53,8 @@ export function createOidcMfa(mfa: Mfa, options: OidcMfaOptions = {}) {
   const { ephemeral } = mfa.internals;
   const stamps: SessionStamps = createSessionStamps(ephemeral, {
     sessionSeconds,
-    handOffSeconds: 600,
+    // Long enough for a user reading the recovery codes before "continue" (the result waits in the Interaction meanwhile).
+    handOffSeconds: 3600,
   });
   const records: InteractionRecords = createInteractionRecords(ephemeral, mfa.options.pendingTtlSeconds);
   const appOf = options.appOf ?? ((clientId: string) => clientId);
