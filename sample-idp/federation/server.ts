@@ -17,7 +17,7 @@ import { createFormTokens } from './form-token.ts';
 import { globalHeaders, pageCsp, pageHeaders } from './http-headers.ts';
 import { createLoginRouter } from './login-routes.ts';
 import { messagePage, STYLE_PATH } from './pages.ts';
-import { buildPolicyDocument } from './policies.ts';
+import { applicationOf, buildPolicyDocument } from './policies.ts';
 import { createProvider, SESSION_TTL_SECONDS } from './provider.ts';
 import { type FederationSecrets, generateSecrets } from './secrets.ts';
 
@@ -83,6 +83,7 @@ export async function createFederationServer(
   const oidc = createOidcMfa(mfa, {
     basePath: '/interaction',
     sessionTtlSeconds: SESSION_TTL_SECONDS,
+    appOf: (clientId) => applicationOf(config, clientId),
     displayName: async (id) => (await accounts.profile(id))?.name ?? id,
   });
   const provider = createProvider({ config, secrets, stores, oidc, accounts });

@@ -12,7 +12,7 @@ import {
   loadFederationConfig,
   parseFederationConfig,
 } from '../../sample-idp/federation/config.ts';
-import { buildPolicyDocument } from '../../sample-idp/federation/policies.ts';
+import { applicationOf, buildPolicyDocument } from '../../sample-idp/federation/policies.ts';
 
 const valid = () => ({
   issuer: 'https://idp.example',
@@ -151,7 +151,7 @@ describe('sample-idp federation config', () => {
     });
   });
 
-  it('maps conditionalAccessApp names to client ids and generates the requiredAcr policy', async () => {
+  it('conditionalAccessApp names the application of a client (appOf), and the requiredAcr policy is for it', async () => {
     const c = valid();
     c.relyingParties[0] = {
       ...c.relyingParties[0],
@@ -177,8 +177,10 @@ describe('sample-idp federation config', () => {
     );
     const doc = buildPolicyDocument(config);
     const byId = new Map(doc.policies.map((p) => [p.id, p]));
-    assert.deepEqual(byId.get('payroll-office')?.assignments.applications.include, ['payroll-app', 'rp']);
-    assert.deepEqual(byId.get('rp-rp-required-acr')?.assignments.applications.include, ['rp']);
+    assert.equal(applicationOf(config, 'rp'), 'payroll-app');
+    assert.equal(applicationOf(config, 'unknown-client'), 'unknown-client');
+    assert.deepEqual(byId.get('payroll-office')?.assignments.applications.include, ['payroll-app']);
+    assert.deepEqual(byId.get('rp-rp-required-acr')?.assignments.applications.include, ['payroll-app']);
     assert.deepEqual(byId.get('rp-rp-required-acr')?.grant, { operator: 'requireAll', controls: ['mfa'] });
     assert.ok(byId.has('account-portal-requires-mfa'));
   });
