@@ -20,11 +20,14 @@ import { runPolicyBench } from './policy.ts';
 const DURATION_S = Number(process.env.BENCH_SECONDS ?? 5);
 const results: Array<{ name: string; value: number; baseline: number; unit: string; target: number }> = [];
 
-function report(name: string, value: number, baseline: number, unit: string, target: number) {
-  results.push({ name, value, baseline, unit, target });
+/** One figure against its same-run baseline; `target` null: reported beside a targeted one, no target of its own. */
+function report(name: string, value: number, baseline: number, unit: string, target: number | null) {
   const ratio = value / baseline;
+  const verdict =
+    target === null ? '(no target)' : `(target ≥ ${target}) ${ratio >= target ? 'OK' : 'BELOW TARGET'}`;
+  if (target !== null) results.push({ name, value, baseline, unit, target });
   console.log(
-    `${name}: ${value.toFixed(0)} vs ${baseline.toFixed(0)} ${unit} → ratio ${ratio.toFixed(3)} (target ≥ ${target}) ${ratio >= target ? 'OK' : 'BELOW TARGET'}`,
+    `${name}: ${value.toFixed(0)} vs ${baseline.toFixed(0)} ${unit} → ratio ${ratio.toFixed(3)} ${verdict}`,
   );
 }
 
@@ -109,7 +112,11 @@ async function asyncOpsPerSecond(fn: (i: number) => Promise<unknown>, iterations
   return iterations / (Number(process.hrtime.bigint() - start) / 1e9);
 }
 
-async function totpBenchmark(label: string, makeStores: (clock: { now(): number }) => Stores) {
+async function totpBenchmark(
+  label: string,
+  makeStores: (clock: { now(): number }) => Stores,
+  target: number | null,
+) {
   const N = 40_000;
   let now = Date.UTC(2026, 0, 1);
   const clock = { now: () => now };
@@ -165,7 +172,13 @@ async function totpBenchmark(label: string, makeStores: (clock: { now(): number 
   const harmonic = (rates: number[]) => rates.length / rates.reduce((a, r) => a + 1 / r, 0);
   const raw = harmonic(rawRates);
   const guarded = harmonic(guardedRates);
-  report(`TOTP verify + replay guard (${label}) vs raw otplib verify`, guarded, raw, 'verifications/s', 0.5);
+  report(
+    `TOTP verify + replay guard (${label}) vs raw otplib verify`,
+    guarded,
+    raw,
+    'verifications/s',
+    target,
+  );
   await stores.close?.();
 }
 
@@ -182,12 +195,15 @@ async function main() {
     return;
   }
   console.log(`mfakit benchmarks — node ${process.version}, ${DURATION_S} s per HTTP run\n`);
-  await totpBenchmark('memory store', (clock) => createMemoryStores({ clock }));
+  // DESIGN's target (≥ 0.5) is for the memory store; SQLite, with its write per use, is reported beside it.
+  await totpBenchmark('memory store', (clock) => createMemoryStores({ clock }), 0.5);
   const totpOnly = only === 'totp';
   const dir = mkdtempSync(join(tmpdir(), 'mfakit-bench-'));
   try {
-    await totpBenchmark('SQLite store', (clock) =>
-      createSqliteStores({ path: join(dir, 'bench.sqlite'), clock }),
+    await totpBenchmark(
+      'SQLite store',
+      (clock) => createSqliteStores({ path: join(dir, 'bench.sqlite'), clock }),
+      null,
     );
   } finally {
     rmSync(dir, { recursive: true, force: true });
