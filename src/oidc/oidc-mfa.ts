@@ -69,7 +69,7 @@ export function createOidcMfa(mfa: Mfa, options: OidcMfaOptions = {}) {
   async function interactionFor(provider: Provider, req: Request, res: Response, uid?: string) {
     let details: InteractionView;
     try {
-      details = (await provider.interactionDetails(req, res)) as unknown as InteractionView;
+      details = await provider.interactionDetails(req, res);
     } catch {
       throw new MfaError(
         'interaction_not_found',
