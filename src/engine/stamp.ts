@@ -99,3 +99,23 @@ export function stampMethods(stamp: AuthStamp): AuthMethod[] {
   else if (stamp.amr.includes('otp')) out.push('totp');
   return out;
 }
+
+/**
+ * A step-up's result on top of the session it raised: the new sign-in's facts (app, groups,
+ * risk, times), with the methods and per-method verification times of both, so a factor
+ * verified earlier in the session still counts (and its own sign-in frequency still applies).
+ * `acr` is recomputed from the union; a stamp of another user is never merged.
+ */
+export function mergeStepUp(previous: AuthStamp, fresh: AuthStamp): AuthStamp {
+  if (previous.userId !== fresh.userId) return fresh;
+  const methods = [...new Set([...stampMethods(previous), ...stampMethods(fresh)])];
+  const values = [...new Set([...previous.amr, ...fresh.amr])].filter((a) => a !== 'mfa');
+  const amr = previous.amr.includes('mfa') || fresh.amr.includes('mfa') ? [...values, 'mfa'] : values;
+  return {
+    ...fresh,
+    amr,
+    methods,
+    verifiedAt: { ...(previous.verifiedAt ?? {}), ...(fresh.verifiedAt ?? {}) },
+    acr: acrFor(methods, amr),
+  };
+}

@@ -178,7 +178,12 @@ export function createMfaInteractionRouter(oidc: OidcMfa, mfa: Mfa, provider: Pr
           },
           ctx,
         );
-      await oidc.finish(provider, req, res, await oidc.loginResult(outcome.stamp, record.keepAuthTime));
+      await oidc.finish(
+        provider,
+        req,
+        res,
+        await oidc.loginResult(await oidc.raised(details, outcome.stamp), record.keepAuthTime),
+      );
     }),
   );
 
@@ -208,7 +213,7 @@ export function createMfaInteractionRouter(oidc: OidcMfa, mfa: Mfa, provider: Pr
       const continueTo = await provider.interactionResult(
         req,
         res,
-        await oidc.loginResult(result.stamp, record.keepAuthTime),
+        await oidc.loginResult(await oidc.raised(details, result.stamp), record.keepAuthTime),
         { mergeWithLastSubmission: false },
       );
       return res.send(

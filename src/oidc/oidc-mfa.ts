@@ -3,7 +3,7 @@ import type { Request, Response } from 'express';
 import type Provider from 'oidc-provider';
 import type { Configuration, InteractionResults, KoaContextWithOIDC } from 'oidc-provider';
 import type { Mfa, SignInStart } from '../engine/create-mfa.ts';
-import { type AuthStamp, firstFactorAmrOf } from '../engine/stamp.ts';
+import { type AuthStamp, firstFactorAmrOf, mergeStepUp } from '../engine/stamp.ts';
 import { MfaError } from '../errors.ts';
 import { ACR_VALUES, requestedAcr } from './acr.ts';
 import { MFA_PROMPT, type MfakitInteractionResult, mfaInteractionPolicy } from './interaction-policy.ts';
@@ -240,6 +240,18 @@ export function createOidcMfa(mfa: Mfa, options: OidcMfaOptions = {}) {
         return null;
       }
       return records.create(details.uid, start.pending.id, stamp.authTime);
+    },
+
+    /**
+     * A second factor verified in this interaction, on top of the session's stamp when the
+     * interaction is a step-up in an existing session (methods verified earlier still count).
+     */
+    async raised(details: InteractionView, stamp: AuthStamp): Promise<AuthStamp> {
+      const accountId = details.session?.accountId;
+      const sessionUid = details.session?.uid;
+      if (details.prompt.name !== MFA_PROMPT || !accountId || !sessionUid) return stamp;
+      const previous = await stamps.get(sessionUid, accountId);
+      return previous ? mergeStepUp(previous, stamp) : stamp;
     },
 
     interactionFor,

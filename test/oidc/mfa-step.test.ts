@@ -22,7 +22,7 @@ import {
   submitCode,
   type TestIdp,
 } from '../helpers/oidc-idp.ts';
-import { doc } from '../helpers/policies.ts';
+import { doc, TOKEN_CSV, tokenCode } from '../helpers/policies.ts';
 
 const ctx = { ip: '127.0.0.1' };
 
@@ -390,6 +390,47 @@ describe('mfakit/oidc: the MFA step in an oidc-provider code flow', function () 
         /name="password"/,
         `the login prompt: ${later.page.url} ${later.page.text.slice(0, 300)}`,
       );
+    });
+
+    it('a step-up adds to the session: a hardware token verified earlier still counts after a later authenticator-app step-up', async () => {
+      idp = await startTestIdp({
+        stores: createMemoryStores(),
+        policies: doc([
+          {
+            id: 'payroll-token',
+            name: 'Payroll needs the hardware token',
+            state: 'on',
+            assignments: { users: { include: ['all'] }, applications: { include: ['payroll'] } },
+            grant: { controls: [{ authenticationStrength: 'hardwareToken' }] },
+          },
+          {
+            id: 'rp-hourly',
+            name: 'The app re-checks MFA every hour',
+            state: 'on',
+            assignments: { users: { include: ['all'] }, applications: { include: ['rp'] } },
+            grant: { controls: ['mfa'] },
+            session: { signInFrequencyHours: 1 },
+          },
+        ]),
+      });
+      const secret = await enrolDirect(idp, 'alice');
+      await idp.mfa.tokens.importCsv(TOKEN_CSV, ctx);
+      await idp.mfa.tokens.assign('HW-1', 'alice', 'Token', ctx);
+      const b = new Browser();
+      // 1. Payroll: password, then the hardware token (the only method its policy accepts).
+      const pay = await startAuthorization(b, idp, { clientId: 'payroll' });
+      const tokenPrompt = await password(b, idp, pay.page, 'alice');
+      const paid = await submitCode(b, idp, tokenPrompt, tokenCode(idp.clock));
+      assert.deepEqual((await redeem(idp, paid.url, pay.request)).claims.amr, ['pwd', 'otp', 'hwk', 'mfa']);
+      // 2. Two hours on, the app's sign-in frequency asks for a second factor again: the authenticator app.
+      idp.clock.advance(2 * 3_600_000);
+      const app = await startAuthorization(b, idp);
+      assert.match(app.page.url, /\/mfa$/);
+      const back = await submitCode(b, idp, app.page, codeFor(secret, idp.clock));
+      assert.deepEqual((await redeem(idp, back.url, app.request)).claims.amr, ['pwd', 'otp', 'hwk', 'mfa']);
+      // 3. Payroll again: the token verified in this session still satisfies it — no prompt.
+      const again = await startAuthorization(b, idp, { clientId: 'payroll' });
+      assert.ok(atRp(new URL(again.page.url)), `no second token prompt: ${again.page.url}`);
     });
 
     it('appOf maps client ids to conditional-access applications', async () => {
