@@ -127,7 +127,8 @@ export function createMfaInteractionRouter(oidc: OidcMfa, mfa: Mfa, provider: Pr
     (req: Request, res: Response, next: NextFunction) =>
       fn(req, res).catch(next);
 
-  router.use((_req, res, next) => {
+  // Only mfakit's own paths: the IdP's login page may share the base path.
+  router.use('/:uid/mfa', (_req, res, next) => {
     setPageHeaders(res);
     next();
   });
