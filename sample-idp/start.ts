@@ -2,8 +2,10 @@ import { randomBytes } from 'node:crypto';
 import { mkdirSync, readFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { dirname } from 'node:path';
+import { dirname, join } from 'node:path';
+import pino from 'pino';
 import { parse as parseYaml } from 'yaml';
+import { pinoAuditSink } from '../src/audit/events.ts';
 import { createDemoRp } from './demo-rp/rp-app.ts';
 import { type FederationConfig, loadFederationConfig } from './federation/config.ts';
 import { loadOrCreateSecrets } from './federation/secrets.ts';
@@ -67,7 +69,7 @@ function describe(
     `Security info portal:                ${urls.fed}/account`,
     `Partner Co IdP (claims provider):    ${urls.partner}/`,
     `Demo SaaS app (relying party):       ${urls.rp}/`,
-    `Data file: ${config.dataFile}`,
+    `Data file: ${config.dataFile}  (audit events: ${join(dirname(config.dataFile), 'federation-audit.log')})`,
     '',
     'Local accounts (user name or e-mail / password, MFA state):',
     ...config.users.map(
@@ -107,7 +109,12 @@ async function main() {
     DEMO_RP_URL: urls.rp,
   });
   mkdirSync(dirname(config.dataFile), { recursive: true });
-  const fed = await createFederationServer(config, { secrets: loadOrCreateSecrets(config.dataFile, env) });
+  // Audit events as JSON lines in a file beside the data file, so the console keeps the URLs readable.
+  const auditFile = join(dirname(config.dataFile), 'federation-audit.log');
+  const fed = await createFederationServer(config, {
+    secrets: loadOrCreateSecrets(config.dataFile, env),
+    audit: pinoAuditSink(pino.destination({ dest: auditFile, append: true, sync: false })),
+  });
   fedListener.server.on('request', fed.app);
 
   const partnerOrigin = new URL(urls.partner).origin;
