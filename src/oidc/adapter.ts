@@ -74,7 +74,11 @@ export function createOidcAdapter(stores: Stores, options: OidcAdapterOptions = 
      */
     async consume(id: string) {
       const first = await store.consume(this.model, id, Math.floor(clock.now() / 1000));
-      if (!first) throw new errors.InvalidGrant(`${this.model} already consumed`);
+      if (first) return;
+      // The error oidc-provider itself gives for a used one of each kind.
+      if (this.model === 'PushedAuthorizationRequest')
+        throw new errors.InvalidRequestUri('request_uri is invalid, expired, or was already used');
+      throw new errors.InvalidGrant(`${this.model} already consumed`);
     }
     async destroy(id: string) {
       await store.destroy(this.model, id);

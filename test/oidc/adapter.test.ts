@@ -114,6 +114,14 @@ function suite(name: string, open: () => Stores) {
       assert.equal(consumedOf(await provider.AuthorizationCode.find(code)), consumedOf(second));
     });
 
+    it('a pushed authorization request used twice (even racing) is refused as oidc-provider words it', async () => {
+      const Adapter = createOidcAdapter(stores);
+      const par = new Adapter('PushedAuthorizationRequest');
+      await par.upsert('par-1', { request: 'x' }, 60);
+      await par.consume('par-1');
+      await assert.rejects(() => par.consume('par-1'), { name: 'InvalidRequestUri' });
+    });
+
     it('revokeByGrantId removes the tokens of that grant only', async () => {
       const client = await provider.Client.find('app');
       assert.ok(client);
