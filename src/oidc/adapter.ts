@@ -36,6 +36,16 @@ export interface OidcAdapterOptions {
   clockToleranceSeconds?: number;
 }
 
+/** The models oidc-provider links to a grant (its memory adapter's "grantable" set). */
+const GRANTABLE_MODELS = [
+  'AccessToken',
+  'AuthorizationCode',
+  'RefreshToken',
+  'DeviceCode',
+  'BackchannelAuthenticationRequest',
+  'PreAuthorizedCode',
+] as const;
+
 /** A class to pass as oidc-provider's `adapter` option. Throws if `stores` has no `oidc` store. */
 export function createOidcAdapter(stores: Stores, options: OidcAdapterOptions = {}): OidcAdapterConstructor {
   const store: OidcStore | undefined = stores.oidc;
@@ -43,6 +53,9 @@ export function createOidcAdapter(stores: Stores, options: OidcAdapterOptions = 
   const clock = options.clock ?? systemClock;
   const tolerance = options.clockToleranceSeconds ?? 0;
 
+  const revokeGrant = async (grantId: string) => {
+    await Promise.all(GRANTABLE_MODELS.map((model) => store.revokeByGrantId(model, grantId)));
+  };
   return class MfakitOidcAdapter implements OidcAdapter {
     readonly model: string;
     constructor(name: string) {
@@ -70,7 +83,9 @@ export function createOidcAdapter(stores: Stores, options: OidcAdapterOptions = 
      * Marks the entry consumed (`payload.consumed` = epoch seconds), atomically. oidc-provider
      * checks `consumed` on the entry it found and then calls consume() before issuing tokens;
      * two requests racing with one authorization code (or rotating refresh token) would both
-     * pass that check, so the loser is refused here: only the first consume issues tokens.
+     * pass that check, so the loser is refused here: only the first consume issues tokens, and
+     * the replay revokes the grant's tokens as a replay found by oidc-provider would (RFC 6749
+     * §4.1.2: a code used twice revokes what it issued).
      */
     async consume(id: string) {
       const first = await store.consume(this.model, id, Math.floor(clock.now() / 1000));
@@ -78,18 +93,26 @@ export function createOidcAdapter(stores: Stores, options: OidcAdapterOptions = 
       // The error oidc-provider itself gives for a used one of each kind.
       if (this.model === 'PushedAuthorizationRequest')
         throw new errors.InvalidRequestUri('request_uri is invalid, expired, or was already used');
+      const grantId = (await store.find(this.model, id))?.grantId;
+      if (typeof grantId === 'string') {
+        // The Grant too, so tokens the winner is issuing right now die with it (as oidc-provider's
+        // revoke() does under its default revokeGrantPolicy).
+        await Promise.all([revokeGrant(grantId), store.destroy('Grant', grantId)]);
+      }
       throw new errors.InvalidGrant(`${this.model} already consumed`);
     }
     async destroy(id: string) {
       await store.destroy(this.model, id);
     }
     /**
-     * Removes this model's entries of the grant. oidc-provider calls it on each grantable model
-     * (tokens and codes); an Interaction still open with that grantId is left alone, as in
-     * oidc-provider's own adapter (an account switch revokes the old grant and then resumes it).
+     * Removes every token and code of the grant, whichever model oidc-provider calls it on: a
+     * logout revokes each client's grant with the grant types of the client it runs for, so
+     * one call must cover them all (as oidc-provider's own memory adapter does). An Interaction
+     * still open with that grantId is left alone (an account switch revokes the old grant and
+     * then resumes it).
      */
     async revokeByGrantId(grantId: string) {
-      await store.revokeByGrantId(this.model, grantId);
+      await revokeGrant(grantId);
     }
   };
 }
