@@ -31,7 +31,14 @@ import {
   type SessionTarget,
 } from './session-policy.ts';
 import { deviceSightingKey, networkSightingKey } from './sightings.ts';
-import { type AuthStamp, acrFor, combineAmr, FIRST_FACTOR_METHODS, stampMethods } from './stamp.ts';
+import {
+  type AuthStamp,
+  acrFor,
+  combineAmr,
+  FIRST_FACTOR_METHODS,
+  mergeStepUp as mergeStamps,
+  stampMethods,
+} from './stamp.ts';
 
 export interface SignInInput {
   userId: string;
@@ -596,6 +603,19 @@ export function createMfa(input: MfaOptions) {
         stamp: { ...rest, amr, methods, verifiedAt, acr: acrFor(methods, amr), mfaAt: clock.now() },
         rememberDays: null,
       };
+    },
+
+    /**
+     * A step-up's stamp on top of the session it raised (an OIDC `mfa` prompt in an existing
+     * session): the second factors verified earlier in that session still count, as long as the
+     * session was not revoked and the user still has them.
+     */
+    async mergeStepUp(previous: AuthStamp, fresh: AuthStamp): Promise<AuthStamp> {
+      if (previous.userId !== fresh.userId || !(await sessionEpochs.isCurrent(previous))) return fresh;
+      const registered = new Set(
+        (await repository.listMethods(fresh.userId, { lastUsed: false })).map((m) => secondFactorMethod(m)),
+      );
+      return mergeStamps(previous, fresh, (m) => registered.has(m));
     },
 
     /** Whether the stamp carries a real second-factor verification recent enough for sensitive changes. */

@@ -100,22 +100,47 @@ export function stampMethods(stamp: AuthStamp): AuthMethod[] {
   return out;
 }
 
+/** amr values (RFC 8176) a second-factor method stands for, for methods carried over by a step-up. */
+const AMR_OF_METHOD: Partial<Record<AuthMethod, string[]>> = {
+  totp: ['otp'],
+  hardwareOath: ['otp', 'hwk'],
+};
+
 /**
  * A step-up's result on top of the session it raised: the new sign-in's facts (app, groups,
- * risk, times), with the methods and per-method verification times of both, so a factor
- * verified earlier in the session still counts (and its own sign-in frequency still applies).
- * `acr` is recomputed from the union; a stamp of another user is never merged.
+ * risk, times), plus the previous session's second factors that `stillRegistered` accepts (a
+ * method removed since must not count), each with its own verification time, so a factor
+ * verified earlier still counts and its own sign-in frequency still applies. `amr` and `acr`
+ * are recomputed from what is kept; a stamp of another user is never merged.
  */
-export function mergeStepUp(previous: AuthStamp, fresh: AuthStamp): AuthStamp {
+export function mergeStepUp(
+  previous: AuthStamp,
+  fresh: AuthStamp,
+  stillRegistered: (method: AuthMethod) => boolean,
+): AuthStamp {
   if (previous.userId !== fresh.userId) return fresh;
-  const methods = [...new Set([...stampMethods(previous), ...stampMethods(fresh)])];
-  const values = [...new Set([...previous.amr, ...fresh.amr])].filter((a) => a !== 'mfa');
-  const amr = previous.amr.includes('mfa') || fresh.amr.includes('mfa') ? [...values, 'mfa'] : values;
+  const freshMethods = stampMethods(fresh);
+  const kept = stampMethods(previous).filter(
+    (m) =>
+      !FIRST_FACTOR_METHODS.has(m) && !freshMethods.includes(m) && AMR_OF_METHOD[m] && stillRegistered(m),
+  );
+  if (kept.length === 0) return fresh;
+  const earlier: Partial<Record<AuthMethod, number>> = {};
+  for (const m of kept) {
+    // A stamp from before per-method times: its second factors date from its last mfaAt.
+    const at = previous.verifiedAt ? previous.verifiedAt[m] : (previous.mfaAt ?? undefined);
+    if (at !== undefined) earlier[m] = at;
+  }
+  const methods = [...freshMethods, ...kept];
+  const values = [...new Set([...fresh.amr, ...kept.flatMap((m) => AMR_OF_METHOD[m] ?? [])])].filter(
+    (a) => a !== 'mfa',
+  );
+  const amr = fresh.amr.includes('mfa') ? [...values, 'mfa'] : values;
   return {
     ...fresh,
     amr,
     methods,
-    verifiedAt: { ...(previous.verifiedAt ?? {}), ...(fresh.verifiedAt ?? {}) },
+    verifiedAt: { ...earlier, ...(fresh.verifiedAt ?? {}) },
     acr: acrFor(methods, amr),
   };
 }

@@ -3,7 +3,7 @@ import type { Request, Response } from 'express';
 import type Provider from 'oidc-provider';
 import type { Configuration, InteractionResults, KoaContextWithOIDC } from 'oidc-provider';
 import type { Mfa, SignInStart } from '../engine/create-mfa.ts';
-import { type AuthStamp, firstFactorAmrOf, mergeStepUp } from '../engine/stamp.ts';
+import { type AuthStamp, firstFactorAmrOf } from '../engine/stamp.ts';
 import { MfaError } from '../errors.ts';
 import { ACR_VALUES, requestedAcr } from './acr.ts';
 import { MFA_PROMPT, type MfakitInteractionResult, mfaInteractionPolicy } from './interaction-policy.ts';
@@ -251,7 +251,7 @@ export function createOidcMfa(mfa: Mfa, options: OidcMfaOptions = {}) {
       const sessionUid = details.session?.uid;
       if (details.prompt.name !== MFA_PROMPT || !accountId || !sessionUid) return stamp;
       const previous = await stamps.get(sessionUid, accountId);
-      return previous ? mergeStepUp(previous, stamp) : stamp;
+      return previous ? mfa.mergeStepUp(previous, stamp) : stamp;
     },
 
     interactionFor,

@@ -415,7 +415,7 @@ describe('mfakit/oidc: the MFA step in an oidc-provider code flow', function () 
       });
       const secret = await enrolDirect(idp, 'alice');
       await idp.mfa.tokens.importCsv(TOKEN_CSV, ctx);
-      await idp.mfa.tokens.assign('HW-1', 'alice', 'Token', ctx);
+      const tokenId = (await idp.mfa.tokens.assign('HW-1', 'alice', 'Token', ctx)).id;
       const b = new Browser();
       // 1. Payroll: password, then the hardware token (the only method its policy accepts).
       const pay = await startAuthorization(b, idp, { clientId: 'payroll' });
@@ -431,6 +431,12 @@ describe('mfakit/oidc: the MFA step in an oidc-provider code flow', function () 
       // 3. Payroll again: the token verified in this session still satisfies it — no prompt.
       const again = await startAuthorization(b, idp, { clientId: 'payroll' });
       assert.ok(atRp(new URL(again.page.url)), `no second token prompt: ${again.page.url}`);
+      // 4. The token is removed (lost); the next step-up no longer carries it.
+      await idp.mfa.methods.remove('alice', tokenId, ctx);
+      idp.clock.advance(2 * 3_600_000);
+      const later = await startAuthorization(b, idp);
+      const done = await submitCode(b, idp, later.page, codeFor(secret, idp.clock));
+      assert.deepEqual((await redeem(idp, done.url, later.request)).claims.amr, ['pwd', 'otp', 'mfa']);
     });
 
     it('appOf maps client ids to conditional-access applications', async () => {
