@@ -305,6 +305,8 @@ export async function parseFederationConfig(
       );
     throw new FederationConfigError(source, [`policies: ${(err as Error).message}`]);
   }
+  const appIssues = applicationNameIssues(rest.relyingParties, policies);
+  if (appIssues.length > 0) throw new FederationConfigError(source, appIssues);
   return { ...rest, ...(policies ? { policies } : {}) };
 }
 
@@ -332,4 +334,42 @@ export async function loadFederationConfig(
     ]);
   }
   return parseFederationConfig(value, env, { baseDir: dirname(file), source: file });
+}
+
+/**
+ * Conditional access sees a relying party under its `conditionalAccessApp` (or its client id):
+ * a policy naming the client id of a relying party that has another application name would
+ * silently never apply, and an application name that is another client's id (or the portal's)
+ * would merge two applications. Both are refused with their path.
+ */
+function applicationNameIssues(
+  relyingParties: readonly RelyingPartyConfig[],
+  policies: PolicyDocument | undefined,
+): string[] {
+  const issues: string[] = [];
+  const clientIds = new Set(relyingParties.map((rp) => rp.clientId));
+  relyingParties.forEach((rp, i) => {
+    const app = rp.conditionalAccessApp;
+    if (app === undefined || app === rp.clientId) return;
+    if (clientIds.has(app) || app === 'account-portal')
+      issues.push(
+        `relyingParties[${i}].conditionalAccessApp: "${app}" is ${app === 'account-portal' ? "the security-info portal's application" : 'the client id of another relying party'}`,
+      );
+  });
+  const renamed = new Map(
+    relyingParties
+      .filter((rp) => rp.conditionalAccessApp !== undefined && rp.conditionalAccessApp !== rp.clientId)
+      .map((rp) => [rp.clientId, rp.conditionalAccessApp]),
+  );
+  policies?.policies.forEach((p, i) => {
+    for (const side of ['include', 'exclude'] as const)
+      p.assignments.applications[side].forEach((name, j) => {
+        const app = renamed.get(name);
+        if (app)
+          issues.push(
+            `policies.policies[${i}].assignments.applications.${side}[${j}]: "${name}" is a client id whose application is "${app}": name the application`,
+          );
+      });
+  });
+  return issues;
 }

@@ -61,6 +61,13 @@ export function createLoginRouter(deps: LoginDeps) {
     return { details, props };
   }
 
+  /** The claims provider an identifier (an e-mail address, or a local user's name) belongs to. */
+  const ownerOf = (identifier: string) => {
+    const email = identifier.includes('@') ? identifier : deps.directory.find(identifier)?.email;
+    const provider = email ? deps.federation.providerForEmail(email) : undefined;
+    return provider && email ? { provider, email } : null;
+  };
+
   const bodyOf = <T extends z.ZodType>(schema: T, req: Request): z.infer<T> => {
     const parsed = schema.safeParse(req.body ?? {});
     if (!parsed.success) throw new MfaError('invalid_request', 'Fill in every field and try again.', 400);
@@ -82,8 +89,8 @@ export function createLoginRouter(deps: LoginDeps) {
     try {
       const { props } = await open(req, res, true);
       const { identifier } = bodyOf(identifyBody, req);
-      const partner = deps.federation.providerForEmail(identifier);
-      if (partner) return await deps.federation.begin(res, props.uid, partner.id, identifier);
+      const partner = ownerOf(identifier);
+      if (partner) return await deps.federation.begin(res, props.uid, partner.provider.id, partner.email);
       res.send(passwordPage({ ...props, identifier }));
     } catch (err) {
       next(err);
@@ -103,6 +110,17 @@ export function createLoginRouter(deps: LoginDeps) {
     try {
       const { props } = await open(req, res, true);
       const { identifier, password } = bodyOf(loginBody, req);
+      // Home-realm discovery is a rule, not a hint: an account in a claims provider's domain signs
+      // in there (its sign-in there, and the partner's checks, cannot be skipped with a password here).
+      const owner = ownerOf(identifier);
+      if (owner)
+        return res.status(403).send(
+          passwordPage({
+            ...props,
+            identifier,
+            error: `This account signs in with ${owner.provider.displayName}.`,
+          }),
+        );
       const failures = `fed-pwfail:${identifier.toLowerCase()}`;
       if ((await deps.ephemeral.getCount(failures)) >= MAX_FAILURES) {
         res.set('Retry-After', String(FAILURE_WINDOW_MS / 1000));

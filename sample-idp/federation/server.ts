@@ -106,6 +106,16 @@ export async function createFederationServer(
   app.disable('x-powered-by');
   if (config.trustedProxies.length > 0) app.set('trust proxy', config.trustedProxies);
   app.use(globalHeaders(secure));
+  // oidc-provider (Koa) trusts X-Forwarded-Host/-Proto from anyone once `proxy` is on: only a
+  // configured proxy may send them, else discovery could advertise an attacker's host. First of
+  // all, since the login and MFA routes reach the provider too.
+  const fromTrustedProxy = proxyaddr.compile(config.trustedProxies);
+  app.use((req, _res, next) => {
+    if (!fromTrustedProxy(req.socket.remoteAddress ?? '', 0))
+      for (const h of ['x-forwarded-host', 'x-forwarded-proto', 'x-forwarded-for', 'x-forwarded-port'])
+        delete req.headers[h];
+    next();
+  });
   app.get(STYLE_PATH, (_req, res) => {
     res.type('text/css').set('Cache-Control', 'public, max-age=3600').send(STYLE_CSS);
   });
@@ -147,15 +157,6 @@ export async function createFederationServer(
       secureCookies: secure,
     }),
   );
-  // oidc-provider (Koa) trusts X-Forwarded-Host/-Proto from anyone once `proxy` is on: only a
-  // configured proxy may send them, else discovery could advertise an attacker's host.
-  const fromTrustedProxy = proxyaddr.compile(config.trustedProxies);
-  app.use((req, _res, next) => {
-    if (!fromTrustedProxy(req.socket.remoteAddress ?? '', 0))
-      for (const h of ['x-forwarded-host', 'x-forwarded-proto', 'x-forwarded-for', 'x-forwarded-port'])
-        delete req.headers[h];
-    next();
-  });
   app.use(provider.callback());
   app.use((err: unknown, req: Request, res: Response, _next: NextFunction) => {
     // mfakit's errors carry their status and a message for the user; body-parser's (too large,

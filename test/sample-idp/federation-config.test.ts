@@ -151,6 +151,31 @@ describe('sample-idp federation config', () => {
     });
   });
 
+  it('refuses a policy naming a renamed client by its client id, and an application name that is another client', async () => {
+    const c = valid();
+    c.relyingParties[0] = {
+      ...c.relyingParties[0],
+      conditionalAccessApp: 'payroll-app',
+    } as (typeof c.relyingParties)[0];
+    const policy = {
+      id: 'p',
+      name: 'P',
+      state: 'on',
+      assignments: { users: { include: ['all'] }, applications: { include: ['rp'] } },
+      grant: { controls: ['mfa'] },
+    };
+    assert.deepEqual(await problems({ ...c, policies: { policies: [policy] } }), [
+      'policies.policies[0].assignments.applications.include[0]: "rp" is a client id whose application is "payroll-app": name the application',
+    ]);
+    c.relyingParties[0] = {
+      ...c.relyingParties[0],
+      conditionalAccessApp: 'account-portal',
+    } as (typeof c.relyingParties)[0];
+    assert.deepEqual(await problems(c), [
+      `relyingParties[0].conditionalAccessApp: "account-portal" is the security-info portal's application`,
+    ]);
+  });
+
   it('conditionalAccessApp names the application of a client (appOf), and the requiredAcr policy is for it', async () => {
     const c = valid();
     c.relyingParties[0] = {

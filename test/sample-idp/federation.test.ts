@@ -480,6 +480,18 @@ describe('sample-idp federation server', function () {
     assert.ok(!atRp(new URL(refused.url)), 'never back at the client with a code');
     assert.ok(refused.status >= 400 && refused.status < 500, `refused with a 4xx (${refused.status})`);
     assert.match(refused.text, /did not send a verified e-mail address/);
+
+    // The local password cannot skip the partner: by user name or by address.
+    for (const identifier of ['frank', 'frank@linked.partner.test']) {
+      const c = new Browser();
+      const first = await c.go(authorizationRequest(s).url, { stopAt: atRp });
+      const direct = await c.go(`${s.fedUrl}/interaction/${uidOf(first)}/login`, {
+        form: { identifier, password: 'frank password', _csrf: inputValue(first.text, '_csrf') },
+        stopAt: atRp,
+      });
+      assert.equal(direct.status, 403, identifier);
+      assert.match(direct.text, /signs in with Partner linked/);
+    }
   });
 
   it('rejects an upstream callback that does not belong to this browser', async () => {
