@@ -198,16 +198,9 @@ export async function startAuthorization(browser: Browser, idp: TestIdp, p: Auth
   return { request, page };
 }
 
-/** Exchanges the code the RP received, as the RP would (client_secret_basic + PKCE), and decodes the ID token. */
-export async function redeem(
-  idp: TestIdp,
-  callbackUrl: string,
-  request: ReturnType<typeof authorizationUrl>,
-) {
-  const cb = new URL(callbackUrl);
-  const code = cb.searchParams.get('code');
-  if (!code) throw new Error(`no code in ${callbackUrl}`);
-  const res = await fetch(new URL('/token', idp.issuer), {
+/** The RP's token request for a code (client_secret_basic + PKCE), answered as is. */
+export function tokenRequest(idp: TestIdp, code: string, request: ReturnType<typeof authorizationUrl>) {
+  return fetch(new URL('/token', idp.issuer), {
     method: 'POST',
     headers: {
       authorization: `Basic ${Buffer.from(`${request.clientId}:${request.clientId}-secret-that-is-long-enough`).toString('base64')}`,
@@ -220,6 +213,17 @@ export async function redeem(
       code_verifier: request.verifier,
     }),
   });
+}
+
+/** Exchanges the code the RP received, as the RP would (client_secret_basic + PKCE), and decodes the ID token. */
+export async function redeem(
+  idp: TestIdp,
+  callbackUrl: string,
+  request: ReturnType<typeof authorizationUrl>,
+) {
+  const code = new URL(callbackUrl).searchParams.get('code');
+  if (!code) throw new Error(`no code in ${callbackUrl}`);
+  const res = await tokenRequest(idp, code, request);
   const body = (await res.json()) as { id_token?: string; error?: string };
   if (!body.id_token) throw new Error(`token endpoint: ${JSON.stringify(body)}`);
   const payload = JSON.parse(Buffer.from(body.id_token.split('.')[1] ?? '', 'base64url').toString()) as {

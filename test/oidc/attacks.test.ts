@@ -11,13 +11,13 @@ import {
   atRp,
   enrolDirect,
   password,
-  RP_REDIRECT,
   redeem,
   signIn,
   startAuthorization,
   startTestIdp,
   submitCode,
   type TestIdp,
+  tokenRequest,
 } from '../helpers/oidc-idp.ts';
 
 const interactionUid = (url: string) => /\/interaction\/([\w-]+)/.exec(url)?.[1] ?? '';
@@ -154,19 +154,7 @@ describe('mfakit/oidc under attack', function () {
     const back = await submitCode(b, idp, prompt, codeFor(secret, idp.clock));
     const code = new URL(back.url).searchParams.get('code') ?? '';
     const exchange = () =>
-      fetch(new URL('/token', idp.issuer), {
-        method: 'POST',
-        headers: {
-          authorization: `Basic ${Buffer.from('rp:rp-secret-that-is-long-enough').toString('base64')}`,
-          'content-type': 'application/x-www-form-urlencoded',
-        },
-        body: new URLSearchParams({
-          grant_type: 'authorization_code',
-          code,
-          redirect_uri: RP_REDIRECT,
-          code_verifier: request.verifier,
-        }),
-      }).then(async (r) => ({
+      tokenRequest(idp, code, request).then(async (r) => ({
         status: r.status,
         body: (await r.json()) as { access_token?: string; error?: string },
       }));
