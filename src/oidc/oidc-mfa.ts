@@ -86,7 +86,7 @@ export function createOidcMfa(mfa: Mfa, options: OidcMfaOptions = {}) {
     return details;
   }
 
-  const clientOf = (details: InteractionView) =>
+  const applicationFor = (details: InteractionView) =>
     typeof details.params.client_id === 'string' ? appOf(details.params.client_id) : mfa.options.defaultApp;
 
   /** The engine's decision for this interaction's client, with what the client asked for. */
@@ -100,7 +100,7 @@ export function createOidcMfa(mfa: Mfa, options: OidcMfaOptions = {}) {
       requestId: ctx.requestId,
       userAgent: req.get('user-agent'),
       rememberedDeviceCookie: cookies[mfa.options.rememberDevice.cookieName],
-      app: clientOf(details),
+      app: applicationFor(details),
       clientAppType: 'browser',
       requestedStrengths: requestedAcr(details.params).strengths,
     });
@@ -229,7 +229,7 @@ export function createOidcMfa(mfa: Mfa, options: OidcMfaOptions = {}) {
         // Nothing was verified, so the session would come back unchanged: rather than loop
         // between the provider and this page, it must sign in again.
         const kept = { ...start.stamp, authTime: stamp.authTime };
-        const facts = { app: clientOf(details), ip: mfa.clientIp(req), params: details.params };
+        const facts = { app: applicationFor(details), ip: mfa.clientIp(req), params: details.params };
         if (acrUnmet(kept, facts) || (await policyUnmet(mfa, kept, facts))) {
           await finish(provider, req, res, { error: 'login_required', error_description: 'Sign in again.' });
           return null;
