@@ -5,8 +5,8 @@ import { csrfSync } from 'csrf-sync';
 import express from 'express';
 import session from 'express-session';
 import { createSqliteStores } from '../adapters/sqlite/index.ts';
-import { createMfaExpress } from '../src/express/index.ts';
-import { type AuditSink, createMfa, type Stores } from '../src/index.ts';
+import { answerFirstFactorFailure, createMfaExpress } from '../src/express/index.ts';
+import { type AuditSink, createMfa, MfaError, type Stores } from '../src/index.ts';
 import { loadPolicyFile } from '../src/policy/index.ts';
 import { type DemoConfig, loadDemoConfig } from './config.ts';
 import { homePage, loginPage } from './demo-pages.ts';
@@ -53,6 +53,11 @@ export async function createDemoApp(
       hardLimit: config.MFAKIT_LOCKOUT_HARD_LIMIT,
     },
   });
+  // Every password goes through mfakit's first-factor gate (throttle, audit, one answer for all).
+  const gate = mfa.firstFactorGate({
+    resolve: (identifier) => (directory.get(identifier) ? { id: identifier } : null),
+    verifyPassword: (id, password) => directory.verifyPassword(id, password),
+  });
   const web = createMfaExpress(mfa, {
     basePath: '/mfa',
     loginPath: '/login',
@@ -85,21 +90,25 @@ export async function createDemoApp(
   app.post('/login', form, csrfSynchronisedProtection, async (req, res, next) => {
     try {
       const { username, password, returnTo } = req.body as Record<string, string | undefined>;
-      const user =
-        typeof username === 'string' && typeof password === 'string'
-          ? await directory.authenticate(username, password)
-          : null;
-      if (!user) {
-        return res.status(401).send(
-          loginPage({
-            csrfToken: generateToken(req),
-            returnTo: returnTo ?? '/',
-            accounts,
-            error: 'Wrong user name or password.',
-          }),
+      if (typeof username !== 'string' || typeof password !== 'string')
+        throw new MfaError('invalid_request', 'Enter your user name and password.', 400);
+      const result = await gate.signIn({
+        identifier: username,
+        secret: password,
+        kind: 'password',
+        ...web.ctxOf(req),
+      });
+      if (!result.ok) {
+        const error = answerFirstFactorFailure(res, result, 'password');
+        return res.send(
+          loginPage({ csrfToken: generateToken(req), returnTo: returnTo ?? '/', accounts, error }),
         );
       }
-      await web.beginSignIn(req, res, { userId: user.id, amr: ['pwd'], ...(returnTo ? { returnTo } : {}) });
+      await web.beginSignIn(req, res, {
+        userId: result.accountId,
+        amr: result.amr,
+        ...(returnTo ? { returnTo } : {}),
+      });
     } catch (err) {
       next(err);
     }

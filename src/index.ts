@@ -29,6 +29,15 @@ export type {
   MethodSummary,
   WhatIfContext,
 } from './engine/decision.ts';
+export type {
+  AccountDirectory,
+  FirstFactorGate,
+  FirstFactorInput,
+  FirstFactorKind,
+  FirstFactorResult,
+  HomeRealm,
+  ResolvedAccount,
+} from './engine/first-factor-gate.ts';
 export type { MfaOptions } from './engine/options.ts';
 export { HARD_FAILURE_CEILING } from './engine/options.ts';
 export type { PendingPrincipal } from './engine/pending.ts';

@@ -1,8 +1,12 @@
 import { csrfSync } from 'csrf-sync';
 import express from 'express';
 import session from 'express-session';
+import { z } from 'zod';
 import type { Mfa } from '../../src/engine/create-mfa.ts';
+import { MfaError } from '../../src/errors.ts';
+import { answerFirstFactorFailure } from '../../src/express/first-factor-failure.ts';
 import { createMfaExpress } from '../../src/express/index.ts';
+import type { FirstFactorGate } from '../../src/index.ts';
 import type { LocalDirectory } from './directory.ts';
 import { pageCsp, pageHeaders } from './http-headers.ts';
 import { portalSignedInPage, portalSignInPage } from './pages.ts';
@@ -11,14 +15,25 @@ import { ACCOUNT_PORTAL_APP } from './policies.ts';
 /**
  * "Security info" at /account: users manage their methods, recovery codes and remembered
  * devices outside any OIDC flow. Its own express-session (cookie scoped to /account) and
- * sign-in: the password, then mfakit's second factor — the generated policy
+ * sign-in through the same first-factor gate as the interaction login (password or Temporary
+ * Access Pass), then mfakit's second factor — the generated policy
  * `account-portal-requires-mfa` makes MFA (or enrollment of a first method) necessary for
  * every user here, whatever their MFA state. mfakit's router at /account/mfa serves the
  * prompt, enrollment and settings pages.
  */
+const portalLoginBody = z.object({
+  identifier: z.string().trim().min(1).max(256),
+  password: z.string().min(1).max(256),
+  kind: z.enum(['password', 'temporaryAccessPass']).default('password'),
+});
+
 export interface PortalDeps {
   mfa: Mfa;
   directory: LocalDirectory;
+  /** The one first-factor gate (shared with the interaction login). */
+  gate: FirstFactorGate;
+  /** A claims provider's name, for "this account signs in with …". */
+  realmName: (realm: string) => string;
   service: string;
   sessionSecret: string;
   secureCookies: boolean;
@@ -69,7 +84,13 @@ export function createAccountPortal(deps: PortalDeps): express.Router {
             name: directory.get(current.stamp.userId)?.name ?? current.stamp.userId,
           }),
         );
-      res.send(portalSignInPage({ service: deps.service, csrf: generateToken(req) }));
+      res.send(
+        portalSignInPage({
+          service: deps.service,
+          csrf: generateToken(req),
+          accessPass: req.query.method === 'tap',
+        }),
+      );
     } catch (err) {
       next(err);
     }
@@ -77,23 +98,25 @@ export function createAccountPortal(deps: PortalDeps): express.Router {
 
   router.post('/login', own, form, csrfSynchronisedProtection, async (req, res, next) => {
     try {
-      const { identifier, password } = req.body as Record<string, unknown>;
-      const user =
-        typeof identifier === 'string' && typeof password === 'string' && password.length <= 256
-          ? await directory.authenticate(identifier, password)
-          : null;
-      if (!user)
-        return res.status(401).send(
+      const body = portalLoginBody.safeParse(req.body ?? {});
+      if (!body.success) throw new MfaError('invalid_request', 'Fill in every field and try again.', 400);
+      const { identifier, password, kind } = body.data;
+      const result = await deps.gate.signIn({ identifier, secret: password, kind, ...web.ctxOf(req) });
+      if (!result.ok) {
+        const error = answerFirstFactorFailure(res, result, kind, deps.realmName);
+        return res.send(
           portalSignInPage({
             service: deps.service,
             csrf: generateToken(req),
-            error: 'Wrong user name or password.',
-            ...(typeof identifier === 'string' ? { identifier: identifier.slice(0, 256) } : {}),
+            error,
+            identifier,
+            accessPass: kind === 'temporaryAccessPass',
           }),
         );
+      }
       await web.beginSignIn(req, res, {
-        userId: user.id,
-        amr: ['pwd'],
+        userId: result.accountId,
+        amr: result.amr,
         returnTo: '/account/mfa/settings',
         app: ACCOUNT_PORTAL_APP,
       });

@@ -20,8 +20,8 @@ export interface LocalDirectory {
   /** By user name or e-mail address. */
   find(identifier: string): LocalUser | null;
   byEmail(email: string): LocalUser | null;
-  /** The user when the password is right; the same work (one scrypt) for an unknown user. */
-  authenticate(identifier: string, password: string): Promise<LocalUser | null>;
+  /** Whether the password is the user's; the same work (one scrypt) for an unknown user (null). */
+  verifyPassword(userId: string | null, password: string): Promise<boolean>;
   users(): LocalUser[];
 }
 
@@ -56,10 +56,10 @@ export async function createLocalDirectory(configured: readonly UserConfig[]): P
     get: (id) => strip(byId.get(id.toLowerCase())),
     find: (identifier) => strip(lookup(identifier)),
     byEmail: (email) => strip(byMail.get(email.toLowerCase())),
-    async authenticate(identifier, password) {
-      const user = identifier.length <= 256 ? lookup(identifier) : undefined;
+    async verifyPassword(userId, password) {
+      const user = userId === null ? undefined : byId.get(userId.toLowerCase());
       const ok = await verifyPassword(password, user?.hash ?? dummy);
-      return ok && user ? strip(user) : null;
+      return ok && user !== undefined;
     },
     users: () => [...byId.values()].map((u) => strip(u) as LocalUser),
   };

@@ -198,7 +198,14 @@ export function createFederation(deps: FederationDeps) {
     }
   });
 
-  return { router, begin, providerForEmail, has: (id: string) => upstreams.has(id) };
+  return {
+    router,
+    begin,
+    providerForEmail,
+    has: (id: string) => upstreams.has(id),
+    /** The name users know a claims provider by. */
+    displayName: (id: string) => upstreams.get(id)?.provider.displayName ?? id,
+  };
 }
 
 export type Federation = ReturnType<typeof createFederation>;

@@ -2,26 +2,25 @@ import express, { type Request, type Response } from 'express';
 import type Provider from 'oidc-provider';
 import { z } from 'zod';
 import { MfaError } from '../../src/errors.ts';
-import type { EphemeralStore } from '../../src/index.ts';
+import { answerFirstFactorFailure } from '../../src/express/first-factor-failure.ts';
+import type { FirstFactorGate } from '../../src/index.ts';
 import type { OidcMfa } from '../../src/oidc/index.ts';
 import type { FederationConfig } from './config.ts';
-import type { LocalDirectory } from './directory.ts';
 import type { Federation } from './federation-routes.ts';
 import type { FormTokens } from './form-token.ts';
 import { identifierPage, passwordPage, type SignInPageProps } from './pages.ts';
 
 /**
  * The `login` prompt's pages: who are you (with the "Sign in with <partner>" chooser), then
- * either the claims provider that owns the address's domain or the password. A wrong
- * password and an unknown user get the same answer after the same work; more than
- * MAX_FAILURES wrong passwords for one name within the window are refused outright.
+ * either the claims provider that owns the account's domain or the password (or a Temporary
+ * Access Pass). Every secret goes through mfakit's first-factor gate (`gate`): home-realm
+ * discovery, the per-account and per-address throttle, one answer for unknown users and wrong
+ * passwords, audit.
  */
-const MAX_FAILURES = 10;
-const FAILURE_WINDOW_MS = 15 * 60_000;
-const WRONG = 'Wrong user name or password.';
-
+const kind = z.enum(['password', 'temporaryAccessPass']).default('password');
 const identifyBody = z.object({
   identifier: z.string().trim().min(1).max(256),
+  kind,
   _csrf: z.string().optional(),
 });
 const loginBody = identifyBody.extend({ password: z.string().min(1).max(256) });
@@ -30,10 +29,9 @@ export interface LoginDeps {
   config: FederationConfig;
   provider: Provider;
   oidc: OidcMfa;
-  directory: LocalDirectory;
+  gate: FirstFactorGate;
   federation: Federation;
   tokens: FormTokens;
-  ephemeral: EphemeralStore;
 }
 
 export function createLoginRouter(deps: LoginDeps) {
@@ -61,13 +59,6 @@ export function createLoginRouter(deps: LoginDeps) {
     return { details, props };
   }
 
-  /** The claims provider an identifier (an e-mail address, or a local user's name) belongs to. */
-  const ownerOf = (identifier: string) => {
-    const email = identifier.includes('@') ? identifier : deps.directory.find(identifier)?.email;
-    const provider = email ? deps.federation.providerForEmail(email) : undefined;
-    return provider && email ? { provider, email } : null;
-  };
-
   const bodyOf = <T extends z.ZodType>(schema: T, req: Request): z.infer<T> => {
     const parsed = schema.safeParse(req.body ?? {});
     if (!parsed.success) throw new MfaError('invalid_request', 'Fill in every field and try again.', 400);
@@ -88,10 +79,10 @@ export function createLoginRouter(deps: LoginDeps) {
   router.post('/interaction/:uid/identify', form, async (req, res, next) => {
     try {
       const { props } = await open(req, res, true);
-      const { identifier } = bodyOf(identifyBody, req);
-      const partner = ownerOf(identifier);
-      if (partner) return await deps.federation.begin(res, props.uid, partner.provider.id, partner.email);
-      res.send(passwordPage({ ...props, identifier }));
+      const { identifier, kind } = bodyOf(identifyBody, req);
+      const realm = await deps.gate.discover(identifier);
+      if (realm) return await deps.federation.begin(res, props.uid, realm.realm, realm.loginHint);
+      res.send(passwordPage({ ...props, identifier, accessPass: kind === 'temporaryAccessPass' }));
     } catch (err) {
       next(err);
     }
@@ -109,32 +100,16 @@ export function createLoginRouter(deps: LoginDeps) {
   router.post('/interaction/:uid/login', form, async (req, res, next) => {
     try {
       const { props } = await open(req, res, true);
-      const { identifier, password } = bodyOf(loginBody, req);
-      // Home-realm discovery is a rule, not a hint: an account in a claims provider's domain signs
-      // in there (its sign-in there, and the partner's checks, cannot be skipped with a password here).
-      const owner = ownerOf(identifier);
-      if (owner)
-        return res.status(403).send(
-          passwordPage({
-            ...props,
-            identifier,
-            error: `This account signs in with ${owner.provider.displayName}.`,
-          }),
-        );
-      const failures = `fed-pwfail:${identifier.toLowerCase()}`;
-      if ((await deps.ephemeral.getCount(failures)) >= MAX_FAILURES) {
-        res.set('Retry-After', String(FAILURE_WINDOW_MS / 1000));
-        return res
-          .status(429)
-          .send(passwordPage({ ...props, identifier, error: 'Too many attempts. Try again later.' }));
-      }
-      const user = await deps.directory.authenticate(identifier, password);
-      if (!user) {
-        await deps.ephemeral.increment(failures, FAILURE_WINDOW_MS);
-        return res.status(401).send(passwordPage({ ...props, identifier, error: WRONG }));
-      }
-      await deps.ephemeral.delete(failures);
-      await oidc.completeFirstFactor(provider, req, res, { accountId: user.id, amr: ['pwd'] });
+      const { identifier, password, kind } = bodyOf(loginBody, req);
+      const ctx = oidc.ctxOf(req);
+      const result = await deps.gate.signIn({ identifier, secret: password, kind, ...ctx });
+      if (result.ok)
+        return await oidc.completeFirstFactor(provider, req, res, {
+          accountId: result.accountId,
+          amr: result.amr,
+        });
+      const error = answerFirstFactorFailure(res, result, kind, deps.federation.displayName);
+      res.send(passwordPage({ ...props, identifier, accessPass: kind === 'temporaryAccessPass', error }));
     } catch (err) {
       next(err);
     }

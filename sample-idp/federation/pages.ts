@@ -51,17 +51,26 @@ export function identifierPage(p: SignInPageProps): string {
   );
 }
 
-/** Step 2 for a local account. */
-export function passwordPage(p: SignInPageProps & { identifier: string }): string {
+/**
+ * Step 2 for a local account: the password, or a Temporary Access Pass (a link-styled button
+ * switches between the two by posting the identifier again).
+ */
+export function passwordPage(p: SignInPageProps & { identifier: string; accessPass?: boolean }): string {
+  const secret = p.accessPass ? 'Temporary Access Pass' : 'Password';
+  const other = p.accessPass ? 'password' : 'temporaryAccessPass';
   return layout(
     p.service,
-    'Enter password',
-    html`<h1>Enter password</h1><p>for <strong>${p.identifier}</strong>, to continue to <strong>${p.clientName}</strong></p>${errorBox(p.error)}
+    p.accessPass ? 'Enter Temporary Access Pass' : 'Enter password',
+    html`<h1>Enter ${p.accessPass ? 'Temporary Access Pass' : 'password'}</h1><p>for <strong>${p.identifier}</strong>, to continue to <strong>${p.clientName}</strong></p>${errorBox(p.error)}
 <form method="post" action="/interaction/${p.uid}/login">${csrfField(p.csrf)}
 <input type="hidden" name="identifier" value="${p.identifier}">
-<label for="password">Password</label>
-<input type="password" id="password" name="password" autocomplete="current-password" autofocus required maxlength="256">
+<input type="hidden" name="kind" value="${p.accessPass ? 'temporaryAccessPass' : 'password'}">
+<label for="password">${secret}</label>
+<input type="password" id="password" name="password" autocomplete="${p.accessPass ? 'one-time-code' : 'current-password'}" autofocus required maxlength="256">
 <button type="submit">Sign in</button></form>
+<form method="post" action="/interaction/${p.uid}/identify">${csrfField(p.csrf)}
+<input type="hidden" name="identifier" value="${p.identifier}"><input type="hidden" name="kind" value="${other}">
+<button type="submit" class="link">${p.accessPass ? 'Use your password instead' : 'Use a Temporary Access Pass'}</button></form>
 <p><a href="/interaction/${p.uid}">Use another account</a></p>`,
   );
 }
@@ -105,17 +114,21 @@ export function portalSignInPage(p: {
   csrf: string;
   error?: string;
   identifier?: string;
+  accessPass?: boolean;
 }): string {
+  const secret = p.accessPass ? 'Temporary Access Pass' : 'Password';
   return layout(
     p.service,
     'Security info',
     html`<h1>Security info</h1><p>Sign in to manage your sign-in methods, recovery codes and remembered devices.</p>${errorBox(p.error)}
 <form method="post" action="/account/login">${csrfField(p.csrf)}
+<input type="hidden" name="kind" value="${p.accessPass ? 'temporaryAccessPass' : 'password'}">
 <label for="identifier">E-mail address or user name</label>
 <input type="text" id="identifier" name="identifier" value="${p.identifier ?? ''}" autocomplete="username" required maxlength="256">
-<label for="password">Password</label>
-<input type="password" id="password" name="password" autocomplete="current-password" required maxlength="256">
-<button type="submit">Sign in</button></form>`,
+<label for="password">${secret}</label>
+<input type="password" id="password" name="password" autocomplete="${p.accessPass ? 'one-time-code' : 'current-password'}" required maxlength="256">
+<button type="submit">Sign in</button></form>
+<p><a href="/account${p.accessPass ? '' : '?method=tap'}">${p.accessPass ? 'Use your password instead' : 'Use a Temporary Access Pass'}</a></p>`,
   );
 }
 

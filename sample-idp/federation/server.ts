@@ -13,6 +13,7 @@ import { createAccounts } from './accounts.ts';
 import type { FederationConfig } from './config.ts';
 import { createLocalDirectory, seedUserStates } from './directory.ts';
 import { createFederation } from './federation-routes.ts';
+import { createSignInGate } from './first-factor.ts';
 import { createFormTokens } from './form-token.ts';
 import { globalHeaders, pageCsp, pageHeaders } from './http-headers.ts';
 import { createLoginRouter } from './login-routes.ts';
@@ -97,6 +98,7 @@ export async function createFederationServer(
     accounts,
     ephemeral: stores.ephemeral,
   });
+  const gate = createSignInGate(mfa, directory, (email) => federation.providerForEmail(email)?.id ?? null);
   const formTargets = [
     ...config.relyingParties.flatMap((rp) => [...rp.redirectUris, ...rp.postLogoutRedirectUris]),
     ...config.claimsProviders.map((p) => p.issuer),
@@ -139,10 +141,9 @@ export async function createFederationServer(
       config,
       provider,
       oidc,
-      directory,
+      gate,
       federation,
       tokens: createFormTokens(cookieKey),
-      ephemeral: stores.ephemeral,
     }),
   );
   app.use(federation.router);
@@ -152,6 +153,8 @@ export async function createFederationServer(
     createAccountPortal({
       mfa,
       directory,
+      gate,
+      realmName: federation.displayName,
       service: config.displayName,
       sessionSecret: createHmac('sha256', cookieKey).update('account portal session').digest('base64url'),
       secureCookies: secure,

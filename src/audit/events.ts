@@ -28,7 +28,10 @@ export type AuditEventType =
   | 'token_assigned'
   | 'counter_resynced'
   | 'policies_changed'
-  | 'fraud_flag_changed';
+  | 'fraud_flag_changed'
+  | 'first_factor_verified'
+  | 'first_factor_failed'
+  | 'first_factor_throttled';
 
 export interface AuditEvent {
   type: AuditEventType;

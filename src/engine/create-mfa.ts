@@ -19,6 +19,8 @@ import { firstFactorMethods, methodAmr, secondFactorMethod } from './auth-method
 import { cryptoRandom, randomId, systemClock } from './capabilities.ts';
 import { createDecide } from './decide.ts';
 import { type Decision, toMethodSummary, type WhatIfContext } from './decision.ts';
+import { type AccountDirectory, accountThrottleKey, createFirstFactorGate } from './first-factor-gate.ts';
+import { createFirstFactorThrottle } from './first-factor-throttle.ts';
 import { createLockout } from './lockout.ts';
 import { type MfaOptions, resolveOptions } from './options.ts';
 import { createPendingStore, type PendingPrincipal } from './pending.ts';
@@ -135,6 +137,7 @@ export function createMfa(input: MfaOptions) {
   };
 
   const lockout = createLockout(ephemeral, clock, options.lockout);
+  const firstFactorThrottle = createFirstFactorThrottle(ephemeral, clock, random, options.firstFactor);
   const trustedNetworks = compileTrustedNetworks(options.trustedNetworks);
   const rememberedDevices = createRememberedDevices({ repository, hasher, clock, random });
   const otp = createOtpMethods({
@@ -352,6 +355,13 @@ export function createMfa(input: MfaOptions) {
     random,
     audit,
     decide,
+    /**
+     * The one first-factor gate over your accounts: home-realm discovery, the per-account and
+     * per-address throttle, the same answer for unknown accounts and wrong passwords, audit.
+     * Create it once and check every password (or Temporary Access Pass) with its `signIn()`.
+     */
+    firstFactorGate: (directory: AccountDirectory) =>
+      createFirstFactorGate(directory, { throttle: firstFactorThrottle, audit, clock }),
     /** The trusted network an address belongs to, or null. */
     trustedNetwork: (ip: string) => trustedNetworks.match(ip),
     /** The client address of a request under the trusted-proxy rules. */
@@ -777,7 +787,10 @@ export function createMfa(input: MfaOptions) {
         await sessionEpochs.revokeAll(userId);
         await audit({ type: 'sessions_revoked', at: clock.now(), userId, ...ctx });
       },
-      unlock: (userId: string) => lockout.reset(userId),
+      /** Clears the second-factor lockout and the first-factor throttle of the account. */
+      async unlock(userId: string) {
+        await Promise.all([lockout.reset(userId), firstFactorThrottle.reset(accountThrottleKey(userId))]);
+      },
       /** Marks a user as reported for fraud (the `fraudFlagged` risk signal) or clears it. */
       async setFraudFlag(userId: string, flagged: boolean, ctx: RequestContext) {
         await repository.setFraudFlag(userId, flagged ? clock.now() : null);

@@ -4,6 +4,7 @@ import { ConfigError } from '../errors.ts';
 import type { Stores } from '../store/ports.ts';
 import type { Clock, RandomSource } from './capabilities.ts';
 import type { Directory } from './decide.ts';
+import { firstFactorThrottleSchema } from './first-factor-throttle.ts';
 
 /**
  * The options of `createMfa()`, validated with zod so a mistake is reported with its path
@@ -96,6 +97,8 @@ export const optionsSchema = z.object({
       backoffBaseMs: 1000,
       hardLimit: 20,
     }),
+  /** The first-factor gate's throttle (passwords, Temporary Access Passes): see first-factor-throttle.ts. */
+  firstFactor: firstFactorThrottleSchema.prefault({}),
   recoveryCodes: z.object({ count: z.number().int().min(4).max(20).default(10) }).default({ count: 10 }),
   audit: z.custom<AuditSink>((v) => typeof v === 'function', 'audit must be a function').optional(),
   /**

@@ -1,5 +1,10 @@
 export type { GuardReason, MfaExpress, MfaExpressOptions } from './create-mfa-express.ts';
 export { createMfaExpress } from './create-mfa-express.ts';
+export {
+  answerFirstFactorFailure,
+  type FirstFactorFailure,
+  waitText,
+} from './first-factor-failure.ts';
 export { escapeHtml, html, SafeHtml } from './html.ts';
 export {
   createPolicyAdminRouter,

@@ -1,0 +1,168 @@
+// The one first-factor gate. Every place that checks a password or a Temporary Access Pass
+// (an IdP's login page, a security-info portal, an Express app's sign-in) calls `signIn()`,
+// which, in this order:
+//   1. resolves the account the identifier names (user name or e-mail address);
+//   2. applies home-realm discovery: an account whose own e-mail address lies in a claims
+//      provider's domain signs in there, never here with a local secret (the typed domain
+//      decides only for identifiers that name no account);
+//   3. claims an attempt from the throttle (per account and per address) before anything is
+//      checked, and refuses when there is none;
+//   4. checks the secret — for an unknown account too, with the same work, so the answer and
+//      its timing are the same for "no such account" and "wrong password";
+//   5. audits the outcome (never the secret) and settles the throttle.
+// The application owns its accounts and password hashes (`AccountDirectory`); mfakit owns the
+// order of these steps, the throttle and the audit.
+import type { AuditEvent } from '../audit/events.ts';
+import type { Clock } from './capabilities.ts';
+import type { FirstFactorThrottle } from './first-factor-throttle.ts';
+
+export interface ResolvedAccount {
+  id: string;
+  /** The account's own e-mail address, for home-realm discovery. */
+  email?: string | undefined;
+}
+
+export interface AccountDirectory {
+  /** The account an identifier (user name, e-mail address, …) names, or null. */
+  resolve(identifier: string): ResolvedAccount | null | Promise<ResolvedAccount | null>;
+  /**
+   * Whether the password is the account's. Called with `null` for an identifier that names no
+   * account, and must then do the same work (e.g. check against a fixed dummy hash).
+   */
+  verifyPassword(accountId: string | null, password: string): Promise<boolean>;
+  /** Home-realm discovery: the claims provider that owns this address's domain, or null. */
+  homeRealmOf?(email: string): string | null;
+}
+
+export type FirstFactorKind = 'password' | 'temporaryAccessPass';
+
+export interface FirstFactorInput {
+  identifier: string;
+  secret: string;
+  kind: FirstFactorKind;
+  ip: string;
+  requestId?: string | undefined;
+}
+
+export type FirstFactorResult =
+  | { ok: true; accountId: string; amr: string[] }
+  | { ok: false; error: 'invalid_credentials' }
+  | { ok: false; error: 'throttled'; retryAfterSeconds: number }
+  | { ok: false; error: 'home_realm'; realm: string };
+
+/** Where an identifier must sign in, and the hint (never an address the user did not type) to pass on. */
+export interface HomeRealm {
+  realm: string;
+  loginHint?: string;
+}
+
+export interface FirstFactorGate {
+  /** Home-realm discovery for an identifier typed on a sign-in page, or null (sign in here). */
+  discover(identifier: string): Promise<HomeRealm | null>;
+  signIn(input: FirstFactorInput): Promise<FirstFactorResult>;
+}
+
+/** A Temporary Access Pass check (the engine's access-pass service). */
+export type AccessPassVerifier = (
+  userId: string,
+  pass: string,
+  ctx: { ip: string; requestId?: string | undefined },
+) => Promise<{ ok: boolean }>;
+
+export interface FirstFactorGateDeps {
+  throttle: FirstFactorThrottle;
+  audit: (event: AuditEvent) => Promise<void>;
+  clock: Clock;
+  verifyAccessPass?: AccessPassVerifier | undefined;
+}
+
+/** amr (RFC 8176) of each first factor; `tap` is mfakit's own value for a Temporary Access Pass. */
+export const FIRST_FACTOR_AMR: Record<FirstFactorKind, string[]> = {
+  password: ['pwd'],
+  temporaryAccessPass: ['tap'],
+};
+
+/** The throttle's key for an account, and for an identifier that names none. */
+export const accountThrottleKey = (accountId: string) => `account:${accountId}`;
+const identifierThrottleKey = (typed: string) => `identifier:${typed}`;
+
+const MAX_IDENTIFIER = 256;
+const MAX_SECRET = 1024;
+
+/** How an identifier is compared: trimmed, Unicode-normalised, case-insensitive. */
+export const normaliseIdentifier = (identifier: string) => identifier.trim().normalize('NFKC').toLowerCase();
+
+export function createFirstFactorGate(
+  directory: AccountDirectory,
+  deps: FirstFactorGateDeps,
+): FirstFactorGate {
+  const realmOf = (email: string | undefined) => (email ? (directory.homeRealmOf?.(email) ?? null) : null);
+
+  async function locate(identifier: string) {
+    const typed = normaliseIdentifier(identifier);
+    const account = typed.length > 0 ? await directory.resolve(typed) : null;
+    // A known account signs in where its own address says; the typed domain only for unknown ones.
+    const realm = account ? realmOf(account.email) : typed.includes('@') ? realmOf(typed) : null;
+    return { typed, account, realm };
+  }
+
+  return {
+    async discover(identifier) {
+      if (identifier.length > MAX_IDENTIFIER) return null;
+      const { typed, account, realm } = await locate(identifier);
+      if (!realm) return null;
+      // Pass on only what the user typed, and only when it is the address itself.
+      const hint = typed.includes('@') && (!account || account.email?.toLowerCase() === typed) ? typed : null;
+      return hint ? { realm, loginHint: hint } : { realm };
+    },
+
+    async signIn(input) {
+      const ctx = { ip: input.ip, requestId: input.requestId };
+      if (input.identifier.length > MAX_IDENTIFIER || input.secret.length > MAX_SECRET)
+        return { ok: false, error: 'invalid_credentials' };
+      const { typed, account, realm } = await locate(input.identifier);
+      if (realm) return { ok: false, error: 'home_realm', realm };
+      const throttleKey = account ? accountThrottleKey(account.id) : identifierThrottleKey(typed);
+      const claim = await deps.throttle.claim(throttleKey, input.ip);
+      if (!claim.allowed) {
+        await deps.audit({
+          type: 'first_factor_throttled',
+          at: deps.clock.now(),
+          userId: account?.id ?? null,
+          ...ctx,
+          detail: claim.reason,
+          data: { kind: input.kind },
+        });
+        return { ok: false, error: 'throttled', retryAfterSeconds: claim.retryAfterSeconds };
+      }
+      let ok = false;
+      if (input.kind === 'password') {
+        ok = await directory.verifyPassword(account?.id ?? null, input.secret);
+      } else if (account && deps.verifyAccessPass) {
+        ok = (await deps.verifyAccessPass(account.id, input.secret, ctx)).ok;
+      }
+      await claim.finish(ok && account ? 'success' : 'failure');
+      if (!ok || !account) {
+        await deps.audit({
+          type: 'first_factor_failed',
+          at: deps.clock.now(),
+          userId: account?.id ?? null,
+          ...ctx,
+          detail: account
+            ? `wrong_${input.kind === 'password' ? 'password' : 'access_pass'}`
+            : 'unknown_account',
+          data: { kind: input.kind },
+        });
+        return { ok: false, error: 'invalid_credentials' };
+      }
+      await deps.audit({
+        type: 'first_factor_verified',
+        at: deps.clock.now(),
+        userId: account.id,
+        ...ctx,
+        data: { kind: input.kind },
+      });
+      return { ok: true, accountId: account.id, amr: [...FIRST_FACTOR_AMR[input.kind]] };
+    },
+  };
+}
