@@ -31,7 +31,8 @@ export type AuditEventType =
   | 'fraud_flag_changed'
   | 'first_factor_verified'
   | 'first_factor_failed'
-  | 'first_factor_throttled';
+  | 'first_factor_throttled'
+  | 'registration_refused';
 
 export interface AuditEvent {
   type: AuditEventType;

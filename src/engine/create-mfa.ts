@@ -25,6 +25,11 @@ import { createLockout } from './lockout.ts';
 import { type MfaOptions, resolveOptions } from './options.ts';
 import { createPendingStore, type PendingPrincipal } from './pending.ts';
 import { createPolicySource } from './policy-source.ts';
+import {
+  createRegistrationRule,
+  type RegistrationFacts,
+  type RegistrationVerdict,
+} from './registration-rule.ts';
 import { createSessionEpochs } from './session-epochs.ts';
 import {
   checkSession,
@@ -56,12 +61,23 @@ export interface SignInInput {
   clientAppType?: ClientAppType | undefined;
   /** Strengths the relying party asked for (OIDC acr_values): never lifted by a trusted network or cookie. */
   requestedStrengths?: string[] | undefined;
+  /**
+   * When the first factor was checked (ms); default now. A new decision on an existing session
+   * (an OIDC step-up) passes the session's sign-in time: registering a first method needs a
+   * recent one.
+   */
+  firstFactorAt?: number | undefined;
 }
 
 export type SignInStart =
   | { status: 'complete'; stamp: AuthStamp; decision: Decision }
   | { status: 'mfa'; pending: PendingPrincipal; decision: Decision }
-  | { status: 'blocked'; decision: Decision };
+  | {
+      status: 'blocked';
+      decision: Decision;
+      /** The user must register a first method, and the first factor is too old for that: sign in again. */
+      signInAgain?: boolean;
+    };
 
 export interface CodeInput {
   code: string;
@@ -195,6 +211,37 @@ export function createMfa(input: MfaOptions) {
     clock,
   });
   const clientIp = createClientIpResolver(options.trustedProxies);
+  const registration = createRegistrationRule({ clock, maxAgeSeconds: options.reauthMaxAgeSeconds });
+
+  /** The registration rule for a pending sign-in that must register its first method. */
+  const pendingRegistration = (p: {
+    userId: string;
+    firstFactorAmr: string[];
+    firstFactorAt?: number | undefined;
+    startedAt?: number;
+    ip: string;
+    app: string;
+  }) =>
+    registration.check({
+      userId: p.userId,
+      hasMethods: false,
+      firstFactorAt: p.firstFactorAt ?? p.startedAt ?? clock.now(),
+      mfaAt: null,
+      methods: firstFactorMethods(p.firstFactorAmr),
+      ip: p.ip,
+      app: p.app,
+    });
+  const auditRefusedRegistration = (userId: string, verdict: RegistrationVerdict, ctx: RequestContext) =>
+    verdict.allowed
+      ? Promise.resolve()
+      : audit({
+          type: 'registration_refused',
+          at: clock.now(),
+          userId,
+          ...ctx,
+          detail: verdict.reason,
+          ...(verdict.policy ? { data: { policy: verdict.policy } } : {}),
+        });
 
   const stampFor = (
     userId: string,
@@ -419,9 +466,29 @@ export function createMfa(input: MfaOptions) {
         });
         return { status: 'complete', stamp, decision };
       }
+      const firstFactorAt = input.firstFactorAt ?? clock.now();
+      if (decision.mustEnroll) {
+        const verdict = await pendingRegistration({
+          ...input,
+          firstFactorAmr: input.amr,
+          firstFactorAt,
+          app: facts.app,
+        });
+        if (!verdict.allowed) {
+          await auditRefusedRegistration(input.userId, verdict, ctx);
+          const refused: Decision = {
+            ...decision,
+            action: 'block',
+            userMessage: verdict.message,
+            reasons: [...decision.reasons, { code: verdict.reason, message: verdict.message }],
+          };
+          return { status: 'blocked', decision: refused, signInAgain: verdict.reason === 'signin_too_old' };
+        }
+      }
       const pending = await pendingStore.start({
         userId: input.userId,
         firstFactorAmr: input.amr,
+        firstFactorAt,
         mustEnroll: decision.mustEnroll,
         ip: input.ip,
         userAgent: (input.userAgent ?? '').slice(0, 512),
@@ -506,6 +573,7 @@ export function createMfa(input: MfaOptions) {
     async beginPendingEnrollment(pendingId: string, accountName: string, resumeDraftId?: string) {
       const pending = await pendingStore.get(pendingId);
       if (!pending?.mustEnroll) return null;
+      if (!(await pendingRegistration(pending)).allowed) return null;
       const resumed = resumeDraftId
         ? await totpEnrollment.resume(pending.userId, resumeDraftId, accountName)
         : null;
@@ -526,6 +594,11 @@ export function createMfa(input: MfaOptions) {
       const pending = await pendingStore.get(pendingId);
       if (!pending) return { ok: false, error: 'pending_expired' };
       if (!pending.mustEnroll || (await repository.listMethods(pending.userId)).length > 0) {
+        return { ok: false, error: 'pending_expired' };
+      }
+      const verdict = await pendingRegistration(pending);
+      if (!verdict.allowed) {
+        await auditRefusedRegistration(pending.userId, verdict, ctx);
         return { ok: false, error: 'pending_expired' };
       }
       const confirmed = await totpEnrollment.confirm(pending.userId, draftId, code, label);
@@ -628,18 +701,39 @@ export function createMfa(input: MfaOptions) {
       return mergeStamps(previous, fresh, (m) => registered.has(m));
     },
 
-    /** Whether the stamp carries a real second-factor verification recent enough for sensitive changes. */
     /**
      * Whether the stamp is still valid: not older than the user's last session revocation
      * (admin reset, revokeSessions). A boolean when cached, else a promise.
      */
     isCurrent: (stamp: AuthStamp) => sessionEpochs.isCurrent(stamp),
 
-    /** Whether the sign-in itself (the password step) is recent enough for sensitive changes. */
-    isRecentSignIn(stamp: AuthStamp): boolean {
-      return clock.now() - stamp.authTime <= options.reauthMaxAgeSeconds * 1000;
+    /**
+     * Whether this session may register (or remove) a sign-in method now: a recent first factor
+     * for the first method, a recent second factor (or Temporary Access Pass) for another, and
+     * the registration policies (user action registerSecurityInfo). Refusals are audited.
+     */
+    async mayRegister(stamp: AuthStamp, ctx: RequestContext): Promise<RegistrationVerdict> {
+      const facts: RegistrationFacts = {
+        userId: stamp.userId,
+        hasMethods: (await repository.listMethods(stamp.userId, { lastUsed: false })).length > 0,
+        firstFactorAt: stamp.authTime,
+        mfaAt: stamp.mfaAt,
+        methods: stampMethods(stamp),
+        ip: ctx.ip,
+        app: stamp.app ?? options.defaultApp,
+      };
+      const verdict = await registration.check(facts);
+      await auditRefusedRegistration(stamp.userId, verdict, ctx);
+      return verdict;
     },
 
+    /** The user has no method yet and this session's first factor is too old to register one. */
+    async firstMethodNeedsSignIn(stamp: AuthStamp): Promise<boolean> {
+      if (registration.isRecent(stamp.authTime)) return false;
+      return (await repository.listMethods(stamp.userId, { lastUsed: false })).length === 0;
+    },
+
+    /** Whether the stamp carries a real second-factor verification recent enough for sensitive changes. */
     isFresh(stamp: AuthStamp): boolean {
       return stamp.mfaAt !== null && clock.now() - stamp.mfaAt <= options.reauthMaxAgeSeconds * 1000;
     },

@@ -13,6 +13,8 @@ const pendingSchema = z.object({
   userId: z.string(),
   firstFactorAmr: z.array(z.string()),
   startedAt: z.number(),
+  /** When the first factor was checked (ms): a step-up's is the session's sign-in time. */
+  firstFactorAt: z.number().optional(),
   expiresAt: z.number(),
   mustEnroll: z.boolean(),
   ip: z.string(),

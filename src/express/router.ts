@@ -2,6 +2,7 @@ import { csrfSync } from 'csrf-sync';
 import express, { type NextFunction, type Request, type Response } from 'express';
 import type { z } from 'zod';
 import type { Mfa, VerifyFailure } from '../engine/create-mfa.ts';
+import { REGISTRATION_MESSAGES } from '../engine/registration-rule.ts';
 import { MfaError } from '../errors.ts';
 import type { GuardReason, MfaExpress } from './create-mfa-express.ts';
 import { STYLE_CSS } from './html.ts';
@@ -101,7 +102,7 @@ export function createMfaRouter(mfa: Mfa, web: MfaExpress) {
     }
     const messages = {
       reverify_required: 'Confirm your identity with a second factor first (POST /api/step-up).',
-      signin_too_old: 'Sign in again before adding a sign-in method.',
+      signin_too_old: REGISTRATION_MESSAGES.signin_too_old,
     } as Record<string, string>;
     res.status(reverify ? 403 : 401).json({
       error: reverify ? 'reverify_required' : 'mfa_required',
@@ -111,23 +112,28 @@ export function createMfaRouter(mfa: Mfa, web: MfaExpress) {
   };
 
   /**
-   * Adding or removing a method or regenerating recovery codes: an account with MFA needs a
-   * recent real second factor; an account without any needs a recent sign-in (a long-lived or
-   * stolen session must not register its own authenticator after the last one was removed).
+   * Adding or removing a method or regenerating recovery codes: the engine's registration rule
+   * (a recent first factor for the first method, a recent second factor for another, and the
+   * registration policies). A policy refusal is a 403 with the reason; nothing is changed.
    */
   const requireFreshIfEnrolled = async (req: Request, res: Response, mode: Mode) => {
     const stamp = await requireStamp(req, res, mode);
     if (!stamp) return null;
-    const methods = await mfa.methods.list(stamp.userId);
-    if (methods.length > 0 && !mfa.isFresh(stamp)) {
-      refuseStamp(req, res, mode, 'reverify_required');
+    const verdict = await mfa.mayRegister(stamp, web.ctxOf(req));
+    if (verdict.allowed) return stamp;
+    if (verdict.reason !== 'registration_blocked') {
+      refuseStamp(req, res, mode, verdict.reason);
       return null;
     }
-    if (methods.length === 0 && !mfa.isRecentSignIn(stamp)) {
-      refuseStamp(req, res, mode, 'signin_too_old');
-      return null;
-    }
-    return stamp;
+    if (mode === 'api') res.status(403).json({ error: 'registration_blocked', message: verdict.message });
+    else
+      res.status(403).send(
+        pages.messagePage(page(req), 'Not allowed here', verdict.message, {
+          href: defaultReturnTo,
+          text: 'Back',
+        }),
+      );
+    return null;
   };
 
   const rememberCookie = (req: Request, res: Response, userId: string, days: number) =>

@@ -2,7 +2,13 @@ import { interactionPolicy, type KoaContextWithOIDC } from 'oidc-provider';
 import type { Mfa } from '../engine/create-mfa.ts';
 import type { AuthStamp } from '../engine/stamp.ts';
 import { requestedAcr } from './acr.ts';
-import { acrUnmet, firstFactorStale, policyUnmet, type RequestFacts } from './session-checks.ts';
+import {
+  acrUnmet,
+  enrollmentNeedsSignIn,
+  firstFactorStale,
+  policyUnmet,
+  type RequestFacts,
+} from './session-checks.ts';
 import type { SessionStamps } from './session-stamps.ts';
 
 const { Check, Prompt, base } = interactionPolicy;
@@ -52,7 +58,8 @@ function stampReader(deps: InteractionPolicyDeps) {
 
 /**
  * oidc-provider's interaction policy with mfakit's step. `login` additionally requires a sign-in
- * that went through mfakit and was not revoked since (admin reset, revokeSessions); the `mfa`
+ * that went through mfakit and was not revoked since (admin reset, revokeSessions), and a new
+ * one when a step-up would have to register the user's first method on an old sign-in; the `mfa`
  * prompt, after login, is requested when
  *   - the client asks (`acr_values`, or an essential `acr` claim) for a level the session has
  *     not reached — a step-up; the level is mfakit's to grant, so oidc-provider's own
@@ -83,7 +90,8 @@ export function mfaInteractionPolicy(deps: InteractionPolicyDeps) {
       if (stamp === null) return Check.REQUEST_PROMPT;
       if (!(await mfa.isCurrent(stamp))) return Check.REQUEST_PROMPT;
       const facts = factsOf(ctx);
-      return facts && (await firstFactorStale(mfa, stamp, facts))
+      if (facts === null) return Check.NO_NEED_TO_PROMPT;
+      return (await firstFactorStale(mfa, stamp, facts)) || (await enrollmentNeedsSignIn(mfa, stamp, facts))
         ? Check.REQUEST_PROMPT
         : Check.NO_NEED_TO_PROMPT;
     }),

@@ -90,7 +90,12 @@ export function createOidcMfa(mfa: Mfa, options: OidcMfaOptions = {}) {
     typeof details.params.client_id === 'string' ? appOf(details.params.client_id) : mfa.options.defaultApp;
 
   /** The engine's decision for this interaction's client, with what the client asked for. */
-  function beginSignIn(req: Request, details: InteractionView, first: FirstFactor): Promise<SignInStart> {
+  function beginSignIn(
+    req: Request,
+    details: InteractionView,
+    first: FirstFactor,
+    firstFactorAt?: number,
+  ): Promise<SignInStart> {
     const cookies = parseCookies(req.headers.cookie ?? '');
     const ctx = ctxOf(req);
     return mfa.beginSignIn({
@@ -103,6 +108,7 @@ export function createOidcMfa(mfa: Mfa, options: OidcMfaOptions = {}) {
       app: applicationFor(details),
       clientAppType: 'browser',
       requestedStrengths: requestedAcr(details.params).strengths,
+      firstFactorAt,
     });
   }
 
@@ -221,10 +227,17 @@ export function createOidcMfa(mfa: Mfa, options: OidcMfaOptions = {}) {
         });
         return null;
       }
-      const start = await beginSignIn(req, details, {
-        accountId: stamp.userId,
-        amr: firstFactorAmrOf(stamp),
-      });
+      const start = await beginSignIn(
+        req,
+        details,
+        { accountId: stamp.userId, amr: firstFactorAmrOf(stamp) },
+        stamp.authTime,
+      );
+      if (start.status === 'blocked' && start.signInAgain) {
+        // A first method is registered only after a recent first factor: not on an old session.
+        await finish(provider, req, res, { error: 'login_required', error_description: 'Sign in again.' });
+        return null;
+      }
       if (start.status === 'complete') {
         // Nothing was verified, so the session would come back unchanged: rather than loop
         // between the provider and this page, it must sign in again.

@@ -41,3 +41,16 @@ export async function firstFactorStale(mfa: Mfa, stamp: AuthStamp, facts: Reques
   if ((await mfa.policies.check(stamp, target)).ok) return false;
   return (await mfa.policies.check({ ...stamp, authTime: mfa.clock.now() }, target)).ok;
 }
+
+/**
+ * The session must step up, its user has no method yet, and its sign-in is too old to register
+ * one: only a new first factor lets the user set up a method (the `login` prompt, not `mfa`).
+ */
+export async function enrollmentNeedsSignIn(
+  mfa: Mfa,
+  stamp: AuthStamp,
+  facts: RequestFacts,
+): Promise<boolean> {
+  if (!acrUnmet(stamp, facts) && !(await policyUnmet(mfa, stamp, facts))) return false;
+  return mfa.firstMethodNeedsSignIn(stamp);
+}

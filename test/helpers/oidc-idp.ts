@@ -76,7 +76,7 @@ export async function startTestIdp(
   });
   const configuration: Configuration = {
     ...oidc.configuration(),
-    adapter: createOidcAdapter(stores),
+    adapter: createOidcAdapter(stores, { clock }),
     clients: [client('rp'), client('payroll')],
     findAccount: async (_ctx, sub) => ({ accountId: sub, claims: async () => ({ sub }) }),
     jwks: { keys: [{ ...SIGNING_KEY, kid: 'test', alg: 'RS256', use: 'sig' }] },
