@@ -232,7 +232,8 @@ export const federationConfigSchema = z
     });
     // A local user in a domain a claims provider owns signs in there (home-realm discovery): that
     // only makes sense when the provider links its sign-ins to local accounts by e-mail.
-    const ownerOf = new Map(domains.map((x) => [x.d, c.claimsProviders[x.i]]));
+    // A domain used twice is reported above; its owner here is the first provider naming it.
+    const ownerOf = new Map(domains.toReversed().map((x) => [x.d, c.claimsProviders[x.i]]));
     c.users.forEach((u, i) => {
       const at = u.email.split('@')[1] ?? '';
       const owner = ownerOf.get(at);

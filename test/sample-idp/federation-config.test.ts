@@ -122,6 +122,23 @@ describe('sample-idp federation config', () => {
     ]);
   });
 
+  it("refuses a claims provider owning the local users' domain or another provider's (its accounts could claim those addresses)", async () => {
+    const c = valid();
+    c.claimsProviders[0] = {
+      ...c.claimsProviders[0],
+      emailDomains: ['contoso.test'],
+    } as (typeof c.claimsProviders)[0];
+    c.claimsProviders.push({
+      ...c.claimsProviders[0],
+      id: 'other',
+      emailDomains: ['other.test', 'Contoso.test'],
+    } as (typeof c.claimsProviders)[0]);
+    assert.deepEqual((await problems(c)).sort(), [
+      'claimsProviders[1].emailDomains[1]: e-mail domain "contoso.test" is used twice',
+      'users[0].email: is in contoso.test, which claims provider partner owns without accountMapping: linkByEmail (home-realm discovery would send this user there)',
+    ]);
+  });
+
   it('refuses an http:// claims provider unless allowInsecureHttp', async () => {
     const c = valid();
     c.claimsProviders[0] = {
