@@ -2,18 +2,22 @@ import { z } from 'zod';
 import type { OidcStore } from '../../src/index.ts';
 import type { ClaimsProviderConfig } from './config.ts';
 import type { LocalDirectory } from './directory.ts';
+import { domainOf, keptUpstreamEmail } from './upstream-email.ts';
 
 /**
  * Accounts as relying parties see them: local users, and accounts that came from a
  * claims provider. An upstream subject maps either to its own account
  * `upstream:<provider id>:<sub>` (its profile kept in the OIDC store, refreshed at each
  * sign-in) or, with linkByEmail, to the local user with the same verified e-mail address —
- * only within the provider's own e-mail domains.
+ * only within the provider's own e-mail domains. An upstream account keeps an address only
+ * by the rule of upstream-email.ts (verified, in the provider's own domains).
  */
 export interface AccountProfile {
   id: string;
   name?: string;
   email?: string;
+  /** Whether `email` is verified: the directory's own users are; an upstream account as stored. */
+  emailVerified?: boolean;
   groups: string[];
 }
 
@@ -31,6 +35,7 @@ const profileSchema = z.object({
   id: z.string(),
   name: z.string().optional(),
   email: z.string().optional(),
+  emailVerified: z.boolean().optional(),
   groups: z.array(z.string()),
 });
 
@@ -45,15 +50,28 @@ export function createAccounts(
     accountId.startsWith('upstream:')
       ? providers.find((p) => accountId.startsWith(`upstream:${p.id}:`))
       : undefined;
+  // Domains an upstream account may never keep an address in: the local directory's (its users'
+  // addresses) and every other provider's. A linkByEmail provider's domain holds local users by
+  // design: it links them, so only the other providers' domains are off limits to it.
+  const localDomains = directory.users().flatMap((u) => domainOf(u.email) ?? []);
+  const ownedElsewhere = new Map(
+    providers.map((p) => {
+      const others = providers.filter((o) => o !== p).flatMap((o) => o.emailDomains);
+      return [
+        p.id,
+        new Set(p.accountMapping === 'linkByEmail' ? others : [...others, ...localDomains]),
+      ] as const;
+    }),
+  );
+  const keptEmail = (provider: ClaimsProviderConfig, who: { email?: string; emailVerified?: boolean }) =>
+    keptUpstreamEmail(provider, who, ownedElsewhere.get(provider.id) ?? new Set(localDomains));
 
   return {
     /** The account an upstream sign-in maps to (storing the profile of an upstream account). */
     async map(provider: ClaimsProviderConfig, who: UpstreamIdentity): Promise<MappingResult> {
+      const email = keptEmail(provider, who);
       if (provider.accountMapping === 'linkByEmail') {
-        const email = who.email?.toLowerCase();
-        const domain = email?.split('@')[1];
-        // Only an address the upstream says it verified, in the provider's own domains.
-        if (!email || who.emailVerified !== true || !domain || !provider.emailDomains.includes(domain))
+        if (!email)
           return {
             ok: false,
             message: `${provider.displayName} did not send a verified e-mail address in its own domains.`,
@@ -67,7 +85,7 @@ export function createAccounts(
         id,
         groups: [...provider.groups],
         ...(who.name ? { name: who.name } : {}),
-        ...(who.email && who.emailVerified !== false ? { email: who.email.toLowerCase() } : {}),
+        ...(email ? { email, emailVerified: true } : {}),
       };
       await store.upsert(MODEL, id, { ...profile }, null);
       return { ok: true, accountId: id };
@@ -75,15 +93,26 @@ export function createAccounts(
 
     async profile(accountId: string): Promise<AccountProfile | null> {
       const local = directory.get(accountId);
-      if (local) return { id: local.id, name: local.name, email: local.email, groups: local.groups };
-      if (!providerOf(accountId)) return null;
+      if (local)
+        return {
+          id: local.id,
+          name: local.name,
+          email: local.email,
+          emailVerified: true,
+          groups: local.groups,
+        };
+      const provider = providerOf(accountId);
+      if (!provider) return null;
       const parsed = profileSchema.safeParse(await store.find(MODEL, accountId));
       if (!parsed.success) return null;
+      // The rule again on what is stored: a profile written before it (or before a domain left
+      // the provider's emailDomains) releases no address the rule would not keep today.
+      const email = keptEmail(provider, parsed.data);
       return {
         id: parsed.data.id,
         groups: parsed.data.groups,
         ...(parsed.data.name !== undefined ? { name: parsed.data.name } : {}),
-        ...(parsed.data.email !== undefined ? { email: parsed.data.email } : {}),
+        ...(email ? { email, emailVerified: true } : {}),
       };
     },
 

@@ -100,9 +100,10 @@ const relyingPartySchema = z.strictObject({
   /** Only these groups are released in `groups` (absent: every group of the user). */
   releaseGroups: z.array(identifier('a group name')).optional(),
   /**
-   * The level this relying party always needs, whatever it asks for: enforced as a generated
-   * conditional-access policy for the application (see policies.ts), so it applies at sign-in
-   * and again on every authorization request of an existing session.
+   * The level this relying party always needs, whatever it asks for: a requested level, as if
+   * every request carried it in acr_values (mfakit/oidc's `requiredAcrOf`, see server.ts), so
+   * it applies at sign-in and again on every authorization request of an existing session,
+   * and a trusted network or a remembered device never meets it.
    */
   requiredAcr: z
     .enum([ACR_MFA, ACR_PHISHING_RESISTANT], { error: `must be ${ACR_MFA} or ${ACR_PHISHING_RESISTANT}` })
@@ -232,7 +233,8 @@ export const federationConfigSchema = z
     });
     // A local user in a domain a claims provider owns signs in there (home-realm discovery): that
     // only makes sense when the provider links its sign-ins to local accounts by e-mail.
-    const ownerOf = new Map(domains.map((x) => [x.d, c.claimsProviders[x.i]]));
+    // A domain used twice is reported above; its owner here is the first provider naming it.
+    const ownerOf = new Map(domains.toReversed().map((x) => [x.d, c.claimsProviders[x.i]]));
     c.users.forEach((u, i) => {
       const at = u.email.split('@')[1] ?? '';
       const owner = ownerOf.get(at);

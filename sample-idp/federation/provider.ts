@@ -54,7 +54,7 @@ export function releasedClaims(rp: RelyingPartyConfig | undefined, profile: Acco
   if (rp.releaseClaims.includes('name') && profile.name) out.name = profile.name;
   if (rp.releaseClaims.includes('email') && profile.email) {
     out.email = profile.email;
-    out.email_verified = true;
+    out.email_verified = profile.emailVerified === true;
   }
   if (rp.releaseClaims.includes('groups')) {
     const allowed = rp.releaseGroups;

@@ -85,6 +85,7 @@ export async function createFederationServer(
     basePath: '/interaction',
     sessionTtlSeconds: SESSION_TTL_SECONDS,
     appOf: (clientId) => applicationOf(config, clientId),
+    requiredAcrOf: (clientId) => config.relyingParties.find((rp) => rp.clientId === clientId)?.requiredAcr,
     displayName: async (id) => (await accounts.profile(id))?.name ?? id,
   });
   const provider = createProvider({ config, secrets, stores, oidc, accounts });

@@ -23,8 +23,8 @@ export interface PartnerUser {
   name: string;
   email: string;
   password: string;
-  /** Whether the partner vouches for the address (default true). */
-  emailVerified?: boolean;
+  /** Whether the partner vouches for the address (default true; null: it does not say, no email_verified claim). */
+  emailVerified?: boolean | null;
 }
 
 export interface PartnerClient {
@@ -107,7 +107,7 @@ export function createPartnerIdp(options: PartnerIdpOptions) {
           sub,
           name: user.name,
           email: user.email,
-          email_verified: user.emailVerified ?? true,
+          ...(user.emailVerified === null ? {} : { email_verified: user.emailVerified ?? true }),
         }),
       };
     },

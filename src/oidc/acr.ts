@@ -1,4 +1,5 @@
 import { ACR_MFA, ACR_PASSWORD, ACR_PHISHING_RESISTANT } from '../engine/stamp.ts';
+import { ConfigError } from '../errors.ts';
 
 /**
  * The `acr` values mfakit issues, weakest first, and what a relying party asking for one of
@@ -48,15 +49,28 @@ function claimsAcrs(claims: unknown): string[] {
 }
 
 /**
- * What an authorization request asks for, from its parameters. A list is a set of acceptable
- * levels, so the weakest known one decides: `acr_values="…:mfa …:phr"` needs MFA.
+ * What an authorization request asks for, from its parameters, raised to the level the client
+ * always needs (`required`, from `createOidcMfa`'s `requiredAcrOf`). A list is a set of
+ * acceptable levels, so the weakest known one decides: `acr_values="…:mfa …:phr"` needs MFA.
+ * The request can raise the required level, never lower it: `acr_values=…:pwd` to a client
+ * that requires `…:mfa` still needs MFA. A required value mfakit does not issue is a
+ * configuration error (thrown, so the request fails closed rather than needing less).
  */
-export function requestedAcr(params: { acr_values?: unknown; claims?: unknown }): AcrRequest {
+export function requestedAcr(
+  params: { acr_values?: unknown; claims?: unknown },
+  required?: string | undefined,
+): AcrRequest {
+  if (required !== undefined && acrRank(required) < 0)
+    throw new ConfigError(
+      `requiredAcrOf returned "${required}", which is not an acr mfakit issues (${ACR_VALUES.join(', ')})`,
+    );
   const values: string[] = [];
   if (typeof params.acr_values === 'string') values.push(...params.acr_values.split(' ').filter(Boolean));
   values.push(...claimsAcrs(params.claims));
   const known = values.filter((v) => acrRank(v) >= 0).sort((a, b) => acrRank(a) - acrRank(b));
-  const minimum = known[0] ?? null;
+  const asked = known[0] ?? null;
+  const minimum =
+    required !== undefined && (asked === null || acrRank(required) > acrRank(asked)) ? required : asked;
   const strength = minimum === null ? null : (STRENGTH_FOR_ACR[minimum] ?? null);
   return { minimum, strengths: strength === null ? [] : [strength] };
 }

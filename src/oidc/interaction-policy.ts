@@ -26,6 +26,8 @@ export interface InteractionPolicyDeps {
   stamps: SessionStamps;
   /** The conditional-access application of a client id. */
   appOf: (clientId: string) => string;
+  /** The acr a client always needs, whatever it asks for (see `OidcMfaOptions.requiredAcrOf`). */
+  requiredAcrOf?: ((clientId: string) => string | undefined) | undefined;
 }
 
 /**
@@ -61,9 +63,10 @@ function stampReader(deps: InteractionPolicyDeps) {
  * that went through mfakit and was not revoked since (admin reset, revokeSessions), and a new
  * one when a step-up would have to register the user's first method on an old sign-in; the `mfa`
  * prompt, after login, is requested when
- *   - the client asks (`acr_values`, or an essential `acr` claim) for a level the session has
- *     not reached — a step-up; the level is mfakit's to grant, so oidc-provider's own
- *     essential-acr checks (which would ask for a new login) are replaced by this one;
+ *   - the client asks (`acr_values`, or an essential `acr` claim), or always needs
+ *     (`requiredAcrOf`), a level the session has not reached — a step-up; the level is
+ *     mfakit's to grant, so oidc-provider's own essential-acr checks (which would ask for a new
+ *     login) are replaced by this one;
  *   - conditional access, evaluated for this client id as the application, is not satisfied by
  *     the session (stronger method, sign-in frequency, remembered device not allowed here);
  *   - the sign-in skipped MFA on a trusted network and this request comes from elsewhere.
@@ -78,10 +81,14 @@ export function mfaInteractionPolicy(deps: InteractionPolicyDeps) {
   if (!login) throw new Error('oidc-provider interaction policy has no login prompt');
   login.checks.remove('essential_acr');
   login.checks.remove('essential_acrs');
+  const acrOf = (ctx: KoaContextWithOIDC) => {
+    const clientId = ctx.oidc.client?.clientId;
+    return requestedAcr(ctx.oidc.params ?? {}, clientId ? deps.requiredAcrOf?.(clientId) : undefined);
+  };
   const factsOf = (ctx: KoaContextWithOIDC): RequestFacts | null => {
     const client = ctx.oidc.client;
     if (!client) return null;
-    return { app: deps.appOf(client.clientId), ip: mfa.clientIp(ctx.req), params: ctx.oidc.params ?? {} };
+    return { app: deps.appOf(client.clientId), ip: mfa.clientIp(ctx.req), acr: acrOf(ctx) };
   };
   login.checks.add(
     new Check('mfakit_signin', 'End-User must sign in (again)', async (ctx) => {
@@ -99,7 +106,7 @@ export function mfaInteractionPolicy(deps: InteractionPolicyDeps) {
 
   const prompt = new Prompt(
     { name: MFA_PROMPT, requestable: false },
-    (ctx) => ({ requestedAcr: requestedAcr(ctx.oidc.params ?? {}).minimum }),
+    (ctx) => ({ requestedAcr: acrOf(ctx).minimum }),
     new Check('mfakit_acr', 'the requested authentication level was not reached', async (ctx) => {
       const stamp = await stampOf(ctx);
       const facts = factsOf(ctx);

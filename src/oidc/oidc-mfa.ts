@@ -28,6 +28,19 @@ export interface OidcMfaOptions {
   displayName?: (accountId: string) => string | Promise<string>;
   /** The conditional-access application of a client. Default: the client id itself. */
   appOf?: (clientId: string) => string;
+  /**
+   * The acr a client always needs, whatever it asks for (`urn:mfakit:acr:mfa` or `…:phr`;
+   * `undefined`: nothing beyond its request). It is a requested level like `acr_values`,
+   * merged with the request's own (the stronger wins: a request can raise it, never lower it)
+   * at the first sign-in, for an existing session (which must step up) and in the step-up —
+   * so, unlike a conditional-access policy's plain MFA, a trusted network or a remembered
+   * device never meets it. A value mfakit does not issue fails the request (a `ConfigError`).
+   *
+   * ```ts
+   * createOidcMfa(mfa, { requiredAcrOf: (clientId) => (clientId === 'payroll' ? ACR_MFA : undefined) });
+   * ```
+   */
+  requiredAcrOf?: (clientId: string) => string | undefined;
 }
 
 export interface FirstFactor {
@@ -58,7 +71,8 @@ export function createOidcMfa(mfa: Mfa, options: OidcMfaOptions = {}) {
   });
   const records: InteractionRecords = createInteractionRecords(ephemeral, mfa.options.pendingTtlSeconds);
   const appOf = options.appOf ?? ((clientId: string) => clientId);
-  const policy = mfaInteractionPolicy({ mfa, stamps, appOf });
+  const requiredAcrOf = options.requiredAcrOf;
+  const policy = mfaInteractionPolicy({ mfa, stamps, appOf, requiredAcrOf });
 
   const ctxOf = (req: Request) => ({
     ip: mfa.clientIp(req),
@@ -89,6 +103,13 @@ export function createOidcMfa(mfa: Mfa, options: OidcMfaOptions = {}) {
   const applicationFor = (details: InteractionView) =>
     typeof details.params.client_id === 'string' ? appOf(details.params.client_id) : mfa.options.defaultApp;
 
+  /** The level this interaction's request needs: what the client asked for, raised to what it always needs. */
+  const acrRequestFor = (details: InteractionView) =>
+    requestedAcr(
+      details.params,
+      typeof details.params.client_id === 'string' ? requiredAcrOf?.(details.params.client_id) : undefined,
+    );
+
   /** The engine's decision for this interaction's client, with what the client asked for. */
   function beginSignIn(
     req: Request,
@@ -107,7 +128,7 @@ export function createOidcMfa(mfa: Mfa, options: OidcMfaOptions = {}) {
       rememberedDeviceCookie: cookies[mfa.options.rememberDevice.cookieName],
       app: applicationFor(details),
       clientAppType: 'browser',
-      requestedStrengths: requestedAcr(details.params).strengths,
+      requestedStrengths: acrRequestFor(details).strengths,
       firstFactorAt,
     });
   }
@@ -212,8 +233,8 @@ export function createOidcMfa(mfa: Mfa, options: OidcMfaOptions = {}) {
     },
 
     /**
-     * The `mfa` prompt with no pending sign-in yet: a session that must step up (acr_values,
-     * conditional access, a trusted-network sign-in used elsewhere). A new decision on the
+     * The `mfa` prompt with no pending sign-in yet: a session that must step up (acr_values or
+     * the client's required acr, conditional access, a trusted-network sign-in used elsewhere). A new decision on the
      * session's own first factor; a session mfakit knows nothing of must sign in again.
      */
     async beginStepUp(provider: Provider, req: Request, res: Response, details: InteractionView) {
@@ -242,7 +263,7 @@ export function createOidcMfa(mfa: Mfa, options: OidcMfaOptions = {}) {
         // Nothing was verified, so the session would come back unchanged: rather than loop
         // between the provider and this page, it must sign in again.
         const kept = { ...start.stamp, authTime: stamp.authTime };
-        const facts = { app: applicationFor(details), ip: mfa.clientIp(req), params: details.params };
+        const facts = { app: applicationFor(details), ip: mfa.clientIp(req), acr: acrRequestFor(details) };
         if (acrUnmet(kept, facts) || (await policyUnmet(mfa, kept, facts))) {
           await finish(provider, req, res, { error: 'login_required', error_description: 'Sign in again.' });
           return null;

@@ -1,6 +1,6 @@
 import type { Mfa } from '../engine/create-mfa.ts';
 import type { AuthStamp } from '../engine/stamp.ts';
-import { meetsAcr, requestedAcr } from './acr.ts';
+import { type AcrRequest, meetsAcr } from './acr.ts';
 
 /**
  * What an existing oidc-provider session lacks for one authorization request, as pure checks
@@ -11,12 +11,13 @@ export interface RequestFacts {
   /** The conditional-access application (the client id, through `appOf`). */
   app: string;
   ip: string;
-  params: { acr_values?: unknown; claims?: unknown };
+  /** The level requested: what the client asked for (acr_values, essential acr), raised to what it always needs. */
+  acr: AcrRequest;
 }
 
-/** The client asked for a level (acr_values, essential acr claim) the session has not reached. */
+/** The request needs a level (asked for, or required for the client) the session has not reached. */
 export function acrUnmet(stamp: AuthStamp, facts: RequestFacts): boolean {
-  return !meetsAcr(stamp.acr, requestedAcr(facts.params));
+  return !meetsAcr(stamp.acr, facts.acr);
 }
 
 /**

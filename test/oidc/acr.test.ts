@@ -22,6 +22,23 @@ describe('acr values: what a client asks for and what a session reached', () => 
     assert.deepEqual(requestedAcr({}), { minimum: null, strengths: [] });
   });
 
+  it("a client's required acr is the floor: a request can raise it, never lower it; an unknown one is refused", () => {
+    assert.deepEqual(requestedAcr({}, MFA), { minimum: MFA, strengths: ['mfa'] });
+    assert.deepEqual(requestedAcr({ acr_values: PWD }, MFA), { minimum: MFA, strengths: ['mfa'] });
+    assert.deepEqual(requestedAcr({ acr_values: `${PWD} ${PHR}` }, MFA), {
+      minimum: MFA,
+      strengths: ['mfa'],
+    });
+    assert.deepEqual(requestedAcr({ acr_values: PHR }, MFA), {
+      minimum: PHR,
+      strengths: ['phishingResistant'],
+    });
+    const claims = JSON.stringify({ id_token: { acr: { essential: true, value: PWD } } });
+    assert.equal(requestedAcr({ claims }, PHR).minimum, PHR);
+    assert.deepEqual(requestedAcr({ acr_values: MFA }, undefined), { minimum: MFA, strengths: ['mfa'] });
+    assert.throws(() => requestedAcr({ acr_values: MFA }, 'urn:example:gold'), /not an acr mfakit issues/);
+  });
+
   it('reads an essential acr from the claims parameter (string or object), ignoring malformed ones', () => {
     const claims = JSON.stringify({ id_token: { acr: { essential: true, value: MFA } } });
     assert.equal(requestedAcr({ claims }).minimum, MFA);

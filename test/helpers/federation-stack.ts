@@ -1,0 +1,249 @@
+// The sample federation server and its partner IdP on ephemeral 127.0.0.1 ports, with a raw
+// code-flow relying party (`rp`, and `payroll` whose trust has requiredAcr …:mfa), for tests
+// written from an attacker's side: which users, partner users and networks is the test's to say.
+// One Browser (test/helpers/browser.ts) per person; the federation server's mfakit runs on a
+// test clock for TOTP codes while the stores keep real time (oidc-provider's models expire by it).
+import assert from 'node:assert/strict';
+import { createHash, randomBytes } from 'node:crypto';
+import { createMemoryStores } from '../../adapters/memory/index.ts';
+import { parseFederationConfig } from '../../sample-idp/federation/config.ts';
+import { createFederationServer, type FederationServer } from '../../sample-idp/federation/server.ts';
+import { createPartnerIdp, type PartnerIdp, type PartnerUser } from '../../sample-idp/partner-idp/server.ts';
+import { codeFor } from './app.ts';
+import { type Browser, formAction, inputValue, type Page } from './browser.ts';
+import { close, listen } from './listen.ts';
+import { type TestClock, testClock } from './test-clock.ts';
+
+export const RP_REDIRECT = 'http://rp.example/cb';
+export const atRp = (u: URL) => u.origin === 'http://rp.example';
+const secretOf = (id: string) => `${id}-secret-that-is-long-enough`;
+
+/** Local users: alice (MFA enabled) and dana (MFA disabled), both in contoso.test. */
+export const LOCAL_USERS = [
+  {
+    id: 'alice',
+    name: 'Alice',
+    email: 'alice@contoso.test',
+    password: 'alice password',
+    mfaState: 'enabled',
+  },
+  { id: 'dana', name: 'Dana', email: 'dana@contoso.test', password: 'dana password', mfaState: 'disabled' },
+];
+
+/** Claims providers, all served by the one partner IdP: `partner` owns partner.test, `other` other.test. */
+export const PROVIDER_DOMAINS = { partner: 'partner.test', other: 'other.test' } as const;
+
+export interface FederationStack {
+  fed: FederationServer;
+  fedUrl: string;
+  partner: PartnerIdp;
+  clock: TestClock;
+  close(): Promise<void>;
+}
+
+export async function startFederationStack(
+  options: { partnerUsers?: PartnerUser[]; trustedNetworks?: string[]; trustedProxies?: string[] } = {},
+): Promise<FederationStack> {
+  const fedL = await listen();
+  const partnerL = await listen();
+  const rp = (clientId: string, more: Record<string, unknown>) => ({
+    clientId,
+    clientSecret: secretOf(clientId),
+    redirectUris: [RP_REDIRECT],
+    ...more,
+  });
+  const config = await parseFederationConfig(
+    {
+      issuer: fedL.url,
+      trustedNetworks: options.trustedNetworks ?? [],
+      trustedProxies: options.trustedProxies ?? [],
+      users: LOCAL_USERS,
+      relyingParties: [
+        rp('rp', { releaseClaims: ['name', 'email', 'groups'] }),
+        rp('payroll', { requiredAcr: 'urn:mfakit:acr:mfa', releaseClaims: ['name', 'email'] }),
+      ],
+      claimsProviders: Object.entries(PROVIDER_DOMAINS).map(([id, domain]) => ({
+        id,
+        displayName: `Partner ${id}`,
+        issuer: partnerL.url,
+        clientId: `fed-${id}`,
+        clientSecret: secretOf(`fed-${id}`),
+        emailDomains: [domain],
+        federatedIdpMfaBehavior: 'acceptIfMfaDoneByFederatedIdp',
+        allowInsecureHttp: true,
+      })),
+    },
+    {},
+  );
+  const clock = testClock(Date.now());
+  const fed = await createFederationServer(config, { stores: createMemoryStores(), audit: () => {}, clock });
+  fedL.handle(fed.app);
+  const partner = createPartnerIdp({
+    issuer: partnerL.url,
+    users: options.partnerUsers ?? [],
+    clients: Object.keys(PROVIDER_DOMAINS).map((id) => ({
+      clientId: `fed-${id}`,
+      clientSecret: secretOf(`fed-${id}`),
+      redirectUris: [`${fedL.url}/federation/${id}/callback`],
+    })),
+  });
+  partnerL.handle(partner.app);
+  return {
+    fed,
+    fedUrl: fedL.url,
+    partner,
+    clock,
+    close: async () => {
+      await Promise.all([close(fedL), close(partnerL)]);
+      await fed.close();
+    },
+  };
+}
+
+export interface AuthRequest {
+  clientId?: string;
+  acrValues?: string;
+  /** The `claims` parameter (JSON), e.g. to ask for email in the ID token itself. */
+  claims?: string;
+}
+
+export function authorizationRequest(s: FederationStack, p: AuthRequest = {}) {
+  const verifier = randomBytes(32).toString('base64url');
+  const clientId = p.clientId ?? 'rp';
+  const url = new URL('/auth', s.fedUrl);
+  url.search = new URLSearchParams({
+    client_id: clientId,
+    response_type: 'code',
+    redirect_uri: RP_REDIRECT,
+    scope: 'openid profile email',
+    state: randomBytes(8).toString('hex'),
+    nonce: randomBytes(8).toString('hex'),
+    code_challenge: createHash('sha256').update(verifier).digest('base64url'),
+    code_challenge_method: 'S256',
+    ...(p.acrValues ? { acr_values: p.acrValues } : {}),
+    ...(p.claims ? { claims: p.claims } : {}),
+  }).toString();
+  return { url: url.href, verifier, clientId };
+}
+export type AuthorizationRequest = ReturnType<typeof authorizationRequest>;
+
+export interface RpClaims {
+  sub: string;
+  amr?: string[];
+  acr?: string;
+  auth_time?: number;
+  email?: string;
+  email_verified?: boolean;
+}
+
+/** The RP's code exchange: the ID token's claims, and what userinfo answers for the access token. */
+export async function redeem(s: FederationStack, page: Page, request: AuthorizationRequest) {
+  const code = new URL(page.url).searchParams.get('code');
+  assert.ok(code, `expected a code at the RP, got ${page.url} (${page.status})\n${page.text.slice(0, 500)}`);
+  const res = await fetch(new URL('/token', s.fedUrl), {
+    method: 'POST',
+    headers: {
+      authorization: `Basic ${Buffer.from(`${request.clientId}:${secretOf(request.clientId)}`).toString('base64')}`,
+      'content-type': 'application/x-www-form-urlencoded',
+    },
+    body: new URLSearchParams({
+      grant_type: 'authorization_code',
+      code,
+      redirect_uri: RP_REDIRECT,
+      code_verifier: request.verifier,
+    }),
+  });
+  const body = (await res.json()) as { id_token?: string; access_token?: string };
+  assert.ok(body.id_token && body.access_token, JSON.stringify(body));
+  const claims = JSON.parse(
+    Buffer.from(body.id_token.split('.')[1] ?? '', 'base64url').toString(),
+  ) as RpClaims;
+  const me = await fetch(new URL('/me', s.fedUrl), {
+    headers: { authorization: `Bearer ${body.access_token}` },
+  });
+  assert.equal(me.status, 200);
+  return { claims, userinfo: (await me.json()) as RpClaims };
+}
+
+export const uidOf = (page: Page) => {
+  const m = /\/interaction\/([A-Za-z0-9_-]+)/.exec(page.url);
+  assert.ok(m?.[1], `not an interaction page: ${page.url}`);
+  return m[1];
+};
+
+/** RP → the federation's sign-in page → identifier → password; where the password form leads. */
+export async function signInWithPassword(
+  b: Browser,
+  s: FederationStack,
+  identifier: string,
+  password: string,
+  p: AuthRequest = {},
+) {
+  const request = authorizationRequest(s, p);
+  const first = await b.go(request.url, { stopAt: atRp });
+  assert.equal(first.status, 200, `${first.url}\n${first.text.slice(0, 300)}`);
+  const uid = uidOf(first);
+  const pwPage = await b.go(`${s.fedUrl}/interaction/${uid}/identify`, {
+    form: { identifier, _csrf: inputValue(first.text, '_csrf') },
+    stopAt: atRp,
+  });
+  assert.match(pwPage.text, /name="password"/);
+  const page = await b.go(`${s.fedUrl}/interaction/${uid}/login`, {
+    form: { identifier, password, _csrf: inputValue(pwPage.text, '_csrf') },
+    stopAt: atRp,
+  });
+  return { request, page };
+}
+
+/** Submits mfakit's code prompt on `page` (ticking "don't ask again" with `remember`). */
+export function submitCode(b: Browser, s: FederationStack, page: Page, code: string, remember = false) {
+  return b.go(new URL(formAction(page.text, '/mfa/prompt'), s.fedUrl).href, {
+    form: { _csrf: inputValue(page.text, '_csrf'), code, ...(remember ? { remember: '1' } : {}) },
+    stopAt: atRp,
+  });
+}
+
+/** Registers an authenticator app for a local user through the engine (with the previous period's code); returns its secret. */
+export async function enrolDirect(s: FederationStack, user: string): Promise<string> {
+  const draft = await s.fed.mfa.enrollment.beginTotp(user, user);
+  const done = await s.fed.mfa.enrollment.confirmTotp(
+    user,
+    draft.draftId,
+    codeFor(draft.secret, s.clock, -1),
+    'app',
+    { ip: '127.0.0.1' },
+  );
+  assert.equal(done.ok, true);
+  return draft.secret;
+}
+
+/**
+ * RP → the federation's sign-in page → an address in the partner's domain (home-realm
+ * discovery) → the partner's login page, where `username` signs in (with partner MFA).
+ */
+export async function signInAtPartner(
+  b: Browser,
+  s: FederationStack,
+  user: { username: string; password: string; hint?: string },
+  p: AuthRequest = {},
+) {
+  const request = authorizationRequest(s, p);
+  const first = await b.go(request.url, { stopAt: atRp });
+  const partnerPage = await b.go(`${s.fedUrl}/interaction/${uidOf(first)}/identify`, {
+    form: {
+      identifier: user.hint ?? `someone@${PROVIDER_DOMAINS.partner}`,
+      _csrf: inputValue(first.text, '_csrf'),
+    },
+  });
+  assert.match(partnerPage.text, /Sign in to Partner Co/, partnerPage.text.slice(0, 300));
+  const page = await b.go(new URL(`/interaction/${uidOf(partnerPage)}/login`, partnerPage.url).href, {
+    form: {
+      _csrf: inputValue(partnerPage.text, '_csrf'),
+      username: user.username,
+      password: user.password,
+      mfa: 'yes',
+    },
+    stopAt: atRp,
+  });
+  return { request, page };
+}
