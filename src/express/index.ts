@@ -1,10 +1,6 @@
 export type { GuardReason, MfaExpress, MfaExpressOptions } from './create-mfa-express.ts';
 export { createMfaExpress } from './create-mfa-express.ts';
 export { escapeHtml, html, SafeHtml } from './html.ts';
-export {
-  createPolicyAdminRouter,
-  type PolicyAdminOptions,
-  whatIfBody,
-  whatIfReport,
-} from './policy-admin.ts';
+export { createPolicyAdminRouter, type PolicyAdminOptions } from './policy-admin.ts';
 export type { MfaSessionState } from './session.ts';
+export { whatIfBody, whatIfReport } from './what-if.ts';

@@ -204,8 +204,8 @@ describe('sample-idp federation config', () => {
     const byId = new Map(doc.policies.map((p) => [p.id, p]));
     assert.equal(applicationOf(config, 'rp'), 'payroll-app');
     assert.equal(applicationOf(config, 'unknown-client'), 'unknown-client');
-    assert.deepEqual(byId.get('payroll-office')?.assignments.applications.include, ['payroll-app']);
-    assert.deepEqual(byId.get('rp-rp-required-acr')?.assignments.applications.include, ['payroll-app']);
+    assert.deepEqual(byId.get('payroll-office')?.assignments.applications?.include, ['payroll-app']);
+    assert.deepEqual(byId.get('rp-rp-required-acr')?.assignments.applications?.include, ['payroll-app']);
     assert.deepEqual(byId.get('rp-rp-required-acr')?.grant, { operator: 'requireAll', controls: ['mfa'] });
     assert.ok(byId.has('account-portal-requires-mfa'));
   });
