@@ -20,8 +20,13 @@ export interface PolicySet {
   version: number;
   document: PolicyDocument;
   strengths: ReadonlyMap<string, CompiledStrength>;
-  /** Whether any policy is `on` or `reportOnly`. */
+  /**
+   * Whether any application policy is `on` or `reportOnly`: sign-ins and the per-request check
+   * consult the set only then, so user-action policies alone cost them nothing.
+   */
   active: boolean;
+  /** Whether any user-action policy is `on` or `reportOnly` (evaluateRegistration needs no check of it). */
+  userActionsActive: boolean;
   evaluate(ctx: PolicyContext, options?: { explain?: boolean }): PolicyEvaluation;
 }
 
@@ -168,7 +173,8 @@ export function compilePolicySet(document: PolicyDocument, version = 0): PolicyS
     version,
     document,
     strengths: strengthMap(document),
-    active: live.length > 0,
+    active: live.some((p) => p.userActions === null),
+    userActionsActive: live.some((p) => p.userActions !== null),
     evaluate(ctx, options = {}) {
       const explain = options.explain === true;
       const facts = factsFor(ctx);

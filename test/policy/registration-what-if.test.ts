@@ -145,12 +145,24 @@ describe('what-if of registering security info', () => {
     assert.equal(s.userMessage, 'Your organisation requires a security key for this app.');
   });
 
-  it('a sign-in what-if is not touched by the registration policy', async () => {
-    const { mfa } = setup(document(registration), { defaultUserState: 'disabled' });
-    const d = await mfa.whatIf({ userId: 'alice', ip: HOME_IP });
+  it('a sign-in is not touched by the registration policy; alone, it costs sign-ins no policy work', async () => {
+    const alone = setup(document(registration), { defaultUserState: 'disabled' });
+    const signIn = await alone.mfa.decide({ userId: 'alice', ip: HOME_IP });
+    assert.equal(signIn.action, 'allow');
+    assert.equal(signIn.policy, undefined, 'no application policy: the set is not consulted');
+    assert.equal(alone.mfa.policies.isActive(), false);
+
+    const withApps = setup(document({ ...blockPortal, state: 'reportOnly' as const }, registration), {
+      defaultUserState: 'disabled',
+    });
+    const d = await withApps.mfa.whatIf({ userId: 'alice', ip: HOME_IP });
     assert.equal(d.action, 'allow');
     assert.equal(d.userAction, undefined);
     const r = d.policy?.results.find((x) => x.policyId === 'register-office-or-tap');
     assert.equal(r?.failedCondition, 'userActions');
+    assert.match(
+      r?.conditions?.find((c) => c.condition === 'userActions')?.detail ?? '',
+      /applies to the user action registerSecurityInfo, not to a sign-in to app "default"/,
+    );
   });
 });

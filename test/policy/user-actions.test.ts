@@ -260,6 +260,19 @@ describe('user actions: evaluation', () => {
     );
   });
 
+  it('the set is active for sign-ins only with application policies, for user actions only with user-action ones', () => {
+    const only = compilePolicySet(doc(registrationPolicy()));
+    assert.equal(only.active, false);
+    assert.equal(only.userActionsActive, true);
+    const apps = compilePolicySet(doc(appPolicy(), registrationPolicy({ state: 'off' })));
+    assert.equal(apps.active, true);
+    assert.equal(apps.userActionsActive, false);
+    const both = compilePolicySet(
+      doc(appPolicy({ state: 'reportOnly' }), registrationPolicy({ state: 'reportOnly' })),
+    );
+    assert.equal(both.active && both.userActionsActive, true);
+  });
+
   it('report-only user-action policies are reported, not enforced', () => {
     const d = doc(registrationPolicy({ state: 'reportOnly' }));
     for (const e of evaluateAll(d, ctx({ userAction: 'registerSecurityInfo' }))) {
