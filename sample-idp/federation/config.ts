@@ -365,7 +365,7 @@ function applicationNameIssues(
   );
   policies?.policies.forEach((p, i) => {
     for (const side of ['include', 'exclude'] as const)
-      p.assignments.applications[side].forEach((name, j) => {
+      p.assignments.applications?.[side].forEach((name, j) => {
         const app = renamed.get(name);
         if (app)
           issues.push(

@@ -4,7 +4,7 @@ import type { Mfa } from '../engine/create-mfa.ts';
 import type { WhatIfContext } from '../engine/decision.ts';
 import { PolicyVersionConflict } from '../engine/policy-source.ts';
 import { MfaError } from '../errors.ts';
-import { whatIfReport } from '../express/policy-admin.ts';
+import { whatIfReport } from '../express/what-if.ts';
 import { loadPolicyFile, PolicyLoadError, parsePolicyDocument } from '../policy/load.ts';
 import {
   CLIENT_APP_TYPES,
@@ -14,6 +14,8 @@ import {
   RISK_SIGNALS,
   type RiskFacts,
   type RiskSignal,
+  USER_ACTIONS,
+  type UserAction,
 } from '../policy/model.ts';
 import type { UserMfaState } from '../store/ports.ts';
 import { type CliEngine, openEngine } from './engine.ts';
@@ -153,6 +155,7 @@ async function whatIf(args: string[], io: CliIo, open: Open) {
     failures: { type: 'string' },
     context: { type: 'string', multiple: true },
     time: { type: 'string' },
+    'user-action': { type: 'string' },
     'user-state': { type: 'string' },
     'trusted-network': { type: 'string', multiple: true },
     policies: { type: 'string' },
@@ -174,6 +177,9 @@ async function whatIf(args: string[], io: CliIo, open: Open) {
   const signals = list(values.risk);
   for (const s of signals) oneOf<RiskSignal>('risk', s, RISK_SIGNALS);
   const time = timeOf(values.time);
+  const userAction = oneOf<UserAction>('user-action', values['user-action'], USER_ACTIONS);
+  if (userAction !== undefined && (values.app !== undefined || values.context !== undefined))
+    throw new UsageError('--user-action is not a sign-in to an app: leave out --app and --context');
 
   // Named signals are present and the others absent. Without --risk, a database still tells
   // whether the network is new and whether the user is flagged; the device never (no user agent).
@@ -203,10 +209,19 @@ async function whatIf(args: string[], io: CliIo, open: Open) {
     risk,
     ...(contexts.length > 0 ? { authenticationContexts: contexts } : {}),
     ...(time !== undefined ? { time } : {}),
+    ...(userAction ? { userAction } : {}),
   };
   const decision = await mfa.whatIf(ctx);
   if (values.json) io.stdout(`${JSON.stringify(whatIfReport(decision), null, 2)}\n`);
-  else io.stdout(formatDecision(decision, { userId: ctx.userId, app: decision.app, ip: ctx.ip }));
+  else
+    io.stdout(
+      formatDecision(decision, {
+        userId: ctx.userId,
+        app: decision.app,
+        ip: ctx.ip,
+        ...(userAction ? { userAction } : {}),
+      }),
+    );
 }
 
 async function policies(args: string[], io: CliIo, open: Open) {

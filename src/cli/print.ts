@@ -38,13 +38,14 @@ function resultLines(r: PolicyResult): string[] {
 
 export function formatDecision(
   decision: Decision,
-  facts: { userId: string; app: string; ip: string },
+  facts: { userId: string; app: string; ip: string; userAction?: string },
 ): string {
   const out: string[] = [];
   out.push(
     `Decision: ${decision.action}${decision.mustEnroll ? ' (the user must register a method first)' : ''}`,
   );
-  out.push(`  user ${facts.userId}, app ${facts.app}, address ${facts.ip}`);
+  const target = facts.userAction ? `user action ${facts.userAction}` : `app ${facts.app}`;
+  out.push(`  user ${facts.userId}, ${target}, address ${facts.ip}`);
   out.push(
     `  per-user MFA state: ${decision.userState}; registered methods: ${decision.methods.length}` +
       (decision.skippedBy ? `; MFA skipped by: ${decision.skippedBy}` : ''),

@@ -24,6 +24,8 @@ what-if: the decision for a hypothetical sign-in, with every policy explained. I
   --failures N              recent failed second-factor attempts
   --context C1,C2           authentication contexts the request asks for
   --time ISO|MS             when, e.g. 2026-12-01T09:30:00Z; default now
+  --user-action ACTION      registerSecurityInfo: may the user register a method (only policies with
+                            userActions apply; not with --app or --context)
   --user-state STATE        disabled, enabled or enforced: the per-user MFA state when the store has
                             none (with --policies, always); default disabled with --policies (the
                             policies alone decide), enabled with --db

@@ -23,6 +23,7 @@ import {
 } from './decision.ts';
 import type { Lockout } from './lockout.ts';
 import type { PolicySource } from './policy-source.ts';
+import { registrationWhatIf } from './registration-what-if.ts';
 import { deviceSightingKey, networkSightingKey } from './sightings.ts';
 
 /**
@@ -41,7 +42,8 @@ import { deviceSightingKey, networkSightingKey } from './sightings.ts';
  *      requirement (e.g. phishing-resistant) is never met by a cookie;
  *   7. otherwise MFA, accepting only the methods that satisfy every remaining requirement;
  *      if none of the user's methods can, the sign-in is blocked with the reason.
- * `whatIf()` runs the same combination on given or read-only signals: no audit, no writes.
+ * `whatIf()` runs the same combination on given or read-only signals: no audit, no writes;
+ * for a user action (`userAction: 'registerSecurityInfo'`) see registration-what-if.ts.
  */
 export interface Directory {
   /** Groups and roles of a user, for policy assignments. */
@@ -376,21 +378,18 @@ export function createDecide(deps: DecideDeps) {
         ? { groups: ctx.groups ?? [], roles: ctx.roles ?? [] }
         : await subjectOf(ctx.userId);
     const time = ctx.time ?? deps.clock.now();
-    return combineSignals(
-      deps,
-      set,
-      ctx,
-      {
-        ...user,
-        subject,
-        device: ctx.deviceRemembered
-          ? { remembered: true, id: 'what-if', createdAt: time - (ctx.deviceAgeDays ?? 0) * DAY_MS }
-          : { remembered: false },
-        risk: { ...user.risk, ...(ctx.risk ?? {}) },
-        time,
-      },
-      true,
-    );
+    const signals: Signals = {
+      ...user,
+      subject,
+      device: ctx.deviceRemembered
+        ? { remembered: true, id: 'what-if', createdAt: time - (ctx.deviceAgeDays ?? 0) * DAY_MS }
+        : { remembered: false },
+      risk: { ...user.risk, ...(ctx.risk ?? {}) },
+      time,
+    };
+    // A user action (registering a method) is decided by its own policies only.
+    if (ctx.userAction !== undefined) return registrationWhatIf(set, ctx, signals, deps);
+    return combineSignals(deps, set, ctx, signals, true);
   }
 
   return { decide, whatIf };

@@ -1,5 +1,5 @@
 import type { PolicyEvaluation, SessionControls } from '../policy/evaluation.ts';
-import type { ClientAppType, RiskFacts } from '../policy/model.ts';
+import type { ClientAppType, RiskFacts, UserAction } from '../policy/model.ts';
 import type { GrantRequirement } from '../policy/strength.ts';
 import type { MethodRecord, UserMfaState } from '../store/ports.ts';
 
@@ -68,6 +68,8 @@ export interface Decision {
   subject: { groups: string[]; roles: string[] };
   risk: RiskFacts;
   app: string;
+  /** Set when this is the decision for a user action (what-if of registering a method), not a sign-in. */
+  userAction?: UserAction;
 }
 
 export interface DecisionContext {
@@ -102,4 +104,9 @@ export interface WhatIfContext extends Omit<DecisionContext, 'rememberedDeviceCo
   risk?: RiskFacts | undefined;
   /** ms since the epoch. Default: now. */
   time?: number | undefined;
+  /**
+   * A user action instead of a sign-in: `registerSecurityInfo` asks whether this user may register
+   * a method (only user-action policies apply; `amr` is what the session has verified).
+   */
+  userAction?: UserAction | undefined;
 }

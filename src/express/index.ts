@@ -6,10 +6,6 @@ export {
   waitText,
 } from './first-factor-failure.ts';
 export { escapeHtml, html, SafeHtml } from './html.ts';
-export {
-  createPolicyAdminRouter,
-  type PolicyAdminOptions,
-  whatIfBody,
-  whatIfReport,
-} from './policy-admin.ts';
+export { createPolicyAdminRouter, type PolicyAdminOptions } from './policy-admin.ts';
 export type { MfaSessionState } from './session.ts';
+export { whatIfBody, whatIfReport } from './what-if.ts';

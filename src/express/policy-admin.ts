@@ -1,19 +1,12 @@
 import express, { type NextFunction, type Request, type Response } from 'express';
-import ipaddr from 'ipaddr.js';
 import { z } from 'zod';
 import type { Mfa } from '../engine/create-mfa.ts';
-import type { Decision } from '../engine/decision.ts';
 import { PolicyVersionConflict } from '../engine/policy-source.ts';
 import { MfaError } from '../errors.ts';
 import { PolicyLoadError, parsePolicyDocument } from '../policy/load.ts';
-import {
-  CLIENT_APP_TYPES,
-  POLICY_LIMITS,
-  type Policy,
-  type PolicyDocument,
-  policySchema,
-} from '../policy/model.ts';
+import type { Policy, PolicyDocument } from '../policy/model.ts';
 import { firstIssue } from './validation.ts';
+import { whatIfBody, whatIfReport } from './what-if.ts';
 
 /**
  * The policy administration API: a JSON router to mount behind the application's own admin
@@ -42,63 +35,6 @@ const DOCUMENT_BODY_LIMIT = '8mb';
 const MAX_ISSUES = 200;
 
 const stateBody = z.strictObject({ state: z.enum(['on', 'off', 'reportOnly']) });
-
-const ipField = z
-  .string({ error: 'ip is required' })
-  .max(64)
-  .refine(
-    (ip) => ipaddr.IPv4.isValidFourPartDecimal(ip) || ipaddr.IPv6.isValid(ip),
-    'ip must be an IPv4 or IPv6 address',
-  );
-
-const shortString = z.string().min(1).max(256);
-
-/** A hypothetical sign-in. Strict: a misspelt field must not silently give another answer. */
-export const whatIfBody = z.strictObject({
-  userId: shortString,
-  app: policySchema.shape.id.optional(),
-  ip: ipField,
-  amr: z.array(z.string().min(1).max(32)).max(10).optional(),
-  groups: z.array(shortString).max(POLICY_LIMITS.listEntries).optional(),
-  roles: z.array(shortString).max(POLICY_LIMITS.listEntries).optional(),
-  clientAppType: z.enum(CLIENT_APP_TYPES).optional(),
-  deviceRemembered: z.boolean().optional(),
-  deviceAgeDays: z.number().min(0).max(3650).optional(),
-  risk: z
-    .strictObject({
-      newDevice: z.boolean().optional(),
-      newNetwork: z.boolean().optional(),
-      fraudFlagged: z.boolean().optional(),
-      recentFailures: z.number().int().min(0).max(1_000_000).optional(),
-    })
-    .optional(),
-  authenticationContexts: z.array(policySchema.shape.id).max(100).optional(),
-  /** An ISO 8601 date-time with a zone (`2026-12-01T09:30:00Z`) or ms since the epoch. */
-  time: z
-    .union([
-      z.number().int().min(0).max(8.64e15),
-      z.iso.datetime({ offset: true, error: 'time must be an ISO date-time with a zone, or ms' }),
-    ])
-    .transform((t) => (typeof t === 'number' ? t : Date.parse(t)))
-    .optional(),
-});
-
-/** What the what-if endpoint (and `mfakit what-if --json`) answers: the decision and every policy explained. */
-export function whatIfReport(decision: Decision) {
-  return {
-    action: decision.action,
-    userMessage: decision.userMessage ?? null,
-    requirements: decision.requirements,
-    sessionControls: decision.sessionControls,
-    reasons: decision.reasons,
-    mustEnroll: decision.mustEnroll,
-    skippedBy: decision.skippedBy ?? null,
-    userState: decision.userState,
-    policyVersion: decision.policy?.version ?? null,
-    policies: decision.policy?.results ?? [],
-    reportOnly: decision.policy?.reportOnly ?? [],
-  };
-}
 
 const isPlainObject = (v: unknown): v is Record<string, unknown> =>
   typeof v === 'object' && v !== null && !Array.isArray(v);

@@ -7,7 +7,8 @@ import { BUILT_IN_STRENGTHS, type PolicyContext, type PolicyDocument } from './m
 import { type CompiledStrength, compileStrength } from './strength.ts';
 
 /**
- * Compiles a validated document into its indexed form: policies by application and by
+ * Compiles a validated document into its indexed form: policies by application (or by user
+ * action: a user-action policy is never a candidate for a sign-in to an app) and by
  * user/group/role, named locations in a CidrTrie (a sorted interval table for IPv4, a prefix
  * trie for IPv6). An evaluation then looks only at the policies that could apply to this app
  * and this user, and finds the client's locations in about 15 binary-search steps (IPv4) or
@@ -19,8 +20,13 @@ export interface PolicySet {
   version: number;
   document: PolicyDocument;
   strengths: ReadonlyMap<string, CompiledStrength>;
-  /** Whether any policy is `on` or `reportOnly`. */
+  /**
+   * Whether any application policy is `on` or `reportOnly`: sign-ins and the per-request check
+   * consult the set only then, so user-action policies alone cost them nothing.
+   */
   active: boolean;
+  /** Whether any user-action policy is `on` or `reportOnly` (evaluateRegistration needs no check of it). */
+  userActionsActive: boolean;
   evaluate(ctx: PolicyContext, options?: { explain?: boolean }): PolicyEvaluation;
 }
 
@@ -60,13 +66,15 @@ export function compilePolicySet(document: PolicyDocument, version = 0): PolicyS
   const live = all.filter((p) => p.policy.state !== 'off');
   const byApp = new Map<string, CompiledPolicy[]>();
   const anyApp: CompiledPolicy[] = [];
+  const byAction = new Map<string, CompiledPolicy[]>();
   const byUser = new Map<string, CompiledPolicy[]>();
   const byGroup = new Map<string, CompiledPolicy[]>();
   const byRole = new Map<string, CompiledPolicy[]>();
   const anyUser: CompiledPolicy[] = [];
   for (const p of live) {
-    if (p.apps.all) anyApp.push(p);
-    else for (const app of p.apps.include) pushTo(byApp, app, p);
+    if (p.userActions) for (const action of p.userActions) pushTo(byAction, action, p);
+    else if (p.apps?.all) anyApp.push(p);
+    else for (const app of p.apps?.include ?? []) pushTo(byApp, app, p);
     if (p.users.all) anyUser.push(p);
     else {
       for (const u of p.users.include) pushTo(byUser, u, p);
@@ -82,6 +90,7 @@ export function compilePolicySet(document: PolicyDocument, version = 0): PolicyS
     new Map([...map].map(([key, list]) => [key, indexes(list)] as const));
   const forApp = new Map([...byApp].map(([app, list]) => [app, indexes(union([list, anyApp]))] as const));
   const anyAppIndexes = indexes(anyApp);
+  const actionIndexes = indexMap(byAction);
   const anyUserIndexes = indexes(anyUser);
   const userIndexes = indexMap(byUser);
   const groupIndexes = indexMap(byGroup);
@@ -98,7 +107,11 @@ export function compilePolicySet(document: PolicyDocument, version = 0): PolicyS
   const mark = new Uint32Array(all.length);
   let epoch = 0;
   const candidates = (ctx: PolicyContext): readonly CompiledPolicy[] => {
-    const appSide = forApp.get(ctx.app) ?? anyAppIndexes;
+    // The target side: the user action's policies, or the app's (its own and the all-app ones).
+    const appSide =
+      ctx.userAction !== undefined
+        ? (actionIndexes.get(ctx.userAction) ?? NONE)
+        : (forApp.get(ctx.app) ?? anyAppIndexes);
     if (appSide.length === 0) return EMPTY;
     const subjectSide: Int32Array[] = [anyUserIndexes, userIndexes.get(ctx.userId) ?? NONE];
     for (const g of ctx.groups ?? []) subjectSide.push(groupIndexes.get(g) ?? NONE);
@@ -160,7 +173,8 @@ export function compilePolicySet(document: PolicyDocument, version = 0): PolicyS
     version,
     document,
     strengths: strengthMap(document),
-    active: live.length > 0,
+    active: live.some((p) => p.userActions === null),
+    userActionsActive: live.some((p) => p.userActions !== null),
     evaluate(ctx, options = {}) {
       const explain = options.explain === true;
       const facts = factsFor(ctx);

@@ -1,4 +1,4 @@
-import type { Conditions, Policy, SessionControlsInput } from './model.ts';
+import type { Conditions, Policy, SessionControlsInput, UserAction } from './model.ts';
 import type { GrantRequirement } from './strength.ts';
 
 /**
@@ -24,7 +24,10 @@ export interface CompiledPolicy {
   users: SubjectSets;
   groups: SubjectSets;
   roles: SubjectSets;
-  apps: SubjectSets;
+  /** The applications targeted; null for a user-action policy. */
+  apps: SubjectSets | null;
+  /** The user actions targeted; null for an application policy. */
+  userActions: ReadonlySet<UserAction> | null;
   contexts: ReadonlySet<string> | null;
   locations: { include: LocationRefs; exclude: LocationRefs } | null;
   clientAppTypes: ReadonlySet<string> | null;
@@ -56,7 +59,8 @@ export function compilePolicy(policy: Policy, index: number, locationIndex: Read
     users: sets(a.users.include, a.users.exclude),
     groups: { ...sets(a.groups.include, a.groups.exclude), all: false },
     roles: { ...sets(a.roles.include, a.roles.exclude), all: false },
-    apps: sets(a.applications.include, a.applications.exclude),
+    apps: a.applications ? sets(a.applications.include, a.applications.exclude) : null,
+    userActions: a.userActions ? new Set(a.userActions) : null,
     contexts: a.authenticationContexts ? new Set(a.authenticationContexts) : null,
     locations: loc ? { include: refs(loc.include), exclude: refs(loc.exclude) } : null,
     clientAppTypes: policy.conditions.clientAppTypes ? new Set(policy.conditions.clientAppTypes) : null,

@@ -12,6 +12,13 @@ export {
 export * from './model.ts';
 export { naiveEvaluator } from './naive.ts';
 export {
+  evaluateRegistration,
+  REGISTRATION_BLOCKED_MESSAGE,
+  REGISTRATION_MFA_MESSAGE,
+  type RegistrationContext,
+  type RegistrationEvaluation,
+} from './registration.ts';
+export {
   type CompiledStrength,
   type GrantRequirement,
   isPlainMfaRequirement,

@@ -20,8 +20,17 @@ export const AUTH_METHODS = [
   'push',
   'webauthn',
   'federatedMfa',
+  /** A Temporary Access Pass (time-limited, issued by an administrator): a strong sign-in on its own. */
+  'temporaryAccessPass',
 ] as const;
 export type AuthMethod = (typeof AUTH_METHODS)[number];
+
+/**
+ * User actions a policy can target instead of applications (Entra's "user actions"): a
+ * separate target, never part of "all" applications. Only registering a method so far.
+ */
+export const USER_ACTIONS = ['registerSecurityInfo'] as const;
+export type UserAction = (typeof USER_ACTIONS)[number];
 
 export const CLIENT_APP_TYPES = ['browser', 'mobileDesktop', 'legacy'] as const;
 export type ClientAppType = (typeof CLIENT_APP_TYPES)[number];
@@ -174,23 +183,57 @@ export const policySchema = z
     name,
     description: z.string().max(2000).optional(),
     state: z.enum(['on', 'off', 'reportOnly']),
-    assignments: z.strictObject({
-      /** User ids, or `all`. */
-      users: includeExclude.default({ include: [], exclude: [] }),
-      groups: includeExclude.default({ include: [], exclude: [] }),
-      roles: includeExclude.default({ include: [], exclude: [] }),
-      /** Client ids or application names, or `all`. */
-      applications: z.strictObject({
-        include: z.array(id).min(1).max(POLICY_LIMITS.listEntries),
-        exclude: idList.default([]),
+    assignments: z
+      .strictObject({
+        /** User ids, or `all`. */
+        users: includeExclude.default({ include: [], exclude: [] }),
+        groups: includeExclude.default({ include: [], exclude: [] }),
+        roles: includeExclude.default({ include: [], exclude: [] }),
+        /** Client ids or application names, or `all` (which never includes a user action). */
+        applications: z
+          .strictObject({
+            include: z.array(id).min(1).max(POLICY_LIMITS.listEntries),
+            exclude: idList.default([]),
+          })
+          .optional(),
+        /** Instead of applications: the user actions the policy governs (e.g. registering a method). */
+        userActions: z.array(z.enum(USER_ACTIONS)).min(1).max(USER_ACTIONS.length).optional(),
+        /** The policy applies only to requests that carry one of these authentication contexts (step-up). */
+        authenticationContexts: idList.optional(),
+      })
+      .superRefine((a, ctx) => {
+        if (a.applications === undefined && a.userActions === undefined)
+          ctx.addIssue({
+            code: 'custom',
+            path: ['applications'],
+            message:
+              'name the target: applications ({ include: [...] }) or userActions ([registerSecurityInfo])',
+          });
+        if (a.applications !== undefined && a.userActions !== undefined)
+          ctx.addIssue({
+            code: 'custom',
+            path: ['userActions'],
+            message:
+              'a policy targets either applications or userActions, not both: split it into two policies',
+          });
+        if (a.userActions !== undefined && a.authenticationContexts !== undefined)
+          ctx.addIssue({
+            code: 'custom',
+            path: ['authenticationContexts'],
+            message: 'authentication contexts go with applications, not with userActions',
+          });
       }),
-      /** The policy applies only to requests that carry one of these authentication contexts (step-up). */
-      authenticationContexts: idList.optional(),
-    }),
     conditions: conditionsSchema.default({}),
     grant: grantSchema,
     session: sessionControlsSchema.default({}),
   })
+  .refine(
+    (p) => p.assignments.userActions === undefined || Object.values(p.session).every((v) => v === undefined),
+    {
+      message: 'session controls do not apply to a user action (there is no session to control): remove them',
+      path: ['session'],
+    },
+  )
   .refine(
     (p) =>
       p.assignments.users.include.length +
@@ -221,6 +264,7 @@ export const BUILT_IN_STRENGTHS: readonly AuthenticationStrength[] = [
       ),
       ['webauthn'],
       ['federatedMfa'],
+      ['temporaryAccessPass'],
     ],
   },
   {
@@ -312,8 +356,13 @@ export interface PolicyContext {
   userId: string;
   groups?: readonly string[] | undefined;
   roles?: readonly string[] | undefined;
-  /** The client id or application name: the "cloud app" of Entra. */
+  /** The client id or application name: the "cloud app" of Entra. Not looked at for a user action. */
   app: string;
+  /**
+   * The request is this user action (e.g. registering a method), not a sign-in to `app`: only
+   * policies that list it in `userActions` apply, never application policies.
+   */
+  userAction?: UserAction | undefined;
   /** Authentication contexts this request asks for (e.g. `c1` on a sensitive page). */
   authenticationContexts?: readonly string[] | undefined;
   /** The client address, already resolved under the trusted-proxy rules. */

@@ -12,6 +12,7 @@ import { createSqliteStores } from '../../adapters/sqlite/index.ts';
  */
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const CLI = 'src/cli/mfakit.ts';
+const REGISTRATION_EXAMPLE = 'examples/policies/register-security-info.yaml';
 
 interface Run {
   code: number;
@@ -243,6 +244,51 @@ describe('mfakit CLI', function () {
       assert.equal(out.userState, 'enforced');
     });
 
+    it('--user-action registerSecurityInfo: only the user-action policy decides, and each policy says why', async () => {
+      const register = (ip: string, file: string, ...more: string[]) =>
+        mfakit([
+          'what-if',
+          '--user',
+          'alice',
+          '--ip',
+          ip,
+          '--user-action',
+          'registerSecurityInfo',
+          '--policies',
+          file,
+          ...more,
+        ]);
+      const office = await register('203.0.113.40', REGISTRATION_EXAMPLE);
+      assert.equal(office.code, 0, office.stderr);
+      assert.match(office.stdout, /^Decision: allow$/m);
+      assert.match(
+        office.stdout,
+        /^ {2}user alice, user action registerSecurityInfo, address 203\.0\.113\.40$/m,
+      );
+      assert.match(office.stdout, /register-security-info-office-or-tap \[on\] .*: not matched \(locations/);
+      assert.match(office.stdout, /userActions\s+yes\s+user action registerSecurityInfo is targeted/);
+
+      const home = await register('198.51.100.7', REGISTRATION_EXAMPLE, '--json');
+      assert.equal(home.code, 0, home.stderr);
+      const out = JSON.parse(home.stdout);
+      assert.equal(out.action, 'mfa');
+      assert.equal(out.userAction, 'registerSecurityInfo');
+      assert.deepEqual(out.requirements, [
+        { source: 'register-security-info-office-or-tap', operator: 'requireAll', strengths: ['mfa'] },
+      ]);
+      assert.equal(out.reasons.at(-1).code, 'temporary_access_pass_required');
+
+      // application policies, even for all apps, are not about registering
+      const apps = await register('198.51.100.7', policiesFile);
+      assert.equal(apps.code, 0, apps.stderr);
+      assert.match(apps.stdout, /^Decision: allow$/m);
+      assert.match(apps.stdout, /mfa-outside-office \[on\] .*: not matched \(applications did not match\)/);
+      assert.match(
+        apps.stdout,
+        /applications\s+no\s+applies to applications, not to the user action registerSecurityInfo/,
+      );
+    });
+
     it('an invalid policy file: exit 1 with the issues', async () => {
       const bad = join(dir, 'bad-what-if.json');
       await writeFile(
@@ -286,6 +332,28 @@ describe('mfakit CLI', function () {
         'a time without a zone',
         ['what-if', '--user', 'a', '--ip', '192.0.2.1', '--time', '2026-12-01T09:30', '--policies', 'x'],
         /--time/,
+      ],
+      [
+        'an unknown user action',
+        ['what-if', '--user', 'a', '--ip', '192.0.2.1', '--user-action', 'resetPassword', '--policies', 'x'],
+        /--user-action must be one of registerSecurityInfo/,
+      ],
+      [
+        'a user action with an app',
+        [
+          'what-if',
+          '--user',
+          'a',
+          '--ip',
+          '192.0.2.1',
+          '--user-action',
+          'registerSecurityInfo',
+          '--app',
+          'portal',
+          '--policies',
+          'x',
+        ],
+        /--user-action is not a sign-in to an app/,
       ],
       ['policies without a subcommand', ['policies'], /subcommand/],
       ['an unknown policies subcommand', ['policies', 'frob'], /unknown policies subcommand/],

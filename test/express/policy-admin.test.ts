@@ -506,6 +506,60 @@ describe('policy admin API', () => {
     assert.ok(!events.some((e) => e.type.startsWith('signin_')));
   });
 
+  it('what-if of a user action: registering security info is decided by user-action policies only', async () => {
+    const registerFromOffice = {
+      id: 'register-from-office',
+      name: 'Register security info only from the office or with a Temporary Access Pass',
+      state: 'on',
+      assignments: { users: { include: ['all'] }, userActions: ['registerSecurityInfo'] },
+      conditions: { locations: { include: ['any'], exclude: ['trusted'] } },
+      grant: { controls: ['mfa'] },
+    };
+    const { app, events } = setup({
+      policies: { ...baseDocument(), policies: [mfaOutsideOffice, blockPayroll, registerFromOffice] },
+    });
+    const whatIf = (body: object) => request(app).post(`${BASE}/what-if`).set(ADMIN).send(body);
+
+    const home = await whatIf({ userId: 'alice', ip: HOME_IP, userAction: 'registerSecurityInfo' });
+    assert.equal(home.status, 200, JSON.stringify(home.body));
+    assert.equal(home.body.action, 'mfa');
+    assert.equal(home.body.userAction, 'registerSecurityInfo');
+    assert.deepEqual(home.body.requirements, [
+      { source: 'register-from-office', operator: 'requireAll', strengths: ['mfa'] },
+    ]);
+    const byId = (id: string) => home.body.policies.find((p: { policyId: string }) => p.policyId === id);
+    for (const id of ['mfa-outside-office', 'block-payroll']) {
+      assert.equal(byId(id).matched, false);
+      assert.equal(byId(id).failedCondition, 'applications');
+      assert.match(byId(id).conditions[0].detail, /not to the user action registerSecurityInfo/);
+    }
+    const office = await whatIf({ userId: 'alice', ip: OFFICE_IP, userAction: 'registerSecurityInfo' });
+    assert.equal(office.body.action, 'allow');
+
+    // a sign-in what-if has no userAction in its answer, and the user-action policy did not match
+    const signIn = await whatIf({ userId: 'alice', ip: OFFICE_IP, app: 'portal' });
+    assert.equal(signIn.body.userAction, undefined);
+    assert.equal(
+      signIn.body.policies.find((p: { policyId: string }) => p.policyId === 'register-from-office')
+        .failedCondition,
+      'userActions',
+    );
+
+    const unknown = await whatIf({ userId: 'alice', ip: HOME_IP, userAction: 'resetPassword' });
+    assert.equal(unknown.status, 400);
+    assert.equal(unknown.body.issues[0].path, 'userAction');
+    const withApp = await whatIf({
+      userId: 'alice',
+      ip: HOME_IP,
+      app: 'payroll',
+      userAction: 'registerSecurityInfo',
+    });
+    assert.equal(withApp.status, 400);
+    assert.equal(withApp.body.issues[0].path, 'userAction');
+    assert.match(withApp.body.message, /not a sign-in to an app/);
+    assert.deepEqual(events, []);
+  });
+
   it('a change is audited as policies_changed by the administrator', async () => {
     const { app, events } = setup({ trustedProxies: ['loopback'] });
     const res = await request(app)

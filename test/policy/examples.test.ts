@@ -1,10 +1,15 @@
 import assert from 'node:assert/strict';
 import { createMemoryStores } from '../../adapters/memory/index.ts';
 import { createMfa } from '../../src/index.ts';
-import { compilePolicySet, loadPolicyFile, unmetRequirements } from '../../src/policy/index.ts';
+import {
+  compilePolicySet,
+  evaluateRegistration,
+  loadPolicyFile,
+  unmetRequirements,
+} from '../../src/policy/index.ts';
 import { testClock } from '../helpers/test-clock.ts';
 
-/** The README's three worked examples, loaded from examples/policies/, behave as the README says. */
+/** The README's worked examples, loaded from examples/policies/, behave as the README says. */
 const file = (name: string) => new URL(`../../examples/policies/${name}`, import.meta.url).pathname;
 
 async function engine(name: string) {
@@ -94,5 +99,32 @@ describe('README worked examples', () => {
     assert.equal(on.evaluate({ ...legacy, userId: 'alice' }).action, 'block');
     assert.equal(on.evaluate({ ...legacy, userId: 'svc-scanner' }).action, 'allow');
     assert.equal(on.evaluate({ ...legacy, userId: 'alice', clientAppType: 'browser' }).action, 'allow');
+  });
+
+  it('4. registering security info: from the office, or elsewhere with MFA (a Temporary Access Pass counts)', async () => {
+    const doc = await loadPolicyFile(file('register-security-info.yaml'));
+    const set = compilePolicySet(doc);
+    const facts = { userId: 'alice', time: Date.now() };
+    const office = evaluateRegistration(set, { ...facts, ip: '203.0.113.40' }, { methods: ['password'] });
+    assert.equal(office.action, 'allow');
+    const home = { ...facts, ip: '198.51.100.7' };
+    const password = evaluateRegistration(set, home, { methods: ['password'] });
+    assert.equal(password.action, 'require');
+    assert.deepEqual(
+      password.unmet.map((r) => [r.source, r.strengths]),
+      [['register-security-info-office-or-tap', ['mfa']]],
+    );
+    assert.equal(evaluateRegistration(set, home, { methods: ['temporaryAccessPass'] }).action, 'allow');
+    assert.equal(evaluateRegistration(set, home, { methods: ['password', 'totp'] }).action, 'allow');
+    // a user action, not an application: sign-ins from home are not touched
+    assert.equal(set.evaluate({ ...home, app: 'portal' }).action, 'allow');
+
+    const mfa = await engine('register-security-info.yaml');
+    const register = (ip: string) => mfa.whatIf({ userId: 'alice', ip, userAction: 'registerSecurityInfo' });
+    assert.equal((await register('203.0.113.40')).action, 'allow');
+    assert.equal((await register('2001:db8:1::5')).action, 'allow');
+    const away = await register('198.51.100.7');
+    assert.equal(away.action, 'mfa');
+    assert.equal(away.reasons.at(-1)?.code, 'temporary_access_pass_required');
   });
 });

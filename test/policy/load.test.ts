@@ -386,7 +386,7 @@ describe('policy documents: malformed input gets clear errors', () => {
       rejects(
         { policies: [policy({ assignments: { users: { include: ['all'] } } })] },
         'policies.0.assignments.applications',
-        /expected object/,
+        /name the target: applications .* or userActions/,
       );
     });
 

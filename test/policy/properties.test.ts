@@ -13,6 +13,7 @@ import {
   parsePolicyDocument,
   parsePolicyText,
   RISK_SIGNALS,
+  USER_ACTIONS,
   WEEKDAYS,
 } from '../../src/policy/index.ts';
 import { parseCidr } from '../../src/policy/ip.ts';
@@ -256,6 +257,11 @@ const sessionArb = fc.record(
 
 const policyArb = fc.record({
   state: fc.constantFrom('on', 'off', 'reportOnly'),
+  // The target: applications (mostly), or user actions (then no contexts and no session controls).
+  target: fc.oneof(
+    { weight: 4, arbitrary: fc.constant('applications' as const) },
+    { weight: 1, arbitrary: fc.constant('userActions' as const) },
+  ),
   users: fc.oneof(
     { weight: 2, arbitrary: fc.record({ include: fc.constant(['all']), exclude: idsFrom(USERS, 2) }) },
     { weight: 3, arbitrary: subjectsArb([...USERS, 'all']) },
@@ -313,6 +319,7 @@ function buildPolicy(p: RawPolicy, id: string, locations: number, strengths: num
   if (c.deviceState) conditions.deviceState = c.deviceState;
   if (c.risk) conditions.risk = c.risk;
   if (c.times && c.times.include.length + c.times.exclude.length > 0) conditions.times = c.times;
+  const forAction = p.target === 'userActions';
   const grant: Obj =
     'block' in p.grant
       ? { block: true }
@@ -332,12 +339,16 @@ function buildPolicy(p: RawPolicy, id: string, locations: number, strengths: num
       users,
       ...(p.groups ? { groups: { include: p.groups.include ?? [], exclude: p.groups.exclude ?? [] } } : {}),
       ...(p.roles ? { roles: { include: p.roles.include ?? [], exclude: p.roles.exclude ?? [] } } : {}),
-      applications: { include: [...p.applications.include], exclude: p.applications.exclude ?? [] },
-      ...(p.authenticationContexts ? { authenticationContexts: p.authenticationContexts } : {}),
+      ...(forAction
+        ? { userActions: [...USER_ACTIONS] }
+        : {
+            applications: { include: [...p.applications.include], exclude: p.applications.exclude ?? [] },
+            ...(p.authenticationContexts ? { authenticationContexts: p.authenticationContexts } : {}),
+          }),
     },
     conditions,
     grant,
-    ...(p.session ? { session: p.session } : {}),
+    ...(p.session && !forAction ? { session: p.session } : {}),
   };
 }
 
@@ -362,6 +373,8 @@ const ctxArb = fc.record({
   groups: sometimes(fc.subarray(GROUPS), 3, 1),
   roles: sometimes(fc.subarray(ROLES), 3, 1),
   app: fc.constantFrom(...APPS, 'a-other'),
+  // Sometimes a user action (registering a method) instead of a sign-in to `app`.
+  userAction: sometimes(fc.constantFrom(...USER_ACTIONS), 1, 3),
   authenticationContexts: sometimes(fc.subarray(CONTEXTS), 1, 1),
   ip: ipSpecArb,
   clientAppType: sometimes(fc.constantFrom(...CLIENT_APP_TYPES), 3, 1),
@@ -420,6 +433,7 @@ describe('policy properties', () => {
   it('a. the compiled evaluator agrees with the naive one (fast and explain mode)', () => {
     let matched = 0;
     let located = 0;
+    let actionMatched = 0;
     fc.assert(
       fc.property(scenario, ([raw, ctxs]) => {
         const doc = parsePolicyDocument(buildDoc(raw));
@@ -454,6 +468,17 @@ describe('policy properties', () => {
             assert.equal(e?.failedCondition, r.failedCondition);
           }
           matched += n.results.filter((r) => r.matched).length;
+          // a user-action policy matches only a request for its action, an app policy only a sign-in
+          for (const r of n.results.filter((m) => m.matched)) {
+            const p = doc.policies.find((q) => q.id === r.policyId);
+            assert.equal(p?.assignments.userActions !== undefined, ctx.userAction !== undefined);
+            if (ctx.userAction !== undefined) actionMatched++;
+          }
+          // the index never offers a policy of the other target
+          for (const r of f.results) {
+            const p = doc.policies.find((q) => q.id === r.policyId);
+            assert.equal(p?.assignments.userActions !== undefined, ctx.userAction !== undefined);
+          }
           if (
             n.results.some(
               (r) => r.matched && doc.policies.find((p) => p.id === r.policyId)?.conditions.locations,
@@ -466,6 +491,10 @@ describe('policy properties', () => {
     );
     assert.ok(matched > 100, `the generator should make policies match (${matched})`);
     assert.ok(located > 10, `the generator should make location conditions match (${located})`);
+    assert.ok(
+      actionMatched > 10,
+      `user-action policies should match user-action requests (${actionMatched})`,
+    );
   });
 
   it('b. adding an off or reportOnly policy never changes the decision', () => {

@@ -13,6 +13,7 @@ import {
   parseFederationConfig,
 } from '../../sample-idp/federation/config.ts';
 import { applicationOf, buildPolicyDocument } from '../../sample-idp/federation/policies.ts';
+import { compilePolicySet, evaluateRegistration } from '../../src/policy/index.ts';
 
 const valid = () => ({
   issuer: 'https://idp.example',
@@ -221,7 +222,7 @@ describe('sample-idp federation config', () => {
     const byId = new Map(doc.policies.map((p) => [p.id, p]));
     assert.equal(applicationOf(config, 'rp'), 'payroll-app');
     assert.equal(applicationOf(config, 'unknown-client'), 'unknown-client');
-    assert.deepEqual(byId.get('payroll-office')?.assignments.applications.include, ['payroll-app']);
+    assert.deepEqual(byId.get('payroll-office')?.assignments.applications?.include, ['payroll-app']);
     assert.deepEqual([...byId.keys()], ['payroll-office', 'account-portal-requires-mfa']);
   });
 
@@ -240,6 +241,20 @@ describe('sample-idp federation config', () => {
     assert.deepEqual(
       config.users.map((u) => u.mfaState),
       ['enabled', 'enforced', 'disabled'],
+    );
+    // Registering a method: free from the loopback (the demo's office), MFA or a Temporary
+    // Access Pass from anywhere else; sign-ins are not touched by it.
+    const set = compilePolicySet(buildPolicyDocument(config));
+    const register = (ip: string, methods: string[]) =>
+      evaluateRegistration(set, { userId: 'bob', ip, time: Date.now() }, { methods }).action;
+    assert.equal(register('127.0.0.1', ['password']), 'allow');
+    assert.equal(register('::1', ['password']), 'allow');
+    assert.equal(register('::ffff:127.0.0.1', ['password']), 'allow');
+    assert.equal(register('192.0.2.10', ['password']), 'require');
+    assert.equal(register('192.0.2.10', ['temporaryAccessPass']), 'allow');
+    assert.equal(
+      set.evaluate({ userId: 'bob', app: 'demo-rp', ip: '192.0.2.10', time: Date.now() }).action,
+      'allow',
     );
   });
 });

@@ -7,6 +7,7 @@ import type { NamedLocation, PolicyContext } from '../model.ts';
  */
 export type ConditionName =
   | 'applications'
+  | 'userActions'
   | 'users'
   | 'authenticationContext'
   | 'clientAppTypes'

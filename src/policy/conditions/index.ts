@@ -6,11 +6,13 @@ import { deviceState } from './device-state.ts';
 import { locations } from './locations.ts';
 import { risk } from './risk.ts';
 import { times } from './times.ts';
+import { userActions } from './user-actions.ts';
 import { users } from './users.ts';
 
 /** Every condition, cheapest first: evaluation stops at the first that fails. */
 export const CONDITIONS: readonly PolicyCondition[] = [
   applications,
+  userActions,
   users,
   authenticationContext,
   clientAppTypes,
