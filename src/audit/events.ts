@@ -28,7 +28,12 @@ export type AuditEventType =
   | 'token_assigned'
   | 'counter_resynced'
   | 'policies_changed'
-  | 'fraud_flag_changed';
+  | 'fraud_flag_changed'
+  | 'access_pass_issued'
+  | 'access_pass_replaced'
+  | 'access_pass_revoked'
+  | 'access_pass_verified'
+  | 'access_pass_failed';
 
 export interface AuditEvent {
   type: AuditEventType;

@@ -39,6 +39,7 @@ import {
   mergeStepUp as mergeStamps,
   stampMethods,
 } from './stamp.ts';
+import { createTemporaryAccessPasses } from './temporary-access-pass.ts';
 
 export interface SignInInput {
   userId: string;
@@ -192,6 +193,14 @@ export function createMfa(input: MfaOptions) {
     clock,
   });
   const clientIp = createClientIpResolver(options.trustedProxies);
+  const accessPasses = createTemporaryAccessPasses({
+    repository,
+    hasher,
+    clock,
+    random,
+    audit,
+    options: options.temporaryAccessPass,
+  });
 
   const stampFor = (
     userId: string,
@@ -750,7 +759,7 @@ export function createMfa(input: MfaOptions) {
         await repository.setUserState(userId, state);
         await audit({ type: 'user_state_changed', at: clock.now(), userId, ...ctx, detail: state });
       },
-      /** "Require re-registration": removes every method, recovery code and remembered device. */
+      /** "Require re-registration": removes every method, recovery code, access pass and remembered device. */
       async resetUser(userId: string, ctx: RequestContext) {
         const methods = await repository.listMethods(userId);
         await repository.deleteAllMethods(userId);
@@ -761,6 +770,7 @@ export function createMfa(input: MfaOptions) {
         );
         await repository.unassignTokens(userId);
         await repository.deleteRecoveryCodes(userId);
+        await repository.deleteAccessPass(userId);
         await rememberedDevices.revokeAll(userId);
         await lockout.reset(userId);
         await sessionEpochs.revokeAll(userId);
@@ -798,6 +808,9 @@ export function createMfa(input: MfaOptions) {
           limit: filter.limit ?? 100,
         }),
     },
+
+    /** Temporary Access Passes: issue (shown once), status, revoke, verify (one-time: atomic). */
+    accessPasses,
 
     /** OATH hardware tokens: CSV import, inventory, assignment to a user, HOTP resynchronisation. */
     tokens: {
