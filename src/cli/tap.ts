@@ -11,11 +11,11 @@ import { UsageError } from './usage.ts';
 
 const UNITS: Record<string, number> = { m: 1, h: 60, d: 1440 };
 
-/** `30m`, `1h`, `2d` or plain minutes, as minutes. */
-export function parseLifetime(name: string, value: string): number {
+/** `30m`, `1h`, `2d` or plain minutes, as minutes; `label` names the option or variable in the message. */
+function parseLifetime(label: string, value: string): number {
   const match = /^(\d{1,6})([mhd]?)$/.exec(value.trim());
   if (!match)
-    throw new UsageError(`--${name} must be minutes or a duration such as 30m, 1h, 2d (got "${value}")`);
+    throw new UsageError(`${label} must be minutes or a duration such as 30m, 1h, 2d (got "${value}")`);
   return Number(match[1]) * (UNITS[match[2] || 'm'] as number);
 }
 
@@ -101,7 +101,7 @@ export async function tap(args: string[], io: CliIo, open: Open): Promise<void> 
     );
   if (values.once && values.multi) throw new UsageError('--once and --multi exclude each other');
   const lifetimeMinutes =
-    values.lifetime === undefined ? undefined : parseLifetime('lifetime', values.lifetime);
+    values.lifetime === undefined ? undefined : parseLifetime('--lifetime', values.lifetime);
   const maxLifetime = io.env.MFAKIT_TAP_MAX_LIFETIME;
   const maxLifetimeMinutes =
     maxLifetime === undefined || maxLifetime === ''

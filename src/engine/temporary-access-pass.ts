@@ -118,7 +118,7 @@ export interface TemporaryAccessPasses {
   verify(userId: string, pass: string, ctx: AccessPassContext): Promise<AccessPassVerification>;
 }
 
-export function stateOf(record: AccessPassRecord, now: number): AccessPassState {
+function stateOf(record: AccessPassRecord, now: number): AccessPassState {
   if (record.usedAt !== null) return 'used';
   if (now >= record.expiresAt) return 'expired';
   return now < record.startsAt ? 'pending' : 'active';
