@@ -45,5 +45,15 @@ export { PolicyVersionConflict } from './engine/policy-source.ts';
 export type { SessionPolicyCheck, SessionTarget } from './engine/session-policy.ts';
 export type { AuthStamp } from './engine/stamp.ts';
 export { ACR_MFA, ACR_PASSWORD, ACR_PHISHING_RESISTANT, acrFor } from './engine/stamp.ts';
+export type {
+  AccessPassContext,
+  AccessPassFailure,
+  AccessPassIssueOptions,
+  AccessPassState,
+  AccessPassStatus,
+  AccessPassVerification,
+  IssuedAccessPass,
+  TemporaryAccessPasses,
+} from './engine/temporary-access-pass.ts';
 export { ConfigError, MfaError, StoreError } from './errors.ts';
 export type * from './store/ports.ts';

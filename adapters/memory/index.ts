@@ -1,6 +1,7 @@
 import type { Clock } from '../../src/engine/capabilities.ts';
 import { systemClock } from '../../src/engine/capabilities.ts';
 import type {
+  AccessPassRecord,
   AuditEventRecord,
   EphemeralStore,
   MethodRecord,
@@ -40,6 +41,7 @@ export class MemoryRepository implements Repository {
   /** Keyed by `sightingKey()`: a JSON triple, so no user id or key can collide with another. */
   #sightings = new Map<string, number>();
   #fraudFlags = new Map<string, number>();
+  #accessPasses = new Map<string, AccessPassRecord>();
 
   async listMethods(userId: string) {
     return [...this.#methods.values()]
@@ -228,6 +230,25 @@ export class MemoryRepository implements Repository {
   async setFraudFlag(userId: string, at: number | null) {
     if (at === null) this.#fraudFlags.delete(userId);
     else this.#fraudFlags.set(userId, at);
+  }
+
+  async putAccessPass(record: AccessPassRecord) {
+    const replaced = this.#accessPasses.get(record.userId) ?? null;
+    this.#accessPasses.set(record.userId, copy(record));
+    return replaced;
+  }
+  async getAccessPass(userId: string) {
+    const pass = this.#accessPasses.get(userId);
+    return pass ? copy(pass) : null;
+  }
+  async consumeAccessPass(userId: string, id: string, at: number) {
+    const pass = this.#accessPasses.get(userId);
+    if (!pass || pass.id !== id || pass.usedAt !== null) return false;
+    pass.usedAt = at;
+    return true;
+  }
+  async deleteAccessPass(userId: string) {
+    return this.#accessPasses.delete(userId);
   }
 }
 

@@ -1,8 +1,9 @@
-import { DatabaseSync, type SQLOutputValue, type StatementSync } from 'node:sqlite';
+import { DatabaseSync, type StatementSync } from 'node:sqlite';
 import type { Clock } from '../../src/engine/capabilities.ts';
 import { systemClock } from '../../src/engine/capabilities.ts';
 import { StoreError } from '../../src/errors.ts';
 import type {
+  AccessPassRecord,
   AuditEventRecord,
   EphemeralStore,
   MethodKind,
@@ -17,6 +18,17 @@ import type {
   UserMfaState,
 } from '../../src/store/ports.ts';
 import { methodCounterKey } from '../../src/store/ports.ts';
+import { ACCESS_PASS_MIGRATION, SqliteAccessPasses } from './access-passes.ts';
+import {
+  int,
+  intOrNull,
+  isConstraintViolation,
+  oneOf,
+  type Row,
+  text,
+  textOrNull,
+  transaction,
+} from './rows.ts';
 
 /**
  * Embedded SQLite stores on `node:sqlite` (built into Node, no native build). Both ports
@@ -205,6 +217,8 @@ export const SQLITE_MIGRATIONS: readonly string[] = [
   CREATE INDEX oidc_entries_by_grant ON oidc_entries (grant_id) WHERE grant_id IS NOT NULL;
   CREATE INDEX oidc_entries_by_expiry ON oidc_entries (expires_at) WHERE expires_at IS NOT NULL;
   `,
+  // 5: Temporary Access Passes, one per user (adapters/sqlite/access-passes.ts).
+  ACCESS_PASS_MIGRATION,
 ];
 
 export const SQLITE_SCHEMA_VERSION = SQLITE_MIGRATIONS.length;
@@ -238,58 +252,6 @@ function userVersion(db: DatabaseSync): number {
   const version = db.prepare('PRAGMA user_version').get()?.user_version;
   if (typeof version !== 'number') throw new StoreError('sqlite: cannot read user_version');
   return version;
-}
-
-/** Runs `body` in a `BEGIN IMMEDIATE` transaction: the write lock is taken (or waited for) up front. */
-function transaction<T>(db: DatabaseSync, body: () => T): T {
-  db.exec('BEGIN IMMEDIATE');
-  try {
-    const result = body();
-    db.exec('COMMIT');
-    return result;
-  } catch (error) {
-    if (db.isTransaction) db.exec('ROLLBACK');
-    throw error;
-  }
-}
-
-type Row = Record<string, SQLOutputValue>;
-
-function isConstraintViolation(error: unknown): boolean {
-  // node:sqlite errors carry the extended result code; SQLITE_CONSTRAINT is 19 in the low byte.
-  return (
-    error instanceof Error &&
-    'errcode' in error &&
-    typeof error.errcode === 'number' &&
-    (error.errcode & 0xff) === 19
-  );
-}
-
-function text(row: Row, column: string): string {
-  const value = row[column];
-  if (typeof value !== 'string') throw new StoreError(`sqlite: column ${column} is not text`);
-  return value;
-}
-
-function textOrNull(row: Row, column: string): string | null {
-  return row[column] === null ? null : text(row, column);
-}
-
-function int(row: Row, column: string): number {
-  const value = row[column];
-  if (typeof value !== 'number') throw new StoreError(`sqlite: column ${column} is not a number`);
-  return value;
-}
-
-function intOrNull(row: Row, column: string): number | null {
-  return row[column] === null ? null : int(row, column);
-}
-
-function oneOf<T extends string | number>(row: Row, column: string, allowed: readonly T[]): T {
-  const value = row[column];
-  const found = allowed.find((a) => a === value);
-  if (found === undefined) throw new StoreError(`sqlite: column ${column} holds an unexpected value`);
-  return found;
 }
 
 const KINDS: readonly MethodKind[] = ['totp', 'hotp'];
@@ -385,11 +347,13 @@ const AUDIT_COLUMNS = 'id, at, type, user_id, data';
 export class SqliteRepository implements Repository {
   #db: DatabaseSync;
   #sql: ReturnType<typeof prepareRepository>;
+  #accessPasses: SqliteAccessPasses;
 
   constructor(db: DatabaseSync) {
     migrateSqliteDatabase(db);
     this.#db = db;
     this.#sql = prepareRepository(db);
+    this.#accessPasses = new SqliteAccessPasses(db);
   }
 
   /**
@@ -617,6 +581,19 @@ export class SqliteRepository implements Repository {
   async setFraudFlag(userId: string, at: number | null) {
     if (at === null) this.#sql.clearFraudFlag.run({ userId });
     else this.#sql.setFraudFlag.run({ userId, at });
+  }
+
+  async putAccessPass(record: AccessPassRecord) {
+    return this.#accessPasses.put(record);
+  }
+  async getAccessPass(userId: string) {
+    return this.#accessPasses.get(userId);
+  }
+  async consumeAccessPass(userId: string, id: string, at: number) {
+    return this.#accessPasses.consume(userId, id, at);
+  }
+  async deleteAccessPass(userId: string) {
+    return this.#accessPasses.delete(userId);
   }
 }
 

@@ -32,7 +32,12 @@ export type AuditEventType =
   | 'first_factor_verified'
   | 'first_factor_failed'
   | 'first_factor_throttled'
-  | 'registration_refused';
+  | 'registration_refused'
+  | 'access_pass_issued'
+  | 'access_pass_replaced'
+  | 'access_pass_revoked'
+  | 'access_pass_verified'
+  | 'access_pass_failed';
 
 export interface AuditEvent {
   type: AuditEventType;

@@ -3,6 +3,7 @@ import { existsSync } from 'node:fs';
 import { createMemoryStores } from '../../adapters/memory/index.ts';
 import { createSqliteStores } from '../../adapters/sqlite/index.ts';
 import { createMfa, type Mfa } from '../engine/create-mfa.ts';
+import type { MfaOptions } from '../engine/options.ts';
 import { MfaError } from '../errors.ts';
 import { loadPolicyFile } from '../policy/load.ts';
 import type { Stores, UserMfaState } from '../store/ports.ts';
@@ -16,18 +17,21 @@ export interface CliEngine {
 export type EngineSource = { kind: 'file'; path: string } | { kind: 'db'; path: string; create?: boolean };
 
 /**
- * The sealing keys: MFAKIT_SEALING_KEY (base64, 32 bytes) when set, else a random key.
- * What-if and the policy commands never unseal a secret (no code is checked, nothing is
- * enrolled), so any key serves them; the application's key only matters for what depends on
- * its keyed hashes (none of what the CLI does today).
+ * The sealing keys: MFAKIT_SEALING_KEY (base64, 32 bytes) under the id MFAKIT_SEALING_KEY_ID
+ * (default `cli`) when set, else a random key. What-if and the policy commands never unseal a
+ * secret or check a hash, so any key serves them; `tap issue` stores a keyed hash the
+ * application must verify, so it requires the application's key and id (see src/cli/tap.ts).
  */
 export function sealingKeys(env: NodeJS.ProcessEnv) {
   const raw = env.MFAKIT_SEALING_KEY;
-  if (raw === undefined || raw === '') return [{ id: 'cli', key: randomBytes(32) }];
+  const id = env.MFAKIT_SEALING_KEY_ID || 'cli';
+  if (!/^[A-Za-z0-9_-]{1,32}$/.test(id))
+    throw new MfaError('config_invalid', 'MFAKIT_SEALING_KEY_ID must be 1-32 of [A-Za-z0-9_-]');
+  if (raw === undefined || raw === '') return [{ id, key: randomBytes(32) }];
   const key = Buffer.from(raw, 'base64');
   if (key.length !== 32)
     throw new MfaError('config_invalid', 'MFAKIT_SEALING_KEY must be 32 bytes, base64-encoded');
-  return [{ id: 'cli', key }];
+  return [{ id, key }];
 }
 
 /**
@@ -37,7 +41,11 @@ export function sealingKeys(env: NodeJS.ProcessEnv) {
 export async function openEngine(
   source: EngineSource,
   env: NodeJS.ProcessEnv,
-  extra: { defaultUserState?: UserMfaState | undefined; trustedNetworks?: string[] | undefined } = {},
+  extra: {
+    defaultUserState?: UserMfaState | undefined;
+    trustedNetworks?: string[] | undefined;
+    temporaryAccessPass?: MfaOptions['temporaryAccessPass'];
+  } = {},
 ): Promise<CliEngine> {
   const keys = sealingKeys(env);
   let stores: Stores;
@@ -62,6 +70,7 @@ export async function openEngine(
       audit: () => {},
       defaultUserState: extra.defaultUserState ?? (source.kind === 'file' ? 'disabled' : 'enabled'),
       trustedNetworks: extra.trustedNetworks ?? [],
+      ...(extra.temporaryAccessPass ? { temporaryAccessPass: extra.temporaryAccessPass } : {}),
     });
     return { mfa, close: async () => stores.close?.() };
   } catch (err) {

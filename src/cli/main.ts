@@ -1,4 +1,3 @@
-import { type ParseArgsConfig, parseArgs } from 'node:util';
 import ipaddr from 'ipaddr.js';
 import type { Mfa } from '../engine/create-mfa.ts';
 import type { WhatIfContext } from '../engine/decision.ts';
@@ -18,12 +17,15 @@ import {
   type UserAction,
 } from '../policy/model.ts';
 import type { UserMfaState } from '../store/ports.ts';
+import { LOCAL, parse, positionals } from './args.ts';
 import { type CliEngine, openEngine } from './engine.ts';
 import { formatDecision, formatPolicyList } from './print.ts';
+import { tap } from './tap.ts';
 import { USAGE, UsageError } from './usage.ts';
 
 /**
- * The `mfakit` command line: what-if decisions and the policy document of an SQLite database.
+ * The `mfakit` command line: what-if decisions, the policy document of an SQLite database and
+ * Temporary Access Passes.
  * `main` returns the exit status (0 success, 1 invalid document or failed operation, 2 usage)
  * and writes through `io`, so it runs the same in a terminal and in a test.
  */
@@ -33,19 +35,7 @@ export interface CliIo {
   env: NodeJS.ProcessEnv;
 }
 
-/** What the CLI is recorded as in the policy store and the audit. */
-const BY = 'cli';
-/** The request context of a CLI change: there is no client address, so the local one. */
-const LOCAL = { ip: '127.0.0.1', by: BY };
 const USER_STATES: readonly UserMfaState[] = ['disabled', 'enabled', 'enforced'];
-
-function parse<O extends NonNullable<ParseArgsConfig['options']>>(args: string[], options: O) {
-  try {
-    return parseArgs({ args, options, allowPositionals: true, strict: true });
-  } catch (err) {
-    throw new UsageError((err as Error).message);
-  }
-}
 
 const list = (values: string[] | undefined): string[] =>
   (values ?? [])
@@ -85,16 +75,6 @@ function oneOf<T extends string>(
 
 const isIp = (ip: string) => ipaddr.IPv4.isValidFourPartDecimal(ip) || ipaddr.IPv6.isValid(ip);
 
-function positionals(got: string[], names: string[], command: string): string[] {
-  if (got.length !== names.length)
-    throw new UsageError(
-      names.length === 0
-        ? `${command} takes no arguments besides options (got "${got[0]}")`
-        : `${command} takes ${names.join(' ')} (got ${got.length === 0 ? 'nothing' : got.map((g) => `"${g}"`).join(' ')})`,
-    );
-  return got;
-}
-
 export async function main(argv: string[], io: CliIo): Promise<number> {
   let engine: CliEngine | null = null;
   const open = async (...args: Parameters<typeof openEngine>) => {
@@ -116,6 +96,7 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
     }
     if (command === 'what-if') await whatIf(rest, io, open);
     else if (command === 'policies') await policies(rest, io, open);
+    else if (command === 'tap') await tap(rest, io, open);
     else throw new UsageError(`unknown command "${command}"`);
     return 0;
   } catch (err) {
@@ -139,7 +120,7 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
   }
 }
 
-type Open = (...args: Parameters<typeof openEngine>) => Promise<Mfa>;
+export type Open = (...args: Parameters<typeof openEngine>) => Promise<Mfa>;
 
 async function whatIf(args: string[], io: CliIo, open: Open) {
   const { values, positionals: got } = parse(args, {

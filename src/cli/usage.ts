@@ -8,6 +8,9 @@ export const USAGE = `Usage:
   mfakit policies import FILE --db FILE [--if-version N] [--create]
   mfakit policies enable|disable|report-only ID --db FILE [--if-version N]
   mfakit policies delete ID --db FILE [--if-version N]
+  mfakit tap issue --user ID --db FILE [--lifetime DURATION] [--once|--multi] [--start ISO] [--json]
+  mfakit tap show --user ID --db FILE [--json]
+  mfakit tap revoke --user ID --db FILE
 
 what-if: the decision for a hypothetical sign-in, with every policy explained. It reads only.
   --user ID                 the user id (required)
@@ -39,9 +42,21 @@ policies: the conditional-access document saved in an SQLite database. Every cha
 compare-and-set on the version it was read at (--if-version N: on the version you saw) and is
 audited as a change by "cli". validate checks a file and exits 1 listing each problem.
 
+tap: the user's Temporary Access Pass (one per user) in an SQLite database. issue prints a new
+pass once (it replaces any earlier one; it is stored as a keyed hash); show prints its status
+(pending, active, used, expired) without the secret; revoke deletes it. Audited as by "cli".
+  --lifetime DURATION       30m, 1h, 2d or plain minutes; default 60 minutes, from 10 minutes
+                            to 8 hours unless MFAKIT_TAP_MAX_LIFETIME says more
+  --once | --multi          one-time use (the default) or usable until it expires
+  --start ISO               valid from then (with a zone, at most 30 days ahead); default now
+
 Environment:
-  MFAKIT_SEALING_KEY        base64, 32 bytes: the application's sealing key (optional; nothing
-                            here opens a sealed secret, so a random key is used without it)
+  MFAKIT_SEALING_KEY        base64, 32 bytes: the application's sealing key. Required by tap issue
+                            (the application verifies the pass with it); elsewhere optional, as
+                            nothing else here opens a sealed secret, so a random key is used
+  MFAKIT_SEALING_KEY_ID     that key's id in the application's sealingKeys (required by tap issue)
+  MFAKIT_TAP_MAX_LIFETIME   tap issue: the longest lifetime allowed (as --lifetime; up to 30d), to
+                            match the application's temporaryAccessPass.maxLifetimeMinutes
 
 Exit status: 0 success, 1 invalid document or failed operation, 2 usage error.
 `;

@@ -46,6 +46,7 @@ import {
   mergeStepUp as mergeStamps,
   stampMethods,
 } from './stamp.ts';
+import { createTemporaryAccessPasses } from './temporary-access-pass.ts';
 
 export interface SignInInput {
   userId: string;
@@ -211,6 +212,14 @@ export function createMfa(input: MfaOptions) {
     clock,
   });
   const clientIp = createClientIpResolver(options.trustedProxies);
+  const accessPasses = createTemporaryAccessPasses({
+    repository,
+    hasher,
+    clock,
+    random,
+    audit,
+    options: options.temporaryAccessPass,
+  });
   const registration = createRegistrationRule({ clock, maxAgeSeconds: options.reauthMaxAgeSeconds });
 
   /** The registration rule for a pending sign-in that must register its first method. */
@@ -854,7 +863,7 @@ export function createMfa(input: MfaOptions) {
         await repository.setUserState(userId, state);
         await audit({ type: 'user_state_changed', at: clock.now(), userId, ...ctx, detail: state });
       },
-      /** "Require re-registration": removes every method, recovery code and remembered device. */
+      /** "Require re-registration": removes every method, recovery code, access pass and remembered device. */
       async resetUser(userId: string, ctx: RequestContext) {
         const methods = await repository.listMethods(userId);
         await repository.deleteAllMethods(userId);
@@ -865,6 +874,7 @@ export function createMfa(input: MfaOptions) {
         );
         await repository.unassignTokens(userId);
         await repository.deleteRecoveryCodes(userId);
+        await repository.deleteAccessPass(userId);
         await rememberedDevices.revokeAll(userId);
         await lockout.reset(userId);
         await sessionEpochs.revokeAll(userId);
@@ -905,6 +915,9 @@ export function createMfa(input: MfaOptions) {
           limit: filter.limit ?? 100,
         }),
     },
+
+    /** Temporary Access Passes: issue (shown once), status, revoke, verify (one-time: atomic). */
+    accessPasses,
 
     /** OATH hardware tokens: CSV import, inventory, assignment to a user, HOTP resynchronisation. */
     tokens: {

@@ -14,6 +14,12 @@ import { firstFactorThrottleSchema } from './first-factor-throttle.ts';
 // NIST SP 800-63B §5.2.2: no more than 100 consecutive failed attempts on a single account.
 export const HARD_FAILURE_CEILING = 100;
 
+// Microsoft Entra ID's bounds for a Temporary Access Pass: 8–48 characters, 10 minutes to 30 days.
+export const TAP_LENGTH_MAX = 48;
+export const TAP_LIFETIME_MIN_MINUTES = 10;
+export const TAP_LIFETIME_MAX_MINUTES = 43_200;
+const tapLifetime = z.number().int().min(TAP_LIFETIME_MIN_MINUTES).max(TAP_LIFETIME_MAX_MINUTES);
+
 const algorithm = z.enum(['sha1', 'sha256', 'sha512']);
 const key32 = z.union([
   z.instanceof(Buffer).refine((b) => b.length === 32, 'must be 32 bytes'),
@@ -100,6 +106,47 @@ export const optionsSchema = z.object({
   /** The first-factor gate's throttle (passwords, Temporary Access Passes): see first-factor-throttle.ts. */
   firstFactor: firstFactorThrottleSchema.prefault({}),
   recoveryCodes: z.object({ count: z.number().int().min(4).max(20).default(10) }).default({ count: 10 }),
+  /**
+   * Temporary Access Passes (as in Microsoft Entra ID): an administrator issues a time-limited pass
+   * to sign in and register methods. Ranges are Entra's: 8–48 characters, lifetimes from 10 minutes
+   * to 30 days. See src/engine/temporary-access-pass.ts.
+   */
+  temporaryAccessPass: z
+    .object({
+      enabled: z.boolean().default(true),
+      // Entra's default is 8 characters of a mixed-case alphabet with symbols (~6 bits each). Ours is
+      // 31 unambiguous, case-insensitive symbols (~4.95 bits each): 12 give ~59 bits, more than Entra's
+      // 8, and still read out or typed in three groups of four.
+      length: z.number().int().min(8).max(TAP_LENGTH_MAX).default(12),
+      // Entra's default lifetime: an hour is enough to sit down with the user and register a method.
+      defaultLifetimeMinutes: tapLifetime.default(60),
+      // Entra's floor (its own default minimum is an hour): an administrator may issue a pass for
+      // the next ten minutes of a phone call.
+      minLifetimeMinutes: tapLifetime.default(10),
+      // Entra's default maximum: a working day. A longer pass is a longer window for a leaked one;
+      // raise it (up to 30 days) for passes posted to new hires.
+      maxLifetimeMinutes: tapLifetime.default(480),
+      // Entra defaults to multi-use; one-time here, since a pass exists to register a first method
+      // and a one-time pass seen over a shoulder after that is worth nothing.
+      oneTimeDefault: z.boolean().default(true),
+    })
+    .refine(
+      (t) => t.minLifetimeMinutes <= t.maxLifetimeMinutes,
+      'temporaryAccessPass.minLifetimeMinutes must not exceed maxLifetimeMinutes',
+    )
+    .refine(
+      (t) =>
+        t.minLifetimeMinutes <= t.defaultLifetimeMinutes && t.defaultLifetimeMinutes <= t.maxLifetimeMinutes,
+      'temporaryAccessPass.defaultLifetimeMinutes must lie between minLifetimeMinutes and maxLifetimeMinutes',
+    )
+    .default({
+      enabled: true,
+      length: 12,
+      defaultLifetimeMinutes: 60,
+      minLifetimeMinutes: 10,
+      maxLifetimeMinutes: 480,
+      oneTimeDefault: true,
+    }),
   audit: z.custom<AuditSink>((v) => typeof v === 'function', 'audit must be a function').optional(),
   /**
    * Conditional-access policies: a policy document (see mfakit's README), or 'store' to use

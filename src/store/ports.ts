@@ -75,6 +75,25 @@ export interface PolicyDocumentRecord {
   updatedBy: string | null;
 }
 
+/**
+ * A Temporary Access Pass: at most one per user (issuing a new one replaces it). Only the keyed
+ * hash of the pass is stored. A one-time pass is used up by `consumeAccessPass` (usedAt set once).
+ */
+export interface AccessPassRecord {
+  id: string;
+  userId: string;
+  /** CodeHasher hash (key id + HMAC) of the pass, bound to the user and the pass id. */
+  hash: string;
+  createdAt: number;
+  /** Valid from startsAt (inclusive) to expiresAt (exclusive), ms since the epoch. */
+  startsAt: number;
+  expiresAt: number;
+  oneTime: boolean;
+  usedAt: number | null;
+  /** Who issued it (an administrator's name, `cli`), or null. */
+  createdBy: string | null;
+}
+
 /** Kinds of things the engine remembers seeing at a user's successful sign-ins (risk signals). */
 export type SightingKind = 'network' | 'device';
 
@@ -161,6 +180,17 @@ export interface Repository {
   getFraudFlag(userId: string): Promise<number | null>;
   /** Flags (at = time) or clears (null) the fraud flag. */
   setFraudFlag(userId: string, at: number | null): Promise<void>;
+
+  /** Stores the user's Temporary Access Pass, replacing theirs in one step; returns the replaced one or null. */
+  putAccessPass(record: AccessPassRecord): Promise<AccessPassRecord | null>;
+  getAccessPass(userId: string): Promise<AccessPassRecord | null>;
+  /**
+   * Atomically marks the user's pass `id` used at `at`: true for the first caller only, and only
+   * while that pass is still the user's and unused (a replaced or revoked pass is never consumed).
+   */
+  consumeAccessPass(userId: string, id: string, at: number): Promise<boolean>;
+  /** Returns whether a pass was removed. */
+  deleteAccessPass(userId: string): Promise<boolean>;
 }
 
 /**

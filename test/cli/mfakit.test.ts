@@ -1,38 +1,13 @@
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { createSqliteStores } from '../../adapters/sqlite/index.ts';
+import { mfakit } from '../helpers/mfakit-cli.ts';
 
-/**
- * The `mfakit` command line, run as an operator runs it: a child process, files on disk,
- * exit status 0 / 1 (invalid document, failed operation) / 2 (usage).
- */
-const ROOT = fileURLToPath(new URL('../..', import.meta.url));
-const CLI = 'src/cli/mfakit.ts';
+// The `mfakit` command line, run as an operator runs it: a child process, files on disk,
+// exit status 0 / 1 (invalid document, failed operation) / 2 (usage).
 const REGISTRATION_EXAMPLE = 'examples/policies/register-security-info.yaml';
-
-interface Run {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
-function mfakit(args: string[], env: Record<string, string> = {}): Promise<Run> {
-  return new Promise((resolve, reject) => {
-    execFile(
-      process.execPath,
-      [CLI, ...args],
-      { cwd: ROOT, env: { ...process.env, ...env }, maxBuffer: 64 * 1024 * 1024 },
-      (error, stdout, stderr) => {
-        if (error && typeof error.code !== 'number') return reject(error);
-        resolve({ code: error ? (error.code as number) : 0, stdout, stderr });
-      },
-    );
-  });
-}
 
 const trustedOffice = {
   id: 'mfa-outside-office',

@@ -18,6 +18,7 @@ import type {
   Repository,
   Stores,
 } from '../../src/store/ports.ts';
+import { accessPassContract } from './access-pass-contract.ts';
 
 /** A clock the test moves by hand. Milliseconds since the epoch. */
 export interface TestClock {
@@ -121,6 +122,8 @@ export function storeContract(name: string, make: StoreFactory): void {
     });
 
     const later = (ms: number) => clock.set(clock.now() + ms);
+
+    accessPassContract(() => repo);
 
     describe('methods', () => {
       it('round-trips a TOTP method exactly, nulls included', async () => {

@@ -13,6 +13,7 @@ import {
 } from '../../adapters/sqlite/index.ts';
 import { systemClock } from '../../src/engine/capabilities.ts';
 import type { Stores } from '../../src/store/ports.ts';
+import { accessPassFixture } from './access-pass-contract.ts';
 import {
   auditFixture,
   CONTRACT_EPOCH,
@@ -194,7 +195,9 @@ describe('sqlite adapter', () => {
                 ? (await stores.repository.putPolicyDocument(
                     { i, writer: process.pid }, i, Date.now(), 'pid-' + process.pid,
                   )) !== null
-                : await stores.repository.consumeRecoveryCode('u-1', 'h' + i, Date.now()),
+                : process.env.MODE === 'accessPass'
+                  ? await stores.repository.consumeAccessPass('u-' + i, 'p-' + i, Date.now())
+                  : await stores.repository.consumeRecoveryCode('u-1', 'h' + i, Date.now()),
         );
       }
       await stores.close();
@@ -260,6 +263,23 @@ describe('sqlite adapter', () => {
           Number(a[i] === true) + Number(b[i] === true),
           1,
           `code ${i} used by exactly one process`,
+        );
+      }
+    });
+
+    it('two processes racing consumeAccessPass over 100 one-time passes use each exactly once', async () => {
+      const path = freshPath();
+      const stores = createSqliteStores({ path });
+      for (let i = 0; i < 100; i++)
+        await stores.repository.putAccessPass(accessPassFixture({ userId: `u-${i}`, id: `p-${i}` }));
+      await stores.close?.();
+      const [a, b] = await race(path, 'accessPass', 100);
+      assert.ok(a && b);
+      for (let i = 0; i < 100; i++) {
+        assert.equal(
+          Number(a[i] === true) + Number(b[i] === true),
+          1,
+          `pass ${i} used by exactly one process`,
         );
       }
     });

@@ -1,0 +1,100 @@
+// Temporary Access Passes on SQLite: one row per user (migration 5). Replacing is one
+// `BEGIN IMMEDIATE` transaction (read the old row, upsert the new one); consuming a one-time
+// pass is one conditional UPDATE whose row count says who won, so it holds across processes.
+import type { DatabaseSync, StatementSync } from 'node:sqlite';
+import { StoreError } from '../../src/errors.ts';
+import type { AccessPassRecord } from '../../src/store/ports.ts';
+import { int, intOrNull, type Row, text, textOrNull, transaction } from './rows.ts';
+
+/** Migration 5: the table. `user_id` is the key, since a user has at most one pass. */
+export const ACCESS_PASS_MIGRATION = `
+  CREATE TABLE access_passes (
+    user_id    TEXT PRIMARY KEY,
+    id         TEXT NOT NULL,
+    hash       TEXT NOT NULL,
+    created_at INTEGER NOT NULL,
+    starts_at  INTEGER NOT NULL,
+    expires_at INTEGER NOT NULL,
+    one_time   INTEGER NOT NULL CHECK (one_time IN (0, 1)),
+    used_at    INTEGER,
+    created_by TEXT
+  ) WITHOUT ROWID;
+  `;
+
+const COLUMNS = 'user_id, id, hash, created_at, starts_at, expires_at, one_time, used_at, created_by';
+
+function toAccessPass(row: Row): AccessPassRecord {
+  const oneTime = int(row, 'one_time');
+  if (oneTime !== 0 && oneTime !== 1) throw new StoreError('sqlite: column one_time is not 0 or 1');
+  return {
+    id: text(row, 'id'),
+    userId: text(row, 'user_id'),
+    hash: text(row, 'hash'),
+    createdAt: int(row, 'created_at'),
+    startsAt: int(row, 'starts_at'),
+    expiresAt: int(row, 'expires_at'),
+    oneTime: oneTime === 1,
+    usedAt: intOrNull(row, 'used_at'),
+    createdBy: textOrNull(row, 'created_by'),
+  };
+}
+
+/** The access-pass part of the SQLite repository (SqliteRepository delegates to it). */
+export class SqliteAccessPasses {
+  #db: DatabaseSync;
+  #sql: ReturnType<typeof prepare>;
+
+  constructor(db: DatabaseSync) {
+    this.#db = db;
+    this.#sql = prepare(db);
+  }
+
+  put(record: AccessPassRecord): AccessPassRecord | null {
+    return transaction(this.#db, () => {
+      const old = this.#sql.get.get({ userId: record.userId });
+      this.#sql.upsert.run({
+        userId: record.userId,
+        id: record.id,
+        hash: record.hash,
+        createdAt: record.createdAt,
+        startsAt: record.startsAt,
+        expiresAt: record.expiresAt,
+        oneTime: record.oneTime ? 1 : 0,
+        usedAt: record.usedAt,
+        createdBy: record.createdBy,
+      });
+      return old ? toAccessPass(old) : null;
+    });
+  }
+
+  get(userId: string): AccessPassRecord | null {
+    const row = this.#sql.get.get({ userId });
+    return row ? toAccessPass(row) : null;
+  }
+
+  consume(userId: string, id: string, at: number): boolean {
+    return Number(this.#sql.consume.run({ userId, id, at }).changes) === 1;
+  }
+
+  delete(userId: string): boolean {
+    return Number(this.#sql.delete.run({ userId }).changes) === 1;
+  }
+}
+
+function prepare(db: DatabaseSync) {
+  const sql = (source: string): StatementSync => db.prepare(source);
+  return {
+    get: sql(`SELECT ${COLUMNS} FROM access_passes WHERE user_id = :userId`),
+    upsert: sql(
+      `INSERT INTO access_passes (${COLUMNS}) VALUES
+       (:userId, :id, :hash, :createdAt, :startsAt, :expiresAt, :oneTime, :usedAt, :createdBy)
+       ON CONFLICT (user_id) DO UPDATE SET id = excluded.id, hash = excluded.hash,
+         created_at = excluded.created_at, starts_at = excluded.starts_at, expires_at = excluded.expires_at,
+         one_time = excluded.one_time, used_at = excluded.used_at, created_by = excluded.created_by`,
+    ),
+    consume: sql(
+      'UPDATE access_passes SET used_at = :at WHERE user_id = :userId AND id = :id AND used_at IS NULL',
+    ),
+    delete: sql('DELETE FROM access_passes WHERE user_id = :userId'),
+  };
+}
