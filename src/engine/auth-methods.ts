@@ -12,6 +12,8 @@ export function firstFactorMethods(amr: readonly string[]): AuthMethod[] {
   if (amr.includes('pwd') || amr.includes('fed')) out.push('password');
   // An upstream identity provider that says it did MFA (federation): its own combination.
   if (amr.includes('mfa')) out.push('federatedMfa');
+  // A Temporary Access Pass (mfakit's amr value `tap`): a strong sign-in on its own, as in Entra ID.
+  if (amr.includes('tap')) out.push('temporaryAccessPass');
   return out;
 }
 

@@ -25,11 +25,7 @@ import { createLockout } from './lockout.ts';
 import { type MfaOptions, resolveOptions } from './options.ts';
 import { createPendingStore, type PendingPrincipal } from './pending.ts';
 import { createPolicySource } from './policy-source.ts';
-import {
-  createRegistrationRule,
-  type RegistrationFacts,
-  type RegistrationVerdict,
-} from './registration-rule.ts';
+import { createRegistrationRule, type RegistrationVerdict } from './registration-rule.ts';
 import { createSessionEpochs } from './session-epochs.ts';
 import {
   checkSession,
@@ -44,6 +40,7 @@ import {
   combineAmr,
   FIRST_FACTOR_METHODS,
   mergeStepUp as mergeStamps,
+  methodsVerifiedSince,
   stampMethods,
 } from './stamp.ts';
 import { createTemporaryAccessPasses } from './temporary-access-pass.ts';
@@ -220,37 +217,35 @@ export function createMfa(input: MfaOptions) {
     audit,
     options: options.temporaryAccessPass,
   });
-  const registration = createRegistrationRule({ clock, maxAgeSeconds: options.reauthMaxAgeSeconds });
-
-  /** The registration rule for a pending sign-in that must register its first method. */
-  const pendingRegistration = (p: {
-    userId: string;
-    firstFactorAmr: string[];
-    firstFactorAt?: number | undefined;
-    startedAt?: number;
-    ip: string;
-    app: string;
-  }) =>
-    registration.check({
-      userId: p.userId,
-      hasMethods: false,
-      firstFactorAt: p.firstFactorAt ?? p.startedAt ?? clock.now(),
-      mfaAt: null,
-      methods: firstFactorMethods(p.firstFactorAmr),
-      ip: p.ip,
-      app: p.app,
-    });
-  const auditRefusedRegistration = (userId: string, verdict: RegistrationVerdict, ctx: RequestContext) =>
-    verdict.allowed
-      ? Promise.resolve()
-      : audit({
-          type: 'registration_refused',
-          at: clock.now(),
-          userId,
-          ...ctx,
-          detail: verdict.reason,
-          ...(verdict.policy ? { data: { policy: verdict.policy } } : {}),
-        });
+  const registration = createRegistrationRule({
+    clock,
+    maxAgeSeconds: options.reauthMaxAgeSeconds,
+    policies,
+    audit,
+  });
+  /** The registration rule for a sign-in (pending, or about to be) that must register its first method. */
+  const firstMethodRule = (
+    p: Pick<PendingPrincipal, 'userId' | 'firstFactorAmr' | 'groups' | 'roles' | 'clientAppType' | 'risk'> & {
+      firstFactorAt?: number | undefined;
+      startedAt?: number | undefined;
+    },
+    ctx: RequestContext,
+  ) =>
+    registration.check(
+      {
+        userId: p.userId,
+        hasMethods: false,
+        firstFactorAt: p.firstFactorAt ?? p.startedAt ?? clock.now(),
+        mfaAt: null,
+        methods: firstFactorMethods(p.firstFactorAmr),
+        ip: ctx.ip,
+        groups: p.groups,
+        roles: p.roles,
+        clientAppType: p.clientAppType,
+        risk: p.risk,
+      },
+      ctx,
+    );
 
   const stampFor = (
     userId: string,
@@ -417,7 +412,12 @@ export function createMfa(input: MfaOptions) {
      * Create it once and check every password (or Temporary Access Pass) with its `signIn()`.
      */
     firstFactorGate: (directory: AccountDirectory) =>
-      createFirstFactorGate(directory, { throttle: firstFactorThrottle, audit, clock }),
+      createFirstFactorGate(directory, {
+        throttle: firstFactorThrottle,
+        audit,
+        clock,
+        verifyAccessPass: accessPasses.verify,
+      }),
     /** The trusted network an address belongs to, or null. */
     trustedNetwork: (ip: string) => trustedNetworks.match(ip),
     /** The client address of a request under the trusted-proxy rules. */
@@ -477,14 +477,17 @@ export function createMfa(input: MfaOptions) {
       }
       const firstFactorAt = input.firstFactorAt ?? clock.now();
       if (decision.mustEnroll) {
-        const verdict = await pendingRegistration({
-          ...input,
-          firstFactorAmr: input.amr,
-          firstFactorAt,
-          app: facts.app,
-        });
+        const verdict = await firstMethodRule(
+          {
+            userId: input.userId,
+            firstFactorAmr: input.amr,
+            firstFactorAt,
+            ...facts,
+            risk: facts.risk ?? {},
+          },
+          ctx,
+        );
         if (!verdict.allowed) {
-          await auditRefusedRegistration(input.userId, verdict, ctx);
           const refused: Decision = {
             ...decision,
             action: 'block',
@@ -582,7 +585,7 @@ export function createMfa(input: MfaOptions) {
     async beginPendingEnrollment(pendingId: string, accountName: string, resumeDraftId?: string) {
       const pending = await pendingStore.get(pendingId);
       if (!pending?.mustEnroll) return null;
-      if (!(await pendingRegistration(pending)).allowed) return null;
+      if (!(await firstMethodRule(pending, { ip: pending.ip })).allowed) return null;
       const resumed = resumeDraftId
         ? await totpEnrollment.resume(pending.userId, resumeDraftId, accountName)
         : null;
@@ -605,11 +608,7 @@ export function createMfa(input: MfaOptions) {
       if (!pending.mustEnroll || (await repository.listMethods(pending.userId)).length > 0) {
         return { ok: false, error: 'pending_expired' };
       }
-      const verdict = await pendingRegistration(pending);
-      if (!verdict.allowed) {
-        await auditRefusedRegistration(pending.userId, verdict, ctx);
-        return { ok: false, error: 'pending_expired' };
-      }
+      if (!(await firstMethodRule(pending, ctx)).allowed) return { ok: false, error: 'pending_expired' };
       const confirmed = await totpEnrollment.confirm(pending.userId, draftId, code, label);
       if (!confirmed.ok) {
         await audit({
@@ -722,18 +721,22 @@ export function createMfa(input: MfaOptions) {
      * the registration policies (user action registerSecurityInfo). Refusals are audited.
      */
     async mayRegister(stamp: AuthStamp, ctx: RequestContext): Promise<RegistrationVerdict> {
-      const facts: RegistrationFacts = {
-        userId: stamp.userId,
-        hasMethods: (await repository.listMethods(stamp.userId, { lastUsed: false })).length > 0,
-        firstFactorAt: stamp.authTime,
-        mfaAt: stamp.mfaAt,
-        methods: stampMethods(stamp),
-        ip: ctx.ip,
-        app: stamp.app ?? options.defaultApp,
-      };
-      const verdict = await registration.check(facts);
-      await auditRefusedRegistration(stamp.userId, verdict, ctx);
-      return verdict;
+      const since = clock.now() - options.reauthMaxAgeSeconds * 1000;
+      return registration.check(
+        {
+          userId: stamp.userId,
+          hasMethods: (await repository.listMethods(stamp.userId, { lastUsed: false })).length > 0,
+          firstFactorAt: stamp.authTime,
+          mfaAt: stamp.mfaAt,
+          methods: methodsVerifiedSince(stamp, since),
+          ip: ctx.ip,
+          groups: stamp.groups,
+          roles: stamp.roles,
+          clientAppType: stamp.clientAppType,
+          risk: stamp.risk,
+        },
+        ctx,
+      );
     },
 
     /** The user has no method yet and this session's first factor is too old to register one. */

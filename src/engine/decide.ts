@@ -181,7 +181,9 @@ function combineSignals(
       strengths,
     );
 
-  if (satisfiedWith(null)) {
+  // A Temporary Access Pass is for setting up methods: a user who has none registers one now.
+  const onboarding = s.methods.length === 0 && first.includes('temporaryAccessPass');
+  if (satisfiedWith(null) && !onboarding) {
     reasons.push({
       code: 'first_factor_sufficient',
       message: 'the first factor satisfies every requirement',

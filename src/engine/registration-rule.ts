@@ -7,9 +7,13 @@
 //   - a further method needs a recent real second factor, or a recent Temporary Access Pass
 //     (which, as in Entra ID, counts as a strong sign-in);
 //   - conditional-access policies that target the user action `registerSecurityInfo` apply
-//     on top: a block refuses, a grant must be met by what this sign-in verified.
-import type { AuthMethod } from '../policy/model.ts';
+//     on top: a block refuses, a grant must be met by what this sign-in verified recently.
+// Every refusal is audited (`registration_refused`, with the reason and the policy).
+import type { AuditEvent } from '../audit/events.ts';
+import type { AuthMethod, ClientAppType, RiskFacts } from '../policy/model.ts';
+import { evaluateRegistration } from '../policy/registration.ts';
 import type { Clock } from './capabilities.ts';
+import type { PolicySource } from './policy-source.ts';
 
 /** What a session or pending sign-in has proven, for the registration rule. */
 export interface RegistrationFacts {
@@ -20,10 +24,13 @@ export interface RegistrationFacts {
   firstFactorAt: number;
   /** When a second factor was last really verified (ms), or null. */
   mfaAt: number | null;
-  /** Methods this sign-in verified (first factor included), e.g. ['password'] or ['temporaryAccessPass']. */
+  /** Methods this sign-in verified recently (first factor included), e.g. ['password'] or ['temporaryAccessPass']. */
   methods: readonly AuthMethod[];
   ip: string;
-  app: string;
+  groups?: readonly string[] | undefined;
+  roles?: readonly string[] | undefined;
+  clientAppType?: ClientAppType | undefined;
+  risk?: RiskFacts | undefined;
 }
 
 export type RegistrationRefusal =
@@ -38,11 +45,6 @@ export type RegistrationVerdict =
   | { allowed: true }
   | { allowed: false; reason: RegistrationRefusal; message: string; policy?: string | undefined };
 
-/** A registration policy's verdict (see policy/registration.ts); null when no policy applies. */
-export type RegistrationPolicyCheck = (
-  facts: RegistrationFacts,
-) => Promise<{ allowed: true } | { allowed: false; message: string; policy: string }>;
-
 export const REGISTRATION_MESSAGES: Record<RegistrationRefusal, string> = {
   signin_too_old: 'Sign in again before adding a sign-in method.',
   reverify_required: 'Confirm your identity with a second factor first.',
@@ -50,15 +52,20 @@ export const REGISTRATION_MESSAGES: Record<RegistrationRefusal, string> = {
 };
 
 export interface RegistrationRule {
-  check(facts: RegistrationFacts): Promise<RegistrationVerdict>;
-  /** Whether the first factor at `firstFactorAt` is recent enough to register a first method. */
-  isRecent(at: number): boolean;
+  /** The verdict for these facts; a refusal is audited with `ctx`. */
+  check(
+    facts: RegistrationFacts,
+    ctx: { ip: string; requestId?: string | undefined },
+  ): Promise<RegistrationVerdict>;
+  /** Whether a first factor checked at `at` is recent enough to register a first method. */
+  isRecent(at: number | null): boolean;
 }
 
 export function createRegistrationRule(deps: {
   clock: Clock;
   maxAgeSeconds: number;
-  policy?: RegistrationPolicyCheck | undefined;
+  policies: PolicySource;
+  audit: (event: AuditEvent) => Promise<void>;
 }): RegistrationRule {
   const isRecent = (at: number | null) => at !== null && deps.clock.now() - at <= deps.maxAgeSeconds * 1000;
   const refuse = (reason: RegistrationRefusal): RegistrationVerdict => ({
@@ -66,26 +73,56 @@ export function createRegistrationRule(deps: {
     reason,
     message: REGISTRATION_MESSAGES[reason],
   });
+
+  async function verdictOf(facts: RegistrationFacts): Promise<RegistrationVerdict> {
+    if (!facts.hasMethods) {
+      if (!isRecent(facts.firstFactorAt)) return refuse('signin_too_old');
+    } else {
+      const strongFirst = facts.methods.includes('temporaryAccessPass') && isRecent(facts.firstFactorAt);
+      if (!strongFirst && !isRecent(facts.mfaAt)) return refuse('reverify_required');
+    }
+    const set = await deps.policies.current();
+    if (!set.userActionsActive) return { allowed: true };
+    const evaluation = evaluateRegistration(
+      set,
+      {
+        userId: facts.userId,
+        groups: facts.groups,
+        roles: facts.roles,
+        ip: facts.ip,
+        clientAppType: facts.clientAppType,
+        risk: facts.risk,
+        time: deps.clock.now(),
+      },
+      { methods: facts.methods },
+    );
+    if (evaluation.action === 'allow') return { allowed: true };
+    return {
+      allowed: false,
+      reason: 'registration_blocked',
+      message: evaluation.userMessage ?? REGISTRATION_MESSAGES.registration_blocked,
+      policy: (evaluation.action === 'block'
+        ? evaluation.blockedBy
+        : evaluation.unmet.map((r) => r.source)
+      ).join(' '),
+    };
+  }
+
   return {
     isRecent,
-    async check(facts) {
-      if (!facts.hasMethods) {
-        if (!isRecent(facts.firstFactorAt)) return refuse('signin_too_old');
-      } else {
-        const strongFirst =
-          (facts.methods as readonly string[]).includes('temporaryAccessPass') &&
-          isRecent(facts.firstFactorAt);
-        if (!strongFirst && !isRecent(facts.mfaAt)) return refuse('reverify_required');
-      }
-      if (!deps.policy) return { allowed: true };
-      const verdict = await deps.policy(facts);
-      if (verdict.allowed) return verdict;
-      return {
-        allowed: false,
-        reason: 'registration_blocked',
-        message: verdict.message,
-        policy: verdict.policy,
-      };
+    async check(facts, ctx) {
+      const verdict = await verdictOf(facts);
+      if (!verdict.allowed)
+        await deps.audit({
+          type: 'registration_refused',
+          at: deps.clock.now(),
+          userId: facts.userId,
+          ip: ctx.ip,
+          requestId: ctx.requestId,
+          detail: verdict.reason,
+          ...(verdict.policy ? { data: { policy: verdict.policy } } : {}),
+        });
+      return verdict;
     },
   };
 }

@@ -38,22 +38,23 @@ export const ACR_PASSWORD = 'urn:mfakit:acr:pwd';
 export const ACR_MFA = 'urn:mfakit:acr:mfa';
 export const ACR_PHISHING_RESISTANT = 'urn:mfakit:acr:phr';
 
-const PHISHING_RESISTANT = compileStrength(
-  BUILT_IN_STRENGTHS.find((s) => s.id === 'phishingResistant') ?? {
-    id: 'none',
-    name: 'none',
-    combinations: [],
-  },
-);
+const builtIn = (id: string) =>
+  compileStrength(
+    BUILT_IN_STRENGTHS.find((s) => s.id === id) ?? { id: 'none', name: 'none', combinations: [] },
+  );
+const PHISHING_RESISTANT = builtIn('phishingResistant');
+const MULTI_FACTOR = builtIn('mfa');
 
 /**
  * The assurance level a sign-in reached, from what was really verified: phishing-resistant
  * when its methods meet the built-in `phishingResistant` strength, MFA when two distinct
- * factors were used (`amr` has `mfa`), password otherwise. A skipped factor never counts.
+ * factors were used (`amr` has `mfa`) or its methods meet the built-in `mfa` strength (a
+ * Temporary Access Pass), password otherwise. A skipped factor never counts.
  */
 export function acrFor(methods: readonly AuthMethod[], amr: readonly string[]): string {
-  if (satisfiesStrength(methodMask(methods), PHISHING_RESISTANT)) return ACR_PHISHING_RESISTANT;
-  return amr.includes('mfa') ? ACR_MFA : ACR_PASSWORD;
+  const mask = methodMask(methods);
+  if (satisfiesStrength(mask, PHISHING_RESISTANT)) return ACR_PHISHING_RESISTANT;
+  return amr.includes('mfa') || satisfiesStrength(mask, MULTI_FACTOR) ? ACR_MFA : ACR_PASSWORD;
 }
 
 /** Union of first- and second-factor amr values, plus `mfa` when two distinct factors were used. */
@@ -64,7 +65,11 @@ export function combineAmr(first: readonly string[], second: readonly string[]):
 }
 
 /** First-factor methods: the ones a step-up (a second factor) cannot renew. */
-export const FIRST_FACTOR_METHODS: ReadonlySet<AuthMethod> = new Set(['password', 'federatedMfa']);
+export const FIRST_FACTOR_METHODS: ReadonlySet<AuthMethod> = new Set([
+  'password',
+  'federatedMfa',
+  'temporaryAccessPass',
+]);
 
 /**
  * The methods of a stamp verified at or after `since`. First factors count from the sign-in
@@ -87,7 +92,7 @@ export function methodsVerifiedSince(stamp: AuthStamp, since: number): AuthMetho
  */
 export function firstFactorAmrOf(stamp: AuthStamp): string[] {
   if (stamp.firstFactorAmr) return [...stamp.firstFactorAmr];
-  return stamp.amr.filter((a) => a === 'pwd' || a === 'fed');
+  return stamp.amr.filter((a) => a === 'pwd' || a === 'fed' || a === 'tap');
 }
 
 /** The methods of a stamp; a stamp from before method tracking is read from its amr. */
