@@ -9,10 +9,12 @@ import { createMemoryStores } from '../../adapters/memory/index.ts';
 import { parseFederationConfig } from '../../sample-idp/federation/config.ts';
 import { createFederationServer, type FederationServer } from '../../sample-idp/federation/server.ts';
 import { createPartnerIdp, type PartnerIdp, type PartnerUser } from '../../sample-idp/partner-idp/server.ts';
+import type { AuditSink } from '../../src/index.ts';
 import { codeFor } from './app.ts';
 import { type Browser, formAction, inputValue, type Page } from './browser.ts';
 import { close, listen } from './listen.ts';
 import { type TestClock, testClock } from './test-clock.ts';
+import { totpNow } from './totp-now.ts';
 
 export const RP_REDIRECT = 'http://rp.example/cb';
 export const atRp = (u: URL) => u.origin === 'http://rp.example';
@@ -42,7 +44,16 @@ export interface FederationStack {
 }
 
 export async function startFederationStack(
-  options: { partnerUsers?: PartnerUser[]; trustedNetworks?: string[]; trustedProxies?: string[] } = {},
+  options: {
+    partnerUsers?: PartnerUser[];
+    trustedNetworks?: string[];
+    trustedProxies?: string[];
+    /** More local users besides LOCAL_USERS. */
+    users?: Record<string, unknown>[];
+    /** The config's conditional-access document. */
+    policies?: Record<string, unknown>;
+    audit?: AuditSink;
+  } = {},
 ): Promise<FederationStack> {
   const fedL = await listen();
   const partnerL = await listen();
@@ -57,7 +68,8 @@ export async function startFederationStack(
       issuer: fedL.url,
       trustedNetworks: options.trustedNetworks ?? [],
       trustedProxies: options.trustedProxies ?? [],
-      users: LOCAL_USERS,
+      users: [...LOCAL_USERS, ...(options.users ?? [])],
+      ...(options.policies ? { policies: options.policies } : {}),
       relyingParties: [
         rp('rp', { releaseClaims: ['name', 'email', 'groups'] }),
         rp('payroll', { requiredAcr: 'urn:mfakit:acr:mfa', releaseClaims: ['name', 'email'] }),
@@ -76,7 +88,11 @@ export async function startFederationStack(
     {},
   );
   const clock = testClock(Date.now());
-  const fed = await createFederationServer(config, { stores: createMemoryStores(), audit: () => {}, clock });
+  const fed = await createFederationServer(config, {
+    stores: createMemoryStores(),
+    audit: options.audit ?? (() => {}),
+    clock,
+  });
   fedL.handle(fed.app);
   const partner = createPartnerIdp({
     issuer: partnerL.url,
@@ -171,28 +187,32 @@ export const uidOf = (page: Page) => {
   return m[1];
 };
 
-/** RP → the federation's sign-in page → identifier → password; where the password form leads. */
+/**
+ * RP → the federation's sign-in page → identifier → password (or, with `kind`, a Temporary
+ * Access Pass); where the form leads.
+ */
 export async function signInWithPassword(
   b: Browser,
   s: FederationStack,
   identifier: string,
   password: string,
   p: AuthRequest = {},
+  kind: 'password' | 'temporaryAccessPass' = 'password',
 ) {
   const request = authorizationRequest(s, p);
   const first = await b.go(request.url, { stopAt: atRp });
   assert.equal(first.status, 200, `${first.url}\n${first.text.slice(0, 300)}`);
   const uid = uidOf(first);
   const pwPage = await b.go(`${s.fedUrl}/interaction/${uid}/identify`, {
-    form: { identifier, _csrf: inputValue(first.text, '_csrf') },
+    form: { identifier, kind, _csrf: inputValue(first.text, '_csrf') },
     stopAt: atRp,
   });
   assert.match(pwPage.text, /name="password"/);
   const page = await b.go(`${s.fedUrl}/interaction/${uid}/login`, {
-    form: { identifier, password, _csrf: inputValue(pwPage.text, '_csrf') },
+    form: { identifier, password, kind, _csrf: inputValue(pwPage.text, '_csrf') },
     stopAt: atRp,
   });
-  return { request, page };
+  return { request, page, pwPage };
 }
 
 /** Submits mfakit's code prompt on `page` (ticking "don't ask again" with `remember`). */
@@ -246,4 +266,37 @@ export async function signInAtPartner(
     stopAt: atRp,
   });
   return { request, page };
+}
+
+/** The authenticator secret shown on mfakit's enrollment page. */
+export const secretOnPage = (html: string) => {
+  const m = /id="secret">([A-Z2-7]+)</.exec(html);
+  assert.ok(m?.[1], `no enrollment secret on the page:\n${html.slice(0, 1500)}`);
+  return m[1];
+};
+
+/**
+ * Completes mfakit's enrollment page (code from `codeOf(secret)`, by default for the current
+ * real time) and follows the recovery codes page's continue link.
+ */
+export async function enroll(
+  b: Browser,
+  base: string,
+  page: Page,
+  stopAt = atRp,
+  codeOf: (secret: string) => string = totpNow,
+) {
+  const secret = secretOnPage(page.text);
+  const saved = await b.go(new URL(formAction(page.text, '/enroll'), base).href, {
+    form: {
+      _csrf: inputValue(page.text, '_csrf'),
+      draftId: inputValue(page.text, 'draftId'),
+      code: codeOf(secret),
+    },
+    stopAt,
+  });
+  assert.match(saved.text, /recovery codes/i);
+  const link = /<a href="([^"]+)">I have saved them/.exec(saved.text)?.[1]?.replace(/&amp;/g, '&');
+  assert.ok(link);
+  return { secret, next: await b.go(new URL(link, base).href, { stopAt }) };
 }

@@ -19,6 +19,7 @@ import {
   type PartnerIdp,
 } from '../../sample-idp/partner-idp/server.ts';
 import { Browser, formAction, inputValue, type Page } from '../helpers/browser.ts';
+import { enroll, secretOnPage } from '../helpers/federation-stack.ts';
 import { close, type Listening, listen } from '../helpers/listen.ts';
 import { totpNow } from '../helpers/totp-now.ts';
 
@@ -218,29 +219,6 @@ async function signInWithPassword(b: Browser, s: Stack, identifier: string, pass
 }
 
 const code = totpNow;
-
-const secretOnPage = (html: string) => {
-  const m = /id="secret">([A-Z2-7]+)</.exec(html);
-  assert.ok(m?.[1], `no enrollment secret on the page:\n${html.slice(0, 1500)}`);
-  return m[1];
-};
-
-/** Completes mfakit's enrollment page and follows the recovery codes page's continue link. */
-async function enroll(b: Browser, base: string, page: Page, stopAt = atRp) {
-  const secret = secretOnPage(page.text);
-  const saved = await b.go(new URL(formAction(page.text, '/enroll'), base).href, {
-    form: {
-      _csrf: inputValue(page.text, '_csrf'),
-      draftId: inputValue(page.text, 'draftId'),
-      code: code(secret),
-    },
-    stopAt,
-  });
-  assert.match(saved.text, /recovery codes/i);
-  const link = /<a href="([^"]+)">I have saved them/.exec(saved.text)?.[1]?.replace(/&amp;/g, '&');
-  assert.ok(link);
-  return { secret, next: await b.go(new URL(link, base).href, { stopAt }) };
-}
 
 /** At the partner's login page (after home-realm discovery), signs in there. */
 async function partnerSignIn(b: Browser, partnerPage: Page, username: string, mfa: boolean) {

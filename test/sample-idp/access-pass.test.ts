@@ -1,0 +1,179 @@
+/**
+ * Safe registration of a first method on the sample federation server, over real HTTP: a
+ * Temporary Access Pass issued by an administrator signs a user in (interaction login and the
+ * security-info portal) to register methods, and a registration policy ("first method only
+ * from the office network or with a Temporary Access Pass") is enforced — including against a
+ * spoofed X-Forwarded-For.
+ */
+import assert from 'node:assert/strict';
+import type { AuditEvent } from '../../src/index.ts';
+import { Browser, inputValue } from '../helpers/browser.ts';
+import {
+  atRp,
+  enroll,
+  type FederationStack,
+  redeem,
+  signInWithPassword,
+  startFederationStack,
+} from '../helpers/federation-stack.ts';
+
+const NEW_USERS = [
+  {
+    id: 'carol',
+    name: 'Carol',
+    email: 'carol@contoso.test',
+    password: 'carol password',
+    mfaState: 'enabled',
+  },
+  { id: 'erin', name: 'Erin', email: 'erin@contoso.test', password: 'erin password', mfaState: 'enabled' },
+];
+
+/** The README's example: registering security info only from the office, or with MFA (a TAP counts). */
+const REGISTRATION_POLICY = {
+  namedLocations: [{ id: 'office', name: 'Office', trusted: true, cidrs: ['10.0.0.0/8'] }],
+  policies: [
+    {
+      id: 'register-from-office-or-tap',
+      name: 'Register security info only from the office or with a Temporary Access Pass',
+      state: 'on',
+      assignments: { users: { include: ['all'] }, userActions: ['registerSecurityInfo'] },
+      conditions: { locations: { include: ['any'], exclude: ['trusted'] } },
+      grant: { controls: ['mfa'] },
+    },
+  ],
+};
+
+const ctx = { ip: '127.0.0.1', by: 'test-admin' };
+
+describe('sample-idp: Temporary Access Pass and the registration policy', function () {
+  this.timeout(60_000);
+  let s: FederationStack;
+  let events: AuditEvent[];
+  beforeEach(async () => {
+    events = [];
+    s = await startFederationStack({
+      users: NEW_USERS,
+      policies: REGISTRATION_POLICY,
+      audit: (e) => {
+        events.push(e);
+      },
+    });
+  });
+  afterEach(async () => s.close());
+
+  it('from outside the office a password alone cannot register the first method: the sign-in is refused, audited', async () => {
+    const b = new Browser();
+    const { page } = await signInWithPassword(b, s, 'carol', 'carol password');
+    assert.ok(atRp(new URL(page.url)), page.url);
+    const back = new URL(page.url);
+    assert.equal(back.searchParams.get('error'), 'access_denied');
+    assert.match(back.searchParams.get('error_description') ?? '', /Temporary Access Pass/);
+    assert.ok(
+      events.some(
+        (e) =>
+          e.type === 'registration_refused' &&
+          e.userId === 'carol' &&
+          e.data?.policy === 'register-from-office-or-tap',
+      ),
+    );
+    assert.ok(!events.some((e) => e.type === 'enrolled'));
+  });
+
+  it('a spoofed X-Forwarded-For naming the office does not make the request come from there', async () => {
+    const b = new Browser();
+    b.extraHeaders['x-forwarded-for'] = '10.1.2.3';
+    const { page } = await signInWithPassword(b, s, 'carol', 'carol password');
+    assert.equal(new URL(page.url).searchParams.get('error'), 'access_denied');
+  });
+
+  it("an administrator's one-time pass signs the user in to register a method; amr tap, acr mfa; the pass is then spent", async () => {
+    const issued = await s.fed.mfa.accessPasses.issue('carol', { lifetimeMinutes: 60, oneTime: true }, ctx);
+    const b = new Browser();
+    const { request, page, pwPage } = await signInWithPassword(
+      b,
+      s,
+      'carol',
+      issued.pass,
+      {},
+      'temporaryAccessPass',
+    );
+    assert.match(pwPage.text, /Enter Temporary Access Pass/);
+    assert.match(page.url, /\/mfa$/, `expected enrollment, got ${page.url}`);
+    const { next } = await enroll(b, s.fedUrl, page);
+    const { claims } = await redeem(s, next, request);
+    assert.deepEqual(claims.amr?.slice().sort(), ['mfa', 'otp', 'tap']);
+    assert.equal(claims.acr, 'urn:mfakit:acr:mfa');
+    // Replayed in another browser: refused like a wrong pass.
+    const again = await signInWithPassword(new Browser(), s, 'carol', issued.pass, {}, 'temporaryAccessPass');
+    assert.equal(again.page.status, 401);
+    assert.match(again.page.text, /Wrong user name or Temporary Access Pass/);
+    assert.equal((await s.fed.mfa.accessPasses.get('carol'))?.state, 'used');
+  });
+
+  it("a pass is the user's only: another user's pass, a revoked or an expired pass signs nobody in", async () => {
+    const carols = await s.fed.mfa.accessPasses.issue('carol', { lifetimeMinutes: 60, oneTime: false }, ctx);
+    const other = await signInWithPassword(new Browser(), s, 'erin', carols.pass, {}, 'temporaryAccessPass');
+    assert.equal(other.page.status, 401);
+    await s.fed.mfa.accessPasses.revoke('carol', ctx);
+    const revoked = await signInWithPassword(
+      new Browser(),
+      s,
+      'carol',
+      carols.pass,
+      {},
+      'temporaryAccessPass',
+    );
+    assert.equal(revoked.page.status, 401);
+    const erins = await s.fed.mfa.accessPasses.issue('erin', { lifetimeMinutes: 10 }, ctx);
+    s.clock.advance(11 * 60_000);
+    const expired = await signInWithPassword(new Browser(), s, 'erin', erins.pass, {}, 'temporaryAccessPass');
+    assert.equal(expired.page.status, 401);
+  });
+
+  it('wrong passes count against the same budget as passwords: after 5, the right password waits', async () => {
+    for (let i = 0; i < 5; i++) {
+      const r = await signInWithPassword(
+        new Browser(),
+        s,
+        'erin',
+        `WRONGPASS${i}XY`,
+        {},
+        'temporaryAccessPass',
+      );
+      assert.equal(r.page.status, 401);
+    }
+    const right = await signInWithPassword(new Browser(), s, 'erin', 'erin password');
+    assert.equal(right.page.status, 429);
+    assert.ok(!JSON.stringify(events).includes('WRONGPASS'), 'a pass reached the audit log');
+  });
+
+  it('the security-info portal offers "Use a Temporary Access Pass" and lets the pass holder register a method', async () => {
+    const issued = await s.fed.mfa.accessPasses.issue('erin', { lifetimeMinutes: 60, oneTime: true }, ctx);
+    const b = new Browser();
+    const form = await b.go(`${s.fedUrl}/account?method=tap`);
+    assert.match(form.text, /Temporary Access Pass/);
+    const after = await b.go(`${s.fedUrl}/account/login`, {
+      form: {
+        identifier: 'erin',
+        password: issued.pass,
+        kind: 'temporaryAccessPass',
+        _csrf: inputValue(form.text, '_csrf'),
+      },
+    });
+    assert.match(after.url, /\/account\/mfa\/enroll$/, after.url);
+    const { next } = await enroll(b, s.fedUrl, after, () => false);
+    assert.match(next.url, /\/account\/mfa\/settings$/);
+    assert.equal((await s.fed.mfa.methods.list('erin')).length, 1);
+  });
+
+  it('the portal with a password from outside the office: no enrollment page, the reason instead', async () => {
+    const b = new Browser();
+    const form = await b.go(`${s.fedUrl}/account`);
+    const after = await b.go(`${s.fedUrl}/account/login`, {
+      form: { identifier: 'erin', password: 'erin password', _csrf: inputValue(form.text, '_csrf') },
+    });
+    assert.equal(after.status, 403);
+    assert.match(after.text, /Temporary Access Pass/);
+    assert.doesNotMatch(after.text, /id="secret"/);
+  });
+});
