@@ -38,3 +38,4 @@ export type { AuthStamp } from './engine/stamp.ts';
 export { ACR_MFA, ACR_PASSWORD, ACR_PHISHING_RESISTANT, acrFor } from './engine/stamp.ts';
 export { ConfigError, MfaError, StoreError } from './errors.ts';
 export type * from './store/ports.ts';
+export { cidrSchema, trustedProxySchema } from './trust/cidr.ts';

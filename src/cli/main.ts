@@ -1,5 +1,4 @@
 import { type ParseArgsConfig, parseArgs } from 'node:util';
-import ipaddr from 'ipaddr.js';
 import type { Mfa } from '../engine/create-mfa.ts';
 import type { WhatIfContext } from '../engine/decision.ts';
 import { PolicyVersionConflict } from '../engine/policy-source.ts';
@@ -16,6 +15,7 @@ import {
   type RiskSignal,
 } from '../policy/model.ts';
 import type { UserMfaState } from '../store/ports.ts';
+import { CIDR_RULE, isStrictCidr, quoted } from '../trust/cidr.ts';
 import { type CliEngine, openEngine } from './engine.ts';
 import { formatDecision, formatPolicyList } from './print.ts';
 import { USAGE, UsageError } from './usage.ts';
@@ -81,7 +81,7 @@ function oneOf<T extends string>(
   return value as T;
 }
 
-const isIp = (ip: string) => ipaddr.IPv4.isValidFourPartDecimal(ip) || ipaddr.IPv6.isValid(ip);
+const isIp = (ip: string) => !ip.includes('/') && isStrictCidr(ip);
 
 function positionals(got: string[], names: string[], command: string): string[] {
   if (got.length !== names.length)
@@ -174,6 +174,9 @@ async function whatIf(args: string[], io: CliIo, open: Open) {
   const signals = list(values.risk);
   for (const s of signals) oneOf<RiskSignal>('risk', s, RISK_SIGNALS);
   const time = timeOf(values.time);
+  const trustedNetworks = list(values['trusted-network']);
+  for (const cidr of trustedNetworks)
+    if (!isStrictCidr(cidr)) throw new UsageError(`--trusted-network: ${quoted(cidr)} ${CIDR_RULE}`);
 
   // Named signals are present and the others absent. Without --risk, a database still tells
   // whether the network is new and whether the user is flagged; the device never (no user agent).
@@ -187,7 +190,7 @@ async function whatIf(args: string[], io: CliIo, open: Open) {
   const mfa = await open(
     fromDb ? { kind: 'db', path: values.db as string } : { kind: 'file', path: values.policies as string },
     io.env,
-    { defaultUserState: userState, trustedNetworks: list(values['trusted-network']) },
+    { defaultUserState: userState, trustedNetworks },
   );
   const groups = list(values.groups);
   const roles = list(values.roles);
