@@ -1,5 +1,6 @@
 import type { IncomingMessage } from 'node:http';
 import { type AuditEvent, type AuditSink, pinoAuditSink } from '../audit/events.ts';
+import { safeRequestId } from '../audit/request-id.ts';
 import { createCodeHasher } from '../crypto/code-hash.ts';
 import { createSealer } from '../crypto/seal.ts';
 import { MfaError } from '../errors.ts';
@@ -117,7 +118,10 @@ export function createMfa(input: MfaOptions) {
   const sink: AuditSink = options.audit ?? pinoAuditSink();
 
   /** Audit never breaks a sign-in, and every event is also kept in the repository for reports. */
-  const audit = async (event: AuditEvent): Promise<void> => {
+  const audit = async (input: AuditEvent): Promise<void> => {
+    const { requestId, ...rest } = input;
+    const safeId = safeRequestId(requestId);
+    const event: AuditEvent = safeId === undefined ? rest : { ...rest, requestId: safeId };
     try {
       await Promise.all([
         sink(event),

@@ -13,6 +13,7 @@ import {
   type PolicyDocument,
   policySchema,
 } from '../policy/model.ts';
+import { requestIdOf } from '../web/request-id.ts';
 import { firstIssue } from './validation.ts';
 
 /**
@@ -209,7 +210,7 @@ export function createPolicyAdminRouter(mfa: Mfa, options: PolicyAdminOptions): 
 
   const ctxOf = (req: Request) => ({
     ip: mfa.clientIp(req),
-    requestId: req.get('x-request-id') ?? undefined,
+    requestId: requestIdOf(req),
     by: admins.get(req) ?? 'unknown',
   });
 

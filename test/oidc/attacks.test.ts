@@ -6,6 +6,7 @@
 import assert from 'node:assert/strict';
 import { codeFor } from '../helpers/app.ts';
 import { Browser, formAction, inputValue } from '../helpers/browser.ts';
+import { HOSTILE_REQUEST_IDS } from '../helpers/hostile-request-ids.ts';
 import {
   absolute,
   atRp,
@@ -232,4 +233,18 @@ describe('mfakit/oidc under attack', function () {
     });
     assert.equal(new URL(back.url).searchParams.get('error'), 'access_denied');
   });
+
+  for (const [name, hostile] of Object.entries(HOSTILE_REQUEST_IDS))
+    it(`a hostile X-Request-Id (${name}) never reaches an audit event; the sign-in still works`, async () => {
+      const b = new Browser();
+      b.extraHeaders['x-request-id'] = hostile;
+      const { claims } = await signIn(b, idp, 'alice', { secret });
+      assert.equal(claims.sub, 'alice');
+      const types = idp.events.map((e) => e.type);
+      assert.ok(types.includes('challenge_issued') && types.includes('verified'), types.join(', '));
+      assert.deepEqual(
+        idp.events.map((e) => e.requestId).filter((id) => id !== undefined),
+        [],
+      );
+    });
 });
