@@ -754,8 +754,15 @@ export function createMfa(input: MfaOptions) {
         await repository.setUserState(userId, state);
         await audit({ type: 'user_state_changed', at: clock.now(), userId, ...ctx, detail: state });
       },
-      /** "Require re-registration": removes every method, recovery code and remembered device. */
+      /**
+       * "Require re-registration": removes every method, recovery code and remembered device.
+       * Sessions are revoked first, then devices, so a reset that fails half-way leaves no live
+       * session and no cookie that skips MFA (running it again finishes the job); and once more
+       * at the end, so a sign-in that raced the reset with a method being removed is void too.
+       */
       async resetUser(userId: string, ctx: RequestContext) {
+        await sessionEpochs.revokeAll(userId);
+        await rememberedDevices.revokeAll(userId);
         const methods = await repository.listMethods(userId);
         await repository.deleteAllMethods(userId);
         await Promise.all(
@@ -765,7 +772,6 @@ export function createMfa(input: MfaOptions) {
         );
         await repository.unassignTokens(userId);
         await repository.deleteRecoveryCodes(userId);
-        await rememberedDevices.revokeAll(userId);
         await lockout.reset(userId);
         await sessionEpochs.revokeAll(userId);
         await audit({
