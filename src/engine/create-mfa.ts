@@ -18,6 +18,7 @@ import { createRememberedDevices } from '../trust/remembered-devices.ts';
 import { compileTrustedNetworks } from '../trust/trusted-networks.ts';
 import { firstFactorMethods, methodAmr, secondFactorMethod } from './auth-methods.ts';
 import { cryptoRandom, randomId, systemClock } from './capabilities.ts';
+import { createCurrentSessionCheck } from './current-session.ts';
 import { createDecide } from './decide.ts';
 import { type Decision, toMethodSummary, type WhatIfContext } from './decision.ts';
 import { createLockout } from './lockout.ts';
@@ -102,6 +103,7 @@ interface StampFacts {
   roles: string[];
   risk: AuthStamp['risk'];
   rememberedDeviceAt?: number | undefined;
+  rememberedDeviceId?: string | undefined;
 }
 
 /**
@@ -173,6 +175,7 @@ export function createMfa(input: MfaOptions) {
     audit,
   });
   const sessionEpochs = createSessionEpochs(repository, clock);
+  const isCurrent = createCurrentSessionCheck(sessionEpochs, rememberedDevices);
   const policies = createPolicySource({
     input: options.policies,
     repository,
@@ -226,6 +229,9 @@ export function createMfa(input: MfaOptions) {
       risk: facts.risk ?? {},
       ...(skippedBy === 'remembered_device' && facts.rememberedDeviceAt !== undefined
         ? { rememberedDeviceAt: facts.rememberedDeviceAt }
+        : {}),
+      ...(skippedBy === 'remembered_device' && facts.rememberedDeviceId !== undefined
+        ? { rememberedDeviceId: facts.rememberedDeviceId }
         : {}),
     };
   };
@@ -386,6 +392,7 @@ export function createMfa(input: MfaOptions) {
         roles: decision.subject.roles,
         risk: decision.risk,
         rememberedDeviceAt: decision.rememberedDeviceAt,
+        rememberedDeviceId: decision.rememberedDeviceId,
       };
       if (decision.action === 'allow') {
         const skippedBy = decision.skippedBy;
@@ -601,7 +608,7 @@ export function createMfa(input: MfaOptions) {
             .map((m) => [m, stamp.mfaAt as number]),
         );
       const verifiedAt = { ...earlier, [result.method]: clock.now() };
-      const { skippedBy: _dropped, rememberedDeviceAt: _gone, ...rest } = stamp;
+      const { skippedBy: _dropped, rememberedDeviceAt: _gone, rememberedDeviceId: _device, ...rest } = stamp;
       return {
         ok: true,
         stamp: { ...rest, amr, methods, verifiedAt, acr: acrFor(methods, amr), mfaAt: clock.now() },
@@ -615,25 +622,26 @@ export function createMfa(input: MfaOptions) {
      * session was not revoked and the user still has them.
      */
     async mergeStepUp(previous: AuthStamp, fresh: AuthStamp): Promise<AuthStamp> {
-      if (previous.userId !== fresh.userId || !(await sessionEpochs.isCurrent(previous))) return fresh;
+      if (previous.userId !== fresh.userId || !(await isCurrent(previous))) return fresh;
       const registered = new Set(
         (await repository.listMethods(fresh.userId, { lastUsed: false })).map((m) => secondFactorMethod(m)),
       );
       return mergeStamps(previous, fresh, (m) => registered.has(m));
     },
 
-    /** Whether the stamp carries a real second-factor verification recent enough for sensitive changes. */
     /**
      * Whether the stamp is still valid: not older than the user's last session revocation
-     * (admin reset, revokeSessions). A boolean when cached, else a promise.
+     * (admin reset, revokeSessions), and not admitted by a remembered device since revoked or
+     * expired. A boolean when cached, else a promise.
      */
-    isCurrent: (stamp: AuthStamp) => sessionEpochs.isCurrent(stamp),
+    isCurrent,
 
     /** Whether the sign-in itself (the password step) is recent enough for sensitive changes. */
     isRecentSignIn(stamp: AuthStamp): boolean {
       return clock.now() - stamp.authTime <= options.reauthMaxAgeSeconds * 1000;
     },
 
+    /** Whether the stamp carries a real second-factor verification recent enough for sensitive changes. */
     isFresh(stamp: AuthStamp): boolean {
       return stamp.mfaAt !== null && clock.now() - stamp.mfaAt <= options.reauthMaxAgeSeconds * 1000;
     },

@@ -182,6 +182,28 @@ describe('mfakit/oidc under attack', function () {
     assert.match(page.text, /name="password"/);
   });
 
+  it('attack: a remembered device revoked from another session — the SSO session it admitted gets no token without signing in again', async () => {
+    const phone = new Browser();
+    await signIn(phone, idp, 'alice', { secret, remember: true });
+    const rd = phone.cookie(new URL(idp.issuer).host, 'mfakit_rd');
+    assert.ok(rd, 'remember-device cookie set');
+    const stolenLaptop = new Browser();
+    stolenLaptop.cookies.push(rd);
+    const skipped = await signIn(stolenLaptop, idp, 'alice');
+    assert.deepEqual(skipped.claims.amr, ['pwd'], 'the device let the code be skipped');
+    const sso = await startAuthorization(stolenLaptop, idp);
+    assert.ok(atRp(new URL(sso.page.url)), 'SSO before the revocation');
+    // Alice, from her phone's session, revokes the laptop ("restore MFA on remembered devices").
+    const [device] = await idp.mfa.devices.list('alice');
+    assert.ok(device);
+    assert.equal(await idp.mfa.devices.revoke('alice', device.id, { ip: '127.0.0.1' }), true);
+    const { page } = await startAuthorization(stolenLaptop, idp);
+    assert.ok(!atRp(new URL(page.url)), 'no code for the client');
+    assert.match(page.text, /name="password"/);
+    const prompt = await password(stolenLaptop, idp, page, 'alice');
+    assert.match(prompt.url, /\/mfa$/, 'and the password alone no longer does');
+  });
+
   it('an oidc-provider session mfakit did not create (a login finished by other code) is asked to sign in', async () => {
     // An integrator bug: the login written into the interaction without mfakit.
     const b = new Browser();

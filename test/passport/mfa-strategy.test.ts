@@ -443,6 +443,13 @@ describe('passport: MfaStrategy with passport-local', () => {
     const account = await agent.get('/account');
     assert.equal(account.status, 200, JSON.stringify(account.body));
     assert.deepEqual(account.body, { user: 'alice', amr: ['pwd'], skippedBy: 'remembered_device' });
+
+    // Revoking that device (from another session: here the engine) ends this Passport session's access.
+    const [device] = await t.mfa.devices.list('alice');
+    await t.mfa.devices.revoke('alice', device?.id ?? '', { ip: '127.0.0.1' });
+    const refused = await agent.get('/account');
+    assert.equal(refused.status, 401);
+    assert.equal(refused.body.reason, 'not_signed_in');
   });
 
   it('10. passport.authenticate("mfa") without keepSessionInfo refuses to run and consumes nothing', async () => {
