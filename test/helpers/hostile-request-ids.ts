@@ -1,4 +1,5 @@
-/** X-Request-Id values as an attacker sends them; none may reach an audit event. */
+// X-Request-Id values as an attacker sends them; none may reach an audit event.
+
 export const HOSTILE_REQUEST_IDS: Record<string, string> = {
   '10 kB': 'A'.repeat(10 * 1024),
   'a tab (control character)': 'req\tforged=1',
