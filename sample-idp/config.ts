@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { ConfigError, cidrSchema, trustedProxySchema } from '../src/index.ts';
 
 /**
  * The demo's settings, from environment variables (documented in the README), validated so
@@ -21,8 +22,8 @@ export const demoEnvSchema = z.object({
   PORT: int(3000, 0, 65535),
   HOST: z.string().default('127.0.0.1'),
   MFAKIT_DATA_FILE: z.string().default('data/mfakit-demo.sqlite'),
-  MFAKIT_TRUSTED_NETWORKS: list,
-  MFAKIT_TRUSTED_PROXIES: list,
+  MFAKIT_TRUSTED_NETWORKS: list.pipe(z.array(cidrSchema)),
+  MFAKIT_TRUSTED_PROXIES: list.pipe(z.array(trustedProxySchema)),
   MFAKIT_REMEMBER_DAYS: int(14, 1, 365),
   MFAKIT_REMEMBER_MAX_DAYS: int(60, 1, 365),
   MFAKIT_LOCKOUT_MAX_ATTEMPTS: int(5, 1, 100),
@@ -45,7 +46,7 @@ export function loadDemoConfig(env: NodeJS.ProcessEnv): DemoConfig {
   const parsed = demoEnvSchema.safeParse(env);
   if (!parsed.success) {
     const problems = parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('\n  ');
-    throw new Error(`invalid demo settings:\n  ${problems}`);
+    throw new ConfigError(`invalid demo settings:\n  ${problems}`);
   }
   return parsed.data;
 }

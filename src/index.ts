@@ -57,3 +57,4 @@ export type {
 } from './engine/temporary-access-pass.ts';
 export { ConfigError, MfaError, StoreError } from './errors.ts';
 export type * from './store/ports.ts';
+export { cidrSchema, trustedProxySchema } from './trust/cidr.ts';

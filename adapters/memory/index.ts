@@ -280,6 +280,13 @@ export class MemoryEphemeralStore implements EphemeralStore {
     this.#entries.set(key, { value: String(count), expiresAt: this.#clock.now() + ttlMs });
     return count;
   }
+  async decrement(key: string) {
+    const e = this.#live(key);
+    if (!e) return 0;
+    const count = Math.max(0, Number(e.value) - 1);
+    e.value = String(count);
+    return count;
+  }
   async getCount(key: string) {
     const e = this.#live(key);
     return e ? Number(e.value) : 0;

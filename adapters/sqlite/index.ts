@@ -756,6 +756,11 @@ export class SqliteEphemeralStore implements EphemeralStore {
     return int(row, 'count');
   }
 
+  async decrement(key: string) {
+    const row = this.#sql.decrement.get({ key, now: this.#clock.now() });
+    return row ? int(row, 'count') : 0;
+  }
+
   async getCount(key: string) {
     const value = this.#live(key);
     return value === null ? 0 : Number(value);
@@ -811,6 +816,13 @@ function prepareEphemeral(db: DatabaseSync) {
        ON CONFLICT (key) DO UPDATE SET
          value = CASE WHEN ephemeral.expires_at <= :now THEN 1 ELSE CAST(ephemeral.value AS INTEGER) + 1 END,
          expires_at = excluded.expires_at
+       RETURNING CAST(value AS INTEGER) AS count`,
+    ),
+    // One statement: atomic across connections and processes; a count at zero, an absent or an
+    // expired row matches nothing and is left as it is.
+    decrement: sql(
+      `UPDATE ephemeral SET value = CAST(value AS INTEGER) - 1
+       WHERE key = :key AND expires_at > :now AND CAST(value AS INTEGER) > 0
        RETURNING CAST(value AS INTEGER) AS count`,
     ),
     purge: sql('DELETE FROM ephemeral WHERE expires_at <= :now'),

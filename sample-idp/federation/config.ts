@@ -2,7 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { dirname, isAbsolute, resolve } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
-import { ACR_MFA, ACR_PHISHING_RESISTANT } from '../../src/index.ts';
+import { ACR_MFA, ACR_PHISHING_RESISTANT, trustedProxySchema } from '../../src/index.ts';
 import {
   cidrSchema,
   loadPolicyFile,
@@ -158,7 +158,7 @@ export const federationConfigSchema = z
       .enum(MFA_STATES, { error: `must be one of ${MFA_STATES.join(', ')}` })
       .default('enabled'),
     trustedNetworks: z.array(cidrSchema).default([]),
-    trustedProxies: z.array(text('a proxy address, CIDR or loopback')).default([]),
+    trustedProxies: z.array(trustedProxySchema).default([]),
     rememberDeviceDays: z
       .number({ error: 'must be a number of days' })
       .int({ error: 'must be a whole number of days' })

@@ -1,4 +1,3 @@
-import ipaddr from 'ipaddr.js';
 import type { Mfa } from '../engine/create-mfa.ts';
 import type { WhatIfContext } from '../engine/decision.ts';
 import { PolicyVersionConflict } from '../engine/policy-source.ts';
@@ -17,6 +16,7 @@ import {
   type UserAction,
 } from '../policy/model.ts';
 import type { UserMfaState } from '../store/ports.ts';
+import { CIDR_RULE, isStrictCidr, quoted } from '../trust/cidr.ts';
 import { LOCAL, parse, positionals } from './args.ts';
 import { type CliEngine, openEngine } from './engine.ts';
 import { formatDecision, formatPolicyList } from './print.ts';
@@ -73,7 +73,7 @@ function oneOf<T extends string>(
   return value as T;
 }
 
-const isIp = (ip: string) => ipaddr.IPv4.isValidFourPartDecimal(ip) || ipaddr.IPv6.isValid(ip);
+const isIp = (ip: string) => !ip.includes('/') && isStrictCidr(ip);
 
 export async function main(argv: string[], io: CliIo): Promise<number> {
   let engine: CliEngine | null = null;
@@ -161,6 +161,9 @@ async function whatIf(args: string[], io: CliIo, open: Open) {
   const userAction = oneOf<UserAction>('user-action', values['user-action'], USER_ACTIONS);
   if (userAction !== undefined && (values.app !== undefined || values.context !== undefined))
     throw new UsageError('--user-action is not a sign-in to an app: leave out --app and --context');
+  const trustedNetworks = list(values['trusted-network']);
+  for (const cidr of trustedNetworks)
+    if (!isStrictCidr(cidr)) throw new UsageError(`--trusted-network: ${quoted(cidr)} ${CIDR_RULE}`);
 
   // Named signals are present and the others absent. Without --risk, a database still tells
   // whether the network is new and whether the user is flagged; the device never (no user agent).
@@ -174,7 +177,7 @@ async function whatIf(args: string[], io: CliIo, open: Open) {
   const mfa = await open(
     fromDb ? { kind: 'db', path: values.db as string } : { kind: 'file', path: values.policies as string },
     io.env,
-    { defaultUserState: userState, trustedNetworks: list(values['trusted-network']) },
+    { defaultUserState: userState, trustedNetworks },
   );
   const groups = list(values.groups);
   const roles = list(values.roles);

@@ -1,5 +1,6 @@
 import type { IncomingMessage } from 'node:http';
 import { type AuditEvent, type AuditSink, pinoAuditSink } from '../audit/events.ts';
+import { safeRequestId } from '../audit/request-id.ts';
 import { createCodeHasher } from '../crypto/code-hash.ts';
 import { createSealer } from '../crypto/seal.ts';
 import { MfaError } from '../errors.ts';
@@ -17,6 +18,7 @@ import { createRememberedDevices } from '../trust/remembered-devices.ts';
 import { compileTrustedNetworks } from '../trust/trusted-networks.ts';
 import { firstFactorMethods, methodAmr, secondFactorMethod } from './auth-methods.ts';
 import { cryptoRandom, randomId, systemClock } from './capabilities.ts';
+import { createCurrentSessionCheck } from './current-session.ts';
 import { createDecide } from './decide.ts';
 import { type Decision, toMethodSummary, type WhatIfContext } from './decision.ts';
 import { type AccountDirectory, accountThrottleKey, createFirstFactorGate } from './first-factor-gate.ts';
@@ -117,6 +119,7 @@ interface StampFacts {
   roles: string[];
   risk: AuthStamp['risk'];
   rememberedDeviceAt?: number | undefined;
+  rememberedDeviceId?: string | undefined;
 }
 
 /**
@@ -133,7 +136,10 @@ export function createMfa(input: MfaOptions) {
   const sink: AuditSink = options.audit ?? pinoAuditSink();
 
   /** Audit never breaks a sign-in, and every event is also kept in the repository for reports. */
-  const audit = async (event: AuditEvent): Promise<void> => {
+  const audit = async (input: AuditEvent): Promise<void> => {
+    const { requestId, ...rest } = input;
+    const safeId = safeRequestId(requestId);
+    const event: AuditEvent = safeId === undefined ? rest : { ...rest, requestId: safeId };
     try {
       await Promise.all([
         sink(event),
@@ -186,6 +192,7 @@ export function createMfa(input: MfaOptions) {
     audit,
   });
   const sessionEpochs = createSessionEpochs(repository, clock);
+  const isCurrent = createCurrentSessionCheck(sessionEpochs, rememberedDevices);
   const policies = createPolicySource({
     input: options.policies,
     repository,
@@ -276,6 +283,9 @@ export function createMfa(input: MfaOptions) {
       risk: facts.risk ?? {},
       ...(skippedBy === 'remembered_device' && facts.rememberedDeviceAt !== undefined
         ? { rememberedDeviceAt: facts.rememberedDeviceAt }
+        : {}),
+      ...(skippedBy === 'remembered_device' && facts.rememberedDeviceId !== undefined
+        ? { rememberedDeviceId: facts.rememberedDeviceId }
         : {}),
     };
   };
@@ -448,6 +458,7 @@ export function createMfa(input: MfaOptions) {
         roles: decision.subject.roles,
         risk: decision.risk,
         rememberedDeviceAt: decision.rememberedDeviceAt,
+        rememberedDeviceId: decision.rememberedDeviceId,
       };
       if (decision.action === 'allow') {
         const skippedBy = decision.skippedBy;
@@ -688,7 +699,7 @@ export function createMfa(input: MfaOptions) {
             .map((m) => [m, stamp.mfaAt as number]),
         );
       const verifiedAt = { ...earlier, [result.method]: clock.now() };
-      const { skippedBy: _dropped, rememberedDeviceAt: _gone, ...rest } = stamp;
+      const { skippedBy: _dropped, rememberedDeviceAt: _gone, rememberedDeviceId: _device, ...rest } = stamp;
       return {
         ok: true,
         stamp: { ...rest, amr, methods, verifiedAt, acr: acrFor(methods, amr), mfaAt: clock.now() },
@@ -702,7 +713,7 @@ export function createMfa(input: MfaOptions) {
      * session was not revoked and the user still has them.
      */
     async mergeStepUp(previous: AuthStamp, fresh: AuthStamp): Promise<AuthStamp> {
-      if (previous.userId !== fresh.userId || !(await sessionEpochs.isCurrent(previous))) return fresh;
+      if (previous.userId !== fresh.userId || !(await isCurrent(previous))) return fresh;
       const registered = new Set(
         (await repository.listMethods(fresh.userId, { lastUsed: false })).map((m) => secondFactorMethod(m)),
       );
@@ -711,9 +722,10 @@ export function createMfa(input: MfaOptions) {
 
     /**
      * Whether the stamp is still valid: not older than the user's last session revocation
-     * (admin reset, revokeSessions). A boolean when cached, else a promise.
+     * (admin reset, revokeSessions), and not admitted by a remembered device since revoked or
+     * expired. A boolean when cached, else a promise.
      */
-    isCurrent: (stamp: AuthStamp) => sessionEpochs.isCurrent(stamp),
+    isCurrent,
 
     /**
      * Whether this session may register (or remove) a sign-in method now: a recent first factor
@@ -866,8 +878,15 @@ export function createMfa(input: MfaOptions) {
         await repository.setUserState(userId, state);
         await audit({ type: 'user_state_changed', at: clock.now(), userId, ...ctx, detail: state });
       },
-      /** "Require re-registration": removes every method, recovery code, access pass and remembered device. */
+      /**
+       * "Require re-registration": removes every method, recovery code, access pass and remembered
+       * device. Sessions are revoked first, then devices, so a reset that fails half-way leaves no
+       * live session and no cookie that skips MFA (running it again finishes the job); and once
+       * more at the end, so a sign-in that raced the reset with a method being removed is void too.
+       */
       async resetUser(userId: string, ctx: RequestContext) {
+        await sessionEpochs.revokeAll(userId);
+        await rememberedDevices.revokeAll(userId);
         const methods = await repository.listMethods(userId);
         await repository.deleteAllMethods(userId);
         await Promise.all(
@@ -878,7 +897,6 @@ export function createMfa(input: MfaOptions) {
         await repository.unassignTokens(userId);
         await repository.deleteRecoveryCodes(userId);
         await repository.deleteAccessPass(userId);
-        await rememberedDevices.revokeAll(userId);
         await lockout.reset(userId);
         await sessionEpochs.revokeAll(userId);
         await audit({

@@ -10,9 +10,10 @@ import type { ResolvedOptions } from './options.ts';
  * Every attempt reserves a slot *before* the code is checked (an atomic increment), per user
  * and per address, so a burst of concurrent guesses cannot slip past either limit: at most
  * `maxAttempts` codes are checked per user and lock period (the lock lasts `lockSeconds`
- * after the last attempt). A success releases the user's slots and is credited to the
- * address (a busy office behind one NAT is not locked by its successes); a new challenge
- * releases nothing. Past `backoffAfter` failures each attempt must wait exponentially
+ * after the last attempt). A success releases the user's slots and, at the address, the one
+ * slot it reserved itself (a busy office behind one NAT is not locked by its successes, and
+ * successes banked on an attacker's own account make no room for guesses at others); a new
+ * challenge releases nothing. Past `backoffAfter` failures each attempt must wait exponentially
  * longer. Consecutive *failures* (not refused attempts) lock the account outright at
  * `hardLimit` (≤ 100) until an admin unlocks it. IPv6 clients are counted per /64, the
  * block one subscriber usually holds.
@@ -58,8 +59,6 @@ export function createLockout(
   const k = {
     user: (u: string) => `lock:attempts:user:${u}`,
     ipAttempts: (ip: string) => `lock:attempts:ip:${addressBucket(ip)}`,
-    // Lives longer than the attempts key, so it cannot vanish first and over-credit the address.
-    ipSuccesses: (ip: string) => `lock:successes:ip:${addressBucket(ip)}`,
     consecutive: (u: string) => `lock:consecutive:${u}`,
     lastFailure: (u: string) => `lock:last-failure:${u}`,
   };
@@ -72,16 +71,15 @@ export function createLockout(
 
   return {
     async begin(userId, ip) {
-      const [consecutive, userAttempts, ipAttempts, ipSuccesses, lastFailure] = await Promise.all([
+      const [consecutive, userAttempts, ipAttempts, lastFailure] = await Promise.all([
         ephemeral.getCount(k.consecutive(userId)),
         ephemeral.getCount(k.user(userId)),
         ephemeral.getCount(k.ipAttempts(ip)),
-        ephemeral.getCount(k.ipSuccesses(ip)),
         ephemeral.get(k.lastFailure(userId)),
       ]);
       if (consecutive >= settings.hardLimit) return refuse('locked_hard');
       if (userAttempts >= settings.maxAttempts) return refuse('locked');
-      if (ipAttempts - ipSuccesses >= settings.maxAttemptsPerIp) return refuse('locked_ip');
+      if (ipAttempts >= settings.maxAttemptsPerIp) return refuse('locked_ip');
       if (userAttempts >= settings.backoffAfter && lastFailure !== null) {
         const wait = Math.min(settings.backoffBaseMs * 2 ** (userAttempts - settings.backoffAfter), lockMs);
         const elapsed = clock.now() - Number(lastFailure);
@@ -94,7 +92,7 @@ export function createLockout(
         ephemeral.increment(k.ipAttempts(ip), lockMs),
       ]);
       if (u > settings.maxAttempts) return refuse('locked');
-      if (i - ipSuccesses > settings.maxAttemptsPerIp) return refuse('locked_ip');
+      if (i > settings.maxAttemptsPerIp) return refuse('locked_ip');
       return { allowed: true };
     },
     async succeeded(userId, ip) {
@@ -102,7 +100,8 @@ export function createLockout(
         ephemeral.delete(k.user(userId)),
         ephemeral.delete(k.consecutive(userId)),
         ephemeral.delete(k.lastFailure(userId)),
-        ephemeral.increment(k.ipSuccesses(ip), 2 * lockMs),
+        // Only the slot this attempt reserved: never below zero, never room for more guesses.
+        ephemeral.decrement(k.ipAttempts(ip)),
       ]);
     },
     async failed(userId) {

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import type { AuditSink } from '../audit/events.ts';
 import { ConfigError } from '../errors.ts';
 import type { Stores } from '../store/ports.ts';
+import { cidrSchema, trustedProxySchema } from '../trust/cidr.ts';
 import type { Clock, RandomSource } from './capabilities.ts';
 import type { Directory } from './decide.ts';
 import { firstFactorThrottleSchema } from './first-factor-throttle.ts';
@@ -82,9 +83,10 @@ export const optionsSchema = z.object({
     })
     .refine((r) => r.days <= r.maxDays, 'rememberDevice.days must not exceed rememberDevice.maxDays')
     .default({ enabled: true, days: 14, maxDays: 60, cookieName: 'mfakit_rd', secureCookie: true }),
-  trustedNetworks: z.array(z.string()).default([]),
+  /** Addresses or CIDRs (strictly written, see src/trust/cidr.ts) whose sign-ins may skip MFA. */
+  trustedNetworks: z.array(cidrSchema).default([]),
   /** proxy-addr trust list: addresses, CIDRs or the names loopback / linklocal / uniquelocal. */
-  trustedProxies: z.array(z.string()).default([]),
+  trustedProxies: z.array(trustedProxySchema).default([]),
   lockout: z
     .object({
       maxAttempts: z.number().int().min(1).max(HARD_FAILURE_CEILING).default(5),

@@ -32,6 +32,8 @@ export interface AuthStamp {
   risk?: RiskFacts;
   /** With skippedBy 'remembered_device': when that device was remembered. */
   rememberedDeviceAt?: number;
+  /** With skippedBy 'remembered_device': the device that admitted the sign-in; revoking it ends the session. */
+  rememberedDeviceId?: string;
 }
 
 export const ACR_PASSWORD = 'urn:mfakit:acr:pwd';

@@ -4,6 +4,7 @@ import type { Mfa, SignInStart } from '../engine/create-mfa.ts';
 import type { SessionPolicyCheck } from '../engine/session-policy.ts';
 import type { AuthStamp } from '../engine/stamp.ts';
 import type { ClientAppType } from '../policy/model.ts';
+import { requestIdOf } from '../web/request-id.ts';
 import { createMfaRouter } from './router.ts';
 import { regenerateSession, safeReturnTo, saveSession, sessionState } from './session.ts';
 
@@ -75,7 +76,7 @@ export function createMfaExpress(mfa: Mfa, input: MfaExpressOptions = {}) {
   const wantsHtml = (req: Request) => (req.headers.accept ?? '').includes('text/html');
   const ctxOf = (req: Request) => ({
     ip: mfa.clientIp(req),
-    requestId: req.get('x-request-id') ?? undefined,
+    requestId: requestIdOf(req),
   });
 
   type StampCheck = { stamp: AuthStamp } | { reason: GuardReason };

@@ -5,6 +5,7 @@ import { PolicyVersionConflict } from '../engine/policy-source.ts';
 import { MfaError } from '../errors.ts';
 import { PolicyLoadError, parsePolicyDocument } from '../policy/load.ts';
 import type { Policy, PolicyDocument } from '../policy/model.ts';
+import { requestIdOf } from '../web/request-id.ts';
 import { firstIssue } from './validation.ts';
 import { whatIfBody, whatIfReport } from './what-if.ts';
 
@@ -145,7 +146,7 @@ export function createPolicyAdminRouter(mfa: Mfa, options: PolicyAdminOptions): 
 
   const ctxOf = (req: Request) => ({
     ip: mfa.clientIp(req),
-    requestId: req.get('x-request-id') ?? undefined,
+    requestId: requestIdOf(req),
     by: admins.get(req) ?? 'unknown',
   });
 

@@ -5,6 +5,7 @@ import type { Configuration, InteractionResults, KoaContextWithOIDC } from 'oidc
 import type { Mfa, SignInStart } from '../engine/create-mfa.ts';
 import { type AuthStamp, firstFactorAmrOf } from '../engine/stamp.ts';
 import { MfaError } from '../errors.ts';
+import { requestIdOf } from '../web/request-id.ts';
 import { ACR_VALUES, requestedAcr } from './acr.ts';
 import { MFA_PROMPT, type MfakitInteractionResult, mfaInteractionPolicy } from './interaction-policy.ts';
 import { createInteractionRecords, type InteractionRecords } from './interaction-records.ts';
@@ -76,7 +77,7 @@ export function createOidcMfa(mfa: Mfa, options: OidcMfaOptions = {}) {
 
   const ctxOf = (req: Request) => ({
     ip: mfa.clientIp(req),
-    requestId: req.get('x-request-id') ?? undefined,
+    requestId: requestIdOf(req),
   });
 
   /** The interaction this browser is in (by its interaction cookie), and it must be the one in the URL. */

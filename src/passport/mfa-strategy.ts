@@ -6,6 +6,7 @@ import { MfaError } from '../errors.ts';
 import type { MfaExpress } from '../express/create-mfa-express.ts';
 import { type MfaSessionState, safeReturnTo } from '../express/session.ts';
 import { codeField, firstIssue, verifyBody } from '../express/validation.ts';
+import { requestIdOf } from '../web/request-id.ts';
 
 /**
  * The second step of a Passport sign-in. A first-factor strategy (e.g. passport-local, run
@@ -155,7 +156,7 @@ export class MfaStrategy extends Strategy {
     const code = codeField.safeParse(body[this.codeField]);
     if (!code.success) return fail('invalid_request', firstIssue(code.error), 400);
 
-    const ctx = { ip: this.mfa.clientIp(req), requestId: req.get('x-request-id') ?? undefined };
+    const ctx = { ip: this.mfa.clientIp(req), requestId: requestIdOf(req) };
     const outcome = await this.mfa.verifyPending(pendingId, { code: code.data }, ctx);
     if (!outcome.ok) {
       if (outcome.error === 'pending_expired') {

@@ -1,5 +1,5 @@
-import ipaddr from 'ipaddr.js';
 import { z } from 'zod';
+import { cidrSchema } from '../trust/cidr.ts';
 
 /**
  * The conditional-access policy model (after Entra conditional access, Duo policies and
@@ -58,19 +58,8 @@ const id = z
 const name = z.string().min(1).max(200);
 const idList = z.array(id).max(POLICY_LIMITS.listEntries);
 
-export const cidrSchema = z.string().refine((value) => {
-  // IPv4 only as a dotted quad without leading zeros (as client addresses are read): ipaddr.js
-  // would take `10/8` as 0.0.0.10/8, `010.0.0.0` as octal 8.0.0.0 and `10.1` as 10.0.0.1.
-  const address = value.split('/')[0] ?? '';
-  if (!address.includes(':') && !ipaddr.IPv4.isValidFourPartDecimal(address)) return false;
-  try {
-    if (value.includes('/')) ipaddr.parseCIDR(value);
-    else ipaddr.parse(value);
-    return true;
-  } catch {
-    return false;
-  }
-}, 'must be an IPv4 or IPv6 address or CIDR, e.g. 203.0.113.0/24 or 2001:db8::/32');
+/** An address or CIDR of a named location: the one strict rule of src/trust/cidr.ts. */
+export { cidrSchema };
 
 export const namedLocationSchema = z.strictObject({
   id,

@@ -202,6 +202,12 @@ export interface EphemeralStore {
   consumeOnce(key: string, ttlMs: number): Promise<boolean>;
   /** Atomically adds one and returns the new count; each increment pushes the expiry to now + ttlMs. */
   increment(key: string, ttlMs: number): Promise<number>;
+  /**
+   * Atomically takes one off a live count and returns the new count, never below zero; the
+   * expiry stays as it was. An absent or expired key stays absent (0). Releases a slot that an
+   * `increment` reserved, without ever creating headroom below zero.
+   */
+  decrement(key: string): Promise<number>;
   getCount(key: string): Promise<number>;
   put(key: string, value: string, ttlMs: number): Promise<void>;
   get(key: string): Promise<string | null>;

@@ -1,14 +1,21 @@
 import type { IncomingMessage } from 'node:http';
 import proxyaddr from 'proxy-addr';
+import { ConfigError } from '../errors.ts';
+import { isTrustedProxyEntry, PROXY_RULE, quoted } from './cidr.ts';
 
 /**
  * The client address: the socket's peer, unless that peer is a configured trusted proxy,
  * in which case X-Forwarded-For is walked back (proxy-addr semantics) only through hops
- * that are themselves trusted. A spoofed header from an untrusted hop is ignored.
+ * that are themselves trusted. A spoofed header from an untrusted hop is ignored. Entries
+ * pass the strict CIDR rule (or are proxy-addr's range names) before proxy-addr sees them.
  */
 export type ClientIpResolver = (req: IncomingMessage) => string;
 
 export function createClientIpResolver(trustedProxies: readonly string[]): ClientIpResolver {
+  trustedProxies.forEach((entry, i) => {
+    if (!isTrustedProxyEntry(entry))
+      throw new ConfigError(`trustedProxies.${i}: ${quoted(entry)} ${PROXY_RULE}`);
+  });
   const trust = proxyaddr.compile([...trustedProxies]);
   return (req) => normalize(proxyaddr(req, trust));
 }

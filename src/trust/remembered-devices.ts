@@ -1,12 +1,14 @@
 import type { CodeHasher } from '../crypto/code-hash.ts';
 import { type Clock, type RandomSource, randomId } from '../engine/capabilities.ts';
 import type { RememberedDeviceRecord, Repository } from '../store/ports.ts';
+import { createDeviceLiveness } from './device-liveness.ts';
 
 /**
  * Remembered devices ("don't ask again on this device for N days"). The cookie holds
  * `<deviceId>.<secret>`; the server keeps only a keyed hash of the secret bound to the
  * user, plus the record a user can list and revoke. A cookie is accepted only for the user
- * it was issued to, before its expiry, while its record is not revoked.
+ * it was issued to, before its expiry, while its record is not revoked; so does every session
+ * it admitted (`isLive`, cached — see device-liveness.ts — and forgotten at each revocation).
  */
 export type DeviceCheck =
   | { ok: true; device: RememberedDeviceRecord }
@@ -35,6 +37,8 @@ export interface RememberedDevices {
   list(userId: string): Promise<RememberedDeviceRecord[]>;
   revoke(userId: string, deviceId: string): Promise<boolean>;
   revokeAll(userId: string): Promise<number>;
+  /** Whether the device still admits sessions for this user: a boolean when cached, else a promise. */
+  isLive(userId: string, deviceId: string): boolean | Promise<boolean>;
 }
 
 export function createRememberedDevices(deps: {
@@ -45,6 +49,7 @@ export function createRememberedDevices(deps: {
 }): RememberedDevices {
   const { repository, hasher, clock, random } = deps;
   const material = (userId: string, deviceId: string, secret: string) => `${userId}\0${deviceId}\0${secret}`;
+  const liveness = createDeviceLiveness(repository, clock);
   return {
     async issue(userId, userAgent, days) {
       const now = clock.now();
@@ -79,7 +84,16 @@ export function createRememberedDevices(deps: {
       return { ok: true, device: { ...device, lastUsedAt: now } };
     },
     list: (userId) => repository.listDevices(userId),
-    revoke: (userId, deviceId) => repository.revokeDevice(userId, deviceId, clock.now()),
-    revokeAll: (userId) => repository.revokeAllDevices(userId, clock.now()),
+    async revoke(userId, deviceId) {
+      const revoked = await repository.revokeDevice(userId, deviceId, clock.now());
+      liveness.forget(deviceId);
+      return revoked;
+    },
+    async revokeAll(userId) {
+      const count = await repository.revokeAllDevices(userId, clock.now());
+      liveness.forgetUser(userId);
+      return count;
+    },
+    isLive: (userId, deviceId) => liveness.isLive(userId, deviceId),
   };
 }

@@ -1,26 +1,23 @@
-import ipaddr from 'ipaddr.js';
 import { ConfigError } from '../errors.ts';
 import { parseAddress } from './address.ts';
+import { CIDR_RULE, type CidrRange, parseStrictCidr, quoted } from './cidr.ts';
 
 /**
  * Trusted networks ("trusted IPs" in the seeds): a list of IPv4/IPv6 CIDRs. A sign-in from
- * one of them may skip the second factor. Invalid entries are rejected at start-up.
+ * one of them may skip the second factor. Every entry must pass the strict CIDR rule
+ * (src/trust/cidr.ts) — also when this is called directly, not through createMfa's options —
+ * so `010.0.0.0/8` can never be read as 8.0.0.0/8.
  */
 export interface TrustedNetworks {
   /** The matching CIDR, or null. Unparseable addresses never match. */
   match(address: string): string | null;
 }
 
-type Range = [ipaddr.IPv4 | ipaddr.IPv6, number];
-
 export function compileTrustedNetworks(cidrs: readonly string[]): TrustedNetworks {
-  const ranges: Array<{ text: string; range: Range }> = cidrs.map((text) => {
-    try {
-      const range = text.includes('/') ? ipaddr.parseCIDR(text) : toHostRange(text);
-      return { text, range };
-    } catch {
-      throw new ConfigError(`trustedNetworks: "${text}" is not an IPv4/IPv6 address or CIDR`);
-    }
+  const ranges: Array<{ text: string; range: CidrRange }> = cidrs.map((text, i) => {
+    const range = parseStrictCidr(text);
+    if (range === null) throw new ConfigError(`trustedNetworks.${i}: ${quoted(text)} ${CIDR_RULE}`);
+    return { text, range };
   });
   return {
     match(address) {
@@ -33,9 +30,4 @@ export function compileTrustedNetworks(cidrs: readonly string[]): TrustedNetwork
       return null;
     },
   };
-}
-
-function toHostRange(text: string): Range {
-  const ip = ipaddr.parse(text);
-  return [ip, ip.kind() === 'ipv4' ? 32 : 128];
 }

@@ -89,7 +89,7 @@ describe('mfakit CLI', function () {
       assert.equal(res.code, 1);
       const lines = res.stderr.split('\n');
       assert.ok(
-        lines.some((l) => l.startsWith('namedLocations.0.cidrs.0: must be an IPv4 or IPv6')),
+        lines.some((l) => l.startsWith('namedLocations.0.cidrs.0: "10.0.0.0/33" must be an IPv4 or IPv6')),
         res.stderr,
       );
       assert.ok(
@@ -293,6 +293,11 @@ describe('mfakit CLI', function () {
       ],
       ['what-if with neither source', ['what-if', '--user', 'a', '--ip', '192.0.2.1'], /exactly one/],
       ['a bad address', ['what-if', '--user', 'a', '--ip', '10.1', '--policies', 'x'], /--ip must be/],
+      [
+        'a trusted network written leniently (010.0.0.0/8 reads as 8.0.0.0/8)',
+        ['what-if', '--user', 'a', '--ip', '8.8.8.8', '--trusted-network', '010.0.0.0/8', '--policies', 'x'],
+        /--trusted-network: "010\.0\.0\.0\/8" must be an IPv4 or IPv6 address or CIDR/,
+      ],
       [
         'a bad client type',
         ['what-if', '--user', 'a', '--ip', '192.0.2.1', '--client', 'fax', '--policies', 'x'],

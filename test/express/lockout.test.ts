@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { createMemoryStores } from '../../adapters/memory/index.ts';
 import { createMfa } from '../../src/index.ts';
 import { codeFor, makeApp } from '../helpers/app.ts';
-import { enrolUser, passwordStep } from '../helpers/flows.ts';
+import { enrolUser, passwordStep, signIn } from '../helpers/flows.ts';
 
 const wrongCode = (right: string) => (right === '000000' ? '111111' : '000000');
 const LOCKOUT = {
@@ -158,6 +158,62 @@ describe('lockout', () => {
     const { agent } = await passwordStep(app, 'bob');
     const res = await agent.post('/mfa/api/verify').send({ code: codeFor(b.secret, clock) });
     assert.equal(res.status, 429);
+  });
+
+  it('attack: successes banked on your own account make no room for guesses at other accounts from that address', async () => {
+    const N = 4;
+    const { app, clock, events } = makeApp({ lockout: { ...LOCKOUT, maxAttempts: 10, maxAttemptsPerIp: N } });
+    const own = await enrolUser(app, clock, 'svc');
+    const victims = { alice: await enrolUser(app, clock, 'alice'), bob: await enrolUser(app, clock, 'bob') };
+    // The attacker signs in to their own account 3N times from the address (each one succeeds).
+    for (let i = 0; i < 3 * N; i++) await signIn(app, clock, 'svc', own.secret);
+    // ... and waits until the address's attempt count has lapsed (its successes must not outlive it).
+    clock.advance(LOCKOUT.lockSeconds * 1000 + 1000);
+    events.length = 0;
+    const statuses: number[] = [];
+    for (let round = 0; round < 4; round++) {
+      for (const [user, { secret }] of Object.entries(victims)) {
+        const { agent } = await passwordStep(app, user);
+        const res = await agent.post('/mfa/api/verify').send({ code: wrongCode(codeFor(secret, clock)) });
+        statuses.push(res.status);
+      }
+    }
+    assert.equal(statuses.filter((s) => s === 401).length, N, `checked: ${statuses.join(' ')}`);
+    assert.deepEqual(
+      statuses.slice(N),
+      Array.from({ length: 8 - N }, () => 429),
+    );
+    assert.equal(events.filter((e) => e.type === 'verify_failed').length, N);
+    // The address is refused, whoever it names; the attacker's own successes do not lift it.
+    const { agent } = await passwordStep(app, 'svc');
+    assert.equal(
+      (await agent.post('/mfa/api/verify').send({ code: codeFor(own.secret, clock) })).status,
+      429,
+    );
+  });
+
+  it("an office's successes from one address never lock it: each releases only the slot it reserved", async () => {
+    const N = 3;
+    const { app, clock } = makeApp({ lockout: { ...LOCKOUT, maxAttempts: 10, maxAttemptsPerIp: N } });
+    const a = await enrolUser(app, clock, 'alice');
+    const b = await enrolUser(app, clock, 'bob');
+    const { agent } = await passwordStep(app, 'alice');
+    await agent
+      .post('/mfa/api/verify')
+      .send({ code: wrongCode(codeFor(a.secret, clock)) })
+      .expect(401);
+    for (let i = 0; i < 3 * N; i++)
+      await signIn(app, clock, i % 2 ? 'alice' : 'bob', i % 2 ? a.secret : b.secret);
+    // One failure is still counted; N - 1 more guesses are checked, then the address is refused.
+    for (let i = 0; i < N - 1; i++) {
+      const { agent: next } = await passwordStep(app, 'bob');
+      await next
+        .post('/mfa/api/verify')
+        .send({ code: wrongCode(codeFor(b.secret, clock)) })
+        .expect(401);
+    }
+    const { agent: last } = await passwordStep(app, 'bob');
+    assert.equal((await last.post('/mfa/api/verify').send({ code: codeFor(b.secret, clock) })).status, 429);
   });
 
   it('a burst of refused attempts does not count toward the hard limit: only checked codes do', async () => {

@@ -8,6 +8,7 @@ import { createMemoryStores } from '../../adapters/memory/index.ts';
 import { createSqliteStores } from '../../adapters/sqlite/index.ts';
 import { createPolicyAdminRouter } from '../../src/express/index.ts';
 import { type AuditEvent, createMfa, type MfaOptions, type Stores } from '../../src/index.ts';
+import { HOSTILE_REQUEST_IDS } from '../helpers/hostile-request-ids.ts';
 import { testClock } from '../helpers/test-clock.ts';
 
 /**
@@ -579,6 +580,27 @@ describe('policy admin API', () => {
     // A refused write is not audited as a change.
     await request(app).post(`${BASE}/policies`).set(ADMIN).set('If-Match', '"1"').send(blockPayroll);
     assert.equal(events.filter((e) => e.type === 'policies_changed').length, 1);
+  });
+
+  it('attack: a hostile X-Request-Id on an admin write never reaches the policies_changed event', async () => {
+    const { app, events } = setup();
+    let version = 1;
+    for (const hostile of Object.values(HOSTILE_REQUEST_IDS)) {
+      const res = await request(app)
+        .post(`${BASE}/policies`)
+        .set(ADMIN)
+        .set('If-Match', `"${version}"`)
+        .set('X-Request-Id', hostile)
+        .send({ ...blockPayroll, id: `block-payroll-${version}` });
+      assert.equal(res.status, 201, JSON.stringify(res.body));
+      version += 1;
+    }
+    const changed = events.filter((e) => e.type === 'policies_changed');
+    assert.equal(changed.length, Object.keys(HOSTILE_REQUEST_IDS).length);
+    assert.deepEqual(
+      changed.map((e) => e.requestId).filter((id) => id !== undefined),
+      [],
+    );
   });
 
   it('an authorize that fails answers 503 and lets nobody in', async () => {

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import request from 'supertest';
-import { makeApp } from '../helpers/app.ts';
+import { codeFor, makeApp } from '../helpers/app.ts';
 import { enrolUser, signIn } from '../helpers/flows.ts';
 
 const rdCookie = (res: request.Response) =>
@@ -126,5 +126,106 @@ describe('remembered devices', () => {
       .set('Cookie', cookie)
       .send({ username: 'alice', password: 'alice-pw' });
     assert.equal(login.body.status, 'enroll_required');
+  });
+
+  describe('revoking a device ends the sessions it admitted', () => {
+    /** A sign-in that skipped the code thanks to the cookie; returns its session cookie. */
+    async function admittedByDevice(app: Parameters<typeof request>[0], cookie: string) {
+      const login = await request(app)
+        .post('/login')
+        .set('Cookie', cookie)
+        .send({ username: 'alice', password: 'alice-pw' });
+      assert.equal(login.body.status, 'complete');
+      const sid = String(login.headers['set-cookie']?.[0]).split(';')[0] ?? '';
+      const account = await request(app).get('/account').set('Cookie', sid);
+      assert.equal(account.status, 200);
+      assert.equal(account.body.skippedBy, 'remembered_device');
+      return sid;
+    }
+
+    it('attack: a session admitted by a device, revoked from another session through the API, is refused at its next request', async () => {
+      const { app, clock, secret, cookie, mfa } = await rememberedSignIn();
+      const sid = await admittedByDevice(app, cookie);
+      const { agent } = await signIn(app, clock, 'alice', secret);
+      const [device] = await mfa.devices.list('alice');
+      await agent.delete(`/mfa/api/devices/${device?.id}`).expect(204);
+      const refused = await request(app).get('/account').set('Cookie', sid);
+      assert.equal(refused.status, 401);
+      assert.equal(refused.body.reason, 'not_signed_in');
+      assert.equal((await request(app).get('/mfa/api/devices').set('Cookie', sid)).status, 401);
+      assert.equal((await agent.get('/account')).status, 200, 'the session that verified a code stays');
+    });
+
+    it('revoke all, an admin reset or the engine API end them too; a session another device admitted is untouched', async () => {
+      for (const revoke of ['revokeAll', 'resetUser', 'engine'] as const) {
+        const { app, clock, secret, cookie, mfa } = await rememberedSignIn();
+        const other = await signIn(app, clock, 'alice', secret, { remember: true });
+        const otherCookie = rdCookie(other.res)?.split(';')[0] ?? '';
+        const sid = await admittedByDevice(app, cookie);
+        const otherSid = await admittedByDevice(app, otherCookie);
+        const devices = await mfa.devices.list('alice');
+        const first = devices.find((d) => cookie.includes(d.id));
+        if (revoke === 'revokeAll') await mfa.devices.revokeAll('alice', { ip: '127.0.0.1' });
+        else if (revoke === 'resetUser') await mfa.admin.resetUser('alice', { ip: '127.0.0.1' });
+        else await mfa.devices.revoke('alice', first?.id ?? '', { ip: '127.0.0.1' });
+        assert.equal((await request(app).get('/account').set('Cookie', sid)).status, 401, revoke);
+        if (revoke === 'engine')
+          assert.equal((await request(app).get('/account').set('Cookie', otherSid)).status, 200);
+      }
+    });
+
+    it('a session admitted by a device ends when the device expires', async () => {
+      const { app, clock, cookie } = await rememberedSignIn();
+      clock.advance(13 * 86_400_000);
+      const sid = await admittedByDevice(app, cookie);
+      clock.advance(86_400_000);
+      assert.equal((await request(app).get('/account').set('Cookie', sid)).status, 401);
+    });
+
+    it('a step-up in such a session verifies a real factor: revoking the device no longer ends it', async () => {
+      const { app, clock, secret, cookie, mfa } = await rememberedSignIn();
+      const agent = request.agent(app);
+      const login = await agent
+        .post('/login')
+        .set('Cookie', cookie)
+        .send({ username: 'alice', password: 'alice-pw' });
+      assert.equal(login.body.status, 'complete');
+      await agent
+        .post('/mfa/api/step-up')
+        .send({ code: codeFor(secret, clock) })
+        .expect(200);
+      await mfa.devices.revokeAll('alice', { ip: '127.0.0.1' });
+      assert.equal((await agent.get('/account')).status, 200);
+    });
+
+    it('a remembered-device stamp that names no device, or a device of another user, is not current', async () => {
+      const { mfa, clock } = await rememberedSignIn();
+      const [device] = await mfa.devices.list('alice');
+      const base = {
+        userId: 'alice',
+        amr: ['pwd'],
+        acr: 'urn:mfakit:acr:pwd',
+        authTime: clock.now(),
+        mfaAt: null,
+        skippedBy: 'remembered_device' as const,
+      };
+      assert.equal(await mfa.isCurrent({ ...base, rememberedDeviceId: device?.id ?? '' }), true);
+      assert.equal(await mfa.isCurrent(base), false, 'a stamp from before device ids: sign in again');
+      assert.equal(
+        await mfa.isCurrent({ ...base, userId: 'bob', rememberedDeviceId: device?.id ?? '' }),
+        false,
+      );
+      assert.equal(await mfa.isCurrent({ ...base, rememberedDeviceId: 'no-such-device-0000' }), false);
+    });
+
+    it('another process sharing the store follows a revocation within the 1 s cache', async () => {
+      const first = await rememberedSignIn();
+      const sid = await admittedByDevice(first.app, first.cookie);
+      const { repository, ephemeral } = first.mfa.internals;
+      const other = makeApp({ clock: first.clock, stores: { repository, ephemeral } });
+      await other.mfa.devices.revokeAll('alice', { ip: '127.0.0.1' });
+      first.clock.advance(1000);
+      assert.equal((await request(first.app).get('/account').set('Cookie', sid)).status, 401);
+    });
   });
 });

@@ -1,7 +1,9 @@
 import assert from 'node:assert/strict';
 import request from 'supertest';
+import { createMemoryStores } from '../../adapters/memory/index.ts';
 import { codeFor, makeApp } from '../helpers/app.ts';
 import { enrolUser, signIn } from '../helpers/flows.ts';
+import { testClock } from '../helpers/test-clock.ts';
 
 describe('sessions that should no longer count', () => {
   it('an admin reset evicts existing sessions: the guard and the API refuse, and no authenticator can be enrolled from them', async () => {
@@ -15,6 +17,42 @@ describe('sessions that should no longer count', () => {
     assert.equal((await agent.post('/mfa/api/enroll/totp').send({})).status, 401);
     assert.equal((await agent.get('/mfa/api/methods')).status, 401);
     assert.equal((await mfa.methods.list('alice')).length, 0, 'nothing was enrolled by the old session');
+  });
+
+  it('attack: a reset that fails half-way (the store dies on deleting the methods) has already ended the old sessions', async () => {
+    const clock = testClock();
+    const memory = createMemoryStores({ clock });
+    let failOn: string | null = null;
+    // Fault injection: the real memory repository, except that one call throws when armed.
+    const repository = new Proxy(memory.repository, {
+      get(target, name, receiver) {
+        const value = Reflect.get(target, name, receiver);
+        if (typeof value !== 'function') return value;
+        if (name === failOn)
+          return async () => {
+            throw new Error('store lost mid-reset');
+          };
+        return value.bind(target);
+      },
+    });
+    const { app, mfa } = makeApp({ clock, stores: { ...memory, repository } });
+    const { secret } = await enrolUser(app, clock, 'alice');
+    const { agent } = await signIn(app, clock, 'alice', secret);
+    const remembered = await signIn(app, clock, 'alice', secret, { remember: true });
+    assert.equal((await agent.get('/account')).status, 200);
+    clock.advance(60_000);
+    failOn = 'deleteAllMethods';
+    await assert.rejects(mfa.admin.resetUser('alice', { ip: '127.0.0.1' }), /store lost mid-reset/);
+    failOn = null;
+    assert.equal((await agent.get('/account')).status, 401, 'the stolen session is refused');
+    assert.equal((await remembered.agent.get('/account')).status, 401);
+    assert.ok(
+      (await mfa.devices.list('alice')).every((d) => d.revokedAt !== null),
+      'no remembered device skips MFA after the failed reset',
+    );
+    // Running the reset again finishes it.
+    await mfa.admin.resetUser('alice', { ip: '127.0.0.1' });
+    assert.equal((await mfa.methods.list('alice')).length, 0);
   });
 
   it('revokeSessions signs the user out everywhere, other users untouched; a new sign-in works', async () => {

@@ -6,6 +6,7 @@
 import assert from 'node:assert/strict';
 import { codeFor } from '../helpers/app.ts';
 import { Browser, formAction, inputValue } from '../helpers/browser.ts';
+import { HOSTILE_REQUEST_IDS } from '../helpers/hostile-request-ids.ts';
 import {
   absolute,
   atRp,
@@ -181,6 +182,28 @@ describe('mfakit/oidc under attack', function () {
     assert.match(page.text, /name="password"/);
   });
 
+  it('attack: a remembered device revoked from another session — the SSO session it admitted gets no token without signing in again', async () => {
+    const phone = new Browser();
+    await signIn(phone, idp, 'alice', { secret, remember: true });
+    const rd = phone.cookie(new URL(idp.issuer).host, 'mfakit_rd');
+    assert.ok(rd, 'remember-device cookie set');
+    const stolenLaptop = new Browser();
+    stolenLaptop.cookies.push(rd);
+    const skipped = await signIn(stolenLaptop, idp, 'alice');
+    assert.deepEqual(skipped.claims.amr, ['pwd'], 'the device let the code be skipped');
+    const sso = await startAuthorization(stolenLaptop, idp);
+    assert.ok(atRp(new URL(sso.page.url)), 'SSO before the revocation');
+    // Alice, from her phone's session, revokes the laptop ("restore MFA on remembered devices").
+    const [device] = await idp.mfa.devices.list('alice');
+    assert.ok(device);
+    assert.equal(await idp.mfa.devices.revoke('alice', device.id, { ip: '127.0.0.1' }), true);
+    const { page } = await startAuthorization(stolenLaptop, idp);
+    assert.ok(!atRp(new URL(page.url)), 'no code for the client');
+    assert.match(page.text, /name="password"/);
+    const prompt = await password(stolenLaptop, idp, page, 'alice');
+    assert.match(prompt.url, /\/mfa$/, 'and the password alone no longer does');
+  });
+
   it('an oidc-provider session mfakit did not create (a login finished by other code) is asked to sign in', async () => {
     // An integrator bug: the login written into the interaction without mfakit.
     const b = new Browser();
@@ -232,4 +255,18 @@ describe('mfakit/oidc under attack', function () {
     });
     assert.equal(new URL(back.url).searchParams.get('error'), 'access_denied');
   });
+
+  for (const [name, hostile] of Object.entries(HOSTILE_REQUEST_IDS))
+    it(`a hostile X-Request-Id (${name}) never reaches an audit event; the sign-in still works`, async () => {
+      const b = new Browser();
+      b.extraHeaders['x-request-id'] = hostile;
+      const { claims } = await signIn(b, idp, 'alice', { secret });
+      assert.equal(claims.sub, 'alice');
+      const types = idp.events.map((e) => e.type);
+      assert.ok(types.includes('challenge_issued') && types.includes('verified'), types.join(', '));
+      assert.deepEqual(
+        idp.events.map((e) => e.requestId).filter((id) => id !== undefined),
+        [],
+      );
+    });
 });

@@ -17,6 +17,7 @@ import {
   passportSignIn,
 } from '../../src/passport/index.ts';
 import { codeFor } from '../helpers/app.ts';
+import { HOSTILE_REQUEST_IDS } from '../helpers/hostile-request-ids.ts';
 import { type TestClock, testClock } from '../helpers/test-clock.ts';
 
 /**
@@ -442,6 +443,13 @@ describe('passport: MfaStrategy with passport-local', () => {
     const account = await agent.get('/account');
     assert.equal(account.status, 200, JSON.stringify(account.body));
     assert.deepEqual(account.body, { user: 'alice', amr: ['pwd'], skippedBy: 'remembered_device' });
+
+    // Revoking that device (from another session: here the engine) ends this Passport session's access.
+    const [device] = await t.mfa.devices.list('alice');
+    await t.mfa.devices.revoke('alice', device?.id ?? '', { ip: '127.0.0.1' });
+    const refused = await agent.get('/account');
+    assert.equal(refused.status, 401);
+    assert.equal(refused.body.reason, 'not_signed_in');
   });
 
   it('10. passport.authenticate("mfa") without keepSessionInfo refuses to run and consumes nothing', async () => {
@@ -482,6 +490,34 @@ describe('passport: MfaStrategy with passport-local', () => {
       assert.equal(res.body.reason, 'not_signed_in');
     } finally {
       if (saved) USERS.bob = saved;
+    }
+  });
+
+  it('13. attack: a hostile X-Request-Id (10 kB, control character, markup) never reaches an audit event; the sign-in still works', async () => {
+    for (const hostile of Object.values(HOSTILE_REQUEST_IDS)) {
+      const t = makePassportApp();
+      const secret = await enrol(t, 'alice');
+      const agent = request.agent(t.app);
+      const login = await agent
+        .post('/login')
+        .set('X-Request-Id', hostile)
+        .send({ username: 'alice', password: 'alice-pw' });
+      assert.equal(login.status, 200);
+      const bad = codeFor(secret, t.clock) === '000000' ? '111111' : '000000';
+      const wrong = await agent.post('/login/mfa').set('X-Request-Id', hostile).send({ code: bad });
+      assert.equal(wrong.status, 401);
+      const right = await agent
+        .post('/login/mfa')
+        .set('X-Request-Id', hostile)
+        .send({ code: codeFor(secret, t.clock) });
+      assert.equal(right.status, 200, JSON.stringify(right.body));
+      const log = await t.mfa.admin.auditLog({ userId: 'alice', limit: 100 });
+      const types = log.map((r) => r.type);
+      assert.ok(types.includes('verify_failed') && types.includes('verified'), types.join(', '));
+      assert.deepEqual(
+        log.map((r) => r.data.requestId).filter((id) => id !== undefined && id !== null),
+        [],
+      );
     }
   });
 });

@@ -221,7 +221,18 @@ describe('policy documents: malformed input gets clear errors', () => {
 
     // ipaddr.js would read these as something else than they seem: 10/8 as 0.0.0.10/8 (0.0.0.0/8),
     // 010.0.0.0/8 as octal 8.0.0.0/8, 10.1 as 10.0.0.1. A policy must not silently cover other networks.
-    for (const ambiguous of ['10/8', '010.0.0.0/8', '10.1', '167772161', '0x0a.0.0.1', '10.0.0.01'])
+    // The same holds for the IPv4 tail of an IPv6 address; a zone id or a 0-padded prefix is no CIDR.
+    for (const ambiguous of [
+      '10/8',
+      '010.0.0.0/8',
+      '10.1',
+      '167772161',
+      '0x0a.0.0.1',
+      '10.0.0.01',
+      '::ffff:010.0.0.1',
+      'fe80::1%eth0',
+      '10.0.0.0/08',
+    ])
       it(`rejects the ambiguous IPv4 form ${JSON.stringify(ambiguous)}`, () => {
         rejects(
           { namedLocations: [office({ cidrs: [ambiguous] })] },

@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import request from 'supertest';
 import { loadDemoConfig } from '../../sample-idp/config.ts';
 import { createDemoApp } from '../../sample-idp/demo-app.ts';
+import { ConfigError } from '../../src/index.ts';
 import { csrfFrom } from '../helpers/flows.ts';
 import { totpNow } from '../helpers/totp-now.ts';
 
@@ -131,6 +132,26 @@ describe('the demo app (npm start)', function () {
     const again = await passwordStep(request.agent(app), 'bob', 'correct horse bob');
     assert.equal(again.headers.location, '/');
     stores.close?.();
+  });
+
+  it('MFAKIT_TRUSTED_NETWORKS / MFAKIT_TRUSTED_PROXIES written leniently are refused, naming the variable and the value', () => {
+    // 010.0.0.0/8 would be read as 8.0.0.0/8, 0x7f.1 as 127.0.0.1.
+    assert.throws(
+      () => config({ MFAKIT_TRUSTED_NETWORKS: '192.0.2.0/24, 010.0.0.0/8' }),
+      (err: Error) =>
+        err instanceof ConfigError &&
+        /MFAKIT_TRUSTED_NETWORKS\.1: "010\.0\.0\.0\/8" must be/.test(err.message),
+    );
+    assert.throws(
+      () => config({ MFAKIT_TRUSTED_PROXIES: '0x7f.1' }),
+      (err: Error) =>
+        err instanceof ConfigError && /MFAKIT_TRUSTED_PROXIES\.0: "0x7f\.1" must be/.test(err.message),
+    );
+    const fine = config({
+      MFAKIT_TRUSTED_NETWORKS: '10.0.0.0/8',
+      MFAKIT_TRUSTED_PROXIES: 'loopback, 10.0.0.1',
+    });
+    assert.deepEqual(fine.MFAKIT_TRUSTED_PROXIES, ['loopback', '10.0.0.1']);
   });
 
   it('MFAKIT_POLICIES loads a policy file: a blocked user is refused with the short reason', async () => {

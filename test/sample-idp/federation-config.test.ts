@@ -77,6 +77,34 @@ describe('sample-idp federation config', () => {
     ]);
   });
 
+  it('refuses a trusted network or proxy written leniently, naming the path and the value', async () => {
+    // 0x7f.1/8 would be read as 127.0.0.1/8 and 010.0.0.1 as 8.0.0.1: not what they seem.
+    const c = {
+      ...valid(),
+      trustedNetworks: ['10.0.0.0/8', '0x7f.1/8'],
+      trustedProxies: ['loopback', '010.0.0.1'],
+    };
+    const issues = await problems(c);
+    assert.equal(issues.length, 2, issues.join('\n'));
+    assert.match(
+      issues[0] ?? '',
+      /^trustedNetworks\[1\]: "0x7f\.1\/8" must be an IPv4 or IPv6 address or CIDR/,
+    );
+    assert.match(
+      issues[1] ?? '',
+      /^trustedProxies\[1\]: "010\.0\.0\.1" must be loopback, linklocal, uniquelocal or/,
+    );
+    const fine = await parseFederationConfig(
+      {
+        ...valid(),
+        trustedNetworks: ['10.0.0.0/8'],
+        trustedProxies: ['loopback', '10.0.0.1', '2001:db8::/32'],
+      },
+      { PARTNER_SECRET: 'x'.repeat(20) },
+    );
+    assert.deepEqual(fine.trustedProxies, ['loopback', '10.0.0.1', '2001:db8::/32']);
+  });
+
   it('names an unset environment variable, once, without a value', async () => {
     const issues = await problems(valid(), {});
     assert.deepEqual(issues, [

@@ -969,6 +969,75 @@ export function storeContract(name: string, make: StoreFactory): void {
       });
     });
 
+    describe('ephemeral: decrement', () => {
+      const countTo = async (key: string, n: number, ttlMs = 60_000) => {
+        for (let i = 0; i < n; i++) await eph.increment(key, ttlMs);
+      };
+
+      it('takes one off a live count and returns the new count, never below zero', async () => {
+        await countTo('k', 2);
+        assert.equal(await eph.decrement('k'), 1);
+        assert.equal(await eph.getCount('k'), 1);
+        assert.equal(await eph.decrement('k'), 0);
+        assert.equal(await eph.decrement('k'), 0, 'a count at zero stays at zero');
+        assert.equal(await eph.getCount('k'), 0);
+        assert.equal(await eph.increment('k', 60_000), 1, 'no headroom was created below zero');
+      });
+
+      it('an absent key stays absent: no negative count a later increment would start from', async () => {
+        assert.equal(await eph.decrement('nothing'), 0);
+        assert.equal(await eph.getCount('nothing'), 0);
+        assert.equal(await eph.increment('nothing', 60_000), 1);
+      });
+
+      it('an expired count is not revived', async () => {
+        await countTo('k', 3, 1000);
+        later(1000);
+        assert.equal(await eph.decrement('k'), 0);
+        assert.equal(await eph.getCount('k'), 0);
+        assert.equal(await eph.increment('k', 1000), 1);
+      });
+
+      it('leaves the expiry where the last increment put it', async () => {
+        const t0 = clock.now();
+        await countTo('k', 3, 1000);
+        clock.set(t0 + 900);
+        assert.equal(await eph.decrement('k'), 2);
+        clock.set(t0 + 999);
+        assert.equal(await eph.getCount('k'), 2);
+        clock.set(t0 + 1000);
+        assert.equal(
+          await eph.getCount('k'),
+          0,
+          'expired ttl ms after the last increment, not the decrement',
+        );
+      });
+
+      it('only touches its own key', async () => {
+        await countTo('a', 2);
+        await countTo('b', 2);
+        await eph.decrement('a');
+        assert.equal(await eph.getCount('a'), 1);
+        assert.equal(await eph.getCount('b'), 2);
+      });
+
+      it('50 concurrent decrement() of a count of 30 → ends at 0; returns 29..1 once each and 0 to the rest', async () => {
+        await countTo('k', 30);
+        const results = await concurrently(50, () => eph.decrement('k'));
+        assert.deepStrictEqual(
+          [...results].sort((a, b) => a - b),
+          [...Array.from({ length: 21 }, () => 0), ...Array.from({ length: 29 }, (_, i) => i + 1)],
+        );
+        assert.equal(await eph.getCount('k'), 0);
+      });
+
+      it('25 increments racing 25 decrements on a count of 50 → back at 50, none lost', async () => {
+        await countTo('k', 50);
+        await concurrently(50, (i) => (i % 2 === 0 ? eph.increment('k', 60_000) : eph.decrement('k')));
+        assert.equal(await eph.getCount('k'), 50);
+      });
+    });
+
     describe('ephemeral: put / get / take / delete', () => {
       it('round-trips values exactly', async () => {
         const values = [

@@ -191,6 +191,8 @@ describe('sqlite adapter', () => {
             ? await stores.ephemeral.consumeOnce('race:' + i, 600_000)
             : process.env.MODE === 'increment'
               ? await stores.ephemeral.increment('race:count', 600_000)
+              : process.env.MODE === 'decrement'
+                ? await stores.ephemeral.decrement('race:count')
               : process.env.MODE === 'policy'
                 ? (await stores.repository.putPolicyDocument(
                     { i, writer: process.pid }, i, Date.now(), 'pid-' + process.pid,
@@ -245,6 +247,23 @@ describe('sqlite adapter', () => {
         all,
         Array.from({ length: 400 }, (_, i) => i + 1),
       );
+    });
+
+    it('two processes racing decrement on a count of 300 hand out 299..0 exactly once and never go below zero', async () => {
+      const path = freshPath();
+      const stores = createSqliteStores({ path });
+      for (let i = 0; i < 300; i++) await stores.ephemeral.increment('race:count', 600_000);
+      await stores.close?.();
+      const [a, b] = await race(path, 'decrement', 200);
+      assert.ok(a && b);
+      const all = [...a, ...b].map(Number).sort((x, y) => x - y);
+      assert.deepStrictEqual(all, [
+        ...Array.from({ length: 101 }, () => 0),
+        ...Array.from({ length: 299 }, (_, i) => i + 1),
+      ]);
+      const after = createSqliteStores({ path });
+      assert.equal(await after.ephemeral.getCount('race:count'), 0);
+      await after.close?.();
     });
 
     it('two processes racing consumeRecoveryCode over the same 100 codes win exactly 100 times', async () => {
