@@ -17,7 +17,8 @@
 // slot's winner writes the account's state, so that write needs no further locking.
 //
 // Per address (IPv6 per /64): every attempt reserves a place with an atomic increment before
-// it is checked; a failure keeps it, a success gives back only its own place. More than
+// it is checked; a failure keeps it, a success gives back only its own place (an atomic
+// decrement, never below zero, so successes cannot be banked). More than
 // `perAddress.maxFailures` within `perAddress.windowMinutes` are refused: password spraying
 // across many accounts from one address is limited even though each account sees few.
 import { z } from 'zod';
@@ -85,8 +86,7 @@ export function createFirstFactorThrottle(
     state: (account: string) => `ff:state:${account}`,
     slot: (account: string, s: AccountState | null) =>
       `ff:slot:${account}:${s?.series ?? 'initial'}:${s?.failures ?? 0}`,
-    addressAttempts: (ip: string) => `ff:addr:attempts:${addressBucket(ip)}`,
-    addressReleased: (ip: string) => `ff:addr:released:${addressBucket(ip)}`,
+    address: (ip: string) => `ff:addr:${addressBucket(ip)}`,
   };
   const seconds = (ms: number) => Math.max(1, Math.ceil(ms / 1000));
 
@@ -107,14 +107,6 @@ export function createFirstFactorThrottle(
     return Math.min(settings.delayBaseSeconds * 1000 * 2 ** exponent, settings.maxDelaySeconds * 1000);
   };
 
-  async function addressCount(ip: string): Promise<number> {
-    const [attempts, released] = await Promise.all([
-      ephemeral.getCount(key.addressAttempts(ip)),
-      ephemeral.getCount(key.addressReleased(ip)),
-    ]);
-    return attempts - Math.min(released, attempts);
-  }
-
   return {
     async claim(accountKey, ip) {
       const state = await read(accountKey);
@@ -123,17 +115,14 @@ export function createFirstFactorThrottle(
         return { allowed: false, reason: 'locked', retryAfterSeconds: seconds(windowMs) };
       const wait = state ? state.lastFailureAt + delayMs(failures) - clock.now() : 0;
       if (wait > 0) return { allowed: false, reason: 'slow_down', retryAfterSeconds: seconds(wait) };
-      if ((await addressCount(ip)) >= settings.perAddress.maxFailures)
+      if ((await ephemeral.getCount(key.address(ip))) >= settings.perAddress.maxFailures)
         return { allowed: false, reason: 'address_limit', retryAfterSeconds: seconds(addressWindowMs) };
       // The atomic part: one attempt per account state. A concurrent attempt loses here.
       if (!(await ephemeral.consumeOnce(key.slot(accountKey, state), SLOT_TTL_MS)))
         return { allowed: false, reason: 'slow_down', retryAfterSeconds: 1 };
-      const reserved = await ephemeral.increment(key.addressAttempts(ip), addressWindowMs);
-      // A new window: credit from the last one must not carry over (it would be headroom).
-      if (reserved === 1) await ephemeral.delete(key.addressReleased(ip));
-      const released = await ephemeral.getCount(key.addressReleased(ip));
-      if (reserved - Math.min(released, reserved) > settings.perAddress.maxFailures) {
-        // Lost the race for the address's last place: give the account's slot back unused.
+      if ((await ephemeral.increment(key.address(ip), addressWindowMs)) > settings.perAddress.maxFailures) {
+        // Lost the race for the address's last place: give both back unused.
+        await ephemeral.decrement(key.address(ip));
         await ephemeral.delete(key.slot(accountKey, state));
         return { allowed: false, reason: 'address_limit', retryAfterSeconds: seconds(addressWindowMs) };
       }
@@ -143,7 +132,8 @@ export function createFirstFactorThrottle(
           if (outcome === 'success') {
             // A new series: the slots of the old one can never be claimed again.
             await write(accountKey, { series: randomId(random, 9), failures: 0, lastFailureAt: 0 });
-            await ephemeral.increment(key.addressReleased(ip), addressWindowMs);
+            // Only the place this attempt took: a success never makes room for more failures.
+            await ephemeral.decrement(key.address(ip));
             return;
           }
           await write(accountKey, {
