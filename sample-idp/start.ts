@@ -90,6 +90,8 @@ function describe(
     '  4. dave@strict.partner.test: without the partner MFA the sign-in is refused.',
     '     erin@legacy.partner.test: the partner MFA is not trusted, the local MFA is always asked.',
     `  5. "Sensitive action" in the demo app asks for acr mfa (step-up); ${urls.fed}/account manages methods.`,
+    '  6. A Temporary Access Pass (an administrator issues it; "Use a Temporary Access Pass" at sign-in):',
+    '     npm run tap -- issue --user bob --lifetime 1h --once',
     '',
     'Ctrl-C stops everything.',
     '',

@@ -32,6 +32,9 @@ import { type FederationSecrets, generateSecrets } from './secrets.ts';
  *   const server = await createFederationServer(config, { secrets: loadOrCreateSecrets(config.dataFile) });
  *   server.app.listen(3000);
  */
+/** The id of the federation server's sealing key (stored hashes and sealed seeds carry it). */
+export const FEDERATION_SEALING_KEY_ID = 'fed1';
+
 export interface FederationServerDeps {
   /** Default: SQLite at config.dataFile. */
   stores?: Stores;
@@ -64,7 +67,7 @@ export async function createFederationServer(
   const mfa = createMfa({
     stores,
     issuer: config.displayName,
-    sealingKeys: [{ id: 'fed1', key: secrets.sealingKey }],
+    sealingKeys: [{ id: FEDERATION_SEALING_KEY_ID, key: secrets.sealingKey }],
     directory: { subject: async (userId) => ({ groups: await accounts.groups(userId) }) },
     defaultUserState: config.defaultUserState,
     policies: buildPolicyDocument(config),

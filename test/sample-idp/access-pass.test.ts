@@ -6,6 +6,13 @@
  * spoofed X-Forwarded-For.
  */
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { loadFederationConfig } from '../../sample-idp/federation/config.ts';
+import { loadOrCreateSecrets } from '../../sample-idp/federation/secrets.ts';
+import { createFederationServer } from '../../sample-idp/federation/server.ts';
 import type { AuditEvent } from '../../src/index.ts';
 import { Browser, inputValue } from '../helpers/browser.ts';
 import {
@@ -175,5 +182,43 @@ describe('sample-idp: Temporary Access Pass and the registration policy', functi
     assert.equal(after.status, 403);
     assert.match(after.text, /Temporary Access Pass/);
     assert.doesNotMatch(after.text, /id="secret"/);
+  });
+});
+
+describe('sample-idp: npm run tap', function () {
+  this.timeout(60_000);
+
+  it("issues a pass with the running server's data file and key, which the server then accepts once", async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'mfakit-tap-'));
+    const env = { ...process.env, FED_DATA_FILE: join(dir, 'federation.sqlite') };
+    const urls = {
+      FED_URL: 'http://localhost:3000',
+      PARTNER_URL: 'http://localhost:3001',
+      DEMO_RP_URL: 'http://localhost:3002',
+    };
+    const config = await loadFederationConfig('sample-idp/federation.example.yaml', { ...env, ...urls });
+    const fed = await createFederationServer(config, {
+      secrets: loadOrCreateSecrets(config.dataFile, env),
+      audit: () => {},
+    });
+    try {
+      const run = (args: string[]) =>
+        spawnSync(process.execPath, ['sample-idp/access-pass.ts', ...args], { env, encoding: 'utf8' });
+      const issued = run(['issue', '--user', 'bob', '--lifetime', '1h', '--once', '--json']);
+      assert.equal(issued.status, 0, issued.stderr);
+      const { pass } = JSON.parse(issued.stdout) as { pass: string };
+      assert.deepEqual(await fed.mfa.accessPasses.verify('bob', pass, { ip: '127.0.0.1' }), {
+        ok: true,
+        id: (await fed.mfa.accessPasses.get('bob'))?.id,
+        oneTime: true,
+      });
+      assert.equal((await fed.mfa.accessPasses.verify('bob', pass, { ip: '127.0.0.1' })).ok, false);
+      const unknown = run(['issue', '--user', 'mallory']);
+      assert.equal(unknown.status, 2);
+      assert.match(unknown.stderr, /no local user "mallory"/);
+    } finally {
+      await fed.close();
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 });
