@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import request from 'supertest';
 import { loadDemoConfig } from '../../sample-idp/config.ts';
 import { createDemoApp } from '../../sample-idp/demo-app.ts';
-import { ConfigError } from '../../src/index.ts';
+import { type AuditEvent, ConfigError } from '../../src/index.ts';
 import { csrfFrom } from '../helpers/flows.ts';
 import { totpNow } from '../helpers/totp-now.ts';
 
@@ -103,6 +103,24 @@ describe('the demo app (npm start)', function () {
     assert.equal(unknown.status, 401);
     assert.match(wrong.text, /Wrong user name or password/);
     assert.match(unknown.text, /Wrong user name or password/);
+    stores.close?.();
+  });
+
+  it('password guessing goes through the first-factor gate: after 5 failures the right password waits, failures audited', async () => {
+    const events: AuditEvent[] = [];
+    const { app, stores } = await createDemoApp(config(), {
+      audit: (e) => {
+        events.push(e);
+      },
+    });
+    const agent = request.agent(app);
+    for (let i = 0; i < 5; i++) assert.equal((await passwordStep(agent, 'alice', `guess ${i}`)).status, 401);
+    const right = await passwordStep(agent, 'alice', 'correct horse alice');
+    assert.equal(right.status, 429);
+    assert.ok(Number(right.headers['retry-after']) >= 1);
+    assert.match(right.text, /Too many attempts/);
+    assert.equal(events.filter((e) => e.type === 'first_factor_failed' && e.userId === 'alice').length, 5);
+    assert.ok(!JSON.stringify(events).includes('guess '));
     stores.close?.();
   });
 
