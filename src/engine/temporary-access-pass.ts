@@ -78,17 +78,7 @@ export interface IssuedAccessPass {
 export type AccessPassState = 'pending' | 'active' | 'used' | 'expired';
 
 /** A pass as an administrator may see it: everything but the secret. */
-export interface AccessPassStatus {
-  id: string;
-  userId: string;
-  createdAt: number;
-  startsAt: number;
-  expiresAt: number;
-  oneTime: boolean;
-  usedAt: number | null;
-  createdBy: string | null;
-  state: AccessPassState;
-}
+export type AccessPassStatus = Omit<AccessPassRecord, 'hash'> & { state: AccessPassState };
 
 /** Why a pass was refused (for the caller's audit and logs; the user is told only that it failed). */
 export type AccessPassFailure =

@@ -39,6 +39,7 @@ export interface FederationStack {
   fed: FederationServer;
   fedUrl: string;
   partner: PartnerIdp;
+  partnerUrl: string;
   clock: TestClock;
   close(): Promise<void>;
 }
@@ -52,6 +53,8 @@ export async function startFederationStack(
     users?: Record<string, unknown>[];
     /** The config's conditional-access document. */
     policies?: Record<string, unknown>;
+    /** How the `partner` provider maps its accounts (linkByEmail lets local users live in partner.test). */
+    partnerAccountMapping?: 'upstreamAccount' | 'linkByEmail';
     audit?: AuditSink;
   } = {},
 ): Promise<FederationStack> {
@@ -83,6 +86,9 @@ export async function startFederationStack(
         emailDomains: [domain],
         federatedIdpMfaBehavior: 'acceptIfMfaDoneByFederatedIdp',
         allowInsecureHttp: true,
+        ...(id === 'partner' && options.partnerAccountMapping
+          ? { accountMapping: options.partnerAccountMapping }
+          : {}),
       })),
     },
     {},
@@ -108,6 +114,7 @@ export async function startFederationStack(
     fed,
     fedUrl: fedL.url,
     partner,
+    partnerUrl: partnerL.url,
     clock,
     close: async () => {
       await Promise.all([close(fedL), close(partnerL)]);

@@ -5,135 +5,49 @@
  * attacker ran it.
  */
 import assert from 'node:assert/strict';
-import { createHash, randomBytes } from 'node:crypto';
-import { createMemoryStores } from '../../adapters/memory/index.ts';
-import { parseFederationConfig } from '../../sample-idp/federation/config.ts';
-import { createFederationServer, type FederationServer } from '../../sample-idp/federation/server.ts';
-import { createPartnerIdp } from '../../sample-idp/partner-idp/server.ts';
 import type { AuditEvent } from '../../src/index.ts';
 import { Browser, inputValue, type Page } from '../helpers/browser.ts';
-import { close, type Listening, listen } from '../helpers/listen.ts';
-import { type TestClock, testClock } from '../helpers/test-clock.ts';
+import {
+  atRp,
+  authorizationRequest,
+  type FederationStack,
+  startFederationStack,
+  uidOf,
+} from '../helpers/federation-stack.ts';
 
-const RP_REDIRECT = 'http://rp.example/cb';
-const atRp = (u: URL) => u.origin === 'http://rp.example';
-const secretOf = (id: string) => `${id}-secret-that-is-long-enough`;
+/** Besides alice and dana: accounts whose own address is in the partner's domain. */
+const PARTNER_DOMAIN_USERS = [
+  // A user id that reads as a local address; the account's own address is the partner's.
+  {
+    id: 'frank@contoso.test',
+    name: 'Frank',
+    email: 'frank@partner.test',
+    password: 'frank password',
+    mfaState: 'disabled',
+  },
+  { id: 'gina', name: 'Gina', email: 'gina@partner.test', password: 'gina password', mfaState: 'disabled' },
+];
 
-interface Stack {
-  fed: FederationServer;
-  fedUrl: string;
-  partnerUrl: string;
+interface Stack extends FederationStack {
   events: AuditEvent[];
-  clock: TestClock;
-  listeners: Listening[];
 }
 
 async function startStack(): Promise<Stack> {
-  const fedL = await listen();
-  const partnerL = await listen();
   const events: AuditEvent[] = [];
-  const clock = testClock(Date.now());
-  const config = await parseFederationConfig(
-    {
-      issuer: fedL.url,
-      displayName: 'Contoso test sign-in',
-      users: [
-        {
-          id: 'alice',
-          name: 'Alice',
-          email: 'alice@contoso.test',
-          password: 'alice password',
-          mfaState: 'enabled',
-        },
-        {
-          id: 'dana',
-          name: 'Dana',
-          email: 'dana@contoso.test',
-          password: 'dana password',
-          mfaState: 'disabled',
-        },
-        // A user id that reads as a local address; the account's own address is the partner's.
-        {
-          id: 'frank@contoso.test',
-          name: 'Frank',
-          email: 'frank@partner.test',
-          password: 'frank password',
-          mfaState: 'disabled',
-        },
-        {
-          id: 'gina',
-          name: 'Gina',
-          email: 'gina@partner.test',
-          password: 'gina password',
-          mfaState: 'disabled',
-        },
-      ],
-      relyingParties: [
-        {
-          clientId: 'rp',
-          clientSecret: secretOf('rp'),
-          redirectUris: [RP_REDIRECT],
-          releaseClaims: ['name'],
-        },
-      ],
-      claimsProviders: [
-        {
-          id: 'partner',
-          displayName: 'Partner',
-          issuer: partnerL.url,
-          clientId: 'fed-partner',
-          clientSecret: secretOf('fed-partner'),
-          emailDomains: ['partner.test'],
-          accountMapping: 'linkByEmail',
-          allowInsecureHttp: true,
-        },
-      ],
-    },
-    {},
-  );
-  const fed = await createFederationServer(config, {
-    stores: createMemoryStores({ clock }),
-    clock,
+  const stack = await startFederationStack({
+    users: PARTNER_DOMAIN_USERS,
+    partnerAccountMapping: 'linkByEmail',
     audit: (e) => {
       events.push(e);
     },
   });
-  fedL.handle(fed.app);
-  const partner = createPartnerIdp({
-    issuer: partnerL.url,
-    users: [],
-    clients: [
-      {
-        clientId: 'fed-partner',
-        clientSecret: secretOf('fed-partner'),
-        redirectUris: [`${fedL.url}/federation/partner/callback`],
-      },
-    ],
-  });
-  partnerL.handle(partner.app);
-  return { fed, fedUrl: fedL.url, partnerUrl: partnerL.url, events, clock, listeners: [fedL, partnerL] };
-}
-
-function authorizationUrl(s: Stack): string {
-  const url = new URL('/auth', s.fedUrl);
-  url.search = new URLSearchParams({
-    client_id: 'rp',
-    response_type: 'code',
-    redirect_uri: RP_REDIRECT,
-    scope: 'openid',
-    state: randomBytes(8).toString('hex'),
-    nonce: randomBytes(8).toString('hex'),
-    code_challenge: createHash('sha256').update(randomBytes(32)).digest('base64url'),
-    code_challenge_method: 'S256',
-  }).toString();
-  return url.href;
+  return { ...stack, events };
 }
 
 /** An open interaction at the password page for `identifier`. */
 async function passwordPage(b: Browser, s: Stack, identifier: string) {
-  const first = await b.go(authorizationUrl(s), { stopAt: atRp });
-  const uid = /\/interaction\/([A-Za-z0-9_-]+)/.exec(first.url)?.[1];
-  assert.ok(uid, first.url);
+  const first = await b.go(authorizationRequest(s).url, { stopAt: atRp });
+  const uid = uidOf(first);
   const page = await b.go(`${s.fedUrl}/interaction/${uid}/identify`, {
     form: { identifier, _csrf: inputValue(first.text, '_csrf') },
     stopAt: (u) => atRp(u) || u.origin === s.partnerUrl,
@@ -167,10 +81,7 @@ describe('sample-idp: one first-factor gate under attack', function () {
   beforeEach(async () => {
     s = await startStack();
   });
-  afterEach(async () => {
-    await Promise.all(s.listeners.map(close));
-    await s.fed.close();
-  });
+  afterEach(async () => s.close());
 
   it('/account/login: 31 guesses for alice are throttled and audited, and the interaction login shares the budget', async () => {
     const b = new Browser();
@@ -210,7 +121,7 @@ describe('sample-idp: one first-factor gate under attack', function () {
         },
       });
       assert.equal(r.status, 403, identifier);
-      assert.match(await r.text(), /signs in with Partner/);
+      assert.match(await r.text(), /signs in with Partner partner/);
     }
     const home = await b.go(`${s.fedUrl}/account`);
     assert.doesNotMatch(home.text, /Signed in as/);
@@ -274,7 +185,7 @@ describe('sample-idp: one first-factor gate under attack', function () {
     const direct = await passwordPage(b, s, 'dana');
     const r = await postPassword(b, s, direct, 'frank@contoso.test', 'frank password');
     assert.equal(r.status, 403);
-    assert.match(r.text, /signs in with Partner/);
+    assert.match(r.text, /signs in with Partner partner/);
   });
 
   it('a user name that belongs to a partner account goes there without revealing its address', async () => {
