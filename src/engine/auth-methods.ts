@@ -12,8 +12,12 @@ export function firstFactorMethods(amr: readonly string[]): AuthMethod[] {
   if (amr.includes('pwd') || amr.includes('fed')) out.push('password');
   // An upstream identity provider that says it did MFA (federation): its own combination.
   if (amr.includes('mfa')) out.push('federatedMfa');
-  // A Temporary Access Pass (mfakit's amr value `tap`): a strong sign-in on its own, as in Entra ID.
-  if (amr.includes('tap')) out.push('temporaryAccessPass');
+  // A Temporary Access Pass (mfakit's amr value `tap`): a strong sign-in on its own, as in Entra
+  // ID, and at least the knowledge factor a password is, so a pass plus a new authenticator meets
+  // what a password plus that authenticator would (a user onboarded with a pass is not blocked
+  // where a password would have worked).
+  if (amr.includes('tap'))
+    out.push('temporaryAccessPass', ...(out.includes('password') ? [] : ['password' as const]));
   return out;
 }
 

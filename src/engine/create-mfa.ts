@@ -158,6 +158,14 @@ export function createMfa(input: MfaOptions) {
 
   const lockout = createLockout(ephemeral, clock, options.lockout);
   const firstFactorThrottle = createFirstFactorThrottle(ephemeral, clock, random, options.firstFactor);
+  /** The sightings key of `ip` when the user completed a sign-in from that network recently. */
+  const familiarNetwork = async (userId: string, ip: string): Promise<string | null> => {
+    const days = options.firstFactor.familiarNetworkDays;
+    if (days === 0) return null;
+    const network = networkSightingKey(ip);
+    const seen = await repository.getSighting(userId, 'network', network);
+    return seen !== null && clock.now() - seen <= days * 86_400_000 ? network : null;
+  };
   const trustedNetworks = compileTrustedNetworks(options.trustedNetworks);
   const rememberedDevices = createRememberedDevices({ repository, hasher, clock, random });
   const otp = createOtpMethods({
@@ -427,6 +435,7 @@ export function createMfa(input: MfaOptions) {
         audit,
         clock,
         verifyAccessPass: accessPasses.verify,
+        familiarNetwork,
       }),
     /** The trusted network an address belongs to, or null. */
     trustedNetwork: (ip: string) => trustedNetworks.match(ip),
@@ -592,11 +601,16 @@ export function createMfa(input: MfaOptions) {
     /**
      * Starts authenticator-app enrollment for a pending sign-in that must enroll, or shows the
      * draft `resumeDraftId` again while it lasts (a reload keeps the secret already scanned).
+     * Null when this sign-in needs no enrollment; an MfaError (`signin_too_old` 401,
+     * `registration_blocked` 403) when the registration rule refuses it.
      */
     async beginPendingEnrollment(pendingId: string, accountName: string, resumeDraftId?: string) {
       const pending = await pendingStore.get(pendingId);
       if (!pending?.mustEnroll) return null;
-      if (!(await firstMethodRule(pending, { ip: pending.ip })).allowed) return null;
+      // Refused (the first factor grew too old meanwhile, a registration policy): say why, never loop.
+      const verdict = await firstMethodRule(pending, { ip: pending.ip });
+      if (!verdict.allowed)
+        throw new MfaError(verdict.reason, verdict.message, verdict.reason === 'signin_too_old' ? 401 : 403);
       const resumed = resumeDraftId
         ? await totpEnrollment.resume(pending.userId, resumeDraftId, accountName)
         : null;

@@ -71,6 +71,11 @@ export type AccessPassVerifier = (
 
 export interface FirstFactorGateDeps {
   throttle: FirstFactorThrottle;
+  /**
+   * The network (a sightings key) of `ip` when the account completed a sign-in from it recently,
+   * else null: passwords from there draw on their own budget, which strangers cannot exhaust.
+   */
+  familiarNetwork?: ((accountId: string, ip: string) => Promise<string | null>) | undefined;
   audit: (event: AuditEvent) => Promise<void>;
   clock: Clock;
   verifyAccessPass?: AccessPassVerifier | undefined;
@@ -82,9 +87,12 @@ export const FIRST_FACTOR_AMR: Record<FirstFactorKind, string[]> = {
   temporaryAccessPass: ['tap'],
 };
 
-/** The throttle's key for an account, and for an identifier that names none. */
+/** The throttle's owner for an account (what an unlock starts afresh), and for an identifier that names none. */
 export const accountThrottleKey = (accountId: string) => `account:${accountId}`;
 const identifierThrottleKey = (typed: string) => `identifier:${typed}`;
+// A user that is no account's: Temporary Access Pass checks for unknown identifiers look it up,
+// so they cost what a known account's do.
+const NO_ACCOUNT = '';
 
 const MAX_IDENTIFIER = 256;
 const MAX_SECRET = 1024;
@@ -106,6 +114,19 @@ export function createFirstFactorGate(
     return { typed, account, realm };
   }
 
+  /**
+   * Which budget an attempt draws on. Passes have their own (a password attack cannot block the
+   * way back in); passwords from a network the account signed in from recently have theirs
+   * (strangers cannot keep the owner out); every other password shares the account's.
+   */
+  async function budgetOf(input: FirstFactorInput, typed: string, account: ResolvedAccount | null) {
+    if (!account) return { owner: identifierThrottleKey(typed), budget: input.kind };
+    const owner = accountThrottleKey(account.id);
+    if (input.kind === 'temporaryAccessPass') return { owner, budget: 'access-pass' };
+    const network = deps.familiarNetwork ? await deps.familiarNetwork(account.id, input.ip) : null;
+    return { owner, budget: network ? `password:net:${network}` : 'password' };
+  }
+
   return {
     async discover(identifier) {
       if (identifier.length > MAX_IDENTIFIER) return null;
@@ -122,8 +143,7 @@ export function createFirstFactorGate(
         return { ok: false, error: 'invalid_credentials' };
       const { typed, account, realm } = await locate(input.identifier);
       if (realm) return { ok: false, error: 'home_realm', realm };
-      const throttleKey = account ? accountThrottleKey(account.id) : identifierThrottleKey(typed);
-      const claim = await deps.throttle.claim(throttleKey, input.ip);
+      const claim = await deps.throttle.claim(await budgetOf(input, typed, account), input.ip);
       if (!claim.allowed) {
         await deps.audit({
           type: 'first_factor_throttled',
@@ -138,8 +158,8 @@ export function createFirstFactorGate(
       let ok = false;
       if (input.kind === 'password') {
         ok = await directory.verifyPassword(account?.id ?? null, input.secret);
-      } else if (account && deps.verifyAccessPass) {
-        ok = (await deps.verifyAccessPass(account.id, input.secret, ctx)).ok;
+      } else if (deps.verifyAccessPass) {
+        ok = (await deps.verifyAccessPass(account?.id ?? NO_ACCOUNT, input.secret, ctx)).ok;
       }
       await claim.finish(ok && account ? 'success' : 'failure');
       if (!ok || !account) {

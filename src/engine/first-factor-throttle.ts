@@ -1,26 +1,28 @@
 // The throttle in front of every first-factor check (password, Temporary Access Pass), per
-// account and per client address.
+// budget and per client address.
 //
-// Per account: the first `freeAttempts` consecutive failures cost nothing; after that each
-// attempt must wait `delayBaseSeconds × 2^(failures − freeAttempts)` (capped at
-// `maxDelaySeconds`) after the last failure — a progressive delay rather than a lock that a
-// stranger can set off at will. At `hardLimit` consecutive failures (NIST SP 800-63B §5.2.2:
-// at most 100) the account's first factor is refused until an administrator unlocks it or
-// the failures age out (`failureWindowHours` with no failure). Attempts on an unknown
-// identifier are throttled the same way, under the identifier, so the throttle never tells
-// an existing account from an unknown one.
+// A budget is what one kind of attempt on one account draws on (the gate chooses it: strangers'
+// passwords, passwords from a network the account signed in from before, passes). Per budget:
+// the first `freeAttempts` consecutive failures cost nothing; after that each attempt must wait
+// `delayBaseSeconds × 2^(failures − freeAttempts)` (capped at `maxDelaySeconds`) after the last
+// failure — a progressive delay rather than a lock. At `hardLimit` consecutive failures (NIST SP
+// 800-63B §5.2.2: at most 100) the budget is refused until an administrator unlocks the account
+// or `failureWindowHours` pass without a failure. Attempts on an unknown identifier are
+// throttled the same way, under the identifier.
 //
-// Atomicity: an attempt first claims the one slot that belongs to the account's current state
+// Atomicity: an attempt first claims the one slot that belongs to the budget's current state
 // (its series and failure count) with `consumeOnce`, before anything is checked; whoever loses
-// the claim is refused. So a burst of concurrent guesses checks one guess at a time per
-// account, and every checked guess is counted before the next one can be checked. Only the
-// slot's winner writes the account's state, so that write needs no further locking.
+// the claim is refused. So a burst of concurrent guesses checks one guess at a time per budget,
+// and every checked guess is counted before the next one can be checked. Only the slot's
+// winner writes the budget's state, so that write needs no further locking. An administrator's
+// unlock moves the account to a new generation: every budget of it starts afresh.
 //
-// Per address (IPv6 per /64): every attempt reserves a place with an atomic increment before
-// it is checked; a failure keeps it, a success gives back only its own place (an atomic
-// decrement, never below zero, so successes cannot be banked). More than
-// `perAddress.maxFailures` within `perAddress.windowMinutes` are refused: password spraying
-// across many accounts from one address is limited even though each account sees few.
+// Per address (IPv6 per /64), in fixed windows of `perAddress.windowMinutes`: every attempt
+// reserves a place with an atomic increment before it is checked; a failure keeps it, a success
+// gives back only its own place (an atomic decrement, never below zero, so successes cannot be
+// banked). More than `perAddress.maxFailures` in one window are refused: password spraying
+// across many accounts from one address is limited even though each account sees few, and a
+// window always ends (steady traffic behind one NAT never keeps it closed).
 import { z } from 'zod';
 import type { EphemeralStore } from '../store/ports.ts';
 import { type Clock, type RandomSource, randomId } from './capabilities.ts';
@@ -39,6 +41,11 @@ export const firstFactorThrottleSchema = z
       .min(1)
       .max(24 * 90)
       .default(24),
+    /**
+     * Passwords from a network (IPv4 /24, IPv6 /48) where the account completed a sign-in within
+     * this many days draw on their own budget, which strangers' failures never touch (0: off).
+     */
+    familiarNetworkDays: z.number().int().min(0).max(365).default(90),
     perAddress: z
       .object({
         maxFailures: z.number().int().min(1).max(100_000).default(100),
@@ -64,14 +71,24 @@ type AccountState = z.output<typeof accountState>;
 // How long a claimed slot lasts: far longer than one check (a password hash is ≈0.1 s), short
 // enough that a check that never finished (a crash) blocks the account only briefly.
 const SLOT_TTL_MS = 60_000;
+// An unlock's generation outlives every budget state written under it.
+const GENERATION_TTL_MS = 366 * 86_400_000;
+
+/** One budget: the account (or unknown identifier) it belongs to, and which of its budgets. */
+export interface ThrottleBudget {
+  /** `account:<id>` or `identifier:<typed>`: what an unlock starts afresh. */
+  owner: string;
+  /** e.g. `password`, `password:net:<network>`, `access-pass`. */
+  budget: string;
+}
 
 export interface FirstFactorThrottle {
-  /** Claims the right to check one attempt for `accountKey` from `ip`. When refused, check nothing. */
-  claim(accountKey: string, ip: string): Promise<ThrottleClaim>;
-  /** Clears an account's failures (administrator unlock). */
-  reset(accountKey: string): Promise<void>;
-  /** Consecutive failures on record for an account. */
-  failures(accountKey: string): Promise<number>;
+  /** Claims the right to check one attempt on `budget` from `ip`. When refused, check nothing. */
+  claim(budget: ThrottleBudget, ip: string): Promise<ThrottleClaim>;
+  /** Starts every budget of an owner afresh (administrator unlock). */
+  reset(owner: string): Promise<void>;
+  /** Consecutive failures on record for a budget. */
+  failures(budget: ThrottleBudget): Promise<number>;
 }
 
 export function createFirstFactorThrottle(
@@ -83,22 +100,24 @@ export function createFirstFactorThrottle(
   const windowMs = settings.failureWindowHours * 3_600_000;
   const addressWindowMs = settings.perAddress.windowMinutes * 60_000;
   const key = {
-    state: (account: string) => `ff:state:${account}`,
-    slot: (account: string, s: AccountState | null) =>
-      `ff:slot:${account}:${s?.series ?? 'initial'}:${s?.failures ?? 0}`,
-    address: (ip: string) => `ff:addr:${addressBucket(ip)}`,
+    generation: (owner: string) => `ff:gen:${owner}`,
+    state: (b: ThrottleBudget, gen: string) => `ff:state:${b.owner}:${gen}:${b.budget}`,
+    slot: (b: ThrottleBudget, gen: string, s: AccountState | null) =>
+      `ff:slot:${b.owner}:${gen}:${b.budget}:${s?.series ?? 'initial'}:${s?.failures ?? 0}`,
+    address: (ip: string, window: number) => `ff:addr:${addressBucket(ip)}:${window}`,
   };
   const seconds = (ms: number) => Math.max(1, Math.ceil(ms / 1000));
+  const generationOf = async (owner: string) => (await ephemeral.get(key.generation(owner))) ?? '0';
 
-  async function read(account: string): Promise<AccountState | null> {
-    const raw = await ephemeral.get(key.state(account));
+  async function read(stateKey: string): Promise<AccountState | null> {
+    const raw = await ephemeral.get(stateKey);
     if (raw === null) return null;
     const parsed = accountState.safeParse(JSON.parse(raw));
     return parsed.success ? parsed.data : null;
   }
 
-  const write = (account: string, state: AccountState) =>
-    ephemeral.put(key.state(account), JSON.stringify(state), windowMs);
+  const write = (stateKey: string, state: AccountState) =>
+    ephemeral.put(stateKey, JSON.stringify(state), windowMs);
 
   /** The wait before the next attempt, given the consecutive failures so far. */
   const delayMs = (failures: number) => {
@@ -108,35 +127,42 @@ export function createFirstFactorThrottle(
   };
 
   return {
-    async claim(accountKey, ip) {
-      const state = await read(accountKey);
+    async claim(budget, ip) {
+      const gen = await generationOf(budget.owner);
+      const stateKey = key.state(budget, gen);
+      const state = await read(stateKey);
       const failures = state?.failures ?? 0;
       if (failures >= settings.hardLimit)
         return { allowed: false, reason: 'locked', retryAfterSeconds: seconds(windowMs) };
       const wait = state ? state.lastFailureAt + delayMs(failures) - clock.now() : 0;
       if (wait > 0) return { allowed: false, reason: 'slow_down', retryAfterSeconds: seconds(wait) };
-      if ((await ephemeral.getCount(key.address(ip))) >= settings.perAddress.maxFailures)
-        return { allowed: false, reason: 'address_limit', retryAfterSeconds: seconds(addressWindowMs) };
-      // The atomic part: one attempt per account state. A concurrent attempt loses here.
-      if (!(await ephemeral.consumeOnce(key.slot(accountKey, state), SLOT_TTL_MS)))
+      const now = clock.now();
+      const window = Math.floor(now / addressWindowMs);
+      const addressKey = key.address(ip, window);
+      const windowLeft = seconds((window + 1) * addressWindowMs - now);
+      if ((await ephemeral.getCount(addressKey)) >= settings.perAddress.maxFailures)
+        return { allowed: false, reason: 'address_limit', retryAfterSeconds: windowLeft };
+      // The atomic part: one attempt per budget state. A concurrent attempt loses here.
+      const slot = key.slot(budget, gen, state);
+      if (!(await ephemeral.consumeOnce(slot, SLOT_TTL_MS)))
         return { allowed: false, reason: 'slow_down', retryAfterSeconds: 1 };
-      if ((await ephemeral.increment(key.address(ip), addressWindowMs)) > settings.perAddress.maxFailures) {
+      if ((await ephemeral.increment(addressKey, addressWindowMs)) > settings.perAddress.maxFailures) {
         // Lost the race for the address's last place: give both back unused.
-        await ephemeral.decrement(key.address(ip));
-        await ephemeral.delete(key.slot(accountKey, state));
-        return { allowed: false, reason: 'address_limit', retryAfterSeconds: seconds(addressWindowMs) };
+        await ephemeral.decrement(addressKey);
+        await ephemeral.delete(slot);
+        return { allowed: false, reason: 'address_limit', retryAfterSeconds: windowLeft };
       }
       return {
         allowed: true,
         async finish(outcome) {
           if (outcome === 'success') {
             // A new series: the slots of the old one can never be claimed again.
-            await write(accountKey, { series: randomId(random, 9), failures: 0, lastFailureAt: 0 });
+            await write(stateKey, { series: randomId(random, 9), failures: 0, lastFailureAt: 0 });
             // Only the place this attempt took: a success never makes room for more failures.
-            await ephemeral.decrement(key.address(ip));
+            await ephemeral.decrement(addressKey);
             return;
           }
-          await write(accountKey, {
+          await write(stateKey, {
             series: state?.series ?? randomId(random, 9),
             failures: failures + 1,
             lastFailureAt: clock.now(),
@@ -144,11 +170,11 @@ export function createFirstFactorThrottle(
         },
       };
     },
-    async reset(accountKey) {
-      await write(accountKey, { series: randomId(random, 9), failures: 0, lastFailureAt: 0 });
+    async reset(owner) {
+      await ephemeral.put(key.generation(owner), randomId(random, 9), GENERATION_TTL_MS);
     },
-    async failures(accountKey) {
-      return (await read(accountKey))?.failures ?? 0;
+    async failures(budget) {
+      return (await read(key.state(budget, await generationOf(budget.owner))))?.failures ?? 0;
     },
   };
 }

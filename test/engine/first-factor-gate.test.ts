@@ -149,6 +149,91 @@ describe('first-factor gate', () => {
     assert.ok(later.every((r) => !r.ok));
   });
 
+  it('a stranger cannot keep the owner out: passwords from a network she signed in from draw on their own budget', async () => {
+    const h = harness({ defaultUserState: 'disabled' });
+    const home = '203.0.113.5';
+    // Dana signed in from home before (a completed sign-in is what makes a network familiar).
+    assert.equal((await h.mfa.beginSignIn({ userId: 'dana', amr: ['pwd'], ip: home })).status, 'complete');
+    // A stranger guesses whenever allowed, for a simulated day.
+    const attacker = '198.51.100.66';
+    let ownerIn = 0;
+    for (let hour = 0; hour < 24; hour++) {
+      for (let i = 0; i < 20; i++) {
+        const r = await attempt(h, 'dana', `stranger ${hour}.${i}`, attacker);
+        if (r.ok === false && r.error === 'throttled') break;
+      }
+      if ((await attempt(h, 'dana', 'dana-pw', home)).ok) ownerIn++;
+      h.clock.advance(3600_000);
+    }
+    assert.equal(ownerIn, 24);
+    // What waits is the budget strangers share: from an unfamiliar network (a hotel) the owner
+    // waits too, as the delay intends, while home stays open.
+    for (let i = 0; i < 20; i++) {
+      const r = await attempt(h, 'dana', `burst ${i}`, attacker);
+      if (r.ok === false && r.error === 'throttled') break;
+    }
+    const hotel = await attempt(h, 'dana', 'dana-pw', '192.0.2.200');
+    assert.equal(hotel.ok === false && hotel.error, 'throttled');
+    assert.equal((await attempt(h, 'dana', 'dana-pw', home)).ok, true);
+  });
+
+  it('a pass has its own budget: a password attack does not block it, and guessed passes are throttled too', async () => {
+    const h = harness();
+    for (let i = 0; i < 5; i++) await attempt(h, 'alice', `g${i}`);
+    assert.equal((await attempt(h, 'alice', 'alice-pw')).ok, false);
+    const { pass } = await h.mfa.accessPasses.issue('alice', {}, { ip: '127.0.0.1' });
+    const withPass = await h.gate.signIn({
+      identifier: 'alice',
+      secret: pass,
+      kind: 'temporaryAccessPass',
+      ip: '198.51.100.7',
+    });
+    assert.deepEqual(withPass, { ok: true, accountId: 'alice', amr: ['tap'] });
+    for (let i = 0; i < 5; i++)
+      await h.gate.signIn({
+        identifier: 'dana',
+        secret: `WRONG${i}`,
+        kind: 'temporaryAccessPass',
+        ip: '198.51.100.7',
+      });
+    const more = await h.gate.signIn({
+      identifier: 'dana',
+      secret: 'WRONG9',
+      kind: 'temporaryAccessPass',
+      ip: '198.51.100.7',
+    });
+    assert.equal(more.ok === false && more.error, 'throttled');
+  });
+
+  it('a pass for an unknown identifier does the same store work as for an account (no timing tell)', async () => {
+    const h = harness();
+    await h.gate.signIn({
+      identifier: 'nobody',
+      secret: 'ABCDEFGHJKMN',
+      kind: 'temporaryAccessPass',
+      ip: '198.51.100.7',
+    });
+    await h.gate.signIn({
+      identifier: 'dana',
+      secret: 'ABCDEFGHJKMN',
+      kind: 'temporaryAccessPass',
+      ip: '198.51.100.7',
+    });
+    const lookups = h.events.filter((e) => e.type === 'access_pass_failed').map((e) => e.detail);
+    assert.deepEqual(lookups, ['no_pass', 'no_pass']);
+  });
+
+  it('the per-address budget is a window that ends: steady typos behind one NAT never close it', async () => {
+    const h = harness({ firstFactor: { perAddress: { maxFailures: 10, windowMinutes: 15 } } });
+    const nat = '192.0.2.10';
+    for (let i = 0; i < 100; i++) {
+      const r = await attempt(h, `user${i % 30}`, 'typo', nat);
+      assert.notEqual(r.ok === false && r.error, 'throttled', `typo ${i} was throttled`);
+      h.clock.advance(10 * 60_000);
+    }
+    assert.equal((await attempt(h, 'user1', 'user1-pw', nat)).ok, true);
+  });
+
   it('a user name and its e-mail address are one budget', async () => {
     const h = harness();
     for (let i = 0; i < 5; i++) await attempt(h, i % 2 ? 'alice' : 'Alice@Contoso.test', `g${i}`);

@@ -137,20 +137,36 @@ describe('sample-idp: Temporary Access Pass and the registration policy', functi
     assert.equal(expired.page.status, 401);
   });
 
-  it('wrong passes count against the same budget as passwords: after 5, the right password waits', async () => {
+  it('passes and passwords have separate budgets: guessing passwords never blocks the way back in, guessing passes is throttled too', async () => {
+    for (let i = 0; i < 5; i++) {
+      const r = await signInWithPassword(new Browser(), s, 'erin', `wrong password ${i}`);
+      assert.equal(r.page.status, 401);
+    }
+    assert.equal((await signInWithPassword(new Browser(), s, 'erin', 'erin password')).page.status, 429);
+    const issued = await s.fed.mfa.accessPasses.issue('erin', { lifetimeMinutes: 60, oneTime: true }, ctx);
+    const withPass = await signInWithPassword(
+      new Browser(),
+      s,
+      'erin',
+      issued.pass,
+      {},
+      'temporaryAccessPass',
+    );
+    assert.match(withPass.page.url, /\/mfa$/, `the pass was refused: ${withPass.page.status}`);
     for (let i = 0; i < 5; i++) {
       const r = await signInWithPassword(
         new Browser(),
         s,
-        'erin',
+        'carol',
         `WRONGPASS${i}XY`,
         {},
         'temporaryAccessPass',
       );
       assert.equal(r.page.status, 401);
     }
-    const right = await signInWithPassword(new Browser(), s, 'erin', 'erin password');
-    assert.equal(right.page.status, 429);
+    const carols = await s.fed.mfa.accessPasses.issue('carol', { lifetimeMinutes: 60 }, ctx);
+    const waits = await signInWithPassword(new Browser(), s, 'carol', carols.pass, {}, 'temporaryAccessPass');
+    assert.equal(waits.page.status, 429);
     assert.ok(!JSON.stringify(events).includes('WRONGPASS'), 'a pass reached the audit log');
   });
 
