@@ -93,7 +93,9 @@ export type AccessPassFailure =
   | 'mismatch'
   | 'not_started'
   | 'expired'
-  | 'used';
+  | 'used'
+  /** Valid for longer than this application's `maxLifetimeMinutes` (issued elsewhere with a higher one). */
+  | 'lifetime_exceeded';
 
 export type AccessPassVerification =
   | { ok: true; id: string; oneTime: boolean }
@@ -258,6 +260,10 @@ export function createTemporaryAccessPasses(deps: {
       }
       if (!hasher.matches(PURPOSE, material(userId, record.id, pass), record.hash))
         return fail(userId, ctx, 'mismatch', record.id);
+      // A pass issued by another tool or process with a larger maximum (`mfakit tap` with
+      // MFAKIT_TAP_MAX_LIFETIME) is held to this application's own maximum, whatever its state.
+      if (record.expiresAt - record.startsAt > options.maxLifetimeMinutes * MINUTE)
+        return fail(userId, ctx, 'lifetime_exceeded', record.id);
       const now = clock.now();
       const state = stateOf(record, now);
       if (state === 'used') return fail(userId, ctx, 'used', record.id);
