@@ -26,7 +26,7 @@ interface Seen {
 const CACHE_MAX = 10_000;
 
 /** Whether the sign-in that made the stamp was a Temporary Access Pass (its first factor). */
-export const openedByAccessPass = (stamp: AuthStamp): boolean =>
+const openedByAccessPass = (stamp: AuthStamp): boolean =>
   stamp.methods?.includes('temporaryAccessPass') === true;
 
 export function createAccessPassSessions(
