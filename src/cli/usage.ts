@@ -56,7 +56,8 @@ Environment:
                             nothing else here opens a sealed secret, so a random key is used
   MFAKIT_SEALING_KEY_ID     that key's id in the application's sealingKeys (required by tap issue)
   MFAKIT_TAP_MAX_LIFETIME   tap issue: the longest lifetime allowed (as --lifetime; up to 30d), to
-                            match the application's temporaryAccessPass.maxLifetimeMinutes
+                            match the application's temporaryAccessPass.maxLifetimeMinutes (a
+                            longer pass than the application allows never verifies there)
 
 Exit status: 0 success, 1 invalid document or failed operation, 2 usage error.
 `;

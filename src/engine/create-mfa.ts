@@ -200,7 +200,6 @@ export function createMfa(input: MfaOptions) {
     audit,
   });
   const sessionEpochs = createSessionEpochs(repository, clock);
-  const isCurrent = createCurrentSessionCheck(sessionEpochs, rememberedDevices);
   const policies = createPolicySource({
     input: options.policies,
     repository,
@@ -232,6 +231,7 @@ export function createMfa(input: MfaOptions) {
     audit,
     options: options.temporaryAccessPass,
   });
+  const isCurrent = createCurrentSessionCheck(sessionEpochs, rememberedDevices, accessPasses);
   const registration = createRegistrationRule({
     clock,
     maxAgeSeconds: options.reauthMaxAgeSeconds,
@@ -736,8 +736,9 @@ export function createMfa(input: MfaOptions) {
 
     /**
      * Whether the stamp is still valid: not older than the user's last session revocation
-     * (admin reset, revokeSessions), and not admitted by a remembered device since revoked or
-     * expired. A boolean when cached, else a promise.
+     * (admin reset, revokeSessions), not admitted by a remembered device since revoked or
+     * expired, nor by a Temporary Access Pass since revoked or replaced. A boolean when cached,
+     * else a promise.
      */
     isCurrent,
 

@@ -72,7 +72,6 @@ export function registrationWhatIf(
       roles: s.subject.roles,
       ip: ctx.ip,
       clientAppType: ctx.clientAppType,
-      deviceRemembered: s.device.remembered,
       risk: s.risk,
       time: s.time,
     },

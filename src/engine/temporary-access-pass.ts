@@ -3,13 +3,17 @@
 // once and stored only as a keyed hash (the engine's CodeHasher, like recovery codes); a user
 // has at most one, and issuing a new one replaces it. `verify` checks and, for a one-time pass,
 // consumes it with one atomic store operation; it does no throttling (the first-factor gate
-// reserves an attempt before calling it) but audits every failure with its reason.
+// reserves an attempt before calling it) but audits every failure with its reason. A session
+// a pass opened lasts only while that pass is the user's (`admitsSession`, access-pass-sessions.ts):
+// revoking or replacing the pass ends it.
 import type { AuditEvent } from '../audit/events.ts';
 import type { CodeHasher } from '../crypto/code-hash.ts';
 import { MfaError } from '../errors.ts';
 import type { AccessPassRecord, Repository } from '../store/ports.ts';
+import { createAccessPassSessions } from './access-pass-sessions.ts';
 import { type Clock, type RandomSource, randomId } from './capabilities.ts';
 import type { ResolvedOptions } from './options.ts';
+import type { AuthStamp } from './stamp.ts';
 
 /**
  * The pass alphabet: digits and upper-case letters without the look-alikes 0/O, 1/I/L. Passes are
@@ -89,7 +93,9 @@ export type AccessPassFailure =
   | 'mismatch'
   | 'not_started'
   | 'expired'
-  | 'used';
+  | 'used'
+  /** Valid for longer than this application's `maxLifetimeMinutes` (issued elsewhere with a higher one). */
+  | 'lifetime_exceeded';
 
 export type AccessPassVerification =
   | { ok: true; id: string; oneTime: boolean }
@@ -106,6 +112,12 @@ export interface TemporaryAccessPasses {
   revoke(userId: string, ctx: AccessPassContext): Promise<boolean>;
   /** Checks a pass; a one-time pass is consumed atomically (one winner among concurrent calls). */
   verify(userId: string, pass: string, ctx: AccessPassContext): Promise<AccessPassVerification>;
+  /**
+   * Whether a session still stands as far as passes go: always for one no pass opened; for one
+   * a pass opened, while the user's pass was created no later than the sign-in (not revoked, not
+   * replaced). Cached for a second; issue and revoke in this process count at once.
+   */
+  admitsSession(stamp: AuthStamp): boolean | Promise<boolean>;
 }
 
 function stateOf(record: AccessPassRecord, now: number): AccessPassState {
@@ -130,6 +142,7 @@ export function createTemporaryAccessPasses(deps: {
   audit: (event: AuditEvent) => Promise<void>;
 }): TemporaryAccessPasses {
   const { repository, hasher, clock, random, options, audit } = deps;
+  const sessions = createAccessPassSessions(repository, clock);
   // Bound to the user and the pass id: a hash copied to another user's row never matches.
   const material = (userId: string, id: string, pass: string) => `${userId}\0${id}\0${pass}`;
   const event = (type: AuditEvent['type'], userId: string, ctx: AccessPassContext) => ({
@@ -193,6 +206,7 @@ export function createTemporaryAccessPasses(deps: {
         createdBy: ctx.by ?? null,
       };
       const replaced = await repository.putAccessPass(record);
+      sessions.forget(userId);
       const by = ctx.by ?? null;
       if (replaced)
         await audit({
@@ -222,6 +236,7 @@ export function createTemporaryAccessPasses(deps: {
     async revoke(userId, ctx) {
       const record = await repository.getAccessPass(userId);
       if (!record || !(await repository.deleteAccessPass(userId))) return false;
+      sessions.forget(userId);
       await audit({
         ...event('access_pass_revoked', userId, ctx),
         methodId: record.id,
@@ -245,6 +260,10 @@ export function createTemporaryAccessPasses(deps: {
       }
       if (!hasher.matches(PURPOSE, material(userId, record.id, pass), record.hash))
         return fail(userId, ctx, 'mismatch', record.id);
+      // A pass issued by another tool or process with a larger maximum (`mfakit tap` with
+      // MFAKIT_TAP_MAX_LIFETIME) is held to this application's own maximum, whatever its state.
+      if (record.expiresAt - record.startsAt > options.maxLifetimeMinutes * MINUTE)
+        return fail(userId, ctx, 'lifetime_exceeded', record.id);
       const now = clock.now();
       const state = stateOf(record, now);
       if (state === 'used') return fail(userId, ctx, 'used', record.id);
@@ -260,5 +279,7 @@ export function createTemporaryAccessPasses(deps: {
       });
       return { ok: true, id: record.id, oneTime: record.oneTime };
     },
+
+    admitsSession: (stamp) => sessions.admits(stamp),
   };
 }

@@ -223,6 +223,11 @@ export const policySchema = z
       path: ['session'],
     },
   )
+  .refine((p) => p.assignments.userActions === undefined || p.conditions.deviceState === undefined, {
+    message:
+      'deviceState does not apply to a user action (a remembered device plays no part in registering security info): remove it',
+    path: ['conditions', 'deviceState'],
+  })
   .refine(
     (p) =>
       p.assignments.users.include.length +

@@ -14,8 +14,14 @@ import {
 // nothing else does: application policies, the per-user MFA state, trusted networks and
 // remembered devices are sign-in matters. Pure: a compiled set and facts in, data out.
 
-/** The facts of a registration request; there is no application (a user action is not one). */
-export type RegistrationContext = Omit<PolicyContext, 'app' | 'userAction' | 'authenticationContexts'>;
+/**
+ * The facts of a registration request; there is no application (a user action is not one), and
+ * no remembered device (a sign-in matter: the model refuses `deviceState` on a user-action policy).
+ */
+export type RegistrationContext = Omit<
+  PolicyContext,
+  'app' | 'userAction' | 'authenticationContexts' | 'deviceRemembered'
+>;
 
 export interface RegistrationEvaluation {
   /** `require`: registering needs `unmet` first (e.g. a verified existing method or a Temporary Access Pass). */

@@ -16,11 +16,12 @@ const USER = { ip: '203.0.113.7' };
 const HOUR = 3_600_000;
 
 /** The application's engine on the same file: its key `app1` listed after a newer one. */
-function application(path: string) {
+function application(path: string, maxLifetimeMinutes?: number) {
   const stores = createSqliteStores({ path });
   const mfa = createMfa({
     stores,
     issuer: 'App',
+    ...(maxLifetimeMinutes !== undefined ? { temporaryAccessPass: { maxLifetimeMinutes } } : {}),
     sealingKeys: [
       { id: 'app2', key: Buffer.alloc(32, 0x11) },
       { id: 'app1', key: KEY },
@@ -169,6 +170,19 @@ describe('mfakit tap', function () {
     assert.equal(long.code, 0, long.stderr);
     const issued = JSON.parse(long.stdout);
     assert.equal(Date.parse(issued.expiresAt) - Date.parse(issued.startsAt), 48 * HOUR);
+    // An application that allows only the default 8 hours refuses it; one that allows 3 days accepts it.
+    const strict = application(db);
+    const lenient = application(db, 3 * 24 * 60);
+    try {
+      assert.deepEqual(await strict.mfa.accessPasses.verify('carol', issued.pass, USER), {
+        ok: false,
+        detail: 'lifetime_exceeded',
+      });
+      assert.equal((await lenient.mfa.accessPasses.verify('carol', issued.pass, USER)).ok, true);
+    } finally {
+      await strict.close();
+      await lenient.close();
+    }
   });
 
   it('issue without the application key (or its id) exits 2 with a clear message and writes nothing', async () => {

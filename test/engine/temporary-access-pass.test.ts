@@ -214,6 +214,42 @@ describe('Temporary Access Pass: issuing and administration', () => {
     assert.equal((await passes().verify('bob', bob.pass, USER)).ok, true);
   });
 
+  it("a pass valid for longer than this application's maximum (issued with a larger one) never verifies; audited", async () => {
+    // Another process on the same store, allowed longer passes (as `mfakit tap` with MFAKIT_TAP_MAX_LIFETIME).
+    const wide = tapEngine({
+      stores: t.stores,
+      clock: t.clock,
+      temporaryAccessPass: { maxLifetimeMinutes: 4320 },
+    });
+    const long = await wide.mfa.accessPasses.issue('alice', { lifetimeMinutes: 481, oneTime: true }, ADMIN);
+    assert.deepStrictEqual(await passes().verify('alice', long.pass, USER), {
+      ok: false,
+      detail: 'lifetime_exceeded',
+    });
+    const failed = t.events.filter((e) => e.type === 'access_pass_failed');
+    assert.deepEqual(
+      failed.map((e) => [e.userId, e.methodId, e.detail, e.ip]),
+      [['alice', long.id, 'lifetime_exceeded', USER.ip]],
+    );
+    assert.equal((await passes().get('alice'))?.state, 'active', 'the refused one-time pass was consumed');
+    // It stays refused while active, from the first minute to the last, one-time or not.
+    const multi = await wide.mfa.accessPasses.issue(
+      'alice',
+      { lifetimeMinutes: 4320, oneTime: false },
+      ADMIN,
+    );
+    t.clock.advance(4319 * MINUTE);
+    assert.equal((await passes().verify('alice', multi.pass, USER)).ok, false);
+    assert.equal(
+      (await wide.mfa.accessPasses.verify('alice', multi.pass, USER)).ok,
+      true,
+      'the wider application',
+    );
+    // The longest this application allows still verifies, even when issued elsewhere.
+    const longest = await wide.mfa.accessPasses.issue('alice', { lifetimeMinutes: 480 }, ADMIN);
+    assert.equal((await passes().verify('alice', longest.pass, USER)).ok, true);
+  });
+
   it('disabled: issuing is refused (403) and every pass fails as disabled', async () => {
     const issued = await passes().issue('alice', { oneTime: false }, ADMIN);
     const off = tapEngine({ stores: t.stores, clock: t.clock, temporaryAccessPass: { enabled: false } });

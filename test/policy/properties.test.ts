@@ -316,7 +316,8 @@ function buildPolicy(p: RawPolicy, id: string, locations: number, strengths: num
     conditions.locations = { include: include.length > 0 ? include : ['any'], exclude };
   }
   if (c.clientAppTypes) conditions.clientAppTypes = c.clientAppTypes;
-  if (c.deviceState) conditions.deviceState = c.deviceState;
+  // A user-action policy takes no device state (the model refuses it).
+  if (c.deviceState && p.target !== 'userActions') conditions.deviceState = c.deviceState;
   if (c.risk) conditions.risk = c.risk;
   if (c.times && c.times.include.length + c.times.exclude.length > 0) conditions.times = c.times;
   const forAction = p.target === 'userActions';

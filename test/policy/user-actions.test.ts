@@ -137,7 +137,7 @@ describe('user actions: the model', () => {
     );
   });
 
-  it('refuses session controls and authentication contexts on a user-action policy', () => {
+  it('refuses session controls, authentication contexts and deviceState on a user-action policy', () => {
     rejects(
       registrationPolicy({ session: { signInFrequencyHours: 1 } }),
       'policies.0.session',
@@ -159,10 +159,20 @@ describe('user actions: the model', () => {
       'policies.0.assignments.authenticationContexts',
       /go with applications, not with userActions/,
     );
+    // a remembered device is a sign-in matter: registering is never evaluated with one
+    for (const deviceState of ['remembered', 'notRemembered'])
+      rejects(
+        registrationPolicy({
+          conditions: { locations: { include: ['any'], exclude: ['trusted'] }, deviceState },
+        }),
+        'policies.0.conditions.deviceState',
+        /deviceState does not apply to a user action .*: remove it/,
+      );
     // an empty session object is no session control
     assert.equal(doc(registrationPolicy({ session: {} })).policies.length, 1);
-    // an application policy keeps its session controls
+    // an application policy keeps its session controls and its device state
     assert.equal(doc(appPolicy({ session: { signInFrequencyHours: 1 } })).policies.length, 1);
+    assert.equal(doc(appPolicy({ conditions: { deviceState: 'notRemembered' } })).policies.length, 1);
   });
 
   it('a Temporary Access Pass satisfies the built-in mfa strength alone, and nothing stronger', () => {

@@ -7,9 +7,10 @@
  */
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { parse as parseYaml, stringify as stringifyYaml } from 'yaml';
 import { loadFederationConfig } from '../../sample-idp/federation/config.ts';
 import { loadOrCreateSecrets } from '../../sample-idp/federation/secrets.ts';
 import { createFederationServer } from '../../sample-idp/federation/server.ts';
@@ -232,8 +233,62 @@ describe('sample-idp: npm run tap', function () {
       const unknown = run(['issue', '--user', 'mallory']);
       assert.equal(unknown.status, 2);
       assert.match(unknown.stderr, /no local user "mallory"/);
+
+      // Typed in another case, or as the e-mail address: stored under the configured id, which
+      // the sign-in checks the pass for.
+      const typed = run(['issue', '--user', 'Alice', '--multi', '--json']);
+      assert.equal(typed.status, 0, typed.stderr);
+      const alices = JSON.parse(typed.stdout) as { pass: string; userId: string };
+      assert.equal(alices.userId, 'alice');
+      assert.equal(await fed.mfa.accessPasses.get('Alice'), null);
+      assert.equal((await fed.mfa.accessPasses.verify('alice', alices.pass, { ip: '127.0.0.1' })).ok, true);
+      const shown = run(['show', '--user=ALICE@contoso.test']);
+      assert.equal(shown.status, 0, shown.stderr);
+      assert.match(shown.stdout, /^Temporary Access Pass for alice: active/);
+      assert.equal(run(['revoke', '--user', ' alice@CONTOSO.test ']).status, 0);
+      assert.equal(await fed.mfa.accessPasses.get('alice'), null);
     } finally {
       await fed.close();
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('refuses a pass for a user who signs in at a claims provider (their domain is its emailDomains): exit 2, nothing issued', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'mfakit-tap-'));
+    try {
+      // The example config, with Partner Co linking its sign-ins to local users of partner.test.
+      const config = parseYaml(await readFile('sample-idp/federation.example.yaml', 'utf8')) as {
+        claimsProviders: Record<string, unknown>[];
+        users: Record<string, unknown>[];
+      };
+      const partner = config.claimsProviders[0];
+      assert.equal(partner?.id, 'partner');
+      partner.accountMapping = 'linkByEmail';
+      config.users.push({
+        id: 'frank',
+        name: 'Frank Partner',
+        email: 'frank@partner.test',
+        password: 'frank password',
+      });
+      const configFile = join(dir, 'federation.yaml');
+      await writeFile(configFile, stringifyYaml(config));
+      const env = { ...process.env, FED_CONFIG: configFile, FED_DATA_FILE: join(dir, 'federation.sqlite') };
+      const run = (args: string[]) =>
+        spawnSync(process.execPath, ['sample-idp/access-pass.ts', ...args], { env, encoding: 'utf8' });
+      for (const user of ['frank', 'Frank@Partner.test']) {
+        const refused = run(['issue', '--user', user, '--lifetime', '1h']);
+        assert.equal(refused.status, 2, refused.stderr);
+        assert.match(
+          refused.stderr,
+          /^tap: frank \(frank@partner\.test\) signs in at the claims provider "partner" \(Partner Co\), never with a password or pass here, so a Temporary Access Pass could not be used: none issued/,
+        );
+        assert.equal(refused.stdout, '');
+      }
+      // A local user of the same config passes these checks (and stops at the missing data file).
+      const local = run(['issue', '--user', 'alice']);
+      assert.equal(local.status, 1);
+      assert.match(local.stderr, /does not exist yet: run npm start once first/);
+    } finally {
       await rm(dir, { recursive: true, force: true });
     }
   });
