@@ -59,7 +59,7 @@ async function onboard(t: TapEngine, pass: string) {
   );
   assert.ok(done.ok, JSON.stringify(done));
   t.clock.advance(30_000);
-  assert.deepEqual(done.stamp.methods, ['temporaryAccessPass', 'totp']);
+  assert.deepEqual(done.stamp.methods, ['temporaryAccessPass', 'password', 'totp']);
   return { stamp: done.stamp, totpSecret: draft.secret };
 }
 
@@ -123,7 +123,7 @@ describe('Temporary Access Pass: the sessions a pass opened', () => {
     const session = await passSession(t, pass);
     const raised = await t.mfa.stepUp(session, { code: codeFor(totpSecret, t.clock) }, USER);
     assert.ok(raised.ok, JSON.stringify(raised));
-    assert.deepEqual(raised.stamp.methods, ['temporaryAccessPass', 'totp']);
+    assert.deepEqual(raised.stamp.methods, ['temporaryAccessPass', 'password', 'totp']);
     await t.mfa.accessPasses.revoke('alice', ADMIN);
     assert.equal(await current(t, raised.stamp), false);
   });
