@@ -11,15 +11,15 @@
  */
 export type { AuditEvent, AuditEventType, AuditSink } from './audit/events.ts';
 export { combineSinks, pinoAuditSink } from './audit/events.ts';
-export type { Clock, RandomSource } from './engine/capabilities.ts';
 export type {
-  CodeInput,
-  Mfa,
-  RequestContext,
-  SignInInput,
-  SignInStart,
-  VerifyOutcome,
-} from './engine/create-mfa.ts';
+  AccountSecurity,
+  DevicesService,
+  EnrollmentService,
+  MethodsService,
+  RecoveryCodesService,
+} from './engine/account-security.ts';
+export type { Administration } from './engine/administration.ts';
+export type { Clock, RandomSource } from './engine/capabilities.ts';
 export { createMfa } from './engine/create-mfa.ts';
 export type { Directory } from './engine/decide.ts';
 export type {
@@ -38,13 +38,26 @@ export type {
   HomeRealm,
   ResolvedAccount,
 } from './engine/first-factor-gate.ts';
+export type { Mfa, MfaSettings } from './engine/mfa.ts';
 export type { MfaOptions } from './engine/options.ts';
 export { HARD_FAILURE_CEILING } from './engine/options.ts';
 export type { PendingPrincipal } from './engine/pending.ts';
+export type { PolicyService } from './engine/policy-service.ts';
 export { PolicyVersionConflict } from './engine/policy-source.ts';
+export type { RegistrationRefusal, RegistrationVerdict } from './engine/registration-rule.ts';
 export type { SessionPolicyCheck, SessionTarget } from './engine/session-policy.ts';
+export type { SignInFlow } from './engine/sign-in-flow.ts';
+export type {
+  CodeInput,
+  RequestContext,
+  SignInInput,
+  SignInStart,
+  VerifyFailure,
+  VerifyOutcome,
+} from './engine/sign-in-types.ts';
 export type { AuthStamp } from './engine/stamp.ts';
 export { ACR_MFA, ACR_PASSWORD, ACR_PHISHING_RESISTANT, acrFor } from './engine/stamp.ts';
+export type { StepUpService } from './engine/step-up.ts';
 export type {
   AccessPassContext,
   AccessPassFailure,
@@ -55,6 +68,7 @@ export type {
   IssuedAccessPass,
   TemporaryAccessPasses,
 } from './engine/temporary-access-pass.ts';
+export type { TokenInventory } from './engine/token-inventory.ts';
 export { ConfigError, MfaError, StoreError } from './errors.ts';
 export type * from './store/ports.ts';
 export { cidrSchema, trustedProxySchema } from './trust/cidr.ts';

@@ -85,6 +85,7 @@ export async function createFederationServer(
   });
   await seedUserStates(mfa, directory);
   const oidc = createOidcMfa(mfa, {
+    stores,
     basePath: '/interaction',
     sessionTtlSeconds: SESSION_TTL_SECONDS,
     appOf: (clientId) => applicationOf(config, clientId),

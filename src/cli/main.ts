@@ -233,7 +233,7 @@ async function policies(args: string[], io: CliIo, open: Open) {
    * engine) is reported with each problem on its own line.
    */
   const saved = async (mfa: Mfa): Promise<{ version: number; document: PolicyDocument }> => {
-    const record = await mfa.internals.repository.getPolicyDocument();
+    const record = await mfa.policies.saved();
     if (record === null)
       return { version: 0, document: { namedLocations: [], authenticationStrengths: [], policies: [] } };
     try {
@@ -253,7 +253,7 @@ async function policies(args: string[], io: CliIo, open: Open) {
    * engine refuses to load) can be replaced.
    */
   const replaceWhole = async (mfa: Mfa, doc: PolicyDocument) => {
-    const saved = (await mfa.internals.repository.getPolicyDocument())?.version ?? 0;
+    const saved = (await mfa.policies.saved())?.version ?? 0;
     const expected = ifVersion ?? saved;
     if (expected !== saved) throw new PolicyVersionConflict(expected, saved);
     return mfa.policies.replace(doc, expected, LOCAL);

@@ -69,9 +69,9 @@ export function createMfaExpress(mfa: Mfa, input: MfaExpressOptions = {}) {
     displayName: input.displayName ?? ((id: string) => id),
     userIdOf: input.userIdOf,
     onSignInComplete: input.onSignInComplete,
-    app: input.app ?? mfa.options.defaultApp,
+    app: input.app ?? mfa.settings.defaultApp,
   };
-  const cookieName = mfa.options.rememberDevice.cookieName;
+  const cookieName = mfa.settings.rememberDevice.cookieName;
 
   const wantsHtml = (req: Request) => (req.headers.accept ?? '').includes('text/html');
   const ctxOf = (req: Request) => ({

@@ -153,7 +153,7 @@ export function createPolicyAdminRouter(mfa: Mfa, options: PolicyAdminOptions): 
   /** The saved version only (store mode: from the repository, even if its document is invalid). */
   const readVersion = async (): Promise<number> => {
     if (mfa.policies.mode !== 'store') return (await mfa.policies.current()).version;
-    return (await mfa.internals.repository.getPolicyDocument())?.version ?? 0;
+    return (await mfa.policies.saved())?.version ?? 0;
   };
 
   /**
@@ -167,7 +167,7 @@ export function createPolicyAdminRouter(mfa: Mfa, options: PolicyAdminOptions): 
       const set = await mfa.policies.current();
       return { version: set.version, document: set.document };
     }
-    const record = await mfa.internals.repository.getPolicyDocument();
+    const record = await mfa.policies.saved();
     if (record === null) return { version: 0, document: emptyDocument() };
     const cached = await mfa.policies.current().catch(() => null);
     if (cached?.version === record.version) return { version: record.version, document: cached.document };

@@ -9,9 +9,9 @@ export async function issueRememberCookie(
   ctx: RequestContext,
 ): Promise<void> {
   const issued = await mfa.devices.remember(device.userId, device.userAgent, ctx, device.days);
-  res.cookie(mfa.options.rememberDevice.cookieName, issued.cookieValue, {
+  res.cookie(mfa.settings.rememberDevice.cookieName, issued.cookieValue, {
     httpOnly: true,
-    secure: mfa.options.rememberDevice.secureCookie,
+    secure: mfa.settings.rememberDevice.secureCookie,
     sameSite: 'lax',
     path: '/',
     expires: new Date(issued.device.expiresAt),

@@ -41,7 +41,7 @@ export function createMfaRouter(mfa: Mfa, web: MfaExpress) {
   const page = (req: Request): pages.PageContext => ({
     basePath,
     csrfToken: generateToken(req),
-    issuer: mfa.options.issuer,
+    issuer: mfa.settings.issuer,
   });
   const noStore = (_req: Request, res: Response, next: NextFunction) => {
     setPageHeaders(res);
@@ -577,7 +577,7 @@ export function createMfaRouter(mfa: Mfa, web: MfaExpress) {
       .type('html')
       .send(
         pages.messagePage(
-          { basePath, csrfToken: '', issuer: mfa.options.issuer },
+          { basePath, csrfToken: '', issuer: mfa.settings.issuer },
           'Something went wrong',
           message,
           { href: loginPath, text: 'Back to sign-in' },

@@ -26,7 +26,7 @@ export function createMfaInteractionRouter(oidc: OidcMfa, mfa: Mfa, provider: Pr
   const pageOf = (uid: string, record: InteractionRecord): pages.PageContext => ({
     basePath: `${oidc.basePath}/${uid}/mfa`,
     csrfToken: record.csrf,
-    issuer: mfa.options.issuer,
+    issuer: mfa.settings.issuer,
   });
   const parse = <T extends z.ZodType>(schema: T, value: unknown): z.infer<T> => {
     const result = schema.safeParse(value ?? {});
@@ -245,7 +245,7 @@ export function createMfaInteractionRouter(oidc: OidcMfa, mfa: Mfa, provider: Pr
     const ctx = {
       basePath: `${oidc.basePath}/${encodeURIComponent(uidOf(req))}/mfa`,
       csrfToken: '',
-      issuer: mfa.options.issuer,
+      issuer: mfa.settings.issuer,
     };
     if (!req.accepts('html')) return res.status(status).json({ error: err.code, message: err.message });
     return res.status(status).send(pages.messagePage(ctx, 'Sign-in problem', err.message));

@@ -5,6 +5,7 @@ import type { Configuration, InteractionResults, KoaContextWithOIDC } from 'oidc
 import type { Mfa, SignInStart } from '../engine/create-mfa.ts';
 import { type AuthStamp, firstFactorAmrOf } from '../engine/stamp.ts';
 import { MfaError } from '../errors.ts';
+import type { Stores } from '../store/ports.ts';
 import { requestIdOf } from '../web/request-id.ts';
 import { ACR_VALUES, requestedAcr } from './acr.ts';
 import { MFA_PROMPT, type MfakitInteractionResult, mfaInteractionPolicy } from './interaction-policy.ts';
@@ -21,6 +22,11 @@ import { createSessionStamps, type SessionStamps } from './session-stamps.ts';
  * finish a login: a login that did not go through mfakit is asked for again.
  */
 export interface OidcMfaOptions {
+  /**
+   * Where this step keeps session stamps and interaction hand-offs (its ephemeral store): the
+   * same stores as createMfa() and createOidcAdapter(), e.g. `createSqliteStores({ … })`.
+   */
+  stores: Pick<Stores, 'ephemeral'>;
   /** Where `router()` is mounted; the interaction URLs point below it. Default '/interaction'. */
   basePath?: string;
   /** The provider's `ttl.Session` (seconds): how long a session's stamp is kept. Default 14 days. */
@@ -38,7 +44,7 @@ export interface OidcMfaOptions {
    * device never meets it. A value mfakit does not issue fails the request (a `ConfigError`).
    *
    * ```ts
-   * createOidcMfa(mfa, { requiredAcrOf: (clientId) => (clientId === 'payroll' ? ACR_MFA : undefined) });
+   * createOidcMfa(mfa, { stores, requiredAcrOf: (clientId) => (clientId === 'payroll' ? ACR_MFA : undefined) });
    * ```
    */
   requiredAcrOf?: (clientId: string) => string | undefined;
@@ -60,17 +66,17 @@ export interface InteractionView {
   session?: { uid?: string; accountId?: string } | undefined;
 }
 
-export function createOidcMfa(mfa: Mfa, options: OidcMfaOptions = {}) {
+export function createOidcMfa(mfa: Mfa, options: OidcMfaOptions) {
   const basePath = (options.basePath ?? '/interaction').replace(/\/$/, '');
   const sessionSeconds = options.sessionTtlSeconds ?? DEFAULT_SESSION_TTL;
   const displayName = options.displayName ?? ((id: string) => id);
-  const { ephemeral } = mfa.internals;
+  const { ephemeral } = options.stores;
   const stamps: SessionStamps = createSessionStamps(ephemeral, {
     sessionSeconds,
     // Long enough for a user reading the recovery codes before "continue" (the result waits in the Interaction meanwhile).
     handOffSeconds: 3600,
   });
-  const records: InteractionRecords = createInteractionRecords(ephemeral, mfa.options.pendingTtlSeconds);
+  const records: InteractionRecords = createInteractionRecords(ephemeral, mfa.settings.pendingTtlSeconds);
   const appOf = options.appOf ?? ((clientId: string) => clientId);
   const requiredAcrOf = options.requiredAcrOf;
   const policy = mfaInteractionPolicy({ mfa, stamps, appOf, requiredAcrOf });
@@ -102,7 +108,7 @@ export function createOidcMfa(mfa: Mfa, options: OidcMfaOptions = {}) {
   }
 
   const applicationFor = (details: InteractionView) =>
-    typeof details.params.client_id === 'string' ? appOf(details.params.client_id) : mfa.options.defaultApp;
+    typeof details.params.client_id === 'string' ? appOf(details.params.client_id) : mfa.settings.defaultApp;
 
   /** The level this interaction's request needs: what the client asked for, raised to what it always needs. */
   const acrRequestFor = (details: InteractionView) =>
@@ -126,7 +132,7 @@ export function createOidcMfa(mfa: Mfa, options: OidcMfaOptions = {}) {
       ip: ctx.ip,
       requestId: ctx.requestId,
       userAgent: req.get('user-agent'),
-      rememberedDeviceCookie: cookies[mfa.options.rememberDevice.cookieName],
+      rememberedDeviceCookie: cookies[mfa.settings.rememberDevice.cookieName],
       app: applicationFor(details),
       clientAppType: 'browser',
       requestedStrengths: acrRequestFor(details).strengths,

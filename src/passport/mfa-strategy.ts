@@ -189,9 +189,9 @@ export class MfaStrategy extends Strategy {
         ctx,
         outcome.rememberDays,
       );
-      req.res.cookie(this.mfa.options.rememberDevice.cookieName, issued.cookieValue, {
+      req.res.cookie(this.mfa.settings.rememberDevice.cookieName, issued.cookieValue, {
         httpOnly: true,
-        secure: this.mfa.options.rememberDevice.secureCookie,
+        secure: this.mfa.settings.rememberDevice.secureCookie,
         sameSite: 'lax',
         path: '/',
         expires: new Date(issued.device.expiresAt),

@@ -141,7 +141,7 @@ describe('Temporary Access Pass: the sessions a pass opened', () => {
     const { pass } = await t.mfa.accessPasses.issue('alice', { oneTime: false }, ADMIN);
     const { stamp } = await onboard(t, pass);
     const cli = tapEngine({ stores: t.stores, clock: t.clock });
-    const repo = t.mfa.internals.repository;
+    const repo = t.stores.repository;
     const getAccessPass = repo.getAccessPass.bind(repo);
     let reads = 0;
     repo.getAccessPass = (userId) => {
@@ -165,7 +165,7 @@ describe('Temporary Access Pass: the sessions a pass opened', () => {
   it('a request whose check raced the revocation does not keep the session alive afterwards', async () => {
     const { pass } = await t.mfa.accessPasses.issue('alice', { oneTime: false }, ADMIN);
     const { stamp } = await onboard(t, pass);
-    const repo = t.mfa.internals.repository;
+    const repo = t.stores.repository;
     const getAccessPass = repo.getAccessPass.bind(repo);
     let release = () => {};
     const held = new Promise<void>((resolve) => {

@@ -665,7 +665,7 @@ describe('CA attacks: policy admin API (refused today)', () => {
   });
 
   it('what-if has no side effects', async () => {
-    const { admin, mfa, events } = await setup();
+    const { admin, mfa, events, stores } = await setup();
     const v = (await mfa.policies.current()).version;
     const before = events.length;
     const res = await request(admin).post('/api/what-if').set('x-admin-key', 'root-key').send({
@@ -678,7 +678,7 @@ describe('CA attacks: policy admin API (refused today)', () => {
     assert.equal(res.status, 200);
     assert.equal(events.length, before, 'no audit');
     assert.equal((await mfa.policies.current()).version, v);
-    assert.equal(await mfa.internals.repository.getSighting('alice', 'network', '198.51.100.0/24'), null);
+    assert.equal(await stores.repository.getSighting('alice', 'network', '198.51.100.0/24'), null);
     assert.deepEqual(await mfa.admin.lockStatus('alice'), { attempts: 0, consecutiveFailures: 0 });
     assert.equal((await mfa.devices.list('alice')).length, 0);
   });

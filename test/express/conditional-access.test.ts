@@ -388,7 +388,7 @@ describe('conditional access: the guard re-checks each request (step-up)', () =>
 
 describe('conditional access: policy changes, what-if, fail closed', () => {
   it('what-if explains every policy and changes nothing', async () => {
-    const { mfa, events } = makeApp({
+    const { mfa, events, stores } = makeApp({
       defaultUserState: 'disabled',
       policies: doc([mfaOutsideOffice, payrollNeedsToken]),
     });
@@ -408,7 +408,7 @@ describe('conditional access: policy changes, what-if, fail closed', () => {
       /203\.0\.113\.9 is in excluded trusted location "office"/,
     );
     assert.deepEqual(events, [], 'no audit');
-    assert.equal(await mfa.internals.repository.getSighting('alice', 'network', '203.0.113.0/24'), null);
+    assert.equal(await stores.repository.getSighting('alice', 'network', '203.0.113.0/24'), null);
   });
 
   it('replacing policies: a stale version is refused, an invalid document is refused whole, a valid one applies at once', async () => {

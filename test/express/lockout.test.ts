@@ -136,7 +136,7 @@ describe('lockout', () => {
       () => createMfa({ ...base, lockout: { maxAttempts: 500 } as never }),
       /lockout\.maxAttempts/,
     );
-    assert.equal(createMfa({ ...base, lockout: { hardLimit: 100 } as never }).options.lockout.hardLimit, 100);
+    assert.doesNotThrow(() => createMfa({ ...base, lockout: { hardLimit: 100 } as never }));
   });
 
   it('failures per client address are limited across users', async () => {

@@ -653,7 +653,7 @@ describe('policy admin API with policies from the store', () => {
     assert.equal(saved.status, 200, JSON.stringify(saved.body));
     assert.deepEqual(saved.body, { version: 1 });
     assert.equal(saved.headers.etag, '"1"');
-    const record = await mfa.internals.repository.getPolicyDocument();
+    const record = await mfa.policies.saved();
     assert.equal(record?.version, 1);
     assert.equal(record?.updatedBy, 'carol');
     assert.equal((await decideAt(mfa, HOME_IP)).action, 'mfa');
@@ -666,7 +666,7 @@ describe('policy admin API with policies from the store', () => {
       .set('If-Match', '"0"')
       .send(baseDocument());
     assert.equal(again.status, 409);
-    assert.equal((await mfa.internals.repository.getPolicyDocument())?.version, 1);
+    assert.equal((await mfa.policies.saved())?.version, 1);
   });
 
   it("edits what the store holds, not a process's cached copy: another process's change is seen at once", async () => {

@@ -221,8 +221,7 @@ describe('remembered devices', () => {
     it('another process sharing the store follows a revocation within the 1 s cache', async () => {
       const first = await rememberedSignIn();
       const sid = await admittedByDevice(first.app, first.cookie);
-      const { repository, ephemeral } = first.mfa.internals;
-      const other = makeApp({ clock: first.clock, stores: { repository, ephemeral } });
+      const other = makeApp({ clock: first.clock, stores: first.stores });
       await other.mfa.devices.revokeAll('alice', { ip: '127.0.0.1' });
       first.clock.advance(1000);
       assert.equal((await request(first.app).get('/account').set('Cookie', sid)).status, 401);

@@ -18,8 +18,9 @@ export function makeApp(
 ) {
   const clock = overrides.clock ?? testClock();
   const events: AuditEvent[] = [];
+  const stores = overrides.stores ?? createMemoryStores({ clock });
   const mfa = createMfa({
-    stores: overrides.stores ?? createMemoryStores({ clock }),
+    stores,
     clock,
     issuer: 'Test Co',
     sealingKeys: [{ id: 'k1', key: Buffer.alloc(32, 1) }],
@@ -82,7 +83,7 @@ export function makeApp(
       res.json({ approved: true, methods: req.mfa?.methods });
     },
   );
-  return { app, mfa, web, clock, events };
+  return { app, mfa, web, clock, events, stores };
 }
 
 /** The current TOTP code for a base32 secret at the test clock's time. */

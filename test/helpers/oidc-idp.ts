@@ -38,7 +38,7 @@ export interface TestIdp {
 }
 
 export async function startTestIdp(
-  overrides: Partial<MfaOptions> & { stores?: Stores; oidcOptions?: OidcMfaOptions } = {},
+  overrides: Partial<MfaOptions> & { stores?: Stores; oidcOptions?: Omit<OidcMfaOptions, 'stores'> } = {},
 ): Promise<TestIdp> {
   const { oidcOptions, ...mfaOverrides } = overrides;
   const clock = testClock(Date.now());
@@ -62,7 +62,7 @@ export async function startTestIdp(
       ...overrides.rememberDevice,
     },
   });
-  const oidc = createOidcMfa(mfa, oidcOptions);
+  const oidc = createOidcMfa(mfa, { stores, ...oidcOptions });
   const server = createServer();
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const issuer = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;

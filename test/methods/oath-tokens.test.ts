@@ -2,13 +2,15 @@ import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { createMemoryStores } from '../../adapters/memory/index.ts';
 import type { AuditEvent } from '../../src/audit/events.ts';
+import { createSealer, type Sealer } from '../../src/crypto/seal.ts';
+import { cryptoRandom } from '../../src/engine/capabilities.ts';
 import { createMfa, type Mfa } from '../../src/engine/create-mfa.ts';
 import { MfaError } from '../../src/errors.ts';
 import { base32Encode } from '../../src/methods/base32.ts';
 import { createOathTokens, type OathTokens } from '../../src/methods/oath-tokens.ts';
 import { hotpCode, totpCode } from '../../src/methods/otp.ts';
 import { sealedSecretContext } from '../../src/methods/otp-methods.ts';
-import { methodCounterKey } from '../../src/store/ports.ts';
+import { methodCounterKey, type Repository } from '../../src/store/ports.ts';
 
 const seedOf = (label: string, length: number) =>
   createHash('sha512').update(label).digest().subarray(0, length);
@@ -35,8 +37,17 @@ const GOOD_CSV = [
 const HEADER = 'serial,secret,algorithm,digits,period';
 const hex20 = (label: string) => seedOf(label, 20).toString('hex');
 
+/** The engine's settings the tests rely on, given explicitly so the test's own views match. */
+const KEYS = [{ id: 'k1', key: Buffer.alloc(32, 7) }];
+const HOTP = { lookAhead: 10, resyncWindow: 100 };
+
 describe('OATH hardware tokens', () => {
   let now: number;
+  /** The stores and the sealer the engine works with (same key), for looking below the facade. */
+  let repository: Repository;
+  let sealer: Sealer;
+  /** The token service over the same store and key, with a given resync window. */
+  let tokensWith: (resyncWindow: number) => OathTokens;
   let mfa: Mfa;
   let tokens: OathTokens;
   let events: AuditEvent[];
@@ -46,24 +57,24 @@ describe('OATH hardware tokens', () => {
     now = Date.UTC(2025, 5, 1, 8, 0, 10);
     const clock = { now: () => now };
     events = [];
+    const stores = createMemoryStores({ clock });
+    const audit = async (e: AuditEvent) => {
+      events.push(e);
+    };
     mfa = createMfa({
-      stores: createMemoryStores({ clock }),
+      stores,
       clock,
       issuer: 'Test',
-      sealingKeys: [{ id: 'k1', key: Buffer.alloc(32, 7) }],
-      audit: (e) => {
-        events.push(e);
-      },
+      sealingKeys: KEYS,
+      audit,
+      hotp: HOTP,
       lockout: { backoffBaseMs: 0 },
     });
-    tokens = createOathTokens({
-      repository: mfa.internals.repository,
-      sealer: mfa.internals.sealer,
-      clock: mfa.clock,
-      random: mfa.random,
-      resyncWindow: mfa.options.hotp.resyncWindow,
-      audit: mfa.audit,
-    });
+    repository = stores.repository;
+    sealer = createSealer(KEYS, cryptoRandom);
+    tokensWith = (resyncWindow) =>
+      createOathTokens({ repository, sealer, clock, random: cryptoRandom, resyncWindow, audit });
+    tokens = tokensWith(HOTP.resyncWindow);
   });
 
   /** Asserts a csv_invalid rejection whose message contains every pattern, and that nothing was stored. */
@@ -150,7 +161,6 @@ describe('OATH hardware tokens', () => {
           'serial',
         ]);
 
-      const { repository, sealer } = mfa.internals;
       const stored = await repository.getToken('HW-0002');
       assert.ok(stored);
       assert.ok(!stored.sealedSecret.includes(base32Encode(SEED_2)));
@@ -318,11 +328,8 @@ describe('OATH hardware tokens', () => {
         ['HW-0001'],
       );
       // The original token still opens with its original seed.
-      const stored = await mfa.internals.repository.getToken('HW-0001');
-      assert.deepEqual(
-        mfa.internals.sealer.open(stored?.sealedSecret ?? '', 'token:HW-0001'),
-        seedOf('a', 20),
-      );
+      const stored = await repository.getToken('HW-0001');
+      assert.deepEqual(sealer.open(stored?.sealedSecret ?? '', 'token:HW-0001'), seedOf('a', 20));
     });
   });
 
@@ -343,7 +350,6 @@ describe('OATH hardware tokens', () => {
         methods.map((m) => [m.id, m.kind, m.tokenSerial]),
         [[method.id, 'hotp', 'HW-0001']],
       );
-      const { repository, sealer } = mfa.internals;
       const stored = await repository.getMethod('alice', method.id);
       const token = await repository.getToken('HW-0001');
       assert.ok(stored && token);
@@ -363,7 +369,7 @@ describe('OATH hardware tokens', () => {
     it('signs in with HOTP codes; refuses replay and codes past the look-ahead; resync moves the window', async () => {
       const method = await tokens.assign('HW-0001', 'alice', 'Key fob', ctx);
       const code = (counter: number) => hotpCode(SEED_1, { algorithm: 'sha1', digits: 6, counter });
-      const lookAhead = mfa.options.hotp.lookAhead;
+      const lookAhead = HOTP.lookAhead;
       assert.equal(lookAhead, 10);
 
       const first = await verify('alice', code(0));
@@ -379,15 +385,15 @@ describe('OATH hardware tokens', () => {
       // Last accepted is 0, so 1..11 are in the window: 12 is not, nor 52.
       assert.deepEqual(await verify('alice', code(lookAhead + 2)), { ok: false, error: 'invalid_code' });
       assert.deepEqual(await verify('alice', code(52)), { ok: false, error: 'invalid_code' });
-      assert.equal(await mfa.internals.repository.getCounter(methodCounterKey(method)), 0);
+      assert.equal(await repository.getCounter(methodCounterKey(method)), 0);
 
       // Resync needs two consecutive codes.
       assert.equal(await tokens.resync('alice', method.id, code(50), code(52), ctx), false);
       assert.equal(await tokens.resync('alice', method.id, code(51), code(50), ctx), false);
       assert.equal(await tokens.resync('alice', method.id, code(50), '12345', ctx), false);
-      assert.equal(await mfa.internals.repository.getCounter(methodCounterKey(method)), 0);
+      assert.equal(await repository.getCounter(methodCounterKey(method)), 0);
       assert.equal(await tokens.resync('alice', method.id, code(50), code(51), ctx), true);
-      assert.equal(await mfa.internals.repository.getCounter(methodCounterKey(method)), 51);
+      assert.equal(await repository.getCounter(methodCounterKey(method)), 51);
       const resynced = events.filter((e) => e.type === 'counter_resynced');
       assert.equal(resynced.length, 1);
       assert.equal(resynced[0]?.methodId, method.id);
@@ -406,12 +412,12 @@ describe('OATH hardware tokens', () => {
       const method = await tokens.assign('HW-0004', 'alice', '', ctx);
       assert.equal(method.label, 'Hardware token HW-0004');
       const code = (counter: number) => hotpCode(SEED_4, { algorithm: 'sha1', digits: 8, counter });
-      const window = mfa.options.hotp.resyncWindow;
+      const window = HOTP.resyncWindow;
       assert.equal(window, 100);
       // Nothing accepted yet (counter -1): code1 may sit at 0..100.
       assert.equal(await tokens.resync('alice', method.id, code(window + 1), code(window + 2), ctx), false);
       assert.equal(await tokens.resync('alice', method.id, code(window), code(window + 1), ctx), true);
-      assert.equal(await mfa.internals.repository.getCounter(methodCounterKey(method)), window + 1);
+      assert.equal(await repository.getCounter(methodCounterKey(method)), window + 1);
       // Replaying the same pair does not move it again.
       assert.equal(await tokens.resync('alice', method.id, code(window), code(window + 1), ctx), false);
       const ok = await verify('alice', code(window + 2));
@@ -436,18 +442,11 @@ describe('OATH hardware tokens', () => {
       assert.ok(found, 'a seed with a repeated code');
       const { seed, i, j } = found;
       await tokens.importCsv([HEADER, `BIG-1,${seed.toString('hex')},sha1,6,`].join('\n'), ctx);
-      const wide = createOathTokens({
-        repository: mfa.internals.repository,
-        sealer: mfa.internals.sealer,
-        clock: mfa.clock,
-        random: mfa.random,
-        resyncWindow: 1000,
-        audit: mfa.audit,
-      });
+      const wide = tokensWith(1000);
       const method = await wide.assign('BIG-1', 'carol', 'Fob', ctx);
       assert.ok(i < j);
       assert.equal(await wide.resync('carol', method.id, codeOf(seed, j), codeOf(seed, j + 1), ctx), true);
-      assert.equal(await mfa.internals.repository.getCounter(methodCounterKey(method)), j + 1);
+      assert.equal(await repository.getCounter(methodCounterKey(method)), j + 1);
       // From j + 1 the window reaches j + 2 + 1000; one past it is refused, the edge accepted.
       const edge = j + 2 + 1000;
       assert.equal(
@@ -458,7 +457,7 @@ describe('OATH hardware tokens', () => {
         await wide.resync('carol', method.id, codeOf(seed, edge), codeOf(seed, edge + 1), ctx),
         true,
       );
-      assert.equal(await mfa.internals.repository.getCounter(methodCounterKey(method)), edge + 1);
+      assert.equal(await repository.getCounter(methodCounterKey(method)), edge + 1);
     });
 
     it('resync refuses TOTP methods (not_hotp) and unknown methods', async () => {
@@ -508,10 +507,10 @@ describe('OATH hardware tokens', () => {
       }
       const winner = won[0]?.status === 'fulfilled' ? won[0].value : null;
       assert.ok(winner);
-      const token = await mfa.internals.repository.getToken('HW-0003');
+      const token = await repository.getToken('HW-0003');
       assert.equal(token?.assignedTo, winner.userId);
       const methodCounts = await Promise.all(
-        users.map(async (u) => (await mfa.internals.repository.listMethods(u)).length),
+        users.map(async (u) => (await repository.listMethods(u)).length),
       );
       assert.equal(
         methodCounts.reduce((a, b) => a + b, 0),
@@ -530,7 +529,7 @@ describe('OATH hardware tokens', () => {
         code: 'token_unavailable',
         status: 409,
       });
-      assert.deepEqual(await mfa.internals.repository.listMethods('bob'), []);
+      assert.deepEqual(await repository.listMethods('bob'), []);
     });
   });
 

@@ -135,7 +135,6 @@ describe('the demo app (npm start)', function () {
     assert.throws(() => config({ MFAKIT_LOCKOUT_MAX_ATTEMPTS: 'lots' }), /MFAKIT_LOCKOUT_MAX_ATTEMPTS/);
     assert.throws(() => config({ MFAKIT_LOCKOUT_HARD_LIMIT: '500' }), /MFAKIT_LOCKOUT_HARD_LIMIT/);
     const { app, mfa, stores } = await createDemoApp(c, { audit: () => {} });
-    assert.equal(mfa.options.lockout.maxAttempts, 3);
     // enrolled user from a trusted network: the code is skipped
     const agent = request.agent(app);
     await passwordStep(agent, 'bob', 'correct horse bob');
@@ -149,6 +148,15 @@ describe('the demo app (npm start)', function () {
       .expect(200);
     const again = await passwordStep(request.agent(app), 'bob', 'correct horse bob');
     assert.equal(again.headers.location, '/');
+    // MFAKIT_LOCKOUT_MAX_ATTEMPTS reached the engine: the fourth wrong code is refused unchecked.
+    const away = { ip: '198.51.100.9' };
+    const pending = await mfa.beginSignIn({ userId: 'bob', amr: ['pwd'], ...away });
+    assert.equal(pending.status, 'mfa');
+    const pendingId = pending.status === 'mfa' ? pending.pending.id : '';
+    for (let i = 0; i < 3; i++)
+      assert.equal((await mfa.verifyPending(pendingId, { code: '000000' }, away)).ok, false);
+    const fourth = await mfa.verifyPending(pendingId, { code: '000000' }, away);
+    assert.equal(fourth.ok === false && fourth.error, 'locked');
     stores.close?.();
   });
 

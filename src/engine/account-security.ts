@@ -1,0 +1,217 @@
+// Account security: what a user (or their session) does with their own sign-in methods —
+// register an authenticator app, list and remove methods, regenerate recovery codes, remember,
+// list and forget devices — and the registration rule that guards those changes.
+import { MfaError } from '../errors.ts';
+import type { ConfirmResult, TotpDraft } from '../methods/totp-enrollment.ts';
+import type { MethodRecord, RememberedDeviceRecord } from '../store/ports.ts';
+import { methodCounterKey } from '../store/ports.ts';
+import { type MethodSummary, toMethodSummary } from './decision.ts';
+import type { EngineContext } from './engine-context.ts';
+import type { RegistrationVerdict } from './registration-rule.ts';
+import type { RequestContext } from './sign-in-types.ts';
+import { type AuthStamp, methodsVerifiedSince } from './stamp.ts';
+
+export interface EnrollmentService {
+  beginTotp(userId: string, accountName: string): Promise<TotpDraft>;
+  /** The draft again while it lasts (same secret), or null. */
+  resumeTotp(userId: string, draftId: string, accountName: string): Promise<TotpDraft | null>;
+  /**
+   * Adds an authenticator app. It checks the code, not who asks: an integration calls
+   * `mayRegister(stamp)` first; an administrator's provisioning calls it directly.
+   */
+  confirmTotp(
+    userId: string,
+    draftId: string,
+    code: string,
+    label: string,
+    ctx: RequestContext,
+  ): Promise<ConfirmResult>;
+}
+
+export interface MethodsService {
+  list(userId: string): Promise<MethodSummary[]>;
+  remove(userId: string, methodId: string, ctx: RequestContext): Promise<boolean>;
+}
+
+export interface RecoveryCodesService {
+  /** A new set (the old one dies), to show once. */
+  regenerate(userId: string, ctx: RequestContext): Promise<string[]>;
+  remaining(userId: string): Promise<number>;
+}
+
+export interface DevicesService {
+  /** Issues a remembered-device cookie value for `days` (capped by the configured maximum). */
+  remember(
+    userId: string,
+    userAgent: string,
+    ctx: RequestContext,
+    days?: number,
+  ): Promise<{ cookieValue: string; device: RememberedDeviceRecord }>;
+  list(userId: string): Promise<RememberedDeviceRecord[]>;
+  revoke(userId: string, deviceId: string, ctx: RequestContext): Promise<boolean>;
+  revokeAll(userId: string, ctx: RequestContext): Promise<number>;
+}
+
+export interface AccountSecurity {
+  enrollment: EnrollmentService;
+  methods: MethodsService;
+  recoveryCodes: RecoveryCodesService;
+  devices: DevicesService;
+  /**
+   * Whether this session may register (or remove) a sign-in method now: a recent first factor
+   * for the first method, a recent second factor (or Temporary Access Pass) for another, and
+   * the registration policies (user action registerSecurityInfo). Refusals are audited.
+   */
+  mayRegister(stamp: AuthStamp, ctx: RequestContext): Promise<RegistrationVerdict>;
+  /** The user has no method yet and this session's first factor is too old to register one. */
+  firstMethodNeedsSignIn(stamp: AuthStamp): Promise<boolean>;
+  /** Whether the stamp carries a real second-factor verification recent enough for sensitive changes. */
+  isFresh(stamp: AuthStamp): boolean;
+}
+
+export function createAccountSecurity(engine: EngineContext) {
+  const { options, clock, repository, audit, totpEnrollment, recovery, rememberedDevices, registration } =
+    engine;
+  const hasMethods = async (userId: string) =>
+    (await repository.listMethods(userId, { lastUsed: false })).length > 0;
+
+  /** After any registration: audited, and (as in the seeds) an `enabled` user becomes `enforced`. */
+  async function afterEnrollment(userId: string, method: MethodRecord, ctx: RequestContext) {
+    const state = (await repository.getUserState(userId)) ?? options.defaultUserState;
+    if (state === 'enabled') await repository.setUserState(userId, 'enforced');
+    await audit({
+      type: 'enrolled',
+      at: clock.now(),
+      userId,
+      ...ctx,
+      methodId: method.id,
+      methodKind: method.kind,
+    });
+  }
+
+  const enrollment: EnrollmentService = {
+    beginTotp: (userId, accountName) => totpEnrollment.begin(userId, accountName),
+    resumeTotp: (userId, draftId, accountName) => totpEnrollment.resume(userId, draftId, accountName),
+    async confirmTotp(userId, draftId, code, label, ctx) {
+      const confirmed = await totpEnrollment.confirm(userId, draftId, code, label);
+      if (!confirmed.ok) {
+        await audit({
+          type: 'verify_failed',
+          at: clock.now(),
+          userId,
+          ...ctx,
+          detail: `enroll_${confirmed.detail}`,
+        });
+        return confirmed;
+      }
+      await afterEnrollment(userId, confirmed.method, ctx);
+      return confirmed;
+    },
+  };
+
+  const methods: MethodsService = {
+    list: async (userId) => (await repository.listMethods(userId)).map(toMethodSummary),
+    async remove(userId, methodId, ctx) {
+      const method = await repository.getMethod(userId, methodId);
+      if (!method) return false;
+      const removed = await repository.deleteMethod(userId, methodId);
+      if (removed) {
+        // A hardware token's counter stays with the token (keyed by serial), so a later holder cannot replay.
+        if (method.tokenSerial === null) await repository.deleteCounter(methodCounterKey(method));
+        else await repository.unassignToken(method.tokenSerial, userId);
+        await audit({
+          type: 'method_removed',
+          at: clock.now(),
+          userId,
+          ...ctx,
+          methodId,
+          methodKind: method.kind,
+        });
+      }
+      return removed;
+    },
+  };
+
+  const recoveryCodes: RecoveryCodesService = {
+    async regenerate(userId, ctx) {
+      const codes = await recovery.regenerate(userId);
+      await audit({
+        type: 'recovery_codes_generated',
+        at: clock.now(),
+        userId,
+        ...ctx,
+        data: { count: codes.length },
+      });
+      return codes;
+    },
+    remaining: (userId) => recovery.remaining(userId),
+  };
+
+  const devices: DevicesService = {
+    async remember(userId, userAgent, ctx, days = options.rememberDevice.days) {
+      if (!options.rememberDevice.enabled)
+        throw new MfaError('remember_disabled', 'remembering devices is disabled', 400);
+      const capped = Math.min(Math.max(1, Math.floor(days)), options.rememberDevice.maxDays);
+      const issued = await rememberedDevices.issue(userId, userAgent, capped);
+      await audit({
+        type: 'remembered_device_created',
+        at: clock.now(),
+        userId,
+        ...ctx,
+        detail: issued.device.id,
+      });
+      return issued;
+    },
+    list: (userId) => rememberedDevices.list(userId),
+    async revoke(userId, deviceId, ctx) {
+      const ok = await rememberedDevices.revoke(userId, deviceId);
+      if (ok)
+        await audit({ type: 'remembered_device_revoked', at: clock.now(), userId, ...ctx, detail: deviceId });
+      return ok;
+    },
+    async revokeAll(userId, ctx) {
+      const n = await rememberedDevices.revokeAll(userId);
+      await audit({
+        type: 'remembered_device_revoked',
+        at: clock.now(),
+        userId,
+        ...ctx,
+        detail: 'all',
+        data: { count: n },
+      });
+      return n;
+    },
+  };
+
+  const service: AccountSecurity = {
+    enrollment,
+    methods,
+    recoveryCodes,
+    devices,
+    async mayRegister(stamp, ctx) {
+      const since = clock.now() - options.reauthMaxAgeSeconds * 1000;
+      return registration.check(
+        {
+          userId: stamp.userId,
+          hasMethods: await hasMethods(stamp.userId),
+          firstFactorAt: stamp.authTime,
+          mfaAt: stamp.mfaAt,
+          methods: methodsVerifiedSince(stamp, since),
+          ip: ctx.ip,
+          groups: stamp.groups,
+          roles: stamp.roles,
+          clientAppType: stamp.clientAppType,
+          risk: stamp.risk,
+        },
+        ctx,
+      );
+    },
+    async firstMethodNeedsSignIn(stamp) {
+      if (registration.isRecent(stamp.authTime)) return false;
+      return !(await hasMethods(stamp.userId));
+    },
+    isFresh: (stamp) =>
+      stamp.mfaAt !== null && clock.now() - stamp.mfaAt <= options.reauthMaxAgeSeconds * 1000,
+  };
+  return { service, afterEnrollment };
+}

@@ -1,0 +1,83 @@
+// Administration of a user's MFA: the per-user state, "require re-registration", signing out
+// everywhere, unlocking, fraud flags, lock status and the audit log.
+import type { AuditEventRecord, UserMfaState } from '../store/ports.ts';
+import { methodCounterKey } from '../store/ports.ts';
+import type { EngineContext } from './engine-context.ts';
+import { accountThrottleKey } from './first-factor-gate.ts';
+import type { RequestContext } from './sign-in-types.ts';
+
+export interface Administration {
+  getUserState(userId: string): Promise<UserMfaState>;
+  setUserState(userId: string, state: UserMfaState, ctx: RequestContext): Promise<void>;
+  /**
+   * "Require re-registration": removes every method, recovery code, access pass and remembered
+   * device. Sessions are revoked first, then devices, so a reset that fails half-way leaves no
+   * live session and no cookie that skips MFA (running it again finishes the job); and once
+   * more at the end, so a sign-in that raced the reset with a method being removed is void too.
+   */
+  resetUser(userId: string, ctx: RequestContext): Promise<void>;
+  /** Signs the user out everywhere: every existing session's stamp is refused from now on. */
+  revokeSessions(userId: string, ctx: RequestContext): Promise<void>;
+  /** Clears the second-factor lockout and the first-factor throttle of the account. */
+  unlock(userId: string): Promise<void>;
+  /** Marks a user as reported for fraud (the `fraudFlagged` risk signal) and signs them out, or clears it. */
+  setFraudFlag(userId: string, flagged: boolean, ctx: RequestContext): Promise<void>;
+  lockStatus(userId: string): Promise<{ attempts: number; consecutiveFailures: number }>;
+  auditLog(filter: { userId?: string; limit?: number }): Promise<AuditEventRecord[]>;
+}
+
+export function createAdministration(engine: EngineContext): Administration {
+  const { options, clock, repository, audit, sessionEpochs, rememberedDevices, lockout } = engine;
+  return {
+    getUserState: async (userId) => (await repository.getUserState(userId)) ?? options.defaultUserState,
+    async setUserState(userId, state, ctx) {
+      await repository.setUserState(userId, state);
+      await audit({ type: 'user_state_changed', at: clock.now(), userId, ...ctx, detail: state });
+    },
+    async resetUser(userId, ctx) {
+      await sessionEpochs.revokeAll(userId);
+      await rememberedDevices.revokeAll(userId);
+      const methods = await repository.listMethods(userId);
+      await repository.deleteAllMethods(userId);
+      await Promise.all(
+        methods
+          .filter((m) => m.tokenSerial === null)
+          .map((m) => repository.deleteCounter(methodCounterKey(m))),
+      );
+      await repository.unassignTokens(userId);
+      await repository.deleteRecoveryCodes(userId);
+      await repository.deleteAccessPass(userId);
+      await lockout.reset(userId);
+      await sessionEpochs.revokeAll(userId);
+      await audit({ type: 'user_reset', at: clock.now(), userId, ...ctx, data: { methods: methods.length } });
+    },
+    async revokeSessions(userId, ctx) {
+      await sessionEpochs.revokeAll(userId);
+      await audit({ type: 'sessions_revoked', at: clock.now(), userId, ...ctx });
+    },
+    async unlock(userId) {
+      await Promise.all([
+        lockout.reset(userId),
+        engine.firstFactorThrottle.reset(accountThrottleKey(userId)),
+      ]);
+    },
+    async setFraudFlag(userId, flagged, ctx) {
+      await repository.setFraudFlag(userId, flagged ? clock.now() : null);
+      // A reported account's live sessions end now; its next sign-in meets the risk policies.
+      if (flagged) await sessionEpochs.revokeAll(userId);
+      await audit({
+        type: 'fraud_flag_changed',
+        at: clock.now(),
+        userId,
+        ...ctx,
+        detail: flagged ? 'flagged' : 'cleared',
+      });
+    },
+    lockStatus: (userId) => lockout.status(userId),
+    auditLog: (filter) =>
+      repository.listAudit({
+        ...(filter.userId ? { userId: filter.userId } : {}),
+        limit: filter.limit ?? 100,
+      }),
+  };
+}

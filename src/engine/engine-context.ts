@@ -1,0 +1,124 @@
+// What the engine's services share, built once by createMfa(): the validated options, the
+// injected capabilities, the stores, the crypto, the audit helper, and the components each
+// service composes (throttles, methods, trusted networks, remembered devices, policies, pending
+// sign-ins, the decision, the registration rule, the session check). Internal: nothing here is
+// reachable from the public `Mfa` object.
+import { createCodeHasher } from '../crypto/code-hash.ts';
+import { createSealer } from '../crypto/seal.ts';
+import { createOathTokens } from '../methods/oath-tokens.ts';
+import { createOtpMethods } from '../methods/otp-methods.ts';
+import { createRecoveryCodes } from '../methods/recovery-codes.ts';
+import { createTotpEnrollment } from '../methods/totp-enrollment.ts';
+import { createClientIpResolver } from '../trust/client-ip.ts';
+import { createRememberedDevices } from '../trust/remembered-devices.ts';
+import { compileTrustedNetworks } from '../trust/trusted-networks.ts';
+import { createAuditLog } from './audit-log.ts';
+import { cryptoRandom, systemClock } from './capabilities.ts';
+import { createCurrentSessionCheck } from './current-session.ts';
+import { createDecide } from './decide.ts';
+import { createFirstFactorThrottle } from './first-factor-throttle.ts';
+import { createLockout } from './lockout.ts';
+import { type MfaOptions, resolveOptions } from './options.ts';
+import { createPendingStore } from './pending.ts';
+import { createPolicySource } from './policy-source.ts';
+import { createRegistrationRule } from './registration-rule.ts';
+import { createSessionEpochs } from './session-epochs.ts';
+import { createTemporaryAccessPasses } from './temporary-access-pass.ts';
+
+export function createEngineContext(input: MfaOptions) {
+  const options = resolveOptions(input);
+  const clock = options.clock ?? systemClock;
+  const random = options.random ?? cryptoRandom;
+  const { repository, ephemeral } = options.stores;
+  const sealer = createSealer(options.sealingKeys, random);
+  const hasher = createCodeHasher(options.sealingKeys);
+  const audit = createAuditLog({ sink: options.audit, repository, random });
+  const lockout = createLockout(ephemeral, clock, options.lockout);
+  const trustedNetworks = compileTrustedNetworks(options.trustedNetworks);
+  const rememberedDevices = createRememberedDevices({ repository, hasher, clock, random });
+  const sessionEpochs = createSessionEpochs(repository, clock);
+  const policies = createPolicySource({
+    input: options.policies,
+    repository,
+    clock,
+    refreshSeconds: options.policyRefreshSeconds,
+  });
+  const accessPasses = createTemporaryAccessPasses({
+    repository,
+    hasher,
+    clock,
+    random,
+    audit,
+    options: options.temporaryAccessPass,
+  });
+  const { decide, whatIf } = createDecide({
+    repository,
+    lockout,
+    trustedNetworks,
+    rememberedDevices,
+    policies,
+    directory: options.directory,
+    hasher,
+    defaultApp: options.defaultApp,
+    defaultUserState: options.defaultUserState,
+    hardLimit: options.lockout.hardLimit,
+    rememberEnabled: options.rememberDevice.enabled,
+    audit,
+    clock,
+  });
+  return {
+    options,
+    clock,
+    random,
+    repository,
+    ephemeral,
+    sealer,
+    hasher,
+    audit,
+    lockout,
+    firstFactorThrottle: createFirstFactorThrottle(ephemeral, clock, random, options.firstFactor),
+    trustedNetworks,
+    rememberedDevices,
+    otp: createOtpMethods({
+      repository,
+      sealer,
+      clock,
+      totpToleranceSteps: options.totp.toleranceSteps,
+      hotpLookAhead: options.hotp.lookAhead,
+    }),
+    recovery: createRecoveryCodes({ repository, hasher, clock, random, count: options.recoveryCodes.count }),
+    totpEnrollment: createTotpEnrollment({
+      repository,
+      ephemeral,
+      sealer,
+      clock,
+      random,
+      issuer: options.issuer,
+      totp: options.totp,
+    }),
+    oathTokens: createOathTokens({
+      repository,
+      sealer,
+      clock,
+      random,
+      resyncWindow: options.hotp.resyncWindow,
+      audit,
+    }),
+    sessionEpochs,
+    policies,
+    pending: createPendingStore(ephemeral, clock, random, options.pendingTtlSeconds),
+    decide,
+    whatIf,
+    clientIp: createClientIpResolver(options.trustedProxies),
+    accessPasses,
+    isCurrent: createCurrentSessionCheck(sessionEpochs, rememberedDevices, accessPasses),
+    registration: createRegistrationRule({
+      clock,
+      maxAgeSeconds: options.reauthMaxAgeSeconds,
+      policies,
+      audit,
+    }),
+  };
+}
+
+export type EngineContext = ReturnType<typeof createEngineContext>;

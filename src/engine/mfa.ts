@@ -1,0 +1,65 @@
+// The public face of the engine: `interface Mfa`, what createMfa() returns. It is composed of
+// named services (the sign-in flow, step-up, account security, administration, the token
+// inventory, policies, Temporary Access Passes, the first-factor gate) plus the few settings
+// integrations need to speak HTTP (cookie name, timeouts). No options object, no key, no
+// store is reachable from it.
+import type { IncomingMessage } from 'node:http';
+import type { AccountSecurity } from './account-security.ts';
+import type { Administration } from './administration.ts';
+import type { Clock } from './capabilities.ts';
+import type { AccountDirectory, FirstFactorGate } from './first-factor-gate.ts';
+import type { PolicyService } from './policy-service.ts';
+import type { SignInFlow } from './sign-in-flow.ts';
+import type { AuthStamp } from './stamp.ts';
+import type { StepUpService } from './step-up.ts';
+import type { TemporaryAccessPasses } from './temporary-access-pass.ts';
+import type { TokenInventory } from './token-inventory.ts';
+
+/** What integrations need to know of the configuration; nothing secret. */
+export interface MfaSettings {
+  /** The name shown in authenticator apps and on pages. */
+  readonly issuer: string;
+  /** The application of a sign-in that names none. */
+  readonly defaultApp: string;
+  /** How long a pending sign-in (the second step) may take. */
+  readonly pendingTtlSeconds: number;
+  /** How recent a factor must be for sensitive changes. */
+  readonly reauthMaxAgeSeconds: number;
+  readonly rememberDevice: {
+    readonly enabled: boolean;
+    readonly days: number;
+    readonly maxDays: number;
+    readonly cookieName: string;
+    readonly secureCookie: boolean;
+  };
+}
+
+export interface Mfa extends SignInFlow, StepUpService, AccountSecurity {
+  readonly settings: MfaSettings;
+  /** The engine's clock (injected in tests). */
+  readonly clock: Clock;
+  /**
+   * The one first-factor gate over your accounts: home-realm discovery, the per-account and
+   * per-address throttle, the same answer for unknown accounts and wrong passwords, audit.
+   * Create it once and check every password (or Temporary Access Pass) with its `signIn()`.
+   */
+  firstFactorGate(directory: AccountDirectory): FirstFactorGate;
+  /** The trusted network an address belongs to, or null. */
+  trustedNetwork(ip: string): string | null;
+  /** The client address of a request under the trusted-proxy rules. */
+  clientIp(req: IncomingMessage): string;
+  /**
+   * Whether the stamp is still valid: not older than the user's last session revocation
+   * (admin reset, revokeSessions), not admitted by a remembered device since revoked or
+   * expired, nor by a Temporary Access Pass since revoked or replaced. A boolean when cached,
+   * else a promise.
+   */
+  isCurrent(stamp: AuthStamp): boolean | Promise<boolean>;
+  /** Conditional-access policies: the current set, the saved document, replacing it, the per-request check. */
+  readonly policies: PolicyService;
+  readonly admin: Administration;
+  /** OATH hardware tokens: CSV import, inventory, assignment to a user, HOTP resynchronisation. */
+  readonly tokens: TokenInventory;
+  /** Temporary Access Passes: issue (shown once), status, revoke, verify (one-time: atomic). */
+  readonly accessPasses: TemporaryAccessPasses;
+}

@@ -1,0 +1,190 @@
+// Checking one second factor and turning a verified sign-in into its stamp — shared by the
+// sign-in flow (a pending sign-in's code, first-method enrollment) and step-up. A check reserves
+// its attempt with the lockout before the code is looked at; the stamp records the methods
+// really used, so `acr` is computed from them; a completed sign-in is remembered for the
+// new-network / new-device risk signals.
+import { RECOVERY_CODE_PATTERN } from '../methods/recovery-codes.ts';
+import type { AuthMethod } from '../policy/model.ts';
+import { firstFactorMethods, methodAmr, secondFactorMethod } from './auth-methods.ts';
+import type { EngineContext } from './engine-context.ts';
+import type { PendingPrincipal } from './pending.ts';
+import { deviceSightingKey, networkSightingKey } from './sightings.ts';
+import type {
+  CodeInput,
+  MethodRestriction,
+  RequestContext,
+  StampFacts,
+  VerifyFailure,
+} from './sign-in-types.ts';
+import { type AuthStamp, acrFor, combineAmr } from './stamp.ts';
+
+/** A verified second factor: its amr values, the strength method it counts as, and which method. */
+export interface VerifiedFactor {
+  amr: string[];
+  method: AuthMethod;
+  methodId: string | null;
+}
+
+export function createSecondFactor(engine: EngineContext) {
+  const { clock, repository, hasher, lockout, otp, recovery, audit } = engine;
+
+  const stampFor = (
+    userId: string,
+    firstAmr: string[],
+    second: { amr: string[]; method: AuthMethod } | null,
+    facts: StampFacts,
+    skippedBy?: AuthStamp['skippedBy'],
+  ): AuthStamp => {
+    const amr = combineAmr(firstAmr, second?.amr ?? []);
+    const now = clock.now();
+    const methods = firstFactorMethods(firstAmr);
+    if (second) methods.push(second.method);
+    const verifiedAt = second ? { [second.method]: now } : {};
+    return {
+      userId,
+      amr,
+      acr: acrFor(methods, amr),
+      firstFactorAmr: [...firstAmr],
+      authTime: now,
+      mfaAt: second ? now : null,
+      ...(skippedBy ? { skippedBy } : {}),
+      methods,
+      verifiedAt,
+      app: facts.app,
+      clientAppType: facts.clientAppType,
+      groups: facts.groups,
+      roles: facts.roles,
+      risk: facts.risk ?? {},
+      ...(skippedBy === 'remembered_device' && facts.rememberedDeviceAt !== undefined
+        ? { rememberedDeviceAt: facts.rememberedDeviceAt }
+        : {}),
+      ...(skippedBy === 'remembered_device' && facts.rememberedDeviceId !== undefined
+        ? { rememberedDeviceId: facts.rememberedDeviceId }
+        : {}),
+    };
+  };
+
+  /** What the engine remembers of a completed sign-in, for the "new network/device" signals. */
+  const recordSightings = async (userId: string, ip: string, userAgent: string) => {
+    const at = clock.now();
+    try {
+      await Promise.all([
+        repository.recordSighting(userId, 'network', networkSightingKey(ip), at),
+        repository.recordSighting(userId, 'device', deviceSightingKey(hasher, userId, userAgent), at),
+      ]);
+    } catch (err) {
+      process.emitWarning(`mfakit: could not record sign-in sightings: ${(err as Error).message}`);
+    }
+  };
+
+  /**
+   * Checks one second factor for a user, under the lockout: the attempt is reserved before
+   * the code is looked at, and a success releases the user's counter.
+   */
+  async function verifySecondFactor(
+    userId: string,
+    input: CodeInput,
+    ctx: RequestContext,
+    restriction?: MethodRestriction,
+  ): Promise<({ ok: true } & VerifiedFactor) | VerifyFailure> {
+    const gate = await lockout.begin(userId, ctx.ip);
+    if (!gate.allowed) {
+      await audit({
+        type: gate.reason === 'slow_down' ? 'throttled' : 'locked',
+        at: clock.now(),
+        userId,
+        ip: ctx.ip,
+        requestId: ctx.requestId,
+        detail: gate.reason,
+      });
+      return {
+        ok: false,
+        error: gate.reason === 'slow_down' ? 'slow_down' : 'locked',
+        retryAfterSeconds: gate.retryAfterSeconds,
+      };
+    }
+    const code = input.code.trim();
+    let result:
+      | { ok: true; amr: string[]; method: AuthMethod; methodId: string | null; kind: string }
+      | { ok: false; detail: string };
+    if (/^\d{6,8}$/.test(code)) {
+      const allowed = restriction ? new Set(restriction.allowedMethodIds) : undefined;
+      const check = await otp.check(userId, code, input.methodId, allowed);
+      result = check.ok
+        ? {
+            ok: true,
+            amr: methodAmr(check.method),
+            method: secondFactorMethod(check.method),
+            methodId: check.method.id,
+            kind: check.method.kind,
+          }
+        : { ok: false, detail: check.detail };
+    } else if (RECOVERY_CODE_PATTERN.test(code.toLowerCase()) && input.methodId === undefined) {
+      if (restriction && !restriction.allowRecovery)
+        result = { ok: false, detail: 'recovery_code_not_allowed' };
+      else
+        result = (await recovery.consume(userId, code))
+          ? {
+              ok: true,
+              amr: methodAmr('recovery'),
+              method: secondFactorMethod('recovery'),
+              methodId: null,
+              kind: 'recovery_code',
+            }
+          : { ok: false, detail: 'recovery_code_mismatch_or_used' };
+    } else {
+      result = { ok: false, detail: 'code_format' };
+    }
+    if (!result.ok) {
+      await lockout.failed(userId, ctx.ip);
+      await audit({
+        type: 'verify_failed',
+        at: clock.now(),
+        userId,
+        ip: ctx.ip,
+        requestId: ctx.requestId,
+        detail: result.detail,
+      });
+      return { ok: false, error: 'invalid_code' };
+    }
+    await lockout.succeeded(userId, ctx.ip);
+    await audit({
+      type: 'verified',
+      at: clock.now(),
+      userId,
+      ip: ctx.ip,
+      requestId: ctx.requestId,
+      methodId: result.methodId ?? undefined,
+      methodKind: result.kind,
+    });
+    return { ok: true, amr: result.amr, method: result.method, methodId: result.methodId };
+  }
+
+  async function complete(
+    pending: PendingPrincipal,
+    second: { amr: string[]; method: AuthMethod },
+    ctx: RequestContext,
+  ): Promise<AuthStamp> {
+    const stamp = stampFor(pending.userId, pending.firstFactorAmr, second, {
+      app: pending.app,
+      clientAppType: pending.clientAppType,
+      groups: pending.groups,
+      roles: pending.roles,
+      risk: pending.risk,
+    });
+    await recordSightings(pending.userId, ctx.ip, pending.userAgent);
+    await audit({
+      type: 'signin_completed',
+      at: clock.now(),
+      userId: pending.userId,
+      ip: ctx.ip,
+      requestId: ctx.requestId,
+      data: { amr: stamp.amr.join(' '), acr: stamp.acr },
+    });
+    return stamp;
+  }
+
+  return { verify: verifySecondFactor, stampFor, complete, recordSightings };
+}
+
+export type SecondFactor = ReturnType<typeof createSecondFactor>;

@@ -1,0 +1,312 @@
+// The sign-in flow after the first factor: decide, then complete at once, start a pending
+// sign-in (a second factor or the first method's enrollment is needed) or refuse; verify the
+// pending sign-in's code, or enrol its first method, and complete it exactly once.
+import { MfaError } from '../errors.ts';
+import type { TotpDraft } from '../methods/totp-enrollment.ts';
+import type { PolicyEvaluation } from '../policy/evaluation.ts';
+import type { MethodRecord } from '../store/ports.ts';
+import type { RecoveryCodesService } from './account-security.ts';
+import { firstFactorMethods, methodAmr, secondFactorMethod } from './auth-methods.ts';
+import type { Decision, DecisionContext, WhatIfContext } from './decision.ts';
+import type { EngineContext } from './engine-context.ts';
+import type { PendingPrincipal } from './pending.ts';
+import type { SecondFactor } from './second-factor.ts';
+import type {
+  CodeInput,
+  RequestContext,
+  SignInInput,
+  SignInStart,
+  StampFacts,
+  VerifyFailure,
+  VerifyOutcome,
+} from './sign-in-types.ts';
+import type { AuthStamp } from './stamp.ts';
+
+export interface SignInFlow {
+  /** The decision for a sign-in, without acting on it (audits what it checks). */
+  decide(ctx: DecisionContext): Promise<Decision>;
+  /** A hypothetical sign-in's decision with every policy explained; reads only, audits nothing. */
+  whatIf(ctx: WhatIfContext): Promise<Decision>;
+  /**
+   * After the first factor: decide, then either complete at once (MFA not needed), start a
+   * pending principal (a second factor, or enrollment, is needed), or refuse.
+   */
+  beginSignIn(input: SignInInput): Promise<SignInStart>;
+  getPending(pendingId: string): Promise<PendingPrincipal | null>;
+  cancelPending(pendingId: string): Promise<void>;
+  /** Verifies a second factor for a pending sign-in; on success the pending principal is consumed. */
+  verifyPending(pendingId: string, input: CodeInput, ctx: RequestContext): Promise<VerifyOutcome>;
+  /**
+   * Starts authenticator-app enrollment for a pending sign-in that must enroll, or shows the
+   * draft `resumeDraftId` again while it lasts (a reload keeps the secret already scanned).
+   * Null when this sign-in needs no enrollment; an MfaError (`signin_too_old` 401,
+   * `registration_blocked` 403) when the registration rule refuses it.
+   */
+  beginPendingEnrollment(
+    pendingId: string,
+    accountName: string,
+    resumeDraftId?: string,
+  ): Promise<TotpDraft | null>;
+  /**
+   * Confirms first-method enrollment during sign-in, completes the sign-in and returns
+   * fresh recovery codes to show once. Refused if the user meanwhile has a method.
+   */
+  confirmPendingEnrollment(
+    pendingId: string,
+    draftId: string,
+    code: string,
+    label: string,
+    ctx: RequestContext,
+  ): Promise<{ ok: true; stamp: AuthStamp; recoveryCodes: string[] } | VerifyFailure>;
+}
+
+export function createSignInFlow(
+  engine: EngineContext,
+  second: SecondFactor,
+  account: {
+    recoveryCodes: RecoveryCodesService;
+    afterEnrollment(userId: string, method: MethodRecord, ctx: RequestContext): Promise<void>;
+  },
+): SignInFlow {
+  const { options, clock, repository, audit, decide, whatIf, registration, totpEnrollment } = engine;
+  const pendingSignIns = engine.pending;
+
+  /** The registration rule for a sign-in (pending, or about to be) that must register its first method. */
+  const firstMethodRule = (
+    p: Pick<PendingPrincipal, 'userId' | 'firstFactorAmr' | 'groups' | 'roles' | 'clientAppType' | 'risk'> & {
+      firstFactorAt?: number | undefined;
+      startedAt?: number | undefined;
+    },
+    ctx: RequestContext,
+  ) =>
+    registration.check(
+      {
+        userId: p.userId,
+        hasMethods: false,
+        firstFactorAt: p.firstFactorAt ?? p.startedAt ?? clock.now(),
+        mfaAt: null,
+        methods: firstFactorMethods(p.firstFactorAmr),
+        ip: ctx.ip,
+        groups: p.groups,
+        roles: p.roles,
+        clientAppType: p.clientAppType,
+        risk: p.risk,
+      },
+      ctx,
+    );
+
+  /** "Don't ask again on this device": the configured days, capped by the policies' session controls. */
+  function rememberDaysFor(decision: Decision): number | null {
+    const controls = decision.sessionControls;
+    if (!options.rememberDevice.enabled || !controls.rememberDeviceAllowed) return null;
+    let days = options.rememberDevice.days;
+    if (controls.rememberDeviceMaxDays !== null) days = Math.min(days, controls.rememberDeviceMaxDays);
+    if (controls.signInFrequencyMs !== null)
+      days = Math.min(days, Math.floor(controls.signInFrequencyMs / 86_400_000));
+    return days >= 1 ? days : null;
+  }
+
+  /** The policy explanation kept with sign-in events: which policies applied, which would have (report-only). */
+  function policyAudit(policy: PolicyEvaluation | undefined): { data?: Record<string, string | number> } {
+    if (!policy) return {};
+    return {
+      data: {
+        policyVersion: policy.version,
+        policiesApplied: policy.results
+          .filter((r) => r.enforced)
+          .map((r) => r.policyId)
+          .join(' '),
+        // What report-only policies would have done: `id=block` or `id=require:strength+strength`.
+        reportOnly: policy.reportOnly
+          .map(
+            (r) =>
+              `${r.policyId}=${r.grant === 'block' ? 'block' : `require:${r.grant.strengths.join('+')}`}`,
+          )
+          .join(' '),
+      },
+    };
+  }
+
+  return {
+    decide,
+    whatIf,
+    getPending: (pendingId) => pendingSignIns.get(pendingId),
+    cancelPending: (pendingId) => pendingSignIns.cancel(pendingId),
+    /**
+     * After the first factor: decide, then either complete at once (MFA not needed), start a
+     * pending principal (a second factor, or enrollment, is needed), or refuse.
+     */
+    async beginSignIn(input: SignInInput): Promise<SignInStart> {
+      const decision = await decide(input);
+      const ctx = { ip: input.ip, requestId: input.requestId };
+      if (decision.action === 'block') {
+        await audit({
+          type: 'signin_blocked',
+          at: clock.now(),
+          userId: input.userId,
+          ...ctx,
+          detail: decision.reasons.at(-1)?.code,
+          ...policyAudit(decision.policy),
+        });
+        return { status: 'blocked', decision };
+      }
+      const facts: StampFacts = {
+        app: decision.app,
+        clientAppType: input.clientAppType ?? 'browser',
+        groups: decision.subject.groups,
+        roles: decision.subject.roles,
+        risk: decision.risk,
+        rememberedDeviceAt: decision.rememberedDeviceAt,
+        rememberedDeviceId: decision.rememberedDeviceId,
+      };
+      if (decision.action === 'allow') {
+        const skippedBy = decision.skippedBy;
+        const type =
+          skippedBy === 'trusted_network'
+            ? 'skipped_trusted_network'
+            : skippedBy === 'remembered_device'
+              ? 'remembered_device_used'
+              : 'skipped_user_disabled';
+        await audit({
+          type,
+          at: clock.now(),
+          userId: input.userId,
+          ...ctx,
+          detail: decision.trustedNetwork ?? decision.rememberedDeviceId,
+        });
+        const stamp = second.stampFor(input.userId, input.amr, null, facts, skippedBy);
+        await second.recordSightings(input.userId, input.ip, input.userAgent ?? '');
+        await audit({
+          type: 'signin_completed',
+          at: clock.now(),
+          userId: input.userId,
+          ...ctx,
+          data: { amr: stamp.amr.join(' '), acr: stamp.acr, ...policyAudit(decision.policy).data },
+        });
+        return { status: 'complete', stamp, decision };
+      }
+      const firstFactorAt = input.firstFactorAt ?? clock.now();
+      if (decision.mustEnroll) {
+        const verdict = await firstMethodRule(
+          {
+            userId: input.userId,
+            firstFactorAmr: input.amr,
+            firstFactorAt,
+            ...facts,
+            risk: facts.risk ?? {},
+          },
+          ctx,
+        );
+        if (!verdict.allowed) {
+          const refused: Decision = {
+            ...decision,
+            action: 'block',
+            userMessage: verdict.message,
+            reasons: [...decision.reasons, { code: verdict.reason, message: verdict.message }],
+          };
+          return { status: 'blocked', decision: refused, signInAgain: verdict.reason === 'signin_too_old' };
+        }
+      }
+      const pending = await pendingSignIns.start({
+        userId: input.userId,
+        firstFactorAmr: input.amr,
+        firstFactorAt,
+        mustEnroll: decision.mustEnroll,
+        ip: input.ip,
+        userAgent: (input.userAgent ?? '').slice(0, 512),
+        allowedMethodIds: decision.allowedMethodIds,
+        allowRecovery: decision.allowRecovery,
+        ...(decision.userMessage ? { userMessage: decision.userMessage } : {}),
+        app: facts.app,
+        clientAppType: facts.clientAppType,
+        rememberDays: rememberDaysFor(decision),
+        groups: facts.groups,
+        roles: facts.roles,
+        risk: facts.risk ?? {},
+      });
+      await audit({
+        type: 'challenge_issued',
+        at: clock.now(),
+        userId: input.userId,
+        ...ctx,
+        detail: decision.mustEnroll ? 'enrollment_required' : 'second_factor',
+        ...policyAudit(decision.policy),
+      });
+      return { status: 'mfa', pending, decision };
+    },
+
+    /** Verifies a second factor for a pending sign-in; on success the pending principal is consumed. */
+    async verifyPending(pendingId: string, input: CodeInput, ctx: RequestContext): Promise<VerifyOutcome> {
+      const pending = await pendingSignIns.get(pendingId);
+      if (!pending) return { ok: false, error: 'pending_expired' };
+      if (pending.mustEnroll) return { ok: false, error: 'must_enroll' };
+      // A pending sign-in from before method restrictions existed carries none: every method counts.
+      const restriction = pending.allowedMethodIds
+        ? { allowedMethodIds: pending.allowedMethodIds, allowRecovery: pending.allowRecovery }
+        : undefined;
+      const result = await second.verify(pending.userId, input, ctx, restriction);
+      if (!result.ok) return result;
+      const taken = await pendingSignIns.take(pendingId);
+      if (!taken) return { ok: false, error: 'pending_expired' };
+      return { ok: true, stamp: await second.complete(taken, result, ctx), rememberDays: taken.rememberDays };
+    },
+
+    /**
+     * Starts authenticator-app enrollment for a pending sign-in that must enroll, or shows the
+     * draft `resumeDraftId` again while it lasts (a reload keeps the secret already scanned).
+     * Null when this sign-in needs no enrollment; an MfaError (`signin_too_old` 401,
+     * `registration_blocked` 403) when the registration rule refuses it.
+     */
+    async beginPendingEnrollment(pendingId: string, accountName: string, resumeDraftId?: string) {
+      const pending = await pendingSignIns.get(pendingId);
+      if (!pending?.mustEnroll) return null;
+      // Refused (the first factor grew too old meanwhile, a registration policy): say why, never loop.
+      const verdict = await firstMethodRule(pending, { ip: pending.ip });
+      if (!verdict.allowed)
+        throw new MfaError(verdict.reason, verdict.message, verdict.reason === 'signin_too_old' ? 401 : 403);
+      const resumed = resumeDraftId
+        ? await totpEnrollment.resume(pending.userId, resumeDraftId, accountName)
+        : null;
+      return resumed ?? totpEnrollment.begin(pending.userId, accountName);
+    },
+
+    /**
+     * Confirms first-method enrollment during sign-in, completes the sign-in and returns
+     * fresh recovery codes to show once. Refused if the user meanwhile has a method.
+     */
+    async confirmPendingEnrollment(
+      pendingId: string,
+      draftId: string,
+      code: string,
+      label: string,
+      ctx: RequestContext,
+    ): Promise<{ ok: true; stamp: AuthStamp; recoveryCodes: string[] } | VerifyFailure> {
+      const pending = await pendingSignIns.get(pendingId);
+      if (!pending) return { ok: false, error: 'pending_expired' };
+      if (!pending.mustEnroll || (await repository.listMethods(pending.userId)).length > 0) {
+        return { ok: false, error: 'pending_expired' };
+      }
+      if (!(await firstMethodRule(pending, ctx)).allowed) return { ok: false, error: 'pending_expired' };
+      const confirmed = await totpEnrollment.confirm(pending.userId, draftId, code, label);
+      if (!confirmed.ok) {
+        await audit({
+          type: 'verify_failed',
+          at: clock.now(),
+          userId: pending.userId,
+          ...ctx,
+          detail: `enroll_${confirmed.detail}`,
+        });
+        return { ok: false, error: 'invalid_code' };
+      }
+      const taken = await pendingSignIns.take(pendingId);
+      if (!taken) {
+        await repository.deleteMethod(pending.userId, confirmed.method.id);
+        return { ok: false, error: 'pending_expired' };
+      }
+      await account.afterEnrollment(pending.userId, confirmed.method, ctx);
+      const recoveryCodes = await account.recoveryCodes.regenerate(pending.userId, ctx);
+      const factor = { amr: methodAmr(confirmed.method), method: secondFactorMethod(confirmed.method) };
+      return { ok: true, stamp: await second.complete(taken, factor, ctx), recoveryCodes };
+    },
+  };
+}

@@ -1,0 +1,121 @@
+// Step-up inside a signed-in session: one more second factor, accepted only when it meets
+// what the target app's policies require, raising the session's stamp (amr/acr, per-method
+// verification times); and a step-up's new stamp laid on top of the session it raised.
+import type { AuthMethod } from '../policy/model.ts';
+import { requirementMessage, unmetRequirements } from '../policy/strength.ts';
+import { secondFactorMethod } from './auth-methods.ts';
+import type { EngineContext } from './engine-context.ts';
+import type { SecondFactor } from './second-factor.ts';
+import { evaluateForSession, type SessionTarget } from './session-policy.ts';
+import type { CodeInput, MethodRestriction, RequestContext, VerifyOutcome } from './sign-in-types.ts';
+import {
+  type AuthStamp,
+  acrFor,
+  combineAmr,
+  FIRST_FACTOR_METHODS,
+  mergeStepUp as mergeStamps,
+  stampMethods,
+} from './stamp.ts';
+
+export interface StepUpService {
+  /**
+   * Step-up inside a signed-in session: verify a second factor again and return the stamp with
+   * `mfaAt` renewed (and `amr`/`acr` raised if the sign-in had skipped MFA). With a `target`,
+   * only a method that meets that app's policies counts.
+   */
+  stepUp(
+    stamp: AuthStamp,
+    input: CodeInput,
+    ctx: RequestContext,
+    target?: SessionTarget,
+  ): Promise<VerifyOutcome>;
+  /**
+   * A step-up's stamp on top of the session it raised (an OIDC `mfa` prompt in an existing
+   * session): the second factors verified earlier in that session still count, as long as the
+   * session was not revoked and the user still has them.
+   */
+  mergeStepUp(previous: AuthStamp, fresh: AuthStamp): Promise<AuthStamp>;
+}
+
+export function createStepUp(engine: EngineContext, second: SecondFactor): StepUpService {
+  const { clock, repository, audit, policies, isCurrent } = engine;
+  return {
+    /**
+     * Step-up inside a signed-in session: verify a second factor again and return the
+     * stamp with `mfaAt` renewed (and `amr`/`acr` raised if the sign-in had skipped MFA).
+     */
+    async stepUp(
+      stamp: AuthStamp,
+      input: CodeInput,
+      ctx: RequestContext,
+      target?: SessionTarget,
+    ): Promise<VerifyOutcome> {
+      let restriction: MethodRestriction | undefined;
+      if (target) {
+        // Only a method that meets what this app's policies require counts (no loop of useless codes).
+        const set = await policies.current();
+        const policy = set.active ? evaluateForSession(set, stamp, target, clock.now()) : null;
+        if (policy && policy.requirements.length > 0) {
+          // The new factor, with the sign-in's first factor, must satisfy everything the app requires:
+          // an old strong factor in the session does not make a weak new one count (sign-in frequency).
+          const first = stampMethods(stamp).filter((m) => FIRST_FACTOR_METHODS.has(m));
+          const wanted = policy.requirements;
+          const fits = (m: AuthMethod) =>
+            unmetRequirements([...first, m], wanted, set.strengths).length === 0;
+          const methods = await repository.listMethods(stamp.userId);
+          restriction = {
+            allowedMethodIds: methods.filter((m) => fits(secondFactorMethod(m))).map((m) => m.id),
+            allowRecovery: fits('recoveryCode'),
+          };
+          if (restriction.allowedMethodIds.length === 0 && !restriction.allowRecovery) {
+            const message =
+              requirementMessage(wanted, set.strengths) ?? 'None of your sign-in methods is allowed here.';
+            await audit({
+              type: 'verify_failed',
+              at: clock.now(),
+              userId: stamp.userId,
+              ...ctx,
+              detail: 'strength_unavailable',
+            });
+            return { ok: false, error: 'strength_unavailable', message };
+          }
+        }
+      }
+      const result = await second.verify(stamp.userId, input, ctx, restriction);
+      if (!result.ok) return result;
+      const amr = combineAmr(
+        stamp.amr.filter((a) => a !== 'mfa'),
+        result.amr,
+      );
+      const methods = [...new Set([...stampMethods(stamp), result.method])];
+      // A stamp from before per-method times: its second factors date from its last mfaAt.
+      const earlier =
+        stamp.verifiedAt ??
+        Object.fromEntries(
+          stampMethods(stamp)
+            .filter((m) => !FIRST_FACTOR_METHODS.has(m) && stamp.mfaAt !== null)
+            .map((m) => [m, stamp.mfaAt as number]),
+        );
+      const verifiedAt = { ...earlier, [result.method]: clock.now() };
+      const { skippedBy: _dropped, rememberedDeviceAt: _gone, rememberedDeviceId: _device, ...rest } = stamp;
+      return {
+        ok: true,
+        stamp: { ...rest, amr, methods, verifiedAt, acr: acrFor(methods, amr), mfaAt: clock.now() },
+        rememberDays: null,
+      };
+    },
+
+    /**
+     * A step-up's stamp on top of the session it raised (an OIDC `mfa` prompt in an existing
+     * session): the second factors verified earlier in that session still count, as long as the
+     * session was not revoked and the user still has them.
+     */
+    async mergeStepUp(previous: AuthStamp, fresh: AuthStamp): Promise<AuthStamp> {
+      if (previous.userId !== fresh.userId || !(await isCurrent(previous))) return fresh;
+      const registered = new Set(
+        (await repository.listMethods(fresh.userId, { lastUsed: false })).map((m) => secondFactorMethod(m)),
+      );
+      return mergeStamps(previous, fresh, (m) => registered.has(m));
+    },
+  };
+}
