@@ -13,8 +13,8 @@ import {
 } from '../../adapters/sqlite/index.ts';
 import { systemClock } from '../../src/engine/capabilities.ts';
 import type { Stores } from '../../src/store/ports.ts';
-import { accessPassFixture } from './access-pass-contract.ts';
 import {
+  accessPassFixture,
   auditFixture,
   CONTRACT_EPOCH,
   createTestClock,
@@ -22,7 +22,7 @@ import {
   methodFixture,
   storeContract,
   tokenFixture,
-} from './contract.ts';
+} from './contract/index.ts';
 
 const adapterUrl = new URL('../../adapters/sqlite/index.ts', import.meta.url).href;
 
