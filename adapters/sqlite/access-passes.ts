@@ -1,25 +1,11 @@
-// Temporary Access Passes on SQLite: one row per user (migration 5). Replacing is one
+// Temporary Access Passes on SQLite: the `access_passes` table, one row per user. Replacing is one
 // `BEGIN IMMEDIATE` transaction (read the old row, upsert the new one); consuming a one-time
 // pass is one conditional UPDATE whose row count says who won, so it holds across processes.
+// Expects a migrated database.
 import type { DatabaseSync, StatementSync } from 'node:sqlite';
 import { StoreError } from '../../src/errors.ts';
-import type { AccessPassRecord } from '../../src/store/ports.ts';
+import type { AccessPassRecord, AccessPassStore } from '../../src/store/ports.ts';
 import { int, intOrNull, type Row, text, textOrNull, transaction } from './rows.ts';
-
-/** Migration 5: the table. `user_id` is the key, since a user has at most one pass. */
-export const ACCESS_PASS_MIGRATION = `
-  CREATE TABLE access_passes (
-    user_id    TEXT PRIMARY KEY,
-    id         TEXT NOT NULL,
-    hash       TEXT NOT NULL,
-    created_at INTEGER NOT NULL,
-    starts_at  INTEGER NOT NULL,
-    expires_at INTEGER NOT NULL,
-    one_time   INTEGER NOT NULL CHECK (one_time IN (0, 1)),
-    used_at    INTEGER,
-    created_by TEXT
-  ) WITHOUT ROWID;
-  `;
 
 const COLUMNS = 'user_id, id, hash, created_at, starts_at, expires_at, one_time, used_at, created_by';
 
@@ -39,8 +25,7 @@ function toAccessPass(row: Row): AccessPassRecord {
   };
 }
 
-/** The access-pass part of the SQLite repository (SqliteRepository delegates to it). */
-export class SqliteAccessPasses {
+export class SqliteAccessPassStore implements AccessPassStore {
   #db: DatabaseSync;
   #sql: ReturnType<typeof prepare>;
 
@@ -49,7 +34,7 @@ export class SqliteAccessPasses {
     this.#sql = prepare(db);
   }
 
-  put(record: AccessPassRecord): AccessPassRecord | null {
+  async putAccessPass(record: AccessPassRecord) {
     return transaction(this.#db, () => {
       const old = this.#sql.get.get({ userId: record.userId });
       this.#sql.upsert.run({
@@ -67,16 +52,16 @@ export class SqliteAccessPasses {
     });
   }
 
-  get(userId: string): AccessPassRecord | null {
+  async getAccessPass(userId: string) {
     const row = this.#sql.get.get({ userId });
     return row ? toAccessPass(row) : null;
   }
 
-  consume(userId: string, id: string, at: number): boolean {
+  async consumeAccessPass(userId: string, id: string, at: number) {
     return Number(this.#sql.consume.run({ userId, id, at }).changes) === 1;
   }
 
-  delete(userId: string): boolean {
+  async deleteAccessPass(userId: string) {
     return Number(this.#sql.delete.run({ userId }).changes) === 1;
   }
 }

@@ -1,8 +1,5 @@
 import assert from 'node:assert/strict';
-import { type ChildProcess, spawn } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { writeFileSync } from 'node:fs';
 import { DatabaseSync } from 'node:sqlite';
 import {
   createSqliteStores,
@@ -13,7 +10,6 @@ import {
 } from '../../adapters/sqlite/index.ts';
 import { systemClock } from '../../src/engine/capabilities.ts';
 import type { Stores } from '../../src/store/ports.ts';
-import { accessPassFixture } from './access-pass-contract.ts';
 import {
   auditFixture,
   CONTRACT_EPOCH,
@@ -22,77 +18,11 @@ import {
   methodFixture,
   storeContract,
   tokenFixture,
-} from './contract.ts';
-
-const adapterUrl = new URL('../../adapters/sqlite/index.ts', import.meta.url).href;
-
-interface Child {
-  process: ChildProcess;
-  /** Resolves with the next line the child writes to stdout. */
-  line(): Promise<string>;
-  /** Resolves when the child exits, with its exit code (or signal) and stderr. */
-  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null; stderr: string }>;
-}
-
-/** Runs an ES module `script` in a fresh `node` process; the adapter is importable as `ADAPTER`. */
-function spawnNode(script: string, env: Record<string, string>): Child {
-  const source = `import * as ADAPTER from ${JSON.stringify(adapterUrl)};\n${script}`;
-  const child = spawn(process.execPath, ['--input-type=module', '--eval', source], {
-    env: { ...process.env, ...env },
-    stdio: ['pipe', 'pipe', 'pipe'],
-  });
-  let stderr = '';
-  child.stderr?.setEncoding('utf8').on('data', (chunk: string) => {
-    stderr += chunk;
-  });
-  const lines: string[] = [];
-  const waiting: ((line: string) => void)[] = [];
-  let buffered = '';
-  child.stdout?.setEncoding('utf8').on('data', (chunk: string) => {
-    buffered += chunk;
-    for (let nl = buffered.indexOf('\n'); nl >= 0; nl = buffered.indexOf('\n')) {
-      const line = buffered.slice(0, nl);
-      buffered = buffered.slice(nl + 1);
-      const waiter = waiting.shift();
-      if (waiter) waiter(line);
-      else lines.push(line);
-    }
-  });
-  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null; stderr: string }>(
-    (resolve) => child.on('close', (code, signal) => resolve({ code, signal, stderr })),
-  );
-  return {
-    process: child,
-    line() {
-      const next = lines.shift();
-      if (next !== undefined) return Promise.resolve(next);
-      return Promise.race([
-        new Promise<string>((resolve) => waiting.push(resolve)),
-        exited.then(({ code, stderr: err }) => {
-          throw new Error(`child exited (${code}) before writing a line: ${err}`);
-        }),
-      ]);
-    },
-    exited,
-  };
-}
-
-async function expectCleanExit(child: Child) {
-  const { code, stderr } = await child.exited;
-  assert.equal(code, 0, `child failed: ${stderr}`);
-}
+} from './contract/index.ts';
+import { expectCleanExit, freshDatabasePaths, spawnNode } from './sqlite-child.ts';
 
 describe('sqlite adapter', () => {
-  let dir = '';
-  let files = 0;
-  const freshPath = () => join(dir, `db-${files++}.sqlite`);
-
-  before(() => {
-    dir = mkdtempSync(join(tmpdir(), 'mfakit-sqlite-'));
-  });
-  after(() => {
-    rmSync(dir, { recursive: true, force: true });
-  });
+  const freshPath = freshDatabasePaths();
 
   storeContract('sqlite', async (clock) => createSqliteStores({ path: freshPath(), clock }));
 
@@ -174,160 +104,6 @@ describe('sqlite adapter', () => {
       await stores.close?.();
       await stores.close?.();
       await assert.rejects(stores.repository.getCounter('k'));
-    });
-  });
-
-  describe('cross-process atomicity', () => {
-    /** Each racer opens the file, says "ready", waits for "go" on stdin, runs its loop, prints JSON. */
-    const racer = `
-      const stores = ADAPTER.createSqliteStores({ path: process.env.DB_PATH });
-      const n = Number(process.env.N);
-      process.stdout.write('ready\\n');
-      await new Promise((resolve) => process.stdin.once('data', resolve));
-      const results = [];
-      for (let i = 0; i < n; i++) {
-        results.push(
-          process.env.MODE === 'consumeOnce'
-            ? await stores.ephemeral.consumeOnce('race:' + i, 600_000)
-            : process.env.MODE === 'increment'
-              ? await stores.ephemeral.increment('race:count', 600_000)
-              : process.env.MODE === 'decrement'
-                ? await stores.ephemeral.decrement('race:count')
-              : process.env.MODE === 'policy'
-                ? (await stores.repository.putPolicyDocument(
-                    { i, writer: process.pid }, i, Date.now(), 'pid-' + process.pid,
-                  )) !== null
-                : process.env.MODE === 'accessPass'
-                  ? await stores.repository.consumeAccessPass('u-' + i, 'p-' + i, Date.now())
-                  : await stores.repository.consumeRecoveryCode('u-1', 'h' + i, Date.now()),
-        );
-      }
-      await stores.close();
-      process.stdout.write(JSON.stringify(results) + '\\n');
-      process.stdin.destroy();
-    `;
-
-    async function race(path: string, mode: string, n: number, racers = 2): Promise<unknown[][]> {
-      const children = Array.from({ length: racers }, () =>
-        spawnNode(racer, { DB_PATH: path, MODE: mode, N: String(n) }),
-      );
-      try {
-        for (const child of children) assert.equal(await child.line(), 'ready');
-        for (const child of children) child.process.stdin?.write('go\n');
-        const outputs = await Promise.all(children.map((child) => child.line()));
-        await Promise.all(children.map(expectCleanExit));
-        return outputs.map((output) => {
-          const parsed: unknown = JSON.parse(output);
-          assert.ok(Array.isArray(parsed));
-          assert.equal(parsed.length, n);
-          return parsed;
-        });
-      } finally {
-        for (const child of children) if (child.process.exitCode === null) child.process.kill();
-      }
-    }
-
-    it('two processes racing consumeOnce over the same 200 keys win exactly 200 times, once per key', async () => {
-      const path = freshPath();
-      await createSqliteStores({ path }).close?.();
-      const [a, b] = await race(path, 'consumeOnce', 200);
-      assert.ok(a && b);
-      for (let i = 0; i < 200; i++) {
-        assert.equal(Number(a[i] === true) + Number(b[i] === true), 1, `key ${i} won by exactly one process`);
-      }
-    });
-
-    it('two processes racing increment on one key hand out 1..400 exactly once', async () => {
-      const path = freshPath();
-      await createSqliteStores({ path }).close?.();
-      const [a, b] = await race(path, 'increment', 200);
-      assert.ok(a && b);
-      const all = [...a, ...b].map(Number).sort((x, y) => x - y);
-      assert.deepStrictEqual(
-        all,
-        Array.from({ length: 400 }, (_, i) => i + 1),
-      );
-    });
-
-    it('two processes racing decrement on a count of 300 hand out 299..0 exactly once and never go below zero', async () => {
-      const path = freshPath();
-      const stores = createSqliteStores({ path });
-      for (let i = 0; i < 300; i++) await stores.ephemeral.increment('race:count', 600_000);
-      await stores.close?.();
-      const [a, b] = await race(path, 'decrement', 200);
-      assert.ok(a && b);
-      const all = [...a, ...b].map(Number).sort((x, y) => x - y);
-      assert.deepStrictEqual(all, [
-        ...Array.from({ length: 101 }, () => 0),
-        ...Array.from({ length: 299 }, (_, i) => i + 1),
-      ]);
-      const after = createSqliteStores({ path });
-      assert.equal(await after.ephemeral.getCount('race:count'), 0);
-      await after.close?.();
-    });
-
-    it('two processes racing consumeRecoveryCode over the same 100 codes win exactly 100 times', async () => {
-      const path = freshPath();
-      const stores = createSqliteStores({ path });
-      await stores.repository.replaceRecoveryCodes(
-        'u-1',
-        Array.from({ length: 100 }, (_, i) => `h${i}`),
-        1,
-      );
-      await stores.close?.();
-      const [a, b] = await race(path, 'recovery', 100);
-      assert.ok(a && b);
-      for (let i = 0; i < 100; i++) {
-        assert.equal(
-          Number(a[i] === true) + Number(b[i] === true),
-          1,
-          `code ${i} used by exactly one process`,
-        );
-      }
-    });
-
-    it('two processes racing consumeAccessPass over 100 one-time passes use each exactly once', async () => {
-      const path = freshPath();
-      const stores = createSqliteStores({ path });
-      for (let i = 0; i < 100; i++)
-        await stores.repository.putAccessPass(accessPassFixture({ userId: `u-${i}`, id: `p-${i}` }));
-      await stores.close?.();
-      const [a, b] = await race(path, 'accessPass', 100);
-      assert.ok(a && b);
-      for (let i = 0; i < 100; i++) {
-        assert.equal(
-          Number(a[i] === true) + Number(b[i] === true),
-          1,
-          `pass ${i} used by exactly one process`,
-        );
-      }
-    });
-
-    it('two processes racing putPolicyDocument over versions 0..199 win exactly once per version', async () => {
-      // Each racer tries expected = 0, 1, 2, ... in turn. Whoever loses a version has seen it
-      // taken, so every version is attempted by both and must be won by exactly one.
-      const path = freshPath();
-      await createSqliteStores({ path }).close?.();
-      const [a, b] = await race(path, 'policy', 200);
-      assert.ok(a && b);
-      for (let i = 0; i < 200; i++) {
-        assert.equal(
-          Number(a[i] === true) + Number(b[i] === true),
-          1,
-          `version ${i + 1} written by exactly one process`,
-        );
-      }
-      const stores = createSqliteStores({ path });
-      try {
-        const record = await stores.repository.getPolicyDocument();
-        assert.ok(record);
-        assert.equal(record.version, 200);
-        const doc = record.document as { i: number; writer: number };
-        assert.equal(doc.i, 199);
-        assert.equal(record.updatedBy, `pid-${doc.writer}`);
-      } finally {
-        await stores.close?.();
-      }
     });
   });
 

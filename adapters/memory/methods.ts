@@ -1,0 +1,44 @@
+// Methods in memory: one map by method id. `markUsed` is how the counter store stamps a
+// method's last use in the same synchronous step that moves its counter.
+import type { MethodRecord, MethodStore } from '../../src/store/ports.ts';
+import { copy } from './copy.ts';
+
+export class MemoryMethodStore implements MethodStore {
+  #methods = new Map<string, MethodRecord>();
+
+  async listMethods(userId: string) {
+    return [...this.#methods.values()]
+      .filter((m) => m.userId === userId)
+      .sort((a, b) => a.createdAt - b.createdAt)
+      .map(copy);
+  }
+  async getMethod(userId: string, methodId: string) {
+    const m = this.#methods.get(methodId);
+    return m && m.userId === userId ? copy(m) : null;
+  }
+  async insertMethod(method: MethodRecord) {
+    if (this.#methods.has(method.id)) throw new Error(`method ${method.id} exists`);
+    this.#methods.set(method.id, copy(method));
+  }
+  async deleteMethod(userId: string, methodId: string) {
+    const m = this.#methods.get(methodId);
+    if (!m || m.userId !== userId) return false;
+    return this.#methods.delete(methodId);
+  }
+  async deleteAllMethods(userId: string) {
+    let n = 0;
+    for (const [id, m] of this.#methods) {
+      if (m.userId === userId) {
+        this.#methods.delete(id);
+        n++;
+      }
+    }
+    return n;
+  }
+
+  /** Sets the method's last use (synchronously); a method deleted meanwhile is left alone. */
+  markUsed(methodId: string, at: number): void {
+    const m = this.#methods.get(methodId);
+    if (m) m.lastUsedAt = at;
+  }
+}

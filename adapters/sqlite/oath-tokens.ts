@@ -1,0 +1,99 @@
+// The OATH token inventory on SQLite: the `oath_tokens` table. An import is one `BEGIN
+// IMMEDIATE` transaction (all or nothing); assigning is one conditional UPDATE (only a free
+// token), so one of any number of concurrent callers gets it. Expects a migrated database.
+import type { DatabaseSync, StatementSync } from 'node:sqlite';
+import type { OathTokenRecord, OathTokenStore } from '../../src/store/ports.ts';
+import {
+  int,
+  isConstraintViolation,
+  OTP_ALGORITHMS,
+  OTP_DIGITS,
+  OTP_KINDS,
+  oneOf,
+  type Row,
+  text,
+  textOrNull,
+  transaction,
+} from './rows.ts';
+
+function toToken(row: Row): OathTokenRecord {
+  return {
+    serial: text(row, 'serial'),
+    kind: oneOf(row, 'kind', OTP_KINDS),
+    sealedSecret: text(row, 'sealed_secret'),
+    algorithm: oneOf(row, 'algorithm', OTP_ALGORITHMS),
+    digits: oneOf(row, 'digits', OTP_DIGITS),
+    period: int(row, 'period'),
+    assignedTo: textOrNull(row, 'assigned_to'),
+    importedAt: int(row, 'imported_at'),
+  };
+}
+
+const TOKEN_COLUMNS = 'serial, kind, sealed_secret, algorithm, digits, period, assigned_to, imported_at';
+
+export class SqliteOathTokenStore implements OathTokenStore {
+  #db: DatabaseSync;
+  #sql: ReturnType<typeof prepare>;
+
+  constructor(db: DatabaseSync) {
+    this.#db = db;
+    this.#sql = prepare(db);
+  }
+
+  async importTokens(tokens: OathTokenRecord[]) {
+    transaction(this.#db, () => {
+      for (const token of tokens) {
+        try {
+          this.#sql.insertToken.run({
+            serial: token.serial,
+            kind: token.kind,
+            sealedSecret: token.sealedSecret,
+            algorithm: token.algorithm,
+            digits: token.digits,
+            period: token.period,
+            assignedTo: token.assignedTo,
+            importedAt: token.importedAt,
+          });
+        } catch (error) {
+          if (isConstraintViolation(error)) throw new Error(`token ${token.serial} exists`, { cause: error });
+          throw error;
+        }
+      }
+    });
+  }
+  async getToken(serial: string) {
+    const row = this.#sql.getToken.get({ serial });
+    return row ? toToken(row) : null;
+  }
+  async listTokens() {
+    return this.#sql.listTokens.all().map(toToken);
+  }
+  async assignToken(serial: string, userId: string) {
+    return Number(this.#sql.assignToken.run({ serial, userId }).changes) === 1;
+  }
+  async unassignToken(serial: string, userId: string) {
+    return Number(this.#sql.unassignToken.run({ serial, userId }).changes) === 1;
+  }
+  async unassignTokens(userId: string) {
+    return Number(this.#sql.unassignTokens.run({ userId }).changes);
+  }
+}
+
+function prepare(db: DatabaseSync) {
+  const sql = (source: string): StatementSync => db.prepare(source);
+  return {
+    insertToken: sql(
+      `INSERT INTO oath_tokens (${TOKEN_COLUMNS}) VALUES
+       (:serial, :kind, :sealedSecret, :algorithm, :digits, :period, :assignedTo, :importedAt)`,
+    ),
+    getToken: sql(`SELECT ${TOKEN_COLUMNS} FROM oath_tokens WHERE serial = :serial`),
+    listTokens: sql(`SELECT ${TOKEN_COLUMNS} FROM oath_tokens ORDER BY serial`),
+    assignToken: sql(
+      'UPDATE oath_tokens SET assigned_to = :userId WHERE serial = :serial AND assigned_to IS NULL',
+    ),
+    unassignToken: sql(
+      'UPDATE oath_tokens SET assigned_to = NULL WHERE serial = :serial AND assigned_to = :userId',
+    ),
+    unassignTokens: sql('UPDATE oath_tokens SET assigned_to = NULL WHERE assigned_to = :userId'),
+  };
+}

@@ -1,0 +1,34 @@
+// User states on SQLite: the `user_states` table (the column's CHECK allows the three states
+// only). Expects a migrated database.
+import type { DatabaseSync, StatementSync } from 'node:sqlite';
+import type { UserMfaState, UserStateStore } from '../../src/store/ports.ts';
+import { oneOf } from './rows.ts';
+
+const STATES: readonly UserMfaState[] = ['disabled', 'enabled', 'enforced'];
+
+export class SqliteUserStateStore implements UserStateStore {
+  #sql: ReturnType<typeof prepare>;
+
+  constructor(db: DatabaseSync) {
+    this.#sql = prepare(db);
+  }
+
+  async getUserState(userId: string) {
+    const row = this.#sql.getUserState.get({ userId });
+    return row ? oneOf(row, 'state', STATES) : null;
+  }
+  async setUserState(userId: string, state: UserMfaState) {
+    this.#sql.setUserState.run({ userId, state });
+  }
+}
+
+function prepare(db: DatabaseSync) {
+  const sql = (source: string): StatementSync => db.prepare(source);
+  return {
+    getUserState: sql('SELECT state FROM user_states WHERE user_id = :userId'),
+    setUserState: sql(
+      `INSERT INTO user_states (user_id, state) VALUES (:userId, :state)
+       ON CONFLICT (user_id) DO UPDATE SET state = excluded.state`,
+    ),
+  };
+}

@@ -1,0 +1,87 @@
+// Builds the one `Repository` the engine is given out of an adapter's aggregate stores, one
+// per durable port. Each method forwards to the store that owns it, so an adapter writes each
+// aggregate once (adapters/<name>/<aggregate>.ts) and composes them here; the compiler refuses
+// a composition that leaves a port method out.
+import type {
+  AccessPassStore,
+  AuditStore,
+  CounterStore,
+  MethodStore,
+  OathTokenStore,
+  PolicyDocumentStore,
+  RecoveryCodeStore,
+  RememberedDeviceStore,
+  Repository,
+  SignInSignalStore,
+  UserStateStore,
+} from './ports.ts';
+
+/** An adapter's durable stores, one per aggregate port. Session epochs live in `counters`. */
+export interface RepositoryParts {
+  methods: MethodStore;
+  counters: CounterStore;
+  recoveryCodes: RecoveryCodeStore;
+  devices: RememberedDeviceStore;
+  tokens: OathTokenStore;
+  userStates: UserStateStore;
+  audit: AuditStore;
+  policyDocument: PolicyDocumentStore;
+  signals: SignInSignalStore;
+  accessPasses: AccessPassStore;
+}
+
+export function composeRepository(parts: RepositoryParts): Repository {
+  const { methods, counters, recoveryCodes, devices, tokens, userStates, audit } = parts;
+  const { policyDocument, signals, accessPasses } = parts;
+  return {
+    listMethods: (userId, options) => methods.listMethods(userId, options),
+    getMethod: (userId, methodId) => methods.getMethod(userId, methodId),
+    insertMethod: (method) => methods.insertMethod(method),
+    deleteMethod: (userId, methodId) => methods.deleteMethod(userId, methodId),
+    deleteAllMethods: (userId) => methods.deleteAllMethods(userId),
+
+    advance: (key, value) => counters.advance(key, value),
+    recordUse: (use) => counters.recordUse(use),
+    getCounter: (key) => counters.getCounter(key),
+    deleteCounter: (key) => counters.deleteCounter(key),
+
+    replaceRecoveryCodes: (userId, hashes, at) => recoveryCodes.replaceRecoveryCodes(userId, hashes, at),
+    consumeRecoveryCode: (userId, hash, at) => recoveryCodes.consumeRecoveryCode(userId, hash, at),
+    countRecoveryCodes: (userId) => recoveryCodes.countRecoveryCodes(userId),
+    deleteRecoveryCodes: (userId) => recoveryCodes.deleteRecoveryCodes(userId),
+
+    insertDevice: (device) => devices.insertDevice(device),
+    getDevice: (id) => devices.getDevice(id),
+    listDevices: (userId) => devices.listDevices(userId),
+    touchDevice: (id, at) => devices.touchDevice(id, at),
+    revokeDevice: (userId, id, at) => devices.revokeDevice(userId, id, at),
+    revokeAllDevices: (userId, at) => devices.revokeAllDevices(userId, at),
+
+    importTokens: (records) => tokens.importTokens(records),
+    getToken: (serial) => tokens.getToken(serial),
+    listTokens: () => tokens.listTokens(),
+    assignToken: (serial, userId) => tokens.assignToken(serial, userId),
+    unassignToken: (serial, userId) => tokens.unassignToken(serial, userId),
+    unassignTokens: (userId) => tokens.unassignTokens(userId),
+
+    getUserState: (userId) => userStates.getUserState(userId),
+    setUserState: (userId, state) => userStates.setUserState(userId, state),
+
+    appendAudit: (event) => audit.appendAudit(event),
+    listAudit: (filter) => audit.listAudit(filter),
+
+    getPolicyDocument: () => policyDocument.getPolicyDocument(),
+    putPolicyDocument: (document, expectedVersion, at, by) =>
+      policyDocument.putPolicyDocument(document, expectedVersion, at, by),
+
+    getSighting: (userId, kind, key) => signals.getSighting(userId, kind, key),
+    recordSighting: (userId, kind, key, at) => signals.recordSighting(userId, kind, key, at),
+    getFraudFlag: (userId) => signals.getFraudFlag(userId),
+    setFraudFlag: (userId, at) => signals.setFraudFlag(userId, at),
+
+    putAccessPass: (record) => accessPasses.putAccessPass(record),
+    getAccessPass: (userId) => accessPasses.getAccessPass(userId),
+    consumeAccessPass: (userId, id, at) => accessPasses.consumeAccessPass(userId, id, at),
+    deleteAccessPass: (userId) => accessPasses.deleteAccessPass(userId),
+  };
+}

@@ -1,0 +1,30 @@
+// OATH token inventory: hardware tokens imported by an administrator (secrets sealed), each
+// assigned to at most one user. The contract checks: an import is all or nothing (an existing
+// or repeated serial refuses the whole batch), a free token is assigned atomically (fifty users
+// racing for one token: exactly one holds it), and only its holder can free it.
+import type { MethodKind } from './methods.ts';
+
+/** An OATH hardware token in the inventory, assigned to at most one user. */
+export interface OathTokenRecord {
+  serial: string;
+  kind: MethodKind;
+  sealedSecret: string;
+  algorithm: 'sha1' | 'sha256' | 'sha512';
+  digits: 6 | 8;
+  period: number;
+  assignedTo: string | null;
+  importedAt: number;
+}
+
+export interface OathTokenStore {
+  /** Inserts tokens; all or nothing. Fails if a serial already exists. */
+  importTokens(tokens: OathTokenRecord[]): Promise<void>;
+  getToken(serial: string): Promise<OathTokenRecord | null>;
+  /** By serial. */
+  listTokens(): Promise<OathTokenRecord[]>;
+  /** Atomically assigns an unassigned token; false if taken or absent. */
+  assignToken(serial: string, userId: string): Promise<boolean>;
+  /** Frees one token held by `userId`; false if that user does not hold it. */
+  unassignToken(serial: string, userId: string): Promise<boolean>;
+  unassignTokens(userId: string): Promise<number>;
+}

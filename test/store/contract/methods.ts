@@ -1,0 +1,103 @@
+// The methods part of the store contract (src/store/ports/methods.ts): records round-trip
+// exactly and come out as copies, an existing id is refused, a user sees and deletes only their
+// own methods, lists are oldest first, and of fifty concurrent deletes exactly one wins.
+import assert from 'node:assert/strict';
+import type { MethodRecord, MethodStore } from '../../../src/store/ports.ts';
+import { methodFixture } from './fixtures.ts';
+import { CONTRACT_EPOCH, type ContractContext, concurrently, countTrue } from './harness.ts';
+
+export function methodsContract(ctx: ContractContext): void {
+  describe('methods', () => {
+    let repo: MethodStore;
+    beforeEach(() => {
+      repo = ctx.stores.repository;
+    });
+
+    it('round-trips a TOTP method exactly, nulls included', async () => {
+      const m = methodFixture();
+      await repo.insertMethod(m);
+      assert.deepStrictEqual(await repo.getMethod('u-1', 'm-1'), m);
+      assert.deepStrictEqual(await repo.listMethods('u-1'), [m]);
+    });
+
+    it('round-trips a hardware-token HOTP method exactly', async () => {
+      const m = methodFixture({
+        id: 'm-hw',
+        kind: 'hotp',
+        algorithm: 'sha512',
+        digits: 8,
+        period: 0,
+        tokenSerial: 'TK-0042',
+        lastUsedAt: CONTRACT_EPOCH + 1234,
+      });
+      await repo.insertMethod(m);
+      assert.deepStrictEqual(await repo.getMethod('u-1', 'm-hw'), m);
+    });
+
+    it('getMethod answers null for an unknown id and for the wrong user', async () => {
+      await repo.insertMethod(methodFixture());
+      assert.equal(await repo.getMethod('u-1', 'nope'), null);
+      assert.equal(await repo.getMethod('u-2', 'm-1'), null);
+    });
+
+    it('listMethods lists only that user, oldest first', async () => {
+      const b = methodFixture({ id: 'm-b', createdAt: CONTRACT_EPOCH + 20 });
+      const a = methodFixture({ id: 'm-a', createdAt: CONTRACT_EPOCH + 10 });
+      const c = methodFixture({ id: 'm-c', createdAt: CONTRACT_EPOCH + 30, kind: 'hotp', period: 0 });
+      const other = methodFixture({ id: 'm-x', userId: 'u-2' });
+      for (const m of [b, other, c, a]) await repo.insertMethod(m);
+      assert.deepStrictEqual(await repo.listMethods('u-1'), [a, b, c]);
+      assert.deepStrictEqual(await repo.listMethods('u-2'), [other]);
+      assert.deepStrictEqual(await repo.listMethods('u-3'), []);
+    });
+
+    it('refuses to insert a second method with an existing id', async () => {
+      const m = methodFixture();
+      await repo.insertMethod(m);
+      await assert.rejects(repo.insertMethod(methodFixture({ userId: 'u-2', label: 'hijack' })));
+      assert.deepStrictEqual(await repo.getMethod('u-1', 'm-1'), m);
+      assert.equal(await repo.getMethod('u-2', 'm-1'), null);
+    });
+
+    it('deleteMethod refuses the wrong user and deletes for the owner, once', async () => {
+      const m = methodFixture();
+      await repo.insertMethod(m);
+      assert.equal(await repo.deleteMethod('u-2', 'm-1'), false);
+      assert.deepStrictEqual(await repo.getMethod('u-1', 'm-1'), m);
+      assert.equal(await repo.deleteMethod('u-1', 'nope'), false);
+      assert.equal(await repo.deleteMethod('u-1', 'm-1'), true);
+      assert.equal(await repo.getMethod('u-1', 'm-1'), null);
+      assert.equal(await repo.deleteMethod('u-1', 'm-1'), false);
+    });
+
+    it('deleteMethod: 50 concurrent deletes → exactly one true', async () => {
+      await repo.insertMethod(methodFixture());
+      assert.equal(countTrue(await concurrently(50, () => repo.deleteMethod('u-1', 'm-1'))), 1);
+    });
+
+    it('deleteAllMethods deletes only that user and returns the count', async () => {
+      await repo.insertMethod(methodFixture({ id: 'm-1' }));
+      await repo.insertMethod(methodFixture({ id: 'm-2', createdAt: CONTRACT_EPOCH + 1 }));
+      const other = methodFixture({ id: 'm-3', userId: 'u-2' });
+      await repo.insertMethod(other);
+      assert.equal(await repo.deleteAllMethods('u-1'), 2);
+      assert.deepStrictEqual(await repo.listMethods('u-1'), []);
+      assert.deepStrictEqual(await repo.listMethods('u-2'), [other]);
+      assert.equal(await repo.deleteAllMethods('u-1'), 0);
+    });
+
+    it('hands out copies: mutating a returned or inserted record changes nothing stored', async () => {
+      const m = methodFixture();
+      await repo.insertMethod(m);
+      m.label = 'mutated after insert';
+      const got = await repo.getMethod('u-1', 'm-1');
+      assert.ok(got);
+      assert.equal(got.label, 'Téléphone 📱');
+      got.userId = 'u-2';
+      const listed = await repo.listMethods('u-1');
+      assert.equal(listed.length, 1);
+      (listed[0] as MethodRecord).sealedSecret = 'mutated';
+      assert.deepStrictEqual(await repo.getMethod('u-1', 'm-1'), methodFixture());
+    });
+  });
+}

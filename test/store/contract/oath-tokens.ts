@@ -1,0 +1,104 @@
+// The OATH token inventory part of the store contract (src/store/ports/oath-tokens.ts): an
+// import is all or nothing, a free token goes to exactly one of fifty users racing for it, and
+// only its holder can free it.
+import assert from 'node:assert/strict';
+import type { OathTokenRecord, OathTokenStore } from '../../../src/store/ports.ts';
+import { tokenFixture } from './fixtures.ts';
+import { CONTRACT_EPOCH, type ContractContext, concurrently, countTrue } from './harness.ts';
+
+export function oathTokensContract(ctx: ContractContext): void {
+  describe('OATH tokens', () => {
+    let repo: OathTokenStore;
+    beforeEach(() => {
+      repo = ctx.stores.repository;
+    });
+
+    const t1 = tokenFixture({ serial: 'TK-0001' });
+    const t2 = tokenFixture({
+      serial: 'TK-0002',
+      kind: 'totp',
+      algorithm: 'sha256',
+      digits: 8,
+      period: 60,
+      sealedSecret: 'k1.iv.other.tag',
+      importedAt: CONTRACT_EPOCH + 1,
+    });
+    const t3 = tokenFixture({ serial: 'TK-0003' });
+
+    it('imports and round-trips tokens exactly; lists them by serial', async () => {
+      await repo.importTokens([t3, t1]);
+      await repo.importTokens([t2]);
+      assert.deepStrictEqual(await repo.getToken('TK-0002'), t2);
+      assert.deepStrictEqual(await repo.getToken('TK-0001'), t1);
+      assert.equal(await repo.getToken('TK-9999'), null);
+      assert.deepStrictEqual(await repo.listTokens(), [t1, t2, t3]);
+    });
+
+    it('imports an empty batch as a no-op', async () => {
+      await repo.importTokens([]);
+      assert.deepStrictEqual(await repo.listTokens(), []);
+    });
+
+    it('import is all or nothing when a serial already exists', async () => {
+      await repo.importTokens([t2]);
+      await assert.rejects(repo.importTokens([t1, tokenFixture({ serial: 'TK-0002', kind: 'hotp' }), t3]));
+      assert.deepStrictEqual(await repo.listTokens(), [t2]);
+    });
+
+    it('import is all or nothing when a serial repeats within the batch', async () => {
+      await assert.rejects(repo.importTokens([t1, t2, tokenFixture({ serial: 'TK-0001' })]));
+      assert.deepStrictEqual(await repo.listTokens(), []);
+    });
+
+    it('assignToken assigns a free token once; absent tokens are refused', async () => {
+      await repo.importTokens([t1]);
+      assert.equal(await repo.assignToken('TK-0001', 'u-1'), true);
+      assert.deepStrictEqual(await repo.getToken('TK-0001'), { ...t1, assignedTo: 'u-1' });
+      assert.equal(await repo.assignToken('TK-0001', 'u-2'), false);
+      assert.equal(await repo.assignToken('TK-0001', 'u-1'), false);
+      assert.equal((await repo.getToken('TK-0001'))?.assignedTo, 'u-1');
+      assert.equal(await repo.assignToken('TK-9999', 'u-1'), false);
+      assert.equal(await repo.getToken('TK-9999'), null);
+    });
+
+    it('50 concurrent assignToken() for different users → exactly one winner, who holds it', async () => {
+      await repo.importTokens([t1]);
+      const results = await concurrently(50, (i) => repo.assignToken('TK-0001', `u-${i}`));
+      assert.equal(countTrue(results), 1);
+      const winner = results.indexOf(true);
+      assert.equal((await repo.getToken('TK-0001'))?.assignedTo, `u-${winner}`);
+    });
+
+    it('unassignTokens frees only that user and counts; freed tokens can be reassigned', async () => {
+      await repo.importTokens([t1, t2, t3]);
+      await repo.assignToken('TK-0001', 'u-1');
+      await repo.assignToken('TK-0002', 'u-1');
+      await repo.assignToken('TK-0003', 'u-2');
+      assert.equal(await repo.unassignTokens('u-1'), 2);
+      assert.deepStrictEqual(await repo.listTokens(), [t1, t2, { ...t3, assignedTo: 'u-2' }]);
+      assert.equal(await repo.unassignTokens('u-1'), 0);
+      assert.equal(await repo.assignToken('TK-0001', 'u-3'), true);
+    });
+
+    it('unassignToken frees one token, only for its holder', async () => {
+      await repo.importTokens([t1, t2]);
+      await repo.assignToken('TK-0001', 'u-1');
+      await repo.assignToken('TK-0002', 'u-1');
+      assert.equal(await repo.unassignToken('TK-0001', 'u-2'), false, 'another user cannot free it');
+      assert.equal(await repo.unassignToken('TK-0001', 'u-1'), true);
+      assert.equal(await repo.unassignToken('TK-0001', 'u-1'), false);
+      assert.equal(await repo.unassignToken('TK-9999', 'u-1'), false);
+      assert.deepStrictEqual(await repo.listTokens(), [t1, { ...t2, assignedTo: 'u-1' }]);
+    });
+
+    it('hands out copies', async () => {
+      await repo.importTokens([t1]);
+      const got = await repo.getToken('TK-0001');
+      assert.ok(got);
+      got.assignedTo = 'u-1';
+      const listed = await repo.listTokens();
+      (listed[0] as OathTokenRecord).sealedSecret = 'mutated';
+      assert.deepStrictEqual(await repo.getToken('TK-0001'), t1);
+    });
+  });
+}

@@ -1,0 +1,82 @@
+// Helpers of the SQLite adapter's own tests: a private directory of fresh database files per
+// suite, and child `node` processes that open the same file, so a test can race two processes
+// on it or kill one mid-way.
+import assert from 'node:assert/strict';
+import { type ChildProcess, spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+/**
+ * Call inside a `describe`: a temporary directory made before its tests and removed after them.
+ * Returns a function handing out a fresh database path in it on each call.
+ */
+export function freshDatabasePaths(): () => string {
+  let dir = '';
+  let files = 0;
+  before(() => {
+    dir = mkdtempSync(join(tmpdir(), 'mfakit-sqlite-'));
+  });
+  after(() => {
+    rmSync(dir, { recursive: true, force: true });
+  });
+  return () => join(dir, `db-${files++}.sqlite`);
+}
+
+const adapterUrl = new URL('../../adapters/sqlite/index.ts', import.meta.url).href;
+
+export interface Child {
+  process: ChildProcess;
+  /** Resolves with the next line the child writes to stdout. */
+  line(): Promise<string>;
+  /** Resolves when the child exits, with its exit code (or signal) and stderr. */
+  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null; stderr: string }>;
+}
+
+/** Runs an ES module `script` in a fresh `node` process; the adapter is importable as `ADAPTER`. */
+export function spawnNode(script: string, env: Record<string, string>): Child {
+  const source = `import * as ADAPTER from ${JSON.stringify(adapterUrl)};\n${script}`;
+  const child = spawn(process.execPath, ['--input-type=module', '--eval', source], {
+    env: { ...process.env, ...env },
+    stdio: ['pipe', 'pipe', 'pipe'],
+  });
+  let stderr = '';
+  child.stderr?.setEncoding('utf8').on('data', (chunk: string) => {
+    stderr += chunk;
+  });
+  const lines: string[] = [];
+  const waiting: ((line: string) => void)[] = [];
+  let buffered = '';
+  child.stdout?.setEncoding('utf8').on('data', (chunk: string) => {
+    buffered += chunk;
+    for (let nl = buffered.indexOf('\n'); nl >= 0; nl = buffered.indexOf('\n')) {
+      const line = buffered.slice(0, nl);
+      buffered = buffered.slice(nl + 1);
+      const waiter = waiting.shift();
+      if (waiter) waiter(line);
+      else lines.push(line);
+    }
+  });
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null; stderr: string }>(
+    (resolve) => child.on('close', (code, signal) => resolve({ code, signal, stderr })),
+  );
+  return {
+    process: child,
+    line() {
+      const next = lines.shift();
+      if (next !== undefined) return Promise.resolve(next);
+      return Promise.race([
+        new Promise<string>((resolve) => waiting.push(resolve)),
+        exited.then(({ code, stderr: err }) => {
+          throw new Error(`child exited (${code}) before writing a line: ${err}`);
+        }),
+      ]);
+    },
+    exited,
+  };
+}
+
+export async function expectCleanExit(child: Child) {
+  const { code, stderr } = await child.exited;
+  assert.equal(code, 0, `child failed: ${stderr}`);
+}
