@@ -1,4 +1,4 @@
-import { html, type SafeHtml, trusted } from '../../src/express/html.ts';
+import { html, type SafeHtml, trusted } from '../../src/web/html.ts';
 
 /**
  * The federation server's own pages (sign-in, home-realm discovery, logout, errors, the

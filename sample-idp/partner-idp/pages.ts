@@ -1,4 +1,4 @@
-import { html } from '../../src/express/html.ts';
+import { html } from '../../src/web/html.ts';
 
 /** The partner IdP's one page: server-rendered, no script, escaped. */
 export const PARTNER_CSS = `

@@ -5,8 +5,8 @@ import { PolicyVersionConflict } from '../engine/policy-source.ts';
 import { MfaError } from '../errors.ts';
 import { PolicyLoadError, parsePolicyDocument } from '../policy/load.ts';
 import type { Policy, PolicyDocument } from '../policy/model.ts';
+import { firstIssue } from '../web/bodies.ts';
 import { requestIdOf } from '../web/request-id.ts';
-import { firstIssue } from './validation.ts';
 import { whatIfBody, whatIfReport } from './what-if.ts';
 
 /**

@@ -4,11 +4,13 @@ import type { z } from 'zod';
 import type { Mfa, VerifyFailure } from '../engine/create-mfa.ts';
 import { REGISTRATION_MESSAGES } from '../engine/registration-rule.ts';
 import { MfaError } from '../errors.ts';
+import { enrollConfirmBody, firstIssue, idParam, stepUpBody, verifyBody } from '../web/bodies.ts';
+import { answerFailure, CODE_FAILED } from '../web/failures.ts';
+import { STYLE_CSS } from '../web/html.ts';
+import { setPageHeaders } from '../web/page-headers.ts';
+import * as pages from '../web/pages.ts';
+import { issueRememberCookie } from '../web/remember-cookie.ts';
 import type { GuardReason, MfaExpress } from './create-mfa-express.ts';
-import { STYLE_CSS } from './html.ts';
-import { setPageHeaders } from './page-headers.ts';
-import * as pages from './pages.ts';
-import { issueRememberCookie } from './remember-cookie.ts';
 import {
   regenerateSession,
   regenerateSessionKeeping,
@@ -16,14 +18,12 @@ import {
   saveSession,
   sessionState,
 } from './session.ts';
-import { enrollConfirmBody, firstIssue, idParam, stepUpBody, verifyBody } from './validation.ts';
 
 /**
  * The mountable router. HTML pages (forms with CSRF tokens) at the top level, the same
  * operations as JSON under /api (JSON bodies only, which a cross-site form cannot send).
  */
 const BODY_LIMIT = '8kb';
-const GENERIC_FAILURE = "That code didn't work. Check it and try again.";
 
 type Mode = 'html' | 'api';
 
@@ -54,28 +54,7 @@ export function createMfaRouter(mfa: Mfa, web: MfaExpress) {
     return result.data;
   };
 
-  const failure = (f: VerifyFailure, res: Response): { status: number; error: string; message: string } => {
-    switch (f.error) {
-      case 'invalid_code':
-        return { status: 401, error: 'invalid_code', message: GENERIC_FAILURE };
-      case 'locked':
-        res.set('Retry-After', String(f.retryAfterSeconds));
-        return { status: 429, error: 'locked', message: 'Too many attempts. Try again later.' };
-      case 'slow_down':
-        res.set('Retry-After', String(f.retryAfterSeconds));
-        return {
-          status: 429,
-          error: 'slow_down',
-          message: `Too many attempts. Wait ${f.retryAfterSeconds} seconds and try again.`,
-        };
-      case 'must_enroll':
-        return { status: 409, error: 'must_enroll', message: 'Set up a sign-in method first.' };
-      case 'strength_unavailable':
-        return { status: 403, error: 'strength_unavailable', message: f.message };
-      default:
-        return { status: 401, error: 'pending_expired', message: 'Your sign-in has expired. Sign in again.' };
-    }
-  };
+  const failure = (f: VerifyFailure, res: Response) => answerFailure(res, f);
 
   /**
    * The signed-in, unrevoked stamp, or an error response. `forStepUp`: a stamp that only needs
@@ -335,7 +314,7 @@ export function createMfaRouter(mfa: Mfa, web: MfaExpress) {
       ctx,
     );
     if (!result.ok) {
-      if (mode === 'api') return res.status(401).json({ error: 'invalid_code', message: GENERIC_FAILURE });
+      if (mode === 'api') return res.status(401).json({ error: 'invalid_code', message: CODE_FAILED });
       return res.redirect(303, `${basePath}/enroll?error=1`);
     }
     delete state.draftId;
@@ -370,9 +349,7 @@ export function createMfaRouter(mfa: Mfa, web: MfaExpress) {
   html.get('/enroll', async (req, res) => {
     const started = await beginEnroll(req, res, 'html');
     if (!started) return;
-    res.send(
-      pages.enrollPage(page(req), { ...started, ...(req.query.error ? { error: GENERIC_FAILURE } : {}) }),
-    );
+    res.send(pages.enrollPage(page(req), { ...started, ...(req.query.error ? { error: CODE_FAILED } : {}) }));
   });
   html.post('/enroll', (req, res) => confirmEnroll(req, res, 'html'));
 

@@ -4,11 +4,15 @@ import type { KoaContextWithOIDC } from 'oidc-provider';
 import type { z } from 'zod';
 import type { Mfa, VerifyFailure } from '../engine/create-mfa.ts';
 import { MfaError } from '../errors.ts';
-import { STYLE_CSS } from '../express/html.ts';
-import { setPageHeaders } from '../express/page-headers.ts';
-import * as pages from '../express/pages.ts';
-import { issueRememberCookie } from '../express/remember-cookie.ts';
-import { enrollConfirmBody, firstIssue, verifyBody } from '../express/validation.ts';
+import { enrollConfirmBody, firstIssue, verifyBody } from '../web/bodies.ts';
+import { answerFailure, CODE_FAILED } from '../web/failures.ts';
+
+const RESTART_AT_APP = 'Your sign-in has expired. Start again from the application.';
+
+import { STYLE_CSS } from '../web/html.ts';
+import { setPageHeaders } from '../web/page-headers.ts';
+import * as pages from '../web/pages.ts';
+import { issueRememberCookie } from '../web/remember-cookie.ts';
 import type { InteractionRecord } from './interaction-records.ts';
 import { sameToken } from './interaction-records.ts';
 import type { InteractionView, OidcMfa } from './oidc-mfa.ts';
@@ -18,7 +22,6 @@ import type { InteractionView, OidcMfa } from './oidc-mfa.ts';
  * (QR code, then recovery codes) and cancel. Every request is matched to the browser's
  * interaction cookie by oidc-provider, and every form carries this interaction's own token.
  */
-const GENERIC_FAILURE = "That code didn't work. Check it and try again.";
 
 export function createMfaInteractionRouter(oidc: OidcMfa, mfa: Mfa, provider: Provider) {
   const router = express.Router({ mergeParams: true });
@@ -54,39 +57,14 @@ export function createMfaInteractionRouter(oidc: OidcMfa, mfa: Mfa, provider: Pr
     return { details, record };
   }
 
+  /** The shared answer; an expired sign-in restarts at the application, not at a login page here. */
   const failure = (f: VerifyFailure, res: Response) => {
-    switch (f.error) {
-      case 'invalid_code':
-        return { status: 401, message: GENERIC_FAILURE };
-      case 'locked':
-      case 'slow_down':
-        res.set('Retry-After', String(f.retryAfterSeconds));
-        return {
-          status: 429,
-          message:
-            f.error === 'locked'
-              ? 'Too many attempts. Try again later.'
-              : `Too many attempts. Wait ${f.retryAfterSeconds} seconds and try again.`,
-        };
-      case 'strength_unavailable':
-        return { status: 403, message: f.message };
-      case 'must_enroll':
-        return { status: 409, message: 'Set up a sign-in method first.' };
-      default:
-        return { status: 401, message: 'Your sign-in has expired. Start again from the application.' };
-    }
+    const answer = answerFailure(res, f);
+    return f.error === 'pending_expired' ? { ...answer, message: RESTART_AT_APP } : answer;
   };
 
   const expired = (res: Response, uid: string, record: InteractionRecord) =>
-    res
-      .status(401)
-      .send(
-        pages.messagePage(
-          pageOf(uid, record),
-          'Sign-in expired',
-          'Your sign-in has expired. Start again from the application.',
-        ),
-      );
+    res.status(401).send(pages.messagePage(pageOf(uid, record), 'Sign-in expired', RESTART_AT_APP));
 
   /** The prompt, or the enrollment page when the account has no method yet. */
   async function show(
@@ -206,7 +184,7 @@ export function createMfaInteractionRouter(oidc: OidcMfa, mfa: Mfa, provider: Pr
       );
       if (!result.ok) {
         if (result.error === 'invalid_code')
-          return show(res, details, record, { status: 401, message: GENERIC_FAILURE });
+          return show(res, details, record, { status: 401, message: CODE_FAILED });
         return show(res, details, record, failure(result, res));
       }
       await oidc.records.take(details.uid);

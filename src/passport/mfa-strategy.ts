@@ -5,7 +5,8 @@ import type { AuthStamp } from '../engine/stamp.ts';
 import { MfaError } from '../errors.ts';
 import type { MfaExpress } from '../express/create-mfa-express.ts';
 import { type MfaSessionState, safeReturnTo } from '../express/session.ts';
-import { codeField, firstIssue, verifyBody } from '../express/validation.ts';
+import { codeField, firstIssue, verifyBody } from '../web/bodies.ts';
+import { answerFor, FAILURE_MESSAGES } from '../web/failures.ts';
 import { requestIdOf } from '../web/request-id.ts';
 
 /**
@@ -63,11 +64,11 @@ export interface MfaAuthenticateOptions {
 
 export const MFA_MESSAGES = {
   noPending: 'Sign in with your password first.',
-  invalidCode: "That code didn't work. Check it and try again.",
-  locked: 'Too many attempts. Try again later.',
-  slowDown: (seconds: number) => `Too many attempts. Wait ${seconds} seconds and try again.`,
-  expired: 'Your sign-in has expired. Sign in again.',
-  mustEnroll: 'Set up a sign-in method first.',
+  invalidCode: FAILURE_MESSAGES.invalidCode,
+  locked: FAILURE_MESSAGES.locked,
+  slowDown: FAILURE_MESSAGES.slowDown,
+  expired: FAILURE_MESSAGES.expired,
+  mustEnroll: FAILURE_MESSAGES.mustEnroll,
 } as const;
 
 export const KEEP_SESSION_INFO_REQUIRED =
@@ -91,20 +92,8 @@ const fail = (
 });
 
 function translate(f: VerifyFailure): Result {
-  switch (f.error) {
-    case 'invalid_code':
-      return fail('invalid_code', MFA_MESSAGES.invalidCode, 401);
-    case 'locked':
-      return fail('locked', MFA_MESSAGES.locked, 429, f.retryAfterSeconds);
-    case 'slow_down':
-      return fail('slow_down', MFA_MESSAGES.slowDown(f.retryAfterSeconds), 429, f.retryAfterSeconds);
-    case 'must_enroll':
-      return fail('must_enroll', MFA_MESSAGES.mustEnroll, 409);
-    case 'strength_unavailable':
-      return fail('strength_unavailable', f.message, 403);
-    default:
-      return fail('pending_expired', MFA_MESSAGES.expired, 401);
-  }
+  const answer = answerFor(f);
+  return fail(answer.error, answer.message, answer.status, answer.retryAfterSeconds);
 }
 
 const rememberChecked = verifyBody.shape.remember;

@@ -1,0 +1,61 @@
+// One table from the engine's verification failures to what every integration answers: the
+// HTTP status, a stable error code, the sentence the user reads (generic: which check failed is
+// the audit log's business, never the user's) and, for throttling, how long to wait.
+import type { VerifyFailure } from '../engine/sign-in-types.ts';
+
+export const CODE_FAILED = "That code didn't work. Check it and try again.";
+
+export const FAILURE_MESSAGES = {
+  invalidCode: CODE_FAILED,
+  locked: 'Too many attempts. Try again later.',
+  slowDown: (seconds: number) => `Too many attempts. Wait ${seconds} seconds and try again.`,
+  expired: 'Your sign-in has expired. Sign in again.',
+  mustEnroll: 'Set up a sign-in method first.',
+} as const;
+
+export type FailureCode = VerifyFailure['error'];
+
+export interface FailureAnswer {
+  status: number;
+  error: FailureCode;
+  message: string;
+  /** Set a Retry-After header with it. */
+  retryAfterSeconds?: number;
+}
+
+export function answerFor(f: VerifyFailure): FailureAnswer {
+  switch (f.error) {
+    case 'invalid_code':
+      return { status: 401, error: f.error, message: FAILURE_MESSAGES.invalidCode };
+    case 'locked':
+      return {
+        status: 429,
+        error: f.error,
+        message: FAILURE_MESSAGES.locked,
+        retryAfterSeconds: f.retryAfterSeconds,
+      };
+    case 'slow_down':
+      return {
+        status: 429,
+        error: f.error,
+        message: FAILURE_MESSAGES.slowDown(f.retryAfterSeconds),
+        retryAfterSeconds: f.retryAfterSeconds,
+      };
+    case 'must_enroll':
+      return { status: 409, error: f.error, message: FAILURE_MESSAGES.mustEnroll };
+    case 'strength_unavailable':
+      return { status: 403, error: f.error, message: f.message };
+    case 'pending_expired':
+      return { status: 401, error: f.error, message: FAILURE_MESSAGES.expired };
+  }
+}
+
+/** The answer, with its Retry-After header set on `res` when there is one. */
+export function answerFailure(
+  res: { set(name: string, value: string): unknown },
+  f: VerifyFailure,
+): FailureAnswer {
+  const answer = answerFor(f);
+  if (answer.retryAfterSeconds !== undefined) res.set('Retry-After', String(answer.retryAfterSeconds));
+  return answer;
+}
