@@ -5,8 +5,8 @@ import type { SessionPolicyCheck } from '../engine/session-policy.ts';
 import type { AuthStamp } from '../engine/stamp.ts';
 import type { ClientAppType } from '../policy/model.ts';
 import { requestIdOf } from '../web/request-id.ts';
+import { regenerateSession, safeReturnTo, saveSession, sessionState } from '../web/session.ts';
 import { createMfaRouter } from './router.ts';
-import { regenerateSession, safeReturnTo, saveSession, sessionState } from './session.ts';
 
 /**
  * The Express integration: `beginSignIn()` after your first factor, `requireMfa()` on what

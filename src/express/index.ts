@@ -4,8 +4,8 @@ export {
   waitText,
 } from '../web/first-factor-failure.ts';
 export { escapeHtml, html, SafeHtml } from '../web/html.ts';
+export type { MfaSessionState } from '../web/session.ts';
 export type { GuardReason, MfaExpress, MfaExpressOptions } from './create-mfa-express.ts';
 export { createMfaExpress } from './create-mfa-express.ts';
 export { createPolicyAdminRouter, type PolicyAdminOptions } from './policy-admin.ts';
-export type { MfaSessionState } from './session.ts';
 export { whatIfBody, whatIfReport } from './what-if.ts';

@@ -10,14 +10,14 @@ import { STYLE_CSS } from '../web/html.ts';
 import { setPageHeaders } from '../web/page-headers.ts';
 import * as pages from '../web/pages.ts';
 import { issueRememberCookie } from '../web/remember-cookie.ts';
-import type { GuardReason, MfaExpress } from './create-mfa-express.ts';
 import {
   regenerateSession,
   regenerateSessionKeeping,
   safeReturnTo,
   saveSession,
   sessionState,
-} from './session.ts';
+} from '../web/session.ts';
+import type { GuardReason, MfaExpress } from './create-mfa-express.ts';
 
 /**
  * The mountable router. HTML pages (forms with CSRF tokens) at the top level, the same

@@ -4,10 +4,10 @@ import type { Mfa, SignInStart, VerifyFailure } from '../engine/create-mfa.ts';
 import type { AuthStamp } from '../engine/stamp.ts';
 import { MfaError } from '../errors.ts';
 import type { MfaExpress } from '../express/create-mfa-express.ts';
-import { type MfaSessionState, safeReturnTo } from '../express/session.ts';
 import { codeField, firstIssue, verifyBody } from '../web/bodies.ts';
 import { answerFor, FAILURE_MESSAGES } from '../web/failures.ts';
 import { requestIdOf } from '../web/request-id.ts';
+import { type MfaSessionState, safeReturnTo } from '../web/session.ts';
 
 /**
  * The second step of a Passport sign-in. A first-factor strategy (e.g. passport-local, run
