@@ -1,0 +1,186 @@
+// The router's JSON API under /api: the same operations as the pages, JSON bodies only (which a
+// cross-site form cannot send), over the session flow. A refusal is a status with
+// `{ error, message }`.
+import express, { type Request, type Response } from 'express';
+import type { Mfa } from '../engine/create-mfa.ts';
+import { REGISTRATION_MESSAGES } from '../engine/registration-rule.ts';
+import { MfaError } from '../errors.ts';
+import { enrollConfirmBody, idParam, stepUpBody, verifyBody } from '../web/bodies.ts';
+import type { MfaExpress } from './create-mfa-express.ts';
+import { BODY_LIMIT, parseBody } from './html-routes.ts';
+import type { SessionFlow, StampAccess } from './session-flow.ts';
+
+export function createApiRoutes(mfa: Mfa, web: MfaExpress, flow: SessionFlow) {
+  /** The stamp, or the JSON answer to its absence. */
+  const accessOr = (res: Response, access: StampAccess) => {
+    if (access.ok) return access.stamp;
+    if (access.reason === 'registration_blocked') {
+      res.status(403).json({ error: 'registration_blocked', message: access.message });
+      return null;
+    }
+    const reverify = access.reason === 'reverify_required';
+    const messages: Record<string, string> = {
+      reverify_required: 'Confirm your identity with a second factor first (POST /api/step-up).',
+      signin_too_old: REGISTRATION_MESSAGES.signin_too_old,
+    };
+    res.status(reverify ? 403 : 401).json({
+      error: reverify ? 'reverify_required' : 'mfa_required',
+      reason: access.reason,
+      message: messages[access.reason] ?? 'Sign in first.',
+    });
+    return null;
+  };
+  const failed = (res: Response, answer: { status: number; error: string; message: string }) =>
+    res.status(answer.status).json({ error: answer.error, message: answer.message });
+
+  const api = express.Router();
+  api.use((req, _res, next) => {
+    if (['POST', 'PUT', 'PATCH'].includes(req.method) && !req.is('application/json')) {
+      return next(
+        new MfaError('unsupported_media_type', 'Send a JSON body with Content-Type: application/json.', 415),
+      );
+    }
+    next();
+  });
+  api.use(express.json({ limit: BODY_LIMIT, strict: true }));
+
+  api.get('/status', async (req, res) => {
+    const state = req.session?.mfakit;
+    if (state?.stamp) {
+      const s = state.stamp;
+      return res.json({
+        status: 'complete',
+        userId: s.userId,
+        amr: s.amr,
+        acr: s.acr,
+        authTime: s.authTime,
+        mfaAt: s.mfaAt,
+        skippedBy: s.skippedBy ?? null,
+      });
+    }
+    const pending = state?.pendingId ? await mfa.getPending(state.pendingId) : null;
+    if (pending)
+      return res.json({
+        status: pending.mustEnroll ? 'enroll_required' : 'mfa_required',
+        expiresAt: pending.expiresAt,
+      });
+    res.json({ status: 'none' });
+  });
+
+  api.post('/verify', async (req: Request, res: Response) => {
+    const result = await flow.verify(req, res, parseBody(verifyBody, req.body));
+    switch (result.kind) {
+      case 'no_pending':
+        return res.status(401).json({
+          error: 'no_pending_signin',
+          message: 'There is no sign-in waiting for a code. Sign in first.',
+        });
+      case 'must_enroll':
+        return res.status(409).json({ error: 'must_enroll', message: 'Set up a sign-in method first.' });
+      case 'complete':
+        return res.json({
+          status: 'complete',
+          amr: result.stamp.amr,
+          acr: result.stamp.acr,
+          next: result.returnTo,
+        });
+      case 'failed':
+        return failed(res, result.answer);
+    }
+  });
+
+  api.post('/step-up', async (req, res) => {
+    const stamp = accessOr(res, await flow.signedIn(req, true));
+    if (!stamp) return;
+    const result = await flow.stepUp(req, res, stamp, parseBody(stepUpBody, req.body));
+    if (result.kind === 'failed') return failed(res, result.answer);
+    res.json({ status: 'verified', amr: result.stamp.amr, acr: result.stamp.acr });
+  });
+
+  api.post('/enroll/totp', async (req, res) => {
+    const started = await flow.beginEnroll(req, false);
+    if (started.kind === 'no_enrollment')
+      throw new MfaError(
+        'enrollment_not_allowed',
+        'This account already has a sign-in method; verify with it first.',
+        403,
+      );
+    if (started.kind === 'refused') return accessOr(res, started.access);
+    const { draft } = started;
+    res.status(201).json({
+      draftId: draft.draftId,
+      secret: draft.secret,
+      uri: draft.uri,
+      qrSvg: draft.qrSvg,
+      expiresAt: draft.expiresAt,
+    });
+  });
+  api.post('/enroll/totp/confirm', async (req, res) => {
+    const result = await flow.confirmEnroll(req, res, parseBody(enrollConfirmBody, req.body));
+    switch (result.kind) {
+      case 'signed_in':
+        return res.json({
+          status: 'complete',
+          amr: result.stamp.amr,
+          acr: result.stamp.acr,
+          recoveryCodes: result.recoveryCodes,
+          next: result.returnTo,
+        });
+      case 'enrolled':
+        return res.status(201).json({
+          status: 'enrolled',
+          method: { id: result.method.id, kind: result.method.kind, label: result.method.label },
+        });
+      case 'refused':
+        return accessOr(res, result.access);
+      case 'failed':
+        return failed(res, result.answer);
+    }
+  });
+
+  api.get('/methods', async (req, res) => {
+    const stamp = accessOr(res, await flow.signedIn(req));
+    if (!stamp) return;
+    res.json({
+      methods: await mfa.methods.list(stamp.userId),
+      recoveryCodesRemaining: await mfa.recoveryCodes.remaining(stamp.userId),
+    });
+  });
+  api.delete('/methods/:id', async (req, res) => {
+    const stamp = accessOr(res, await flow.mayChangeSecurityInfo(req));
+    if (!stamp) return;
+    const removed = await mfa.methods.remove(stamp.userId, parseBody(idParam, req.params.id), web.ctxOf(req));
+    if (!removed) throw new MfaError('not_found', 'No such method.', 404);
+    res.status(204).end();
+  });
+  api.post('/recovery-codes', async (req, res) => {
+    const stamp = accessOr(res, await flow.mayChangeSecurityInfo(req));
+    if (!stamp) return;
+    res.status(201).json({ recoveryCodes: await mfa.recoveryCodes.regenerate(stamp.userId, web.ctxOf(req)) });
+  });
+  api.get('/devices', async (req, res) => {
+    const stamp = accessOr(res, await flow.signedIn(req));
+    if (!stamp) return;
+    const devices = await mfa.devices.list(stamp.userId);
+    res.json({
+      devices: devices.map(({ secretHash: _hidden, ...d }) => ({
+        ...d,
+        active: d.revokedAt === null && d.expiresAt > mfa.clock.now(),
+      })),
+    });
+  });
+  api.delete('/devices/:id', async (req, res) => {
+    const stamp = accessOr(res, await flow.signedIn(req));
+    if (!stamp) return;
+    const ok = await mfa.devices.revoke(stamp.userId, parseBody(idParam, req.params.id), web.ctxOf(req));
+    if (!ok) throw new MfaError('not_found', 'No such remembered device.', 404);
+    res.status(204).end();
+  });
+  api.delete('/devices', async (req, res) => {
+    const stamp = accessOr(res, await flow.signedIn(req));
+    if (!stamp) return;
+    res.json({ revoked: await mfa.devices.revokeAll(stamp.userId, web.ctxOf(req)) });
+  });
+  api.use((_req, _res, next) => next(new MfaError('not_found', 'No such API endpoint.', 404)));
+  return api;
+}

@@ -1,0 +1,223 @@
+// The router's HTML pages: forms with synchronizer CSRF tokens, over the session flow. A
+// refusal becomes a redirect (to sign in, or to verify first) or a page with the reason.
+import { csrfSync } from 'csrf-sync';
+import express, { type Request, type Response } from 'express';
+import type { z } from 'zod';
+import type { Mfa } from '../engine/create-mfa.ts';
+import { MfaError } from '../errors.ts';
+import { enrollConfirmBody, firstIssue, idParam, stepUpBody, verifyBody } from '../web/bodies.ts';
+import { CODE_FAILED } from '../web/failures.ts';
+import * as pages from '../web/pages.ts';
+import { safeReturnTo } from '../web/session.ts';
+import type { MfaExpress } from './create-mfa-express.ts';
+import type { SessionFlow, StampAccess } from './session-flow.ts';
+
+export const BODY_LIMIT = '8kb';
+
+const NOTICES: Record<string, string> = {
+  enrolled: 'Your authenticator app is set up.',
+  removed: 'The method was removed.',
+  revoked: 'The device will be asked for verification again.',
+};
+
+export const parseBody = <T extends z.ZodType>(schema: T, value: unknown): z.infer<T> => {
+  const result = schema.safeParse(value ?? {});
+  if (!result.success) throw new MfaError('invalid_request', firstIssue(result.error), 400);
+  return result.data;
+};
+
+export function createHtmlRoutes(mfa: Mfa, web: MfaExpress, flow: SessionFlow) {
+  const { basePath, loginPath, defaultReturnTo } = web.options;
+  const { generateToken, csrfSynchronisedProtection } = csrfSync({
+    getTokenFromRequest: (req) => (req.body as { _csrf?: string } | undefined)?._csrf,
+    errorConfig: {
+      statusCode: 403,
+      message: 'This form has expired. Reload the page and try again.',
+      code: 'csrf_invalid',
+    },
+  });
+  const page = (req: Request): pages.PageContext => ({
+    basePath,
+    csrfToken: generateToken(req),
+    issuer: mfa.settings.issuer,
+  });
+  const expiredPage = (req: Request, res: Response, status: number, message: string) =>
+    res
+      .status(status)
+      .send(
+        pages.messagePage(page(req), 'Sign-in expired', message, { href: loginPath, text: 'Sign in again' }),
+      );
+
+  /** The stamp, or the answer to its absence: sign in (again), verify first, or the policy's reason. */
+  const accessOr = (req: Request, res: Response, access: StampAccess) => {
+    if (access.ok) return access.stamp;
+    if (access.reason === 'registration_blocked') {
+      res.status(403).send(
+        pages.messagePage(page(req), 'Not allowed here', access.message, {
+          href: defaultReturnTo,
+          text: 'Back',
+        }),
+      );
+      return null;
+    }
+    const back = encodeURIComponent(safeReturnTo(req.originalUrl, `${basePath}/settings`));
+    res.redirect(
+      303,
+      access.reason === 'reverify_required'
+        ? `${basePath}/verify?returnTo=${back}`
+        : `${loginPath}?returnTo=${back}`,
+    );
+    return null;
+  };
+
+  /** What the prompt shows of the pending sign-in: the policy's reason, and the remember-device offer. */
+  const promptFacts = (pending: Awaited<ReturnType<Mfa['getPending']>>) => ({
+    rememberDays: pending?.rememberDays ?? null,
+    ...(pending?.userMessage ? { notice: pending.userMessage } : {}),
+  });
+
+  const html = express.Router();
+  html.use(
+    express.urlencoded({ extended: false, limit: BODY_LIMIT, parameterLimit: 20 }),
+    csrfSynchronisedProtection,
+  );
+
+  html.get('/prompt', async (req, res) => {
+    const pendingId = req.session?.mfakit?.pendingId;
+    const pending = pendingId ? await mfa.getPending(pendingId) : null;
+    if (!pending) return res.redirect(303, loginPath);
+    if (pending.mustEnroll) return res.redirect(303, `${basePath}/enroll`);
+    res.send(pages.promptPage(page(req), { ...promptFacts(pending), returnTo: '' }));
+  });
+  html.post('/prompt', async (req, res) => {
+    const result = await flow.verify(req, res, parseBody(verifyBody, req.body));
+    switch (result.kind) {
+      case 'no_pending':
+        return res.redirect(303, loginPath);
+      case 'must_enroll':
+        return res.redirect(303, `${basePath}/enroll`);
+      case 'complete':
+        return res.redirect(303, result.returnTo);
+      case 'failed':
+        if (result.answer.error === 'pending_expired')
+          return expiredPage(req, res, result.answer.status, result.answer.message);
+        return res.status(result.answer.status).send(
+          pages.promptPage(page(req), {
+            error: result.answer.message,
+            ...promptFacts(result.pending),
+            returnTo: '',
+          }),
+        );
+    }
+  });
+  html.post('/cancel', async (req, res) => {
+    await web.logout(req);
+    res.redirect(303, loginPath);
+  });
+
+  html.get('/enroll', async (req, res) => {
+    const started = await flow.beginEnroll(req, true);
+    if (started.kind === 'no_enrollment') return res.redirect(303, `${basePath}/prompt`);
+    if (started.kind === 'refused') return accessOr(req, res, started.access);
+    res.send(
+      pages.enrollPage(page(req), {
+        draft: started.draft,
+        firstMethod: started.firstMethod,
+        ...(req.query.error ? { error: CODE_FAILED } : {}),
+      }),
+    );
+  });
+  html.post('/enroll', async (req, res) => {
+    const result = await flow.confirmEnroll(req, res, parseBody(enrollConfirmBody, req.body));
+    switch (result.kind) {
+      case 'signed_in':
+        return res.send(
+          pages.recoveryCodesPage(page(req), { codes: result.recoveryCodes, continueTo: result.returnTo }),
+        );
+      case 'enrolled':
+        return res.redirect(303, `${basePath}/settings?notice=enrolled`);
+      case 'refused':
+        return accessOr(req, res, result.access);
+      case 'failed':
+        if (result.answer.error === 'pending_expired')
+          return expiredPage(req, res, 401, result.answer.message);
+        return res.redirect(303, `${basePath}/enroll?error=1`);
+    }
+  });
+
+  html.get('/verify', async (req, res) => {
+    if (!accessOr(req, res, await flow.signedIn(req, true))) return;
+    const returnTo = safeReturnTo(req.query.returnTo, `${basePath}/settings`);
+    res.send(
+      pages.verifyPage(page(req), {
+        returnTo,
+        reason:
+          req.session?.mfakit?.stepUp?.message ?? 'For your security, enter a code before you continue.',
+      }),
+    );
+  });
+  html.post('/verify', async (req, res) => {
+    const stamp = accessOr(req, res, await flow.signedIn(req, true));
+    if (!stamp) return;
+    const body = parseBody(stepUpBody, req.body);
+    const returnTo = safeReturnTo(body.returnTo, `${basePath}/settings`);
+    const result = await flow.stepUp(req, res, stamp, body);
+    if (result.kind === 'verified') return res.redirect(303, returnTo);
+    res.status(result.answer.status).send(
+      pages.verifyPage(page(req), {
+        error: result.answer.message,
+        returnTo,
+        reason: result.reason ?? 'Enter a code to continue.',
+      }),
+    );
+  });
+
+  html.get('/settings', async (req, res) => {
+    const stamp = accessOr(req, res, await flow.signedIn(req));
+    if (!stamp) return;
+    const [methods, recoveryRemaining, devices, userLabel] = await Promise.all([
+      mfa.methods.list(stamp.userId),
+      mfa.recoveryCodes.remaining(stamp.userId),
+      mfa.devices.list(stamp.userId),
+      web.options.displayName(stamp.userId),
+    ]);
+    const notice = typeof req.query.notice === 'string' ? NOTICES[req.query.notice] : undefined;
+    res.send(
+      pages.settingsPage(page(req), {
+        userLabel,
+        methods,
+        recoveryRemaining,
+        devices,
+        now: mfa.clock.now(),
+        ...(notice ? { notice } : {}),
+      }),
+    );
+  });
+  html.post('/methods/:id/remove', async (req, res) => {
+    const stamp = accessOr(req, res, await flow.mayChangeSecurityInfo(req));
+    if (!stamp) return;
+    const removed = await mfa.methods.remove(stamp.userId, parseBody(idParam, req.params.id), web.ctxOf(req));
+    if (!removed) throw new MfaError('not_found', 'No such method.', 404);
+    res.redirect(303, `${basePath}/settings?notice=removed`);
+  });
+  html.post('/recovery-codes', async (req, res) => {
+    const stamp = accessOr(req, res, await flow.mayChangeSecurityInfo(req));
+    if (!stamp) return;
+    const codes = await mfa.recoveryCodes.regenerate(stamp.userId, web.ctxOf(req));
+    res.send(pages.recoveryCodesPage(page(req), { codes, continueTo: `${basePath}/settings` }));
+  });
+  html.post('/devices/:id/revoke', async (req, res) => {
+    const stamp = accessOr(req, res, await flow.signedIn(req));
+    if (!stamp) return;
+    const ok = await mfa.devices.revoke(stamp.userId, parseBody(idParam, req.params.id), web.ctxOf(req));
+    if (!ok) throw new MfaError('not_found', 'No such remembered device.', 404);
+    res.redirect(303, `${basePath}/settings?notice=revoked`);
+  });
+  html.post('/devices/revoke-all', async (req, res) => {
+    const stamp = accessOr(req, res, await flow.signedIn(req));
+    if (!stamp) return;
+    await mfa.devices.revokeAll(stamp.userId, web.ctxOf(req));
+    res.redirect(303, `${basePath}/settings?notice=revoked`);
+  });
+  return html;
+}

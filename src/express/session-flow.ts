@@ -1,0 +1,233 @@
+// The challenge flow of the Express router, written once: verify a pending sign-in's code,
+// step up, start and confirm an authenticator app (first method or another one), and who may
+// change security info — with the state in the express-session. It answers with results;
+// html-routes.ts renders them as pages, api-routes.ts as JSON.
+import type { Request, Response } from 'express';
+import type { Mfa } from '../engine/create-mfa.ts';
+import type { RegistrationRefusal } from '../engine/registration-rule.ts';
+import type { AuthStamp } from '../engine/stamp.ts';
+import { MfaError } from '../errors.ts';
+import type { ConfirmResult, TotpDraft } from '../methods/totp-enrollment.ts';
+import { answerFailure, FAILURE_MESSAGES, type FailureAnswer } from '../web/failures.ts';
+import { issueRememberCookie } from '../web/remember-cookie.ts';
+import {
+  regenerateSession,
+  regenerateSessionKeeping,
+  safeReturnTo,
+  saveSession,
+  sessionState,
+} from '../web/session.ts';
+import type { GuardReason, MfaExpress } from './create-mfa-express.ts';
+
+export type StampRefusal = GuardReason | 'signin_too_old';
+
+/** A signed-in stamp, or why there is none (or why it may not do this). */
+export type StampAccess =
+  | { ok: true; stamp: AuthStamp }
+  | { ok: false; reason: StampRefusal }
+  | { ok: false; reason: 'registration_blocked'; message: string };
+
+export type VerifyResult =
+  | { kind: 'no_pending' }
+  | { kind: 'must_enroll' }
+  | { kind: 'complete'; stamp: AuthStamp; returnTo: string }
+  | { kind: 'failed'; answer: FailureAnswer; pending: Awaited<ReturnType<Mfa['getPending']>> };
+
+export type StepUpResult =
+  | { kind: 'verified'; stamp: AuthStamp }
+  | { kind: 'failed'; answer: FailureAnswer; reason: string | undefined };
+
+export type BeginEnrollResult =
+  | { kind: 'draft'; draft: TotpDraft; firstMethod: boolean }
+  /** A pending sign-in that needs no enrollment (the user has a method): verify with it. */
+  | { kind: 'no_enrollment' }
+  | { kind: 'refused'; access: Extract<StampAccess, { ok: false }> };
+
+export type ConfirmEnrollResult =
+  | { kind: 'signed_in'; stamp: AuthStamp; recoveryCodes: string[]; returnTo: string }
+  | { kind: 'enrolled'; method: Extract<ConfirmResult, { ok: true }>['method'] }
+  | { kind: 'failed'; answer: FailureAnswer }
+  | { kind: 'refused'; access: Extract<StampAccess, { ok: false }> };
+
+export function createSessionFlow(mfa: Mfa, web: MfaExpress) {
+  const { defaultReturnTo } = web.options;
+
+  /** The signed-in, unrevoked stamp. `forStepUp`: one that only needs re-verification is accepted. */
+  async function signedIn(req: Request, forStepUp = false): Promise<StampAccess> {
+    const result = await web.currentStamp(req, false, forStepUp);
+    return 'stamp' in result ? { ok: true, stamp: result.stamp } : { ok: false, reason: result.reason };
+  }
+
+  /**
+   * Adding or removing a method or regenerating recovery codes: the engine's registration rule
+   * (a recent first factor for the first method, a recent second factor for another, and the
+   * registration policies). Nothing is changed when it refuses.
+   */
+  async function mayChangeSecurityInfo(req: Request): Promise<StampAccess> {
+    const access = await signedIn(req);
+    if (!access.ok) return access;
+    const verdict = await mfa.mayRegister(access.stamp, web.ctxOf(req));
+    if (verdict.allowed) return access;
+    if (verdict.reason === 'registration_blocked')
+      return { ok: false, reason: 'registration_blocked', message: verdict.message };
+    return {
+      ok: false,
+      reason: verdict.reason satisfies Exclude<RegistrationRefusal, 'registration_blocked'>,
+    };
+  }
+
+  /** A completed sign-in: a new session holding the stamp; where to go next. */
+  async function completeSignIn(req: Request, stamp: AuthStamp): Promise<string> {
+    const returnTo = safeReturnTo(sessionState(req).returnTo, defaultReturnTo);
+    await regenerateSession(req);
+    sessionState(req).stamp = stamp;
+    if (web.options.onSignInComplete) await web.options.onSignInComplete(req, stamp);
+    await saveSession(req);
+    return returnTo;
+  }
+
+  return {
+    signedIn,
+    mayChangeSecurityInfo,
+
+    /** The pending sign-in's code; "don't ask again" only where the policies allow it, never longer. */
+    async verify(
+      req: Request,
+      res: Response,
+      body: { code: string; methodId?: string | undefined; remember?: boolean | undefined },
+    ): Promise<VerifyResult> {
+      const pendingId = req.session?.mfakit?.pendingId;
+      if (!pendingId) return { kind: 'no_pending' };
+      const ctx = web.ctxOf(req);
+      const outcome = await mfa.verifyPending(pendingId, { code: body.code, methodId: body.methodId }, ctx);
+      if (outcome.ok) {
+        const returnTo = await completeSignIn(req, outcome.stamp);
+        if (body.remember && outcome.rememberDays !== null)
+          await issueRememberCookie(
+            mfa,
+            res,
+            {
+              userId: outcome.stamp.userId,
+              userAgent: req.get('user-agent') ?? '',
+              days: outcome.rememberDays,
+            },
+            ctx,
+          );
+        return { kind: 'complete', stamp: outcome.stamp, returnTo };
+      }
+      if (outcome.error === 'pending_expired') delete sessionState(req).pendingId;
+      if (outcome.error === 'must_enroll') return { kind: 'must_enroll' };
+      return {
+        kind: 'failed',
+        answer: answerFailure(res, outcome),
+        pending: await mfa.getPending(pendingId),
+      };
+    },
+
+    /**
+     * A second factor inside a signed-in session. The guard said what to step up for (an app's
+     * policies); then only a method that satisfies them counts.
+     */
+    async stepUp(
+      req: Request,
+      res: Response,
+      stamp: AuthStamp,
+      body: { code: string; methodId?: string | undefined },
+    ): Promise<StepUpResult> {
+      const ctx = web.ctxOf(req);
+      const wanted = sessionState(req).stepUp;
+      const target = wanted
+        ? {
+            app: wanted.app,
+            ip: ctx.ip,
+            ...(wanted.authenticationContexts
+              ? { authenticationContexts: wanted.authenticationContexts }
+              : {}),
+          }
+        : undefined;
+      const outcome = await mfa.stepUp(stamp, { code: body.code, methodId: body.methodId }, ctx, target);
+      if (!outcome.ok)
+        return { kind: 'failed', answer: answerFailure(res, outcome), reason: wanted?.message };
+      // A privilege change: new session id, same contents (e.g. Passport's user) with the raised stamp.
+      await regenerateSessionKeeping(req);
+      sessionState(req).stamp = outcome.stamp;
+      delete sessionState(req).stepUp;
+      await saveSession(req);
+      return { kind: 'verified', stamp: outcome.stamp };
+    },
+
+    /**
+     * Starts an authenticator-app draft for the pending sign-in (first method) or the signed-in
+     * user; `resume`: show the session's draft again while it lasts (a page reload) rather than
+     * replacing a secret the user may have scanned.
+     */
+    async beginEnroll(req: Request, resume: boolean): Promise<BeginEnrollResult> {
+      const state = req.session?.mfakit;
+      const resumeId = resume ? state?.draftId : undefined;
+      let started: { draft: TotpDraft; firstMethod: boolean };
+      if (state?.pendingId && !state.stamp) {
+        const pending = await mfa.getPending(state.pendingId);
+        if (!pending) throw new MfaError('pending_expired', FAILURE_MESSAGES.expired, 401);
+        const draft = await mfa.beginPendingEnrollment(
+          pending.id,
+          await web.options.displayName(pending.userId),
+          resumeId,
+        );
+        if (!draft) return { kind: 'no_enrollment' };
+        started = { draft, firstMethod: true };
+      } else {
+        const access = await mayChangeSecurityInfo(req);
+        if (!access.ok) return { kind: 'refused', access };
+        const { userId } = access.stamp;
+        const name = await web.options.displayName(userId);
+        const draft =
+          (resumeId ? await mfa.enrollment.resumeTotp(userId, resumeId, name) : null) ??
+          (await mfa.enrollment.beginTotp(userId, name));
+        started = { draft, firstMethod: false };
+      }
+      sessionState(req).draftId = started.draft.draftId;
+      await saveSession(req);
+      return { kind: 'draft', ...started };
+    },
+
+    /** Confirms the draft: completes a first-method sign-in (with recovery codes), or adds a method. */
+    async confirmEnroll(
+      req: Request,
+      res: Response,
+      body: { draftId: string; code: string; label?: string | undefined },
+    ): Promise<ConfirmEnrollResult> {
+      const state = sessionState(req);
+      if (state.draftId !== body.draftId)
+        throw new MfaError('draft_unknown', 'This setup has expired. Start again.', 400);
+      const ctx = web.ctxOf(req);
+      if (state.pendingId && !state.stamp) {
+        const result = await mfa.confirmPendingEnrollment(
+          state.pendingId,
+          body.draftId,
+          body.code,
+          body.label ?? '',
+          ctx,
+        );
+        if (!result.ok) return { kind: 'failed', answer: answerFailure(res, result) };
+        const returnTo = await completeSignIn(req, result.stamp);
+        return { kind: 'signed_in', stamp: result.stamp, recoveryCodes: result.recoveryCodes, returnTo };
+      }
+      const access = await mayChangeSecurityInfo(req);
+      if (!access.ok) return { kind: 'refused', access };
+      const result = await mfa.enrollment.confirmTotp(
+        access.stamp.userId,
+        body.draftId,
+        body.code,
+        body.label ?? '',
+        ctx,
+      );
+      if (!result.ok)
+        return { kind: 'failed', answer: answerFailure(res, { ok: false, error: 'invalid_code' }) };
+      delete state.draftId;
+      await saveSession(req);
+      return { kind: 'enrolled', method: result.method };
+    },
+  };
+}
+
+export type SessionFlow = ReturnType<typeof createSessionFlow>;
