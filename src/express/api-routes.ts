@@ -5,9 +5,9 @@ import express, { type Request, type Response } from 'express';
 import type { Mfa } from '../engine/create-mfa.ts';
 import { REGISTRATION_MESSAGES } from '../engine/registration-rule.ts';
 import { MfaError } from '../errors.ts';
-import { enrollConfirmBody, idParam, stepUpBody, verifyBody } from '../web/bodies.ts';
+import { enrollConfirmBody, idParam, parseBody, stepUpBody, verifyBody } from '../web/bodies.ts';
 import type { MfaExpress } from './create-mfa-express.ts';
-import { BODY_LIMIT, parseBody } from './html-routes.ts';
+import { BODY_LIMIT } from './html-routes.ts';
 import type { SessionFlow, StampAccess } from './session-flow.ts';
 
 export function createApiRoutes(mfa: Mfa, web: MfaExpress, flow: SessionFlow) {

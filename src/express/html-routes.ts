@@ -2,10 +2,9 @@
 // refusal becomes a redirect (to sign in, or to verify first) or a page with the reason.
 import { csrfSync } from 'csrf-sync';
 import express, { type Request, type Response } from 'express';
-import type { z } from 'zod';
 import type { Mfa } from '../engine/create-mfa.ts';
 import { MfaError } from '../errors.ts';
-import { enrollConfirmBody, firstIssue, idParam, stepUpBody, verifyBody } from '../web/bodies.ts';
+import { enrollConfirmBody, idParam, parseBody, stepUpBody, verifyBody } from '../web/bodies.ts';
 import { CODE_FAILED } from '../web/failures.ts';
 import * as pages from '../web/pages.ts';
 import { safeReturnTo } from '../web/session.ts';
@@ -18,12 +17,6 @@ const NOTICES: Record<string, string> = {
   enrolled: 'Your authenticator app is set up.',
   removed: 'The method was removed.',
   revoked: 'The device will be asked for verification again.',
-};
-
-export const parseBody = <T extends z.ZodType>(schema: T, value: unknown): z.infer<T> => {
-  const result = schema.safeParse(value ?? {});
-  if (!result.success) throw new MfaError('invalid_request', firstIssue(result.error), 400);
-  return result.data;
 };
 
 export function createHtmlRoutes(mfa: Mfa, web: MfaExpress, flow: SessionFlow) {

@@ -9,7 +9,7 @@ import type { AuthStamp } from '../engine/stamp.ts';
 import { MfaError } from '../errors.ts';
 import type { ConfirmResult, TotpDraft } from '../methods/totp-enrollment.ts';
 import { answerFailure, FAILURE_MESSAGES, type FailureAnswer } from '../web/failures.ts';
-import { issueRememberCookie } from '../web/remember-cookie.ts';
+import { type CodeResult, createPendingFlow } from '../web/pending-flow.ts';
 import {
   regenerateSession,
   regenerateSessionKeeping,
@@ -29,9 +29,8 @@ export type StampAccess =
 
 export type VerifyResult =
   | { kind: 'no_pending' }
-  | { kind: 'must_enroll' }
-  | { kind: 'complete'; stamp: AuthStamp; returnTo: string }
-  | { kind: 'failed'; answer: FailureAnswer; pending: Awaited<ReturnType<Mfa['getPending']>> };
+  | Exclude<CodeResult, { kind: 'complete' }>
+  | { kind: 'complete'; stamp: AuthStamp; returnTo: string };
 
 export type StepUpResult =
   | { kind: 'verified'; stamp: AuthStamp }
@@ -51,6 +50,7 @@ export type ConfirmEnrollResult =
 
 export function createSessionFlow(mfa: Mfa, web: MfaExpress) {
   const { defaultReturnTo } = web.options;
+  const pending = createPendingFlow(mfa);
 
   /** The signed-in, unrevoked stamp. `forStepUp`: one that only needs re-verification is accepted. */
   async function signedIn(req: Request, forStepUp = false): Promise<StampAccess> {
@@ -98,30 +98,13 @@ export function createSessionFlow(mfa: Mfa, web: MfaExpress) {
     ): Promise<VerifyResult> {
       const pendingId = req.session?.mfakit?.pendingId;
       if (!pendingId) return { kind: 'no_pending' };
-      const ctx = web.ctxOf(req);
-      const outcome = await mfa.verifyPending(pendingId, { code: body.code, methodId: body.methodId }, ctx);
-      if (outcome.ok) {
-        const returnTo = await completeSignIn(req, outcome.stamp);
-        if (body.remember && outcome.rememberDays !== null)
-          await issueRememberCookie(
-            mfa,
-            res,
-            {
-              userId: outcome.stamp.userId,
-              userAgent: req.get('user-agent') ?? '',
-              days: outcome.rememberDays,
-            },
-            ctx,
-          );
-        return { kind: 'complete', stamp: outcome.stamp, returnTo };
+      const result = await pending.verifyCode(req, res, pendingId, body, web.ctxOf(req));
+      if (result.kind !== 'complete') {
+        if (result.kind === 'failed' && result.answer.error === 'pending_expired')
+          delete sessionState(req).pendingId;
+        return result;
       }
-      if (outcome.error === 'pending_expired') delete sessionState(req).pendingId;
-      if (outcome.error === 'must_enroll') return { kind: 'must_enroll' };
-      return {
-        kind: 'failed',
-        answer: answerFailure(res, outcome),
-        pending: await mfa.getPending(pendingId),
-      };
+      return { kind: 'complete', stamp: result.stamp, returnTo: await completeSignIn(req, result.stamp) };
     },
 
     /**
@@ -201,16 +184,10 @@ export function createSessionFlow(mfa: Mfa, web: MfaExpress) {
         throw new MfaError('draft_unknown', 'This setup has expired. Start again.', 400);
       const ctx = web.ctxOf(req);
       if (state.pendingId && !state.stamp) {
-        const result = await mfa.confirmPendingEnrollment(
-          state.pendingId,
-          body.draftId,
-          body.code,
-          body.label ?? '',
-          ctx,
-        );
-        if (!result.ok) return { kind: 'failed', answer: answerFailure(res, result) };
+        const result = await pending.confirmFirstMethod(res, state.pendingId, body, ctx);
+        if (result.kind === 'failed') return result;
         const returnTo = await completeSignIn(req, result.stamp);
-        return { kind: 'signed_in', stamp: result.stamp, recoveryCodes: result.recoveryCodes, returnTo };
+        return { ...result, returnTo };
       }
       const access = await mayChangeSecurityInfo(req);
       if (!access.ok) return { kind: 'refused', access };

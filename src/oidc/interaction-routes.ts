@@ -1,18 +1,14 @@
 import express, { type NextFunction, type Request, type Response } from 'express';
 import type Provider from 'oidc-provider';
 import type { KoaContextWithOIDC } from 'oidc-provider';
-import type { z } from 'zod';
-import type { Mfa, VerifyFailure } from '../engine/create-mfa.ts';
+import type { Mfa } from '../engine/create-mfa.ts';
 import { MfaError } from '../errors.ts';
-import { enrollConfirmBody, firstIssue, verifyBody } from '../web/bodies.ts';
-import { answerFailure, CODE_FAILED } from '../web/failures.ts';
-
-const RESTART_AT_APP = 'Your sign-in has expired. Start again from the application.';
-
+import { enrollConfirmBody, parseBody, verifyBody } from '../web/bodies.ts';
+import type { FailureAnswer } from '../web/failures.ts';
 import { STYLE_CSS } from '../web/html.ts';
 import { setPageHeaders } from '../web/page-headers.ts';
 import * as pages from '../web/pages.ts';
-import { issueRememberCookie } from '../web/remember-cookie.ts';
+import { createPendingFlow } from '../web/pending-flow.ts';
 import type { InteractionRecord } from './interaction-records.ts';
 import { sameToken } from './interaction-records.ts';
 import type { InteractionView, OidcMfa } from './oidc-mfa.ts';
@@ -23,6 +19,8 @@ import type { InteractionView, OidcMfa } from './oidc-mfa.ts';
  * interaction cookie by oidc-provider, and every form carries this interaction's own token.
  */
 
+const RESTART_AT_APP = 'Your sign-in has expired. Start again from the application.';
+
 export function createMfaInteractionRouter(oidc: OidcMfa, mfa: Mfa, provider: Provider) {
   const router = express.Router({ mergeParams: true });
   const form = express.urlencoded({ extended: false, limit: '8kb', parameterLimit: 20 });
@@ -31,11 +29,7 @@ export function createMfaInteractionRouter(oidc: OidcMfa, mfa: Mfa, provider: Pr
     csrfToken: record.csrf,
     issuer: mfa.settings.issuer,
   });
-  const parse = <T extends z.ZodType>(schema: T, value: unknown): z.infer<T> => {
-    const result = schema.safeParse(value ?? {});
-    if (!result.success) throw new MfaError('invalid_request', firstIssue(result.error), 400);
-    return result.data;
-  };
+
   const uidOf = (req: Request) => String(req.params.uid ?? '');
   // A session ended by RP-initiated logout takes its stamp with it (else it would expire on its own).
   provider.on('end_session.success', (ctx: KoaContextWithOIDC) => {
@@ -57,11 +51,10 @@ export function createMfaInteractionRouter(oidc: OidcMfa, mfa: Mfa, provider: Pr
     return { details, record };
   }
 
+  const pending = createPendingFlow(mfa);
   /** The shared answer; an expired sign-in restarts at the application, not at a login page here. */
-  const failure = (f: VerifyFailure, res: Response) => {
-    const answer = answerFailure(res, f);
-    return f.error === 'pending_expired' ? { ...answer, message: RESTART_AT_APP } : answer;
-  };
+  const restartAtApp = (answer: FailureAnswer) =>
+    answer.error === 'pending_expired' ? { ...answer, message: RESTART_AT_APP } : answer;
 
   const expired = (res: Response, uid: string, record: InteractionRecord) =>
     res.status(401).send(pages.messagePage(pageOf(uid, record), 'Sign-in expired', RESTART_AT_APP));
@@ -133,35 +126,22 @@ export function createMfaInteractionRouter(oidc: OidcMfa, mfa: Mfa, provider: Pr
       const { details, record } = await open(req, res, true);
       if (!record)
         throw new MfaError('no_pending_signin', 'There is no sign-in waiting for a code here.', 400);
-      const body = parse(verifyBody, req.body);
-      const ctx = oidc.ctxOf(req);
-      const outcome = await mfa.verifyPending(
+      const result = await pending.verifyCode(
+        req,
+        res,
         record.pendingId,
-        { code: body.code, methodId: body.methodId },
-        ctx,
+        parseBody(verifyBody, req.body),
+        oidc.ctxOf(req),
       );
-      if (!outcome.ok) {
-        if (outcome.error === 'must_enroll') return show(res, details, record);
-        return show(res, details, record, failure(outcome, res));
-      }
+      if (result.kind === 'must_enroll') return show(res, details, record);
+      if (result.kind === 'failed') return show(res, details, record, restartAtApp(result.answer));
       // The pending sign-in is consumed; the record goes with it (a replayed POST finds neither).
       await oidc.records.take(details.uid);
-      if (body.remember && outcome.rememberDays !== null)
-        await issueRememberCookie(
-          mfa,
-          res,
-          {
-            userId: outcome.stamp.userId,
-            userAgent: req.get('user-agent') ?? '',
-            days: outcome.rememberDays,
-          },
-          ctx,
-        );
       await oidc.finish(
         provider,
         req,
         res,
-        await oidc.loginResult(await oidc.raised(details, outcome.stamp), record.keepAuthTime),
+        await oidc.loginResult(await oidc.raised(details, result.stamp), record.keepAuthTime),
       );
     }),
   );
@@ -172,21 +152,11 @@ export function createMfaInteractionRouter(oidc: OidcMfa, mfa: Mfa, provider: Pr
     handle(async (req, res) => {
       const { details, record } = await open(req, res, true);
       if (!record) throw new MfaError('no_pending_signin', 'There is no sign-in waiting here.', 400);
-      const body = parse(enrollConfirmBody, req.body);
+      const body = parseBody(enrollConfirmBody, req.body);
       if (record.draftId !== body.draftId)
         throw new MfaError('draft_unknown', 'This setup has expired. Start again.', 400);
-      const result = await mfa.confirmPendingEnrollment(
-        record.pendingId,
-        body.draftId,
-        body.code,
-        body.label ?? '',
-        oidc.ctxOf(req),
-      );
-      if (!result.ok) {
-        if (result.error === 'invalid_code')
-          return show(res, details, record, { status: 401, message: CODE_FAILED });
-        return show(res, details, record, failure(result, res));
-      }
+      const result = await pending.confirmFirstMethod(res, record.pendingId, body, oidc.ctxOf(req));
+      if (result.kind === 'failed') return show(res, details, record, restartAtApp(result.answer));
       await oidc.records.take(details.uid);
       // The result is stored now; the recovery codes are shown once before going back to the app.
       const continueTo = await provider.interactionResult(

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { MfaError } from '../errors.ts';
 
 /** Request bodies of the router, validated before anything reaches the engine. */
 export const codeField = z
@@ -53,4 +54,11 @@ export function firstIssue(error: z.ZodError): string {
   return issue.code === 'invalid_type' && issue.input === undefined && path
     ? `${path} is required`
     : issue.message;
+}
+
+/** The parsed body, or a 400 MfaError `invalid_request` naming the first problem. */
+export function parseBody<T extends z.ZodType>(schema: T, value: unknown): z.infer<T> {
+  const result = schema.safeParse(value ?? {});
+  if (!result.success) throw new MfaError('invalid_request', firstIssue(result.error), 400);
+  return result.data;
 }

@@ -1,0 +1,79 @@
+// The second step of a sign-in over HTTP, written once for every integration: check the
+// pending sign-in's code (and remember the device where the policies allow it), or register
+// its first method, and answer a failure from the one failure table. Where the pending sign-in
+// lives (the express-session, an oidc-provider interaction) and how completion is signalled
+// (a new session, a finished interaction, Passport's success) stay with the integration.
+import type { Request, Response } from 'express';
+import type { Mfa } from '../engine/mfa.ts';
+import type { PendingPrincipal } from '../engine/pending.ts';
+import type { RequestContext } from '../engine/sign-in-types.ts';
+import type { AuthStamp } from '../engine/stamp.ts';
+import { answerFailure, type FailureAnswer } from './failures.ts';
+import { issueRememberCookie } from './remember-cookie.ts';
+
+export type CodeResult =
+  | { kind: 'complete'; stamp: AuthStamp }
+  | { kind: 'must_enroll' }
+  | { kind: 'failed'; answer: FailureAnswer; pending: PendingPrincipal | null };
+
+export type FirstMethodResult =
+  | { kind: 'signed_in'; stamp: AuthStamp; recoveryCodes: string[] }
+  | { kind: 'failed'; answer: FailureAnswer };
+
+export function createPendingFlow(mfa: Mfa) {
+  return {
+    /**
+     * The code for a pending sign-in; on success the pending sign-in is consumed and, when asked
+     * and allowed, the device is remembered — never for longer than the policies allow.
+     */
+    async verifyCode(
+      req: Request,
+      res: Response,
+      pendingId: string,
+      body: { code: string; methodId?: string | undefined; remember?: boolean | undefined },
+      ctx: RequestContext,
+    ): Promise<CodeResult> {
+      const outcome = await mfa.verifyPending(pendingId, { code: body.code, methodId: body.methodId }, ctx);
+      if (!outcome.ok) {
+        if (outcome.error === 'must_enroll') return { kind: 'must_enroll' };
+        return {
+          kind: 'failed',
+          answer: answerFailure(res, outcome),
+          pending: await mfa.getPending(pendingId),
+        };
+      }
+      if (body.remember && outcome.rememberDays !== null)
+        await issueRememberCookie(
+          mfa,
+          res,
+          {
+            userId: outcome.stamp.userId,
+            userAgent: req.get('user-agent') ?? '',
+            days: outcome.rememberDays,
+          },
+          ctx,
+        );
+      return { kind: 'complete', stamp: outcome.stamp };
+    },
+
+    /** Registers the pending sign-in's first method and completes it, with recovery codes to show once. */
+    async confirmFirstMethod(
+      res: Response,
+      pendingId: string,
+      body: { draftId: string; code: string; label?: string | undefined },
+      ctx: RequestContext,
+    ): Promise<FirstMethodResult> {
+      const result = await mfa.confirmPendingEnrollment(
+        pendingId,
+        body.draftId,
+        body.code,
+        body.label ?? '',
+        ctx,
+      );
+      if (!result.ok) return { kind: 'failed', answer: answerFailure(res, result) };
+      return { kind: 'signed_in', stamp: result.stamp, recoveryCodes: result.recoveryCodes };
+    },
+  };
+}
+
+export type PendingFlow = ReturnType<typeof createPendingFlow>;
