@@ -6,6 +6,8 @@ import { MfaError } from '../errors.ts';
 import type { MfaExpress } from '../express/create-mfa-express.ts';
 import { codeField, firstIssue, verifyBody } from '../web/bodies.ts';
 import { answerFor, FAILURE_MESSAGES } from '../web/failures.ts';
+import { createPendingFlow, type PendingFlow } from '../web/pending-flow.ts';
+import { issueRememberCookie } from '../web/remember-cookie.ts';
 import { requestIdOf } from '../web/request-id.ts';
 import { type MfaSessionState, safeReturnTo } from '../web/session.ts';
 
@@ -103,6 +105,7 @@ export class MfaStrategy extends Strategy {
   // private fields are not reachable through the prototype chain.
   name = 'mfa';
   readonly mfa: Mfa;
+  private readonly pending: PendingFlow;
   readonly loadUser: (userId: string) => Promise<unknown> | unknown;
   readonly codeField: string;
   readonly rememberField: string;
@@ -112,6 +115,7 @@ export class MfaStrategy extends Strategy {
     if (typeof options?.loadUser !== 'function')
       throw new TypeError('MfaStrategy needs options.loadUser(userId)');
     this.mfa = options.mfa;
+    this.pending = createPendingFlow(options.mfa);
     this.loadUser = options.loadUser;
     this.codeField = options.codeField ?? 'code';
     this.rememberField = options.rememberField ?? 'remember';
@@ -146,16 +150,21 @@ export class MfaStrategy extends Strategy {
     if (!code.success) return fail('invalid_request', firstIssue(code.error), 400);
 
     const ctx = { ip: this.mfa.clientIp(req), requestId: requestIdOf(req) };
-    const outcome = await this.mfa.verifyPending(pendingId, { code: code.data }, ctx);
-    if (!outcome.ok) {
-      if (outcome.error === 'pending_expired') {
+    const res = req.res;
+    if (!res) throw new Error('mfakit/passport needs an Express request (req.res is missing)');
+    const outcome = await this.pending.verifyCode(req, res, pendingId, { code: code.data }, ctx);
+    if (outcome.kind === 'must_enroll') return translate({ ok: false, error: 'must_enroll' });
+    if (outcome.kind === 'failed') {
+      if (outcome.answer.error === 'pending_expired') {
         delete state.pendingId;
         delete state.returnTo;
       }
-      if (outcome.error === 'locked' || outcome.error === 'slow_down') {
-        req.res?.set('Retry-After', String(outcome.retryAfterSeconds));
-      }
-      return translate(outcome);
+      return fail(
+        outcome.answer.error,
+        outcome.answer.message,
+        outcome.answer.status,
+        outcome.answer.retryAfterSeconds,
+      );
     }
 
     // The pending sign-in is consumed; whatever happens next, it is gone from the session.
@@ -171,21 +180,13 @@ export class MfaStrategy extends Strategy {
 
     const remember = rememberChecked.safeParse(body[this.rememberField]);
     // Only where the policies allow remembering, and never for longer than they allow.
-    if (remember.success && remember.data && outcome.rememberDays !== null && req.res) {
-      const issued = await this.mfa.devices.remember(
-        stamp.userId,
-        req.get('user-agent') ?? '',
+    if (remember.success && remember.data && outcome.rememberDays !== null)
+      await issueRememberCookie(
+        this.mfa,
+        res,
+        { userId: stamp.userId, userAgent: req.get('user-agent') ?? '', days: outcome.rememberDays },
         ctx,
-        outcome.rememberDays,
       );
-      req.res.cookie(this.mfa.settings.rememberDevice.cookieName, issued.cookieValue, {
-        httpOnly: true,
-        secure: this.mfa.settings.rememberDevice.secureCookie,
-        sameSite: 'lax',
-        path: '/',
-        expires: new Date(issued.device.expiresAt),
-      });
-    }
 
     const info: MfaAuthInfo = { amr: stamp.amr, acr: stamp.acr, stamp, ...(returnTo ? { returnTo } : {}) };
     return { ok: true, user, info };

@@ -12,7 +12,8 @@ import { answerFailure, type FailureAnswer } from './failures.ts';
 import { issueRememberCookie } from './remember-cookie.ts';
 
 export type CodeResult =
-  | { kind: 'complete'; stamp: AuthStamp }
+  /** `rememberDays`: how long the device may be remembered here (null: not at all). */
+  | { kind: 'complete'; stamp: AuthStamp; rememberDays: number | null }
   | { kind: 'must_enroll' }
   | { kind: 'failed'; answer: FailureAnswer; pending: PendingPrincipal | null };
 
@@ -53,7 +54,7 @@ export function createPendingFlow(mfa: Mfa) {
           },
           ctx,
         );
-      return { kind: 'complete', stamp: outcome.stamp };
+      return { kind: 'complete', stamp: outcome.stamp, rememberDays: outcome.rememberDays };
     },
 
     /** Registers the pending sign-in's first method and completes it, with recovery codes to show once. */
