@@ -1,8 +1,8 @@
 import express from 'express';
 import session from 'express-session';
-import { createMemoryStores } from '../adapters/memory/index.ts';
-import { createMfaExpress } from '../src/express/index.ts';
-import { createMfa } from '../src/index.ts';
+import { createMfa } from 'mfakit';
+import { createMemoryStores } from 'mfakit/adapters/memory';
+import { createMfaExpress } from 'mfakit/express';
 
 /**
  * The server side of the guard benchmark, run as a child process so the load generator

@@ -8,7 +8,7 @@ import {
   type PolicyEvaluation,
   type PolicyInput,
   parsePolicyDocument,
-} from '../src/policy/index.ts';
+} from 'mfakit/policy';
 
 /**
  * Conditional-access decisions per second on one core: the compiled policy set

@@ -5,10 +5,11 @@ import { join } from 'node:path';
 import { NodeCryptoPlugin } from '@otplib/plugin-crypto-node';
 import { verifySync } from '@otplib/totp';
 import autocannon from 'autocannon';
-import { createMemoryStores } from '../adapters/memory/index.ts';
-import { createSqliteStores } from '../adapters/sqlite/index.ts';
+import type { Stores } from 'mfakit';
+import { createMemoryStores } from 'mfakit/adapters/memory';
+import { createSqliteStores } from 'mfakit/adapters/sqlite';
+// Below the public API: the engine's own code check, and the authenticator side (its RFC 6238 arithmetic).
 import { createEngineContext } from '../src/engine/engine-context.ts';
-import type { Stores } from '../src/index.ts';
 import { base32Decode } from '../src/methods/base32.ts';
 import { totpCode } from '../src/methods/otp.ts';
 import { runOidcFlowBench } from './oidc-flow.ts';

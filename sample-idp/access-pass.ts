@@ -5,8 +5,8 @@
 // server may be running meanwhile (SQLite is shared between processes). `--user` takes a user
 // name or e-mail address of the config, in any case, and passes on that user's own id; a pass
 // for a user who signs in at a claims provider is refused (exit 2).
-import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
+import { runCli } from 'mfakit/cli';
 import { loadFederationConfig } from './federation/config.ts';
 import { loadOrCreateSecrets } from './federation/secrets.ts';
 import { FEDERATION_SEALING_KEY_ID } from './federation/server.ts';
@@ -67,12 +67,12 @@ if (!existsSync(config.dataFile)) {
   process.exit(1);
 }
 const secrets = loadOrCreateSecrets(config.dataFile, env);
-const run = spawnSync(process.execPath, ['src/cli/mfakit.ts', 'tap', ...forwarded, '--db', config.dataFile], {
-  stdio: 'inherit',
+process.exitCode = await runCli(['tap', ...forwarded, '--db', config.dataFile], {
+  stdout: (text) => process.stdout.write(text),
+  stderr: (text) => process.stderr.write(text),
   env: {
     ...env,
     MFAKIT_SEALING_KEY: secrets.sealingKey.toString('base64'),
     MFAKIT_SEALING_KEY_ID: FEDERATION_SEALING_KEY_ID,
   },
 });
-process.exit(run.status ?? 1);

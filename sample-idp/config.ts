@@ -1,5 +1,5 @@
+import { ConfigError, cidrSchema, trustedProxySchema } from 'mfakit';
 import { z } from 'zod';
-import { ConfigError, cidrSchema, trustedProxySchema } from '../src/index.ts';
 
 /**
  * The demo's settings, from environment variables (documented in the README), validated so

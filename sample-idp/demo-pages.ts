@@ -1,4 +1,4 @@
-import { html, type SafeHtml } from '../src/express/index.ts';
+import { html, type SafeHtml } from 'mfakit/express';
 
 const layout = (title: string, body: SafeHtml) =>
   html`<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">

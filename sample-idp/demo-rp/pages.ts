@@ -1,4 +1,4 @@
-import { html, type SafeHtml } from '../../src/web/html.ts';
+import { html, type SafeHtml } from 'mfakit/express';
 import type { SignedInClaims } from './session.ts';
 
 /**

@@ -1,12 +1,9 @@
 import { csrfSync } from 'csrf-sync';
 import express from 'express';
 import session from 'express-session';
+import { type FirstFactorGate, type Mfa, MfaError } from 'mfakit';
+import { answerFirstFactorFailure, createMfaExpress } from 'mfakit/express';
 import { z } from 'zod';
-import type { Mfa } from '../../src/engine/create-mfa.ts';
-import { MfaError } from '../../src/errors.ts';
-import { createMfaExpress } from '../../src/express/index.ts';
-import type { FirstFactorGate } from '../../src/index.ts';
-import { answerFirstFactorFailure } from '../../src/web/first-factor-failure.ts';
 import type { LocalDirectory } from './directory.ts';
 import { pageCsp, pageHeaders } from './http-headers.ts';
 import { portalSignedInPage, portalSignInPage } from './pages.ts';

@@ -1,5 +1,5 @@
+import type { OidcStore } from 'mfakit';
 import { z } from 'zod';
-import type { OidcStore } from '../../src/index.ts';
 import type { ClaimsProviderConfig } from './config.ts';
 import type { LocalDirectory } from './directory.ts';
 import { domainOf, keptUpstreamEmail } from './upstream-email.ts';

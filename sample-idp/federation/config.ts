@@ -1,15 +1,15 @@
 import { readFile } from 'node:fs/promises';
 import { dirname, isAbsolute, resolve } from 'node:path';
-import { parse as parseYaml } from 'yaml';
-import { z } from 'zod';
-import { ACR_MFA, ACR_PHISHING_RESISTANT, trustedProxySchema } from '../../src/index.ts';
+import { ACR_MFA, ACR_PHISHING_RESISTANT, trustedProxySchema } from 'mfakit';
 import {
   cidrSchema,
   loadPolicyFile,
   type PolicyDocument,
+  PolicyLoadError,
   parsePolicyDocument,
-} from '../../src/policy/index.ts';
-import { PolicyLoadError } from '../../src/policy/load.ts';
+} from 'mfakit/policy';
+import { parse as parseYaml } from 'yaml';
+import { z } from 'zod';
 import { formatPath, type SubstitutionIssue, substituteEnv } from './env-substitution.ts';
 
 /**

@@ -1,4 +1,4 @@
-import type { Mfa } from '../../src/engine/create-mfa.ts';
+import type { Mfa } from 'mfakit';
 import { hashPassword, verifyPassword } from '../directory.ts';
 import type { UserConfig } from './config.ts';
 

@@ -1,11 +1,10 @@
 import { timingSafeEqual } from 'node:crypto';
 import { parse as parseCookies } from 'cookie';
 import express, { type Request, type Response } from 'express';
+import { type EphemeralStore, MfaError } from 'mfakit';
+import type { OidcMfa } from 'mfakit/oidc';
 import type Provider from 'oidc-provider';
 import { z } from 'zod';
-import { MfaError } from '../../src/errors.ts';
-import type { EphemeralStore } from '../../src/index.ts';
-import type { OidcMfa } from '../../src/oidc/index.ts';
 import type { Accounts } from './accounts.ts';
 import type { ClaimsProviderConfig } from './config.ts';
 import { applyMfaBehavior } from './mfa-behavior.ts';

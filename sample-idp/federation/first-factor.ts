@@ -1,8 +1,7 @@
 // The federation server's side of mfakit's first-factor gate: its local directory as the
 // accounts, its claims-provider trusts as the home realms. The interaction login and the
 // security-info portal both sign in through this one gate.
-import type { Mfa } from '../../src/engine/create-mfa.ts';
-import type { FirstFactorGate } from '../../src/index.ts';
+import type { FirstFactorGate, Mfa } from 'mfakit';
 import type { LocalDirectory } from './directory.ts';
 
 export function createSignInGate(

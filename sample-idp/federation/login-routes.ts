@@ -1,10 +1,9 @@
 import express, { type Request, type Response } from 'express';
+import { type FirstFactorGate, MfaError } from 'mfakit';
+import { answerFirstFactorFailure } from 'mfakit/express';
+import type { OidcMfa } from 'mfakit/oidc';
 import type Provider from 'oidc-provider';
 import { z } from 'zod';
-import { MfaError } from '../../src/errors.ts';
-import type { FirstFactorGate } from '../../src/index.ts';
-import type { OidcMfa } from '../../src/oidc/index.ts';
-import { answerFirstFactorFailure } from '../../src/web/first-factor-failure.ts';
 import type { FederationConfig } from './config.ts';
 import type { Federation } from './federation-routes.ts';
 import type { FormTokens } from './form-token.ts';

@@ -1,4 +1,4 @@
-import { html, type SafeHtml, trusted } from '../../src/web/html.ts';
+import { html, type SafeHtml, trusted } from 'mfakit/express';
 
 /**
  * The federation server's own pages (sign-in, home-realm discovery, logout, errors, the

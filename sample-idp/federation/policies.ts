@@ -1,4 +1,4 @@
-import { type PolicyDocument, type PolicyInput, parsePolicyDocument } from '../../src/policy/index.ts';
+import { type PolicyDocument, type PolicyInput, parsePolicyDocument } from 'mfakit/policy';
 import type { FederationConfig } from './config.ts';
 
 /**

@@ -1,11 +1,11 @@
+import type { Stores } from 'mfakit';
+import { createOidcAdapter, type OidcMfa } from 'mfakit/oidc';
 import Provider, {
   type AccountClaims,
   type ClientMetadata,
   type Configuration,
   type KoaContextWithOIDC,
 } from 'oidc-provider';
-import type { Stores } from '../../src/index.ts';
-import { createOidcAdapter, type OidcMfa } from '../../src/oidc/index.ts';
 import type { AccountProfile, Accounts } from './accounts.ts';
 import type { FederationConfig, RelyingPartyConfig } from './config.ts';
 import { pageCsp } from './http-headers.ts';

@@ -1,13 +1,11 @@
 import { createHmac } from 'node:crypto';
 import express, { type NextFunction, type Request, type Response } from 'express';
+import { type AuditSink, type Clock, createMfa, type Mfa, MfaError, type Stores } from 'mfakit';
+import { createSqliteStores } from 'mfakit/adapters/sqlite';
+import { STYLE_CSS } from 'mfakit/express';
+import { createOidcMfa, mountMfaInteractions, type OidcMfa } from 'mfakit/oidc';
 import type Provider from 'oidc-provider';
 import proxyaddr from 'proxy-addr';
-import { createSqliteStores } from '../../adapters/sqlite/index.ts';
-import type { Mfa } from '../../src/engine/create-mfa.ts';
-import { MfaError } from '../../src/errors.ts';
-import { type AuditSink, type Clock, createMfa, type Stores } from '../../src/index.ts';
-import { createOidcMfa, mountMfaInteractions, type OidcMfa } from '../../src/oidc/index.ts';
-import { STYLE_CSS } from '../../src/web/html.ts';
 import { createAccountPortal } from './account-portal.ts';
 import { createAccounts } from './accounts.ts';
 import type { FederationConfig } from './config.ts';

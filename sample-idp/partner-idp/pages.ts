@@ -1,4 +1,4 @@
-import { html } from '../../src/web/html.ts';
+import { html } from 'mfakit/express';
 
 /** The partner IdP's one page: server-rendered, no script, escaped. */
 export const PARTNER_CSS = `

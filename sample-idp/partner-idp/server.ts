@@ -1,8 +1,8 @@
 import { createHmac, generateKeyPairSync, randomBytes, timingSafeEqual } from 'node:crypto';
 import express from 'express';
+import { createMemoryStores } from 'mfakit/adapters/memory';
+import { createOidcAdapter } from 'mfakit/oidc';
 import Provider, { type Configuration, interactionPolicy, type JWK } from 'oidc-provider';
-import { createMemoryStores } from '../../adapters/memory/index.ts';
-import { createOidcAdapter } from '../../src/oidc/index.ts';
 import { PARTNER_CSS, partnerLoginPage } from './pages.ts';
 
 /**

@@ -3,7 +3,7 @@ export {
   type FirstFactorFailure,
   waitText,
 } from '../web/first-factor-failure.ts';
-export { escapeHtml, html, SafeHtml } from '../web/html.ts';
+export { escapeHtml, html, SafeHtml, STYLE_CSS, trusted } from '../web/html.ts';
 export type { MfaSessionState } from '../web/session.ts';
 export type { GuardReason, MfaExpress, MfaExpressOptions } from './create-mfa-express.ts';
 export { createMfaExpress } from './create-mfa-express.ts';

@@ -1,0 +1,5 @@
+// mfakit/cli — the `mfakit` command line as a function, for tools that run it in-process (the
+// sample federation server's `npm run tap` does): `runCli(['tap', 'issue', '--user', 'alice',
+// '--db', 'mfa.sqlite'], { stdout, stderr, env })` resolves with the exit status the command
+// would have (0 success, 1 failed operation, 2 usage) and writes only through the given io.
+export { type CliIo, main as runCli } from './main.ts';
