@@ -20,6 +20,7 @@ import { Browser, formAction, inputValue, type Page } from '../test/helpers/brow
 const RP = 'http://bench-rp.example/cb';
 const CLIENT_SECRET = 'bench-client-secret-0123456789abcdef';
 const PASSWORD = 'bench password 0123';
+const MAX_CONCURRENCY = 8;
 const POOL = Number(process.env.BENCH_TOTP_USERS ?? 300);
 
 interface FlowStats {
@@ -35,7 +36,15 @@ export async function runOidcFlowBench(
   await new Promise<void>((resolve) => listener.listen(0, '127.0.0.1', resolve));
   const issuer = `http://127.0.0.1:${(listener.address() as AddressInfo).port}`;
   const users = [
-    { id: 'plain', name: 'Plain', email: 'plain@bench.test', password: PASSWORD, mfaState: 'disabled' },
+    // One password-only user per concurrent browser: the first-factor gate checks one attempt per
+    // account at a time, so browsers sharing an account would wait on each other (429).
+    ...Array.from({ length: MAX_CONCURRENCY }, (_, i) => ({
+      id: `plain${i}`,
+      name: `Plain ${i}`,
+      email: `plain${i}@bench.test`,
+      password: PASSWORD,
+      mfaState: 'disabled',
+    })),
     ...Array.from({ length: POOL }, (_, i) => ({
       id: `totp${i}`,
       name: `TOTP ${i}`,
@@ -61,7 +70,7 @@ export async function runOidcFlowBench(
   listener.on('request', server.app);
   const ctx = { ip: '127.0.0.1' };
   const secrets = new Map<string, string>();
-  for (const u of users.slice(1)) {
+  for (const u of users.filter((x) => x.mfaState === 'enforced')) {
     const draft = await server.mfa.enrollment.beginTotp(u.id, u.id);
     const now = Math.floor(Date.now() / 1000);
     await server.mfa.enrollment.confirmTotp(u.id, draft.draftId, code(draft.secret, now - 30), 'app', ctx);
@@ -89,9 +98,9 @@ export async function runOidcFlowBench(
       stopAt: (u) => u.origin === new URL(RP).origin,
     });
 
-  async function flow(withTotp: boolean): Promise<void> {
+  async function flow(withTotp: boolean, worker: number): Promise<void> {
     const b = new Browser();
-    const user = withTotp ? nextTotpUser() : 'plain';
+    const user = withTotp ? nextTotpUser() : `plain${worker}`;
     const verifier = randomBytes(32).toString('base64url');
     const auth = new URL('/auth', issuer);
     auth.search = new URLSearchParams({
@@ -140,9 +149,9 @@ export async function runOidcFlowBench(
     const started = Date.now();
     let flows = 0;
     await Promise.all(
-      Array.from({ length: concurrency }, async () => {
+      Array.from({ length: Math.min(concurrency, MAX_CONCURRENCY) }, async (_, worker) => {
         while (Date.now() < until) {
-          await flow(withTotp);
+          await flow(withTotp, worker);
           flows++;
         }
       }),
