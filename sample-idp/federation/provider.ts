@@ -1,11 +1,7 @@
 import type { Stores } from 'mfakit';
 import { createOidcAdapter, type OidcMfa } from 'mfakit/oidc';
-import Provider, {
-  type AccountClaims,
-  type ClientMetadata,
-  type Configuration,
-  type KoaContextWithOIDC,
-} from 'oidc-provider';
+import type Provider from 'oidc-provider';
+import type { AccountClaims, ClientMetadata, Configuration, KoaContextWithOIDC } from 'oidc-provider';
 import type { AccountProfile, Accounts } from './accounts.ts';
 import type { FederationConfig, RelyingPartyConfig } from './config.ts';
 import { pageCsp } from './http-headers.ts';
@@ -80,9 +76,7 @@ export function createProvider(deps: ProviderDeps): Provider {
   };
 
   const configuration: Configuration = {
-    ...oidc.configuration({
-      claims: { profile: ['name'], email: ['email', 'email_verified'], groups: ['groups'] },
-    }),
+    claims: { profile: ['name'], email: ['email', 'email_verified'], groups: ['groups'] },
     adapter: createOidcAdapter(deps.stores),
     clients: config.relyingParties.map(clientMetadata),
     responseTypes: ['code'],
@@ -144,7 +138,8 @@ export function createProvider(deps: ProviderDeps): Provider {
       AuthorizationCode: 60,
     },
   };
-  const provider = new Provider(config.issuer, configuration);
+  // mfakit merges its MFA step in (and refuses what would drop it); ttl.Session is given once.
+  const provider = oidc.createProvider(config.issuer, configuration);
   if (config.trustedProxies.length > 0) provider.proxy = true;
   return provider;
 }

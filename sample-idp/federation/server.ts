@@ -3,7 +3,7 @@ import express, { type NextFunction, type Request, type Response } from 'express
 import { type AuditSink, type Clock, createMfa, type Mfa, MfaError, type Stores } from 'mfakit';
 import { createSqliteStores } from 'mfakit/adapters/sqlite';
 import { STYLE_CSS } from 'mfakit/express';
-import { createOidcMfa, mountMfaInteractions, type OidcMfa } from 'mfakit/oidc';
+import { createOidcMfa, type OidcMfa } from 'mfakit/oidc';
 import type Provider from 'oidc-provider';
 import proxyaddr from 'proxy-addr';
 import { createAccountPortal } from './account-portal.ts';
@@ -17,7 +17,7 @@ import { globalHeaders, pageCsp, pageHeaders } from './http-headers.ts';
 import { createLoginRouter } from './login-routes.ts';
 import { messagePage, STYLE_PATH } from './pages.ts';
 import { applicationOf, buildPolicyDocument } from './policies.ts';
-import { createProvider, SESSION_TTL_SECONDS } from './provider.ts';
+import { createProvider } from './provider.ts';
 import { type FederationSecrets, generateSecrets } from './secrets.ts';
 
 /**
@@ -85,7 +85,6 @@ export async function createFederationServer(
   const oidc = createOidcMfa(mfa, {
     stores,
     basePath: '/interaction',
-    sessionTtlSeconds: SESSION_TTL_SECONDS,
     appOf: (clientId) => applicationOf(config, clientId),
     requiredAcrOf: (clientId) => config.relyingParties.find((rp) => rp.clientId === clientId)?.requiredAcr,
     displayName: async (id) => (await accounts.profile(id))?.name ?? id,
@@ -150,7 +149,7 @@ export async function createFederationServer(
     }),
   );
   app.use(federation.router);
-  mountMfaInteractions(app, oidc, mfa, provider);
+  oidc.mount(app);
   app.use(
     '/account',
     createAccountPortal({

@@ -1,15 +1,21 @@
 import { parse as parseCookies } from 'cookie';
-import type { Request, Response } from 'express';
-import type Provider from 'oidc-provider';
+import type { Express, Request, Response } from 'express';
 import type { Configuration, InteractionResults, KoaContextWithOIDC } from 'oidc-provider';
+import Provider from 'oidc-provider';
 import type { Mfa, SignInStart } from '../engine/create-mfa.ts';
 import { type AuthStamp, firstFactorAmrOf } from '../engine/stamp.ts';
-import { MfaError } from '../errors.ts';
+import { ConfigError, MfaError } from '../errors.ts';
 import type { Stores } from '../store/ports.ts';
 import { requestIdOf } from '../web/request-id.ts';
 import { ACR_VALUES, requestedAcr } from './acr.ts';
 import { MFA_PROMPT, type MfakitInteractionResult, mfaInteractionPolicy } from './interaction-policy.ts';
 import { createInteractionRecords, type InteractionRecords } from './interaction-records.ts';
+import { createMfaInteractionRouter } from './interaction-routes.ts';
+import {
+  DEFAULT_SESSION_TTL_SECONDS,
+  mergeProviderConfiguration,
+  sessionSecondsOf,
+} from './provider-configuration.ts';
 import { acrUnmet, policyUnmet } from './session-checks.ts';
 import { createSessionStamps, type SessionStamps } from './session-stamps.ts';
 
@@ -29,8 +35,6 @@ export interface OidcMfaOptions {
   stores: Pick<Stores, 'ephemeral'>;
   /** Where `router()` is mounted; the interaction URLs point below it. Default '/interaction'. */
   basePath?: string;
-  /** The provider's `ttl.Session` (seconds): how long a session's stamp is kept. Default 14 days. */
-  sessionTtlSeconds?: number;
   /** The name shown in authenticator apps for an account id. */
   displayName?: (accountId: string) => string | Promise<string>;
   /** The conditional-access application of a client. Default: the client id itself. */
@@ -56,7 +60,6 @@ export interface FirstFactor {
   amr: string[];
 }
 
-const DEFAULT_SESSION_TTL = 14 * 86_400;
 const UID_PATTERN = /^[A-Za-z0-9_-]{1,64}$/;
 
 export interface InteractionView {
@@ -68,14 +71,13 @@ export interface InteractionView {
 
 export function createOidcMfa(mfa: Mfa, options: OidcMfaOptions) {
   const basePath = (options.basePath ?? '/interaction').replace(/\/$/, '');
-  const sessionSeconds = options.sessionTtlSeconds ?? DEFAULT_SESSION_TTL;
   const displayName = options.displayName ?? ((id: string) => id);
   const { ephemeral } = options.stores;
-  const stamps: SessionStamps = createSessionStamps(ephemeral, {
-    sessionSeconds,
-    // Long enough for a user reading the recovery codes before "continue" (the result waits in the Interaction meanwhile).
-    handOffSeconds: 3600,
-  });
+  // The session lifetime comes from the provider's configuration (`configuration()`); the hand-off
+  // is long enough for a user reading the recovery codes before "continue".
+  const stampTtl = { sessionSeconds: DEFAULT_SESSION_TTL_SECONDS, handOffSeconds: 3600 };
+  const stamps: SessionStamps = createSessionStamps(ephemeral, stampTtl);
+  let built: Provider | undefined;
   const records: InteractionRecords = createInteractionRecords(ephemeral, mfa.settings.pendingTtlSeconds);
   const appOf = options.appOf ?? ((clientId: string) => clientId);
   const requiredAcrOf = options.requiredAcrOf;
@@ -201,28 +203,36 @@ export function createOidcMfa(mfa: Mfa, options: OidcMfaOptions) {
     },
 
     /**
-     * The Provider configuration mfakit needs, to spread into yours: the interaction policy and
-     * URL, the `acr` values it issues, and claims (yours merged in) that put `acr`, `amr` and
-     * `auth_time` in every ID token: they are part of the `openid` scope.
+     * Your oidc-provider configuration with what the MFA step needs merged in: the interaction
+     * policy and URL, the `acr` values it issues, and claims (yours kept) that put `acr`, `amr`
+     * and `auth_time` in every ID token (they are part of the `openid` scope), and `ttl.Session`
+     * (yours, or 14 days), which mfakit also uses for how long it keeps a session's stamp. A
+     * configuration that sets `interactions` or `acrValues`, or redefines those claims, is
+     * refused with a ConfigError: it would drop the MFA step silently.
      */
-    configuration(
-      own: { claims?: Configuration['claims'] } = {},
-    ): Pick<Configuration, 'interactions' | 'acrValues' | 'claims'> {
-      const claims: Record<string, null | string[]> = { ...(own.claims as Record<string, null | string[]>) };
-      const openid = Array.isArray(claims.openid) ? claims.openid : ['sub'];
-      return {
+    configuration(yours: Configuration = {}): Configuration {
+      const merged = mergeProviderConfiguration(yours, {
         interactions: { policy, url: integration.interactionUrl },
         acrValues: [...ACR_VALUES],
-        claims: {
-          sid: null,
-          iss: null,
-          ...claims,
-          acr: null,
-          amr: null,
-          auth_time: null,
-          openid: [...new Set([...openid, 'sub', 'acr', 'amr', 'auth_time'])],
-        },
-      };
+      });
+      stampTtl.sessionSeconds = sessionSecondsOf(merged);
+      return merged;
+    },
+
+    /**
+     * The Provider, built from your configuration merged with mfakit's (`configuration()`); the
+     * one `mount(app)` then serves the MFA pages for it.
+     */
+    createProvider(issuer: string, yours: Configuration = {}): Provider {
+      built = new Provider(issuer, integration.configuration(yours));
+      return built;
+    },
+
+    /** Mounts the MFA pages (below `basePath`) for the provider `createProvider()` built, or the one given. */
+    mount(app: Pick<Express, 'use'>, provider: Provider | undefined = built): void {
+      if (!provider)
+        throw new ConfigError('mfakit/oidc: call createProvider() (or pass the provider) before mount()');
+      app.use(basePath, createMfaInteractionRouter(integration, mfa, provider));
     },
 
     /**

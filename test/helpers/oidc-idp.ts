@@ -3,15 +3,11 @@ import { createHash, generateKeyPairSync, randomBytes } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import express from 'express';
-import Provider, { type Configuration } from 'oidc-provider';
+import type Provider from 'oidc-provider';
+import type { Configuration } from 'oidc-provider';
 import { createMemoryStores } from '../../adapters/memory/index.ts';
 import { type AuditEvent, createMfa, type MfaOptions, type Stores } from '../../src/index.ts';
-import {
-  createOidcAdapter,
-  createOidcMfa,
-  mountMfaInteractions,
-  type OidcMfaOptions,
-} from '../../src/oidc/index.ts';
+import { createOidcAdapter, createOidcMfa, type OidcMfaOptions } from '../../src/oidc/index.ts';
 import { codeFor, PASSWORDS } from './app.ts';
 import { type Browser, formAction, inputValue, type Page } from './browser.ts';
 import { type TestClock, testClock } from './test-clock.ts';
@@ -75,7 +71,6 @@ export async function startTestIdp(
     post_logout_redirect_uris: ['http://rp.example/bye'],
   });
   const configuration: Configuration = {
-    ...oidc.configuration(),
     adapter: createOidcAdapter(stores, { clock }),
     clients: [client('rp'), client('payroll')],
     findAccount: async (_ctx, sub) => ({ accountId: sub, claims: async () => ({ sub }) }),
@@ -98,7 +93,7 @@ export async function startTestIdp(
       return grant;
     },
   };
-  const provider = new Provider(issuer, configuration);
+  const provider = oidc.createProvider(issuer, configuration);
   const app = express();
   app.get('/interaction/:uid', async (req, res) => {
     const details = await provider.interactionDetails(req, res);
@@ -127,7 +122,7 @@ export async function startTestIdp(
       next(err);
     }
   });
-  mountMfaInteractions(app, oidc, mfa, provider);
+  oidc.mount(app);
   app.use(provider.callback());
   app.use(
     (
