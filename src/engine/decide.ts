@@ -1,4 +1,3 @@
-import type { AuditSink } from '../audit/events.ts';
 import type { CodeHasher } from '../crypto/code-hash.ts';
 import type { PolicySet } from '../policy/compile.ts';
 import { NO_SESSION_CONTROLS, type PolicyEvaluation, type SessionControls } from '../policy/evaluation.ts';
@@ -12,6 +11,7 @@ import {
 import type { MethodRecord, Repository, UserMfaState } from '../store/ports.ts';
 import type { RememberedDevices } from '../trust/remembered-devices.ts';
 import type { TrustedNetworks } from '../trust/trusted-networks.ts';
+import type { AuditLog } from './audit-log.ts';
 import { firstFactorMethods, secondFactorMethod } from './auth-methods.ts';
 import type { Clock } from './capabilities.ts';
 import {
@@ -79,7 +79,7 @@ interface DecideDeps {
   defaultApp: string;
   hardLimit: number;
   rememberEnabled: boolean;
-  audit: AuditSink;
+  audit: AuditLog;
   clock: Clock;
 }
 
@@ -346,14 +346,7 @@ export function createDecide(deps: DecideDeps) {
       if (check.ok) device = { remembered: true, id: check.device.id, createdAt: check.device.createdAt };
       else {
         rejected = check.reason;
-        await deps.audit({
-          type: 'remembered_device_rejected',
-          at: deps.clock.now(),
-          userId: ctx.userId,
-          ip: ctx.ip,
-          requestId: ctx.requestId,
-          detail: check.reason,
-        });
+        await deps.audit(ctx.userId, ctx, { type: 'remembered_device_rejected', detail: check.reason });
       }
     }
     const decision = combineSignals(

@@ -89,12 +89,8 @@ export function createSecondFactor(engine: EngineContext) {
   ): Promise<({ ok: true } & VerifiedFactor) | VerifyFailure> {
     const gate = await lockout.begin(userId, ctx.ip);
     if (!gate.allowed) {
-      await audit({
+      await audit(userId, ctx, {
         type: gate.reason === 'slow_down' ? 'throttled' : 'locked',
-        at: clock.now(),
-        userId,
-        ip: ctx.ip,
-        requestId: ctx.requestId,
         detail: gate.reason,
       });
       return {
@@ -137,23 +133,12 @@ export function createSecondFactor(engine: EngineContext) {
     }
     if (!result.ok) {
       await lockout.failed(userId, ctx.ip);
-      await audit({
-        type: 'verify_failed',
-        at: clock.now(),
-        userId,
-        ip: ctx.ip,
-        requestId: ctx.requestId,
-        detail: result.detail,
-      });
+      await audit(userId, ctx, { type: 'verify_failed', detail: result.detail });
       return { ok: false, error: 'invalid_code' };
     }
     await lockout.succeeded(userId, ctx.ip);
-    await audit({
+    await audit(userId, ctx, {
       type: 'verified',
-      at: clock.now(),
-      userId,
-      ip: ctx.ip,
-      requestId: ctx.requestId,
       methodId: result.methodId ?? undefined,
       methodKind: result.kind,
     });
@@ -173,12 +158,8 @@ export function createSecondFactor(engine: EngineContext) {
       risk: pending.risk,
     });
     await recordSightings(pending.userId, ctx.ip, pending.userAgent);
-    await audit({
+    await audit(pending.userId, ctx, {
       type: 'signin_completed',
-      at: clock.now(),
-      userId: pending.userId,
-      ip: ctx.ip,
-      requestId: ctx.requestId,
       data: { amr: stamp.amr.join(' '), acr: stamp.acr },
     });
     return stamp;

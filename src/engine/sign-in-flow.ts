@@ -1,6 +1,7 @@
 // The sign-in flow after the first factor: decide, then complete at once, start a pending
 // sign-in (a second factor or the first method's enrollment is needed) or refuse; verify the
 // pending sign-in's code, or enrol its first method, and complete it exactly once.
+import type { PolicyAuditData } from '../audit/events.ts';
 import { MfaError } from '../errors.ts';
 import type { TotpDraft } from '../methods/totp-enrollment.ts';
 import type { PolicyEvaluation } from '../policy/evaluation.ts';
@@ -107,7 +108,7 @@ export function createSignInFlow(
   }
 
   /** The policy explanation kept with sign-in events: which policies applied, which would have (report-only). */
-  function policyAudit(policy: PolicyEvaluation | undefined): { data?: Record<string, string | number> } {
+  function policyAudit(policy: PolicyEvaluation | undefined): { data?: PolicyAuditData } {
     if (!policy) return {};
     return {
       data: {
@@ -140,11 +141,8 @@ export function createSignInFlow(
       const decision = await decide(input);
       const ctx = { ip: input.ip, requestId: input.requestId };
       if (decision.action === 'block') {
-        await audit({
+        await audit(input.userId, ctx, {
           type: 'signin_blocked',
-          at: clock.now(),
-          userId: input.userId,
-          ...ctx,
           detail: decision.reasons.at(-1)?.code,
           ...policyAudit(decision.policy),
         });
@@ -161,26 +159,21 @@ export function createSignInFlow(
       };
       if (decision.action === 'allow') {
         const skippedBy = decision.skippedBy;
-        const type =
-          skippedBy === 'trusted_network'
-            ? 'skipped_trusted_network'
-            : skippedBy === 'remembered_device'
-              ? 'remembered_device_used'
-              : 'skipped_user_disabled';
-        await audit({
-          type,
-          at: clock.now(),
-          userId: input.userId,
-          ...ctx,
-          detail: decision.trustedNetwork ?? decision.rememberedDeviceId,
-        });
+        if (skippedBy === 'trusted_network')
+          await audit(input.userId, ctx, {
+            type: 'skipped_trusted_network',
+            detail: decision.trustedNetwork ?? '',
+          });
+        else if (skippedBy === 'remembered_device')
+          await audit(input.userId, ctx, {
+            type: 'remembered_device_used',
+            detail: decision.rememberedDeviceId ?? '',
+          });
+        else await audit(input.userId, ctx, { type: 'skipped_user_disabled' });
         const stamp = second.stampFor(input.userId, input.amr, null, facts, skippedBy);
         await second.recordSightings(input.userId, input.ip, input.userAgent ?? '');
-        await audit({
+        await audit(input.userId, ctx, {
           type: 'signin_completed',
-          at: clock.now(),
-          userId: input.userId,
-          ...ctx,
           data: { amr: stamp.amr.join(' '), acr: stamp.acr, ...policyAudit(decision.policy).data },
         });
         return { status: 'complete', stamp, decision };
@@ -224,11 +217,8 @@ export function createSignInFlow(
         roles: facts.roles,
         risk: facts.risk ?? {},
       });
-      await audit({
+      await audit(input.userId, ctx, {
         type: 'challenge_issued',
-        at: clock.now(),
-        userId: input.userId,
-        ...ctx,
         detail: decision.mustEnroll ? 'enrollment_required' : 'second_factor',
         ...policyAudit(decision.policy),
       });
@@ -289,13 +279,7 @@ export function createSignInFlow(
       if (!(await firstMethodRule(pending, ctx)).allowed) return { ok: false, error: 'pending_expired' };
       const confirmed = await totpEnrollment.confirm(pending.userId, draftId, code, label);
       if (!confirmed.ok) {
-        await audit({
-          type: 'verify_failed',
-          at: clock.now(),
-          userId: pending.userId,
-          ...ctx,
-          detail: `enroll_${confirmed.detail}`,
-        });
+        await audit(pending.userId, ctx, { type: 'verify_failed', detail: `enroll_${confirmed.detail}` });
         return { ok: false, error: 'invalid_code' };
       }
       const taken = await pendingSignIns.take(pendingId);

@@ -70,13 +70,7 @@ export function createStepUp(engine: EngineContext, second: SecondFactor): StepU
           if (restriction.allowedMethodIds.length === 0 && !restriction.allowRecovery) {
             const message =
               requirementMessage(wanted, set.strengths) ?? 'None of your sign-in methods is allowed here.';
-            await audit({
-              type: 'verify_failed',
-              at: clock.now(),
-              userId: stamp.userId,
-              ...ctx,
-              detail: 'strength_unavailable',
-            });
+            await audit(stamp.userId, ctx, { type: 'verify_failed', detail: 'strength_unavailable' });
             return { ok: false, error: 'strength_unavailable', message };
           }
         }
