@@ -1,6 +1,6 @@
 import type { CodeHasher } from '../crypto/code-hash.ts';
 import type { PolicySet } from '../policy/compile.ts';
-import { NO_SESSION_CONTROLS, type PolicyEvaluation, type SessionControls } from '../policy/evaluation.ts';
+import { NO_SESSION_CONTROLS, type PolicyEvaluation } from '../policy/evaluation.ts';
 import type { AuthMethod, RiskFacts } from '../policy/model.ts';
 import {
   type GrantRequirement,
@@ -17,6 +17,7 @@ import type { Clock } from './capabilities.ts';
 import {
   type Decision,
   type DecisionContext,
+  type DecisionFacts,
   type DecisionReason,
   toMethodSummary,
   type WhatIfContext,
@@ -92,14 +93,10 @@ function combineSignals(
 ): Decision {
   const app = ctx.app ?? deps.defaultApp;
   const methods = s.methods.map(toMethodSummary);
-  const base = {
+  const base: Omit<DecisionFacts, 'reasons'> = {
     methods,
     userState: s.userState,
-    mustEnroll: false,
-    requirements: [] as GrantRequirement[],
-    allowedMethodIds: [] as string[],
-    allowRecovery: false,
-    sessionControls: NO_SESSION_CONTROLS as SessionControls,
+    sessionControls: NO_SESSION_CONTROLS,
     subject: s.subject,
     risk: s.risk,
     app,
@@ -108,6 +105,8 @@ function combineSignals(
     return {
       ...base,
       action: 'block',
+      requirements: [],
+      userMessage: null,
       reasons: [
         {
           code: 'account_locked',
@@ -141,6 +140,7 @@ function combineSignals(
     return {
       ...withPolicy,
       action: 'block',
+      requirements: [],
       userMessage: 'Your organisation does not allow this sign-in.',
       reasons: [{ code: 'policy_block', message: `blocked by policy ${policy.blockedBy.join(', ')}` }],
     };
@@ -168,7 +168,7 @@ function combineSignals(
     });
   }
   if (requirements.length === 0) {
-    return { ...withPolicy, action: 'allow', skippedBy: 'user_disabled', reasons };
+    return { ...withPolicy, action: 'allow', allowedBy: 'user_disabled', reasons };
   }
 
   const first = firstFactorMethods(ctx.amr ?? ['pwd']);
@@ -188,7 +188,7 @@ function combineSignals(
       code: 'first_factor_sufficient',
       message: 'the first factor satisfies every requirement',
     });
-    return { ...withPolicy, action: 'allow', reasons };
+    return { ...withPolicy, action: 'allow', allowedBy: 'first_factor', reasons };
   }
 
   if (s.methods.length === 0) {
@@ -211,7 +211,7 @@ function combineSignals(
     return {
       ...withPolicy,
       action: 'mfa',
-      mustEnroll: true,
+      step: 'enroll',
       requirements,
       reasons: [
         ...reasons,
@@ -228,7 +228,7 @@ function combineSignals(
       return {
         ...withPolicy,
         action: 'allow',
-        skippedBy: 'trusted_network',
+        allowedBy: 'trusted_network',
         trustedNetwork: network,
         reasons,
       };
@@ -253,7 +253,7 @@ function combineSignals(
         return {
           ...withPolicy,
           action: 'allow',
-          skippedBy: 'remembered_device',
+          allowedBy: 'remembered_device',
           rememberedDeviceId: s.device.id,
           rememberedDeviceAt: s.device.createdAt,
           reasons: [
@@ -286,10 +286,11 @@ function combineSignals(
   return {
     ...withPolicy,
     action: 'mfa',
+    step: 'second_factor',
     requirements,
     allowedMethodIds: allowed.map((m) => m.id),
     allowRecovery: satisfiedWith('recoveryCode'),
-    ...(userMessage ? { userMessage } : {}),
+    userMessage: userMessage ?? null,
     reasons: [...reasons, { code: 'second_factor_required', message: 'a second factor is required' }],
   };
 }

@@ -1,14 +1,21 @@
 // The sign-in flow after the first factor: decide, then complete at once, start a pending
 // sign-in (a second factor or the first method's enrollment is needed) or refuse; verify the
 // pending sign-in's code, or enrol its first method, and complete it exactly once.
-import type { PolicyAuditData } from '../audit/events.ts';
+import type { AuditEventBody, PolicyAuditData } from '../audit/events.ts';
 import { MfaError } from '../errors.ts';
 import type { TotpDraft } from '../methods/totp-enrollment.ts';
 import type { PolicyEvaluation } from '../policy/evaluation.ts';
 import type { MethodRecord } from '../store/ports.ts';
 import type { RecoveryCodesService } from './account-security.ts';
 import { firstFactorMethods, methodAmr, secondFactorMethod } from './auth-methods.ts';
-import type { Decision, DecisionContext, WhatIfContext } from './decision.ts';
+import {
+  type AllowDecision,
+  type BlockDecision,
+  type Decision,
+  type DecisionContext,
+  skipOf,
+  type WhatIfContext,
+} from './decision.ts';
 import type { EngineContext } from './engine-context.ts';
 import type { PendingPrincipal } from './pending.ts';
 import type { SecondFactor } from './second-factor.ts';
@@ -96,6 +103,20 @@ export function createSignInFlow(
       ctx,
     );
 
+  /** What the audit says of an `allow`: the skip, if one lifted MFA (a sufficient first factor skipped nothing). */
+  function skipEvent(decision: AllowDecision): AuditEventBody | null {
+    switch (decision.allowedBy) {
+      case 'trusted_network':
+        return { type: 'skipped_trusted_network', detail: decision.trustedNetwork };
+      case 'remembered_device':
+        return { type: 'remembered_device_used', detail: decision.rememberedDeviceId };
+      case 'user_disabled':
+        return { type: 'skipped_user_disabled' };
+      case 'first_factor':
+        return null;
+    }
+  }
+
   /** "Don't ask again on this device": the configured days, capped by the policies' session controls. */
   function rememberDaysFor(decision: Decision): number | null {
     const controls = decision.sessionControls;
@@ -154,23 +175,24 @@ export function createSignInFlow(
         groups: decision.subject.groups,
         roles: decision.subject.roles,
         risk: decision.risk,
-        rememberedDeviceAt: decision.rememberedDeviceAt,
-        rememberedDeviceId: decision.rememberedDeviceId,
       };
       if (decision.action === 'allow') {
-        const skippedBy = decision.skippedBy;
-        if (skippedBy === 'trusted_network')
-          await audit(input.userId, ctx, {
-            type: 'skipped_trusted_network',
-            detail: decision.trustedNetwork ?? '',
-          });
-        else if (skippedBy === 'remembered_device')
-          await audit(input.userId, ctx, {
-            type: 'remembered_device_used',
-            detail: decision.rememberedDeviceId ?? '',
-          });
-        else await audit(input.userId, ctx, { type: 'skipped_user_disabled' });
-        const stamp = second.stampFor(input.userId, input.amr, null, facts, skippedBy);
+        const skipped = skipEvent(decision);
+        if (skipped) await audit(input.userId, ctx, skipped);
+        const device =
+          decision.allowedBy === 'remembered_device'
+            ? {
+                rememberedDeviceAt: decision.rememberedDeviceAt,
+                rememberedDeviceId: decision.rememberedDeviceId,
+              }
+            : {};
+        const stamp = second.stampFor(
+          input.userId,
+          input.amr,
+          null,
+          { ...facts, ...device },
+          skipOf(decision) ?? undefined,
+        );
         await second.recordSightings(input.userId, input.ip, input.userAgent ?? '');
         await audit(input.userId, ctx, {
           type: 'signin_completed',
@@ -179,7 +201,7 @@ export function createSignInFlow(
         return { status: 'complete', stamp, decision };
       }
       const firstFactorAt = input.firstFactorAt ?? clock.now();
-      if (decision.mustEnroll) {
+      if (decision.step === 'enroll') {
         const verdict = await firstMethodRule(
           {
             userId: input.userId,
@@ -191,8 +213,9 @@ export function createSignInFlow(
           ctx,
         );
         if (!verdict.allowed) {
-          const refused: Decision = {
-            ...decision,
+          const { step: _enroll, ...enrollment } = decision;
+          const refused: BlockDecision = {
+            ...enrollment,
             action: 'block',
             userMessage: verdict.message,
             reasons: [...decision.reasons, { code: verdict.reason, message: verdict.message }],
@@ -200,16 +223,17 @@ export function createSignInFlow(
           return { status: 'blocked', decision: refused, signInAgain: verdict.reason === 'signin_too_old' };
         }
       }
+      const prompt = decision.step === 'second_factor' ? decision : null;
       const pending = await pendingSignIns.start({
         userId: input.userId,
         firstFactorAmr: input.amr,
         firstFactorAt,
-        mustEnroll: decision.mustEnroll,
+        mustEnroll: prompt === null,
         ip: input.ip,
         userAgent: (input.userAgent ?? '').slice(0, 512),
-        allowedMethodIds: decision.allowedMethodIds,
-        allowRecovery: decision.allowRecovery,
-        ...(decision.userMessage ? { userMessage: decision.userMessage } : {}),
+        allowedMethodIds: prompt?.allowedMethodIds ?? [],
+        allowRecovery: prompt?.allowRecovery ?? false,
+        ...(prompt?.userMessage ? { userMessage: prompt.userMessage } : {}),
         app: facts.app,
         clientAppType: facts.clientAppType,
         rememberDays: rememberDaysFor(decision),
@@ -219,7 +243,7 @@ export function createSignInFlow(
       });
       await audit(input.userId, ctx, {
         type: 'challenge_issued',
-        detail: decision.mustEnroll ? 'enrollment_required' : 'second_factor',
+        detail: prompt === null ? 'enrollment_required' : 'second_factor',
         ...policyAudit(decision.policy),
       });
       return { status: 'mfa', pending, decision };
