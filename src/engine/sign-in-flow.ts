@@ -8,14 +8,7 @@ import type { PolicyEvaluation } from '../policy/evaluation.ts';
 import type { MethodRecord } from '../store/ports.ts';
 import type { RecoveryCodesService } from './account-security.ts';
 import { firstFactorMethods, methodAmr, secondFactorMethod } from './auth-methods.ts';
-import {
-  type AllowDecision,
-  type BlockDecision,
-  type Decision,
-  type DecisionContext,
-  skipOf,
-  type WhatIfContext,
-} from './decision.ts';
+import type { AllowDecision, BlockDecision, Decision, DecisionContext, WhatIfContext } from './decision.ts';
 import type { EngineContext } from './engine-context.ts';
 import type { PendingPrincipal } from './pending.ts';
 import type { SecondFactor } from './second-factor.ts';
@@ -28,7 +21,7 @@ import type {
   VerifyFailure,
   VerifyOutcome,
 } from './sign-in-types.ts';
-import type { AuthStamp } from './stamp.ts';
+import type { AuthStamp, StampSkip } from './stamp.ts';
 
 export interface SignInFlow {
   /** The decision for a sign-in, without acting on it (audits what it checks). */
@@ -117,6 +110,23 @@ export function createSignInFlow(
     }
   }
 
+  /** What the stamp of an `allow` records of its skip (a sufficient first factor skipped nothing). */
+  function stampSkipOf(decision: AllowDecision): StampSkip | null {
+    switch (decision.allowedBy) {
+      case 'remembered_device':
+        return {
+          skippedBy: 'remembered_device',
+          rememberedDeviceId: decision.rememberedDeviceId,
+          rememberedDeviceAt: decision.rememberedDeviceAt,
+        };
+      case 'trusted_network':
+      case 'user_disabled':
+        return { skippedBy: decision.allowedBy };
+      case 'first_factor':
+        return null;
+    }
+  }
+
   /** "Don't ask again on this device": the configured days, capped by the policies' session controls. */
   function rememberDaysFor(decision: Decision): number | null {
     const controls = decision.sessionControls;
@@ -179,20 +189,7 @@ export function createSignInFlow(
       if (decision.action === 'allow') {
         const skipped = skipEvent(decision);
         if (skipped) await audit(input.userId, ctx, skipped);
-        const device =
-          decision.allowedBy === 'remembered_device'
-            ? {
-                rememberedDeviceAt: decision.rememberedDeviceAt,
-                rememberedDeviceId: decision.rememberedDeviceId,
-              }
-            : {};
-        const stamp = second.stampFor(
-          input.userId,
-          input.amr,
-          null,
-          { ...facts, ...device },
-          skipOf(decision) ?? undefined,
-        );
+        const stamp = second.stampFor(input.userId, input.amr, null, facts, stampSkipOf(decision));
         await second.recordSightings(input.userId, input.ip, input.userAgent ?? '');
         await audit(input.userId, ctx, {
           type: 'signin_completed',
@@ -208,7 +205,6 @@ export function createSignInFlow(
             firstFactorAmr: input.amr,
             firstFactorAt,
             ...facts,
-            risk: facts.risk ?? {},
           },
           ctx,
         );
@@ -239,7 +235,7 @@ export function createSignInFlow(
         rememberDays: rememberDaysFor(decision),
         groups: facts.groups,
         roles: facts.roles,
-        risk: facts.risk ?? {},
+        risk: facts.risk,
       });
       await audit(input.userId, ctx, {
         type: 'challenge_issued',

@@ -1,7 +1,7 @@
 // The types of a sign-in as the engine's services exchange them: what a first factor hands
 // over, how a sign-in starts (complete, pending a second factor or enrollment, blocked), what
 // a code submission is, and how a verification ends.
-import type { ClientAppType } from '../policy/model.ts';
+import type { ClientAppType, RiskFacts } from '../policy/model.ts';
 import type { AllowDecision, BlockDecision, MfaDecision } from './decision.ts';
 import type { PendingPrincipal } from './pending.ts';
 import type { AuthStamp } from './stamp.ts';
@@ -76,7 +76,5 @@ export interface StampFacts {
   clientAppType: ClientAppType;
   groups: string[];
   roles: string[];
-  risk: AuthStamp['risk'];
-  rememberedDeviceAt?: number | undefined;
-  rememberedDeviceId?: string | undefined;
+  risk: RiskFacts;
 }

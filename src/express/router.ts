@@ -2,6 +2,7 @@ import { csrfSync } from 'csrf-sync';
 import express, { type NextFunction, type Request, type Response } from 'express';
 import type { z } from 'zod';
 import type { Mfa, VerifyFailure } from '../engine/create-mfa.ts';
+import { parseStamp } from '../engine/parse-stamp.ts';
 import { REGISTRATION_MESSAGES } from '../engine/registration-rule.ts';
 import { MfaError } from '../errors.ts';
 import type { GuardReason, MfaExpress } from './create-mfa-express.ts';
@@ -457,8 +458,8 @@ export function createMfaRouter(mfa: Mfa, web: MfaExpress) {
 
   api.get('/status', async (req, res) => {
     const state = req.session?.mfakit;
-    if (state?.stamp) {
-      const s = state.stamp;
+    const s = parseStamp(state?.stamp);
+    if (s) {
       return res.json({
         status: 'complete',
         userId: s.userId,
