@@ -193,6 +193,11 @@ async function main() {
     await runPolicyBench();
     return;
   }
+  // `node bench/run.ts guard`: only requireMfa against the bare route.
+  if (only === 'guard') {
+    await guardBenchmark();
+    return;
+  }
   // `node bench/run.ts oidc`: only the full code flow through the sample IdP.
   if (only === 'oidc') {
     await runOidcFlowBench(report);

@@ -9,7 +9,13 @@
  *   sealingKeys: [{ id: 'k1', key: process.env.MFA_KEY! }] });
  * ```
  */
-export type { AuditEvent, AuditEventType, AuditSink } from './audit/events.ts';
+export type {
+  AuditEnvelope,
+  AuditEvent,
+  AuditEventBody,
+  AuditEventType,
+  AuditSink,
+} from './audit/events.ts';
 export { combineSinks, pinoAuditSink } from './audit/events.ts';
 export type {
   AccountSecurity,
@@ -23,10 +29,17 @@ export type { Clock, RandomSource } from './engine/capabilities.ts';
 export { createMfa } from './engine/create-mfa.ts';
 export type { Directory } from './engine/decide.ts';
 export type {
+  AllowDecision,
+  BlockDecision,
   Decision,
   DecisionContext,
+  DecisionFacts,
   DecisionReason,
+  EnrollDecision,
   MethodSummary,
+  MfaDecision,
+  SecondFactorDecision,
+  SkipReason,
   WhatIfContext,
 } from './engine/decision.ts';
 export type {
@@ -41,6 +54,7 @@ export type {
 export type { Mfa, MfaSettings } from './engine/mfa.ts';
 export type { MfaOptions } from './engine/options.ts';
 export { HARD_FAILURE_CEILING } from './engine/options.ts';
+export { parseStamp } from './engine/parse-stamp.ts';
 export type { PendingPrincipal } from './engine/pending.ts';
 export type { PolicyService } from './engine/policy-service.ts';
 export { PolicyVersionConflict } from './engine/policy-source.ts';
@@ -55,8 +69,14 @@ export type {
   VerifyFailure,
   VerifyOutcome,
 } from './engine/sign-in-types.ts';
-export type { AuthStamp } from './engine/stamp.ts';
-export { ACR_MFA, ACR_PASSWORD, ACR_PHISHING_RESISTANT, acrFor } from './engine/stamp.ts';
+export type {
+  AuthStamp,
+  AuthStampFacts,
+  RememberedDeviceStamp,
+  SkippedStamp,
+  VerifiedStamp,
+} from './engine/stamp.ts';
+export { ACR_MFA, ACR_PASSWORD, ACR_PHISHING_RESISTANT, acrFor, STAMP_VERSION } from './engine/stamp.ts';
 export type { StepUpService } from './engine/step-up.ts';
 export type {
   AccessPassContext,

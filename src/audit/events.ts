@@ -1,56 +1,226 @@
+// Typed audit events: one variant per `type`, each with exactly its fields, over a common
+// envelope (when, whose, from which address, which request). Never a secret, a code, a seed or
+// a cookie value in one: `detail` says which check failed (for the operator), the user only
+// ever sees a generic message. Sinks and the repository receive these objects as they are, so
+// the JSON shape (`type`, `at`, `userId`, `ip`, `requestId`, `methodId`, `methodKind`, `detail`,
+// `data`) is the public format of the audit log.
 import pino from 'pino';
 
-/**
- * Typed audit events. Never a secret, a code, a seed or a cookie value in one: `detail`
- * says which check failed (for the operator), the user only ever sees a generic message.
- */
-export type AuditEventType =
-  | 'enrolled'
-  | 'method_removed'
-  | 'recovery_codes_generated'
-  | 'challenge_issued'
-  | 'verified'
-  | 'verify_failed'
-  | 'locked'
-  | 'throttled'
-  | 'remembered_device_created'
-  | 'remembered_device_used'
-  | 'remembered_device_rejected'
-  | 'remembered_device_revoked'
-  | 'skipped_trusted_network'
-  | 'skipped_user_disabled'
-  | 'signin_completed'
-  | 'signin_blocked'
-  | 'user_reset'
-  | 'sessions_revoked'
-  | 'user_state_changed'
-  | 'tokens_imported'
-  | 'token_assigned'
-  | 'counter_resynced'
-  | 'policies_changed'
-  | 'fraud_flag_changed'
-  | 'first_factor_verified'
-  | 'first_factor_failed'
-  | 'first_factor_throttled'
-  | 'registration_refused'
-  | 'access_pass_issued'
-  | 'access_pass_replaced'
-  | 'access_pass_revoked'
-  | 'access_pass_verified'
-  | 'access_pass_failed';
-
-export interface AuditEvent {
-  type: AuditEventType;
+/** What every event carries. */
+export interface AuditEnvelope {
+  /** ms since the epoch. */
   at: number;
+  /** The user concerned; null when there is none (an unknown account, a change to the policies or the token inventory). */
   userId: string | null;
+  /** The client address, as resolved by the trusted-proxy rules. */
   ip?: string | undefined;
+  /** The request's `X-Request-Id`, kept only when it is well-formed. */
   requestId?: string | undefined;
-  methodId?: string | undefined;
-  methodKind?: string | undefined;
-  /** Machine-readable reason, e.g. `code_mismatch`, `replayed_step`, `cookie_wrong_user`. */
-  detail?: string | undefined;
-  data?: Record<string, string | number | boolean | null> | undefined;
 }
+
+/** Which policies applied to a sign-in, and what report-only ones would have done (`id=block`, `id=require:a+b`). */
+export interface PolicyAuditData {
+  policyVersion: number;
+  policiesApplied: string;
+  reportOnly: string;
+}
+
+// ---- the sign-in: decided, skipped, challenged, completed, blocked ----
+
+export type SignInEvent =
+  | {
+      type: 'challenge_issued';
+      detail: 'enrollment_required' | 'second_factor';
+      /** With active policies. */
+      data?: PolicyAuditData | undefined;
+    }
+  | {
+      /** MFA was required but lifted: `detail` is the trusted network (CIDR or name). */
+      type: 'skipped_trusted_network';
+      detail: string;
+    }
+  | {
+      /** MFA is disabled for the user and nothing else asks for it. */
+      type: 'skipped_user_disabled';
+    }
+  | {
+      type: 'signin_completed';
+      /** The stamp's amr (space-separated) and acr, and with active policies which applied. */
+      data: { amr: string; acr: string } & Partial<PolicyAuditData>;
+    }
+  | {
+      type: 'signin_blocked';
+      /** The reason code that blocked it (`account_locked`, `policy_block`, `strength_unavailable`). */
+      detail: string | undefined;
+      data?: PolicyAuditData | undefined;
+    };
+
+// ---- a second factor checked: passed, failed, refused by the lockout ----
+
+export type VerificationEvent =
+  | {
+      type: 'verified';
+      /** The method used; none for a recovery code. */
+      methodId?: string | undefined;
+      /** `totp`, `hotp`, `recovery_code`. */
+      methodKind: string;
+    }
+  | {
+      type: 'verify_failed';
+      /** `code_mismatch`, `replayed_step`, `recovery_code_not_allowed`, `enroll_…`, `resync_…`, `strength_unavailable`… */
+      detail: string;
+      /** With a hardware token's resynchronisation: the method concerned. */
+      methodId?: string | undefined;
+      methodKind?: string | undefined;
+    }
+  | {
+      /** The attempt was refused before the code was looked at: `detail` is the lockout's reason. */
+      type: 'locked' | 'throttled';
+      detail: string;
+    };
+
+// ---- the user's methods: registered, refused, removed, hardware tokens, recovery codes ----
+
+export type MethodEvent =
+  | { type: 'enrolled' | 'method_removed'; methodId: string; methodKind: string }
+  | {
+      type: 'token_assigned';
+      methodId: string;
+      methodKind: string;
+      /** The token's serial number. */
+      detail: string;
+    }
+  | {
+      type: 'counter_resynced';
+      methodId: string;
+      methodKind: string;
+      /** The token's serial number, for a hardware token. */
+      detail?: string | undefined;
+      data: { from: number; to: number | null };
+    }
+  | { type: 'recovery_codes_generated'; data: { count: number } }
+  | {
+      /** The registration rule refused a new method: `detail` is why, `data.policy` which policies. */
+      type: 'registration_refused';
+      detail: string;
+      data?: { policy: string } | undefined;
+    };
+
+// ---- remembered devices ("don't ask again on this device") ----
+
+export type RememberedDeviceEvent =
+  | {
+      /** `detail` is the device id. */
+      type: 'remembered_device_created' | 'remembered_device_used';
+      detail: string;
+    }
+  | {
+      /** A cookie refused: `detail` is why (`cookie_wrong_user`, `secret_mismatch`, `device_expired`…). */
+      type: 'remembered_device_rejected';
+      detail: string;
+    }
+  | {
+      /** `detail` is the device id, or `all` with the number revoked in `data`. */
+      type: 'remembered_device_revoked';
+      detail: string;
+      data?: { count: number } | undefined;
+    };
+
+// ---- the first factor, through the first-factor gate ----
+
+export type FirstFactorEvent =
+  | { type: 'first_factor_verified'; data: { kind: 'password' | 'temporaryAccessPass' } }
+  | {
+      type: 'first_factor_failed';
+      detail: 'wrong_password' | 'wrong_access_pass' | 'unknown_account';
+      data: { kind: 'password' | 'temporaryAccessPass' };
+    }
+  | {
+      /** `detail` is the throttle's reason. */
+      type: 'first_factor_throttled';
+      detail: string;
+      data: { kind: 'password' | 'temporaryAccessPass' };
+    };
+
+// ---- Temporary Access Passes (`methodKind` is always `temporary_access_pass`) ----
+
+export type AccessPassEvent =
+  | {
+      type: 'access_pass_issued';
+      methodId: string;
+      methodKind: string;
+      /** `by`: who issued it (an administrator's name, `cli`), or null. */
+      data: {
+        by: string | null;
+        startsAt: number;
+        expiresAt: number;
+        oneTime: boolean;
+        lifetimeMinutes: number;
+      };
+    }
+  | {
+      /** The user's previous pass, replaced by a new one: `detail` is the state it was in. */
+      type: 'access_pass_replaced';
+      methodId: string;
+      methodKind: string;
+      detail: string;
+      data: { by: string | null; replacedBy: string };
+    }
+  | {
+      type: 'access_pass_revoked';
+      methodId: string;
+      methodKind: string;
+      /** The state it was in. */
+      detail: string;
+      data: { by: string | null };
+    }
+  | { type: 'access_pass_verified'; methodId: string; methodKind: string; data: { oneTime: boolean } }
+  | {
+      /** `detail`: `mismatch`, `used`, `expired`, `not_started`, `no_pass`, `malformed`… */
+      type: 'access_pass_failed';
+      /** The pass concerned, when the user has one. */
+      methodId?: string | undefined;
+      methodKind: string;
+      detail: string;
+    };
+
+// ---- administration: the user's state, resets, sign-outs, fraud flags, policies, inventory ----
+
+export type AdministrativeEvent =
+  | {
+      /** `detail` is the new per-user state. */
+      type: 'user_state_changed';
+      detail: 'disabled' | 'enabled' | 'enforced';
+    }
+  | {
+      /** "Require re-registration": how many methods were removed. */
+      type: 'user_reset';
+      data: { methods: number };
+    }
+  | { type: 'sessions_revoked' }
+  | { type: 'fraud_flag_changed'; detail: 'flagged' | 'cleared' }
+  | {
+      /** `detail` says who made the change (an administrator's name, `cli`), when known. */
+      type: 'policies_changed';
+      detail?: string | undefined;
+      data: { version: number; policies: number };
+    }
+  | { type: 'tokens_imported'; data: { count: number } };
+
+/** What happened, without the envelope: what the engine's audit helper is given. */
+export type AuditEventBody =
+  | SignInEvent
+  | VerificationEvent
+  | MethodEvent
+  | RememberedDeviceEvent
+  | FirstFactorEvent
+  | AccessPassEvent
+  | AdministrativeEvent;
+
+/** One audit event: its envelope and the fields of its `type`. */
+export type AuditEvent = AuditEnvelope & AuditEventBody;
+
+export type AuditEventType = AuditEvent['type'];
 
 /** Where audit events go. Sinks must not throw; a failing sink is reported, never fatal to sign-in. */
 export type AuditSink = (event: AuditEvent) => void | Promise<void>;

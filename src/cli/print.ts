@@ -1,4 +1,4 @@
-import type { Decision } from '../engine/decision.ts';
+import { type Decision, mustEnroll, skipOf, userMessageOf } from '../engine/decision.ts';
 import type { PolicyResult, SessionControls } from '../policy/evaluation.ts';
 import type { Policy } from '../policy/model.ts';
 import type { GrantRequirement } from '../policy/strength.ts';
@@ -41,19 +41,22 @@ export function formatDecision(
   facts: { userId: string; app: string; ip: string; userAction?: string },
 ): string {
   const out: string[] = [];
+  const skipped = decision.action === 'allow' ? skipOf(decision) : null;
   out.push(
-    `Decision: ${decision.action}${decision.mustEnroll ? ' (the user must register a method first)' : ''}`,
+    `Decision: ${decision.action}${mustEnroll(decision) ? ' (the user must register a method first)' : ''}`,
   );
   const target = facts.userAction ? `user action ${facts.userAction}` : `app ${facts.app}`;
   out.push(`  user ${facts.userId}, ${target}, address ${facts.ip}`);
   out.push(
     `  per-user MFA state: ${decision.userState}; registered methods: ${decision.methods.length}` +
-      (decision.skippedBy ? `; MFA skipped by: ${decision.skippedBy}` : ''),
+      (skipped ? `; MFA skipped by: ${skipped}` : ''),
   );
-  if (decision.userMessage) out.push(`User message: ${decision.userMessage}`);
+  const message = userMessageOf(decision);
+  if (message) out.push(`User message: ${message}`);
   out.push('Requirements:');
-  if (decision.requirements.length === 0) out.push('  (none)');
-  for (const r of decision.requirements) out.push(`  ${r.source}: ${requirementText(r)}`);
+  const requirements = decision.action === 'allow' ? [] : decision.requirements;
+  if (requirements.length === 0) out.push('  (none)');
+  for (const r of requirements) out.push(`  ${r.source}: ${requirementText(r)}`);
   out.push(`Session controls: ${sessionText(decision.sessionControls)}`);
   out.push('Reasons:');
   for (const r of decision.reasons) out.push(`  ${r.code}: ${r.message}`);

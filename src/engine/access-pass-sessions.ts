@@ -26,8 +26,7 @@ interface Seen {
 const CACHE_MAX = 10_000;
 
 /** Whether the sign-in that made the stamp was a Temporary Access Pass (its first factor). */
-const openedByAccessPass = (stamp: AuthStamp): boolean =>
-  stamp.methods?.includes('temporaryAccessPass') === true;
+const openedByAccessPass = (stamp: AuthStamp): boolean => stamp.methods.includes('temporaryAccessPass');
 
 export function createAccessPassSessions(
   repository: Pick<Repository, 'getAccessPass'>,

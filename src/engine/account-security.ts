@@ -79,14 +79,7 @@ export function createAccountSecurity(engine: EngineContext) {
   async function afterEnrollment(userId: string, method: MethodRecord, ctx: RequestContext) {
     const state = (await repository.getUserState(userId)) ?? options.defaultUserState;
     if (state === 'enabled') await repository.setUserState(userId, 'enforced');
-    await audit({
-      type: 'enrolled',
-      at: clock.now(),
-      userId,
-      ...ctx,
-      methodId: method.id,
-      methodKind: method.kind,
-    });
+    await audit(userId, ctx, { type: 'enrolled', methodId: method.id, methodKind: method.kind });
   }
 
   const enrollment: EnrollmentService = {
@@ -95,13 +88,7 @@ export function createAccountSecurity(engine: EngineContext) {
     async confirmTotp(userId, draftId, code, label, ctx) {
       const confirmed = await totpEnrollment.confirm(userId, draftId, code, label);
       if (!confirmed.ok) {
-        await audit({
-          type: 'verify_failed',
-          at: clock.now(),
-          userId,
-          ...ctx,
-          detail: `enroll_${confirmed.detail}`,
-        });
+        await audit(userId, ctx, { type: 'verify_failed', detail: `enroll_${confirmed.detail}` });
         return confirmed;
       }
       await afterEnrollment(userId, confirmed.method, ctx);
@@ -119,14 +106,7 @@ export function createAccountSecurity(engine: EngineContext) {
         // A hardware token's counter stays with the token (keyed by serial), so a later holder cannot replay.
         if (method.tokenSerial === null) await repository.deleteCounter(methodCounterKey(method));
         else await repository.unassignToken(method.tokenSerial, userId);
-        await audit({
-          type: 'method_removed',
-          at: clock.now(),
-          userId,
-          ...ctx,
-          methodId,
-          methodKind: method.kind,
-        });
+        await audit(userId, ctx, { type: 'method_removed', methodId, methodKind: method.kind });
       }
       return removed;
     },
@@ -135,13 +115,7 @@ export function createAccountSecurity(engine: EngineContext) {
   const recoveryCodes: RecoveryCodesService = {
     async regenerate(userId, ctx) {
       const codes = await recovery.regenerate(userId);
-      await audit({
-        type: 'recovery_codes_generated',
-        at: clock.now(),
-        userId,
-        ...ctx,
-        data: { count: codes.length },
-      });
+      await audit(userId, ctx, { type: 'recovery_codes_generated', data: { count: codes.length } });
       return codes;
     },
     remaining: (userId) => recovery.remaining(userId),
@@ -153,32 +127,18 @@ export function createAccountSecurity(engine: EngineContext) {
         throw new MfaError('remember_disabled', 'remembering devices is disabled', 400);
       const capped = Math.min(Math.max(1, Math.floor(days)), options.rememberDevice.maxDays);
       const issued = await rememberedDevices.issue(userId, userAgent, capped);
-      await audit({
-        type: 'remembered_device_created',
-        at: clock.now(),
-        userId,
-        ...ctx,
-        detail: issued.device.id,
-      });
+      await audit(userId, ctx, { type: 'remembered_device_created', detail: issued.device.id });
       return issued;
     },
     list: (userId) => rememberedDevices.list(userId),
     async revoke(userId, deviceId, ctx) {
       const ok = await rememberedDevices.revoke(userId, deviceId);
-      if (ok)
-        await audit({ type: 'remembered_device_revoked', at: clock.now(), userId, ...ctx, detail: deviceId });
+      if (ok) await audit(userId, ctx, { type: 'remembered_device_revoked', detail: deviceId });
       return ok;
     },
     async revokeAll(userId, ctx) {
       const n = await rememberedDevices.revokeAll(userId);
-      await audit({
-        type: 'remembered_device_revoked',
-        at: clock.now(),
-        userId,
-        ...ctx,
-        detail: 'all',
-        data: { count: n },
-      });
+      await audit(userId, ctx, { type: 'remembered_device_revoked', detail: 'all', data: { count: n } });
       return n;
     },
   };

@@ -32,7 +32,7 @@ export function createAdministration(engine: EngineContext): Administration {
     getUserState: async (userId) => (await repository.getUserState(userId)) ?? options.defaultUserState,
     async setUserState(userId, state, ctx) {
       await repository.setUserState(userId, state);
-      await audit({ type: 'user_state_changed', at: clock.now(), userId, ...ctx, detail: state });
+      await audit(userId, ctx, { type: 'user_state_changed', detail: state });
     },
     async resetUser(userId, ctx) {
       await sessionEpochs.revokeAll(userId);
@@ -49,11 +49,11 @@ export function createAdministration(engine: EngineContext): Administration {
       await repository.deleteAccessPass(userId);
       await lockout.reset(userId);
       await sessionEpochs.revokeAll(userId);
-      await audit({ type: 'user_reset', at: clock.now(), userId, ...ctx, data: { methods: methods.length } });
+      await audit(userId, ctx, { type: 'user_reset', data: { methods: methods.length } });
     },
     async revokeSessions(userId, ctx) {
       await sessionEpochs.revokeAll(userId);
-      await audit({ type: 'sessions_revoked', at: clock.now(), userId, ...ctx });
+      await audit(userId, ctx, { type: 'sessions_revoked' });
     },
     async unlock(userId) {
       await Promise.all([
@@ -65,13 +65,7 @@ export function createAdministration(engine: EngineContext): Administration {
       await repository.setFraudFlag(userId, flagged ? clock.now() : null);
       // A reported account's live sessions end now; its next sign-in meets the risk policies.
       if (flagged) await sessionEpochs.revokeAll(userId);
-      await audit({
-        type: 'fraud_flag_changed',
-        at: clock.now(),
-        userId,
-        ...ctx,
-        detail: flagged ? 'flagged' : 'cleared',
-      });
+      await audit(userId, ctx, { type: 'fraud_flag_changed', detail: flagged ? 'flagged' : 'cleared' });
     },
     lockStatus: (userId) => lockout.status(userId),
     auditLog: (filter) =>

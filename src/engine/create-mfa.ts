@@ -67,7 +67,6 @@ export function createMfa(options: MfaOptions): Mfa {
       createFirstFactorGate(directory, {
         throttle: engine.firstFactorThrottle,
         audit: engine.audit,
-        clock,
         verifyAccessPass: engine.accessPasses.verify,
         familiarNetwork,
       }),

@@ -2,8 +2,8 @@
 // (`mfa.isCurrent`): not older than the user's last session revocation (session epochs), and,
 // when a remembered device let the sign-in skip MFA, while that device is not revoked nor
 // expired — revoking a device ("restore MFA on remembered devices", an admin reset) ends the
-// sessions it admitted. A remembered-device stamp that names no device (from before this
-// rule) is refused: it must sign in again. A session a Temporary Access Pass opened stands
+// sessions it admitted (a stamp from before device ids never gets here: parseStamp refuses
+// it, so it signs in again). A session a Temporary Access Pass opened stands
 // only while that pass is the user's (revoking or replacing it ends the session). Every check
 // answers from an in-process cache, so on the hot path the answer is a boolean; a promise only
 // when a store must be asked.
@@ -20,11 +20,7 @@ export function createCurrentSessionCheck(
   return (stamp) => {
     const epoch = epochs.isCurrent(stamp);
     const device =
-      stamp.skippedBy !== 'remembered_device'
-        ? true
-        : stamp.rememberedDeviceId === undefined
-          ? false
-          : devices.isLive(stamp.userId, stamp.rememberedDeviceId);
+      stamp.skippedBy === 'remembered_device' ? devices.isLive(stamp.userId, stamp.rememberedDeviceId) : true;
     const pass = accessPasses.admitsSession(stamp);
     if (typeof epoch === 'boolean' && typeof device === 'boolean' && typeof pass === 'boolean')
       return epoch && device && pass;

@@ -1,7 +1,6 @@
-import type { AuditSink } from '../audit/events.ts';
 import type { CodeHasher } from '../crypto/code-hash.ts';
 import type { PolicySet } from '../policy/compile.ts';
-import { NO_SESSION_CONTROLS, type PolicyEvaluation, type SessionControls } from '../policy/evaluation.ts';
+import { NO_SESSION_CONTROLS, type PolicyEvaluation } from '../policy/evaluation.ts';
 import type { AuthMethod, RiskFacts } from '../policy/model.ts';
 import {
   type GrantRequirement,
@@ -12,11 +11,13 @@ import {
 import type { MethodRecord, Repository, UserMfaState } from '../store/ports.ts';
 import type { RememberedDevices } from '../trust/remembered-devices.ts';
 import type { TrustedNetworks } from '../trust/trusted-networks.ts';
+import type { AuditLog } from './audit-log.ts';
 import { firstFactorMethods, secondFactorMethod } from './auth-methods.ts';
 import type { Clock } from './capabilities.ts';
 import {
   type Decision,
   type DecisionContext,
+  type DecisionFacts,
   type DecisionReason,
   toMethodSummary,
   type WhatIfContext,
@@ -79,7 +80,7 @@ interface DecideDeps {
   defaultApp: string;
   hardLimit: number;
   rememberEnabled: boolean;
-  audit: AuditSink;
+  audit: AuditLog;
   clock: Clock;
 }
 
@@ -92,14 +93,10 @@ function combineSignals(
 ): Decision {
   const app = ctx.app ?? deps.defaultApp;
   const methods = s.methods.map(toMethodSummary);
-  const base = {
+  const base: Omit<DecisionFacts, 'reasons'> = {
     methods,
     userState: s.userState,
-    mustEnroll: false,
-    requirements: [] as GrantRequirement[],
-    allowedMethodIds: [] as string[],
-    allowRecovery: false,
-    sessionControls: NO_SESSION_CONTROLS as SessionControls,
+    sessionControls: NO_SESSION_CONTROLS,
     subject: s.subject,
     risk: s.risk,
     app,
@@ -108,6 +105,8 @@ function combineSignals(
     return {
       ...base,
       action: 'block',
+      requirements: [],
+      userMessage: null,
       reasons: [
         {
           code: 'account_locked',
@@ -141,6 +140,7 @@ function combineSignals(
     return {
       ...withPolicy,
       action: 'block',
+      requirements: [],
       userMessage: 'Your organisation does not allow this sign-in.',
       reasons: [{ code: 'policy_block', message: `blocked by policy ${policy.blockedBy.join(', ')}` }],
     };
@@ -168,7 +168,7 @@ function combineSignals(
     });
   }
   if (requirements.length === 0) {
-    return { ...withPolicy, action: 'allow', skippedBy: 'user_disabled', reasons };
+    return { ...withPolicy, action: 'allow', allowedBy: 'user_disabled', reasons };
   }
 
   const first = firstFactorMethods(ctx.amr ?? ['pwd']);
@@ -188,7 +188,7 @@ function combineSignals(
       code: 'first_factor_sufficient',
       message: 'the first factor satisfies every requirement',
     });
-    return { ...withPolicy, action: 'allow', reasons };
+    return { ...withPolicy, action: 'allow', allowedBy: 'first_factor', reasons };
   }
 
   if (s.methods.length === 0) {
@@ -211,7 +211,7 @@ function combineSignals(
     return {
       ...withPolicy,
       action: 'mfa',
-      mustEnroll: true,
+      step: 'enroll',
       requirements,
       reasons: [
         ...reasons,
@@ -228,7 +228,7 @@ function combineSignals(
       return {
         ...withPolicy,
         action: 'allow',
-        skippedBy: 'trusted_network',
+        allowedBy: 'trusted_network',
         trustedNetwork: network,
         reasons,
       };
@@ -253,7 +253,7 @@ function combineSignals(
         return {
           ...withPolicy,
           action: 'allow',
-          skippedBy: 'remembered_device',
+          allowedBy: 'remembered_device',
           rememberedDeviceId: s.device.id,
           rememberedDeviceAt: s.device.createdAt,
           reasons: [
@@ -286,10 +286,11 @@ function combineSignals(
   return {
     ...withPolicy,
     action: 'mfa',
+    step: 'second_factor',
     requirements,
     allowedMethodIds: allowed.map((m) => m.id),
     allowRecovery: satisfiedWith('recoveryCode'),
-    ...(userMessage ? { userMessage } : {}),
+    userMessage: userMessage ?? null,
     reasons: [...reasons, { code: 'second_factor_required', message: 'a second factor is required' }],
   };
 }
@@ -346,14 +347,7 @@ export function createDecide(deps: DecideDeps) {
       if (check.ok) device = { remembered: true, id: check.device.id, createdAt: check.device.createdAt };
       else {
         rejected = check.reason;
-        await deps.audit({
-          type: 'remembered_device_rejected',
-          at: deps.clock.now(),
-          userId: ctx.userId,
-          ip: ctx.ip,
-          requestId: ctx.requestId,
-          detail: check.reason,
-        });
+        await deps.audit(ctx.userId, ctx, { type: 'remembered_device_rejected', detail: check.reason });
       }
     }
     const decision = combineSignals(

@@ -1,15 +1,18 @@
+// What `decide()` returns: data, not control flow, as a union that says which state a sign-in is
+// in. `allow` says how (the user's MFA is disabled, the first factor satisfies everything, a
+// trusted network with its name, a remembered device with its id and age), `mfa` whether a
+// second factor (with the methods that may give it) or the first method's enrollment comes
+// next, `block` the message for the user. The integrations act on `action`; the audit and the
+// what-if views read `reasons` and `policy`. Conditional-access policies (their own module) add
+// reasons and may tighten the action; they never loosen a `block`.
 import type { PolicyEvaluation, SessionControls } from '../policy/evaluation.ts';
 import type { ClientAppType, RiskFacts, UserAction } from '../policy/model.ts';
 import type { GrantRequirement } from '../policy/strength.ts';
 import type { MethodRecord, UserMfaState } from '../store/ports.ts';
 
-/**
- * What `decide()` returns: data, not control flow. The integrations act on `action`; the
- * audit and the what-if views read `reasons`. Conditional-access policies (their own
- * module) add reasons and may tighten the action; they never loosen a `block`.
- */
 export type DecisionAction = 'allow' | 'mfa' | 'block';
 
+/** Why a sign-in needs no second factor now: the skips, kept in the stamp (`skippedBy`). */
 export type SkipReason = 'user_disabled' | 'trusted_network' | 'remembered_device';
 
 export interface DecisionReason {
@@ -40,30 +43,15 @@ export function toMethodSummary(m: MethodRecord): MethodSummary {
   };
 }
 
-export interface Decision {
-  action: DecisionAction;
+/** What every decision carries, whatever its state. */
+export interface DecisionFacts {
   reasons: DecisionReason[];
   /** The user's registered second-factor methods (no secrets). */
   methods: MethodSummary[];
-  /** MFA is required but the user has no method yet: the next step is enrollment. */
-  mustEnroll: boolean;
   userState: UserMfaState;
-  skippedBy?: SkipReason;
-  rememberedDeviceId?: string;
-  /** When the remembered device used was registered (its MFA was done then). */
-  rememberedDeviceAt?: number;
-  trustedNetwork?: string;
-  /** What is still required after the skip rules: the per-user state and the policies that apply. */
-  requirements: GrantRequirement[];
-  /** The user's methods that can satisfy `requirements` (ids); the prompt accepts only these. */
-  allowedMethodIds: string[];
-  /** Whether a recovery code satisfies `requirements`. */
-  allowRecovery: boolean;
   sessionControls: SessionControls;
   /** The conditional-access evaluation with its reasons, when policies are active. */
   policy?: PolicyEvaluation;
-  /** A short sentence for the user ("Your organisation requires a security key for this app."). */
-  userMessage?: string;
   /** Groups and roles the directory gave, and the risk signals computed: kept in the stamp. */
   subject: { groups: string[]; roles: string[] };
   risk: RiskFacts;
@@ -71,6 +59,78 @@ export interface Decision {
   /** Set when this is the decision for a user action (what-if of registering a method), not a sign-in. */
   userAction?: UserAction;
 }
+
+/** No second factor: MFA is disabled for the user, or the first factor satisfies every requirement (an upstream's MFA, a Temporary Access Pass). */
+export interface AllowedByUserOrFirstFactor extends DecisionFacts {
+  action: 'allow';
+  allowedBy: 'user_disabled' | 'first_factor';
+}
+
+/** The per-user requirement is lifted for the trusted network the client address is in. */
+export interface AllowedByTrustedNetwork extends DecisionFacts {
+  action: 'allow';
+  allowedBy: 'trusted_network';
+  trustedNetwork: string;
+}
+
+/** A valid remembered device stands in for the second factor. */
+export interface AllowedByRememberedDevice extends DecisionFacts {
+  action: 'allow';
+  allowedBy: 'remembered_device';
+  rememberedDeviceId: string;
+  /** When that device was remembered (its MFA was done then). */
+  rememberedDeviceAt: number;
+}
+
+/** No second factor now, and how. */
+export type AllowDecision = AllowedByUserOrFirstFactor | AllowedByTrustedNetwork | AllowedByRememberedDevice;
+
+/** A second factor from one of `allowedMethodIds` (or a recovery code, with `allowRecovery`). */
+export interface SecondFactorDecision extends DecisionFacts {
+  action: 'mfa';
+  step: 'second_factor';
+  /** What is still required after the skip rules: the per-user state and the policies that apply. */
+  requirements: GrantRequirement[];
+  /** The user's methods that can satisfy `requirements` (ids); the prompt accepts only these. */
+  allowedMethodIds: string[];
+  /** Whether a recovery code satisfies `requirements`. */
+  allowRecovery: boolean;
+  /** A short sentence for the user ("Your organisation requires a security key for this app."), if any. */
+  userMessage: string | null;
+}
+
+/** The user has no method yet: the next step is registering one that satisfies `requirements`. */
+export interface EnrollDecision extends DecisionFacts {
+  action: 'mfa';
+  step: 'enroll';
+  requirements: GrantRequirement[];
+}
+
+export type MfaDecision = SecondFactorDecision | EnrollDecision;
+
+/** Refused: `requirements` are what nothing the user has could meet (empty for a lock or a block policy). */
+export interface BlockDecision extends DecisionFacts {
+  action: 'block';
+  requirements: GrantRequirement[];
+  /** What the user is told (never the full explanation); null: the generic refusal. */
+  userMessage: string | null;
+}
+
+export type Decision = AllowDecision | MfaDecision | BlockDecision;
+
+/** Whether the decision sends the user to register a first method. */
+export const mustEnroll = (decision: Decision): boolean =>
+  decision.action === 'mfa' && decision.step === 'enroll';
+
+/** The decision's message for the user, on the states that have one. */
+export const userMessageOf = (decision: Decision): string | null =>
+  decision.action === 'block' || (decision.action === 'mfa' && decision.step === 'second_factor')
+    ? decision.userMessage
+    : null;
+
+/** The skip a stamp records for an `allow` (null when the first factor was enough: nothing was skipped). */
+export const skipOf = (decision: AllowDecision): SkipReason | null =>
+  decision.allowedBy === 'first_factor' ? null : decision.allowedBy;
 
 export interface DecisionContext {
   userId: string;

@@ -32,7 +32,7 @@ export function createEngineContext(input: MfaOptions) {
   const { repository, ephemeral } = options.stores;
   const sealer = createSealer(options.sealingKeys, random);
   const hasher = createCodeHasher(options.sealingKeys);
-  const audit = createAuditLog({ sink: options.audit, repository, random });
+  const audit = createAuditLog({ sink: options.audit, repository, random, clock });
   const lockout = createLockout(ephemeral, clock, options.lockout);
   const trustedNetworks = compileTrustedNetworks(options.trustedNetworks);
   const rememberedDevices = createRememberedDevices({ repository, hasher, clock, random });

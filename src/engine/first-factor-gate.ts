@@ -12,8 +12,7 @@
 //   5. audits the outcome (never the secret) and settles the throttle.
 // The application owns its accounts and password hashes (`AccountDirectory`); mfakit owns the
 // order of these steps, the throttle and the audit.
-import type { AuditEvent } from '../audit/events.ts';
-import type { Clock } from './capabilities.ts';
+import type { AuditLog } from './audit-log.ts';
 import type { FirstFactorThrottle } from './first-factor-throttle.ts';
 
 export interface ResolvedAccount {
@@ -76,8 +75,7 @@ export interface FirstFactorGateDeps {
    * else null: passwords from there draw on their own budget, which strangers cannot exhaust.
    */
   familiarNetwork?: ((accountId: string, ip: string) => Promise<string | null>) | undefined;
-  audit: (event: AuditEvent) => Promise<void>;
-  clock: Clock;
+  audit: AuditLog;
   verifyAccessPass?: AccessPassVerifier | undefined;
 }
 
@@ -145,11 +143,8 @@ export function createFirstFactorGate(
       if (realm) return { ok: false, error: 'home_realm', realm };
       const claim = await deps.throttle.claim(await budgetOf(input, typed, account), input.ip);
       if (!claim.allowed) {
-        await deps.audit({
+        await deps.audit(account?.id ?? null, ctx, {
           type: 'first_factor_throttled',
-          at: deps.clock.now(),
-          userId: account?.id ?? null,
-          ...ctx,
           detail: claim.reason,
           data: { kind: input.kind },
         });
@@ -163,11 +158,8 @@ export function createFirstFactorGate(
       }
       await claim.finish(ok && account ? 'success' : 'failure');
       if (!ok || !account) {
-        await deps.audit({
+        await deps.audit(account?.id ?? null, ctx, {
           type: 'first_factor_failed',
-          at: deps.clock.now(),
-          userId: account?.id ?? null,
-          ...ctx,
           detail: account
             ? `wrong_${input.kind === 'password' ? 'password' : 'access_pass'}`
             : 'unknown_account',
@@ -175,13 +167,7 @@ export function createFirstFactorGate(
         });
         return { ok: false, error: 'invalid_credentials' };
       }
-      await deps.audit({
-        type: 'first_factor_verified',
-        at: deps.clock.now(),
-        userId: account.id,
-        ...ctx,
-        data: { kind: input.kind },
-      });
+      await deps.audit(account.id, ctx, { type: 'first_factor_verified', data: { kind: input.kind } });
       return { ok: true, accountId: account.id, amr: [...FIRST_FACTOR_AMR[input.kind]] };
     },
   };

@@ -37,12 +37,8 @@ export function createPolicyService(engine: EngineContext): PolicyService {
     saved: () => repository.getPolicyDocument(),
     async replace(document, expectedVersion, ctx) {
       const set = await policies.replace(document, expectedVersion, ctx.by ?? null);
-      await audit({
+      await audit(null, ctx, {
         type: 'policies_changed',
-        at: clock.now(),
-        userId: null,
-        ip: ctx.ip,
-        requestId: ctx.requestId,
         detail: ctx.by,
         data: { version: set.version, policies: set.document.policies.length },
       });

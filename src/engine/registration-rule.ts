@@ -9,9 +9,9 @@
 //   - conditional-access policies that target the user action `registerSecurityInfo` apply
 //     on top: a block refuses, a grant must be met by what this sign-in verified recently.
 // Every refusal is audited (`registration_refused`, with the reason and the policy).
-import type { AuditEvent } from '../audit/events.ts';
 import type { AuthMethod, ClientAppType, RiskFacts } from '../policy/model.ts';
 import { evaluateRegistration } from '../policy/registration.ts';
+import type { AuditLog } from './audit-log.ts';
 import type { Clock } from './capabilities.ts';
 import type { PolicySource } from './policy-source.ts';
 
@@ -65,7 +65,7 @@ export function createRegistrationRule(deps: {
   clock: Clock;
   maxAgeSeconds: number;
   policies: PolicySource;
-  audit: (event: AuditEvent) => Promise<void>;
+  audit: AuditLog;
 }): RegistrationRule {
   const isRecent = (at: number | null) => at !== null && deps.clock.now() - at <= deps.maxAgeSeconds * 1000;
   const refuse = (reason: RegistrationRefusal): RegistrationVerdict => ({
@@ -113,12 +113,8 @@ export function createRegistrationRule(deps: {
     async check(facts, ctx) {
       const verdict = await verdictOf(facts);
       if (!verdict.allowed)
-        await deps.audit({
+        await deps.audit(facts.userId, ctx, {
           type: 'registration_refused',
-          at: deps.clock.now(),
-          userId: facts.userId,
-          ip: ctx.ip,
-          requestId: ctx.requestId,
           detail: verdict.reason,
           ...(verdict.policy ? { data: { policy: verdict.policy } } : {}),
         });

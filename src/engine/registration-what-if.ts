@@ -5,13 +5,20 @@ import { evaluateRegistration, REGISTRATION_MFA_MESSAGE } from '../policy/regist
 import { unmetRequirements } from '../policy/strength.ts';
 import type { MethodRecord, UserMfaState } from '../store/ports.ts';
 import { firstFactorMethods, secondFactorMethod } from './auth-methods.ts';
-import { type Decision, type DecisionReason, toMethodSummary, type WhatIfContext } from './decision.ts';
+import {
+  type Decision,
+  type DecisionFacts,
+  type DecisionReason,
+  toMethodSummary,
+  type WhatIfContext,
+} from './decision.ts';
 
 // The what-if of a user action (`registerSecurityInfo`): may this user register a method now,
-// and what must the session have verified first? It reuses the Decision type: `allow` (no
-// policy asks more than the first factor), `block` (a policy blocks, or nothing the user has
-// or could be given satisfies it), or `mfa` with the `requirements` to meet first and the
-// registered methods that meet them (`allowedMethodIds`). Only user-action policies apply:
+// and what must the session have verified first? It reuses the Decision type: `allow` by
+// `first_factor` (no policy asks more than the first factor), `block` (a policy blocks, or
+// nothing the user has or could be given satisfies it), or `mfa` (step `second_factor`) with
+// the `requirements` to meet first and the registered methods that meet them
+// (`allowedMethodIds`, empty when only a Temporary Access Pass does). Only user-action policies apply:
 // the per-user MFA state, trusted networks and remembered devices are sign-in matters.
 
 export interface RegistrationSignals {
@@ -33,13 +40,9 @@ export function registrationWhatIf(
   limits: { hardLimit: number; defaultApp: string },
 ): Decision {
   const userAction = ctx.userAction ?? 'registerSecurityInfo';
-  const base = {
+  const base: Omit<DecisionFacts, 'reasons'> = {
     methods: s.methods.map(toMethodSummary),
     userState: s.userState,
-    mustEnroll: false,
-    requirements: [],
-    allowedMethodIds: [],
-    allowRecovery: false,
     sessionControls: NO_SESSION_CONTROLS,
     subject: s.subject,
     risk: s.risk,
@@ -54,6 +57,8 @@ export function registrationWhatIf(
     return {
       ...base,
       action: 'block',
+      requirements: [],
+      userMessage: null,
       reasons: [
         intro,
         {
@@ -83,10 +88,12 @@ export function registrationWhatIf(
     return {
       ...withPolicy,
       action: 'block',
+      requirements: [],
       reasons,
-      ...(result.userMessage ? { userMessage: result.userMessage } : {}),
+      userMessage: result.userMessage ?? null,
     };
-  if (result.action === 'allow') return { ...withPolicy, action: 'allow', reasons };
+  if (result.action === 'allow')
+    return { ...withPolicy, action: 'allow', allowedBy: 'first_factor', reasons };
 
   const requirements = result.requirements;
   const satisfiedWith = (extra: AuthMethod) =>
@@ -111,6 +118,7 @@ export function registrationWhatIf(
   return {
     ...withPolicy,
     action: 'mfa',
+    step: 'second_factor',
     requirements,
     allowedMethodIds: allowed.map((m) => m.id),
     allowRecovery: satisfiedWith('recoveryCode'),

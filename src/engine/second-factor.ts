@@ -16,7 +16,14 @@ import type {
   StampFacts,
   VerifyFailure,
 } from './sign-in-types.ts';
-import { type AuthStamp, acrFor, combineAmr } from './stamp.ts';
+import {
+  type AuthStamp,
+  type AuthStampFacts,
+  acrFor,
+  combineAmr,
+  STAMP_VERSION,
+  type StampSkip,
+} from './stamp.ts';
 
 /** A verified second factor: its amr values, the strength method it counts as, and which method. */
 export interface VerifiedFactor {
@@ -28,40 +35,35 @@ export interface VerifiedFactor {
 export function createSecondFactor(engine: EngineContext) {
   const { clock, repository, hasher, lockout, otp, recovery, audit } = engine;
 
+  /** The stamp of a sign-in completed now: with a verified second factor, or with what skipped it (or neither). */
   const stampFor = (
     userId: string,
     firstAmr: string[],
     second: { amr: string[]; method: AuthMethod } | null,
     facts: StampFacts,
-    skippedBy?: AuthStamp['skippedBy'],
+    skip: StampSkip | null = null,
   ): AuthStamp => {
     const amr = combineAmr(firstAmr, second?.amr ?? []);
     const now = clock.now();
     const methods = firstFactorMethods(firstAmr);
     if (second) methods.push(second.method);
-    const verifiedAt = second ? { [second.method]: now } : {};
-    return {
+    const stamp: AuthStampFacts = {
+      version: STAMP_VERSION,
       userId,
       amr,
       acr: acrFor(methods, amr),
       firstFactorAmr: [...firstAmr],
       authTime: now,
       mfaAt: second ? now : null,
-      ...(skippedBy ? { skippedBy } : {}),
       methods,
-      verifiedAt,
+      verifiedAt: second ? { [second.method]: now } : {},
       app: facts.app,
       clientAppType: facts.clientAppType,
       groups: facts.groups,
       roles: facts.roles,
-      risk: facts.risk ?? {},
-      ...(skippedBy === 'remembered_device' && facts.rememberedDeviceAt !== undefined
-        ? { rememberedDeviceAt: facts.rememberedDeviceAt }
-        : {}),
-      ...(skippedBy === 'remembered_device' && facts.rememberedDeviceId !== undefined
-        ? { rememberedDeviceId: facts.rememberedDeviceId }
-        : {}),
+      risk: facts.risk,
     };
+    return skip === null ? stamp : { ...stamp, ...skip };
   };
 
   /** What the engine remembers of a completed sign-in, for the "new network/device" signals. */
@@ -89,12 +91,8 @@ export function createSecondFactor(engine: EngineContext) {
   ): Promise<({ ok: true } & VerifiedFactor) | VerifyFailure> {
     const gate = await lockout.begin(userId, ctx.ip);
     if (!gate.allowed) {
-      await audit({
+      await audit(userId, ctx, {
         type: gate.reason === 'slow_down' ? 'throttled' : 'locked',
-        at: clock.now(),
-        userId,
-        ip: ctx.ip,
-        requestId: ctx.requestId,
         detail: gate.reason,
       });
       return {
@@ -137,23 +135,12 @@ export function createSecondFactor(engine: EngineContext) {
     }
     if (!result.ok) {
       await lockout.failed(userId, ctx.ip);
-      await audit({
-        type: 'verify_failed',
-        at: clock.now(),
-        userId,
-        ip: ctx.ip,
-        requestId: ctx.requestId,
-        detail: result.detail,
-      });
+      await audit(userId, ctx, { type: 'verify_failed', detail: result.detail });
       return { ok: false, error: 'invalid_code' };
     }
     await lockout.succeeded(userId, ctx.ip);
-    await audit({
+    await audit(userId, ctx, {
       type: 'verified',
-      at: clock.now(),
-      userId,
-      ip: ctx.ip,
-      requestId: ctx.requestId,
       methodId: result.methodId ?? undefined,
       methodKind: result.kind,
     });
@@ -173,12 +160,8 @@ export function createSecondFactor(engine: EngineContext) {
       risk: pending.risk,
     });
     await recordSightings(pending.userId, ctx.ip, pending.userAgent);
-    await audit({
+    await audit(pending.userId, ctx, {
       type: 'signin_completed',
-      at: clock.now(),
-      userId: pending.userId,
-      ip: ctx.ip,
-      requestId: ctx.requestId,
       data: { amr: stamp.amr.join(' '), acr: stamp.acr },
     });
     return stamp;

@@ -7,7 +7,7 @@ import {
   requirementMessage,
   unmetRequirements,
 } from '../policy/strength.ts';
-import { type AuthStamp, methodsVerifiedSince, stampMethods } from './stamp.ts';
+import { type AuthStamp, methodsVerifiedSince } from './stamp.ts';
 
 /**
  * Re-checks a signed-in session against the policies for *this* request: the app being
@@ -73,10 +73,10 @@ export function checkSession(
   const controls = policy.sessionControls;
   const mfaMessage = requirementMessage(policy.requirements, set.strengths) ?? 'Confirm your identity again.';
 
-  let unmet = unmetRequirements(stampMethods(stamp), policy.requirements, set.strengths);
+  let unmet = unmetRequirements(stamp.methods, policy.requirements, set.strengths);
   let rememberedAt: number | null = null;
   if (stamp.skippedBy === 'remembered_device') {
-    const at = stamp.rememberedDeviceAt ?? stamp.authTime;
+    const at = stamp.rememberedDeviceAt;
     const accepted =
       controls.rememberDeviceAllowed &&
       (controls.rememberDeviceMaxDays === null || now - at <= controls.rememberDeviceMaxDays * DAY_MS);

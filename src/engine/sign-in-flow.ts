@@ -1,13 +1,14 @@
 // The sign-in flow after the first factor: decide, then complete at once, start a pending
 // sign-in (a second factor or the first method's enrollment is needed) or refuse; verify the
 // pending sign-in's code, or enrol its first method, and complete it exactly once.
+import type { AuditEventBody, PolicyAuditData } from '../audit/events.ts';
 import { MfaError } from '../errors.ts';
 import type { TotpDraft } from '../methods/totp-enrollment.ts';
 import type { PolicyEvaluation } from '../policy/evaluation.ts';
 import type { MethodRecord } from '../store/ports.ts';
 import type { RecoveryCodesService } from './account-security.ts';
 import { firstFactorMethods, methodAmr, secondFactorMethod } from './auth-methods.ts';
-import type { Decision, DecisionContext, WhatIfContext } from './decision.ts';
+import type { AllowDecision, BlockDecision, Decision, DecisionContext, WhatIfContext } from './decision.ts';
 import type { EngineContext } from './engine-context.ts';
 import type { PendingPrincipal } from './pending.ts';
 import type { SecondFactor } from './second-factor.ts';
@@ -20,7 +21,7 @@ import type {
   VerifyFailure,
   VerifyOutcome,
 } from './sign-in-types.ts';
-import type { AuthStamp } from './stamp.ts';
+import type { AuthStamp, StampSkip } from './stamp.ts';
 
 export interface SignInFlow {
   /** The decision for a sign-in, without acting on it (audits what it checks). */
@@ -95,6 +96,37 @@ export function createSignInFlow(
       ctx,
     );
 
+  /** What the audit says of an `allow`: the skip, if one lifted MFA (a sufficient first factor skipped nothing). */
+  function skipEvent(decision: AllowDecision): AuditEventBody | null {
+    switch (decision.allowedBy) {
+      case 'trusted_network':
+        return { type: 'skipped_trusted_network', detail: decision.trustedNetwork };
+      case 'remembered_device':
+        return { type: 'remembered_device_used', detail: decision.rememberedDeviceId };
+      case 'user_disabled':
+        return { type: 'skipped_user_disabled' };
+      case 'first_factor':
+        return null;
+    }
+  }
+
+  /** What the stamp of an `allow` records of its skip (a sufficient first factor skipped nothing). */
+  function stampSkipOf(decision: AllowDecision): StampSkip | null {
+    switch (decision.allowedBy) {
+      case 'remembered_device':
+        return {
+          skippedBy: 'remembered_device',
+          rememberedDeviceId: decision.rememberedDeviceId,
+          rememberedDeviceAt: decision.rememberedDeviceAt,
+        };
+      case 'trusted_network':
+      case 'user_disabled':
+        return { skippedBy: decision.allowedBy };
+      case 'first_factor':
+        return null;
+    }
+  }
+
   /** "Don't ask again on this device": the configured days, capped by the policies' session controls. */
   function rememberDaysFor(decision: Decision): number | null {
     const controls = decision.sessionControls;
@@ -107,7 +139,7 @@ export function createSignInFlow(
   }
 
   /** The policy explanation kept with sign-in events: which policies applied, which would have (report-only). */
-  function policyAudit(policy: PolicyEvaluation | undefined): { data?: Record<string, string | number> } {
+  function policyAudit(policy: PolicyEvaluation | undefined): { data?: PolicyAuditData } {
     if (!policy) return {};
     return {
       data: {
@@ -140,11 +172,8 @@ export function createSignInFlow(
       const decision = await decide(input);
       const ctx = { ip: input.ip, requestId: input.requestId };
       if (decision.action === 'block') {
-        await audit({
+        await audit(input.userId, ctx, {
           type: 'signin_blocked',
-          at: clock.now(),
-          userId: input.userId,
-          ...ctx,
           detail: decision.reasons.at(-1)?.code,
           ...policyAudit(decision.policy),
         });
@@ -156,50 +185,33 @@ export function createSignInFlow(
         groups: decision.subject.groups,
         roles: decision.subject.roles,
         risk: decision.risk,
-        rememberedDeviceAt: decision.rememberedDeviceAt,
-        rememberedDeviceId: decision.rememberedDeviceId,
       };
       if (decision.action === 'allow') {
-        const skippedBy = decision.skippedBy;
-        const type =
-          skippedBy === 'trusted_network'
-            ? 'skipped_trusted_network'
-            : skippedBy === 'remembered_device'
-              ? 'remembered_device_used'
-              : 'skipped_user_disabled';
-        await audit({
-          type,
-          at: clock.now(),
-          userId: input.userId,
-          ...ctx,
-          detail: decision.trustedNetwork ?? decision.rememberedDeviceId,
-        });
-        const stamp = second.stampFor(input.userId, input.amr, null, facts, skippedBy);
+        const skipped = skipEvent(decision);
+        if (skipped) await audit(input.userId, ctx, skipped);
+        const stamp = second.stampFor(input.userId, input.amr, null, facts, stampSkipOf(decision));
         await second.recordSightings(input.userId, input.ip, input.userAgent ?? '');
-        await audit({
+        await audit(input.userId, ctx, {
           type: 'signin_completed',
-          at: clock.now(),
-          userId: input.userId,
-          ...ctx,
           data: { amr: stamp.amr.join(' '), acr: stamp.acr, ...policyAudit(decision.policy).data },
         });
         return { status: 'complete', stamp, decision };
       }
       const firstFactorAt = input.firstFactorAt ?? clock.now();
-      if (decision.mustEnroll) {
+      if (decision.step === 'enroll') {
         const verdict = await firstMethodRule(
           {
             userId: input.userId,
             firstFactorAmr: input.amr,
             firstFactorAt,
             ...facts,
-            risk: facts.risk ?? {},
           },
           ctx,
         );
         if (!verdict.allowed) {
-          const refused: Decision = {
-            ...decision,
+          const { step: _enroll, ...enrollment } = decision;
+          const refused: BlockDecision = {
+            ...enrollment,
             action: 'block',
             userMessage: verdict.message,
             reasons: [...decision.reasons, { code: verdict.reason, message: verdict.message }],
@@ -207,29 +219,27 @@ export function createSignInFlow(
           return { status: 'blocked', decision: refused, signInAgain: verdict.reason === 'signin_too_old' };
         }
       }
+      const prompt = decision.step === 'second_factor' ? decision : null;
       const pending = await pendingSignIns.start({
         userId: input.userId,
         firstFactorAmr: input.amr,
         firstFactorAt,
-        mustEnroll: decision.mustEnroll,
+        mustEnroll: prompt === null,
         ip: input.ip,
         userAgent: (input.userAgent ?? '').slice(0, 512),
-        allowedMethodIds: decision.allowedMethodIds,
-        allowRecovery: decision.allowRecovery,
-        ...(decision.userMessage ? { userMessage: decision.userMessage } : {}),
+        allowedMethodIds: prompt?.allowedMethodIds ?? [],
+        allowRecovery: prompt?.allowRecovery ?? false,
+        ...(prompt?.userMessage ? { userMessage: prompt.userMessage } : {}),
         app: facts.app,
         clientAppType: facts.clientAppType,
         rememberDays: rememberDaysFor(decision),
         groups: facts.groups,
         roles: facts.roles,
-        risk: facts.risk ?? {},
+        risk: facts.risk,
       });
-      await audit({
+      await audit(input.userId, ctx, {
         type: 'challenge_issued',
-        at: clock.now(),
-        userId: input.userId,
-        ...ctx,
-        detail: decision.mustEnroll ? 'enrollment_required' : 'second_factor',
+        detail: prompt === null ? 'enrollment_required' : 'second_factor',
         ...policyAudit(decision.policy),
       });
       return { status: 'mfa', pending, decision };
@@ -289,13 +299,7 @@ export function createSignInFlow(
       if (!(await firstMethodRule(pending, ctx)).allowed) return { ok: false, error: 'pending_expired' };
       const confirmed = await totpEnrollment.confirm(pending.userId, draftId, code, label);
       if (!confirmed.ok) {
-        await audit({
-          type: 'verify_failed',
-          at: clock.now(),
-          userId: pending.userId,
-          ...ctx,
-          detail: `enroll_${confirmed.detail}`,
-        });
+        await audit(pending.userId, ctx, { type: 'verify_failed', detail: `enroll_${confirmed.detail}` });
         return { ok: false, error: 'invalid_code' };
       }
       const taken = await pendingSignIns.take(pendingId);

@@ -1,8 +1,8 @@
 // The types of a sign-in as the engine's services exchange them: what a first factor hands
 // over, how a sign-in starts (complete, pending a second factor or enrollment, blocked), what
 // a code submission is, and how a verification ends.
-import type { ClientAppType } from '../policy/model.ts';
-import type { Decision } from './decision.ts';
+import type { ClientAppType, RiskFacts } from '../policy/model.ts';
+import type { AllowDecision, BlockDecision, MfaDecision } from './decision.ts';
 import type { PendingPrincipal } from './pending.ts';
 import type { AuthStamp } from './stamp.ts';
 
@@ -29,11 +29,11 @@ export interface SignInInput {
 }
 
 export type SignInStart =
-  | { status: 'complete'; stamp: AuthStamp; decision: Decision }
-  | { status: 'mfa'; pending: PendingPrincipal; decision: Decision }
+  | { status: 'complete'; stamp: AuthStamp; decision: AllowDecision }
+  | { status: 'mfa'; pending: PendingPrincipal; decision: MfaDecision }
   | {
       status: 'blocked';
-      decision: Decision;
+      decision: BlockDecision;
       /** The user must register a first method, and the first factor is too old for that: sign in again. */
       signInAgain?: boolean;
     };
@@ -76,7 +76,5 @@ export interface StampFacts {
   clientAppType: ClientAppType;
   groups: string[];
   roles: string[];
-  risk: AuthStamp['risk'];
-  rememberedDeviceAt?: number | undefined;
-  rememberedDeviceId?: string | undefined;
+  risk: RiskFacts;
 }

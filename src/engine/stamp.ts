@@ -1,40 +1,66 @@
+// What a completed sign-in leaves in the session, and how its assurance is computed. The stamp
+// says who, how (RFC 8176 `amr`, and the method names authentication strengths use), at what
+// level (`acr`), when (per method), and the facts conditional access needs to re-check the
+// session on each request (application, client type, groups and roles at sign-in, risk
+// signals). It is versioned: integrations store it and read it back through `parseStamp()`
+// (parse-stamp.ts), which upgrades older shapes once, so everything past that boundary reads
+// required fields. Only the engine creates one.
 import { type AuthMethod, BUILT_IN_STRENGTHS, type ClientAppType, type RiskFacts } from '../policy/model.ts';
 import { compileStrength, methodMask, satisfiesStrength } from '../policy/strength.ts';
 
-/**
- * What a completed sign-in leaves in the session: who, how (RFC 8176 `amr`, and the method
- * names authentication strengths use), at what level (`acr`), when, and the facts
- * conditional access needs to re-check this session on each request (groups and roles at
- * sign-in, the sign-in's risk signals). Integrations store it and read it back; only the
- * engine creates it.
- */
-export interface AuthStamp {
+/** The shape the engine writes now; `parseStamp()` upgrades older ones to it. */
+export const STAMP_VERSION = 1;
+
+/** What every stamp carries. */
+export interface AuthStampFacts {
+  version: typeof STAMP_VERSION;
   userId: string;
   amr: string[];
   acr: string;
   /** The first factor's own amr (e.g. ['pwd'], or an upstream IdP's), without what the second factor added. */
-  firstFactorAmr?: string[];
+  firstFactorAmr: string[];
   /** When the sign-in completed (ms). */
   authTime: number;
-  /** When a second factor was last actually verified in this session (ms), or null if it was skipped. */
+  /** When a second factor was last actually verified in this session (ms), or null if none was. */
   mfaAt: number | null;
-  skippedBy?: 'user_disabled' | 'trusted_network' | 'remembered_device';
   /** Methods used in this session (e.g. ['password', 'totp']); step-up adds to them. */
-  methods?: AuthMethod[];
+  methods: AuthMethod[];
   /** When each second-factor method was last verified in this session (ms): sign-in frequency is per method. */
-  verifiedAt?: Partial<Record<AuthMethod, number>>;
-  /** The application the sign-in was for. */
-  app?: string;
+  verifiedAt: Partial<Record<AuthMethod, number>>;
+  /** The application the sign-in was for; null for a stamp from before applications were recorded. */
+  app: string | null;
   /** The kind of client that signed in (browser, mobile/desktop app, legacy protocol). */
-  clientAppType?: ClientAppType;
-  groups?: string[];
-  roles?: string[];
-  risk?: RiskFacts;
-  /** With skippedBy 'remembered_device': when that device was remembered. */
-  rememberedDeviceAt?: number;
-  /** With skippedBy 'remembered_device': the device that admitted the sign-in; revoking it ends the session. */
-  rememberedDeviceId?: string;
+  clientAppType: ClientAppType;
+  groups: string[];
+  roles: string[];
+  risk: RiskFacts;
 }
+
+/** Nothing was skipped: every factor the sign-in needed was verified (or the first factor was enough). */
+export interface VerifiedStamp extends AuthStampFacts {
+  skippedBy?: undefined;
+}
+
+/** MFA was lifted: disabled for the user, or the sign-in came from a trusted network. */
+export interface SkippedStamp extends AuthStampFacts {
+  skippedBy: 'user_disabled' | 'trusted_network';
+}
+
+/** A remembered device stood in for the second factor; revoking that device ends the session. */
+export interface RememberedDeviceStamp extends AuthStampFacts {
+  skippedBy: 'remembered_device';
+  /** The device that admitted the sign-in. */
+  rememberedDeviceId: string;
+  /** When that device was remembered (its MFA was done then). */
+  rememberedDeviceAt: number;
+}
+
+export type AuthStamp = VerifiedStamp | SkippedStamp | RememberedDeviceStamp;
+
+/** What a stamp records of a skip (null: nothing was skipped). */
+export type StampSkip =
+  | Pick<SkippedStamp, 'skippedBy'>
+  | Pick<RememberedDeviceStamp, 'skippedBy' | 'rememberedDeviceId' | 'rememberedDeviceAt'>;
 
 export const ACR_PASSWORD = 'urn:mfakit:acr:pwd';
 export const ACR_MFA = 'urn:mfakit:acr:mfa';
@@ -79,32 +105,11 @@ export const FIRST_FACTOR_METHODS: ReadonlySet<AuthMethod> = new Set([
  * IdP's MFA does); second factors from their own last verification.
  */
 export function methodsVerifiedSince(stamp: AuthStamp, since: number): AuthMethod[] {
-  return stampMethods(stamp).filter((m) => {
+  return stamp.methods.filter((m) => {
     if (m === 'password') return true;
     if (FIRST_FACTOR_METHODS.has(m)) return stamp.authTime >= since;
-    // Per-method times when the stamp has them; a stamp from before them has only mfaAt.
-    const at = stamp.verifiedAt ? stamp.verifiedAt[m] : stamp.mfaAt;
-    return (at ?? Number.NEGATIVE_INFINITY) >= since;
+    return (stamp.verifiedAt[m] ?? Number.NEGATIVE_INFINITY) >= since;
   });
-}
-
-/**
- * The first factor's amr of a stamp, for a new decision on the same sign-in (an OIDC step-up):
- * never the combined amr, whose `mfa` would read as an upstream's MFA.
- */
-export function firstFactorAmrOf(stamp: AuthStamp): string[] {
-  if (stamp.firstFactorAmr) return [...stamp.firstFactorAmr];
-  return stamp.amr.filter((a) => a === 'pwd' || a === 'fed' || a === 'tap');
-}
-
-/** The methods of a stamp; a stamp from before method tracking is read from its amr. */
-export function stampMethods(stamp: AuthStamp): AuthMethod[] {
-  if (stamp.methods) return stamp.methods;
-  const out: AuthMethod[] = [];
-  if (stamp.amr.includes('pwd') || stamp.amr.includes('fed')) out.push('password');
-  if (stamp.amr.includes('hwk')) out.push('hardwareOath');
-  else if (stamp.amr.includes('otp')) out.push('totp');
-  return out;
 }
 
 /** amr values (RFC 8176) a second-factor method stands for, for methods carried over by a step-up. */
@@ -126,16 +131,15 @@ export function mergeStepUp(
   stillRegistered: (method: AuthMethod) => boolean,
 ): AuthStamp {
   if (previous.userId !== fresh.userId) return fresh;
-  const freshMethods = stampMethods(fresh);
-  const kept = stampMethods(previous).filter(
+  const freshMethods = fresh.methods;
+  const kept = previous.methods.filter(
     (m) =>
       !FIRST_FACTOR_METHODS.has(m) && !freshMethods.includes(m) && AMR_OF_METHOD[m] && stillRegistered(m),
   );
   if (kept.length === 0) return fresh;
   const earlier: Partial<Record<AuthMethod, number>> = {};
   for (const m of kept) {
-    // A stamp from before per-method times: its second factors date from its last mfaAt.
-    const at = previous.verifiedAt ? previous.verifiedAt[m] : (previous.mfaAt ?? undefined);
+    const at = previous.verifiedAt[m];
     if (at !== undefined) earlier[m] = at;
   }
   const methods = [...freshMethods, ...kept];
@@ -147,7 +151,7 @@ export function mergeStepUp(
     ...fresh,
     amr,
     methods,
-    verifiedAt: { ...earlier, ...(fresh.verifiedAt ?? {}) },
+    verifiedAt: { ...earlier, ...fresh.verifiedAt },
     acr: acrFor(methods, amr),
   };
 }

@@ -14,7 +14,7 @@ import {
   combineAmr,
   FIRST_FACTOR_METHODS,
   mergeStepUp as mergeStamps,
-  stampMethods,
+  type VerifiedStamp,
 } from './stamp.ts';
 
 export interface StepUpService {
@@ -58,7 +58,7 @@ export function createStepUp(engine: EngineContext, second: SecondFactor): StepU
         if (policy && policy.requirements.length > 0) {
           // The new factor, with the sign-in's first factor, must satisfy everything the app requires:
           // an old strong factor in the session does not make a weak new one count (sign-in frequency).
-          const first = stampMethods(stamp).filter((m) => FIRST_FACTOR_METHODS.has(m));
+          const first = stamp.methods.filter((m) => FIRST_FACTOR_METHODS.has(m));
           const wanted = policy.requirements;
           const fits = (m: AuthMethod) =>
             unmetRequirements([...first, m], wanted, set.strengths).length === 0;
@@ -70,13 +70,7 @@ export function createStepUp(engine: EngineContext, second: SecondFactor): StepU
           if (restriction.allowedMethodIds.length === 0 && !restriction.allowRecovery) {
             const message =
               requirementMessage(wanted, set.strengths) ?? 'None of your sign-in methods is allowed here.';
-            await audit({
-              type: 'verify_failed',
-              at: clock.now(),
-              userId: stamp.userId,
-              ...ctx,
-              detail: 'strength_unavailable',
-            });
+            await audit(stamp.userId, ctx, { type: 'verify_failed', detail: 'strength_unavailable' });
             return { ok: false, error: 'strength_unavailable', message };
           }
         }
@@ -87,22 +81,26 @@ export function createStepUp(engine: EngineContext, second: SecondFactor): StepU
         stamp.amr.filter((a) => a !== 'mfa'),
         result.amr,
       );
-      const methods = [...new Set([...stampMethods(stamp), result.method])];
-      // A stamp from before per-method times: its second factors date from its last mfaAt.
-      const earlier =
-        stamp.verifiedAt ??
-        Object.fromEntries(
-          stampMethods(stamp)
-            .filter((m) => !FIRST_FACTOR_METHODS.has(m) && stamp.mfaAt !== null)
-            .map((m) => [m, stamp.mfaAt as number]),
-        );
-      const verifiedAt = { ...earlier, [result.method]: clock.now() };
-      const { skippedBy: _dropped, rememberedDeviceAt: _gone, rememberedDeviceId: _device, ...rest } = stamp;
-      return {
-        ok: true,
-        stamp: { ...rest, amr, methods, verifiedAt, acr: acrFor(methods, amr), mfaAt: clock.now() },
-        rememberDays: null,
+      const methods = [...new Set([...stamp.methods, result.method])];
+      const verifiedAt = { ...stamp.verifiedAt, [result.method]: clock.now() };
+      // A second factor now verified: whatever the sign-in skipped is no longer skipped.
+      const raised: VerifiedStamp = {
+        version: stamp.version,
+        userId: stamp.userId,
+        amr,
+        acr: acrFor(methods, amr),
+        firstFactorAmr: stamp.firstFactorAmr,
+        authTime: stamp.authTime,
+        mfaAt: clock.now(),
+        methods,
+        verifiedAt,
+        app: stamp.app,
+        clientAppType: stamp.clientAppType,
+        groups: stamp.groups,
+        roles: stamp.roles,
+        risk: stamp.risk,
       };
+      return { ok: true, stamp: raised, rememberDays: null };
     },
 
     /**

@@ -6,11 +6,11 @@
 // reserves an attempt before calling it) but audits every failure with its reason. A session
 // a pass opened lasts only while that pass is the user's (`admitsSession`, access-pass-sessions.ts):
 // revoking or replacing the pass ends it.
-import type { AuditEvent } from '../audit/events.ts';
 import type { CodeHasher } from '../crypto/code-hash.ts';
 import { MfaError } from '../errors.ts';
 import type { AccessPassRecord, Repository } from '../store/ports.ts';
 import { createAccessPassSessions } from './access-pass-sessions.ts';
+import type { AuditLog } from './audit-log.ts';
 import { type Clock, type RandomSource, randomId } from './capabilities.ts';
 import type { ResolvedOptions } from './options.ts';
 import type { AuthStamp } from './stamp.ts';
@@ -139,20 +139,12 @@ export function createTemporaryAccessPasses(deps: {
   clock: Clock;
   random: RandomSource;
   options: ResolvedOptions['temporaryAccessPass'];
-  audit: (event: AuditEvent) => Promise<void>;
+  audit: AuditLog;
 }): TemporaryAccessPasses {
   const { repository, hasher, clock, random, options, audit } = deps;
   const sessions = createAccessPassSessions(repository, clock);
   // Bound to the user and the pass id: a hash copied to another user's row never matches.
   const material = (userId: string, id: string, pass: string) => `${userId}\0${id}\0${pass}`;
-  const event = (type: AuditEvent['type'], userId: string, ctx: AccessPassContext) => ({
-    type,
-    at: clock.now(),
-    userId,
-    ip: ctx.ip,
-    requestId: ctx.requestId,
-    methodKind: KIND,
-  });
 
   function lifetimeOf(requested: number | undefined): number {
     const minutes = requested ?? options.defaultLifetimeMinutes;
@@ -178,7 +170,7 @@ export function createTemporaryAccessPasses(deps: {
     detail: AccessPassFailure,
     id?: string,
   ): Promise<AccessPassVerification> {
-    await audit({ ...event('access_pass_failed', userId, ctx), methodId: id, detail });
+    await audit(userId, ctx, { type: 'access_pass_failed', methodId: id, methodKind: KIND, detail });
     return { ok: false, detail };
   }
 
@@ -209,15 +201,17 @@ export function createTemporaryAccessPasses(deps: {
       sessions.forget(userId);
       const by = ctx.by ?? null;
       if (replaced)
-        await audit({
-          ...event('access_pass_replaced', userId, ctx),
+        await audit(userId, ctx, {
+          type: 'access_pass_replaced',
           methodId: replaced.id,
+          methodKind: KIND,
           detail: stateOf(replaced, now),
           data: { by, replacedBy: id },
         });
-      await audit({
-        ...event('access_pass_issued', userId, ctx),
+      await audit(userId, ctx, {
+        type: 'access_pass_issued',
         methodId: id,
+        methodKind: KIND,
         data: { by, startsAt, expiresAt: record.expiresAt, oneTime: record.oneTime, lifetimeMinutes },
       });
       return { id, pass, userId, startsAt, expiresAt: record.expiresAt, oneTime: record.oneTime };
@@ -237,9 +231,10 @@ export function createTemporaryAccessPasses(deps: {
       const record = await repository.getAccessPass(userId);
       if (!record || !(await repository.deleteAccessPass(userId))) return false;
       sessions.forget(userId);
-      await audit({
-        ...event('access_pass_revoked', userId, ctx),
+      await audit(userId, ctx, {
+        type: 'access_pass_revoked',
         methodId: record.id,
+        methodKind: KIND,
         detail: stateOf(record, clock.now()),
         data: { by: ctx.by ?? null },
       });
@@ -272,9 +267,10 @@ export function createTemporaryAccessPasses(deps: {
       // One conditional write: of concurrent verifications of a one-time pass, one wins.
       if (record.oneTime && !(await repository.consumeAccessPass(userId, record.id, now)))
         return fail(userId, ctx, 'used', record.id);
-      await audit({
-        ...event('access_pass_verified', userId, ctx),
+      await audit(userId, ctx, {
+        type: 'access_pass_verified',
         methodId: record.id,
+        methodKind: KIND,
         data: { oneTime: record.oneTime },
       });
       return { ok: true, id: record.id, oneTime: record.oneTime };

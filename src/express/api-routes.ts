@@ -3,6 +3,7 @@
 // `{ error, message }`.
 import express, { type Request, type Response } from 'express';
 import type { Mfa } from '../engine/create-mfa.ts';
+import { parseStamp } from '../engine/parse-stamp.ts';
 import { REGISTRATION_MESSAGES } from '../engine/registration-rule.ts';
 import { MfaError } from '../errors.ts';
 import { enrollConfirmBody, idParam, parseBody, stepUpBody, verifyBody } from '../web/bodies.ts';
@@ -46,8 +47,8 @@ export function createApiRoutes(mfa: Mfa, web: MfaExpress, flow: SessionFlow) {
 
   api.get('/status', async (req, res) => {
     const state = req.session?.mfakit;
-    if (state?.stamp) {
-      const s = state.stamp;
+    const s = parseStamp(state?.stamp);
+    if (s) {
       return res.json({
         status: 'complete',
         userId: s.userId,

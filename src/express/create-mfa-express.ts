@@ -1,6 +1,7 @@
 import { parse as parseCookies } from 'cookie';
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import type { Mfa, SignInStart } from '../engine/create-mfa.ts';
+import { parseStamp } from '../engine/parse-stamp.ts';
 import type { SessionPolicyCheck } from '../engine/session-policy.ts';
 import type { AuthStamp } from '../engine/stamp.ts';
 import type { ClientAppType } from '../policy/model.ts';
@@ -87,8 +88,13 @@ export function createMfaExpress(mfa: Mfa, input: MfaExpressOptions = {}) {
    */
   function sessionStamp(req: Request, fresh: boolean, forStepUp = false): StampCheck {
     const state = req.session?.mfakit;
-    const stamp = state?.stamp;
-    if (!stamp) return { reason: state?.pendingId ? 'second_factor_pending' : 'not_signed_in' };
+    // Parsed at every request: the store gives back what an older release wrote, or anything.
+    const stamp = parseStamp(state?.stamp);
+    if (!stamp) {
+      // A stamp that does not parse is no session: drop it, so the user signs in again.
+      if (state?.stamp !== undefined) delete state.stamp;
+      return { reason: state?.pendingId ? 'second_factor_pending' : 'not_signed_in' };
+    }
     if (opts.userIdOf) {
       if (req.user === undefined || req.user === null) return { reason: 'not_signed_in' };
       if (opts.userIdOf(req.user) !== stamp.userId) return { reason: 'user_mismatch' };

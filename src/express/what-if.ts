@@ -1,6 +1,6 @@
 import ipaddr from 'ipaddr.js';
 import { z } from 'zod';
-import type { Decision } from '../engine/decision.ts';
+import { type Decision, mustEnroll, skipOf, userMessageOf } from '../engine/decision.ts';
 import { CLIENT_APP_TYPES, POLICY_LIMITS, policySchema, USER_ACTIONS } from '../policy/model.ts';
 
 // What-if over HTTP (the policy admin router) and in `mfakit what-if --json`: the request body
@@ -64,12 +64,12 @@ export function whatIfReport(decision: Decision) {
   return {
     action: decision.action,
     ...(decision.userAction ? { userAction: decision.userAction } : {}),
-    userMessage: decision.userMessage ?? null,
-    requirements: decision.requirements,
+    userMessage: userMessageOf(decision),
+    requirements: decision.action === 'allow' ? [] : decision.requirements,
     sessionControls: decision.sessionControls,
     reasons: decision.reasons,
-    mustEnroll: decision.mustEnroll,
-    skippedBy: decision.skippedBy ?? null,
+    mustEnroll: mustEnroll(decision),
+    skippedBy: decision.action === 'allow' ? skipOf(decision) : null,
     userState: decision.userState,
     policyVersion: decision.policy?.version ?? null,
     policies: decision.policy?.results ?? [],

@@ -1,6 +1,6 @@
 import { z } from 'zod';
-import type { AuditSink } from '../audit/events.ts';
 import type { Sealer } from '../crypto/seal.ts';
+import type { AuditLog } from '../engine/audit-log.ts';
 import { type Clock, type RandomSource, randomId } from '../engine/capabilities.ts';
 import { MfaError } from '../errors.ts';
 import type { MethodKind, MethodRecord, OathTokenRecord, Repository } from '../store/ports.ts';
@@ -309,7 +309,7 @@ export function createOathTokens(deps: {
   random: RandomSource;
   /** How many counters past the last accepted one a resync searches. */
   resyncWindow: number;
-  audit: AuditSink;
+  audit: AuditLog;
 }): OathTokens {
   const { repository, sealer, clock, random, audit } = deps;
 
@@ -350,14 +350,7 @@ export function createOathTokens(deps: {
         if (raced.length > 0) throw tokenExists(raced);
         throw err;
       }
-      await audit({
-        type: 'tokens_imported',
-        at: clock.now(),
-        userId: null,
-        ip: ctx.ip,
-        requestId: ctx.requestId,
-        data: { count: records.length },
-      });
+      await audit(null, ctx, { type: 'tokens_imported', data: { count: records.length } });
       return { imported: records.length };
     },
 
@@ -385,12 +378,8 @@ export function createOathTokens(deps: {
       // The atomic part: of concurrent callers, one wins.
       if (!(await repository.assignToken(serial, userId))) throw unavailable();
       await repository.insertMethod(method);
-      await audit({
+      await audit(userId, ctx, {
         type: 'token_assigned',
-        at: clock.now(),
-        userId,
-        ip: ctx.ip,
-        requestId: ctx.requestId,
         methodId: id,
         methodKind: method.kind,
         detail: serial,
@@ -427,24 +416,16 @@ export function createOathTokens(deps: {
       }
       const moved = found !== null && (await repository.advance(methodCounterKey(method), found));
       if (!moved) {
-        await audit({
+        await audit(userId, ctx, {
           type: 'verify_failed',
-          at: clock.now(),
-          userId,
-          ip: ctx.ip,
-          requestId: ctx.requestId,
           methodId,
           methodKind: method.kind,
           detail: found === null ? 'resync_code_mismatch' : 'resync_counter_moved',
         });
         return false;
       }
-      await audit({
+      await audit(userId, ctx, {
         type: 'counter_resynced',
-        at: clock.now(),
-        userId,
-        ip: ctx.ip,
-        requestId: ctx.requestId,
         methodId,
         methodKind: method.kind,
         detail: method.tokenSerial ?? undefined,

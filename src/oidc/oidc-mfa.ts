@@ -3,7 +3,7 @@ import type { Express, Request, Response } from 'express';
 import type { Configuration, InteractionResults, KoaContextWithOIDC } from 'oidc-provider';
 import Provider from 'oidc-provider';
 import type { Mfa, SignInStart } from '../engine/create-mfa.ts';
-import { type AuthStamp, firstFactorAmrOf } from '../engine/stamp.ts';
+import type { AuthStamp } from '../engine/stamp.ts';
 import { ConfigError, MfaError } from '../errors.ts';
 import type { Stores } from '../store/ports.ts';
 import { requestIdOf } from '../web/request-id.ts';
@@ -268,7 +268,7 @@ export function createOidcMfa(mfa: Mfa, options: OidcMfaOptions) {
       const start = await beginSignIn(
         req,
         details,
-        { accountId: stamp.userId, amr: firstFactorAmrOf(stamp) },
+        { accountId: stamp.userId, amr: [...stamp.firstFactorAmr] },
         stamp.authTime,
       );
       if (start.status === 'blocked' && start.signInAgain) {

@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { parseStamp } from '../engine/parse-stamp.ts';
 import type { AuthStamp } from '../engine/stamp.ts';
 import type { EphemeralStore } from '../store/ports.ts';
 
@@ -27,10 +28,18 @@ export function createSessionStamps(
 ): SessionStamps {
   const refKey = (ref: string) => `oidc-stamp-ref:${ref}`;
   const sessionKey = (uid: string) => `oidc-stamp:${uid}`;
+  // What the store gives back may be an older release's stamp, or anything: parsed, upgraded
+  // once, and refused (no session: sign in again) when it is not a stamp of this account.
   const parse = (raw: string | null, accountId: string): AuthStamp | null => {
     if (raw === null) return null;
-    const stamp = JSON.parse(raw) as AuthStamp;
-    return stamp.userId === accountId ? stamp : null;
+    let stored: unknown;
+    try {
+      stored = JSON.parse(raw);
+    } catch {
+      return null;
+    }
+    const stamp = parseStamp(stored);
+    return stamp !== null && stamp.userId === accountId ? stamp : null;
   };
   return {
     async handOff(stamp) {
@@ -42,8 +51,8 @@ export function createSessionStamps(
       if (!REF_PATTERN.test(ref)) return null;
       const raw = await ephemeral.take(refKey(ref));
       const stamp = parse(raw, accountId);
-      if (stamp === null || raw === null) return null;
-      await ephemeral.put(sessionKey(sessionUid), raw, ttl.sessionSeconds * 1000);
+      if (stamp === null) return null;
+      await ephemeral.put(sessionKey(sessionUid), JSON.stringify(stamp), ttl.sessionSeconds * 1000);
       return stamp;
     },
     get: async (sessionUid, accountId) => parse(await ephemeral.get(sessionKey(sessionUid)), accountId),

@@ -10,7 +10,12 @@ import type { AuthStamp } from '../engine/stamp.ts';
 export interface MfaSessionState {
   pendingId?: string;
   returnTo?: string;
-  stamp?: AuthStamp;
+  /**
+   * The completed sign-in's stamp as the session store gave it back: an AuthStamp when written,
+   * but possibly of an older release or tampered with in the store. Read it only through
+   * `parseStamp()` (null: treat the session as signed out).
+   */
+  stamp?: AuthStamp | unknown;
   draftId?: string;
   /** What the guard last asked to step up for (app, authentication context) and why, for the verify page. */
   stepUp?: { app: string; authenticationContexts?: string[]; message: string };

@@ -3,6 +3,7 @@ import { createHash } from 'node:crypto';
 import { createMemoryStores } from '../../adapters/memory/index.ts';
 import type { AuditEvent } from '../../src/audit/events.ts';
 import { createSealer, type Sealer } from '../../src/crypto/seal.ts';
+import { createAuditLog } from '../../src/engine/audit-log.ts';
 import { cryptoRandom } from '../../src/engine/capabilities.ts';
 import { createMfa, type Mfa } from '../../src/engine/create-mfa.ts';
 import { MfaError } from '../../src/errors.ts';
@@ -73,7 +74,14 @@ describe('OATH hardware tokens', () => {
     repository = stores.repository;
     sealer = createSealer(KEYS, cryptoRandom);
     tokensWith = (resyncWindow) =>
-      createOathTokens({ repository, sealer, clock, random: cryptoRandom, resyncWindow, audit });
+      createOathTokens({
+        repository,
+        sealer,
+        clock,
+        random: cryptoRandom,
+        resyncWindow,
+        audit: createAuditLog({ sink: audit, repository, random: cryptoRandom, clock }),
+      });
     tokens = tokensWith(HOTP.resyncWindow);
   });
 

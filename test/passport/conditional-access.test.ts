@@ -6,7 +6,7 @@ import { Strategy as LocalStrategy } from 'passport-local';
 import request from 'supertest';
 import { createMemoryStores } from '../../adapters/memory/index.ts';
 import { createMfaExpress } from '../../src/express/index.ts';
-import { createMfa } from '../../src/index.ts';
+import { createMfa, parseStamp } from '../../src/index.ts';
 import { totpCode } from '../../src/methods/otp.ts';
 import { authenticateMfa, beginMfa, MfaStrategy, passportSignIn } from '../../src/passport/index.ts';
 import { codeFor } from '../helpers/app.ts';
@@ -87,7 +87,7 @@ async function makeApp() {
     })(req, res, next);
   });
   app.post('/login/mfa', authenticateMfa(passport), (req, res) => {
-    res.json({ user: (req.user as User).id, amr: req.session.mfakit?.stamp?.amr });
+    res.json({ user: (req.user as User).id, amr: parseStamp(req.session.mfakit?.stamp)?.amr });
   });
   app.use('/mfa', web.router());
   app.get('/payroll', web.requireMfa({ app: 'payroll' }), (req, res) => {

@@ -6,7 +6,7 @@ import { Strategy as LocalStrategy } from 'passport-local';
 import request, { type Agent } from 'supertest';
 import { createMemoryStores } from '../../adapters/memory/index.ts';
 import { createMfaExpress } from '../../src/express/index.ts';
-import { createMfa } from '../../src/index.ts';
+import { createMfa, parseStamp } from '../../src/index.ts';
 import {
   authenticateMfa,
   beginMfa,
@@ -86,7 +86,11 @@ function makePassportApp() {
     })(req, res, next);
   });
   app.post('/login/mfa', ...body, authenticateMfa(passport), (req, res) => {
-    res.json({ user: (req.user as User).id, amr: req.session.mfakit?.stamp?.amr, authInfo: req.authInfo });
+    res.json({
+      user: (req.user as User).id,
+      amr: parseStamp(req.session.mfakit?.stamp)?.amr,
+      authInfo: req.authInfo,
+    });
   });
   app.post(
     '/login/mfa-form',

@@ -33,7 +33,7 @@ describe('README worked examples', () => {
     assert.equal((await at('alice', '2001:db8:1::5')).action, 'allow');
     const outside = await at('alice', '198.51.100.7');
     assert.equal(outside.action, 'mfa');
-    assert.equal(outside.mustEnroll, true, 'alice has no method yet: enrollment');
+    assert.equal(outside.step, 'enroll', 'alice has no method yet: enrollment');
     assert.equal((await at('breakglass', '198.51.100.7')).action, 'allow');
     const explained = (await at('alice', '203.0.113.40')).policy?.results[0]?.conditions;
     assert.match(explained?.find((c) => c.condition === 'locations')?.detail ?? '', /excluded/);

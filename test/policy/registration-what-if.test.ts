@@ -73,7 +73,7 @@ describe('what-if of registering security info', () => {
     const d = await mfa.whatIf({ userId: 'alice', ip: OFFICE_IP, userAction: REGISTER });
     assert.equal(d.action, 'allow');
     assert.equal(d.userAction, REGISTER);
-    assert.deepEqual(d.requirements, []);
+    assert.equal(d.allowedBy, 'first_factor');
     assert.deepEqual(codes(d), ['user_action', 'no_registration_policy']);
     const results = d.policy?.results ?? [];
     assert.deepEqual(
@@ -95,7 +95,7 @@ describe('what-if of registering security info', () => {
     const { mfa } = setup(document(registration));
     const d = await mfa.whatIf({ userId: 'alice', ip: HOME_IP, userAction: REGISTER });
     assert.equal(d.action, 'mfa');
-    assert.equal(d.mustEnroll, false);
+    assert.equal(d.step, 'second_factor');
     assert.deepEqual(d.requirements, [
       { source: 'register-office-or-tap', operator: 'requireAll', strengths: ['mfa'] },
     ]);
@@ -114,9 +114,10 @@ describe('what-if of registering security info', () => {
     for (const extra of [{}, { deviceRemembered: true, deviceAgeDays: 1 }]) {
       const d = await mfa.whatIf({ userId: 'alice', ip: HOME_IP, userAction: REGISTER, ...extra });
       assert.equal(d.action, 'mfa');
+      assert.equal(d.step, 'second_factor');
       assert.deepEqual(d.allowedMethodIds, ['m-totp']);
       assert.equal(d.allowRecovery, true);
-      assert.equal(d.skippedBy, undefined);
+      assert.ok(!('allowedBy' in d), 'nothing skipped');
       assert.deepEqual(codes(d), ['user_action', 'policy_requires', 'second_factor_required']);
       assert.match(d.reasons.at(-1)?.message ?? '', /or a Temporary Access Pass/);
     }
