@@ -72,7 +72,7 @@ export function createMfa(options: MfaOptions): Mfa {
       }),
     trustedNetwork: (ip) => engine.trustedNetworks.match(ip),
     clientIp: (req) => engine.clientIp(req),
-    isCurrent: engine.isCurrent,
+    isCurrent: async (stamp) => engine.isCurrent(stamp),
     policies: createPolicyService(engine),
     admin: createAdministration(engine),
     tokens: createTokenInventory(engine, account.afterEnrollment),
