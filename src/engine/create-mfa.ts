@@ -45,6 +45,8 @@ export function createMfa(options: MfaOptions): Mfa {
   };
 
   const { rememberDevice } = resolved;
+  // The session check stays inside the engine (mfa.isCurrent answers it with a promise).
+  const { admitsSession: _internal, ...accessPasses } = engine.accessPasses;
   return {
     ...signIn,
     ...stepUp,
@@ -76,6 +78,6 @@ export function createMfa(options: MfaOptions): Mfa {
     policies: createPolicyService(engine),
     admin: createAdministration(engine),
     tokens: createTokenInventory(engine, account.afterEnrollment),
-    accessPasses: engine.accessPasses,
+    accessPasses,
   };
 }

@@ -73,4 +73,11 @@ describe('the public API answers later with promises only', () => {
     assert.equal(await current, true);
     assert.equal((await checked).ok, false);
   });
+
+  it("the engine's cached session check of access passes (a boolean or a promise) is not public", () => {
+    const mfa = engine();
+    // @ts-expect-error internal: mfa.isCurrent is the public session check
+    void mfa.accessPasses.admitsSession;
+    assert.equal('admitsSession' in mfa.accessPasses, false);
+  });
 });
