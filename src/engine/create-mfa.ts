@@ -45,6 +45,8 @@ export function createMfa(options: MfaOptions): Mfa {
   };
 
   const { rememberDevice } = resolved;
+  // The session check stays inside the engine (mfa.isCurrent answers it with a promise).
+  const { admitsSession: _internal, ...accessPasses } = engine.accessPasses;
   return {
     ...signIn,
     ...stepUp,
@@ -72,10 +74,10 @@ export function createMfa(options: MfaOptions): Mfa {
       }),
     trustedNetwork: (ip) => engine.trustedNetworks.match(ip),
     clientIp: (req) => engine.clientIp(req),
-    isCurrent: engine.isCurrent,
+    isCurrent: async (stamp) => engine.isCurrent(stamp),
     policies: createPolicyService(engine),
     admin: createAdministration(engine),
     tokens: createTokenInventory(engine, account.afterEnrollment),
-    accessPasses: engine.accessPasses,
+    accessPasses,
   };
 }

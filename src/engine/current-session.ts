@@ -5,8 +5,9 @@
 // sessions it admitted (a stamp from before device ids never gets here: parseStamp refuses
 // it, so it signs in again). A session a Temporary Access Pass opened stands
 // only while that pass is the user's (revoking or replacing it ends the session). Every check
-// answers from an in-process cache, so on the hot path the answer is a boolean; a promise only
-// when a store must be asked.
+// answers from an in-process cache when it can; internally the answer is then a plain boolean
+// (a promise only when a store must be asked), and the public `mfa.isCurrent` wraps it in a
+// promise.
 import type { SessionEpochs } from './session-epochs.ts';
 import type { AuthStamp } from './stamp.ts';
 

@@ -51,10 +51,10 @@ export interface Mfa extends SignInFlow, StepUpService, AccountSecurity {
   /**
    * Whether the stamp is still valid: not older than the user's last session revocation
    * (admin reset, revokeSessions), not admitted by a remembered device since revoked or
-   * expired, nor by a Temporary Access Pass since revoked or replaced. A boolean when cached,
-   * else a promise.
+   * expired, nor by a Temporary Access Pass since revoked or replaced. Answered from an
+   * in-process cache (one second) when it can be.
    */
-  isCurrent(stamp: AuthStamp): boolean | Promise<boolean>;
+  isCurrent(stamp: AuthStamp): Promise<boolean>;
   /** Conditional-access policies: the current set, the saved document, replacing it, the per-request check. */
   readonly policies: PolicyService;
   readonly admin: Administration;

@@ -16,7 +16,13 @@ const risk = z.object({
   fraudFlagged: z.boolean().optional(),
   recentFailures: z.number().finite().optional(),
 });
-const skippedBy = z.enum(['user_disabled', 'trusted_network', 'remembered_device']);
+/** When each method was last verified: only method names as keys. */
+const verifiedAt = z.strictObject(
+  Object.fromEntries(AUTH_METHODS.map((m) => [m, time.optional()])) as Record<
+    AuthMethod,
+    z.ZodOptional<typeof time>
+  >,
+);
 
 /** Fields every shape has had since the first release. */
 const always = {
@@ -27,21 +33,30 @@ const always = {
   mfaAt: time.nullable(),
 };
 
-const current = z.object({
+const facts = {
   version: z.literal(STAMP_VERSION),
   ...always,
   firstFactorAmr: z.array(z.string()),
   methods: z.array(method),
-  verifiedAt: z.partialRecord(method, time),
+  verifiedAt,
   app: z.string().nullable(),
   clientAppType: z.enum(CLIENT_APP_TYPES),
   groups: z.array(z.string()),
   roles: z.array(z.string()),
   risk,
-  skippedBy: skippedBy.optional(),
-  rememberedDeviceId: z.string().min(1).optional(),
-  rememberedDeviceAt: time.optional(),
-});
+};
+
+/** Today's shape, one schema per state (fields of another state are dropped). */
+const current = z.discriminatedUnion('skippedBy', [
+  z.object({ ...facts, skippedBy: z.undefined().optional() }),
+  z.object({ ...facts, skippedBy: z.enum(['user_disabled', 'trusted_network']) }),
+  z.object({
+    ...facts,
+    skippedBy: z.literal('remembered_device'),
+    rememberedDeviceId: z.string().min(1),
+    rememberedDeviceAt: time,
+  }),
+]);
 
 /**
  * The unversioned stamps of earlier releases: the first one (who, amr, acr, times, skip), then
@@ -52,13 +67,13 @@ const unversioned = z.object({
   ...always,
   firstFactorAmr: z.array(z.string()).optional(),
   methods: z.array(method).optional(),
-  verifiedAt: z.partialRecord(method, time).optional(),
+  verifiedAt: verifiedAt.optional(),
   app: z.string().optional(),
   clientAppType: z.enum(CLIENT_APP_TYPES).optional(),
   groups: z.array(z.string()).optional(),
   roles: z.array(z.string()).optional(),
   risk: risk.optional(),
-  skippedBy: skippedBy.optional(),
+  skippedBy: z.enum(['user_disabled', 'trusted_network', 'remembered_device']).optional(),
   rememberedDeviceId: z.string().min(1).optional(),
   rememberedDeviceAt: time.optional(),
 });
@@ -102,34 +117,21 @@ function upgrade(old: Unversioned): AuthStamp | null {
     roles: old.roles ?? [],
     risk: old.risk ?? {},
   };
-  return withSkip(facts, old, old.authTime);
-}
-
-/**
- * The stamp with its skip: a remembered-device skip must name its device (revoking the device
- * ends the session; one that names none cannot be checked, so it is refused); the device's age
- * defaults to the sign-in for an older stamp that did not record it.
- */
-function withSkip(
-  facts: AuthStampFacts,
-  skip: { skippedBy?: AuthStamp['skippedBy']; rememberedDeviceId?: string; rememberedDeviceAt?: number },
-  rememberedAtDefault: number | undefined,
-): AuthStamp | null {
-  switch (skip.skippedBy) {
+  switch (old.skippedBy) {
     case undefined:
-      return { ...facts };
-    case 'remembered_device': {
-      const at = skip.rememberedDeviceAt ?? rememberedAtDefault;
-      if (skip.rememberedDeviceId === undefined || at === undefined) return null;
+      return facts;
+    case 'remembered_device':
+      // Revoking the device ends the session: one that names no device cannot be checked.
+      if (old.rememberedDeviceId === undefined) return null;
       return {
         ...facts,
         skippedBy: 'remembered_device',
-        rememberedDeviceId: skip.rememberedDeviceId,
-        rememberedDeviceAt: at,
+        rememberedDeviceId: old.rememberedDeviceId,
+        // Before the device's age was recorded, the session policy dated it from the sign-in.
+        rememberedDeviceAt: old.rememberedDeviceAt ?? old.authTime,
       };
-    }
     default:
-      return { ...facts, skippedBy: skip.skippedBy };
+      return { ...facts, skippedBy: old.skippedBy };
   }
 }
 
@@ -142,9 +144,7 @@ export function parseStamp(value: unknown): AuthStamp | null {
   const version = (value as { version?: unknown }).version;
   if (version === STAMP_VERSION) {
     const parsed = current.safeParse(value);
-    if (!parsed.success) return null;
-    const { skippedBy: skip, rememberedDeviceId, rememberedDeviceAt, ...facts } = parsed.data;
-    return withSkip(facts, { skippedBy: skip, rememberedDeviceId, rememberedDeviceAt }, undefined);
+    return parsed.success ? parsed.data : null;
   }
   if (version !== undefined) return null;
   const parsed = unversioned.safeParse(value);

@@ -21,10 +21,10 @@ export interface PolicyService {
     ctx: RequestContext & { by?: string },
   ): Promise<PolicySet>;
   /**
-   * Re-checks a signed-in session for one request (app, authentication context, address).
-   * Synchronous while the policy set in memory is fresh; a promise when it must be loaded.
+   * Re-checks a signed-in session for one request (app, authentication context, address),
+   * against the policy set in memory (loaded first when it is stale).
    */
-  check(stamp: AuthStamp, target: SessionTarget): SessionPolicyCheck | Promise<SessionPolicyCheck>;
+  check(stamp: AuthStamp, target: SessionTarget): Promise<SessionPolicyCheck>;
   /** Whether a policy set is loaded and has any policy that is on or report-only (sync). */
   isActive(): boolean;
 }
@@ -44,10 +44,9 @@ export function createPolicyService(engine: EngineContext): PolicyService {
       });
       return set;
     },
-    check(stamp, target) {
-      const set = policies.peek();
-      if (set !== null) return checkSession(set, stamp, target, clock.now());
-      return policies.current().then((loaded) => checkSession(loaded, stamp, target, clock.now()));
+    async check(stamp, target) {
+      const set = policies.peek() ?? (await policies.current());
+      return checkSession(set, stamp, target, clock.now());
     },
     isActive: () => policies.peek()?.active ?? policies.mode === 'store',
   };

@@ -112,10 +112,15 @@ export interface TemporaryAccessPasses {
   revoke(userId: string, ctx: AccessPassContext): Promise<boolean>;
   /** Checks a pass; a one-time pass is consumed atomically (one winner among concurrent calls). */
   verify(userId: string, pass: string, ctx: AccessPassContext): Promise<AccessPassVerification>;
+}
+
+/** The engine's own view: the public service plus the session check `mfa.isCurrent` composes. */
+export interface AccessPassEngine extends TemporaryAccessPasses {
   /**
    * Whether a session still stands as far as passes go: always for one no pass opened; for one
    * a pass opened, while the user's pass was created no later than the sign-in (not revoked, not
-   * replaced). Cached for a second; issue and revoke in this process count at once.
+   * replaced). Cached for a second (a plain boolean then); issue and revoke in this process
+   * count at once.
    */
   admitsSession(stamp: AuthStamp): boolean | Promise<boolean>;
 }
@@ -140,7 +145,7 @@ export function createTemporaryAccessPasses(deps: {
   random: RandomSource;
   options: ResolvedOptions['temporaryAccessPass'];
   audit: AuditLog;
-}): TemporaryAccessPasses {
+}): AccessPassEngine {
   const { repository, hasher, clock, random, options, audit } = deps;
   const sessions = createAccessPassSessions(repository, clock);
   // Bound to the user and the pass id: a hash copied to another user's row never matches.

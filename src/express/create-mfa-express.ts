@@ -187,27 +187,20 @@ export function createMfaExpress(mfa: Mfa, input: MfaExpressOptions = {}) {
           ? { authenticationContexts: [guardOptions.authenticationContext] }
           : {}),
       };
+      const guard = async (req: Request, res: Response, next: NextFunction, stamp: AuthStamp) => {
+        if (!(await mfa.isCurrent(stamp))) return refuse(req, res, dropRevokedStamp(req));
+        // No policy in force: nothing more to check.
+        if (mfa.policies.isActive()) {
+          const check = await mfa.policies.check(stamp, { ...target, ip: mfa.clientIp(req) });
+          if (!check.ok) return refuseByPolicy(req, res, check, target);
+        }
+        req.mfa = stamp;
+        next();
+      };
       return (req, res, next) => {
         const result = sessionStamp(req, fresh);
         if (!('stamp' in result)) return refuse(req, res, result.reason);
-        const stamp = result.stamp;
-        const admit = () => {
-          req.mfa = stamp;
-          next();
-        };
-        const pass = () => {
-          // No policy in force: nothing more to check (the hot path stays one property read).
-          if (!mfa.policies.isActive()) return admit();
-          const check = mfa.policies.check(stamp, { ...target, ip: mfa.clientIp(req) });
-          const act = (c: SessionPolicyCheck) => (c.ok ? admit() : refuseByPolicy(req, res, c, target));
-          if ('then' in check) check.then(act).catch(next);
-          else act(check);
-        };
-        // The revocation check answers from an in-process cache on the hot path (no await).
-        const current = mfa.isCurrent(result.stamp);
-        if (current === true) return pass();
-        if (current === false) return refuse(req, res, dropRevokedStamp(req));
-        current.then((ok) => (ok ? pass() : refuse(req, res, dropRevokedStamp(req)))).catch(next);
+        guard(req, res, next, result.stamp).catch(next);
       };
     },
 
