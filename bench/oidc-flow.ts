@@ -7,8 +7,8 @@ import { join } from 'node:path';
 import { hashPassword } from '../sample-idp/directory.ts';
 import { parseFederationConfig } from '../sample-idp/federation/config.ts';
 import { createFederationServer } from '../sample-idp/federation/server.ts';
-import { base32Decode } from '../src/methods/base32.ts';
-import { totpCode } from '../src/methods/otp.ts';
+import { base32Decode } from '../src/methods/otp/base32.ts';
+import { totpCode } from '../src/methods/otp/otp.ts';
 import { Browser, formAction, inputValue, type Page } from '../test/helpers/browser.ts';
 
 /**
@@ -71,10 +71,18 @@ export async function runOidcFlowBench(
   const ctx = { ip: '127.0.0.1' };
   const secrets = new Map<string, string>();
   for (const u of users.filter((x) => x.mfaState === 'enforced')) {
-    const draft = await server.mfa.enrollment.beginTotp(u.id, u.id);
+    const draft = await server.mfa.enrollment.begin('totp', u.id, u.id);
+    const secret = String(draft.fields.secret);
     const now = Math.floor(Date.now() / 1000);
-    await server.mfa.enrollment.confirmTotp(u.id, draft.draftId, code(draft.secret, now - 30), 'app', ctx);
-    secrets.set(u.id, draft.secret);
+    await server.mfa.enrollment.confirm(
+      'totp',
+      u.id,
+      draft.draftId,
+      { code: code(secret, now - 30) },
+      'app',
+      ctx,
+    );
+    secrets.set(u.id, secret);
   }
 
   // A TOTP step is accepted once per method: each flow takes a user whose last step is older.

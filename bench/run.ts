@@ -10,8 +10,8 @@ import { createMemoryStores } from 'mfakit/adapters/memory';
 import { createSqliteStores } from 'mfakit/adapters/sqlite';
 // Below the public API: the engine's own code check, and the authenticator side (its RFC 6238 arithmetic).
 import { createEngineContext } from '../src/engine/engine-context.ts';
-import { base32Decode } from '../src/methods/base32.ts';
-import { totpCode } from '../src/methods/otp.ts';
+import { base32Decode } from '../src/methods/otp/base32.ts';
+import { totpCode } from '../src/methods/otp/otp.ts';
 import { runOidcFlowBench } from './oidc-flow.ts';
 import { runPolicyBench } from './policy.ts';
 
@@ -131,11 +131,13 @@ async function totpBenchmark(
     sealingKeys: [{ id: 'k', key: Buffer.alloc(32, 5) }],
     audit: () => {},
   });
-  const draft = await engine.totpEnrollment.begin('alice', 'alice');
-  const seed = base32Decode(draft.secret);
+  const totp = engine.methods.get('totp');
+  if (!totp?.enrollment) throw new Error('bench: the totp method is not enabled');
+  const draft = await totp.enrollment.begin('alice', 'alice');
+  const seed = base32Decode(String(draft.fields.secret));
   const codeAt = (ms: number) =>
     totpCode(seed, { algorithm: 'sha1', digits: 6, period: 30, epochSeconds: Math.floor(ms / 1000) });
-  const confirmed = await engine.totpEnrollment.confirm('alice', draft.draftId, codeAt(now), '');
+  const confirmed = await totp.enrollment.confirm('alice', draft.draftId, { code: codeAt(now) }, '');
   if (!confirmed.ok) throw new Error('bench enrollment failed');
   const start = now + 30_000;
   // Codes for N consecutive time steps, made before timing starts.
@@ -158,7 +160,8 @@ async function totpBenchmark(
   const guardedAt = async () => {
     const i = fresh[next++] ?? 0;
     now = start + i * 30_000;
-    const r = await engine.otp.check('alice', codes[i] ?? '');
+    const records = await engine.repository.listMethods('alice', { lastUsed: false });
+    const r = await totp.verify('alice', { code: codes[i] ?? '' }, records);
     if (!r.ok) throw new Error(`guarded verify failed: ${r.detail}`);
   };
   // Warm both paths, then measure in ABBA rounds so JIT and GC drift weigh on both alike.

@@ -20,6 +20,7 @@ export { combineSinks, pinoAuditSink } from './audit/events.ts';
 export type {
   AccountSecurity,
   DevicesService,
+  EnrollableMethod,
   EnrollmentService,
   MethodsService,
   RecoveryCodesService,
@@ -90,5 +91,20 @@ export type {
 } from './engine/temporary-access-pass.ts';
 export type { TokenInventory } from './engine/token-inventory.ts';
 export { ConfigError, MfaError, StoreError } from './errors.ts';
+export { hotp } from './methods/hotp/index.ts';
+export type {
+  EnrollmentDraft,
+  EnrollmentPage,
+  EnrollmentResult,
+  FactorInput,
+  MethodCheck,
+  MethodDefinition,
+  MethodDescription,
+  MethodEnrollment,
+  MethodServices,
+  SignInMethod,
+} from './methods/method.ts';
+export { recoveryCode } from './methods/recovery-code/index.ts';
+export { totp } from './methods/totp/index.ts';
 export type * from './store/ports.ts';
 export { cidrSchema, trustedProxySchema } from './trust/cidr.ts';

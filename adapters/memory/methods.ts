@@ -1,5 +1,6 @@
 // Methods in memory: one map by method id. `markUsed` is how the counter store stamps a
-// method's last use in the same synchronous step that moves its counter.
+// method's last use in the same synchronous step that moves its counter. A lookup key is unique
+// per kind: the check and the insert happen in one synchronous step.
 import type { MethodRecord, MethodStore } from '../../src/store/ports.ts';
 import { copy } from './copy.ts';
 
@@ -16,8 +17,17 @@ export class MemoryMethodStore implements MethodStore {
     const m = this.#methods.get(methodId);
     return m && m.userId === userId ? copy(m) : null;
   }
+  async findMethodByLookupKey(kind: string, lookupKey: string) {
+    for (const m of this.#methods.values()) if (m.kind === kind && m.lookupKey === lookupKey) return copy(m);
+    return null;
+  }
   async insertMethod(method: MethodRecord) {
     if (this.#methods.has(method.id)) throw new Error(`method ${method.id} exists`);
+    if (method.lookupKey !== null) {
+      for (const m of this.#methods.values())
+        if (m.kind === method.kind && m.lookupKey === method.lookupKey)
+          throw new Error(`a ${method.kind} method with this lookup key exists`);
+    }
     this.#methods.set(method.id, copy(method));
   }
   async deleteMethod(userId: string, methodId: string) {

@@ -1,52 +1,44 @@
-// Methods on SQLite: the `methods` table. A method's last use is the later of its row's own
-// `last_used_at` and the use recorded on its counter row (adapters/sqlite/counters.ts writes
-// it there in the statement that moves the counter), found by `methodCounterKey`. Expects a
-// migrated database.
+// Methods on SQLite: the `methods` table, a method's own fields as one JSON object (`data`). A
+// method's last use is the later of its row's own `last_used_at` and the use recorded on its
+// counter row (adapters/sqlite/counters.ts writes it there in the statement that moves the
+// counter), found by the row's `counter_key`. A lookup key is unique per kind (a partial unique
+// index), so two inserts racing for one key cannot both succeed. Expects a migrated database.
 import type { DatabaseSync, StatementSync } from 'node:sqlite';
-import { type MethodRecord, type MethodStore, methodCounterKey } from '../../src/store/ports.ts';
-import {
-  int,
-  intOrNull,
-  isConstraintViolation,
-  OTP_ALGORITHMS,
-  OTP_DIGITS,
-  OTP_KINDS,
-  oneOf,
-  type Row,
-  text,
-  textOrNull,
-} from './rows.ts';
+import { StoreError } from '../../src/errors.ts';
+import type { MethodData, MethodRecord, MethodStore } from '../../src/store/ports.ts';
+import { int, intOrNull, isConstraintViolation, type Row, text, textOrNull } from './rows.ts';
+
+function dataOf(row: Row): MethodData {
+  const data: unknown = JSON.parse(text(row, 'data'));
+  if (typeof data !== 'object' || data === null || Array.isArray(data))
+    throw new StoreError('sqlite: column data holds an unexpected value');
+  return data as MethodData;
+}
 
 function toMethod(row: Row): MethodRecord {
   return {
     id: text(row, 'id'),
     userId: text(row, 'user_id'),
-    kind: oneOf(row, 'kind', OTP_KINDS),
+    kind: text(row, 'kind'),
     label: text(row, 'label'),
-    sealedSecret: text(row, 'sealed_secret'),
-    algorithm: oneOf(row, 'algorithm', OTP_ALGORITHMS),
-    digits: oneOf(row, 'digits', OTP_DIGITS),
-    period: int(row, 'period'),
-    tokenSerial: textOrNull(row, 'token_serial'),
+    data: dataOf(row),
+    counterKey: textOrNull(row, 'counter_key'),
+    lookupKey: textOrNull(row, 'lookup_key'),
     createdAt: int(row, 'created_at'),
     lastUsedAt: intOrNull(row, 'last_used_at'),
   };
 }
 
-const METHOD_COLUMNS =
-  'id, user_id, kind, label, sealed_secret, algorithm, digits, period, token_serial, created_at, last_used_at';
+const METHOD_COLUMNS = 'id, user_id, kind, label, data, counter_key, lookup_key, created_at, last_used_at';
 /**
  * Methods with their last-used time: the later of the method row's own and the last use
  * recorded on its counter by this method (a token's counter outlives its previous holders).
  */
-const METHOD_SELECT = `SELECT m.id, m.user_id, m.kind, m.label, m.sealed_secret, m.algorithm, m.digits, m.period,
-  m.token_serial, m.created_at,
+const METHOD_SELECT = `SELECT m.id, m.user_id, m.kind, m.label, m.data, m.counter_key, m.lookup_key, m.created_at,
   CASE WHEN c.used_at IS NULL THEN m.last_used_at
        WHEN m.last_used_at IS NULL OR c.used_at > m.last_used_at THEN c.used_at
        ELSE m.last_used_at END AS last_used_at
-  FROM methods m LEFT JOIN counters c
-    ON c.key = (CASE WHEN m.token_serial IS NOT NULL THEN 'token:' || m.token_serial ELSE m.kind || ':' || m.id END)
-   AND c.method_id = m.id`;
+  FROM methods m LEFT JOIN counters c ON c.key = m.counter_key AND c.method_id = m.id`;
 
 export class SqliteMethodStore implements MethodStore {
   #sql: ReturnType<typeof prepare>;
@@ -64,8 +56,8 @@ export class SqliteMethodStore implements MethodStore {
     const rows = this.#sql.listMethodRows.all({ userId });
     const methods = rows.map((row) => {
       const method = toMethod(row);
-      if (options.lastUsed === false) return { method, rid: int(row, 'rid') };
-      const used = this.#sql.counterUse.get({ key: methodCounterKey(method), methodId: method.id });
+      if (options.lastUsed === false || method.counterKey === null) return { method, rid: int(row, 'rid') };
+      const used = this.#sql.counterUse.get({ key: method.counterKey, methodId: method.id });
       const usedAt = used ? intOrNull(used, 'used_at') : null;
       if (usedAt !== null && (method.lastUsedAt === null || usedAt > method.lastUsedAt))
         method.lastUsedAt = usedAt;
@@ -78,6 +70,10 @@ export class SqliteMethodStore implements MethodStore {
     const row = this.#sql.getMethod.get({ userId, id: methodId });
     return row ? toMethod(row) : null;
   }
+  async findMethodByLookupKey(kind: string, lookupKey: string) {
+    const row = this.#sql.findByLookupKey.get({ kind, lookupKey });
+    return row ? toMethod(row) : null;
+  }
   async insertMethod(method: MethodRecord) {
     try {
       this.#sql.insertMethod.run({
@@ -85,11 +81,9 @@ export class SqliteMethodStore implements MethodStore {
         userId: method.userId,
         kind: method.kind,
         label: method.label,
-        sealedSecret: method.sealedSecret,
-        algorithm: method.algorithm,
-        digits: method.digits,
-        period: method.period,
-        tokenSerial: method.tokenSerial,
+        data: JSON.stringify(method.data),
+        counterKey: method.counterKey,
+        lookupKey: method.lookupKey,
         createdAt: method.createdAt,
         lastUsedAt: method.lastUsedAt,
       });
@@ -112,9 +106,10 @@ function prepare(db: DatabaseSync) {
     listMethodRows: sql(`SELECT rowid AS rid, ${METHOD_COLUMNS} FROM methods WHERE user_id = :userId`),
     counterUse: sql('SELECT used_at FROM counters WHERE key = :key AND method_id = :methodId'),
     getMethod: sql(`${METHOD_SELECT} WHERE m.id = :id AND m.user_id = :userId`),
+    findByLookupKey: sql(`${METHOD_SELECT} WHERE m.kind = :kind AND m.lookup_key = :lookupKey`),
     insertMethod: sql(
       `INSERT INTO methods (${METHOD_COLUMNS}) VALUES
-       (:id, :userId, :kind, :label, :sealedSecret, :algorithm, :digits, :period, :tokenSerial, :createdAt, :lastUsedAt)`,
+       (:id, :userId, :kind, :label, :data, :counterKey, :lookupKey, :createdAt, :lastUsedAt)`,
     ),
     deleteMethod: sql('DELETE FROM methods WHERE id = :id AND user_id = :userId'),
     deleteAllMethods: sql('DELETE FROM methods WHERE user_id = :userId'),

@@ -87,7 +87,7 @@ export const SQLITE_MIGRATIONS: readonly string[] = [
   CREATE INDEX ephemeral_by_expiry ON ephemeral (expires_at);
   `,
   // 2: a verified use is recorded on the counter row (one page, one statement); the method's
-  //    last-used time is read through the counter. The counter key scheme is methodCounterKey().
+  //    last-used time is read through the counter (keyed by the method; since 6 named on its row).
   `
   ALTER TABLE counters ADD COLUMN method_id TEXT;
   ALTER TABLE counters ADD COLUMN used_at INTEGER;
@@ -135,7 +135,6 @@ export const SQLITE_MIGRATIONS: readonly string[] = [
   CREATE INDEX oidc_entries_by_grant ON oidc_entries (grant_id) WHERE grant_id IS NOT NULL;
   CREATE INDEX oidc_entries_by_expiry ON oidc_entries (expires_at) WHERE expires_at IS NOT NULL;
   `,
-  // 5: Temporary Access Passes, one per user (adapters/sqlite/access-passes.ts).
   // 5: Temporary Access Passes, one per user (adapters/sqlite/access-passes.ts). `user_id` is
   //    the key, since a user has at most one pass.
   `
@@ -150,6 +149,34 @@ export const SQLITE_MIGRATIONS: readonly string[] = [
     used_at    INTEGER,
     created_by TEXT
   ) WITHOUT ROWID;
+  `,
+  // 6: methods of any kind (src/methods/): a method's own fields move into one JSON column
+  //    `data`, written and checked by the method; the counter its uses advance is named on the row
+  //    (`counter_key`: what the last-used join follows); `lookup_key` finds a method without its
+  //    user (a passkey's credential id), unique per kind. Existing OTP rows keep their counters.
+  `
+  CREATE TABLE methods_v6 (
+    id           TEXT PRIMARY KEY,
+    user_id      TEXT NOT NULL,
+    kind         TEXT NOT NULL,
+    label        TEXT NOT NULL,
+    data         TEXT NOT NULL CHECK (json_valid(data) AND json_type(data) = 'object'),
+    counter_key  TEXT,
+    lookup_key   TEXT,
+    created_at   INTEGER NOT NULL,
+    last_used_at INTEGER
+  );
+  INSERT INTO methods_v6 (id, user_id, kind, label, data, counter_key, lookup_key, created_at, last_used_at)
+    SELECT id, user_id, kind, label,
+      json_object('sealedSecret', sealed_secret, 'algorithm', algorithm, 'digits', digits,
+                  'period', period, 'tokenSerial', token_serial),
+      CASE WHEN token_serial IS NOT NULL THEN 'token:' || token_serial ELSE kind || ':' || id END,
+      NULL, created_at, last_used_at
+    FROM methods;
+  DROP TABLE methods;
+  ALTER TABLE methods_v6 RENAME TO methods;
+  CREATE INDEX methods_by_user ON methods (user_id, created_at);
+  CREATE UNIQUE INDEX methods_by_lookup_key ON methods (kind, lookup_key) WHERE lookup_key IS NOT NULL;
   `,
 ];
 

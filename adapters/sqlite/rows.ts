@@ -3,7 +3,7 @@
 // instead of handing a wrong type to the engine.
 import type { DatabaseSync, SQLOutputValue } from 'node:sqlite';
 import { StoreError } from '../../src/errors.ts';
-import type { MethodKind, MethodRecord } from '../../src/store/ports.ts';
+import type { OathTokenRecord, OtpKind } from '../../src/store/ports.ts';
 
 /** Runs `body` in a `BEGIN IMMEDIATE` transaction: the write lock is taken (or waited for) up front. */
 export function transaction<T>(db: DatabaseSync, body: () => T): T {
@@ -57,7 +57,7 @@ export function oneOf<T extends string | number>(row: Row, column: string, allow
   return found;
 }
 
-/** The values the OTP columns of `methods` and `oath_tokens` may hold (read with `oneOf`). */
-export const OTP_KINDS: readonly MethodKind[] = ['totp', 'hotp'];
-export const OTP_ALGORITHMS: readonly MethodRecord['algorithm'][] = ['sha1', 'sha256', 'sha512'];
-export const OTP_DIGITS: readonly MethodRecord['digits'][] = [6, 8];
+/** The values the OTP columns of `oath_tokens` may hold (read with `oneOf`). */
+export const OTP_KINDS: readonly OtpKind[] = ['totp', 'hotp'];
+export const OTP_ALGORITHMS: readonly OathTokenRecord['algorithm'][] = ['sha1', 'sha256', 'sha512'];
+export const OTP_DIGITS: readonly OathTokenRecord['digits'][] = [6, 8];

@@ -1,31 +1,45 @@
 // Account security: what a user (or their session) does with their own sign-in methods —
-// register an authenticator app, list and remove methods, regenerate recovery codes, remember,
-// list and forget devices — and the registration rule that guards those changes.
+// register one (an authenticator app, …), list and remove them, regenerate recovery codes,
+// remember, list and forget devices — and the registration rule that guards those changes.
 import { MfaError } from '../errors.ts';
-import type { ConfirmResult, TotpDraft } from '../methods/totp-enrollment.ts';
+import type {
+  EnrollmentDraft,
+  EnrollmentResult,
+  FactorInput,
+  MethodEnrollment,
+  MethodSummary,
+} from '../methods/method.ts';
 import type { MethodRecord, RememberedDeviceRecord } from '../store/ports.ts';
-import { methodCounterKey } from '../store/ports.ts';
-import { type MethodSummary, toMethodSummary } from './decision.ts';
 import type { EngineContext } from './engine-context.ts';
 import type { RegistrationVerdict } from './registration-rule.ts';
 import type { RequestContext } from './sign-in-types.ts';
 import { type AuthStamp, methodsVerifiedSince } from './stamp.ts';
 
+/** A method users register themselves, as a page or a client offers it. */
+export interface EnrollableMethod {
+  kind: string;
+  title: string;
+}
+
 export interface EnrollmentService {
-  beginTotp(userId: string, accountName: string): Promise<TotpDraft>;
+  /** The enabled methods users register themselves (`totp`: an authenticator app), in the options' order. */
+  available(): EnrollableMethod[];
+  /** Starts registering a method of `kind`: a draft to show the user. `unknown_method` (404) if none. */
+  begin(kind: string, userId: string, accountName: string): Promise<EnrollmentDraft>;
   /** The draft again while it lasts (same secret), or null. */
-  resumeTotp(userId: string, draftId: string, accountName: string): Promise<TotpDraft | null>;
+  resume(kind: string, userId: string, draftId: string, accountName: string): Promise<EnrollmentDraft | null>;
   /**
-   * Adds an authenticator app. It checks the code, not who asks: an integration calls
-   * `mayRegister(stamp)` first; an administrator's provisioning calls it directly.
+   * Activates the method if `input` proves the draft works. It checks the proof, not who asks: an
+   * integration calls `mayRegister(stamp)` first; an administrator's provisioning calls it directly.
    */
-  confirmTotp(
+  confirm(
+    kind: string,
     userId: string,
     draftId: string,
-    code: string,
+    input: FactorInput,
     label: string,
     ctx: RequestContext,
-  ): Promise<ConfirmResult>;
+  ): Promise<EnrollmentResult>;
 }
 
 export interface MethodsService {
@@ -70,8 +84,16 @@ export interface AccountSecurity {
 }
 
 export function createAccountSecurity(engine: EngineContext) {
-  const { options, clock, repository, audit, totpEnrollment, recovery, rememberedDevices, registration } =
-    engine;
+  const {
+    options,
+    clock,
+    repository,
+    audit,
+    methods: enabled,
+    recovery,
+    rememberedDevices,
+    registration,
+  } = engine;
   const hasMethods = async (userId: string) =>
     (await repository.listMethods(userId, { lastUsed: false })).length > 0;
 
@@ -82,11 +104,19 @@ export function createAccountSecurity(engine: EngineContext) {
     await audit(userId, ctx, { type: 'enrolled', methodId: method.id, methodKind: method.kind });
   }
 
+  /** The enrollment of an enabled method users register themselves, or `unknown_method`. */
+  const enrollmentOf = (kind: string): MethodEnrollment => {
+    const found = enabled.get(kind)?.enrollment;
+    if (!found) throw new MfaError('unknown_method', 'No such sign-in method can be set up here.', 404);
+    return found;
+  };
+
   const enrollment: EnrollmentService = {
-    beginTotp: (userId, accountName) => totpEnrollment.begin(userId, accountName),
-    resumeTotp: (userId, draftId, accountName) => totpEnrollment.resume(userId, draftId, accountName),
-    async confirmTotp(userId, draftId, code, label, ctx) {
-      const confirmed = await totpEnrollment.confirm(userId, draftId, code, label);
+    available: () => enabled.enrollable.map((m) => ({ kind: m.kind, title: m.enrollment.title })),
+    begin: (kind, userId, accountName) => enrollmentOf(kind).begin(userId, accountName),
+    resume: (kind, userId, draftId, accountName) => enrollmentOf(kind).resume(userId, draftId, accountName),
+    async confirm(kind, userId, draftId, input, label, ctx) {
+      const confirmed = await enrollmentOf(kind).confirm(userId, draftId, input, label);
       if (!confirmed.ok) {
         await audit(userId, ctx, { type: 'verify_failed', detail: `enroll_${confirmed.detail}` });
         return confirmed;
@@ -97,15 +127,13 @@ export function createAccountSecurity(engine: EngineContext) {
   };
 
   const methods: MethodsService = {
-    list: async (userId) => (await repository.listMethods(userId)).map(toMethodSummary),
+    list: async (userId) => (await repository.listMethods(userId)).map(enabled.summarize),
     async remove(userId, methodId, ctx) {
       const method = await repository.getMethod(userId, methodId);
       if (!method) return false;
       const removed = await repository.deleteMethod(userId, methodId);
       if (removed) {
-        // A hardware token's counter stays with the token (keyed by serial), so a later holder cannot replay.
-        if (method.tokenSerial === null) await repository.deleteCounter(methodCounterKey(method));
-        else await repository.unassignToken(method.tokenSerial, userId);
+        await enabled.of(method)?.removed?.(method);
         await audit(userId, ctx, { type: 'method_removed', methodId, methodKind: method.kind });
       }
       return removed;

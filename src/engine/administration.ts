@@ -1,7 +1,6 @@
 // Administration of a user's MFA: the per-user state, "require re-registration", signing out
 // everywhere, unlocking, fraud flags, lock status and the audit log.
 import type { AuditEventRecord, UserMfaState } from '../store/ports.ts';
-import { methodCounterKey } from '../store/ports.ts';
 import type { EngineContext } from './engine-context.ts';
 import { accountThrottleKey } from './first-factor-gate.ts';
 import type { RequestContext } from './sign-in-types.ts';
@@ -27,7 +26,16 @@ export interface Administration {
 }
 
 export function createAdministration(engine: EngineContext): Administration {
-  const { options, clock, repository, audit, sessionEpochs, rememberedDevices, lockout } = engine;
+  const {
+    options,
+    clock,
+    repository,
+    audit,
+    sessionEpochs,
+    rememberedDevices,
+    lockout,
+    methods: enabled,
+  } = engine;
   return {
     getUserState: async (userId) => (await repository.getUserState(userId)) ?? options.defaultUserState,
     async setUserState(userId, state, ctx) {
@@ -39,11 +47,8 @@ export function createAdministration(engine: EngineContext): Administration {
       await rememberedDevices.revokeAll(userId);
       const methods = await repository.listMethods(userId);
       await repository.deleteAllMethods(userId);
-      await Promise.all(
-        methods
-          .filter((m) => m.tokenSerial === null)
-          .map((m) => repository.deleteCounter(methodCounterKey(m))),
-      );
+      // Each method releases what it held (its counter; a hardware token goes back to the inventory).
+      await Promise.all(methods.map((m) => enabled.of(m)?.removed?.(m)));
       await repository.unassignTokens(userId);
       await repository.deleteRecoveryCodes(userId);
       await repository.deleteAccessPass(userId);

@@ -1,9 +1,8 @@
 import type { AuthMethod } from '../policy/model.ts';
-import type { MethodRecord } from '../store/ports.ts';
 
 /**
  * How what happened at sign-in maps onto the method names authentication strengths use.
- * First factors arrive as RFC 8176 `amr` values; second factors are the user's methods.
+ * First factors arrive as RFC 8176 `amr` values; a second factor's is its method's (src/methods/).
  */
 export function firstFactorMethods(amr: readonly string[]): AuthMethod[] {
   const out: AuthMethod[] = [];
@@ -19,15 +18,4 @@ export function firstFactorMethods(amr: readonly string[]): AuthMethod[] {
   if (amr.includes('tap'))
     out.push('temporaryAccessPass', ...(out.includes('password') ? [] : ['password' as const]));
   return out;
-}
-
-export function secondFactorMethod(method: MethodRecord | 'recovery'): AuthMethod {
-  if (method === 'recovery') return 'recoveryCode';
-  return method.tokenSerial !== null ? 'hardwareOath' : 'totp';
-}
-
-/** amr values a verified method contributes (RFC 8176). */
-export function methodAmr(method: MethodRecord | 'recovery'): string[] {
-  if (method === 'recovery') return ['otp'];
-  return method.tokenSerial !== null ? ['otp', 'hwk'] : ['otp'];
 }

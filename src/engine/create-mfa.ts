@@ -30,8 +30,8 @@ export function createMfa(options: MfaOptions): Mfa {
   const second = createSecondFactor(engine);
   const account = createAccountSecurity(engine);
   const signIn = createSignInFlow(engine, second, {
+    enrollment: account.service.enrollment,
     recoveryCodes: account.service.recoveryCodes,
-    afterEnrollment: account.afterEnrollment,
   });
   const stepUp = createStepUp(engine, second);
 

@@ -1,4 +1,5 @@
 import type { CodeHasher } from '../crypto/code-hash.ts';
+import type { MethodRegistry } from '../methods/registry.ts';
 import type { PolicySet } from '../policy/compile.ts';
 import { NO_SESSION_CONTROLS, type PolicyEvaluation } from '../policy/evaluation.ts';
 import type { AuthMethod, RiskFacts } from '../policy/model.ts';
@@ -12,16 +13,9 @@ import type { MethodRecord, Repository, UserMfaState } from '../store/ports.ts';
 import type { RememberedDevices } from '../trust/remembered-devices.ts';
 import type { TrustedNetworks } from '../trust/trusted-networks.ts';
 import type { AuditLog } from './audit-log.ts';
-import { firstFactorMethods, secondFactorMethod } from './auth-methods.ts';
+import { firstFactorMethods } from './auth-methods.ts';
 import type { Clock } from './capabilities.ts';
-import {
-  type Decision,
-  type DecisionContext,
-  type DecisionFacts,
-  type DecisionReason,
-  toMethodSummary,
-  type WhatIfContext,
-} from './decision.ts';
+import type { Decision, DecisionContext, DecisionFacts, DecisionReason, WhatIfContext } from './decision.ts';
 import type { Lockout } from './lockout.ts';
 import type { PolicySource } from './policy-source.ts';
 import { registrationWhatIf } from './registration-what-if.ts';
@@ -35,7 +29,7 @@ import { deviceSightingKey, networkSightingKey } from './sightings.ts';
  *   2. conditional-access policies are evaluated; a matching `on` block policy blocks;
  *   3. requirements: the per-user state (`enabled`/`enforced` → MFA) plus every grant of the
  *      matching `on` policies; none → allow;
- *   4. no registered method → enrollment, if an authenticator app would satisfy them (a
+ *   4. no registered method → enrollment, if a method users register would satisfy them (a
  *      trusted network or cookie never stands in for a factor the user never registered);
  *   5. a trusted network (the `trustedNetworks` option) lifts the per-user requirement;
  *   6. a valid remembered device lifts plain "MFA" requirements, unless a policy's session
@@ -75,6 +69,7 @@ interface DecideDeps {
   rememberedDevices: RememberedDevices;
   policies: PolicySource;
   directory: Directory | undefined;
+  methods: MethodRegistry;
   hasher: CodeHasher;
   defaultUserState: UserMfaState;
   defaultApp: string;
@@ -92,7 +87,7 @@ function combineSignals(
   explain: boolean,
 ): Decision {
   const app = ctx.app ?? deps.defaultApp;
-  const methods = s.methods.map(toMethodSummary);
+  const methods = s.methods.map(deps.methods.summarize);
   const base: Omit<DecisionFacts, 'reasons'> = {
     methods,
     userState: s.userState,
@@ -192,7 +187,7 @@ function combineSignals(
   }
 
   if (s.methods.length === 0) {
-    if (!satisfiedWith('totp')) {
+    if (!deps.methods.enrollable.some((m) => satisfiedWith(m.enrollment.strength))) {
       return {
         ...withPolicy,
         action: 'block',
@@ -269,7 +264,10 @@ function combineSignals(
     }
   }
 
-  const allowed = s.methods.filter((m) => satisfiedWith(secondFactorMethod(m)));
+  const allowed = s.methods.filter((m) => {
+    const strength = deps.methods.strengthOf(m);
+    return strength !== null && satisfiedWith(strength);
+  });
   const userMessage = messageFor(requirements);
   if (allowed.length === 0) {
     return {

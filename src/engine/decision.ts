@@ -5,10 +5,12 @@
 // next, `block` the message for the user. The integrations act on `action`; the audit and the
 // what-if views read `reasons` and `policy`. Conditional-access policies (their own module) add
 // reasons and may tighten the action; they never loosen a `block`.
+
+import type { MethodSummary } from '../methods/method.ts';
 import type { PolicyEvaluation, SessionControls } from '../policy/evaluation.ts';
 import type { ClientAppType, RiskFacts, UserAction } from '../policy/model.ts';
 import type { GrantRequirement } from '../policy/strength.ts';
-import type { MethodRecord, UserMfaState } from '../store/ports.ts';
+import type { UserMfaState } from '../store/ports.ts';
 
 export type DecisionAction = 'allow' | 'mfa' | 'block';
 
@@ -22,26 +24,7 @@ export interface DecisionReason {
   message: string;
 }
 
-export interface MethodSummary {
-  id: string;
-  kind: string;
-  label: string;
-  tokenSerial: string | null;
-  createdAt: number;
-  lastUsedAt: number | null;
-}
-
-/** A method as it may leave the engine: no sealed secret. */
-export function toMethodSummary(m: MethodRecord): MethodSummary {
-  return {
-    id: m.id,
-    kind: m.kind,
-    label: m.label,
-    tokenSerial: m.tokenSerial,
-    createdAt: m.createdAt,
-    lastUsedAt: m.lastUsedAt,
-  };
-}
+export type { MethodSummary } from '../methods/method.ts';
 
 /** What every decision carries, whatever its state. */
 export interface DecisionFacts {

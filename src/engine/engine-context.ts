@@ -1,14 +1,13 @@
 // What the engine's services share, built once by createMfa(): the validated options, the
 // injected capabilities, the stores, the crypto, the audit helper, and the components each
 // service composes (throttles, methods, trusted networks, remembered devices, policies, pending
-// sign-ins, the decision, the registration rule, the session check). Internal: nothing here is
+// sign-ins, the decision, the enabled methods, the registration rule, the session check). Internal: nothing here is
 // reachable from the public `Mfa` object.
 import { createCodeHasher } from '../crypto/code-hash.ts';
 import { createSealer } from '../crypto/seal.ts';
-import { createOathTokens } from '../methods/oath-tokens.ts';
-import { createOtpMethods } from '../methods/otp-methods.ts';
-import { createRecoveryCodes } from '../methods/recovery-codes.ts';
-import { createTotpEnrollment } from '../methods/totp-enrollment.ts';
+import { createOathTokens } from '../methods/oath-tokens/inventory.ts';
+import { createRecoveryCodes } from '../methods/recovery-code/codes.ts';
+import { createMethodRegistry } from '../methods/registry.ts';
 import { createClientIpResolver } from '../trust/client-ip.ts';
 import { createRememberedDevices } from '../trust/remembered-devices.ts';
 import { compileTrustedNetworks } from '../trust/trusted-networks.ts';
@@ -33,6 +32,8 @@ export function createEngineContext(input: MfaOptions) {
   const sealer = createSealer(options.sealingKeys, random);
   const hasher = createCodeHasher(options.sealingKeys);
   const audit = createAuditLog({ sink: options.audit, repository, random, clock });
+  const methodServices = { repository, ephemeral, sealer, hasher, clock, random, options };
+  const methods = createMethodRegistry(options.methods, methodServices);
   const lockout = createLockout(ephemeral, clock, options.lockout);
   const trustedNetworks = compileTrustedNetworks(options.trustedNetworks);
   const rememberedDevices = createRememberedDevices({ repository, hasher, clock, random });
@@ -58,6 +59,7 @@ export function createEngineContext(input: MfaOptions) {
     rememberedDevices,
     policies,
     directory: options.directory,
+    methods,
     hasher,
     defaultApp: options.defaultApp,
     defaultUserState: options.defaultUserState,
@@ -79,23 +81,8 @@ export function createEngineContext(input: MfaOptions) {
     firstFactorThrottle: createFirstFactorThrottle(ephemeral, clock, random, options.firstFactor),
     trustedNetworks,
     rememberedDevices,
-    otp: createOtpMethods({
-      repository,
-      sealer,
-      clock,
-      totpToleranceSteps: options.totp.toleranceSteps,
-      hotpLookAhead: options.hotp.lookAhead,
-    }),
-    recovery: createRecoveryCodes({ repository, hasher, clock, random, count: options.recoveryCodes.count }),
-    totpEnrollment: createTotpEnrollment({
-      repository,
-      ephemeral,
-      sealer,
-      clock,
-      random,
-      issuer: options.issuer,
-      totp: options.totp,
-    }),
+    methods,
+    recovery: createRecoveryCodes(methodServices),
     oathTokens: createOathTokens({
       repository,
       sealer,

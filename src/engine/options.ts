@@ -1,6 +1,10 @@
 import { z } from 'zod';
 import type { AuditSink } from '../audit/events.ts';
 import { ConfigError } from '../errors.ts';
+import { hotp } from '../methods/hotp/index.ts';
+import type { MethodDefinition } from '../methods/method.ts';
+import { recoveryCode } from '../methods/recovery-code/index.ts';
+import { totp } from '../methods/totp/index.ts';
 import type { Stores } from '../store/ports.ts';
 import { cidrSchema, trustedProxySchema } from '../trust/cidr.ts';
 import type { Clock, RandomSource } from './capabilities.ts';
@@ -52,6 +56,22 @@ export const optionsSchema = z.object({
     )
     .min(1, 'at least one sealing key is required')
     .refine((keys) => new Set(keys.map((k) => k.id)).size === keys.length, 'sealing key ids must be unique'),
+  /**
+   * The sign-in methods enabled, in the order a typed code is tried: each one a folder of
+   * src/methods/ (its definition exported from mfakit). Default: TOTP (authenticator apps and
+   * time-based tokens), HOTP (counter-based tokens) and recovery codes.
+   */
+  methods: z
+    .array(
+      z.custom<MethodDefinition>(
+        (v) =>
+          typeof (v as MethodDefinition)?.kind === 'string' &&
+          typeof (v as MethodDefinition)?.create === 'function',
+        'each method must be a method definition such as totp, hotp or recoveryCode from mfakit',
+      ),
+    )
+    .min(1, 'enable at least one method')
+    .default(() => [totp, hotp, recoveryCode]),
   totp: z
     .object({
       algorithm: algorithm.default('sha1'),

@@ -1,17 +1,12 @@
+import type { MethodRegistry } from '../methods/registry.ts';
 import type { PolicySet } from '../policy/compile.ts';
 import { NO_SESSION_CONTROLS } from '../policy/evaluation.ts';
 import type { AuthMethod, RiskFacts } from '../policy/model.ts';
 import { evaluateRegistration, REGISTRATION_MFA_MESSAGE } from '../policy/registration.ts';
 import { unmetRequirements } from '../policy/strength.ts';
 import type { MethodRecord, UserMfaState } from '../store/ports.ts';
-import { firstFactorMethods, secondFactorMethod } from './auth-methods.ts';
-import {
-  type Decision,
-  type DecisionFacts,
-  type DecisionReason,
-  toMethodSummary,
-  type WhatIfContext,
-} from './decision.ts';
+import { firstFactorMethods } from './auth-methods.ts';
+import type { Decision, DecisionFacts, DecisionReason, WhatIfContext } from './decision.ts';
 
 // The what-if of a user action (`registerSecurityInfo`): may this user register a method now,
 // and what must the session have verified first? It reuses the Decision type: `allow` by
@@ -37,11 +32,11 @@ export function registrationWhatIf(
   set: PolicySet,
   ctx: WhatIfContext,
   s: RegistrationSignals,
-  limits: { hardLimit: number; defaultApp: string },
+  limits: { hardLimit: number; defaultApp: string; methods: MethodRegistry },
 ): Decision {
   const userAction = ctx.userAction ?? 'registerSecurityInfo';
   const base: Omit<DecisionFacts, 'reasons'> = {
-    methods: s.methods.map(toMethodSummary),
+    methods: s.methods.map(limits.methods.summarize),
     userState: s.userState,
     sessionControls: NO_SESSION_CONTROLS,
     subject: s.subject,
@@ -98,7 +93,10 @@ export function registrationWhatIf(
   const requirements = result.requirements;
   const satisfiedWith = (extra: AuthMethod) =>
     unmetRequirements([...first, extra], requirements, set.strengths).length === 0;
-  const allowed = s.methods.filter((m) => satisfiedWith(secondFactorMethod(m)));
+  const allowed = s.methods.filter((m) => {
+    const strength = limits.methods.strengthOf(m);
+    return strength !== null && satisfiedWith(strength);
+  });
   const byPass = satisfiedWith(TAP);
   const userMessage = result.userMessage ?? REGISTRATION_MFA_MESSAGE;
   if (allowed.length === 0 && !byPass)

@@ -3,9 +3,9 @@
 // its attempt with the lockout before the code is looked at; the stamp records the methods
 // really used, so `acr` is computed from them; a completed sign-in is remembered for the
 // new-network / new-device risk signals.
-import { RECOVERY_CODE_PATTERN } from '../methods/recovery-codes.ts';
+import type { MethodCheck } from '../methods/method.ts';
 import type { AuthMethod } from '../policy/model.ts';
-import { firstFactorMethods, methodAmr, secondFactorMethod } from './auth-methods.ts';
+import { firstFactorMethods } from './auth-methods.ts';
 import type { EngineContext } from './engine-context.ts';
 import type { PendingPrincipal } from './pending.ts';
 import { deviceSightingKey, networkSightingKey } from './sightings.ts';
@@ -33,7 +33,7 @@ export interface VerifiedFactor {
 }
 
 export function createSecondFactor(engine: EngineContext) {
-  const { clock, repository, hasher, lockout, otp, recovery, audit } = engine;
+  const { clock, repository, hasher, lockout, methods, audit } = engine;
 
   /** The stamp of a sign-in completed now: with a verified second factor, or with what skipped it (or neither). */
   const stampFor = (
@@ -101,38 +101,7 @@ export function createSecondFactor(engine: EngineContext) {
         retryAfterSeconds: gate.retryAfterSeconds,
       };
     }
-    const code = input.code.trim();
-    let result:
-      | { ok: true; amr: string[]; method: AuthMethod; methodId: string | null; kind: string }
-      | { ok: false; detail: string };
-    if (/^\d{6,8}$/.test(code)) {
-      const allowed = restriction ? new Set(restriction.allowedMethodIds) : undefined;
-      const check = await otp.check(userId, code, input.methodId, allowed);
-      result = check.ok
-        ? {
-            ok: true,
-            amr: methodAmr(check.method),
-            method: secondFactorMethod(check.method),
-            methodId: check.method.id,
-            kind: check.method.kind,
-          }
-        : { ok: false, detail: check.detail };
-    } else if (RECOVERY_CODE_PATTERN.test(code.toLowerCase()) && input.methodId === undefined) {
-      if (restriction && !restriction.allowRecovery)
-        result = { ok: false, detail: 'recovery_code_not_allowed' };
-      else
-        result = (await recovery.consume(userId, code))
-          ? {
-              ok: true,
-              amr: methodAmr('recovery'),
-              method: secondFactorMethod('recovery'),
-              methodId: null,
-              kind: 'recovery_code',
-            }
-          : { ok: false, detail: 'recovery_code_mismatch_or_used' };
-    } else {
-      result = { ok: false, detail: 'code_format' };
-    }
+    const result = await checkMethods(userId, input, restriction);
     if (!result.ok) {
       await lockout.failed(userId, ctx.ip);
       await audit(userId, ctx, { type: 'verify_failed', detail: result.detail });
@@ -141,10 +110,51 @@ export function createSecondFactor(engine: EngineContext) {
     await lockout.succeeded(userId, ctx.ip);
     await audit(userId, ctx, {
       type: 'verified',
-      methodId: result.methodId ?? undefined,
+      methodId: result.record?.id,
       methodKind: result.kind,
     });
-    return { ok: true, amr: result.amr, method: result.method, methodId: result.methodId };
+    return { ok: true, amr: result.amr, method: result.strength, methodId: result.record?.id ?? null };
+  }
+
+  /**
+   * Offers the input to each enabled method whose input it is, in the options' order, with the
+   * user's records of that kind that the policies (and `input.methodId`) allow; the first that
+   * accepts it wins. A replayed code is reported as such even when another method also refused.
+   */
+  async function checkMethods(
+    userId: string,
+    input: CodeInput,
+    restriction: MethodRestriction | undefined,
+  ): Promise<(Extract<MethodCheck, { ok: true }> & { kind: string }) | { ok: false; detail: string }> {
+    const accepting = methods.accepting(input);
+    if (accepting.length === 0) return { ok: false, detail: 'code_format' };
+    const allowed = restriction ? new Set(restriction.allowedMethodIds) : undefined;
+    const records = accepting.some((m) => m.keepsRecords)
+      ? (await repository.listMethods(userId, { lastUsed: false })).filter(
+          (r) =>
+            (allowed === undefined || allowed.has(r.id)) &&
+            (input.methodId === undefined || r.id === input.methodId),
+        )
+      : [];
+    const details: string[] = [];
+    for (const method of accepting) {
+      let check: MethodCheck;
+      if (method.keepsRecords) {
+        const candidates = records.filter((r) => r.kind === method.kind);
+        if (candidates.length === 0) continue;
+        check = await method.verify(userId, input, candidates);
+      } else if (restriction && !restriction.allowRecovery) {
+        check = { ok: false, detail: `${method.kind}_not_allowed` };
+      } else {
+        check = await method.verify(userId, input, []);
+      }
+      if (check.ok) return { ...check, kind: method.kind };
+      details.push(check.detail);
+    }
+    const detail = details.includes('replayed_step')
+      ? 'replayed_step'
+      : (details[0] ?? (input.methodId !== undefined ? 'unknown_method' : 'no_method'));
+    return { ok: false, detail };
   }
 
   async function complete(

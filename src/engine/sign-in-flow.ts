@@ -3,11 +3,10 @@
 // pending sign-in's code, or enrol its first method, and complete it exactly once.
 import type { AuditEventBody, PolicyAuditData } from '../audit/events.ts';
 import { MfaError } from '../errors.ts';
-import type { TotpDraft } from '../methods/totp-enrollment.ts';
+import type { EnrollmentDraft, FactorInput } from '../methods/method.ts';
 import type { PolicyEvaluation } from '../policy/evaluation.ts';
-import type { MethodRecord } from '../store/ports.ts';
-import type { RecoveryCodesService } from './account-security.ts';
-import { firstFactorMethods, methodAmr, secondFactorMethod } from './auth-methods.ts';
+import type { EnrollmentService, RecoveryCodesService } from './account-security.ts';
+import { firstFactorMethods } from './auth-methods.ts';
 import type { AllowDecision, BlockDecision, Decision, DecisionContext, WhatIfContext } from './decision.ts';
 import type { EngineContext } from './engine-context.ts';
 import type { PendingPrincipal } from './pending.ts';
@@ -38,24 +37,26 @@ export interface SignInFlow {
   /** Verifies a second factor for a pending sign-in; on success the pending principal is consumed. */
   verifyPending(pendingId: string, input: CodeInput, ctx: RequestContext): Promise<VerifyOutcome>;
   /**
-   * Starts authenticator-app enrollment for a pending sign-in that must enroll, or shows the
-   * draft `resumeDraftId` again while it lasts (a reload keeps the secret already scanned).
-   * Null when this sign-in needs no enrollment; an MfaError (`signin_too_old` 401,
-   * `registration_blocked` 403) when the registration rule refuses it.
+   * Starts registering the first method (of `kind`, e.g. `totp`) for a pending sign-in that must
+   * enroll, or shows the draft `resumeDraftId` again while it lasts (a reload keeps the secret
+   * already scanned). Null when this sign-in needs no enrollment; an MfaError (`signin_too_old`
+   * 401, `registration_blocked` 403, `unknown_method` 404) when it is refused.
    */
   beginPendingEnrollment(
     pendingId: string,
+    kind: string,
     accountName: string,
     resumeDraftId?: string,
-  ): Promise<TotpDraft | null>;
+  ): Promise<EnrollmentDraft | null>;
   /**
    * Confirms first-method enrollment during sign-in, completes the sign-in and returns
    * fresh recovery codes to show once. Refused if the user meanwhile has a method.
    */
   confirmPendingEnrollment(
     pendingId: string,
+    kind: string,
     draftId: string,
-    code: string,
+    input: FactorInput,
     label: string,
     ctx: RequestContext,
   ): Promise<{ ok: true; stamp: AuthStamp; recoveryCodes: string[] } | VerifyFailure>;
@@ -65,11 +66,11 @@ export function createSignInFlow(
   engine: EngineContext,
   second: SecondFactor,
   account: {
+    enrollment: EnrollmentService;
     recoveryCodes: RecoveryCodesService;
-    afterEnrollment(userId: string, method: MethodRecord, ctx: RequestContext): Promise<void>;
   },
 ): SignInFlow {
-  const { options, clock, repository, audit, decide, whatIf, registration, totpEnrollment } = engine;
+  const { options, clock, repository, audit, decide, whatIf, registration, methods } = engine;
   const pendingSignIns = engine.pending;
 
   /** The registration rule for a sign-in (pending, or about to be) that must register its first method. */
@@ -261,13 +262,7 @@ export function createSignInFlow(
       return { ok: true, stamp: await second.complete(taken, result, ctx), rememberDays: taken.rememberDays };
     },
 
-    /**
-     * Starts authenticator-app enrollment for a pending sign-in that must enroll, or shows the
-     * draft `resumeDraftId` again while it lasts (a reload keeps the secret already scanned).
-     * Null when this sign-in needs no enrollment; an MfaError (`signin_too_old` 401,
-     * `registration_blocked` 403) when the registration rule refuses it.
-     */
-    async beginPendingEnrollment(pendingId: string, accountName: string, resumeDraftId?: string) {
+    async beginPendingEnrollment(pendingId, kind, accountName, resumeDraftId) {
       const pending = await pendingSignIns.get(pendingId);
       if (!pending?.mustEnroll) return null;
       // Refused (the first factor grew too old meanwhile, a registration policy): say why, never loop.
@@ -275,41 +270,31 @@ export function createSignInFlow(
       if (!verdict.allowed)
         throw new MfaError(verdict.reason, verdict.message, verdict.reason === 'signin_too_old' ? 401 : 403);
       const resumed = resumeDraftId
-        ? await totpEnrollment.resume(pending.userId, resumeDraftId, accountName)
+        ? await account.enrollment.resume(kind, pending.userId, resumeDraftId, accountName)
         : null;
-      return resumed ?? totpEnrollment.begin(pending.userId, accountName);
+      return resumed ?? account.enrollment.begin(kind, pending.userId, accountName);
     },
 
-    /**
-     * Confirms first-method enrollment during sign-in, completes the sign-in and returns
-     * fresh recovery codes to show once. Refused if the user meanwhile has a method.
-     */
-    async confirmPendingEnrollment(
-      pendingId: string,
-      draftId: string,
-      code: string,
-      label: string,
-      ctx: RequestContext,
-    ): Promise<{ ok: true; stamp: AuthStamp; recoveryCodes: string[] } | VerifyFailure> {
+    async confirmPendingEnrollment(pendingId, kind, draftId, input, label, ctx) {
       const pending = await pendingSignIns.get(pendingId);
       if (!pending) return { ok: false, error: 'pending_expired' };
       if (!pending.mustEnroll || (await repository.listMethods(pending.userId)).length > 0) {
         return { ok: false, error: 'pending_expired' };
       }
       if (!(await firstMethodRule(pending, ctx)).allowed) return { ok: false, error: 'pending_expired' };
-      const confirmed = await totpEnrollment.confirm(pending.userId, draftId, code, label);
-      if (!confirmed.ok) {
-        await audit(pending.userId, ctx, { type: 'verify_failed', detail: `enroll_${confirmed.detail}` });
-        return { ok: false, error: 'invalid_code' };
-      }
+      const confirmed = await account.enrollment.confirm(kind, pending.userId, draftId, input, label, ctx);
+      if (!confirmed.ok) return { ok: false, error: 'invalid_code' };
       const taken = await pendingSignIns.take(pendingId);
       if (!taken) {
         await repository.deleteMethod(pending.userId, confirmed.method.id);
         return { ok: false, error: 'pending_expired' };
       }
-      await account.afterEnrollment(pending.userId, confirmed.method, ctx);
       const recoveryCodes = await account.recoveryCodes.regenerate(pending.userId, ctx);
-      const factor = { amr: methodAmr(confirmed.method), method: secondFactorMethod(confirmed.method) };
+      const method = methods.of(confirmed.method);
+      const factor = {
+        amr: method?.amr(confirmed.method) ?? [],
+        method: method?.strength(confirmed.method) ?? 'totp',
+      };
       return { ok: true, stamp: await second.complete(taken, factor, ctx), recoveryCodes };
     },
   };

@@ -3,7 +3,6 @@
 // verification times); and a step-up's new stamp laid on top of the session it raised.
 import type { AuthMethod } from '../policy/model.ts';
 import { requirementMessage, unmetRequirements } from '../policy/strength.ts';
-import { secondFactorMethod } from './auth-methods.ts';
 import type { EngineContext } from './engine-context.ts';
 import type { SecondFactor } from './second-factor.ts';
 import { evaluateForSession, type SessionTarget } from './session-policy.ts';
@@ -38,7 +37,7 @@ export interface StepUpService {
 }
 
 export function createStepUp(engine: EngineContext, second: SecondFactor): StepUpService {
-  const { clock, repository, audit, policies, isCurrent } = engine;
+  const { clock, repository, audit, policies, isCurrent, methods: enabled } = engine;
   return {
     /**
      * Step-up inside a signed-in session: verify a second factor again and return the
@@ -64,7 +63,12 @@ export function createStepUp(engine: EngineContext, second: SecondFactor): StepU
             unmetRequirements([...first, m], wanted, set.strengths).length === 0;
           const methods = await repository.listMethods(stamp.userId);
           restriction = {
-            allowedMethodIds: methods.filter((m) => fits(secondFactorMethod(m))).map((m) => m.id),
+            allowedMethodIds: methods
+              .filter((m) => {
+                const strength = enabled.strengthOf(m);
+                return strength !== null && fits(strength);
+              })
+              .map((m) => m.id),
             allowRecovery: fits('recoveryCode'),
           };
           if (restriction.allowedMethodIds.length === 0 && !restriction.allowRecovery) {
@@ -111,7 +115,7 @@ export function createStepUp(engine: EngineContext, second: SecondFactor): StepU
     async mergeStepUp(previous: AuthStamp, fresh: AuthStamp): Promise<AuthStamp> {
       if (previous.userId !== fresh.userId || !(await isCurrent(previous))) return fresh;
       const registered = new Set(
-        (await repository.listMethods(fresh.userId, { lastUsed: false })).map((m) => secondFactorMethod(m)),
+        (await repository.listMethods(fresh.userId, { lastUsed: false })).map((m) => enabled.strengthOf(m)),
       );
       return mergeStamps(previous, fresh, (m) => registered.has(m));
     },

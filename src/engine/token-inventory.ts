@@ -1,6 +1,6 @@
 // The OATH hardware-token inventory: CSV import, the list, assignment to a user (which
 // registers the token as the user's method), HOTP resynchronisation.
-import type { OathTokenSummary } from '../methods/oath-tokens.ts';
+import type { OathTokenSummary } from '../methods/oath-tokens/inventory.ts';
 import type { MethodRecord } from '../store/ports.ts';
 import type { EngineContext } from './engine-context.ts';
 import type { RequestContext } from './sign-in-types.ts';

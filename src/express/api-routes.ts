@@ -6,7 +6,14 @@ import type { Mfa } from '../engine/create-mfa.ts';
 import { parseStamp } from '../engine/parse-stamp.ts';
 import { REGISTRATION_MESSAGES } from '../engine/registration-rule.ts';
 import { MfaError } from '../errors.ts';
-import { enrollConfirmBody, idParam, parseBody, stepUpBody, verifyBody } from '../web/bodies.ts';
+import {
+  enrollConfirmBody,
+  idParam,
+  methodKindParam,
+  parseBody,
+  stepUpBody,
+  verifyBody,
+} from '../web/bodies.ts';
 import type { MfaExpress } from './create-mfa-express.ts';
 import { BODY_LIMIT } from './html-routes.ts';
 import type { SessionFlow, StampAccess } from './session-flow.ts';
@@ -98,8 +105,8 @@ export function createApiRoutes(mfa: Mfa, web: MfaExpress, flow: SessionFlow) {
     res.json({ status: 'verified', amr: result.stamp.amr, acr: result.stamp.acr });
   });
 
-  api.post('/enroll/totp', async (req, res) => {
-    const started = await flow.beginEnroll(req, false);
+  api.post('/enroll/:kind', async (req, res) => {
+    const started = await flow.beginEnroll(req, false, parseBody(methodKindParam, req.params.kind));
     if (started.kind === 'no_enrollment')
       throw new MfaError(
         'enrollment_not_allowed',
@@ -108,15 +115,14 @@ export function createApiRoutes(mfa: Mfa, web: MfaExpress, flow: SessionFlow) {
       );
     if (started.kind === 'refused') return accessOr(res, started.access);
     const { draft } = started;
-    res.status(201).json({
-      draftId: draft.draftId,
-      secret: draft.secret,
-      uri: draft.uri,
-      qrSvg: draft.qrSvg,
-      expiresAt: draft.expiresAt,
-    });
+    res
+      .status(201)
+      .json({ ...draft.fields, kind: draft.kind, draftId: draft.draftId, expiresAt: draft.expiresAt });
   });
-  api.post('/enroll/totp/confirm', async (req, res) => {
+  api.post('/enroll/:kind/confirm', async (req, res) => {
+    const kind = parseBody(methodKindParam, req.params.kind);
+    if (req.session?.mfakit?.draftKind !== kind)
+      throw new MfaError('draft_unknown', 'This setup has expired. Start again.', 400);
     const result = await flow.confirmEnroll(req, res, parseBody(enrollConfirmBody, req.body));
     switch (result.kind) {
       case 'signed_in':

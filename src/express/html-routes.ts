@@ -4,7 +4,14 @@ import { csrfSync } from 'csrf-sync';
 import express, { type Request, type Response } from 'express';
 import type { Mfa } from '../engine/create-mfa.ts';
 import { MfaError } from '../errors.ts';
-import { enrollConfirmBody, idParam, parseBody, stepUpBody, verifyBody } from '../web/bodies.ts';
+import {
+  enrollConfirmBody,
+  idParam,
+  methodKindParam,
+  parseBody,
+  stepUpBody,
+  verifyBody,
+} from '../web/bodies.ts';
 import { CODE_FAILED } from '../web/failures.ts';
 import * as pages from '../web/pages.ts';
 import { safeReturnTo } from '../web/session.ts';
@@ -14,7 +21,7 @@ import type { SessionFlow, StampAccess } from './session-flow.ts';
 export const BODY_LIMIT = '8kb';
 
 const NOTICES: Record<string, string> = {
-  enrolled: 'Your authenticator app is set up.',
+  enrolled: 'Your new sign-in method is set up.',
   removed: 'The method was removed.',
   revoked: 'The device will be asked for verification again.',
 };
@@ -109,7 +116,12 @@ export function createHtmlRoutes(mfa: Mfa, web: MfaExpress, flow: SessionFlow) {
   });
 
   html.get('/enroll', async (req, res) => {
-    const started = await flow.beginEnroll(req, true);
+    const requested = typeof req.query.method === 'string' ? req.query.method : undefined;
+    const started = await flow.beginEnroll(
+      req,
+      true,
+      requested === undefined ? undefined : parseBody(methodKindParam, requested),
+    );
     if (started.kind === 'no_enrollment') return res.redirect(303, `${basePath}/prompt`);
     if (started.kind === 'refused') return accessOr(req, res, started.access);
     res.send(
@@ -179,6 +191,7 @@ export function createHtmlRoutes(mfa: Mfa, web: MfaExpress, flow: SessionFlow) {
       pages.settingsPage(page(req), {
         userLabel,
         methods,
+        enrollable: mfa.enrollment.available(),
         recoveryRemaining,
         devices,
         now: mfa.clock.now(),

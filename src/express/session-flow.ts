@@ -1,5 +1,5 @@
 // The challenge flow of the Express router, written once: verify a pending sign-in's code,
-// step up, start and confirm an authenticator app (first method or another one), and who may
+// step up, start and confirm a method's registration (first method or another one), and who may
 // change security info — with the state in the express-session. It answers with results;
 // html-routes.ts renders them as pages, api-routes.ts as JSON.
 import type { Request, Response } from 'express';
@@ -7,7 +7,7 @@ import type { Mfa } from '../engine/create-mfa.ts';
 import type { RegistrationRefusal } from '../engine/registration-rule.ts';
 import type { AuthStamp } from '../engine/stamp.ts';
 import { MfaError } from '../errors.ts';
-import type { ConfirmResult, TotpDraft } from '../methods/totp-enrollment.ts';
+import type { EnrollmentDraft, EnrollmentResult } from '../methods/method.ts';
 import { answerFailure, FAILURE_MESSAGES, type FailureAnswer } from '../web/failures.ts';
 import { type CodeResult, createPendingFlow } from '../web/pending-flow.ts';
 import {
@@ -37,14 +37,14 @@ export type StepUpResult =
   | { kind: 'failed'; answer: FailureAnswer; reason: string | undefined };
 
 export type BeginEnrollResult =
-  | { kind: 'draft'; draft: TotpDraft; firstMethod: boolean }
+  | { kind: 'draft'; draft: EnrollmentDraft; firstMethod: boolean }
   /** A pending sign-in that needs no enrollment (the user has a method): verify with it. */
   | { kind: 'no_enrollment' }
   | { kind: 'refused'; access: Extract<StampAccess, { ok: false }> };
 
 export type ConfirmEnrollResult =
   | { kind: 'signed_in'; stamp: AuthStamp; recoveryCodes: string[]; returnTo: string }
-  | { kind: 'enrolled'; method: Extract<ConfirmResult, { ok: true }>['method'] }
+  | { kind: 'enrolled'; method: Extract<EnrollmentResult, { ok: true }>['method'] }
   | { kind: 'failed'; answer: FailureAnswer }
   | { kind: 'refused'; access: Extract<StampAccess, { ok: false }> };
 
@@ -140,19 +140,24 @@ export function createSessionFlow(mfa: Mfa, web: MfaExpress) {
     },
 
     /**
-     * Starts an authenticator-app draft for the pending sign-in (first method) or the signed-in
-     * user; `resume`: show the session's draft again while it lasts (a page reload) rather than
-     * replacing a secret the user may have scanned.
+     * Starts registering a method (`kind`, default the first the options enable for users) for
+     * the pending sign-in (first method) or the signed-in user; `resume`: show the session's
+     * draft again while it lasts (a page reload) rather than replacing a secret the user may
+     * have scanned.
      */
-    async beginEnroll(req: Request, resume: boolean): Promise<BeginEnrollResult> {
+    async beginEnroll(req: Request, resume: boolean, requestedKind?: string): Promise<BeginEnrollResult> {
       const state = req.session?.mfakit;
-      const resumeId = resume ? state?.draftId : undefined;
-      let started: { draft: TotpDraft; firstMethod: boolean };
+      const kind = requestedKind ?? state?.draftKind ?? mfa.enrollment.available()[0]?.kind;
+      if (kind === undefined)
+        throw new MfaError('unknown_method', 'No sign-in method can be set up here.', 404);
+      const resumeId = resume && state?.draftKind === kind ? state.draftId : undefined;
+      let started: { draft: EnrollmentDraft; firstMethod: boolean };
       if (state?.pendingId && !state.stamp) {
         const pending = await mfa.getPending(state.pendingId);
         if (!pending) throw new MfaError('pending_expired', FAILURE_MESSAGES.expired, 401);
         const draft = await mfa.beginPendingEnrollment(
           pending.id,
+          kind,
           await web.options.displayName(pending.userId),
           resumeId,
         );
@@ -164,11 +169,12 @@ export function createSessionFlow(mfa: Mfa, web: MfaExpress) {
         const { userId } = access.stamp;
         const name = await web.options.displayName(userId);
         const draft =
-          (resumeId ? await mfa.enrollment.resumeTotp(userId, resumeId, name) : null) ??
-          (await mfa.enrollment.beginTotp(userId, name));
+          (resumeId ? await mfa.enrollment.resume(kind, userId, resumeId, name) : null) ??
+          (await mfa.enrollment.begin(kind, userId, name));
         started = { draft, firstMethod: false };
       }
       sessionState(req).draftId = started.draft.draftId;
+      sessionState(req).draftKind = started.draft.kind;
       await saveSession(req);
       return { kind: 'draft', ...started };
     },
@@ -180,27 +186,30 @@ export function createSessionFlow(mfa: Mfa, web: MfaExpress) {
       body: { draftId: string; code: string; label?: string | undefined },
     ): Promise<ConfirmEnrollResult> {
       const state = sessionState(req);
-      if (state.draftId !== body.draftId)
+      const kind = state.draftKind;
+      if (state.draftId !== body.draftId || kind === undefined)
         throw new MfaError('draft_unknown', 'This setup has expired. Start again.', 400);
       const ctx = web.ctxOf(req);
       if (state.pendingId && !state.stamp) {
-        const result = await pending.confirmFirstMethod(res, state.pendingId, body, ctx);
+        const result = await pending.confirmFirstMethod(res, state.pendingId, kind, body, ctx);
         if (result.kind === 'failed') return result;
         const returnTo = await completeSignIn(req, result.stamp);
         return { ...result, returnTo };
       }
       const access = await mayChangeSecurityInfo(req);
       if (!access.ok) return { kind: 'refused', access };
-      const result = await mfa.enrollment.confirmTotp(
+      const result = await mfa.enrollment.confirm(
+        kind,
         access.stamp.userId,
         body.draftId,
-        body.code,
+        { code: body.code },
         body.label ?? '',
         ctx,
       );
       if (!result.ok)
         return { kind: 'failed', answer: answerFailure(res, { ok: false, error: 'invalid_code' }) };
       delete state.draftId;
+      delete state.draftKind;
       await saveSession(req);
       return { kind: 'enrolled', method: result.method };
     },

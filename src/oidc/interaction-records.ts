@@ -12,6 +12,7 @@ const recordSchema = z.object({
   pendingId: z.string(),
   csrf: z.string(),
   draftId: z.string().optional(),
+  draftKind: z.string().optional(),
   /** Step-up: the session's sign-in time (ms), kept as auth_time (no new password was entered). */
   keepAuthTime: z.number().optional(),
 });

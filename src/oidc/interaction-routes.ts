@@ -70,13 +70,18 @@ export function createMfaInteractionRouter(oidc: OidcMfa, mfa: Mfa, provider: Pr
     if (!pending) return expired(res, details.uid, record);
     const ctx = pageOf(details.uid, record);
     if (pending.mustEnroll) {
+      // The method the user is setting up (the first the options enable for users, for now).
+      const kind = record.draftKind ?? mfa.enrollment.available()[0]?.kind;
+      if (kind === undefined)
+        throw new MfaError('unknown_method', 'No sign-in method can be set up here.', 404);
       const draft = await mfa.beginPendingEnrollment(
         pending.id,
+        kind,
         await oidc.displayName(pending.userId),
-        record.draftId,
+        record.draftKind === kind ? record.draftId : undefined,
       );
       if (!draft) return expired(res, details.uid, record);
-      await oidc.records.update(details.uid, { ...record, draftId: draft.draftId });
+      await oidc.records.update(details.uid, { ...record, draftId: draft.draftId, draftKind: draft.kind });
       return res
         .status(error?.status ?? 200)
         .send(
@@ -153,9 +158,15 @@ export function createMfaInteractionRouter(oidc: OidcMfa, mfa: Mfa, provider: Pr
       const { details, record } = await open(req, res, true);
       if (!record) throw new MfaError('no_pending_signin', 'There is no sign-in waiting here.', 400);
       const body = parseBody(enrollConfirmBody, req.body);
-      if (record.draftId !== body.draftId)
+      if (record.draftId !== body.draftId || record.draftKind === undefined)
         throw new MfaError('draft_unknown', 'This setup has expired. Start again.', 400);
-      const result = await pending.confirmFirstMethod(res, record.pendingId, body, oidc.ctxOf(req));
+      const result = await pending.confirmFirstMethod(
+        res,
+        record.pendingId,
+        record.draftKind,
+        body,
+        oidc.ctxOf(req),
+      );
       if (result.kind === 'failed') return show(res, details, record, restartAtApp(result.answer));
       await oidc.records.take(details.uid);
       // The result is stored now; the recovery codes are shown once before going back to the app.

@@ -36,6 +36,7 @@ export function composeRepository(parts: RepositoryParts): Repository {
   return {
     listMethods: (userId, options) => methods.listMethods(userId, options),
     getMethod: (userId, methodId) => methods.getMethod(userId, methodId),
+    findMethodByLookupKey: (kind, lookupKey) => methods.findMethodByLookupKey(kind, lookupKey),
     insertMethod: (method) => methods.insertMethod(method),
     deleteMethod: (userId, methodId) => methods.deleteMethod(userId, methodId),
     deleteAllMethods: (userId) => methods.deleteAllMethods(userId),

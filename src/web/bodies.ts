@@ -46,6 +46,9 @@ export const enrollConfirmBody = z.object({
 
 export const idParam = z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'id is malformed');
 
+/** A method's kind in a URL (`/enroll/totp`): see src/methods/registry.ts. */
+export const methodKindParam = z.string().regex(/^[a-z][a-z0-9_-]{0,31}$/, 'no such method');
+
 /** First problem, as one sentence for the user. */
 export function firstIssue(error: z.ZodError): string {
   const issue = error.issues[0];

@@ -1,7 +1,7 @@
 import type { MethodSummary } from '../engine/decision.ts';
-import type { TotpDraft } from '../methods/totp-enrollment.ts';
+import type { EnrollmentDraft } from '../methods/method.ts';
 import type { RememberedDeviceRecord } from '../store/ports.ts';
-import { html, type SafeHtml, trusted } from './html.ts';
+import { html, type SafeHtml } from './html.ts';
 
 /**
  * The server-rendered pages of the router: plain, accessible (labelled inputs, one-time-code
@@ -56,28 +56,22 @@ export function promptPage(
 
 export function enrollPage(
   ctx: PageContext,
-  p: { draft: TotpDraft; error?: string; firstMethod: boolean },
+  p: { draft: EnrollmentDraft; error?: string; firstMethod: boolean },
 ): string {
+  const { page } = p.draft;
   return layout(
     ctx,
-    'Set up your authenticator app',
-    html`<h1>Set up your authenticator app</h1>
+    page.title,
+    html`<h1>${page.title}</h1>
     ${p.firstMethod ? html`<p class="notice">Your organisation requires a second sign-in step. Set it up now.</p>` : ''}
     ${errorBox(p.error)}
-    <ol>
-      <li>Open an authenticator app (Microsoft Authenticator, Google Authenticator, FreeOTP…) and add an account.</li>
-      <li>Scan this QR code:
-        <div class="qr" role="img" aria-label="QR code for your authenticator app">${trusted(p.draft.qrSvg)}</div>
-        or type this key: <code class="secret" id="secret">${p.draft.secret}</code>
-        <span class="muted">(${p.draft.algorithm}, ${p.draft.digits} digits, ${p.draft.period} s)</span></li>
-      <li>Enter the code the app shows.</li>
-    </ol>
+    ${page.instructions}
     <form method="post" action="${ctx.basePath}/enroll">
       ${csrf(ctx)}
       <input type="hidden" name="draftId" value="${p.draft.draftId}">
-      ${codeInput('Code from the app', 'Six digits, refreshed every 30 seconds.')}
+      ${codeInput(page.codeLabel, page.codeHint)}
       <label for="label">Name for this method (optional)</label>
-      <input type="text" id="label" name="label" maxlength="64" placeholder="Authenticator app">
+      <input type="text" id="label" name="label" maxlength="64" placeholder="${page.defaultLabel}">
       <button type="submit">Activate</button>
     </form>`,
   );
@@ -113,9 +107,6 @@ export function verifyPage(
   );
 }
 
-const methodKindLabel = (m: MethodSummary) =>
-  m.tokenSerial ? `Hardware token ${m.tokenSerial}` : m.kind === 'totp' ? 'Authenticator app' : 'OATH token';
-
 const when = (ms: number | null) =>
   ms === null ? 'never' : `${new Date(ms).toISOString().replace('T', ' ').slice(0, 16)} UTC`;
 
@@ -124,6 +115,8 @@ export function settingsPage(
   p: {
     userLabel: string;
     methods: MethodSummary[];
+    /** Methods the user may add here. */
+    enrollable: readonly { kind: string; title: string }[];
     recoveryRemaining: number;
     devices: RememberedDeviceRecord[];
     now: number;
@@ -144,12 +137,12 @@ export function settingsPage(
     ${p.methods.map(
       (
         m,
-      ) => html`<tr><td>${m.label}${methodKindLabel(m) === m.label ? '' : html`<br><span class="muted">${methodKindLabel(m)}</span>`}</td>
+      ) => html`<tr><td>${m.label}${m.description === m.label ? '' : html`<br><span class="muted">${m.description}</span>`}</td>
       <td>${when(m.createdAt)}</td><td>${when(m.lastUsedAt)}</td>
       <td><form method="post" class="inline" action="${ctx.basePath}/methods/${m.id}/remove">${csrf(ctx)}<button type="submit" class="danger" aria-label="Remove ${m.label}">Remove</button></form></td></tr>`,
     )}
     </tbody></table>
-    <p><a href="${ctx.basePath}/enroll">Add an authenticator app</a></p>
+    ${p.enrollable.map((m) => html`<p><a href="${ctx.basePath}/enroll?method=${m.kind}">Add a method: ${m.title}</a></p>`)}
     <h2>Recovery codes</h2>
     <p>${p.recoveryRemaining} unused recovery codes left.</p>
     <form method="post" action="${ctx.basePath}/recovery-codes">${csrf(ctx)}<button type="submit">Generate new codes</button></form>

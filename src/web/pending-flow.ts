@@ -61,13 +61,15 @@ export function createPendingFlow(mfa: Mfa) {
     async confirmFirstMethod(
       res: Response,
       pendingId: string,
+      kind: string,
       body: { draftId: string; code: string; label?: string | undefined },
       ctx: RequestContext,
     ): Promise<FirstMethodResult> {
       const result = await mfa.confirmPendingEnrollment(
         pendingId,
+        kind,
         body.draftId,
-        body.code,
+        { code: body.code },
         body.label ?? '',
         ctx,
       );

@@ -16,7 +16,9 @@ export interface MfaSessionState {
    * `parseStamp()` (null: treat the session as signed out).
    */
   stamp?: AuthStamp | unknown;
+  /** The method registration in progress: its draft and the method's kind. */
   draftId?: string;
+  draftKind?: string;
   /** What the guard last asked to step up for (app, authentication context) and why, for the verify page. */
   stepUp?: { app: string; authenticationContexts?: string[]; message: string };
 }

@@ -4,9 +4,10 @@ import { createCodeHasher } from '../../src/crypto/code-hash.ts';
 import { createSealer } from '../../src/crypto/seal.ts';
 import { cryptoRandom } from '../../src/engine/capabilities.ts';
 import { createMfa, type Stores } from '../../src/index.ts';
-import { base32Decode } from '../../src/methods/base32.ts';
-import { totpCode } from '../../src/methods/otp.ts';
+import { base32Decode } from '../../src/methods/otp/base32.ts';
+import { totpCode } from '../../src/methods/otp/otp.ts';
 import { testClock } from '../helpers/test-clock.ts';
+import { totpSecretOf } from '../helpers/totp-now.ts';
 
 const OLD = { id: 'old', key: Buffer.alloc(32, 1) };
 const NEW = { id: 'new', key: Buffer.alloc(32, 2) };
@@ -68,12 +69,16 @@ describe('sealing (AES-256-GCM) and code hashing', () => {
     const make = (keys: Array<{ id: string; key: Buffer }>) =>
       createMfa({ stores, clock, issuer: 'T', sealingKeys: keys, audit: () => {} });
     const first = make([OLD]);
-    const draft = await first.enrollment.beginTotp('alice', 'alice');
-    const seed = base32Decode(draft.secret);
+    const draft = await first.enrollment.begin('totp', 'alice', 'alice');
+    const seed = base32Decode(totpSecretOf(draft));
     const code = (at: number) =>
       totpCode(seed, { algorithm: 'sha1', digits: 6, period: 30, epochSeconds: Math.floor(at / 1000) });
     assert.equal(
-      (await first.enrollment.confirmTotp('alice', draft.draftId, code(clock.now()), '', { ip: '::1' })).ok,
+      (
+        await first.enrollment.confirm('totp', 'alice', draft.draftId, { code: code(clock.now()) }, '', {
+          ip: '::1',
+        })
+      ).ok,
       true,
     );
     const recovery = await first.recoveryCodes.regenerate('alice', { ip: '::1' });

@@ -9,6 +9,7 @@ import { type Decision, mustEnroll, skipOf, userMessageOf } from '../../src/engi
 import { type AuditEvent, createMfa, type MfaOptions } from '../../src/index.ts';
 import { codeFor } from '../helpers/app.ts';
 import { testClock } from '../helpers/test-clock.ts';
+import { totpSecretOf } from '../helpers/totp-now.ts';
 
 const CTX = { ip: '198.51.100.7' };
 const OFFICE = '203.0.113.5';
@@ -27,11 +28,12 @@ function engine(options: Partial<MfaOptions> = {}) {
     ...options,
   });
   const enrol = async (userId: string) => {
-    const draft = await mfa.enrollment.beginTotp(userId, userId);
-    const done = await mfa.enrollment.confirmTotp(
+    const draft = await mfa.enrollment.begin('totp', userId, userId);
+    const done = await mfa.enrollment.confirm(
+      'totp',
       userId,
       draft.draftId,
-      codeFor(draft.secret, clock),
+      { code: codeFor(totpSecretOf(draft), clock) },
       'app',
       CTX,
     );

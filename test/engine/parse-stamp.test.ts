@@ -14,6 +14,7 @@ import {
 } from '../../src/index.ts';
 import { codeFor } from '../helpers/app.ts';
 import { testClock } from '../helpers/test-clock.ts';
+import { totpSecretOf } from '../helpers/totp-now.ts';
 
 const T = Date.UTC(2026, 0, 5, 9, 0, 0);
 
@@ -49,15 +50,28 @@ describe('parseStamp: stamps read back from storage', () => {
       audit: () => {},
       defaultUserState: 'enforced',
     });
-    const draft = await mfa.enrollment.beginTotp('alice', 'alice');
+    const draft = await mfa.enrollment.begin('totp', 'alice', 'alice');
     const ctx = { ip: '198.51.100.7' };
     assert.ok(
-      (await mfa.enrollment.confirmTotp('alice', draft.draftId, codeFor(draft.secret, clock), 'app', ctx)).ok,
+      (
+        await mfa.enrollment.confirm(
+          'totp',
+          'alice',
+          draft.draftId,
+          { code: codeFor(totpSecretOf(draft), clock) },
+          'app',
+          ctx,
+        )
+      ).ok,
     );
     clock.advance(31_000);
     const start = await mfa.beginSignIn({ userId: 'alice', amr: ['pwd'], ...ctx });
     assert.ok(start.status === 'mfa');
-    const done = await mfa.verifyPending(start.pending.id, { code: codeFor(draft.secret, clock) }, ctx);
+    const done = await mfa.verifyPending(
+      start.pending.id,
+      { code: codeFor(totpSecretOf(draft), clock) },
+      ctx,
+    );
     assert.ok(done.ok);
     assert.equal(done.stamp.version, STAMP_VERSION);
     assert.deepEqual(parseStamp(JSON.parse(JSON.stringify(done.stamp))), done.stamp);

@@ -8,6 +8,7 @@ import type { AuthStamp } from '../../src/engine/stamp.ts';
 import type { AccountDirectory } from '../../src/index.ts';
 import { ADMIN, MINUTE, type TapEngine, tapEngine, USER } from '../helpers/access-pass-engine.ts';
 import { codeFor } from '../helpers/app.ts';
+import { totpSecretOf } from '../helpers/totp-now.ts';
 
 const DIRECTORY: AccountDirectory = {
   resolve: (identifier) => (identifier === 'alice' ? { id: 'alice', email: 'alice@contoso.test' } : null),
@@ -48,19 +49,20 @@ async function passwordTotpSession(t: TapEngine, secret: string): Promise<AuthSt
 async function onboard(t: TapEngine, pass: string) {
   const start = await firstFactor(t, 'temporaryAccessPass', pass);
   assert.ok(start.status === 'mfa' && start.pending.mustEnroll, start.status);
-  const draft = await t.mfa.beginPendingEnrollment(start.pending.id, 'alice');
+  const draft = await t.mfa.beginPendingEnrollment(start.pending.id, 'totp', 'alice');
   assert.ok(draft);
   const done = await t.mfa.confirmPendingEnrollment(
     start.pending.id,
+    'totp',
     draft.draftId,
-    codeFor(draft.secret, t.clock),
+    { code: codeFor(totpSecretOf(draft), t.clock) },
     'phone',
     USER,
   );
   assert.ok(done.ok, JSON.stringify(done));
   t.clock.advance(30_000);
   assert.deepEqual(done.stamp.methods, ['temporaryAccessPass', 'password', 'totp']);
-  return { stamp: done.stamp, totpSecret: draft.secret };
+  return { stamp: done.stamp, totpSecret: totpSecretOf(draft) };
 }
 
 const current = async (t: TapEngine, stamp: AuthStamp) => await t.mfa.isCurrent(stamp);

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import request from 'supertest';
-import { base32Decode } from '../../src/methods/base32.ts';
+import { base32Decode } from '../../src/methods/otp/base32.ts';
 import { codeFor, makeApp } from '../helpers/app.ts';
 import { csrfFrom, enrolUser, passwordStep, signIn } from '../helpers/flows.ts';
 import { decodeQrSvg, requireTools } from '../helpers/peers.ts';

@@ -7,6 +7,7 @@
 import assert from 'node:assert/strict';
 import { codeFor, makeApp } from '../helpers/app.ts';
 import { passwordStep, signIn } from '../helpers/flows.ts';
+import { totpSecretOf } from '../helpers/totp-now.ts';
 
 /** Registering security info only from the office (10.0.0.0/8), or with MFA there. */
 const REGISTRATION_POLICY = {
@@ -56,11 +57,12 @@ describe('Express: the registration rule', () => {
     assert.equal(office.status, 201);
     // alice has a method (provisioned by an administrator): a fresh second factor from home meets
     // the policy's MFA grant.
-    const draft = await mfa.enrollment.beginTotp('alice', 'alice');
-    const provisioned = await mfa.enrollment.confirmTotp(
+    const draft = await mfa.enrollment.begin('totp', 'alice', 'alice');
+    const provisioned = await mfa.enrollment.confirm(
+      'totp',
       'alice',
       draft.draftId,
-      codeFor(draft.secret, clock),
+      { code: codeFor(totpSecretOf(draft), clock) },
       '',
       {
         ip: '10.0.0.1',
@@ -69,7 +71,7 @@ describe('Express: the registration rule', () => {
     assert.ok(provisioned.ok);
     clock.advance(30_000);
     await mfa.admin.setUserState('alice', 'enforced', { ip: '10.0.0.1' });
-    const { agent: signedIn } = await signIn(app, clock, 'alice', draft.secret);
+    const { agent: signedIn } = await signIn(app, clock, 'alice', totpSecretOf(draft));
     assert.equal((await signedIn.post('/mfa/api/enroll/totp').send({})).status, 201);
   });
 

@@ -3,8 +3,8 @@ import session from 'express-session';
 import { createMemoryStores } from '../../adapters/memory/index.ts';
 import { createMfaExpress } from '../../src/express/index.ts';
 import { type AuditEvent, createMfa, type MfaOptions, type Stores } from '../../src/index.ts';
-import { base32Decode } from '../../src/methods/base32.ts';
-import { totpCode } from '../../src/methods/otp.ts';
+import { base32Decode } from '../../src/methods/otp/base32.ts';
+import { totpCode } from '../../src/methods/otp/otp.ts';
 import { type TestClock, testClock } from './test-clock.ts';
 
 /**

@@ -14,7 +14,7 @@ import { codeFor } from './app.ts';
 import { type Browser, formAction, inputValue, type Page } from './browser.ts';
 import { close, listen } from './listen.ts';
 import { type TestClock, testClock } from './test-clock.ts';
-import { totpNow } from './totp-now.ts';
+import { totpNow, totpSecretOf } from './totp-now.ts';
 
 export const RP_REDIRECT = 'http://rp.example/cb';
 export const atRp = (u: URL) => u.origin === 'http://rp.example';
@@ -232,16 +232,17 @@ export function submitCode(b: Browser, s: FederationStack, page: Page, code: str
 
 /** Registers an authenticator app for a local user through the engine (with the previous period's code); returns its secret. */
 export async function enrolDirect(s: FederationStack, user: string): Promise<string> {
-  const draft = await s.fed.mfa.enrollment.beginTotp(user, user);
-  const done = await s.fed.mfa.enrollment.confirmTotp(
+  const draft = await s.fed.mfa.enrollment.begin('totp', user, user);
+  const done = await s.fed.mfa.enrollment.confirm(
+    'totp',
     user,
     draft.draftId,
-    codeFor(draft.secret, s.clock, -1),
+    { code: codeFor(totpSecretOf(draft), s.clock, -1) },
     'app',
     { ip: '127.0.0.1' },
   );
   assert.equal(done.ok, true);
-  return draft.secret;
+  return totpSecretOf(draft);
 }
 
 /**

@@ -11,6 +11,7 @@ import { createOidcAdapter, createOidcMfa, type OidcMfaOptions } from '../../src
 import { codeFor, PASSWORDS } from './app.ts';
 import { type Browser, formAction, inputValue, type Page } from './browser.ts';
 import { type TestClock, testClock } from './test-clock.ts';
+import { totpSecretOf } from './totp-now.ts';
 
 /**
  * An identity provider as a team running oidc-provider would write one with mfakit: its own
@@ -233,16 +234,17 @@ export async function redeem(
 
 /** Registers an authenticator app for `user` directly through the engine; returns its secret. */
 export async function enrolDirect(idp: TestIdp, user: string): Promise<string> {
-  const draft = await idp.mfa.enrollment.beginTotp(user, user);
-  const confirmed = await idp.mfa.enrollment.confirmTotp(
+  const draft = await idp.mfa.enrollment.begin('totp', user, user);
+  const confirmed = await idp.mfa.enrollment.confirm(
+    'totp',
     user,
     draft.draftId,
-    codeFor(draft.secret, idp.clock, -1),
+    { code: codeFor(totpSecretOf(draft), idp.clock, -1) },
     'app',
     { ip: '127.0.0.1' },
   );
   assert.equal(confirmed.ok, true);
-  return draft.secret;
+  return totpSecretOf(draft);
 }
 
 export const absolute = (idp: TestIdp, path: string) => new URL(path, idp.issuer).href;

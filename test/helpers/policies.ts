@@ -1,4 +1,4 @@
-import { totpCode } from '../../src/methods/otp.ts';
+import { totpCode } from '../../src/methods/otp/otp.ts';
 import { makeApp } from './app.ts';
 import { enrolUser } from './flows.ts';
 

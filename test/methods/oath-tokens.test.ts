@@ -7,11 +7,17 @@ import { createAuditLog } from '../../src/engine/audit-log.ts';
 import { cryptoRandom } from '../../src/engine/capabilities.ts';
 import { createMfa, type Mfa } from '../../src/engine/create-mfa.ts';
 import { MfaError } from '../../src/errors.ts';
-import { base32Encode } from '../../src/methods/base32.ts';
-import { createOathTokens, type OathTokens } from '../../src/methods/oath-tokens.ts';
-import { hotpCode, totpCode } from '../../src/methods/otp.ts';
-import { sealedSecretContext } from '../../src/methods/otp-methods.ts';
-import { methodCounterKey, type Repository } from '../../src/store/ports.ts';
+import { createOathTokens, type OathTokens } from '../../src/methods/oath-tokens/inventory.ts';
+import { base32Encode } from '../../src/methods/otp/base32.ts';
+import { hotpCode, totpCode } from '../../src/methods/otp/otp.ts';
+import { otpDataOf, sealedSecretContext } from '../../src/methods/otp/otp-record.ts';
+import type { MethodRecord, Repository } from '../../src/store/ports.ts';
+
+/** Where a method's last accepted counter lives (a token's: by serial). */
+const counterKeyOf = (method: MethodRecord) => {
+  assert.ok(method.counterKey);
+  return method.counterKey;
+};
 
 const seedOf = (label: string, length: number) =>
   createHash('sha512').update(label).digest().subarray(0, length);
@@ -349,22 +355,25 @@ describe('OATH hardware tokens', () => {
     it('assigns a HOTP token: the method carries the serial, its seed is re-sealed for the user', async () => {
       const method = await tokens.assign('HW-0001', 'alice', 'Key fob', ctx);
       assert.equal(method.kind, 'hotp');
-      assert.equal(method.tokenSerial, 'HW-0001');
+      const data = otpDataOf(method);
+      assert.equal(data.tokenSerial, 'HW-0001');
+      assert.equal(method.counterKey, 'token:HW-0001');
       assert.equal(method.label, 'Key fob');
-      assert.deepEqual([method.algorithm, method.digits, method.period], ['sha1', 6, 0]);
+      assert.deepEqual([data.algorithm, data.digits, data.period], ['sha1', 6, 0]);
 
       const methods = await mfa.methods.list('alice');
       assert.deepEqual(
-        methods.map((m) => [m.id, m.kind, m.tokenSerial]),
-        [[method.id, 'hotp', 'HW-0001']],
+        methods.map((m) => [m.id, m.kind, m.details.tokenSerial, m.description]),
+        [[method.id, 'hotp', 'HW-0001', 'Hardware token HW-0001']],
       );
       const stored = await repository.getMethod('alice', method.id);
       const token = await repository.getToken('HW-0001');
       assert.ok(stored && token);
       assert.equal(token.assignedTo, 'alice');
-      assert.notEqual(stored.sealedSecret, token.sealedSecret);
-      assert.deepEqual(sealer.open(stored.sealedSecret, sealedSecretContext('alice', method.id)), SEED_1);
-      assert.throws(() => sealer.open(stored.sealedSecret, 'token:HW-0001'));
+      const storedSecret = otpDataOf(stored).sealedSecret;
+      assert.notEqual(storedSecret, token.sealedSecret);
+      assert.deepEqual(sealer.open(storedSecret, sealedSecretContext('alice', method.id)), SEED_1);
+      assert.throws(() => sealer.open(storedSecret, 'token:HW-0001'));
       assert.equal((await tokens.list()).find((t) => t.serial === 'HW-0001')?.assignedTo, 'alice');
 
       const assigned = events.filter((e) => e.type === 'token_assigned');
@@ -393,15 +402,15 @@ describe('OATH hardware tokens', () => {
       // Last accepted is 0, so 1..11 are in the window: 12 is not, nor 52.
       assert.deepEqual(await verify('alice', code(lookAhead + 2)), { ok: false, error: 'invalid_code' });
       assert.deepEqual(await verify('alice', code(52)), { ok: false, error: 'invalid_code' });
-      assert.equal(await repository.getCounter(methodCounterKey(method)), 0);
+      assert.equal(await repository.getCounter(counterKeyOf(method)), 0);
 
       // Resync needs two consecutive codes.
       assert.equal(await tokens.resync('alice', method.id, code(50), code(52), ctx), false);
       assert.equal(await tokens.resync('alice', method.id, code(51), code(50), ctx), false);
       assert.equal(await tokens.resync('alice', method.id, code(50), '12345', ctx), false);
-      assert.equal(await repository.getCounter(methodCounterKey(method)), 0);
+      assert.equal(await repository.getCounter(counterKeyOf(method)), 0);
       assert.equal(await tokens.resync('alice', method.id, code(50), code(51), ctx), true);
-      assert.equal(await repository.getCounter(methodCounterKey(method)), 51);
+      assert.equal(await repository.getCounter(counterKeyOf(method)), 51);
       const resynced = events.filter((e) => e.type === 'counter_resynced');
       assert.equal(resynced.length, 1);
       assert.equal(resynced[0]?.methodId, method.id);
@@ -425,7 +434,7 @@ describe('OATH hardware tokens', () => {
       // Nothing accepted yet (counter -1): code1 may sit at 0..100.
       assert.equal(await tokens.resync('alice', method.id, code(window + 1), code(window + 2), ctx), false);
       assert.equal(await tokens.resync('alice', method.id, code(window), code(window + 1), ctx), true);
-      assert.equal(await repository.getCounter(methodCounterKey(method)), window + 1);
+      assert.equal(await repository.getCounter(counterKeyOf(method)), window + 1);
       // Replaying the same pair does not move it again.
       assert.equal(await tokens.resync('alice', method.id, code(window), code(window + 1), ctx), false);
       const ok = await verify('alice', code(window + 2));
@@ -454,7 +463,7 @@ describe('OATH hardware tokens', () => {
       const method = await wide.assign('BIG-1', 'carol', 'Fob', ctx);
       assert.ok(i < j);
       assert.equal(await wide.resync('carol', method.id, codeOf(seed, j), codeOf(seed, j + 1), ctx), true);
-      assert.equal(await repository.getCounter(methodCounterKey(method)), j + 1);
+      assert.equal(await repository.getCounter(counterKeyOf(method)), j + 1);
       // From j + 1 the window reaches j + 2 + 1000; one past it is refused, the edge accepted.
       const edge = j + 2 + 1000;
       assert.equal(
@@ -465,7 +474,7 @@ describe('OATH hardware tokens', () => {
         await wide.resync('carol', method.id, codeOf(seed, edge), codeOf(seed, edge + 1), ctx),
         true,
       );
-      assert.equal(await repository.getCounter(methodCounterKey(method)), edge + 1);
+      assert.equal(await repository.getCounter(counterKeyOf(method)), edge + 1);
     });
 
     it('resync refuses TOTP methods (not_hotp) and unknown methods', async () => {
@@ -484,7 +493,7 @@ describe('OATH hardware tokens', () => {
     it('a 60 s SHA-256 TOTP token signs in with its own period and algorithm', async () => {
       const method = await tokens.assign('HW-0002', 'bob', 'Card', ctx);
       assert.deepEqual(
-        [method.kind, method.algorithm, method.digits, method.period],
+        [method.kind, otpDataOf(method).algorithm, otpDataOf(method).digits, otpDataOf(method).period],
         ['totp', 'sha256', 8, 60],
       );
       const code = (period: number) =>

@@ -3,14 +3,15 @@ import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { createMemoryStores } from '../../adapters/memory/index.ts';
 import { createMfa, type MfaOptions } from '../../src/index.ts';
-import { base32Decode } from '../../src/methods/base32.ts';
+import { base32Decode } from '../../src/methods/otp/base32.ts';
 import {
   hotpCode,
   hotpMatchCounter,
   type OtpAlgorithm,
   totpCode,
   totpMatchStep,
-} from '../../src/methods/otp.ts';
+} from '../../src/methods/otp/otp.ts';
+import { totpSecretOf } from '../helpers/totp-now.ts';
 
 /**
  * Cross-checks against an independent implementation: OATH Toolkit's `oathtool` (Debian
@@ -188,18 +189,25 @@ describe('oathtool cross-check', function () {
         const fromHex = (hex: string) => oathtool([...toolArgs, `--now=${utc(now)}`, hex]);
         const fromBase32 = (b32: string) => oathtool([...toolArgs, `--now=${utc(now)}`, '-b', b32]);
 
-        const draft = await mfa.enrollment.beginTotp('alice', 'alice@example.com');
-        assert.equal(draft.algorithm, flow.algorithm.toUpperCase());
-        assert.equal(draft.digits, flow.digits);
-        assert.equal(draft.period, flow.period);
-        assert.match(draft.uri, new RegExp(`secret=${draft.secret}&`));
-        const hex = base32Decode(draft.secret).toString('hex');
+        const draft = await mfa.enrollment.begin('totp', 'alice', 'alice@example.com');
+        assert.equal(draft.fields.algorithm, flow.algorithm.toUpperCase());
+        assert.equal(draft.fields.digits, flow.digits);
+        assert.equal(draft.fields.period, flow.period);
+        assert.match(String(draft.fields.uri), new RegExp(`secret=${totpSecretOf(draft)}&`));
+        const hex = base32Decode(totpSecretOf(draft)).toString('hex');
         assert.equal(hex.length, 40, '160-bit seed');
 
         // Enrollment: oathtool reads the same secret from hex and from base32.
         const enrolCode = fromHex(hex);
-        assert.equal(fromBase32(draft.secret), enrolCode);
-        const confirmed = await mfa.enrollment.confirmTotp('alice', draft.draftId, enrolCode, 'Phone', ctx);
+        assert.equal(fromBase32(totpSecretOf(draft)), enrolCode);
+        const confirmed = await mfa.enrollment.confirm(
+          'totp',
+          'alice',
+          draft.draftId,
+          { code: enrolCode },
+          'Phone',
+          ctx,
+        );
         assert.ok(confirmed.ok, 'oathtool code confirms the enrollment');
 
         // The enrollment code's time step is consumed: it cannot sign in.
@@ -214,7 +222,7 @@ describe('oathtool cross-check', function () {
 
         // Two time steps later, a fresh oathtool code signs in.
         now += 2 * flow.period * 1000;
-        const signInCode = fromBase32(draft.secret);
+        const signInCode = fromBase32(totpSecretOf(draft));
         assert.notEqual(signInCode, enrolCode);
         const signedIn = await mfa.verifyPending(start.pending.id, { code: signInCode }, ctx);
         assert.ok(signedIn.ok, 'oathtool code signs in');

@@ -4,6 +4,7 @@ import { acrFor, createMfa } from '../../src/index.ts';
 import { acrRank, meetsAcr, requestedAcr } from '../../src/oidc/acr.ts';
 import { codeFor } from '../helpers/app.ts';
 import { testClock } from '../helpers/test-clock.ts';
+import { totpSecretOf } from '../helpers/totp-now.ts';
 
 const PWD = 'urn:mfakit:acr:pwd';
 const MFA = 'urn:mfakit:acr:mfa';
@@ -84,11 +85,18 @@ describe('requested strengths in the engine (what acr_values becomes)', () => {
       audit: () => {},
       rememberDevice: { enabled: true, days: 14, maxDays: 60, cookieName: 'rd', secureCookie: false },
     });
-    const draft = await mfa.enrollment.beginTotp('u', 'u');
-    await mfa.enrollment.confirmTotp('u', draft.draftId, codeFor(draft.secret, clock), '', {
-      ip: '10.0.0.1',
-    });
-    return { mfa, clock, secret: draft.secret };
+    const draft = await mfa.enrollment.begin('totp', 'u', 'u');
+    await mfa.enrollment.confirm(
+      'totp',
+      'u',
+      draft.draftId,
+      { code: codeFor(totpSecretOf(draft), clock) },
+      '',
+      {
+        ip: '10.0.0.1',
+      },
+    );
+    return { mfa, clock, secret: totpSecretOf(draft) };
   };
 
   it('a trusted network skips MFA, but not when the client asked for it', async () => {

@@ -73,6 +73,6 @@ describe('mfakit/oidc: registering the first method', function () {
     // And a pending sign-in that outlived the rule (clock moved on) can no longer enrol.
     idp.clock.advance(10 * 60_000);
     if (fresh.status !== 'mfa') return;
-    assert.equal(await idp.mfa.beginPendingEnrollment(fresh.pending.id, 'bob'), null);
+    assert.equal(await idp.mfa.beginPendingEnrollment(fresh.pending.id, 'totp', 'bob'), null);
   });
 });

@@ -7,7 +7,7 @@ import request from 'supertest';
 import { createMemoryStores } from '../../adapters/memory/index.ts';
 import { createMfaExpress } from '../../src/express/index.ts';
 import { createMfa, parseStamp } from '../../src/index.ts';
-import { totpCode } from '../../src/methods/otp.ts';
+import { totpCode } from '../../src/methods/otp/otp.ts';
 import { authenticateMfa, beginMfa, MfaStrategy, passportSignIn } from '../../src/passport/index.ts';
 import { codeFor } from '../helpers/app.ts';
 import { testClock } from '../helpers/test-clock.ts';

@@ -168,13 +168,43 @@ describe('sqlite adapter', () => {
            VALUES ('m-1', 'u-1', 'totp', 'Téléphone 📱', 'k1.iv.ciphertext.tag', 'sha1', 6, 30, NULL, :at, NULL)`,
         )
         .run({ at: CONTRACT_EPOCH });
+      // A hardware token's method, whose last use is on the token's counter row (keyed by serial).
+      writer
+        .prepare(
+          `INSERT INTO methods (id, user_id, kind, label, sealed_secret, algorithm, digits, period, token_serial, created_at, last_used_at)
+           VALUES ('m-hw', 'u-1', 'hotp', 'Fob', 'k1.iv.ct.tag', 'sha512', 8, 0, 'TK-7', :at, NULL)`,
+        )
+        .run({ at: CONTRACT_EPOCH + 1 });
+      writer.exec(
+        "INSERT INTO counters (key, value, method_id, used_at) VALUES ('token:TK-7', 4, 'm-hw', 1234)",
+      );
       writer.exec("INSERT INTO user_states (user_id, state) VALUES ('u-1', 'enforced')");
       writer.close();
 
       const stores = createSqliteStores({ path, clock: createTestClock() });
       try {
         const repo = stores.repository;
-        assert.deepStrictEqual(await repo.listMethods('u-1'), [methodFixture()]);
+        // Migration 6: the OTP columns became the method's data; the counter key is on the row.
+        const otpData = { sealedSecret: 'k1.iv.ciphertext.tag', algorithm: 'sha1', digits: 6, period: 30 };
+        assert.deepStrictEqual(await repo.listMethods('u-1'), [
+          methodFixture({ data: { ...otpData, tokenSerial: null } }),
+          methodFixture({
+            id: 'm-hw',
+            kind: 'hotp',
+            label: 'Fob',
+            data: {
+              sealedSecret: 'k1.iv.ct.tag',
+              algorithm: 'sha512',
+              digits: 8,
+              period: 0,
+              tokenSerial: 'TK-7',
+            },
+            counterKey: 'token:TK-7',
+            createdAt: CONTRACT_EPOCH + 1,
+            lastUsedAt: 1234,
+          }),
+        ]);
+        assert.equal(await repo.getCounter('token:TK-7'), 4);
         assert.equal(await repo.getUserState('u-1'), 'enforced');
         assert.equal(await repo.getPolicyDocument(), null);
         assert.equal((await repo.putPolicyDocument({ policies: [] }, 0, 1, 'a'))?.version, 1);

@@ -1,19 +1,10 @@
-// Counters: the last accepted TOTP time step or HOTP counter of each method, keyed by
-// `methodCounterKey`, and other monotonic integers (session epochs live here too). Every
+// Counters: the last accepted TOTP time step or HOTP counter of each method, keyed by the
+// method's `counterKey`, and other monotonic integers (session epochs live here too). Every
 // one-time code rests on `advance`: a value moves the counter only if it is greater than the
 // stored one, in one atomic step. The contract checks: an absent counter counts as -1, a
 // counter only moves forward, fifty concurrent advances to one value have exactly one winner
 // (the maximum always wins), and `recordUse` moves the counter and stamps the method's last use
 // together or not at all, once for fifty concurrent uses of one step.
-import type { MethodRecord } from './methods.ts';
-
-/**
- * Where a method's last accepted step/counter lives. A hardware token's is keyed by its
- * serial, so it survives reassignment: codes a previous holder used never work again.
- * Adapters may rely on this scheme (SQLite joins on it to read last-used times).
- */
-export const methodCounterKey = (method: Pick<MethodRecord, 'id' | 'kind' | 'tokenSerial'>) =>
-  method.tokenSerial !== null ? `token:${method.tokenSerial}` : `${method.kind}:${method.id}`;
 
 /** Counters passed to `advance` are integers ≥ 0. */
 export interface CounterStore {

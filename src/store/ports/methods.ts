@@ -1,24 +1,32 @@
-// Methods: the second-factor methods a user has registered (TOTP apps, HOTP, OATH hardware
-// tokens), each with its secret sealed before it reaches the store. The contract checks: an
-// existing id is refused on insert, a user only ever sees and deletes their own methods, lists
-// are oldest first, records go in and come out as copies, and of fifty concurrent deletes of
-// one method exactly one reports it removed.
+// Methods: the sign-in methods a user has registered (authenticator apps, OATH hardware tokens,
+// and whatever else a method of src/methods/ registers). The store keeps a method's own fields
+// (`data`) as an opaque JSON object: each method defines and validates them, and seals any
+// secret in them before they reach the store. The contract checks: an existing id is refused on
+// insert, a user only ever sees and deletes their own methods, lists are oldest first, records
+// go in and come out as copies, a lookup key finds its one method, and of fifty concurrent
+// deletes of one method exactly one reports it removed.
 
-export type MethodKind = 'totp' | 'hotp';
+/** A JSON value, as a method's `data` may hold it. */
+export type JsonValue = string | number | boolean | null | JsonValue[] | { [key: string]: JsonValue };
 
-/** A registered second-factor method. `sealedSecret` is AES-256-GCM sealed; the store never sees a seed. */
+/** A method's own fields: parameters, sealed secrets, public keys. Defined and checked by the method. */
+export type MethodData = { readonly [key: string]: JsonValue };
+
+/** A registered sign-in method. The store never sees a plain secret: a method seals what it keeps. */
 export interface MethodRecord {
   id: string;
   userId: string;
-  kind: MethodKind;
+  /** The kind of method that owns it (`totp`, `hotp`, …): see src/methods/. */
+  kind: string;
   label: string;
-  sealedSecret: string;
-  algorithm: 'sha1' | 'sha256' | 'sha512';
-  digits: 6 | 8;
-  /** TOTP period in seconds (0 for HOTP). */
-  period: number;
-  /** Serial number of an OATH hardware token, when the method is one. */
-  tokenSerial: string | null;
+  data: MethodData;
+  /**
+   * The counter its uses advance (a TOTP time step, a HOTP counter), or null. A method's last use
+   * is also read from there (the counter store stamps it when the counter moves).
+   */
+  counterKey: string | null;
+  /** A key that finds the method without knowing its user, unique among methods of its kind; or null. */
+  lookupKey: string | null;
   createdAt: number;
   lastUsedAt: number | null;
 }
@@ -30,6 +38,9 @@ export interface MethodStore {
    */
   listMethods(userId: string, options?: { lastUsed?: boolean }): Promise<MethodRecord[]>;
   getMethod(userId: string, methodId: string): Promise<MethodRecord | null>;
+  /** The method of this kind with this lookup key, whoever its user, or null. */
+  findMethodByLookupKey(kind: string, lookupKey: string): Promise<MethodRecord | null>;
+  /** Refuses (rejects) an existing id, or an existing lookup key of the same kind. */
   insertMethod(method: MethodRecord): Promise<void>;
   /** Returns whether a method was removed. */
   deleteMethod(userId: string, methodId: string): Promise<boolean>;

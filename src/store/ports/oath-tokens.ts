@@ -2,12 +2,14 @@
 // assigned to at most one user. The contract checks: an import is all or nothing (an existing
 // or repeated serial refuses the whole batch), a free token is assigned atomically (fifty users
 // racing for one token: exactly one holds it), and only its holder can free it.
-import type { MethodKind } from './methods.ts';
+
+/** How a token makes its codes: by time (TOTP) or by counter (HOTP). */
+export type OtpKind = 'totp' | 'hotp';
 
 /** An OATH hardware token in the inventory, assigned to at most one user. */
 export interface OathTokenRecord {
   serial: string;
-  kind: MethodKind;
+  kind: OtpKind;
   sealedSecret: string;
   algorithm: 'sha1' | 'sha256' | 'sha512';
   digits: 6 | 8;

@@ -46,14 +46,14 @@ export function countersContract(ctx: ContractContext): void {
         id: 'm-a',
         userId: 'u-1',
         kind: 'hotp',
-        tokenSerial: 'TK-1',
+        counterKey: 'token:TK-1',
         lastUsedAt: null,
       });
       const b = methodFixture({
         id: 'm-b',
         userId: 'u-2',
         kind: 'hotp',
-        tokenSerial: 'TK-1',
+        counterKey: 'token:TK-1',
         lastUsedAt: null,
       });
       await repo.insertMethod(a);

@@ -10,17 +10,24 @@ import type {
 } from '../../../src/store/ports.ts';
 import { CONTRACT_EPOCH } from './harness.ts';
 
+/** A method record; `data` is the method's own JSON (an authenticator app's, unless overridden). */
 export function methodFixture(overrides: Partial<MethodRecord> = {}): MethodRecord {
+  const id = overrides.id ?? 'm-1';
   return {
-    id: 'm-1',
+    id,
     userId: 'u-1',
     kind: 'totp',
     label: 'Téléphone 📱',
-    sealedSecret: 'k1.iv.ciphertext.tag',
-    algorithm: 'sha1',
-    digits: 6,
-    period: 30,
-    tokenSerial: null,
+    data: {
+      sealedSecret: 'k1.iv.ciphertext.tag',
+      algorithm: 'sha1',
+      digits: 6,
+      period: 30,
+      tokenSerial: null,
+      nested: { list: [1, 'two', null, true], empty: {} },
+    },
+    counterKey: `totp:${id}`,
+    lookupKey: null,
     createdAt: CONTRACT_EPOCH,
     lastUsedAt: null,
     ...overrides,

@@ -1,8 +1,9 @@
 // The methods part of the store contract (src/store/ports/methods.ts): records round-trip
 // exactly and come out as copies, an existing id is refused, a user sees and deletes only their
-// own methods, lists are oldest first, and of fifty concurrent deletes exactly one wins.
+// own methods, lists are oldest first, a lookup key is unique per kind (fifty racing inserts: one
+// stored), and of fifty concurrent deletes exactly one wins.
 import assert from 'node:assert/strict';
-import type { MethodRecord, MethodStore } from '../../../src/store/ports.ts';
+import type { MethodStore } from '../../../src/store/ports.ts';
 import { methodFixture } from './fixtures.ts';
 import { CONTRACT_EPOCH, type ContractContext, concurrently, countTrue } from './harness.ts';
 
@@ -24,10 +25,14 @@ export function methodsContract(ctx: ContractContext): void {
       const m = methodFixture({
         id: 'm-hw',
         kind: 'hotp',
-        algorithm: 'sha512',
-        digits: 8,
-        period: 0,
-        tokenSerial: 'TK-0042',
+        data: {
+          sealedSecret: 'k1.iv.ct.tag',
+          algorithm: 'sha512',
+          digits: 8,
+          period: 0,
+          tokenSerial: 'TK-0042',
+        },
+        counterKey: 'token:TK-0042',
         lastUsedAt: CONTRACT_EPOCH + 1234,
       });
       await repo.insertMethod(m);
@@ -43,12 +48,49 @@ export function methodsContract(ctx: ContractContext): void {
     it('listMethods lists only that user, oldest first', async () => {
       const b = methodFixture({ id: 'm-b', createdAt: CONTRACT_EPOCH + 20 });
       const a = methodFixture({ id: 'm-a', createdAt: CONTRACT_EPOCH + 10 });
-      const c = methodFixture({ id: 'm-c', createdAt: CONTRACT_EPOCH + 30, kind: 'hotp', period: 0 });
+      const c = methodFixture({ id: 'm-c', createdAt: CONTRACT_EPOCH + 30, kind: 'hotp', counterKey: null });
       const other = methodFixture({ id: 'm-x', userId: 'u-2' });
       for (const m of [b, other, c, a]) await repo.insertMethod(m);
       assert.deepStrictEqual(await repo.listMethods('u-1'), [a, b, c]);
       assert.deepStrictEqual(await repo.listMethods('u-2'), [other]);
       assert.deepStrictEqual(await repo.listMethods('u-3'), []);
+    });
+
+    it('a lookup key finds its one method, whoever the user, and only for its kind', async () => {
+      const key = 'credential-Zm9vYmFy';
+      const m = methodFixture({ id: 'm-key', kind: 'passkey', lookupKey: key, counterKey: null });
+      await repo.insertMethod(m);
+      await repo.insertMethod(methodFixture({ id: 'm-plain' }));
+      assert.deepStrictEqual(await repo.findMethodByLookupKey('passkey', key), m);
+      assert.equal(await repo.findMethodByLookupKey('totp', key), null);
+      assert.equal(await repo.findMethodByLookupKey('passkey', 'other'), null);
+      // The same key under another kind is another method's business.
+      await repo.insertMethod(methodFixture({ id: 'm-other-kind', kind: 'other', lookupKey: key }));
+      assert.equal((await repo.findMethodByLookupKey('passkey', key))?.id, 'm-key');
+    });
+
+    it('refuses a second method with the same lookup key and kind, even for another user', async () => {
+      const key = 'credential-dup';
+      await repo.insertMethod(methodFixture({ id: 'm-a', kind: 'passkey', lookupKey: key }));
+      await assert.rejects(
+        repo.insertMethod(methodFixture({ id: 'm-b', userId: 'u-2', kind: 'passkey', lookupKey: key })),
+      );
+      assert.equal(await repo.getMethod('u-2', 'm-b'), null);
+    });
+
+    it('50 concurrent inserts of one lookup key → exactly one stored', async () => {
+      const results = await concurrently(50, (i) =>
+        repo
+          .insertMethod(
+            methodFixture({ id: `m-race-${i}`, userId: `u-${i}`, kind: 'passkey', lookupKey: 'k' }),
+          )
+          .then(
+            () => true,
+            () => false,
+          ),
+      );
+      assert.equal(countTrue(results), 1);
+      assert.ok(await repo.findMethodByLookupKey('passkey', 'k'));
     });
 
     it('refuses to insert a second method with an existing id', async () => {
@@ -96,7 +138,7 @@ export function methodsContract(ctx: ContractContext): void {
       got.userId = 'u-2';
       const listed = await repo.listMethods('u-1');
       assert.equal(listed.length, 1);
-      (listed[0] as MethodRecord).sealedSecret = 'mutated';
+      (listed[0] as { data: Record<string, unknown> }).data.sealedSecret = 'mutated';
       assert.deepStrictEqual(await repo.getMethod('u-1', 'm-1'), methodFixture());
     });
   });

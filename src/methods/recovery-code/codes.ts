@@ -1,11 +1,7 @@
-import type { CodeHasher } from '../crypto/code-hash.ts';
-import type { Clock, RandomSource } from '../engine/capabilities.ts';
-import type { Repository } from '../store/ports.ts';
+// Recovery codes: `recoveryCodes.count` single-use codes of 50 random bits each
+// (`xxxxx-xxxxx`), shown once, stored only as keyed hashes. Regenerating replaces the whole set.
+import type { MethodServices } from '../method.ts';
 
-/**
- * Recovery codes: `count` single-use codes of 50 random bits each (`xxxxx-xxxxx`), shown
- * once, stored only as keyed hashes. Regenerating replaces the whole set.
- */
 const ALPHABET = 'abcdefghijkmnpqrstuvwxyz23456789'; // 32 symbols, no l/o/0/1
 const PURPOSE = 'recovery-code';
 export const RECOVERY_CODE_PATTERN = /^[a-z2-9]{5}-?[a-z2-9]{5}$/;
@@ -22,14 +18,11 @@ export interface RecoveryCodes {
   remaining(userId: string): Promise<number>;
 }
 
-export function createRecoveryCodes(deps: {
-  repository: Repository;
-  hasher: CodeHasher;
-  clock: Clock;
-  random: RandomSource;
-  count: number;
-}): RecoveryCodes {
-  const { repository, hasher, clock, random, count } = deps;
+export function createRecoveryCodes(
+  services: Pick<MethodServices, 'repository' | 'hasher' | 'clock' | 'random' | 'options'>,
+): RecoveryCodes {
+  const { repository, hasher, clock, random } = services;
+  const { count } = services.options.recoveryCodes;
   const material = (userId: string, code: string) => `${userId}\0${code}`;
   const makeCode = () => {
     const bytes = random.bytes(10);

@@ -1,47 +1,19 @@
+// Authenticator-app enrollment ("proof-up"): a fresh 160-bit seed is kept sealed in a
+// short-lived draft; the method becomes active only when the user types a valid code from it.
+// That code's time step is consumed, so it cannot be replayed at sign-in. A reloaded setup page
+// gets the same draft back (same secret and QR code) while it lasts.
 import QRCode from 'qrcode';
-import type { Sealer } from '../crypto/seal.ts';
-import { type Clock, type RandomSource, randomId } from '../engine/capabilities.ts';
-import type { ResolvedOptions } from '../engine/options.ts';
-import type { EphemeralStore, MethodRecord, Repository } from '../store/ports.ts';
-import { methodCounterKey } from '../store/ports.ts';
-import { base32Encode } from './base32.ts';
-import { totpMatchStep } from './otp.ts';
-import { sealedSecretContext } from './otp-methods.ts';
-
-/**
- * Authenticator-app enrollment ("proof-up"): a fresh 160-bit seed is kept sealed in a
- * short-lived draft; the method becomes active only when the user types a valid code
- * from it. That code's time step is consumed, so it cannot be replayed at sign-in.
- */
-export interface TotpDraft {
-  draftId: string;
-  secret: string;
-  uri: string;
-  qrSvg: string;
-  algorithm: string;
-  digits: number;
-  period: number;
-  expiresAt: number;
-}
-
-export type ConfirmResult =
-  | { ok: true; method: MethodRecord }
-  | { ok: false; detail: 'draft_expired' | 'code_mismatch' | 'too_many_attempts' };
+import { randomId } from '../../engine/capabilities.ts';
+import { html, trusted } from '../../web/html.ts';
+import type { EnrollmentDraft, MethodEnrollment, MethodServices } from '../method.ts';
+import { base32Encode } from '../otp/base32.ts';
+import { totpMatchStep } from '../otp/otp.ts';
+import { otpRecord, sealedSecretContext } from '../otp/otp-record.ts';
 
 const DRAFT_TTL_MS = 10 * 60_000;
 const DRAFT_MAX_ATTEMPTS = 5;
 // RFC 4226 §4 R6: the shared secret length MUST be at least 128 bits; 160 is recommended.
 const SEED_BYTES = 20;
-
-export interface TotpEnrollment {
-  begin(userId: string, accountName: string): Promise<TotpDraft>;
-  /**
-   * The same draft again (same secret and QR code) while it lasts, or null: a reloaded or
-   * re-linked setup page shows what the user may already have scanned instead of a new secret.
-   */
-  resume(userId: string, draftId: string, accountName: string): Promise<TotpDraft | null>;
-  confirm(userId: string, draftId: string, code: string, label: string): Promise<ConfirmResult>;
-}
 
 /** A draft as kept in the ephemeral store: the sealed seed and when it lapses. */
 interface StoredDraft {
@@ -61,35 +33,42 @@ function readDraft(raw: string | null): StoredDraft | null {
   }
 }
 
-export function createTotpEnrollment(deps: {
-  repository: Repository;
-  ephemeral: EphemeralStore;
-  sealer: Sealer;
-  clock: Clock;
-  random: RandomSource;
-  issuer: string;
-  totp: ResolvedOptions['totp'];
-}): TotpEnrollment {
-  const { repository, ephemeral, sealer, clock, random, issuer, totp } = deps;
+export function createTotpEnrollment(services: MethodServices): MethodEnrollment {
+  const { repository, ephemeral, sealer, clock, random } = services;
+  const { issuer, totp } = services.options;
   const draftKey = (userId: string, draftId: string) => `enroll:totp:${userId}:${draftId}`;
   const draftContext = (userId: string, draftId: string) => `draft:${userId}:${draftId}`;
   const view = async (draftId: string, seed: Uint8Array, accountName: string, expiresAt: number) => {
     const secret = base32Encode(seed);
     const uri = otpauthUri({ issuer, accountName, secret, ...totp });
     const qrSvg = await QRCode.toString(uri, { type: 'svg', errorCorrectionLevel: 'M', margin: 2 });
-    return {
+    const algorithm = totp.algorithm.toUpperCase();
+    const draft: EnrollmentDraft = {
+      kind: 'totp',
       draftId,
-      secret,
-      uri,
-      qrSvg,
-      algorithm: totp.algorithm.toUpperCase(),
-      digits: totp.digits,
-      period: totp.period,
       expiresAt,
+      fields: { secret, uri, qrSvg, algorithm, digits: totp.digits, period: totp.period },
+      page: {
+        title: 'Set up your authenticator app',
+        codeLabel: 'Code from the app',
+        codeHint: `${totp.digits === 6 ? 'Six' : 'Eight'} digits, refreshed every ${totp.period} seconds.`,
+        defaultLabel: 'Authenticator app',
+        instructions: html`<ol>
+      <li>Open an authenticator app (Microsoft Authenticator, Google Authenticator, FreeOTP…) and add an account.</li>
+      <li>Scan this QR code:
+        <div class="qr" role="img" aria-label="QR code for your authenticator app">${trusted(qrSvg)}</div>
+        or type this key: <code class="secret" id="secret">${secret}</code>
+        <span class="muted">(${algorithm}, ${totp.digits} digits, ${totp.period} s)</span></li>
+      <li>Enter the code the app shows.</li>
+    </ol>`,
+      },
     };
+    return draft;
   };
 
   return {
+    strength: 'totp',
+    title: 'Authenticator app',
     async begin(userId, accountName) {
       const draftId = randomId(random, 18);
       const seed = random.bytes(SEED_BYTES);
@@ -108,7 +87,8 @@ export function createTotpEnrollment(deps: {
         stored.expiresAt,
       );
     },
-    async confirm(userId, draftId, code, label) {
+    async confirm(userId, draftId, input, label) {
+      const code = input.code.trim();
       const stored = readDraft(await ephemeral.get(draftKey(userId, draftId)));
       if (stored === null) return { ok: false, detail: 'draft_expired' };
       const attempts = await ephemeral.increment(`${draftKey(userId, draftId)}:attempts`, DRAFT_TTL_MS);
@@ -129,21 +109,23 @@ export function createTotpEnrollment(deps: {
       if ((await ephemeral.take(draftKey(userId, draftId))) === null)
         return { ok: false, detail: 'draft_expired' };
       const id = randomId(random, 12);
-      const method: MethodRecord = {
+      const method = otpRecord({
         id,
         userId,
         kind: 'totp',
         label: label.slice(0, 64) || 'Authenticator app',
-        sealedSecret: sealer.seal(seed, sealedSecretContext(userId, id)),
-        algorithm: totp.algorithm,
-        digits: totp.digits,
-        period: totp.period,
-        tokenSerial: null,
+        data: {
+          sealedSecret: sealer.seal(seed, sealedSecretContext(userId, id)),
+          algorithm: totp.algorithm,
+          digits: totp.digits,
+          period: totp.period,
+          tokenSerial: null,
+        },
         createdAt: clock.now(),
         lastUsedAt: clock.now(),
-      };
+      });
       await repository.insertMethod(method);
-      await repository.advance(methodCounterKey(method), step);
+      if (method.counterKey !== null) await repository.advance(method.counterKey, step);
       return { ok: true, method };
     },
   };

@@ -1,0 +1,130 @@
+// The method interface: what every sign-in method implements (authenticator apps, OATH hardware
+// tokens, recovery codes; passkeys, text message, phone call and push next), each in its own
+// folder under src/methods/ and enabled by listing it in `createMfa({ methods })`. The engine,
+// the authentication strengths, the pages and the JSON API know a method only through this:
+// its kind, the `amr` values and the strength method a verification gives, how it is
+// registered (begin, confirm), how it is verified, what is listed of it and what it seals.
+import type { CodeHasher } from '../crypto/code-hash.ts';
+import type { Sealer } from '../crypto/seal.ts';
+import type { Clock, RandomSource } from '../engine/capabilities.ts';
+import type { ResolvedOptions } from '../engine/options.ts';
+import type { AuthMethod } from '../policy/model.ts';
+import type { EphemeralStore, JsonValue, MethodData, MethodRecord, Repository } from '../store/ports.ts';
+import type { SafeHtml } from '../web/html.ts';
+
+/** What a method is built with: the engine's stores, crypto, clock and validated options. */
+export interface MethodServices {
+  repository: Repository;
+  ephemeral: EphemeralStore;
+  sealer: Sealer;
+  hasher: CodeHasher;
+  clock: Clock;
+  random: RandomSource;
+  options: ResolvedOptions;
+}
+
+/** What a user gives to prove a method: a typed code, optionally for one of their methods. */
+export interface FactorInput {
+  code: string;
+  methodId?: string | undefined;
+}
+
+/** How one method's verification ended. `detail` is for the audit, never shown to the user. */
+export type MethodCheck =
+  | { ok: true; record: MethodRecord | null; amr: string[]; strength: AuthMethod }
+  | { ok: false; detail: string };
+
+/** What the settings page and `GET /api/methods` show of a registered method: no secret. */
+export interface MethodDescription {
+  /** What it is, e.g. "Authenticator app" or "Hardware token HW-0001". */
+  description: string;
+  /** Public facts worth listing (a token's serial); never a secret. */
+  details: { readonly [field: string]: string | number | boolean | null };
+}
+
+/** A registered method as it may leave the engine (settings page, `GET /api/methods`): no secret. */
+export interface MethodSummary extends MethodDescription {
+  id: string;
+  kind: string;
+  label: string;
+  createdAt: number;
+  lastUsedAt: number | null;
+}
+
+/** How a setup page shows a draft: what to scan or do, then the form that confirms it. */
+export interface EnrollmentPage {
+  /** e.g. "Set up your authenticator app". */
+  title: string;
+  /** What to scan or do before confirming (escaped markup, no script). */
+  instructions: SafeHtml;
+  /** The confirmation code's field: its label and hint. */
+  codeLabel: string;
+  codeHint: string;
+  /** The label field's placeholder, e.g. "Authenticator app". */
+  defaultLabel: string;
+}
+
+/** A registration in progress: what the user needs to finish it, all safe to show them. */
+export interface EnrollmentDraft {
+  kind: string;
+  draftId: string;
+  expiresAt: number;
+  /** The method's own fields for a client (a secret to type, a QR code, browser options): the JSON API's answer. */
+  fields: { readonly [field: string]: JsonValue };
+  /** The same for the server-rendered setup page. */
+  page: EnrollmentPage;
+}
+
+export type EnrollmentResult =
+  | { ok: true; method: MethodRecord }
+  | { ok: false; detail: 'draft_expired' | 'code_mismatch' | 'too_many_attempts' };
+
+/** How a user registers the method themselves: a draft, then a confirmation that proves it works. */
+export interface MethodEnrollment {
+  /** The strength method a method registered this way gives (an app: `totp`). */
+  strength: AuthMethod;
+  /** What a chooser offers, e.g. "Authenticator app". */
+  title: string;
+  begin(userId: string, accountName: string): Promise<EnrollmentDraft>;
+  /** The same draft again while it lasts (a reloaded page keeps what was scanned), or null. */
+  resume(userId: string, draftId: string, accountName: string): Promise<EnrollmentDraft | null>;
+  /** Activates the method if `input` proves the draft works; the proof cannot be used again to sign in. */
+  confirm(userId: string, draftId: string, input: FactorInput, label: string): Promise<EnrollmentResult>;
+}
+
+export interface SignInMethod {
+  /** The `kind` of its records, and its name in options and URLs: `totp`, `hotp`, `recovery_code`. */
+  readonly kind: string;
+  /** The strength methods (policy names) a verification of it can give. */
+  readonly provides: readonly AuthMethod[];
+  /**
+   * Whether it keeps records in the methods store. One that does not (recovery codes) is
+   * verified without candidates and is allowed where the policies accept `recoveryCode`.
+   */
+  readonly keepsRecords: boolean;
+  /** Whether this input is the method's to check (a code of its shape). */
+  accepts(input: FactorInput): boolean;
+  /**
+   * Checks the input against the user's records of this kind that may be used (`candidates`,
+   * already narrowed to what the policies and `input.methodId` allow) and consumes it: a
+   * successful proof is accepted once.
+   */
+  verify(userId: string, input: FactorInput, candidates: readonly MethodRecord[]): Promise<MethodCheck>;
+  /** The strength method a verification of this record gives. */
+  strength(record: MethodRecord): AuthMethod;
+  /** RFC 8176 `amr` values a verification of this record gives. */
+  amr(record: MethodRecord): string[];
+  describe(record: MethodRecord): MethodDescription;
+  /** After the record was removed: release what it held (its counter, a token). */
+  removed?(record: MethodRecord): Promise<void>;
+  /** The record's data with every sealed value sealed again by `reseal` (sealing-key rotation). */
+  reseal?(record: MethodRecord, reseal: (sealed: string, context: string) => string): MethodData;
+  /** Present when users register it themselves. */
+  readonly enrollment?: MethodEnrollment;
+}
+
+/** A method as listed in the options: its kind, and how to build it over the engine's services. */
+export interface MethodDefinition {
+  readonly kind: string;
+  create(services: MethodServices): SignInMethod;
+}
