@@ -1,17 +1,17 @@
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { createMemoryStores } from '../../adapters/memory/index.ts';
-import { createMfa, type MfaOptions } from '../../src/index.ts';
-import { base32Decode } from '../../src/methods/otp/base32.ts';
+import { createMemoryStores } from '../../../adapters/memory/index.ts';
+import { createMfa, type MfaOptions } from '../../../src/index.ts';
+import { base32Decode } from '../../../src/methods/otp/base32.ts';
 import {
   hotpCode,
   hotpMatchCounter,
   type OtpAlgorithm,
   totpCode,
   totpMatchStep,
-} from '../../src/methods/otp/otp.ts';
-import { totpSecretOf } from '../helpers/totp-now.ts';
+} from '../../../src/methods/otp/otp.ts';
+import { totpSecretOf } from '../../helpers/totp-now.ts';
 
 /**
  * Cross-checks against an independent implementation: OATH Toolkit's `oathtool` (Debian

@@ -5,7 +5,7 @@ import {
   type OtpAlgorithm,
   totpCode,
   totpMatchStep,
-} from '../../src/methods/otp/otp.ts';
+} from '../../../src/methods/otp/otp.ts';
 
 /** The published test vectors of RFC 4226 (HOTP) Appendix D and RFC 6238 (TOTP) Appendix B. */
 

@@ -1,17 +1,17 @@
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
-import { createMemoryStores } from '../../adapters/memory/index.ts';
-import type { AuditEvent } from '../../src/audit/events.ts';
-import { createSealer, type Sealer } from '../../src/crypto/seal.ts';
-import { createAuditLog } from '../../src/engine/audit-log.ts';
-import { cryptoRandom } from '../../src/engine/capabilities.ts';
-import { createMfa, type Mfa } from '../../src/engine/create-mfa.ts';
-import { MfaError } from '../../src/errors.ts';
-import { createOathTokens, type OathTokens } from '../../src/methods/oath-tokens/inventory.ts';
-import { base32Encode } from '../../src/methods/otp/base32.ts';
-import { hotpCode, totpCode } from '../../src/methods/otp/otp.ts';
-import { otpDataOf, sealedSecretContext } from '../../src/methods/otp/otp-record.ts';
-import type { MethodRecord, Repository } from '../../src/store/ports.ts';
+import { createMemoryStores } from '../../../adapters/memory/index.ts';
+import type { AuditEvent } from '../../../src/audit/events.ts';
+import { createSealer, type Sealer } from '../../../src/crypto/seal.ts';
+import { createAuditLog } from '../../../src/engine/audit-log.ts';
+import { cryptoRandom } from '../../../src/engine/capabilities.ts';
+import { createMfa, type Mfa } from '../../../src/engine/create-mfa.ts';
+import { MfaError } from '../../../src/errors.ts';
+import { createOathTokens, type OathTokens } from '../../../src/methods/oath-tokens/inventory.ts';
+import { base32Encode } from '../../../src/methods/otp/base32.ts';
+import { hotpCode, totpCode } from '../../../src/methods/otp/otp.ts';
+import { otpDataOf, sealedSecretContext } from '../../../src/methods/otp/otp-record.ts';
+import type { MethodRecord, Repository } from '../../../src/store/ports.ts';
 
 /** Where a method's last accepted counter lives (a token's: by serial). */
 const counterKeyOf = (method: MethodRecord) => {
