@@ -161,7 +161,7 @@ async function totpBenchmark(
     const i = fresh[next++] ?? 0;
     now = start + i * 30_000;
     const records = await engine.repository.listMethods('alice', { lastUsed: false });
-    const r = await totp.verify('alice', { code: codes[i] ?? '' }, records);
+    const r = await totp.verify('alice', { code: codes[i] ?? '' }, records, 'bench');
     if (!r.ok) throw new Error(`guarded verify failed: ${r.detail}`);
   };
   // Warm both paths, then measure in ABBA rounds so JIT and GC drift weigh on both alike.

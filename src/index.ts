@@ -93,6 +93,8 @@ export type { TokenInventory } from './engine/token-inventory.ts';
 export { ConfigError, MfaError, StoreError } from './errors.ts';
 export { hotp } from './methods/hotp/index.ts';
 export type {
+  ChallengeOptions,
+  CredentialResponse,
   EnrollmentDraft,
   EnrollmentPage,
   EnrollmentResult,
@@ -104,6 +106,7 @@ export type {
   MethodServices,
   SignInMethod,
 } from './methods/method.ts';
+export { codeOf } from './methods/method.ts';
 export { recoveryCode } from './methods/recovery-code/index.ts';
 export { totp } from './methods/totp/index.ts';
 export type * from './store/ports.ts';

@@ -3,7 +3,7 @@
 // its attempt with the lockout before the code is looked at; the stamp records the methods
 // really used, so `acr` is computed from them; a completed sign-in is remembered for the
 // new-network / new-device risk signals.
-import type { MethodCheck } from '../methods/method.ts';
+import type { ChallengeOptions, MethodCheck } from '../methods/method.ts';
 import type { AuthMethod } from '../policy/model.ts';
 import { firstFactorMethods } from './auth-methods.ts';
 import type { EngineContext } from './engine-context.ts';
@@ -79,15 +79,42 @@ export function createSecondFactor(engine: EngineContext) {
     }
   };
 
+  /** The user's records the policies allow (all when unrestricted), optionally one method id only. */
+  async function usableRecords(userId: string, restriction?: MethodRestriction, methodId?: string) {
+    const allowed = restriction ? new Set(restriction.allowedMethodIds) : undefined;
+    return (await repository.listMethods(userId, { lastUsed: false })).filter(
+      (r) => (allowed === undefined || allowed.has(r.id)) && (methodId === undefined || r.id === methodId),
+    );
+  }
+
+  /**
+   * Starts a challenge of a method that produces one (a passkey's options) for the records the
+   * policies allow, bound to `binding`; null when the method has none or the user no such record.
+   */
+  async function beginChallenge(
+    userId: string,
+    kind: string,
+    binding: string,
+    restriction?: MethodRestriction,
+  ): Promise<ChallengeOptions | null> {
+    const method = methods.get(kind);
+    if (!method?.challenge) return null;
+    const candidates = (await usableRecords(userId, restriction)).filter((r) => r.kind === kind);
+    if (candidates.length === 0) return null;
+    return method.challenge.begin(userId, candidates, binding);
+  }
+
   /**
    * Checks one second factor for a user, under the lockout: the attempt is reserved before
-   * the code is looked at, and a success releases the user's counter.
+   * the code is looked at, and a success releases the user's counter. `binding`: the sign-in or
+   * session a challenge was begun for (`pending:<id>`, `session:<id>`).
    */
   async function verifySecondFactor(
     userId: string,
     input: CodeInput,
     ctx: RequestContext,
-    restriction?: MethodRestriction,
+    restriction: MethodRestriction | undefined,
+    binding: string,
   ): Promise<({ ok: true } & VerifiedFactor) | VerifyFailure> {
     const gate = await lockout.begin(userId, ctx.ip);
     if (!gate.allowed) {
@@ -101,7 +128,7 @@ export function createSecondFactor(engine: EngineContext) {
         retryAfterSeconds: gate.retryAfterSeconds,
       };
     }
-    const result = await checkMethods(userId, input, restriction);
+    const result = await checkMethods(userId, input, restriction, binding);
     if (!result.ok) {
       await lockout.failed(userId, ctx.ip);
       await audit(userId, ctx, { type: 'verify_failed', detail: result.detail });
@@ -125,16 +152,12 @@ export function createSecondFactor(engine: EngineContext) {
     userId: string,
     input: CodeInput,
     restriction: MethodRestriction | undefined,
+    binding: string,
   ): Promise<(Extract<MethodCheck, { ok: true }> & { kind: string }) | { ok: false; detail: string }> {
     const accepting = methods.accepting(input);
     if (accepting.length === 0) return { ok: false, detail: 'code_format' };
-    const allowed = restriction ? new Set(restriction.allowedMethodIds) : undefined;
     const records = accepting.some((m) => m.keepsRecords)
-      ? (await repository.listMethods(userId, { lastUsed: false })).filter(
-          (r) =>
-            (allowed === undefined || allowed.has(r.id)) &&
-            (input.methodId === undefined || r.id === input.methodId),
-        )
+      ? await usableRecords(userId, restriction, input.methodId)
       : [];
     const details: string[] = [];
     for (const method of accepting) {
@@ -142,11 +165,11 @@ export function createSecondFactor(engine: EngineContext) {
       if (method.keepsRecords) {
         const candidates = records.filter((r) => r.kind === method.kind);
         if (candidates.length === 0) continue;
-        check = await method.verify(userId, input, candidates);
+        check = await method.verify(userId, input, candidates, binding);
       } else if (restriction && !restriction.allowRecovery) {
         check = { ok: false, detail: `${method.kind}_not_allowed` };
       } else {
-        check = await method.verify(userId, input, []);
+        check = await method.verify(userId, input, [], binding);
       }
       if (check.ok) return { ...check, kind: method.kind };
       details.push(check.detail);
@@ -177,7 +200,7 @@ export function createSecondFactor(engine: EngineContext) {
     return stamp;
   }
 
-  return { verify: verifySecondFactor, stampFor, complete, recordSightings };
+  return { verify: verifySecondFactor, beginChallenge, stampFor, complete, recordSightings };
 }
 
 export type SecondFactor = ReturnType<typeof createSecondFactor>;

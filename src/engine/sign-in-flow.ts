@@ -3,7 +3,7 @@
 // pending sign-in's code, or enrol its first method, and complete it exactly once.
 import type { AuditEventBody, PolicyAuditData } from '../audit/events.ts';
 import { MfaError } from '../errors.ts';
-import type { EnrollmentDraft, FactorInput } from '../methods/method.ts';
+import type { ChallengeOptions, EnrollmentDraft, FactorInput } from '../methods/method.ts';
 import type { PolicyEvaluation } from '../policy/evaluation.ts';
 import type { EnrollmentService, RecoveryCodesService } from './account-security.ts';
 import { firstFactorMethods } from './auth-methods.ts';
@@ -13,6 +13,7 @@ import type { PendingPrincipal } from './pending.ts';
 import type { SecondFactor } from './second-factor.ts';
 import type {
   CodeInput,
+  MethodRestriction,
   RequestContext,
   SignInInput,
   SignInStart,
@@ -34,6 +35,11 @@ export interface SignInFlow {
   beginSignIn(input: SignInInput): Promise<SignInStart>;
   getPending(pendingId: string): Promise<PendingPrincipal | null>;
   cancelPending(pendingId: string): Promise<void>;
+  /**
+   * Starts the challenge of a method that produces one (a passkey: the browser's request
+   * options) for the pending sign-in, bound to it; null when there is nothing to challenge.
+   */
+  beginPendingChallenge(pendingId: string, kind: string): Promise<ChallengeOptions | null>;
   /** Verifies a second factor for a pending sign-in; on success the pending principal is consumed. */
   verifyPending(pendingId: string, input: CodeInput, ctx: RequestContext): Promise<VerifyOutcome>;
   /**
@@ -60,6 +66,17 @@ export interface SignInFlow {
     label: string,
     ctx: RequestContext,
   ): Promise<{ ok: true; stamp: AuthStamp; recoveryCodes: string[] } | VerifyFailure>;
+}
+
+/** The binding of a pending sign-in's challenges: a challenge begun for it verifies only for it. */
+const pendingBinding = (pendingId: string) => `pending:${pendingId}`;
+
+/** What the policies allow a pending sign-in to verify with. */
+function restrictionOf(pending: PendingPrincipal): MethodRestriction | undefined {
+  // A pending sign-in from before method restrictions existed carries none: every method counts.
+  return pending.allowedMethodIds
+    ? { allowedMethodIds: pending.allowedMethodIds, allowRecovery: pending.allowRecovery }
+    : undefined;
 }
 
 export function createSignInFlow(
@@ -246,16 +263,19 @@ export function createSignInFlow(
       return { status: 'mfa', pending, decision };
     },
 
+    async beginPendingChallenge(pendingId, kind) {
+      const pending = await pendingSignIns.get(pendingId);
+      if (!pending || pending.mustEnroll) return null;
+      return second.beginChallenge(pending.userId, kind, pendingBinding(pendingId), restrictionOf(pending));
+    },
+
     /** Verifies a second factor for a pending sign-in; on success the pending principal is consumed. */
     async verifyPending(pendingId: string, input: CodeInput, ctx: RequestContext): Promise<VerifyOutcome> {
       const pending = await pendingSignIns.get(pendingId);
       if (!pending) return { ok: false, error: 'pending_expired' };
       if (pending.mustEnroll) return { ok: false, error: 'must_enroll' };
-      // A pending sign-in from before method restrictions existed carries none: every method counts.
-      const restriction = pending.allowedMethodIds
-        ? { allowedMethodIds: pending.allowedMethodIds, allowRecovery: pending.allowRecovery }
-        : undefined;
-      const result = await second.verify(pending.userId, input, ctx, restriction);
+      const restriction = restrictionOf(pending);
+      const result = await second.verify(pending.userId, input, ctx, restriction, pendingBinding(pendingId));
       if (!result.ok) return result;
       const taken = await pendingSignIns.take(pendingId);
       if (!taken) return { ok: false, error: 'pending_expired' };

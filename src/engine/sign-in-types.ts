@@ -1,6 +1,7 @@
 // The types of a sign-in as the engine's services exchange them: what a first factor hands
 // over, how a sign-in starts (complete, pending a second factor or enrollment, blocked), what
 // a code submission is, and how a verification ends.
+import type { FactorInput } from '../methods/method.ts';
 import type { ClientAppType, RiskFacts } from '../policy/model.ts';
 import type { AllowDecision, BlockDecision, MfaDecision } from './decision.ts';
 import type { PendingPrincipal } from './pending.ts';
@@ -38,10 +39,8 @@ export type SignInStart =
       signInAgain?: boolean;
     };
 
-export interface CodeInput {
-  code: string;
-  methodId?: string | undefined;
-}
+/** A second factor as submitted: a typed code, or a browser's answer to a method's challenge. */
+export type CodeInput = FactorInput;
 
 export interface RequestContext {
   ip: string;

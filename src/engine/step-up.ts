@@ -1,6 +1,7 @@
 // Step-up inside a signed-in session: one more second factor, accepted only when it meets
 // what the target app's policies require, raising the session's stamp (amr/acr, per-method
 // verification times); and a step-up's new stamp laid on top of the session it raised.
+import type { ChallengeOptions } from '../methods/method.ts';
 import type { AuthMethod } from '../policy/model.ts';
 import { requirementMessage, unmetRequirements } from '../policy/strength.ts';
 import type { EngineContext } from './engine-context.ts';
@@ -34,52 +35,78 @@ export interface StepUpService {
    * session was not revoked and the user still has them.
    */
   mergeStepUp(previous: AuthStamp, fresh: AuthStamp): Promise<AuthStamp>;
+  /**
+   * Starts the challenge of a method that produces one (a passkey's request options) for a
+   * step-up of this session, bound to it; null when the user has no such method the target allows.
+   */
+  beginStepUpChallenge(
+    stamp: AuthStamp,
+    kind: string,
+    target?: SessionTarget,
+  ): Promise<ChallengeOptions | null>;
 }
+
+/** The binding of a session's step-up challenges: its user and sign-in time. */
+const sessionBinding = (stamp: AuthStamp) => `session:${stamp.userId}:${stamp.authTime}`;
 
 export function createStepUp(engine: EngineContext, second: SecondFactor): StepUpService {
   const { clock, repository, audit, policies, isCurrent, methods: enabled } = engine;
+
+  /**
+   * With a target, only a method that meets what the app's policies require counts (no loop of
+   * useless codes); an error when none of the user's methods can.
+   */
+  async function restrictionFor(
+    stamp: AuthStamp,
+    target: SessionTarget | undefined,
+  ): Promise<{ restriction: MethodRestriction | undefined } | { error: true; message: string }> {
+    if (!target) return { restriction: undefined };
+    const set = await policies.current();
+    const policy = set.active ? evaluateForSession(set, stamp, target, clock.now()) : null;
+    if (!policy || policy.requirements.length === 0) return { restriction: undefined };
+    // The new factor, with the sign-in's first factor, must satisfy everything the app requires:
+    // an old strong factor in the session does not make a weak new one count (sign-in frequency).
+    const first = stamp.methods.filter((m) => FIRST_FACTOR_METHODS.has(m));
+    const wanted = policy.requirements;
+    const fits = (m: AuthMethod) => unmetRequirements([...first, m], wanted, set.strengths).length === 0;
+    const methods = await repository.listMethods(stamp.userId);
+    const restriction = {
+      allowedMethodIds: methods
+        .filter((m) => {
+          const strength = enabled.strengthOf(m);
+          return strength !== null && fits(strength);
+        })
+        .map((m) => m.id),
+      allowRecovery: fits('recoveryCode'),
+    };
+    if (restriction.allowedMethodIds.length === 0 && !restriction.allowRecovery)
+      return {
+        error: true,
+        message: requirementMessage(wanted, set.strengths) ?? 'None of your sign-in methods is allowed here.',
+      };
+    return { restriction };
+  }
+
   return {
-    /**
-     * Step-up inside a signed-in session: verify a second factor again and return the
-     * stamp with `mfaAt` renewed (and `amr`/`acr` raised if the sign-in had skipped MFA).
-     */
+    async beginStepUpChallenge(stamp, kind, target) {
+      const allowed = await restrictionFor(stamp, target);
+      if ('error' in allowed) return null;
+      return second.beginChallenge(stamp.userId, kind, sessionBinding(stamp), allowed.restriction);
+    },
+
     async stepUp(
       stamp: AuthStamp,
       input: CodeInput,
       ctx: RequestContext,
       target?: SessionTarget,
     ): Promise<VerifyOutcome> {
-      let restriction: MethodRestriction | undefined;
-      if (target) {
-        // Only a method that meets what this app's policies require counts (no loop of useless codes).
-        const set = await policies.current();
-        const policy = set.active ? evaluateForSession(set, stamp, target, clock.now()) : null;
-        if (policy && policy.requirements.length > 0) {
-          // The new factor, with the sign-in's first factor, must satisfy everything the app requires:
-          // an old strong factor in the session does not make a weak new one count (sign-in frequency).
-          const first = stamp.methods.filter((m) => FIRST_FACTOR_METHODS.has(m));
-          const wanted = policy.requirements;
-          const fits = (m: AuthMethod) =>
-            unmetRequirements([...first, m], wanted, set.strengths).length === 0;
-          const methods = await repository.listMethods(stamp.userId);
-          restriction = {
-            allowedMethodIds: methods
-              .filter((m) => {
-                const strength = enabled.strengthOf(m);
-                return strength !== null && fits(strength);
-              })
-              .map((m) => m.id),
-            allowRecovery: fits('recoveryCode'),
-          };
-          if (restriction.allowedMethodIds.length === 0 && !restriction.allowRecovery) {
-            const message =
-              requirementMessage(wanted, set.strengths) ?? 'None of your sign-in methods is allowed here.';
-            await audit(stamp.userId, ctx, { type: 'verify_failed', detail: 'strength_unavailable' });
-            return { ok: false, error: 'strength_unavailable', message };
-          }
-        }
+      const allowed = await restrictionFor(stamp, target);
+      if ('error' in allowed) {
+        await audit(stamp.userId, ctx, { type: 'verify_failed', detail: 'strength_unavailable' });
+        return { ok: false, error: 'strength_unavailable', message: allowed.message };
       }
-      const result = await second.verify(stamp.userId, input, ctx, restriction);
+      const restriction = allowed.restriction;
+      const result = await second.verify(stamp.userId, input, ctx, restriction, sessionBinding(stamp));
       if (!result.ok) return result;
       const amr = combineAmr(
         stamp.amr.filter((a) => a !== 'mfa'),

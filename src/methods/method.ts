@@ -23,11 +23,22 @@ export interface MethodServices {
   options: ResolvedOptions;
 }
 
-/** What a user gives to prove a method: a typed code, optionally for one of their methods. */
-export interface FactorInput {
-  code: string;
-  methodId?: string | undefined;
-}
+/** A browser's answer to a WebAuthn ceremony (a PublicKeyCredential as JSON), checked by its method. */
+export type CredentialResponse = { readonly [field: string]: JsonValue };
+
+/**
+ * What a user gives to prove a method: a typed code (optionally for one of their methods), or a
+ * browser's answer to the challenge a method produced (`challenge.begin`).
+ */
+export type FactorInput =
+  | { code: string; methodId?: string | undefined }
+  | { credential: CredentialResponse; methodId?: undefined };
+
+/** The typed code of an input, trimmed, or null for a browser's answer. */
+export const codeOf = (input: FactorInput): string | null => ('code' in input ? input.code.trim() : null);
+
+/** What a method hands the browser to answer (WebAuthn request or creation options): JSON. */
+export type ChallengeOptions = { readonly [field: string]: JsonValue };
 
 /** How one method's verification ended. `detail` is for the audit, never shown to the user. */
 export type MethodCheck =
@@ -57,7 +68,11 @@ export interface EnrollmentPage {
   title: string;
   /** What to scan or do before confirming (escaped markup, no script). */
   instructions: SafeHtml;
-  /** The confirmation code's field: its label and hint. */
+  /**
+   * How the draft is confirmed: a typed code (`codeLabel`, `codeHint`), or the browser's answer
+   * to `fields.options` (the page's WebAuthn client fills it in when the user presses `codeLabel`).
+   */
+  proof: 'code' | 'credential';
   codeLabel: string;
   codeHint: string;
   /** The label field's placeholder, e.g. "Authenticator app". */
@@ -107,9 +122,22 @@ export interface SignInMethod {
   /**
    * Checks the input against the user's records of this kind that may be used (`candidates`,
    * already narrowed to what the policies and `input.methodId` allow) and consumes it: a
-   * successful proof is accepted once.
+   * successful proof is accepted once. `binding` names the sign-in or session the proof is for:
+   * a challenge begun for another binding never verifies here.
    */
-  verify(userId: string, input: FactorInput, candidates: readonly MethodRecord[]): Promise<MethodCheck>;
+  verify(
+    userId: string,
+    input: FactorInput,
+    candidates: readonly MethodRecord[],
+    binding: string,
+  ): Promise<MethodCheck>;
+  /**
+   * For methods that send something or produce options (a passkey's challenge): starts one
+   * proof for these candidates, bound to `binding`, single use and short-lived.
+   */
+  readonly challenge?: {
+    begin(userId: string, candidates: readonly MethodRecord[], binding: string): Promise<ChallengeOptions>;
+  };
   /** The strength method a verification of this record gives. */
   strength(record: MethodRecord): AuthMethod;
   /** RFC 8176 `amr` values a verification of this record gives. */

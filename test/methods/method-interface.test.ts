@@ -7,6 +7,7 @@ import assert from 'node:assert/strict';
 import { randomInt } from 'node:crypto';
 import request from 'supertest';
 import {
+  codeOf,
   type EnrollmentDraft,
   hotp,
   type MethodDefinition,
@@ -35,10 +36,10 @@ function codeCard(log: { removed: string[] }): MethodDefinition {
         kind: 'code_card',
         provides: ['hardwareOath'],
         keepsRecords: true,
-        accepts: (input) => /^\d{6}$/.test(input.code.trim()),
+        accepts: (input) => /^\d{6}$/.test(codeOf(input) ?? ''),
         async verify(userId, input, candidates) {
           for (const record of candidates) {
-            const position = hashesOf(record).indexOf(hash(userId, input.code.trim()));
+            const position = hashesOf(record).indexOf(hash(userId, codeOf(input) ?? ''));
             if (position < 0 || record.counterKey === null) continue;
             const fresh = await repository.recordUse({
               counterKey: record.counterKey,
@@ -74,6 +75,7 @@ function codeCard(log: { removed: string[] }): MethodDefinition {
               page: {
                 title: 'Print your code card',
                 instructions: html`<ol>${codes.map((c) => html`<li>${c}</li>`)}</ol>`,
+                proof: 'code',
                 codeLabel: 'First code of the card',
                 codeHint: 'Type the first code to activate the card.',
                 defaultLabel: 'Code card',
@@ -85,7 +87,7 @@ function codeCard(log: { removed: string[] }): MethodDefinition {
             const stored = await ephemeral.take(`card:${draftId}`);
             if (stored === null) return { ok: false, detail: 'draft_expired' };
             const codes = JSON.parse(stored) as string[];
-            if (input.code.trim() !== codes[0]) return { ok: false, detail: 'code_mismatch' };
+            if ((codeOf(input) ?? '') !== codes[0]) return { ok: false, detail: 'code_mismatch' };
             const id = random.bytes(9).toString('base64url');
             const record: MethodRecord = {
               id,

@@ -5,7 +5,7 @@
 // token counts as `hardwareOath` (amr `otp hwk`), an app as `totp` (amr `otp`).
 import type { AuthMethod } from '../../policy/model.ts';
 import type { MethodRecord, OtpKind } from '../../store/ports.ts';
-import type { MethodEnrollment, MethodServices, SignInMethod } from '../method.ts';
+import { codeOf, type MethodEnrollment, type MethodServices, type SignInMethod } from '../method.ts';
 import { createSeedOpener, type OtpData, otpDataOf, sealedSecretContext } from './otp-record.ts';
 
 /** Finds the position (time step, counter) a code belongs to for one record, or null. */
@@ -37,9 +37,9 @@ export function createOtpMethod(
     kind: spec.kind,
     provides: spec.kind === 'totp' ? ['totp', 'hardwareOath'] : ['hardwareOath'],
     keepsRecords: true,
-    accepts: (input) => CODE.test(input.code.trim()),
+    accepts: (input) => CODE.test(codeOf(input) ?? ''),
     async verify(_userId, input, candidates) {
-      const code = input.code.trim();
+      const code = codeOf(input) ?? '';
       let replayed = false;
       for (const record of candidates) {
         const data = otpDataOf(record);

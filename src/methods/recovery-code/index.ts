@@ -2,7 +2,7 @@
 // They keep their own store (hashes, not method records), so they are verified without
 // candidates and count only where the policies accept `recoveryCode`. Regenerating and counting
 // them is the account-security service's (src/engine/account-security.ts).
-import type { MethodDefinition, SignInMethod } from '../method.ts';
+import { codeOf, type MethodDefinition, type SignInMethod } from '../method.ts';
 import { createRecoveryCodes, RECOVERY_CODE_PATTERN } from './codes.ts';
 
 export const recoveryCode: MethodDefinition = {
@@ -14,9 +14,9 @@ export const recoveryCode: MethodDefinition = {
       provides: ['recoveryCode'],
       keepsRecords: false,
       accepts: (input) =>
-        input.methodId === undefined && RECOVERY_CODE_PATTERN.test(input.code.trim().toLowerCase()),
+        input.methodId === undefined && RECOVERY_CODE_PATTERN.test((codeOf(input) ?? '').toLowerCase()),
       async verify(userId, input) {
-        return (await codes.consume(userId, input.code))
+        return (await codes.consume(userId, codeOf(input) ?? ''))
           ? { ok: true, record: null, amr: ['otp'], strength: 'recoveryCode' }
           : { ok: false, detail: 'recovery_code_mismatch_or_used' };
       },

@@ -5,7 +5,7 @@
 import QRCode from 'qrcode';
 import { randomId } from '../../engine/capabilities.ts';
 import { html, trusted } from '../../web/html.ts';
-import type { EnrollmentDraft, MethodEnrollment, MethodServices } from '../method.ts';
+import { codeOf, type EnrollmentDraft, type MethodEnrollment, type MethodServices } from '../method.ts';
 import { base32Encode } from '../otp/base32.ts';
 import { totpMatchStep } from '../otp/otp.ts';
 import { otpRecord, sealedSecretContext } from '../otp/otp-record.ts';
@@ -50,6 +50,7 @@ export function createTotpEnrollment(services: MethodServices): MethodEnrollment
       fields: { secret, uri, qrSvg, algorithm, digits: totp.digits, period: totp.period },
       page: {
         title: 'Set up your authenticator app',
+        proof: 'code',
         codeLabel: 'Code from the app',
         codeHint: `${totp.digits === 6 ? 'Six' : 'Eight'} digits, refreshed every ${totp.period} seconds.`,
         defaultLabel: 'Authenticator app',
@@ -88,7 +89,8 @@ export function createTotpEnrollment(services: MethodServices): MethodEnrollment
       );
     },
     async confirm(userId, draftId, input, label) {
-      const code = input.code.trim();
+      const code = codeOf(input);
+      if (code === null) return { ok: false, detail: 'code_mismatch' };
       const stored = readDraft(await ephemeral.get(draftKey(userId, draftId)));
       if (stored === null) return { ok: false, detail: 'draft_expired' };
       const attempts = await ephemeral.increment(`${draftKey(userId, draftId)}:attempts`, DRAFT_TTL_MS);
