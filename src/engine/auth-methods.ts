@@ -1,9 +1,8 @@
+// How what happened at sign-in maps onto the method names authentication strengths use.
+// First factors arrive as RFC 8176 `amr` values; a second factor's is its method's (src/methods/).
 import type { AuthMethod } from '../policy/model.ts';
 
-/**
- * How what happened at sign-in maps onto the method names authentication strengths use.
- * First factors arrive as RFC 8176 `amr` values; a second factor's is its method's (src/methods/).
- */
+/** The strength methods a sign-in's first factor (its `amr` values) counts as. */
 export function firstFactorMethods(amr: readonly string[]): AuthMethod[] {
   const out: AuthMethod[] = [];
   // The first factor: a password here, or a sign-in at an upstream IdP (`fed`, as Entra ID

@@ -1,3 +1,6 @@
+// The capabilities the engine is given rather than reaching for: a clock and a source of
+// randomness (the system's by default; tests inject their own to control time exactly and make
+// ids deterministic), and the random identifiers drawn from it.
 import { randomBytes } from 'node:crypto';
 
 /** A source of time, injected so tests control it exactly. Milliseconds since the epoch. */

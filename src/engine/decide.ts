@@ -1,3 +1,24 @@
+// decide(): is a second factor needed for this sign-in, which methods may provide it, or is
+// it blocked? Signals are gathered first (store reads, the remembered-device cookie check), then
+// one pure function combines them, in this order:
+//   1. a hard-locked account is blocked;
+//   2. conditional-access policies are evaluated; a matching `on` block policy blocks;
+//   3. requirements: the per-user state (`enabled`/`enforced` → MFA), every grant of the
+//      matching `on` policies and the strength the application asked for (acr_values). None →
+//      allow; a first factor that meets them all → allow too (but a Temporary Access Pass of a
+//      user with no method leads to registering one);
+//   4. no registered method → enrollment, if a method users register would satisfy them (a
+//      trusted network or cookie never stands in for a factor the user never registered),
+//      else blocked;
+//   5. a trusted network (the `trustedNetworks` option) lifts the per-user requirement;
+//   6. a valid remembered device lifts plain "MFA" requirements, unless a policy's session
+//      controls forbid it (remembering off, too old, sign-in frequency passed); a stronger
+//      requirement (e.g. phishing-resistant) or one the application asked for is never met
+//      by a cookie;
+//   7. otherwise MFA, accepting only the methods that satisfy every remaining requirement;
+//      if none of the user's methods can, the sign-in is blocked with the reason.
+// `whatIf()` runs the same combination on given or read-only signals: no audit, no writes;
+// for a user action (`userAction: 'registerSecurityInfo'`) see registration-what-if.ts.
 import type { CodeHasher } from '../crypto/code-hash.ts';
 import type { MethodRegistry } from '../methods/registry.ts';
 import type { PolicySet } from '../policy/compile.ts';
@@ -21,25 +42,7 @@ import type { PolicySource } from './policy-source.ts';
 import { registrationWhatIf } from './registration-what-if.ts';
 import { deviceSightingKey, networkSightingKey } from './sightings.ts';
 
-/**
- * decide(): is a second factor needed for this sign-in, which methods may provide it, or is
- * it blocked? Signals are gathered first (store reads, the cookie check), then one pure
- * function combines them, in this order:
- *   1. a hard-locked account is blocked;
- *   2. conditional-access policies are evaluated; a matching `on` block policy blocks;
- *   3. requirements: the per-user state (`enabled`/`enforced` → MFA) plus every grant of the
- *      matching `on` policies; none → allow;
- *   4. no registered method → enrollment, if a method users register would satisfy them (a
- *      trusted network or cookie never stands in for a factor the user never registered);
- *   5. a trusted network (the `trustedNetworks` option) lifts the per-user requirement;
- *   6. a valid remembered device lifts plain "MFA" requirements, unless a policy's session
- *      controls forbid it (remembering off, too old, sign-in frequency passed); a stronger
- *      requirement (e.g. phishing-resistant) is never met by a cookie;
- *   7. otherwise MFA, accepting only the methods that satisfy every remaining requirement;
- *      if none of the user's methods can, the sign-in is blocked with the reason.
- * `whatIf()` runs the same combination on given or read-only signals: no audit, no writes;
- * for a user action (`userAction: 'registerSecurityInfo'`) see registration-what-if.ts.
- */
+/** The application's user directory (the `directory` option). */
 export interface Directory {
   /** Groups and roles of a user, for policy assignments. */
   subject(

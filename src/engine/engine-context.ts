@@ -1,8 +1,9 @@
 // What the engine's services share, built once by createMfa(): the validated options, the
 // injected capabilities, the stores, the crypto, the audit helper, and the components each
-// service composes (throttles, methods, trusted networks, remembered devices, policies, pending
-// sign-ins, the decision, the enabled methods, the registration rule, the session check). Internal: nothing here is
-// reachable from the public `Mfa` object.
+// service composes (the enabled methods, recovery codes, the token inventory, the throttles,
+// trusted networks, remembered devices, session epochs, policies, pending sign-ins, the
+// decision, Temporary Access Passes, the registration rule, the session check). Internal:
+// nothing here is reachable from the public `Mfa` object.
 import { createCodeHasher } from '../crypto/code-hash.ts';
 import { createSealer } from '../crypto/seal.ts';
 import { createOathTokens } from '../methods/oath-tokens/inventory.ts';

@@ -1,23 +1,22 @@
+// Throttling of second-factor attempts, per user and per client address.
+//
+// Every attempt reserves a slot *before* the code is checked (an atomic increment), per user
+// and per address, so a burst of concurrent guesses cannot slip past either limit: at most
+// `maxAttempts` codes are checked per user and lock period (the lock lasts `lockSeconds`
+// after the last attempt). A success releases the user's slots and, at the address, the one
+// slot it reserved itself (a busy office behind one NAT is not locked by its successes, and
+// successes banked on an attacker's own account make no room for guesses at others); a new
+// challenge releases nothing. Past `backoffAfter` failures each attempt must wait exponentially
+// longer. Consecutive *failures* (not refused attempts) lock the account outright at
+// `hardLimit` (≤ 100) until an admin unlocks it. IPv6 clients are counted per /64, the
+// block one subscriber usually holds.
 import type ipaddr from 'ipaddr.js';
 import type { EphemeralStore } from '../store/ports.ts';
 import { parseAddress } from '../trust/address.ts';
 import type { Clock } from './capabilities.ts';
 import type { ResolvedOptions } from './options.ts';
 
-/**
- * Throttling of second-factor attempts, per user and per client address.
- *
- * Every attempt reserves a slot *before* the code is checked (an atomic increment), per user
- * and per address, so a burst of concurrent guesses cannot slip past either limit: at most
- * `maxAttempts` codes are checked per user and lock period (the lock lasts `lockSeconds`
- * after the last attempt). A success releases the user's slots and, at the address, the one
- * slot it reserved itself (a busy office behind one NAT is not locked by its successes, and
- * successes banked on an attacker's own account make no room for guesses at others); a new
- * challenge releases nothing. Past `backoffAfter` failures each attempt must wait exponentially
- * longer. Consecutive *failures* (not refused attempts) lock the account outright at
- * `hardLimit` (≤ 100) until an admin unlocks it. IPv6 clients are counted per /64, the
- * block one subscriber usually holds.
- */
+/** Whether an attempt may be checked; when not, why and how long to wait. */
 export type AttemptGate =
   | { allowed: true }
   | {

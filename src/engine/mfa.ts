@@ -1,8 +1,9 @@
 // The public face of the engine: `interface Mfa`, what createMfa() returns. It is composed of
 // named services (the sign-in flow, step-up, account security, administration, the token
-// inventory, policies, Temporary Access Passes, the first-factor gate) plus the few settings
-// integrations need to speak HTTP (cookie name, timeouts). No options object, no key, no
-// store is reachable from it.
+// inventory, policies, Temporary Access Passes, the first-factor gate) plus what integrations
+// need to speak HTTP (a few settings such as the cookie name and timeouts, the clock, the
+// client address, the per-request session check). No options object, no key, no store is
+// reachable from it.
 import type { IncomingMessage } from 'node:http';
 import type { AccountSecurity } from './account-security.ts';
 import type { Administration } from './administration.ts';

@@ -1,3 +1,5 @@
+// The options of `createMfa()`, validated with zod so a mistake is reported with its path
+// at start-up instead of surfacing as a weaker check at sign-in.
 import { z } from 'zod';
 import type { AuditSink } from '../audit/events.ts';
 import { ConfigError } from '../errors.ts';
@@ -10,11 +12,6 @@ import { cidrSchema, trustedProxySchema } from '../trust/cidr.ts';
 import type { Clock, RandomSource } from './capabilities.ts';
 import type { Directory } from './decide.ts';
 import { firstFactorThrottleSchema } from './first-factor-throttle.ts';
-
-/**
- * The options of `createMfa()`, validated with zod so a mistake is reported with its path
- * at start-up instead of surfacing as a weaker check at sign-in.
- */
 
 // NIST SP 800-63B §5.2.2: no more than 100 consecutive failed attempts on a single account.
 export const HARD_FAILURE_CEILING = 100;

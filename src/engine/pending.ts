@@ -1,13 +1,12 @@
+// The pending principal: who passed the first factor, server-side only, until every
+// required factor has passed (or the first method is registered). The session holds nothing
+// but its random id. It expires on its own, and completing it is a single atomic take: one
+// pending sign-in completes once.
 import { z } from 'zod';
 import { CLIENT_APP_TYPES } from '../policy/model.ts';
 import type { EphemeralStore } from '../store/ports.ts';
 import { type Clock, type RandomSource, randomId } from './capabilities.ts';
 
-/**
- * The pending principal: who passed the first factor, server-side only, until every
- * required factor has passed. The session holds nothing but its random id. It expires on
- * its own, and completing it is a single atomic take: one pending sign-in completes once.
- */
 const pendingSchema = z.object({
   id: z.string(),
   userId: z.string(),

@@ -1,3 +1,9 @@
+// Where the engine's conditional-access policies come from, and the one place they change.
+// `static`: a document given in the options (or none: no policies), replaced in memory.
+// `store`: the document saved in the repository, re-read every `refreshSeconds` so that
+// every process converges; saved with compare-and-set on the version. Either way a change
+// compiles the whole new set first and then swaps one reference: a request sees the old
+// set or the new one, never half of each. An invalid document is refused whole.
 import { ConfigError, MfaError, StoreError } from '../errors.ts';
 import { compilePolicySet, type PolicySet } from '../policy/compile.ts';
 import { PolicyLoadError, parsePolicyDocument } from '../policy/load.ts';
@@ -5,14 +11,7 @@ import type { PolicyDocument } from '../policy/model.ts';
 import type { Repository } from '../store/ports.ts';
 import type { Clock } from './capabilities.ts';
 
-/**
- * Where the engine's conditional-access policies come from, and the one place they change.
- * `static`: a document given in the options (or none: no policies), replaced in memory.
- * `store`: the document saved in the repository, re-read every `refreshSeconds` so that
- * every process converges; saved with compare-and-set on the version. Either way a change
- * compiles the whole new set first and then swaps one reference: a request sees the old
- * set or the new one, never half of each. An invalid document is refused whole.
- */
+/** A replacement based on a version that is no longer the current one (HTTP 409). */
 export class PolicyVersionConflict extends MfaError {
   constructor(expected: number, actual: number) {
     super(

@@ -1,3 +1,11 @@
+// The what-if of a user action (`registerSecurityInfo`): may this user register a method now,
+// and what must the session have verified first? It reuses the Decision type: `allow` by
+// `first_factor` (no policy asks more than the first factor), `block` (the account is
+// hard-locked, a policy blocks, or nothing the user has or could be given satisfies it), or
+// `mfa` (step `second_factor`) with the `requirements` to meet first and the registered
+// methods that meet them (`allowedMethodIds`, empty when only a Temporary Access Pass does).
+// Only user-action policies apply: the per-user MFA state, trusted networks and remembered
+// devices are sign-in matters.
 import type { MethodRegistry } from '../methods/registry.ts';
 import type { PolicySet } from '../policy/compile.ts';
 import { NO_SESSION_CONTROLS } from '../policy/evaluation.ts';
@@ -7,14 +15,6 @@ import { unmetRequirements } from '../policy/strength.ts';
 import type { MethodRecord, UserMfaState } from '../store/ports.ts';
 import { firstFactorMethods } from './auth-methods.ts';
 import type { Decision, DecisionFacts, DecisionReason, WhatIfContext } from './decision.ts';
-
-// The what-if of a user action (`registerSecurityInfo`): may this user register a method now,
-// and what must the session have verified first? It reuses the Decision type: `allow` by
-// `first_factor` (no policy asks more than the first factor), `block` (a policy blocks, or
-// nothing the user has or could be given satisfies it), or `mfa` (step `second_factor`) with
-// the `requirements` to meet first and the registered methods that meet them
-// (`allowedMethodIds`, empty when only a Temporary Access Pass does). Only user-action policies apply:
-// the per-user MFA state, trusted networks and remembered devices are sign-in matters.
 
 export interface RegistrationSignals {
   userState: UserMfaState;

@@ -1,15 +1,14 @@
+// Per-user sign-in epochs: "every sign-in of this user before now is void". Bumped by an
+// admin reset, a session revocation or a fraud flag; a stamp whose `authTime` is older is
+// refused by the per-request session check (`mfa.isCurrent`, current-session.ts), so a
+// stolen session does not outlive the reset that should evict it.
+//
+// That check runs on every request, so epochs are cached in-process for `cacheMs` (another
+// process sharing the store sees a bump within that time; this process sees it at once).
 import type { Repository } from '../store/ports.ts';
 import type { Clock } from './capabilities.ts';
 import type { AuthStamp } from './stamp.ts';
 
-/**
- * Per-user sign-in epochs: "every sign-in of this user before now is void". Bumped by an
- * admin reset or session revocation; a stamp whose `authTime` is older is refused by the
- * guard and the router, so a stolen session does not outlive the reset that should evict it.
- *
- * The guard runs on every request, so epochs are cached in-process for `cacheMs` (another
- * process sharing the store sees a bump within that time; this process sees it at once).
- */
 export interface SessionEpochs {
   /** A boolean when the answer is cached, a promise when the store must be asked. */
   isCurrent(stamp: AuthStamp): boolean | Promise<boolean>;

@@ -1,3 +1,9 @@
+// Re-checks a signed-in session against the policies for *this* request: the app being
+// reached (and its authentication context), the current client address. A session whose
+// methods are weaker than the app now requires, whose last second factor is older than the
+// sign-in frequency, or that rests on a remembered device the policy no longer accepts, is
+// sent to step-up; a blocked one is refused. Pure and synchronous: the hot path of
+// `mfa.policies.check` (the Express guard, the oidc session checks).
 import type { PolicySet } from '../policy/compile.ts';
 import type { PolicyEvaluation } from '../policy/evaluation.ts';
 import type { ClientAppType } from '../policy/model.ts';
@@ -9,13 +15,7 @@ import {
 } from '../policy/strength.ts';
 import { type AuthStamp, methodsVerifiedSince } from './stamp.ts';
 
-/**
- * Re-checks a signed-in session against the policies for *this* request: the app being
- * reached (and its authentication context), the current client address. A session whose
- * methods are weaker than the app now requires, whose last second factor is older than the
- * sign-in frequency, or that rests on a remembered device the policy no longer accepts, is
- * sent to step-up; a blocked one is refused. Pure and synchronous: the guard's hot path.
- */
+/** What this request reaches: the app (and its authentication contexts), from where, with what client. */
 export interface SessionTarget {
   app: string;
   authenticationContexts?: string[] | undefined;

@@ -1,13 +1,11 @@
+// Keys for the risk signals "new network" and "new device": what the engine remembers of
+// a user's completed sign-ins. A network is the IPv4 /24 or the IPv6 /48 (the block one
+// site usually holds); a device is a keyed hash of the user agent (never stored in clear,
+// and not linkable across users). Both are heuristics, documented as such.
 import type ipaddr from 'ipaddr.js';
 import type { CodeHasher } from '../crypto/code-hash.ts';
 import { parseAddress } from '../trust/address.ts';
 
-/**
- * Keys for the risk signals "new network" and "new device": what the engine remembers of
- * a user's completed sign-ins. A network is the IPv4 /24 or the IPv6 /48 (the block one
- * site usually holds); a device is a keyed hash of the user agent (never stored in clear,
- * and not linkable across users). Both are heuristics, documented as such.
- */
 export function networkSightingKey(ip: string): string {
   const parsed = parseAddress(ip);
   if (parsed === null) return `invalid:${ip.slice(0, 64)}`;

@@ -3,7 +3,8 @@
 // folder under src/methods/ and enabled by listing it in `createMfa({ methods })`. The engine,
 // the authentication strengths, the pages and the JSON API know a method only through this:
 // its kind, the `amr` values and the strength method a verification gives, how it is
-// registered (begin, confirm), how it is verified, what is listed of it and what it seals.
+// registered (begin, resume, confirm), how it is verified, what is listed of it, what it
+// releases when removed and what it seals.
 import type { CodeHasher } from '../crypto/code-hash.ts';
 import type { Sealer } from '../crypto/seal.ts';
 import type { Clock, RandomSource } from '../engine/capabilities.ts';

@@ -1,6 +1,7 @@
-// The methods enabled by `createMfa({ methods })`, built over the engine's services and looked
-// up by kind or by input. A record of a kind that is not enabled (a method taken out of the
-// options) is listed but gives nothing: it cannot be verified and satisfies no strength.
+// The methods enabled by `createMfa({ methods })`, built over the engine's services (each kind
+// valid and listed once) and looked up by kind, by record or by input. A record of a kind that
+// is not enabled (a method taken out of the options) is listed but gives nothing: it cannot be
+// verified and satisfies no strength.
 import { ConfigError } from '../errors.ts';
 import type { AuthMethod } from '../policy/model.ts';
 import type { MethodRecord } from '../store/ports.ts';

@@ -1,7 +1,11 @@
+// The request bodies and URL parameters of mfakit's HTTP routes (the Express pages and JSON
+// API, the policy admin API, the Passport strategy, the oidc interaction routes), validated
+// before anything reaches the engine: a bad one is a 400 `invalid_request` naming its first
+// problem.
 import { z } from 'zod';
 import { MfaError } from '../errors.ts';
 
-/** Request bodies of the router, validated before anything reaches the engine. */
+/** A typed code: 6–8 digits, or a recovery code (`abcde-fghij`). */
 export const codeField = z
   .string({ error: 'code is required' })
   .trim()

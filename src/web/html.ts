@@ -1,7 +1,7 @@
-/**
- * Tiny HTML helpers: every interpolated value goes through `escapeHtml`, unless it is a
- * `SafeHtml` built by these helpers. No template engine, no inline script.
- */
+// Tiny HTML helpers: every interpolated value goes through `escapeHtml`, unless it is a
+// `SafeHtml` built by these helpers. No template engine, no inline script. Also the one
+// stylesheet of mfakit's pages (`STYLE_CSS`).
+/** Markup that is already safe: built by `html`, or `trusted`. */
 export class SafeHtml {
   readonly value: string;
   constructor(value: string) {

@@ -1,11 +1,10 @@
+// Headers for mfakit's pages and answers: never cached, no script, no framing, forms only to
+// this origin (plus `formTargets`), no referrer leaving the site. Browsers apply form-action
+// to the redirects that follow a form submission too, so a page whose form ends at another
+// site (an OIDC client's redirect URI) must name that site's origin.
 import type { Response } from 'express';
 
-/**
- * Headers for mfakit's pages and answers: never cached, no script, no framing, forms only to
- * this origin (plus `formTargets`), no referrer leaving the site. Browsers apply form-action
- * to the redirects that follow a form submission too, so a page whose form ends at another
- * site (an OIDC client's redirect URI) must name that site's origin.
- */
+/** Sets those headers; `formTargets`: the URLs (or origins) other than this one its forms may end at. */
 export function setPageHeaders(res: Response, options: { formTargets?: readonly string[] } = {}): void {
   const targets = (options.formTargets ?? []).map(formActionSource).filter((s) => s !== null);
   res.set('Cache-Control', 'no-store');

@@ -1,12 +1,14 @@
+// The server-rendered pages of the sign-in flow, shared by the Express routes and the oidc
+// interaction routes: the second-factor prompt, method setup (from the method's draft), the
+// recovery codes, step-up, the security-info settings and a message page. Plain, accessible
+// (labelled inputs, one-time-code autocomplete, numeric keypad), no script; every form carries
+// the CSRF token.
 import type { MethodSummary } from '../engine/decision.ts';
 import type { EnrollmentDraft } from '../methods/method.ts';
 import type { RememberedDeviceRecord } from '../store/ports.ts';
 import { html, type SafeHtml } from './html.ts';
 
-/**
- * The server-rendered pages of the router: plain, accessible (labelled inputs, one-time-code
- * autocomplete, numeric keypad), no script. Every form carries the CSRF token.
- */
+/** What every page needs: where the routes are mounted, the CSRF token, the issuer's name. */
 export interface PageContext {
   basePath: string;
   csrfToken: string;

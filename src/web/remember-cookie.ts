@@ -1,3 +1,6 @@
+// The one remember-device helper for every integration (the pending flow, the Passport
+// strategy): the engine remembers the device, and the cookie a later sign-in's decision reads
+// is set here.
 import type { Response } from 'express';
 import type { Mfa, RequestContext } from '../engine/create-mfa.ts';
 

@@ -1,12 +1,13 @@
+// What mfakit keeps in the express-session (the Express and Passport integrations): the
+// pending sign-in's id (never the user) or the completed sign-in's stamp, and a registration or
+// step-up in progress; nothing secret. And the helpers around it: reading it, a new session id
+// at each privilege change, saving it, and the same-site check of a `returnTo` (no open redirect).
 import type { Request } from 'express';
 import type {} from 'express-session';
 import type {} from 'passport';
 import type { AuthStamp } from '../engine/stamp.ts';
 
-/**
- * What mfakit keeps in the express-session: the pending sign-in's id (never the user), or
- * the completed sign-in's stamp. Nothing secret.
- */
+/** mfakit's part of the express-session (`req.session.mfakit`). */
 export interface MfaSessionState {
   pendingId?: string;
   returnTo?: string;

@@ -1,6 +1,8 @@
+// RFC 4648 base32 for OTP seeds (via otplib's scure plugin): encoded without padding, as
+// authenticator apps expect in otpauth:// URIs; decoded leniently, for the secrets of the
+// OATH token CSV.
 import { ScureBase32Plugin } from '@otplib/plugin-base32-scure';
 
-/** RFC 4648 base32 without padding, as authenticator apps expect in otpauth:// URIs. */
 const plugin = new ScureBase32Plugin();
 
 export function base32Encode(bytes: Uint8Array): string {

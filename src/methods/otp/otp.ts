@@ -1,11 +1,9 @@
+// The RFC 4226 (HOTP) and RFC 6238 (TOTP) arithmetic, over raw seed bytes, via otplib 13.
+// Pure functions: replay protection (consuming a step or counter) is the caller's job.
 import { generateSync as hotpGenerate, verifySync as hotpVerify } from '@otplib/hotp';
 import { NodeCryptoPlugin } from '@otplib/plugin-crypto-node';
 import { generateSync as totpGenerate, verifySync as totpVerify } from '@otplib/totp';
 
-/**
- * The RFC 4226 (HOTP) and RFC 6238 (TOTP) arithmetic, over raw seed bytes, via otplib 13.
- * Pure functions: replay protection (consuming a step or counter) is the caller's job.
- */
 export type OtpAlgorithm = 'sha1' | 'sha256' | 'sha512';
 
 export interface OtpParameters {
