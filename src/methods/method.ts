@@ -46,6 +46,11 @@ export type MethodCheck =
   | { ok: true; record: MethodRecord | null; amr: string[]; strength: AuthMethod }
   | { ok: false; detail: string };
 
+/** How a passwordless proof ended: the record it proved (and so the user), with the first factor's `amr`. */
+export type PasswordlessCheck =
+  | { ok: true; record: MethodRecord; amr: string[] }
+  | { ok: false; detail: string };
+
 /** What the settings page and `GET /api/methods` show of a registered method: no secret. */
 export interface MethodDescription {
   /** What it is, e.g. "Authenticator app" or "Hardware token HW-0001". */
@@ -91,9 +96,8 @@ export interface EnrollmentDraft {
   page: EnrollmentPage;
 }
 
-export type EnrollmentResult =
-  | { ok: true; method: MethodRecord }
-  | { ok: false; detail: 'draft_expired' | 'code_mismatch' | 'too_many_attempts' };
+/** `detail` is for the audit (`enroll_<detail>`): `draft_expired`, `code_mismatch`, `credential_invalid`… */
+export type EnrollmentResult = { ok: true; method: MethodRecord } | { ok: false; detail: string };
 
 /** How a user registers the method themselves: a draft, then a confirmation that proves it works. */
 export interface MethodEnrollment {
@@ -138,6 +142,14 @@ export interface SignInMethod {
    */
   readonly challenge?: {
     begin(userId: string, candidates: readonly MethodRecord[], binding: string): Promise<ChallengeOptions>;
+  };
+  /**
+   * For methods that sign a user in on their own, with no user name and no password (a
+   * discoverable passkey): the challenge, and its verification, which names the user.
+   */
+  readonly passwordless?: {
+    begin(binding: string): Promise<ChallengeOptions>;
+    verify(input: FactorInput, binding: string): Promise<PasswordlessCheck>;
   };
   /** The strength method a verification of this record gives. */
   strength(record: MethodRecord): AuthMethod;
