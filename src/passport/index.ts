@@ -1,26 +1,18 @@
-/**
- * mfakit/passport — the second factor as a Passport 0.7 strategy.
- *
- * First step (your first-factor strategy's custom callback): `beginMfa()` puts the user into
- * the pending principal, not `req.user`. Second step: `authenticateMfa(passport)` runs the
- * 'mfa' strategy and logs the user in with the AuthStamp kept. Sign-out: `logoutMfa()`.
- */
+// mfakit/passport — the second factor the Passport 0.7 way. First step, in your first-factor
+// strategy's custom callback: `beginMfa()` puts the user into a pending sign-in (not
+// `req.user`). Second step: `mfaPage(mfa)` serves the page (code prompt, first-method
+// registration, recovery codes) and `passport.authenticate('mfa', { keepSessionInfo: true,
+// successReturnToOrRedirect, failureRedirect, failureMessage })` runs `MfaStrategy` on its
+// POST, so Passport logs the user in. Sign-out: `logoutMfa()`.
+export type { BeginMfaOptions } from './begin-mfa.ts';
+export { beginMfa, logoutMfa } from './begin-mfa.ts';
+export type { MfaPageOptions } from './mfa-page.ts';
+export { mfaPage } from './mfa-page.ts';
 export type {
-  AuthenticateMfaOptions,
-  BeginMfaOptions,
   MfaAuthenticateOptions,
   MfaAuthInfo,
   MfaChallenge,
   MfaFailureCode,
   MfaStrategyOptions,
-  PassportLike,
 } from './mfa-strategy.ts';
-export {
-  authenticateMfa,
-  beginMfa,
-  KEEP_SESSION_INFO_REQUIRED,
-  logoutMfa,
-  MFA_MESSAGES,
-  MfaStrategy,
-  passportSignIn,
-} from './mfa-strategy.ts';
+export { KEEP_SESSION_INFO_REQUIRED, MFA_MESSAGES, MfaStrategy } from './mfa-strategy.ts';

@@ -31,19 +31,31 @@ const codeInput = (label: string, hint: string) => html`
   <input type="text" id="code" name="code" class="code" required autofocus
     autocomplete="one-time-code" inputmode="numeric" maxlength="12" aria-describedby="code-hint">`;
 
+/**
+ * The code prompt. By default its forms post to the router (`basePath/prompt`, `basePath/cancel`);
+ * `action` posts the code elsewhere (e.g. a Passport route), `cancelAction: null` drops the cancel form.
+ */
 export function promptPage(
   ctx: PageContext,
-  p: { error?: string; notice?: string; rememberDays: number | null; returnTo: string },
+  p: {
+    error?: string;
+    notice?: string;
+    rememberDays: number | null;
+    returnTo?: string;
+    action?: string;
+    cancelAction?: string | null;
+  },
 ): string {
+  const cancelAction = p.cancelAction === undefined ? `${ctx.basePath}/cancel` : p.cancelAction;
   return layout(
     ctx,
     'Verify your identity',
     html`<h1>Verify your identity</h1>
     ${p.notice ? html`<p class="notice">${p.notice}</p>` : ''}
     ${errorBox(p.error)}
-    <form method="post" action="${ctx.basePath}/prompt">
+    <form method="post" action="${p.action ?? `${ctx.basePath}/prompt`}">
       ${csrf(ctx)}
-      <input type="hidden" name="returnTo" value="${p.returnTo}">
+      ${p.returnTo === undefined ? '' : html`<input type="hidden" name="returnTo" value="${p.returnTo}">`}
       ${codeInput('Verification code', 'Enter the code from your authenticator app or hardware token, or one of your recovery codes.')}
       ${
         p.rememberDays !== null
@@ -52,13 +64,14 @@ export function promptPage(
       }
       <button type="submit">Verify</button>
     </form>
-    <form method="post" action="${ctx.basePath}/cancel">${csrf(ctx)}<button type="submit" class="link">Cancel sign-in</button></form>`,
+    ${cancelAction === null ? '' : html`<form method="post" action="${cancelAction}">${csrf(ctx)}<button type="submit" class="link">Cancel sign-in</button></form>`}`,
   );
 }
 
 export function enrollPage(
   ctx: PageContext,
-  p: { draft: EnrollmentDraft; error?: string; firstMethod: boolean },
+  /** `action`: where the form posts; default the router's `basePath/enroll`. */
+  p: { draft: EnrollmentDraft; error?: string; firstMethod: boolean; action?: string },
 ): string {
   const { page } = p.draft;
   return layout(
@@ -68,7 +81,7 @@ export function enrollPage(
     ${p.firstMethod ? html`<p class="notice">Your organisation requires a second sign-in step. Set it up now.</p>` : ''}
     ${errorBox(p.error)}
     ${page.instructions}
-    <form method="post" action="${ctx.basePath}/enroll">
+    <form method="post" action="${p.action ?? `${ctx.basePath}/enroll`}">
       ${csrf(ctx)}
       <input type="hidden" name="draftId" value="${p.draft.draftId}">
       ${codeInput(page.codeLabel, page.codeHint)}
@@ -79,14 +92,36 @@ export function enrollPage(
   );
 }
 
-export function recoveryCodesPage(ctx: PageContext, p: { codes: string[]; continueTo: string }): string {
+/** Where a page goes on: a link, or a form posting to `action` (e.g. the step that completes a sign-in). */
+export type Continuation = string | { action: string };
+
+const continueControl = (ctx: PageContext, to: Continuation, text: string) =>
+  typeof to === 'string'
+    ? html`<p><a href="${to}">${text}</a></p>`
+    : html`<form method="post" action="${to.action}">${csrf(ctx)}<button type="submit">${text}</button></form>`;
+
+export function recoveryCodesPage(
+  ctx: PageContext,
+  p: { codes: string[]; continueTo: Continuation },
+): string {
   return layout(
     ctx,
     'Your recovery codes',
     html`<h1>Save your recovery codes</h1>
     <p>Each code works once, if you lose your authenticator. They are shown only now: print them or keep them in a password manager.</p>
     <ul class="codes" aria-label="Recovery codes">${p.codes.map((c) => html`<li><code>${c}</code></li>`)}</ul>
-    <p><a href="${p.continueTo}">I have saved them, continue</a></p>`,
+    ${continueControl(ctx, p.continueTo, 'I have saved them, continue')}`,
+  );
+}
+
+/** The recovery codes page reloaded: they were shown once; the sign-in goes on from here. */
+export function recoveryCodesShownPage(ctx: PageContext, p: { continueTo: Continuation }): string {
+  return layout(
+    ctx,
+    'Your authenticator app is set up',
+    html`<h1>Your authenticator app is set up</h1>
+    <p>Your recovery codes were shown once. If you did not save them, generate new ones in your security info after signing in.</p>
+    ${continueControl(ctx, p.continueTo, 'Continue')}`,
   );
 }
 

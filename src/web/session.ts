@@ -20,6 +20,13 @@ export interface MfaSessionState {
   /** The method registration in progress: its draft and the method's kind. */
   draftId?: string;
   draftKind?: string;
+  /**
+   * A sign-in completed by registering its first method, while its recovery codes are shown
+   * (once: then removed) and before the integration logs the user in (Passport: the next POST
+   * to the 'mfa' strategy). Not the session's stamp: no guard accepts it. Read the stamp only
+   * through `parseStamp()`.
+   */
+  completed?: { stamp: AuthStamp | unknown; recoveryCodes?: string[] };
   /** What the guard last asked to step up for (app, authentication context) and why, for the verify page. */
   stepUp?: { app: string; authenticationContexts?: string[]; message: string };
 }

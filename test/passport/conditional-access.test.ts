@@ -8,9 +8,10 @@ import { createMemoryStores } from '../../adapters/memory/index.ts';
 import { createMfaExpress } from '../../src/express/index.ts';
 import { createMfa, parseStamp } from '../../src/index.ts';
 import { totpCode } from '../../src/methods/otp/otp.ts';
-import { authenticateMfa, beginMfa, MfaStrategy, passportSignIn } from '../../src/passport/index.ts';
+import { beginMfa, MFA_MESSAGES, MfaStrategy, mfaPage } from '../../src/passport/index.ts';
 import { codeFor } from '../helpers/app.ts';
 import { testClock } from '../helpers/test-clock.ts';
+import { firstSignIn, PASSWORD_OF } from './passport-flows.ts';
 
 /**
  * Conditional access through Passport: the 'mfa' strategy accepts only a method the
@@ -19,9 +20,8 @@ import { testClock } from '../helpers/test-clock.ts';
  */
 interface User {
   id: string;
-  password: string;
 }
-const USERS: Record<string, User> = { alice: { id: 'alice', password: 'alice-pw' } };
+const USERS: Record<string, User> = { alice: { id: 'alice' } };
 const SEED = Buffer.from('passport-token-seed!', 'ascii');
 const CSV = `serial,secret,algorithm,digits,period,kind\nHW-9,${SEED.toString('hex')},sha1,6,30,totp\n`;
 
@@ -57,15 +57,12 @@ async function makeApp() {
     lockout: { backoffBaseMs: 0 },
     policies,
   });
-  const web = createMfaExpress(mfa, {
-    userIdOf: (u) => (u as User).id,
-    onSignInComplete: passportSignIn((id) => USERS[id] ?? null),
-  });
+  const web = createMfaExpress(mfa, { userIdOf: (u) => (u as User).id });
   const passport = new Passport();
   passport.use(
     new LocalStrategy((username, password, done) => {
       const user = USERS[username];
-      return done(null, user && user.password === password ? user : false);
+      return done(null, user && password === PASSWORD_OF(username) ? user : false);
     }),
   );
   passport.use(new MfaStrategy({ mfa, loadUser: (id) => USERS[id] ?? null }));
@@ -75,19 +72,31 @@ async function makeApp() {
   const app = express();
   app.use(session({ secret: 'test-secret', resave: false, saveUninitialized: false }));
   app.use(passport.session());
-  app.use(express.json());
+  app.use(express.json(), express.urlencoded({ extended: false }));
   app.post('/login', (req: Request, res: Response, next: NextFunction) => {
     passport.authenticate('local', (err: unknown, user: User | false) => {
       if (err) return next(err);
       if (!user) return res.status(401).json({ error: 'bad_password' });
       const appName = (req.body as { app?: string }).app;
-      beginMfa(req, res, user, web, { promptPath: '/login/mfa', ...(appName ? { app: appName } : {}) }).catch(
-        next,
-      );
+      beginMfa(req, res, {
+        mfa,
+        user,
+        userId: user.id,
+        promptPath: '/login/mfa',
+        ...(appName ? { app: appName } : {}),
+      }).catch(next);
     })(req, res, next);
   });
-  app.post('/login/mfa', authenticateMfa(passport), (req, res) => {
-    res.json({ user: (req.user as User).id, amr: parseStamp(req.session.mfakit?.stamp)?.amr });
+  app.get('/login/mfa', mfaPage(mfa));
+  app.post(
+    '/login/mfa',
+    passport.authenticate('mfa', { keepSessionInfo: true, failureMessage: true }),
+    (req, res) => {
+      res.json({ user: (req.user as User).id, amr: parseStamp(req.session.mfakit?.stamp)?.amr });
+    },
+  );
+  app.get('/messages', (req, res) => {
+    res.json(req.session.messages ?? []);
   });
   app.use('/mfa', web.router());
   app.get('/payroll', web.requireMfa({ app: 'payroll' }), (req, res) => {
@@ -97,13 +106,8 @@ async function makeApp() {
     res.json({ user: (req.user as User).id });
   });
 
-  // alice: an authenticator app (enrolled at first sign-in) and a hardware token (assigned by an admin)
-  const first = request.agent(app);
-  await first.post('/login').send({ username: 'alice', password: 'alice-pw' });
-  const draft = await first.post('/mfa/api/enroll/totp').send({});
-  await first
-    .post('/mfa/api/enroll/totp/confirm')
-    .send({ draftId: draft.body.draftId, code: codeFor(draft.body.secret, clock) });
+  // alice: an authenticator app (registered at her first sign-in) and a hardware token (assigned by an admin)
+  const { secret } = await firstSignIn(app, clock, 'alice');
   clock.advance(30_000);
   await mfa.tokens.importCsv(CSV, { ip: '192.0.2.1' });
   await mfa.tokens.assign('HW-9', 'alice', 'Token', { ip: '192.0.2.1' });
@@ -114,7 +118,7 @@ async function makeApp() {
       period: 30,
       epochSeconds: Math.floor(clock.now() / 1000),
     });
-  return { app, clock, secret: draft.body.secret as string, token };
+  return { app, clock, secret, token };
 }
 
 describe('conditional access through Passport', () => {
@@ -123,11 +127,11 @@ describe('conditional access through Passport', () => {
     const agent = request.agent(app);
     const start = await agent
       .post('/login')
-      .send({ username: 'alice', password: 'alice-pw', app: 'payroll' });
-    assert.equal(start.body.status, 'mfa_required');
+      .send({ username: 'alice', password: PASSWORD_OF('alice'), app: 'payroll' });
+    assert.equal(start.headers.location, '/login/mfa');
     const wrong = await agent.post('/login/mfa').send({ code: codeFor(secret, clock) });
     assert.equal(wrong.status, 401);
-    assert.equal(wrong.body.error, 'invalid_code');
+    assert.deepEqual((await agent.get('/messages')).body, [MFA_MESSAGES.invalidCode]);
     assert.equal((await agent.get('/payroll')).status, 401, 'not signed in');
     const ok = await agent.post('/login/mfa').send({ code: token() });
     assert.equal(ok.status, 200);
@@ -138,7 +142,7 @@ describe('conditional access through Passport', () => {
   it('a Passport session signed in with the app is sent to step-up for payroll, and again after an hour', async () => {
     const { app, clock, secret, token } = await makeApp();
     const agent = request.agent(app);
-    await agent.post('/login').send({ username: 'alice', password: 'alice-pw' });
+    await agent.post('/login').send({ username: 'alice', password: PASSWORD_OF('alice') });
     assert.equal((await agent.post('/login/mfa').send({ code: codeFor(secret, clock) })).status, 200);
     assert.equal((await agent.get('/account')).status, 200);
     const refused = await agent.get('/payroll');

@@ -1,0 +1,75 @@
+import express, { type NextFunction, type Request, type Response } from 'express';
+import session from 'express-session';
+import type { Mfa } from 'mfakit';
+import { createMfaExpress } from 'mfakit/express';
+import { beginMfa, logoutMfa, MfaStrategy, mfaPage } from 'mfakit/passport';
+import { Passport } from 'passport';
+import { Strategy as LocalStrategy } from 'passport-local';
+
+export interface User {
+  id: string;
+  name: string;
+}
+export interface Users {
+  findById(id: string): Promise<User | null>;
+  findByName(name: string): Promise<User | null>;
+  /** `id` null: no such user; do the same work (e.g. check a dummy hash). */
+  checkPassword(id: string | null, password: string): Promise<boolean>;
+}
+
+export function createApp(mfa: Mfa, users: Users, sessionSecret: string) {
+  const passport = new Passport();
+  // Every password goes through mfakit's first-factor gate (throttle, same answer for unknown users, audit).
+  const gate = mfa.firstFactorGate({
+    resolve: (name) => users.findByName(name),
+    verifyPassword: (id, password) => users.checkPassword(id, password),
+  });
+  passport.use(
+    new LocalStrategy({ passReqToCallback: true }, (req, username, password, done) => {
+      gate
+        .signIn({ identifier: username, secret: password, kind: 'password', ip: mfa.clientIp(req) })
+        .then(async (result) => done(null, (result.ok && (await users.findById(result.accountId))) || false))
+        .catch(done);
+    }),
+  );
+  passport.use(new MfaStrategy({ mfa, loadUser: (id) => users.findById(id) }));
+  passport.serializeUser((user, done) => done(null, (user as User).id));
+  passport.deserializeUser((id: string, done) =>
+    users.findById(id).then((user) => done(null, user ?? false), done),
+  );
+  // mfakit's guard (it ties the stamp to req.user) and router (security info: methods, recovery codes, devices).
+  const web = createMfaExpress(mfa, { userIdOf: (user) => (user as User).id });
+
+  const app = express();
+  app.use(session({ secret: sessionSecret, resave: false, saveUninitialized: false }), passport.session());
+  app.use(express.urlencoded({ extended: false }));
+  app.use('/mfa', web.router());
+
+  // Your sign-in page posts username and password here.
+  app.post('/login', (req, res, next) =>
+    passport.authenticate('local', (err: unknown, user: User | false) => {
+      if (err || !user) return err ? next(err) : res.status(401).send('Wrong user name or password.');
+      // The user goes into mfakit's pending sign-in — not req.user — until the second step.
+      beginMfa(req, res, { mfa, user, userId: user.id, promptPath: '/login/mfa' }).catch(next);
+    })(req, res, next),
+  );
+  app.get('/login/mfa', mfaPage(mfa));
+  app.post(
+    '/login/mfa',
+    passport.authenticate('mfa', {
+      keepSessionInfo: true, // Passport's login regenerates the session: keep the MFA stamp and returnTo
+      successReturnToOrRedirect: '/',
+      failureRedirect: '/login/mfa',
+      failureMessage: true,
+    }),
+  );
+  app.post('/logout', (req, res, next) => logoutMfa(req, mfa).then(() => res.redirect('/login'), next));
+
+  const signedIn = (req: Request, res: Response, next: NextFunction) => {
+    if (req.isAuthenticated()) return next();
+    req.session.returnTo = req.originalUrl;
+    res.redirect('/login');
+  };
+  app.get('/', signedIn, web.requireMfa(), (req, res) => res.send(`Hello ${(req.user as User).name}`));
+  return app;
+}

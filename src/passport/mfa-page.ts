@@ -1,0 +1,115 @@
+// The second step's page, for `app.get('/login/mfa', mfaPage(mfa))` beside
+// `app.post('/login/mfa', passport.authenticate('mfa', …))`: its forms post back to its own
+// URL, where the 'mfa' strategy checks them. It shows what the session's sign-in needs next —
+// the code prompt, the authenticator-app registration of a user without a method, or the
+// recovery codes of a registration just done (once) — with the message Passport's
+// `failureMessage` left. A visitor with no sign-in in progress is sent to the first step.
+import type { NextFunction, Request, Response } from 'express';
+import type { Mfa } from '../engine/mfa.ts';
+import { MfaError } from '../errors.ts';
+import { setPageHeaders } from '../web/page-headers.ts';
+import * as pages from '../web/pages.ts';
+import { saveSession } from '../web/session.ts';
+import { completedStamp, forgetPending, NO_SESSION, pagePathOf, takeMessage } from './passport-session.ts';
+
+export interface MfaPageOptions {
+  /** Your first step's page: a visitor with no sign-in in progress is sent there. Default '/login'. */
+  loginPath?: string;
+  /** Where mfakit/express's router is mounted: the page uses its stylesheet (`/assets/style.css`). Default '/mfa'. */
+  basePath?: string;
+  /** The account name shown in authenticator apps for a user id. Default: the id. */
+  displayName?: (userId: string) => string | Promise<string>;
+  /** The CSRF token your POST routes check, sent in each form as `_csrf` (e.g. from csrf-sync). */
+  csrfToken?: (req: Request) => string;
+  /** A route that cancels the sign-in (e.g. your logout route, running `logoutMfa()`): the prompt offers it. */
+  cancelPath?: string;
+}
+
+export function mfaPage(
+  mfa: Mfa,
+  options: MfaPageOptions = {},
+): (req: Request, res: Response, next: NextFunction) => void {
+  const loginPath = options.loginPath ?? '/login';
+  const basePath = (options.basePath ?? '/mfa').replace(/\/$/, '');
+  const displayName = options.displayName ?? ((userId: string) => userId);
+
+  async function render(req: Request, res: Response): Promise<void> {
+    if (!req.session) throw new Error(NO_SESSION);
+    const state = req.session.mfakit;
+    const ctx: pages.PageContext = {
+      basePath,
+      csrfToken: options.csrfToken?.(req) ?? '',
+      issuer: mfa.settings.issuer,
+    };
+    const action = pagePathOf(req);
+    setPageHeaders(res);
+
+    if (state && (await completedStamp(mfa, state))) {
+      const codes = state.completed?.recoveryCodes;
+      delete state.completed?.recoveryCodes;
+      delete req.session.messages;
+      await saveSession(req);
+      res.send(
+        codes
+          ? pages.recoveryCodesPage(ctx, { codes, continueTo: { action } })
+          : pages.recoveryCodesShownPage(ctx, { continueTo: { action } }),
+      );
+      return;
+    }
+    const pending = state?.pendingId ? await mfa.getPending(state.pendingId) : null;
+    if (!state || !pending) {
+      if (state) forgetPending(state);
+      // Passport's messages stay for your sign-in page.
+      return res.redirect(303, loginPath);
+    }
+    const error = takeMessage(req);
+    if (pending.mustEnroll) {
+      // The method to set up: the one begun, or the first the options offer users.
+      const kind = state.draftKind ?? mfa.enrollment.available()[0]?.kind ?? 'totp';
+      const draft = await mfa
+        .beginPendingEnrollment(
+          pending.id,
+          kind,
+          await displayName(pending.userId),
+          state.draftKind === kind ? state.draftId : undefined,
+        )
+        .catch((err: unknown) => {
+          if (err instanceof MfaError) return err;
+          throw err;
+        });
+      if (draft instanceof MfaError) {
+        // The registration rule refused (the first factor grew too old, a policy): say why, never loop.
+        forgetPending(state);
+        await saveSession(req);
+        res.status(draft.status).send(
+          pages.messagePage(ctx, 'Sign-in refused', draft.message, {
+            href: loginPath,
+            text: 'Sign in again',
+          }),
+        );
+        return;
+      }
+      if (draft) {
+        state.draftId = draft.draftId;
+        state.draftKind = draft.kind;
+        await saveSession(req);
+        res.send(pages.enrollPage(ctx, { draft, firstMethod: true, action, ...(error ? { error } : {}) }));
+        return;
+      }
+    }
+    await saveSession(req);
+    res.send(
+      pages.promptPage(ctx, {
+        rememberDays: pending.rememberDays,
+        action,
+        cancelAction: options.cancelPath ?? null,
+        ...(pending.userMessage ? { notice: pending.userMessage } : {}),
+        ...(error ? { error } : {}),
+      }),
+    );
+  }
+
+  return (req, res, next) => {
+    render(req, res).catch(next);
+  };
+}

@@ -1,0 +1,68 @@
+// Browser-like steps through a Passport app built the README's way: form posts, the second
+// step's page read as HTML, cookies kept by a supertest agent.
+import assert from 'node:assert/strict';
+import type { Express } from 'express';
+import request, { type Agent, type Response } from 'supertest';
+import { codeFor } from '../helpers/app.ts';
+import { inputValue } from '../helpers/browser.ts';
+import type { TestClock } from '../helpers/test-clock.ts';
+
+export const PASSWORD_OF = (user: string) => `correct horse ${user}`;
+
+/** The password step: 303 to the second step's page (or wherever beginMfa sends the browser). */
+export async function passwordStep(
+  app: Express,
+  user: string,
+  agent: Agent = request.agent(app),
+): Promise<{ agent: Agent; res: Response }> {
+  const res = await agent
+    .post('/login')
+    .type('form')
+    .send({ username: user, password: PASSWORD_OF(user) });
+  assert.equal(res.status, 303, `password step: ${res.status} ${res.text}`);
+  return { agent, res };
+}
+
+/** The second step's page, as HTML. */
+export async function mfaPageOf(agent: Agent): Promise<Response> {
+  return agent.get('/login/mfa').set('Accept', 'text/html');
+}
+
+/** The message box (role=alert) of a page, or null. */
+export function alertOf(html: string): string | null {
+  return /<p class="error" role="alert">([^<]*)<\/p>/.exec(html)?.[1]?.replace(/&#39;/g, "'") ?? null;
+}
+
+/** The recovery codes listed on a page. */
+export function recoveryCodesOf(html: string): string[] {
+  return [...html.matchAll(/<li><code>([^<]+)<\/code><\/li>/g)].map((m) => m[1] ?? '');
+}
+
+/**
+ * A first sign-in of a user without a method, through the page: the password, the
+ * authenticator-app registration, the recovery codes, "continue". Returns the secret, the codes
+ * and the last answer (Passport's success redirect).
+ */
+export async function firstSignIn(
+  app: Express,
+  clock: TestClock,
+  user: string,
+  agent: Agent = request.agent(app),
+): Promise<{ agent: Agent; secret: string; recoveryCodes: string[]; done: Response }> {
+  await passwordStep(app, user, agent);
+  const enroll = await mfaPageOf(agent);
+  assert.equal(enroll.status, 200);
+  const secret = /<code class="secret" id="secret">([A-Z2-7]+)<\/code>/.exec(enroll.text)?.[1];
+  assert.ok(secret, 'the registration page shows the key');
+  const confirmed = await agent
+    .post('/login/mfa')
+    .type('form')
+    .send({ draftId: inputValue(enroll.text, 'draftId'), code: codeFor(secret, clock), label: 'Phone' });
+  assert.equal(confirmed.status, 303, confirmed.text);
+  assert.equal(confirmed.headers.location, '/login/mfa');
+  const codesPage = await mfaPageOf(agent);
+  const recoveryCodes = recoveryCodesOf(codesPage.text);
+  assert.equal(recoveryCodes.length, 10, codesPage.text);
+  const done = await agent.post('/login/mfa').type('form').send({});
+  return { agent, secret, recoveryCodes, done };
+}
