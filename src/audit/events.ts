@@ -129,11 +129,23 @@ export type RememberedDeviceEvent =
 // ---- the first factor, through the first-factor gate ----
 
 export type FirstFactorEvent =
-  | { type: 'first_factor_verified'; data: { kind: 'password' | 'temporaryAccessPass' } }
+  | {
+      type: 'first_factor_verified';
+      data: { kind: 'password' | 'temporaryAccessPass' | 'passkey' };
+      /** A passkey sign-in: the method that proved it. */
+      methodId?: string;
+      methodKind?: string;
+    }
   | {
       type: 'first_factor_failed';
       detail: 'wrong_password' | 'wrong_access_pass' | 'unknown_account';
       data: { kind: 'password' | 'temporaryAccessPass' };
+    }
+  | {
+      /** A passwordless sign-in refused: `detail` is the method's reason (e.g. `unknown_credential`). */
+      type: 'first_factor_failed';
+      detail: string;
+      data: { kind: 'passkey' };
     }
   | {
       /** `detail` is the throttle's reason. */

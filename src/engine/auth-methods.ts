@@ -5,6 +5,14 @@ import type { AuthMethod } from '../policy/model.ts';
 /** The strength methods a sign-in's first factor (its `amr` values) counts as. */
 export function firstFactorMethods(amr: readonly string[]): AuthMethod[] {
   const out: AuthMethod[] = [];
+  // A passkey as the first factor (mfakit's passwordless sign-in: `hwk` or `swk`, no password,
+  // federation or pass): with user verification (`user`) it is the phishing-resistant `webauthn`
+  // method on its own (possession plus the user's PIN or biometrics); without, one factor.
+  const keyOnly = ['pwd', 'fed', 'tap'].every((v) => !amr.includes(v));
+  if (keyOnly && (amr.includes('hwk') || amr.includes('swk'))) {
+    out.push(amr.includes('user') ? 'webauthn' : 'password');
+    return out;
+  }
   // The first factor: a password here, or a sign-in at an upstream IdP (`fed`, as Entra ID
   // writes it) counted as one factor whatever else the upstream says.
   if (amr.includes('pwd') || amr.includes('fed')) out.push('password');

@@ -6,6 +6,7 @@ import { createEngineContext } from './engine-context.ts';
 import { createFirstFactorGate } from './first-factor-gate.ts';
 import type { Mfa } from './mfa.ts';
 import type { MfaOptions } from './options.ts';
+import { createPasswordless } from './passwordless.ts';
 import { createPolicyService } from './policy-service.ts';
 import { createSecondFactor } from './second-factor.ts';
 import { networkSightingKey } from './sightings.ts';
@@ -79,5 +80,6 @@ export function createMfa(options: MfaOptions): Mfa {
     admin: createAdministration(engine),
     tokens: createTokenInventory(engine, account.afterEnrollment),
     accessPasses,
+    passwordless: createPasswordless(engine),
   };
 }

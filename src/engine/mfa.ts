@@ -9,6 +9,7 @@ import type { AccountSecurity } from './account-security.ts';
 import type { Administration } from './administration.ts';
 import type { Clock } from './capabilities.ts';
 import type { AccountDirectory, FirstFactorGate } from './first-factor-gate.ts';
+import type { PasswordlessService } from './passwordless.ts';
 import type { PolicyService } from './policy-service.ts';
 import type { SignInFlow } from './sign-in-flow.ts';
 import type { AuthStamp } from './stamp.ts';
@@ -63,4 +64,6 @@ export interface Mfa extends SignInFlow, StepUpService, AccountSecurity {
   readonly tokens: TokenInventory;
   /** Temporary Access Passes: issue (shown once), status, revoke, verify (one-time: atomic). */
   readonly accessPasses: TemporaryAccessPasses;
+  /** Passwordless sign-in (a passkey as the first factor): a challenge for the browser, then the account it proves. */
+  readonly passwordless: PasswordlessService;
 }

@@ -25,6 +25,13 @@ import {
   type StampSkip,
 } from './stamp.ts';
 
+/** A challenge begun for a prompt: the method's kind, its button's label, the browser's options. */
+export interface ChallengeStart {
+  kind: string;
+  label: string;
+  options: ChallengeOptions;
+}
+
 /** A verified second factor: its amr values, the strength method it counts as, and which method. */
 export interface VerifiedFactor {
   amr: string[];
@@ -47,6 +54,8 @@ export function createSecondFactor(engine: EngineContext) {
     const now = clock.now();
     const methods = firstFactorMethods(firstAmr);
     if (second) methods.push(second.method);
+    // A passkey with user verification as the first factor is a real multi-factor verification.
+    const strongFirst = methods.includes('webauthn') && second === null;
     const stamp: AuthStampFacts = {
       version: STAMP_VERSION,
       userId,
@@ -54,9 +63,9 @@ export function createSecondFactor(engine: EngineContext) {
       acr: acrFor(methods, amr),
       firstFactorAmr: [...firstAmr],
       authTime: now,
-      mfaAt: second ? now : null,
+      mfaAt: second || strongFirst ? now : null,
       methods,
-      verifiedAt: second ? { [second.method]: now } : {},
+      verifiedAt: second ? { [second.method]: now } : strongFirst ? { webauthn: now } : {},
       app: facts.app,
       clientAppType: facts.clientAppType,
       groups: facts.groups,
@@ -88,20 +97,25 @@ export function createSecondFactor(engine: EngineContext) {
   }
 
   /**
-   * Starts a challenge of a method that produces one (a passkey's options) for the records the
-   * policies allow, bound to `binding`; null when the method has none or the user no such record.
+   * Starts the challenge of every method that produces one (a passkey's options) and for which
+   * the user has a record the policies allow, bound to `binding`; each with its button's label.
    */
-  async function beginChallenge(
+  async function beginChallenges(
     userId: string,
-    kind: string,
     binding: string,
     restriction?: MethodRestriction,
-  ): Promise<ChallengeOptions | null> {
-    const method = methods.get(kind);
-    if (!method?.challenge) return null;
-    const candidates = (await usableRecords(userId, restriction)).filter((r) => r.kind === kind);
-    if (candidates.length === 0) return null;
-    return method.challenge.begin(userId, candidates, binding);
+  ): Promise<ChallengeStart[]> {
+    const challenging = methods.all.filter((m) => m.challenge !== undefined);
+    if (challenging.length === 0) return [];
+    const records = await usableRecords(userId, restriction);
+    const started: ChallengeStart[] = [];
+    for (const method of challenging) {
+      const candidates = records.filter((r) => r.kind === method.kind);
+      if (!method.challenge || candidates.length === 0) continue;
+      const options = await method.challenge.begin(userId, candidates, binding);
+      started.push({ kind: method.kind, label: method.challenge.label, options });
+    }
+    return started;
   }
 
   /**
@@ -200,7 +214,7 @@ export function createSecondFactor(engine: EngineContext) {
     return stamp;
   }
 
-  return { verify: verifySecondFactor, beginChallenge, stampFor, complete, recordSightings };
+  return { verify: verifySecondFactor, beginChallenges, stampFor, complete, recordSightings };
 }
 
 export type SecondFactor = ReturnType<typeof createSecondFactor>;

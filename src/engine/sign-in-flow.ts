@@ -3,14 +3,14 @@
 // pending sign-in's code, or enrol its first method, and complete it exactly once.
 import type { AuditEventBody, PolicyAuditData } from '../audit/events.ts';
 import { MfaError } from '../errors.ts';
-import type { ChallengeOptions, EnrollmentDraft, FactorInput } from '../methods/method.ts';
+import type { EnrollmentDraft, FactorInput } from '../methods/method.ts';
 import type { PolicyEvaluation } from '../policy/evaluation.ts';
 import type { EnrollmentService, RecoveryCodesService } from './account-security.ts';
 import { firstFactorMethods } from './auth-methods.ts';
 import type { AllowDecision, BlockDecision, Decision, DecisionContext, WhatIfContext } from './decision.ts';
 import type { EngineContext } from './engine-context.ts';
 import type { PendingPrincipal } from './pending.ts';
-import type { SecondFactor } from './second-factor.ts';
+import type { ChallengeStart, SecondFactor } from './second-factor.ts';
 import type {
   CodeInput,
   MethodRestriction,
@@ -36,10 +36,10 @@ export interface SignInFlow {
   getPending(pendingId: string): Promise<PendingPrincipal | null>;
   cancelPending(pendingId: string): Promise<void>;
   /**
-   * Starts the challenge of a method that produces one (a passkey: the browser's request
-   * options) for the pending sign-in, bound to it; null when there is nothing to challenge.
+   * Starts the challenges of the methods that produce one (a passkey: the browser's request
+   * options) for the pending sign-in, bound to it: one per such method the user may use here.
    */
-  beginPendingChallenge(pendingId: string, kind: string): Promise<ChallengeOptions | null>;
+  beginPendingChallenges(pendingId: string): Promise<ChallengeStart[]>;
   /** Verifies a second factor for a pending sign-in; on success the pending principal is consumed. */
   verifyPending(pendingId: string, input: CodeInput, ctx: RequestContext): Promise<VerifyOutcome>;
   /**
@@ -263,10 +263,10 @@ export function createSignInFlow(
       return { status: 'mfa', pending, decision };
     },
 
-    async beginPendingChallenge(pendingId, kind) {
+    async beginPendingChallenges(pendingId) {
       const pending = await pendingSignIns.get(pendingId);
-      if (!pending || pending.mustEnroll) return null;
-      return second.beginChallenge(pending.userId, kind, pendingBinding(pendingId), restrictionOf(pending));
+      if (!pending || pending.mustEnroll) return [];
+      return second.beginChallenges(pending.userId, pendingBinding(pendingId), restrictionOf(pending));
     },
 
     /** Verifies a second factor for a pending sign-in; on success the pending principal is consumed. */

@@ -1,11 +1,10 @@
 // Step-up inside a signed-in session: one more second factor, accepted only when it meets
 // what the target app's policies require, raising the session's stamp (amr/acr, per-method
 // verification times); and a step-up's new stamp laid on top of the session it raised.
-import type { ChallengeOptions } from '../methods/method.ts';
 import type { AuthMethod } from '../policy/model.ts';
 import { requirementMessage, unmetRequirements } from '../policy/strength.ts';
 import type { EngineContext } from './engine-context.ts';
-import type { SecondFactor } from './second-factor.ts';
+import type { ChallengeStart, SecondFactor } from './second-factor.ts';
 import { evaluateForSession, type SessionTarget } from './session-policy.ts';
 import type { CodeInput, MethodRestriction, RequestContext, VerifyOutcome } from './sign-in-types.ts';
 import {
@@ -36,14 +35,10 @@ export interface StepUpService {
    */
   mergeStepUp(previous: AuthStamp, fresh: AuthStamp): Promise<AuthStamp>;
   /**
-   * Starts the challenge of a method that produces one (a passkey's request options) for a
-   * step-up of this session, bound to it; null when the user has no such method the target allows.
+   * Starts the challenges of the methods that produce one (a passkey's request options) for a
+   * step-up of this session, bound to it: one per such method the target allows the user.
    */
-  beginStepUpChallenge(
-    stamp: AuthStamp,
-    kind: string,
-    target?: SessionTarget,
-  ): Promise<ChallengeOptions | null>;
+  beginStepUpChallenges(stamp: AuthStamp, target?: SessionTarget): Promise<ChallengeStart[]>;
 }
 
 /** The binding of a session's step-up challenges: its user and sign-in time. */
@@ -88,10 +83,10 @@ export function createStepUp(engine: EngineContext, second: SecondFactor): StepU
   }
 
   return {
-    async beginStepUpChallenge(stamp, kind, target) {
+    async beginStepUpChallenges(stamp, target) {
       const allowed = await restrictionFor(stamp, target);
-      if ('error' in allowed) return null;
-      return second.beginChallenge(stamp.userId, kind, sessionBinding(stamp), allowed.restriction);
+      if ('error' in allowed) return [];
+      return second.beginChallenges(stamp.userId, sessionBinding(stamp), allowed.restriction);
     },
 
     async stepUp(

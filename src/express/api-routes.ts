@@ -7,6 +7,7 @@ import { parseStamp } from '../engine/parse-stamp.ts';
 import { REGISTRATION_MESSAGES } from '../engine/registration-rule.ts';
 import { MfaError } from '../errors.ts';
 import {
+  BODY_LIMIT,
   enrollConfirmBody,
   idParam,
   methodKindParam,
@@ -15,7 +16,6 @@ import {
   verifyBody,
 } from '../web/bodies.ts';
 import type { MfaExpress } from './create-mfa-express.ts';
-import { BODY_LIMIT } from './html-routes.ts';
 import type { SessionFlow, StampAccess } from './session-flow.ts';
 
 export function createApiRoutes(mfa: Mfa, web: MfaExpress, flow: SessionFlow) {

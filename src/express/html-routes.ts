@@ -5,6 +5,7 @@ import express, { type Request, type Response } from 'express';
 import type { Mfa } from '../engine/create-mfa.ts';
 import { MfaError } from '../errors.ts';
 import {
+  BODY_LIMIT,
   enrollConfirmBody,
   idParam,
   methodKindParam,
@@ -12,13 +13,11 @@ import {
   stepUpBody,
   verifyBody,
 } from '../web/bodies.ts';
-import { CODE_FAILED } from '../web/failures.ts';
+import { CODE_FAILED, FAILURE_MESSAGES } from '../web/failures.ts';
 import * as pages from '../web/pages.ts';
 import { safeReturnTo } from '../web/session.ts';
 import type { MfaExpress } from './create-mfa-express.ts';
 import type { SessionFlow, StampAccess } from './session-flow.ts';
-
-export const BODY_LIMIT = '8kb';
 
 const NOTICES: Record<string, string> = {
   enrolled: 'Your new sign-in method is set up.',
@@ -87,7 +86,8 @@ export function createHtmlRoutes(mfa: Mfa, web: MfaExpress, flow: SessionFlow) {
     const pending = pendingId ? await mfa.getPending(pendingId) : null;
     if (!pending) return res.redirect(303, loginPath);
     if (pending.mustEnroll) return res.redirect(303, `${basePath}/enroll`);
-    res.send(pages.promptPage(page(req), { ...promptFacts(pending), returnTo: '' }));
+    const challenges = await mfa.beginPendingChallenges(pending.id);
+    res.send(pages.promptPage(page(req), { ...promptFacts(pending), returnTo: '', challenges }));
   });
   html.post('/prompt', async (req, res) => {
     const result = await flow.verify(req, res, parseBody(verifyBody, req.body));
@@ -106,6 +106,7 @@ export function createHtmlRoutes(mfa: Mfa, web: MfaExpress, flow: SessionFlow) {
             error: result.answer.message,
             ...promptFacts(result.pending),
             returnTo: '',
+            challenges: result.pending ? await mfa.beginPendingChallenges(result.pending.id) : [],
           }),
         );
     }
@@ -117,6 +118,18 @@ export function createHtmlRoutes(mfa: Mfa, web: MfaExpress, flow: SessionFlow) {
 
   html.get('/enroll', async (req, res) => {
     const requested = typeof req.query.method === 'string' ? req.query.method : undefined;
+    const choices = mfa.enrollment.available();
+    if (requested === undefined && !req.session?.mfakit?.draftKind && choices.length > 1) {
+      // Several kinds users may register (an authenticator app, a passkey): the user chooses.
+      const state = req.session?.mfakit;
+      const firstMethod = Boolean(state?.pendingId && !state.stamp);
+      if (firstMethod) {
+        const pending = state?.pendingId ? await mfa.getPending(state.pendingId) : null;
+        if (!pending) return expiredPage(req, res, 401, FAILURE_MESSAGES.expired);
+        if (!pending.mustEnroll) return res.redirect(303, `${basePath}/prompt`);
+      } else if (!accessOr(req, res, await flow.mayChangeSecurityInfo(req))) return;
+      return res.send(pages.enrollChooserPage(page(req), { methods: choices, firstMethod }));
+    }
     const started = await flow.beginEnroll(
       req,
       true,
@@ -151,11 +164,13 @@ export function createHtmlRoutes(mfa: Mfa, web: MfaExpress, flow: SessionFlow) {
   });
 
   html.get('/verify', async (req, res) => {
-    if (!accessOr(req, res, await flow.signedIn(req, true))) return;
+    const stamp = accessOr(req, res, await flow.signedIn(req, true));
+    if (!stamp) return;
     const returnTo = safeReturnTo(req.query.returnTo, `${basePath}/settings`);
     res.send(
       pages.verifyPage(page(req), {
         returnTo,
+        challenges: await flow.stepUpChallenges(req, stamp),
         reason:
           req.session?.mfakit?.stepUp?.message ?? 'For your security, enter a code before you continue.',
       }),
@@ -172,6 +187,7 @@ export function createHtmlRoutes(mfa: Mfa, web: MfaExpress, flow: SessionFlow) {
       pages.verifyPage(page(req), {
         error: result.answer.message,
         returnTo,
+        challenges: await flow.stepUpChallenges(req, stamp),
         reason: result.reason ?? 'Enter a code to continue.',
       }),
     );

@@ -7,5 +7,6 @@ export { escapeHtml, html, SafeHtml, STYLE_CSS, trusted } from '../web/html.ts';
 export type { MfaSessionState } from '../web/session.ts';
 export type { GuardReason, MfaExpress, MfaExpressOptions } from './create-mfa-express.ts';
 export { createMfaExpress } from './create-mfa-express.ts';
+export { passkeySignInForm } from './passkey-routes.ts';
 export { createPolicyAdminRouter, type PolicyAdminOptions } from './policy-admin.ts';
 export { whatIfBody, whatIfReport } from './what-if.ts';

@@ -1,12 +1,15 @@
 import express, { type NextFunction, type Request, type Response } from 'express';
 import type { Mfa } from '../engine/create-mfa.ts';
 import { MfaError } from '../errors.ts';
+import { BODY_LIMIT } from '../web/bodies.ts';
 import { STYLE_CSS } from '../web/html.ts';
 import { setPageHeaders } from '../web/page-headers.ts';
 import * as pages from '../web/pages.ts';
+import { webauthnScripts } from '../web/webauthn-assets.ts';
 import { createApiRoutes } from './api-routes.ts';
 import type { MfaExpress } from './create-mfa-express.ts';
-import { BODY_LIMIT, createHtmlRoutes } from './html-routes.ts';
+import { createHtmlRoutes } from './html-routes.ts';
+import { createPasskeyRoutes } from './passkey-routes.ts';
 import { createSessionFlow } from './session-flow.ts';
 
 /**
@@ -25,6 +28,14 @@ export function createMfaRouter(mfa: Mfa, web: MfaExpress) {
   router.get('/assets/style.css', (_req, res) => {
     res.type('text/css').set('Cache-Control', 'public, max-age=3600').send(STYLE_CSS);
   });
+  // The WebAuthn client of the passkey forms: the browser library from node_modules, and mfakit's.
+  router.get('/assets/webauthn-browser.js', (_req, res) => {
+    res.type('text/javascript').set('Cache-Control', 'public, max-age=3600').send(webauthnScripts().browser);
+  });
+  router.get('/assets/webauthn-client.js', (_req, res) => {
+    res.type('text/javascript').set('Cache-Control', 'public, max-age=3600').send(webauthnScripts().client);
+  });
+  router.use(createPasskeyRoutes(mfa, web));
   router.use('/api', createApiRoutes(mfa, web, flow));
   router.use(createHtmlRoutes(mfa, web, flow));
 

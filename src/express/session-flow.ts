@@ -8,8 +8,9 @@ import type { RegistrationRefusal } from '../engine/registration-rule.ts';
 import type { AuthStamp } from '../engine/stamp.ts';
 import { MfaError } from '../errors.ts';
 import type { EnrollmentDraft, EnrollmentResult } from '../methods/method.ts';
+import { factorOf } from '../web/bodies.ts';
 import { answerFailure, FAILURE_MESSAGES, type FailureAnswer } from '../web/failures.ts';
-import { type CodeResult, createPendingFlow } from '../web/pending-flow.ts';
+import { type CodeResult, createPendingFlow, type FactorBody } from '../web/pending-flow.ts';
 import {
   regenerateSession,
   regenerateSessionKeeping,
@@ -76,6 +77,17 @@ export function createSessionFlow(mfa: Mfa, web: MfaExpress) {
     };
   }
 
+  /** What the guard last asked to step up for (an app's policies), as the engine's target. */
+  function stepUpTarget(req: Request) {
+    const wanted = req.session?.mfakit?.stepUp;
+    if (!wanted) return undefined;
+    return {
+      app: wanted.app,
+      ip: web.ctxOf(req).ip,
+      ...(wanted.authenticationContexts ? { authenticationContexts: wanted.authenticationContexts } : {}),
+    };
+  }
+
   /** A completed sign-in: a new session holding the stamp; where to go next. */
   async function completeSignIn(req: Request, stamp: AuthStamp): Promise<string> {
     const returnTo = safeReturnTo(sessionState(req).returnTo, defaultReturnTo);
@@ -94,7 +106,7 @@ export function createSessionFlow(mfa: Mfa, web: MfaExpress) {
     async verify(
       req: Request,
       res: Response,
-      body: { code: string; methodId?: string | undefined; remember?: boolean | undefined },
+      body: FactorBody & { remember?: boolean | undefined },
     ): Promise<VerifyResult> {
       const pendingId = req.session?.mfakit?.pendingId;
       if (!pendingId) return { kind: 'no_pending' };
@@ -107,28 +119,20 @@ export function createSessionFlow(mfa: Mfa, web: MfaExpress) {
       return { kind: 'complete', stamp: result.stamp, returnTo: await completeSignIn(req, result.stamp) };
     },
 
+    /** The challenges (a passkey's options) for a step-up of this session, for what the guard asked. */
+    async stepUpChallenges(req: Request, stamp: AuthStamp) {
+      return mfa.beginStepUpChallenges(stamp, stepUpTarget(req));
+    },
+
     /**
      * A second factor inside a signed-in session. The guard said what to step up for (an app's
      * policies); then only a method that satisfies them counts.
      */
-    async stepUp(
-      req: Request,
-      res: Response,
-      stamp: AuthStamp,
-      body: { code: string; methodId?: string | undefined },
-    ): Promise<StepUpResult> {
+    async stepUp(req: Request, res: Response, stamp: AuthStamp, body: FactorBody): Promise<StepUpResult> {
       const ctx = web.ctxOf(req);
       const wanted = sessionState(req).stepUp;
-      const target = wanted
-        ? {
-            app: wanted.app,
-            ip: ctx.ip,
-            ...(wanted.authenticationContexts
-              ? { authenticationContexts: wanted.authenticationContexts }
-              : {}),
-          }
-        : undefined;
-      const outcome = await mfa.stepUp(stamp, { code: body.code, methodId: body.methodId }, ctx, target);
+      const target = stepUpTarget(req);
+      const outcome = await mfa.stepUp(stamp, factorOf(body), ctx, target);
       if (!outcome.ok)
         return { kind: 'failed', answer: answerFailure(res, outcome), reason: wanted?.message };
       // A privilege change: new session id, same contents (e.g. Passport's user) with the raised stamp.
@@ -183,7 +187,7 @@ export function createSessionFlow(mfa: Mfa, web: MfaExpress) {
     async confirmEnroll(
       req: Request,
       res: Response,
-      body: { draftId: string; code: string; label?: string | undefined },
+      body: FactorBody & { draftId: string; label?: string | undefined },
     ): Promise<ConfirmEnrollResult> {
       const state = sessionState(req);
       const kind = state.draftKind;
@@ -202,7 +206,7 @@ export function createSessionFlow(mfa: Mfa, web: MfaExpress) {
         kind,
         access.stamp.userId,
         body.draftId,
-        { code: body.code },
+        factorOf(body),
         body.label ?? '',
         ctx,
       );

@@ -141,6 +141,8 @@ export interface SignInMethod {
    * proof for these candidates, bound to `binding`, single use and short-lived.
    */
   readonly challenge?: {
+    /** The prompt's button that answers it, e.g. "Use a passkey or security key". */
+    label: string;
     begin(userId: string, candidates: readonly MethodRecord[], binding: string): Promise<ChallengeOptions>;
   };
   /**

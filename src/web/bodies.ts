@@ -4,6 +4,11 @@
 // problem.
 import { z } from 'zod';
 import { MfaError } from '../errors.ts';
+import type { CredentialResponse, FactorInput } from '../methods/method.ts';
+
+/** The largest form or JSON body the sign-in routes read: a code, or a passkey's answer (a few kB). */
+export const BODY_LIMIT = '16kb';
+const CREDENTIAL_MAX_CHARS = 12_000;
 
 /** A typed code: 6–8 digits, or a recovery code (`abcde-fghij`). */
 export const codeField = z
@@ -23,28 +28,90 @@ const checkbox = z
 
 const methodId = z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'methodId is malformed');
 
-export const verifyBody = z.object({
-  code: codeField,
-  methodId: methodId.optional(),
-  remember: checkbox,
-  returnTo: z.string().max(512).optional(),
-  _csrf: z.string().optional(),
-});
+/**
+ * A browser's answer to a passkey ceremony: a JSON object (a form sends it as a string), its
+ * shape checked by its method. Not JSON, not an object, or too long: a 400 here.
+ */
+export const credentialField = z
+  .union([z.string().max(CREDENTIAL_MAX_CHARS, 'credential is too long'), z.record(z.string(), z.unknown())])
+  .transform((value, ctx): CredentialResponse => {
+    let parsed: unknown = value;
+    if (typeof value === 'string') {
+      try {
+        parsed = JSON.parse(value);
+      } catch {
+        ctx.addIssue({ code: 'custom', message: 'credential is not JSON' });
+        return z.NEVER;
+      }
+    }
+    if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
+      ctx.addIssue({ code: 'custom', message: 'credential must be a JSON object' });
+      return z.NEVER;
+    }
+    if (JSON.stringify(parsed).length > CREDENTIAL_MAX_CHARS) {
+      ctx.addIssue({ code: 'custom', message: 'credential is too long' });
+      return z.NEVER;
+    }
+    return parsed as CredentialResponse;
+  });
 
-export const stepUpBody = z.object({
-  code: codeField,
+/** A second factor in a body: a `code`, or a passkey's `credential` (exactly one). */
+const factorFields = {
+  code: codeField.optional(),
+  credential: credentialField.optional(),
   methodId: methodId.optional(),
-  returnTo: z.string().max(512).optional(),
-  _csrf: z.string().optional(),
-});
+};
 
-export const enrollConfirmBody = z.object({
-  draftId: z.string().regex(/^[A-Za-z0-9_-]{8,64}$/, 'draftId is malformed'),
-  code: z
-    .string({ error: 'code is required' })
-    .trim()
-    .regex(/^\d{6,8}$/, 'code must be 6 or 8 digits'),
-  label: z.string().trim().max(64, 'label is at most 64 characters').optional(),
+const oneFactor = (b: { code?: string | undefined; credential?: CredentialResponse | undefined }) =>
+  (b.code === undefined) !== (b.credential === undefined);
+const ONE_FACTOR = { message: 'code is required', path: ['code'] };
+
+export const verifyBody = z
+  .object({
+    ...factorFields,
+    remember: checkbox,
+    returnTo: z.string().max(512).optional(),
+    _csrf: z.string().optional(),
+  })
+  .refine(oneFactor, ONE_FACTOR);
+
+export const stepUpBody = z
+  .object({
+    ...factorFields,
+    returnTo: z.string().max(512).optional(),
+    _csrf: z.string().optional(),
+  })
+  .refine(oneFactor, ONE_FACTOR);
+
+export const enrollConfirmBody = z
+  .object({
+    draftId: z.string().regex(/^[A-Za-z0-9_-]{8,64}$/, 'draftId is malformed'),
+    code: z
+      .string({ error: 'code is required' })
+      .trim()
+      .regex(/^\d{6,8}$/, 'code must be 6 or 8 digits')
+      .optional(),
+    credential: credentialField.optional(),
+    label: z.string().trim().max(64, 'label is at most 64 characters').optional(),
+    _csrf: z.string().optional(),
+  })
+  .refine(oneFactor, ONE_FACTOR);
+
+/** The factor a parsed body carries, as the engine takes it. */
+export function factorOf(body: {
+  code?: string | undefined;
+  credential?: CredentialResponse | undefined;
+  methodId?: string | undefined;
+}): FactorInput {
+  if (body.credential !== undefined) return { credential: body.credential };
+  return { code: body.code ?? '', methodId: body.methodId };
+}
+
+/** A passwordless sign-in's answer: the challenge it was for, and the credential. */
+export const passkeySignInBody = z.object({
+  challengeId: z.string().regex(/^[A-Za-z0-9_-]{16,64}$/, 'challengeId is malformed'),
+  credential: credentialField,
+  returnTo: z.string().max(512).optional(),
   _csrf: z.string().optional(),
 });
 

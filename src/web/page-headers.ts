@@ -1,4 +1,5 @@
-// Headers for mfakit's pages and answers: never cached, no script, no framing, forms only to
+// Headers for mfakit's pages and answers: never cached, scripts only from this origin (the
+// WebAuthn client; never inline), no framing, forms only to
 // this origin (plus `formTargets`), no referrer leaving the site. Browsers apply form-action
 // to the redirects that follow a form submission too, so a page whose form ends at another
 // site (an OIDC client's redirect URI) must name that site's origin.
@@ -10,7 +11,7 @@ export function setPageHeaders(res: Response, options: { formTargets?: readonly 
   res.set('Cache-Control', 'no-store');
   res.set(
     'Content-Security-Policy',
-    `default-src 'none'; style-src 'self'; img-src 'self' data:; form-action ${["'self'", ...new Set(targets)].join(' ')}; frame-ancestors 'none'; base-uri 'none'`,
+    `default-src 'none'; script-src 'self'; connect-src 'self'; style-src 'self'; img-src 'self' data:; form-action ${["'self'", ...new Set(targets)].join(' ')}; frame-ancestors 'none'; base-uri 'none'`,
   );
   res.set('X-Content-Type-Options', 'nosniff');
   res.set('Referrer-Policy', 'same-origin');

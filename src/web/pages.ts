@@ -1,12 +1,20 @@
 // The server-rendered pages of the sign-in flow, shared by the Express routes and the oidc
 // interaction routes: the second-factor prompt, method setup (from the method's draft), the
 // recovery codes, step-up, the security-info settings and a message page. Plain, accessible
-// (labelled inputs, one-time-code autocomplete, numeric keypad), no script; every form carries
-// the CSRF token.
+// (labelled inputs, one-time-code autocomplete, numeric keypad); the only script is the WebAuthn
+// client, on pages with a passkey form (passkey-forms.ts); every form carries the CSRF token.
 import type { MethodSummary } from '../engine/decision.ts';
-import type { EnrollmentDraft } from '../methods/method.ts';
+import type { ChallengeOptions, EnrollmentDraft } from '../methods/method.ts';
 import type { RememberedDeviceRecord } from '../store/ports.ts';
 import { html, type SafeHtml } from './html.ts';
+import { ceremonyForm, webauthnScriptTags } from './passkey-forms.ts';
+
+/** A challenge a method produced for this page (a passkey's options), with the button that answers it. */
+export interface PageChallenge {
+  kind: string;
+  label: string;
+  options: ChallengeOptions;
+}
 
 /** What every page needs: where the routes are mounted, the CSRF token, the issuer's name. */
 export interface PageContext {
@@ -15,12 +23,36 @@ export interface PageContext {
   issuer: string;
 }
 
-export function layout(ctx: PageContext, title: string, body: SafeHtml): string {
+/** A page; `scripts`: it has a passkey form, so the WebAuthn client is loaded. */
+export function layout(
+  ctx: PageContext,
+  title: string,
+  body: SafeHtml,
+  options: { scripts?: boolean } = {},
+): string {
   return html`<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
 <title>${title} · ${ctx.issuer}</title><link rel="stylesheet" href="${ctx.basePath}/assets/style.css"></head>
-<body><main>${body}</main></body></html>`.value;
+<body><main>${body}</main>${options.scripts ? webauthnScriptTags(ctx.basePath) : ''}</body></html>`.value;
 }
+
+/** A form per challenge, posting the browser's answer to `action` (with the page's other hidden fields). */
+const challengeForms = (
+  ctx: PageContext,
+  challenges: readonly PageChallenge[],
+  action: string,
+  hidden: SafeHtml,
+) =>
+  challenges.map((c) =>
+    ceremonyForm({
+      id: `mfakit-${c.kind}`,
+      mode: 'authenticate',
+      action,
+      label: c.label,
+      options: c.options,
+      hidden: html`${csrf(ctx)}${hidden}`,
+    }),
+  );
 
 const csrf = (ctx: PageContext) => html`<input type="hidden" name="_csrf" value="${ctx.csrfToken}">`;
 const errorBox = (message?: string) => (message ? html`<p class="error" role="alert">${message}</p>` : '');
@@ -44,18 +76,25 @@ export function promptPage(
     returnTo?: string;
     action?: string;
     cancelAction?: string | null;
+    /** Methods that answer a challenge (a passkey): a button each. */
+    challenges?: readonly PageChallenge[];
   },
 ): string {
   const cancelAction = p.cancelAction === undefined ? `${ctx.basePath}/cancel` : p.cancelAction;
+  const action = p.action ?? `${ctx.basePath}/prompt`;
+  const returnTo =
+    p.returnTo === undefined ? html`` : html`<input type="hidden" name="returnTo" value="${p.returnTo}">`;
+  const challenges = p.challenges ?? [];
   return layout(
     ctx,
     'Verify your identity',
     html`<h1>Verify your identity</h1>
     ${p.notice ? html`<p class="notice">${p.notice}</p>` : ''}
     ${errorBox(p.error)}
-    <form method="post" action="${p.action ?? `${ctx.basePath}/prompt`}">
+    ${challengeForms(ctx, challenges, action, returnTo)}
+    <form method="post" action="${action}">
       ${csrf(ctx)}
-      ${p.returnTo === undefined ? '' : html`<input type="hidden" name="returnTo" value="${p.returnTo}">`}
+      ${returnTo}
       ${codeInput('Verification code', 'Enter the code from your authenticator app or hardware token, or one of your recovery codes.')}
       ${
         p.rememberDays !== null
@@ -65,6 +104,7 @@ export function promptPage(
       <button type="submit">Verify</button>
     </form>
     ${cancelAction === null ? '' : html`<form method="post" action="${cancelAction}">${csrf(ctx)}<button type="submit" class="link">Cancel sign-in</button></form>`}`,
+    { scripts: challenges.length > 0 },
   );
 }
 
@@ -74,6 +114,27 @@ export function enrollPage(
   p: { draft: EnrollmentDraft; error?: string; firstMethod: boolean; action?: string },
 ): string {
   const { page } = p.draft;
+  const action = p.action ?? `${ctx.basePath}/enroll`;
+  const label = html`<label for="label">Name for this method (optional)</label>
+      <input type="text" id="label" name="label" maxlength="64" placeholder="${page.defaultLabel}">`;
+  const options = p.draft.fields.options;
+  const confirm =
+    page.proof === 'credential' && typeof options === 'object' && options !== null && !Array.isArray(options)
+      ? ceremonyForm({
+          id: 'mfakit-register',
+          mode: 'register',
+          action,
+          label: page.codeLabel,
+          options,
+          hidden: html`${csrf(ctx)}<input type="hidden" name="draftId" value="${p.draft.draftId}">${label}`,
+        })
+      : html`<form method="post" action="${action}">
+      ${csrf(ctx)}
+      <input type="hidden" name="draftId" value="${p.draft.draftId}">
+      ${codeInput(page.codeLabel, page.codeHint)}
+      ${label}
+      <button type="submit">Activate</button>
+    </form>`;
   return layout(
     ctx,
     page.title,
@@ -81,14 +142,23 @@ export function enrollPage(
     ${p.firstMethod ? html`<p class="notice">Your organisation requires a second sign-in step. Set it up now.</p>` : ''}
     ${errorBox(p.error)}
     ${page.instructions}
-    <form method="post" action="${p.action ?? `${ctx.basePath}/enroll`}">
-      ${csrf(ctx)}
-      <input type="hidden" name="draftId" value="${p.draft.draftId}">
-      ${codeInput(page.codeLabel, page.codeHint)}
-      <label for="label">Name for this method (optional)</label>
-      <input type="text" id="label" name="label" maxlength="64" placeholder="${page.defaultLabel}">
-      <button type="submit">Activate</button>
-    </form>`,
+    ${confirm}`,
+    { scripts: page.proof === 'credential' },
+  );
+}
+
+/** Which method to set up, when users may register more than one kind. */
+export function enrollChooserPage(
+  ctx: PageContext,
+  p: { methods: readonly { kind: string; title: string }[]; firstMethod: boolean; action?: string },
+): string {
+  const action = p.action ?? `${ctx.basePath}/enroll`;
+  return layout(
+    ctx,
+    'Choose a sign-in method',
+    html`<h1>Choose a sign-in method</h1>
+    ${p.firstMethod ? html`<p class="notice">Your organisation requires a second sign-in step. Set it up now.</p>` : ''}
+    <ul class="choices">${p.methods.map((m) => html`<li><a href="${action}?method=${m.kind}">${m.title}</a></li>`)}</ul>`,
   );
 }
 
@@ -118,8 +188,8 @@ export function recoveryCodesPage(
 export function recoveryCodesShownPage(ctx: PageContext, p: { continueTo: Continuation }): string {
   return layout(
     ctx,
-    'Your authenticator app is set up',
-    html`<h1>Your authenticator app is set up</h1>
+    'Your sign-in method is set up',
+    html`<h1>Your sign-in method is set up</h1>
     <p>Your recovery codes were shown once. If you did not save them, generate new ones in your security info after signing in.</p>
     ${continueControl(ctx, p.continueTo, 'Continue')}`,
   );
@@ -127,20 +197,24 @@ export function recoveryCodesShownPage(ctx: PageContext, p: { continueTo: Contin
 
 export function verifyPage(
   ctx: PageContext,
-  p: { error?: string; returnTo: string; reason: string },
+  p: { error?: string; returnTo: string; reason: string; challenges?: readonly PageChallenge[] },
 ): string {
+  const challenges = p.challenges ?? [];
+  const returnTo = html`<input type="hidden" name="returnTo" value="${p.returnTo}">`;
   return layout(
     ctx,
     'Confirm it is you',
     html`<h1>Confirm it's you</h1>
     <p>${p.reason}</p>
     ${errorBox(p.error)}
+    ${challengeForms(ctx, challenges, `${ctx.basePath}/verify`, returnTo)}
     <form method="post" action="${ctx.basePath}/verify">
       ${csrf(ctx)}
-      <input type="hidden" name="returnTo" value="${p.returnTo}">
+      ${returnTo}
       ${codeInput('Verification code', 'Enter a code from your authenticator app or hardware token, or a recovery code.')}
       <button type="submit">Confirm</button>
     </form>`,
+    { scripts: challenges.length > 0 },
   );
 }
 

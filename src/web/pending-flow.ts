@@ -8,6 +8,8 @@ import type { Mfa } from '../engine/mfa.ts';
 import type { PendingPrincipal } from '../engine/pending.ts';
 import type { RequestContext } from '../engine/sign-in-types.ts';
 import type { AuthStamp } from '../engine/stamp.ts';
+import type { CredentialResponse } from '../methods/method.ts';
+import { factorOf } from './bodies.ts';
 import { answerFailure, type FailureAnswer } from './failures.ts';
 import { issueRememberCookie } from './remember-cookie.ts';
 
@@ -21,6 +23,13 @@ export type FirstMethodResult =
   | { kind: 'signed_in'; stamp: AuthStamp; recoveryCodes: string[] }
   | { kind: 'failed'; answer: FailureAnswer };
 
+/** A parsed body's factor: a typed code or a passkey's answer (see bodies.ts). */
+export interface FactorBody {
+  code?: string | undefined;
+  credential?: CredentialResponse | undefined;
+  methodId?: string | undefined;
+}
+
 export function createPendingFlow(mfa: Mfa) {
   return {
     /**
@@ -31,10 +40,10 @@ export function createPendingFlow(mfa: Mfa) {
       req: Request,
       res: Response,
       pendingId: string,
-      body: { code: string; methodId?: string | undefined; remember?: boolean | undefined },
+      body: FactorBody & { remember?: boolean | undefined },
       ctx: RequestContext,
     ): Promise<CodeResult> {
-      const outcome = await mfa.verifyPending(pendingId, { code: body.code, methodId: body.methodId }, ctx);
+      const outcome = await mfa.verifyPending(pendingId, factorOf(body), ctx);
       if (!outcome.ok) {
         if (outcome.error === 'must_enroll') return { kind: 'must_enroll' };
         return {
@@ -62,14 +71,14 @@ export function createPendingFlow(mfa: Mfa) {
       res: Response,
       pendingId: string,
       kind: string,
-      body: { draftId: string; code: string; label?: string | undefined },
+      body: FactorBody & { draftId: string; label?: string | undefined },
       ctx: RequestContext,
     ): Promise<FirstMethodResult> {
       const result = await mfa.confirmPendingEnrollment(
         pendingId,
         kind,
         body.draftId,
-        { code: body.code },
+        factorOf(body),
         body.label ?? '',
         ctx,
       );

@@ -23,9 +23,9 @@ describe('bad input gets a clear 4xx, never a 5xx', () => {
 
   it('an oversized body → 413 with the limit in the message', async () => {
     const { agent } = await pending();
-    const res = await agent.post('/mfa/api/verify').send({ code: '123456', pad: 'x'.repeat(20_000) });
+    const res = await agent.post('/mfa/api/verify').send({ code: '123456', pad: 'x'.repeat(40_000) });
     assert.equal(res.status, 413);
-    assert.match(res.body.message, /8kb/);
+    assert.match(res.body.message, /16kb/);
   });
 
   it('wrong types, missing fields, non-digit codes, unknown fields of the wrong shape → 400 with a message; nothing counted', async () => {

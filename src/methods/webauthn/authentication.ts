@@ -83,6 +83,7 @@ export function createWebAuthnAuthentication(services: MethodServices, settings:
 
   return {
     challenge: {
+      label: 'Use a passkey or security key',
       async begin(userId: string, candidates: readonly MethodRecord[], binding: string) {
         const made = await options(candidates, settings.userVerification);
         await challenges.put(binding, { challenge: made.challenge, userId });

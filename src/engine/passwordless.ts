@@ -1,0 +1,79 @@
+// Passwordless sign-in: a method that signs a user in on its own (a discoverable passkey with
+// user verification) as the first factor, with no user name and no password. `begin` hands the
+// browser a challenge (for conditional UI / autofill) under a fresh challenge id; `verify` takes
+// that challenge once and answers which account the credential belongs to, with the first
+// factor's `amr` for `beginSignIn` — `hwk`/`swk` and `user`, plus `mfa` when the method counts
+// such a sign-in as multi-factor. Failures and successes are audited like a password's.
+import { MfaError } from '../errors.ts';
+import type { ChallengeOptions, FactorInput } from '../methods/method.ts';
+import { randomId } from './capabilities.ts';
+import type { EngineContext } from './engine-context.ts';
+import type { RequestContext } from './sign-in-types.ts';
+
+export type PasswordlessResult =
+  | { ok: true; userId: string; amr: string[]; methodId: string }
+  | { ok: false; error: 'invalid_credential' };
+
+export interface PasswordlessService {
+  /** The enabled methods that sign users in without a password (`webauthn`), in the options' order. */
+  available(): string[];
+  /** A challenge for the browser; `challengeId` names it in `verify` (keep it with the browser's session). */
+  begin(kind?: string): Promise<{ kind: string; challengeId: string; options: ChallengeOptions }>;
+  /** The account the browser's answer proves, once per challenge. */
+  verify(
+    challengeId: string,
+    input: FactorInput,
+    ctx: RequestContext,
+    kind?: string,
+  ): Promise<PasswordlessResult>;
+}
+
+/** Challenge ids: url-safe, as `begin` makes them. */
+export const CHALLENGE_ID = /^[A-Za-z0-9_-]{16,64}$/;
+
+export function createPasswordless(engine: EngineContext): PasswordlessService {
+  const { methods, random, audit } = engine;
+  const capable = () => methods.all.filter((m) => m.passwordless !== undefined);
+  const methodOf = (kind: string | undefined) => {
+    const method = kind === undefined ? capable()[0] : capable().find((m) => m.kind === kind);
+    if (!method?.passwordless)
+      throw new MfaError('unknown_method', 'No sign-in method here signs in without a password.', 404);
+    return { kind: method.kind, passwordless: method.passwordless };
+  };
+  const binding = (challengeId: string) => `passwordless:${challengeId}`;
+  return {
+    available: () => capable().map((m) => m.kind),
+    async begin(kind) {
+      const method = methodOf(kind);
+      const challengeId = randomId(random, 18);
+      return {
+        kind: method.kind,
+        challengeId,
+        options: await method.passwordless.begin(binding(challengeId)),
+      };
+    },
+    async verify(challengeId, input, ctx, kind) {
+      const method = methodOf(kind);
+      const checked = CHALLENGE_ID.test(challengeId)
+        ? await method.passwordless.verify(input, binding(challengeId))
+        : { ok: false as const, detail: 'challenge_missing' };
+      if (!checked.ok) {
+        await audit(null, ctx, {
+          type: 'first_factor_failed',
+          detail: checked.detail,
+          data: { kind: 'passkey' },
+        });
+        return { ok: false, error: 'invalid_credential' };
+      }
+      const { record } = checked;
+      await audit(record.userId, ctx, {
+        type: 'first_factor_verified',
+        data: { kind: 'passkey' },
+        methodId: record.id,
+        methodKind: record.kind,
+      });
+      const amr = checked.amr.includes('user') ? [...checked.amr, 'mfa'] : checked.amr;
+      return { ok: true, userId: record.userId, amr, methodId: record.id };
+    },
+  };
+}
