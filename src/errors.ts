@@ -1,7 +1,8 @@
-/**
- * Errors with a stable `code`, so callers branch on the code, never on the message.
- * `status` is the HTTP status the integrations answer with.
- */
+// The errors mfakit throws. Each has a stable `code`, so callers branch on the code, never on
+// the message, and a `status`, the HTTP status the integrations answer with. StoreError (a
+// store failed: fail closed) and ConfigError (a configuration mfakit cannot use) are MfaErrors.
+
+/** An error with a stable `code` and the HTTP `status` an integration answers it with. */
 export class MfaError extends Error {
   readonly code: string;
   readonly status: number;
@@ -21,7 +22,7 @@ export class StoreError extends MfaError {
   }
 }
 
-/** Options, policy or configuration rejected at load, with the path of each problem. */
+/** Options, policies or integration configuration mfakit cannot use; the message says what and where. */
 export class ConfigError extends MfaError {
   constructor(message: string) {
     super('config_invalid', message, 500);

@@ -1,14 +1,13 @@
-/**
- * mfakit — multi-factor authentication for Node.js identity stacks.
- *
- * @example
- * ```ts
- * import { createMfa } from 'mfakit';
- * import { createSqliteStores } from 'mfakit/adapters/sqlite';
- * const mfa = createMfa({ stores: createSqliteStores({ path: 'mfa.sqlite' }), issuer: 'Acme',
- *   sealingKeys: [{ id: 'k1', key: process.env.MFA_KEY! }] });
- * ```
- */
+// mfakit — multi-factor authentication for Node.js identity stacks. This is the core entry
+// point: `createMfa` and the engine's public types, audit sinks, errors and the store ports;
+// the integrations are subpath exports (mfakit/express, mfakit/passport, mfakit/oidc,
+// mfakit/policy, mfakit/cli, mfakit/adapters/<name>).
+//
+// import { createMfa } from 'mfakit';
+// import { createSqliteStores } from 'mfakit/adapters/sqlite';
+// const mfa = createMfa({ stores: createSqliteStores({ path: 'mfa.sqlite' }), issuer: 'Acme',
+//   sealingKeys: [{ id: 'k1', key: process.env.MFA_KEY! }] });
+
 export type {
   AuditEnvelope,
   AuditEvent,

@@ -1,3 +1,6 @@
+// The engine one CLI command runs on: a policy file over in-memory stores, or an application's
+// SQLite database with its saved policy document and its users; the sealing keys come from the
+// environment (MFAKIT_SEALING_KEY, MFAKIT_SEALING_KEY_ID).
 import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { createMemoryStores } from '../../adapters/memory/index.ts';

@@ -1,3 +1,7 @@
+// The `mfakit` command line: what-if decisions, the policy document of an SQLite database and
+// Temporary Access Passes (tap.ts). `main` returns the exit status (0 success, 1 invalid
+// document or failed operation, 2 usage) and writes through `io`, so it runs the same in a
+// terminal and in a test.
 import type { Mfa } from '../engine/create-mfa.ts';
 import type { WhatIfContext } from '../engine/decision.ts';
 import { PolicyVersionConflict } from '../engine/policy-source.ts';
@@ -23,12 +27,7 @@ import { formatDecision, formatPolicyList } from './print.ts';
 import { tap } from './tap.ts';
 import { USAGE, UsageError } from './usage.ts';
 
-/**
- * The `mfakit` command line: what-if decisions, the policy document of an SQLite database and
- * Temporary Access Passes.
- * `main` returns the exit status (0 success, 1 invalid document or failed operation, 2 usage)
- * and writes through `io`, so it runs the same in a terminal and in a test.
- */
+/** Where the CLI writes, and the environment it reads (the process's, or a test's). */
 export interface CliIo {
   stdout(text: string): void;
   stderr(text: string): void;

@@ -1,7 +1,8 @@
 #!/usr/bin/env node
+// The `mfakit` executable: runs the command line (main.ts) on the process's arguments,
+// standard output, standard error and environment, and exits with its status.
 import { main } from './main.ts';
 
-/** `mfakit`: what-if decisions and policy administration from the command line (see `mfakit --help`). */
 process.exitCode = await main(process.argv.slice(2), {
   stdout: (text) => process.stdout.write(text),
   stderr: (text) => process.stderr.write(text),

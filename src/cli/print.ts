@@ -1,9 +1,8 @@
+// Text output of the CLI: what-if decisions and policy lists, for a terminal.
 import { type Decision, mustEnroll, skipOf, userMessageOf } from '../engine/decision.ts';
 import type { PolicyResult, SessionControls } from '../policy/evaluation.ts';
 import type { Policy } from '../policy/model.ts';
 import type { GrantRequirement } from '../policy/strength.ts';
-
-/** Text output of the CLI: what-if decisions and policy lists, for a terminal. */
 
 const requirementText = (r: GrantRequirement) =>
   r.strengths.join(r.operator === 'requireAll' ? ' and ' : ' or ');

@@ -1,4 +1,5 @@
-/** The command line's usage text, and the error that makes the CLI exit with status 2. */
+// The command line's usage text, and the error that makes the CLI exit with status 2.
+
 export const USAGE = `Usage:
   mfakit what-if --user ID --ip ADDRESS (--policies FILE | --db FILE) [options]
   mfakit policies validate FILE

@@ -1,12 +1,11 @@
+// Keyed hashing for high-entropy one-time secrets (recovery codes, remembered-device cookies,
+// Temporary Access Passes). An HMAC under a key derived from each sealing key: a stolen
+// database alone does not let anyone test guesses offline. Hashes carry their key id, so every
+// configured key can still verify after rotation.
 import { createHmac, hkdfSync, timingSafeEqual } from 'node:crypto';
 import type { SealingKey } from './seal.ts';
 
-/**
- * Keyed hashing for high-entropy one-time secrets (recovery codes, remembered-device
- * cookies). An HMAC under a key derived from each sealing key: a stolen database alone
- * does not let anyone test guesses offline. Hashes carry their key id, so every
- * configured key can still verify after rotation.
- */
+/** Keyed hashes of secrets, each under a purpose (so one hash never stands for another kind of secret). */
 export interface CodeHasher {
   /** Hash under the current key. */
   hash(purpose: string, value: string): string;

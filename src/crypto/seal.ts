@@ -1,13 +1,12 @@
+// AES-256-GCM sealing of secrets (TOTP/HOTP seeds) under a key id, so keys rotate
+// without downtime: the first key seals, every listed key opens.
+// Format: `v1.<keyId>.<iv>.<ciphertext>.<tag>`, base64url parts. The associated data
+// binds a sealed value to its owner (e.g. user + method id) so it cannot be moved.
 import { createCipheriv, createDecipheriv } from 'node:crypto';
 import type { RandomSource } from '../engine/capabilities.ts';
 import { MfaError } from '../errors.ts';
 
-/**
- * AES-256-GCM sealing of secrets (TOTP/HOTP seeds) under a key id, so keys rotate
- * without downtime: the first key seals, every listed key opens.
- * Format: `v1.<keyId>.<iv>.<ciphertext>.<tag>`, base64url parts. The associated data
- * binds a sealed value to its owner (e.g. user + method id) so it cannot be moved.
- */
+/** A sealing key and the id sealed values name it by. */
 export interface SealingKey {
   id: string;
   /** 32 bytes. */

@@ -1,3 +1,6 @@
+// The Express integration: `beginSignIn()` after your first factor, `requireMfa()` on what
+// needs protecting, `router()` for the prompt, enrollment and security-info pages and the
+// JSON API. It translates HTTP to the engine and back; every decision is the engine's.
 import { parse as parseCookies } from 'cookie';
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import type { Mfa, SignInStart } from '../engine/create-mfa.ts';
@@ -9,11 +12,7 @@ import { requestIdOf } from '../web/request-id.ts';
 import { regenerateSession, safeReturnTo, saveSession, sessionState } from '../web/session.ts';
 import { createMfaRouter } from './router.ts';
 
-/**
- * The Express integration: `beginSignIn()` after your first factor, `requireMfa()` on what
- * needs protecting, `router()` for the prompt, enrollment and security-info pages and the
- * JSON API. It translates HTTP to the engine and back; every decision is the engine's.
- */
+/** Where the integration's pages live, where it sends users, and how it names them. */
 export interface MfaExpressOptions {
   /** Where `router()` is mounted, e.g. '/mfa'. */
   basePath?: string;

@@ -1,3 +1,7 @@
+// mfakit/express — the Express integration (`createMfaExpress`: the sign-in start, the
+// `requireMfa()` guard and the router of pages and JSON API), the policy administration router
+// and what-if report, and the HTML and first-factor-failure helpers for an application's own
+// pages.
 export {
   answerFirstFactorFailure,
   type FirstFactorFailure,

@@ -1,3 +1,17 @@
+// The policy administration API: a JSON router to mount behind the application's own admin
+// authentication, e.g. `app.use('/admin/policies-api', createPolicyAdminRouter(mfa, { authorize }))`.
+//
+// - Who may use it is the application's decision: `authorize(req)` returns the administrator's
+//   name (recorded as `by` in the policy store and in the `policies_changed` audit event) or
+//   null (403). It is required; there is no default that lets anyone in. It may also throw an
+//   MfaError (e.g. status 401) to answer differently.
+// - Every write is a read-modify-write of the whole document, based on the version the client
+//   read (`If-Match: "<version>"` or `?version=`), saved with `mfa.policies.replace()`: the whole
+//   new document is validated (so a policy naming an unknown location is refused with its path),
+//   and a concurrent change makes the write fail with 409 instead of being lost.
+// - Issue paths are paths in the whole document (`policies.3.conditions.locations.include.0`).
+// - JSON bodies only (415 otherwise; a cross-site form cannot send one), 1 MB per policy,
+//   8 MB for the whole document.
 import express, { type NextFunction, type Request, type Response } from 'express';
 import { z } from 'zod';
 import type { Mfa } from '../engine/create-mfa.ts';
@@ -9,22 +23,6 @@ import { firstIssue } from '../web/bodies.ts';
 import { requestIdOf } from '../web/request-id.ts';
 import { whatIfBody, whatIfReport } from './what-if.ts';
 
-/**
- * The policy administration API: a JSON router to mount behind the application's own admin
- * authentication, e.g. `app.use('/admin/policies-api', createPolicyAdminRouter(mfa, { authorize }))`.
- *
- * - Who may use it is the application's decision: `authorize(req)` returns the administrator's
- *   name (recorded as `by` in the policy store and in the `policies_changed` audit event) or
- *   null (403). It is required; there is no default that lets anyone in. It may also throw an
- *   MfaError (e.g. status 401) to answer differently.
- * - Every write is a read-modify-write of the whole document, based on the version the client
- *   read (`If-Match: "<version>"` or `?version=`), saved with `mfa.policies.replace()`: the whole
- *   new document is validated (so a policy naming an unknown location is refused with its path),
- *   and a concurrent change makes the write fail with 409 instead of being lost.
- * - Issue paths are paths in the whole document (`policies.3.conditions.locations.include.0`).
- * - JSON bodies only (415 otherwise; a cross-site form cannot send one), 1 MB per policy,
- *   8 MB for the whole document.
- */
 export interface PolicyAdminOptions {
   /** The administrator's name, or null to refuse the request. */
   authorize: (req: Request) => string | null | Promise<string | null>;

@@ -1,3 +1,6 @@
+// The mountable router: HTML pages (forms with CSRF tokens, html-routes.ts) at the top level,
+// the same operations as JSON under /api (api-routes.ts), both over one session flow
+// (session-flow.ts); one error answer for both.
 import express, { type NextFunction, type Request, type Response } from 'express';
 import type { Mfa } from '../engine/create-mfa.ts';
 import { MfaError } from '../errors.ts';
@@ -12,11 +15,7 @@ import { createHtmlRoutes } from './html-routes.ts';
 import { createPasskeyRoutes } from './passkey-routes.ts';
 import { createSessionFlow } from './session-flow.ts';
 
-/**
- * The mountable router: HTML pages (forms with CSRF tokens, html-routes.ts) at the top level,
- * the same operations as JSON under /api (api-routes.ts), both over one session flow
- * (session-flow.ts); one error answer for both.
- */
+/** The router `MfaExpress.router()` returns: the pages, the JSON API and their stylesheet. */
 export function createMfaRouter(mfa: Mfa, web: MfaExpress) {
   const router = express.Router();
   const { basePath, loginPath } = web.options;

@@ -1,10 +1,9 @@
+// What-if: the request body of a hypothetical sign-in or user action (over HTTP, in the policy
+// admin router), and the report answered for its decision (there and by `mfakit what-if --json`).
 import ipaddr from 'ipaddr.js';
 import { z } from 'zod';
 import { type Decision, mustEnroll, skipOf, userMessageOf } from '../engine/decision.ts';
 import { CLIENT_APP_TYPES, POLICY_LIMITS, policySchema, USER_ACTIONS } from '../policy/model.ts';
-
-// What-if over HTTP (the policy admin router) and in `mfakit what-if --json`: the request body
-// of a hypothetical sign-in or user action, and the report answered for its decision.
 
 const ipField = z
   .string({ error: 'ip is required' })

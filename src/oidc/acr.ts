@@ -1,12 +1,11 @@
+// The `acr` values mfakit issues, weakest first, and what a relying party asking for one of
+// them (`acr_values`, or an `acr` in the `claims` parameter) needs verified: the strength each
+// maps to. Unknown values are ignored, as OIDC makes `acr_values` voluntary; mfakit turns a
+// known one into a requirement (step-up).
 import { ACR_MFA, ACR_PASSWORD, ACR_PHISHING_RESISTANT } from '../engine/stamp.ts';
 import { ConfigError } from '../errors.ts';
 
-/**
- * The `acr` values mfakit issues, weakest first, and what a relying party asking for one of
- * them (`acr_values`, or an essential `acr` in the `claims` parameter) needs verified: the
- * strength each maps to. Unknown values are ignored, as OIDC makes `acr_values` voluntary;
- * mfakit turns a known one into a requirement (step-up).
- */
+/** The `acr` values mfakit issues, weakest first (password, MFA, phishing-resistant). */
 export const ACR_VALUES = [ACR_PASSWORD, ACR_MFA, ACR_PHISHING_RESISTANT] as const;
 
 const STRENGTH_FOR_ACR: Record<string, string | null> = {

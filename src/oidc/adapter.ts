@@ -1,11 +1,9 @@
+// The storage adapter oidc-provider takes (`new Provider(issuer, { adapter })`), backed by
+// mfakit's `OidcStore`. oidc-provider constructs one adapter per model with the model's name
+// ('Session', 'AccessToken', 'AuthorizationCode', 'Grant', 'Interaction', 'Client', ...).
+//
+// Typed structurally here so that mfakit does not depend on oidc-provider's type package.
 import { errors } from 'oidc-provider';
-/**
- * The storage adapter oidc-provider takes (`new Provider(issuer, { adapter })`), backed by
- * mfakit's `OidcStore`. oidc-provider constructs one adapter per model with the model's name
- * ('Session', 'AccessToken', 'AuthorizationCode', 'Grant', 'Interaction', 'Client', ...).
- *
- * Typed structurally here so that mfakit does not depend on oidc-provider's type package.
- */
 import type { Clock } from '../engine/capabilities.ts';
 import { systemClock } from '../engine/capabilities.ts';
 import type { OidcStore, Stores } from '../store/ports.ts';

@@ -1,9 +1,9 @@
-/**
- * mfakit/oidc — MFA for oidc-provider identity providers: the interaction policy with an `mfa`
- * prompt (step-up by acr_values, conditional access per client), the pages that run the
- * second factor and finish the interaction with `login = { accountId, amr, acr }`, and a
- * storage Adapter backed by mfakit's stores.
- */
+// mfakit/oidc — MFA for oidc-provider identity providers: `createOidcMfa(mfa, { stores })`,
+// whose `createProvider()` builds the Provider with the interaction policy's `mfa` prompt
+// (step-up by acr_values, conditional access per client) and whose `mount(app)` serves the
+// pages that run the second factor and finish the interaction with
+// `login = { accountId, amr, acr }`; and a storage Adapter backed by mfakit's stores.
+
 export { ACR_VALUES, acrRank, meetsAcr, requestedAcr } from './acr.ts';
 export {
   createOidcAdapter,

@@ -1,3 +1,7 @@
+// oidc-provider's interaction policy with mfakit's step: `login` also requires a sign-in that
+// went through mfakit and was not revoked since, and an `mfa` prompt after it asks for a
+// step-up when the session lacks what this request needs (the acr asked for, conditional
+// access, a trusted network it no longer comes from). `mfaInteractionPolicy` lists every check.
 import { interactionPolicy, type KoaContextWithOIDC } from 'oidc-provider';
 import type { Mfa } from '../engine/create-mfa.ts';
 import type { AuthStamp } from '../engine/stamp.ts';

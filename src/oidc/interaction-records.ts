@@ -1,13 +1,11 @@
+// What mfakit keeps for one oidc-provider interaction while its MFA step runs: the engine's
+// pending sign-in, the form token of its pages, the enrollment draft, and (for a step-up in
+// an existing session) the original sign-in time to keep. Keyed by the interaction uid, and
+// only ever reached after oidc-provider has matched the browser's interaction cookie to it.
 import { randomBytes, timingSafeEqual } from 'node:crypto';
 import { z } from 'zod';
 import type { EphemeralStore } from '../store/ports.ts';
 
-/**
- * What mfakit keeps for one oidc-provider interaction while its MFA step runs: the engine's
- * pending sign-in, the form token of its pages, the enrollment draft, and (for a step-up in
- * an existing session) the original sign-in time to keep. Keyed by the interaction uid, and
- * only ever reached after oidc-provider has matched the browser's interaction cookie to it.
- */
 const recordSchema = z.object({
   pendingId: z.string(),
   csrf: z.string(),

@@ -1,3 +1,6 @@
+// The MFA step's pages, below `<basePath>/:uid/mfa`: the code prompt, first-method enrollment
+// (QR code, then recovery codes) and cancel. Every request is matched to the browser's
+// interaction cookie by oidc-provider, and every form carries this interaction's own token.
 import express, { type NextFunction, type Request, type Response } from 'express';
 import type Provider from 'oidc-provider';
 import type { KoaContextWithOIDC } from 'oidc-provider';
@@ -12,12 +15,6 @@ import { createPendingFlow } from '../web/pending-flow.ts';
 import type { InteractionRecord } from './interaction-records.ts';
 import { sameToken } from './interaction-records.ts';
 import type { InteractionView, OidcMfa } from './oidc-mfa.ts';
-
-/**
- * The MFA step's pages, below `<basePath>/:uid/mfa`: the code prompt, first-method enrollment
- * (QR code, then recovery codes) and cancel. Every request is matched to the browser's
- * interaction cookie by oidc-provider, and every form carries this interaction's own token.
- */
 
 const RESTART_AT_APP = 'Your sign-in has expired. Start again from the application.';
 

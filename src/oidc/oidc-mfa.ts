@@ -1,3 +1,10 @@
+// MFA for an oidc-provider identity provider. Build the Provider with `createProvider(issuer,
+// yours)` (or give `configuration(yours)` to your own), serve the MFA pages with `mount(app)`
+// in the Express app in front of it, and call `completeFirstFactor()` from your login page
+// once the password (or upstream IdP) checked out: mfakit decides, asks for the second factor
+// or enrollment on its own pages, and only then finishes the interaction with
+// `login = { accountId, amr, acr, ts }`. Nothing else should finish a login: a login that did
+// not go through mfakit is asked for again.
 import { parse as parseCookies } from 'cookie';
 import type { Express, Request, Response } from 'express';
 import type { Configuration, InteractionResults, KoaContextWithOIDC } from 'oidc-provider';
@@ -19,21 +26,13 @@ import {
 import { acrUnmet, policyUnmet } from './session-checks.ts';
 import { createSessionStamps, type SessionStamps } from './session-stamps.ts';
 
-/**
- * MFA for an oidc-provider identity provider. Give `configuration()` to the Provider, mount
- * `router(provider)` at `basePath` in the Express app in front of it, and call
- * `completeFirstFactor()` from your login page once the password (or upstream IdP) checked out:
- * mfakit decides, asks for the second factor or enrollment on its own pages, and only then
- * finishes the interaction with `login = { accountId, amr, acr, ts }`. Nothing else should
- * finish a login: a login that did not go through mfakit is asked for again.
- */
 export interface OidcMfaOptions {
   /**
    * Where this step keeps session stamps and interaction hand-offs (its ephemeral store): the
    * same stores as createMfa() and createOidcAdapter(), e.g. `createSqliteStores({ … })`.
    */
   stores: Pick<Stores, 'ephemeral'>;
-  /** Where `router()` is mounted; the interaction URLs point below it. Default '/interaction'. */
+  /** Where `mount()` serves the MFA pages; the interaction URLs point below it. Default '/interaction'. */
   basePath?: string;
   /** The name shown in authenticator apps for an account id. */
   displayName?: (accountId: string) => string | Promise<string>;

@@ -1,12 +1,11 @@
+// What an existing oidc-provider session lacks for one authorization request, as pure checks
+// the interaction policy and the MFA pages share (so a finished step-up is judged by the same
+// rules that asked for it).
 import type { Mfa } from '../engine/create-mfa.ts';
 import type { AuthStamp } from '../engine/stamp.ts';
 import { type AcrRequest, meetsAcr } from './acr.ts';
 
-/**
- * What an existing oidc-provider session lacks for one authorization request, as pure checks
- * the interaction policy and the MFA pages share (so a finished step-up is judged by the same
- * rules that asked for it).
- */
+/** What one authorization request needs, as the checks read it. */
 export interface RequestFacts {
   /** The conditional-access application (the client id, through `appOf`). */
   app: string;

@@ -1,15 +1,13 @@
+// The mfakit stamp of each oidc-provider session, kept server-side by the session's stable
+// `uid`. A sign-in finishes its interaction with a one-time reference to its stamp; when the
+// provider resumes and has written the login into the session, the reference is claimed
+// (atomically, once) and the stamp is bound to that session's uid. A stamp is only ever read
+// back for the account it was issued to.
 import { randomBytes } from 'node:crypto';
 import { parseStamp } from '../engine/parse-stamp.ts';
 import type { AuthStamp } from '../engine/stamp.ts';
 import type { EphemeralStore } from '../store/ports.ts';
 
-/**
- * The mfakit stamp of each oidc-provider session, kept server-side by the session's stable
- * `uid`. A sign-in finishes its interaction with a one-time reference to its stamp; when the
- * provider resumes and has written the login into the session, the reference is claimed
- * (atomically, once) and the stamp is bound to that session's uid. A stamp is only ever read
- * back for the account it was issued to.
- */
 export interface SessionStamps {
   /** Keeps the stamp under a fresh one-time reference (valid for `handOffSeconds`). */
   handOff(stamp: AuthStamp): Promise<string>;

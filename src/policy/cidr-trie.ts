@@ -1,15 +1,13 @@
+// Which named locations contain an address. IPv6 CIDRs go into a binary prefix trie over
+// address bits: each CIDR marks the node at its prefix with a value (a named location's
+// index), and a lookup walks at most 128 nodes collecting every value on the way. IPv4 CIDRs
+// become a sorted table of disjoint address intervals, each with the values of every CIDR
+// covering it, found by binary search in one contiguous array: about 15 steps for 10,000
+// ranges. (A bit trie over 10,000 IPv4 ranges is some 200,000 scattered nodes; walking 20-30
+// of them per lookup costs a cache miss each, about ten times a lookup among 1,000 ranges.)
+// The table is (re)built by prepare() or on the first lookup after an insert.
 import type { ParsedCidr } from './ip.ts';
 
-/**
- * Which named locations contain an address. IPv6 CIDRs go into a binary prefix trie over
- * address bits: each CIDR marks the node at its prefix with a value (a named location's
- * index), and a lookup walks at most 128 nodes collecting every value on the way. IPv4 CIDRs
- * become a sorted table of disjoint address intervals, each with the values of every CIDR
- * covering it, found by binary search in one contiguous array: about 15 steps for 10,000
- * ranges. (A bit trie over 10,000 IPv4 ranges is some 200,000 scattered nodes; walking 20-30
- * of them per lookup costs a cache miss each, about ten times a lookup among 1,000 ranges.)
- * The table is (re)built by prepare() or on the first lookup after an insert.
- */
 interface TrieNode {
   zero: TrieNode | null;
   one: TrieNode | null;
@@ -66,6 +64,7 @@ function buildV4Table(ranges: readonly V4Range[]): V4Table {
   return { starts: starts.subarray(0, count), values };
 }
 
+/** Named locations' CIDRs, each inserted with its location's index; `lookup` finds the indexes containing an address. */
 export class CidrTrie {
   private readonly v4: V4Range[] = [];
   private v4Table: V4Table | null = null;

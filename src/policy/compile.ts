@@ -1,3 +1,11 @@
+// Compiles a validated document into its indexed form: policies by application (or by user
+// action: a user-action policy is never a candidate for a sign-in to an app) and by
+// user/group/role, named locations in a CidrTrie (a sorted interval table for IPv4, a prefix
+// trie for IPv6). An evaluation then looks only at the policies that could apply to this app
+// and this user, and finds the client's locations in about 15 binary-search steps (IPv4) or
+// at most 128 trie steps (IPv6), so its cost grows with the policies that could match, not
+// with all of them. A compiled set is immutable: replacing the policies swaps in
+// a new one, so no request ever sees half a policy set.
 import { CidrTrie } from './cidr-trie.ts';
 import { type CompiledPolicy, compilePolicy } from './compiled-policy.ts';
 import type { EvaluationFacts } from './conditions/index.ts';
@@ -6,16 +14,7 @@ import { ipBytes, parseCidr } from './ip.ts';
 import { BUILT_IN_STRENGTHS, type PolicyContext, type PolicyDocument } from './model.ts';
 import { type CompiledStrength, compileStrength } from './strength.ts';
 
-/**
- * Compiles a validated document into its indexed form: policies by application (or by user
- * action: a user-action policy is never a candidate for a sign-in to an app) and by
- * user/group/role, named locations in a CidrTrie (a sorted interval table for IPv4, a prefix
- * trie for IPv6). An evaluation then looks only at the policies that could apply to this app
- * and this user, and finds the client's locations in about 15 binary-search steps (IPv4) or
- * at most 128 trie steps (IPv6), so its cost grows with the policies that could match, not
- * with all of them. A compiled set is immutable: replacing the policies swaps in
- * a new one, so no request ever sees half a policy set.
- */
+/** A policy document compiled for evaluation, at its version; immutable. */
 export interface PolicySet {
   version: number;
   document: PolicyDocument;

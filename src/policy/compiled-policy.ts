@@ -1,11 +1,10 @@
+// A policy in the form the evaluators read: id lists turned into sets, location references
+// into indexes of the document's named locations, the grant into a requirement. Built once
+// per policy-set version; never mutated.
 import type { Conditions, Policy, SessionControlsInput, UserAction } from './model.ts';
 import type { GrantRequirement } from './strength.ts';
 
-/**
- * A policy in the form the evaluators read: id lists turned into sets, location references
- * into indexes of the document's named locations, the grant into a requirement. Built once
- * per policy-set version; never mutated.
- */
+/** Users, groups, roles or applications of a policy: `all`, and the included and excluded ids. */
 export interface SubjectSets {
   all: boolean;
   include: ReadonlySet<string>;

@@ -1,3 +1,7 @@
+// What the policies say about one context: data, with the reasons. Every matching `on`
+// policy applies; `block` wins; the grant requirements of all of them must be met together;
+// the strictest session control wins. `reportOnly` policies are evaluated and reported
+// (what they would have done) but never change `action`, `requirements` or `sessionControls`.
 import type { CompiledPolicy } from './compiled-policy.ts';
 import {
   CONDITIONS,
@@ -8,12 +12,7 @@ import {
 import type { Policy } from './model.ts';
 import type { GrantRequirement } from './strength.ts';
 
-/**
- * What the policies say about one context: data, with the reasons. Every matching `on`
- * policy applies; `block` wins; the grant requirements of all of them must be met together;
- * the strictest session control wins. `reportOnly` policies are evaluated and reported
- * (what they would have done) but never change `action`, `requirements` or `sessionControls`.
- */
+/** The session controls of the enforced matching policies, the strictest of each. */
 export interface SessionControls {
   /** Re-ask for the second factor once it is older than this (ms); null: no limit. */
   signInFrequencyMs: number | null;

@@ -1,3 +1,6 @@
+// mfakit/policy — the conditional-access policy model and its loading and validation, the
+// compiled evaluator (and the naive reference one it must agree with), authentication
+// strengths, and the rule for registering a method.
 export { compilePolicySet, type PolicySet, strengthMap } from './compile.ts';
 export type { ConditionName, ConditionResult } from './conditions/index.ts';
 export type { PolicyEvaluation, PolicyResult, SessionControls } from './evaluation.ts';

@@ -1,10 +1,9 @@
+// Addresses as bytes (4 for IPv4, 16 for IPv6), the form the CIDR trie walks. IPv4-mapped
+// IPv6 addresses (::ffff:a.b.c.d) are treated as the IPv4 address they carry, both in
+// requests and in policy CIDRs, so a dual-stack socket cannot dodge an IPv4 location.
 import ipaddr from 'ipaddr.js';
 
-/**
- * Addresses as bytes (4 for IPv4, 16 for IPv6), the form the CIDR trie walks. IPv4-mapped
- * IPv6 addresses (::ffff:a.b.c.d) are treated as the IPv4 address they carry, both in
- * requests and in policy CIDRs, so a dual-stack socket cannot dodge an IPv4 location.
- */
+/** A CIDR as the address's bytes and the prefix length in bits. */
 export interface ParsedCidr {
   bytes: Uint8Array;
   prefix: number;

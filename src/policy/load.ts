@@ -1,15 +1,14 @@
+// Loading a policy document: from an object, JSON/YAML text or a file. Either the whole
+// document is valid and comes back typed, or a PolicyLoadError lists every problem with
+// its path (`policies.3.grant.controls.0.authenticationStrength: unknown authentication
+// strength "fido"`). Nothing half-loaded is ever returned.
 import { readFile, stat } from 'node:fs/promises';
 import { extname } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { MfaError } from '../errors.ts';
 import { POLICY_LIMITS, type PolicyDocument, policyDocumentSchema } from './model.ts';
 
-/**
- * Loading a policy document: from an object, JSON/YAML text or a file. Either the whole
- * document is valid and comes back typed, or a PolicyLoadError lists every problem with
- * its path (`policies.3.grant.controls.0.authenticationStrength: unknown authentication
- * strength "fido"`). Nothing half-loaded is ever returned.
- */
+/** One problem in a document, at its path in the whole document. */
 export interface PolicyIssue {
   path: string;
   message: string;

@@ -1,11 +1,11 @@
+// Wall-clock time in a time zone, via Intl (so DST and historical offsets are the
+// platform's tz database's, not our arithmetic), and whether an instant falls in a policy's
+// time window. Formatters are cached per zone, results per zone and minute: evaluation stays
+// cheap when many requests share a minute.
 import type { TimeWindow } from './model.ts';
 import { WEEKDAYS } from './model.ts';
 
-/**
- * Wall-clock time in a time zone, via Intl (so DST and historical offsets are the
- * platform's tz database's, not our arithmetic). Formatters are cached per zone, results
- * per zone and minute: evaluation stays cheap when many requests share a minute.
- */
+/** A day of the week and the minutes since midnight, in some time zone. */
 export interface LocalTime {
   /** 0 = Sunday. */
   day: number;

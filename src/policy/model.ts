@@ -1,13 +1,10 @@
+// The conditional-access policy model (after Entra conditional access, Duo policies and
+// Authelia rules). A document holds named locations, authentication strengths and policies;
+// policies reference the other two by id. Everything is validated here, so evaluation never
+// meets a malformed value: a document is either accepted whole or rejected with the path
+// and reason of every problem.
 import { z } from 'zod';
 import { cidrSchema } from '../trust/cidr.ts';
-
-/**
- * The conditional-access policy model (after Entra conditional access, Duo policies and
- * Authelia rules). A document holds named locations, authentication strengths and policies;
- * policies reference the other two by id. Everything is validated here, so evaluation never
- * meets a malformed value: a document is either accepted whole or rejected with the path
- * and reason of every problem.
- */
 
 /** The authentication methods a strength can name. `password` is the usual first factor. */
 export const AUTH_METHODS = [

@@ -1,14 +1,13 @@
+// The reference evaluator: every policy, every condition, every CIDR of every location
+// compared one by one. No index, no trie. The compiled evaluator must agree with it on
+// every document and context (a property test checks), and the benchmark prints both.
 import { compilePolicy } from './compiled-policy.ts';
 import type { EvaluationFacts } from './conditions/index.ts';
 import { combine, evaluatePolicy, type PolicyEvaluation } from './evaluation.ts';
 import { cidrContains, ipBytes, parseCidr } from './ip.ts';
 import type { PolicyContext, PolicyDocument } from './model.ts';
 
-/**
- * The reference evaluator: every policy, every condition, every CIDR of every location
- * compared one by one. No index, no trie. The compiled evaluator must agree with it on
- * every document and context (a property test checks), and the benchmark prints both.
- */
+/** Evaluates `document` with no index: every policy, every CIDR, one by one. */
 export function naiveEvaluator(document: PolicyDocument, version = 0) {
   const locationIndex = new Map(document.namedLocations.map((l, i) => [l.id, i]));
   const compiled = document.policies.map((p, i) => compilePolicy(p, i, locationIndex));

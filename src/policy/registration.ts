@@ -1,3 +1,8 @@
+// Conditional access for registering a method (the user action `registerSecurityInfo`): the
+// policies that list it in `userActions` decide, exactly as application policies decide a
+// sign-in (block wins; every grant of the matching `on` policies must be met together), and
+// nothing else does: application policies, the per-user MFA state, trusted networks and
+// remembered devices are sign-in matters. Pure: a compiled set and facts in, data out.
 import type { PolicySet } from './compile.ts';
 import type { PolicyEvaluation } from './evaluation.ts';
 import type { PolicyContext } from './model.ts';
@@ -7,12 +12,6 @@ import {
   requirementMessage,
   unmetRequirements,
 } from './strength.ts';
-
-// Conditional access for registering a method (the user action `registerSecurityInfo`): the
-// policies that list it in `userActions` decide, exactly as application policies decide a
-// sign-in (block wins; every grant of the matching `on` policies must be met together), and
-// nothing else does: application policies, the per-user MFA state, trusted networks and
-// remembered devices are sign-in matters. Pure: a compiled set and facts in, data out.
 
 /**
  * The facts of a registration request; there is no application (a user action is not one), and

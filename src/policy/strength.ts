@@ -1,9 +1,8 @@
+// Authentication strengths as bitmasks: a session's methods are a mask, a strength is a list
+// of combination masks, and "satisfied" is one AND per combination. Also what the policies'
+// grant requirements leave unmet, and the sentence a user sees for it.
 import { AUTH_METHODS, type AuthenticationStrength, type AuthMethod } from './model.ts';
 
-/**
- * Authentication strengths as bitmasks: a session's methods are a mask, a strength is a list
- * of combination masks, and "satisfied" is one AND per combination.
- */
 const BIT = new Map<string, number>(AUTH_METHODS.map((m, i) => [m, 1 << i]));
 
 export function methodMask(methods: readonly string[]): number {

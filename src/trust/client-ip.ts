@@ -1,14 +1,13 @@
+// The client address: the socket's peer, unless that peer is a configured trusted proxy,
+// in which case X-Forwarded-For is walked back (proxy-addr semantics) only through hops
+// that are themselves trusted. A spoofed header from an untrusted hop is ignored. Entries
+// pass the strict CIDR rule (or are proxy-addr's range names) before proxy-addr sees them.
 import type { IncomingMessage } from 'node:http';
 import proxyaddr from 'proxy-addr';
 import { ConfigError } from '../errors.ts';
 import { isTrustedProxyEntry, PROXY_RULE, quoted } from './cidr.ts';
 
-/**
- * The client address: the socket's peer, unless that peer is a configured trusted proxy,
- * in which case X-Forwarded-For is walked back (proxy-addr semantics) only through hops
- * that are themselves trusted. A spoofed header from an untrusted hop is ignored. Entries
- * pass the strict CIDR rule (or are proxy-addr's range names) before proxy-addr sees them.
- */
+/** A request's client address, as the trusted-proxy rules resolve it. */
 export type ClientIpResolver = (req: IncomingMessage) => string;
 
 export function createClientIpResolver(trustedProxies: readonly string[]): ClientIpResolver {

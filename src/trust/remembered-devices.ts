@@ -1,15 +1,14 @@
+// Remembered devices ("don't ask again on this device for N days"). The cookie holds
+// `<deviceId>.<secret>`; the server keeps only a keyed hash of the secret bound to the
+// user, plus the record a user can list and revoke. A cookie is accepted only for the user
+// it was issued to, before its expiry, while its record is not revoked; so is every session
+// it admitted (`isLive`, cached — see device-liveness.ts — and forgotten at each revocation).
 import type { CodeHasher } from '../crypto/code-hash.ts';
 import { type Clock, type RandomSource, randomId } from '../engine/capabilities.ts';
 import type { RememberedDeviceRecord, Repository } from '../store/ports.ts';
 import { createDeviceLiveness } from './device-liveness.ts';
 
-/**
- * Remembered devices ("don't ask again on this device for N days"). The cookie holds
- * `<deviceId>.<secret>`; the server keeps only a keyed hash of the secret bound to the
- * user, plus the record a user can list and revoke. A cookie is accepted only for the user
- * it was issued to, before its expiry, while its record is not revoked; so does every session
- * it admitted (`isLive`, cached — see device-liveness.ts — and forgotten at each revocation).
- */
+/** Whether a cookie stands for this user's device, or which check it failed. */
 export type DeviceCheck =
   | { ok: true; device: RememberedDeviceRecord }
   | {

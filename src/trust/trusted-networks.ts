@@ -1,13 +1,11 @@
+// Trusted networks ("trusted IPs"): a list of IPv4/IPv6 CIDRs. A sign-in from one of them may
+// skip the second factor. Every entry must pass the strict CIDR rule (src/trust/cidr.ts) —
+// also when this is called directly, not through createMfa's options — so `010.0.0.0/8` can
+// never be read as 8.0.0.0/8.
 import { ConfigError } from '../errors.ts';
 import { parseAddress } from './address.ts';
 import { CIDR_RULE, type CidrRange, parseStrictCidr, quoted } from './cidr.ts';
 
-/**
- * Trusted networks ("trusted IPs" in the seeds): a list of IPv4/IPv6 CIDRs. A sign-in from
- * one of them may skip the second factor. Every entry must pass the strict CIDR rule
- * (src/trust/cidr.ts) — also when this is called directly, not through createMfa's options —
- * so `010.0.0.0/8` can never be read as 8.0.0.0/8.
- */
 export interface TrustedNetworks {
   /** The matching CIDR, or null. Unparseable addresses never match. */
   match(address: string): string | null;

@@ -1,42 +1,23 @@
+// A small Express app as a user of mfakit would write it: a password form (first factor),
+// the mfakit router at /mfa, and protected routes behind requireMfa(); and the TOTP code at
+// a test clock's time.
 import express from 'express';
 import session from 'express-session';
-import { createMemoryStores } from '../../adapters/memory/index.ts';
 import { createMfaExpress } from '../../src/express/index.ts';
-import { type AuditEvent, createMfa, type MfaOptions, type Stores } from '../../src/index.ts';
+import type { MfaOptions, Stores } from '../../src/index.ts';
 import { base32Decode } from '../../src/methods/otp/base32.ts';
 import { totpCode } from '../../src/methods/otp/otp.ts';
 import { type TestClock, testClock } from './test-clock.ts';
+import { createTestMfa } from './test-mfa.ts';
 
-/**
- * A small Express app as a user of mfakit would write it: a password form (first factor),
- * the mfakit router at /mfa, and protected routes behind requireMfa().
- */
+/** The first-factor passwords of the test users. */
 export const PASSWORDS: Record<string, string> = { alice: 'alice-pw', bob: 'bob-pw', svc: 'svc-pw' };
 
 export function makeApp(
   overrides: Partial<MfaOptions> & { stores?: Stores; clock?: TestClock; trustProxy?: boolean } = {},
 ) {
   const clock = overrides.clock ?? testClock();
-  const events: AuditEvent[] = [];
-  const stores = overrides.stores ?? createMemoryStores({ clock });
-  const mfa = createMfa({
-    stores,
-    clock,
-    issuer: 'Test Co',
-    sealingKeys: [{ id: 'k1', key: Buffer.alloc(32, 1) }],
-    audit: (e) => {
-      events.push(e);
-    },
-    ...overrides,
-    rememberDevice: {
-      enabled: true,
-      days: 14,
-      maxDays: 60,
-      cookieName: 'mfakit_rd',
-      secureCookie: false,
-      ...overrides.rememberDevice,
-    },
-  });
+  const { mfa, events, stores } = createTestMfa(overrides, { clock, issuer: 'Test Co', keyFill: 1 });
   const web = createMfaExpress(mfa, { basePath: '/mfa', loginPath: '/login', defaultReturnTo: '/account' });
   const app = express();
   app.use(session({ secret: 'test-secret', resave: false, saveUninitialized: false, name: 'sid' }));

@@ -1,24 +1,30 @@
 // The sample federation server and its partner IdP on ephemeral 127.0.0.1 ports, with a raw
-// code-flow relying party (`rp`, and `payroll` whose trust has requiredAcr …:mfa), for tests
-// written from an attacker's side: which users, partner users and networks is the test's to say.
-// One Browser (test/helpers/browser.ts) per person; the federation server's mfakit runs on a
-// test clock for TOTP codes while the stores keep real time (oidc-provider's models expire by it).
+// code-flow relying party (`rp`, and `payroll` whose trust has requiredAcr …:mfa): which users,
+// partner users, claims providers and networks is the test's to say. One Browser
+// (test/helpers/browser.ts) per person; the federation server's mfakit runs on a test clock for
+// TOTP codes while the stores keep real time (oidc-provider's models expire by it).
 import assert from 'node:assert/strict';
-import { createHash, randomBytes } from 'node:crypto';
 import { createMemoryStores } from '../../adapters/memory/index.ts';
 import { parseFederationConfig } from '../../sample-idp/federation/config.ts';
 import { createFederationServer, type FederationServer } from '../../sample-idp/federation/server.ts';
 import { createPartnerIdp, type PartnerIdp, type PartnerUser } from '../../sample-idp/partner-idp/server.ts';
 import type { AuditSink } from '../../src/index.ts';
-import { codeFor } from './app.ts';
 import { type Browser, formAction, inputValue, type Page } from './browser.ts';
+import {
+  atRp,
+  clientSecretOf,
+  codeFlowRequest,
+  exchangeCode,
+  idTokenClaims,
+  RP_BYE,
+  RP_REDIRECT,
+} from './code-flow-rp.ts';
+import { enrolThroughEngine } from './enrol-through-engine.ts';
 import { close, listen } from './listen.ts';
 import { type TestClock, testClock } from './test-clock.ts';
-import { totpNow, totpSecretOf } from './totp-now.ts';
+import { totpNow } from './totp-now.ts';
 
-export const RP_REDIRECT = 'http://rp.example/cb';
-export const atRp = (u: URL) => u.origin === 'http://rp.example';
-const secretOf = (id: string) => `${id}-secret-that-is-long-enough`;
+export { atRp, RP_REDIRECT };
 
 /** Local users: alice (MFA enabled) and dana (MFA disabled), both in contoso.test. */
 export const LOCAL_USERS = [
@@ -35,6 +41,18 @@ export const LOCAL_USERS = [
 /** Claims providers, all served by the one partner IdP: `partner` owns partner.test, `other` other.test. */
 export const PROVIDER_DOMAINS = { partner: 'partner.test', other: 'other.test' } as const;
 
+/** A claims provider of the stack, served by the partner IdP under the client id `fed-<id>`. */
+export interface ClaimsProviderSpec {
+  id: string;
+  /** The e-mail domain home-realm discovery sends to it. */
+  domain: string;
+  /** Default acceptIfMfaDoneByFederatedIdp. */
+  behavior?: 'acceptIfMfaDoneByFederatedIdp' | 'enforceMfaByFederatedIdp' | 'rejectMfaByFederatedIdp';
+  /** The partner's acr for a sign-in with MFA. */
+  mfaAcr?: string;
+  accountMapping?: 'upstreamAccount' | 'linkByEmail';
+}
+
 export interface FederationStack {
   fed: FederationServer;
   fedUrl: string;
@@ -49,46 +67,65 @@ export async function startFederationStack(
     partnerUsers?: PartnerUser[];
     trustedNetworks?: string[];
     trustedProxies?: string[];
-    /** More local users besides LOCAL_USERS. */
-    users?: Record<string, unknown>[];
+    /** Local users besides LOCAL_USERS; one with the id of a LOCAL_USERS entry replaces it. */
+    users?: (Record<string, unknown> & { id: string })[];
     /** The config's conditional-access document. */
     policies?: Record<string, unknown>;
     /** How the `partner` provider maps its accounts (linkByEmail lets local users live in partner.test). */
     partnerAccountMapping?: 'upstreamAccount' | 'linkByEmail';
+    /** The claims providers instead of PROVIDER_DOMAINS' (each accepting the partner's MFA). */
+    claimsProviders?: ClaimsProviderSpec[];
+    /** A relying party's own URL: `rp` also accepts its /callback and /signed-out. */
+    rpUrl?: string;
     audit?: AuditSink;
   } = {},
 ): Promise<FederationStack> {
   const fedL = await listen();
   const partnerL = await listen();
+  const rpUrl = options.rpUrl;
   const rp = (clientId: string, more: Record<string, unknown>) => ({
     clientId,
-    clientSecret: secretOf(clientId),
-    redirectUris: [RP_REDIRECT],
+    clientSecret: clientSecretOf(clientId),
+    redirectUris: [RP_REDIRECT, ...(rpUrl ? [`${rpUrl}/callback`] : [])],
+    postLogoutRedirectUris: [RP_BYE, ...(rpUrl ? [`${rpUrl}/signed-out`] : [])],
     ...more,
   });
+  const replaced = new Set((options.users ?? []).map((u) => u.id));
+  const providers: ClaimsProviderSpec[] =
+    options.claimsProviders ??
+    Object.entries(PROVIDER_DOMAINS).map(([id, domain]) => ({
+      id,
+      domain,
+      ...(id === 'partner' && options.partnerAccountMapping
+        ? { accountMapping: options.partnerAccountMapping }
+        : {}),
+    }));
   const config = await parseFederationConfig(
     {
       issuer: fedL.url,
       trustedNetworks: options.trustedNetworks ?? [],
       trustedProxies: options.trustedProxies ?? [],
-      users: [...LOCAL_USERS, ...(options.users ?? [])],
+      users: [...LOCAL_USERS.filter((u) => !replaced.has(u.id)), ...(options.users ?? [])],
       ...(options.policies ? { policies: options.policies } : {}),
       relyingParties: [
-        rp('rp', { releaseClaims: ['name', 'email', 'groups'] }),
+        rp('rp', {
+          displayName: 'Test RP',
+          releaseClaims: ['name', 'email', 'groups'],
+          releaseGroups: ['staff'],
+        }),
         rp('payroll', { requiredAcr: 'urn:mfakit:acr:mfa', releaseClaims: ['name', 'email'] }),
       ],
-      claimsProviders: Object.entries(PROVIDER_DOMAINS).map(([id, domain]) => ({
-        id,
-        displayName: `Partner ${id}`,
+      claimsProviders: providers.map((p) => ({
+        id: p.id,
+        displayName: `Partner ${p.id}`,
         issuer: partnerL.url,
-        clientId: `fed-${id}`,
-        clientSecret: secretOf(`fed-${id}`),
-        emailDomains: [domain],
-        federatedIdpMfaBehavior: 'acceptIfMfaDoneByFederatedIdp',
+        clientId: `fed-${p.id}`,
+        clientSecret: clientSecretOf(`fed-${p.id}`),
+        emailDomains: [p.domain],
+        federatedIdpMfaBehavior: p.behavior ?? 'acceptIfMfaDoneByFederatedIdp',
         allowInsecureHttp: true,
-        ...(id === 'partner' && options.partnerAccountMapping
-          ? { accountMapping: options.partnerAccountMapping }
-          : {}),
+        ...(p.mfaAcr ? { mfaAcr: p.mfaAcr } : {}),
+        ...(p.accountMapping ? { accountMapping: p.accountMapping } : {}),
       })),
     },
     {},
@@ -103,9 +140,9 @@ export async function startFederationStack(
   const partner = createPartnerIdp({
     issuer: partnerL.url,
     users: options.partnerUsers ?? [],
-    clients: Object.keys(PROVIDER_DOMAINS).map((id) => ({
+    clients: providers.map(({ id }) => ({
       clientId: `fed-${id}`,
-      clientSecret: secretOf(`fed-${id}`),
+      clientSecret: clientSecretOf(`fed-${id}`),
       redirectUris: [`${fedL.url}/federation/${id}/callback`],
     })),
   });
@@ -128,25 +165,15 @@ export interface AuthRequest {
   acrValues?: string;
   /** The `claims` parameter (JSON), e.g. to ask for email in the ID token itself. */
   claims?: string;
+  /** Default 'openid profile email'. */
+  scope?: string;
 }
 
 export function authorizationRequest(s: FederationStack, p: AuthRequest = {}) {
-  const verifier = randomBytes(32).toString('base64url');
-  const clientId = p.clientId ?? 'rp';
-  const url = new URL('/auth', s.fedUrl);
-  url.search = new URLSearchParams({
-    client_id: clientId,
-    response_type: 'code',
-    redirect_uri: RP_REDIRECT,
-    scope: 'openid profile email',
-    state: randomBytes(8).toString('hex'),
-    nonce: randomBytes(8).toString('hex'),
-    code_challenge: createHash('sha256').update(verifier).digest('base64url'),
-    code_challenge_method: 'S256',
+  return codeFlowRequest(s.fedUrl, p.clientId ?? 'rp', p.scope ?? 'openid profile email', {
     ...(p.acrValues ? { acr_values: p.acrValues } : {}),
     ...(p.claims ? { claims: p.claims } : {}),
-  }).toString();
-  return { url: url.href, verifier, clientId };
+  });
 }
 export type AuthorizationRequest = ReturnType<typeof authorizationRequest>;
 
@@ -157,35 +184,23 @@ export interface RpClaims {
   auth_time?: number;
   email?: string;
   email_verified?: boolean;
+  name?: string;
+  groups?: string[];
 }
 
-/** The RP's code exchange: the ID token's claims, and what userinfo answers for the access token. */
+/** The RP's code exchange: the ID token and its claims, and what userinfo answers for the access token. */
 export async function redeem(s: FederationStack, page: Page, request: AuthorizationRequest) {
   const code = new URL(page.url).searchParams.get('code');
   assert.ok(code, `expected a code at the RP, got ${page.url} (${page.status})\n${page.text.slice(0, 500)}`);
-  const res = await fetch(new URL('/token', s.fedUrl), {
-    method: 'POST',
-    headers: {
-      authorization: `Basic ${Buffer.from(`${request.clientId}:${secretOf(request.clientId)}`).toString('base64')}`,
-      'content-type': 'application/x-www-form-urlencoded',
-    },
-    body: new URLSearchParams({
-      grant_type: 'authorization_code',
-      code,
-      redirect_uri: RP_REDIRECT,
-      code_verifier: request.verifier,
-    }),
-  });
+  const res = await exchangeCode(s.fedUrl, code, request);
   const body = (await res.json()) as { id_token?: string; access_token?: string };
   assert.ok(body.id_token && body.access_token, JSON.stringify(body));
-  const claims = JSON.parse(
-    Buffer.from(body.id_token.split('.')[1] ?? '', 'base64url').toString(),
-  ) as RpClaims;
+  const claims = idTokenClaims<RpClaims>(body.id_token);
   const me = await fetch(new URL('/me', s.fedUrl), {
     headers: { authorization: `Bearer ${body.access_token}` },
   });
   assert.equal(me.status, 200);
-  return { claims, userinfo: (await me.json()) as RpClaims };
+  return { idToken: body.id_token, claims, userinfo: (await me.json()) as RpClaims };
 }
 
 export const uidOf = (page: Page) => {
@@ -219,7 +234,7 @@ export async function signInWithPassword(
     form: { identifier, password, kind, _csrf: inputValue(pwPage.text, '_csrf') },
     stopAt: atRp,
   });
-  return { request, page, pwPage };
+  return { request, uid, page, pwPage };
 }
 
 /** Submits mfakit's code prompt on `page` (ticking "don't ask again" with `remember`). */
@@ -231,18 +246,40 @@ export function submitCode(b: Browser, s: FederationStack, page: Page, code: str
 }
 
 /** Registers an authenticator app for a local user through the engine (with the previous period's code); returns its secret. */
-export async function enrolDirect(s: FederationStack, user: string): Promise<string> {
-  const draft = await s.fed.mfa.enrollment.begin('totp', user, user);
-  const done = await s.fed.mfa.enrollment.confirm(
-    'totp',
-    user,
-    draft.draftId,
-    { code: codeFor(totpSecretOf(draft), s.clock, -1) },
-    'app',
-    { ip: '127.0.0.1' },
-  );
-  assert.equal(done.ok, true);
-  return totpSecretOf(draft);
+export function enrolDirect(s: FederationStack, user: string): Promise<string> {
+  return enrolThroughEngine(s.fed.mfa, s.clock, user);
+}
+
+/**
+ * RP → the federation's sign-in page → `identifier` (an address in a partner's domain: home-realm
+ * discovery) → where that leads, the partner's login page.
+ */
+export async function toPartner(b: Browser, s: FederationStack, identifier: string, p: AuthRequest = {}) {
+  const request = authorizationRequest(s, p);
+  const first = await b.go(request.url, { stopAt: atRp });
+  const uid = uidOf(first);
+  const partnerPage = await b.go(`${s.fedUrl}/interaction/${uid}/identify`, {
+    form: { identifier, _csrf: inputValue(first.text, '_csrf') },
+  });
+  return { request, uid, partnerPage };
+}
+
+/** On the partner's login page, `user` signs in there (with partner MFA when `mfa`); where that leads. */
+export function loginAtPartnerPage(
+  b: Browser,
+  partnerPage: Page,
+  user: { username: string; password: string },
+  mfa: boolean,
+) {
+  return b.go(new URL(`/interaction/${uidOf(partnerPage)}/login`, partnerPage.url).href, {
+    form: {
+      _csrf: inputValue(partnerPage.text, '_csrf'),
+      username: user.username,
+      password: user.password,
+      ...(mfa ? { mfa: 'yes' } : {}),
+    },
+    stopAt: atRp,
+  });
 }
 
 /**
@@ -255,24 +292,14 @@ export async function signInAtPartner(
   user: { username: string; password: string; hint?: string },
   p: AuthRequest = {},
 ) {
-  const request = authorizationRequest(s, p);
-  const first = await b.go(request.url, { stopAt: atRp });
-  const partnerPage = await b.go(`${s.fedUrl}/interaction/${uidOf(first)}/identify`, {
-    form: {
-      identifier: user.hint ?? `someone@${PROVIDER_DOMAINS.partner}`,
-      _csrf: inputValue(first.text, '_csrf'),
-    },
-  });
+  const { request, partnerPage } = await toPartner(
+    b,
+    s,
+    user.hint ?? `someone@${PROVIDER_DOMAINS.partner}`,
+    p,
+  );
   assert.match(partnerPage.text, /Sign in to Partner Co/, partnerPage.text.slice(0, 300));
-  const page = await b.go(new URL(`/interaction/${uidOf(partnerPage)}/login`, partnerPage.url).href, {
-    form: {
-      _csrf: inputValue(partnerPage.text, '_csrf'),
-      username: user.username,
-      password: user.password,
-      mfa: 'yes',
-    },
-    stopAt: atRp,
-  });
+  const page = await loginAtPartnerPage(b, partnerPage, user, true);
   return { request, page };
 }
 

@@ -1,11 +1,24 @@
+// Sign-in steps over the JSON API of the test app (test/helpers/app.ts), as supertest agents
+// that keep their cookies: the password step, a first sign-in that enrols an authenticator app,
+// a full sign-in with the current code; and the CSRF token of a rendered form.
 import type { Express } from 'express';
 import type { Agent } from 'supertest';
 import request from 'supertest';
 import { codeFor } from './app.ts';
 import type { TestClock } from './test-clock.ts';
 
+/** An agent (cookies kept) and the answer to its last step. */
+export interface AgentStep {
+  agent: Agent;
+  res: request.Response;
+}
+
 /** Signs in with the password through the JSON API; returns the agent (cookies kept). */
-export async function passwordStep(app: Express, user: string, agent: Agent = request.agent(app)) {
+export async function passwordStep(
+  app: Express,
+  user: string,
+  agent: Agent = request.agent(app),
+): Promise<AgentStep> {
   const res = await agent.post('/login').send({ username: user, password: `${user}-pw` });
   if (res.status !== 200) throw new Error(`password step failed: ${res.status} ${JSON.stringify(res.body)}`);
   return { agent, res };
@@ -32,7 +45,7 @@ export async function signIn(
   user: string,
   secret: string,
   extra: Record<string, unknown> = {},
-) {
+): Promise<AgentStep> {
   const { agent } = await passwordStep(app, user);
   const res = await agent.post('/mfa/api/verify').send({ code: codeFor(secret, clock), ...extra });
   if (res.status !== 200) throw new Error(`verify failed: ${res.status} ${JSON.stringify(res.body)}`);

@@ -1,27 +1,35 @@
+// An identity provider as a team running oidc-provider would write one with mfakit: its own
+// password page for the `login` prompt, mfakit's pages for `mfa`, real HTTP on a free port.
+// Clients `rp` and `payroll` are confidential code-flow clients; grants are automatic.
 import assert from 'node:assert/strict';
-import { createHash, generateKeyPairSync, randomBytes } from 'node:crypto';
+import { generateKeyPairSync } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import express from 'express';
 import type Provider from 'oidc-provider';
 import type { Configuration } from 'oidc-provider';
-import { createMemoryStores } from '../../adapters/memory/index.ts';
-import { type AuditEvent, createMfa, type MfaOptions, type Stores } from '../../src/index.ts';
+import type { AuditEvent, createMfa, MfaOptions, Stores } from '../../src/index.ts';
 import { createOidcAdapter, createOidcMfa, type OidcMfaOptions } from '../../src/oidc/index.ts';
 import { codeFor, PASSWORDS } from './app.ts';
-import { type Browser, formAction, inputValue, type Page } from './browser.ts';
+import { Browser, formAction, inputValue, type Page } from './browser.ts';
+import {
+  atRp,
+  clientSecretOf,
+  codeFlowRequest,
+  exchangeCode,
+  idTokenClaims,
+  RP_BYE,
+  RP_REDIRECT,
+} from './code-flow-rp.ts';
+import { enrolThroughEngine } from './enrol-through-engine.ts';
 import { type TestClock, testClock } from './test-clock.ts';
-import { totpSecretOf } from './totp-now.ts';
+import { createTestMfa } from './test-mfa.ts';
 
-/**
- * An identity provider as a team running oidc-provider would write one with mfakit: its own
- * password page for the `login` prompt, mfakit's pages for `mfa`, real HTTP on a free port.
- * Clients `rp` and `payroll` are confidential code-flow clients; grants are automatic.
- */
+export { atRp, RP_REDIRECT };
+
 export const SIGNING_KEY = generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey.export({
   format: 'jwk',
 });
-export const RP_REDIRECT = 'http://rp.example/cb';
 
 export interface TestIdp {
   issuer: string;
@@ -39,37 +47,18 @@ export async function startTestIdp(
 ): Promise<TestIdp> {
   const { oidcOptions, ...mfaOverrides } = overrides;
   const clock = testClock(Date.now());
-  const events: AuditEvent[] = [];
-  const stores = overrides.stores ?? createMemoryStores({ clock });
-  const mfa = createMfa({
-    stores,
-    clock,
-    issuer: 'Test IdP',
-    sealingKeys: [{ id: 'k1', key: Buffer.alloc(32, 7) }],
-    audit: (e) => {
-      events.push(e);
-    },
-    ...mfaOverrides,
-    rememberDevice: {
-      enabled: true,
-      days: 14,
-      maxDays: 60,
-      cookieName: 'mfakit_rd',
-      secureCookie: false,
-      ...overrides.rememberDevice,
-    },
-  });
+  const { mfa, events, stores } = createTestMfa(mfaOverrides, { clock, issuer: 'Test IdP', keyFill: 7 });
   const oidc = createOidcMfa(mfa, { stores, ...oidcOptions });
   const server = createServer();
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const issuer = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   const client = (id: string) => ({
     client_id: id,
-    client_secret: `${id}-secret-that-is-long-enough`,
+    client_secret: clientSecretOf(id),
     redirect_uris: [RP_REDIRECT],
     grant_types: ['authorization_code'],
     response_types: ['code' as const],
-    post_logout_redirect_uris: ['http://rp.example/bye'],
+    post_logout_redirect_uris: [RP_BYE],
   });
   const configuration: Configuration = {
     adapter: createOidcAdapter(stores, { clock }),
@@ -164,28 +153,13 @@ export interface AuthRequest {
 
 /** A code-flow authorization request with PKCE, state and nonce. */
 export function authorizationUrl(idp: TestIdp, p: AuthRequest = {}) {
-  const verifier = randomBytes(32).toString('base64url');
-  const state = randomBytes(8).toString('hex');
-  const nonce = randomBytes(8).toString('hex');
-  const url = new URL('/auth', idp.issuer);
-  url.search = new URLSearchParams({
-    client_id: p.clientId ?? 'rp',
-    response_type: 'code',
-    redirect_uri: RP_REDIRECT,
-    scope: 'openid',
-    state,
-    nonce,
-    code_challenge: createHash('sha256').update(verifier).digest('base64url'),
-    code_challenge_method: 'S256',
+  return codeFlowRequest(idp.issuer, p.clientId ?? 'rp', 'openid', {
     ...(p.acrValues ? { acr_values: p.acrValues } : {}),
     ...(p.maxAge !== undefined ? { max_age: String(p.maxAge) } : {}),
     ...(p.prompt ? { prompt: p.prompt } : {}),
     ...(p.claims ? { claims: p.claims } : {}),
-  }).toString();
-  return { url: url.href, verifier, state, nonce, clientId: p.clientId ?? 'rp' };
+  });
 }
-
-export const atRp = (u: URL) => u.origin === 'http://rp.example';
 
 /** Starts an authorization request and follows it to the first page the IdP shows (or the RP). */
 export async function startAuthorization(browser: Browser, idp: TestIdp, p: AuthRequest = {}) {
@@ -196,19 +170,7 @@ export async function startAuthorization(browser: Browser, idp: TestIdp, p: Auth
 
 /** The RP's token request for a code (client_secret_basic + PKCE), answered as is. */
 export function tokenRequest(idp: TestIdp, code: string, request: ReturnType<typeof authorizationUrl>) {
-  return fetch(new URL('/token', idp.issuer), {
-    method: 'POST',
-    headers: {
-      authorization: `Basic ${Buffer.from(`${request.clientId}:${request.clientId}-secret-that-is-long-enough`).toString('base64')}`,
-      'content-type': 'application/x-www-form-urlencoded',
-    },
-    body: new URLSearchParams({
-      grant_type: 'authorization_code',
-      code,
-      redirect_uri: RP_REDIRECT,
-      code_verifier: request.verifier,
-    }),
-  });
+  return exchangeCode(idp.issuer, code, request);
 }
 
 /** Exchanges the code the RP received, as the RP would (client_secret_basic + PKCE), and decodes the ID token. */
@@ -222,29 +184,19 @@ export async function redeem(
   const res = await tokenRequest(idp, code, request);
   const body = (await res.json()) as { id_token?: string; error?: string };
   if (!body.id_token) throw new Error(`token endpoint: ${JSON.stringify(body)}`);
-  const payload = JSON.parse(Buffer.from(body.id_token.split('.')[1] ?? '', 'base64url').toString()) as {
+  const payload = idTokenClaims<{
     sub: string;
     amr?: string[];
     acr?: string;
     auth_time?: number;
     nonce?: string;
-  };
+  }>(body.id_token);
   return { idToken: body.id_token, claims: payload };
 }
 
 /** Registers an authenticator app for `user` directly through the engine; returns its secret. */
-export async function enrolDirect(idp: TestIdp, user: string): Promise<string> {
-  const draft = await idp.mfa.enrollment.begin('totp', user, user);
-  const confirmed = await idp.mfa.enrollment.confirm(
-    'totp',
-    user,
-    draft.draftId,
-    { code: codeFor(totpSecretOf(draft), idp.clock, -1) },
-    'app',
-    { ip: '127.0.0.1' },
-  );
-  assert.equal(confirmed.ok, true);
-  return totpSecretOf(draft);
+export function enrolDirect(idp: TestIdp, user: string): Promise<string> {
+  return enrolThroughEngine(idp.mfa, idp.clock, user);
 }
 
 export const absolute = (idp: TestIdp, path: string) => new URL(path, idp.issuer).href;
@@ -295,4 +247,17 @@ export async function signIn(
     `expected to be back at the client, at ${at.url}: ${at.text.slice(0, 300)}`,
   );
   return { ...(await redeem(idp, at.url, request)), trail: at.trail };
+}
+
+/** `user` signs in to `rp` with their code and ticks "remember this device": the cookie it set. */
+export async function rememberedDeviceCookie(
+  idp: TestIdp,
+  user: string,
+  secret: string,
+): Promise<Browser['cookies'][number]> {
+  const first = new Browser();
+  await signIn(first, idp, user, { secret, remember: true });
+  const rd = first.cookie(new URL(idp.issuer).host, 'mfakit_rd');
+  assert.ok(rd, 'remember-device cookie set');
+  return rd;
 }

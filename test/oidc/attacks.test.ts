@@ -13,6 +13,7 @@ import {
   enrolDirect,
   password,
   redeem,
+  rememberedDeviceCookie,
   signIn,
   startAuthorization,
   startTestIdp,
@@ -183,10 +184,7 @@ describe('mfakit/oidc under attack', function () {
   });
 
   it('attack: a remembered device revoked from another session — the SSO session it admitted gets no token without signing in again', async () => {
-    const phone = new Browser();
-    await signIn(phone, idp, 'alice', { secret, remember: true });
-    const rd = phone.cookie(new URL(idp.issuer).host, 'mfakit_rd');
-    assert.ok(rd, 'remember-device cookie set');
+    const rd = await rememberedDeviceCookie(idp, 'alice', secret); // from her phone
     const stolenLaptop = new Browser();
     stolenLaptop.cookies.push(rd);
     const skipped = await signIn(stolenLaptop, idp, 'alice');

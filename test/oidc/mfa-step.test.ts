@@ -16,6 +16,7 @@ import {
   password,
   RP_REDIRECT,
   redeem,
+  rememberedDeviceCookie,
   signIn,
   startAuthorization,
   startTestIdp,
@@ -315,10 +316,7 @@ describe('mfakit/oidc: the MFA step in an oidc-provider code flow', function () 
     it('a remembered device skips the code at the next sign-in (acr pwd), but never satisfies acr_values=…:mfa', async () => {
       idp = await startTestIdp();
       const secret = await enrolDirect(idp, 'alice');
-      const first = new Browser();
-      await signIn(first, idp, 'alice', { secret, remember: true });
-      const rd = first.cookie(new URL(idp.issuer).host, 'mfakit_rd');
-      assert.ok(rd, 'remember-device cookie set');
+      const rd = await rememberedDeviceCookie(idp, 'alice', secret);
 
       const later = new Browser();
       later.cookies.push(rd);

@@ -10,6 +10,7 @@ import {
   enrolDirect,
   password,
   redeem,
+  rememberedDeviceCookie,
   signIn,
   startAuthorization,
   startTestIdp,
@@ -30,19 +31,10 @@ describe('mfakit/oidc requiredAcrOf: the level a client always needs', function 
   let idp: TestIdp;
   afterEach(async () => idp?.close());
 
-  /** Alice signs in to `rp` with her code and ticks "remember this device": the cookie it set. */
-  async function rememberedDevice(secret: string) {
-    const first = new Browser();
-    await signIn(first, idp, 'alice', { secret, remember: true });
-    const rd = first.cookie(new URL(idp.issuer).host, 'mfakit_rd');
-    assert.ok(rd, 'remember-device cookie set');
-    return rd;
-  }
-
   it('a remembered-device cookie lifts MFA for rp, but a password-only sign-in to payroll is still asked for the code', async () => {
     idp = await startTestIdp({ oidcOptions: payrollNeedsMfa });
     const secret = await enrolDirect(idp, 'alice');
-    const rd = await rememberedDevice(secret);
+    const rd = await rememberedDeviceCookie(idp, 'alice', secret);
 
     const attacker = new Browser();
     attacker.cookies.push(rd);
@@ -64,7 +56,7 @@ describe('mfakit/oidc requiredAcrOf: the level a client always needs', function 
   it('an SSO session at …:pwd (remembered device, at rp) must step up for payroll: the code, no password, auth_time kept', async () => {
     idp = await startTestIdp({ oidcOptions: payrollNeedsMfa });
     const secret = await enrolDirect(idp, 'alice');
-    const rd = await rememberedDevice(secret);
+    const rd = await rememberedDeviceCookie(idp, 'alice', secret);
     const b = new Browser();
     b.cookies.push(rd);
     const atRpSession = await signIn(b, idp, 'alice');
@@ -106,7 +98,7 @@ describe('mfakit/oidc requiredAcrOf: the level a client always needs', function 
   it('acr_values=…:pwd cannot lower it: at sign-in (with a remembered device) nor for an SSO session', async () => {
     idp = await startTestIdp({ oidcOptions: payrollNeedsMfa });
     const secret = await enrolDirect(idp, 'alice');
-    const rd = await rememberedDevice(secret);
+    const rd = await rememberedDeviceCookie(idp, 'alice', secret);
     const fresh = new Browser();
     fresh.cookies.push(rd);
     const { request, page } = await startAuthorization(fresh, idp, { clientId: 'payroll', acrValues: PWD });

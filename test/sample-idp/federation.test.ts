@@ -1,49 +1,90 @@
-/**
- * The AD FS-style federation server end to end, over real HTTP on ephemeral ports: the
- * federation server (memory stores), the partner IdP upstream, and relying parties driven
- * by a raw code flow (or the demo RP). One cookie-jar Browser per test plays the user.
- */
+// The AD FS-style federation server end to end, over real HTTP on ephemeral ports: the
+// federation server (memory stores), the partner IdP upstream with four claims providers (one
+// per MFA behaviour, and one linking by e-mail), and relying parties driven by a raw code flow
+// (or the demo RP), on the shared stack of test/helpers/federation-stack.ts. One cookie-jar
+// Browser per test plays the user.
 import assert from 'node:assert/strict';
 import { type ChildProcess, spawn } from 'node:child_process';
-import { createHash, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createMemoryStores } from '../../adapters/memory/index.ts';
 import { createDemoRp } from '../../sample-idp/demo-rp/rp-app.ts';
-import { parseFederationConfig } from '../../sample-idp/federation/config.ts';
-import { createFederationServer, type FederationServer } from '../../sample-idp/federation/server.ts';
-import {
-  createPartnerIdp,
-  PARTNER_DEMO_USERS,
-  type PartnerIdp,
-} from '../../sample-idp/partner-idp/server.ts';
+import { PARTNER_DEMO_USERS, type PartnerUser } from '../../sample-idp/partner-idp/server.ts';
+import { codeFor } from '../helpers/app.ts';
 import { Browser, formAction, inputValue, type Page } from '../helpers/browser.ts';
-import { enroll, secretOnPage } from '../helpers/federation-stack.ts';
-import { close, type Listening, listen } from '../helpers/listen.ts';
-import { totpNow } from '../helpers/totp-now.ts';
+import { clientSecretOf, RP_BYE } from '../helpers/code-flow-rp.ts';
+import {
+  atRp,
+  authorizationRequest,
+  type ClaimsProviderSpec,
+  enroll,
+  type FederationStack,
+  loginAtPartnerPage,
+  redeem,
+  secretOnPage,
+  signInWithPassword,
+  startFederationStack,
+  toPartner,
+  uidOf,
+} from '../helpers/federation-stack.ts';
+import { close, listen } from '../helpers/listen.ts';
 
-const RP_REDIRECT = 'http://rp.example/cb';
-const RP_BYE = 'http://rp.example/bye';
-const atRp = (u: URL) => u.origin === 'http://rp.example';
-const secretOf = (id: string) => `${id}-secret-that-is-long-enough`;
-
-interface Stack {
-  fed: FederationServer;
-  fedUrl: string;
-  partner: PartnerIdp;
-  partnerUrl: string;
-  listeners: Listening[];
-}
-
-const PROVIDERS = [
-  { id: 'partner', domain: 'partner.test', behavior: 'acceptIfMfaDoneByFederatedIdp' },
-  { id: 'strict', domain: 'strict.partner.test', behavior: 'enforceMfaByFederatedIdp' },
-  { id: 'legacy', domain: 'legacy.partner.test', behavior: 'rejectMfaByFederatedIdp' },
-  { id: 'linked', domain: 'linked.partner.test', behavior: 'rejectMfaByFederatedIdp', linkByEmail: true },
-] as const;
+const PROVIDERS: ClaimsProviderSpec[] = [
+  {
+    id: 'partner',
+    domain: 'partner.test',
+    behavior: 'acceptIfMfaDoneByFederatedIdp',
+    mfaAcr: 'urn:partner:mfa',
+  },
+  {
+    id: 'strict',
+    domain: 'strict.partner.test',
+    behavior: 'enforceMfaByFederatedIdp',
+    mfaAcr: 'urn:partner:mfa',
+  },
+  {
+    id: 'legacy',
+    domain: 'legacy.partner.test',
+    behavior: 'rejectMfaByFederatedIdp',
+    mfaAcr: 'urn:partner:mfa',
+  },
+  {
+    id: 'linked',
+    domain: 'linked.partner.test',
+    behavior: 'rejectMfaByFederatedIdp',
+    mfaAcr: 'urn:partner:mfa',
+    accountMapping: 'linkByEmail',
+  },
+];
+/** Local users besides the stack's (alice here in groups, bob enforced, and two in the linked domain). */
+const USERS = [
+  {
+    id: 'alice',
+    name: 'Alice',
+    email: 'alice@contoso.test',
+    password: 'alice password',
+    groups: ['staff', 'secret-club'],
+    mfaState: 'enabled',
+  },
+  { id: 'bob', name: 'Bob', email: 'bob@contoso.test', password: 'bob password', mfaState: 'enforced' },
+  {
+    id: 'frank',
+    name: 'Frank Local',
+    email: 'frank@linked.partner.test',
+    password: 'frank password',
+    mfaState: 'disabled',
+  },
+  {
+    id: 'gina',
+    name: 'Gina Local',
+    email: 'gina@linked.partner.test',
+    password: 'gina password',
+    mfaState: 'disabled',
+  },
+];
 /** A partner user whose address belongs to a local account (linkByEmail), and one the partner never verified. */
-const LINKED_USERS = [
+const LINKED_USERS: PartnerUser[] = [
   { id: 'frank', name: 'Frank Linked', email: 'frank@linked.partner.test', password: 'partner demo frank' },
   {
     id: 'gina',
@@ -54,206 +95,29 @@ const LINKED_USERS = [
   },
 ];
 
-async function startStack(extra: { rpUrl?: string; trustedProxies?: string[] } = {}): Promise<Stack> {
-  const fedL = await listen();
-  const partnerL = await listen();
-  const rpClient = (clientId: string, more: Record<string, unknown> = {}) => ({
-    clientId,
-    clientSecret: secretOf(clientId),
-    redirectUris: [RP_REDIRECT, ...(extra.rpUrl ? [`${extra.rpUrl}/callback`] : [])],
-    postLogoutRedirectUris: [RP_BYE, ...(extra.rpUrl ? [`${extra.rpUrl}/signed-out`] : [])],
-    ...more,
+const startStack = (extra: { rpUrl?: string; trustedProxies?: string[] } = {}) =>
+  startFederationStack({
+    users: USERS,
+    claimsProviders: PROVIDERS,
+    partnerUsers: [...PARTNER_DEMO_USERS, ...LINKED_USERS],
+    ...extra,
   });
-  const config = await parseFederationConfig(
-    {
-      issuer: fedL.url,
-      displayName: 'Contoso test sign-in',
-      trustedProxies: extra.trustedProxies ?? [],
-      users: [
-        {
-          id: 'alice',
-          name: 'Alice',
-          email: 'alice@contoso.test',
-          password: 'alice password',
-          groups: ['staff', 'secret-club'],
-          mfaState: 'enabled',
-        },
-        { id: 'bob', name: 'Bob', email: 'bob@contoso.test', password: 'bob password', mfaState: 'enforced' },
-        {
-          id: 'dana',
-          name: 'Dana',
-          email: 'dana@contoso.test',
-          password: 'dana password',
-          mfaState: 'disabled',
-        },
-        {
-          id: 'frank',
-          name: 'Frank Local',
-          email: 'frank@linked.partner.test',
-          password: 'frank password',
-          mfaState: 'disabled',
-        },
-        {
-          id: 'gina',
-          name: 'Gina Local',
-          email: 'gina@linked.partner.test',
-          password: 'gina password',
-          mfaState: 'disabled',
-        },
-      ],
-      relyingParties: [
-        rpClient('rp', {
-          displayName: 'Test RP',
-          releaseClaims: ['name', 'email', 'groups'],
-          releaseGroups: ['staff'],
-        }),
-        rpClient('payroll', { requiredAcr: 'urn:mfakit:acr:mfa', releaseClaims: ['name'] }),
-      ],
-      claimsProviders: PROVIDERS.map((p) => ({
-        id: p.id,
-        displayName: `Partner ${p.id}`,
-        issuer: partnerL.url,
-        clientId: `fed-${p.id}`,
-        clientSecret: secretOf(`fed-${p.id}`),
-        emailDomains: [p.domain],
-        federatedIdpMfaBehavior: p.behavior,
-        mfaAcr: 'urn:partner:mfa',
-        allowInsecureHttp: true,
-        ...('linkByEmail' in p ? { accountMapping: 'linkByEmail' } : {}),
-      })),
-    },
-    {},
-  );
-  const fed = await createFederationServer(config, { stores: createMemoryStores(), audit: () => {} });
-  fedL.handle(fed.app);
-  const partner = createPartnerIdp({
-    issuer: partnerL.url,
-    users: [...PARTNER_DEMO_USERS, ...LINKED_USERS],
-    clients: PROVIDERS.map((p) => ({
-      clientId: `fed-${p.id}`,
-      clientSecret: secretOf(`fed-${p.id}`),
-      redirectUris: [`${fedL.url}/federation/${p.id}/callback`],
-    })),
-  });
-  partnerL.handle(partner.app);
-  return { fed, fedUrl: fedL.url, partner, partnerUrl: partnerL.url, listeners: [fedL, partnerL] };
-}
 
-async function stopStack(s: Stack) {
-  await Promise.all(s.listeners.map(close));
-  await s.fed.close();
-}
+/** The code an authenticator app shows for `secret` at the federation server's (test) time. */
+const code = (s: FederationStack, secret: string, offsetSteps = 0) => codeFor(secret, s.clock, offsetSteps);
 
-function authorizationRequest(s: Stack, p: { clientId?: string; acrValues?: string; scope?: string } = {}) {
-  const verifier = randomBytes(32).toString('base64url');
-  const clientId = p.clientId ?? 'rp';
-  const url = new URL('/auth', s.fedUrl);
-  url.search = new URLSearchParams({
-    client_id: clientId,
-    response_type: 'code',
-    redirect_uri: RP_REDIRECT,
-    scope: p.scope ?? 'openid profile email groups',
-    state: randomBytes(8).toString('hex'),
-    nonce: randomBytes(8).toString('hex'),
-    code_challenge: createHash('sha256').update(verifier).digest('base64url'),
-    code_challenge_method: 'S256',
-    ...(p.acrValues ? { acr_values: p.acrValues } : {}),
-  }).toString();
-  return { url: url.href, verifier, clientId };
-}
-
-interface IdTokenClaims {
-  sub: string;
-  amr?: string[];
-  acr?: string;
-  name?: string;
-  groups?: string[];
-}
-
-async function redeem(s: Stack, page: Page, request: ReturnType<typeof authorizationRequest>) {
-  const code = new URL(page.url).searchParams.get('code');
-  assert.ok(code, `expected a code at the RP, got ${page.url} (${page.status})\n${page.text.slice(0, 500)}`);
-  const res = await fetch(new URL('/token', s.fedUrl), {
-    method: 'POST',
-    headers: {
-      authorization: `Basic ${Buffer.from(`${request.clientId}:${secretOf(request.clientId)}`).toString('base64')}`,
-      'content-type': 'application/x-www-form-urlencoded',
-    },
-    body: new URLSearchParams({
-      grant_type: 'authorization_code',
-      code,
-      redirect_uri: RP_REDIRECT,
-      code_verifier: request.verifier,
-    }),
-  });
-  const body = (await res.json()) as { id_token?: string; access_token?: string };
-  assert.ok(body.id_token, JSON.stringify(body));
-  const claims = JSON.parse(
-    Buffer.from(body.id_token.split('.')[1] ?? '', 'base64url').toString(),
-  ) as IdTokenClaims;
-  return { idToken: body.id_token, accessToken: body.access_token ?? '', claims };
-}
-
-const uidOf = (page: Page) => {
-  const m = /\/interaction\/([A-Za-z0-9_-]+)/.exec(page.url);
-  assert.ok(m?.[1], `not an interaction page: ${page.url}`);
-  return m[1];
-};
-
-/** From the RP's authorization request to the password page, then the password. */
-async function signInWithPassword(b: Browser, s: Stack, identifier: string, password: string, p = {}) {
-  const request = authorizationRequest(s, p);
-  const first = await b.go(request.url, { stopAt: atRp });
-  assert.equal(first.status, 200, first.text);
-  const uid = uidOf(first);
-  const pwPage = await b.go(`${s.fedUrl}/interaction/${uid}/identify`, {
-    form: { identifier, _csrf: inputValue(first.text, '_csrf') },
-    stopAt: atRp,
-  });
-  assert.match(pwPage.text, /name="password"/);
-  const after = await b.go(`${s.fedUrl}/interaction/${uid}/login`, {
-    form: { identifier, password, _csrf: inputValue(pwPage.text, '_csrf') },
-    stopAt: atRp,
-  });
-  return { request, uid, page: after };
-}
-
-const code = totpNow;
-
-/** At the partner's login page (after home-realm discovery), signs in there. */
-async function partnerSignIn(b: Browser, partnerPage: Page, username: string, mfa: boolean) {
-  const puid = uidOf(partnerPage);
-  const target = new URL(`/interaction/${puid}/login`, partnerPage.url).href;
-  return b.go(target, {
-    form: {
-      _csrf: inputValue(partnerPage.text, '_csrf'),
-      username,
-      password: `partner demo ${username.split('@')[0]}`,
-      ...(mfa ? { mfa: 'yes' } : {}),
-    },
-    stopAt: atRp,
-  });
-}
-
-/** RP → federation sign-in page → e-mail address → the partner's login page. */
-async function toPartner(b: Browser, s: Stack, email: string, p = {}) {
-  const request = authorizationRequest(s, p);
-  const first = await b.go(request.url, { stopAt: atRp });
-  const uid = uidOf(first);
-  const partnerPage = await b.go(`${s.fedUrl}/interaction/${uid}/identify`, {
-    form: { identifier: email, _csrf: inputValue(first.text, '_csrf') },
-  });
-  return { request, uid, partnerPage };
-}
+/** At the partner's login page (after home-realm discovery), signs in there with the demo password. */
+const partnerSignIn = (b: Browser, partnerPage: Page, username: string, mfa: boolean) =>
+  loginAtPartnerPage(b, partnerPage, { username, password: `partner demo ${username.split('@')[0]}` }, mfa);
 
 describe('sample-idp federation server', function () {
   this.timeout(60_000);
-  let s: Stack;
+  let s: FederationStack;
   beforeEach(async () => {
     s = await startStack();
   });
   afterEach(async () => {
-    await stopStack(s);
+    await s.close();
   });
 
   it('publishes discovery with the acr values it issues, and security headers', async () => {
@@ -305,7 +169,7 @@ describe('sample-idp federation server', function () {
     const { request, page, uid } = await signInWithPassword(b, s, 'bob', 'bob password');
     assert.equal(new URL(page.url).pathname, `/interaction/${uid}/mfa`);
     assert.match(page.text, /Set up your authenticator app/);
-    const { next } = await enroll(b, s.fedUrl, page);
+    const { next } = await enroll(b, s.fedUrl, page, atRp, (secret) => code(s, secret));
     const { claims } = await redeem(s, next, request);
     assert.equal(claims.sub, 'bob');
     assert.deepEqual(claims.amr, ['pwd', 'otp', 'mfa']);
@@ -314,12 +178,12 @@ describe('sample-idp federation server', function () {
 
   it('releases only the configured claims and groups of a relying-party trust', async () => {
     const b = new Browser();
-    const { request, page } = await signInWithPassword(b, s, 'alice', 'alice password');
-    const { next } = await enroll(b, s.fedUrl, page);
-    const { accessToken } = await redeem(s, next, request);
-    const me = (await (
-      await fetch(`${s.fedUrl}/me`, { headers: { authorization: `Bearer ${accessToken}` } })
-    ).json()) as Record<string, unknown>;
+    const { request, page } = await signInWithPassword(b, s, 'alice', 'alice password', {
+      scope: 'openid profile email groups',
+    });
+    const { next } = await enroll(b, s.fedUrl, page, atRp, (secret) => code(s, secret));
+    // What the userinfo endpoint answers for the access token.
+    const { userinfo: me } = await redeem(s, next, request);
     assert.equal(me.name, 'Alice');
     assert.equal(me.email, 'alice@contoso.test');
     assert.deepEqual(me.groups, ['staff']);
@@ -331,7 +195,7 @@ describe('sample-idp federation server', function () {
       clientId: 'payroll',
     });
     assert.match(page.text, /Set up your authenticator app/);
-    const { next } = await enroll(b, s.fedUrl, page);
+    const { next } = await enroll(b, s.fedUrl, page, atRp, (secret) => code(s, secret));
     const { claims } = await redeem(s, next, request);
     assert.equal(claims.acr, 'urn:mfakit:acr:mfa');
   });
@@ -387,7 +251,7 @@ describe('sample-idp federation server', function () {
     const { request, uid, partnerPage } = await toPartner(b, s, 'erin@legacy.partner.test');
     const back = await partnerSignIn(b, partnerPage, 'erin@legacy.partner.test', true);
     assert.equal(new URL(back.url).pathname, `/interaction/${uid}/mfa`);
-    const { next } = await enroll(b, s.fedUrl, back);
+    const { next } = await enroll(b, s.fedUrl, back, atRp, (secret) => code(s, secret));
     const { claims } = await redeem(s, next, request);
     assert.equal(claims.sub, 'upstream:legacy:erin');
     assert.deepEqual(claims.amr, ['fed', 'otp', 'mfa']);
@@ -401,6 +265,8 @@ describe('sample-idp federation server', function () {
       b,
       s.fedUrl,
       await partnerSignIn(b, one.partnerPage, 'erin@legacy.partner.test', true),
+      atRp,
+      (secret) => code(s, secret),
     );
     const again = new Browser();
     const two = await toPartner(again, s, 'erin@legacy.partner.test');
@@ -412,7 +278,7 @@ describe('sample-idp federation server', function () {
       /form-action 'self' [^;]*http:\/\/rp\.example/,
     );
     const done = await again.go(new URL(formAction(prompt.text, '/mfa/prompt'), s.fedUrl).href, {
-      form: { _csrf: inputValue(prompt.text, '_csrf'), code: code(secret, 1), returnTo: '' },
+      form: { _csrf: inputValue(prompt.text, '_csrf'), code: code(s, secret, 1), returnTo: '' },
       stopAt: atRp,
     });
     const { claims } = await redeem(s, done, two.request);
@@ -534,7 +400,7 @@ describe('sample-idp federation server', function () {
       form: {
         _csrf: inputValue(signedIn.text, '_csrf'),
         draftId: inputValue(signedIn.text, 'draftId'),
-        code: code(secret),
+        code: code(s, secret),
       },
     });
     assert.match(enrolled.text, /recovery codes/i);
@@ -550,7 +416,7 @@ describe('sample-idp federation server', function () {
 
 describe('sample-idp federation server behind a proxy', function () {
   this.timeout(30_000);
-  const discoveryVia = async (s: Stack) =>
+  const discoveryVia = async (s: FederationStack) =>
     (await (
       await fetch(`${s.fedUrl}/.well-known/openid-configuration`, {
         headers: { 'x-forwarded-host': 'evil.example', 'x-forwarded-proto': 'https' },
@@ -564,7 +430,7 @@ describe('sample-idp federation server behind a proxy', function () {
       assert.equal(meta.authorization_endpoint, `${s.fedUrl}/auth`);
       assert.equal(meta.token_endpoint, `${s.fedUrl}/token`);
     } finally {
-      await stopStack(s);
+      await s.close();
     }
   });
 
@@ -573,7 +439,7 @@ describe('sample-idp federation server behind a proxy', function () {
     try {
       assert.equal((await discoveryVia(s)).authorization_endpoint, 'https://evil.example/auth');
     } finally {
-      await stopStack(s);
+      await s.close();
     }
   });
 });
@@ -587,7 +453,7 @@ describe('sample-idp federation server with the demo RP', function () {
       const { app } = await createDemoRp({
         issuer: s.fedUrl,
         clientId: 'rp',
-        clientSecret: secretOf('rp'),
+        clientSecret: clientSecretOf('rp'),
         redirectUri: `${rpL.url}/callback`,
         postLogoutRedirectUri: `${rpL.url}/signed-out`,
         baseUrl: rpL.url,
@@ -604,14 +470,20 @@ describe('sample-idp federation server with the demo RP', function () {
       const enrollPage = await b.go(`${s.fedUrl}/interaction/${uid}/login`, {
         form: { identifier: 'alice', password: 'alice password', _csrf: inputValue(pw.text, '_csrf') },
       });
-      const { next: home } = await enroll(b, s.fedUrl, enrollPage, () => false);
+      const { next: home } = await enroll(
+        b,
+        s.fedUrl,
+        enrollPage,
+        () => false,
+        (secret) => code(s, secret),
+      );
       assert.equal(home.url, `${rpL.url}/`);
       assert.match(home.text, /Signed in as Alice/);
       assert.match(home.text, /data-claim="acr">urn:mfakit:acr:mfa</);
       assert.match(home.text, /data-claim="amr">pwd, otp, mfa</);
     } finally {
       await close(rpL);
-      await stopStack(s);
+      await s.close();
     }
   });
 });

@@ -1,10 +1,9 @@
+// The applications condition: the application (client id / app name) is included (or `all`)
+// and not excluded. An application policy never applies to a user action (registering a method
+// is not a sign-in to an app, whatever app the request came from), as in Entra, where "All
+// cloud apps" leaves them out.
 import type { PolicyCondition } from './condition.ts';
 
-/**
- * The application (client id / app name): included (or `all`) and not excluded. An application
- * policy never applies to a user action (registering a method is not a sign-in to an app,
- * whatever app the request came from), as in Entra, where "All cloud apps" leaves them out.
- */
 export const applications: PolicyCondition = {
   name: 'applications',
   applies: (p) => p.apps !== null,

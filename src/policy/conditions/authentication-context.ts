@@ -1,6 +1,7 @@
+// The authentication-context condition: a policy for an authentication context (e.g. `c1`,
+// "sensitive action") applies only when the request asks for that context.
 import type { PolicyCondition } from './condition.ts';
 
-/** A policy for an authentication context (e.g. `c1`, "sensitive action") applies only when the request asks for it. */
 export const authenticationContext: PolicyCondition = {
   name: 'authenticationContext',
   applies: (p) => p.contexts !== null,

@@ -1,6 +1,7 @@
+// The client-app-types condition: the kind of client — a browser, a mobile/desktop app, or a
+// legacy protocol (RADIUS, basic auth); a request that names none counts as a browser.
 import type { PolicyCondition } from './condition.ts';
 
-/** The kind of client: a browser, a mobile/desktop app, or a legacy protocol (RADIUS, basic auth). */
 export const clientAppTypes: PolicyCondition = {
   name: 'clientAppTypes',
   applies: (p) => p.clientAppTypes !== null,

@@ -1,10 +1,9 @@
+// What a policy condition is: its name, whether a policy has it, a fast test, and an
+// explanation for the what-if view; and the facts it is tested against. Conditions are pure:
+// facts in, boolean out.
 import type { CompiledPolicy } from '../compiled-policy.ts';
 import type { NamedLocation, PolicyContext } from '../model.ts';
 
-/**
- * One condition of a policy: whether the policy has it, a fast test, and an explanation
- * for the what-if view and the audit. Conditions are pure: facts in, boolean out.
- */
 export type ConditionName =
   | 'applications'
   | 'userActions'

@@ -1,6 +1,7 @@
+// The device-state condition: whether the request carries a valid remembered-device cookie for
+// this user, matched against the devices a policy targets (`remembered` or `notRemembered`).
 import type { PolicyCondition } from './condition.ts';
 
-/** Whether the request carries a valid remembered-device cookie for this user. */
 export const deviceState: PolicyCondition = {
   name: 'deviceState',
   applies: (p) => p.conditions.deviceState !== undefined,

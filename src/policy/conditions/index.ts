@@ -1,3 +1,4 @@
+// The conditions a policy can have, in the order an evaluation tries them.
 import { applications } from './applications.ts';
 import { authenticationContext } from './authentication-context.ts';
 import { clientAppTypes } from './client-app-types.ts';

@@ -1,11 +1,11 @@
+// The locations condition: the client address must be in an included named location (`any`,
+// `trusted`, or an id) and in no excluded one. The address is the one the trusted-proxy rules
+// resolved; a spoofed X-Forwarded-For never reaches here. An unparseable address is in no
+// location.
 import type { LocationRefs } from '../compiled-policy.ts';
 import type { EvaluationFacts, PolicyCondition } from './condition.ts';
 
-/**
- * Named locations: the client address must be in an included location (`any`, `trusted`, or
- * an id) and in no excluded one. The address is the one the trusted-proxy rules resolved;
- * a spoofed X-Forwarded-For never reaches here. An unparseable address is in no location.
- */
+/** Which of `refs` holds the client address, as text for the explanation; null: none. */
 function inRefs(refs: LocationRefs, facts: EvaluationFacts): string | null {
   if (refs.any) return 'any location';
   const found = facts.locations();

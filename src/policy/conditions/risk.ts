@@ -1,7 +1,9 @@
+// The risk condition: risk signals the engine computed for this sign-in — any of the policy's
+// listed signals present, or at least its threshold of recent failures.
 import type { PolicyContext, RiskSignal } from '../model.ts';
 import type { PolicyCondition } from './condition.ts';
 
-/** Risk signals the engine computed for this sign-in: any listed signal, or enough recent failures. */
+/** The listed signals present in this request's risk facts. */
 function present(signals: readonly RiskSignal[], ctx: PolicyContext): RiskSignal[] {
   return signals.filter((s) => ctx.risk?.[s] === true);
 }

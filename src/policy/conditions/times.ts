@@ -1,7 +1,8 @@
+// The times condition: time windows in a time zone — the request's time is inside an included
+// window (if any are listed) and in no excluded one.
 import { describeWindow, inWindow } from '../local-time.ts';
 import type { PolicyCondition } from './condition.ts';
 
-/** Time windows in a time zone: inside an included window (if any are listed) and in no excluded one. */
 export const times: PolicyCondition = {
   name: 'times',
   applies: (p) => p.conditions.times !== undefined,

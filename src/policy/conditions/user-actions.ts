@@ -1,9 +1,8 @@
+// The user-actions condition: a user-action policy (Entra's "user actions", e.g. registering
+// security info) applies only to a request for one of its actions, never to a sign-in to an
+// application.
 import type { PolicyCondition } from './condition.ts';
 
-/**
- * A user-action policy (Entra's "user actions", e.g. registering security info) applies only
- * to a request for one of its actions, never to a sign-in to an application.
- */
 export const userActions: PolicyCondition = {
   name: 'userActions',
   applies: (p) => p.userActions !== null,

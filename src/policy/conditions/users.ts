@@ -1,11 +1,11 @@
+// The users condition: users, groups and roles — included by any of them, and excluded by any
+// of them; an exclusion always wins over an inclusion (a break-glass account stays out of every
+// policy).
 import type { CompiledPolicy, SubjectSets } from '../compiled-policy.ts';
 import type { PolicyContext } from '../model.ts';
 import type { PolicyCondition } from './condition.ts';
 
-/**
- * Users, groups and roles: included by any of them, and excluded by any of them — an
- * exclusion always wins over an inclusion (a break-glass account stays out of every policy).
- */
+/** The first of `values` in `set`, or null. */
 function hit(set: ReadonlySet<string>, values: readonly string[] | undefined): string | null {
   if (!values) return null;
   for (const v of values) if (set.has(v)) return v;
