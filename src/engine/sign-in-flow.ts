@@ -312,7 +312,7 @@ export function createSignInFlow(
       const recoveryCodes = await account.recoveryCodes.regenerate(pending.userId, ctx);
       const method = methods.of(confirmed.method);
       const factor = {
-        amr: method?.amr(confirmed.method) ?? [],
+        amr: confirmed.amr ?? method?.amr(confirmed.method) ?? [],
         method: method?.strength(confirmed.method) ?? 'totp',
       };
       return { ok: true, stamp: await second.complete(taken, factor, ctx), recoveryCodes };

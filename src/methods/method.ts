@@ -97,7 +97,9 @@ export interface EnrollmentDraft {
 }
 
 /** `detail` is for the audit (`enroll_<detail>`): `draft_expired`, `code_mismatch`, `credential_invalid`… */
-export type EnrollmentResult = { ok: true; method: MethodRecord } | { ok: false; detail: string };
+export type EnrollmentResult =
+  /** `amr`: what the registration itself proved, when it differs from `amr(method)` (a passkey's user verification). */
+  { ok: true; method: MethodRecord; amr?: string[] } | { ok: false; detail: string };
 
 /** How a user registers the method themselves: a draft, then a confirmation that proves it works. */
 export interface MethodEnrollment {

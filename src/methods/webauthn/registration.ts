@@ -8,9 +8,15 @@ import { randomId } from '../../engine/capabilities.ts';
 import { html } from '../../web/html.ts';
 import type { ChallengeOptions, EnrollmentDraft, MethodEnrollment, MethodServices } from '../method.ts';
 import { createChallengeStore } from './challenges.ts';
-import { counterKeyOf, credentialDataOf, WEBAUTHN_KIND } from './credential.ts';
+import { counterKeyOf, credentialAmr, credentialDataOf, WEBAUTHN_KIND } from './credential.ts';
 import { registrationResponse } from './responses.ts';
 import type { WebAuthnSettings } from './settings.ts';
+
+/**
+ * COSE algorithms offered: EdDSA, ES256, RS256 (what authenticators implement). Named so the
+ * library does not probe Node's experimental post-quantum Web Crypto on every registration.
+ */
+export const SUPPORTED_ALGORITHMS = [-8, -7, -257];
 
 /** The browser's options as the JSON they are (the library's type has optional fields). */
 const asJson = (options: object): ChallengeOptions => JSON.parse(JSON.stringify(options)) as ChallengeOptions;
@@ -49,6 +55,7 @@ export function createWebAuthnEnrollment(
           residentKey: settings.residentKey,
           userVerification: settings.userVerification,
         },
+        supportedAlgorithmIDs: SUPPORTED_ALGORITHMS,
       });
       const draftId = randomId(random, 18);
       await drafts.put(binding(userId, draftId), { challenge: options.challenge, userId, userHandle });
@@ -87,6 +94,7 @@ export function createWebAuthnEnrollment(
           expectedOrigin: settings.origins,
           expectedRPID: settings.rpID,
           requireUserVerification: settings.userVerification === 'required',
+          supportedAlgorithmIDs: SUPPORTED_ALGORITHMS,
         });
       } catch {
         return { ok: false, detail: 'credential_invalid' };
@@ -130,7 +138,7 @@ export function createWebAuthnEnrollment(
         return { ok: false, detail: 'credential_exists' };
       }
       if (info.credential.counter > 0) await repository.advance(method.counterKey, info.credential.counter);
-      return { ok: true, method };
+      return { ok: true, method, amr: credentialAmr(method.data, info.userVerified) };
     },
   };
 }
