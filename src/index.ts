@@ -55,10 +55,12 @@ export type { Mfa, MfaSettings } from './engine/mfa.ts';
 export type { MfaOptions } from './engine/options.ts';
 export { HARD_FAILURE_CEILING } from './engine/options.ts';
 export { parseStamp } from './engine/parse-stamp.ts';
+export type { PasswordlessResult, PasswordlessService } from './engine/passwordless.ts';
 export type { PendingPrincipal } from './engine/pending.ts';
 export type { PolicyService } from './engine/policy-service.ts';
 export { PolicyVersionConflict } from './engine/policy-source.ts';
 export type { RegistrationRefusal, RegistrationVerdict } from './engine/registration-rule.ts';
+export type { ChallengeStart } from './engine/second-factor.ts';
 export type { SessionPolicyCheck, SessionTarget } from './engine/session-policy.ts';
 export type { SignInFlow } from './engine/sign-in-flow.ts';
 export type {
@@ -103,10 +105,12 @@ export type {
   MethodDescription,
   MethodEnrollment,
   MethodServices,
+  PasswordlessCheck,
   SignInMethod,
 } from './methods/method.ts';
 export { codeOf } from './methods/method.ts';
 export { recoveryCode } from './methods/recovery-code/index.ts';
 export { totp } from './methods/totp/index.ts';
+export { type WebAuthnSettings, type WebAuthnSettingsInput, webauthn } from './methods/webauthn/index.ts';
 export type * from './store/ports.ts';
 export { cidrSchema, trustedProxySchema } from './trust/cidr.ts';

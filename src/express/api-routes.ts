@@ -97,6 +97,23 @@ export function createApiRoutes(mfa: Mfa, web: MfaExpress, flow: SessionFlow) {
     }
   });
 
+  // The challenges of methods that produce one (a passkey's request options): for the pending
+  // sign-in, or for a step-up of the signed-in session. Answer one with POST /verify or /step-up { credential }.
+  api.post('/challenges', async (req, res) => {
+    const state = req.session?.mfakit;
+    if (state?.pendingId && !state.stamp) {
+      const pending = await mfa.getPending(state.pendingId);
+      if (!pending)
+        return res
+          .status(401)
+          .json({ error: 'pending_expired', message: 'Your sign-in has expired. Sign in again.' });
+      return res.json({ challenges: await mfa.beginPendingChallenges(pending.id) });
+    }
+    const stamp = accessOr(res, await flow.signedIn(req, true));
+    if (!stamp) return;
+    res.json({ challenges: await flow.stepUpChallenges(req, stamp) });
+  });
+
   api.post('/step-up', async (req, res) => {
     const stamp = accessOr(res, await flow.signedIn(req, true));
     if (!stamp) return;
