@@ -1,31 +1,29 @@
-// The MFA step's pages, below `<basePath>/:uid/mfa`: the code prompt, first-method enrollment
-// (QR code, then recovery codes) and cancel. Every request is matched to the browser's
+// The MFA step's pages, below `<basePath>/:uid/mfa`: the prompt (a code, or a passkey's answer),
+// first-method enrollment (a chooser when several kinds may be registered, then the QR code or
+// the passkey ceremony, then recovery codes), cancel, and the pages' assets (the stylesheet and
+// the WebAuthn client). Every request is matched to the browser's
 // interaction cookie by oidc-provider, and every form carries this interaction's own token.
 import express, { type NextFunction, type Request, type Response } from 'express';
 import type Provider from 'oidc-provider';
 import type { KoaContextWithOIDC } from 'oidc-provider';
 import type { Mfa } from '../engine/create-mfa.ts';
 import { MfaError } from '../errors.ts';
-import { enrollConfirmBody, parseBody, verifyBody } from '../web/bodies.ts';
+import { BODY_LIMIT, enrollConfirmBody, methodKindParam, parseBody, verifyBody } from '../web/bodies.ts';
 import type { FailureAnswer } from '../web/failures.ts';
 import { STYLE_CSS } from '../web/html.ts';
 import { setPageHeaders } from '../web/page-headers.ts';
 import * as pages from '../web/pages.ts';
 import { createPendingFlow } from '../web/pending-flow.ts';
-import type { InteractionRecord } from './interaction-records.ts';
+import { webauthnScripts } from '../web/webauthn-assets.ts';
 import { sameToken } from './interaction-records.ts';
-import type { InteractionView, OidcMfa } from './oidc-mfa.ts';
-
-const RESTART_AT_APP = 'Your sign-in has expired. Start again from the application.';
+import type { OidcMfa } from './oidc-mfa.ts';
+import { createStepPages, RESTART_AT_APP } from './step-pages.ts';
 
 export function createMfaInteractionRouter(oidc: OidcMfa, mfa: Mfa, provider: Provider) {
   const router = express.Router({ mergeParams: true });
-  const form = express.urlencoded({ extended: false, limit: '8kb', parameterLimit: 20 });
-  const pageOf = (uid: string, record: InteractionRecord): pages.PageContext => ({
-    basePath: `${oidc.basePath}/${uid}/mfa`,
-    csrfToken: record.csrf,
-    issuer: mfa.settings.issuer,
-  });
+  // A passkey's answer is a few kB (BODY_LIMIT); everything else is a code and the form token.
+  const form = express.urlencoded({ extended: false, limit: BODY_LIMIT, parameterLimit: 20 });
+  const { pageOf, show } = createStepPages(oidc, mfa);
 
   const uidOf = (req: Request) => String(req.params.uid ?? '');
   // A session ended by RP-initiated logout takes its stamp with it (else it would expire on its own).
@@ -53,48 +51,6 @@ export function createMfaInteractionRouter(oidc: OidcMfa, mfa: Mfa, provider: Pr
   const restartAtApp = (answer: FailureAnswer) =>
     answer.error === 'pending_expired' ? { ...answer, message: RESTART_AT_APP } : answer;
 
-  const expired = (res: Response, uid: string, record: InteractionRecord) =>
-    res.status(401).send(pages.messagePage(pageOf(uid, record), 'Sign-in expired', RESTART_AT_APP));
-
-  /** The prompt, or the enrollment page when the account has no method yet. */
-  async function show(
-    res: Response,
-    details: InteractionView,
-    record: InteractionRecord,
-    error?: { status: number; message: string },
-  ) {
-    const pending = await mfa.getPending(record.pendingId);
-    if (!pending) return expired(res, details.uid, record);
-    const ctx = pageOf(details.uid, record);
-    if (pending.mustEnroll) {
-      // The method the user is setting up (the first the options enable for users, for now).
-      const kind = record.draftKind ?? mfa.enrollment.available()[0]?.kind;
-      if (kind === undefined)
-        throw new MfaError('unknown_method', 'No sign-in method can be set up here.', 404);
-      const draft = await mfa.beginPendingEnrollment(
-        pending.id,
-        kind,
-        await oidc.displayName(pending.userId),
-        record.draftKind === kind ? record.draftId : undefined,
-      );
-      if (!draft) return expired(res, details.uid, record);
-      await oidc.records.update(details.uid, { ...record, draftId: draft.draftId, draftKind: draft.kind });
-      return res
-        .status(error?.status ?? 200)
-        .send(
-          pages.enrollPage(ctx, { draft, firstMethod: true, ...(error ? { error: error.message } : {}) }),
-        );
-    }
-    return res.status(error?.status ?? 200).send(
-      pages.promptPage(ctx, {
-        rememberDays: pending.rememberDays,
-        returnTo: '',
-        ...(pending.userMessage ? { notice: pending.userMessage } : {}),
-        ...(error ? { error: error.message } : {}),
-      }),
-    );
-  }
-
   const handle =
     (fn: (req: Request, res: Response) => Promise<unknown>) =>
     (req: Request, res: Response, next: NextFunction) =>
@@ -105,9 +61,16 @@ export function createMfaInteractionRouter(oidc: OidcMfa, mfa: Mfa, provider: Pr
     setPageHeaders(res);
     next();
   });
-  router.get('/:uid/mfa/assets/style.css', (_req, res) => {
-    res.type('text/css').set('Cache-Control', 'public, max-age=3600').send(STYLE_CSS);
-  });
+  // The pages' stylesheet and, for the passkey forms, the WebAuthn client (served from this package).
+  const assets: Record<string, [type: string, body: () => string]> = {
+    'style.css': ['text/css', () => STYLE_CSS],
+    'webauthn-browser.js': ['text/javascript', () => webauthnScripts().browser],
+    'webauthn-client.js': ['text/javascript', () => webauthnScripts().client],
+  };
+  for (const [name, [type, body]] of Object.entries(assets))
+    router.get(`/:uid/mfa/assets/${name}`, (_req, res) => {
+      res.type(type).set('Cache-Control', 'public, max-age=3600').send(body());
+    });
 
   router.get(
     '/:uid/mfa',
@@ -145,6 +108,23 @@ export function createMfaInteractionRouter(oidc: OidcMfa, mfa: Mfa, provider: Pr
         res,
         await oidc.loginResult(await oidc.raised(details, result.stamp), record.keepAuthTime),
       );
+    }),
+  );
+
+  // The choice of a first method (the chooser's links): kept on the record, then the setup page.
+  // Without `method`, back to the chooser. A GET, as it only selects what the next page shows.
+  router.get(
+    '/:uid/mfa/enroll',
+    handle(async (req, res) => {
+      const { details, record } = await open(req, res, false);
+      if (!record) throw new MfaError('no_pending_signin', 'There is no sign-in waiting here.', 400);
+      const requested = req.query.method;
+      const kind = requested === undefined ? undefined : parseBody(methodKindParam, requested);
+      if (kind !== undefined && !mfa.enrollment.available().some((m) => m.kind === kind))
+        throw new MfaError('unknown_method', 'That sign-in method cannot be set up here.', 404);
+      const { draftId: _draft, draftKind: _kind, ...rest } = record;
+      await oidc.records.update(details.uid, kind === undefined ? rest : { ...rest, draftKind: kind });
+      res.redirect(303, `${oidc.basePath}/${details.uid}/mfa`);
     }),
   );
 

@@ -7,6 +7,7 @@ export const CODE_FAILED = "That code didn't work. Check it and try again.";
 
 export const FAILURE_MESSAGES = {
   invalidCode: CODE_FAILED,
+  invalidPasskey: 'That passkey or security key was not accepted. Try again.',
   locked: 'Too many attempts. Try again later.',
   slowDown: (seconds: number) => `Too many attempts. Wait ${seconds} seconds and try again.`,
   expired: 'Your sign-in has expired. Sign in again.',
@@ -23,10 +24,17 @@ export interface FailureAnswer {
   retryAfterSeconds?: number;
 }
 
-export function answerFor(f: VerifyFailure): FailureAnswer {
+/** What answered: a typed `code` (the default) or a passkey's `credential` (its own sentence). */
+export type FactorKind = 'code' | 'credential';
+
+export function answerFor(f: VerifyFailure, factor: FactorKind = 'code'): FailureAnswer {
   switch (f.error) {
     case 'invalid_code':
-      return { status: 401, error: f.error, message: FAILURE_MESSAGES.invalidCode };
+      return {
+        status: 401,
+        error: f.error,
+        message: factor === 'credential' ? FAILURE_MESSAGES.invalidPasskey : FAILURE_MESSAGES.invalidCode,
+      };
     case 'locked':
       return {
         status: 429,
@@ -54,8 +62,9 @@ export function answerFor(f: VerifyFailure): FailureAnswer {
 export function answerFailure(
   res: { set(name: string, value: string): unknown },
   f: VerifyFailure,
+  factor: FactorKind = 'code',
 ): FailureAnswer {
-  const answer = answerFor(f);
+  const answer = answerFor(f, factor);
   if (answer.retryAfterSeconds !== undefined) res.set('Retry-After', String(answer.retryAfterSeconds));
   return answer;
 }

@@ -78,6 +78,8 @@ export function promptPage(
     cancelAction?: string | null;
     /** Methods that answer a challenge (a passkey): a button each. */
     challenges?: readonly PageChallenge[];
+    /** false: no code form (every method allowed here answers a challenge). Default true. */
+    codeForm?: boolean;
   },
 ): string {
   const cancelAction = p.cancelAction === undefined ? `${ctx.basePath}/cancel` : p.cancelAction;
@@ -92,7 +94,10 @@ export function promptPage(
     ${p.notice ? html`<p class="notice">${p.notice}</p>` : ''}
     ${errorBox(p.error)}
     ${challengeForms(ctx, challenges, action, returnTo)}
-    <form method="post" action="${action}">
+    ${
+      p.codeForm === false
+        ? ''
+        : html`<form method="post" action="${action}">
       ${csrf(ctx)}
       ${returnTo}
       ${codeInput('Verification code', 'Enter the code from your authenticator app or hardware token, or one of your recovery codes.')}
@@ -102,7 +107,8 @@ export function promptPage(
           : ''
       }
       <button type="submit">Verify</button>
-    </form>
+    </form>`
+    }
     ${cancelAction === null ? '' : html`<form method="post" action="${cancelAction}">${csrf(ctx)}<button type="submit" class="link">Cancel sign-in</button></form>`}`,
     { scripts: challenges.length > 0 },
   );
@@ -110,8 +116,17 @@ export function promptPage(
 
 export function enrollPage(
   ctx: PageContext,
-  /** `action`: where the form posts; default the router's `basePath/enroll`. */
-  p: { draft: EnrollmentDraft; error?: string; firstMethod: boolean; action?: string },
+  /**
+   * `action`: where the form posts; default the router's `basePath/enroll`. `chooseAnother`: a
+   * link back to the choice of method (when users may register several kinds).
+   */
+  p: {
+    draft: EnrollmentDraft;
+    error?: string;
+    firstMethod: boolean;
+    action?: string;
+    chooseAnother?: string;
+  },
 ): string {
   const { page } = p.draft;
   const action = p.action ?? `${ctx.basePath}/enroll`;
@@ -142,7 +157,8 @@ export function enrollPage(
     ${p.firstMethod ? html`<p class="notice">Your organisation requires a second sign-in step. Set it up now.</p>` : ''}
     ${errorBox(p.error)}
     ${page.instructions}
-    ${confirm}`,
+    ${confirm}
+    ${p.chooseAnother ? html`<p><a href="${p.chooseAnother}">Choose another method</a></p>` : ''}`,
     { scripts: page.proof === 'credential' },
   );
 }

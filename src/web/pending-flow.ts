@@ -10,7 +10,7 @@ import type { RequestContext } from '../engine/sign-in-types.ts';
 import type { AuthStamp } from '../engine/stamp.ts';
 import type { CredentialResponse } from '../methods/method.ts';
 import { factorOf } from './bodies.ts';
-import { answerFailure, type FailureAnswer } from './failures.ts';
+import { answerFailure, type FactorKind, type FailureAnswer } from './failures.ts';
 import { issueRememberCookie } from './remember-cookie.ts';
 
 export type CodeResult =
@@ -30,6 +30,9 @@ export interface FactorBody {
   methodId?: string | undefined;
 }
 
+const factorKindOf = (body: FactorBody): FactorKind =>
+  body.credential === undefined ? 'code' : 'credential';
+
 export function createPendingFlow(mfa: Mfa) {
   return {
     /**
@@ -48,7 +51,7 @@ export function createPendingFlow(mfa: Mfa) {
         if (outcome.error === 'must_enroll') return { kind: 'must_enroll' };
         return {
           kind: 'failed',
-          answer: answerFailure(res, outcome),
+          answer: answerFailure(res, outcome, factorKindOf(body)),
           pending: await mfa.getPending(pendingId),
         };
       }
@@ -82,7 +85,7 @@ export function createPendingFlow(mfa: Mfa) {
         body.label ?? '',
         ctx,
       );
-      if (!result.ok) return { kind: 'failed', answer: answerFailure(res, result) };
+      if (!result.ok) return { kind: 'failed', answer: answerFailure(res, result, factorKindOf(body)) };
       return { kind: 'signed_in', stamp: result.stamp, recoveryCodes: result.recoveryCodes };
     },
   };

@@ -1,0 +1,113 @@
+// What the MFA step shows for an interaction's pending sign-in: the prompt (a passkey button per
+// challenge its methods produced, the code form when a code may answer), the chooser when users
+// may register several kinds of first method, or the setup page of the chosen kind (kept on the
+// interaction record as `draftKind`, with its draft, so a reload shows the same secret or passkey
+// options' user). The routes (interaction-routes.ts) decide when; this file renders.
+import type { Response } from 'express';
+import type { Mfa } from '../engine/create-mfa.ts';
+import type { PendingPrincipal } from '../engine/pending.ts';
+import { MfaError } from '../errors.ts';
+import * as pages from '../web/pages.ts';
+import type { InteractionRecord } from './interaction-records.ts';
+import type { InteractionView, OidcMfa } from './oidc-mfa.ts';
+
+export const RESTART_AT_APP = 'Your sign-in has expired. Start again from the application.';
+
+export interface PageError {
+  status: number;
+  message: string;
+}
+
+export function createStepPages(oidc: OidcMfa, mfa: Mfa) {
+  const pageOf = (uid: string, record: Pick<InteractionRecord, 'csrf'>): pages.PageContext => ({
+    basePath: `${oidc.basePath}/${uid}/mfa`,
+    csrfToken: record.csrf,
+    issuer: mfa.settings.issuer,
+  });
+
+  const expired = (res: Response, uid: string, record: InteractionRecord) =>
+    res.status(401).send(pages.messagePage(pageOf(uid, record), 'Sign-in expired', RESTART_AT_APP));
+
+  /** The kinds of first method the user may choose from (several: the chooser is shown first). */
+  const choices = () => mfa.enrollment.available();
+
+  /** The setup page of the record's chosen kind (or the only one), or the chooser. */
+  async function enrollment(
+    res: Response,
+    details: InteractionView,
+    record: InteractionRecord,
+    pending: PendingPrincipal,
+    error?: PageError,
+  ) {
+    const ctx = pageOf(details.uid, record);
+    const available = choices();
+    const kind = record.draftKind ?? (available.length === 1 ? available[0]?.kind : undefined);
+    if (kind === undefined) {
+      if (available.length === 0)
+        throw new MfaError('unknown_method', 'No sign-in method can be set up here.', 404);
+      return res
+        .status(error?.status ?? 200)
+        .send(pages.enrollChooserPage(ctx, { methods: available, firstMethod: true }));
+    }
+    const draft = await mfa.beginPendingEnrollment(
+      pending.id,
+      kind,
+      await oidc.displayName(pending.userId),
+      record.draftKind === kind ? record.draftId : undefined,
+    );
+    if (!draft) return expired(res, details.uid, record);
+    await oidc.records.update(details.uid, { ...record, draftId: draft.draftId, draftKind: draft.kind });
+    return res.status(error?.status ?? 200).send(
+      pages.enrollPage(ctx, {
+        draft,
+        firstMethod: true,
+        ...(available.length > 1 ? { chooseAnother: `${ctx.basePath}/enroll` } : {}),
+        ...(error ? { error: error.message } : {}),
+      }),
+    );
+  }
+
+  /**
+   * The prompt: a passkey form per challenge, and the code form unless every method allowed
+   * here answers a challenge (e.g. only a passkey meets the phishing-resistant level asked for).
+   */
+  async function prompt(
+    res: Response,
+    details: InteractionView,
+    record: InteractionRecord,
+    pending: PendingPrincipal,
+    error?: PageError,
+  ) {
+    const challenges = await mfa.beginPendingChallenges(pending.id);
+    const answered = new Set(challenges.map((c) => c.kind));
+    const allowed = pending.allowedMethodIds ? new Set(pending.allowedMethodIds) : null;
+    const methods = (await mfa.methods.list(pending.userId)).filter((m) => !allowed || allowed.has(m.id));
+    const codeForm =
+      challenges.length === 0 ||
+      allowed === null ||
+      pending.allowRecovery === true ||
+      methods.some((m) => !answered.has(m.kind));
+    return res.status(error?.status ?? 200).send(
+      pages.promptPage(pageOf(details.uid, record), {
+        rememberDays: pending.rememberDays,
+        returnTo: '',
+        challenges,
+        codeForm,
+        ...(pending.userMessage ? { notice: pending.userMessage } : {}),
+        ...(error ? { error: error.message } : {}),
+      }),
+    );
+  }
+
+  /** The prompt, or the first method's setup when the account has none yet. */
+  async function show(res: Response, details: InteractionView, record: InteractionRecord, error?: PageError) {
+    const pending = await mfa.getPending(record.pendingId);
+    if (!pending) return expired(res, details.uid, record);
+    if (pending.mustEnroll) return enrollment(res, details, record, pending, error);
+    return prompt(res, details, record, pending, error);
+  }
+
+  return { pageOf, expired, show, choices };
+}
+
+export type StepPages = ReturnType<typeof createStepPages>;
