@@ -16,7 +16,9 @@ import { createPartnerIdp, PARTNER_DEMO_USERS } from './partner-idp/server.ts';
  * `npm start`: the federation server, the partner IdP and the demo SaaS app on localhost,
  * on the embedded SQLite store. Settings (environment):
  *   FED_CONFIG        config file (default sample-idp/federation.example.yaml)
- *   HOST              listen address (default 127.0.0.1); PUBLIC_HOST the URLs' host (default HOST)
+ *   HOST              listen address (default 127.0.0.1)
+ *   PUBLIC_HOST       the host name in the printed URLs and the issuer (default localhost: browsers
+ *                     refuse passkeys on an IP address such as 127.0.0.1)
  *   FED_PORT / PARTNER_PORT / DEMO_RP_PORT   default 3000 / 3001 / 3002 (0: any free port)
  *   FED_DATA_FILE     SQLite file used by the example config (default data/federation.sqlite)
  *   FED_SEALING_KEY, FED_COOKIE_KEYS, FED_SIGNING_JWK   secrets; generated and kept in
@@ -24,8 +26,8 @@ import { createPartnerIdp, PARTNER_DEMO_USERS } from './partner-idp/server.ts';
  * The URLs are handed to the config as FED_URL, PARTNER_URL and DEMO_RP_URL.
  */
 const env = process.env;
-const host = env.HOST ?? '127.0.0.1';
-const publicHost = env.PUBLIC_HOST ?? host;
+const host = env.HOST || '127.0.0.1';
+const publicHost = env.PUBLIC_HOST || 'localhost';
 const configFile = env.FED_CONFIG ?? 'sample-idp/federation.example.yaml';
 
 function port(name: string, fallback: number): number {

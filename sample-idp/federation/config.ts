@@ -10,6 +10,7 @@ import {
 } from 'mfakit/policy';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
+import { applicationNameIssues, passkeyHostProblem } from './config-checks.ts';
 import { formatPath, type SubstitutionIssue, substituteEnv } from './env-substitution.ts';
 
 /**
@@ -21,7 +22,9 @@ import { formatPath, type SubstitutionIssue, substituteEnv } from './env-substit
  *   - relyingParties: relying-party trusts (OIDC clients) — claims released, required level;
  *   - claimsProviders: claims-provider trusts (upstream OIDC IdPs) — home-realm discovery by
  *     e-mail domain, what to make of the upstream's MFA, how its subjects map to accounts;
- *   - policies: mfakit conditional access (a file path relative to this file, or inline).
+ *   - policies: mfakit conditional access (a file path relative to this file, or inline);
+ *   - passkeys: WebAuthn on the issuer's host (rpID its host name, origin its origin), for the
+ *     second factor, passwordless sign-in and the phishing-resistant level.
  */
 export const MFA_STATES = ['disabled', 'enabled', 'enforced'] as const;
 export const RELEASABLE_CLAIMS = ['name', 'email', 'groups'] as const;
@@ -174,8 +177,25 @@ export const federationConfigSchema = z
       .default([]),
     /** A policy document, or the path of a .yaml/.json one (relative to the config file). */
     policies: z.union([z.string().min(1), z.record(z.string(), z.unknown())]).optional(),
+    /**
+     * Passkeys and security keys (WebAuthn) on the issuer's host: registered at first sign-in
+     * or in the security-info portal, used as a second factor, to sign in without a password
+     * (the sign-in page's autofill) and to reach acr urn:mfakit:acr:phr. Browsers allow them
+     * only on a host name (https://, or http://localhost), never on an IP address.
+     */
+    passkeys: z
+      .strictObject({
+        enabled: z.boolean({ error: 'must be true or false' }).default(true),
+        /** `required`: an authenticator that does not verify the user (PIN, biometrics) is refused. */
+        userVerification: z
+          .enum(['preferred', 'required'], { error: "must be 'preferred' or 'required'" })
+          .default('preferred'),
+      })
+      .default({ enabled: true, userVerification: 'preferred' }),
   })
   .superRefine((c, ctx) => {
+    const passkeyProblem = c.passkeys.enabled && URL.canParse(c.issuer) ? passkeyHostProblem(c.issuer) : null;
+    if (passkeyProblem) ctx.addIssue({ code: 'custom', path: ['issuer'], message: passkeyProblem });
     const unique = (values: string[], path: (i: number) => (string | number)[], what: string) => {
       const seen = new Set<string>();
       values.forEach((v, i) => {
@@ -336,42 +356,4 @@ export async function loadFederationConfig(
     ]);
   }
   return parseFederationConfig(value, env, { baseDir: dirname(file), source: file });
-}
-
-/**
- * Conditional access sees a relying party under its `conditionalAccessApp` (or its client id):
- * a policy naming the client id of a relying party that has another application name would
- * silently never apply, and an application name that is another client's id (or the portal's)
- * would merge two applications. Both are refused with their path.
- */
-function applicationNameIssues(
-  relyingParties: readonly RelyingPartyConfig[],
-  policies: PolicyDocument | undefined,
-): string[] {
-  const issues: string[] = [];
-  const clientIds = new Set(relyingParties.map((rp) => rp.clientId));
-  relyingParties.forEach((rp, i) => {
-    const app = rp.conditionalAccessApp;
-    if (app === undefined || app === rp.clientId) return;
-    if (clientIds.has(app) || app === 'account-portal')
-      issues.push(
-        `relyingParties[${i}].conditionalAccessApp: "${app}" is ${app === 'account-portal' ? "the security-info portal's application" : 'the client id of another relying party'}`,
-      );
-  });
-  const renamed = new Map(
-    relyingParties
-      .filter((rp) => rp.conditionalAccessApp !== undefined && rp.conditionalAccessApp !== rp.clientId)
-      .map((rp) => [rp.clientId, rp.conditionalAccessApp]),
-  );
-  policies?.policies.forEach((p, i) => {
-    for (const side of ['include', 'exclude'] as const)
-      p.assignments.applications?.[side].forEach((name, j) => {
-        const app = renamed.get(name);
-        if (app)
-          issues.push(
-            `policies.policies[${i}].assignments.applications.${side}[${j}]: "${name}" is a client id whose application is "${app}": name the application`,
-          );
-      });
-  });
-  return issues;
 }

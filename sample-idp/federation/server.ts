@@ -1,6 +1,17 @@
 import { createHmac } from 'node:crypto';
 import express, { type NextFunction, type Request, type Response } from 'express';
-import { type AuditSink, type Clock, createMfa, type Mfa, MfaError, type Stores } from 'mfakit';
+import {
+  type AuditSink,
+  type Clock,
+  createMfa,
+  hotp,
+  type Mfa,
+  MfaError,
+  recoveryCode,
+  type Stores,
+  totp,
+  webauthn,
+} from 'mfakit';
 import { createSqliteStores } from 'mfakit/adapters/sqlite';
 import { STYLE_CSS } from 'mfakit/express';
 import { createOidcMfa, type OidcMfa } from 'mfakit/oidc';
@@ -32,6 +43,17 @@ import { type FederationSecrets, generateSecrets } from './secrets.ts';
  */
 /** The id of the federation server's sealing key (stored hashes and sealed seeds carry it). */
 export const FEDERATION_SEALING_KEY_ID = 'fed1';
+
+/** WebAuthn on the issuer's host: its host name is the relying-party id, its origin the one origin. */
+function passkeysOn(config: FederationConfig) {
+  const issuer = new URL(config.issuer);
+  return webauthn({
+    rpID: issuer.hostname,
+    rpName: config.displayName,
+    origins: [issuer.origin],
+    userVerification: config.passkeys.userVerification,
+  });
+}
 
 export interface FederationServerDeps {
   /** Default: SQLite at config.dataFile. */
@@ -71,6 +93,7 @@ export async function createFederationServer(
     policies: buildPolicyDocument(config),
     trustedNetworks: config.trustedNetworks,
     trustedProxies: config.trustedProxies,
+    methods: [totp, hotp, recoveryCode, ...(config.passkeys.enabled ? [passkeysOn(config)] : [])],
     rememberDevice: {
       enabled: true,
       days: config.rememberDeviceDays,

@@ -105,6 +105,10 @@ describe('browser end to end: the demo app signs in through the sample IdP (Chro
     await snap(page, '03-idp-password');
     await page.getByRole('button', { name: 'Sign in' }).click();
 
+    // Passkeys are on: a first method is chosen (an authenticator app here; a passkey in passkeys.e2e.ts).
+    await page.getByRole('heading', { name: 'Choose a sign-in method' }).waitFor();
+    await snap(page, '04-idp-choose-method');
+    await page.getByRole('link', { name: 'Authenticator app' }).click();
     await page.getByRole('heading', { name: 'Set up your authenticator app' }).waitFor();
     await snap(page, '04-idp-enroll');
     const uri = new URL(await readQr(page, '04-idp-enroll-qr'));
@@ -167,6 +171,7 @@ describe('browser end to end: the demo app signs in through the sample IdP (Chro
 
     await page.getByRole('link', { name: 'Sensitive action' }).click();
     // No new password: straight to the second factor (enrollment, as she has no method yet).
+    await page.getByRole('link', { name: 'Authenticator app' }).click();
     await page.getByRole('heading', { name: 'Set up your authenticator app' }).waitFor();
     await snap(page, '12-idp-step-up-enroll');
     const secret = await page.locator('#secret').innerText();

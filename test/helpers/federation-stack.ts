@@ -78,10 +78,17 @@ export async function startFederationStack(
     /** A relying party's own URL: `rp` also accepts its /callback and /signed-out. */
     rpUrl?: string;
     audit?: AuditSink;
+    /**
+     * Passkeys on (the sample's default): the issuer is then http://localhost:<port> (browsers
+     * refuse WebAuthn on an IP address). Off by default here, so first sign-ins go straight to
+     * the authenticator app's setup instead of the chooser.
+     */
+    passkeys?: boolean;
   } = {},
 ): Promise<FederationStack> {
   const fedL = await listen();
   const partnerL = await listen();
+  const fedUrl = options.passkeys ? fedL.url.replace('//127.0.0.1:', '//localhost:') : fedL.url;
   const rpUrl = options.rpUrl;
   const rp = (clientId: string, more: Record<string, unknown>) => ({
     clientId,
@@ -102,7 +109,8 @@ export async function startFederationStack(
     }));
   const config = await parseFederationConfig(
     {
-      issuer: fedL.url,
+      issuer: fedUrl,
+      passkeys: { enabled: options.passkeys === true },
       trustedNetworks: options.trustedNetworks ?? [],
       trustedProxies: options.trustedProxies ?? [],
       users: [...LOCAL_USERS.filter((u) => !replaced.has(u.id)), ...(options.users ?? [])],
@@ -143,13 +151,13 @@ export async function startFederationStack(
     clients: providers.map(({ id }) => ({
       clientId: `fed-${id}`,
       clientSecret: clientSecretOf(`fed-${id}`),
-      redirectUris: [`${fedL.url}/federation/${id}/callback`],
+      redirectUris: [`${fedUrl}/federation/${id}/callback`],
     })),
   });
   partnerL.handle(partner.app);
   return {
     fed,
-    fedUrl: fedL.url,
+    fedUrl,
     partner,
     partnerUrl: partnerL.url,
     clock,

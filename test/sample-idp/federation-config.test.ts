@@ -15,6 +15,8 @@ import {
 import { applicationOf, buildPolicyDocument } from '../../sample-idp/federation/policies.ts';
 import { compilePolicySet, evaluateRegistration } from '../../src/policy/index.ts';
 
+const PHR = 'urn:mfakit:acr:phr';
+
 const valid = () => ({
   issuer: 'https://idp.example',
   users: [
@@ -254,14 +256,53 @@ describe('sample-idp federation config', () => {
     assert.deepEqual([...byId.keys()], ['payroll-office', 'account-portal-requires-mfa']);
   });
 
+  it('passkeys: on by default; an issuer on an IP address is refused with why and what to use instead', async () => {
+    assert.deepEqual((await parseFederationConfig(valid(), { PARTNER_SECRET: 'x'.repeat(20) })).passkeys, {
+      enabled: true,
+      userVerification: 'preferred',
+    });
+    const onIp = await problems({ ...valid(), issuer: 'http://127.0.0.1:3000' });
+    assert.equal(onIp.length, 1);
+    assert.match(
+      onIp[0] ?? '',
+      /^issuer: is on an IP address \(127\.0\.0\.1\): browsers refuse passkeys \(WebAuthn\) on IP addresses/,
+    );
+    assert.match(onIp[0] ?? '', /http:\/\/localhost:3000/);
+    assert.match(
+      (await problems({ ...valid(), issuer: 'https://[::1]:8443' }))[0] ?? '',
+      /IP address \(::1\)/,
+    );
+    assert.match(
+      (await problems({ ...valid(), issuer: 'http://idp.example' }))[0] ?? '',
+      /^issuer: is http:\/\/ on idp\.example: browsers allow passkeys \(WebAuthn\) over http only on localhost/,
+    );
+    assert.match(
+      (await problems({ ...valid(), passkeys: { enabled: 'yes' } }))[0] ?? '',
+      /^passkeys\.enabled: must be true or false/,
+    );
+    // Passkeys off: an IP address is fine (only password and app sign-ins there).
+    const off = await parseFederationConfig(
+      { ...valid(), issuer: 'http://127.0.0.1:3000', passkeys: { enabled: false } },
+      { PARTNER_SECRET: 'x'.repeat(20) },
+    );
+    assert.equal(off.passkeys.enabled, false);
+  });
+
   it('the example config for npm start is valid', async () => {
     const config = await loadFederationConfig('sample-idp/federation.example.yaml', {
-      FED_URL: 'http://127.0.0.1:4000',
-      PARTNER_URL: 'http://127.0.0.1:4001',
-      DEMO_RP_URL: 'http://127.0.0.1:4002',
+      FED_URL: 'http://localhost:4000',
+      PARTNER_URL: 'http://localhost:4001',
+      DEMO_RP_URL: 'http://localhost:4002',
     });
-    assert.equal(config.issuer, 'http://127.0.0.1:4000');
-    assert.deepEqual(config.relyingParties[0]?.redirectUris, ['http://127.0.0.1:4002/callback']);
+    assert.equal(config.issuer, 'http://localhost:4000');
+    assert.deepEqual(config.relyingParties[0]?.redirectUris, ['http://localhost:4002/callback']);
+    assert.deepEqual(config.passkeys, { enabled: true, userVerification: 'preferred' });
+    assert.equal(config.relyingParties.find((rp) => rp.clientId === 'payroll')?.requiredAcr, PHR);
+    // Without FED_URL (npm run tap, a first look at the file) the defaults are localhost too.
+    assert.equal(
+      (await loadFederationConfig('sample-idp/federation.example.yaml', {})).issuer,
+      'http://localhost:3000',
+    );
     assert.deepEqual(
       config.claimsProviders.map((p) => p.federatedIdpMfaBehavior),
       ['acceptIfMfaDoneByFederatedIdp', 'enforceMfaByFederatedIdp', 'rejectMfaByFederatedIdp'],

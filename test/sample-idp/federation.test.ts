@@ -524,15 +524,21 @@ describe('npm start (sample-idp/start.ts)', function () {
       });
       child?.on('exit', (c) => reject(new Error(`exited with ${c}:\n${output}`)));
     });
-    const fedUrl = /Federation server \(OpenID provider\): (http:\/\/127\.0\.0\.1:\d+)\//.exec(urls)?.[1];
-    const rpUrl = /Demo SaaS app \(relying party\): +(http:\/\/127\.0\.0\.1:\d+)\//.exec(urls)?.[1];
+    // localhost URLs (browsers refuse passkeys on 127.0.0.1), served from 127.0.0.1 (the listen address).
+    const fedUrl = /Federation server \(OpenID provider\): (http:\/\/localhost:\d+)\//.exec(urls)?.[1];
+    const rpUrl = /Demo SaaS app \(relying party\): +(http:\/\/localhost:\d+)\//.exec(urls)?.[1];
     assert.ok(fedUrl && rpUrl, urls);
+    assert.doesNotMatch(urls, /127\.0\.0\.1/);
     assert.match(urls, /bob <bob@contoso\.test> \/ correct horse bob {2}— enforced/);
     assert.match(urls, /carol@partner\.test/);
-    const meta = (await (await fetch(`${fedUrl}/.well-known/openid-configuration`)).json()) as {
+    const onLoopback = fedUrl.replace('//localhost:', '//127.0.0.1:');
+    const meta = (await (await fetch(`${onLoopback}/.well-known/openid-configuration`)).json()) as {
+      issuer: string;
       acr_values_supported: string[];
     };
+    assert.equal(meta.issuer, fedUrl);
     assert.ok(meta.acr_values_supported.includes('urn:mfakit:acr:mfa'));
+    assert.ok(meta.acr_values_supported.includes('urn:mfakit:acr:phr'));
     // The demo RP is registered as a relying-party trust: its sign-in lands on the federation's page.
     const page = await new Browser().go(`${rpUrl}/login`);
     assert.equal(new URL(page.url).origin, fedUrl);
