@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { z } from 'zod';
-import { ACR_LADDER, ACR_MFA } from './acr.ts';
+import { ACR_LADDER, ACR_MFA, ACR_PHISHING_RESISTANT } from './acr.ts';
 
 /**
  * The demo relying party's settings, validated so that a mistake is reported at start-up
@@ -53,6 +53,10 @@ export const demoRpConfigSchema = z
     acrForSensitive: z
       .enum(ACR_LADDER as [string, ...string[]], { error: `must be one of ${ACR_LADDER.join(', ')}` })
       .default(ACR_MFA),
+    /** The acr the "approve payments" page needs (default: phishing-resistant, a passkey or security key). */
+    acrForPayments: z
+      .enum(ACR_LADDER as [string, ...string[]], { error: `must be one of ${ACR_LADDER.join(', ')}` })
+      .default(ACR_PHISHING_RESISTANT),
     scope: z
       .string({ error: 'must be a space-separated list of scopes' })
       .refine((v) => v.split(' ').includes('openid'), { error: "must include 'openid'" })
@@ -117,6 +121,7 @@ const envSchema = z.object({
  * DEMO_RP_BASE_URL (default http://localhost:<port>), DEMO_RP_REDIRECT_URI (default
  * <base>/callback), DEMO_RP_POST_LOGOUT_REDIRECT_URI (default <base>/signed-out),
  * DEMO_RP_SESSION_SECRET (default: random, sessions end at restart), DEMO_RP_ACR_FOR_SENSITIVE,
+ * DEMO_RP_ACR_FOR_PAYMENTS,
  * DEMO_RP_SCOPE, DEMO_RP_ALLOW_INSECURE_HTTP (true|false, default false).
  */
 export function demoRpConfigFromEnv(env: NodeJS.ProcessEnv): {
@@ -141,6 +146,7 @@ export function demoRpConfigFromEnv(env: NodeJS.ProcessEnv): {
     baseUrl,
     sessionSecret: env.DEMO_RP_SESSION_SECRET ?? randomBytes(32).toString('hex'),
     acrForSensitive: env.DEMO_RP_ACR_FOR_SENSITIVE,
+    acrForPayments: env.DEMO_RP_ACR_FOR_PAYMENTS,
     scope: env.DEMO_RP_SCOPE,
     allowInsecureHttp: DEMO_RP_ALLOW_INSECURE_HTTP,
   };
@@ -154,6 +160,7 @@ export function demoRpConfigFromEnv(env: NodeJS.ProcessEnv): {
     baseUrl: 'DEMO_RP_BASE_URL',
     sessionSecret: 'DEMO_RP_SESSION_SECRET',
     acrForSensitive: 'DEMO_RP_ACR_FOR_SENSITIVE',
+    acrForPayments: 'DEMO_RP_ACR_FOR_PAYMENTS',
     scope: 'DEMO_RP_SCOPE',
     allowInsecureHttp: 'DEMO_RP_ALLOW_INSECURE_HTTP',
   };

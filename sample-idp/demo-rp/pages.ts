@@ -52,6 +52,7 @@ export function homePage(p: {
   claims?: SignedInClaims;
   csrfToken?: string;
   acrForSensitive: string;
+  acrForPayments: string;
 }): string {
   if (!p.claims) {
     return layout(
@@ -68,6 +69,7 @@ export function homePage(p: {
     ${claimsTable(p.claims)}
     <ul class="links">
       <li><a href="/sensitive">Sensitive action</a> <span class="muted">(needs ${p.acrForSensitive})</span></li>
+      <li><a href="/payments">Approve payments</a> <span class="muted">(needs ${p.acrForPayments}: a passkey or security key)</span></li>
       <li><a href="/login?prompt=login">Sign in again</a></li>
     </ul>
     <form method="post" action="/logout">${csrfField(p.csrfToken ?? '')}<button type="submit">Sign out</button></form>`,
@@ -84,13 +86,23 @@ export function sensitivePage(p: { claims: SignedInClaims }): string {
   );
 }
 
-export function stepUpRefusedPage(p: { wanted: string; got?: string | undefined }): string {
+export function paymentsPage(p: { claims: SignedInClaims }): string {
+  return layout(
+    'Approve payments',
+    html`<h1>Approve payments</h1>
+    <p>You signed in with a phishing-resistant method (a passkey or security key): you may approve payments.</p>
+    ${claimsTable(p.claims)}
+    <p><a href="/">Back</a></p>`,
+  );
+}
+
+export function stepUpRefusedPage(p: { wanted: string; got?: string | undefined; retry?: string }): string {
   return layout(
     'Stronger sign-in needed',
     html`<h1>This action needs a stronger sign-in</h1>
     <p class="error" role="alert">The sign-in service signed you in at level <code>${p.got ?? 'none'}</code>;
     this action needs at least <code>${p.wanted}</code>.</p>
-    <p><a href="/sensitive">Try again</a> · <a href="/">Back</a></p>`,
+    <p><a href="${p.retry ?? '/sensitive'}">Try again</a> · <a href="/">Back</a></p>`,
   );
 }
 

@@ -7,6 +7,7 @@ import { createOidc, describeCallbackError } from './oidc.ts';
 import {
   errorPage,
   homePage,
+  paymentsPage,
   RP_STYLE_CSS,
   STYLE_PATH,
   sensitivePage,
@@ -26,7 +27,8 @@ const PROMPTS = new Set(['login', 'none', 'consent', 'select_account']);
  * The demo "SaaS app": an OpenID Connect relying party that signs in at an OP (the sample
  * IdP) with the authorization code flow, PKCE, state and nonce, shows the ID token's
  * sub/name/email/amr/acr/auth_time, and asks for a stronger sign-in (acr_values) before its
- * "sensitive action" page, checking the acr that comes back itself.
+ * "sensitive action" page (…:mfa by default) and its "approve payments" page (…:phr, a passkey
+ * or security key), checking the acr that comes back itself.
  *
  *   const { app } = await createDemoRp({
  *     issuer: 'http://localhost:3001', clientId: 'demo-rp', clientSecret: '...',
@@ -118,6 +120,7 @@ export async function createDemoRp(config: DemoRpConfig): Promise<{ app: express
     res.send(
       homePage({
         acrForSensitive: cfg.acrForSensitive,
+        acrForPayments: cfg.acrForPayments,
         ...(user ? { claims: user.claims, csrfToken: generateToken(req) } : {}),
       }),
     );
@@ -187,6 +190,7 @@ export async function createDemoRp(config: DemoRpConfig): Promise<{ app: express
       pending.acrValues !== undefined && !acrAtLeast(signedIn.claims.acr, pending.acrValues)
         ? {
             wanted: pending.acrValues,
+            page: pending.returnTo,
             ...(signedIn.claims.acr !== undefined ? { got: signedIn.claims.acr } : {}),
           }
         : undefined;
@@ -198,21 +202,28 @@ export async function createDemoRp(config: DemoRpConfig): Promise<{ app: express
     res.redirect(303, pending.returnTo);
   });
 
-  app.get('/sensitive', async (req, res) => {
-    const state = rpSession(req);
-    const user = state.user;
-    if (user && acrAtLeast(user.claims.acr, cfg.acrForSensitive)) {
-      delete state.stepUpFailed;
-      return res.send(sensitivePage({ claims: user.claims }));
-    }
-    if (user && state.stepUpFailed) {
+  /**
+   * A page that needs the sign-in at `acr` or stronger: shown when the ID token's acr is enough,
+   * else the OP is asked for it (acr_values); a step-up that came back weaker is said once.
+   */
+  const guarded = (path: '/sensitive' | '/payments', acr: string, render: typeof sensitivePage) =>
+    app.get(path, async (req, res) => {
+      const state = rpSession(req);
+      const user = state.user;
+      if (user && acrAtLeast(user.claims.acr, acr)) {
+        delete state.stepUpFailed;
+        return res.send(render({ claims: user.claims }));
+      }
       const failed = state.stepUpFailed;
-      // Shown once; "Try again" asks the OP again.
-      delete state.stepUpFailed;
-      return res.status(403).send(stepUpRefusedPage(failed));
-    }
-    await redirectToOp(req, res, { returnTo: '/sensitive', acrValues: cfg.acrForSensitive });
-  });
+      if (user && failed && (failed.page ?? '/sensitive') === path) {
+        // Shown once; "Try again" asks the OP again.
+        delete state.stepUpFailed;
+        return res.status(403).send(stepUpRefusedPage({ ...failed, retry: path }));
+      }
+      await redirectToOp(req, res, { returnTo: path, acrValues: acr });
+    });
+  guarded('/sensitive', cfg.acrForSensitive, sensitivePage);
+  guarded('/payments', cfg.acrForPayments, paymentsPage);
 
   app.post('/logout', form, csrfSynchronisedProtection, async (req, res) => {
     const user = req.session.demoRp?.user;

@@ -2,7 +2,7 @@ import type { Request } from 'express';
 import type {} from 'express-session';
 
 /** Where a finished sign-in may send the browser: only this app's own pages, never a query parameter. */
-export type ReturnTo = '/' | '/sensitive';
+export type ReturnTo = '/' | '/sensitive' | '/payments';
 
 /** A sign-in started at the OP and not finished yet: the values the callback must check. */
 export interface PendingSignIn {
@@ -38,8 +38,8 @@ export interface SignedIn {
 export interface DemoRpSession {
   pending?: PendingSignIn;
   user?: SignedIn;
-  /** Set by the callback when a step-up came back with a weaker acr than asked for. */
-  stepUpFailed?: { wanted: string; got?: string };
+  /** Set by the callback when a step-up came back with a weaker acr than asked for (for the page that asked). */
+  stepUpFailed?: { wanted: string; got?: string; page?: ReturnTo };
 }
 
 declare module 'express-session' {

@@ -10,9 +10,9 @@ import type { FormTokens } from './form-token.ts';
 import { identifierPage, passwordPage, type SignInPageProps } from './pages.ts';
 
 /**
- * The `login` prompt's pages: who are you (with the "Sign in with <partner>" chooser), then
- * either the claims provider that owns the account's domain or the password (or a Temporary
- * Access Pass). Every secret goes through mfakit's first-factor gate (`gate`): home-realm
+ * The `login` prompt's pages: who are you (with the "Sign in with <partner>" chooser, and a
+ * passkey: mfakit/oidc's passwordless form, offered by the browser's autofill), then either the
+ * claims provider that owns the account's domain or the password (or a Temporary Access Pass). Every secret goes through mfakit's first-factor gate (`gate`): home-realm
  * discovery, the per-account and per-address throttle, one answer for unknown users and wrong
  * passwords, audit.
  */
@@ -69,7 +69,13 @@ export function createLoginRouter(deps: LoginDeps) {
       const { details, props } = await open(req, res, false);
       const hint =
         typeof details.params.login_hint === 'string' ? details.params.login_hint.slice(0, 256) : undefined;
-      res.send(identifierPage({ ...props, ...(hint ? { identifier: hint } : {}) }));
+      res.send(
+        identifierPage({
+          ...props,
+          passkeyForm: oidc.passkeySignInForm(details.uid),
+          ...(hint ? { identifier: hint } : {}),
+        }),
+      );
     } catch (err) {
       next(err);
     }

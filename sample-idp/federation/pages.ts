@@ -2,8 +2,9 @@ import { html, type SafeHtml, trusted } from 'mfakit/express';
 
 /**
  * The federation server's own pages (sign-in, home-realm discovery, logout, errors, the
- * security-info portal's sign-in): server-rendered, no script, every value escaped by the
- * `html` template, styled like mfakit's pages.
+ * security-info portal's sign-in): server-rendered, every value escaped by the `html`
+ * template, styled like mfakit's pages; the only script is mfakit's WebAuthn client, on the
+ * sign-in page's passkey form.
  */
 export const STYLE_PATH = '/assets/style.css';
 
@@ -31,8 +32,12 @@ export interface SignInPageProps {
   error?: string;
 }
 
-/** Step 1: who are you? An address in a partner's domain goes there; otherwise the password. */
-export function identifierPage(p: SignInPageProps): string {
+/**
+ * Step 1: who are you? An address in a partner's domain goes there; otherwise the password. With
+ * `passkeyForm` (mfakit/oidc's passwordless form and its scripts), the browser also offers the
+ * user's passkeys as they focus the field (autofill), and a button asks for one.
+ */
+export function identifierPage(p: SignInPageProps & { passkeyForm?: string }): string {
   const partners =
     p.providers.length === 0
       ? ''
@@ -46,8 +51,8 @@ export function identifierPage(p: SignInPageProps): string {
     html`<h1>Sign in</h1><p>to continue to <strong>${p.clientName}</strong></p>${errorBox(p.error)}
 <form method="post" action="/interaction/${p.uid}/identify">${csrfField(p.csrf)}
 <label for="identifier">E-mail address or user name</label>
-<input type="text" id="identifier" name="identifier" value="${p.identifier ?? ''}" autocomplete="username" autofocus required maxlength="256">
-<button type="submit">Next</button></form>${partners}`,
+<input type="text" id="identifier" name="identifier" value="${p.identifier ?? ''}" autocomplete="${p.passkeyForm ? 'username webauthn' : 'username'}" autofocus required maxlength="256">
+<button type="submit">Next</button></form>${p.passkeyForm ? trusted(p.passkeyForm) : ''}${partners}`,
   );
 }
 

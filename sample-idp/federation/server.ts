@@ -111,6 +111,8 @@ export async function createFederationServer(
     appOf: (clientId) => applicationOf(config, clientId),
     requiredAcrOf: (clientId) => config.relyingParties.find((rp) => rp.clientId === clientId)?.requiredAcr,
     displayName: async (id) => (await accounts.profile(id))?.name ?? id,
+    // Only local accounts sign in with a passkey alone: a claims provider's accounts sign in there.
+    passkeySignIn: (id) => directory.get(id) !== null,
   });
   const provider = createProvider({ config, secrets, stores, oidc, accounts });
   const federation = createFederation({

@@ -2,7 +2,8 @@
 // whose `createProvider()` builds the Provider with the interaction policy's `mfa` prompt
 // (step-up by acr_values, conditional access per client) and whose `mount(app)` serves the
 // pages that run the second factor and finish the interaction with
-// `login = { accountId, amr, acr }`; and a storage Adapter backed by mfakit's stores.
+// `login = { accountId, amr, acr }`, and whose `passkeySignInForm(uid)` puts a passwordless
+// passkey sign-in (autofill) on your login page; and a storage Adapter backed by mfakit's stores.
 
 export { ACR_VALUES, acrRank, meetsAcr, requestedAcr } from './acr.ts';
 export {

@@ -1,7 +1,8 @@
 // What mfakit keeps for one oidc-provider interaction while its MFA step runs: the engine's
 // pending sign-in, the form token of its pages, the enrollment draft, and (for a step-up in
-// an existing session) the original sign-in time to keep. Keyed by the interaction uid, and
-// only ever reached after oidc-provider has matched the browser's interaction cookie to it.
+// an existing session) the original sign-in time to keep; before that, at the login prompt,
+// the challenge id of a passwordless sign-in the browser started. Keyed by the interaction uid,
+// and only ever reached after oidc-provider has matched the browser's interaction cookie to it.
 import { randomBytes, timingSafeEqual } from 'node:crypto';
 import { z } from 'zod';
 import type { EphemeralStore } from '../store/ports.ts';
@@ -22,10 +23,15 @@ export interface InteractionRecords {
   update(uid: string, record: InteractionRecord): Promise<void>;
   /** Atomically removes it; null if another request already did. */
   take(uid: string): Promise<InteractionRecord | null>;
+  /** The passwordless challenge this interaction's login page began (the latest replaces any earlier). */
+  putPasskeyChallenge(uid: string, challengeId: string): Promise<void>;
+  /** …taken once: null when none was begun, or it was already used. */
+  takePasskeyChallenge(uid: string): Promise<string | null>;
 }
 
 export function createInteractionRecords(ephemeral: EphemeralStore, ttlSeconds: number): InteractionRecords {
   const key = (uid: string) => `oidc-mfa:${uid}`;
+  const passkeyKey = (uid: string) => `oidc-mfa-passkey:${uid}`;
   const parse = (raw: string | null) => {
     if (raw === null) return null;
     const parsed = recordSchema.safeParse(JSON.parse(raw));
@@ -46,6 +52,8 @@ export function createInteractionRecords(ephemeral: EphemeralStore, ttlSeconds: 
     get: async (uid) => parse(await ephemeral.get(key(uid))),
     update: put,
     take: async (uid) => parse(await ephemeral.take(key(uid))),
+    putPasskeyChallenge: (uid, challengeId) => ephemeral.put(passkeyKey(uid), challengeId, ttlSeconds * 1000),
+    takePasskeyChallenge: (uid) => ephemeral.take(passkeyKey(uid)),
   };
 }
 

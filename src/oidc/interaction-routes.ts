@@ -1,7 +1,7 @@
 // The MFA step's pages, below `<basePath>/:uid/mfa`: the prompt (a code, or a passkey's answer),
 // first-method enrollment (a chooser when several kinds may be registered, then the QR code or
-// the passkey ceremony, then recovery codes), cancel, and the pages' assets (the stylesheet and
-// the WebAuthn client). Every request is matched to the browser's
+// the passkey ceremony, then recovery codes), cancel, the pages' assets (the stylesheet and the
+// WebAuthn client), and passwordless sign-in from the login page (passkey-sign-in.ts). Every request is matched to the browser's
 // interaction cookie by oidc-provider, and every form carries this interaction's own token.
 import express, { type NextFunction, type Request, type Response } from 'express';
 import type Provider from 'oidc-provider';
@@ -17,6 +17,7 @@ import { createPendingFlow } from '../web/pending-flow.ts';
 import { webauthnScripts } from '../web/webauthn-assets.ts';
 import { sameToken } from './interaction-records.ts';
 import type { OidcMfa } from './oidc-mfa.ts';
+import { createPasskeySignInRoutes } from './passkey-sign-in.ts';
 import { createStepPages, RESTART_AT_APP } from './step-pages.ts';
 
 export function createMfaInteractionRouter(oidc: OidcMfa, mfa: Mfa, provider: Provider) {
@@ -172,6 +173,17 @@ export function createMfaInteractionRouter(oidc: OidcMfa, mfa: Mfa, provider: Pr
         error: 'access_denied',
         error_description: 'The sign-in was cancelled.',
       });
+    }),
+  );
+
+  // Passwordless sign-in from the IdP's login page (its form: oidc.passkeySignInForm(uid)).
+  router.use(
+    createPasskeySignInRoutes({
+      oidc,
+      mfa,
+      provider,
+      allowed: oidc.passkeySignInAllowed,
+      complete: (req, res, first) => oidc.completeFirstFactor(provider, req, res, first),
     }),
   );
 

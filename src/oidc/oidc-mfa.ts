@@ -18,6 +18,7 @@ import { ACR_VALUES, requestedAcr } from './acr.ts';
 import { MFA_PROMPT, type MfakitInteractionResult, mfaInteractionPolicy } from './interaction-policy.ts';
 import { createInteractionRecords, type InteractionRecords } from './interaction-records.ts';
 import { createMfaInteractionRouter } from './interaction-routes.ts';
+import { passkeySignInForm } from './passkey-sign-in.ts';
 import {
   DEFAULT_SESSION_TTL_SECONDS,
   mergeProviderConfiguration,
@@ -51,6 +52,12 @@ export interface OidcMfaOptions {
    * ```
    */
   requiredAcrOf?: (clientId: string) => string | undefined;
+  /**
+   * Which accounts may sign in with a passkey alone (passwordless, from `passkeySignInForm()` on
+   * your login page). Default: every account with a passkey. Refuse accounts whose sign-in
+   * belongs elsewhere — e.g. those of an upstream IdP, which must keep deciding who signs in.
+   */
+  passkeySignIn?: (accountId: string) => boolean | Promise<boolean>;
 }
 
 export interface FirstFactor {
@@ -303,6 +310,20 @@ export function createOidcMfa(mfa: Mfa, options: OidcMfaOptions) {
       const previous = await stamps.get(sessionUid, accountId);
       return previous ? mfa.mergeStepUp(previous, stamp) : stamp;
     },
+
+    /**
+     * The passkey part of your login page for interaction `uid` (HTML): a form the WebAuthn client
+     * starts with conditional UI (autofill) as the page loads, and as a button, plus its scripts
+     * (served by `mount()`; the page's CSP must allow `script-src 'self'` and `connect-src 'self'`).
+     * Give your user name input `autocomplete="username webauthn"`. Empty when no method signs in
+     * without a password.
+     */
+    passkeySignInForm(uid: string): string {
+      return passkeySignInForm(mfa, basePath, uid);
+    },
+
+    /** Whether `accountId` may sign in with a passkey alone (`passkeySignIn`). */
+    passkeySignInAllowed: (accountId: string) => options.passkeySignIn?.(accountId) ?? true,
 
     interactionFor,
     loginResult,

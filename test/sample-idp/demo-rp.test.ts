@@ -456,6 +456,25 @@ describe('the demo relying party (openid-client) against oidc-provider', functio
     assert.equal(opState.logins.length, 1);
   });
 
+  it('/payments needs …:phr: a session at …:mfa is sent to the OP with acr_values …:phr; a weaker answer is 403 there only', async () => {
+    opState.answer = { accountId: 'alice', acr: ACR_MFA, amr: ['pwd', 'otp', 'mfa'] };
+    const { browser, res: home } = await signIn();
+    assert.match(home.text, /href="\/payments">Approve payments<\/a>/);
+    const { res, url } = await browser.follow(`${rp.url}/payments`);
+    assert.equal(opState.logins[1]?.acr_values, ACR_PHISHING_RESISTANT);
+    assert.equal(url, `${rp.url}/payments`);
+    assert.equal(res.status, 403);
+    assert.match(res.text, /needs at least <code>urn:mfakit:acr:phr<\/code>/);
+    assert.match(res.text, /<a href="\/payments">Try again<\/a>/);
+    // The session at …:mfa still opens the sensitive page (the refusal belongs to /payments).
+    opState.answer = { accountId: 'alice', acr: ACR_PHISHING_RESISTANT, amr: ['hwk', 'user', 'mfa'] };
+    assert.equal((await browser.get(`${rp.url}/sensitive`)).status, 200);
+    const approved = await browser.follow(`${rp.url}/payments`);
+    assert.equal(approved.res.status, 200);
+    assert.match(approved.res.text, /<h1>Approve payments<\/h1>/);
+    assert.equal(claimCell(approved.res.text, 'acr'), ACR_PHISHING_RESISTANT);
+  });
+
   it('logout clears the local session and redirects to end_session with id_token_hint and post_logout_redirect_uri; the OP then sends the browser to /signed-out', async () => {
     const { browser, res: home } = await signIn();
     const res = await browser.post(`${rp.url}/logout`, { _csrf: csrfFrom(home.text) });
