@@ -14,7 +14,8 @@ import { createPartnerIdp, PARTNER_DEMO_USERS } from './partner-idp/server.ts';
 
 /**
  * `npm start`: the federation server, the partner IdP and the demo SaaS app on localhost,
- * on the embedded SQLite store. Settings (environment):
+ * on the embedded SQLite store; the URLs it prints are http://localhost:<port> (passkeys need a
+ * host name) while it listens on 127.0.0.1. Settings (environment):
  *   FED_CONFIG        config file (default sample-idp/federation.example.yaml)
  *   HOST              listen address (default 127.0.0.1)
  *   PUBLIC_HOST       the host name in the printed URLs and the issuer (default localhost: browsers
@@ -86,12 +87,14 @@ function describe(
     }),
     '',
     'Try:',
-    `  1. ${urls.rp}/ → Sign in as alice: enroll an authenticator app (scan the QR code), then the app shows amr/acr.`,
-    '  2. Sign in as bob (enforced, no method yet): enrollment is required. dana (disabled): password only.',
+    `  1. ${urls.rp}/ → Sign in as alice: choose a passkey (or an authenticator app: scan the QR code); the app shows amr/acr.`,
+    "  2. Sign out, Sign in again: the user name field offers alice's passkey (autofill): no password, acr …:phr.",
+    '     Sign in as bob (enforced, no method yet): a method is required. dana (disabled): password only.',
     '  3. Sign in as carol@partner.test: tick "I used my partner MFA" → no local prompt; untick → local MFA.',
     '  4. dave@strict.partner.test: without the partner MFA the sign-in is refused.',
     '     erin@legacy.partner.test: the partner MFA is not trusted, the local MFA is always asked.',
-    `  5. "Sensitive action" in the demo app asks for acr mfa (step-up); ${urls.fed}/account manages methods.`,
+    '  5. In the demo app, "Sensitive action" asks for acr …:mfa (step-up) and "Approve payments" for …:phr,',
+    `     which only a passkey or security key meets. ${urls.fed}/account adds, lists and removes methods.`,
     '  6. A Temporary Access Pass (an administrator issues it; "Use a Temporary Access Pass" at sign-in):',
     '     npm run tap -- issue --user bob --lifetime 1h --once',
     '',

@@ -2,7 +2,7 @@
  * Browser end to end (npm run test:e2e): `npm start`'s three servers in a child process, and
  * Debian's headless Chromium driven by playwright-core clicking through them as a newcomer
  * would. The enrollment QR code is read from a screenshot of the page (zbarimg), and the
- * TOTP typed from its secret. Screenshots of each page land in test/e2e/artifacts/.
+ * TOTP typed from its secret; passkeys come from Chromium's virtual authenticator (CDP). Screenshots of each page land in test/e2e/artifacts/.
  */
 import assert from 'node:assert/strict';
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
@@ -105,7 +105,7 @@ describe('browser end to end: the demo app signs in through the sample IdP (Chro
     await snap(page, '03-idp-password');
     await page.getByRole('button', { name: 'Sign in' }).click();
 
-    // Passkeys are on: a first method is chosen (an authenticator app here; a passkey in passkeys.e2e.ts).
+    // Passkeys are on: a first method is chosen (an authenticator app here; alice chooses a passkey below).
     await page.getByRole('heading', { name: 'Choose a sign-in method' }).waitFor();
     await snap(page, '04-idp-choose-method');
     await page.getByRole('link', { name: 'Authenticator app' }).click();
@@ -181,6 +181,53 @@ describe('browser end to end: the demo app signs in through the sample IdP (Chro
     await page.getByRole('heading', { name: 'Sensitive action' }).waitFor();
     assert.equal(await claim(page, 'acr'), 'urn:mfakit:acr:mfa');
     await snap(page, '13-rp-sensitive-after-step-up');
+    await context.close();
+  });
+
+  it('alice: a passkey at her first sign-in (Chromium\'s virtual authenticator), then no password through autofill; "Approve payments" needs acr phr and opens', async () => {
+    const context = await browser.newContext();
+    const page = await context.newPage();
+    const cdp = await context.newCDPSession(page);
+    await cdp.send('WebAuthn.enable');
+    await cdp.send('WebAuthn.addVirtualAuthenticator', {
+      options: {
+        protocol: 'ctap2',
+        transport: 'internal',
+        hasResidentKey: true,
+        hasUserVerification: true,
+        isUserVerified: true,
+        automaticPresenceSimulation: true,
+      },
+    });
+    assert.match(
+      demo.fed,
+      /^http:\/\/localhost:/,
+      'npm start prints localhost URLs (passkeys refuse IP addresses)',
+    );
+    await page.goto(`${demo.rp}/login`);
+    await page.getByLabel(/user name|e-mail/i).fill('alice');
+    await page.getByRole('button', { name: 'Next' }).click();
+    await page.getByLabel('Password').fill('correct horse alice');
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.getByRole('link', { name: 'Passkey or security key' }).click();
+    await snap(page, '31-idp-passkey-setup');
+    await page.getByRole('button', { name: 'Create a passkey' }).click();
+    await page.getByRole('link', { name: /I have saved them/ }).click();
+    await page.waitForURL(`${demo.rp}/`);
+    assert.equal(await claim(page, 'acr'), 'urn:mfakit:acr:phr');
+
+    await page.getByRole('button', { name: 'Sign out' }).click();
+    await page.getByRole('button', { name: /Yes, sign me out/ }).click();
+    await page.waitForURL(`${demo.rp}/signed-out`);
+    // The sign-in page offers the passkey as it loads; the virtual authenticator picks it.
+    await page.goto(`${demo.rp}/login`);
+    await page.waitForURL(`${demo.rp}/`);
+    await snap(page, '32-rp-passwordless');
+    assert.equal(await claim(page, 'sub'), 'alice');
+    assert.equal(await claim(page, 'amr'), 'hwk, user, mfa');
+    await page.getByRole('link', { name: 'Approve payments' }).click();
+    await page.getByRole('heading', { name: 'Approve payments' }).waitFor();
+    assert.equal(await claim(page, 'acr'), 'urn:mfakit:acr:phr');
     await context.close();
   });
 
