@@ -2,12 +2,13 @@
 // first-factor strategy's custom callback) left a pending sign-in in the session — not a
 // `req.user`. `passport.authenticate('mfa', { keepSessionInfo: true, … })` on the POST of
 // the second step's page runs this strategy, which checks what the form sent against that
-// pending sign-in: a code, or the first method a user without one registers. Every sign-in
-// ends the same way: `this.success(user)`, and Passport logs the user in (`req.login`) and
-// answers with its own options (`successReturnToOrRedirect`, `failureRedirect`,
-// `failureMessage`, …). A first-method registration goes through the recovery codes page
-// first (the strategy's redirect to the page), whose "continue" posts here again and ends
-// the same way. Every decision is the engine's; this only translates.
+// pending sign-in: a code or a passkey's answer (`credential`, the JSON the WebAuthn client
+// posts), or the first method — an authenticator app or a passkey — a user without one
+// registers. Every sign-in ends the same way: `this.success(user)`, and Passport logs the
+// user in (`req.login`) and answers with its own options (`successReturnToOrRedirect`,
+// `failureRedirect`, `failureMessage`, …). A first-method registration goes through the
+// recovery codes page first (the strategy's redirect to the page), whose "continue" posts
+// here again and ends the same way. Every decision is the engine's; this only translates.
 import type { Request } from 'express';
 import { Strategy } from 'passport-strategy';
 import type { Mfa } from '../engine/mfa.ts';
@@ -132,11 +133,11 @@ export class MfaStrategy extends Strategy {
     const body: unknown = req.body ?? {};
     return typeof body === 'object' && body !== null && 'draftId' in body
       ? this.registerFirstMethod(req, state, pendingId, body)
-      : this.verifyCode(req, state, pendingId, body);
+      : this.verifyFactor(req, state, pendingId, body);
   }
 
-  /** A code for the pending sign-in; "don't ask again" only where the policies allow it. */
-  private async verifyCode(
+  /** A code or a passkey for the pending sign-in; "don't ask again" only where the policies allow it. */
+  private async verifyFactor(
     req: Request,
     state: MfaSessionState,
     pendingId: string,
