@@ -16,9 +16,14 @@ import type { AuthStamp } from '../engine/stamp.ts';
 import { enrollConfirmBody, firstIssue, verifyBody } from '../web/bodies.ts';
 import { answerFor, FAILURE_MESSAGES, type FailureAnswer, type FailureCode } from '../web/failures.ts';
 import { createPendingFlow, type PendingFlow } from '../web/pending-flow.ts';
-import { requestIdOf } from '../web/request-id.ts';
 import { type MfaSessionState, saveSession } from '../web/session.ts';
-import { completedStamp, forgetPending, NO_SESSION, pagePathOf } from './passport-session.ts';
+import {
+  completedStamp,
+  forgetPending,
+  NO_SESSION,
+  pagePathOf,
+  requestContextOf,
+} from './passport-session.ts';
 
 export interface MfaStrategyOptions {
   mfa: Mfa;
@@ -150,7 +155,7 @@ export class MfaStrategy extends Strategy {
       responseOf(req),
       pendingId,
       parsed.data,
-      ctxOf(this.mfa, req),
+      requestContextOf(this.mfa, req),
     );
     if (outcome.kind === 'must_enroll') return failed(answerFor({ ok: false, error: 'must_enroll' }));
     if (outcome.kind === 'failed') {
@@ -181,7 +186,7 @@ export class MfaStrategy extends Strategy {
       pendingId,
       state.draftKind,
       parsed.data,
-      ctxOf(this.mfa, req),
+      requestContextOf(this.mfa, req),
     );
     if (result.kind === 'failed') {
       if (result.answer.error === 'pending_expired') forgetPending(state);
@@ -209,5 +214,3 @@ function responseOf(req: Request) {
   if (!req.res) throw new Error('mfakit/passport needs an Express request (req.res is missing)');
   return req.res;
 }
-
-const ctxOf = (mfa: Mfa, req: Request) => ({ ip: mfa.clientIp(req), requestId: requestIdOf(req) });

@@ -1,15 +1,17 @@
 // Passkeys through the README's Passport example (examples/passport/app.ts, as written) in
 // Debian's Chromium, with its virtual authenticator (CDP WebAuthn domain: ctap2, internal
 // transport, resident key, user verification) on http://localhost: a first sign-in that chooses
-// and registers a passkey on the 'mfa' strategy's page, then a sign-in with the password and the
-// passkey button of the same page — each ending in Passport's login (req.user) with a stamp at
-// acr …:phr.
+// and registers a passkey on the 'mfa' strategy's page, a passwordless sign-in through the sign-in
+// page's autofill (the 'passkey' strategy), then a sign-in with the password and the passkey
+// button of the 'mfa' strategy's page — each ending in Passport's login (req.user) with a stamp
+// at acr …:phr.
 import assert from 'node:assert/strict';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { createMemoryStores } from '../../adapters/memory/index.ts';
 import { createApp, type User } from '../../examples/passport/app.ts';
+import { passkeySignInForm } from '../../src/express/index.ts';
 import { createMfa, hotp, recoveryCode, totp } from '../../src/index.ts';
 import { webauthn } from '../../src/methods/webauthn/index.ts';
 import { launchChromium } from '../e2e/chromium.ts';
@@ -46,15 +48,17 @@ async function startExampleApp() {
     },
     'a session secret for tests',
   );
-  // The application's sign-in page, which the example leaves to you: it posts to /login.
+  // The application's sign-in page, which the example leaves to you: the password to /login, a
+  // passkey (autofill, or the button) to /login/passkey, as the example's comment says.
   app.get('/login', (_req, res) => {
     res.type('html').send(`<!doctype html><html><body><main>
       <form method="post" action="/login">
-        <label for="username">User name</label><input name="username" id="username" autocomplete="username">
+        <label for="username">User name</label>
+        <input name="username" id="username" autocomplete="username webauthn">
         <label for="password">Password</label><input name="password" id="password" type="password">
         <button type="submit">Sign in</button>
       </form>
-      <form method="post" action="/logout"><button type="submit">Sign out</button></form>
+      ${passkeySignInForm('/mfa', { action: '/login/passkey' })}
     </main></body></html>`);
   });
   // A window on Passport's side of the session: who req.user is.
@@ -110,11 +114,18 @@ describe('passkeys in Chromium through the Passport example (examples/passport/a
     await page.goto(`${app.base}/login`);
     await page.fill('#username', 'alice');
     await page.fill('#password', PASSWORD_OF('alice'));
-    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.getByRole('button', { name: 'Sign in', exact: true }).click();
     await page.waitForURL(/\/login\/mfa$/);
   }
 
-  it('registers a passkey at a first sign-in, then signs in with the password and the passkey', async () => {
+  /** Signs out as the example's POST /logout does (no page of its own to click it on). */
+  async function signOut(context: BrowserContext) {
+    const res = await context.request.post(`${app.base}/logout`, { maxRedirects: 0 });
+    assert.equal(res.status(), 302);
+    assert.equal((await signedIn(context)).user, null);
+  }
+
+  it('registers a passkey at a first sign-in, then signs in with it alone, and with the password and it', async () => {
     const context = await browser.newContext();
     const page = await context.newPage();
     const { cdp, authenticatorId } = await withAuthenticator(context, page);
@@ -139,12 +150,22 @@ describe('passkeys in Chromium through the Passport example (examples/passport/a
     assert.equal(first.acr, 'urn:mfakit:acr:phr');
     assert.deepEqual(first.amr, ['pwd', 'hwk', 'user', 'mfa']);
 
-    // Signed out; the password, then the passkey button on the same page.
+    // Passwordless through autofill (conditional UI): the sign-in page asks for a passkey as it
+    // loads; the virtual authenticator answers as a user picking it from the autofill list would.
+    await signOut(context);
     await page.goto(`${app.base}/login`);
-    await page.getByRole('button', { name: 'Sign out' }).click();
-    await page.waitForURL(/\/login$/);
-    assert.equal((await signedIn(context)).user, null);
+    await page.waitForURL(`${app.base}/`);
+    assert.equal(await page.textContent('body'), 'Hello Alice');
+    const passwordless = await signedIn(context);
+    assert.equal(passwordless.user?.id, 'u-alice');
+    assert.equal(passwordless.acr, 'urn:mfakit:acr:phr');
+    assert.deepEqual(passwordless.amr, ['hwk', 'user', 'mfa'], 'no password: the passkey alone, verified');
+
+    // The password, then the passkey button on the 'mfa' strategy's page (the user ignores autofill).
+    await cdp.send('WebAuthn.setAutomaticPresenceSimulation', { authenticatorId, enabled: false });
+    await signOut(context);
     await typePassword(page);
+    await cdp.send('WebAuthn.setAutomaticPresenceSimulation', { authenticatorId, enabled: true });
     await page.getByRole('button', { name: 'Use a passkey or security key' }).click();
     await page.waitForURL(`${app.base}/`);
     assert.equal(await page.textContent('body'), 'Hello Alice');
@@ -153,7 +174,7 @@ describe('passkeys in Chromium through the Passport example (examples/passport/a
     assert.equal(second.acr, 'urn:mfakit:acr:phr');
     assert.deepEqual(second.amr, ['pwd', 'hwk', 'user', 'mfa']);
     const { credentials: after } = await cdp.send('WebAuthn.getCredentials', { authenticatorId });
-    assert.equal(after[0]?.signCount, 2, 'the passkey signed twice: registration, then the sign-in');
+    assert.equal(after[0]?.signCount, 3, 'the passkey signed at registration and at each sign-in');
     await context.close();
   });
 });

@@ -1,15 +1,17 @@
-// The Passport example's second-step page when passkeys are enabled, over HTTP: the first-method
+// The Passport example with passkeys enabled, over HTTP. The second-step page: the first-method
 // chooser, each choice's registration posting to the 'mfa' strategy's route, the WebAuthn
 // scripts the passkey pages load (served by the router the example mounts), and a passkey answer
-// that no authenticator made refused with nothing registered. The ceremonies themselves run in
-// Chromium: passkeys-chromium.test.ts.
+// that no authenticator made refused with nothing registered. The 'passkey' strategy
+// (passwordless): a challenge used once, only by the session it was given to, and a forged answer
+// refused with nobody signed in. The ceremonies themselves run in Chromium:
+// passkeys-chromium.test.ts.
 import assert from 'node:assert/strict';
-import type { Agent } from 'supertest';
+import request, { type Agent } from 'supertest';
 import { createMemoryStores } from '../../adapters/memory/index.ts';
 import { createApp, type User } from '../../examples/passport/app.ts';
 import { createMfa, hotp, recoveryCode, totp } from '../../src/index.ts';
 import { webauthn } from '../../src/methods/webauthn/index.ts';
-import { MFA_MESSAGES } from '../../src/passport/index.ts';
+import { MFA_MESSAGES, PASSKEY_MESSAGES } from '../../src/passport/index.ts';
 import { inputValue } from '../helpers/browser.ts';
 import { testClock } from '../helpers/test-clock.ts';
 import { alertOf, mfaPageOf, PASSWORD_OF, passwordStep } from './passport-flows.ts';
@@ -168,5 +170,80 @@ describe('Passport: the second-step page with passkeys enabled', () => {
       'enroll_required',
       'the sign-in still waits',
     );
+  });
+});
+
+const FORGED_ASSERTION = JSON.stringify({
+  id: 'AAAA',
+  rawId: 'AAAA',
+  type: 'public-key',
+  response: { clientDataJSON: 'AAAA', authenticatorData: 'AAAA', signature: 'AAAA' },
+  clientExtensionResults: {},
+});
+
+/** The router's passwordless challenge for this browser's session. */
+async function passkeyChallenge(agent: Agent): Promise<string> {
+  const res = await agent.get('/mfa/passkey/options').set('Accept', 'application/json');
+  assert.equal(res.status, 200);
+  assert.equal(res.body.options.rpId, 'localhost');
+  return res.body.challengeId;
+}
+
+describe("Passport: the 'passkey' strategy (passwordless first factor)", () => {
+  it('a forged answer is refused with the reason; nobody is signed in, no sign-in begins', async () => {
+    const { app } = makeApp();
+    const agent = request.agent(app);
+    const challengeId = await passkeyChallenge(agent);
+    const res = await agent
+      .post('/login/passkey')
+      .type('form')
+      .send({ challengeId, credential: FORGED_ASSERTION });
+    assert.equal(res.status, 401);
+    assert.equal(res.text, PASSKEY_MESSAGES.refused);
+    assert.equal((await agent.get('/test/session')).body.user, null);
+    assert.equal((await agent.get('/mfa/api/status')).body.status, 'none');
+  });
+
+  it('a challenge is used once, and only by the session it was given to', async () => {
+    const { app } = makeApp();
+    const agent = request.agent(app);
+    const challengeId = await passkeyChallenge(agent);
+    await agent.post('/login/passkey').type('form').send({ challengeId, credential: FORGED_ASSERTION });
+    const replayed = await agent
+      .post('/login/passkey')
+      .type('form')
+      .send({ challengeId, credential: FORGED_ASSERTION });
+    assert.equal(replayed.status, 401);
+    assert.equal(replayed.text, PASSKEY_MESSAGES.expired);
+
+    // Another browser's challenge (login CSRF, a challenge handed to an attacker's session).
+    const other = request.agent(app);
+    const foreign = await passkeyChallenge(other);
+    const stolen = await agent
+      .post('/login/passkey')
+      .type('form')
+      .send({ challengeId: foreign, credential: FORGED_ASSERTION });
+    assert.equal(stolen.text, PASSKEY_MESSAGES.expired);
+    const none = await request(app)
+      .post('/login/passkey')
+      .type('form')
+      .send({ challengeId: foreign, credential: '{}' });
+    assert.equal(none.text, PASSKEY_MESSAGES.expired);
+  });
+
+  it('a malformed body is refused with its first problem, and still uses up the challenge', async () => {
+    const { app } = makeApp();
+    const agent = request.agent(app);
+    const challengeId = await passkeyChallenge(agent);
+    const notJson = await agent.post('/login/passkey').type('form').send({ challengeId, credential: 'nope' });
+    assert.equal(notJson.status, 401);
+    assert.equal(notJson.text, 'credential is not JSON');
+    const later = await agent
+      .post('/login/passkey')
+      .type('form')
+      .send({ challengeId, credential: FORGED_ASSERTION });
+    assert.equal(later.text, PASSKEY_MESSAGES.expired);
+    const missing = await request(app).post('/login/passkey').type('form').send({});
+    assert.equal(missing.text, 'challengeId is required');
   });
 });
