@@ -70,7 +70,8 @@ export function mfaPage(
     }
     const error = takeMessage(req);
     if (pending.mustEnroll) {
-      const choices = mfa.enrollment.available();
+      // What this sign-in may register: any kind for a first method, the stronger one in interrupt mode.
+      const choices = await mfa.pendingEnrollmentKinds(pending.id);
       const chosen = choiceOf(req, choices);
       if (chosen === undefined && state.draftKind === undefined && choices.length > 1) {
         // Several kinds users may register (an authenticator app, a passkey): the user chooses.
