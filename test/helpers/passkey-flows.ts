@@ -19,10 +19,14 @@ import type { TestClock } from './test-clock.ts';
 /** The origin the test app's pages would run on; supertest does not send one, the authenticator reports it. */
 export const ORIGIN = 'http://localhost:3000';
 
+/** passkeyApp's options: the webauthn method's settings over the defaults, and the engine's. */
+export type PasskeyAppOptions = {
+  webauthn?: Partial<WebAuthnSettingsInput>;
+  clock?: TestClock;
+} & Partial<MfaOptions>;
+
 /** The test app with authenticator apps, OATH tokens, recovery codes and passkeys (rpID localhost). */
-export function passkeyApp(
-  options: { webauthn?: Partial<WebAuthnSettingsInput>; clock?: TestClock } & Partial<MfaOptions> = {},
-) {
+export function passkeyApp(options: PasskeyAppOptions = {}) {
   const { webauthn: settings, ...overrides } = options;
   return makeApp({
     methods: [

@@ -80,7 +80,10 @@ export interface CeremonyKnobs {
 }
 
 export interface RegistrationKnobs extends CeremonyKnobs {
-  /** Re-use a credential this authenticator already holds (an attacker ignoring excludeCredentials). */
+  /**
+   * The credential id to report: one this authenticator holds is re-used with its key (a client
+   * ignoring excludeCredentials); any other is a new key under that id (claiming another's id).
+   */
   credentialId?: string;
   /** AAGUID reported (default: the authenticator's). */
   aaguid?: string;
@@ -180,16 +183,17 @@ export class SoftAuthenticator {
     knobs: RegistrationKnobs = {},
   ): RegistrationResponseJSON {
     const rpId = options.rp.id ?? new URL(this.#traits.origin).hostname;
+    const held = this.credentials.find((c) => c.id === knobs.credentialId);
     let credential: SoftCredential;
-    if (knobs.credentialId !== undefined) {
-      credential = this.credential(knobs.credentialId);
+    if (held) {
+      credential = held;
     } else {
-      const held = new Set(this.credentials.map((c) => c.id));
-      if (options.excludeCredentials?.some((c) => held.has(c.id)))
+      const ids = new Set(this.credentials.map((c) => c.id));
+      if (knobs.credentialId === undefined && options.excludeCredentials?.some((c) => ids.has(c.id)))
         throw new Error('InvalidStateError: the authenticator already holds an excluded credential');
       const { privateKey, publicKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
       credential = {
-        id: b64url(randomBytes(16)),
+        id: knobs.credentialId ?? b64url(randomBytes(16)),
         rpId,
         userHandle: options.user.id,
         privateKey,

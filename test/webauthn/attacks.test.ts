@@ -10,6 +10,7 @@ import { counterKeyOf } from '../../src/methods/webauthn/credential.ts';
 import { passwordStep } from '../helpers/flows.ts';
 import {
   authenticatorAt,
+  type PasskeyAppOptions,
   passkeyApp,
   passkeySignIn,
   promptOptions,
@@ -17,7 +18,7 @@ import {
 } from '../helpers/passkey-flows.ts';
 import { type AuthenticationKnobs, FLAGS, type SignedAssertion } from '../helpers/soft-authenticator.ts';
 
-async function aliceWithPasskey(settings: Parameters<typeof passkeyApp>[0] = {}) {
+async function aliceWithPasskey(settings: PasskeyAppOptions = {}) {
   const setup = passkeyApp(settings);
   const authenticator = authenticatorAt();
   const credentialId = await registerFirstPasskey(setup.app, 'alice', authenticator);
