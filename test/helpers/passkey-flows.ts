@@ -71,14 +71,20 @@ export async function registerFirstPasskey(
   return credential.id;
 }
 
-/** The request options of the passkey form on the pending sign-in's prompt page (a new challenge each load). */
-export async function promptOptions(agent: Agent): Promise<PublicKeyCredentialRequestOptionsJSON> {
-  const page = await agent.get('/mfa/prompt');
-  if (page.status !== 200) throw new Error(`prompt failed: ${page.status}`);
+/**
+ * The request options of the passkey form on a page (a new challenge each load): the pending
+ * sign-in's prompt, or `/mfa/verify` for a step-up of a signed-in session.
+ */
+export async function promptOptions(
+  agent: Agent,
+  path: '/mfa/prompt' | '/mfa/verify' = '/mfa/prompt',
+): Promise<PublicKeyCredentialRequestOptionsJSON> {
+  const page = await agent.get(path);
+  if (page.status !== 200) throw new Error(`${path} failed: ${page.status}`);
   const block = /<script type="application\/json" id="mfakit-webauthn-options">([^<]*)<\/script>/.exec(
     page.text,
   );
-  if (!block?.[1]) throw new Error('the prompt offers no passkey');
+  if (!block?.[1]) throw new Error(`${path} offers no passkey`);
   return JSON.parse(block[1]) as PublicKeyCredentialRequestOptionsJSON;
 }
 

@@ -13,6 +13,7 @@ import type {
   PublicKeyCredentialRequestOptionsJSON,
   RegistrationResponseJSON,
 } from '@simplewebauthn/server';
+import type { ChallengeOptions, CredentialResponse } from '../../src/methods/method.ts';
 
 /** Authenticator-data flags (WebAuthn §6.1). */
 export const FLAGS = { UP: 0x01, UV: 0x04, BE: 0x08, BS: 0x10, AT: 0x40 } as const;
@@ -46,6 +47,15 @@ export function cbor(value: Cbor): Buffer {
   const entries = [...value].flatMap(([k, v]) => [cbor(k), cbor(v)]);
   return Buffer.concat([cborHead(5, value.size), ...entries]);
 }
+
+/** An answer as the engine takes it (`{ credential }`): the same JSON, typed as a JSON object. */
+export const asCredential = (
+  answer: RegistrationResponseJSON | AuthenticationResponseJSON,
+): CredentialResponse => JSON.parse(JSON.stringify(answer)) as CredentialResponse;
+
+/** Options as the engine hands them out (`ChallengeOptions`), typed as what the browser reads. */
+export const asRequestOptions = (options: ChallengeOptions | undefined) =>
+  options as unknown as PublicKeyCredentialRequestOptionsJSON;
 
 const b64url = (bytes: Uint8Array) => Buffer.from(bytes).toString('base64url');
 const sha256 = (data: Uint8Array | string) => createHash('sha256').update(data).digest();
