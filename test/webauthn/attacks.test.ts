@@ -167,6 +167,15 @@ describe('passkey attacks at a second-factor sign-in (Express JSON API)', () => 
     });
   });
 
+  it('refuses an answer sent after its challenge timed out (timeoutSeconds)', async () => {
+    const setup = await aliceWithPasskey({ webauthn: { timeoutSeconds: 60 } });
+    const { agent } = await passwordStep(setup.app, 'alice');
+    const late = setup.authenticator.authenticate(await promptOptions(agent));
+    setup.clock.advance(61_000);
+    const res = await agent.post('/mfa/api/verify').send({ credential: late });
+    await assertRefusedAndNothingStored(setup, agent, res, { detail: 'challenge_missing', counter: null });
+  });
+
   it('refuses an assertion over the challenge of another pending sign-in of the same account', async () => {
     const setup = await aliceWithPasskey();
     const alice = await passwordStep(setup.app, 'alice');
