@@ -13,6 +13,7 @@ import type { MethodRecord } from '../../store/ports.ts';
 import type { ChallengeOptions, MethodServices, PasswordlessCheck } from '../method.ts';
 import { createChallengeStore } from './challenges.ts';
 import { credentialAmr, credentialDataOf, WEBAUTHN_KIND } from './credential.ts';
+import { refusalDetail } from './refusals.ts';
 import { authenticationResponse } from './responses.ts';
 import type { WebAuthnSettings } from './settings.ts';
 
@@ -45,9 +46,8 @@ export function createWebAuthnAuthentication(services: MethodServices, settings:
     const data = credentialDataOf(record);
     const counterKey = record.counterKey ?? '';
     const stored = (await repository.getCounter(counterKey)) ?? 0;
-    let info: Awaited<ReturnType<typeof verifyAuthenticationResponse>>['authenticationInfo'];
-    try {
-      const verified = await verifyAuthenticationResponse({
+    const verifyAgainst = (counter: number) =>
+      verifyAuthenticationResponse({
         response,
         expectedChallenge: challenge,
         expectedOrigin: settings.origins,
@@ -56,15 +56,25 @@ export function createWebAuthnAuthentication(services: MethodServices, settings:
         credential: {
           id: record.lookupKey ?? '',
           publicKey: Buffer.from(data.publicKey, 'base64url'),
-          counter: Math.max(0, stored),
+          counter,
           transports: data.transports,
         },
       });
-      if (!verified.verified) return { ok: false, detail: 'assertion_invalid' };
+    let info: Awaited<ReturnType<typeof verifyAuthenticationResponse>>['authenticationInfo'];
+    try {
+      const verified = await verifyAgainst(Math.max(0, stored));
+      if (!verified.verified) return { ok: false, detail: 'signature_invalid' };
       info = verified.authenticationInfo;
     } catch (error) {
-      const counter = /counter/i.test((error as Error).message);
-      return { ok: false, detail: counter ? 'possible_clone_counter_regression' : 'assertion_invalid' };
+      const detail = refusalDetail(error, 'assertion_invalid');
+      if (detail !== 'counter_regression') return { ok: false, detail };
+      // The library compares counters before the signature: only an answer the key really
+      // signed is a possible clone; anyone can send an old counter with a made-up signature.
+      const signed = await verifyAgainst(0).then(
+        (v) => v.verified,
+        () => false,
+      );
+      return { ok: false, detail: signed ? 'possible_clone_counter_regression' : 'signature_invalid' };
     }
     if (info.newCounter > 0) {
       // Atomic: of two assertions racing with one counter value, one moves it.
