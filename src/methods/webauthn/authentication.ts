@@ -19,6 +19,19 @@ import type { WebAuthnSettings } from './settings.ts';
 
 const asJson = (options: object): ChallengeOptions => JSON.parse(JSON.stringify(options)) as ChallengeOptions;
 
+/** The challenge the browser says it signed (clientDataJSON.challenge), or null if unreadable. */
+function signedChallengeOf(response: AuthenticationResponseJSON): string | null {
+  try {
+    const client: unknown = JSON.parse(
+      Buffer.from(response.response.clientDataJSON, 'base64url').toString('utf8'),
+    );
+    const challenge = (client as { challenge?: unknown } | null)?.challenge;
+    return typeof challenge === 'string' && /^[A-Za-z0-9_-]{16,128}$/.test(challenge) ? challenge : null;
+  } catch {
+    return null;
+  }
+}
+
 type Assertion = { ok: true; record: MethodRecord; userVerified: boolean } | { ok: false; detail: string };
 
 export function createWebAuthnAuthentication(services: MethodServices, settings: WebAuthnSettings) {
@@ -87,6 +100,10 @@ export function createWebAuthnAuthentication(services: MethodServices, settings:
       if (!moved) return { ok: false, detail: 'possible_clone_counter_regression' };
     } else if (stored > 0) {
       return { ok: false, detail: 'possible_clone_counter_regression' };
+    } else {
+      // An authenticator that counts nothing (synced passkeys): the single-use challenge is the
+      // replay guard; the use is still recorded for the user's list.
+      await repository.markMethodUsed(record.userId, record.id, clock.now());
     }
     return { ok: true, record, userVerified: info.userVerified };
   }
@@ -96,7 +113,9 @@ export function createWebAuthnAuthentication(services: MethodServices, settings:
       label: 'Use a passkey or security key',
       async begin(userId: string, candidates: readonly MethodRecord[], binding: string) {
         const made = await options(candidates, settings.userVerification);
-        await challenges.put(binding, { challenge: made.challenge, userId });
+        // Keyed by the challenge too: two pages (two sessions signed in at the same moment, two
+        // tabs) each keep their own, and an answer can only take the one it signed.
+        await challenges.put(`${binding}:${made.challenge}`, { challenge: made.challenge, userId });
         return asJson(made);
       },
     },
@@ -107,11 +126,12 @@ export function createWebAuthnAuthentication(services: MethodServices, settings:
       candidates: readonly MethodRecord[],
       binding: string,
     ) {
-      const stored = await challenges.take(binding);
-      if (stored === null) return { ok: false as const, detail: 'challenge_missing' };
-      if (stored.userId !== userId) return { ok: false as const, detail: 'challenge_of_another_user' };
       const response = authenticationResponse(credential);
       if (response === null) return { ok: false as const, detail: 'credential_malformed' };
+      const signed = signedChallengeOf(response);
+      const stored = signed === null ? null : await challenges.take(`${binding}:${signed}`);
+      if (stored === null) return { ok: false as const, detail: 'challenge_missing' };
+      if (stored.userId !== userId) return { ok: false as const, detail: 'challenge_of_another_user' };
       const record = candidates.find((m) => m.lookupKey === response.id);
       if (!record) return { ok: false as const, detail: 'unknown_credential' };
       const handle = response.response.userHandle;
