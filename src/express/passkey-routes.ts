@@ -22,7 +22,7 @@ export function createPasskeyRoutes(mfa: Mfa, web: MfaExpress) {
   routes.get('/passkey/options', async (req: Request, res: Response) => {
     if (mfa.passwordless.available().length === 0)
       throw new MfaError('unknown_method', 'No sign-in method here signs in without a password.', 404);
-    const started = await mfa.passwordless.begin();
+    const started = await mfa.passwordless.begin(undefined, web.ctxOf(req));
     sessionState(req).passkeyChallengeId = started.challengeId;
     await saveSession(req);
     res.json({ challengeId: started.challengeId, options: started.options });
