@@ -13,6 +13,7 @@ import { createEngineContext } from '../src/engine/engine-context.ts';
 import { base32Decode } from '../src/methods/otp/base32.ts';
 import { totpCode } from '../src/methods/otp/otp.ts';
 import { runOidcFlowBench } from './oidc-flow.ts';
+import { runPasskeyBench } from './passkey.ts';
 import { runPolicyBench } from './policy.ts';
 
 /**
@@ -201,6 +202,11 @@ async function main() {
     await guardBenchmark();
     return;
   }
+  // `node bench/run.ts passkey`: only passkey assertions beside TOTP.
+  if (only === 'passkey') {
+    await runPasskeyBench(report);
+    return;
+  }
   // `node bench/run.ts oidc`: only the full code flow through the sample IdP.
   if (only === 'oidc') {
     await runOidcFlowBench(report);
@@ -220,6 +226,7 @@ async function main() {
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
+  await runPasskeyBench(report);
   // `node bench/run.ts totp`: only the TOTP verification figures.
   if (!totpOnly) {
     await guardBenchmark();

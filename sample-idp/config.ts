@@ -38,6 +38,11 @@ export const demoEnvSchema = z.object({
   SESSION_SECRET: z.string().min(16).optional(),
   /** Conditional access: a .json/.yaml policy file, or 'store' (the document saved in the data file, edited with the CLI). */
   MFAKIT_POLICIES: z.string().min(1).optional(),
+  /**
+   * The origin browsers use, for passkeys (default http://localhost:<PORT>). Browsers refuse
+   * WebAuthn on IP addresses: use localhost (or your domain), never 127.0.0.1.
+   */
+  MFAKIT_PUBLIC_ORIGIN: z.url({ protocol: /^https?$/ }).optional(),
 });
 
 export type DemoConfig = z.output<typeof demoEnvSchema>;

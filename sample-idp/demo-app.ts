@@ -4,7 +4,7 @@ import { dirname, join } from 'node:path';
 import { csrfSync } from 'csrf-sync';
 import express from 'express';
 import session from 'express-session';
-import { type AuditSink, createMfa, MfaError, type Stores } from 'mfakit';
+import { type AuditSink, createMfa, hotp, MfaError, recoveryCode, type Stores, totp, webauthn } from 'mfakit';
 import { createSqliteStores } from 'mfakit/adapters/sqlite';
 import { answerFirstFactorFailure, createMfaExpress } from 'mfakit/express';
 import { loadPolicyFile } from 'mfakit/policy';
@@ -28,8 +28,15 @@ export async function createDemoApp(
       : config.MFAKIT_POLICIES === 'store'
         ? 'store'
         : await loadPolicyFile(config.MFAKIT_POLICIES);
+  // Passkeys need the origin the browser sees: localhost (or your domain), never an IP address.
+  const origin =
+    config.MFAKIT_PUBLIC_ORIGIN ?? (config.PORT === 0 ? undefined : `http://localhost:${config.PORT}`);
+  const passkeys = origin
+    ? [webauthn({ rpID: new URL(origin).hostname, rpName: 'mfakit demo', origins: [new URL(origin).origin] })]
+    : [];
   const mfa = createMfa({
     stores,
+    methods: [totp, hotp, recoveryCode, ...passkeys],
     ...(policies ? { policies } : {}),
     defaultApp: 'demo',
     issuer: 'mfakit demo',
@@ -85,7 +92,7 @@ export async function createDemoApp(
 
   app.get('/login', (req, res) => {
     const returnTo = typeof req.query.returnTo === 'string' ? req.query.returnTo : '/';
-    res.send(loginPage({ csrfToken: generateToken(req), returnTo, accounts }));
+    res.send(loginPage({ csrfToken: generateToken(req), returnTo, accounts, passkeys: passkeys.length > 0 }));
   });
   app.post('/login', form, csrfSynchronisedProtection, async (req, res, next) => {
     try {
@@ -101,7 +108,13 @@ export async function createDemoApp(
       if (!result.ok) {
         const error = answerFirstFactorFailure(res, result, 'password');
         return res.send(
-          loginPage({ csrfToken: generateToken(req), returnTo: returnTo ?? '/', accounts, error }),
+          loginPage({
+            csrfToken: generateToken(req),
+            returnTo: returnTo ?? '/',
+            accounts,
+            error,
+            passkeys: passkeys.length > 0,
+          }),
         );
       }
       await web.beginSignIn(req, res, {
@@ -167,9 +180,7 @@ if (import.meta.main) {
     const server = app.listen(config.PORT, config.HOST, () => {
       const address = server.address();
       const port = typeof address === 'object' && address ? address.port : config.PORT;
-      console.log(
-        `\nmfakit demo running at http://${config.HOST === '0.0.0.0' ? 'localhost' : config.HOST}:${port}/`,
-      );
+      console.log(`\nmfakit demo running at ${config.MFAKIT_PUBLIC_ORIGIN ?? `http://localhost:${port}`}/`);
       console.log(`data file: ${config.MFAKIT_DATA_FILE}`);
       console.log(`conditional-access policies: ${config.MFAKIT_POLICIES ?? '(none)'}`);
       console.log('demo accounts:');

@@ -1,4 +1,4 @@
-import { html, type SafeHtml } from 'mfakit/express';
+import { html, passkeySignInForm, type SafeHtml, trusted } from 'mfakit/express';
 
 const layout = (title: string, body: SafeHtml) =>
   html`<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
@@ -12,6 +12,8 @@ export function loginPage(p: {
   error?: string;
   returnTo: string;
   accounts: Array<{ id: string; password: string }>;
+  /** Offer passkey sign-in: autofill on the user name field, and a button. */
+  passkeys?: boolean;
 }): string {
   return layout(
     'Sign in',
@@ -21,11 +23,12 @@ export function loginPage(p: {
       ${csrfField(p.csrfToken)}
       <input type="hidden" name="returnTo" value="${p.returnTo}">
       <label for="username">User name</label>
-      <input type="text" id="username" name="username" autocomplete="username" required autofocus>
+      <input type="text" id="username" name="username" autocomplete="${p.passkeys ? 'username webauthn' : 'username'}" required autofocus>
       <label for="password">Password</label>
       <input type="password" id="password" name="password" autocomplete="current-password" required>
       <button type="submit">Sign in</button>
     </form>
+    ${p.passkeys ? trusted(passkeySignInForm('/mfa', { returnTo: p.returnTo })) : ''}
     <h2>Demo accounts</h2>
     <ul>${p.accounts.map((a) => html`<li><code>${a.id}</code> / <code>${a.password}</code></li>`)}</ul>`,
   );

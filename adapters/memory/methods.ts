@@ -30,6 +30,10 @@ export class MemoryMethodStore implements MethodStore {
     }
     this.#methods.set(method.id, copy(method));
   }
+  async markMethodUsed(userId: string, methodId: string, at: number) {
+    const m = this.#methods.get(methodId);
+    if (m && m.userId === userId && (m.lastUsedAt === null || m.lastUsedAt < at)) m.lastUsedAt = at;
+  }
   async deleteMethod(userId: string, methodId: string) {
     const m = this.#methods.get(methodId);
     if (!m || m.userId !== userId) return false;

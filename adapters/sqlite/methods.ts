@@ -92,6 +92,9 @@ export class SqliteMethodStore implements MethodStore {
       throw error;
     }
   }
+  async markMethodUsed(userId: string, methodId: string, at: number) {
+    this.#sql.markUsed.run({ userId, id: methodId, at });
+  }
   async deleteMethod(userId: string, methodId: string) {
     return Number(this.#sql.deleteMethod.run({ userId, id: methodId }).changes) === 1;
   }
@@ -110,6 +113,10 @@ function prepare(db: DatabaseSync) {
     insertMethod: sql(
       `INSERT INTO methods (${METHOD_COLUMNS}) VALUES
        (:id, :userId, :kind, :label, :data, :counterKey, :lookupKey, :createdAt, :lastUsedAt)`,
+    ),
+    markUsed: sql(
+      `UPDATE methods SET last_used_at = :at
+       WHERE id = :id AND user_id = :userId AND (last_used_at IS NULL OR last_used_at < :at)`,
     ),
     deleteMethod: sql('DELETE FROM methods WHERE id = :id AND user_id = :userId'),
     deleteAllMethods: sql('DELETE FROM methods WHERE user_id = :userId'),

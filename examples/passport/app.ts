@@ -2,7 +2,7 @@ import express, { type NextFunction, type Request, type Response } from 'express
 import session from 'express-session';
 import type { Mfa } from 'mfakit';
 import { createMfaExpress } from 'mfakit/express';
-import { beginMfa, logoutMfa, MfaStrategy, mfaPage } from 'mfakit/passport';
+import { beginMfa, logoutMfa, MfaStrategy, mfaPage, PasskeyStrategy } from 'mfakit/passport';
 import { Passport } from 'passport';
 import { Strategy as LocalStrategy } from 'passport-local';
 
@@ -32,12 +32,15 @@ export function createApp(mfa: Mfa, users: Users, sessionSecret: string) {
         .catch(done);
     }),
   );
+  // A passkey (no user name, no password) is a first factor too, when the webauthn method is enabled.
+  passport.use(new PasskeyStrategy({ mfa, loadUser: (id) => users.findById(id) }));
   passport.use(new MfaStrategy({ mfa, loadUser: (id) => users.findById(id) }));
   passport.serializeUser((user, done) => done(null, (user as User).id));
   passport.deserializeUser((id: string, done) =>
     users.findById(id).then((user) => done(null, user ?? false), done),
   );
-  // mfakit's guard (it ties the stamp to req.user) and router (security info: methods, recovery codes, devices).
+  // mfakit's guard (it ties the stamp to req.user) and router (security info: methods, recovery
+  // codes, devices; the assets of mfakit's pages: stylesheet, WebAuthn scripts).
   const web = createMfaExpress(mfa, { userIdOf: (user) => (user as User).id });
 
   const app = express();
@@ -45,14 +48,27 @@ export function createApp(mfa: Mfa, users: Users, sessionSecret: string) {
   app.use(express.urlencoded({ extended: false }));
   app.use('/mfa', web.router());
 
-  // Your sign-in page posts username and password here.
-  app.post('/login', (req, res, next) =>
-    passport.authenticate('local', (err: unknown, user: User | false) => {
-      if (err || !user) return err ? next(err) : res.status(401).send('Wrong user name or password.');
-      // The user goes into mfakit's pending sign-in — not req.user — until the second step.
-      beginMfa(req, res, { mfa, user, userId: user.id, promptPath: '/login/mfa' }).catch(next);
-    })(req, res, next),
-  );
+  // A first factor — the password, or a passkey — puts the user into mfakit's pending sign-in,
+  // not req.user, until the second step (none is needed after a verified passkey).
+  const firstFactor = (strategy: 'local' | 'passkey') => (req: Request, res: Response, next: NextFunction) =>
+    passport.authenticate(
+      strategy,
+      (err: unknown, user: User | false, info?: { amr?: string[]; message?: string }) => {
+        if (err || !user)
+          return err ? next(err) : res.status(401).send(info?.message ?? 'Wrong user name or password.');
+        beginMfa(req, res, {
+          mfa,
+          user,
+          userId: user.id,
+          amr: info?.amr ?? ['pwd'],
+          promptPath: '/login/mfa',
+        }).catch(next);
+      },
+    )(req, res, next);
+  // Your sign-in page posts username and password here, and a passkey from its
+  // passkeySignInForm('/mfa', { action: '/login/passkey' }) (mfakit/express).
+  app.post('/login', firstFactor('local'));
+  app.post('/login/passkey', firstFactor('passkey'));
   app.get('/login/mfa', mfaPage(mfa));
   app.post(
     '/login/mfa',

@@ -30,7 +30,7 @@ export interface PolicyAuditData {
 export type SignInEvent =
   | {
       type: 'challenge_issued';
-      detail: 'enrollment_required' | 'second_factor';
+      detail: 'enrollment_required' | 'second_factor' | 'stronger_method_required';
       /** With active policies. */
       data?: PolicyAuditData | undefined;
     }

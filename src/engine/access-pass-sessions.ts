@@ -8,6 +8,7 @@
 // and revoke).
 import type { Repository } from '../store/ports.ts';
 import type { Clock } from './capabilities.ts';
+import { createFreshCache } from './fresh-cache.ts';
 import type { AuthStamp } from './stamp.ts';
 
 export interface AccessPassSessions {
@@ -20,10 +21,7 @@ export interface AccessPassSessions {
 interface Seen {
   /** When the user's current pass was created; null: the user has none. */
   createdAt: number | null;
-  fetchedAt: number;
 }
-
-const CACHE_MAX = 10_000;
 
 /** Whether the sign-in that made the stamp was a Temporary Access Pass (its first factor). */
 const openedByAccessPass = (stamp: AuthStamp): boolean => stamp.methods.includes('temporaryAccessPass');
@@ -33,10 +31,7 @@ export function createAccessPassSessions(
   clock: Clock,
   cacheMs = 1000,
 ): AccessPassSessions {
-  const cache = new Map<string, Seen>();
-  // Bumped by every `forget`: a read that began before one is not cached, so a revocation in
-  // this process is never hidden by an answer fetched just before it.
-  let generation = 0;
+  const passes = createFreshCache<Seen>(clock, cacheMs);
   // The pass that admitted the session existed when it signed in; a pass created later is a
   // replacement, and no pass at all means it was revoked (or the user was reset).
   const stands = (seen: Seen, stamp: AuthStamp) =>
@@ -44,21 +39,16 @@ export function createAccessPassSessions(
   return {
     admits(stamp) {
       if (!openedByAccessPass(stamp)) return true;
-      const hit = cache.get(stamp.userId);
-      if (hit && clock.now() - hit.fetchedAt < cacheMs) return stands(hit, stamp);
-      const began = generation;
-      return repository.getAccessPass(stamp.userId).then((record) => {
-        const seen: Seen = { createdAt: record?.createdAt ?? null, fetchedAt: clock.now() };
-        if (began === generation) {
-          if (cache.size >= CACHE_MAX) cache.delete(cache.keys().next().value ?? '');
-          cache.set(stamp.userId, seen);
-        }
-        return stands(seen, stamp);
-      });
+      const cached = passes.peek(stamp.userId);
+      if (cached !== undefined) return stands(cached, stamp);
+      return passes
+        .load(stamp.userId, async () => ({
+          createdAt: (await repository.getAccessPass(stamp.userId))?.createdAt ?? null,
+        }))
+        .then((seen) => stands(seen, stamp));
     },
     forget(userId) {
-      generation++;
-      cache.delete(userId);
+      passes.forget(userId);
     },
   };
 }

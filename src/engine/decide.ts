@@ -16,9 +16,10 @@
 //      requirement (e.g. phishing-resistant) or one the application asked for is never met
 //      by a cookie;
 //   7. otherwise MFA, accepting only the methods that satisfy every remaining requirement;
-//      if none of the user's methods can, the sign-in is blocked with the reason.
-// `whatIf()` runs the same combination on given or read-only signals: no audit, no writes;
-// for a user action (`userAction: 'registerSecurityInfo'`) see registration-what-if.ts.
+//      if none of the user's methods can but one the user may register would, the user proves
+//      a method they have and registers it (register-instead.ts); else the sign-in is blocked
+//      with the reason.
+// The reads and the what-if variant are decide-service.ts.
 import type { CodeHasher } from '../crypto/code-hash.ts';
 import type { MethodRegistry } from '../methods/registry.ts';
 import type { PolicySet } from '../policy/compile.ts';
@@ -36,11 +37,10 @@ import type { TrustedNetworks } from '../trust/trusted-networks.ts';
 import type { AuditLog } from './audit-log.ts';
 import { firstFactorMethods } from './auth-methods.ts';
 import type { Clock } from './capabilities.ts';
-import type { Decision, DecisionContext, DecisionFacts, DecisionReason, WhatIfContext } from './decision.ts';
+import type { Decision, DecisionContext, DecisionFacts, DecisionReason } from './decision.ts';
 import type { Lockout } from './lockout.ts';
 import type { PolicySource } from './policy-source.ts';
-import { registrationWhatIf } from './registration-what-if.ts';
-import { deviceSightingKey, networkSightingKey } from './sightings.ts';
+import { registerInstead } from './register-instead.ts';
 
 /** The application's user directory (the `directory` option). */
 export interface Directory {
@@ -50,12 +50,12 @@ export interface Directory {
   ): Promise<{ groups?: string[]; roles?: string[] }> | { groups?: string[]; roles?: string[] };
 }
 
-const DAY_MS = 86_400_000;
+export const DAY_MS = 86_400_000;
 const USER_STATE = 'user_state';
 /** The source of the requirement a relying party asked for (acr_values). */
 export const REQUESTED = 'requested';
 
-interface Signals {
+export interface Signals {
   userState: UserMfaState;
   methods: MethodRecord[];
   consecutiveFailures: number;
@@ -65,7 +65,7 @@ interface Signals {
   time: number;
 }
 
-interface DecideDeps {
+export interface DecideDeps {
   repository: Repository;
   lockout: Lockout;
   trustedNetworks: TrustedNetworks;
@@ -82,7 +82,7 @@ interface DecideDeps {
   clock: Clock;
 }
 
-function combineSignals(
+export function combineSignals(
   deps: DecideDeps,
   set: PolicySet,
   ctx: DecisionContext,
@@ -273,6 +273,41 @@ function combineSignals(
   });
   const userMessage = messageFor(requirements);
   if (allowed.length === 0) {
+    const upgrade = registerInstead(deps.methods, set, {
+      ...ctx,
+      groups: s.subject.groups,
+      roles: s.subject.roles,
+      risk: s.risk,
+      time: s.time,
+      methods: s.methods,
+      first,
+      satisfiedWith,
+    });
+    if (upgrade.kinds.length > 0 && upgrade.blockedBy === null) {
+      return {
+        ...withPolicy,
+        action: 'mfa',
+        step: 'register_method',
+        requirements,
+        allowedMethodIds: upgrade.proofIds,
+        allowRecovery: true,
+        proofRequired: !first.includes('temporaryAccessPass'),
+        enrollKinds: upgrade.kinds,
+        userMessage: userMessage ?? null,
+        reasons: [
+          ...reasons,
+          {
+            code: 'register_method',
+            message: `none of the user's methods satisfies the requirements; registering ${upgrade.kinds.join(' or ')} would, and registration is allowed: the user proves a method they have, then registers one`,
+          },
+        ],
+      };
+    }
+    if (upgrade.kinds.length > 0)
+      reasons.push({
+        code: 'registration_blocked',
+        message: `registering ${upgrade.kinds.join(' or ')} would satisfy the requirements, but policy ${upgrade.blockedBy} does not allow the user to register a method here`,
+      });
     return {
       ...withPolicy,
       action: 'block',
@@ -294,100 +329,4 @@ function combineSignals(
     userMessage: userMessage ?? null,
     reasons: [...reasons, { code: 'second_factor_required', message: 'a second factor is required' }],
   };
-}
-
-export function createDecide(deps: DecideDeps) {
-  const subjectOf = async (userId: string) => {
-    const found = deps.directory ? await deps.directory.subject(userId) : {};
-    return { groups: [...(found.groups ?? [])], roles: [...(found.roles ?? [])] };
-  };
-
-  /** Risk signals from what the store remembers (three indexed reads per sign-in). */
-  const riskOf = async (ctx: DecisionContext, attempts: number): Promise<RiskFacts> => {
-    // Read at every sign-in, policies or not: the stamp keeps them, so a risk policy added later
-    // applies to sessions that are already live.
-    const [network, device, fraud] = await Promise.all([
-      deps.repository.getSighting(ctx.userId, 'network', networkSightingKey(ctx.ip)),
-      deps.repository.getSighting(
-        ctx.userId,
-        'device',
-        deviceSightingKey(deps.hasher, ctx.userId, ctx.userAgent ?? ''),
-      ),
-      deps.repository.getFraudFlag(ctx.userId),
-    ]);
-    return {
-      newNetwork: network === null,
-      newDevice: device === null,
-      fraudFlagged: fraud !== null,
-      recentFailures: attempts,
-    };
-  };
-
-  /** What the stores say of the user: state, methods, failures, risk. Reads only. */
-  const userSignals = async (ctx: DecisionContext) => {
-    const [storedState, methods, lock] = await Promise.all([
-      deps.repository.getUserState(ctx.userId),
-      deps.repository.listMethods(ctx.userId),
-      deps.lockout.status(ctx.userId),
-    ]);
-    return {
-      userState: storedState ?? deps.defaultUserState,
-      methods,
-      consecutiveFailures: lock.consecutiveFailures,
-      risk: await riskOf(ctx, lock.attempts),
-    };
-  };
-
-  async function decide(ctx: DecisionContext): Promise<Decision> {
-    const set = await deps.policies.current();
-    const [user, subject] = await Promise.all([userSignals(ctx), subjectOf(ctx.userId)]);
-    let device: Signals['device'] = { remembered: false };
-    let rejected: string | null = null;
-    if (deps.rememberEnabled && ctx.rememberedDeviceCookie) {
-      const check = await deps.rememberedDevices.check(ctx.rememberedDeviceCookie, ctx.userId);
-      if (check.ok) device = { remembered: true, id: check.device.id, createdAt: check.device.createdAt };
-      else {
-        rejected = check.reason;
-        await deps.audit(ctx.userId, ctx, { type: 'remembered_device_rejected', detail: check.reason });
-      }
-    }
-    const decision = combineSignals(
-      deps,
-      set,
-      ctx,
-      { ...user, subject, device, time: deps.clock.now() },
-      false,
-    );
-    if (rejected !== null && decision.action === 'mfa')
-      decision.reasons.splice(-1, 0, {
-        code: 'remembered_device_rejected',
-        message: `remembered-device cookie refused: ${rejected}`,
-      });
-    return decision;
-  }
-
-  /** The decision for a hypothetical sign-in, with every policy explained. Reads only. */
-  async function whatIf(ctx: WhatIfContext): Promise<Decision> {
-    const set = await deps.policies.current();
-    const user = await userSignals(ctx);
-    const subject =
-      ctx.groups !== undefined || ctx.roles !== undefined
-        ? { groups: ctx.groups ?? [], roles: ctx.roles ?? [] }
-        : await subjectOf(ctx.userId);
-    const time = ctx.time ?? deps.clock.now();
-    const signals: Signals = {
-      ...user,
-      subject,
-      device: ctx.deviceRemembered
-        ? { remembered: true, id: 'what-if', createdAt: time - (ctx.deviceAgeDays ?? 0) * DAY_MS }
-        : { remembered: false },
-      risk: { ...user.risk, ...(ctx.risk ?? {}) },
-      time,
-    };
-    // A user action (registering a method) is decided by its own policies only.
-    if (ctx.userAction !== undefined) return registrationWhatIf(set, ctx, signals, deps);
-    return combineSignals(deps, set, ctx, signals, true);
-  }
-
-  return { decide, whatIf };
 }

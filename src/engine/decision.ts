@@ -89,7 +89,25 @@ export interface EnrollDecision extends DecisionFacts {
   requirements: GrantRequirement[];
 }
 
-export type MfaDecision = SecondFactorDecision | EnrollDecision;
+/**
+ * None of the user's methods meets `requirements`, but a method they may register does
+ * ("interrupt mode", as in Entra ID): the user proves a method they have (`allowedMethodIds`,
+ * recovery codes if `allowRecovery`; nothing more after a Temporary Access Pass, which is
+ * `proofRequired: false`), registers one of `enrollKinds`, and the sign-in completes with it.
+ */
+export interface RegisterMethodDecision extends DecisionFacts {
+  action: 'mfa';
+  step: 'register_method';
+  requirements: GrantRequirement[];
+  allowedMethodIds: string[];
+  allowRecovery: boolean;
+  proofRequired: boolean;
+  /** The kinds of method whose registration would meet `requirements` (e.g. `webauthn`). */
+  enrollKinds: string[];
+  userMessage: string | null;
+}
+
+export type MfaDecision = SecondFactorDecision | EnrollDecision | RegisterMethodDecision;
 
 /** Refused: `requirements` are what nothing the user has could meet (empty for a lock or a block policy). */
 export interface BlockDecision extends DecisionFacts {
@@ -107,7 +125,7 @@ export const mustEnroll = (decision: Decision): boolean =>
 
 /** The decision's message for the user, on the states that have one. */
 export const userMessageOf = (decision: Decision): string | null =>
-  decision.action === 'block' || (decision.action === 'mfa' && decision.step === 'second_factor')
+  decision.action === 'block' || (decision.action === 'mfa' && decision.step !== 'enroll')
     ? decision.userMessage
     : null;
 

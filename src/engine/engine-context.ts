@@ -15,7 +15,7 @@ import { compileTrustedNetworks } from '../trust/trusted-networks.ts';
 import { createAuditLog } from './audit-log.ts';
 import { cryptoRandom, systemClock } from './capabilities.ts';
 import { createCurrentSessionCheck } from './current-session.ts';
-import { createDecide } from './decide.ts';
+import { createDecide } from './decide-service.ts';
 import { createFirstFactorThrottle } from './first-factor-throttle.ts';
 import { createLockout } from './lockout.ts';
 import { type MfaOptions, resolveOptions } from './options.ts';

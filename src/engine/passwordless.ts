@@ -8,6 +8,7 @@ import { MfaError } from '../errors.ts';
 import type { ChallengeOptions, FactorInput } from '../methods/method.ts';
 import { randomId } from './capabilities.ts';
 import type { EngineContext } from './engine-context.ts';
+import { addressBucket } from './lockout.ts';
 import type { RequestContext } from './sign-in-types.ts';
 
 export type PasswordlessResult =
@@ -17,8 +18,15 @@ export type PasswordlessResult =
 export interface PasswordlessService {
   /** The enabled methods that sign users in without a password (`webauthn`), in the options' order. */
   available(): string[];
-  /** A challenge for the browser; `challengeId` names it in `verify` (keep it with the browser's session). */
-  begin(kind?: string): Promise<{ kind: string; challengeId: string; options: ChallengeOptions }>;
+  /**
+   * A challenge for the browser; `challengeId` names it in `verify` (keep it with the browser's
+   * session). With `ctx`, at most PASSWORDLESS_PER_MINUTE per client address (IPv6 /64) a minute:
+   * `slow_down` (429) beyond, so a script cannot fill the store with challenges.
+   */
+  begin(
+    kind?: string,
+    ctx?: RequestContext,
+  ): Promise<{ kind: string; challengeId: string; options: ChallengeOptions }>;
   /** The account the browser's answer proves, once per challenge. */
   verify(
     challengeId: string,
@@ -28,11 +36,14 @@ export interface PasswordlessService {
   ): Promise<PasswordlessResult>;
 }
 
+/** Passwordless challenges handed to one address (IPv6 /64) per minute. */
+export const PASSWORDLESS_PER_MINUTE = 60;
+
 /** Challenge ids: url-safe, as `begin` makes them. */
 export const CHALLENGE_ID = /^[A-Za-z0-9_-]{16,64}$/;
 
 export function createPasswordless(engine: EngineContext): PasswordlessService {
-  const { methods, random, audit } = engine;
+  const { methods, random, audit, ephemeral, clock } = engine;
   const capable = () => methods.all.filter((m) => m.passwordless !== undefined);
   const methodOf = (kind: string | undefined) => {
     const method = kind === undefined ? capable()[0] : capable().find((m) => m.kind === kind);
@@ -43,8 +54,14 @@ export function createPasswordless(engine: EngineContext): PasswordlessService {
   const binding = (challengeId: string) => `passwordless:${challengeId}`;
   return {
     available: () => capable().map((m) => m.kind),
-    async begin(kind) {
+    async begin(kind, ctx) {
       const method = methodOf(kind);
+      if (ctx) {
+        const minute = Math.floor(clock.now() / 60_000);
+        const count = await ephemeral.increment(`passwordless:${addressBucket(ctx.ip)}:${minute}`, 60_000);
+        if (count > PASSWORDLESS_PER_MINUTE)
+          throw new MfaError('slow_down', 'Too many passkey sign-in attempts from here. Wait a minute.', 429);
+      }
       const challengeId = randomId(random, 18);
       return {
         kind: method.kind,

@@ -3,7 +3,7 @@
 // but its random id. It expires on its own, and completing it is a single atomic take: one
 // pending sign-in completes once.
 import { z } from 'zod';
-import { CLIENT_APP_TYPES } from '../policy/model.ts';
+import { AUTH_METHODS, CLIENT_APP_TYPES } from '../policy/model.ts';
 import type { EphemeralStore } from '../store/ports.ts';
 import { type Clock, type RandomSource, randomId } from './capabilities.ts';
 
@@ -16,6 +16,13 @@ const pendingSchema = z.object({
   firstFactorAt: z.number().optional(),
   expiresAt: z.number(),
   mustEnroll: z.boolean(),
+  /**
+   * "Interrupt mode": the kinds of method this sign-in registers to meet its requirements (the
+   * user has methods, none strong enough). Absent: a first method of any kind users register.
+   */
+  enrollKinds: z.array(z.string()).optional(),
+  /** The method the user proved before registering a stronger one (interrupt mode). */
+  proved: z.object({ amr: z.array(z.string()), method: z.enum(AUTH_METHODS), at: z.number() }).optional(),
   ip: z.string(),
   userAgent: z.string().default(''),
   /** Only these methods (and recovery codes if allowed) satisfy what the policies require. */
@@ -46,6 +53,8 @@ export interface PendingStore {
   /** Atomically removes and returns it; null when already completed, expired or unknown. */
   take(id: string): Promise<PendingPrincipal | null>;
   cancel(id: string): Promise<void>;
+  /** Writes a changed pending sign-in back, for what remains of its lifetime. */
+  update(pending: PendingPrincipal): Promise<void>;
 }
 
 export function createPendingStore(
@@ -75,5 +84,9 @@ export function createPendingStore(
     get: async (id) => parse(await ephemeral.get(key(id))),
     take: async (id) => parse(await ephemeral.take(key(id))),
     cancel: (id) => ephemeral.delete(key(id)),
+    async update(pending) {
+      const left = pending.expiresAt - clock.now();
+      if (left > 0) await ephemeral.put(key(pending.id), JSON.stringify(pending), left);
+    },
   };
 }

@@ -2,18 +2,16 @@
 // sign-in (a second factor or the first method's enrollment is needed) or refuse; verify the
 // pending sign-in's code, or enrol its first method, and complete it exactly once.
 import type { AuditEventBody, PolicyAuditData } from '../audit/events.ts';
-import { MfaError } from '../errors.ts';
 import type { EnrollmentDraft, FactorInput } from '../methods/method.ts';
 import type { PolicyEvaluation } from '../policy/evaluation.ts';
-import type { EnrollmentService, RecoveryCodesService } from './account-security.ts';
-import { firstFactorMethods } from './auth-methods.ts';
+import type { EnrollableMethod, EnrollmentService, RecoveryCodesService } from './account-security.ts';
 import type { AllowDecision, BlockDecision, Decision, DecisionContext, WhatIfContext } from './decision.ts';
 import type { EngineContext } from './engine-context.ts';
 import type { PendingPrincipal } from './pending.ts';
+import { createPendingEnrollment, pendingBinding, restrictionOf } from './pending-enrollment.ts';
 import type { ChallengeStart, SecondFactor } from './second-factor.ts';
 import type {
   CodeInput,
-  MethodRestriction,
   RequestContext,
   SignInInput,
   SignInStart,
@@ -66,17 +64,11 @@ export interface SignInFlow {
     label: string,
     ctx: RequestContext,
   ): Promise<{ ok: true; stamp: AuthStamp; recoveryCodes: string[] } | VerifyFailure>;
-}
-
-/** The binding of a pending sign-in's challenges: a challenge begun for it verifies only for it. */
-const pendingBinding = (pendingId: string) => `pending:${pendingId}`;
-
-/** What the policies allow a pending sign-in to verify with. */
-function restrictionOf(pending: PendingPrincipal): MethodRestriction | undefined {
-  // A pending sign-in from before method restrictions existed carries none: every method counts.
-  return pending.allowedMethodIds
-    ? { allowedMethodIds: pending.allowedMethodIds, allowRecovery: pending.allowRecovery }
-    : undefined;
+  /**
+   * The kinds of method a pending sign-in may register now, in the options' order: any kind users
+   * register for a first method, only those that meet the requirements in interrupt mode.
+   */
+  pendingEnrollmentKinds(pendingId: string): Promise<EnrollableMethod[]>;
 }
 
 export function createSignInFlow(
@@ -87,32 +79,11 @@ export function createSignInFlow(
     recoveryCodes: RecoveryCodesService;
   },
 ): SignInFlow {
-  const { options, clock, repository, audit, decide, whatIf, registration, methods } = engine;
+  const { options, clock, audit, decide, whatIf } = engine;
   const pendingSignIns = engine.pending;
 
-  /** The registration rule for a sign-in (pending, or about to be) that must register its first method. */
-  const firstMethodRule = (
-    p: Pick<PendingPrincipal, 'userId' | 'firstFactorAmr' | 'groups' | 'roles' | 'clientAppType' | 'risk'> & {
-      firstFactorAt?: number | undefined;
-      startedAt?: number | undefined;
-    },
-    ctx: RequestContext,
-  ) =>
-    registration.check(
-      {
-        userId: p.userId,
-        hasMethods: false,
-        firstFactorAt: p.firstFactorAt ?? p.startedAt ?? clock.now(),
-        mfaAt: null,
-        methods: firstFactorMethods(p.firstFactorAmr),
-        ip: ctx.ip,
-        groups: p.groups,
-        roles: p.roles,
-        clientAppType: p.clientAppType,
-        risk: p.risk,
-      },
-      ctx,
-    );
+  const enrollment = createPendingEnrollment(engine, second, account);
+  const firstMethodRule = enrollment.rule;
 
   /** What the audit says of an `allow`: the skip, if one lifted MFA (a sufficient first factor skipped nothing). */
   function skipEvent(decision: AllowDecision): AuditEventBody | null {
@@ -237,12 +208,17 @@ export function createSignInFlow(
           return { status: 'blocked', decision: refused, signInAgain: verdict.reason === 'signin_too_old' };
         }
       }
-      const prompt = decision.step === 'second_factor' ? decision : null;
+      // A code first: a second factor, or in interrupt mode the proof before the stronger method.
+      const prompt =
+        decision.step === 'second_factor' || (decision.step === 'register_method' && decision.proofRequired)
+          ? decision
+          : null;
       const pending = await pendingSignIns.start({
         userId: input.userId,
         firstFactorAmr: input.amr,
         firstFactorAt,
         mustEnroll: prompt === null,
+        ...(decision.step === 'register_method' ? { enrollKinds: decision.enrollKinds } : {}),
         ip: input.ip,
         userAgent: (input.userAgent ?? '').slice(0, 512),
         allowedMethodIds: prompt?.allowedMethodIds ?? [],
@@ -257,7 +233,12 @@ export function createSignInFlow(
       });
       await audit(input.userId, ctx, {
         type: 'challenge_issued',
-        detail: prompt === null ? 'enrollment_required' : 'second_factor',
+        detail:
+          decision.step === 'register_method'
+            ? 'stronger_method_required'
+            : prompt === null
+              ? 'enrollment_required'
+              : 'second_factor',
         ...policyAudit(decision.policy),
       });
       return { status: 'mfa', pending, decision };
@@ -277,45 +258,22 @@ export function createSignInFlow(
       const restriction = restrictionOf(pending);
       const result = await second.verify(pending.userId, input, ctx, restriction, pendingBinding(pendingId));
       if (!result.ok) return result;
+      if (pending.enrollKinds) {
+        // Interrupt mode: it is them; now the stronger method, which completes the sign-in.
+        await pendingSignIns.update({
+          ...pending,
+          mustEnroll: true,
+          proved: { amr: result.amr, method: result.method, at: clock.now() },
+        });
+        return { ok: false, error: 'must_enroll' };
+      }
       const taken = await pendingSignIns.take(pendingId);
       if (!taken) return { ok: false, error: 'pending_expired' };
       return { ok: true, stamp: await second.complete(taken, result, ctx), rememberDays: taken.rememberDays };
     },
 
-    async beginPendingEnrollment(pendingId, kind, accountName, resumeDraftId) {
-      const pending = await pendingSignIns.get(pendingId);
-      if (!pending?.mustEnroll) return null;
-      // Refused (the first factor grew too old meanwhile, a registration policy): say why, never loop.
-      const verdict = await firstMethodRule(pending, { ip: pending.ip });
-      if (!verdict.allowed)
-        throw new MfaError(verdict.reason, verdict.message, verdict.reason === 'signin_too_old' ? 401 : 403);
-      const resumed = resumeDraftId
-        ? await account.enrollment.resume(kind, pending.userId, resumeDraftId, accountName)
-        : null;
-      return resumed ?? account.enrollment.begin(kind, pending.userId, accountName);
-    },
-
-    async confirmPendingEnrollment(pendingId, kind, draftId, input, label, ctx) {
-      const pending = await pendingSignIns.get(pendingId);
-      if (!pending) return { ok: false, error: 'pending_expired' };
-      if (!pending.mustEnroll || (await repository.listMethods(pending.userId)).length > 0) {
-        return { ok: false, error: 'pending_expired' };
-      }
-      if (!(await firstMethodRule(pending, ctx)).allowed) return { ok: false, error: 'pending_expired' };
-      const confirmed = await account.enrollment.confirm(kind, pending.userId, draftId, input, label, ctx);
-      if (!confirmed.ok) return { ok: false, error: 'invalid_code' };
-      const taken = await pendingSignIns.take(pendingId);
-      if (!taken) {
-        await repository.deleteMethod(pending.userId, confirmed.method.id);
-        return { ok: false, error: 'pending_expired' };
-      }
-      const recoveryCodes = await account.recoveryCodes.regenerate(pending.userId, ctx);
-      const method = methods.of(confirmed.method);
-      const factor = {
-        amr: confirmed.amr ?? method?.amr(confirmed.method) ?? [],
-        method: method?.strength(confirmed.method) ?? 'totp',
-      };
-      return { ok: true, stamp: await second.complete(taken, factor, ctx), recoveryCodes };
-    },
+    beginPendingEnrollment: enrollment.begin,
+    confirmPendingEnrollment: enrollment.confirm,
+    pendingEnrollmentKinds: enrollment.kinds,
   };
 }

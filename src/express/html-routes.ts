@@ -118,17 +118,19 @@ export function createHtmlRoutes(mfa: Mfa, web: MfaExpress, flow: SessionFlow) {
 
   html.get('/enroll', async (req, res) => {
     const requested = typeof req.query.method === 'string' ? req.query.method : undefined;
-    const choices = mfa.enrollment.available();
-    if (requested === undefined && !req.session?.mfakit?.draftKind && choices.length > 1) {
-      // Several kinds users may register (an authenticator app, a passkey): the user chooses.
-      const state = req.session?.mfakit;
-      const firstMethod = Boolean(state?.pendingId && !state.stamp);
-      if (firstMethod) {
-        const pending = state?.pendingId ? await mfa.getPending(state.pendingId) : null;
+    const state = req.session?.mfakit;
+    const atSignIn = state?.pendingId && !state.stamp ? state.pendingId : undefined;
+    const choices = atSignIn ? await mfa.pendingEnrollmentKinds(atSignIn) : mfa.enrollment.available();
+    if (requested === undefined && !state?.draftKind && choices.length > 1) {
+      // Several kinds the user may register (an authenticator app, a passkey): the user chooses.
+      if (atSignIn) {
+        const pending = await mfa.getPending(atSignIn);
         if (!pending) return expiredPage(req, res, 401, FAILURE_MESSAGES.expired);
         if (!pending.mustEnroll) return res.redirect(303, `${basePath}/prompt`);
       } else if (!accessOr(req, res, await flow.mayChangeSecurityInfo(req))) return;
-      return res.send(pages.enrollChooserPage(page(req), { methods: choices, firstMethod }));
+      return res.send(
+        pages.enrollChooserPage(page(req), { methods: choices, firstMethod: Boolean(atSignIn) }),
+      );
     }
     const started = await flow.beginEnroll(
       req,
@@ -149,6 +151,8 @@ export function createHtmlRoutes(mfa: Mfa, web: MfaExpress, flow: SessionFlow) {
     const result = await flow.confirmEnroll(req, res, parseBody(enrollConfirmBody, req.body));
     switch (result.kind) {
       case 'signed_in':
+        // A stronger method registered in interrupt mode: the user has their recovery codes already.
+        if (result.recoveryCodes.length === 0) return res.redirect(303, result.returnTo);
         return res.send(
           pages.recoveryCodesPage(page(req), { codes: result.recoveryCodes, continueTo: result.returnTo }),
         );

@@ -22,7 +22,7 @@ export function createPasskeyRoutes(mfa: Mfa, web: MfaExpress) {
   routes.get('/passkey/options', async (req: Request, res: Response) => {
     if (mfa.passwordless.available().length === 0)
       throw new MfaError('unknown_method', 'No sign-in method here signs in without a password.', 404);
-    const started = await mfa.passwordless.begin();
+    const started = await mfa.passwordless.begin(undefined, web.ctxOf(req));
     sessionState(req).passkeyChallengeId = started.challengeId;
     await saveSession(req);
     res.json({ challengeId: started.challengeId, options: started.options });
@@ -67,13 +67,18 @@ export function createPasskeyRoutes(mfa: Mfa, web: MfaExpress) {
 /**
  * The passkey part of your login page (HTML): a form the WebAuthn client starts with conditional
  * UI (autofill) as soon as the page loads, and as a button; plus its scripts. Put it after your
- * password form, whose user name input has `autocomplete="username webauthn"`.
+ * password form, whose user name input has `autocomplete="username webauthn"`. `action`: where
+ * the answer is posted (default the router's `basePath/passkey`; with Passport, your route
+ * running mfakit/passport's 'passkey' strategy).
  */
-export function passkeySignInForm(basePath: string, options: { returnTo?: string } = {}): string {
+export function passkeySignInForm(
+  basePath: string,
+  options: { returnTo?: string; action?: string } = {},
+): string {
   return html`${ceremonyForm({
     id: 'mfakit-passkey-sign-in',
     mode: 'autofill',
-    action: `${basePath}/passkey`,
+    action: options.action ?? `${basePath}/passkey`,
     label: 'Sign in with a passkey',
     optionsUrl: `${basePath}/passkey/options`,
     hidden: options.returnTo

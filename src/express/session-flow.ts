@@ -151,7 +151,10 @@ export function createSessionFlow(mfa: Mfa, web: MfaExpress) {
      */
     async beginEnroll(req: Request, resume: boolean, requestedKind?: string): Promise<BeginEnrollResult> {
       const state = req.session?.mfakit;
-      const kind = requestedKind ?? state?.draftKind ?? mfa.enrollment.available()[0]?.kind;
+      const pendingId = state?.pendingId && !state.stamp ? state.pendingId : undefined;
+      // What may be registered: at a sign-in, what it needs (interrupt mode: a stronger method).
+      const choices = pendingId ? await mfa.pendingEnrollmentKinds(pendingId) : mfa.enrollment.available();
+      const kind = requestedKind ?? state?.draftKind ?? choices[0]?.kind;
       if (kind === undefined)
         throw new MfaError('unknown_method', 'No sign-in method can be set up here.', 404);
       const resumeId = resume && state?.draftKind === kind ? state.draftId : undefined;

@@ -3,7 +3,8 @@
 // `req.user`). Second step: `mfaPage(mfa)` serves the page (code prompt, first-method
 // registration, recovery codes) and `passport.authenticate('mfa', { keepSessionInfo: true,
 // successReturnToOrRedirect, failureRedirect, failureMessage })` runs `MfaStrategy` on its
-// POST, so Passport logs the user in. Sign-out: `logoutMfa()`.
+// POST, so Passport logs the user in. Sign-out: `logoutMfa()`. Passwordless: `PasskeyStrategy`
+// ('passkey') is a first factor like passport-local, whose user goes to `beginMfa()` too.
 export type { BeginMfaOptions } from './begin-mfa.ts';
 export { beginMfa, logoutMfa } from './begin-mfa.ts';
 export type { MfaPageOptions } from './mfa-page.ts';
@@ -16,3 +17,10 @@ export type {
   MfaStrategyOptions,
 } from './mfa-strategy.ts';
 export { KEEP_SESSION_INFO_REQUIRED, MFA_MESSAGES, MfaStrategy } from './mfa-strategy.ts';
+export type {
+  PasskeyAuthInfo,
+  PasskeyChallenge,
+  PasskeyFailureCode,
+  PasskeyStrategyOptions,
+} from './passkey-strategy.ts';
+export { PASSKEY_MESSAGES, PasskeyStrategy } from './passkey-strategy.ts';

@@ -1,9 +1,12 @@
 // The second step's page, for `app.get('/login/mfa', mfaPage(mfa))` beside
 // `app.post('/login/mfa', passport.authenticate('mfa', …))`: its forms post back to its own
 // URL, where the 'mfa' strategy checks them. It shows what the session's sign-in needs next —
-// the code prompt, the authenticator-app registration of a user without a method, or the
-// recovery codes of a registration just done (once) — with the message Passport's
-// `failureMessage` left. A visitor with no sign-in in progress is sent to the first step.
+// the prompt (a code, and a button per passkey challenge), the registration of a first method
+// by a user without one (a chooser at `?method=` when several kinds may be registered: an
+// authenticator app, a passkey), or the recovery codes of a registration just done (once) —
+// with the message Passport's `failureMessage` left. A visitor with no sign-in in progress is
+// sent to the first step. Its stylesheet and WebAuthn scripts are mfakit/express's router's
+// assets (`basePath/assets/…`).
 import type { NextFunction, Request, Response } from 'express';
 import type { Mfa } from '../engine/mfa.ts';
 import { MfaError } from '../errors.ts';
@@ -15,7 +18,10 @@ import { completedStamp, forgetPending, NO_SESSION, pagePathOf, takeMessage } fr
 export interface MfaPageOptions {
   /** Your first step's page: a visitor with no sign-in in progress is sent there. Default '/login'. */
   loginPath?: string;
-  /** Where mfakit/express's router is mounted: the page uses its stylesheet (`/assets/style.css`). Default '/mfa'. */
+  /**
+   * Where mfakit/express's router is mounted: the page loads its assets from there (the
+   * stylesheet, and on passkey pages the WebAuthn scripts). Default '/mfa'.
+   */
   basePath?: string;
   /** The account name shown in authenticator apps for a user id. Default: the id. */
   displayName?: (userId: string) => string | Promise<string>;
@@ -64,8 +70,17 @@ export function mfaPage(
     }
     const error = takeMessage(req);
     if (pending.mustEnroll) {
-      // The method to set up: the one begun, or the first the options offer users.
-      const kind = state.draftKind ?? mfa.enrollment.available()[0]?.kind ?? 'totp';
+      // What this sign-in may register: any kind for a first method, the stronger one in interrupt mode.
+      const choices = await mfa.pendingEnrollmentKinds(pending.id);
+      const chosen = choiceOf(req, choices);
+      if (chosen === undefined && state.draftKind === undefined && choices.length > 1) {
+        // Several kinds users may register (an authenticator app, a passkey): the user chooses.
+        await saveSession(req);
+        res.send(pages.enrollChooserPage(ctx, { methods: choices, firstMethod: true, action }));
+        return;
+      }
+      // The method to set up: the one chosen, else the one begun, else the only one offered.
+      const kind = chosen ?? state.draftKind ?? choices[0]?.kind ?? 'totp';
       const draft = await mfa
         .beginPendingEnrollment(
           pending.id,
@@ -97,9 +112,11 @@ export function mfaPage(
         return;
       }
     }
+    const challenges = await mfa.beginPendingChallenges(pending.id);
     await saveSession(req);
     res.send(
       pages.promptPage(ctx, {
+        challenges,
         rememberDays: pending.rememberDays,
         action,
         cancelAction: options.cancelPath ?? null,
@@ -112,4 +129,10 @@ export function mfaPage(
   return (req, res, next) => {
     render(req, res).catch(next);
   };
+}
+
+/** The method kind the chooser's link asked for (`?method=`), if users may register it. */
+function choiceOf(req: Request, choices: readonly { kind: string }[]): string | undefined {
+  const requested = req.query.method;
+  return choices.find((c) => c.kind === requested)?.kind;
 }

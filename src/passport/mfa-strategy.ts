@@ -2,12 +2,13 @@
 // first-factor strategy's custom callback) left a pending sign-in in the session — not a
 // `req.user`. `passport.authenticate('mfa', { keepSessionInfo: true, … })` on the POST of
 // the second step's page runs this strategy, which checks what the form sent against that
-// pending sign-in: a code, or the first method a user without one registers. Every sign-in
-// ends the same way: `this.success(user)`, and Passport logs the user in (`req.login`) and
-// answers with its own options (`successReturnToOrRedirect`, `failureRedirect`,
-// `failureMessage`, …). A first-method registration goes through the recovery codes page
-// first (the strategy's redirect to the page), whose "continue" posts here again and ends
-// the same way. Every decision is the engine's; this only translates.
+// pending sign-in: a code or a passkey's answer (`credential`, the JSON the WebAuthn client
+// posts), or the first method — an authenticator app or a passkey — a user without one
+// registers. Every sign-in ends the same way: `this.success(user)`, and Passport logs the
+// user in (`req.login`) and answers with its own options (`successReturnToOrRedirect`,
+// `failureRedirect`, `failureMessage`, …). A first-method registration goes through the
+// recovery codes page first (the strategy's redirect to the page), whose "continue" posts
+// here again and ends the same way. Every decision is the engine's; this only translates.
 import type { Request } from 'express';
 import { Strategy } from 'passport-strategy';
 import type { Mfa } from '../engine/mfa.ts';
@@ -15,9 +16,14 @@ import type { AuthStamp } from '../engine/stamp.ts';
 import { enrollConfirmBody, firstIssue, verifyBody } from '../web/bodies.ts';
 import { answerFor, FAILURE_MESSAGES, type FailureAnswer, type FailureCode } from '../web/failures.ts';
 import { createPendingFlow, type PendingFlow } from '../web/pending-flow.ts';
-import { requestIdOf } from '../web/request-id.ts';
 import { type MfaSessionState, saveSession } from '../web/session.ts';
-import { completedStamp, forgetPending, NO_SESSION, pagePathOf } from './passport-session.ts';
+import {
+  completedStamp,
+  forgetPending,
+  NO_SESSION,
+  pagePathOf,
+  requestContextOf,
+} from './passport-session.ts';
 
 export interface MfaStrategyOptions {
   mfa: Mfa;
@@ -132,11 +138,11 @@ export class MfaStrategy extends Strategy {
     const body: unknown = req.body ?? {};
     return typeof body === 'object' && body !== null && 'draftId' in body
       ? this.registerFirstMethod(req, state, pendingId, body)
-      : this.verifyCode(req, state, pendingId, body);
+      : this.verifyFactor(req, state, pendingId, body);
   }
 
-  /** A code for the pending sign-in; "don't ask again" only where the policies allow it. */
-  private async verifyCode(
+  /** A code or a passkey for the pending sign-in; "don't ask again" only where the policies allow it. */
+  private async verifyFactor(
     req: Request,
     state: MfaSessionState,
     pendingId: string,
@@ -149,7 +155,7 @@ export class MfaStrategy extends Strategy {
       responseOf(req),
       pendingId,
       parsed.data,
-      ctxOf(this.mfa, req),
+      requestContextOf(this.mfa, req),
     );
     if (outcome.kind === 'must_enroll') return failed(answerFor({ ok: false, error: 'must_enroll' }));
     if (outcome.kind === 'failed') {
@@ -180,7 +186,7 @@ export class MfaStrategy extends Strategy {
       pendingId,
       state.draftKind,
       parsed.data,
-      ctxOf(this.mfa, req),
+      requestContextOf(this.mfa, req),
     );
     if (result.kind === 'failed') {
       if (result.answer.error === 'pending_expired') forgetPending(state);
@@ -208,5 +214,3 @@ function responseOf(req: Request) {
   if (!req.res) throw new Error('mfakit/passport needs an Express request (req.res is missing)');
   return req.res;
 }
-
-const ctxOf = (mfa: Mfa, req: Request) => ({ ip: mfa.clientIp(req), requestId: requestIdOf(req) });

@@ -6,7 +6,9 @@ import type { Request } from 'express';
 import type {} from 'express-session';
 import type { Mfa } from '../engine/mfa.ts';
 import { parseStamp } from '../engine/parse-stamp.ts';
+import type { RequestContext } from '../engine/sign-in-types.ts';
 import type { AuthStamp } from '../engine/stamp.ts';
+import { requestIdOf } from '../web/request-id.ts';
 import { type MfaSessionState, safeReturnTo } from '../web/session.ts';
 
 declare module 'express-session' {
@@ -53,3 +55,9 @@ export function takeMessage(req: Request): string | undefined {
 export function pagePathOf(req: Request): string {
   return safeReturnTo(req.baseUrl + req.path, '/');
 }
+
+/** The request as the engine audits it: the client's address (as the engine's options read it) and the request id. */
+export const requestContextOf = (mfa: Mfa, req: Request): RequestContext => ({
+  ip: mfa.clientIp(req),
+  requestId: requestIdOf(req),
+});

@@ -37,6 +37,7 @@ export function composeRepository(parts: RepositoryParts): Repository {
     listMethods: (userId, options) => methods.listMethods(userId, options),
     getMethod: (userId, methodId) => methods.getMethod(userId, methodId),
     findMethodByLookupKey: (kind, lookupKey) => methods.findMethodByLookupKey(kind, lookupKey),
+    markMethodUsed: (userId, methodId, at) => methods.markMethodUsed(userId, methodId, at),
     insertMethod: (method) => methods.insertMethod(method),
     deleteMethod: (userId, methodId) => methods.deleteMethod(userId, methodId),
     deleteAllMethods: (userId) => methods.deleteAllMethods(userId),

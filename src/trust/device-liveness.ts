@@ -2,8 +2,10 @@
 // and has not expired — for the sessions it admitted, which ask on every request. Answers
 // are cached in-process for `cacheMs`, as session epochs are: another process sharing the
 // store sees a revocation within that time, this process at once (`forget` / `forgetUser`,
-// called by the remembered-device service after each revocation).
+// called by the remembered-device service after each revocation, and seen by a read already
+// under way: src/engine/fresh-cache.ts).
 import type { Clock } from '../engine/capabilities.ts';
+import { createFreshCache } from '../engine/fresh-cache.ts';
 import type { Repository } from '../store/ports.ts';
 
 export interface DeviceLiveness {
@@ -18,40 +20,36 @@ interface Seen {
   userId: string | null;
   revokedAt: number | null;
   expiresAt: number;
-  fetchedAt: number;
 }
-
-const CACHE_MAX = 10_000;
 
 export function createDeviceLiveness(
   repository: Pick<Repository, 'getDevice'>,
   clock: Clock,
   cacheMs = 1000,
 ): DeviceLiveness {
-  const cache = new Map<string, Seen>();
+  const devices = createFreshCache<Seen>(clock, cacheMs);
   const live = (seen: Seen, userId: string) =>
     seen.userId === userId && seen.revokedAt === null && seen.expiresAt > clock.now();
   return {
     isLive(userId, deviceId) {
-      const hit = cache.get(deviceId);
-      if (hit && clock.now() - hit.fetchedAt < cacheMs) return live(hit, userId);
-      return repository.getDevice(deviceId).then((device) => {
-        const seen: Seen = {
-          userId: device?.userId ?? null,
-          revokedAt: device?.revokedAt ?? null,
-          expiresAt: device?.expiresAt ?? 0,
-          fetchedAt: clock.now(),
-        };
-        if (cache.size >= CACHE_MAX) cache.delete(cache.keys().next().value ?? '');
-        cache.set(deviceId, seen);
-        return live(seen, userId);
-      });
+      const cached = devices.peek(deviceId);
+      if (cached !== undefined) return live(cached, userId);
+      return devices
+        .load(deviceId, async () => {
+          const device = await repository.getDevice(deviceId);
+          return {
+            userId: device?.userId ?? null,
+            revokedAt: device?.revokedAt ?? null,
+            expiresAt: device?.expiresAt ?? 0,
+          };
+        })
+        .then((seen) => live(seen, userId));
     },
     forget(deviceId) {
-      cache.delete(deviceId);
+      devices.forget(deviceId);
     },
     forgetUser(userId) {
-      for (const [id, seen] of cache) if (seen.userId === userId) cache.delete(id);
+      devices.forgetWhere((seen) => seen.userId === userId);
     },
   };
 }

@@ -190,6 +190,14 @@ export function recoveryCodesPage(
   ctx: PageContext,
   p: { codes: string[]; continueTo: Continuation },
 ): string {
+  // A stronger method registered in interrupt mode: the user keeps the recovery codes they have.
+  if (p.codes.length === 0)
+    return layout(
+      ctx,
+      'Your sign-in method is set up',
+      html`<h1>Your sign-in method is set up</h1>
+    ${continueControl(ctx, p.continueTo, 'Continue')}`,
+    );
   return layout(
     ctx,
     'Your recovery codes',

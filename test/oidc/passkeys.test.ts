@@ -19,11 +19,8 @@ import {
   startTestIdp,
   type TestIdp,
 } from '../helpers/oidc-idp.ts';
-import {
-  embeddedOptions,
-  enrolPasskeyThroughEngine,
-  SoftAuthenticator,
-} from '../helpers/soft-authenticator.ts';
+import { creationOptionsOn, enrolPasskeyThroughEngine, requestOptionsOn } from '../helpers/passkey-pages.ts';
+import { SoftAuthenticator } from '../helpers/soft-authenticator.ts';
 
 const ORIGIN = 'http://localhost:3000';
 const MFA = 'urn:mfakit:acr:mfa';
@@ -66,7 +63,7 @@ describe('mfakit/oidc: passkeys in the MFA step', function () {
   it('a first sign-in chooses between an app and a passkey, creates the passkey, and the ID token says phr', async () => {
     idp = await withPasskeys();
     const b = new Browser();
-    const soft = new SoftAuthenticator(ORIGIN);
+    const soft = new SoftAuthenticator({ origin: ORIGIN });
     const { request, page } = await startAuthorization(b, idp);
     const chooser = await password(b, idp, page, 'alice');
     assert.match(chooser.url, /\/interaction\/[\w-]+\/mfa$/);
@@ -86,7 +83,7 @@ describe('mfakit/oidc: passkeys in the MFA step', function () {
     );
     assert.match(setup.text, /Add a passkey or security key/);
     assert.match(setup.text, /Choose another method/);
-    const options = embeddedOptions(setup.text, 'mfakit-register');
+    const options = creationOptionsOn(setup.text);
     assert.equal((options.rp as { id: string }).id, 'localhost');
     // The WebAuthn client the form needs is served next to the page (the CSP allows scripts from here only).
     assert.match(setup.headers.get('content-security-policy') ?? '', /script-src 'self'/);
@@ -142,7 +139,7 @@ describe('mfakit/oidc: passkeys in the MFA step', function () {
   it('refuses to set up a kind of method that cannot be registered here, and a passkey for a setup given up', async () => {
     idp = await withPasskeys();
     const b = new Browser();
-    const soft = new SoftAuthenticator(ORIGIN);
+    const soft = new SoftAuthenticator({ origin: ORIGIN });
     const { page } = await startAuthorization(b, idp);
     const chooser = await password(b, idp, page, 'alice');
     const uid = /\/interaction\/([\w-]+)\/mfa$/.exec(chooser.url)?.[1];
@@ -150,7 +147,7 @@ describe('mfakit/oidc: passkeys in the MFA step', function () {
     assert.equal(unknown.status, 404);
     // The passkey setup is opened, then the user goes back to the chooser: its draft is given up.
     const setup = await b.go(absolute(idp, `/interaction/${uid}/mfa/enroll?method=webauthn`));
-    const credential = soft.register(embeddedOptions(setup.text, 'mfakit-register'));
+    const credential = soft.register(creationOptionsOn(setup.text));
     await b.go(absolute(idp, `/interaction/${uid}/mfa/enroll`));
     const late = await answerPasskeyForm(b, idp, setup, 'mfakit-register', credential);
     assert.equal(late.status, 400);
@@ -160,7 +157,7 @@ describe('mfakit/oidc: passkeys in the MFA step', function () {
 
   it('a returning user answers the prompt with a passkey; the prompt also takes a code', async () => {
     idp = await withPasskeys();
-    const soft = new SoftAuthenticator(ORIGIN);
+    const soft = new SoftAuthenticator({ origin: ORIGIN });
     const secret = await enrolDirect(idp, 'alice');
     await enrolPasskeyThroughEngine(idp.mfa, soft, 'alice');
 
@@ -174,7 +171,7 @@ describe('mfakit/oidc: passkeys in the MFA step', function () {
       idp,
       prompt,
       'mfakit-webauthn',
-      soft.authenticate(embeddedOptions(prompt.text, 'mfakit-webauthn')),
+      soft.authenticate(requestOptionsOn(prompt.text)),
     );
     const { claims } = await redeem(idp, back.url, request);
     assert.equal(claims.acr, PHR);
@@ -186,7 +183,7 @@ describe('mfakit/oidc: passkeys in the MFA step', function () {
 
   it('acr_values=…:phr: a passkey meets it (the prompt offers only the passkey); a session at …:mfa steps up to it', async () => {
     idp = await withPasskeys();
-    const soft = new SoftAuthenticator(ORIGIN);
+    const soft = new SoftAuthenticator({ origin: ORIGIN });
     const secret = await enrolDirect(idp, 'alice');
     await enrolPasskeyThroughEngine(idp.mfa, soft, 'alice');
 
@@ -211,7 +208,7 @@ describe('mfakit/oidc: passkeys in the MFA step', function () {
       idp,
       retry,
       'mfakit-webauthn',
-      soft.authenticate(embeddedOptions(retry.text, 'mfakit-webauthn')),
+      soft.authenticate(requestOptionsOn(retry.text)),
     );
     const { claims } = await redeem(idp, back.url, request);
     assert.equal(claims.acr, PHR);
@@ -234,7 +231,7 @@ describe('mfakit/oidc: passkeys in the MFA step', function () {
 
   it('attack: a passkey answer made for one interaction is refused in another, and nothing completes there', async () => {
     idp = await withPasskeys();
-    const soft = new SoftAuthenticator(ORIGIN);
+    const soft = new SoftAuthenticator({ origin: ORIGIN });
     await enrolPasskeyThroughEngine(idp.mfa, soft, 'alice');
     const mine = new Browser();
     const other = new Browser();
@@ -243,7 +240,7 @@ describe('mfakit/oidc: passkeys in the MFA step', function () {
     const b = await startAuthorization(other, idp);
     const promptB = await password(other, idp, b.page, 'alice');
 
-    const forA = soft.authenticate(embeddedOptions(promptA.text, 'mfakit-webauthn'));
+    const forA = soft.authenticate(requestOptionsOn(promptA.text));
     const atB = await answerPasskeyForm(other, idp, promptB, 'mfakit-webauthn', forA);
     assert.equal(atB.status, 401);
     assert.ok(!atRp(new URL(atB.url)));
@@ -256,7 +253,7 @@ describe('mfakit/oidc: passkeys in the MFA step', function () {
 
   it('attack: a credential that is not JSON, or too large, is a 4xx and the sign-in stays pending', async () => {
     idp = await withPasskeys();
-    const soft = new SoftAuthenticator(ORIGIN);
+    const soft = new SoftAuthenticator({ origin: ORIGIN });
     await enrolPasskeyThroughEngine(idp.mfa, soft, 'alice');
     const b = new Browser();
     const { request, page } = await startAuthorization(b, idp);
@@ -276,7 +273,7 @@ describe('mfakit/oidc: passkeys in the MFA step', function () {
       idp,
       retry,
       'mfakit-webauthn',
-      soft.authenticate(embeddedOptions(retry.text, 'mfakit-webauthn')),
+      soft.authenticate(requestOptionsOn(retry.text)),
     );
     assert.equal((await redeem(idp, back.url, request)).claims.acr, PHR);
   });

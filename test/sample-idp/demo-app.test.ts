@@ -41,7 +41,10 @@ describe('the demo app (npm start)', function () {
     const login = await passwordStep(agent, 'alice', 'correct horse alice');
     assert.equal(login.status, 303);
     assert.equal(login.headers.location, '/mfa/enroll');
-    const enroll = await agent.get('/mfa/enroll').set('Accept', 'text/html');
+    // The demo offers an authenticator app or a passkey; this user takes the app.
+    const chooser = await agent.get('/mfa/enroll').set('Accept', 'text/html');
+    assert.match(chooser.text, /href="\/mfa\/enroll\?method=webauthn">Passkey or security key/);
+    const enroll = await agent.get('/mfa/enroll?method=totp').set('Accept', 'text/html');
     assert.match(enroll.text, /Alice%20Example|<svg/);
     const secret = /id="secret">([A-Z2-7]+)</.exec(enroll.text)?.[1] ?? '';
     const draftId = /name="draftId" value="([^"]+)"/.exec(enroll.text)?.[1] ?? '';
@@ -138,7 +141,7 @@ describe('the demo app (npm start)', function () {
     // enrolled user from a trusted network: the code is skipped
     const agent = request.agent(app);
     await passwordStep(agent, 'bob', 'correct horse bob');
-    const enroll = await agent.get('/mfa/enroll').set('Accept', 'text/html');
+    const enroll = await agent.get('/mfa/enroll?method=totp').set('Accept', 'text/html');
     const secret = /id="secret">([A-Z2-7]+)</.exec(enroll.text)?.[1] ?? '';
     const draftId = /name="draftId" value="([^"]+)"/.exec(enroll.text)?.[1] ?? '';
     await agent

@@ -5,6 +5,7 @@
 // phishing-resistant level, and passkeys in the security-info portal. Chromium runs the same
 // pages in passkeys-chromium.test.ts.
 import assert from 'node:assert/strict';
+import type { PublicKeyCredentialRequestOptionsJSON } from '@simplewebauthn/server';
 import { codeFor } from '../helpers/app.ts';
 import { Browser, formAction, inputValue, type Page } from '../helpers/browser.ts';
 import {
@@ -17,17 +18,14 @@ import {
   startFederationStack,
   uidOf,
 } from '../helpers/federation-stack.ts';
-import {
-  embeddedOptions,
-  enrolPasskeyThroughEngine,
-  SoftAuthenticator,
-} from '../helpers/soft-authenticator.ts';
+import { creationOptionsOn, enrolPasskeyThroughEngine } from '../helpers/passkey-pages.ts';
+import { SoftAuthenticator } from '../helpers/soft-authenticator.ts';
 
 const PHR = 'urn:mfakit:acr:phr';
 
 interface PasskeyOptions {
   challengeId: string;
-  options: { rpId: string; challenge: string; userVerification?: string; allowCredentials?: unknown[] };
+  options: PublicKeyCredentialRequestOptionsJSON;
 }
 
 /** The RP's request, and the federation's sign-in page it lands on. */
@@ -59,7 +57,7 @@ describe('sample-idp federation server: passkeys', function () {
   let soft: SoftAuthenticator;
   beforeEach(async () => {
     s = await startFederationStack({ passkeys: true });
-    soft = new SoftAuthenticator(s.fedUrl);
+    soft = new SoftAuthenticator({ origin: s.fedUrl });
   });
   afterEach(async () => s?.close());
 
@@ -186,7 +184,7 @@ describe('sample-idp federation server: passkeys', function () {
         _csrf: inputValue(setup.text, '_csrf'),
         draftId: inputValue(setup.text, 'draftId'),
         label: 'Work laptop',
-        credential: JSON.stringify(soft.register(embeddedOptions(setup.text, 'mfakit-register'))),
+        credential: JSON.stringify(soft.register(creationOptionsOn(setup.text))),
       },
     });
     assert.match(added.text, /Your new sign-in method is set up/);

@@ -11,11 +11,27 @@ import session from 'express-session';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { createMemoryStores } from '../../adapters/memory/index.ts';
 import { createMfaExpress, passkeySignInForm } from '../../src/express/index.ts';
-import { createMfa, hotp, recoveryCode, totp } from '../../src/index.ts';
+import { createMfa, hotp, type Mfa, recoveryCode, totp } from '../../src/index.ts';
+import { base32Decode } from '../../src/methods/otp/base32.ts';
+import { totpCode } from '../../src/methods/otp/otp.ts';
 import { webauthn } from '../../src/methods/webauthn/index.ts';
 import { launchChromium } from '../e2e/chromium.ts';
+import { totpNow, totpSecretOf } from '../helpers/totp-now.ts';
 
 const PASSWORDS: Record<string, string> = { alice: 'alice-pw', bob: 'bob-pw' };
+
+/** Payroll needs a phishing-resistant method: a passkey or security key. */
+const PAYROLL_NEEDS_A_PASSKEY = {
+  policies: [
+    {
+      id: 'payroll-phr',
+      name: 'Payroll needs a passkey',
+      state: 'on',
+      assignments: { users: { include: ['all'] }, applications: { include: ['payroll'] } },
+      grant: { controls: [{ authenticationStrength: 'phishingResistant' }] },
+    },
+  ],
+};
 
 async function startApp() {
   const server: Server = createServer();
@@ -33,6 +49,7 @@ async function startApp() {
       recoveryCode,
       webauthn({ rpID: 'localhost', rpName: 'Passkey Test', origins: [base] }),
     ],
+    policies: PAYROLL_NEEDS_A_PASSKEY,
   });
   const web = createMfaExpress(mfa, { basePath: '/mfa', loginPath: '/login', defaultReturnTo: '/account' });
   const app = express();
@@ -42,15 +59,16 @@ async function startApp() {
       <form method="post" action="/login">
         <input name="username" id="username" autocomplete="username webauthn">
         <input name="password" id="password" type="password" autocomplete="current-password">
+        <input name="app" id="app" type="hidden" value="">
         <button type="submit" id="sign-in">Sign in</button>
       </form>
       ${passkeySignInForm('/mfa')}
     </main></body></html>`);
   });
   app.post('/login', express.urlencoded({ extended: false }), async (req, res) => {
-    const { username, password } = req.body as Record<string, string>;
+    const { username, password, app: appName } = req.body as Record<string, string>;
     if (!username || PASSWORDS[username] !== password) return res.status(401).send('bad password');
-    await web.beginSignIn(req, res, { userId: username, amr: ['pwd'] });
+    await web.beginSignIn(req, res, { userId: username, amr: ['pwd'], ...(appName ? { app: appName } : {}) });
   });
   app.post('/logout', async (req, res) => {
     await web.logout(req);
@@ -65,6 +83,23 @@ async function startApp() {
   });
   server.on('request', app);
   return { server, base, mfa };
+}
+
+/** Registers an authenticator app for `user` straight through the engine; returns its secret. */
+async function withAuthenticatorApp(mfa: Mfa, user: string): Promise<string> {
+  const draft = await mfa.enrollment.begin('totp', user, user);
+  const secret = totpSecretOf(draft);
+  const code = totpCode(base32Decode(secret), {
+    algorithm: 'sha1',
+    digits: 6,
+    period: 30,
+    epochSeconds: Math.floor(Date.now() / 1000) - 30,
+  });
+  const done = await mfa.enrollment.confirm('totp', user, draft.draftId, { code }, 'Phone', {
+    ip: '127.0.0.1',
+  });
+  assert.equal(done.ok, true);
+  return secret;
 }
 
 async function withAuthenticator(context: BrowserContext, page: Page) {
@@ -140,6 +175,39 @@ describe('passkeys in Chromium through the Express integration', function () {
     await page.waitForURL(/\/account$/);
     assert.equal(await page.textContent('#acr'), 'urn:mfakit:acr:phr');
     assert.equal(await page.textContent('#amr'), 'pwd hwk user mfa');
+    await context.close();
+  });
+
+  it('a policy that needs a passkey: the user proves their authenticator app, registers a passkey in the flow, and gets in', async () => {
+    const secret = await withAuthenticatorApp(app.mfa, 'bob');
+    const context = await browser.newContext();
+    const page = await context.newPage();
+    const { cdp, authenticatorId } = await withAuthenticator(context, page);
+
+    // Signing in to payroll: bob has an authenticator app only; payroll needs a passkey.
+    await page.goto(`${app.base}/login`);
+    await page.fill('#username', 'bob');
+    await page.fill('#password', 'bob-pw');
+    await page.evaluate(() => {
+      (document.getElementById('app') as HTMLInputElement).value = 'payroll';
+    });
+    await page.click('#sign-in');
+    await page.waitForURL(/\/mfa\/prompt$/);
+    assert.equal(await page.getByRole('button', { name: 'Use a passkey or security key' }).count(), 0);
+    // First it must be bob: a code from the app he has.
+    await page.fill('#code', totpNow(secret));
+    await page.getByRole('button', { name: 'Verify' }).click();
+    // Then the passkey, registered in the flow (the only kind that meets the policy: no chooser).
+    await page.waitForURL(/\/mfa\/enroll$/);
+    await page.getByRole('button', { name: 'Create a passkey' }).click();
+    await page.waitForURL(/\/account$/);
+    assert.equal(await page.textContent('#who'), 'bob');
+    assert.equal(await page.textContent('#acr'), 'urn:mfakit:acr:phr');
+    assert.equal(await page.textContent('#amr'), 'pwd hwk user mfa');
+    const { credentials } = await cdp.send('WebAuthn.getCredentials', { authenticatorId });
+    assert.equal(credentials.length, 1);
+    const methods = await app.mfa.methods.list('bob');
+    assert.deepEqual(methods.map((m) => m.kind).sort(), ['totp', 'webauthn']);
     await context.close();
   });
 });

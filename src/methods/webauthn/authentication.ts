@@ -13,10 +13,24 @@ import type { MethodRecord } from '../../store/ports.ts';
 import type { ChallengeOptions, MethodServices, PasswordlessCheck } from '../method.ts';
 import { createChallengeStore } from './challenges.ts';
 import { credentialAmr, credentialDataOf, WEBAUTHN_KIND } from './credential.ts';
+import { refusalDetail } from './refusals.ts';
 import { authenticationResponse } from './responses.ts';
 import type { WebAuthnSettings } from './settings.ts';
 
 const asJson = (options: object): ChallengeOptions => JSON.parse(JSON.stringify(options)) as ChallengeOptions;
+
+/** The challenge the browser says it signed (clientDataJSON.challenge), or null if unreadable. */
+function signedChallengeOf(response: AuthenticationResponseJSON): string | null {
+  try {
+    const client: unknown = JSON.parse(
+      Buffer.from(response.response.clientDataJSON, 'base64url').toString('utf8'),
+    );
+    const challenge = (client as { challenge?: unknown } | null)?.challenge;
+    return typeof challenge === 'string' && /^[A-Za-z0-9_-]{16,128}$/.test(challenge) ? challenge : null;
+  } catch {
+    return null;
+  }
+}
 
 type Assertion = { ok: true; record: MethodRecord; userVerified: boolean } | { ok: false; detail: string };
 
@@ -45,9 +59,8 @@ export function createWebAuthnAuthentication(services: MethodServices, settings:
     const data = credentialDataOf(record);
     const counterKey = record.counterKey ?? '';
     const stored = (await repository.getCounter(counterKey)) ?? 0;
-    let info: Awaited<ReturnType<typeof verifyAuthenticationResponse>>['authenticationInfo'];
-    try {
-      const verified = await verifyAuthenticationResponse({
+    const verifyAgainst = (counter: number) =>
+      verifyAuthenticationResponse({
         response,
         expectedChallenge: challenge,
         expectedOrigin: settings.origins,
@@ -56,15 +69,25 @@ export function createWebAuthnAuthentication(services: MethodServices, settings:
         credential: {
           id: record.lookupKey ?? '',
           publicKey: Buffer.from(data.publicKey, 'base64url'),
-          counter: Math.max(0, stored),
+          counter,
           transports: data.transports,
         },
       });
-      if (!verified.verified) return { ok: false, detail: 'assertion_invalid' };
+    let info: Awaited<ReturnType<typeof verifyAuthenticationResponse>>['authenticationInfo'];
+    try {
+      const verified = await verifyAgainst(Math.max(0, stored));
+      if (!verified.verified) return { ok: false, detail: 'signature_invalid' };
       info = verified.authenticationInfo;
     } catch (error) {
-      const counter = /counter/i.test((error as Error).message);
-      return { ok: false, detail: counter ? 'possible_clone_counter_regression' : 'assertion_invalid' };
+      const detail = refusalDetail(error, 'assertion_invalid');
+      if (detail !== 'counter_regression') return { ok: false, detail };
+      // The library compares counters before the signature: only an answer the key really
+      // signed is a possible clone; anyone can send an old counter with a made-up signature.
+      const signed = await verifyAgainst(0).then(
+        (v) => v.verified,
+        () => false,
+      );
+      return { ok: false, detail: signed ? 'possible_clone_counter_regression' : 'signature_invalid' };
     }
     if (info.newCounter > 0) {
       // Atomic: of two assertions racing with one counter value, one moves it.
@@ -77,6 +100,10 @@ export function createWebAuthnAuthentication(services: MethodServices, settings:
       if (!moved) return { ok: false, detail: 'possible_clone_counter_regression' };
     } else if (stored > 0) {
       return { ok: false, detail: 'possible_clone_counter_regression' };
+    } else {
+      // An authenticator that counts nothing (synced passkeys): the single-use challenge is the
+      // replay guard; the use is still recorded for the user's list.
+      await repository.markMethodUsed(record.userId, record.id, clock.now());
     }
     return { ok: true, record, userVerified: info.userVerified };
   }
@@ -86,7 +113,9 @@ export function createWebAuthnAuthentication(services: MethodServices, settings:
       label: 'Use a passkey or security key',
       async begin(userId: string, candidates: readonly MethodRecord[], binding: string) {
         const made = await options(candidates, settings.userVerification);
-        await challenges.put(binding, { challenge: made.challenge, userId });
+        // Keyed by the challenge too: two pages (two sessions signed in at the same moment, two
+        // tabs) each keep their own, and an answer can only take the one it signed.
+        await challenges.put(`${binding}:${made.challenge}`, { challenge: made.challenge, userId });
         return asJson(made);
       },
     },
@@ -97,11 +126,12 @@ export function createWebAuthnAuthentication(services: MethodServices, settings:
       candidates: readonly MethodRecord[],
       binding: string,
     ) {
-      const stored = await challenges.take(binding);
-      if (stored === null) return { ok: false as const, detail: 'challenge_missing' };
-      if (stored.userId !== userId) return { ok: false as const, detail: 'challenge_of_another_user' };
       const response = authenticationResponse(credential);
       if (response === null) return { ok: false as const, detail: 'credential_malformed' };
+      const signed = signedChallengeOf(response);
+      const stored = signed === null ? null : await challenges.take(`${binding}:${signed}`);
+      if (stored === null) return { ok: false as const, detail: 'challenge_missing' };
+      if (stored.userId !== userId) return { ok: false as const, detail: 'challenge_of_another_user' };
       const record = candidates.find((m) => m.lookupKey === response.id);
       if (!record) return { ok: false as const, detail: 'unknown_credential' };
       const handle = response.response.userHandle;

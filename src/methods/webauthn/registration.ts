@@ -9,6 +9,7 @@ import { html } from '../../web/html.ts';
 import type { ChallengeOptions, EnrollmentDraft, MethodEnrollment, MethodServices } from '../method.ts';
 import { createChallengeStore } from './challenges.ts';
 import { counterKeyOf, credentialAmr, credentialDataOf, WEBAUTHN_KIND } from './credential.ts';
+import { refusalDetail } from './refusals.ts';
 import { registrationResponse } from './responses.ts';
 import type { WebAuthnSettings } from './settings.ts';
 
@@ -96,8 +97,8 @@ export function createWebAuthnEnrollment(
           requireUserVerification: settings.userVerification === 'required',
           supportedAlgorithmIDs: SUPPORTED_ALGORITHMS,
         });
-      } catch {
-        return { ok: false, detail: 'credential_invalid' };
+      } catch (error) {
+        return { ok: false, detail: refusalDetail(error, 'credential_invalid') };
       }
       if (!verified.verified) return { ok: false, detail: 'credential_invalid' };
       const info = verified.registrationInfo;

@@ -3,8 +3,8 @@
 // (`data`) as an opaque JSON object: each method defines and validates them, and seals any
 // secret in them before they reach the store. The contract checks: an existing id is refused on
 // insert, a user only ever sees and deletes their own methods, lists are oldest first, records
-// go in and come out as copies, a lookup key finds its one method, and of fifty concurrent
-// deletes of one method exactly one reports it removed.
+// go in and come out as copies, a lookup key finds its one method, a marked use only ever moves
+// the last use forward, and of fifty concurrent deletes of one method exactly one reports it removed.
 
 /** A JSON value, as a method's `data` may hold it. */
 export type JsonValue = string | number | boolean | null | JsonValue[] | { [key: string]: JsonValue };
@@ -42,6 +42,11 @@ export interface MethodStore {
   findMethodByLookupKey(kind: string, lookupKey: string): Promise<MethodRecord | null>;
   /** Refuses (rejects) an existing id, or an existing lookup key of the same kind. */
   insertMethod(method: MethodRecord): Promise<void>;
+  /**
+   * Records a use of a method whose uses move no counter (a synced passkey always reports 0):
+   * `lastUsedAt` becomes `at` unless it is already later. Nothing for an unknown method.
+   */
+  markMethodUsed(userId: string, methodId: string, at: number): Promise<void>;
   /** Returns whether a method was removed. */
   deleteMethod(userId: string, methodId: string): Promise<boolean>;
   deleteAllMethods(userId: string): Promise<number>;

@@ -93,6 +93,17 @@ export function methodsContract(ctx: ContractContext): void {
       assert.ok(await repo.findMethodByLookupKey('passkey', 'k'));
     });
 
+    it('markMethodUsed moves the last use forward only, for the owner only', async () => {
+      await repo.insertMethod(methodFixture({ counterKey: null }));
+      await repo.markMethodUsed('u-2', 'm-1', CONTRACT_EPOCH + 50);
+      assert.equal((await repo.getMethod('u-1', 'm-1'))?.lastUsedAt, null, 'another user cannot mark it');
+      await repo.markMethodUsed('u-1', 'm-1', CONTRACT_EPOCH + 50);
+      await repo.markMethodUsed('u-1', 'm-1', CONTRACT_EPOCH + 20);
+      assert.equal((await repo.getMethod('u-1', 'm-1'))?.lastUsedAt, CONTRACT_EPOCH + 50);
+      assert.equal((await repo.listMethods('u-1'))[0]?.lastUsedAt, CONTRACT_EPOCH + 50);
+      await repo.markMethodUsed('u-1', 'nope', CONTRACT_EPOCH + 60);
+    });
+
     it('refuses to insert a second method with an existing id', async () => {
       const m = methodFixture();
       await repo.insertMethod(m);
