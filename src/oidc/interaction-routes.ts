@@ -103,12 +103,7 @@ export function createMfaInteractionRouter(oidc: OidcMfa, mfa: Mfa, provider: Pr
       if (result.kind === 'failed') return show(res, details, record, restartAtApp(result.answer));
       // The pending sign-in is consumed; the record goes with it (a replayed POST finds neither).
       await oidc.records.take(details.uid);
-      await oidc.finish(
-        provider,
-        req,
-        res,
-        await oidc.loginResult(await oidc.raised(details, result.stamp), record.keepAuthTime),
-      );
+      await oidc.finish(provider, req, res, await oidc.resultFor(details, result.stamp, record.keepAuthTime));
     }),
   );
 
@@ -121,7 +116,8 @@ export function createMfaInteractionRouter(oidc: OidcMfa, mfa: Mfa, provider: Pr
       if (!record) throw new MfaError('no_pending_signin', 'There is no sign-in waiting here.', 400);
       const requested = req.query.method;
       const kind = requested === undefined ? undefined : parseBody(methodKindParam, requested);
-      if (kind !== undefined && !mfa.enrollment.available().some((m) => m.kind === kind))
+      const kinds = await mfa.pendingEnrollmentKinds(record.pendingId);
+      if (kind !== undefined && !kinds.some((m) => m.kind === kind))
         throw new MfaError('unknown_method', 'That sign-in method cannot be set up here.', 404);
       const { draftId: _draft, draftKind: _kind, ...rest } = record;
       await oidc.records.update(details.uid, kind === undefined ? rest : { ...rest, draftKind: kind });
@@ -147,13 +143,15 @@ export function createMfaInteractionRouter(oidc: OidcMfa, mfa: Mfa, provider: Pr
       );
       if (result.kind === 'failed') return show(res, details, record, restartAtApp(result.answer));
       await oidc.records.take(details.uid);
-      // The result is stored now; the recovery codes are shown once before going back to the app.
+      // The result is stored now; the recovery codes are shown once before going back to the app
+      // (a stronger method registered in interrupt mode comes with none: straight back).
       const continueTo = await provider.interactionResult(
         req,
         res,
-        await oidc.loginResult(await oidc.raised(details, result.stamp), record.keepAuthTime),
+        await oidc.resultFor(details, result.stamp, record.keepAuthTime),
         { mergeWithLastSubmission: false },
       );
+      if (result.recoveryCodes.length === 0) return res.redirect(303, continueTo);
       return res.send(
         pages.recoveryCodesPage(pageOf(details.uid, record), { codes: result.recoveryCodes, continueTo }),
       );

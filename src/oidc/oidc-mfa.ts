@@ -14,7 +14,7 @@ import type { AuthStamp } from '../engine/stamp.ts';
 import { ConfigError, MfaError } from '../errors.ts';
 import type { Stores } from '../store/ports.ts';
 import { requestIdOf } from '../web/request-id.ts';
-import { ACR_VALUES, requestedAcr } from './acr.ts';
+import { ACR_VALUES, meetsAcr, requestedAcr } from './acr.ts';
 import { MFA_PROMPT, type MfakitInteractionResult, mfaInteractionPolicy } from './interaction-policy.ts';
 import { createInteractionRecords, type InteractionRecords } from './interaction-records.ts';
 import { createMfaInteractionRouter } from './interaction-routes.ts';
@@ -67,6 +67,9 @@ export interface FirstFactor {
 }
 
 const UID_PATTERN = /^[A-Za-z0-9_-]{1,64}$/;
+
+const TOO_WEAK =
+  'This application needs a passkey or security key. Add one in your security info, then sign in again.';
 
 export interface InteractionView {
   uid: string;
@@ -324,6 +327,19 @@ export function createOidcMfa(mfa: Mfa, options: OidcMfaOptions) {
 
     /** Whether `accountId` may sign in with a passkey alone (`passkeySignIn`). */
     passkeySignInAllowed: (accountId: string) => options.passkeySignIn?.(accountId) ?? true,
+
+    /**
+     * The interaction's result once its second step verified `stamp`: the login, on top of the
+     * session's stamp for a step-up — or, if that still falls short of the level the request
+     * needs, `access_denied`, never a lower acr (a first method registered at this sign-in that
+     * is not a passkey, when the client asked for …:phr).
+     */
+    async resultFor(details: InteractionView, stamp: AuthStamp, keepAuthTime?: number) {
+      const raised = await integration.raised(details, stamp);
+      if (!meetsAcr(raised.acr, acrRequestFor(details)))
+        return { error: 'access_denied', error_description: TOO_WEAK } satisfies InteractionResults;
+      return loginResult(raised, keepAuthTime);
+    },
 
     interactionFor,
     loginResult,

@@ -1,8 +1,9 @@
 // What the MFA step shows for an interaction's pending sign-in: the prompt (a passkey button per
-// challenge its methods produced, the code form when a code may answer), the chooser when users
-// may register several kinds of first method, or the setup page of the chosen kind (kept on the
-// interaction record as `draftKind`, with its draft, so a reload shows the same secret or passkey
-// options' user). The routes (interaction-routes.ts) decide when; this file renders.
+// challenge its methods produced, the code form when a code may answer), the chooser when the
+// sign-in may register several kinds of method (a first method; in interrupt mode, after the
+// user proved a method of theirs, only kinds strong enough), or the setup page of the chosen kind
+// (kept on the interaction record as `draftKind`, with its draft, so a reload shows the same
+// secret). The routes (interaction-routes.ts) decide when; this file renders.
 import type { Response } from 'express';
 import type { Mfa } from '../engine/create-mfa.ts';
 import type { PendingPrincipal } from '../engine/pending.ts';
@@ -28,9 +29,6 @@ export function createStepPages(oidc: OidcMfa, mfa: Mfa) {
   const expired = (res: Response, uid: string, record: InteractionRecord) =>
     res.status(401).send(pages.messagePage(pageOf(uid, record), 'Sign-in expired', RESTART_AT_APP));
 
-  /** The kinds of first method the user may choose from (several: the chooser is shown first). */
-  const choices = () => mfa.enrollment.available();
-
   /** The setup page of the record's chosen kind (or the only one), or the chooser. */
   async function enrollment(
     res: Response,
@@ -40,8 +38,11 @@ export function createStepPages(oidc: OidcMfa, mfa: Mfa) {
     error?: PageError,
   ) {
     const ctx = pageOf(details.uid, record);
-    const available = choices();
-    const kind = record.draftKind ?? (available.length === 1 ? available[0]?.kind : undefined);
+    // Any kind users register for a first method; in interrupt mode only those that meet the
+    // sign-in's requirements (e.g. a passkey for …:phr).
+    const available = await mfa.pendingEnrollmentKinds(pending.id);
+    const chosen = available.some((m) => m.kind === record.draftKind) ? record.draftKind : undefined;
+    const kind = chosen ?? (available.length === 1 ? available[0]?.kind : undefined);
     if (kind === undefined) {
       if (available.length === 0)
         throw new MfaError('unknown_method', 'No sign-in method can be set up here.', 404);
@@ -107,7 +108,7 @@ export function createStepPages(oidc: OidcMfa, mfa: Mfa) {
     return prompt(res, details, record, pending, error);
   }
 
-  return { pageOf, expired, show, choices };
+  return { pageOf, expired, show };
 }
 
 export type StepPages = ReturnType<typeof createStepPages>;

@@ -215,18 +215,61 @@ describe('mfakit/oidc: passkeys in the MFA step', function () {
     assert.equal(claims.auth_time, first.claims.auth_time, 'a step-up keeps the sign-in time');
   });
 
-  it('acr_values=…:phr for a user with only an authenticator app: refused, and told a security key is needed', async () => {
+  it('acr_values=…:phr for a user with only an authenticator app: the app proves it is her, she registers a passkey in the flow, and the ID token says phr', async () => {
     idp = await withPasskeys();
+    const soft = new SoftAuthenticator({ origin: ORIGIN });
     const secret = await enrolDirect(idp, 'alice');
     const b = new Browser();
+    const { request, page } = await startAuthorization(b, idp, { acrValues: PHR });
+    const prompt = await password(b, idp, page, 'alice');
+    assert.match(prompt.text, /name="code"/, 'first her authenticator app, as proof');
+    assert.doesNotMatch(prompt.text, /mfakit-webauthn/, 'she has no passkey yet');
+    const setup = await b.go(absolute(idp, formAction(prompt.text, '/mfa/prompt')), {
+      form: { _csrf: inputValue(prompt.text, '_csrf'), code: codeFor(secret, idp.clock) },
+      stopAt: atRp,
+    });
+    assert.ok(!atRp(new URL(setup.url)), 'the code alone does not finish a …:phr sign-in');
+    // Only a kind that meets …:phr may be registered: straight to the passkey, no chooser.
+    assert.match(setup.text, /Add a passkey or security key/);
+    assert.doesNotMatch(setup.text, /Choose another method/);
+    const back = await answerPasskeyForm(
+      b,
+      idp,
+      setup,
+      'mfakit-register',
+      soft.register(creationOptionsOn(setup.text)),
+    );
+    assert.ok(atRp(new URL(back.url)), 'no new recovery codes: straight back to the client');
+    const { claims } = await redeem(idp, back.url, request);
+    assert.equal(claims.acr, PHR);
+    assert.deepEqual(claims.amr, ['pwd', 'hwk', 'user', 'mfa']);
+  });
+
+  it('acr_values=…:phr for a user with no method who sets up an authenticator app: the codes are shown, then access_denied — never a lower acr', async () => {
+    idp = await withPasskeys();
+    const b = new Browser();
     const { page } = await startAuthorization(b, idp, { acrValues: PHR });
-    const answer = await password(b, idp, page, 'alice');
-    assert.ok(atRp(new URL(answer.url)), `back at the client: ${answer.url}`);
-    const url = new URL(answer.url);
-    assert.equal(url.searchParams.get('error'), 'access_denied');
-    assert.match(url.searchParams.get('error_description') ?? '', /security key/);
-    assert.equal(url.searchParams.get('code'), null);
-    assert.ok(secret);
+    const chooser = await password(b, idp, page, 'alice');
+    const uid = /\/interaction\/([\w-]+)\/mfa$/.exec(chooser.url)?.[1];
+    const app = await b.go(absolute(idp, `/interaction/${uid}/mfa/enroll?method=totp`));
+    const secret = /id="secret">([A-Z2-7]+)</.exec(app.text)?.[1] ?? '';
+    const codes = await b.go(absolute(idp, formAction(app.text, '/mfa/enroll')), {
+      form: {
+        _csrf: inputValue(app.text, '_csrf'),
+        draftId: inputValue(app.text, 'draftId'),
+        code: codeFor(secret, idp.clock),
+      },
+      stopAt: atRp,
+    });
+    const answer = new URL((await continueAfterCodes(b, codes)).url);
+    assert.equal(answer.searchParams.get('error'), 'access_denied');
+    assert.match(answer.searchParams.get('error_description') ?? '', /passkey or security key/);
+    assert.equal(answer.searchParams.get('code'), null);
+    assert.deepEqual(
+      (await idp.mfa.methods.list('alice')).map((m) => m.kind),
+      ['totp'],
+      'the app she set up stays',
+    );
   });
 
   it('attack: a passkey answer made for one interaction is refused in another, and nothing completes there', async () => {

@@ -143,7 +143,7 @@ describe('sample-idp federation server: passkeys', function () {
     assert.match(refused.text, new RegExp(`href="/interaction/${uid}">Back to sign-in`));
   });
 
-  it('acr_values=…:phr: a passkey sign-in meets it; a password and an authenticator app are refused, told a security key is needed', async () => {
+  it('acr_values=…:phr: a passkey sign-in meets it; after a password and an authenticator app the user must add a passkey', async () => {
     await enrolPasskeyThroughEngine(s.fed.mfa, soft, 'alice');
     const b = new Browser();
     const request = authorizationRequest(s, { acrValues: PHR });
@@ -153,13 +153,33 @@ describe('sample-idp federation server: passkeys', function () {
     const back = await postPasskey(b, s, uid, challengeId, soft.authenticate(options));
     assert.equal((await redeem(s, back, request)).claims.acr, PHR);
 
-    await enrolDirect(s, 'dana');
-    const refused = await signInWithPassword(new Browser(), s, 'dana', 'dana password', { acrValues: PHR });
-    assert.ok(atRp(new URL(refused.page.url)), refused.page.text.slice(0, 300));
-    const answer = new URL(refused.page.url).searchParams;
-    assert.equal(answer.get('error'), 'access_denied');
-    assert.match(answer.get('error_description') ?? '', /security key/);
-    assert.equal(answer.get('code'), null);
+    const secret = await enrolDirect(s, 'dana');
+    const other = new Browser();
+    const { page: prompt } = await signInWithPassword(other, s, 'dana', 'dana password', { acrValues: PHR });
+    const next = await other.go(new URL(formAction(prompt.text, '/mfa/prompt'), s.fedUrl).href, {
+      form: { _csrf: inputValue(prompt.text, '_csrf'), code: codeFor(secret, s.clock) },
+      stopAt: atRp,
+    });
+    assert.ok(!atRp(new URL(next.url)), 'her app does not reach …:phr');
+    assert.match(next.text, /Add a passkey or security key/);
+  });
+
+  it('acr_values=…:phr with passkeys off: nothing could meet it, so the sign-in is refused and the user told a security key is needed', async () => {
+    const off = await startFederationStack();
+    try {
+      assert.equal(off.fed.mfa.passwordless.available().length, 0);
+      await enrolDirect(off, 'dana');
+      const refused = await signInWithPassword(new Browser(), off, 'dana', 'dana password', {
+        acrValues: PHR,
+      });
+      assert.ok(atRp(new URL(refused.page.url)), refused.page.text.slice(0, 300));
+      const answer = new URL(refused.page.url).searchParams;
+      assert.equal(answer.get('error'), 'access_denied');
+      assert.match(answer.get('error_description') ?? '', /security key/);
+      assert.equal(answer.get('code'), null);
+    } finally {
+      await off.close();
+    }
   });
 
   it('security info: a signed-in user adds a passkey (listed with when it was added and last used, and what kind), then removes it', async () => {
