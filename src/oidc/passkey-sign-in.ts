@@ -6,6 +6,7 @@
 // login CSRF) — and posts the answer to `<uid>/mfa/passkey`, which verifies it once and continues
 // exactly as after a password: `completeFirstFactor` with the passkey's `amr`, so decisions and
 // policies still apply (a verified passkey is multi-factor and phishing-resistant: acr …:phr).
+// Challenges are limited per client address (the engine's passwordless throttle: 429 beyond).
 import express, { type Request, type Response } from 'express';
 import type Provider from 'oidc-provider';
 import type { Mfa } from '../engine/create-mfa.ts';
@@ -61,7 +62,7 @@ export function createPasskeySignInRoutes(deps: PasskeySignInDeps) {
   router.get('/:uid/mfa/passkey/options', async (req, res, next) => {
     try {
       const details = await atLogin(req, res);
-      const started = await mfa.passwordless.begin();
+      const started = await mfa.passwordless.begin(undefined, oidc.ctxOf(req));
       await oidc.records.putPasskeyChallenge(details.uid, started.challengeId);
       res.json({ challengeId: started.challengeId, options: started.options });
     } catch (err) {

@@ -132,6 +132,20 @@ describe('sample-idp federation server: passkeys', function () {
     assert.equal(replayed.status, 400, 'the interaction is finished');
   });
 
+  it('attack: a script asking for passkey challenges is slowed down per address (429)', async () => {
+    const b = new Browser();
+    const { uid } = await signInPage(b, s);
+    const url = `${s.fedUrl}/interaction/${uid}/mfa/passkey/options`;
+    const statuses: number[] = [];
+    for (let i = 0; i < 61; i++) {
+      const res = await b.fetch(url);
+      await res.text();
+      statuses.push(res.status);
+    }
+    assert.deepEqual(statuses.slice(0, 60), Array(60).fill(200));
+    assert.equal(statuses[60], 429);
+  });
+
   it('attack: a claims provider account with a passkey registered here cannot sign in with it alone', async () => {
     await enrolPasskeyThroughEngine(s.fed.mfa, soft, 'upstream:partner:carol');
     const b = new Browser();
