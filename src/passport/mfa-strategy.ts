@@ -56,6 +56,7 @@ export interface MfaAuthenticateOptions {
 export const MFA_MESSAGES = {
   noPending: 'Sign in with your password first.',
   invalidCode: FAILURE_MESSAGES.invalidCode,
+  invalidPasskey: FAILURE_MESSAGES.invalidPasskey,
   locked: FAILURE_MESSAGES.locked,
   slowDown: FAILURE_MESSAGES.slowDown,
   expired: FAILURE_MESSAGES.expired,

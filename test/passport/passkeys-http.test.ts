@@ -155,13 +155,13 @@ describe('Passport: the second-step page with passkeys enabled', () => {
       .type('form')
       .send({ draftId: second.draftId, credential: forged });
     assert.equal(refused.headers.location, '/login/mfa');
-    assert.deepEqual(await messagesOf(agent), [MFA_MESSAGES.invalidCode]);
+    assert.deepEqual(await messagesOf(agent), [MFA_MESSAGES.invalidPasskey]);
     const tooLong = await agent
       .post('/login/mfa')
       .type('form')
       .send({ draftId: second.draftId, credential: JSON.stringify({ id: 'x'.repeat(13_000) }) });
     assert.equal(tooLong.headers.location, '/login/mfa');
-    assert.deepEqual(await messagesOf(agent), [MFA_MESSAGES.invalidCode, 'credential is too long']);
+    assert.deepEqual(await messagesOf(agent), [MFA_MESSAGES.invalidPasskey, 'credential is too long']);
 
     assert.deepEqual(await mfa.methods.list('u-alice'), [], 'nothing registered');
     assert.equal((await agent.get('/test/session')).body.user, null, 'nobody logged in');
