@@ -1,8 +1,9 @@
 // The MFA step's pages, below `<basePath>/:uid/mfa`: the prompt (a code, or a passkey's answer),
-// first-method enrollment (a chooser when several kinds may be registered, then the QR code or
-// the passkey ceremony, then recovery codes), cancel, the pages' assets (the stylesheet and the
-// WebAuthn client), and passwordless sign-in from the login page (passkey-sign-in.ts). Every request is matched to the browser's
-// interaction cookie by oidc-provider, and every form carries this interaction's own token.
+// enrollment (a chooser when several kinds may be registered, then the QR code or the passkey
+// ceremony, then recovery codes), cancel, the pages' assets (the stylesheet and the WebAuthn
+// client), and passwordless sign-in from the login page (passkey-sign-in.ts). Every request is
+// matched to the browser's interaction cookie by oidc-provider, and every form carries this
+// interaction's own token.
 import express, { type NextFunction, type Request, type Response } from 'express';
 import type Provider from 'oidc-provider';
 import type { KoaContextWithOIDC } from 'oidc-provider';
