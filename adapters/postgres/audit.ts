@@ -30,8 +30,8 @@ export class PostgresAuditStore implements AuditStore {
     await run(this.#db.pool, this.#sql.appendAudit, values);
   }
   async listAudit(filter: { userId?: string; limit: number }) {
-    const limit = Math.floor(filter.limit);
-    // A limit of zero or less (or none at all) lists nothing.
+    // A limit of zero or less (or none at all) lists nothing; a huge one is as good as none.
+    const limit = Math.min(Math.floor(filter.limit), Number.MAX_SAFE_INTEGER);
     if (!(limit > 0)) return [];
     const result =
       filter.userId === undefined
