@@ -21,8 +21,10 @@ const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as {
 };
 const PEERS = Object.keys(pkg.peerDependencies);
 
-// The subpaths that adapt a framework (the optional peers); every other one must work without.
-const INTEGRATIONS = ['express', 'passport', 'oidc'].map((name) => `${pkg.name}/${name}`);
+// The subpaths that need an optional peer (a framework, a database client); every other one must work without.
+const INTEGRATIONS = ['express', 'passport', 'oidc', 'adapters/postgres'].map(
+  (name) => `${pkg.name}/${name}`,
+);
 
 // What a TypeScript user installs beside mfakit and the peers (as the README says).
 const TYPE_PACKAGES = [
@@ -31,6 +33,7 @@ const TYPE_PACKAGES = [
   '@types/passport',
   '@types/passport-strategy',
   '@types/oidc-provider',
+  '@types/pg',
 ];
 
 // Child processes see no NODE_OPTIONS: the repository's .npmrc puts the mfakit-source condition

@@ -23,6 +23,24 @@ export function requireTools(ctx: Mocha.Context, ...names: string[]): void {
   ctx.skip();
 }
 
+/** The variables `requireEnv` has already said are unset. */
+const warned = new Set<string>();
+
+/**
+ * A server the tests reach through an environment variable (DATABASE_URL): under CI=true an
+ * unset variable fails the test; on a developer machine the test is skipped, saying so once.
+ * Returns the variable's value.
+ */
+export function requireEnv(ctx: Mocha.Context, name: string, example: string): string {
+  const value = process.env[name];
+  if (value) return value;
+  if (process.env.CI === 'true') throw new Error(`CI needs ${name} (for example ${example})`);
+  if (!warned.has(name))
+    console.warn(`      ${name} is not set: skipping the tests that need it (e.g. ${example})`);
+  warned.add(name);
+  ctx.skip();
+}
+
 /** Decodes a QR code given as SVG markup: rsvg-convert renders it, zbarimg reads it. */
 export function decodeQrSvg(svg: string): string {
   const dir = mkdtempSync(join(tmpdir(), 'mfakit-qr-'));

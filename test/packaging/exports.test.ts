@@ -55,6 +55,9 @@ function loadInFreshProcess(specifier: string): Promise<Loaded> {
 }
 
 const FRAMEWORKS = ['express', 'express-session', 'passport', 'oidc-provider'];
+// Database clients an adapter needs: optional peers too, loaded by their adapter only.
+const DATABASE_CLIENTS = ['pg'];
+const OPTIONAL_PEERS = [...FRAMEWORKS, ...DATABASE_CLIENTS];
 // The sample relying party's OIDC client: never a dependency of the package itself.
 const SAMPLE_ONLY = ['openid-client'];
 const ADAPTERS = readdirSync(join(ROOT, 'adapters')).filter((name) =>
@@ -62,14 +65,17 @@ const ADAPTERS = readdirSync(join(ROOT, 'adapters')).filter((name) =>
 );
 
 const CASES: { specifier: string; loads: string[]; never: string[] }[] = [
-  { specifier: 'mfakit', loads: ['zod'], never: [...FRAMEWORKS, ...SAMPLE_ONLY] },
-  { specifier: 'mfakit/policy', loads: ['zod'], never: [...FRAMEWORKS, ...SAMPLE_ONLY] },
-  { specifier: 'mfakit/cli', loads: ['zod'], never: [...FRAMEWORKS, ...SAMPLE_ONLY] },
-  ...ADAPTERS.map((name) => ({
-    specifier: `mfakit/adapters/${name}`,
-    loads: [],
-    never: [...FRAMEWORKS, ...SAMPLE_ONLY],
-  })),
+  { specifier: 'mfakit', loads: ['zod'], never: [...OPTIONAL_PEERS, ...SAMPLE_ONLY] },
+  { specifier: 'mfakit/policy', loads: ['zod'], never: [...OPTIONAL_PEERS, ...SAMPLE_ONLY] },
+  { specifier: 'mfakit/cli', loads: ['zod'], never: [...OPTIONAL_PEERS, ...SAMPLE_ONLY] },
+  ...ADAPTERS.map((name) => {
+    const client = name === 'postgres' ? ['pg'] : [];
+    return {
+      specifier: `mfakit/adapters/${name}`,
+      loads: client,
+      never: [...OPTIONAL_PEERS.filter((peer) => !client.includes(peer)), ...SAMPLE_ONLY],
+    };
+  }),
   {
     specifier: 'mfakit/passport',
     loads: ['passport-strategy'],
@@ -92,9 +98,9 @@ describe('package exports', function () {
     );
   });
 
-  it('express, express-session, passport and oidc-provider are optional peer dependencies', () => {
-    assert.deepEqual(Object.keys(PACKAGE.peerDependencies).sort(), [...FRAMEWORKS].sort());
-    for (const name of FRAMEWORKS) assert.equal(PACKAGE.peerDependenciesMeta[name]?.optional, true, name);
+  it('express, express-session, passport, oidc-provider and pg are optional peer dependencies', () => {
+    assert.deepEqual(Object.keys(PACKAGE.peerDependencies).sort(), [...OPTIONAL_PEERS].sort());
+    for (const name of OPTIONAL_PEERS) assert.equal(PACKAGE.peerDependenciesMeta[name]?.optional, true, name);
   });
 
   for (const { specifier, loads, never } of CASES) {

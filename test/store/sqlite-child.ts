@@ -33,9 +33,12 @@ export interface Child {
   exited: Promise<{ code: number | null; signal: NodeJS.Signals | null; stderr: string }>;
 }
 
-/** Runs an ES module `script` in a fresh `node` process; the adapter is importable as `ADAPTER`. */
-export function spawnNode(script: string, env: Record<string, string>): Child {
-  const source = `import * as ADAPTER from ${JSON.stringify(adapterUrl)};\n${script}`;
+/**
+ * Runs an ES module `script` in a fresh `node` process; the adapter (SQLite's unless another
+ * module URL is given) is importable as `ADAPTER`.
+ */
+export function spawnNode(script: string, env: Record<string, string>, adapter = adapterUrl): Child {
+  const source = `import * as ADAPTER from ${JSON.stringify(adapter)};\n${script}`;
   const child = spawn(process.execPath, ['--input-type=module', '--eval', source], {
     env: { ...process.env, ...env },
     stdio: ['pipe', 'pipe', 'pipe'],

@@ -1,0 +1,53 @@
+// The audit log on PostgreSQL: the `audit_events` table, ordered by its identity column `seq`
+// (append order), event data stored as JSON text exactly as written. Expects a migrated schema.
+import type { AuditEventRecord, AuditStore } from '../../src/store/ports.ts';
+import { type PostgresDatabase, run, statement } from './queries.ts';
+import { int, jsonObject, type Row, text, textOrNull } from './rows.ts';
+
+function toAudit(row: Row): AuditEventRecord {
+  return {
+    id: text(row, 'id'),
+    at: int(row, 'at'),
+    type: text(row, 'type'),
+    userId: textOrNull(row, 'user_id'),
+    data: jsonObject(row, 'data'),
+  };
+}
+
+const COLUMNS = 'id, at, type, user_id, data';
+
+export class PostgresAuditStore implements AuditStore {
+  #db: PostgresDatabase;
+  #sql: ReturnType<typeof prepare>;
+
+  constructor(db: PostgresDatabase) {
+    this.#db = db;
+    this.#sql = prepare(db);
+  }
+
+  async appendAudit(event: AuditEventRecord) {
+    const values = [event.id, event.at, event.type, event.userId, JSON.stringify(event.data)];
+    await run(this.#db.pool, this.#sql.appendAudit, values);
+  }
+  async listAudit(filter: { userId?: string; limit: number }) {
+    // A limit of zero or less (or none at all) lists nothing; a huge one is as good as none.
+    const limit = Math.min(Math.floor(filter.limit), Number.MAX_SAFE_INTEGER);
+    if (!(limit > 0)) return [];
+    const result =
+      filter.userId === undefined
+        ? await run(this.#db.pool, this.#sql.listAudit, [limit])
+        : await run(this.#db.pool, this.#sql.listAuditByUser, [filter.userId, limit]);
+    return result.rows.map(toAudit);
+  }
+}
+
+function prepare(db: PostgresDatabase) {
+  const audit = db.table('audit_events');
+  return {
+    appendAudit: statement(`INSERT INTO ${audit} (${COLUMNS}) VALUES ($1, $2, $3, $4, $5)`),
+    listAudit: statement(`SELECT ${COLUMNS} FROM ${audit} ORDER BY seq DESC LIMIT $1`),
+    listAuditByUser: statement(
+      `SELECT ${COLUMNS} FROM ${audit} WHERE user_id = $1 ORDER BY seq DESC LIMIT $2`,
+    ),
+  };
+}

@@ -1,0 +1,105 @@
+// Methods on PostgreSQL: the `methods` table, a method's own fields as one JSON object (`data`,
+// text). A method's last use is the later of its row's own `last_used_at` and the use recorded
+// on its counter row (adapters/postgres/counters.ts writes it there in the statement that moves
+// the counter), joined by the row's `counter_key`. A lookup key is unique per kind (a partial
+// unique index), so two inserts racing for one key cannot both succeed. Expects a migrated schema.
+import type { MethodData, MethodRecord, MethodStore } from '../../src/store/ports.ts';
+import { isUniqueViolation, type PostgresDatabase, run, statement } from './queries.ts';
+import { int, intOrNull, jsonObject, type Row, text, textOrNull } from './rows.ts';
+
+function toMethod(row: Row): MethodRecord {
+  return {
+    id: text(row, 'id'),
+    userId: text(row, 'user_id'),
+    kind: text(row, 'kind'),
+    label: text(row, 'label'),
+    // The method validates its own fields; the store only promises a JSON object.
+    data: jsonObject(row, 'data') as MethodData,
+    counterKey: textOrNull(row, 'counter_key'),
+    lookupKey: textOrNull(row, 'lookup_key'),
+    createdAt: int(row, 'created_at'),
+    lastUsedAt: intOrNull(row, 'last_used_at'),
+  };
+}
+
+export class PostgresMethodStore implements MethodStore {
+  #db: PostgresDatabase;
+  #sql: ReturnType<typeof prepare>;
+
+  constructor(db: PostgresDatabase) {
+    this.#db = db;
+    this.#sql = prepare(db);
+  }
+
+  async listMethods(userId: string, options: { lastUsed?: boolean } = {}) {
+    const sql = options.lastUsed === false ? this.#sql.listMethodRows : this.#sql.listMethods;
+    return (await run(this.#db.pool, sql, [userId])).rows.map(toMethod);
+  }
+  async getMethod(userId: string, methodId: string) {
+    const row = (await run(this.#db.pool, this.#sql.getMethod, [methodId, userId])).rows[0];
+    return row ? toMethod(row) : null;
+  }
+  async findMethodByLookupKey(kind: string, lookupKey: string) {
+    const row = (await run(this.#db.pool, this.#sql.findByLookupKey, [kind, lookupKey])).rows[0];
+    return row ? toMethod(row) : null;
+  }
+  async insertMethod(method: MethodRecord) {
+    try {
+      await run(this.#db.pool, this.#sql.insertMethod, [
+        method.id,
+        method.userId,
+        method.kind,
+        method.label,
+        JSON.stringify(method.data),
+        method.counterKey,
+        method.lookupKey,
+        method.createdAt,
+        method.lastUsedAt,
+      ]);
+    } catch (error) {
+      if (isUniqueViolation(error)) throw new Error(`method ${method.id} exists`, { cause: error });
+      throw error;
+    }
+  }
+  async markMethodUsed(userId: string, methodId: string, at: number) {
+    await run(this.#db.pool, this.#sql.markUsed, [methodId, userId, at]);
+  }
+  async deleteMethod(userId: string, methodId: string) {
+    return (await run(this.#db.pool, this.#sql.deleteMethod, [methodId, userId])).rowCount === 1;
+  }
+  async deleteAllMethods(userId: string) {
+    return (await run(this.#db.pool, this.#sql.deleteAllMethods, [userId])).rowCount ?? 0;
+  }
+}
+
+const COLUMNS = 'id, user_id, kind, label, data, counter_key, lookup_key, created_at, last_used_at';
+
+function prepare(db: PostgresDatabase) {
+  const methods = db.table('methods');
+  const counters = db.table('counters');
+  /**
+   * Methods with their last-used time: the later of the method row's own and the last use
+   * recorded on its counter by this method (a token's counter outlives its previous holders).
+   * GREATEST ignores NULLs.
+   */
+  const select = `SELECT m.id, m.user_id, m.kind, m.label, m.data, m.counter_key, m.lookup_key, m.created_at,
+      GREATEST(m.last_used_at, c.used_at) AS last_used_at
+    FROM ${methods} m LEFT JOIN ${counters} c ON c.key = m.counter_key AND c.method_id = m.id`;
+  return {
+    listMethods: statement(`${select} WHERE m.user_id = $1 ORDER BY m.created_at, m.seq`),
+    listMethodRows: statement(
+      `SELECT ${COLUMNS} FROM ${methods} WHERE user_id = $1 ORDER BY created_at, seq`,
+    ),
+    getMethod: statement(`${select} WHERE m.id = $1 AND m.user_id = $2`),
+    findByLookupKey: statement(`${select} WHERE m.kind = $1 AND m.lookup_key = $2`),
+    insertMethod: statement(
+      `INSERT INTO ${methods} (${COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
+    ),
+    markUsed: statement(
+      `UPDATE ${methods} SET last_used_at = $3
+       WHERE id = $1 AND user_id = $2 AND (last_used_at IS NULL OR last_used_at < $3)`,
+    ),
+    deleteMethod: statement(`DELETE FROM ${methods} WHERE id = $1 AND user_id = $2`),
+    deleteAllMethods: statement(`DELETE FROM ${methods} WHERE user_id = $1`),
+  };
+}

@@ -1,0 +1,91 @@
+// The OATH token inventory on PostgreSQL: the `oath_tokens` table. An import is one INSERT of
+// every token (all or nothing: an existing or repeated serial fails the whole statement);
+// assigning is one conditional UPDATE (only a free token), so one of any number of concurrent
+// callers, in any process, gets it. Expects a migrated schema.
+import type { OathTokenRecord, OathTokenStore } from '../../src/store/ports.ts';
+import { isUniqueViolation, type PostgresDatabase, run, statement } from './queries.ts';
+import { int, OTP_ALGORITHMS, OTP_DIGITS, OTP_KINDS, oneOf, type Row, text, textOrNull } from './rows.ts';
+
+function toToken(row: Row): OathTokenRecord {
+  return {
+    serial: text(row, 'serial'),
+    kind: oneOf(row, 'kind', OTP_KINDS),
+    sealedSecret: text(row, 'sealed_secret'),
+    algorithm: oneOf(row, 'algorithm', OTP_ALGORITHMS),
+    digits: oneOf(row, 'digits', OTP_DIGITS),
+    period: int(row, 'period'),
+    assignedTo: textOrNull(row, 'assigned_to'),
+    importedAt: int(row, 'imported_at'),
+  };
+}
+
+const COLUMNS = 'serial, kind, sealed_secret, algorithm, digits, period, assigned_to, imported_at';
+
+export class PostgresOathTokenStore implements OathTokenStore {
+  #db: PostgresDatabase;
+  #sql: ReturnType<typeof prepare>;
+
+  constructor(db: PostgresDatabase) {
+    this.#db = db;
+    this.#sql = prepare(db);
+  }
+
+  async importTokens(tokens: OathTokenRecord[]) {
+    // One column array per field: the batch is one statement, whatever its size.
+    const columns = [
+      tokens.map((t) => t.serial),
+      tokens.map((t) => t.kind),
+      tokens.map((t) => t.sealedSecret),
+      tokens.map((t) => t.algorithm),
+      tokens.map((t) => t.digits),
+      tokens.map((t) => t.period),
+      tokens.map((t) => t.assignedTo),
+      tokens.map((t) => t.importedAt),
+    ];
+    try {
+      await run(this.#db.pool, this.#sql.importTokens, columns);
+    } catch (error) {
+      if (!isUniqueViolation(error)) throw error;
+      // The server names the key: `Key (serial)=(TK-0001) already exists.`
+      const detail = (error as { detail?: unknown }).detail;
+      const serial =
+        typeof detail === 'string' ? /\(serial\)=\((.*)\) already exists/.exec(detail)?.[1] : undefined;
+      throw new Error(`token ${serial ?? '(one of the batch)'} exists`, { cause: error });
+    }
+  }
+  async getToken(serial: string) {
+    const row = (await run(this.#db.pool, this.#sql.getToken, [serial])).rows[0];
+    return row ? toToken(row) : null;
+  }
+  async listTokens() {
+    return (await run(this.#db.pool, this.#sql.listTokens, [])).rows.map(toToken);
+  }
+  async assignToken(serial: string, userId: string) {
+    return (await run(this.#db.pool, this.#sql.assignToken, [serial, userId])).rowCount === 1;
+  }
+  async unassignToken(serial: string, userId: string) {
+    return (await run(this.#db.pool, this.#sql.unassignToken, [serial, userId])).rowCount === 1;
+  }
+  async unassignTokens(userId: string) {
+    return (await run(this.#db.pool, this.#sql.unassignTokens, [userId])).rowCount ?? 0;
+  }
+}
+
+function prepare(db: PostgresDatabase) {
+  const tokens = db.table('oath_tokens');
+  return {
+    importTokens: statement(
+      `INSERT INTO ${tokens} (${COLUMNS})
+       SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::integer[], $6::integer[],
+                            $7::text[], $8::bigint[])`,
+    ),
+    getToken: statement(`SELECT ${COLUMNS} FROM ${tokens} WHERE serial = $1`),
+    // COLLATE "C": by code point, the same order whatever the database's locale.
+    listTokens: statement(`SELECT ${COLUMNS} FROM ${tokens} ORDER BY serial COLLATE "C"`),
+    assignToken: statement(`UPDATE ${tokens} SET assigned_to = $2 WHERE serial = $1 AND assigned_to IS NULL`),
+    unassignToken: statement(
+      `UPDATE ${tokens} SET assigned_to = NULL WHERE serial = $1 AND assigned_to = $2`,
+    ),
+    unassignTokens: statement(`UPDATE ${tokens} SET assigned_to = NULL WHERE assigned_to = $1`),
+  };
+}

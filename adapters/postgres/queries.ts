@@ -1,0 +1,80 @@
+// How the PostgreSQL stores talk to the server: a `PostgresDatabase` (a node-postgres pool and the
+// schema whose tables they use), named statements (parsed and planned once per connection, not
+// on every call), the transaction helper for the few operations that need more than one
+// statement, and the unique-violation test that turns a duplicate key into the port's refusal.
+import { createHash } from 'node:crypto';
+import type { Pool, PoolClient, QueryResult } from 'pg';
+import { ConfigError } from '../../src/errors.ts';
+import type { Row } from './rows.ts';
+
+/** The pool the stores query through and the schema holding their tables. */
+export interface PostgresDatabase {
+  readonly pool: Pool;
+  /** The schema's name as given (`mfakit`). */
+  readonly schema: string;
+  /** A table of the schema, schema-qualified and quoted for SQL text: `"mfakit".methods`. */
+  table(name: string): string;
+}
+
+/** A schema name mfakit accepts: a plain SQL identifier, so it is never a way to inject SQL. */
+const SCHEMA_NAME = /^[A-Za-z_][A-Za-z0-9_]{0,62}$/;
+
+export function quoteSchema(schema: string): string {
+  if (!SCHEMA_NAME.test(schema)) {
+    throw new ConfigError(
+      `postgres: schema "${schema}" is not a plain identifier (letters, digits and _, at most 63)`,
+    );
+  }
+  return `"${schema}"`;
+}
+
+export function postgresDatabase(pool: Pool, schema: string): PostgresDatabase {
+  const quoted = quoteSchema(schema);
+  return { pool, schema, table: (name) => `${quoted}.${name}` };
+}
+
+/** A named statement: the server parses and plans it once per connection. */
+export interface Statement {
+  readonly name: string;
+  readonly text: string;
+}
+
+/**
+ * Names a statement after a hash of its text: one text, one name, so statements of two schemas
+ * (whose texts differ) never clash on a connection they share.
+ */
+export function statement(text: string): Statement {
+  return { name: `mfakit_${createHash('sha256').update(text).digest('hex').slice(0, 32)}`, text };
+}
+
+/** Runs a named statement on the pool (any free connection) or on a transaction's client. */
+export function run(on: Pool | PoolClient, sql: Statement, values: unknown[]): Promise<QueryResult<Row>> {
+  return on.query<Row>({ name: sql.name, text: sql.text, values });
+}
+
+/** Runs `body` inside BEGIN … COMMIT on one connection; rolls back if it throws. */
+export async function transaction<T>(pool: Pool, body: (client: PoolClient) => Promise<T>): Promise<T> {
+  const client = await pool.connect();
+  let broken: Error | undefined;
+  try {
+    await client.query('BEGIN');
+    const result = await body(client);
+    await client.query('COMMIT');
+    return result;
+  } catch (error) {
+    try {
+      await client.query('ROLLBACK');
+    } catch (rollbackError) {
+      // The connection is unusable: it leaves the pool instead of going back to it.
+      broken = rollbackError instanceof Error ? rollbackError : new Error(String(rollbackError));
+    }
+    throw error;
+  } finally {
+    client.release(broken);
+  }
+}
+
+/** A `unique_violation` (SQLSTATE 23505): an insert met an existing key. */
+export function isUniqueViolation(error: unknown): boolean {
+  return error instanceof Error && 'code' in error && error.code === '23505';
+}
