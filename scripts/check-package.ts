@@ -21,8 +21,9 @@ const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as {
 };
 const PEERS = Object.keys(pkg.peerDependencies);
 
-// The subpaths that adapt a framework (the optional peers); every other one must work without.
-const INTEGRATIONS = ['express', 'passport', 'oidc'].map((name) => `${pkg.name}/${name}`);
+// The subpaths that adapt a framework or sit on a database client (the optional peers); every
+// other one must work without.
+const INTEGRATIONS = ['express', 'passport', 'oidc', 'adapters/redis'].map((name) => `${pkg.name}/${name}`);
 
 // What a TypeScript user installs beside mfakit and the peers (as the README says).
 const TYPE_PACKAGES = [
