@@ -68,8 +68,19 @@ export async function connectRedis(options: RedisConnectionOptions): Promise<Red
     },
   });
   client.on('error', (error: Error) => options.onError?.(error));
+  // The retries above end on refused connections; this bounds a server that accepts the
+  // connection but never answers the handshake.
+  let timer: NodeJS.Timeout | undefined;
+  const noAnswer = new Promise<never>((_, reject) => {
+    timer = setTimeout(
+      () => reject(new Error('connected, but no answer to the handshake')),
+      connectTimeoutMs,
+    );
+  });
+  const connecting = client.connect();
+  connecting.catch(() => {});
   try {
-    await client.connect();
+    await Promise.race([connecting, noAnswer]);
   } catch (error) {
     client.destroy();
     const reason = error instanceof Error ? error.message : String(error);
@@ -77,6 +88,8 @@ export async function connectRedis(options: RedisConnectionOptions): Promise<Red
       `redis: cannot reach ${redactRedisUrl(options.url)} within ${connectTimeoutMs} ms (${reason}); ` +
         'is Redis running, and is the url (REDIS_URL) right?',
     );
+  } finally {
+    clearTimeout(timer);
   }
   connected = true;
   return client;

@@ -10,7 +10,7 @@ import type { RedisClient, RedisSource } from './connection.ts';
 import { connectRedis, openRedisSource } from './connection.ts';
 
 /** Called with each message published on a topic the handler subscribed to. */
-export type InvalidationHandler = (message: string) => void;
+export type InvalidationHandler = (message: string) => void | Promise<void>;
 
 export interface InvalidationChannel {
   /** Sends `message` to every process subscribed to `topic` now (this one included). */
@@ -27,7 +27,7 @@ export interface InvalidationChannel {
 export type RedisInvalidationOptions = RedisSource & {
   /** Namespace of the channel names, as for the stores. */
   prefix: string;
-  /** Told when a handler throws (the other handlers still run). Default: ignored. */
+  /** Told when a handler throws or its promise rejects (the other handlers still run). Default: ignored. */
   onHandlerError?: (error: unknown, topic: string) => void;
 };
 
@@ -52,11 +52,12 @@ export async function createRedisInvalidation(
       await publisher.client.publish(channelOf(topic), message);
     },
     async subscribe(topic, handler) {
+      const report = (error: unknown) => options.onHandlerError?.(error, topic);
       const listener = (message: string) => {
         try {
-          handler(message);
+          handler(message)?.catch(report);
         } catch (error) {
-          options.onHandlerError?.(error, topic);
+          report(error);
         }
       };
       await subscriber.subscribe(channelOf(topic), listener);
