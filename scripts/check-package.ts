@@ -21,8 +21,9 @@ const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as {
 };
 const PEERS = Object.keys(pkg.peerDependencies);
 
-// The subpaths that need an optional peer (a framework, a database client); every other one must work without.
-const INTEGRATIONS = ['express', 'passport', 'oidc', 'adapters/postgres'].map(
+// The subpaths that adapt a framework or sit on a database client (the optional peers); every
+// other one must work without.
+const INTEGRATIONS = ['express', 'passport', 'oidc', 'adapters/postgres', 'adapters/redis'].map(
   (name) => `${pkg.name}/${name}`,
 );
 

@@ -1,5 +1,6 @@
 // The package as its users see it: what each subpath export loads (the framework integrations
-// are optional peers, so `import 'mfakit'` must load none of them), an exports map whose
+// and the adapters' database clients are optional peers, so `import 'mfakit'` must load none of
+// them, and each adapter loads only its own client), an exports map whose
 // source, types and code targets agree, and a sample that reaches mfakit only by its name.
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
@@ -55,34 +56,43 @@ function loadInFreshProcess(specifier: string): Promise<Loaded> {
 }
 
 const FRAMEWORKS = ['express', 'express-session', 'passport', 'oidc-provider'];
-// Database clients an adapter needs: optional peers too, loaded by their adapter only.
-const DATABASE_CLIENTS = ['pg'];
-const OPTIONAL_PEERS = [...FRAMEWORKS, ...DATABASE_CLIENTS];
+// The database clients an adapter is built on, optional peers too: each loaded by its adapter only.
+const ADAPTER_CLIENTS: Record<string, string> = { postgres: 'pg', redis: 'redis' };
+const CLIENTS = Object.values(ADAPTER_CLIENTS);
 // The sample relying party's OIDC client: never a dependency of the package itself.
 const SAMPLE_ONLY = ['openid-client'];
 const ADAPTERS = readdirSync(join(ROOT, 'adapters')).filter((name) =>
   existsSync(join(ROOT, 'adapters', name, 'index.ts')),
 );
+const NEVER_BY_DEFAULT = [...FRAMEWORKS, ...CLIENTS, ...SAMPLE_ONLY];
 
 const CASES: { specifier: string; loads: string[]; never: string[] }[] = [
-  { specifier: 'mfakit', loads: ['zod'], never: [...OPTIONAL_PEERS, ...SAMPLE_ONLY] },
-  { specifier: 'mfakit/policy', loads: ['zod'], never: [...OPTIONAL_PEERS, ...SAMPLE_ONLY] },
-  { specifier: 'mfakit/cli', loads: ['zod'], never: [...OPTIONAL_PEERS, ...SAMPLE_ONLY] },
+  { specifier: 'mfakit', loads: ['zod'], never: NEVER_BY_DEFAULT },
+  { specifier: 'mfakit/policy', loads: ['zod'], never: NEVER_BY_DEFAULT },
+  { specifier: 'mfakit/cli', loads: ['zod'], never: NEVER_BY_DEFAULT },
   ...ADAPTERS.map((name) => {
-    const client = name === 'postgres' ? ['pg'] : [];
+    const client = ADAPTER_CLIENTS[name];
     return {
       specifier: `mfakit/adapters/${name}`,
-      loads: client,
-      never: [...OPTIONAL_PEERS.filter((peer) => !client.includes(peer)), ...SAMPLE_ONLY],
+      loads: client ? [client] : [],
+      never: NEVER_BY_DEFAULT.filter((peer) => peer !== client),
     };
   }),
   {
     specifier: 'mfakit/passport',
     loads: ['passport-strategy'],
-    never: ['express', 'express-session', 'oidc-provider', ...SAMPLE_ONLY],
+    never: ['express', 'express-session', 'oidc-provider', ...CLIENTS, ...SAMPLE_ONLY],
   },
-  { specifier: 'mfakit/express', loads: ['express'], never: ['oidc-provider', 'passport', ...SAMPLE_ONLY] },
-  { specifier: 'mfakit/oidc', loads: ['oidc-provider', 'express'], never: ['passport', ...SAMPLE_ONLY] },
+  {
+    specifier: 'mfakit/express',
+    loads: ['express'],
+    never: ['oidc-provider', 'passport', ...CLIENTS, ...SAMPLE_ONLY],
+  },
+  {
+    specifier: 'mfakit/oidc',
+    loads: ['oidc-provider', 'express'],
+    never: ['passport', ...CLIENTS, ...SAMPLE_ONLY],
+  },
 ];
 
 describe('package exports', function () {
@@ -98,9 +108,10 @@ describe('package exports', function () {
     );
   });
 
-  it('express, express-session, passport, oidc-provider and pg are optional peer dependencies', () => {
-    assert.deepEqual(Object.keys(PACKAGE.peerDependencies).sort(), [...OPTIONAL_PEERS].sort());
-    for (const name of OPTIONAL_PEERS) assert.equal(PACKAGE.peerDependenciesMeta[name]?.optional, true, name);
+  it("the frameworks and the adapters' database clients are optional peer dependencies", () => {
+    const peers = [...FRAMEWORKS, ...CLIENTS];
+    assert.deepEqual(Object.keys(PACKAGE.peerDependencies).sort(), peers.sort());
+    for (const name of peers) assert.equal(PACKAGE.peerDependenciesMeta[name]?.optional, true, name);
   });
 
   for (const { specifier, loads, never } of CASES) {

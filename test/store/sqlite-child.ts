@@ -1,6 +1,6 @@
 // Helpers of the SQLite adapter's own tests: a private directory of fresh database files per
 // suite, and child `node` processes that open the same file, so a test can race two processes
-// on it or kill one mid-way.
+// on it or kill one mid-way (the Redis adapter's tests race children the same way).
 import assert from 'node:assert/strict';
 import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -23,8 +23,6 @@ export function freshDatabasePaths(): () => string {
   return () => join(dir, `db-${files++}.sqlite`);
 }
 
-const adapterUrl = new URL('../../adapters/sqlite/index.ts', import.meta.url).href;
-
 export interface Child {
   process: ChildProcess;
   /** Resolves with the next line the child writes to stdout. */
@@ -34,11 +32,15 @@ export interface Child {
 }
 
 /**
- * Runs an ES module `script` in a fresh `node` process; the adapter (SQLite's unless another
- * module URL is given) is importable as `ADAPTER`.
+ * Runs an ES module `script` in a fresh `node` process; the adapter — `adapters/<name>/index.ts`
+ * for a name (SQLite's by default), or a module URL — is importable as `ADAPTER`.
  */
-export function spawnNode(script: string, env: Record<string, string>, adapter = adapterUrl): Child {
-  const source = `import * as ADAPTER from ${JSON.stringify(adapter)};\n${script}`;
+export function spawnNode(script: string, env: Record<string, string>, adapter = 'sqlite'): Child {
+  const url = adapter.includes(':')
+    ? adapter
+    : new URL(`../../adapters/${adapter}/index.ts`, import.meta.url).href;
+  const source = `import * as ADAPTER from ${JSON.stringify(url)};
+${script}`;
   const child = spawn(process.execPath, ['--input-type=module', '--eval', source], {
     env: { ...process.env, ...env },
     stdio: ['pipe', 'pipe', 'pipe'],

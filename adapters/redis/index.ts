@@ -1,0 +1,89 @@
+// Redis stores for the short-lived state of several processes: the ephemeral port (pending
+// sign-ins, one-time marks, lockout and throttle counters) and an OpenID provider's models, on
+// node-redis (`redis`, an optional peer dependency: install it beside mfakit to use this
+// subpath). Durable records stay in a repository from another adapter (Postgres or SQLite);
+// `createRedisStores` puts the two together. Invalidation messages between processes are in
+// invalidation.ts.
+//
+// Atomicity: every operation is one Redis command or one Lua script, never a read in
+// JavaScript followed by a write, so one-time rules hold across every process sharing the
+// server. Expiry follows the injected clock (passed to each script), to the millisecond; each
+// key also gets a Redis expiry of the same length so Redis drops it once it is dead. Keys start
+// with `<prefix>:`, so deployments and test runs sharing a server never meet. A standalone
+// Redis (or one behind Sentinel) is assumed: the scripts reach index keys they do not declare,
+// which Redis Cluster does not allow.
+import type { Clock } from '../../src/engine/capabilities.ts';
+import { ConfigError } from '../../src/errors.ts';
+import type { EphemeralStore, OidcStore, Repository, Stores } from '../../src/store/ports.ts';
+import { openRedisSource, type RedisSource } from './connection.ts';
+import { RedisEphemeralStore } from './ephemeral.ts';
+import { RedisOidcStore } from './oidc-models.ts';
+
+export {
+  connectRedis,
+  type RedisClient,
+  type RedisConnectionOptions,
+  type RedisSource,
+  redactRedisUrl,
+} from './connection.ts';
+export { RedisEphemeralStore } from './ephemeral.ts';
+export {
+  createRedisInvalidation,
+  type InvalidationChannel,
+  type InvalidationHandler,
+  type RedisInvalidationOptions,
+} from './invalidation.ts';
+export { RedisOidcStore } from './oidc-models.ts';
+
+export type RedisStoreOptions = RedisSource & {
+  /** Starts every key this store writes (`<prefix>:…`): one per deployment, or per test run. */
+  prefix: string;
+  /** Time source for expiry. Defaults to the system clock. */
+  clock?: Clock;
+};
+
+/** A store with the connection it opened; `close` ends that connection (never a client the caller passed). */
+export type Closable<T> = T & { close(): Promise<void> };
+
+function checkPrefix(prefix: string): void {
+  if (typeof prefix !== 'string' || prefix === '') {
+    throw new ConfigError('redis: a non-empty key prefix is required (the prefix option)');
+  }
+}
+
+/** The ephemeral port on Redis. */
+export async function createRedisEphemeralStore(
+  options: RedisStoreOptions,
+): Promise<Closable<EphemeralStore>> {
+  checkPrefix(options.prefix);
+  const connection = await openRedisSource(options);
+  return Object.assign(new RedisEphemeralStore(connection.client, options.prefix, options.clock), {
+    close: connection.close,
+  });
+}
+
+/** An OpenID provider's models on Redis. */
+export async function createRedisOidcStore(options: RedisStoreOptions): Promise<Closable<OidcStore>> {
+  checkPrefix(options.prefix);
+  const connection = await openRedisSource(options);
+  return Object.assign(new RedisOidcStore(connection.client, options.prefix, options.clock), {
+    close: connection.close,
+  });
+}
+
+/**
+ * Durable records from `repository` (another adapter's, which its owner closes), short-lived
+ * state and OpenID provider models on Redis over one connection; `close` ends that connection.
+ */
+export async function createRedisStores(
+  options: RedisStoreOptions & { repository: Repository },
+): Promise<Stores & { close(): Promise<void> }> {
+  checkPrefix(options.prefix);
+  const connection = await openRedisSource(options);
+  return {
+    repository: options.repository,
+    ephemeral: new RedisEphemeralStore(connection.client, options.prefix, options.clock),
+    oidc: new RedisOidcStore(connection.client, options.prefix, options.clock),
+    close: connection.close,
+  };
+}
