@@ -190,7 +190,11 @@ export function combineSignals(
   }
 
   if (s.methods.length === 0) {
-    if (!deps.methods.enrollable.some((m) => satisfiedWith(m.enrollment.strength))) {
+    // Only the kinds whose registration meets the requirements (a policy needing a passkey: not an app).
+    const enrollKinds = deps.methods.enrollable
+      .filter((m) => satisfiedWith(m.enrollment.strength))
+      .map((m) => m.kind);
+    if (enrollKinds.length === 0) {
       return {
         ...withPolicy,
         action: 'block',
@@ -211,6 +215,7 @@ export function combineSignals(
       action: 'mfa',
       step: 'enroll',
       requirements,
+      enrollKinds,
       reasons: [
         ...reasons,
         { code: 'no_method_registered', message: 'the user must register a method first' },

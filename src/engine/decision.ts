@@ -78,7 +78,7 @@ export interface SecondFactorDecision extends DecisionFacts {
   allowedMethodIds: string[];
   /** Whether a recovery code satisfies `requirements`. */
   allowRecovery: boolean;
-  /** A short sentence for the user ("Your organisation requires a security key for this app."), if any. */
+  /** A short sentence for the user ("Your organisation requires a passkey or security key for this app."), if any. */
   userMessage: string | null;
 }
 
@@ -87,6 +87,8 @@ export interface EnrollDecision extends DecisionFacts {
   action: 'mfa';
   step: 'enroll';
   requirements: GrantRequirement[];
+  /** The kinds of method whose registration meets `requirements` (what the chooser offers). */
+  enrollKinds: string[];
 }
 
 /**

@@ -26,7 +26,7 @@ export function restrictionOf(pending: PendingPrincipal): MethodRestriction | un
 
 type RuleSubject = Pick<
   PendingPrincipal,
-  'userId' | 'firstFactorAmr' | 'groups' | 'roles' | 'clientAppType' | 'risk' | 'proved' | 'enrollKinds'
+  'userId' | 'firstFactorAmr' | 'groups' | 'roles' | 'clientAppType' | 'risk' | 'proved' | 'stronger'
 > & { firstFactorAt?: number | undefined; startedAt?: number | undefined };
 
 export function createPendingEnrollment(
@@ -45,7 +45,7 @@ export function createPendingEnrollment(
     registration.check(
       {
         userId: p.userId,
-        hasMethods: p.enrollKinds !== undefined,
+        hasMethods: p.stronger === true,
         firstFactorAt: p.firstFactorAt ?? p.startedAt ?? clock.now(),
         mfaAt: p.proved?.at ?? null,
         methods: [...firstFactorMethods(p.firstFactorAmr), ...(p.proved ? [p.proved.method] : [])],
@@ -114,7 +114,7 @@ export function createPendingEnrollment(
       const pending = await pendingSignIns.get(pendingId);
       if (!pending?.mustEnroll) return { ok: false, error: 'pending_expired' };
       if (!kindsOf(pending).some((m) => m.kind === kind)) return { ok: false, error: 'pending_expired' };
-      const upgrade = pending.enrollKinds !== undefined;
+      const upgrade = pending.stronger === true;
       if (!upgrade && (await repository.listMethods(pending.userId)).length > 0)
         return { ok: false, error: 'pending_expired' };
       if (!(await rule(pending, ctx)).allowed) return { ok: false, error: 'pending_expired' };

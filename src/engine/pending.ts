@@ -16,11 +16,10 @@ const pendingSchema = z.object({
   firstFactorAt: z.number().optional(),
   expiresAt: z.number(),
   mustEnroll: z.boolean(),
-  /**
-   * "Interrupt mode": the kinds of method this sign-in registers to meet its requirements (the
-   * user has methods, none strong enough). Absent: a first method of any kind users register.
-   */
+  /** The kinds of method this sign-in may register (those that meet its requirements); absent: any. */
   enrollKinds: z.array(z.string()).optional(),
+  /** "Interrupt mode": the user has methods, none strong enough; they register a stronger one. */
+  stronger: z.boolean().optional(),
   /** The method the user proved before registering a stronger one (interrupt mode). */
   proved: z.object({ amr: z.array(z.string()), method: z.enum(AUTH_METHODS), at: z.number() }).optional(),
   ip: z.string(),

@@ -198,7 +198,7 @@ export function createSignInFlow(
           ctx,
         );
         if (!verdict.allowed) {
-          const { step: _enroll, ...enrollment } = decision;
+          const { step: _enroll, enrollKinds: _kinds, ...enrollment } = decision;
           const refused: BlockDecision = {
             ...enrollment,
             action: 'block',
@@ -218,7 +218,8 @@ export function createSignInFlow(
         firstFactorAmr: input.amr,
         firstFactorAt,
         mustEnroll: prompt === null,
-        ...(decision.step === 'register_method' ? { enrollKinds: decision.enrollKinds } : {}),
+        ...(decision.step === 'second_factor' ? {} : { enrollKinds: decision.enrollKinds }),
+        ...(decision.step === 'register_method' ? { stronger: true } : {}),
         ip: input.ip,
         userAgent: (input.userAgent ?? '').slice(0, 512),
         allowedMethodIds: prompt?.allowedMethodIds ?? [],
@@ -258,7 +259,7 @@ export function createSignInFlow(
       const restriction = restrictionOf(pending);
       const result = await second.verify(pending.userId, input, ctx, restriction, pendingBinding(pendingId));
       if (!result.ok) return result;
-      if (pending.enrollKinds) {
+      if (pending.stronger) {
         // Interrupt mode: it is them; now the stronger method, which completes the sign-in.
         await pendingSignIns.update({
           ...pending,

@@ -274,7 +274,7 @@ export const BUILT_IN_STRENGTHS: readonly AuthenticationStrength[] = [
   {
     id: 'phishingResistant',
     name: 'Phishing-resistant',
-    userMessage: 'Your organisation requires a security key for this app.',
+    userMessage: 'Your organisation requires a passkey or security key for this app.',
     combinations: [['webauthn']],
   },
 ];

@@ -64,7 +64,16 @@ const OWN_FIELDS: Record<string, string[]> = {
   'allow/trusted_network': ['allowedBy', 'trustedNetwork'],
   'allow/remembered_device': ['allowedBy', 'rememberedDeviceId', 'rememberedDeviceAt'],
   'mfa/second_factor': ['step', 'requirements', 'allowedMethodIds', 'allowRecovery', 'userMessage'],
-  'mfa/enroll': ['step', 'requirements'],
+  'mfa/enroll': ['step', 'requirements', 'enrollKinds'],
+  'mfa/register_method': [
+    'step',
+    'requirements',
+    'allowedMethodIds',
+    'allowRecovery',
+    'proofRequired',
+    'enrollKinds',
+    'userMessage',
+  ],
   block: ['requirements', 'userMessage'],
 };
 

@@ -123,3 +123,27 @@ describe('interrupt mode: registering the method a policy needs, inside the sign
     );
   });
 });
+
+describe('a first method a policy constrains', () => {
+  it('a user with no method, signing in where a passkey is required, may register a passkey only', async () => {
+    const { mfa } = setup();
+    const start = await mfa.beginSignIn({ userId: 'carol', amr: ['pwd'], app: 'payroll', ...CTX });
+    assert.ok(start.status === 'mfa' && start.decision.step === 'enroll');
+    assert.deepEqual(start.decision.enrollKinds, ['webauthn']);
+    assert.deepEqual(
+      (await mfa.pendingEnrollmentKinds(start.pending.id)).map((m) => m.kind),
+      ['webauthn'],
+      'the chooser offers no authenticator app that could not meet the policy',
+    );
+    await assert.rejects(mfa.beginPendingEnrollment(start.pending.id, 'totp', 'carol'), {
+      code: 'unknown_method',
+    });
+    // Elsewhere the same user may register either.
+    const anywhere = await mfa.beginSignIn({ userId: 'carol', amr: ['pwd'], ...CTX });
+    assert.ok(anywhere.status === 'mfa');
+    assert.deepEqual(
+      (await mfa.pendingEnrollmentKinds(anywhere.pending.id)).map((m) => m.kind),
+      ['totp', 'webauthn'],
+    );
+  });
+});

@@ -193,7 +193,7 @@ describe('mfakit/oidc: passkeys in the MFA step', function () {
     assert.equal(first.claims.acr, MFA);
     const { request, page } = await startAuthorization(b, idp, { acrValues: PHR });
     assert.match(page.url, /\/mfa$/, 'no password again: the existing session steps up');
-    assert.match(page.text, /requires a security key/);
+    assert.match(page.text, /requires a passkey or security key/);
     assert.doesNotMatch(page.text, /name="code"/, 'a code cannot meet …:phr: no code form');
     idp.clock.advance(60_000);
     const refused = await b.go(`${page.url}/prompt`, {
@@ -245,31 +245,18 @@ describe('mfakit/oidc: passkeys in the MFA step', function () {
     assert.deepEqual(claims.amr, ['pwd', 'hwk', 'user', 'mfa']);
   });
 
-  it('acr_values=…:phr for a user with no method who sets up an authenticator app: the codes are shown, then access_denied — never a lower acr', async () => {
+  it('acr_values=…:phr for a user with no method: only a passkey is offered; an authenticator app cannot be set up for it', async () => {
     idp = await withPasskeys();
     const b = new Browser();
     const { page } = await startAuthorization(b, idp, { acrValues: PHR });
-    const chooser = await password(b, idp, page, 'alice');
-    const uid = /\/interaction\/([\w-]+)\/mfa$/.exec(chooser.url)?.[1];
+    const setup = await password(b, idp, page, 'alice');
+    // No chooser: the only kind that meets …:phr is a passkey, and its setup page is shown at once.
+    assert.match(setup.text, /Add a passkey or security key/);
+    assert.doesNotMatch(setup.text, /Authenticator app/);
+    const uid = /\/interaction\/([\w-]+)\/mfa/.exec(setup.url)?.[1];
     const app = await b.go(absolute(idp, `/interaction/${uid}/mfa/enroll?method=totp`));
-    const secret = /id="secret">([A-Z2-7]+)</.exec(app.text)?.[1] ?? '';
-    const codes = await b.go(absolute(idp, formAction(app.text, '/mfa/enroll')), {
-      form: {
-        _csrf: inputValue(app.text, '_csrf'),
-        draftId: inputValue(app.text, 'draftId'),
-        code: codeFor(secret, idp.clock),
-      },
-      stopAt: atRp,
-    });
-    const answer = new URL((await continueAfterCodes(b, codes)).url);
-    assert.equal(answer.searchParams.get('error'), 'access_denied');
-    assert.match(answer.searchParams.get('error_description') ?? '', /passkey or security key/);
-    assert.equal(answer.searchParams.get('code'), null);
-    assert.deepEqual(
-      (await idp.mfa.methods.list('alice')).map((m) => m.kind),
-      ['totp'],
-      'the app she set up stays',
-    );
+    assert.match(app.text, /cannot be set up here/);
+    assert.deepEqual(await idp.mfa.methods.list('alice'), [], 'no authenticator app was registered');
   });
 
   it('attack: a passkey answer made for one interaction is refused in another, and nothing completes there', async () => {

@@ -147,7 +147,7 @@ describe('what-if of registering security info', () => {
     const s = await strong.mfa.whatIf({ userId: 'alice', ip: HOME_IP, userAction: REGISTER });
     assert.equal(s.action, 'block');
     assert.equal(codes(s).at(-1), 'strength_unavailable');
-    assert.equal(s.userMessage, 'Your organisation requires a security key for this app.');
+    assert.equal(s.userMessage, 'Your organisation requires a passkey or security key for this app.');
   });
 
   it('a sign-in is not touched by the registration policy; alone, it costs sign-ins no policy work', async () => {

@@ -347,7 +347,7 @@ describe('user actions: evaluateRegistration', () => {
     );
     const r = evaluateRegistration(strong, facts, { methods: ['temporaryAccessPass'] });
     assert.equal(r.action, 'require');
-    assert.equal(r.userMessage, 'Your organisation requires a security key for this app.');
+    assert.equal(r.userMessage, 'Your organisation requires a passkey or security key for this app.');
   });
 
   it('explain lists every policy, the app policies failing on their target', () => {
