@@ -6,23 +6,11 @@
 // apart. Delivery is at most once: a process that is disconnected when a message is published
 // misses it (node-redis subscribes again when it reconnects), so the caches' own short expiry
 // stays the backstop.
+import type { InvalidationChannel } from '../../src/store/ports.ts';
 import type { RedisClient, RedisSource } from './connection.ts';
 import { connectRedis, openRedisSource } from './connection.ts';
 
-/** Called with each message published on a topic the handler subscribed to. */
-export type InvalidationHandler = (message: string) => void | Promise<void>;
-
-export interface InvalidationChannel {
-  /** Sends `message` to every process subscribed to `topic` now (this one included). */
-  publish(topic: string, message: string): Promise<void>;
-  /**
-   * Calls `handler` with each message published on `topic` from the moment this resolves.
-   * Resolves to a function that ends this subscription.
-   */
-  subscribe(topic: string, handler: InvalidationHandler): Promise<() => Promise<void>>;
-  /** Ends every subscription and the connections this channel opened. */
-  close(): Promise<void>;
-}
+export type { InvalidationChannel, InvalidationHandler } from '../../src/store/ports.ts';
 
 export type RedisInvalidationOptions = RedisSource & {
   /** Namespace of the channel names, as for the stores. */

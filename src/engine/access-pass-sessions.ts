@@ -9,6 +9,7 @@
 import type { Repository } from '../store/ports.ts';
 import type { Clock } from './capabilities.ts';
 import { createFreshCache } from './fresh-cache.ts';
+import type { InvalidationBus } from './invalidation-bus.ts';
 import type { AuthStamp } from './stamp.ts';
 
 export interface AccessPassSessions {
@@ -26,12 +27,17 @@ interface Seen {
 /** Whether the sign-in that made the stamp was a Temporary Access Pass (its first factor). */
 const openedByAccessPass = (stamp: AuthStamp): boolean => stamp.methods.includes('temporaryAccessPass');
 
+/** Other processes drop a user's cached pass when it is issued, replaced or revoked. */
+export const ACCESS_PASS_TOPIC = 'access-passes';
+
 export function createAccessPassSessions(
   repository: Pick<Repository, 'getAccessPass'>,
   clock: Clock,
+  bus?: InvalidationBus,
   cacheMs = 1000,
 ): AccessPassSessions {
   const passes = createFreshCache<Seen>(clock, cacheMs);
+  bus?.on(ACCESS_PASS_TOPIC, (userId) => passes.forget(userId));
   // The pass that admitted the session existed when it signed in; a pass created later is a
   // replacement, and no pass at all means it was revoked (or the user was reset).
   const stands = (seen: Seen, stamp: AuthStamp) =>
@@ -49,6 +55,7 @@ export function createAccessPassSessions(
     },
     forget(userId) {
       passes.forget(userId);
+      bus?.announce(ACCESS_PASS_TOPIC, userId);
     },
   };
 }

@@ -81,5 +81,6 @@ export function createMfa(options: MfaOptions): Mfa {
     tokens: createTokenInventory(engine, account.afterEnrollment),
     accessPasses,
     passwordless: createPasswordless(engine),
+    ready: () => engine.bus.ready(),
   };
 }

@@ -17,6 +17,7 @@ import { cryptoRandom, systemClock } from './capabilities.ts';
 import { createCurrentSessionCheck } from './current-session.ts';
 import { createDecide } from './decide-service.ts';
 import { createFirstFactorThrottle } from './first-factor-throttle.ts';
+import { createInvalidationBus } from './invalidation-bus.ts';
 import { createLockout } from './lockout.ts';
 import { type MfaOptions, resolveOptions } from './options.ts';
 import { createPendingStore } from './pending.ts';
@@ -33,17 +34,20 @@ export function createEngineContext(input: MfaOptions) {
   const sealer = createSealer(options.sealingKeys, random);
   const hasher = createCodeHasher(options.sealingKeys);
   const audit = createAuditLog({ sink: options.audit, repository, random, clock });
+  // Revocations and policy changes reach the other processes at once when the stores carry a channel.
+  const bus = createInvalidationBus(options.stores.invalidation);
   const methodServices = { repository, ephemeral, sealer, hasher, clock, random, options };
   const methods = createMethodRegistry(options.methods, methodServices);
   const lockout = createLockout(ephemeral, clock, options.lockout);
   const trustedNetworks = compileTrustedNetworks(options.trustedNetworks);
-  const rememberedDevices = createRememberedDevices({ repository, hasher, clock, random });
-  const sessionEpochs = createSessionEpochs(repository, clock);
+  const rememberedDevices = createRememberedDevices({ repository, hasher, clock, random, bus });
+  const sessionEpochs = createSessionEpochs(repository, clock, bus);
   const policies = createPolicySource({
     input: options.policies,
     repository,
     clock,
     refreshSeconds: options.policyRefreshSeconds,
+    bus,
   });
   const accessPasses = createTemporaryAccessPasses({
     repository,
@@ -52,6 +56,7 @@ export function createEngineContext(input: MfaOptions) {
     random,
     audit,
     options: options.temporaryAccessPass,
+    bus,
   });
   const { decide, whatIf } = createDecide({
     repository,
@@ -70,6 +75,7 @@ export function createEngineContext(input: MfaOptions) {
     clock,
   });
   return {
+    bus,
     options,
     clock,
     random,

@@ -66,4 +66,9 @@ export interface Mfa extends SignInFlow, StepUpService, AccountSecurity {
   readonly accessPasses: TemporaryAccessPasses;
   /** Passwordless sign-in (a passkey as the first factor): a challenge for the browser, then the account it proves. */
   readonly passwordless: PasswordlessService;
+  /**
+   * Resolves once the engine listens for other processes' revocations and policy changes (the
+   * stores' invalidation channel); at once without one. Await it before serving requests.
+   */
+  ready(): Promise<void>;
 }

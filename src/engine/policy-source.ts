@@ -4,12 +4,14 @@
 // every process converges; saved with compare-and-set on the version. Either way a change
 // compiles the whole new set first and then swaps one reference: a request sees the old
 // set or the new one, never half of each. An invalid document is refused whole.
+
 import { ConfigError, MfaError, StoreError } from '../errors.ts';
 import { compilePolicySet, type PolicySet } from '../policy/compile.ts';
 import { PolicyLoadError, parsePolicyDocument } from '../policy/load.ts';
 import type { PolicyDocument } from '../policy/model.ts';
 import type { Repository } from '../store/ports.ts';
 import type { Clock } from './capabilities.ts';
+import type { InvalidationBus } from './invalidation-bus.ts';
 
 /** A replacement based on a version that is no longer the current one (HTTP 409). */
 export class PolicyVersionConflict extends MfaError {
@@ -45,11 +47,16 @@ function compileStored(document: unknown, version: number): PolicySet {
 
 const EMPTY: PolicyDocument = { namedLocations: [], authenticationStrengths: [], policies: [] };
 
+/** The policy document's new version, announced when one process saves it. */
+export const POLICIES_TOPIC = 'policies';
+
 export function createPolicySource(deps: {
   input: unknown;
   repository: Repository;
   clock: Clock;
   refreshSeconds: number;
+  /** A document saved by another process is announced: it is read at the next request, not in `refreshSeconds`. */
+  bus?: InvalidationBus;
 }): PolicySource {
   const { repository, clock } = deps;
   const mode = deps.input === 'store' ? 'store' : 'static';
@@ -87,6 +94,11 @@ export function createPolicySource(deps: {
   };
 
   const fresh = () => mode === 'static' || clock.now() - loadedAt < deps.refreshSeconds * 1000;
+  // A version announced by any process: newer than the set in memory → read it again now.
+  if (mode === 'store')
+    deps.bus?.on(POLICIES_TOPIC, (version) => {
+      if (set !== null && Number(version) > set.version) loadedAt = 0;
+    });
 
   return {
     mode,
@@ -113,6 +125,7 @@ export function createPolicySource(deps: {
       }
       set = compilePolicySet(parsed, saved.version);
       loadedAt = clock.now();
+      deps.bus?.announce(POLICIES_TOPIC, String(saved.version));
       return set;
     },
   };

@@ -9,6 +9,11 @@
 import type { Repository } from '../store/ports.ts';
 import type { Clock } from './capabilities.ts';
 import { createFreshCache } from './fresh-cache.ts';
+import type { InvalidationBus } from './invalidation-bus.ts';
+
+/** Other processes drop a user's cached epoch when it is bumped. */
+export const SESSION_EPOCH_TOPIC = 'session-epochs';
+
 import type { AuthStamp } from './stamp.ts';
 
 export interface SessionEpochs {
@@ -19,8 +24,14 @@ export interface SessionEpochs {
 
 const key = (userId: string) => `signin-epoch:${userId}`;
 
-export function createSessionEpochs(repository: Repository, clock: Clock, cacheMs = 1000): SessionEpochs {
+export function createSessionEpochs(
+  repository: Repository,
+  clock: Clock,
+  bus?: InvalidationBus,
+  cacheMs = 1000,
+): SessionEpochs {
   const epochs = createFreshCache<number>(clock, cacheMs);
+  bus?.on(SESSION_EPOCH_TOPIC, (userId) => epochs.forget(userId));
   // A sign-in completed in the very millisecond of the revocation counts as after it.
   const decide = (stamp: AuthStamp, epoch: number) => stamp.authTime >= epoch;
   return {
@@ -34,6 +45,7 @@ export function createSessionEpochs(repository: Repository, clock: Clock, cacheM
     async revokeAll(userId) {
       await repository.advance(key(userId), clock.now());
       epochs.forget(userId);
+      bus?.announce(SESSION_EPOCH_TOPIC, userId);
     },
   };
 }

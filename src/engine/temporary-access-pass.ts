@@ -12,6 +12,7 @@ import type { AccessPassRecord, Repository } from '../store/ports.ts';
 import { createAccessPassSessions } from './access-pass-sessions.ts';
 import type { AuditLog } from './audit-log.ts';
 import { type Clock, type RandomSource, randomId } from './capabilities.ts';
+import type { InvalidationBus } from './invalidation-bus.ts';
 import type { ResolvedOptions } from './options.ts';
 import type { AuthStamp } from './stamp.ts';
 
@@ -145,9 +146,11 @@ export function createTemporaryAccessPasses(deps: {
   random: RandomSource;
   options: ResolvedOptions['temporaryAccessPass'];
   audit: AuditLog;
+  /** Issues and revocations announced to, and heard from, the other processes. */
+  bus?: InvalidationBus;
 }): AccessPassEngine {
   const { repository, hasher, clock, random, options, audit } = deps;
-  const sessions = createAccessPassSessions(repository, clock);
+  const sessions = createAccessPassSessions(repository, clock, deps.bus);
   // Bound to the user and the pass id: a hash copied to another user's row never matches.
   const material = (userId: string, id: string, pass: string) => `${userId}\0${id}\0${pass}`;
 

@@ -9,6 +9,7 @@ import type { AccessPassStore } from './ports/access-passes.ts';
 import type { AuditStore } from './ports/audit.ts';
 import type { CounterStore } from './ports/counters.ts';
 import type { EphemeralStore } from './ports/ephemeral.ts';
+import type { InvalidationChannel } from './ports/invalidation.ts';
 import type { MethodStore } from './ports/methods.ts';
 import type { OathTokenStore } from './ports/oath-tokens.ts';
 import type { OidcStore } from './ports/oidc-models.ts';
@@ -22,6 +23,7 @@ export * from './ports/access-passes.ts';
 export * from './ports/audit.ts';
 export * from './ports/counters.ts';
 export * from './ports/ephemeral.ts';
+export * from './ports/invalidation.ts';
 export * from './ports/methods.ts';
 export * from './ports/oath-tokens.ts';
 export * from './ports/oidc-models.ts';
@@ -56,5 +58,7 @@ export interface Stores {
   ephemeral: EphemeralStore;
   /** For an embedded OpenID provider; adapters that have none leave it out. */
   oidc?: OidcStore;
+  /** Messages that make other processes drop cached session state at once (e.g. Redis pub/sub). */
+  invalidation?: InvalidationChannel;
   close?(): Promise<void>;
 }

@@ -6,6 +6,7 @@
 // under way: src/engine/fresh-cache.ts).
 import type { Clock } from '../engine/capabilities.ts';
 import { createFreshCache } from '../engine/fresh-cache.ts';
+import type { InvalidationBus } from '../engine/invalidation-bus.ts';
 import type { Repository } from '../store/ports.ts';
 
 export interface DeviceLiveness {
@@ -22,12 +23,21 @@ interface Seen {
   expiresAt: number;
 }
 
+/** Other processes drop a revoked device (`device:<id>`) or all of a user's (`user:<id>`). */
+export const DEVICES_TOPIC = 'devices';
+
 export function createDeviceLiveness(
   repository: Pick<Repository, 'getDevice'>,
   clock: Clock,
+  bus?: InvalidationBus,
   cacheMs = 1000,
 ): DeviceLiveness {
   const devices = createFreshCache<Seen>(clock, cacheMs);
+  const forgetUser = (userId: string) => devices.forgetWhere((seen) => seen.userId === userId);
+  bus?.on(DEVICES_TOPIC, (message) => {
+    if (message.startsWith('device:')) devices.forget(message.slice('device:'.length));
+    else if (message.startsWith('user:')) forgetUser(message.slice('user:'.length));
+  });
   const live = (seen: Seen, userId: string) =>
     seen.userId === userId && seen.revokedAt === null && seen.expiresAt > clock.now();
   return {
@@ -47,9 +57,11 @@ export function createDeviceLiveness(
     },
     forget(deviceId) {
       devices.forget(deviceId);
+      bus?.announce(DEVICES_TOPIC, `device:${deviceId}`);
     },
     forgetUser(userId) {
-      devices.forgetWhere((seen) => seen.userId === userId);
+      forgetUser(userId);
+      bus?.announce(DEVICES_TOPIC, `user:${userId}`);
     },
   };
 }

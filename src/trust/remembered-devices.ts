@@ -5,6 +5,7 @@
 // it admitted (`isLive`, cached — see device-liveness.ts — and forgotten at each revocation).
 import type { CodeHasher } from '../crypto/code-hash.ts';
 import { type Clock, type RandomSource, randomId } from '../engine/capabilities.ts';
+import type { InvalidationBus } from '../engine/invalidation-bus.ts';
 import type { RememberedDeviceRecord, Repository } from '../store/ports.ts';
 import { createDeviceLiveness } from './device-liveness.ts';
 
@@ -45,10 +46,12 @@ export function createRememberedDevices(deps: {
   hasher: CodeHasher;
   clock: Clock;
   random: RandomSource;
+  /** Revocations announced to, and heard from, the other processes. */
+  bus?: InvalidationBus;
 }): RememberedDevices {
   const { repository, hasher, clock, random } = deps;
   const material = (userId: string, deviceId: string, secret: string) => `${userId}\0${deviceId}\0${secret}`;
-  const liveness = createDeviceLiveness(repository, clock);
+  const liveness = createDeviceLiveness(repository, clock, deps.bus);
   return {
     async issue(userId, userAgent, days) {
       const now = clock.now();
