@@ -1,7 +1,9 @@
 // Methods in memory: one map by method id. `markUsed` is how the counter store stamps a
 // method's last use in the same synchronous step that moves its counter. A lookup key is unique
-// per kind: the check and the insert happen in one synchronous step.
-import type { MethodRecord, MethodStore } from '../../src/store/ports.ts';
+// per kind: the check and the insert happen in one synchronous step, as do the comparison and
+// the write of a data replacement.
+import { isDeepStrictEqual } from 'node:util';
+import type { MethodData, MethodRecord, MethodStore } from '../../src/store/ports.ts';
 import { copy } from './copy.ts';
 
 export class MemoryMethodStore implements MethodStore {
@@ -33,6 +35,19 @@ export class MemoryMethodStore implements MethodStore {
   async markMethodUsed(userId: string, methodId: string, at: number) {
     const m = this.#methods.get(methodId);
     if (m && m.userId === userId && (m.lastUsedAt === null || m.lastUsedAt < at)) m.lastUsedAt = at;
+  }
+  async listMethodsPage(afterId: string | null, limit: number) {
+    return [...this.#methods.values()]
+      .filter((m) => afterId === null || m.id > afterId)
+      .sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0))
+      .slice(0, limit)
+      .map(copy);
+  }
+  async replaceMethodData(userId: string, methodId: string, expected: MethodData, data: MethodData) {
+    const m = this.#methods.get(methodId);
+    if (!m || m.userId !== userId || !isDeepStrictEqual(m.data, expected)) return false;
+    m.data = copy(data);
+    return true;
   }
   async deleteMethod(userId: string, methodId: string) {
     const m = this.#methods.get(methodId);

@@ -1,7 +1,8 @@
 // The OATH token inventory on PostgreSQL: the `oath_tokens` table. An import is one INSERT of
 // every token (all or nothing: an existing or repeated serial fails the whole statement);
 // assigning is one conditional UPDATE (only a free token), so one of any number of concurrent
-// callers, in any process, gets it. Expects a migrated schema.
+// callers, in any process, gets it; so is replacing a sealed secret (only the one read).
+// Expects a migrated schema.
 import type { OathTokenRecord, OathTokenStore } from '../../src/store/ports.ts';
 import { isUniqueViolation, type PostgresDatabase, run, statement } from './queries.ts';
 import { int, OTP_ALGORITHMS, OTP_DIGITS, OTP_KINDS, oneOf, type Row, text, textOrNull } from './rows.ts';
@@ -69,6 +70,9 @@ export class PostgresOathTokenStore implements OathTokenStore {
   async unassignTokens(userId: string) {
     return (await run(this.#db.pool, this.#sql.unassignTokens, [userId])).rowCount ?? 0;
   }
+  async replaceTokenSecret(serial: string, expected: string, sealed: string) {
+    return (await run(this.#db.pool, this.#sql.replaceSecret, [serial, expected, sealed])).rowCount === 1;
+  }
 }
 
 function prepare(db: PostgresDatabase) {
@@ -87,5 +91,8 @@ function prepare(db: PostgresDatabase) {
       `UPDATE ${tokens} SET assigned_to = NULL WHERE serial = $1 AND assigned_to = $2`,
     ),
     unassignTokens: statement(`UPDATE ${tokens} SET assigned_to = NULL WHERE assigned_to = $1`),
+    replaceSecret: statement(
+      `UPDATE ${tokens} SET sealed_secret = $3 WHERE serial = $1 AND sealed_secret = $2`,
+    ),
   };
 }

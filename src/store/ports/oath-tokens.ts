@@ -1,7 +1,8 @@
 // OATH token inventory: hardware tokens imported by an administrator (secrets sealed), each
 // assigned to at most one user. The contract checks: an import is all or nothing (an existing
 // or repeated serial refuses the whole batch), a free token is assigned atomically (fifty users
-// racing for one token: exactly one holds it), and only its holder can free it.
+// racing for one token: exactly one holds it), only its holder can free it, and a sealed secret
+// is replaced only while it is still the one read (sealing-key rotation: `mfakit reseal`).
 
 /** How a token makes its codes: by time (TOTP) or by counter (HOTP). */
 export type OtpKind = 'totp' | 'hotp';
@@ -29,4 +30,9 @@ export interface OathTokenStore {
   /** Frees one token held by `userId`; false if that user does not hold it. */
   unassignToken(serial: string, userId: string): Promise<boolean>;
   unassignTokens(userId: string): Promise<number>;
+  /**
+   * Compare-and-set of a token's sealed secret (sealing-key rotation): replaces it with `sealed`
+   * only if the token exists and its sealed secret is still `expected`. Returns whether it did.
+   */
+  replaceTokenSecret(serial: string, expected: string, sealed: string): Promise<boolean>;
 }
