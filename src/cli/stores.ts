@@ -8,7 +8,10 @@ import { MfaError } from '../errors.ts';
 import type { Repository } from '../store/ports.ts';
 import { UsageError } from './usage.ts';
 
-export type StoreSpec = { kind: 'sqlite'; path: string } | { kind: 'postgres'; url: string; schema?: string };
+export type StoreSpec =
+  | { kind: 'sqlite'; path: string }
+  /** `setting`: what errors call the URL (DATABASE_URL, or --store). */
+  | { kind: 'postgres'; url: string; setting: string; schema?: string };
 
 /** The application's records and how to let go of them. */
 export interface OpenedStores {
@@ -36,10 +39,14 @@ export function parseStoreSpec(value: string, schema: string | undefined, env: N
   if (url === null)
     throw new UsageError(`--store must be sqlite:PATH, postgres:URL or postgres (got "${value}")`);
   if (!url) throw new UsageError('--store postgres reads DATABASE_URL, which is not set');
-  return { kind: 'postgres', url, ...(schema !== undefined ? { schema } : {}) };
+  const setting = value === 'postgres' ? 'DATABASE_URL' : '--store';
+  return { kind: 'postgres', url, setting, ...(schema !== undefined ? { schema } : {}) };
 }
 
-/** Opens the stores (PostgreSQL: migrating the schema as the application does at start). */
+/**
+ * Opens the stores: an existing SQLite file, or an existing PostgreSQL schema (migrated as the
+ * application does at start).
+ */
 export async function openStores(spec: StoreSpec): Promise<OpenedStores> {
   if (spec.kind === 'sqlite') {
     // Opening a missing path would create an empty database: most likely a typo.
@@ -47,16 +54,29 @@ export async function openStores(spec: StoreSpec): Promise<OpenedStores> {
     const stores = createSqliteStores({ path: spec.path });
     return { repository: stores.repository, describe: spec.path, close: async () => stores.close?.() };
   }
-  const { createPostgresStores } = await import('../../adapters/postgres/index.ts');
-  const stores = await createPostgresStores({
-    url: spec.url,
-    ...(spec.schema !== undefined ? { schema: spec.schema } : {}),
-    ephemeral: false,
-  });
-  const server = URL.parse(spec.url);
-  return {
-    repository: stores.repository,
-    describe: `postgres ${server ? `${server.host}${server.pathname}` : '(DATABASE_URL)'}, schema ${stores.schema}`,
-    close: () => stores.close(),
-  };
+  const { createPostgresStores, DEFAULT_POSTGRES_SCHEMA } = await import('../../adapters/postgres/index.ts');
+  const { connectPostgres } = await import('../../adapters/postgres/database.ts');
+  const schema = spec.schema ?? DEFAULT_POSTGRES_SCHEMA;
+  const { pool, describe } = await connectPostgres({ url: spec.url, setting: spec.setting, poolMax: 4 });
+  try {
+    // Starting the stores would create a schema that is not there: most likely a typo.
+    const found = await pool.query('SELECT 1 FROM pg_namespace WHERE nspname = $1', [schema]);
+    if (found.rowCount === 0)
+      throw new MfaError(
+        'db_not_found',
+        `${describe}: no schema "${schema}" (mfakit's tables are in schema ${DEFAULT_POSTGRES_SCHEMA} unless --schema names another)`,
+      );
+    const stores = await createPostgresStores({ pool, schema, ephemeral: false });
+    return {
+      repository: stores.repository,
+      describe: `${describe}, schema ${schema}`,
+      close: async () => {
+        await stores.close();
+        await pool.end();
+      },
+    };
+  } catch (error) {
+    await pool.end();
+    throw error;
+  }
 }

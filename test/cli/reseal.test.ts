@@ -187,6 +187,15 @@ describe('mfakit reseal', () => {
         args: ['--store', `postgres:${server.url}`, '--schema', schema],
       };
     });
+
+    it('a schema that does not exist is refused (exit 1), not created', async () => {
+      const schema = server.freshSchema();
+      const res = await cli(['reseal', '--store', server.url, '--schema', schema], keysEnv(B, A));
+      assert.equal(res.code, 1);
+      assert.match(res.stderr, new RegExp(`\\(--store\\): no schema "${schema}"`));
+      const found = await server.admin.query('SELECT 1 FROM pg_namespace WHERE nspname = $1', [schema]);
+      assert.equal(found.rowCount, 0);
+    });
   });
 
   it('refuses to run without the keys, and names a malformed --store or --batch (exit 2)', async () => {
