@@ -199,13 +199,3 @@ export function createMfaInteractionRouter(oidc: OidcMfa, mfa: Mfa, provider: Pr
   });
   return router;
 }
-
-/** Mounts the MFA pages at the integration's `basePath` of an Express app. */
-export function mountMfaInteractions(
-  app: express.Express,
-  oidc: OidcMfa,
-  mfa: Mfa,
-  provider: Provider,
-): void {
-  app.use(oidc.basePath, createMfaInteractionRouter(oidc, mfa, provider));
-}
