@@ -44,6 +44,8 @@ export function createAccountPortal(deps: PortalDeps): express.Router {
     defaultReturnTo: '/account/mfa/settings',
     app: ACCOUNT_PORTAL_APP,
     displayName: (id) => directory.get(id)?.name ?? id,
+    // As at the sign-in page: only local accounts sign in with a passkey alone (a partner's sign in there).
+    passkeySignIn: (id) => directory.get(id) !== null,
   });
   const router = express.Router();
   router.use(

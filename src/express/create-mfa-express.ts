@@ -34,6 +34,12 @@ export interface MfaExpressOptions {
   onSignInComplete?: (req: Request, stamp: AuthStamp) => Promise<void>;
   /** The application name for conditional access (policies' `applications`). Default: the engine's `defaultApp`. */
   app?: string;
+  /**
+   * Whether an account may sign in with a passkey alone (the router's passwordless route): e.g.
+   * only accounts still active in your directory, not those that sign in at a partner IdP.
+   * Default: every account that has a passkey.
+   */
+  passkeySignIn?: (userId: string) => boolean | Promise<boolean>;
 }
 
 export interface RequireMfaOptions {
@@ -70,6 +76,7 @@ export function createMfaExpress(mfa: Mfa, input: MfaExpressOptions = {}) {
     userIdOf: input.userIdOf,
     onSignInComplete: input.onSignInComplete,
     app: input.app ?? mfa.settings.defaultApp,
+    passkeySignIn: input.passkeySignIn,
   };
   const cookieName = mfa.settings.rememberDevice.cookieName;
 
@@ -221,6 +228,8 @@ export function createMfaExpress(mfa: Mfa, input: MfaExpressOptions = {}) {
         app?: string;
         authenticationContexts?: string[];
         clientAppType?: ClientAppType;
+        /** The method that was the first factor (a passkey without a password): never also the second. */
+        firstFactorMethodId?: string;
       },
       behaviour: { respond?: boolean } = {},
     ): Promise<SignInStart> {
@@ -237,6 +246,7 @@ export function createMfaExpress(mfa: Mfa, input: MfaExpressOptions = {}) {
         app: signIn.app ?? opts.app,
         authenticationContexts: signIn.authenticationContexts,
         clientAppType: signIn.clientAppType,
+        firstFactorMethodId: signIn.firstFactorMethodId,
       });
       await regenerateSession(req);
       const state = sessionState(req);

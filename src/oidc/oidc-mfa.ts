@@ -64,6 +64,8 @@ export interface FirstFactor {
   accountId: string;
   /** RFC 8176 values of what was checked: ['pwd'], or what a trusted upstream IdP reported. */
   amr: string[];
+  /** The method that was the first factor (a passkey without a password): never also the second. */
+  methodId?: string | undefined;
 }
 
 const UID_PATTERN = /^[A-Za-z0-9_-]{1,64}$/;
@@ -148,6 +150,7 @@ export function createOidcMfa(mfa: Mfa, options: OidcMfaOptions) {
       clientAppType: 'browser',
       requestedStrengths: acrRequestFor(details).strengths,
       firstFactorAt,
+      firstFactorMethodId: first.methodId,
     });
   }
 

@@ -3,6 +3,7 @@
 // (soft-authenticator.ts): a first sign-in that registers a passkey, the request options a
 // pending sign-in's prompt page hands the browser, and a sign-in with the passkey.
 
+import type { MfaExpressOptions } from '../../src/express/index.ts';
 import type {
   PublicKeyCredentialCreationOptionsJSON,
   PublicKeyCredentialRequestOptionsJSON,
@@ -23,6 +24,7 @@ export const ORIGIN = 'http://localhost:3000';
 export type PasskeyAppOptions = {
   webauthn?: Partial<WebAuthnSettingsInput>;
   clock?: TestClock;
+  web?: Partial<MfaExpressOptions>;
 } & Partial<MfaOptions>;
 
 /** The test app with authenticator apps, OATH tokens, recovery codes and passkeys (rpID localhost). */

@@ -134,9 +134,12 @@ export function createWebAuthnEnrollment(
       };
       try {
         await repository.insertMethod(method);
-      } catch {
-        // Two registrations of one credential raced: the lookup key is unique.
-        return { ok: false, detail: 'credential_exists' };
+      } catch (error) {
+        // Two registrations of one credential raced (the lookup key is unique); anything else
+        // (the store is down) is not the user's doing.
+        if (await repository.findMethodByLookupKey(WEBAUTHN_KIND, credentialId))
+          return { ok: false, detail: 'credential_exists' };
+        throw error;
       }
       if (info.credential.counter > 0) await repository.advance(method.counterKey, info.credential.counter);
       return { ok: true, method, amr: credentialAmr(method.data, info.userVerified) };
