@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { requireTools } from '../helpers/peers.ts';
 import { totpNow } from '../helpers/totp-now.ts';
-import { ARTIFACTS, CHROMIUM, launchChromium, snap } from './chromium.ts';
+import { ARTIFACTS, addVirtualAuthenticator, CHROMIUM, launchChromium, snap } from './chromium.ts';
 
 const ROOT = join(import.meta.dirname, '..', '..');
 
@@ -187,18 +187,7 @@ describe('browser end to end: the demo app signs in through the sample IdP (Chro
   it('alice: a passkey at her first sign-in (Chromium\'s virtual authenticator), then no password through autofill; "Approve payments" needs acr phr and opens', async () => {
     const context = await browser.newContext();
     const page = await context.newPage();
-    const cdp = await context.newCDPSession(page);
-    await cdp.send('WebAuthn.enable');
-    await cdp.send('WebAuthn.addVirtualAuthenticator', {
-      options: {
-        protocol: 'ctap2',
-        transport: 'internal',
-        hasResidentKey: true,
-        hasUserVerification: true,
-        isUserVerified: true,
-        automaticPresenceSimulation: true,
-      },
-    });
+    await addVirtualAuthenticator(context, page);
     assert.match(
       demo.fed,
       /^http:\/\/localhost:/,

@@ -3,13 +3,13 @@
 // (soft-authenticator.ts): a first sign-in that registers a passkey, the request options a
 // pending sign-in's prompt page hands the browser, and a sign-in with the passkey.
 
-import type { MfaExpressOptions } from '../../src/express/index.ts';
 import type {
   PublicKeyCredentialCreationOptionsJSON,
   PublicKeyCredentialRequestOptionsJSON,
 } from '@simplewebauthn/server';
 import type { Express } from 'express';
 import type { Agent } from 'supertest';
+import type { MfaExpressOptions } from '../../src/express/index.ts';
 import { hotp, type MfaOptions, recoveryCode, totp } from '../../src/index.ts';
 import { type WebAuthnSettingsInput, webauthn } from '../../src/methods/webauthn/index.ts';
 import { makeApp } from './app.ts';
