@@ -53,7 +53,10 @@ export function createOutageReport(deps: {
       }
       warned = false;
     } catch (error) {
-      if (!warned) warnAuditFailure(error);
+      if (!warned)
+        process.emitWarning(
+          `mfakit: store_unavailable kept until the audit log accepts it: ${(error as Error)?.message ?? String(error)}`,
+        );
       warned = true;
       retry ??= setTimeout(() => {
         retry = null;
