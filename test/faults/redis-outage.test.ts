@@ -7,56 +7,22 @@
 // pending one. The outage is audited once (in PostgreSQL); when Redis is back on the same port
 // the next sign-in works.
 import assert from 'node:assert/strict';
-import { createPostgresStores, type PostgresDurableStores } from '../../adapters/postgres/index.ts';
-import { createRedisInvalidation, createRedisStores } from '../../adapters/redis/index.ts';
-import type { InvalidationChannel, Stores } from '../../src/store/ports.ts';
 import { OUTAGE_ANSWER } from '../../src/web/outage.ts';
 import { codeFor, makeApp } from '../helpers/app.ts';
 import { csrfFrom, enrolUser, passwordStep, signIn } from '../helpers/flows.ts';
-import { type RedisProcess, redisProcess, requireRedisServerBinary } from '../helpers/redis-process.ts';
 import { testClock } from '../helpers/test-clock.ts';
-import { postgresTestServer } from '../store/postgres-schemas.ts';
+import { eventually, useOutageStores } from './outage-stores.ts';
 
 /** Each answer during the outage comes within this (no hang until Redis returns). */
 const PROMPT_MS = 2_000;
 
 describe('faults: Redis stopped in the middle of a flow', function () {
   this.timeout(30_000);
-  const postgres = postgresTestServer();
-  let redis: RedisProcess | undefined;
-  const closers: (() => Promise<void>)[] = [];
-
-  beforeEach(async function () {
-    requireRedisServerBinary(this);
-    redis = await redisProcess();
-  });
-  afterEach(async () => {
-    for (const close of closers.splice(0).reverse()) await close().catch(() => {});
-    await redis?.stop();
-  });
+  const outage = useOutageStores();
 
   async function appOnPostgresAndRedis() {
-    if (!redis) throw new Error('no redis-server');
     const clock = testClock();
-    const durable: PostgresDurableStores = await createPostgresStores({
-      url: postgres.url,
-      schema: postgres.freshSchema(),
-      ephemeral: false,
-      clock,
-    });
-    closers.push(() => durable.close());
-    const prefix = 'mfakit-fault';
-    const shortLived = await createRedisStores({
-      repository: durable.repository,
-      url: redis.url,
-      prefix,
-      clock,
-    });
-    closers.push(() => shortLived.close());
-    const invalidation: InvalidationChannel = await createRedisInvalidation({ url: redis.url, prefix });
-    closers.push(() => invalidation.close());
-    const stores: Stores = { ...shortLived, repository: durable.repository, invalidation };
-    const built = makeApp({ stores, clock });
+    const built = makeApp({ stores: await outage.stores(clock), clock });
     // The test app's login route hands errors to Express's own handler: no stack traces on stderr.
     built.app.set('env', 'test');
     await built.mfa.ready();
@@ -108,7 +74,7 @@ describe('faults: Redis stopped in the middle of a flow', function () {
     // svc: password done, no method yet: must register one.
     const svc = (await passwordStep(app, 'svc')).agent;
 
-    await redis?.stop();
+    await outage.redis.stop();
     const code = codeFor(secret, clock);
 
     // The code prompt: the page, and the code sent from it or through the API.
@@ -169,14 +135,12 @@ describe('faults: Redis stopped in the middle of a flow', function () {
 
     // Redis is back on the same port (empty: what it held is gone). The pending sign-in it held
     // is no more; the next sign-in works.
-    await redis?.start();
-    const deadline = Date.now() + 10_000;
-    let restarted = await alice.post('/login').send({ username: 'alice', password: 'alice-pw' });
-    while (restarted.status !== 200 && Date.now() < deadline) {
-      await new Promise((resolve) => setTimeout(resolve, 100));
-      restarted = await alice.post('/login').send({ username: 'alice', password: 'alice-pw' });
-    }
-    assert.equal(restarted.status, 200, 'the sign-in starts again once Redis is back');
+    await outage.redis.start();
+    const restarted = await eventually(10_000, async () => {
+      const res = await alice.post('/login').send({ username: 'alice', password: 'alice-pw' });
+      return res.status === 200 ? res : undefined;
+    });
+    assert.ok(restarted, 'the sign-in starts again once Redis is back');
     assert.equal(restarted.body.status, 'mfa_required');
     clock.advance(30_000);
     const verified = await alice.post('/mfa/api/verify').send({ code: codeFor(secret, clock) });
