@@ -1,5 +1,6 @@
 // Counters in memory (also the session epochs): one map by key. `recordUse` moves the counter
-// and stamps the method through the method store without awaiting in between, so it is atomic.
+// and stamps the method through the method store without awaiting in between, so it is atomic;
+// the method store moves a new method's counter through `#advance` the same way.
 import type { CounterStore } from '../../src/store/ports.ts';
 import type { MemoryMethodStore } from './methods.ts';
 
@@ -9,13 +10,18 @@ export class MemoryCounterStore implements CounterStore {
 
   constructor(methods: MemoryMethodStore) {
     this.#methods = methods;
+    methods.useCounters((key, value) => this.#advance(key, value));
+  }
+
+  #advance(key: string, value: number): boolean {
+    const current = this.#counters.get(key) ?? -1;
+    if (!(value > current)) return false;
+    this.#counters.set(key, value);
+    return true;
   }
 
   async advance(key: string, value: number) {
-    const current = this.#counters.get(key) ?? -1;
-    if (value <= current) return false;
-    this.#counters.set(key, value);
-    return true;
+    return this.#advance(key, value);
   }
   async recordUse(use: { counterKey: string; value: number; methodId: string; at: number }) {
     const current = this.#counters.get(use.counterKey) ?? -1;

@@ -37,7 +37,7 @@ export function createMemoryRepository(): Repository {
     counters: new MemoryCounterStore(methods),
     recoveryCodes: new MemoryRecoveryCodeStore(),
     devices: new MemoryRememberedDeviceStore(),
-    tokens: new MemoryOathTokenStore(),
+    tokens: new MemoryOathTokenStore(methods),
     userStates: new MemoryUserStateStore(),
     audit: new MemoryAuditStore(),
     policyDocument: new MemoryPolicyDocumentStore(),

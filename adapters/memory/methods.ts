@@ -1,11 +1,21 @@
 // Methods in memory: one map by method id. `markUsed` is how the counter store stamps a
-// method's last use in the same synchronous step that moves its counter. A lookup key is unique
-// per kind: the check and the insert happen in one synchronous step.
+// method's last use in the same synchronous step that moves its counter; the counter store's
+// synchronous advance (`useCounters`) moves a new method's counter in the step that inserts it,
+// and `insert` is how the token store registers a token's method in the step that assigns it. A
+// lookup key is unique per kind: the check and the insert happen in one synchronous step.
 import type { MethodRecord, MethodStore } from '../../src/store/ports.ts';
 import { copy } from './copy.ts';
 
 export class MemoryMethodStore implements MethodStore {
   #methods = new Map<string, MethodRecord>();
+  #advanceCounter: (key: string, value: number) => void = () => {
+    throw new Error('memory: no counter store attached to the method store');
+  };
+
+  /** Given by the counter store: its advance, run in the same synchronous step as an insert. */
+  useCounters(advance: (key: string, value: number) => void): void {
+    this.#advanceCounter = advance;
+  }
 
   async listMethods(userId: string) {
     return [...this.#methods.values()]
@@ -21,7 +31,11 @@ export class MemoryMethodStore implements MethodStore {
     for (const m of this.#methods.values()) if (m.kind === kind && m.lookupKey === lookupKey) return copy(m);
     return null;
   }
-  async insertMethod(method: MethodRecord) {
+  async insertMethod(method: MethodRecord, counter?: number) {
+    this.insert(method, counter);
+  }
+  /** `insertMethod` in one synchronous step: every check before anything is written. */
+  insert(method: MethodRecord, counter?: number): void {
     if (this.#methods.has(method.id)) throw new Error(`method ${method.id} exists`);
     if (method.lookupKey !== null) {
       for (const m of this.#methods.values())
@@ -29,6 +43,7 @@ export class MemoryMethodStore implements MethodStore {
           throw new Error(`a ${method.kind} method with this lookup key exists`);
     }
     this.#methods.set(method.id, copy(method));
+    if (counter !== undefined && method.counterKey !== null) this.#advanceCounter(method.counterKey, counter);
   }
   async markMethodUsed(userId: string, methodId: string, at: number) {
     const m = this.#methods.get(methodId);

@@ -1,7 +1,8 @@
 // The methods part of the store contract (src/store/ports/methods.ts): records round-trip
 // exactly and come out as copies, an existing id is refused, a user sees and deletes only their
 // own methods, lists are oldest first, a lookup key is unique per kind (fifty racing inserts: one
-// stored), and of fifty concurrent deletes exactly one wins.
+// stored), of fifty concurrent deletes exactly one wins, and a method inserted with its counter
+// is one write.
 import assert from 'node:assert/strict';
 import type { MethodStore } from '../../../src/store/ports.ts';
 import { methodFixture } from './fixtures.ts';
@@ -102,6 +103,26 @@ export function methodsContract(ctx: ContractContext): void {
       assert.equal((await repo.getMethod('u-1', 'm-1'))?.lastUsedAt, CONTRACT_EPOCH + 50);
       assert.equal((await repo.listMethods('u-1'))[0]?.lastUsedAt, CONTRACT_EPOCH + 50);
       await repo.markMethodUsed('u-1', 'nope', CONTRACT_EPOCH + 60);
+    });
+
+    it('inserted with its counter: both in one write, the counter moving forward only; a refused insert moves none', async () => {
+      const repository = ctx.stores.repository;
+      const m = methodFixture();
+      await repository.insertMethod(m, 7);
+      assert.deepStrictEqual(await repository.getMethod('u-1', 'm-1'), m);
+      assert.equal(await repository.getCounter('totp:m-1'), 7);
+      assert.equal(
+        await repository.advance('totp:m-1', 7),
+        false,
+        'the step its registration proved is spent',
+      );
+      await assert.rejects(repository.insertMethod(methodFixture({ counterKey: 'totp:other' }), 9));
+      assert.equal(await repository.getCounter('totp:other'), null, 'the refused insert moved no counter');
+      await repository.advance('token:TK-1', 10);
+      await repository.insertMethod(methodFixture({ id: 'm-2', counterKey: 'token:TK-1' }), 5);
+      assert.equal(await repository.getCounter('token:TK-1'), 10, 'never backwards');
+      await repository.insertMethod(methodFixture({ id: 'm-3', counterKey: null }), 3);
+      assert.equal((await repository.getMethod('u-1', 'm-3'))?.counterKey, null);
     });
 
     it('refuses to insert a second method with an existing id', async () => {
