@@ -1,6 +1,7 @@
 // Counters in memory (also the session epochs): one map by key. `recordUse` moves the counter
 // and stamps the method through the method store without awaiting in between, so it is atomic;
-// the method store moves a new method's counter through `#advance` the same way.
+// the method store moves or deletes a method's counter through `advanceNow` / `deleteNow` the
+// same way.
 import type { CounterStore } from '../../src/store/ports.ts';
 import type { MemoryMethodStore } from './methods.ts';
 
@@ -10,10 +11,10 @@ export class MemoryCounterStore implements CounterStore {
 
   constructor(methods: MemoryMethodStore) {
     this.#methods = methods;
-    methods.useCounters((key, value) => this.#advance(key, value));
   }
 
-  #advance(key: string, value: number): boolean {
+  /** `advance`, synchronously. */
+  advanceNow(key: string, value: number): boolean {
     const current = this.#counters.get(key) ?? -1;
     if (!(value > current)) return false;
     this.#counters.set(key, value);
@@ -21,7 +22,7 @@ export class MemoryCounterStore implements CounterStore {
   }
 
   async advance(key: string, value: number) {
-    return this.#advance(key, value);
+    return this.advanceNow(key, value);
   }
   async recordUse(use: { counterKey: string; value: number; methodId: string; at: number }) {
     const current = this.#counters.get(use.counterKey) ?? -1;
@@ -34,6 +35,10 @@ export class MemoryCounterStore implements CounterStore {
     return this.#counters.get(key) ?? null;
   }
   async deleteCounter(key: string) {
+    this.deleteNow(key);
+  }
+  /** `deleteCounter`, synchronously. */
+  deleteNow(key: string): void {
     this.#counters.delete(key);
   }
 }

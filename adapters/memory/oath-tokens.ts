@@ -36,6 +36,10 @@ export class MemoryOathTokenStore implements OathTokenStore {
     return true;
   }
   async unassignToken(serial: string, userId: string) {
+    return this.unassignNow(serial, userId);
+  }
+  /** `unassignToken`, synchronously. */
+  unassignNow(serial: string, userId: string): boolean {
     const t = this.#tokens.get(serial);
     if (!t || t.assignedTo !== userId) return false;
     t.assignedTo = null;

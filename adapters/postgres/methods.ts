@@ -3,9 +3,9 @@
 // on its counter row (adapters/postgres/counters.ts writes it there in the statement that moves
 // the counter), joined by the row's `counter_key`. A lookup key is unique per kind (a partial
 // unique index), so two inserts racing for one key cannot both succeed. A method inserted with
-// its counter is one statement (the method's INSERT feeding the counter's). Expects a migrated
-// schema.
-import type { MethodData, MethodRecord, MethodStore } from '../../src/store/ports.ts';
+// its counter is one statement (the method's INSERT feeding the counter's), and so is one removed
+// with what it releases. Expects a migrated schema.
+import type { MethodData, MethodRecord, MethodRelease, MethodStore } from '../../src/store/ports.ts';
 import { isUniqueViolation, type PostgresDatabase, run, statement } from './queries.ts';
 import { int, intOrNull, jsonObject, type Row, text, textOrNull } from './rows.ts';
 
@@ -58,8 +58,11 @@ export class PostgresMethodStore implements MethodStore {
   async markMethodUsed(userId: string, methodId: string, at: number) {
     await run(this.#db.pool, this.#sql.markUsed, [methodId, userId, at]);
   }
-  async deleteMethod(userId: string, methodId: string) {
-    return (await run(this.#db.pool, this.#sql.deleteMethod, [methodId, userId])).rowCount === 1;
+  async deleteMethod(userId: string, methodId: string, release?: MethodRelease) {
+    if (release?.counterKey === undefined && release?.tokenSerial === undefined)
+      return (await run(this.#db.pool, this.#sql.deleteMethod, [methodId, userId])).rowCount === 1;
+    const values = [methodId, userId, release.counterKey ?? null, release.tokenSerial ?? null];
+    return (await run(this.#db.pool, this.#sql.deleteReleasing, values)).rowCount === 1;
   }
   async deleteAllMethods(userId: string) {
     return (await run(this.#db.pool, this.#sql.deleteAllMethods, [userId])).rowCount ?? 0;
@@ -120,6 +123,16 @@ function prepare(db: PostgresDatabase) {
        WHERE id = $1 AND user_id = $2 AND (last_used_at IS NULL OR last_used_at < $3)`,
     ),
     deleteMethod: statement(`DELETE FROM ${methods} WHERE id = $1 AND user_id = $2`),
+    // The counter and the token go only with the method; a row comes back when it went.
+    deleteReleasing: statement(
+      `WITH method AS (DELETE FROM ${methods} WHERE id = $1 AND user_id = $2 RETURNING id),
+       counter AS (DELETE FROM ${counters} WHERE key = $3::text AND EXISTS (SELECT 1 FROM method)),
+       token AS (
+         UPDATE ${db.table('oath_tokens')} SET assigned_to = NULL
+         WHERE serial = $4::text AND assigned_to = $2 AND EXISTS (SELECT 1 FROM method)
+       )
+       SELECT id FROM method`,
+    ),
     deleteAllMethods: statement(`DELETE FROM ${methods} WHERE user_id = $1`),
   };
 }

@@ -3,10 +3,10 @@
 // counter row (adapters/sqlite/counters.ts writes it there in the statement that moves the
 // counter), found by the row's `counter_key`. A lookup key is unique per kind (a partial unique
 // index), so two inserts racing for one key cannot both succeed. A method inserted with its
-// counter is one transaction. Expects a migrated database.
+// counter, or removed with what it releases, is one transaction. Expects a migrated database.
 import type { DatabaseSync, StatementSync } from 'node:sqlite';
 import { StoreError } from '../../src/errors.ts';
-import type { MethodData, MethodRecord, MethodStore } from '../../src/store/ports.ts';
+import type { MethodData, MethodRecord, MethodRelease, MethodStore } from '../../src/store/ports.ts';
 import { COUNTER_ADVANCE_SQL } from './counters.ts';
 import { int, intOrNull, isConstraintViolation, type Row, text, textOrNull, transaction } from './rows.ts';
 
@@ -108,8 +108,16 @@ export class SqliteMethodStore implements MethodStore {
   async markMethodUsed(userId: string, methodId: string, at: number) {
     this.#sql.markUsed.run({ userId, id: methodId, at });
   }
-  async deleteMethod(userId: string, methodId: string) {
-    return Number(this.#sql.deleteMethod.run({ userId, id: methodId }).changes) === 1;
+  async deleteMethod(userId: string, methodId: string, release?: MethodRelease) {
+    const remove = () => Number(this.#sql.deleteMethod.run({ userId, id: methodId }).changes) === 1;
+    if (release?.counterKey === undefined && release?.tokenSerial === undefined) return remove();
+    return transaction(this.#db, () => {
+      if (!remove()) return false;
+      if (release.counterKey !== undefined) this.#sql.deleteCounter.run({ key: release.counterKey });
+      if (release.tokenSerial !== undefined)
+        this.#sql.unassignToken.run({ serial: release.tokenSerial, userId });
+      return true;
+    });
   }
   async deleteAllMethods(userId: string) {
     return Number(this.#sql.deleteAllMethods.run({ userId }).changes);
@@ -133,6 +141,10 @@ function prepare(db: DatabaseSync) {
        WHERE id = :id AND user_id = :userId AND (last_used_at IS NULL OR last_used_at < :at)`,
     ),
     deleteMethod: sql('DELETE FROM methods WHERE id = :id AND user_id = :userId'),
+    deleteCounter: sql('DELETE FROM counters WHERE key = :key'),
+    unassignToken: sql(
+      'UPDATE oath_tokens SET assigned_to = NULL WHERE serial = :serial AND assigned_to = :userId',
+    ),
     deleteAllMethods: sql('DELETE FROM methods WHERE user_id = :userId'),
   };
 }

@@ -39,7 +39,7 @@ export function composeRepository(parts: RepositoryParts): Repository {
     findMethodByLookupKey: (kind, lookupKey) => methods.findMethodByLookupKey(kind, lookupKey),
     markMethodUsed: (userId, methodId, at) => methods.markMethodUsed(userId, methodId, at),
     insertMethod: (method, counter) => methods.insertMethod(method, counter),
-    deleteMethod: (userId, methodId) => methods.deleteMethod(userId, methodId),
+    deleteMethod: (userId, methodId, release) => methods.deleteMethod(userId, methodId, release),
     deleteAllMethods: (userId) => methods.deleteAllMethods(userId),
 
     advance: (key, value) => counters.advance(key, value),

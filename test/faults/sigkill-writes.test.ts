@@ -1,8 +1,10 @@
 // A process killed with SIGKILL in the middle of registering a method, importing OATH tokens,
-// assigning a token or resetting a user, on PostgreSQL (see killed-child.ts for how the kill is
-// placed between two writes): afterwards the database holds all of the operation or none of it —
-// never a method without the counter that spent its confirmation code, a token assigned to a user
-// without the method, or part of an import — and a restarted process does the operation.
+// assigning a token, removing one or resetting a user, on PostgreSQL (see killed-child.ts for how
+// the kill is placed between two writes): afterwards the database holds all of the operation or
+// none of it — never a method without the counter that spent its confirmation code, a token held
+// for a method that does not exist, or part of an import — and a restarted process does the
+// operation. A reset is several writes by design: sessions are void from its first one, and it
+// finishes when run again.
 import assert from 'node:assert/strict';
 import { createPostgresStores } from '../../adapters/postgres/index.ts';
 import { createMfa } from '../../src/index.ts';
@@ -158,6 +160,44 @@ describe('faults: SIGKILL in the middle of a write leaves nothing half-written',
     await expectCleanExit(again);
     assert.deepEqual(await holder(), { assigned_to: 'alice' });
     assert.equal((await rows('SELECT id FROM $schema.methods')).length, 1);
+  });
+
+  it('removing a hardware token: the method gone and the token free again, or neither', async () => {
+    const engine = await sameEngine();
+    try {
+      await engine.mfa.tokens.importCsv(TOKEN_CSV, ctx);
+      await engine.mfa.tokens.assign('HW-1', 'alice', 'Token', ctx);
+    } finally {
+      await engine.close();
+    }
+    const remove = `const [method] = await mfa.methods.list('alice'); say(await mfa.methods.remove('alice', method.id, ctx));`;
+    // The method's row may be deleted; the token cannot be freed until the test lets go.
+    const lock = await holdLock(postgres.admin, [`LOCK TABLE ${table('oath_tokens')} IN EXCLUSIVE MODE`]);
+    const child = engineChild(`await heard(); ${remove}`, env);
+    try {
+      child.process.stdin?.write('go\n');
+      await killWhileWaiting(postgres.admin, child, env.APP_NAME, /oath_tokens/);
+    } finally {
+      await lock.release();
+    }
+    const holder = async () =>
+      (await rows(`SELECT assigned_to FROM $schema.oath_tokens WHERE serial = 'HW-1'`))[0];
+    const methods = (await rows('SELECT id FROM $schema.methods')).length;
+    assert.deepEqual(
+      { holder: await holder(), methods },
+      methods === 1
+        ? { holder: { assigned_to: 'alice' }, methods: 1 }
+        : { holder: { assigned_to: null }, methods: 0 },
+      'both or neither: never a token held for a method that is gone',
+    );
+
+    if (methods === 1) {
+      const again = engineChild(remove, env);
+      assert.equal(await heardFrom(again), true);
+      await expectCleanExit(again);
+    }
+    assert.deepEqual(await holder(), { assigned_to: null });
+    assert.deepEqual(await rows('SELECT id FROM $schema.methods'), []);
   });
 
   it('resetting a user: killed half-way, old sessions are void already; a restarted process finishes the reset', async () => {

@@ -5,13 +5,22 @@
 // insert, a user only ever sees and deletes their own methods, lists are oldest first, records
 // go in and come out as copies, a lookup key finds its one method, a marked use only ever moves
 // the last use forward, of fifty concurrent deletes of one method exactly one reports it removed,
-// and a method inserted with its counter is one write (a refused insert moves no counter).
+// a method inserted with its counter is one write (a refused insert moves no counter), and so is
+// a method removed with what it releases.
 
 /** A JSON value, as a method's `data` may hold it. */
 export type JsonValue = string | number | boolean | null | JsonValue[] | { [key: string]: JsonValue };
 
 /** A method's own fields: parameters, sealed secrets, public keys. Defined and checked by the method. */
 export type MethodData = { readonly [key: string]: JsonValue };
+
+/** What removing a method gives back, in the same write: its counter, its hardware token. */
+export interface MethodRelease {
+  /** A counter to delete. */
+  counterKey?: string | undefined;
+  /** A token to free, if the method's user holds it. */
+  tokenSerial?: string | undefined;
+}
 
 /** A registered sign-in method. The store never sees a plain secret: a method seals what it keeps. */
 export interface MethodRecord {
@@ -53,7 +62,10 @@ export interface MethodStore {
    * `lastUsedAt` becomes `at` unless it is already later. Nothing for an unknown method.
    */
   markMethodUsed(userId: string, methodId: string, at: number): Promise<void>;
-  /** Returns whether a method was removed. */
-  deleteMethod(userId: string, methodId: string): Promise<boolean>;
+  /**
+   * Returns whether a method was removed. With `release`, deletes that counter and frees that
+   * token (held by this user) in the same atomic write, only if the method was removed.
+   */
+  deleteMethod(userId: string, methodId: string, release?: MethodRelease): Promise<boolean>;
   deleteAllMethods(userId: string): Promise<number>;
 }

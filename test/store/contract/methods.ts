@@ -1,11 +1,11 @@
 // The methods part of the store contract (src/store/ports/methods.ts): records round-trip
 // exactly and come out as copies, an existing id is refused, a user sees and deletes only their
 // own methods, lists are oldest first, a lookup key is unique per kind (fifty racing inserts: one
-// stored), of fifty concurrent deletes exactly one wins, and a method inserted with its counter
-// is one write.
+// stored), of fifty concurrent deletes exactly one wins, and a method inserted with its counter,
+// or removed with what it releases, is one write.
 import assert from 'node:assert/strict';
 import type { MethodStore } from '../../../src/store/ports.ts';
-import { methodFixture } from './fixtures.ts';
+import { methodFixture, tokenFixture } from './fixtures.ts';
 import { CONTRACT_EPOCH, type ContractContext, concurrently, countTrue } from './harness.ts';
 
 export function methodsContract(ctx: ContractContext): void {
@@ -142,6 +142,33 @@ export function methodsContract(ctx: ContractContext): void {
       assert.equal(await repo.deleteMethod('u-1', 'm-1'), true);
       assert.equal(await repo.getMethod('u-1', 'm-1'), null);
       assert.equal(await repo.deleteMethod('u-1', 'm-1'), false);
+    });
+
+    it('removed with its release: the counter deleted and the token freed in the same write, only if the method went', async () => {
+      const repository = ctx.stores.repository;
+      await repository.importTokens([tokenFixture({ serial: 'TK-R' }), tokenFixture({ serial: 'TK-S' })]);
+      assert.equal(
+        await repository.assignToken('TK-R', 'u-1', methodFixture({ id: 'm-tk', counterKey: 'token:TK-R' })),
+        true,
+      );
+      await repository.advance('token:TK-R', 5);
+      assert.equal(await repository.assignToken('TK-S', 'u-2'), true);
+      await repository.insertMethod(methodFixture({ id: 'm-app' }), 3);
+      assert.equal(await repository.deleteMethod('u-2', 'm-app', { counterKey: 'totp:m-app' }), false);
+      assert.equal(await repository.getCounter('totp:m-app'), 3, 'nothing released when nothing was removed');
+      assert.equal(
+        await repository.deleteMethod('u-1', 'm-app', { counterKey: 'totp:m-app', tokenSerial: 'TK-S' }),
+        true,
+      );
+      assert.equal(await repository.getCounter('totp:m-app'), null);
+      assert.equal(
+        (await repository.getToken('TK-S'))?.assignedTo,
+        'u-2',
+        "another user's token stays theirs",
+      );
+      assert.equal(await repository.deleteMethod('u-1', 'm-tk', { tokenSerial: 'TK-R' }), true);
+      assert.equal((await repository.getToken('TK-R'))?.assignedTo, null);
+      assert.equal(await repository.getCounter('token:TK-R'), 5, 'the token keeps its counter');
     });
 
     it('deleteMethod: 50 concurrent deletes → exactly one true', async () => {
