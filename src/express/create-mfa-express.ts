@@ -1,6 +1,8 @@
 // The Express integration: `beginSignIn()` after your first factor, `requireMfa()` on what
 // needs protecting, `router()` for the prompt, enrollment and security-info pages and the
-// JSON API. It translates HTTP to the engine and back; every decision is the engine's.
+// JSON API. It translates HTTP to the engine and back; every decision is the engine's. A store
+// that fails stops the request (503 from the guard and the router; beginSignIn rethrows the
+// StoreError, status 503, to the application) and is audited (mfa.reportOutage).
 import { parse as parseCookies } from 'cookie';
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import type { Mfa, SignInStart } from '../engine/create-mfa.ts';
@@ -8,6 +10,7 @@ import { parseStamp } from '../engine/parse-stamp.ts';
 import type { SessionPolicyCheck } from '../engine/session-policy.ts';
 import type { AuthStamp } from '../engine/stamp.ts';
 import type { ClientAppType } from '../policy/model.ts';
+import { answerOutage } from '../web/outage.ts';
 import { requestIdOf } from '../web/request-id.ts';
 import { regenerateSession, safeReturnTo, saveSession, sessionState } from '../web/session.ts';
 import { createMfaRouter } from './router.ts';
@@ -206,7 +209,14 @@ export function createMfaExpress(mfa: Mfa, input: MfaExpressOptions = {}) {
       return (req, res, next) => {
         const result = sessionStamp(req, fresh);
         if (!('stamp' in result)) return refuse(req, res, result.reason);
-        guard(req, res, next, result.stamp).catch(next);
+        guard(req, res, next, result.stamp).catch((err: unknown) => {
+          // A store that cannot say whether this session still stands lets nothing through.
+          if (res.headersSent || !mfa.reportOutage(err, ctxOf(req))) return next(err);
+          answerOutage(res, {
+            html: wantsHtml(req),
+            page: { basePath: opts.basePath, csrfToken: '', issuer: mfa.settings.issuer },
+          });
+        });
       };
     },
 
@@ -215,7 +225,8 @@ export function createMfaExpress(mfa: Mfa, input: MfaExpressOptions = {}) {
     /**
      * Call after your first factor succeeded. Regenerates the session, asks the engine, and
      * answers: redirect to `returnTo` (MFA not needed), to the prompt or enrollment (MFA
-     * needed), or 403 (blocked). JSON clients get `{ status, next }`.
+     * needed), or 403 (blocked). JSON clients get `{ status, next }`. A store failure is
+     * audited and rethrown (a StoreError, status 503) for your error handler.
      */
     async beginSignIn(
       req: Request,
@@ -236,18 +247,23 @@ export function createMfaExpress(mfa: Mfa, input: MfaExpressOptions = {}) {
       const returnTo = safeReturnTo(signIn.returnTo, opts.defaultReturnTo);
       const cookies = parseCookies(req.headers.cookie ?? '');
       const ctx = ctxOf(req);
-      const start = await mfa.beginSignIn({
-        userId: signIn.userId,
-        amr: signIn.amr ?? ['pwd'],
-        ip: ctx.ip,
-        requestId: ctx.requestId,
-        userAgent: req.get('user-agent'),
-        rememberedDeviceCookie: cookies[cookieName],
-        app: signIn.app ?? opts.app,
-        authenticationContexts: signIn.authenticationContexts,
-        clientAppType: signIn.clientAppType,
-        firstFactorMethodId: signIn.firstFactorMethodId,
-      });
+      const start = await mfa
+        .beginSignIn({
+          userId: signIn.userId,
+          amr: signIn.amr ?? ['pwd'],
+          ip: ctx.ip,
+          requestId: ctx.requestId,
+          userAgent: req.get('user-agent'),
+          rememberedDeviceCookie: cookies[cookieName],
+          app: signIn.app ?? opts.app,
+          authenticationContexts: signIn.authenticationContexts,
+          clientAppType: signIn.clientAppType,
+          firstFactorMethodId: signIn.firstFactorMethodId,
+        })
+        .catch((err: unknown) => {
+          mfa.reportOutage(err, ctx);
+          throw err;
+        });
       await regenerateSession(req);
       const state = sessionState(req);
       if (start.status === 'complete') state.stamp = start.stamp;

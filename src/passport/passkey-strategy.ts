@@ -76,7 +76,11 @@ export class PasskeyStrategy extends Strategy {
         if (outcome.kind === 'success') this.success(outcome.user, outcome.info);
         else this.fail(outcome.challenge, outcome.status);
       },
-      (err: unknown) => this.error(err instanceof Error ? err : new Error(String(err))),
+      (err: unknown) => {
+        // A store failure reaches your error handler as a StoreError (status 503), audited.
+        this.mfa.reportOutage(err, requestContextOf(this.mfa, req));
+        this.error(err instanceof Error ? err : new Error(String(err)));
+      },
     );
   }
 

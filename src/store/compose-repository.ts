@@ -38,8 +38,8 @@ export function composeRepository(parts: RepositoryParts): Repository {
     getMethod: (userId, methodId) => methods.getMethod(userId, methodId),
     findMethodByLookupKey: (kind, lookupKey) => methods.findMethodByLookupKey(kind, lookupKey),
     markMethodUsed: (userId, methodId, at) => methods.markMethodUsed(userId, methodId, at),
-    insertMethod: (method) => methods.insertMethod(method),
-    deleteMethod: (userId, methodId) => methods.deleteMethod(userId, methodId),
+    insertMethod: (method, counter) => methods.insertMethod(method, counter),
+    deleteMethod: (userId, methodId, release) => methods.deleteMethod(userId, methodId, release),
     deleteAllMethods: (userId) => methods.deleteAllMethods(userId),
 
     advance: (key, value) => counters.advance(key, value),
@@ -62,7 +62,7 @@ export function composeRepository(parts: RepositoryParts): Repository {
     importTokens: (records) => tokens.importTokens(records),
     getToken: (serial) => tokens.getToken(serial),
     listTokens: () => tokens.listTokens(),
-    assignToken: (serial, userId) => tokens.assignToken(serial, userId),
+    assignToken: (serial, userId, method) => tokens.assignToken(serial, userId, method),
     unassignToken: (serial, userId) => tokens.unassignToken(serial, userId),
     unassignTokens: (userId) => tokens.unassignTokens(userId),
 
