@@ -2,8 +2,6 @@ import { fork } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { NodeCryptoPlugin } from '@otplib/plugin-crypto-node';
-import { verifySync } from '@otplib/totp';
 import autocannon from 'autocannon';
 import type { Stores } from 'mfakit';
 import { createMemoryStores } from 'mfakit/adapters/memory';
@@ -11,14 +9,21 @@ import { createSqliteStores } from 'mfakit/adapters/sqlite';
 // Below the public API: the engine's own code check, and the authenticator side (its RFC 6238 arithmetic).
 import { createEngineContext } from '../src/engine/engine-context.ts';
 import { base32Decode } from '../src/methods/otp/base32.ts';
-import { totpCode } from '../src/methods/otp/otp.ts';
+import { asyncOpsPerSecond, harmonic, mean, opsPerSecond } from './measure.ts';
 import { runOidcFlowBench } from './oidc-flow.ts';
 import { runPasskeyBench } from './passkey.ts';
 import { runPolicyBench } from './policy.ts';
+import { runServerMemoryBench } from './server-memory.ts';
+import { rawTotpVerifier, STEP_MS, totpAt } from './totp-raw.ts';
+import { runTotpServerBench } from './totp-servers.ts';
+import { runTwoProcessBench } from './two-processes.ts';
 
 /**
  * npm run bench — every figure is a ratio against a baseline measured in the same run,
- * printed with the absolute numbers. Never part of npm test.
+ * printed with the absolute numbers. Never part of npm test. The PostgreSQL and Redis parts
+ * (TOTP on the servers, two processes vs one, memory on PostgreSQL) need DATABASE_URL and
+ * REDIS_URL and are skipped, saying so, without them. `npm run bench -- NAME` runs one part:
+ * policy, guard, passkey, oidc, totp, scale, memory.
  */
 const DURATION_S = Number(process.env.BENCH_SECONDS ?? 5);
 const results: Array<{ name: string; value: number; baseline: number; unit: string; target: number }> = [];
@@ -58,12 +63,7 @@ async function guardBenchmark() {
         body: '{}',
       })
     ).json()) as { draftId: string; secret: string };
-    const code = totpCode(base32Decode(draft.secret), {
-      algorithm: 'sha1',
-      digits: 6,
-      period: 30,
-      epochSeconds: Math.floor(Date.now() / 1000),
-    });
+    const code = totpAt(base32Decode(draft.secret), Date.now());
     const done = await fetch(`${base}/mfa/api/enroll/totp/confirm`, {
       method: 'POST',
       headers: { cookie, 'content-type': 'application/json' },
@@ -93,7 +93,6 @@ async function guardBenchmark() {
       guarded.push(await run('/guarded'));
       bare.push(await run('/bare'));
     }
-    const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
     report('requireMfa, satisfied session vs bare route', mean(guarded), mean(bare), 'req/s', 0.95);
   } finally {
     child.kill();
@@ -101,20 +100,6 @@ async function guardBenchmark() {
 }
 
 // ---------- TOTP verify with replay guard vs raw otplib verify ----------
-const crypto = new NodeCryptoPlugin();
-
-function opsPerSecond(fn: (i: number) => unknown, iterations: number): number {
-  const start = process.hrtime.bigint();
-  for (let i = 0; i < iterations; i++) fn(i);
-  return iterations / (Number(process.hrtime.bigint() - start) / 1e9);
-}
-
-async function asyncOpsPerSecond(fn: (i: number) => Promise<unknown>, iterations: number): Promise<number> {
-  const start = process.hrtime.bigint();
-  for (let i = 0; i < iterations; i++) await fn(i);
-  return iterations / (Number(process.hrtime.bigint() - start) / 1e9);
-}
-
 async function totpBenchmark(
   label: string,
   makeStores: (clock: { now(): number }) => Stores,
@@ -136,31 +121,19 @@ async function totpBenchmark(
   if (!totp?.enrollment) throw new Error('bench: the totp method is not enabled');
   const draft = await totp.enrollment.begin('alice', 'alice');
   const seed = base32Decode(String(draft.fields.secret));
-  const codeAt = (ms: number) =>
-    totpCode(seed, { algorithm: 'sha1', digits: 6, period: 30, epochSeconds: Math.floor(ms / 1000) });
-  const confirmed = await totp.enrollment.confirm('alice', draft.draftId, { code: codeAt(now) }, '');
+  const confirmed = await totp.enrollment.confirm('alice', draft.draftId, { code: totpAt(seed, now) }, '');
   if (!confirmed.ok) throw new Error('bench enrollment failed');
-  const start = now + 30_000;
+  const start = now + STEP_MS;
   // Codes for N consecutive time steps, made before timing starts.
-  const codes = Array.from({ length: N }, (_, i) => codeAt(start + i * 30_000));
-
-  const rawAt = (i: number) => {
-    const r = verifySync({
-      secret: seed,
-      token: codes[i] ?? '',
-      crypto,
-      epoch: Math.floor((start + i * 30_000) / 1000),
-      epochTolerance: 30,
-    });
-    if (!r.valid) throw new Error('raw verify failed');
-  };
+  const codes = Array.from({ length: N }, (_, i) => totpAt(seed, start + i * STEP_MS));
+  const rawAt = rawTotpVerifier(seed, start, N);
   // Each guarded verification consumes a fresh time step. A code equal to its neighbour's (about
   // one pair in 10^6) would be read, within the ±1 step tolerance, as the already used step.
   const fresh = codes.flatMap((c, i) => (c !== codes[i - 1] && c !== codes[i + 1] ? [i] : []));
   let next = 0;
   const guardedAt = async () => {
     const i = fresh[next++] ?? 0;
-    now = start + i * 30_000;
+    now = start + i * STEP_MS;
     const records = await engine.repository.listMethods('alice', { lastUsed: false });
     const r = await totp.verify('alice', { code: codes[i] ?? '' }, records, 'bench');
     if (!r.ok) throw new Error(`guarded verify failed: ${r.detail}`);
@@ -177,7 +150,6 @@ async function totpBenchmark(
     guardedRates.push(await asyncOpsPerSecond(guardedAt, slice));
     rawRates.push(opsPerSecond(rawAt, slice));
   }
-  const harmonic = (rates: number[]) => rates.length / rates.reduce((a, r) => a + 1 / r, 0);
   const raw = harmonic(rawRates);
   const guarded = harmonic(guardedRates);
   report(
@@ -212,6 +184,16 @@ async function main() {
     await runOidcFlowBench(report);
     return;
   }
+  // `node bench/run.ts scale`: only code flows through two server processes vs one (PostgreSQL + Redis).
+  if (only === 'scale') {
+    await runTwoProcessBench(report);
+    return;
+  }
+  // `node bench/run.ts memory`: only the federation server's resident memory with many records.
+  if (only === 'memory') {
+    await runServerMemoryBench();
+    return;
+  }
   console.log(`mfakit benchmarks — node ${process.version}, ${DURATION_S} s per HTTP run\n`);
   // DESIGN's target (≥ 0.5) is for the memory store; SQLite, with its write per use, is reported beside it.
   await totpBenchmark('memory store', (clock) => createMemoryStores({ clock }), 0.5);
@@ -226,11 +208,14 @@ async function main() {
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
+  await runTotpServerBench(report);
   await runPasskeyBench(report);
   // `node bench/run.ts totp`: only the TOTP verification figures.
   if (!totpOnly) {
     await guardBenchmark();
     await runOidcFlowBench(report);
+    await runTwoProcessBench(report);
+    await runServerMemoryBench();
     await runPolicyBench();
   }
   const below = results.filter((r) => r.value / r.baseline < r.target);

@@ -3,8 +3,10 @@
 // stores' synchronous operations (`link`) move a new method's counter in the step that inserts it
 // and release what a removed method held in the step that removes it, and `insert` is how the
 // token store registers a token's method in the step that assigns it. A lookup key is unique per
-// kind: the check and the insert happen in one synchronous step.
-import type { MethodRecord, MethodRelease, MethodStore } from '../../src/store/ports.ts';
+// kind: the check and the insert happen in one synchronous step, as do the comparison and the
+// write of a data replacement.
+import { isDeepStrictEqual } from 'node:util';
+import type { MethodData, MethodRecord, MethodRelease, MethodStore } from '../../src/store/ports.ts';
 import { copy } from './copy.ts';
 
 /** The counter and token stores' synchronous operations a method store runs in its own steps. */
@@ -61,6 +63,19 @@ export class MemoryMethodStore implements MethodStore {
   async markMethodUsed(userId: string, methodId: string, at: number) {
     const m = this.#methods.get(methodId);
     if (m && m.userId === userId && (m.lastUsedAt === null || m.lastUsedAt < at)) m.lastUsedAt = at;
+  }
+  async listMethodsPage(afterId: string | null, limit: number) {
+    return [...this.#methods.values()]
+      .filter((m) => afterId === null || m.id > afterId)
+      .sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0))
+      .slice(0, limit)
+      .map(copy);
+  }
+  async replaceMethodData(userId: string, methodId: string, expected: MethodData, data: MethodData) {
+    const m = this.#methods.get(methodId);
+    if (!m || m.userId !== userId || !isDeepStrictEqual(m.data, expected)) return false;
+    m.data = copy(data);
+    return true;
   }
   async deleteMethod(userId: string, methodId: string, release?: MethodRelease) {
     const m = this.#methods.get(methodId);

@@ -45,6 +45,12 @@ export class MemoryOathTokenStore implements OathTokenStore {
     t.assignedTo = null;
     return true;
   }
+  async replaceTokenSecret(serial: string, expected: string, sealed: string) {
+    const t = this.#tokens.get(serial);
+    if (!t || t.sealedSecret !== expected) return false;
+    t.sealedSecret = sealed;
+    return true;
+  }
   async unassignTokens(userId: string) {
     let n = 0;
     for (const t of this.#tokens.values()) {

@@ -4,7 +4,8 @@
 // the counter), joined by the row's `counter_key`. A lookup key is unique per kind (a partial
 // unique index), so two inserts racing for one key cannot both succeed. A method inserted with
 // its counter is one statement (the method's INSERT feeding the counter's), and so is one removed
-// with what it releases. Expects a migrated schema.
+// with what it releases; a replacement of a method's data (sealing-key rotation) compares and
+// writes in one statement. Expects a migrated schema.
 import type { MethodData, MethodRecord, MethodRelease, MethodStore } from '../../src/store/ports.ts';
 import { isUniqueViolation, type PostgresDatabase, run, statement } from './queries.ts';
 import { int, intOrNull, jsonObject, type Row, text, textOrNull } from './rows.ts';
@@ -57,6 +58,17 @@ export class PostgresMethodStore implements MethodStore {
   }
   async markMethodUsed(userId: string, methodId: string, at: number) {
     await run(this.#db.pool, this.#sql.markUsed, [methodId, userId, at]);
+  }
+  async listMethodsPage(afterId: string | null, limit: number) {
+    const page =
+      afterId === null
+        ? await run(this.#db.pool, this.#sql.firstPage, [limit])
+        : await run(this.#db.pool, this.#sql.nextPage, [afterId, limit]);
+    return page.rows.map(toMethod);
+  }
+  async replaceMethodData(userId: string, methodId: string, expected: MethodData, data: MethodData) {
+    const values = [methodId, userId, JSON.stringify(expected), JSON.stringify(data)];
+    return (await run(this.#db.pool, this.#sql.replaceData, values)).rowCount === 1;
   }
   async deleteMethod(userId: string, methodId: string, release?: MethodRelease) {
     if (release?.counterKey === undefined && release?.tokenSerial === undefined)
@@ -121,6 +133,14 @@ function prepare(db: PostgresDatabase) {
     markUsed: statement(
       `UPDATE ${methods} SET last_used_at = $3
        WHERE id = $1 AND user_id = $2 AND (last_used_at IS NULL OR last_used_at < $3)`,
+    ),
+    // In the column's own collation, so the primary key's index serves each page: the order only
+    // has to be the same from one page to the next.
+    firstPage: statement(`SELECT ${COLUMNS} FROM ${methods} ORDER BY id LIMIT $1`),
+    nextPage: statement(`SELECT ${COLUMNS} FROM ${methods} WHERE id > $1 ORDER BY id LIMIT $2`),
+    // One statement: the row lock makes a concurrent replacement wait, then re-check the data.
+    replaceData: statement(
+      `UPDATE ${methods} SET data = $4 WHERE id = $1 AND user_id = $2 AND data::jsonb = $3::jsonb`,
     ),
     deleteMethod: statement(`DELETE FROM ${methods} WHERE id = $1 AND user_id = $2`),
     // The counter and the token go only with the method; a row comes back when it went.

@@ -2,7 +2,8 @@
 // every token (all or nothing: an existing or repeated serial fails the whole statement);
 // assigning is one conditional UPDATE (only a free token), so one of any number of concurrent
 // callers, in any process, gets it — feeding the INSERT of the token's method in the same
-// statement when there is one. Expects a migrated schema.
+// statement when there is one; so is replacing a sealed secret (only the one read). Expects a
+// migrated schema.
 import type { MethodRecord, OathTokenRecord, OathTokenStore } from '../../src/store/ports.ts';
 import { METHOD_COLUMNS, methodRow } from './methods.ts';
 import { isUniqueViolation, type PostgresDatabase, run, statement } from './queries.ts';
@@ -78,6 +79,9 @@ export class PostgresOathTokenStore implements OathTokenStore {
   async unassignTokens(userId: string) {
     return (await run(this.#db.pool, this.#sql.unassignTokens, [userId])).rowCount ?? 0;
   }
+  async replaceTokenSecret(serial: string, expected: string, sealed: string) {
+    return (await run(this.#db.pool, this.#sql.replaceSecret, [serial, expected, sealed])).rowCount === 1;
+  }
 }
 
 function prepare(db: PostgresDatabase) {
@@ -106,5 +110,8 @@ function prepare(db: PostgresDatabase) {
       `UPDATE ${tokens} SET assigned_to = NULL WHERE serial = $1 AND assigned_to = $2`,
     ),
     unassignTokens: statement(`UPDATE ${tokens} SET assigned_to = NULL WHERE assigned_to = $1`),
+    replaceSecret: statement(
+      `UPDATE ${tokens} SET sealed_secret = $3 WHERE serial = $1 AND sealed_secret = $2`,
+    ),
   };
 }

@@ -108,6 +108,20 @@ export class SqliteMethodStore implements MethodStore {
   async markMethodUsed(userId: string, methodId: string, at: number) {
     this.#sql.markUsed.run({ userId, id: methodId, at });
   }
+  async listMethodsPage(afterId: string | null, limit: number) {
+    const rows =
+      afterId === null ? this.#sql.firstPage.all({ limit }) : this.#sql.nextPage.all({ afterId, limit });
+    return rows.map(toMethod);
+  }
+  async replaceMethodData(userId: string, methodId: string, expected: MethodData, data: MethodData) {
+    const changed = this.#sql.replaceData.run({
+      userId,
+      id: methodId,
+      expected: JSON.stringify(expected),
+      data: JSON.stringify(data),
+    }).changes;
+    return Number(changed) === 1;
+  }
   async deleteMethod(userId: string, methodId: string, release?: MethodRelease) {
     const remove = () => Number(this.#sql.deleteMethod.run({ userId, id: methodId }).changes) === 1;
     if (release?.counterKey === undefined && release?.tokenSerial === undefined) return remove();
@@ -139,6 +153,15 @@ function prepare(db: DatabaseSync) {
     markUsed: sql(
       `UPDATE methods SET last_used_at = :at
        WHERE id = :id AND user_id = :userId AND (last_used_at IS NULL OR last_used_at < :at)`,
+    ),
+    // By the primary key's order (BINARY: UTF-8 bytes, i.e. code points).
+    firstPage: sql(`SELECT ${METHOD_COLUMNS} FROM methods ORDER BY id LIMIT :limit`),
+    nextPage: sql(`SELECT ${METHOD_COLUMNS} FROM methods WHERE id > :afterId ORDER BY id LIMIT :limit`),
+    // One statement: the comparison and the write cannot be split by another writer. json()
+    // compares the stored text minified, as written by JSON.stringify.
+    replaceData: sql(
+      `UPDATE methods SET data = :data
+       WHERE id = :id AND user_id = :userId AND json(data) = json(:expected)`,
     ),
     deleteMethod: sql('DELETE FROM methods WHERE id = :id AND user_id = :userId'),
     deleteCounter: sql('DELETE FROM counters WHERE key = :key'),

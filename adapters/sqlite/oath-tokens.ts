@@ -86,6 +86,9 @@ export class SqliteOathTokenStore implements OathTokenStore {
   async unassignTokens(userId: string) {
     return Number(this.#sql.unassignTokens.run({ userId }).changes);
   }
+  async replaceTokenSecret(serial: string, expected: string, sealed: string) {
+    return Number(this.#sql.replaceSecret.run({ serial, expected, sealed }).changes) === 1;
+  }
 }
 
 function prepare(db: DatabaseSync) {
@@ -104,5 +107,8 @@ function prepare(db: DatabaseSync) {
       'UPDATE oath_tokens SET assigned_to = NULL WHERE serial = :serial AND assigned_to = :userId',
     ),
     unassignTokens: sql('UPDATE oath_tokens SET assigned_to = NULL WHERE assigned_to = :userId'),
+    replaceSecret: sql(
+      'UPDATE oath_tokens SET sealed_secret = :sealed WHERE serial = :serial AND sealed_secret = :expected',
+    ),
   };
 }

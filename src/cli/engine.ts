@@ -1,7 +1,6 @@
 // The engine one CLI command runs on: a policy file over in-memory stores, or an application's
 // SQLite database with its saved policy document and its users; the sealing keys come from the
-// environment (MFAKIT_SEALING_KEY, MFAKIT_SEALING_KEY_ID).
-import { randomBytes } from 'node:crypto';
+// environment (sealing-keys.ts).
 import { existsSync } from 'node:fs';
 import { createMemoryStores } from '../../adapters/memory/index.ts';
 import { createSqliteStores } from '../../adapters/sqlite/index.ts';
@@ -10,6 +9,7 @@ import type { MfaOptions } from '../engine/options.ts';
 import { MfaError } from '../errors.ts';
 import { loadPolicyFile } from '../policy/load.ts';
 import type { Stores, UserMfaState } from '../store/ports.ts';
+import { sealingKeys } from './sealing-keys.ts';
 
 /** An engine for one CLI command, and how to release its stores. */
 export interface CliEngine {
@@ -18,24 +18,6 @@ export interface CliEngine {
 }
 
 export type EngineSource = { kind: 'file'; path: string } | { kind: 'db'; path: string; create?: boolean };
-
-/**
- * The sealing keys: MFAKIT_SEALING_KEY (base64, 32 bytes) under the id MFAKIT_SEALING_KEY_ID
- * (default `cli`) when set, else a random key. What-if and the policy commands never unseal a
- * secret or check a hash, so any key serves them; `tap issue` stores a keyed hash the
- * application must verify, so it requires the application's key and id (see src/cli/tap.ts).
- */
-export function sealingKeys(env: NodeJS.ProcessEnv) {
-  const raw = env.MFAKIT_SEALING_KEY;
-  const id = env.MFAKIT_SEALING_KEY_ID || 'cli';
-  if (!/^[A-Za-z0-9_-]{1,32}$/.test(id))
-    throw new MfaError('config_invalid', 'MFAKIT_SEALING_KEY_ID must be 1-32 of [A-Za-z0-9_-]');
-  if (raw === undefined || raw === '') return [{ id, key: randomBytes(32) }];
-  const key = Buffer.from(raw, 'base64');
-  if (key.length !== 32)
-    throw new MfaError('config_invalid', 'MFAKIT_SEALING_KEY must be 32 bytes, base64-encoded');
-  return [{ id, key }];
-}
 
 /**
  * `file`: a policy document in an in-memory store (the user has no state and no methods).

@@ -1,5 +1,5 @@
-// The `mfakit` command line: what-if decisions, the policy document of an SQLite database and
-// Temporary Access Passes (tap.ts). `main` returns the exit status (0 success, 1 invalid
+// The `mfakit` command line: what-if decisions, the policy document of an SQLite database,
+// Temporary Access Passes (tap.ts) and sealing-key rotation (reseal.ts). `main` returns the exit status (0 success, 1 invalid
 // document or failed operation, 2 usage) and writes through `io`, so it runs the same in a
 // terminal and in a test.
 import type { Mfa } from '../engine/create-mfa.ts';
@@ -24,6 +24,7 @@ import { CIDR_RULE, isStrictCidr, quoted } from '../trust/cidr.ts';
 import { LOCAL, parse, positionals } from './args.ts';
 import { type CliEngine, openEngine } from './engine.ts';
 import { formatDecision, formatPolicyList } from './print.ts';
+import { reseal } from './reseal.ts';
 import { tap } from './tap.ts';
 import { USAGE, UsageError } from './usage.ts';
 
@@ -96,6 +97,7 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
     if (command === 'what-if') await whatIf(rest, io, open);
     else if (command === 'policies') await policies(rest, io, open);
     else if (command === 'tap') await tap(rest, io, open);
+    else if (command === 'reseal') await reseal(rest, io);
     else throw new UsageError(`unknown command "${command}"`);
     return 0;
   } catch (err) {

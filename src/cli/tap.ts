@@ -94,10 +94,11 @@ export async function tap(args: string[], io: CliIo, open: Open): Promise<void> 
   }
 
   allow('lifetime', 'once', 'multi', 'start', 'json');
-  if (!io.env.MFAKIT_SEALING_KEY || !io.env.MFAKIT_SEALING_KEY_ID)
+  if (!io.env.MFAKIT_SEALING_KEYS && (!io.env.MFAKIT_SEALING_KEY || !io.env.MFAKIT_SEALING_KEY_ID))
     throw new UsageError(
       "tap issue needs the application's sealing key, or the application could not verify the pass: " +
-        'set MFAKIT_SEALING_KEY (base64, 32 bytes) and MFAKIT_SEALING_KEY_ID (its id in the sealingKeys option)',
+        'set MFAKIT_SEALING_KEY (base64, 32 bytes) and MFAKIT_SEALING_KEY_ID (its id in the sealingKeys option), ' +
+        'or MFAKIT_SEALING_KEYS',
     );
   if (values.once && values.multi) throw new UsageError('--once and --multi exclude each other');
   const lifetimeMinutes =

@@ -12,6 +12,7 @@ export const USAGE = `Usage:
   mfakit tap issue --user ID --db FILE [--lifetime DURATION] [--once|--multi] [--start ISO] [--json]
   mfakit tap show --user ID --db FILE [--json]
   mfakit tap revoke --user ID --db FILE
+  mfakit reseal --store sqlite:PATH|postgres:URL|postgres [--schema NAME] [--batch N]
 
 what-if: the decision for a hypothetical sign-in, with every policy explained. It reads only.
   --user ID                 the user id (required)
@@ -51,11 +52,27 @@ pass once (it replaces any earlier one; it is stored as a keyed hash); show prin
   --once | --multi          one-time use (the default) or usable until it expires
   --start ISO               valid from then (with a zone, at most 30 days ahead); default now
 
+reseal: sealing-key rotation. Seals every stored secret (authenticator-app and token seeds in the
+methods, the OATH token inventory) again under the current key of MFAKIT_SEALING_KEYS, opening
+old values with the keys after it; values already under the current key are left alone, so a
+run can be repeated or resumed. Each record is replaced only if unchanged since it was read.
+Prints the counts; exit 1 if any record could not be re-sealed (or is of a kind it does not
+know). Keyed hashes (recovery codes, remembered devices, passes) are not re-sealed: they verify
+while their key stays configured, until they expire or are regenerated.
+  --store sqlite:PATH       an mfakit SQLite database
+  --store postgres:URL      a PostgreSQL database (or a bare postgres:// URL;
+                            --store postgres alone reads DATABASE_URL)
+  --schema NAME             the PostgreSQL schema holding mfakit's tables (default mfakit)
+  --batch N                 records read and written at a time (default 500)
+
 Environment:
   MFAKIT_SEALING_KEY        base64, 32 bytes: the application's sealing key. Required by tap issue
-                            (the application verifies the pass with it); elsewhere optional, as
-                            nothing else here opens a sealed secret, so a random key is used
+                            (the application verifies the pass with it); what-if and policies
+                            open no sealed secret, so without it they use a random key
   MFAKIT_SEALING_KEY_ID     that key's id in the application's sealingKeys (required by tap issue)
+  MFAKIT_SEALING_KEYS       ID:BASE64,ID:BASE64: several keys, the current one first, as the
+                            application's sealingKeys lists them (instead of the two above;
+                            required by reseal)
   MFAKIT_TAP_MAX_LIFETIME   tap issue: the longest lifetime allowed (as --lifetime; up to 30d), to
                             match the application's temporaryAccessPass.maxLifetimeMinutes (a
                             longer pass than the application allows never verifies there)

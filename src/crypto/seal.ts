@@ -19,6 +19,16 @@ export interface Sealer {
   readonly currentKeyId: string;
 }
 
+/**
+ * The id of the key a sealed value names (what `open` would use), or null for a value that is
+ * not in the sealed format. Read without opening: a walk that re-seals stored secrets skips
+ * those already under the current key.
+ */
+export function sealedKeyId(sealed: string): string | null {
+  const [version, keyId] = sealed.split('.', 2);
+  return version === 'v1' && keyId ? keyId : null;
+}
+
 // NIST SP 800-38D §8.2.2: a 96-bit random IV; keep invocations per key well under 2^32.
 const IV_BYTES = 12;
 

@@ -38,6 +38,9 @@ export function composeRepository(parts: RepositoryParts): Repository {
     getMethod: (userId, methodId) => methods.getMethod(userId, methodId),
     findMethodByLookupKey: (kind, lookupKey) => methods.findMethodByLookupKey(kind, lookupKey),
     markMethodUsed: (userId, methodId, at) => methods.markMethodUsed(userId, methodId, at),
+    listMethodsPage: (afterId, limit) => methods.listMethodsPage(afterId, limit),
+    replaceMethodData: (userId, methodId, expected, data) =>
+      methods.replaceMethodData(userId, methodId, expected, data),
     insertMethod: (method, counter) => methods.insertMethod(method, counter),
     deleteMethod: (userId, methodId, release) => methods.deleteMethod(userId, methodId, release),
     deleteAllMethods: (userId) => methods.deleteAllMethods(userId),
@@ -65,6 +68,7 @@ export function composeRepository(parts: RepositoryParts): Repository {
     assignToken: (serial, userId, method) => tokens.assignToken(serial, userId, method),
     unassignToken: (serial, userId) => tokens.unassignToken(serial, userId),
     unassignTokens: (userId) => tokens.unassignTokens(userId),
+    replaceTokenSecret: (serial, expected, sealed) => tokens.replaceTokenSecret(serial, expected, sealed),
 
     getUserState: (userId) => userStates.getUserState(userId),
     setUserState: (userId, state) => userStates.setUserState(userId, state),

@@ -7,6 +7,9 @@
 // the last use forward, of fifty concurrent deletes of one method exactly one reports it removed,
 // a method inserted with its counter is one write (a refused insert moves no counter), and so is
 // a method removed with what it releases.
+// For sealing-key rotation (`mfakit reseal`): every user's methods are listed page by page in id
+// order, and a method's data is replaced only while it is still what was read (compare-and-set:
+// of fifty concurrent replacements from the same read, exactly one wins).
 
 /** A JSON value, as a method's `data` may hold it. */
 export type JsonValue = string | number | boolean | null | JsonValue[] | { [key: string]: JsonValue };
@@ -62,6 +65,25 @@ export interface MethodStore {
    * `lastUsedAt` becomes `at` unless it is already later. Nothing for an unknown method.
    */
   markMethodUsed(userId: string, methodId: string, at: number): Promise<void>;
+  /**
+   * Every user's methods ordered by id (in the store's own collation, the same on every call),
+   * the first `limit` after `afterId` (null: from the first). Pass the last id of a page to get
+   * the next, so a long walk visits each method once and resumes where it stopped.
+   * `lastUsedAt` may be older than the method's last use.
+   */
+  listMethodsPage(afterId: string | null, limit: number): Promise<MethodRecord[]>;
+  /**
+   * Compare-and-set of a method's data: replaces it with `data` only if the method exists for
+   * `userId` and its data is still `expected`: the data of the record as this store handed it
+   * out (an adapter may compare it as JSON text, keys in that order). Returns whether it was
+   * replaced; nothing else of the record changes.
+   */
+  replaceMethodData(
+    userId: string,
+    methodId: string,
+    expected: MethodData,
+    data: MethodData,
+  ): Promise<boolean>;
   /**
    * Returns whether a method was removed. With `release`, deletes that counter and frees that
    * token (held by this user) in the same atomic write, only if the method was removed.

@@ -2,7 +2,8 @@
 // assigned to at most one user. The contract checks: an import is all or nothing (an existing
 // or repeated serial refuses the whole batch), a free token is assigned atomically (fifty users
 // racing for one token: exactly one holds it) together with the method it becomes, and only its
-// holder can free it.
+// holder can free it; a sealed secret is replaced only while it is still the one read
+// (sealing-key rotation: `mfakit reseal`).
 import type { MethodRecord } from './methods.ts';
 
 /** How a token makes its codes: by time (TOTP) or by counter (HOTP). */
@@ -35,4 +36,9 @@ export interface OathTokenStore {
   /** Frees one token held by `userId`; false if that user does not hold it. */
   unassignToken(serial: string, userId: string): Promise<boolean>;
   unassignTokens(userId: string): Promise<number>;
+  /**
+   * Compare-and-set of a token's sealed secret (sealing-key rotation): replaces it with `sealed`
+   * only if the token exists and its sealed secret is still `expected`. Returns whether it did.
+   */
+  replaceTokenSecret(serial: string, expected: string, sealed: string): Promise<boolean>;
 }

@@ -3,6 +3,8 @@
 // own methods, lists are oldest first, a lookup key is unique per kind (fifty racing inserts: one
 // stored), of fifty concurrent deletes exactly one wins, and a method inserted with its counter,
 // or removed with what it releases, is one write.
+// For sealing-key rotation: a walk over every user's methods page by page visits each once, and
+// a data replacement is a compare-and-set (fifty racing from one read: exactly one wins).
 import assert from 'node:assert/strict';
 import type { MethodStore } from '../../../src/store/ports.ts';
 import { methodFixture, tokenFixture } from './fixtures.ts';
@@ -199,6 +201,56 @@ export function methodsContract(ctx: ContractContext): void {
       assert.equal(listed.length, 1);
       (listed[0] as { data: Record<string, unknown> }).data.sealedSecret = 'mutated';
       assert.deepStrictEqual(await repo.getMethod('u-1', 'm-1'), methodFixture());
+    });
+
+    it("listMethodsPage walks every user's methods page by page, each once, in one order", async () => {
+      const ids = ['m-c', 'm-a', 'm-e', 'm-b', 'm-d'];
+      for (const [i, id] of ids.entries())
+        await repo.insertMethod(methodFixture({ id, userId: `u-${i % 3}`, createdAt: CONTRACT_EPOCH + i }));
+      const all = await repo.listMethodsPage(null, 100);
+      assert.deepStrictEqual(all.map((m) => m.id).sort(), [...ids].sort());
+      const walked = [];
+      for (let after: string | null = null; ; ) {
+        const page = await repo.listMethodsPage(after, 2);
+        assert.ok(page.length <= 2);
+        if (page.length === 0) break;
+        walked.push(...page);
+        after = page[page.length - 1]?.id ?? null;
+      }
+      assert.deepStrictEqual(walked, all, 'pages of two follow the order of one page of all');
+      assert.deepStrictEqual(
+        all.find((m) => m.id === 'm-a'),
+        methodFixture({ id: 'm-a', userId: 'u-1', createdAt: CONTRACT_EPOCH + 1 }),
+      );
+      assert.deepStrictEqual(await repo.listMethodsPage(all[all.length - 1]?.id ?? null, 2), []);
+    });
+
+    it('replaceMethodData replaces the data only while it is still the one read, for the owner only', async () => {
+      const m = methodFixture({ lastUsedAt: CONTRACT_EPOCH + 5, counterKey: null });
+      await repo.insertMethod(m);
+      const read = await repo.getMethod('u-1', 'm-1');
+      assert.ok(read);
+      const next = { ...read.data, sealedSecret: 'k2.iv.resealed.tag' };
+      assert.equal(await repo.replaceMethodData('u-2', 'm-1', read.data, next), false, 'not the owner');
+      assert.equal(await repo.replaceMethodData('u-1', 'nope', read.data, next), false);
+      assert.equal(await repo.replaceMethodData('u-1', 'm-1', read.data, next), true);
+      assert.deepStrictEqual(await repo.getMethod('u-1', 'm-1'), { ...m, data: next });
+      // The data read before is stale now: a second writer from that read changes nothing.
+      const other = { ...read.data, sealedSecret: 'k3.iv.other.tag' };
+      assert.equal(await repo.replaceMethodData('u-1', 'm-1', read.data, other), false);
+      assert.deepStrictEqual((await repo.getMethod('u-1', 'm-1'))?.data, next);
+    });
+
+    it('replaceMethodData: 50 concurrent replacements from one read → exactly one, whose data stays', async () => {
+      await repo.insertMethod(methodFixture());
+      const read = await repo.getMethod('u-1', 'm-1');
+      assert.ok(read);
+      const results = await concurrently(50, (i) =>
+        repo.replaceMethodData('u-1', 'm-1', read.data, { ...read.data, sealedSecret: `k2.iv.${i}.tag` }),
+      );
+      assert.equal(countTrue(results), 1);
+      const stored = await repo.getMethod('u-1', 'm-1');
+      assert.equal(stored?.data.sealedSecret, `k2.iv.${results.indexOf(true)}.tag`);
     });
   });
 }

@@ -1,6 +1,7 @@
 // The OATH token inventory part of the store contract (src/store/ports/oath-tokens.ts): an
 // import is all or nothing, a free token goes to exactly one of fifty users racing for it (with
-// the method it becomes, in the same write), and only its holder can free it.
+// the method it becomes, in the same write), only its holder can free it, and a sealed secret is
+// replaced only while it is still the one read (fifty racing: exactly one).
 import assert from 'node:assert/strict';
 import type { OathTokenRecord, OathTokenStore } from '../../../src/store/ports.ts';
 import { methodFixture, tokenFixture } from './fixtures.ts';
@@ -133,6 +134,28 @@ export function oathTokensContract(ctx: ContractContext): void {
       const listed = await repo.listTokens();
       (listed[0] as OathTokenRecord).sealedSecret = 'mutated';
       assert.deepStrictEqual(await repo.getToken('TK-0001'), t1);
+    });
+
+    it('replaceTokenSecret replaces the sealed secret only while it is still the one read', async () => {
+      await repo.importTokens([t1, t2]);
+      await repo.assignToken('TK-0001', 'u-1');
+      assert.equal(await repo.replaceTokenSecret('TK-0001', 'k0.stale', 'k2.iv.new.tag'), false);
+      assert.equal(await repo.replaceTokenSecret('TK-9999', t1.sealedSecret, 'k2.iv.new.tag'), false);
+      assert.equal(await repo.replaceTokenSecret('TK-0001', t1.sealedSecret, 'k2.iv.new.tag'), true);
+      assert.deepStrictEqual(await repo.listTokens(), [
+        { ...t1, sealedSecret: 'k2.iv.new.tag', assignedTo: 'u-1' },
+        t2,
+      ]);
+      assert.equal(await repo.replaceTokenSecret('TK-0001', t1.sealedSecret, 'k3.iv.other.tag'), false);
+    });
+
+    it('replaceTokenSecret: 50 concurrent replacements from one read → exactly one', async () => {
+      await repo.importTokens([t1]);
+      const results = await concurrently(50, (i) =>
+        repo.replaceTokenSecret('TK-0001', t1.sealedSecret, `k2.iv.${i}.tag`),
+      );
+      assert.equal(countTrue(results), 1);
+      assert.equal((await repo.getToken('TK-0001'))?.sealedSecret, `k2.iv.${results.indexOf(true)}.tag`);
     });
   });
 }
