@@ -10,6 +10,7 @@ import { forkWorkers, runAsWorker, type WorkerReady } from './cluster.ts';
 import { createDemoRp } from './demo-rp/rp-app.ts';
 import { type FederationConfig, loadFederationConfig } from './federation/config.ts';
 import { loadOrCreateSecrets } from './federation/secrets.ts';
+import { chooseStores, openStores } from './federation/stores.ts';
 import { startFederationProcess } from './federation-process.ts';
 import { createPartnerIdp } from './partner-idp/server.ts';
 import { type ServerFacts, startGuide } from './start-guide.ts';
@@ -54,19 +55,34 @@ function workerCount(): number {
   return value;
 }
 
-async function listen(wanted: number, handler?: RequestListener): Promise<{ server: Server; url: string }> {
+/** Listens on the port of the setting `name` (e.g. FED_PORT); a port in use is an error naming it. */
+async function listen(
+  name: string,
+  fallback: number,
+  handler?: RequestListener,
+): Promise<{ server: Server; url: string }> {
+  const wanted = port(name, fallback);
   const server = createServer(handler);
   await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
+    server.once('error', (err: NodeJS.ErrnoException) =>
+      reject(
+        err.code === 'EADDRINUSE'
+          ? new Error(
+              `${name}: ${host}:${wanted} is already in use (set another port, or 0 for any free one)`,
+            )
+          : err,
+      ),
+    );
     server.listen(wanted, host, resolve);
   });
   return { server, url: `http://${publicHost}:${(server.address() as AddressInfo).port}` };
 }
 
 /** The federation port for the workers: FED_PORT, or with 0 one that is free now. */
-async function freePort(wanted: number): Promise<number> {
+async function fedPortForWorkers(): Promise<number> {
+  const wanted = port('FED_PORT', 3000);
   if (wanted !== 0) return wanted;
-  const probe = await listen(0);
+  const probe = await listen('FED_PORT', 0);
   const { port: found } = probe.server.address() as AddressInfo;
   await new Promise<void>((resolve) => probe.server.close(() => resolve()));
   return found;
@@ -142,9 +158,9 @@ function stopOnSignals(servers: Server[], more: () => Promise<void>) {
 
 /** One process: the federation server beside the partner IdP and the demo app. */
 async function startOneProcess() {
-  const fedListener = await listen(port('FED_PORT', 3000));
-  const partnerListener = await listen(port('PARTNER_PORT', 3001));
-  const rpListener = await listen(port('DEMO_RP_PORT', 3002));
+  const fedListener = await listen('FED_PORT', 3000);
+  const partnerListener = await listen('PARTNER_PORT', 3001);
+  const rpListener = await listen('DEMO_RP_PORT', 3002);
   const urls = { fed: fedListener.url, partner: partnerListener.url, rp: rpListener.url };
   const config = await loadConfig(urls);
   const fed = await startFederationProcess(config, env, auditFileSink(config));
@@ -162,13 +178,16 @@ async function startOneProcess() {
 
 /** The primary of several workers: the secrets once, the workers on one port, then the companions. */
 async function startPrimary(workers: number) {
-  const partnerListener = await listen(port('PARTNER_PORT', 3001));
-  const rpListener = await listen(port('DEMO_RP_PORT', 3002));
-  const fedPort = await freePort(port('FED_PORT', 3000));
+  const partnerListener = await listen('PARTNER_PORT', 3001);
+  const rpListener = await listen('DEMO_RP_PORT', 3002);
+  const fedPort = await fedPortForWorkers();
   const urls = { fed: `http://${publicHost}:${fedPort}`, partner: partnerListener.url, rp: rpListener.url };
   const config = await loadConfig(urls);
   mkdirSync(dirname(config.dataFile), { recursive: true });
   const secrets = loadOrCreateSecrets(config.dataFile, env);
+  // Once here before forking: an unreachable server fails at once with its one line, and the
+  // schema is migrated before the workers open it.
+  await (await openStores(chooseStores(config.dataFile, env))).close();
   const pool = await forkWorkers(
     workers,
     {
@@ -196,7 +215,7 @@ async function startWorker(): Promise<WorkerReady & { stop(): Promise<void> }> {
   const config = await loadFederationConfig(configFile, env);
   const fed = await startFederationProcess(config, env, auditFileSink(config));
   try {
-    const listener = await listen(port('FED_PORT', 3000), fed.fed.app);
+    const listener = await listen('FED_PORT', 3000, fed.fed.app);
     return {
       storesLine: fed.storesLine,
       policiesLine: fed.policiesLine,
