@@ -4,7 +4,8 @@
 // the policies in the store) with the test's config (FED_TEST_CONFIG, JSON) on a free loopback
 // port. It reports `{ type: 'ready', url }` to its parent, then does what an administrator or the
 // user would do in this process when asked (`{ id, op, user?, document? }` → `{ id, ok, value }`):
-// register an authenticator app, reset a user, revoke remembered devices, save a policy document.
+// register an authenticator app, reset a user, revoke remembered devices, add a policy to the
+// saved document.
 import assert from 'node:assert/strict';
 import { parseFederationConfig } from '../../sample-idp/federation/config.ts';
 import { startFederationProcess } from '../../sample-idp/federation-process.ts';
@@ -13,9 +14,9 @@ import { totpNow, totpSecretOf } from '../helpers/totp-now.ts';
 
 interface Command {
   id: number;
-  op: 'enrol' | 'resetUser' | 'revokeDevices' | 'replacePolicies';
+  op: 'enrol' | 'resetUser' | 'revokeDevices' | 'addPolicy';
   user?: string;
-  document?: unknown;
+  policy?: unknown;
 }
 
 const CTX = { ip: '127.0.0.1', requestId: 'test-admin' };
@@ -53,10 +54,12 @@ async function perform(command: Command): Promise<unknown> {
         if (await mfa.devices.revoke(user, device.id, CTX)) revoked++;
       return revoked;
     }
-    case 'replacePolicies': {
+    case 'addPolicy': {
       const saved = await mfa.policies.saved();
-      return (await mfa.policies.replace(command.document, saved?.version ?? 0, { ...CTX, by: 'test admin' }))
-        .version;
+      assert.ok(saved, 'the config seeded a document');
+      const document = saved.document as { policies: unknown[] };
+      const edited = { ...document, policies: [...document.policies, command.policy] };
+      return (await mfa.policies.replace(edited, saved.version, { ...CTX, by: 'test admin' })).version;
     }
   }
 }

@@ -12,6 +12,7 @@ import {
   atRp,
   authorizationRequest,
   redeem,
+  secretOnPage,
   signInWithPassword,
   submitCode,
 } from '../helpers/federation-stack.ts';
@@ -48,6 +49,7 @@ describe('several federation-server processes on PostgreSQL and Redis, behind on
       user('dave', 'enabled'),
       user('dana', 'disabled'),
       user('frank', 'disabled'),
+      user('erin', 'disabled'),
     ],
   });
   /** Requests from now on go to this process (or each in turn). */
@@ -167,18 +169,12 @@ describe('several federation-server processes on PostgreSQL and Redis, behind on
     via('b');
     const before = await signIn(new Browser(), 'dana');
     assert.ok(new URL(before.page.url).searchParams.get('code'), 'dana signs in on b with her password');
-    const version = await t.a.command('replacePolicies', {
-      namedLocations: [],
-      authenticationStrengths: [],
-      policies: [
-        {
-          id: 'block-dana',
-          name: 'Dana may not use the RP',
-          state: 'on',
-          assignments: { users: { include: ['dana'], exclude: [] }, applications: { include: ['rp'] } },
-          grant: { block: true },
-        },
-      ],
+    const version = await t.a.command('addPolicy', {
+      id: 'block-dana',
+      name: 'Dana may not use the RP',
+      state: 'on',
+      assignments: { users: { include: ['dana'], exclude: [] }, applications: { include: ['rp'] } },
+      grant: { block: true },
     });
     assert.equal(version, 2, 'the config seeded version 1, once for both processes');
     const blocked = await signIn(new Browser(), 'dana');
@@ -217,5 +213,29 @@ describe('several federation-server processes on PostgreSQL and Redis, behind on
       statuses.toSorted((x, y) => x - y),
       [200, ...Array(9).fill(400)],
     );
+  });
+
+  it('the security-info portal works whichever process answers each request: sign-in, setup of a method, settings', async () => {
+    const t = two();
+    const b = new Browser();
+    const served = { ...t.front.served };
+    const portal = await b.go(`${t.fedUrl}/account`);
+    // erin's MFA state is disabled, yet the portal needs MFA: she sets up a method first.
+    const setup = await b.go(`${t.fedUrl}/account/login`, {
+      form: { identifier: 'erin', password: 'erin password', _csrf: inputValue(portal.text, '_csrf') },
+    });
+    assert.equal(new URL(setup.url).pathname, '/account/mfa/enroll', setup.text.slice(0, 300));
+    const saved = await b.go(new URL(formAction(setup.text, '/enroll'), t.fedUrl).href, {
+      form: {
+        _csrf: inputValue(setup.text, '_csrf'),
+        draftId: inputValue(setup.text, 'draftId'),
+        code: totpNow(secretOnPage(setup.text)),
+      },
+    });
+    assert.match(saved.text, /recovery codes/i);
+    const settings = await b.go(`${t.fedUrl}/account/mfa/settings`);
+    assert.equal(new URL(settings.url).pathname, '/account/mfa/settings');
+    assert.match(settings.text, /Authenticator app/);
+    assert.ok(t.front.served.a > served.a && t.front.served.b > served.b, 'both processes answered');
   });
 });

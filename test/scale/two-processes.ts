@@ -22,7 +22,7 @@ export interface ServerProcess {
   readonly child: ChildProcess;
   /** Asks the process to act (see federation-child.ts); resolves with its answer. */
   command(op: 'enrol' | 'resetUser' | 'revokeDevices', user: string): Promise<unknown>;
-  command(op: 'replacePolicies', document: unknown): Promise<unknown>;
+  command(op: 'addPolicy', policy: unknown): Promise<unknown>;
   stop(): Promise<void>;
 }
 
@@ -55,7 +55,7 @@ export function startServerProcess(env: Record<string, string>): Promise<ServerP
             child,
             command(op: string, arg: unknown) {
               const id = ++ids;
-              const message = op === 'replacePolicies' ? { id, op, document: arg } : { id, op, user: arg };
+              const message = op === 'addPolicy' ? { id, op, policy: arg } : { id, op, user: arg };
               return new Promise((res, rej) => {
                 waiting.set(id, { resolve: res, reject: rej });
                 child.send(message);
