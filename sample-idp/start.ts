@@ -1,3 +1,20 @@
+// `npm start`: the federation server, the partner IdP and the demo SaaS app on localhost; the
+// URLs it prints are http://localhost:<port> (passkeys need a host name) while it listens on
+// 127.0.0.1. Settings (environment):
+//   FED_CONFIG        config file (default sample-idp/federation.example.yaml)
+//   HOST              listen address (default 127.0.0.1)
+//   PUBLIC_HOST       the host name in the printed URLs and the issuer (default localhost: browsers
+//                     refuse passkeys on an IP address such as 127.0.0.1)
+//   FED_PORT / PARTNER_PORT / DEMO_RP_PORT   default 3000 / 3001 / 3002 (0: any free port)
+//   FED_DATA_FILE     SQLite file used by the example config (default data/federation.sqlite)
+//   DATABASE_URL, FED_DATABASE_SCHEMA, REDIS_URL, FED_REDIS_PREFIX   PostgreSQL and Redis instead
+//                     of the SQLite file (see federation/stores.ts)
+//   WORKERS           federation-server processes on the one port (node:cluster); default 1, or
+//                     2 with --cluster (npm run start:cluster)
+//   FED_SEALING_KEY, FED_COOKIE_KEYS, FED_SIGNING_JWK   secrets; generated and kept in
+//                     federation-secrets.json beside the data file when unset; every worker
+//                     gets the same ones from the primary
+// The URLs are handed to the config as FED_URL, PARTNER_URL and DEMO_RP_URL.
 import cluster from 'node:cluster';
 import { randomBytes } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
@@ -7,38 +24,18 @@ import { dirname, join } from 'node:path';
 import { pinoAuditSink } from 'mfakit';
 import pino from 'pino';
 import { forkWorkers, runAsWorker, type WorkerReady } from './cluster.ts';
-import { createDemoRp } from './demo-rp/rp-app.ts';
 import { type FederationConfig, loadFederationConfig } from './federation/config.ts';
 import { loadOrCreateSecrets } from './federation/secrets.ts';
 import { chooseStores, openStores } from './federation/stores.ts';
-import { startFederationProcess } from './federation-process.ts';
-import { createPartnerIdp } from './partner-idp/server.ts';
 import { type ServerFacts, startGuide } from './start-guide.ts';
 
-/**
- * `npm start`: the federation server, the partner IdP and the demo SaaS app on localhost; the
- * URLs it prints are http://localhost:<port> (passkeys need a host name) while it listens on
- * 127.0.0.1. Settings (environment):
- *   FED_CONFIG        config file (default sample-idp/federation.example.yaml)
- *   HOST              listen address (default 127.0.0.1)
- *   PUBLIC_HOST       the host name in the printed URLs and the issuer (default localhost: browsers
- *                     refuse passkeys on an IP address such as 127.0.0.1)
- *   FED_PORT / PARTNER_PORT / DEMO_RP_PORT   default 3000 / 3001 / 3002 (0: any free port)
- *   FED_DATA_FILE     SQLite file used by the example config (default data/federation.sqlite)
- *   DATABASE_URL, FED_DATABASE_SCHEMA, REDIS_URL, FED_REDIS_PREFIX   PostgreSQL and Redis instead
- *                     of the SQLite file (see federation/stores.ts)
- *   WORKERS           federation-server processes on the one port (node:cluster); default 1, or
- *                     2 with --cluster (npm run start:cluster)
- *   FED_SEALING_KEY, FED_COOKIE_KEYS, FED_SIGNING_JWK   secrets; generated and kept in
- *                     federation-secrets.json beside the data file when unset; every worker
- *                     gets the same ones from the primary
- * The URLs are handed to the config as FED_URL, PARTNER_URL and DEMO_RP_URL.
- */
 const env = process.env;
 const host = env.HOST || '127.0.0.1';
 const publicHost = env.PUBLIC_HOST || 'localhost';
 const configFile = env.FED_CONFIG ?? 'sample-idp/federation.example.yaml';
 const MAX_WORKERS = 64;
+// Each process imports what it runs (below, with import()): a worker never loads the partner IdP
+// or the demo app, the primary of several workers never loads the federation server.
 
 function port(name: string, fallback: number): number {
   const value = env[name] === undefined || env[name] === '' ? fallback : Number(env[name]);
@@ -110,6 +107,8 @@ async function startCompanions(
   partnerServer: Server,
   rpServer: Server,
 ) {
+  const { createPartnerIdp } = await import('./partner-idp/server.ts');
+  const { createDemoRp } = await import('./demo-rp/rp-app.ts');
   const partnerOrigin = new URL(urls.partner).origin;
   const partner = createPartnerIdp({
     issuer: urls.partner,
@@ -163,6 +162,7 @@ async function startOneProcess() {
   const rpListener = await listen('DEMO_RP_PORT', 3002);
   const urls = { fed: fedListener.url, partner: partnerListener.url, rp: rpListener.url };
   const config = await loadConfig(urls);
+  const { startFederationProcess } = await import('./federation-process.ts');
   const fed = await startFederationProcess(config, env, auditFileSink(config));
   // Requests are answered from here on: the server is ready (subscribed, policies loaded).
   fedListener.server.on('request', fed.fed.app);
@@ -213,6 +213,7 @@ async function startPrimary(workers: number) {
 /** A worker: the federation server alone, listening on the port the primary chose. */
 async function startWorker(): Promise<WorkerReady & { stop(): Promise<void> }> {
   const config = await loadFederationConfig(configFile, env);
+  const { startFederationProcess } = await import('./federation-process.ts');
   const fed = await startFederationProcess(config, env, auditFileSink(config));
   try {
     const listener = await listen('FED_PORT', 3000, fed.fed.app);

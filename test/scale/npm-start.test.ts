@@ -1,7 +1,7 @@
 // `npm start` with several processes and its start-up failures, as a user runs it:
 // `npm run start:cluster` (node sample-idp/start.ts --cluster) on PostgreSQL and Redis prints its
 // two worker processes and both answer on the one port (which process holds a connection is read
-// from /proc: Linux); PostgreSQL unreachable at start ends it with one line naming DATABASE_URL
+// from /proc: Linux), and a worker killed is replaced; PostgreSQL unreachable at start ends it with one line naming DATABASE_URL
 // and exit status 1, alone or with workers, and so does a worker that cannot start. The cluster
 // test needs DATABASE_URL and REDIS_URL.
 import assert from 'node:assert/strict';
@@ -22,6 +22,8 @@ interface Started {
   output: () => string;
   /** Resolves with the output once the guide is printed (or rejects with it if the process exits). */
   guide: Promise<string>;
+  /** Resolves with stdout once it matches `pattern` (rejects after 45 s). */
+  until(pattern: RegExp): Promise<string>;
   exited: Promise<{ code: number | null; stderr: string; stdout: string }>;
 }
 
@@ -64,7 +66,15 @@ function startSample(dir: string, env: Record<string, string>, args: string[] = 
     });
   });
   guide.catch(() => {});
-  return { child, output: () => stdout + stderr, guide, exited };
+  const until = async (pattern: RegExp) => {
+    for (let waited = 0; !pattern.test(stdout); waited += 100) {
+      if (waited > 45_000 || child.exitCode !== null)
+        throw new Error(`no ${pattern} in:\n${stdout}${stderr}`);
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    return stdout;
+  };
+  return { child, output: () => stdout + stderr, guide, until, exited };
 }
 
 /** A loopback port nothing listens on (it was free a moment ago). */
@@ -171,11 +181,23 @@ describe('npm start with several processes', function () {
       const byNumber = (x: number | null, y: number | null) => (x ?? 0) - (y ?? 0);
       assert.deepEqual([...answeredBy].sort(byNumber), workerPids.toSorted(byNumber), 'each worker answered');
 
+      // A worker killed outright is replaced; the other answers meanwhile.
+      const [killed = 0, survivor = 0] = workerPids;
+      process.kill(killed, 'SIGKILL');
+      const replaced = new RegExp(
+        `^federation server: worker ${killed} exited \\(signal SIGKILL\\); starting another\\nfederation server: worker (\\d+) ready$`,
+        'm',
+      );
+      const replacement = Number(replaced.exec(await running.until(replaced))?.[1]);
+      const { pid } = await discoveryFrom(Number(port), [survivor, replacement]);
+      assert.ok(pid === survivor || pid === replacement);
+
       running.child.kill('SIGINT');
       const { code, stdout } = await running.exited;
       assert.equal(code, 0);
       assert.match(stdout, /stopped\n$/);
-      for (const pid of workerPids) assert.throws(() => process.kill(pid, 0), 'the worker is gone');
+      for (const gone of [survivor, replacement])
+        assert.throws(() => process.kill(gone, 0), 'the worker is gone');
     });
   });
 
