@@ -29,6 +29,9 @@ function startDemo(dataDir: string): Promise<Demo> {
     cwd: ROOT,
     env: {
       ...process.env,
+      // The SQLite file of the fresh data directory, whatever DATABASE_URL / REDIS_URL CI sets.
+      DATABASE_URL: '',
+      REDIS_URL: '',
       FED_PORT: '0',
       PARTNER_PORT: '0',
       DEMO_RP_PORT: '0',
