@@ -21,6 +21,13 @@ const config = await loadFederationConfig(env.FED_CONFIG ?? 'sample-idp/federati
   DEMO_RP_URL: placeholder,
 });
 const sub = args[0];
+// mfakit's command works on an SQLite file; a server on PostgreSQL would never see the pass.
+if (env.DATABASE_URL) {
+  console.error(
+    'tap: npm start runs on PostgreSQL here (DATABASE_URL is set), and this command writes to the SQLite file only: unset DATABASE_URL to use it with the SQLite server',
+  );
+  process.exit(2);
+}
 
 /**
  * The configured user a typed name stands for, found as the sign-in finds them: by user name or

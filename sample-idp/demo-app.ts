@@ -70,6 +70,8 @@ export async function createDemoApp(
     loginPath: '/login',
     defaultReturnTo: '/',
     displayName: (id) => directory.get(id)?.name ?? id,
+    // Only accounts still in the directory sign in with a passkey alone.
+    passkeySignIn: (id) => directory.get(id) !== null,
   });
 
   const app = express();

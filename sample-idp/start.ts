@@ -1,35 +1,41 @@
+// `npm start`: the federation server, the partner IdP and the demo SaaS app on localhost; the
+// URLs it prints are http://localhost:<port> (passkeys need a host name) while it listens on
+// 127.0.0.1. Settings (environment):
+//   FED_CONFIG        config file (default sample-idp/federation.example.yaml)
+//   HOST              listen address (default 127.0.0.1)
+//   PUBLIC_HOST       the host name in the printed URLs and the issuer (default localhost: browsers
+//                     refuse passkeys on an IP address such as 127.0.0.1)
+//   FED_PORT / PARTNER_PORT / DEMO_RP_PORT   default 3000 / 3001 / 3002 (0: any free port)
+//   FED_DATA_FILE     SQLite file used by the example config (default data/federation.sqlite)
+//   DATABASE_URL, FED_DATABASE_SCHEMA, REDIS_URL, FED_REDIS_PREFIX   PostgreSQL and Redis instead
+//                     of the SQLite file (see federation/stores.ts)
+//   WORKERS           federation-server processes on the one port (node:cluster); default 1, or
+//                     2 with --cluster (npm run start:cluster)
+//   FED_SEALING_KEY, FED_COOKIE_KEYS, FED_SIGNING_JWK   secrets; generated and kept in
+//                     federation-secrets.json beside the data file when unset; every worker
+//                     gets the same ones from the primary
+// The URLs are handed to the config as FED_URL, PARTNER_URL and DEMO_RP_URL.
+import cluster from 'node:cluster';
 import { randomBytes } from 'node:crypto';
-import { mkdirSync, readFileSync } from 'node:fs';
-import { createServer, type Server } from 'node:http';
+import { mkdirSync } from 'node:fs';
+import { createServer, type RequestListener, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { dirname, join } from 'node:path';
 import { pinoAuditSink } from 'mfakit';
 import pino from 'pino';
-import { parse as parseYaml } from 'yaml';
-import { createDemoRp } from './demo-rp/rp-app.ts';
+import { forkWorkers, runAsWorker, type WorkerReady } from './cluster.ts';
 import { type FederationConfig, loadFederationConfig } from './federation/config.ts';
 import { loadOrCreateSecrets } from './federation/secrets.ts';
-import { createFederationServer } from './federation/server.ts';
-import { createPartnerIdp, PARTNER_DEMO_USERS } from './partner-idp/server.ts';
+import { chooseStores, openStores } from './federation/stores.ts';
+import { type ServerFacts, startGuide } from './start-guide.ts';
 
-/**
- * `npm start`: the federation server, the partner IdP and the demo SaaS app on localhost,
- * on the embedded SQLite store; the URLs it prints are http://localhost:<port> (passkeys need a
- * host name) while it listens on 127.0.0.1. Settings (environment):
- *   FED_CONFIG        config file (default sample-idp/federation.example.yaml)
- *   HOST              listen address (default 127.0.0.1)
- *   PUBLIC_HOST       the host name in the printed URLs and the issuer (default localhost: browsers
- *                     refuse passkeys on an IP address such as 127.0.0.1)
- *   FED_PORT / PARTNER_PORT / DEMO_RP_PORT   default 3000 / 3001 / 3002 (0: any free port)
- *   FED_DATA_FILE     SQLite file used by the example config (default data/federation.sqlite)
- *   FED_SEALING_KEY, FED_COOKIE_KEYS, FED_SIGNING_JWK   secrets; generated and kept in
- *                     federation-secrets.json beside the data file when unset
- * The URLs are handed to the config as FED_URL, PARTNER_URL and DEMO_RP_URL.
- */
 const env = process.env;
 const host = env.HOST || '127.0.0.1';
 const publicHost = env.PUBLIC_HOST || 'localhost';
 const configFile = env.FED_CONFIG ?? 'sample-idp/federation.example.yaml';
+const MAX_WORKERS = 64;
+// Each process imports what it runs (below, with import()): a worker never loads the partner IdP
+// or the demo app, the primary of several workers never loads the federation server.
 
 function port(name: string, fallback: number): number {
   const value = env[name] === undefined || env[name] === '' ? fallback : Number(env[name]);
@@ -38,92 +44,71 @@ function port(name: string, fallback: number): number {
   return value;
 }
 
-async function listen(wanted: number): Promise<{ server: Server; url: string }> {
-  const server = createServer();
+function workerCount(): number {
+  const fallback = process.argv.includes('--cluster') ? 2 : 1;
+  const value = env.WORKERS === undefined || env.WORKERS === '' ? fallback : Number(env.WORKERS);
+  if (!Number.isInteger(value) || value < 1 || value > MAX_WORKERS)
+    throw new Error(`WORKERS: must be a whole number from 1 to ${MAX_WORKERS}`);
+  return value;
+}
+
+/** Listens on the port of the setting `name` (e.g. FED_PORT); a port in use is an error naming it. */
+async function listen(
+  name: string,
+  fallback: number,
+  handler?: RequestListener,
+): Promise<{ server: Server; url: string }> {
+  const wanted = port(name, fallback);
+  const server = createServer(handler);
   await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
+    server.once('error', (err: NodeJS.ErrnoException) =>
+      reject(
+        err.code === 'EADDRINUSE'
+          ? new Error(
+              `${name}: ${host}:${wanted} is already in use (set another port, or 0 for any free one)`,
+            )
+          : err,
+      ),
+    );
     server.listen(wanted, host, resolve);
   });
   return { server, url: `http://${publicHost}:${(server.address() as AddressInfo).port}` };
 }
 
-/** The demo password of a user: the `${VAR:-default}` default when VAR is unset, never a real secret. */
-function demoPasswords(file: string): Map<string, string> {
-  const out = new Map<string, string>();
-  const raw = parseYaml(readFileSync(file, 'utf8')) as { users?: { id?: unknown; password?: unknown }[] };
-  for (const u of raw.users ?? []) {
-    const m =
-      typeof u.password === 'string' ? /^\$\{([A-Za-z_][A-Za-z0-9_]*):-([^}]*)\}$/.exec(u.password) : null;
-    if (typeof u.id === 'string' && m?.[1] && m[2] !== undefined)
-      out.set(u.id, env[m[1]] ? `(from $${m[1]})` : m[2]);
-  }
-  return out;
+/** The federation port for the workers: FED_PORT, or with 0 one that is free now. */
+async function fedPortForWorkers(): Promise<number> {
+  const wanted = port('FED_PORT', 3000);
+  if (wanted !== 0) return wanted;
+  const probe = await listen('FED_PORT', 0);
+  const { port: found } = probe.server.address() as AddressInfo;
+  await new Promise<void>((resolve) => probe.server.close(() => resolve()));
+  return found;
 }
 
-function describe(
-  config: FederationConfig,
-  urls: { fed: string; partner: string; rp: string },
-  file: string,
-) {
-  const passwords = demoPasswords(file);
-  const lines = [
-    '',
-    `Federation server (OpenID provider): ${urls.fed}/  (discovery: ${urls.fed}/.well-known/openid-configuration)`,
-    `Security info portal:                ${urls.fed}/account`,
-    `Partner Co IdP (claims provider):    ${urls.partner}/`,
-    `Demo SaaS app (relying party):       ${urls.rp}/`,
-    `Data file: ${config.dataFile}  (audit events: ${join(dirname(config.dataFile), 'federation-audit.log')})`,
-    '',
-    'Local accounts (user name or e-mail / password, MFA state):',
-    ...config.users.map(
-      (u) =>
-        `  ${u.id} <${u.email}> / ${passwords.get(u.id) ?? '(as configured)'}  — ${u.mfaState ?? config.defaultUserState}`,
-    ),
-    'Partner accounts (type the e-mail address at the federation sign-in: home-realm discovery):',
-    ...PARTNER_DEMO_USERS.map((u) => {
-      const domain = u.email.split('@')[1] ?? '';
-      const cp = config.claimsProviders.find((p) => p.emailDomains.includes(domain));
-      return `  ${u.email} / ${u.password}  — ${cp ? `${cp.displayName}: ${cp.federatedIdpMfaBehavior}` : 'no trust'}`;
-    }),
-    '',
-    'Try:',
-    `  1. ${urls.rp}/ → Sign in as alice: choose a passkey (or an authenticator app: scan the QR code); the app shows amr/acr.`,
-    "  2. Sign out, Sign in again: the user name field offers alice's passkey (autofill): no password, acr …:phr.",
-    '     Sign in as bob (enforced, no method yet): a method is required. dana (disabled): password only.',
-    '  3. Sign in as carol@partner.test: tick "I used my partner MFA" → no local prompt; untick → local MFA.',
-    '  4. dave@strict.partner.test: without the partner MFA the sign-in is refused.',
-    '     erin@legacy.partner.test: the partner MFA is not trusted, the local MFA is always asked.',
-    '  5. In the demo app, "Sensitive action" asks for acr …:mfa (step-up) and "Approve payments" for …:phr,',
-    `     which only a passkey or security key meets. ${urls.fed}/account adds, lists and removes methods.`,
-    '  6. A Temporary Access Pass (an administrator issues it; "Use a Temporary Access Pass" at sign-in):',
-    '     npm run tap -- issue --user bob --lifetime 1h --once',
-    '',
-    'Ctrl-C stops everything.',
-    '',
-  ];
-  console.log(lines.join('\n'));
-}
-
-async function main() {
-  const fedListener = await listen(port('FED_PORT', 3000));
-  const partnerListener = await listen(port('PARTNER_PORT', 3001));
-  const rpListener = await listen(port('DEMO_RP_PORT', 3002));
-  const urls = { fed: fedListener.url, partner: partnerListener.url, rp: rpListener.url };
-  const config = await loadFederationConfig(configFile, {
+const loadConfig = (urls: { fed: string; partner: string; rp: string }) =>
+  loadFederationConfig(configFile, {
     ...env,
     FED_URL: urls.fed,
     PARTNER_URL: urls.partner,
     DEMO_RP_URL: urls.rp,
   });
-  mkdirSync(dirname(config.dataFile), { recursive: true });
-  // Audit events as JSON lines in a file beside the data file, so the console keeps the URLs readable.
-  const auditFile = join(dirname(config.dataFile), 'federation-audit.log');
-  const fed = await createFederationServer(config, {
-    secrets: loadOrCreateSecrets(config.dataFile, env),
-    audit: pinoAuditSink(pino.destination({ dest: auditFile, append: true, sync: false })),
-  });
-  fedListener.server.on('request', fed.app);
 
+/** Audit events as JSON lines in a file beside the data file, so the console keeps the URLs readable. */
+function auditFileSink(config: FederationConfig) {
+  mkdirSync(dirname(config.dataFile), { recursive: true });
+  const auditFile = join(dirname(config.dataFile), 'federation-audit.log');
+  return pinoAuditSink(pino.destination({ dest: auditFile, append: true, sync: false }));
+}
+
+/** The partner IdP and the demo app, on their listeners, for the federation server at `config.issuer`. */
+async function startCompanions(
+  config: FederationConfig,
+  urls: { fed: string; partner: string; rp: string },
+  partnerServer: Server,
+  rpServer: Server,
+) {
+  const { createPartnerIdp } = await import('./partner-idp/server.ts');
+  const { createDemoRp } = await import('./demo-rp/rp-app.ts');
   const partnerOrigin = new URL(urls.partner).origin;
   const partner = createPartnerIdp({
     issuer: urls.partner,
@@ -135,7 +120,7 @@ async function main() {
         redirectUris: [new URL(`/federation/${p.id}/callback`, config.issuer).href],
       })),
   });
-  partnerListener.server.on('request', partner.app);
+  partnerServer.on('request', partner.app);
 
   const rpClientId = env.DEMO_RP_CLIENT_ID ?? 'demo-rp';
   const trust = config.relyingParties.find((rp) => rp.clientId === rpClientId);
@@ -151,18 +136,18 @@ async function main() {
     sessionSecret: randomBytes(32).toString('hex'),
     allowInsecureHttp: new URL(config.issuer).protocol === 'http:',
   });
-  rpListener.server.on('request', rpApp);
+  rpServer.on('request', rpApp);
+}
 
-  describe(config, urls, configFile);
-
+/** Ctrl-C (or SIGTERM) closes the listeners, then `more`, and exits 0. */
+function stopOnSignals(servers: Server[], more: () => Promise<void>) {
   let stopping = false;
   const stop = async () => {
     if (stopping) return;
     stopping = true;
-    const servers = [fedListener.server, partnerListener.server, rpListener.server];
     for (const s of servers) s.closeAllConnections();
     await Promise.all(servers.map((s) => new Promise<void>((resolve) => s.close(() => resolve()))));
-    await fed.close();
+    await more();
     console.log('stopped');
     process.exit(0);
   };
@@ -170,7 +155,92 @@ async function main() {
   process.on('SIGTERM', stop);
 }
 
+/** One process: the federation server beside the partner IdP and the demo app. */
+async function startOneProcess() {
+  const fedListener = await listen('FED_PORT', 3000);
+  const partnerListener = await listen('PARTNER_PORT', 3001);
+  const rpListener = await listen('DEMO_RP_PORT', 3002);
+  const urls = { fed: fedListener.url, partner: partnerListener.url, rp: rpListener.url };
+  const config = await loadConfig(urls);
+  const { startFederationProcess } = await import('./federation-process.ts');
+  const fed = await startFederationProcess(config, env, auditFileSink(config));
+  // Requests are answered from here on: the server is ready (subscribed, policies loaded).
+  fedListener.server.on('request', fed.fed.app);
+  await startCompanions(config, urls, partnerListener.server, rpListener.server);
+  const facts: ServerFacts = {
+    workersLine: null,
+    storesLine: fed.storesLine,
+    policiesLine: fed.policiesLine,
+  };
+  console.log(startGuide(config, urls, configFile, facts));
+  stopOnSignals([fedListener.server, partnerListener.server, rpListener.server], fed.close);
+}
+
+/** The primary of several workers: the secrets once, the workers on one port, then the companions. */
+async function startPrimary(workers: number) {
+  const partnerListener = await listen('PARTNER_PORT', 3001);
+  const rpListener = await listen('DEMO_RP_PORT', 3002);
+  const fedPort = await fedPortForWorkers();
+  const urls = { fed: `http://${publicHost}:${fedPort}`, partner: partnerListener.url, rp: rpListener.url };
+  const config = await loadConfig(urls);
+  mkdirSync(dirname(config.dataFile), { recursive: true });
+  const secrets = loadOrCreateSecrets(config.dataFile, env);
+  // Once here before forking: an unreachable server fails at once with its one line, and the
+  // schema is migrated before the workers open it.
+  await (await openStores(chooseStores(config.dataFile, env))).close();
+  const pool = await forkWorkers(
+    workers,
+    {
+      FED_PORT: String(fedPort),
+      FED_URL: urls.fed,
+      PARTNER_URL: urls.partner,
+      DEMO_RP_URL: urls.rp,
+      FED_SEALING_KEY: secrets.sealingKey.toString('base64'),
+      FED_COOKIE_KEYS: secrets.cookieKeys.join(','),
+      FED_SIGNING_JWK: JSON.stringify(secrets.signingJwk),
+    },
+    (line) => console.log(`federation server: ${line}`),
+  );
+  await startCompanions(config, urls, partnerListener.server, rpListener.server);
+  const facts: ServerFacts = {
+    workersLine: `${workers} worker processes on ${urls.fed} (pids ${pool.pids().join(', ')})`,
+    ...pool.ready,
+  };
+  console.log(startGuide(config, urls, configFile, facts));
+  stopOnSignals([partnerListener.server, rpListener.server], () => pool.stop());
+}
+
+/** A worker: the federation server alone, listening on the port the primary chose. */
+async function startWorker(): Promise<WorkerReady & { stop(): Promise<void> }> {
+  const config = await loadFederationConfig(configFile, env);
+  const { startFederationProcess } = await import('./federation-process.ts');
+  const fed = await startFederationProcess(config, env, auditFileSink(config));
+  try {
+    const listener = await listen('FED_PORT', 3000, fed.fed.app);
+    return {
+      storesLine: fed.storesLine,
+      policiesLine: fed.policiesLine,
+      stop: async () => {
+        listener.server.closeAllConnections();
+        await new Promise<void>((resolve) => listener.server.close(() => resolve()));
+        await fed.close();
+      },
+    };
+  } catch (error) {
+    await fed.close();
+    throw error;
+  }
+}
+
+async function main() {
+  if (cluster.isWorker) return runAsWorker(startWorker);
+  const workers = workerCount();
+  if (workers === 1) return startOneProcess();
+  return startPrimary(workers);
+}
+
 main().catch((err: unknown) => {
+  // One line naming what is wrong (e.g. `postgres: cannot connect to … (DATABASE_URL): …`), no stack.
   console.error(err instanceof Error ? err.message : String(err));
   process.exit(1);
 });

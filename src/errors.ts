@@ -14,11 +14,17 @@ export class MfaError extends Error {
   }
 }
 
-/** The store could not be reached or answered nonsense: callers fail closed. */
+/**
+ * The store could not be reached or answered nonsense: callers fail closed. `store` names the
+ * store that failed (`redis`, `postgres`…) when the adapter says; `cause` is the client's own error.
+ */
 export class StoreError extends MfaError {
-  constructor(message: string) {
+  readonly store: string | undefined;
+  constructor(message: string, options: { store?: string; cause?: unknown } = {}) {
     super('store_unavailable', message, 503);
     this.name = 'StoreError';
+    this.store = options.store;
+    if (options.cause !== undefined) this.cause = options.cause;
   }
 }
 

@@ -32,12 +32,19 @@ export function createMemoryStores(options: { clock?: Clock } = {}): Stores {
 /** Durable records in memory: every aggregate store, empty. Session epochs live in the counters. */
 export function createMemoryRepository(): Repository {
   const methods = new MemoryMethodStore();
+  const counters = new MemoryCounterStore(methods);
+  const tokens = new MemoryOathTokenStore(methods);
+  methods.link({
+    advanceCounter: (key, value) => counters.advanceNow(key, value),
+    deleteCounter: (key) => counters.deleteNow(key),
+    unassignToken: (serial, userId) => tokens.unassignNow(serial, userId),
+  });
   return composeRepository({
     methods,
-    counters: new MemoryCounterStore(methods),
+    counters,
     recoveryCodes: new MemoryRecoveryCodeStore(),
     devices: new MemoryRememberedDeviceStore(),
-    tokens: new MemoryOathTokenStore(),
+    tokens,
     userStates: new MemoryUserStateStore(),
     audit: new MemoryAuditStore(),
     policyDocument: new MemoryPolicyDocumentStore(),

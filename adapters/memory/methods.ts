@@ -1,13 +1,35 @@
 // Methods in memory: one map by method id. `markUsed` is how the counter store stamps a
-// method's last use in the same synchronous step that moves its counter. A lookup key is unique
-// per kind: the check and the insert happen in one synchronous step, as do the comparison and
-// the write of a data replacement.
+// method's last use in the same synchronous step that moves its counter; the counter and token
+// stores' synchronous operations (`link`) move a new method's counter in the step that inserts it
+// and release what a removed method held in the step that removes it, and `insert` is how the
+// token store registers a token's method in the step that assigns it. A lookup key is unique per
+// kind: the check and the insert happen in one synchronous step, as do the comparison and the
+// write of a data replacement.
 import { isDeepStrictEqual } from 'node:util';
-import type { MethodData, MethodRecord, MethodStore } from '../../src/store/ports.ts';
+import type { MethodData, MethodRecord, MethodRelease, MethodStore } from '../../src/store/ports.ts';
 import { copy } from './copy.ts';
+
+/** The counter and token stores' synchronous operations a method store runs in its own steps. */
+export interface MethodStoreLinks {
+  advanceCounter(key: string, value: number): void;
+  deleteCounter(key: string): void;
+  unassignToken(serial: string, userId: string): void;
+}
 
 export class MemoryMethodStore implements MethodStore {
   #methods = new Map<string, MethodRecord>();
+  #links: MethodStoreLinks | null = null;
+
+  /** Given once the counter and token stores exist (createMemoryRepository). */
+  link(links: MethodStoreLinks): void {
+    this.#links = links;
+  }
+
+  get #linked(): MethodStoreLinks {
+    if (!this.#links)
+      throw new Error('memory: the method store is not linked to its counter and token stores');
+    return this.#links;
+  }
 
   async listMethods(userId: string) {
     return [...this.#methods.values()]
@@ -23,7 +45,11 @@ export class MemoryMethodStore implements MethodStore {
     for (const m of this.#methods.values()) if (m.kind === kind && m.lookupKey === lookupKey) return copy(m);
     return null;
   }
-  async insertMethod(method: MethodRecord) {
+  async insertMethod(method: MethodRecord, counter?: number) {
+    this.insert(method, counter);
+  }
+  /** `insertMethod` in one synchronous step: every check before anything is written. */
+  insert(method: MethodRecord, counter?: number): void {
     if (this.#methods.has(method.id)) throw new Error(`method ${method.id} exists`);
     if (method.lookupKey !== null) {
       for (const m of this.#methods.values())
@@ -31,6 +57,8 @@ export class MemoryMethodStore implements MethodStore {
           throw new Error(`a ${method.kind} method with this lookup key exists`);
     }
     this.#methods.set(method.id, copy(method));
+    if (counter !== undefined && method.counterKey !== null)
+      this.#linked.advanceCounter(method.counterKey, counter);
   }
   async markMethodUsed(userId: string, methodId: string, at: number) {
     const m = this.#methods.get(methodId);
@@ -49,10 +77,13 @@ export class MemoryMethodStore implements MethodStore {
     m.data = copy(data);
     return true;
   }
-  async deleteMethod(userId: string, methodId: string) {
+  async deleteMethod(userId: string, methodId: string, release?: MethodRelease) {
     const m = this.#methods.get(methodId);
     if (!m || m.userId !== userId) return false;
-    return this.#methods.delete(methodId);
+    this.#methods.delete(methodId);
+    if (release?.counterKey !== undefined) this.#linked.deleteCounter(release.counterKey);
+    if (release?.tokenSerial !== undefined) this.#linked.unassignToken(release.tokenSerial, userId);
+    return true;
   }
   async deleteAllMethods(userId: string) {
     let n = 0;

@@ -3,8 +3,9 @@
 // overwrites it, so a concurrent replacement waits and then returns this one; consuming a
 // one-time pass is one conditional UPDATE whose row count says who won, so it holds across
 // processes. Expects a migrated schema.
-import { StoreError } from '../../src/errors.ts';
+
 import type { AccessPassRecord, AccessPassStore } from '../../src/store/ports.ts';
+import { postgresStoreError } from './failures.ts';
 import { type PostgresDatabase, run, statement, transaction } from './queries.ts';
 import { bool, int, intOrNull, type Row, text, textOrNull } from './rows.ts';
 
@@ -56,7 +57,7 @@ export class PostgresAccessPassStore implements AccessPassStore {
         }
         if ((await run(client, this.#sql.insertIfAbsent, values)).rowCount === 1) return null;
       }
-      throw new StoreError('postgres: access pass kept changing while being replaced');
+      throw postgresStoreError('access pass kept changing while being replaced');
     });
   }
 

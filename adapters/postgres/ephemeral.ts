@@ -7,9 +7,9 @@
 // row is live while clock.now() < expires_at. Expired rows are swept as writes go by.
 import type { Clock } from '../../src/engine/capabilities.ts';
 import { systemClock } from '../../src/engine/capabilities.ts';
-import { StoreError } from '../../src/errors.ts';
 import type { EphemeralStore } from '../../src/store/ports.ts';
 import { ExpirySweeper } from './expiry-sweeper.ts';
+import { postgresStoreError } from './failures.ts';
 import { type PostgresDatabase, run, statement } from './queries.ts';
 import { bool, int, text } from './rows.ts';
 
@@ -51,7 +51,7 @@ export class PostgresEphemeralStore implements EphemeralStore {
     const now = this.#clock.now();
     const row = (await run(this.#db.pool, this.#sql.increment, [key, now, now + ttlMs])).rows[0];
     this.#sweeper.wrote();
-    if (!row) throw new StoreError('postgres: increment returned no row');
+    if (!row) throw postgresStoreError('increment returned no row');
     return int(row, 'count');
   }
 

@@ -2,9 +2,11 @@
 // text). A method's last use is the later of its row's own `last_used_at` and the use recorded
 // on its counter row (adapters/postgres/counters.ts writes it there in the statement that moves
 // the counter), joined by the row's `counter_key`. A lookup key is unique per kind (a partial
-// unique index), so two inserts racing for one key cannot both succeed; a replacement of a
-// method's data (sealing-key rotation) compares and writes in one statement. Expects a migrated schema.
-import type { MethodData, MethodRecord, MethodStore } from '../../src/store/ports.ts';
+// unique index), so two inserts racing for one key cannot both succeed. A method inserted with
+// its counter is one statement (the method's INSERT feeding the counter's), and so is one removed
+// with what it releases; a replacement of a method's data (sealing-key rotation) compares and
+// writes in one statement. Expects a migrated schema.
+import type { MethodData, MethodRecord, MethodRelease, MethodStore } from '../../src/store/ports.ts';
 import { isUniqueViolation, type PostgresDatabase, run, statement } from './queries.ts';
 import { int, intOrNull, jsonObject, type Row, text, textOrNull } from './rows.ts';
 
@@ -44,19 +46,11 @@ export class PostgresMethodStore implements MethodStore {
     const row = (await run(this.#db.pool, this.#sql.findByLookupKey, [kind, lookupKey])).rows[0];
     return row ? toMethod(row) : null;
   }
-  async insertMethod(method: MethodRecord) {
+  async insertMethod(method: MethodRecord, counter?: number) {
+    const withCounter = counter !== undefined && method.counterKey !== null;
     try {
-      await run(this.#db.pool, this.#sql.insertMethod, [
-        method.id,
-        method.userId,
-        method.kind,
-        method.label,
-        JSON.stringify(method.data),
-        method.counterKey,
-        method.lookupKey,
-        method.createdAt,
-        method.lastUsedAt,
-      ]);
+      if (withCounter) await run(this.#db.pool, this.#sql.insertWithCounter, [...methodRow(method), counter]);
+      else await run(this.#db.pool, this.#sql.insertMethod, methodRow(method));
     } catch (error) {
       if (isUniqueViolation(error)) throw new Error(`method ${method.id} exists`, { cause: error });
       throw error;
@@ -76,15 +70,36 @@ export class PostgresMethodStore implements MethodStore {
     const values = [methodId, userId, JSON.stringify(expected), JSON.stringify(data)];
     return (await run(this.#db.pool, this.#sql.replaceData, values)).rowCount === 1;
   }
-  async deleteMethod(userId: string, methodId: string) {
-    return (await run(this.#db.pool, this.#sql.deleteMethod, [methodId, userId])).rowCount === 1;
+  async deleteMethod(userId: string, methodId: string, release?: MethodRelease) {
+    if (release?.counterKey === undefined && release?.tokenSerial === undefined)
+      return (await run(this.#db.pool, this.#sql.deleteMethod, [methodId, userId])).rowCount === 1;
+    const values = [methodId, userId, release.counterKey ?? null, release.tokenSerial ?? null];
+    return (await run(this.#db.pool, this.#sql.deleteReleasing, values)).rowCount === 1;
   }
   async deleteAllMethods(userId: string) {
     return (await run(this.#db.pool, this.#sql.deleteAllMethods, [userId])).rowCount ?? 0;
   }
 }
 
-const COLUMNS = 'id, user_id, kind, label, data, counter_key, lookup_key, created_at, last_used_at';
+/** The `methods` columns a method is written to, in the order of `methodRow`. */
+export const METHOD_COLUMNS =
+  'id, user_id, kind, label, data, counter_key, lookup_key, created_at, last_used_at';
+const COLUMNS = METHOD_COLUMNS;
+
+/** A method's values for METHOD_COLUMNS ($1…$9 of a statement that writes one). */
+export function methodRow(method: MethodRecord): unknown[] {
+  return [
+    method.id,
+    method.userId,
+    method.kind,
+    method.label,
+    JSON.stringify(method.data),
+    method.counterKey,
+    method.lookupKey,
+    method.createdAt,
+    method.lastUsedAt,
+  ];
+}
 
 function prepare(db: PostgresDatabase) {
   const methods = db.table('methods');
@@ -107,6 +122,14 @@ function prepare(db: PostgresDatabase) {
     insertMethod: statement(
       `INSERT INTO ${methods} (${COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
     ),
+    // The counter moves as `advance` would; both rows or neither.
+    insertWithCounter: statement(
+      `WITH method AS (
+         INSERT INTO ${methods} (${COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING counter_key
+       )
+       INSERT INTO ${counters} AS c (key, value) SELECT counter_key, $10::bigint FROM method
+       ON CONFLICT (key) DO UPDATE SET value = excluded.value WHERE c.value < excluded.value`,
+    ),
     markUsed: statement(
       `UPDATE ${methods} SET last_used_at = $3
        WHERE id = $1 AND user_id = $2 AND (last_used_at IS NULL OR last_used_at < $3)`,
@@ -120,6 +143,16 @@ function prepare(db: PostgresDatabase) {
       `UPDATE ${methods} SET data = $4 WHERE id = $1 AND user_id = $2 AND data::jsonb = $3::jsonb`,
     ),
     deleteMethod: statement(`DELETE FROM ${methods} WHERE id = $1 AND user_id = $2`),
+    // The counter and the token go only with the method; a row comes back when it went.
+    deleteReleasing: statement(
+      `WITH method AS (DELETE FROM ${methods} WHERE id = $1 AND user_id = $2 RETURNING id),
+       counter AS (DELETE FROM ${counters} WHERE key = $3::text AND EXISTS (SELECT 1 FROM method)),
+       token AS (
+         UPDATE ${db.table('oath_tokens')} SET assigned_to = NULL
+         WHERE serial = $4::text AND assigned_to = $2 AND EXISTS (SELECT 1 FROM method)
+       )
+       SELECT id FROM method`,
+    ),
     deleteAllMethods: statement(`DELETE FROM ${methods} WHERE user_id = $1`),
   };
 }

@@ -1,9 +1,11 @@
 // The OATH token inventory on PostgreSQL: the `oath_tokens` table. An import is one INSERT of
 // every token (all or nothing: an existing or repeated serial fails the whole statement);
 // assigning is one conditional UPDATE (only a free token), so one of any number of concurrent
-// callers, in any process, gets it; so is replacing a sealed secret (only the one read).
-// Expects a migrated schema.
-import type { OathTokenRecord, OathTokenStore } from '../../src/store/ports.ts';
+// callers, in any process, gets it — feeding the INSERT of the token's method in the same
+// statement when there is one; so is replacing a sealed secret (only the one read). Expects a
+// migrated schema.
+import type { MethodRecord, OathTokenRecord, OathTokenStore } from '../../src/store/ports.ts';
+import { METHOD_COLUMNS, methodRow } from './methods.ts';
 import { isUniqueViolation, type PostgresDatabase, run, statement } from './queries.ts';
 import { int, OTP_ALGORITHMS, OTP_DIGITS, OTP_KINDS, oneOf, type Row, text, textOrNull } from './rows.ts';
 
@@ -61,8 +63,15 @@ export class PostgresOathTokenStore implements OathTokenStore {
   async listTokens() {
     return (await run(this.#db.pool, this.#sql.listTokens, [])).rows.map(toToken);
   }
-  async assignToken(serial: string, userId: string) {
-    return (await run(this.#db.pool, this.#sql.assignToken, [serial, userId])).rowCount === 1;
+  async assignToken(serial: string, userId: string, method?: MethodRecord) {
+    if (!method) return (await run(this.#db.pool, this.#sql.assignToken, [serial, userId])).rowCount === 1;
+    try {
+      const values = [serial, userId, ...methodRow(method)];
+      return (await run(this.#db.pool, this.#sql.assignAsMethod, values)).rowCount === 1;
+    } catch (error) {
+      if (isUniqueViolation(error)) throw new Error(`method ${method.id} exists`, { cause: error });
+      throw error;
+    }
   }
   async unassignToken(serial: string, userId: string) {
     return (await run(this.#db.pool, this.#sql.unassignToken, [serial, userId])).rowCount === 1;
@@ -77,6 +86,7 @@ export class PostgresOathTokenStore implements OathTokenStore {
 
 function prepare(db: PostgresDatabase) {
   const tokens = db.table('oath_tokens');
+  const methods = db.table('methods');
   return {
     importTokens: statement(
       `INSERT INTO ${tokens} (${COLUMNS})
@@ -87,6 +97,15 @@ function prepare(db: PostgresDatabase) {
     // COLLATE "C": by code point, the same order whatever the database's locale.
     listTokens: statement(`SELECT ${COLUMNS} FROM ${tokens} ORDER BY serial COLLATE "C"`),
     assignToken: statement(`UPDATE ${tokens} SET assigned_to = $2 WHERE serial = $1 AND assigned_to IS NULL`),
+    // The method row is written only if the token was free; both or neither.
+    assignAsMethod: statement(
+      `WITH token AS (
+         UPDATE ${tokens} SET assigned_to = $2 WHERE serial = $1 AND assigned_to IS NULL RETURNING serial
+       )
+       INSERT INTO ${methods} (${METHOD_COLUMNS})
+       SELECT $3::text, $4::text, $5::text, $6::text, $7::text, $8::text, $9::text, $10::bigint, $11::bigint
+       FROM token`,
+    ),
     unassignToken: statement(
       `UPDATE ${tokens} SET assigned_to = NULL WHERE serial = $1 AND assigned_to = $2`,
     ),

@@ -2,9 +2,13 @@
 // schema whose tables they use), named statements (parsed and planned once per connection, not
 // on every call), the transaction helper for the few operations that need more than one
 // statement, and the unique-violation test that turns a duplicate key into the port's refusal.
+// Whatever node-postgres throws (the server unreachable or gone, a statement timed out, an error
+// from the server) comes out of here as a StoreError naming PostgreSQL as the store, so the
+// integrations recognise an outage, answer 503 and audit it.
 import { createHash } from 'node:crypto';
 import type { Pool, PoolClient, QueryResult } from 'pg';
-import { ConfigError } from '../../src/errors.ts';
+import { ConfigError, StoreError } from '../../src/errors.ts';
+import { asPostgresStoreError as asStoreError } from './failures.ts';
 import type { Row } from './rows.ts';
 
 /** The pool the stores query through and the schema holding their tables. */
@@ -48,18 +52,34 @@ export function statement(text: string): Statement {
 }
 
 /** Runs a named statement on the pool (any free connection) or on a transaction's client. */
-export function run(on: Pool | PoolClient, sql: Statement, values: unknown[]): Promise<QueryResult<Row>> {
-  return on.query<Row>({ name: sql.name, text: sql.text, values });
+export async function run(
+  on: Pool | PoolClient,
+  sql: Statement,
+  values: unknown[],
+): Promise<QueryResult<Row>> {
+  try {
+    return await on.query<Row>({ name: sql.name, text: sql.text, values });
+  } catch (error) {
+    throw asStoreError(error);
+  }
 }
 
-/** Runs `body` inside BEGIN … COMMIT on one connection; rolls back if it throws. */
+/**
+ * Runs `body` inside BEGIN … COMMIT on one connection; rolls back if it throws. A process that
+ * dies before COMMIT leaves nothing of it: the server rolls back when the connection drops.
+ */
 export async function transaction<T>(pool: Pool, body: (client: PoolClient) => Promise<T>): Promise<T> {
-  const client = await pool.connect();
+  const client = await pool.connect().catch((error: unknown) => {
+    throw asStoreError(error);
+  });
   let broken: Error | undefined;
+  const serverFailed = (error: unknown): never => {
+    throw asStoreError(error);
+  };
   try {
-    await client.query('BEGIN');
+    await client.query('BEGIN').catch(serverFailed);
     const result = await body(client);
-    await client.query('COMMIT');
+    await client.query('COMMIT').catch(serverFailed);
     return result;
   } catch (error) {
     try {
@@ -74,7 +94,8 @@ export async function transaction<T>(pool: Pool, body: (client: PoolClient) => P
   }
 }
 
-/** A `unique_violation` (SQLSTATE 23505): an insert met an existing key. */
+/** A `unique_violation` (SQLSTATE 23505): an insert met an existing key (also once wrapped in a StoreError). */
 export function isUniqueViolation(error: unknown): boolean {
-  return error instanceof Error && 'code' in error && error.code === '23505';
+  const server = error instanceof StoreError ? error.cause : error;
+  return server instanceof Error && 'code' in server && server.code === '23505';
 }

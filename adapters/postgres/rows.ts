@@ -2,14 +2,15 @@
 // promises, so a database edited around mfakit fails loudly (StoreError) instead of handing a
 // wrong type to the engine. Times are `bigint` columns, which node-postgres hands over as decimal
 // strings unless an application installed its own type parser: both are read here.
-import { StoreError } from '../../src/errors.ts';
+
 import type { OathTokenRecord, OtpKind } from '../../src/store/ports.ts';
+import { postgresStoreError } from './failures.ts';
 
 export type Row = Record<string, unknown>;
 
 export function text(row: Row, column: string): string {
   const value = row[column];
-  if (typeof value !== 'string') throw new StoreError(`postgres: column ${column} is not text`);
+  if (typeof value !== 'string') throw postgresStoreError(`column ${column} is not text`);
   return value;
 }
 
@@ -26,7 +27,7 @@ export function int(row: Row, column: string): number {
       : typeof value === 'bigint' || (typeof value === 'string' && /^-?\d+$/.test(value))
         ? Number(value)
         : Number.NaN;
-  if (!Number.isSafeInteger(number)) throw new StoreError(`postgres: column ${column} is not an integer`);
+  if (!Number.isSafeInteger(number)) throw postgresStoreError(`column ${column} is not an integer`);
   return number;
 }
 
@@ -36,14 +37,14 @@ export function intOrNull(row: Row, column: string): number | null {
 
 export function bool(row: Row, column: string): boolean {
   const value = row[column];
-  if (typeof value !== 'boolean') throw new StoreError(`postgres: column ${column} is not a boolean`);
+  if (typeof value !== 'boolean') throw postgresStoreError(`column ${column} is not a boolean`);
   return value;
 }
 
 export function oneOf<T extends string | number>(row: Row, column: string, allowed: readonly T[]): T {
   const value = row[column];
   const found = allowed.find((a) => a === value);
-  if (found === undefined) throw new StoreError(`postgres: column ${column} holds an unexpected value`);
+  if (found === undefined) throw postgresStoreError(`column ${column} holds an unexpected value`);
   return found;
 }
 
@@ -55,7 +56,7 @@ export function jsonObject(row: Row, column: string): Record<string, unknown> {
 /** Checks that a value read from a JSON column is an object (not an array, not null). */
 export function asObject(value: unknown, column: string): Record<string, unknown> {
   if (typeof value !== 'object' || value === null || Array.isArray(value))
-    throw new StoreError(`postgres: column ${column} is not a JSON object`);
+    throw postgresStoreError(`column ${column} is not a JSON object`);
   return value as Record<string, unknown>;
 }
 

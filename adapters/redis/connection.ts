@@ -5,7 +5,7 @@
 // and a command the server does not answer within `commandTimeoutMs` is rejected, so callers
 // fail closed instead of waiting for Redis to come back.
 import { createClient, type RedisClientType } from 'redis';
-import { StoreError } from '../../src/errors.ts';
+import { redisStoreError } from './failures.ts';
 
 /** A node-redis client as `createClient()` from `redis` makes it (RESP3, no extra modules or scripts). */
 export type RedisClient = RedisClientType;
@@ -84,9 +84,10 @@ export async function connectRedis(options: RedisConnectionOptions): Promise<Red
   } catch (error) {
     client.destroy();
     const reason = error instanceof Error ? error.message : String(error);
-    throw new StoreError(
-      `redis: cannot reach ${redactRedisUrl(options.url)} within ${connectTimeoutMs} ms (${reason}); ` +
+    throw redisStoreError(
+      `cannot reach ${redactRedisUrl(options.url)} within ${connectTimeoutMs} ms (${reason}); ` +
         'is Redis running, and is the url (REDIS_URL) right?',
+      error,
     );
   } finally {
     clearTimeout(timer);

@@ -7,6 +7,7 @@ import type { Clock } from '../../src/engine/capabilities.ts';
 import { systemClock } from '../../src/engine/capabilities.ts';
 import type { EphemeralStore } from '../../src/store/ports.ts';
 import type { RedisClient } from './connection.ts';
+import { redisCommand } from './failures.ts';
 import { integerReply, type LuaScript, luaScript, runScript, stringOrNullReply } from './scripts.ts';
 
 // KEYS[1] the entry. ARGV: now, expiresAt, ttl for PEXPIRE (whole ms ≥ 1).
@@ -120,6 +121,6 @@ export class RedisEphemeralStore implements EphemeralStore {
   }
 
   async delete(key: string) {
-    await this.#client.del(this.#prefix + key);
+    await redisCommand('delete', () => this.#client.del(this.#prefix + key));
   }
 }

@@ -9,6 +9,7 @@
 import type { InvalidationChannel } from '../../src/store/ports.ts';
 import type { RedisClient, RedisSource } from './connection.ts';
 import { connectRedis, openRedisSource } from './connection.ts';
+import { redisCommand } from './failures.ts';
 
 export type { InvalidationChannel, InvalidationHandler } from '../../src/store/ports.ts';
 
@@ -37,7 +38,7 @@ export async function createRedisInvalidation(
   const channelOf = (topic: string) => `${options.prefix}:invalidate:${topic}`;
   return {
     async publish(topic, message) {
-      await publisher.client.publish(channelOf(topic), message);
+      await redisCommand('publish', () => publisher.client.publish(channelOf(topic), message));
     },
     async subscribe(topic, handler) {
       const report = (error: unknown) => options.onHandlerError?.(error, topic);
@@ -48,7 +49,7 @@ export async function createRedisInvalidation(
           report(error);
         }
       };
-      await subscriber.subscribe(channelOf(topic), listener);
+      await redisCommand('subscribe', () => subscriber.subscribe(channelOf(topic), listener));
       return async () => {
         if (subscriber.isOpen) await subscriber.unsubscribe(channelOf(topic), listener);
       };

@@ -7,10 +7,10 @@
 // own expiry on the keys (set to the same time from now) only lets it drop dead entries.
 import type { Clock } from '../../src/engine/capabilities.ts';
 import { systemClock } from '../../src/engine/capabilities.ts';
-import { StoreError } from '../../src/errors.ts';
 import type { OidcStore } from '../../src/store/ports.ts';
 import type { RedisClient } from './connection.ts';
 import { redisTtlMs } from './ephemeral.ts';
+import { redisStoreError } from './failures.ts';
 import { integerReply, luaScript, runScript } from './scripts.ts';
 
 // Helpers of the scripts below. `unindex(entry)` removes the index keys that point at an entry;
@@ -177,11 +177,10 @@ export class RedisOidcStore implements OidcStore {
 /** A live entry's reply ({payload, consumed mark} or nil) as the payload the port returns. */
 function toPayload(reply: unknown): Record<string, unknown> | null {
   if (reply === null) return null;
-  if (!Array.isArray(reply) || typeof reply[0] !== 'string')
-    throw new StoreError('redis: bad oidc entry reply');
+  if (!Array.isArray(reply) || typeof reply[0] !== 'string') throw redisStoreError('bad oidc entry reply');
   const payload: unknown = JSON.parse(reply[0]);
   if (typeof payload !== 'object' || payload === null || Array.isArray(payload)) {
-    throw new StoreError('redis: oidc payload is not an object');
+    throw redisStoreError('oidc payload is not an object');
   }
   const entry = payload as Record<string, unknown>;
   const consumed: unknown = reply[1];

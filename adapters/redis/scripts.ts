@@ -5,8 +5,8 @@
 // which also caches them). Every script starts with the same prelude: liveness is judged
 // against the caller's clock, passed in as an argument, never against Redis's own time.
 import { createHash } from 'node:crypto';
-import { StoreError } from '../../src/errors.ts';
 import type { RedisClient } from './connection.ts';
+import { redisCommand, redisStoreError } from './failures.ts';
 
 /**
  * Shared by every script. `alive(expiresAt, now)`: an entry whose stored expiry (ms since the
@@ -30,31 +30,35 @@ export function luaScript(body: string): LuaScript {
   return { source, sha1: createHash('sha1').update(source).digest('hex') };
 }
 
-/** Runs `script` atomically on the server with its KEYS and ARGV; resolves to the raw reply. */
-export async function runScript(
+/**
+ * Runs `script` atomically on the server with its KEYS and ARGV; resolves to the raw reply.
+ * Rejects with a StoreError when Redis cannot run it (unreachable, timed out, an error reply).
+ */
+export function runScript(
   client: RedisClient,
   script: LuaScript,
   keys: string[],
   args: string[],
 ): Promise<unknown> {
   const options = { keys, arguments: args };
-  try {
-    return await client.evalSha(script.sha1, options);
-  } catch (error) {
-    if (!(error instanceof Error) || !error.message.startsWith('NOSCRIPT')) throw error;
-    return client.eval(script.source, options);
-  }
+  return redisCommand('script', async () => {
+    try {
+      return await client.evalSha(script.sha1, options);
+    } catch (error) {
+      if (!(error instanceof Error) || !error.message.startsWith('NOSCRIPT')) throw error;
+      return client.eval(script.source, options);
+    }
+  });
 }
 
 /** A script's integer reply. */
 export function integerReply(reply: unknown): number {
-  if (typeof reply !== 'number')
-    throw new StoreError(`redis: expected an integer reply, got ${typeof reply}`);
+  if (typeof reply !== 'number') throw redisStoreError(`expected an integer reply, got ${typeof reply}`);
   return reply;
 }
 
 /** A script's string-or-nil reply. */
 export function stringOrNullReply(reply: unknown): string | null {
   if (reply === null || typeof reply === 'string') return reply;
-  throw new StoreError(`redis: expected a string or nil reply, got ${typeof reply}`);
+  throw redisStoreError(`expected a string or nil reply, got ${typeof reply}`);
 }

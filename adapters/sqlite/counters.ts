@@ -7,6 +7,10 @@ import type { DatabaseSync, StatementSync } from 'node:sqlite';
 import type { CounterStore } from '../../src/store/ports.ts';
 import { int } from './rows.ts';
 
+/** Moves a counter forward only (`:key`, `:value`); one row changed when it moved. */
+export const COUNTER_ADVANCE_SQL = `INSERT INTO counters (key, value) VALUES (:key, :value)
+  ON CONFLICT (key) DO UPDATE SET value = excluded.value WHERE excluded.value > counters.value`;
+
 export class SqliteCounterStore implements CounterStore {
   #sql: ReturnType<typeof prepare>;
 
@@ -47,10 +51,7 @@ function prepare(db: DatabaseSync) {
        ON CONFLICT (key) DO UPDATE SET value = excluded.value, method_id = excluded.method_id, used_at = excluded.used_at
        WHERE excluded.value > counters.value`,
     ),
-    advance: sql(
-      `INSERT INTO counters (key, value) VALUES (:key, :value)
-       ON CONFLICT (key) DO UPDATE SET value = excluded.value WHERE excluded.value > counters.value`,
-    ),
+    advance: sql(COUNTER_ADVANCE_SQL),
     getCounter: sql('SELECT value FROM counters WHERE key = :key'),
     deleteCounter: sql('DELETE FROM counters WHERE key = :key'),
   };

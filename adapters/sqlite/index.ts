@@ -68,12 +68,13 @@ export function createSqliteStores(options: SqliteStoreOptions): Stores {
  */
 export function createSqliteRepository(db: DatabaseSync): Repository {
   migrateSqliteDatabase(db);
+  const methods = new SqliteMethodStore(db);
   return composeRepository({
-    methods: new SqliteMethodStore(db),
+    methods,
     counters: new SqliteCounterStore(db),
     recoveryCodes: new SqliteRecoveryCodeStore(db),
     devices: new SqliteRememberedDeviceStore(db),
-    tokens: new SqliteOathTokenStore(db),
+    tokens: new SqliteOathTokenStore(db, methods),
     userStates: new SqliteUserStateStore(db),
     audit: new SqliteAuditStore(db),
     policyDocument: new SqlitePolicyDocumentStore(db),

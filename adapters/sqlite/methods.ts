@@ -2,11 +2,13 @@
 // method's last use is the later of its row's own `last_used_at` and the use recorded on its
 // counter row (adapters/sqlite/counters.ts writes it there in the statement that moves the
 // counter), found by the row's `counter_key`. A lookup key is unique per kind (a partial unique
-// index), so two inserts racing for one key cannot both succeed. Expects a migrated database.
+// index), so two inserts racing for one key cannot both succeed. A method inserted with its
+// counter, or removed with what it releases, is one transaction. Expects a migrated database.
 import type { DatabaseSync, StatementSync } from 'node:sqlite';
 import { StoreError } from '../../src/errors.ts';
-import type { MethodData, MethodRecord, MethodStore } from '../../src/store/ports.ts';
-import { int, intOrNull, isConstraintViolation, type Row, text, textOrNull } from './rows.ts';
+import type { MethodData, MethodRecord, MethodRelease, MethodStore } from '../../src/store/ports.ts';
+import { COUNTER_ADVANCE_SQL } from './counters.ts';
+import { int, intOrNull, isConstraintViolation, type Row, text, textOrNull, transaction } from './rows.ts';
 
 function dataOf(row: Row): MethodData {
   const data: unknown = JSON.parse(text(row, 'data'));
@@ -41,9 +43,11 @@ const METHOD_SELECT = `SELECT m.id, m.user_id, m.kind, m.label, m.data, m.counte
   FROM methods m LEFT JOIN counters c ON c.key = m.counter_key AND c.method_id = m.id`;
 
 export class SqliteMethodStore implements MethodStore {
+  #db: DatabaseSync;
   #sql: ReturnType<typeof prepare>;
 
   constructor(db: DatabaseSync) {
+    this.#db = db;
     this.#sql = prepare(db);
   }
 
@@ -74,7 +78,16 @@ export class SqliteMethodStore implements MethodStore {
     const row = this.#sql.findByLookupKey.get({ kind, lookupKey });
     return row ? toMethod(row) : null;
   }
-  async insertMethod(method: MethodRecord) {
+  async insertMethod(method: MethodRecord, counter?: number) {
+    const { counterKey } = method;
+    if (counter === undefined || counterKey === null) return this.insert(method);
+    transaction(this.#db, () => {
+      this.insert(method);
+      this.#sql.advanceCounter.run({ key: counterKey, value: counter });
+    });
+  }
+  /** The insert statement alone (the token store runs it inside its assignment's transaction). */
+  insert(method: MethodRecord): void {
     try {
       this.#sql.insertMethod.run({
         id: method.id,
@@ -109,8 +122,16 @@ export class SqliteMethodStore implements MethodStore {
     }).changes;
     return Number(changed) === 1;
   }
-  async deleteMethod(userId: string, methodId: string) {
-    return Number(this.#sql.deleteMethod.run({ userId, id: methodId }).changes) === 1;
+  async deleteMethod(userId: string, methodId: string, release?: MethodRelease) {
+    const remove = () => Number(this.#sql.deleteMethod.run({ userId, id: methodId }).changes) === 1;
+    if (release?.counterKey === undefined && release?.tokenSerial === undefined) return remove();
+    return transaction(this.#db, () => {
+      if (!remove()) return false;
+      if (release.counterKey !== undefined) this.#sql.deleteCounter.run({ key: release.counterKey });
+      if (release.tokenSerial !== undefined)
+        this.#sql.unassignToken.run({ serial: release.tokenSerial, userId });
+      return true;
+    });
   }
   async deleteAllMethods(userId: string) {
     return Number(this.#sql.deleteAllMethods.run({ userId }).changes);
@@ -128,6 +149,7 @@ function prepare(db: DatabaseSync) {
       `INSERT INTO methods (${METHOD_COLUMNS}) VALUES
        (:id, :userId, :kind, :label, :data, :counterKey, :lookupKey, :createdAt, :lastUsedAt)`,
     ),
+    advanceCounter: sql(COUNTER_ADVANCE_SQL),
     markUsed: sql(
       `UPDATE methods SET last_used_at = :at
        WHERE id = :id AND user_id = :userId AND (last_used_at IS NULL OR last_used_at < :at)`,
@@ -142,6 +164,10 @@ function prepare(db: DatabaseSync) {
        WHERE id = :id AND user_id = :userId AND json(data) = json(:expected)`,
     ),
     deleteMethod: sql('DELETE FROM methods WHERE id = :id AND user_id = :userId'),
+    deleteCounter: sql('DELETE FROM counters WHERE key = :key'),
+    unassignToken: sql(
+      'UPDATE oath_tokens SET assigned_to = NULL WHERE serial = :serial AND assigned_to = :userId',
+    ),
     deleteAllMethods: sql('DELETE FROM methods WHERE user_id = :userId'),
   };
 }

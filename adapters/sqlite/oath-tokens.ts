@@ -1,8 +1,10 @@
 // The OATH token inventory on SQLite: the `oath_tokens` table. An import is one `BEGIN
 // IMMEDIATE` transaction (all or nothing); assigning is one conditional UPDATE (only a free
-// token), so one of any number of concurrent callers gets it. Expects a migrated database.
+// token), so one of any number of concurrent callers gets it, in one transaction with the insert
+// of the token's method when there is one. Expects a migrated database.
 import type { DatabaseSync, StatementSync } from 'node:sqlite';
-import type { OathTokenRecord, OathTokenStore } from '../../src/store/ports.ts';
+import type { MethodRecord, OathTokenRecord, OathTokenStore } from '../../src/store/ports.ts';
+import type { SqliteMethodStore } from './methods.ts';
 import {
   int,
   isConstraintViolation,
@@ -34,10 +36,12 @@ const TOKEN_COLUMNS = 'serial, kind, sealed_secret, algorithm, digits, period, a
 export class SqliteOathTokenStore implements OathTokenStore {
   #db: DatabaseSync;
   #sql: ReturnType<typeof prepare>;
+  #methods: SqliteMethodStore;
 
-  constructor(db: DatabaseSync) {
+  constructor(db: DatabaseSync, methods: SqliteMethodStore) {
     this.#db = db;
     this.#sql = prepare(db);
+    this.#methods = methods;
   }
 
   async importTokens(tokens: OathTokenRecord[]) {
@@ -68,8 +72,13 @@ export class SqliteOathTokenStore implements OathTokenStore {
   async listTokens() {
     return this.#sql.listTokens.all().map(toToken);
   }
-  async assignToken(serial: string, userId: string) {
-    return Number(this.#sql.assignToken.run({ serial, userId }).changes) === 1;
+  async assignToken(serial: string, userId: string, method?: MethodRecord) {
+    if (!method) return Number(this.#sql.assignToken.run({ serial, userId }).changes) === 1;
+    return transaction(this.#db, () => {
+      if (Number(this.#sql.assignToken.run({ serial, userId }).changes) !== 1) return false;
+      this.#methods.insert(method);
+      return true;
+    });
   }
   async unassignToken(serial: string, userId: string) {
     return Number(this.#sql.unassignToken.run({ serial, userId }).changes) === 1;

@@ -53,7 +53,7 @@ export function createApp(mfa: Mfa, users: Users, sessionSecret: string) {
   const firstFactor = (strategy: 'local' | 'passkey') => (req: Request, res: Response, next: NextFunction) =>
     passport.authenticate(
       strategy,
-      (err: unknown, user: User | false, info?: { amr?: string[]; message?: string }) => {
+      (err: unknown, user: User | false, info?: { amr?: string[]; methodId?: string; message?: string }) => {
         if (err || !user)
           return err ? next(err) : res.status(401).send(info?.message ?? 'Wrong user name or password.');
         beginMfa(req, res, {
@@ -61,6 +61,7 @@ export function createApp(mfa: Mfa, users: Users, sessionSecret: string) {
           user,
           userId: user.id,
           amr: info?.amr ?? ['pwd'],
+          ...(info?.methodId ? { firstFactorMethodId: info.methodId } : {}), // a passkey: not twice
           promptPath: '/login/mfa',
         }).catch(next);
       },

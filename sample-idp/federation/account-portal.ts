@@ -1,13 +1,14 @@
 import { csrfSync } from 'csrf-sync';
 import express from 'express';
 import session from 'express-session';
-import { type FirstFactorGate, type Mfa, MfaError } from 'mfakit';
+import { type EphemeralStore, type FirstFactorGate, type Mfa, MfaError } from 'mfakit';
 import { answerFirstFactorFailure, createMfaExpress } from 'mfakit/express';
 import { z } from 'zod';
 import type { LocalDirectory } from './directory.ts';
 import { pageCsp, pageHeaders } from './http-headers.ts';
 import { portalSignedInPage, portalSignInPage } from './pages.ts';
 import { ACCOUNT_PORTAL_APP } from './policies.ts';
+import { EphemeralSessionStore } from './portal-sessions.ts';
 
 /**
  * "Security info" at /account: users manage their methods, recovery codes and remembered
@@ -16,7 +17,8 @@ import { ACCOUNT_PORTAL_APP } from './policies.ts';
  * Access Pass), then mfakit's second factor — the generated policy
  * `account-portal-requires-mfa` makes MFA (or enrollment of a first method) necessary for
  * every user here, whatever their MFA state. mfakit's router at /account/mfa serves the
- * prompt, enrollment and settings pages.
+ * prompt, enrollment and settings pages. Its sessions live in mfakit's ephemeral store, so every
+ * process of the server knows them.
  */
 const portalLoginBody = z.object({
   identifier: z.string().trim().min(1).max(256),
@@ -34,7 +36,11 @@ export interface PortalDeps {
   service: string;
   sessionSecret: string;
   secureCookies: boolean;
+  /** Where the portal's sessions live (shared by every process of the server). */
+  ephemeral: EphemeralStore;
 }
+
+const PORTAL_SESSION_MS = 3600_000;
 
 export function createAccountPortal(deps: PortalDeps): express.Router {
   const { mfa, directory } = deps;
@@ -44,12 +50,15 @@ export function createAccountPortal(deps: PortalDeps): express.Router {
     defaultReturnTo: '/account/mfa/settings',
     app: ACCOUNT_PORTAL_APP,
     displayName: (id) => directory.get(id)?.name ?? id,
+    // As at the sign-in page: only local accounts sign in with a passkey alone (a partner's sign in there).
+    passkeySignIn: (id) => directory.get(id) !== null,
   });
   const router = express.Router();
   router.use(
     session({
       secret: deps.sessionSecret,
       name: 'fed_account_sid',
+      store: new EphemeralSessionStore(deps.ephemeral, PORTAL_SESSION_MS),
       resave: false,
       saveUninitialized: false,
       cookie: {
@@ -57,7 +66,7 @@ export function createAccountPortal(deps: PortalDeps): express.Router {
         httpOnly: true,
         sameSite: 'lax',
         secure: deps.secureCookies,
-        maxAge: 3600_000,
+        maxAge: PORTAL_SESSION_MS,
       },
     }),
   );

@@ -27,7 +27,7 @@ import { createFormTokens } from './form-token.ts';
 import { globalHeaders, pageCsp, pageHeaders } from './http-headers.ts';
 import { createLoginRouter } from './login-routes.ts';
 import { messagePage, STYLE_PATH } from './pages.ts';
-import { applicationOf, buildPolicyDocument } from './policies.ts';
+import { applicationOf, buildPolicyDocument, type PolicySeeding, seedStoredPolicies } from './policies.ts';
 import { createProvider } from './provider.ts';
 import { type FederationSecrets, generateSecrets } from './secrets.ts';
 
@@ -62,6 +62,12 @@ export interface FederationServerDeps {
   secrets?: FederationSecrets;
   audit?: AuditSink;
   clock?: Clock;
+  /**
+   * `config` (default): the config's policies, in this process's memory. `store`: the document
+   * saved in the stores, seeded from the config (see policies.ts), so that every process sharing
+   * the stores decides alike and a change saved by one applies to all.
+   */
+  policies?: 'config' | 'store';
 }
 
 export interface FederationServer {
@@ -69,6 +75,8 @@ export interface FederationServer {
   provider: Provider;
   mfa: Mfa;
   oidc: OidcMfa;
+  /** With `policies: 'store'`: what start-up did with the saved policy document. */
+  policySeeding: PolicySeeding | null;
   close(): Promise<void>;
 }
 
@@ -79,7 +87,7 @@ export async function createFederationServer(
   const secrets = deps.secrets ?? generateSecrets();
   const stores = deps.stores ?? createSqliteStores({ path: config.dataFile });
   const oidcStore = stores.oidc;
-  if (!oidcStore) throw new Error('the federation server needs stores with an OIDC store (memory or sqlite)');
+  if (!oidcStore) throw new Error('the federation server needs stores with an OIDC store');
   const secure = new URL(config.issuer).protocol === 'https:';
   const cookieKey = secrets.cookieKeys[0] ?? '';
   const directory = await createLocalDirectory(config.users);
@@ -90,7 +98,7 @@ export async function createFederationServer(
     sealingKeys: [{ id: FEDERATION_SEALING_KEY_ID, key: secrets.sealingKey }],
     directory: { subject: async (userId) => ({ groups: await accounts.groups(userId) }) },
     defaultUserState: config.defaultUserState,
-    policies: buildPolicyDocument(config),
+    policies: deps.policies === 'store' ? 'store' : buildPolicyDocument(config),
     trustedNetworks: config.trustedNetworks,
     trustedProxies: config.trustedProxies,
     methods: [totp, hotp, recoveryCode, ...(config.passkeys.enabled ? [passkeysOn(config)] : [])],
@@ -104,6 +112,9 @@ export async function createFederationServer(
     ...(deps.audit ? { audit: deps.audit } : {}),
     ...(deps.clock ? { clock: deps.clock } : {}),
   });
+  // Listening for the other processes' revocations and policy changes before anything is served.
+  await mfa.ready();
+  const policySeeding = deps.policies === 'store' ? await seedStoredPolicies(mfa, config) : null;
   await seedUserStates(mfa, directory);
   const oidc = createOidcMfa(mfa, {
     stores,
@@ -185,6 +196,7 @@ export async function createFederationServer(
       service: config.displayName,
       sessionSecret: createHmac('sha256', cookieKey).update('account portal session').digest('base64url'),
       secureCookies: secure,
+      ephemeral: stores.ephemeral,
     }),
   );
   app.use(provider.callback());
@@ -221,6 +233,7 @@ export async function createFederationServer(
     provider,
     mfa,
     oidc,
+    policySeeding,
     close: async () => {
       if (!deps.stores) await stores.close?.();
     },

@@ -219,6 +219,21 @@ export type AdministrativeEvent =
     }
   | { type: 'tokens_imported'; data: { count: number } };
 
+// ---- operations: a store the sign-ins depend on failed (they fail closed meanwhile) ----
+
+export type OperationsEvent = {
+  /**
+   * A store failed while serving a request (the request was answered 503). `detail` names it
+   * (`redis`, `postgres`; `store` when the adapter does not say); at most one event per store
+   * per interval, `data.suppressed` counting the failures since the previous one left unrecorded.
+   * The repository gets it once it is reachable (it may be the store that failed), with the
+   * time of the failure.
+   */
+  type: 'store_unavailable';
+  detail: string;
+  data: { message: string; suppressed: number };
+};
+
 /** What happened, without the envelope: what the engine's audit helper is given. */
 export type AuditEventBody =
   | SignInEvent
@@ -227,7 +242,8 @@ export type AuditEventBody =
   | RememberedDeviceEvent
   | FirstFactorEvent
   | AccessPassEvent
-  | AdministrativeEvent;
+  | AdministrativeEvent
+  | OperationsEvent;
 
 /** One audit event: its envelope and the fields of its `type`. */
 export type AuditEvent = AuditEnvelope & AuditEventBody;

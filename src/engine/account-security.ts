@@ -131,7 +131,8 @@ export function createAccountSecurity(engine: EngineContext) {
     async remove(userId, methodId, ctx) {
       const method = await repository.getMethod(userId, methodId);
       if (!method) return false;
-      const removed = await repository.deleteMethod(userId, methodId);
+      // With what it held (its counter, a hardware token) in the same write.
+      const removed = await repository.deleteMethod(userId, methodId, enabled.releaseOf(method));
       if (removed) {
         await enabled.of(method)?.removed?.(method);
         await audit(userId, ctx, { type: 'method_removed', methodId, methodKind: method.kind });

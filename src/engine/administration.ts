@@ -48,7 +48,7 @@ export function createAdministration(engine: EngineContext): Administration {
       const methods = await repository.listMethods(userId);
       await repository.deleteAllMethods(userId);
       // Each method releases what it held (its counter; a hardware token goes back to the inventory).
-      await Promise.all(methods.map((m) => enabled.of(m)?.removed?.(m)));
+      await Promise.all(methods.map((m) => enabled.releaseAfterRemoval(m)));
       await repository.unassignTokens(userId);
       await repository.deleteRecoveryCodes(userId);
       await repository.deleteAccessPass(userId);

@@ -76,6 +76,7 @@ export function createMfa(options: MfaOptions): Mfa {
     trustedNetwork: (ip) => engine.trustedNetworks.match(ip),
     clientIp: (req) => engine.clientIp(req),
     isCurrent: async (stamp) => engine.isCurrent(stamp),
+    reportOutage: (error, ctx) => engine.reportOutage(error, ctx),
     policies: createPolicyService(engine),
     admin: createAdministration(engine),
     tokens: createTokenInventory(engine, account.afterEnrollment),

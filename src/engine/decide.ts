@@ -272,7 +272,9 @@ export function combineSignals(
     }
   }
 
-  const allowed = s.methods.filter((m) => {
+  // The method that was the first factor (a passkey without a password) cannot be the second too.
+  const others = s.methods.filter((m) => m.id !== ctx.firstFactorMethodId);
+  const allowed = others.filter((m) => {
     const strength = deps.methods.strengthOf(m);
     return strength !== null && satisfiedWith(strength);
   });
@@ -284,7 +286,7 @@ export function combineSignals(
       roles: s.subject.roles,
       risk: s.risk,
       time: s.time,
-      methods: s.methods,
+      methods: others,
       first,
       satisfiedWith,
     });

@@ -155,6 +155,8 @@ export interface DecisionContext {
    * trusted network or a remembered device never stands in for it.
    */
   requestedStrengths?: string[] | undefined;
+  /** The method that gave the first factor (a passkey without a password): never also the second. */
+  firstFactorMethodId?: string | undefined;
 }
 
 /** A hypothetical sign-in for `whatIf()`: signals can be given instead of computed. */

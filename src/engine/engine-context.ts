@@ -1,9 +1,10 @@
 // What the engine's services share, built once by createMfa(): the validated options, the
-// injected capabilities, the stores, the crypto, the audit helper, and the components each
-// service composes (the enabled methods, recovery codes, the token inventory, the throttles,
-// trusted networks, remembered devices, session epochs, policies, pending sign-ins, the
-// decision, Temporary Access Passes, the registration rule, the session check). Internal:
-// nothing here is reachable from the public `Mfa` object.
+// injected capabilities, the stores, the crypto, the audit helper and the outage report, and
+// the components each service composes (the enabled methods, recovery codes, the token
+// inventory, the throttles, trusted networks, remembered devices, session epochs, policies,
+// pending sign-ins, the decision, Temporary Access Passes, the registration rule, the session
+// check). Internal: nothing here is reachable from the public `Mfa` object.
+import { pinoAuditSink } from '../audit/events.ts';
 import { createCodeHasher } from '../crypto/code-hash.ts';
 import { createSealer } from '../crypto/seal.ts';
 import { createOathTokens } from '../methods/oath-tokens/inventory.ts';
@@ -20,6 +21,7 @@ import { createFirstFactorThrottle } from './first-factor-throttle.ts';
 import { createInvalidationBus } from './invalidation-bus.ts';
 import { createLockout } from './lockout.ts';
 import { type MfaOptions, resolveOptions } from './options.ts';
+import { createOutageReport } from './outage-report.ts';
 import { createPendingStore } from './pending.ts';
 import { createPolicySource } from './policy-source.ts';
 import { createRegistrationRule } from './registration-rule.ts';
@@ -33,7 +35,8 @@ export function createEngineContext(input: MfaOptions) {
   const { repository, ephemeral } = options.stores;
   const sealer = createSealer(options.sealingKeys, random);
   const hasher = createCodeHasher(options.sealingKeys);
-  const audit = createAuditLog({ sink: options.audit, repository, random, clock });
+  const sink = options.audit ?? pinoAuditSink();
+  const audit = createAuditLog({ sink, repository, random, clock });
   // Revocations and policy changes reach the other processes at once when the stores carry a channel.
   const bus = createInvalidationBus(options.stores.invalidation);
   const methodServices = { repository, ephemeral, sealer, hasher, clock, random, options };
@@ -84,6 +87,7 @@ export function createEngineContext(input: MfaOptions) {
     sealer,
     hasher,
     audit,
+    reportOutage: createOutageReport({ sink, repository, clock, random }),
     lockout,
     firstFactorThrottle: createFirstFactorThrottle(ephemeral, clock, random, options.firstFactor),
     trustedNetworks,

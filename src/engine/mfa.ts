@@ -12,6 +12,7 @@ import type { AccountDirectory, FirstFactorGate } from './first-factor-gate.ts';
 import type { PasswordlessService } from './passwordless.ts';
 import type { PolicyService } from './policy-service.ts';
 import type { SignInFlow } from './sign-in-flow.ts';
+import type { RequestContext } from './sign-in-types.ts';
 import type { AuthStamp } from './stamp.ts';
 import type { StepUpService } from './step-up.ts';
 import type { TemporaryAccessPasses } from './temporary-access-pass.ts';
@@ -57,6 +58,13 @@ export interface Mfa extends SignInFlow, StepUpService, AccountSecurity {
    * in-process cache (one second) when it can be.
    */
   isCurrent(stamp: AuthStamp): Promise<boolean>;
+  /**
+   * For integrations, with an error a request met: true if it is a store failure (a
+   * `StoreError`: answer 503, fail closed), which is then audited as `store_unavailable` — at
+   * most once per store per minute, in the repository as soon as it is reachable. False, and
+   * nothing recorded, for any other error.
+   */
+  reportOutage(error: unknown, ctx: RequestContext): boolean;
   /** Conditional-access policies: the current set, the saved document, replacing it, the per-request check. */
   readonly policies: PolicyService;
   readonly admin: Administration;

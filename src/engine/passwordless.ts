@@ -27,12 +27,16 @@ export interface PasswordlessService {
     kind?: string,
     ctx?: RequestContext,
   ): Promise<{ kind: string; challengeId: string; options: ChallengeOptions }>;
-  /** The account the browser's answer proves, once per challenge. */
+  /**
+   * The account the browser's answer proves, once per challenge. `accept`: whether that account
+   * may sign in with a passkey alone here (e.g. still active, not a partner's account); a refusal
+   * is audited and answered like a wrong credential.
+   */
   verify(
     challengeId: string,
     input: FactorInput,
     ctx: RequestContext,
-    kind?: string,
+    options?: { kind?: string; accept?: (userId: string) => boolean | Promise<boolean> },
   ): Promise<PasswordlessResult>;
 }
 
@@ -69,8 +73,8 @@ export function createPasswordless(engine: EngineContext): PasswordlessService {
         options: await method.passwordless.begin(binding(challengeId)),
       };
     },
-    async verify(challengeId, input, ctx, kind) {
-      const method = methodOf(kind);
+    async verify(challengeId, input, ctx, options = {}) {
+      const method = methodOf(options.kind);
       const checked = CHALLENGE_ID.test(challengeId)
         ? await method.passwordless.verify(input, binding(challengeId))
         : { ok: false as const, detail: 'challenge_missing' };
@@ -83,6 +87,14 @@ export function createPasswordless(engine: EngineContext): PasswordlessService {
         return { ok: false, error: 'invalid_credential' };
       }
       const { record } = checked;
+      if (options.accept && !(await options.accept(record.userId))) {
+        await audit(record.userId, ctx, {
+          type: 'first_factor_failed',
+          detail: 'passkey_sign_in_not_allowed',
+          data: { kind: 'passkey' },
+        });
+        return { ok: false, error: 'invalid_credential' };
+      }
       await audit(record.userId, ctx, {
         type: 'first_factor_verified',
         data: { kind: 'passkey' },

@@ -122,7 +122,9 @@ export function createPendingEnrollment(
       if (!confirmed.ok) return { ok: false, error: 'invalid_code' };
       const taken = await pendingSignIns.take(pendingId);
       if (!taken) {
-        await repository.deleteMethod(pending.userId, confirmed.method.id);
+        // The sign-in expired or completed meanwhile: the method goes again, releasing what it held.
+        if (await repository.deleteMethod(pending.userId, confirmed.method.id))
+          await methods.of(confirmed.method)?.removed?.(confirmed.method);
         return { ok: false, error: 'pending_expired' };
       }
       const recoveryCodes = upgrade ? [] : await account.recoveryCodes.regenerate(pending.userId, ctx);

@@ -54,8 +54,10 @@ export function createSecondFactor(engine: EngineContext) {
     const now = clock.now();
     const methods = firstFactorMethods(firstAmr);
     if (second) methods.push(second.method);
-    // A passkey with user verification as the first factor is a real multi-factor verification.
+    // A passkey with user verification as the first factor is a real multi-factor verification,
+    // as old as that first factor (a new decision on an old session does not renew it).
     const strongFirst = methods.includes('webauthn') && second === null;
+    const firstAt = facts.firstFactorAt ?? now;
     const stamp: AuthStampFacts = {
       version: STAMP_VERSION,
       userId,
@@ -63,9 +65,9 @@ export function createSecondFactor(engine: EngineContext) {
       acr: acrFor(methods, amr),
       firstFactorAmr: [...firstAmr],
       authTime: now,
-      mfaAt: second || strongFirst ? now : null,
+      mfaAt: second ? now : strongFirst ? firstAt : null,
       methods,
-      verifiedAt: second ? { [second.method]: now } : strongFirst ? { webauthn: now } : {},
+      verifiedAt: second ? { [second.method]: now } : strongFirst ? { webauthn: firstAt } : {},
       app: facts.app,
       clientAppType: facts.clientAppType,
       groups: facts.groups,

@@ -178,7 +178,13 @@ export function createSignInFlow(
       if (decision.action === 'allow') {
         const skipped = skipEvent(decision);
         if (skipped) await audit(input.userId, ctx, skipped);
-        const stamp = second.stampFor(input.userId, input.amr, null, facts, stampSkipOf(decision));
+        const stamp = second.stampFor(
+          input.userId,
+          input.amr,
+          null,
+          { ...facts, firstFactorAt: input.firstFactorAt },
+          stampSkipOf(decision),
+        );
         await second.recordSightings(input.userId, input.ip, input.userAgent ?? '');
         await audit(input.userId, ctx, {
           type: 'signin_completed',

@@ -27,6 +27,11 @@ export interface SignInInput {
    * recent one.
    */
   firstFactorAt?: number | undefined;
+  /**
+   * The method that gave the first factor (a passkey signing in without a password): it cannot
+   * also be the second factor of the same sign-in.
+   */
+  firstFactorMethodId?: string | undefined;
 }
 
 export type SignInStart =
@@ -76,4 +81,9 @@ export interface StampFacts {
   groups: string[];
   roles: string[];
   risk: RiskFacts;
+  /**
+   * When the first factor was checked, if not now (a new decision on an existing session): a
+   * passkey that was the first factor dates from then, so a sign-in frequency still applies.
+   */
+  firstFactorAt?: number | undefined;
 }

@@ -1,6 +1,8 @@
 // The Express integration: `beginSignIn()` after your first factor, `requireMfa()` on what
 // needs protecting, `router()` for the prompt, enrollment and security-info pages and the
-// JSON API. It translates HTTP to the engine and back; every decision is the engine's.
+// JSON API. It translates HTTP to the engine and back; every decision is the engine's. A store
+// that fails stops the request (503 from the guard and the router; beginSignIn rethrows the
+// StoreError, status 503, to the application) and is audited (mfa.reportOutage).
 import { parse as parseCookies } from 'cookie';
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import type { Mfa, SignInStart } from '../engine/create-mfa.ts';
@@ -8,6 +10,7 @@ import { parseStamp } from '../engine/parse-stamp.ts';
 import type { SessionPolicyCheck } from '../engine/session-policy.ts';
 import type { AuthStamp } from '../engine/stamp.ts';
 import type { ClientAppType } from '../policy/model.ts';
+import { answerOutage } from '../web/outage.ts';
 import { requestIdOf } from '../web/request-id.ts';
 import { regenerateSession, safeReturnTo, saveSession, sessionState } from '../web/session.ts';
 import { createMfaRouter } from './router.ts';
@@ -34,6 +37,12 @@ export interface MfaExpressOptions {
   onSignInComplete?: (req: Request, stamp: AuthStamp) => Promise<void>;
   /** The application name for conditional access (policies' `applications`). Default: the engine's `defaultApp`. */
   app?: string;
+  /**
+   * Whether an account may sign in with a passkey alone (the router's passwordless route): e.g.
+   * only accounts still active in your directory, not those that sign in at a partner IdP.
+   * Default: every account that has a passkey.
+   */
+  passkeySignIn?: (userId: string) => boolean | Promise<boolean>;
 }
 
 export interface RequireMfaOptions {
@@ -70,6 +79,7 @@ export function createMfaExpress(mfa: Mfa, input: MfaExpressOptions = {}) {
     userIdOf: input.userIdOf,
     onSignInComplete: input.onSignInComplete,
     app: input.app ?? mfa.settings.defaultApp,
+    passkeySignIn: input.passkeySignIn,
   };
   const cookieName = mfa.settings.rememberDevice.cookieName;
 
@@ -199,7 +209,14 @@ export function createMfaExpress(mfa: Mfa, input: MfaExpressOptions = {}) {
       return (req, res, next) => {
         const result = sessionStamp(req, fresh);
         if (!('stamp' in result)) return refuse(req, res, result.reason);
-        guard(req, res, next, result.stamp).catch(next);
+        guard(req, res, next, result.stamp).catch((err: unknown) => {
+          // A store that cannot say whether this session still stands lets nothing through.
+          if (res.headersSent || !mfa.reportOutage(err, ctxOf(req))) return next(err);
+          answerOutage(res, {
+            html: wantsHtml(req),
+            page: { basePath: opts.basePath, csrfToken: '', issuer: mfa.settings.issuer },
+          });
+        });
       };
     },
 
@@ -208,7 +225,8 @@ export function createMfaExpress(mfa: Mfa, input: MfaExpressOptions = {}) {
     /**
      * Call after your first factor succeeded. Regenerates the session, asks the engine, and
      * answers: redirect to `returnTo` (MFA not needed), to the prompt or enrollment (MFA
-     * needed), or 403 (blocked). JSON clients get `{ status, next }`.
+     * needed), or 403 (blocked). JSON clients get `{ status, next }`. A store failure is
+     * audited and rethrown (a StoreError, status 503) for your error handler.
      */
     async beginSignIn(
       req: Request,
@@ -221,23 +239,31 @@ export function createMfaExpress(mfa: Mfa, input: MfaExpressOptions = {}) {
         app?: string;
         authenticationContexts?: string[];
         clientAppType?: ClientAppType;
+        /** The method that was the first factor (a passkey without a password): never also the second. */
+        firstFactorMethodId?: string;
       },
       behaviour: { respond?: boolean } = {},
     ): Promise<SignInStart> {
       const returnTo = safeReturnTo(signIn.returnTo, opts.defaultReturnTo);
       const cookies = parseCookies(req.headers.cookie ?? '');
       const ctx = ctxOf(req);
-      const start = await mfa.beginSignIn({
-        userId: signIn.userId,
-        amr: signIn.amr ?? ['pwd'],
-        ip: ctx.ip,
-        requestId: ctx.requestId,
-        userAgent: req.get('user-agent'),
-        rememberedDeviceCookie: cookies[cookieName],
-        app: signIn.app ?? opts.app,
-        authenticationContexts: signIn.authenticationContexts,
-        clientAppType: signIn.clientAppType,
-      });
+      const start = await mfa
+        .beginSignIn({
+          userId: signIn.userId,
+          amr: signIn.amr ?? ['pwd'],
+          ip: ctx.ip,
+          requestId: ctx.requestId,
+          userAgent: req.get('user-agent'),
+          rememberedDeviceCookie: cookies[cookieName],
+          app: signIn.app ?? opts.app,
+          authenticationContexts: signIn.authenticationContexts,
+          clientAppType: signIn.clientAppType,
+          firstFactorMethodId: signIn.firstFactorMethodId,
+        })
+        .catch((err: unknown) => {
+          mfa.reportOutage(err, ctx);
+          throw err;
+        });
       await regenerateSession(req);
       const state = sessionState(req);
       if (start.status === 'complete') state.stamp = start.stamp;

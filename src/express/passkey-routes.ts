@@ -42,6 +42,7 @@ export function createPasskeyRoutes(mfa: Mfa, web: MfaExpress) {
         body.challengeId,
         { credential: body.credential },
         web.ctxOf(req),
+        web.options.passkeySignIn ? { accept: web.options.passkeySignIn } : {},
       );
       if (!result.ok) {
         await saveSession(req);
@@ -58,7 +59,12 @@ export function createPasskeyRoutes(mfa: Mfa, web: MfaExpress) {
           ),
         );
       }
-      await web.beginSignIn(req, res, { userId: result.userId, amr: result.amr, returnTo: body.returnTo });
+      await web.beginSignIn(req, res, {
+        userId: result.userId,
+        amr: result.amr,
+        returnTo: body.returnTo,
+        firstFactorMethodId: result.methodId,
+      });
     },
   );
   return routes;

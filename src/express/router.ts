@@ -1,11 +1,13 @@
 // The mountable router: HTML pages (forms with CSRF tokens, html-routes.ts) at the top level,
 // the same operations as JSON under /api (api-routes.ts), both over one session flow
-// (session-flow.ts); one error answer for both.
+// (session-flow.ts); one error answer for both. A store that fails answers 503 (fail closed), and
+// the outage is audited (mfa.reportOutage).
 import express, { type NextFunction, type Request, type Response } from 'express';
 import type { Mfa } from '../engine/create-mfa.ts';
 import { MfaError } from '../errors.ts';
 import { BODY_LIMIT } from '../web/bodies.ts';
 import { STYLE_CSS } from '../web/html.ts';
+import { answerOutage } from '../web/outage.ts';
 import { setPageHeaders } from '../web/page-headers.ts';
 import * as pages from '../web/pages.ts';
 import { webauthnScripts } from '../web/webauthn-assets.ts';
@@ -40,6 +42,10 @@ export function createMfaRouter(mfa: Mfa, web: MfaExpress) {
 
   // Errors: bad input → 4xx with a clear message; store trouble → 503, fail closed.
   router.use((err: unknown, req: Request, res: Response, _next: NextFunction) => {
+    const isApi = req.originalUrl.startsWith(`${basePath}/api`) || !web.wantsHtml(req);
+    const page = { basePath, csrfToken: '', issuer: mfa.settings.issuer };
+    if (mfa.reportOutage(err, web.ctxOf(req)))
+      return answerOutage(res, { html: !isApi, page, link: { href: loginPath, text: 'Back to sign-in' } });
     const e = err as { status?: number; statusCode?: number; type?: string; code?: string; message?: string };
     let status = 500;
     let code = 'internal_error';
@@ -68,18 +74,15 @@ export function createMfaRouter(mfa: Mfa, web: MfaExpress) {
       status = 503;
       process.emitWarning(`mfakit: ${(err as Error)?.stack ?? String(err)}`);
     }
-    const isApi = req.originalUrl.startsWith(`${basePath}/api`) || !web.wantsHtml(req);
     if (isApi) return res.status(status).json({ error: code, message });
     res
       .status(status)
       .type('html')
       .send(
-        pages.messagePage(
-          { basePath, csrfToken: '', issuer: mfa.settings.issuer },
-          'Something went wrong',
-          message,
-          { href: loginPath, text: 'Back to sign-in' },
-        ),
+        pages.messagePage(page, 'Something went wrong', message, {
+          href: loginPath,
+          text: 'Back to sign-in',
+        }),
       );
   });
 

@@ -10,7 +10,14 @@ import type { Sealer } from '../crypto/seal.ts';
 import type { Clock, RandomSource } from '../engine/capabilities.ts';
 import type { ResolvedOptions } from '../engine/options.ts';
 import type { AuthMethod } from '../policy/model.ts';
-import type { EphemeralStore, JsonValue, MethodData, MethodRecord, Repository } from '../store/ports.ts';
+import type {
+  EphemeralStore,
+  JsonValue,
+  MethodData,
+  MethodRecord,
+  MethodRelease,
+  Repository,
+} from '../store/ports.ts';
 import type { SafeHtml } from '../web/html.ts';
 
 /** What a method is built with: the engine's stores, crypto, clock and validated options. */
@@ -160,7 +167,12 @@ export interface SignInMethod {
   /** RFC 8176 `amr` values a verification of this record gives. */
   amr(record: MethodRecord): string[];
   describe(record: MethodRecord): MethodDescription;
-  /** After the record was removed: release what it held (its counter, a token). */
+  /**
+   * What removing the record gives back — its counter to delete, a hardware token to free —
+   * released in the same write as the removal, so a process that dies meanwhile leaves no half.
+   */
+  released?(record: MethodRecord): MethodRelease;
+  /** After the record was removed: anything else to clean up. */
   removed?(record: MethodRecord): Promise<void>;
   /** The record's data with every sealed value sealed again by `reseal` (sealing-key rotation). */
   reseal?(record: MethodRecord, reseal: (sealed: string, context: string) => string): MethodData;

@@ -4,7 +4,7 @@
 // verified and satisfies no strength.
 import { ConfigError } from '../errors.ts';
 import type { AuthMethod } from '../policy/model.ts';
-import type { MethodRecord } from '../store/ports.ts';
+import type { MethodRecord, MethodRelease } from '../store/ports.ts';
 import type { FactorInput, MethodDefinition, MethodServices, MethodSummary, SignInMethod } from './method.ts';
 
 const KIND = /^[a-z][a-z0-9_-]{0,31}$/;
@@ -23,6 +23,10 @@ export interface MethodRegistry {
   accepting(input: FactorInput): SignInMethod[];
   /** What may be shown of a record: no secret. */
   summarize(record: MethodRecord): MethodSummary;
+  /** What removing a record gives back in the same write (its method's `released`), if anything. */
+  releaseOf(record: MethodRecord): MethodRelease | undefined;
+  /** For a record removed without its release (a user reset): releases it now, then its method's `removed`. */
+  releaseAfterRemoval(record: MethodRecord): Promise<void>;
 }
 
 export function createMethodRegistry(
@@ -53,6 +57,14 @@ export function createMethodRegistry(
       Boolean(m.enrollment),
     ),
     accepting: (input) => all.filter((m) => m.accepts(input)),
+    releaseOf: (record) => of(record)?.released?.(record),
+    async releaseAfterRemoval(record) {
+      const release = of(record)?.released?.(record);
+      if (release?.counterKey !== undefined) await services.repository.deleteCounter(release.counterKey);
+      if (release?.tokenSerial !== undefined)
+        await services.repository.unassignToken(release.tokenSerial, record.userId);
+      await of(record)?.removed?.(record);
+    },
     summarize(record) {
       const described = of(record)?.describe(record) ?? { description: record.kind, details: {} };
       return {

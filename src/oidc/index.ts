@@ -14,5 +14,5 @@ export {
   type OidcAdapterPayload,
 } from './adapter.ts';
 export { MFA_PROMPT, mfaInteractionPolicy } from './interaction-policy.ts';
-export { createMfaInteractionRouter, mountMfaInteractions } from './interaction-routes.ts';
+export { createMfaInteractionRouter } from './interaction-routes.ts';
 export { createOidcMfa, type FirstFactor, type OidcMfa, type OidcMfaOptions } from './oidc-mfa.ts';

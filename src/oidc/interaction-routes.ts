@@ -3,7 +3,8 @@
 // ceremony, then recovery codes), cancel, the pages' assets (the stylesheet and the WebAuthn
 // client), and passwordless sign-in from the login page (passkey-sign-in.ts). Every request is
 // matched to the browser's interaction cookie by oidc-provider, and every form carries this
-// interaction's own token.
+// interaction's own token. A store that fails stops the step with 503 (nothing is finished) and
+// is audited (mfa.reportOutage).
 import express, { type NextFunction, type Request, type Response } from 'express';
 import type Provider from 'oidc-provider';
 import type { KoaContextWithOIDC } from 'oidc-provider';
@@ -12,6 +13,7 @@ import { MfaError } from '../errors.ts';
 import { BODY_LIMIT, enrollConfirmBody, methodKindParam, parseBody, verifyBody } from '../web/bodies.ts';
 import type { FailureAnswer } from '../web/failures.ts';
 import { STYLE_CSS } from '../web/html.ts';
+import { answerOutage } from '../web/outage.ts';
 import { setPageHeaders } from '../web/page-headers.ts';
 import * as pages from '../web/pages.ts';
 import { createPendingFlow } from '../web/pending-flow.ts';
@@ -187,25 +189,17 @@ export function createMfaInteractionRouter(oidc: OidcMfa, mfa: Mfa, provider: Pr
   );
 
   router.use((err: unknown, req: Request, res: Response, next: NextFunction) => {
-    if (!(err instanceof MfaError)) return next(err);
-    const status = err.status;
     const ctx = {
       basePath: `${oidc.basePath}/${encodeURIComponent(uidOf(req))}/mfa`,
       csrfToken: '',
       issuer: mfa.settings.issuer,
     };
+    if (!res.headersSent && mfa.reportOutage(err, oidc.ctxOf(req)))
+      return answerOutage(res, { html: req.accepts('html') !== false, page: ctx });
+    if (!(err instanceof MfaError)) return next(err);
+    const status = err.status;
     if (!req.accepts('html')) return res.status(status).json({ error: err.code, message: err.message });
     return res.status(status).send(pages.messagePage(ctx, 'Sign-in problem', err.message));
   });
   return router;
-}
-
-/** Mounts the MFA pages at the integration's `basePath` of an Express app. */
-export function mountMfaInteractions(
-  app: express.Express,
-  oidc: OidcMfa,
-  mfa: Mfa,
-  provider: Provider,
-): void {
-  app.use(oidc.basePath, createMfaInteractionRouter(oidc, mfa, provider));
 }

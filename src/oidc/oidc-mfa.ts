@@ -11,7 +11,7 @@ import type { Configuration, InteractionResults, KoaContextWithOIDC } from 'oidc
 import Provider from 'oidc-provider';
 import type { Mfa, SignInStart } from '../engine/create-mfa.ts';
 import type { AuthStamp } from '../engine/stamp.ts';
-import { ConfigError, MfaError } from '../errors.ts';
+import { ConfigError, MfaError, StoreError } from '../errors.ts';
 import type { Stores } from '../store/ports.ts';
 import { requestIdOf } from '../web/request-id.ts';
 import { ACR_VALUES, meetsAcr, requestedAcr } from './acr.ts';
@@ -64,6 +64,8 @@ export interface FirstFactor {
   accountId: string;
   /** RFC 8176 values of what was checked: ['pwd'], or what a trusted upstream IdP reported. */
   amr: string[];
+  /** The method that was the first factor (a passkey without a password): never also the second. */
+  methodId?: string | undefined;
 }
 
 const UID_PATTERN = /^[A-Za-z0-9_-]{1,64}$/;
@@ -102,7 +104,9 @@ export function createOidcMfa(mfa: Mfa, options: OidcMfaOptions) {
     let details: InteractionView;
     try {
       details = await provider.interactionDetails(req, res);
-    } catch {
+    } catch (err) {
+      // A store that cannot be read is an outage (503), not an expired sign-in.
+      if (err instanceof StoreError) throw err;
       throw new MfaError(
         'interaction_not_found',
         'This sign-in has expired or belongs to another browser. Start again from the application.',
@@ -148,6 +152,7 @@ export function createOidcMfa(mfa: Mfa, options: OidcMfaOptions) {
       clientAppType: 'browser',
       requestedStrengths: acrRequestFor(details).strengths,
       firstFactorAt,
+      firstFactorMethodId: first.methodId,
     });
   }
 

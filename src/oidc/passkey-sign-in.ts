@@ -84,8 +84,9 @@ export function createPasskeySignInRoutes(deps: PasskeySignInDeps) {
           body.challengeId,
           { credential: body.credential },
           oidc.ctxOf(req),
+          { accept: deps.allowed },
         );
-        if (!result.ok || !(await deps.allowed(result.userId))) {
+        if (!result.ok) {
           const ctx = {
             basePath: `${oidc.basePath}/${details.uid}/mfa`,
             csrfToken: '',
@@ -98,7 +99,11 @@ export function createPasskeySignInRoutes(deps: PasskeySignInDeps) {
             }),
           );
         }
-        await deps.complete(req, res, { accountId: result.userId, amr: result.amr });
+        await deps.complete(req, res, {
+          accountId: result.userId,
+          amr: result.amr,
+          methodId: result.methodId,
+        });
       } catch (err) {
         next(err);
       }

@@ -1,6 +1,8 @@
 // What an existing oidc-provider session lacks for one authorization request, as pure checks
 // the interaction policy and the MFA pages share (so a finished step-up is judged by the same
 // rules that asked for it).
+
+import { firstFactorMethods } from '../engine/auth-methods.ts';
 import type { Mfa } from '../engine/create-mfa.ts';
 import type { AuthStamp } from '../engine/stamp.ts';
 import { type AcrRequest, meetsAcr } from './acr.ts';
@@ -31,15 +33,21 @@ export async function policyUnmet(mfa: Mfa, stamp: AuthStamp, facts: RequestFact
 
 /**
  * Only a new first factor would satisfy the policies: the session fails them as it is, and
- * passes once its sign-in time is now (a password is never stale; an upstream IdP's MFA is,
- * after the sign-in frequency). Then the `login` prompt must fire, not `mfa`: no second factor
+ * passes once its sign-in time is now (a password is never stale; an upstream IdP's MFA, or a
+ * passkey that signed in without a password, is after the sign-in frequency). Then the `login` prompt must fire, not `mfa`: no second factor
  * can renew a first one.
  */
 export async function firstFactorStale(mfa: Mfa, stamp: AuthStamp, facts: RequestFacts): Promise<boolean> {
   if (!mfa.policies.isActive()) return false;
   const target = { app: facts.app, ip: facts.ip };
   if ((await mfa.policies.check(stamp, target)).ok) return false;
-  return (await mfa.policies.check({ ...stamp, authTime: mfa.clock.now() }, target)).ok;
+  // Renewed by a new first factor: its sign-in time, and a passkey that was the first factor
+  // (passwordless) verified again with it.
+  const now = mfa.clock.now();
+  const renewed = firstFactorMethods(stamp.firstFactorAmr).includes('webauthn')
+    ? { ...stamp, authTime: now, verifiedAt: { ...stamp.verifiedAt, webauthn: now } }
+    : { ...stamp, authTime: now };
+  return (await mfa.policies.check(renewed, target)).ok;
 }
 
 /**

@@ -29,6 +29,8 @@ export interface BeginMfaOptions {
   successReturnToOrRedirect?: string;
   /** RFC 8176 values of the first factor. Default ['pwd']. */
   amr?: string[];
+  /** The method that was the first factor (a passkey, `info.methodId` of the 'passkey' strategy). */
+  firstFactorMethodId?: string;
   /** The application signed in to, for conditional access. Default: the engine's `defaultApp`. */
   app?: string;
   /** false: do not answer; the caller answers from the returned SignInStart. Default true. */
@@ -47,6 +49,7 @@ export async function beginMfa(req: Request, res: Response, options: BeginMfaOpt
   const start = await mfa.beginSignIn({
     userId: options.userId,
     amr: options.amr ?? ['pwd'],
+    ...(options.firstFactorMethodId ? { firstFactorMethodId: options.firstFactorMethodId } : {}),
     ...signInRequestFacts(mfa, req),
     ...(options.app ? { app: options.app } : {}),
   });

@@ -10,10 +10,18 @@
 import type { NextFunction, Request, Response } from 'express';
 import type { Mfa } from '../engine/mfa.ts';
 import { MfaError } from '../errors.ts';
+import { answerOutage } from '../web/outage.ts';
 import { setPageHeaders } from '../web/page-headers.ts';
 import * as pages from '../web/pages.ts';
 import { saveSession } from '../web/session.ts';
-import { completedStamp, forgetPending, NO_SESSION, pagePathOf, takeMessage } from './passport-session.ts';
+import {
+  completedStamp,
+  forgetPending,
+  NO_SESSION,
+  pagePathOf,
+  requestContextOf,
+  takeMessage,
+} from './passport-session.ts';
 
 export interface MfaPageOptions {
   /** Your first step's page: a visitor with no sign-in in progress is sent there. Default '/login'. */
@@ -127,7 +135,12 @@ export function mfaPage(
   }
 
   return (req, res, next) => {
-    render(req, res).catch(next);
+    render(req, res).catch((err: unknown) => {
+      // A store that fails: 503, nothing shown that it could not check, the outage audited.
+      if (res.headersSent || !mfa.reportOutage(err, requestContextOf(mfa, req))) return next(err);
+      const page = { basePath, csrfToken: '', issuer: mfa.settings.issuer };
+      answerOutage(res, { html: true, page, link: { href: loginPath, text: 'Back to sign-in' } });
+    });
   };
 }
 

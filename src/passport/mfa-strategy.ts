@@ -123,7 +123,11 @@ export class MfaStrategy extends Strategy {
         else if (step.kind === 'fail') this.fail(step.challenge, step.status);
         else this.redirect(step.url, 303);
       },
-      (err: unknown) => this.error(err instanceof Error ? err : new Error(String(err))),
+      (err: unknown) => {
+        // A store failure reaches your error handler as a StoreError (status 503), audited.
+        this.mfa.reportOutage(err, requestContextOf(this.mfa, req));
+        this.error(err instanceof Error ? err : new Error(String(err)));
+      },
     );
   }
 

@@ -25,6 +25,8 @@ export interface PasskeyAuthInfo {
   userId: string;
   /** The first factor's RFC 8176 values, for `beginMfa({ amr })`. */
   amr: string[];
+  /** The passkey that signed in, for `beginMfa({ firstFactorMethodId })`: never also the second factor. */
+  methodId: string;
 }
 
 export type PasskeyFailureCode = 'invalid_request' | 'challenge_unknown' | 'invalid_credential';
@@ -74,7 +76,11 @@ export class PasskeyStrategy extends Strategy {
         if (outcome.kind === 'success') this.success(outcome.user, outcome.info);
         else this.fail(outcome.challenge, outcome.status);
       },
-      (err: unknown) => this.error(err instanceof Error ? err : new Error(String(err))),
+      (err: unknown) => {
+        // A store failure reaches your error handler as a StoreError (status 503), audited.
+        this.mfa.reportOutage(err, requestContextOf(this.mfa, req));
+        this.error(err instanceof Error ? err : new Error(String(err)));
+      },
     );
   }
 
@@ -97,6 +103,10 @@ export class PasskeyStrategy extends Strategy {
     const user = await this.loadUser(result.userId);
     if (user === null || user === undefined || user === false)
       return failure('invalid_credential', PASSKEY_MESSAGES.refused, 401);
-    return { kind: 'success', user, info: { userId: result.userId, amr: result.amr } };
+    return {
+      kind: 'success',
+      user,
+      info: { userId: result.userId, amr: result.amr, methodId: result.methodId },
+    };
   }
 }

@@ -41,8 +41,8 @@ export function composeRepository(parts: RepositoryParts): Repository {
     listMethodsPage: (afterId, limit) => methods.listMethodsPage(afterId, limit),
     replaceMethodData: (userId, methodId, expected, data) =>
       methods.replaceMethodData(userId, methodId, expected, data),
-    insertMethod: (method) => methods.insertMethod(method),
-    deleteMethod: (userId, methodId) => methods.deleteMethod(userId, methodId),
+    insertMethod: (method, counter) => methods.insertMethod(method, counter),
+    deleteMethod: (userId, methodId, release) => methods.deleteMethod(userId, methodId, release),
     deleteAllMethods: (userId) => methods.deleteAllMethods(userId),
 
     advance: (key, value) => counters.advance(key, value),
@@ -65,7 +65,7 @@ export function composeRepository(parts: RepositoryParts): Repository {
     importTokens: (records) => tokens.importTokens(records),
     getToken: (serial) => tokens.getToken(serial),
     listTokens: () => tokens.listTokens(),
-    assignToken: (serial, userId) => tokens.assignToken(serial, userId),
+    assignToken: (serial, userId, method) => tokens.assignToken(serial, userId, method),
     unassignToken: (serial, userId) => tokens.unassignToken(serial, userId),
     unassignTokens: (userId) => tokens.unassignTokens(userId),
     replaceTokenSecret: (serial, expected, sealed) => tokens.replaceTokenSecret(serial, expected, sealed),

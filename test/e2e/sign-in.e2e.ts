@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { requireTools } from '../helpers/peers.ts';
 import { totpNow } from '../helpers/totp-now.ts';
-import { ARTIFACTS, CHROMIUM, launchChromium, snap } from './chromium.ts';
+import { ARTIFACTS, addVirtualAuthenticator, CHROMIUM, launchChromium, snap } from './chromium.ts';
 
 const ROOT = join(import.meta.dirname, '..', '..');
 
@@ -29,6 +29,9 @@ function startDemo(dataDir: string): Promise<Demo> {
     cwd: ROOT,
     env: {
       ...process.env,
+      // The SQLite file of the fresh data directory, whatever DATABASE_URL / REDIS_URL CI sets.
+      DATABASE_URL: '',
+      REDIS_URL: '',
       FED_PORT: '0',
       PARTNER_PORT: '0',
       DEMO_RP_PORT: '0',
@@ -187,18 +190,7 @@ describe('browser end to end: the demo app signs in through the sample IdP (Chro
   it('alice: a passkey at her first sign-in (Chromium\'s virtual authenticator), then no password through autofill; "Approve payments" needs acr phr and opens', async () => {
     const context = await browser.newContext();
     const page = await context.newPage();
-    const cdp = await context.newCDPSession(page);
-    await cdp.send('WebAuthn.enable');
-    await cdp.send('WebAuthn.addVirtualAuthenticator', {
-      options: {
-        protocol: 'ctap2',
-        transport: 'internal',
-        hasResidentKey: true,
-        hasUserVerification: true,
-        isUserVerified: true,
-        automaticPresenceSimulation: true,
-      },
-    });
+    await addVirtualAuthenticator(context, page);
     assert.match(
       demo.fed,
       /^http:\/\/localhost:/,

@@ -3,7 +3,7 @@
 // a test clock's time.
 import express from 'express';
 import session from 'express-session';
-import { createMfaExpress } from '../../src/express/index.ts';
+import { createMfaExpress, type MfaExpressOptions } from '../../src/express/index.ts';
 import type { MfaOptions, Stores } from '../../src/index.ts';
 import { base32Decode } from '../../src/methods/otp/base32.ts';
 import { totpCode } from '../../src/methods/otp/otp.ts';
@@ -14,11 +14,23 @@ import { createTestMfa } from './test-mfa.ts';
 export const PASSWORDS: Record<string, string> = { alice: 'alice-pw', bob: 'bob-pw', svc: 'svc-pw' };
 
 export function makeApp(
-  overrides: Partial<MfaOptions> & { stores?: Stores; clock?: TestClock; trustProxy?: boolean } = {},
+  overrides: Partial<MfaOptions> & {
+    stores?: Stores;
+    clock?: TestClock;
+    trustProxy?: boolean;
+    /** Options of the Express integration beside the test app's paths. */
+    web?: Partial<MfaExpressOptions>;
+  } = {},
 ) {
   const clock = overrides.clock ?? testClock();
-  const { mfa, events, stores } = createTestMfa(overrides, { clock, issuer: 'Test Co', keyFill: 1 });
-  const web = createMfaExpress(mfa, { basePath: '/mfa', loginPath: '/login', defaultReturnTo: '/account' });
+  const { web: webOptions, ...engineOptions } = overrides;
+  const { mfa, events, stores } = createTestMfa(engineOptions, { clock, issuer: 'Test Co', keyFill: 1 });
+  const web = createMfaExpress(mfa, {
+    basePath: '/mfa',
+    loginPath: '/login',
+    defaultReturnTo: '/account',
+    ...webOptions,
+  });
   const app = express();
   app.use(session({ secret: 'test-secret', resave: false, saveUninitialized: false, name: 'sid' }));
   app.post('/login', express.urlencoded({ extended: false }), express.json(), async (req, res, next) => {

@@ -177,7 +177,10 @@ export interface AuthRequest {
   scope?: string;
 }
 
-export function authorizationRequest(s: FederationStack, p: AuthRequest = {}) {
+/** Where a federation server answers (a stack's, or several processes' behind one address). */
+export type FederationAddress = Pick<FederationStack, 'fedUrl'>;
+
+export function authorizationRequest(s: FederationAddress, p: AuthRequest = {}) {
   return codeFlowRequest(s.fedUrl, p.clientId ?? 'rp', p.scope ?? 'openid profile email', {
     ...(p.acrValues ? { acr_values: p.acrValues } : {}),
     ...(p.claims ? { claims: p.claims } : {}),
@@ -197,7 +200,7 @@ export interface RpClaims {
 }
 
 /** The RP's code exchange: the ID token and its claims, and what userinfo answers for the access token. */
-export async function redeem(s: FederationStack, page: Page, request: AuthorizationRequest) {
+export async function redeem(s: FederationAddress, page: Page, request: AuthorizationRequest) {
   const code = new URL(page.url).searchParams.get('code');
   assert.ok(code, `expected a code at the RP, got ${page.url} (${page.status})\n${page.text.slice(0, 500)}`);
   const res = await exchangeCode(s.fedUrl, code, request);
@@ -223,7 +226,7 @@ export const uidOf = (page: Page) => {
  */
 export async function signInWithPassword(
   b: Browser,
-  s: FederationStack,
+  s: FederationAddress,
   identifier: string,
   password: string,
   p: AuthRequest = {},
@@ -246,7 +249,7 @@ export async function signInWithPassword(
 }
 
 /** Submits mfakit's code prompt on `page` (ticking "don't ask again" with `remember`). */
-export function submitCode(b: Browser, s: FederationStack, page: Page, code: string, remember = false) {
+export function submitCode(b: Browser, s: FederationAddress, page: Page, code: string, remember = false) {
   return b.go(new URL(formAction(page.text, '/mfa/prompt'), s.fedUrl).href, {
     form: { _csrf: inputValue(page.text, '_csrf'), code, ...(remember ? { remember: '1' } : {}) },
     stopAt: atRp,

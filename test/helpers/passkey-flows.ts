@@ -9,6 +9,7 @@ import type {
 } from '@simplewebauthn/server';
 import type { Express } from 'express';
 import type { Agent } from 'supertest';
+import type { MfaExpressOptions } from '../../src/express/index.ts';
 import { hotp, type MfaOptions, recoveryCode, totp } from '../../src/index.ts';
 import { type WebAuthnSettingsInput, webauthn } from '../../src/methods/webauthn/index.ts';
 import { makeApp } from './app.ts';
@@ -23,6 +24,7 @@ export const ORIGIN = 'http://localhost:3000';
 export type PasskeyAppOptions = {
   webauthn?: Partial<WebAuthnSettingsInput>;
   clock?: TestClock;
+  web?: Partial<MfaExpressOptions>;
 } & Partial<MfaOptions>;
 
 /** The test app with authenticator apps, OATH tokens, recovery codes and passkeys (rpID localhost). */

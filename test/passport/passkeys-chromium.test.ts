@@ -14,7 +14,7 @@ import { createApp, type User } from '../../examples/passport/app.ts';
 import { passkeySignInForm } from '../../src/express/index.ts';
 import { createMfa, hotp, recoveryCode, totp } from '../../src/index.ts';
 import { webauthn } from '../../src/methods/webauthn/index.ts';
-import { launchChromium } from '../e2e/chromium.ts';
+import { addVirtualAuthenticator, launchChromium } from '../e2e/chromium.ts';
 import { PASSWORD_OF } from './passport-flows.ts';
 
 const USERS: User[] = [{ id: 'u-alice', name: 'Alice' }];
@@ -69,22 +69,6 @@ async function startExampleApp() {
   return { server, base, mfa };
 }
 
-async function withAuthenticator(context: BrowserContext, page: Page) {
-  const cdp = await context.newCDPSession(page);
-  await cdp.send('WebAuthn.enable');
-  const { authenticatorId } = await cdp.send('WebAuthn.addVirtualAuthenticator', {
-    options: {
-      protocol: 'ctap2',
-      transport: 'internal',
-      hasResidentKey: true,
-      hasUserVerification: true,
-      isUserVerified: true,
-      automaticPresenceSimulation: true,
-    },
-  });
-  return { cdp, authenticatorId };
-}
-
 describe('passkeys in Chromium through the Passport example (examples/passport/app.ts)', function () {
   this.timeout(120_000);
   let browser: Browser;
@@ -128,7 +112,7 @@ describe('passkeys in Chromium through the Passport example (examples/passport/a
   it('registers a passkey at a first sign-in, then signs in with it alone, and with the password and it', async () => {
     const context = await browser.newContext();
     const page = await context.newPage();
-    const { cdp, authenticatorId } = await withAuthenticator(context, page);
+    const { cdp, authenticatorId } = await addVirtualAuthenticator(context, page);
 
     // First sign-in: no method yet; the strategy's page offers the choice, the user takes a passkey.
     await typePassword(page);

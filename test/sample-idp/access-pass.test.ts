@@ -207,7 +207,8 @@ describe('sample-idp: npm run tap', function () {
 
   it("issues a pass with the running server's data file and key, which the server then accepts once", async () => {
     const dir = await mkdtemp(join(tmpdir(), 'mfakit-tap-'));
-    const env = { ...process.env, FED_DATA_FILE: join(dir, 'federation.sqlite') };
+    // The SQLite server of npm start (DATABASE_URL would put it on PostgreSQL).
+    const env = { ...process.env, DATABASE_URL: '', FED_DATA_FILE: join(dir, 'federation.sqlite') };
     const urls = {
       FED_URL: 'http://localhost:3000',
       PARTNER_URL: 'http://localhost:3001',
@@ -272,7 +273,12 @@ describe('sample-idp: npm run tap', function () {
       });
       const configFile = join(dir, 'federation.yaml');
       await writeFile(configFile, stringifyYaml(config));
-      const env = { ...process.env, FED_CONFIG: configFile, FED_DATA_FILE: join(dir, 'federation.sqlite') };
+      const env = {
+        ...process.env,
+        DATABASE_URL: '',
+        FED_CONFIG: configFile,
+        FED_DATA_FILE: join(dir, 'federation.sqlite'),
+      };
       const run = (args: string[]) =>
         spawnSync(process.execPath, ['sample-idp/access-pass.ts', ...args], { env, encoding: 'utf8' });
       for (const user of ['frank', 'Frank@Partner.test']) {
@@ -291,5 +297,15 @@ describe('sample-idp: npm run tap', function () {
     } finally {
       await rm(dir, { recursive: true, force: true });
     }
+  });
+
+  it('refuses when npm start runs on PostgreSQL (DATABASE_URL), whose server would never see a pass in the SQLite file', () => {
+    const refused = spawnSync(process.execPath, ['sample-idp/access-pass.ts', 'issue', '--user', 'bob'], {
+      env: { ...process.env, DATABASE_URL: 'postgres://postgres@127.0.0.1:5432/test' },
+      encoding: 'utf8',
+    });
+    assert.equal(refused.status, 2);
+    assert.match(refused.stderr, /^tap: npm start runs on PostgreSQL here \(DATABASE_URL is set\)/);
+    assert.equal(refused.stdout, '');
   });
 });

@@ -502,6 +502,10 @@ describe('npm start (sample-idp/start.ts)', function () {
     child = spawn(process.execPath, ['sample-idp/start.ts'], {
       env: {
         ...process.env,
+        // One process on the SQLite file (DATABASE_URL and REDIS_URL: test/scale/npm-start.test.ts).
+        DATABASE_URL: '',
+        REDIS_URL: '',
+        WORKERS: '',
         FED_PORT: '0',
         PARTNER_PORT: '0',
         DEMO_RP_PORT: '0',
@@ -531,6 +535,9 @@ describe('npm start (sample-idp/start.ts)', function () {
     assert.doesNotMatch(urls, /127\.0\.0\.1/);
     assert.match(urls, /bob <bob@contoso\.test> \/ correct horse bob {2}— enforced/);
     assert.match(urls, /carol@partner\.test/);
+    assert.match(urls, /^Stores: SQLite .*federation\.sqlite, everything in it$/m);
+    assert.match(urls, /^Policies: the config's, saved in the store as version 1$/m);
+    assert.doesNotMatch(urls, /worker processes/);
     const onLoopback = fedUrl.replace('//localhost:', '//127.0.0.1:');
     const meta = (await (await fetch(`${onLoopback}/.well-known/openid-configuration`)).json()) as {
       issuer: string;

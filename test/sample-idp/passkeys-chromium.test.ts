@@ -7,44 +7,15 @@
 // passkey, and a user with only an app proves it and then adds a passkey in the flow.
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import type { Browser, BrowserContext, CDPSession, Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { createDemoRp } from '../../sample-idp/demo-rp/rp-app.ts';
-import { launchChromium } from '../e2e/chromium.ts';
+import { addVirtualAuthenticator, launchChromium } from '../e2e/chromium.ts';
 import { codeFor } from '../helpers/app.ts';
 import { clientSecretOf } from '../helpers/code-flow-rp.ts';
 import { enrolDirect, type FederationStack, startFederationStack } from '../helpers/federation-stack.ts';
 import { close, type Listening, listen } from '../helpers/listen.ts';
 
 const PHR = 'urn:mfakit:acr:phr';
-
-interface Authenticator {
-  cdp: CDPSession;
-  authenticatorId: string;
-  /** Whether the authenticator answers on its own (as a user touching it would). */
-  presence(on: boolean): Promise<void>;
-}
-
-async function withAuthenticator(context: BrowserContext, page: Page): Promise<Authenticator> {
-  const cdp = await context.newCDPSession(page);
-  await cdp.send('WebAuthn.enable');
-  const { authenticatorId } = await cdp.send('WebAuthn.addVirtualAuthenticator', {
-    options: {
-      protocol: 'ctap2',
-      transport: 'internal',
-      hasResidentKey: true,
-      hasUserVerification: true,
-      isUserVerified: true,
-      automaticPresenceSimulation: true,
-    },
-  });
-  return {
-    cdp,
-    authenticatorId,
-    presence: async (enabled) => {
-      await cdp.send('WebAuthn.setAutomaticPresenceSimulation', { authenticatorId, enabled });
-    },
-  };
-}
 
 const claim = (page: Page, name: string) => page.locator(`[data-claim="${name}"]`).innerText();
 
@@ -97,7 +68,7 @@ describe('passkeys in Chromium through the sample federation server and the demo
   it('alice creates a passkey at her first sign-in, signs in with it through autofill, and steps up to …:phr with it', async () => {
     const context = await browser.newContext();
     const page = await context.newPage();
-    const authenticator = await withAuthenticator(context, page);
+    const authenticator = await addVirtualAuthenticator(context, page);
 
     // First sign-in: no method yet; she chooses a passkey and creates it.
     await signInWithPassword(page, 'alice', 'alice password');
@@ -154,7 +125,7 @@ describe('passkeys in Chromium through the sample federation server and the demo
     const secret = await enrolDirect(s, 'dana');
     const context = await browser.newContext();
     const page = await context.newPage();
-    const authenticator = await withAuthenticator(context, page);
+    const authenticator = await addVirtualAuthenticator(context, page);
     await signInWithPassword(page, 'dana', 'dana password');
     await page.waitForURL(`${rp}/`);
     assert.equal(await claim(page, 'acr'), 'urn:mfakit:acr:pwd', 'MFA is disabled for dana');

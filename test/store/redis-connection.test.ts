@@ -3,50 +3,12 @@
 // timeout, never a hang; during an outage (a redis-server of the test's own, killed) commands
 // are refused at once rather than queued, and the same stores work again when Redis returns.
 import assert from 'node:assert/strict';
-import { type ChildProcess, spawn } from 'node:child_process';
-import { once } from 'node:events';
-import { createServer, type Server } from 'node:net';
+import { createServer } from 'node:net';
 import { createMemoryRepository } from '../../adapters/memory/index.ts';
 import { connectRedis, createRedisStores } from '../../adapters/redis/index.ts';
 import { StoreError } from '../../src/errors.ts';
 import { requireTools } from '../helpers/peers.ts';
-
-async function listening(server: Server): Promise<number> {
-  server.listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  return (server.address() as { port: number }).port;
-}
-
-/** A loopback port nothing listens on. */
-async function freePort(): Promise<number> {
-  const server = createServer();
-  const port = await listening(server);
-  server.close();
-  await once(server, 'close');
-  return port;
-}
-
-async function startRedisServer(port: number): Promise<ChildProcess> {
-  const server = spawn(
-    'redis-server',
-    ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'],
-    { stdio: ['ignore', 'pipe', 'inherit'] },
-  );
-  let output = '';
-  server.stdout?.setEncoding('utf8');
-  for await (const chunk of server.stdout ?? []) {
-    output += chunk;
-    if (output.includes('Ready to accept connections')) break;
-  }
-  server.stdout?.resume();
-  return server;
-}
-
-async function stopRedisServer(server: ChildProcess): Promise<void> {
-  if (server.exitCode !== null || server.signalCode !== null) return;
-  server.kill('SIGKILL');
-  await once(server, 'exit');
-}
+import { freePort, listening, startRedisServer, stopRedisServer } from '../helpers/redis-process.ts';
 
 describe('redis adapter: connection failures', () => {
   const repository = createMemoryRepository();
@@ -102,7 +64,11 @@ describe('redis adapter: connection failures', () => {
       await stopRedisServer(server);
       for (let i = 0; i < 3; i++) {
         const started = Date.now();
-        await assert.rejects(stores.ephemeral.consumeOnce('code:2', 60_000));
+        await assert.rejects(
+          stores.ephemeral.consumeOnce('code:2', 60_000),
+          (error) => error instanceof StoreError && error.store === 'redis',
+          'a StoreError naming Redis, whatever node-redis threw',
+        );
         assert.ok(Date.now() - started < 1000, 'refused at once, not queued until Redis returns');
       }
       assert.ok(errors.length > 0, 'the lost connection was reported to onError');

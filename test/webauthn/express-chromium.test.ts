@@ -8,14 +8,14 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import express from 'express';
 import session from 'express-session';
-import type { Browser, BrowserContext, Page } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import { createMemoryStores } from '../../adapters/memory/index.ts';
 import { createMfaExpress, passkeySignInForm } from '../../src/express/index.ts';
 import { createMfa, hotp, type Mfa, recoveryCode, totp } from '../../src/index.ts';
 import { base32Decode } from '../../src/methods/otp/base32.ts';
 import { totpCode } from '../../src/methods/otp/otp.ts';
 import { webauthn } from '../../src/methods/webauthn/index.ts';
-import { launchChromium } from '../e2e/chromium.ts';
+import { addVirtualAuthenticator, launchChromium } from '../e2e/chromium.ts';
 import { totpNow, totpSecretOf } from '../helpers/totp-now.ts';
 
 const PASSWORDS: Record<string, string> = { alice: 'alice-pw', bob: 'bob-pw' };
@@ -102,22 +102,6 @@ async function withAuthenticatorApp(mfa: Mfa, user: string): Promise<string> {
   return secret;
 }
 
-async function withAuthenticator(context: BrowserContext, page: Page) {
-  const cdp = await context.newCDPSession(page);
-  await cdp.send('WebAuthn.enable');
-  const { authenticatorId } = await cdp.send('WebAuthn.addVirtualAuthenticator', {
-    options: {
-      protocol: 'ctap2',
-      transport: 'internal',
-      hasResidentKey: true,
-      hasUserVerification: true,
-      isUserVerified: true,
-      automaticPresenceSimulation: true,
-    },
-  });
-  return { cdp, authenticatorId };
-}
-
 describe('passkeys in Chromium through the Express integration', function () {
   this.timeout(120_000);
   let browser: Browser;
@@ -134,7 +118,7 @@ describe('passkeys in Chromium through the Express integration', function () {
   it('registers a passkey at first sign-in, then signs in with it without a password and as a second factor', async () => {
     const context = await browser.newContext();
     const page = await context.newPage();
-    const { cdp, authenticatorId } = await withAuthenticator(context, page);
+    const { cdp, authenticatorId } = await addVirtualAuthenticator(context, page);
 
     // First sign-in: no method yet; the user chooses a passkey and creates it.
     await page.goto(`${app.base}/login`);
@@ -182,7 +166,7 @@ describe('passkeys in Chromium through the Express integration', function () {
     const secret = await withAuthenticatorApp(app.mfa, 'bob');
     const context = await browser.newContext();
     const page = await context.newPage();
-    const { cdp, authenticatorId } = await withAuthenticator(context, page);
+    const { cdp, authenticatorId } = await addVirtualAuthenticator(context, page);
 
     // Signing in to payroll: bob has an authenticator app only; payroll needs a passkey.
     await page.goto(`${app.base}/login`);

@@ -118,9 +118,9 @@ export function createOathTokens(deps: {
         createdAt: clock.now(),
         lastUsedAt: null,
       });
-      // The atomic part: of concurrent callers, one wins.
-      if (!(await repository.assignToken(serial, userId))) throw unavailable();
-      await repository.insertMethod(method);
+      // The atomic part: of concurrent callers, one wins; the token is assigned and becomes the
+      // user's method in one write, so a process that dies meanwhile leaves both or neither.
+      if (!(await repository.assignToken(serial, userId, method))) throw unavailable();
       await audit(userId, ctx, {
         type: 'token_assigned',
         methodId: id,

@@ -69,11 +69,11 @@ export function createOtpMethod(
         details: { tokenSerial },
       };
     },
-    async removed(record) {
+    released(record) {
       // A hardware token's counter stays with the token (keyed by serial), so a later holder cannot replay.
       const { tokenSerial } = otpDataOf(record);
-      if (tokenSerial !== null) await repository.unassignToken(tokenSerial, record.userId);
-      else if (record.counterKey !== null) await repository.deleteCounter(record.counterKey);
+      if (tokenSerial !== null) return { tokenSerial };
+      return record.counterKey !== null ? { counterKey: record.counterKey } : {};
     },
     reseal(record, reseal) {
       const data = otpDataOf(record);

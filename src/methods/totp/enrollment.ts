@@ -126,8 +126,8 @@ export function createTotpEnrollment(services: MethodServices): MethodEnrollment
         createdAt: clock.now(),
         lastUsedAt: clock.now(),
       });
-      await repository.insertMethod(method);
-      if (method.counterKey !== null) await repository.advance(method.counterKey, step);
+      // The method and its counter at the step just proved, in one write: the code is spent.
+      await repository.insertMethod(method, step);
       return { ok: true, method };
     },
   };

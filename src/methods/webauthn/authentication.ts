@@ -9,6 +9,7 @@ import {
   generateAuthenticationOptions,
   verifyAuthenticationResponse,
 } from '@simplewebauthn/server';
+import { MfaError } from '../../errors.ts';
 import type { MethodRecord } from '../../store/ports.ts';
 import type { ChallengeOptions, MethodServices, PasswordlessCheck } from '../method.ts';
 import { createChallengeStore } from './challenges.ts';
@@ -32,11 +33,15 @@ function signedChallengeOf(response: AuthenticationResponseJSON): string | null 
   }
 }
 
+/** Challenges one sign-in or session may have outstanding (each page load makes one). */
+export const MAX_CHALLENGES_PER_BINDING = 20;
+
 type Assertion = { ok: true; record: MethodRecord; userVerified: boolean } | { ok: false; detail: string };
 
 export function createWebAuthnAuthentication(services: MethodServices, settings: WebAuthnSettings) {
   const { repository, ephemeral, clock } = services;
-  const challenges = createChallengeStore(ephemeral, settings.timeoutSeconds * 1000);
+  const ttlMs = settings.timeoutSeconds * 1000;
+  const challenges = createChallengeStore(ephemeral, ttlMs);
 
   async function options(allow: readonly MethodRecord[], userVerification: 'preferred' | 'required') {
     return generateAuthenticationOptions({
@@ -112,6 +117,10 @@ export function createWebAuthnAuthentication(services: MethodServices, settings:
     challenge: {
       label: 'Use a passkey or security key',
       async begin(userId: string, candidates: readonly MethodRecord[], binding: string) {
+        // Bounded per binding: a prompt reloaded in a loop cannot fill the store with challenges.
+        const outstanding = await ephemeral.increment(`webauthn:challenges:${binding}`, ttlMs);
+        if (outstanding > MAX_CHALLENGES_PER_BINDING)
+          throw new MfaError('slow_down', 'Too many passkey prompts for this sign-in. Wait a moment.', 429);
         const made = await options(candidates, settings.userVerification);
         // Keyed by the challenge too: two pages (two sessions signed in at the same moment, two
         // tabs) each keep their own, and an answer can only take the one it signed.

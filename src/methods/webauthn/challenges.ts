@@ -1,7 +1,8 @@
-// WebAuthn challenges, kept in the ephemeral store: one outstanding challenge per binding (a
-// pending sign-in, a session's step-up, a passwordless sign-in, a registration draft), replaced
-// when a new one begins, taken atomically by the verification that uses it — so each is single
-// use, short-lived, and never verifies for another binding or user.
+// WebAuthn challenges, kept in the ephemeral store under their binding (a pending sign-in, a
+// session's step-up, a passwordless sign-in, a registration draft) — and, for sign-in prompts,
+// their own value, so two pages of one binding each keep theirs (at most 20 outstanding) — and
+// taken atomically by the verification that uses them: each is single use, short-lived, and
+// never verifies for another binding or user.
 import { z } from 'zod';
 import type { EphemeralStore } from '../../store/ports.ts';
 

@@ -54,9 +54,7 @@ export function webauthn(input: WebAuthnSettingsInput): MethodDefinition {
             },
           };
         },
-        async removed(record) {
-          if (record.counterKey !== null) await services.repository.deleteCounter(record.counterKey);
-        },
+        released: (record) => (record.counterKey !== null ? { counterKey: record.counterKey } : {}),
         enrollment: createWebAuthnEnrollment(services, settings),
       };
     },

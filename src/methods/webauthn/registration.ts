@@ -5,6 +5,7 @@
 // authenticator model the AAGUID lists refuse, a credential already registered (to anyone).
 import { generateRegistrationOptions, verifyRegistrationResponse } from '@simplewebauthn/server';
 import { randomId } from '../../engine/capabilities.ts';
+import { StoreError } from '../../errors.ts';
 import { html } from '../../web/html.ts';
 import type { ChallengeOptions, EnrollmentDraft, MethodEnrollment, MethodServices } from '../method.ts';
 import { createChallengeStore } from './challenges.ts';
@@ -133,12 +134,19 @@ export function createWebAuthnEnrollment(
         lastUsedAt: null,
       };
       try {
-        await repository.insertMethod(method);
-      } catch {
-        // Two registrations of one credential raced: the lookup key is unique.
-        return { ok: false, detail: 'credential_exists' };
+        // With the authenticator's signature count, when it keeps one, in the same write.
+        await repository.insertMethod(
+          method,
+          info.credential.counter > 0 ? info.credential.counter : undefined,
+        );
+      } catch (error) {
+        // A store that failed is an outage (503), not a refusal; two registrations of one
+        // credential that raced meet the unique lookup key.
+        if (error instanceof StoreError) throw error;
+        if (await repository.findMethodByLookupKey(WEBAUTHN_KIND, credentialId))
+          return { ok: false, detail: 'credential_exists' };
+        throw error;
       }
-      if (info.credential.counter > 0) await repository.advance(method.counterKey, info.credential.counter);
       return { ok: true, method, amr: credentialAmr(method.data, info.userVerified) };
     },
   };

@@ -4,7 +4,9 @@
 // secret in them before they reach the store. The contract checks: an existing id is refused on
 // insert, a user only ever sees and deletes their own methods, lists are oldest first, records
 // go in and come out as copies, a lookup key finds its one method, a marked use only ever moves
-// the last use forward, and of fifty concurrent deletes of one method exactly one reports it removed.
+// the last use forward, of fifty concurrent deletes of one method exactly one reports it removed,
+// a method inserted with its counter is one write (a refused insert moves no counter), and so is
+// a method removed with what it releases.
 // For sealing-key rotation (`mfakit reseal`): every user's methods are listed page by page in id
 // order, and a method's data is replaced only while it is still what was read (compare-and-set:
 // of fifty concurrent replacements from the same read, exactly one wins).
@@ -14,6 +16,14 @@ export type JsonValue = string | number | boolean | null | JsonValue[] | { [key:
 
 /** A method's own fields: parameters, sealed secrets, public keys. Defined and checked by the method. */
 export type MethodData = { readonly [key: string]: JsonValue };
+
+/** What removing a method gives back, in the same write: its counter, its hardware token. */
+export interface MethodRelease {
+  /** A counter to delete. */
+  counterKey?: string | undefined;
+  /** A token to free, if the method's user holds it. */
+  tokenSerial?: string | undefined;
+}
 
 /** A registered sign-in method. The store never sees a plain secret: a method seals what it keeps. */
 export interface MethodRecord {
@@ -43,8 +53,13 @@ export interface MethodStore {
   getMethod(userId: string, methodId: string): Promise<MethodRecord | null>;
   /** The method of this kind with this lookup key, whoever its user, or null. */
   findMethodByLookupKey(kind: string, lookupKey: string): Promise<MethodRecord | null>;
-  /** Refuses (rejects) an existing id, or an existing lookup key of the same kind. */
-  insertMethod(method: MethodRecord): Promise<void>;
+  /**
+   * Refuses (rejects) an existing id, or an existing lookup key of the same kind. With `counter`,
+   * the method's counter (`counterKey`) moves to that value (as `advance`) in the same atomic
+   * write: the step or count its registration proved, so that proof is spent. Both or neither,
+   * also when the process dies half-way.
+   */
+  insertMethod(method: MethodRecord, counter?: number): Promise<void>;
   /**
    * Records a use of a method whose uses move no counter (a synced passkey always reports 0):
    * `lastUsedAt` becomes `at` unless it is already later. Nothing for an unknown method.
@@ -69,7 +84,10 @@ export interface MethodStore {
     expected: MethodData,
     data: MethodData,
   ): Promise<boolean>;
-  /** Returns whether a method was removed. */
-  deleteMethod(userId: string, methodId: string): Promise<boolean>;
+  /**
+   * Returns whether a method was removed. With `release`, deletes that counter and frees that
+   * token (held by this user) in the same atomic write, only if the method was removed.
+   */
+  deleteMethod(userId: string, methodId: string, release?: MethodRelease): Promise<boolean>;
   deleteAllMethods(userId: string): Promise<number>;
 }

@@ -1,12 +1,13 @@
 // The methods part of the store contract (src/store/ports/methods.ts): records round-trip
 // exactly and come out as copies, an existing id is refused, a user sees and deletes only their
 // own methods, lists are oldest first, a lookup key is unique per kind (fifty racing inserts: one
-// stored), and of fifty concurrent deletes exactly one wins. For sealing-key rotation: a walk
-// over every user's methods page by page visits each once, and a data replacement is a
-// compare-and-set (fifty racing from one read: exactly one wins).
+// stored), of fifty concurrent deletes exactly one wins, and a method inserted with its counter,
+// or removed with what it releases, is one write.
+// For sealing-key rotation: a walk over every user's methods page by page visits each once, and
+// a data replacement is a compare-and-set (fifty racing from one read: exactly one wins).
 import assert from 'node:assert/strict';
 import type { MethodStore } from '../../../src/store/ports.ts';
-import { methodFixture } from './fixtures.ts';
+import { methodFixture, tokenFixture } from './fixtures.ts';
 import { CONTRACT_EPOCH, type ContractContext, concurrently, countTrue } from './harness.ts';
 
 export function methodsContract(ctx: ContractContext): void {
@@ -106,6 +107,26 @@ export function methodsContract(ctx: ContractContext): void {
       await repo.markMethodUsed('u-1', 'nope', CONTRACT_EPOCH + 60);
     });
 
+    it('inserted with its counter: both in one write, the counter moving forward only; a refused insert moves none', async () => {
+      const repository = ctx.stores.repository;
+      const m = methodFixture();
+      await repository.insertMethod(m, 7);
+      assert.deepStrictEqual(await repository.getMethod('u-1', 'm-1'), m);
+      assert.equal(await repository.getCounter('totp:m-1'), 7);
+      assert.equal(
+        await repository.advance('totp:m-1', 7),
+        false,
+        'the step its registration proved is spent',
+      );
+      await assert.rejects(repository.insertMethod(methodFixture({ counterKey: 'totp:other' }), 9));
+      assert.equal(await repository.getCounter('totp:other'), null, 'the refused insert moved no counter');
+      await repository.advance('token:TK-1', 10);
+      await repository.insertMethod(methodFixture({ id: 'm-2', counterKey: 'token:TK-1' }), 5);
+      assert.equal(await repository.getCounter('token:TK-1'), 10, 'never backwards');
+      await repository.insertMethod(methodFixture({ id: 'm-3', counterKey: null }), 3);
+      assert.equal((await repository.getMethod('u-1', 'm-3'))?.counterKey, null);
+    });
+
     it('refuses to insert a second method with an existing id', async () => {
       const m = methodFixture();
       await repo.insertMethod(m);
@@ -123,6 +144,33 @@ export function methodsContract(ctx: ContractContext): void {
       assert.equal(await repo.deleteMethod('u-1', 'm-1'), true);
       assert.equal(await repo.getMethod('u-1', 'm-1'), null);
       assert.equal(await repo.deleteMethod('u-1', 'm-1'), false);
+    });
+
+    it('removed with its release: the counter deleted and the token freed in the same write, only if the method went', async () => {
+      const repository = ctx.stores.repository;
+      await repository.importTokens([tokenFixture({ serial: 'TK-R' }), tokenFixture({ serial: 'TK-S' })]);
+      assert.equal(
+        await repository.assignToken('TK-R', 'u-1', methodFixture({ id: 'm-tk', counterKey: 'token:TK-R' })),
+        true,
+      );
+      await repository.advance('token:TK-R', 5);
+      assert.equal(await repository.assignToken('TK-S', 'u-2'), true);
+      await repository.insertMethod(methodFixture({ id: 'm-app' }), 3);
+      assert.equal(await repository.deleteMethod('u-2', 'm-app', { counterKey: 'totp:m-app' }), false);
+      assert.equal(await repository.getCounter('totp:m-app'), 3, 'nothing released when nothing was removed');
+      assert.equal(
+        await repository.deleteMethod('u-1', 'm-app', { counterKey: 'totp:m-app', tokenSerial: 'TK-S' }),
+        true,
+      );
+      assert.equal(await repository.getCounter('totp:m-app'), null);
+      assert.equal(
+        (await repository.getToken('TK-S'))?.assignedTo,
+        'u-2',
+        "another user's token stays theirs",
+      );
+      assert.equal(await repository.deleteMethod('u-1', 'm-tk', { tokenSerial: 'TK-R' }), true);
+      assert.equal((await repository.getToken('TK-R'))?.assignedTo, null);
+      assert.equal(await repository.getCounter('token:TK-R'), 5, 'the token keeps its counter');
     });
 
     it('deleteMethod: 50 concurrent deletes → exactly one true', async () => {

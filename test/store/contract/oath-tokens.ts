@@ -1,10 +1,10 @@
 // The OATH token inventory part of the store contract (src/store/ports/oath-tokens.ts): an
-// import is all or nothing, a free token goes to exactly one of fifty users racing for it, and
-// only its holder can free it, and a sealed secret is replaced only while it is still the one
-// read (fifty racing: exactly one).
+// import is all or nothing, a free token goes to exactly one of fifty users racing for it (with
+// the method it becomes, in the same write), only its holder can free it, and a sealed secret is
+// replaced only while it is still the one read (fifty racing: exactly one).
 import assert from 'node:assert/strict';
 import type { OathTokenRecord, OathTokenStore } from '../../../src/store/ports.ts';
-import { tokenFixture } from './fixtures.ts';
+import { methodFixture, tokenFixture } from './fixtures.ts';
 import { CONTRACT_EPOCH, type ContractContext, concurrently, countTrue } from './harness.ts';
 
 export function oathTokensContract(ctx: ContractContext): void {
@@ -68,6 +68,40 @@ export function oathTokensContract(ctx: ContractContext): void {
       assert.equal(countTrue(results), 1);
       const winner = results.indexOf(true);
       assert.equal((await repo.getToken('TK-0001'))?.assignedTo, `u-${winner}`);
+    });
+
+    it('assigned with its method: the token held and the method stored, or neither (taken, or the method refused)', async () => {
+      const repository = ctx.stores.repository;
+      await repository.importTokens([t1, t2]);
+      const m = methodFixture({ id: 'm-tk', counterKey: 'token:TK-0001' });
+      assert.equal(await repository.assignToken('TK-0001', 'u-1', m), true);
+      assert.equal((await repository.getToken('TK-0001'))?.assignedTo, 'u-1');
+      assert.deepStrictEqual(await repository.getMethod('u-1', 'm-tk'), m);
+      const other = methodFixture({ id: 'm-other', userId: 'u-2' });
+      assert.equal(await repository.assignToken('TK-0001', 'u-2', other), false);
+      assert.equal(await repository.getMethod('u-2', 'm-other'), null, 'no method for a token taken');
+      await assert.rejects(repository.assignToken('TK-0002', 'u-1', methodFixture({ id: 'm-tk' })));
+      assert.equal(
+        (await repository.getToken('TK-0002'))?.assignedTo,
+        null,
+        'a refused method leaves the token free',
+      );
+    });
+
+    it('50 concurrent assignToken() with methods → one holder, one method', async () => {
+      const repository = ctx.stores.repository;
+      await repository.importTokens([t1]);
+      const method = (i: number) =>
+        methodFixture({ id: `m-${i}`, userId: `u-${i}`, counterKey: 'token:TK-0001' });
+      const results = await concurrently(50, (i) => repository.assignToken('TK-0001', `u-${i}`, method(i)));
+      assert.equal(countTrue(results), 1);
+      const winner = results.indexOf(true);
+      assert.equal((await repository.getToken('TK-0001'))?.assignedTo, `u-${winner}`);
+      const methods = await Promise.all(results.map((_, i) => repository.listMethods(`u-${i}`)));
+      assert.deepStrictEqual(
+        methods.map((list) => list.length),
+        results.map((won) => (won ? 1 : 0)),
+      );
     });
 
     it('unassignTokens frees only that user and counts; freed tokens can be reassigned', async () => {
