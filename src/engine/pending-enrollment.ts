@@ -123,8 +123,9 @@ export function createPendingEnrollment(
       const taken = await pendingSignIns.take(pendingId);
       if (!taken) {
         // The sign-in expired or completed meanwhile: the method goes again, releasing what it held.
-        if (await repository.deleteMethod(pending.userId, confirmed.method.id))
-          await methods.of(confirmed.method)?.removed?.(confirmed.method);
+        const method = confirmed.method;
+        if (await repository.deleteMethod(pending.userId, method.id, methods.releaseOf(method)))
+          await methods.of(method)?.removed?.(method);
         return { ok: false, error: 'pending_expired' };
       }
       const recoveryCodes = upgrade ? [] : await account.recoveryCodes.regenerate(pending.userId, ctx);
