@@ -9,13 +9,10 @@ import assert from 'node:assert/strict';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { createMemoryStores } from '../../adapters/memory/index.ts';
-import { createApp, type User } from '../../examples/passport/app.ts';
+import type { User } from '../../examples/passport/app.ts';
 import { passkeySignInForm } from '../../src/express/index.ts';
-import { createMfa, hotp, recoveryCode, totp } from '../../src/index.ts';
-import { webauthn } from '../../src/methods/webauthn/index.ts';
 import { addVirtualAuthenticator, launchChromium } from '../e2e/chromium.ts';
-import { PASSWORD_OF } from './passport-flows.ts';
+import { createExampleApp, PASSWORD_OF } from './passport-flows.ts';
 
 const USERS: User[] = [{ id: 'u-alice', name: 'Alice' }];
 
@@ -24,30 +21,7 @@ async function startExampleApp() {
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   // WebAuthn refuses IP-address origins: the browser uses localhost.
   const base = `http://localhost:${(server.address() as AddressInfo).port}`;
-  const mfa = createMfa({
-    stores: createMemoryStores(),
-    issuer: 'Example Co',
-    sealingKeys: [{ id: 'k1', key: Buffer.alloc(32, 7) }],
-    audit: () => {},
-    methods: [
-      totp,
-      hotp,
-      recoveryCode,
-      webauthn({ rpID: 'localhost', rpName: 'Example Co', origins: [base] }),
-    ],
-  });
-  const app = createApp(
-    mfa,
-    {
-      findById: async (id) => USERS.find((u) => u.id === id) ?? null,
-      findByName: async (name) => USERS.find((u) => u.name.toLowerCase() === name) ?? null,
-      checkPassword: async (id, password) => {
-        const user = USERS.find((u) => u.id === id);
-        return user !== undefined && password === PASSWORD_OF(user.name.toLowerCase());
-      },
-    },
-    'a session secret for tests',
-  );
+  const { app, mfa } = createExampleApp({ users: USERS, origin: base });
   // The application's sign-in page, which the example leaves to you: the password to /login, a
   // passkey (autofill, or the button) to /login/passkey, as the example's comment says.
   app.get('/login', (_req, res) => {

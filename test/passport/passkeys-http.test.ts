@@ -7,42 +7,17 @@
 // passkeys-chromium.test.ts.
 import assert from 'node:assert/strict';
 import request, { type Agent } from 'supertest';
-import { createMemoryStores } from '../../adapters/memory/index.ts';
-import { createApp, type User } from '../../examples/passport/app.ts';
-import { createMfa, hotp, recoveryCode, totp } from '../../src/index.ts';
-import { webauthn } from '../../src/methods/webauthn/index.ts';
+import type { User } from '../../examples/passport/app.ts';
 import { MFA_MESSAGES, PASSKEY_MESSAGES } from '../../src/passport/index.ts';
 import { inputValue } from '../helpers/browser.ts';
 import { testClock } from '../helpers/test-clock.ts';
-import { alertOf, mfaPageOf, PASSWORD_OF, passwordStep } from './passport-flows.ts';
+import { alertOf, createExampleApp, mfaPageOf, passwordStep } from './passport-flows.ts';
 
 const USERS: User[] = [{ id: 'u-alice', name: 'Alice' }];
 const ORIGIN = 'http://localhost:3000';
 
 function makeApp() {
-  const clock = testClock();
-  const mfa = createMfa({
-    stores: createMemoryStores({ clock }),
-    clock,
-    issuer: 'Example Co',
-    sealingKeys: [{ id: 'k1', key: Buffer.alloc(32, 7) }],
-    audit: () => {},
-    methods: [
-      totp,
-      hotp,
-      recoveryCode,
-      webauthn({ rpID: 'localhost', rpName: 'Example Co', origins: [ORIGIN] }),
-    ],
-  });
-  const app = createApp(
-    mfa,
-    {
-      findById: async (id) => USERS.find((u) => u.id === id) ?? null,
-      findByName: async (name) => USERS.find((u) => u.name.toLowerCase() === name) ?? null,
-      checkPassword: async (id, password) => id === 'u-alice' && password === PASSWORD_OF('alice'),
-    },
-    'a session secret for tests',
-  );
+  const { app, mfa } = createExampleApp({ users: USERS, clock: testClock(), origin: ORIGIN });
   app.get('/test/session', (req, res) => {
     res.json({ messages: req.session.messages ?? [], user: req.user ?? null });
   });

@@ -3,6 +3,9 @@
 import assert from 'node:assert/strict';
 import type { Express } from 'express';
 import request, { type Agent, type Response } from 'supertest';
+import { createMemoryStores } from '../../adapters/memory/index.ts';
+import { createApp, type User } from '../../examples/passport/app.ts';
+import { createMfa, hotp, recoveryCode, totp, webauthn } from '../../src/index.ts';
 import { codeFor } from '../helpers/app.ts';
 import { inputValue } from '../helpers/browser.ts';
 import type { TestClock } from '../helpers/test-clock.ts';
@@ -65,4 +68,44 @@ export async function firstSignIn(
   assert.equal(recoveryCodes.length, 10, codesPage.text);
   const done = await agent.post('/login/mfa').type('form').send({});
   return { agent, secret, recoveryCodes, done };
+}
+
+/**
+ * The README's Passport example (examples/passport/app.ts) as these tests run it: memory stores
+ * (on `clock` when given), remembered-device cookies over plain HTTP, `users` signing in with
+ * PASSWORD_OF(their lower-case name), and passkeys on when pages are served from `origin`.
+ */
+export function createExampleApp(options: { users: User[]; clock?: TestClock; origin?: string }) {
+  const { users, clock, origin } = options;
+  const mfa = createMfa({
+    stores: createMemoryStores(clock ? { clock } : {}),
+    ...(clock ? { clock } : {}),
+    issuer: 'Example Co',
+    sealingKeys: [{ id: 'k1', key: Buffer.alloc(32, 7) }],
+    audit: () => {},
+    rememberDevice: { enabled: true, days: 14, maxDays: 60, cookieName: 'mfakit_rd', secureCookie: false },
+    ...(origin
+      ? {
+          methods: [
+            totp,
+            hotp,
+            recoveryCode,
+            webauthn({ rpID: 'localhost', rpName: 'Example Co', origins: [origin] }),
+          ],
+        }
+      : {}),
+  });
+  const app = createApp(
+    mfa,
+    {
+      findById: async (id) => users.find((u) => u.id === id) ?? null,
+      findByName: async (name) => users.find((u) => u.name.toLowerCase() === name) ?? null,
+      checkPassword: async (id, password) => {
+        const user = users.find((u) => u.id === id);
+        return user !== undefined && password === PASSWORD_OF(user.name.toLowerCase());
+      },
+    },
+    'a session secret for tests',
+  );
+  return { app, mfa };
 }

@@ -3,13 +3,11 @@ import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import request, { type Agent } from 'supertest';
-import { createMemoryStores } from '../../adapters/memory/index.ts';
-import { createApp, type User } from '../../examples/passport/app.ts';
-import { createMfa } from '../../src/index.ts';
+import type { User } from '../../examples/passport/app.ts';
 import { MFA_MESSAGES } from '../../src/passport/index.ts';
 import { codeFor } from '../helpers/app.ts';
 import { testClock } from '../helpers/test-clock.ts';
-import { alertOf, firstSignIn, mfaPageOf, PASSWORD_OF, passwordStep } from './passport-flows.ts';
+import { alertOf, createExampleApp, firstSignIn, mfaPageOf, passwordStep } from './passport-flows.ts';
 
 /**
  * The README's "Passport in five minutes" is examples/passport/app.ts, verbatim; this runs it:
@@ -22,30 +20,11 @@ const USERS: User[] = [
   { id: 'u-alice', name: 'Alice' },
   { id: 'u-bob', name: 'Bob' },
 ];
-const byName = (name: string) => USERS.find((u) => u.name.toLowerCase() === name) ?? null;
+const _byName = (name: string) => USERS.find((u) => u.name.toLowerCase() === name) ?? null;
 
 function makeExampleApp() {
   const clock = testClock();
-  const mfa = createMfa({
-    stores: createMemoryStores({ clock }),
-    clock,
-    issuer: 'Example Co',
-    sealingKeys: [{ id: 'k1', key: Buffer.alloc(32, 7) }],
-    audit: () => {},
-    rememberDevice: { enabled: true, days: 14, maxDays: 60, cookieName: 'mfakit_rd', secureCookie: false },
-  });
-  const app = createApp(
-    mfa,
-    {
-      findById: async (id) => USERS.find((u) => u.id === id) ?? null,
-      findByName: async (name) => byName(name),
-      checkPassword: async (id, password) => {
-        const user = USERS.find((u) => u.id === id);
-        return user !== undefined && password === PASSWORD_OF(user.name.toLowerCase());
-      },
-    },
-    'a session secret for tests',
-  );
+  const { app, mfa } = createExampleApp({ users: USERS, clock });
   // A window on the session, added after the example's own middleware: what Passport and mfakit keep there.
   app.get('/test/session', (req, res) => {
     res.json({
