@@ -12,6 +12,8 @@
 // - Issue paths are paths in the whole document (`policies.3.conditions.locations.include.0`).
 // - JSON bodies only (415 otherwise; a cross-site form cannot send one), 1 MB per policy,
 //   8 MB for the whole document.
+// - A store that fails answers 503 `service_unavailable` with Retry-After, and is audited as
+//   `store_unavailable`, as every integration does (src/web/outage.ts); nothing is written.
 import express, { type NextFunction, type Request, type Response } from 'express';
 import { z } from 'zod';
 import type { Mfa } from '../engine/create-mfa.ts';
@@ -20,6 +22,7 @@ import { MfaError } from '../errors.ts';
 import { PolicyLoadError, parsePolicyDocument } from '../policy/load.ts';
 import type { Policy, PolicyDocument } from '../policy/model.ts';
 import { firstIssue } from '../web/bodies.ts';
+import { answerOutage } from '../web/outage.ts';
 import { requestIdOf } from '../web/request-id.ts';
 import { whatIfBody, whatIfReport } from './what-if.ts';
 
@@ -318,7 +321,9 @@ export function createPolicyAdminRouter(mfa: Mfa, options: PolicyAdminOptions): 
   router.use((_req, _res, next) => next(new MfaError('not_found', 'No such endpoint.', 404)));
 
   // Errors: bad input → 4xx with a clear message; store trouble → 503 (never a 5xx for bad input).
-  router.use((err: unknown, _req: Request, res: Response, _next: NextFunction) => {
+  router.use((err: unknown, req: Request, res: Response, _next: NextFunction) => {
+    // A store that failed: the answer and the audit (store_unavailable) every integration gives.
+    if (!res.headersSent && mfa.reportOutage(err, ctxOf(req))) return answerOutage(res, { html: false });
     const e = err as { status?: number; statusCode?: number; type?: string; limitText?: string };
     let status = 500;
     let body: Record<string, unknown> = { error: 'internal_error', message: '' };

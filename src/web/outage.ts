@@ -15,15 +15,17 @@ export const OUTAGE_ANSWER = {
   retryAfterSeconds: 5,
 } as const;
 
-/** Answers a request that met a store failure. `html`: the page, else the JSON error. */
+/** Answers a request that met a store failure. `html`: the page, else the JSON error (an API needs no page). */
 export function answerOutage(
   res: Response,
-  answer: { html: boolean; page: PageContext; link?: { href: string; text: string } | undefined },
+  answer:
+    | { html: false }
+    | { html: boolean; page: PageContext; link?: { href: string; text: string } | undefined },
 ): void {
   const { status, error, title, message, retryAfterSeconds } = OUTAGE_ANSWER;
   setPageHeaders(res);
   res.status(status).set('Retry-After', String(retryAfterSeconds));
-  if (!answer.html) {
+  if (!answer.html || !('page' in answer)) {
     res.json({ error, message });
     return;
   }
