@@ -2,11 +2,15 @@
 // mfakit's `OidcStore`. oidc-provider constructs one adapter per model with the model's name
 // ('Session', 'AccessToken', 'AuthorizationCode', 'Grant', 'Interaction', 'Client', ...).
 //
+// A store that fails while oidc-provider handles one of its own requests answers 503
+// `temporarily_unavailable` there (provider-outage.ts); elsewhere its StoreError is thrown as is.
+//
 // Typed structurally here so that mfakit does not depend on oidc-provider's type package.
 import { errors } from 'oidc-provider';
 import type { Clock } from '../engine/capabilities.ts';
 import { systemClock } from '../engine/capabilities.ts';
 import type { OidcStore, Stores } from '../store/ports.ts';
+import { guarded } from './provider-outage.ts';
 
 /** A model's stored payload, as oidc-provider hands it over and reads it back (JSON). */
 export type OidcAdapterPayload = Record<string, unknown>;
@@ -46,8 +50,9 @@ const GRANTABLE_MODELS = [
 
 /** A class to pass as oidc-provider's `adapter` option. Throws if `stores` has no `oidc` store. */
 export function createOidcAdapter(stores: Stores, options: OidcAdapterOptions = {}): OidcAdapterConstructor {
-  const store: OidcStore | undefined = stores.oidc;
-  if (!store) throw new TypeError('these stores have no oidc store');
+  const stored: OidcStore | undefined = stores.oidc;
+  if (!stored) throw new TypeError('these stores have no oidc store');
+  const store = guardedStore(stored);
   const clock = options.clock ?? systemClock;
   const tolerance = options.clockToleranceSeconds ?? 0;
 
@@ -112,5 +117,18 @@ export function createOidcAdapter(stores: Stores, options: OidcAdapterOptions = 
     async revokeByGrantId(grantId: string) {
       await revokeGrant(grantId);
     }
+  };
+}
+
+/** `store` whose failures, inside one of the provider's own requests, are the provider's 503. */
+function guardedStore(store: OidcStore): OidcStore {
+  return {
+    upsert: guarded(store.upsert.bind(store)),
+    find: guarded(store.find.bind(store)),
+    findByUid: guarded(store.findByUid.bind(store)),
+    findByUserCode: guarded(store.findByUserCode.bind(store)),
+    consume: guarded(store.consume.bind(store)),
+    destroy: guarded(store.destroy.bind(store)),
+    revokeByGrantId: guarded(store.revokeByGrantId.bind(store)),
   };
 }

@@ -6,6 +6,7 @@ import { interactionPolicy, type KoaContextWithOIDC } from 'oidc-provider';
 import type { Mfa } from '../engine/create-mfa.ts';
 import type { AuthStamp } from '../engine/stamp.ts';
 import { requestedAcr } from './acr.ts';
+import { guarded } from './provider-outage.ts';
 import {
   acrUnmet,
   enrollmentNeedsSignIn,
@@ -16,6 +17,10 @@ import {
 import type { SessionStamps } from './session-stamps.ts';
 
 const { Check, Prompt, base } = interactionPolicy;
+
+/** A check of mfakit's: a store it cannot read answers 503 (provider-outage.ts), not 500. */
+const check = (reason: string, description: string, fn: (ctx: KoaContextWithOIDC) => Promise<boolean>) =>
+  new Check(reason, description, guarded(fn));
 
 /** The prompt mfakit adds after oidc-provider's `login`. */
 export const MFA_PROMPT = 'mfa';
@@ -95,7 +100,7 @@ export function mfaInteractionPolicy(deps: InteractionPolicyDeps) {
     return { app: deps.appOf(client.clientId), ip: mfa.clientIp(ctx.req), acr: acrOf(ctx) };
   };
   login.checks.add(
-    new Check('mfakit_signin', 'End-User must sign in (again)', async (ctx) => {
+    check('mfakit_signin', 'End-User must sign in (again)', async (ctx) => {
       if (!ctx.oidc.session?.accountId) return Check.NO_NEED_TO_PROMPT;
       const stamp = await stampOf(ctx);
       if (stamp === null) return Check.REQUEST_PROMPT;
@@ -111,13 +116,13 @@ export function mfaInteractionPolicy(deps: InteractionPolicyDeps) {
   const prompt = new Prompt(
     { name: MFA_PROMPT, requestable: false },
     (ctx) => ({ requestedAcr: acrOf(ctx).minimum }),
-    new Check('mfakit_acr', 'the requested authentication level was not reached', async (ctx) => {
+    check('mfakit_acr', 'the requested authentication level was not reached', async (ctx) => {
       const stamp = await stampOf(ctx);
       const facts = factsOf(ctx);
       if (stamp === null || facts === null) return Check.NO_NEED_TO_PROMPT;
       return acrUnmet(stamp, facts) ? Check.REQUEST_PROMPT : Check.NO_NEED_TO_PROMPT;
     }),
-    new Check('mfakit_policy', 'a second factor is required for this application', async (ctx) => {
+    check('mfakit_policy', 'a second factor is required for this application', async (ctx) => {
       const stamp = await stampOf(ctx);
       const facts = factsOf(ctx);
       if (stamp === null || facts === null) return Check.NO_NEED_TO_PROMPT;

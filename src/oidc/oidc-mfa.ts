@@ -24,6 +24,7 @@ import {
   mergeProviderConfiguration,
   sessionSecondsOf,
 } from './provider-configuration.ts';
+import { outageMiddleware } from './provider-outage.ts';
 import { acrUnmet, policyUnmet } from './session-checks.ts';
 import { createSessionStamps, type SessionStamps } from './session-stamps.ts';
 
@@ -67,6 +68,9 @@ export interface FirstFactor {
   /** The method that was the first factor (a passkey without a password): never also the second. */
   methodId?: string | undefined;
 }
+
+/** Providers whose outages an integration audits already (mount() may run more than once). */
+const auditedProviders = new WeakSet<Provider>();
 
 const UID_PATTERN = /^[A-Za-z0-9_-]{1,64}$/;
 
@@ -203,6 +207,13 @@ export function createOidcMfa(mfa: Mfa, options: OidcMfaOptions) {
     res.redirect(303, `${basePath}/${details.uid}/mfa`);
   }
 
+  /** Puts the outage audit (and Retry-After) in front of the provider's routes, once. */
+  const auditOutagesOf = (provider: Provider) => {
+    if (auditedProviders.has(provider)) return;
+    auditedProviders.add(provider);
+    provider.use(outageMiddleware(mfa));
+  };
+
   const integration = {
     basePath,
     policy,
@@ -235,17 +246,25 @@ export function createOidcMfa(mfa: Mfa, options: OidcMfaOptions) {
 
     /**
      * The Provider, built from your configuration merged with mfakit's (`configuration()`); the
-     * one `mount(app)` then serves the MFA pages for it.
+     * one `mount(app)` then serves the MFA pages for it. A store outage its own endpoints meet
+     * (503 `temporarily_unavailable`, provider-outage.ts) is audited as mfakit's pages audit one.
      */
     createProvider(issuer: string, yours: Configuration = {}): Provider {
       built = new Provider(issuer, integration.configuration(yours));
+      auditOutagesOf(built);
       return built;
     },
 
-    /** Mounts the MFA pages (below `basePath`) for the provider `createProvider()` built, or the one given. */
+    /**
+     * Mounts the MFA pages (below `basePath`) for the provider `createProvider()` built, or the
+     * one given, and has a provider you built yourself audit the store outages its own endpoints
+     * meet (as `createProvider()` does; call it before `provider.callback()`, which takes the
+     * provider's middleware as it is then).
+     */
     mount(app: Pick<Express, 'use'>, provider: Provider | undefined = built): void {
       if (!provider)
         throw new ConfigError('mfakit/oidc: call createProvider() (or pass the provider) before mount()');
+      auditOutagesOf(provider);
       app.use(basePath, createMfaInteractionRouter(integration, mfa, provider));
     },
 

@@ -1,6 +1,6 @@
 // The stores of the outage tests: durable records on PostgreSQL (a fresh schema), short-lived
-// state, OpenID provider models and invalidation on a redis-server of the test's own, which the
-// test kills and starts again. Call `useOutageStores()` inside a `describe`.
+// state, OpenID provider models (unless kept on PostgreSQL) and invalidation on a redis-server of
+// the test's own, which the test kills and starts again. Call `useOutageStores()` inside a `describe`.
 import { createPostgresStores } from '../../adapters/postgres/index.ts';
 import { createRedisInvalidation, createRedisStores } from '../../adapters/redis/index.ts';
 import type { Clock } from '../../src/engine/capabilities.ts';
@@ -11,8 +11,8 @@ import { postgresTestServer } from '../store/postgres-schemas.ts';
 export interface OutageStores {
   /** The test's own Redis (started before each test). */
   readonly redis: RedisProcess;
-  /** PostgreSQL + that Redis, on `clock`; closed after the test. */
-  stores(clock: Clock): Promise<Stores>;
+  /** PostgreSQL + that Redis, on `clock`; closed after the test. `oidcModels`: where they are (default Redis). */
+  stores(clock: Clock, options?: { oidcModels?: 'redis' | 'postgres' }): Promise<Stores>;
 }
 
 export function useOutageStores(): OutageStores {
@@ -32,7 +32,7 @@ export function useOutageStores(): OutageStores {
       if (!redis) throw new Error('the test Redis runs during tests only');
       return redis;
     },
-    async stores(clock) {
+    async stores(clock, options = {}) {
       if (!redis) throw new Error('the test Redis runs during tests only');
       const durable = await createPostgresStores({
         url: postgres.url,
@@ -54,7 +54,7 @@ export function useOutageStores(): OutageStores {
       return {
         repository: durable.repository,
         ephemeral: shortLived.ephemeral,
-        oidc: shortLived.oidc,
+        oidc: options.oidcModels === 'postgres' ? durable.oidc : shortLived.oidc,
         invalidation,
       };
     },
