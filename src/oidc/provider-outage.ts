@@ -4,9 +4,10 @@
 // §4.1.2.1) with status 503, which oidc-provider answers as it answers any error: JSON to a
 // client, its `renderError` page to a browser. It never redirects to the client (a browser
 // reloading the same /auth URL once the store is back signs in), and nothing is issued: the
-// request stops where the store failed. `outageMiddleware`, which `mount()` puts in front of
-// the provider's routes, audits the outage through `mfa.reportOutage` (store_unavailable, at
-// most once per interval, as every integration does) and adds Retry-After to the 503.
+// request stops where the store failed. `outageMiddleware`, which `createProvider()` and
+// `mount()` put in front of the provider's routes, audits the outage through `mfa.reportOutage`
+// (store_unavailable, at most once per interval, as every integration does) and adds
+// Retry-After to the 503.
 //
 // Outside the provider's own requests (mfakit's pages and your login page calling
 // `provider.interactionDetails()`), the StoreError is thrown as is: those answer it themselves.
