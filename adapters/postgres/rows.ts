@@ -1,16 +1,16 @@
-// Row readers shared by the PostgreSQL stores: the common row accessor
-// (adapters/shared/row-reader.ts) over PostgreSQL's own column types. Times are `bigint` columns,
-// which node-postgres hands over as decimal strings unless an application installed its own type
+// Row readers and row-to-record mappers shared by the PostgreSQL stores: the common row accessor
+// (adapters/shared/row-reader.ts) over PostgreSQL's own column types, and the mappers both SQL
+// adapters share (row-records.ts) reading through it. Times are `bigint` columns, which
+// node-postgres hands over as decimal strings unless an application installed its own type
 // parser: both are read here. A column that is not what the schema promises fails with a
 // StoreError naming PostgreSQL (the message starts with `postgres:`).
-import type { OathTokenRecord, OtpKind } from '../../src/store/ports.ts';
 import { rowReader } from '../shared/row-reader.ts';
+import { rowRecords } from '../shared/row-records.ts';
 import { postgresStoreError } from './failures.ts';
 
 export type { Row } from '../shared/row-reader.ts';
 
-/** The PostgreSQL row reader. */
-export const read = rowReader({
+const read = rowReader({
   fail: (message) => postgresStoreError(message),
   /** An integer column (`integer` or `bigint`), as a safe JavaScript integer. */
   int(row, column) {
@@ -30,9 +30,7 @@ export const read = rowReader({
     return value;
   },
 });
-export const { text, textOrNull, int, intOrNull, bool, oneOf, jsonObject, asObject } = read;
+export const { text, int, bool, oneOf, asObject } = read;
 
-/** The values the OTP columns of `oath_tokens` may hold (read with `oneOf`). */
-export const OTP_KINDS: readonly OtpKind[] = ['totp', 'hotp'];
-export const OTP_ALGORITHMS: readonly OathTokenRecord['algorithm'][] = ['sha1', 'sha256', 'sha512'];
-export const OTP_DIGITS: readonly OathTokenRecord['digits'][] = [6, 8];
+/** This database's rows as the ports' records (adapters/shared/row-records.ts). */
+export const toRecord = rowRecords(read);

@@ -1,11 +1,12 @@
-// Row readers and the write transaction shared by the SQLite stores. The readers are the common
-// row accessor (adapters/shared/row-reader.ts) over SQLite's own column types: integers come back
-// as numbers, a boolean is an integer 0 or 1, and a column that is not what the schema promises
-// fails with a StoreError whose message starts with `sqlite:`.
+// Row readers, row-to-record mappers and the write transaction shared by the SQLite stores. The
+// readers are the common row accessor (adapters/shared/row-reader.ts) over SQLite's own column
+// types: integers come back as numbers, a boolean is an integer 0 or 1, and a column that is not
+// what the schema promises fails with a StoreError whose message starts with `sqlite:`. The
+// records are read through them by the mappers both SQL adapters share (row-records.ts).
 import type { DatabaseSync, SQLOutputValue } from 'node:sqlite';
 import { StoreError } from '../../src/errors.ts';
-import type { OathTokenRecord, OtpKind } from '../../src/store/ports.ts';
 import { type Row as AnyRow, rowReader } from '../shared/row-reader.ts';
+import { rowRecords } from '../shared/row-records.ts';
 
 /** Runs `body` in a `BEGIN IMMEDIATE` transaction: the write lock is taken (or waited for) up front. */
 export function transaction<T>(db: DatabaseSync, body: () => T): T {
@@ -40,8 +41,7 @@ function int(row: AnyRow, column: string): number {
   return value;
 }
 
-/** The SQLite row reader. */
-export const read = rowReader({
+const read = rowReader({
   fail,
   int,
   bool(row, column) {
@@ -50,10 +50,8 @@ export const read = rowReader({
     return value === 1;
   },
 });
-export const { text, textOrNull, intOrNull, oneOf } = read;
+export const { text, intOrNull, oneOf } = read;
 export { int };
 
-/** The values the OTP columns of `oath_tokens` may hold (read with `oneOf`). */
-export const OTP_KINDS: readonly OtpKind[] = ['totp', 'hotp'];
-export const OTP_ALGORITHMS: readonly OathTokenRecord['algorithm'][] = ['sha1', 'sha256', 'sha512'];
-export const OTP_DIGITS: readonly OathTokenRecord['digits'][] = [6, 8];
+/** This database's rows as the ports' records (adapters/shared/row-records.ts). */
+export const toRecord = rowRecords(read);
