@@ -5,25 +5,10 @@
 // processes. Expects a migrated schema.
 
 import type { AccessPassRecord, AccessPassStore } from '../../src/store/ports.ts';
+import { ACCESS_PASS_COLUMNS } from '../shared/row-records.ts';
 import { postgresStoreError } from './failures.ts';
 import { type PostgresDatabase, run, statement, transaction } from './queries.ts';
-import { bool, int, intOrNull, type Row, text, textOrNull } from './rows.ts';
-
-function toAccessPass(row: Row): AccessPassRecord {
-  return {
-    id: text(row, 'id'),
-    userId: text(row, 'user_id'),
-    hash: text(row, 'hash'),
-    createdAt: int(row, 'created_at'),
-    startsAt: int(row, 'starts_at'),
-    expiresAt: int(row, 'expires_at'),
-    oneTime: bool(row, 'one_time'),
-    usedAt: intOrNull(row, 'used_at'),
-    createdBy: textOrNull(row, 'created_by'),
-  };
-}
-
-const COLUMNS = 'user_id, id, hash, created_at, starts_at, expires_at, one_time, used_at, created_by';
+import { toRecord } from './rows.ts';
 
 export class PostgresAccessPassStore implements AccessPassStore {
   #db: PostgresDatabase;
@@ -53,7 +38,7 @@ export class PostgresAccessPassStore implements AccessPassStore {
         const old = (await run(client, this.#sql.lock, [record.userId])).rows[0];
         if (old) {
           await run(client, this.#sql.replace, values);
-          return toAccessPass(old);
+          return toRecord.accessPass(old);
         }
         if ((await run(client, this.#sql.insertIfAbsent, values)).rowCount === 1) return null;
       }
@@ -63,7 +48,7 @@ export class PostgresAccessPassStore implements AccessPassStore {
 
   async getAccessPass(userId: string) {
     const row = (await run(this.#db.pool, this.#sql.get, [userId])).rows[0];
-    return row ? toAccessPass(row) : null;
+    return row ? toRecord.accessPass(row) : null;
   }
 
   async consumeAccessPass(userId: string, id: string, at: number) {
@@ -78,15 +63,15 @@ export class PostgresAccessPassStore implements AccessPassStore {
 function prepare(db: PostgresDatabase) {
   const passes = db.table('access_passes');
   return {
-    get: statement(`SELECT ${COLUMNS} FROM ${passes} WHERE user_id = $1`),
-    lock: statement(`SELECT ${COLUMNS} FROM ${passes} WHERE user_id = $1 FOR UPDATE`),
+    get: statement(`SELECT ${ACCESS_PASS_COLUMNS} FROM ${passes} WHERE user_id = $1`),
+    lock: statement(`SELECT ${ACCESS_PASS_COLUMNS} FROM ${passes} WHERE user_id = $1 FOR UPDATE`),
     replace: statement(
       `UPDATE ${passes} SET id = $2, hash = $3, created_at = $4, starts_at = $5, expires_at = $6,
          one_time = $7, used_at = $8, created_by = $9
        WHERE user_id = $1`,
     ),
     insertIfAbsent: statement(
-      `INSERT INTO ${passes} (${COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
+      `INSERT INTO ${passes} (${ACCESS_PASS_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
        ON CONFLICT (user_id) DO NOTHING`,
     ),
     consume: statement(

@@ -1,20 +1,9 @@
 // The audit log on PostgreSQL: the `audit_events` table, ordered by its identity column `seq`
 // (append order), event data stored as JSON text exactly as written. Expects a migrated schema.
 import type { AuditEventRecord, AuditStore } from '../../src/store/ports.ts';
+import { AUDIT_COLUMNS } from '../shared/row-records.ts';
 import { type PostgresDatabase, run, statement } from './queries.ts';
-import { int, jsonObject, type Row, text, textOrNull } from './rows.ts';
-
-function toAudit(row: Row): AuditEventRecord {
-  return {
-    id: text(row, 'id'),
-    at: int(row, 'at'),
-    type: text(row, 'type'),
-    userId: textOrNull(row, 'user_id'),
-    data: jsonObject(row, 'data'),
-  };
-}
-
-const COLUMNS = 'id, at, type, user_id, data';
+import { toRecord } from './rows.ts';
 
 export class PostgresAuditStore implements AuditStore {
   #db: PostgresDatabase;
@@ -37,17 +26,17 @@ export class PostgresAuditStore implements AuditStore {
       filter.userId === undefined
         ? await run(this.#db.pool, this.#sql.listAudit, [limit])
         : await run(this.#db.pool, this.#sql.listAuditByUser, [filter.userId, limit]);
-    return result.rows.map(toAudit);
+    return result.rows.map(toRecord.audit);
   }
 }
 
 function prepare(db: PostgresDatabase) {
   const audit = db.table('audit_events');
   return {
-    appendAudit: statement(`INSERT INTO ${audit} (${COLUMNS}) VALUES ($1, $2, $3, $4, $5)`),
-    listAudit: statement(`SELECT ${COLUMNS} FROM ${audit} ORDER BY seq DESC LIMIT $1`),
+    appendAudit: statement(`INSERT INTO ${audit} (${AUDIT_COLUMNS}) VALUES ($1, $2, $3, $4, $5)`),
+    listAudit: statement(`SELECT ${AUDIT_COLUMNS} FROM ${audit} ORDER BY seq DESC LIMIT $1`),
     listAuditByUser: statement(
-      `SELECT ${COLUMNS} FROM ${audit} WHERE user_id = $1 ORDER BY seq DESC LIMIT $2`,
+      `SELECT ${AUDIT_COLUMNS} FROM ${audit} WHERE user_id = $1 ORDER BY seq DESC LIMIT $2`,
     ),
   };
 }

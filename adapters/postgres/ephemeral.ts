@@ -8,55 +8,37 @@
 import type { Clock } from '../../src/engine/capabilities.ts';
 import { systemClock } from '../../src/engine/capabilities.ts';
 import type { EphemeralStore } from '../../src/store/ports.ts';
-import { ExpirySweeper } from './expiry-sweeper.ts';
+import { ExpiringTableStore } from './expiry-sweeper.ts';
 import { postgresStoreError } from './failures.ts';
 import { type PostgresDatabase, run, statement } from './queries.ts';
 import { bool, int, text } from './rows.ts';
 
-export class PostgresEphemeralStore implements EphemeralStore {
-  /** Expired rows are swept after this many writes (and by `purgeExpired()`). */
-  static readonly PURGE_EVERY = 500;
-
-  #db: PostgresDatabase;
-  #clock: Clock;
-  #sql: ReturnType<typeof prepare>;
-  #sweeper: ExpirySweeper;
-
+export class PostgresEphemeralStore
+  extends ExpiringTableStore<ReturnType<typeof prepare>>
+  implements EphemeralStore
+{
   /** Expects a migrated schema (createPostgresStores migrates it). */
   constructor(db: PostgresDatabase, clock: Clock = systemClock) {
-    this.#db = db;
-    this.#clock = clock;
-    this.#sql = prepare(db);
-    this.#sweeper = new ExpirySweeper(PostgresEphemeralStore.PURGE_EVERY, () => this.purgeExpired());
-  }
-
-  /** Deletes every expired entry now; returns how many. */
-  async purgeExpired(): Promise<number> {
-    return (await run(this.#db.pool, this.#sql.purge, [this.#clock.now()])).rowCount ?? 0;
-  }
-
-  /** Resolves once no background sweep is under way. */
-  settled(): Promise<void> {
-    return this.#sweeper.settled();
+    super(db, clock, prepare(db));
   }
 
   async consumeOnce(key: string, ttlMs: number) {
-    const now = this.#clock.now();
-    const result = await run(this.#db.pool, this.#sql.consumeOnce, [key, now, now + ttlMs]);
-    this.#sweeper.wrote();
+    const now = this.clock.now();
+    const result = await run(this.db.pool, this.sql.consumeOnce, [key, now, now + ttlMs]);
+    this.wrote();
     return result.rowCount === 1;
   }
 
   async increment(key: string, ttlMs: number) {
-    const now = this.#clock.now();
-    const row = (await run(this.#db.pool, this.#sql.increment, [key, now, now + ttlMs])).rows[0];
-    this.#sweeper.wrote();
+    const now = this.clock.now();
+    const row = (await run(this.db.pool, this.sql.increment, [key, now, now + ttlMs])).rows[0];
+    this.wrote();
     if (!row) throw postgresStoreError('increment returned no row');
     return int(row, 'count');
   }
 
   async decrement(key: string) {
-    const row = (await run(this.#db.pool, this.#sql.decrement, [key, this.#clock.now()])).rows[0];
+    const row = (await run(this.db.pool, this.sql.decrement, [key, this.clock.now()])).rows[0];
     return row ? int(row, 'count') : 0;
   }
 
@@ -66,22 +48,22 @@ export class PostgresEphemeralStore implements EphemeralStore {
   }
 
   async put(key: string, value: string, ttlMs: number) {
-    await run(this.#db.pool, this.#sql.put, [key, value, this.#clock.now() + ttlMs]);
-    this.#sweeper.wrote();
+    await run(this.db.pool, this.sql.put, [key, value, this.clock.now() + ttlMs]);
+    this.wrote();
   }
 
   async get(key: string) {
-    const row = (await run(this.#db.pool, this.#sql.get, [key, this.#clock.now()])).rows[0];
+    const row = (await run(this.db.pool, this.sql.get, [key, this.clock.now()])).rows[0];
     return row ? text(row, 'value') : null;
   }
 
   async take(key: string) {
-    const row = (await run(this.#db.pool, this.#sql.take, [key, this.#clock.now()])).rows[0];
+    const row = (await run(this.db.pool, this.sql.take, [key, this.clock.now()])).rows[0];
     return row && bool(row, 'live') ? text(row, 'value') : null;
   }
 
   async delete(key: string) {
-    await run(this.#db.pool, this.#sql.delete, [key]);
+    await run(this.db.pool, this.sql.delete, [key]);
   }
 }
 

@@ -7,23 +7,9 @@
 // with what it releases; a replacement of a method's data (sealing-key rotation) compares and
 // writes in one statement. Expects a migrated schema.
 import type { MethodData, MethodRecord, MethodRelease, MethodStore } from '../../src/store/ports.ts';
+import { METHOD_COLUMNS } from '../shared/row-records.ts';
 import { isUniqueViolation, type PostgresDatabase, run, statement } from './queries.ts';
-import { int, intOrNull, jsonObject, type Row, text, textOrNull } from './rows.ts';
-
-function toMethod(row: Row): MethodRecord {
-  return {
-    id: text(row, 'id'),
-    userId: text(row, 'user_id'),
-    kind: text(row, 'kind'),
-    label: text(row, 'label'),
-    // The method validates its own fields; the store only promises a JSON object.
-    data: jsonObject(row, 'data') as MethodData,
-    counterKey: textOrNull(row, 'counter_key'),
-    lookupKey: textOrNull(row, 'lookup_key'),
-    createdAt: int(row, 'created_at'),
-    lastUsedAt: intOrNull(row, 'last_used_at'),
-  };
-}
+import { toRecord } from './rows.ts';
 
 export class PostgresMethodStore implements MethodStore {
   #db: PostgresDatabase;
@@ -36,15 +22,15 @@ export class PostgresMethodStore implements MethodStore {
 
   async listMethods(userId: string, options: { lastUsed?: boolean } = {}) {
     const sql = options.lastUsed === false ? this.#sql.listMethodRows : this.#sql.listMethods;
-    return (await run(this.#db.pool, sql, [userId])).rows.map(toMethod);
+    return (await run(this.#db.pool, sql, [userId])).rows.map(toRecord.method);
   }
   async getMethod(userId: string, methodId: string) {
     const row = (await run(this.#db.pool, this.#sql.getMethod, [methodId, userId])).rows[0];
-    return row ? toMethod(row) : null;
+    return row ? toRecord.method(row) : null;
   }
   async findMethodByLookupKey(kind: string, lookupKey: string) {
     const row = (await run(this.#db.pool, this.#sql.findByLookupKey, [kind, lookupKey])).rows[0];
-    return row ? toMethod(row) : null;
+    return row ? toRecord.method(row) : null;
   }
   async insertMethod(method: MethodRecord, counter?: number) {
     const withCounter = counter !== undefined && method.counterKey !== null;
@@ -64,7 +50,7 @@ export class PostgresMethodStore implements MethodStore {
       afterId === null
         ? await run(this.#db.pool, this.#sql.firstPage, [limit])
         : await run(this.#db.pool, this.#sql.nextPage, [afterId, limit]);
-    return page.rows.map(toMethod);
+    return page.rows.map(toRecord.method);
   }
   async replaceMethodData(userId: string, methodId: string, expected: MethodData, data: MethodData) {
     const values = [methodId, userId, JSON.stringify(expected), JSON.stringify(data)];
@@ -80,11 +66,6 @@ export class PostgresMethodStore implements MethodStore {
     return (await run(this.#db.pool, this.#sql.deleteAllMethods, [userId])).rowCount ?? 0;
   }
 }
-
-/** The `methods` columns a method is written to, in the order of `methodRow`. */
-export const METHOD_COLUMNS =
-  'id, user_id, kind, label, data, counter_key, lookup_key, created_at, last_used_at';
-const COLUMNS = METHOD_COLUMNS;
 
 /** A method's values for METHOD_COLUMNS ($1…$9 of a statement that writes one). */
 export function methodRow(method: MethodRecord): unknown[] {
@@ -115,17 +96,17 @@ function prepare(db: PostgresDatabase) {
   return {
     listMethods: statement(`${select} WHERE m.user_id = $1 ORDER BY m.created_at, m.seq`),
     listMethodRows: statement(
-      `SELECT ${COLUMNS} FROM ${methods} WHERE user_id = $1 ORDER BY created_at, seq`,
+      `SELECT ${METHOD_COLUMNS} FROM ${methods} WHERE user_id = $1 ORDER BY created_at, seq`,
     ),
     getMethod: statement(`${select} WHERE m.id = $1 AND m.user_id = $2`),
     findByLookupKey: statement(`${select} WHERE m.kind = $1 AND m.lookup_key = $2`),
     insertMethod: statement(
-      `INSERT INTO ${methods} (${COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
+      `INSERT INTO ${methods} (${METHOD_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
     ),
     // The counter moves as `advance` would; both rows or neither.
     insertWithCounter: statement(
       `WITH method AS (
-         INSERT INTO ${methods} (${COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING counter_key
+         INSERT INTO ${methods} (${METHOD_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING counter_key
        )
        INSERT INTO ${counters} AS c (key, value) SELECT counter_key, $10::bigint FROM method
        ON CONFLICT (key) DO UPDATE SET value = excluded.value WHERE c.value < excluded.value`,
@@ -136,8 +117,8 @@ function prepare(db: PostgresDatabase) {
     ),
     // In the column's own collation, so the primary key's index serves each page: the order only
     // has to be the same from one page to the next.
-    firstPage: statement(`SELECT ${COLUMNS} FROM ${methods} ORDER BY id LIMIT $1`),
-    nextPage: statement(`SELECT ${COLUMNS} FROM ${methods} WHERE id > $1 ORDER BY id LIMIT $2`),
+    firstPage: statement(`SELECT ${METHOD_COLUMNS} FROM ${methods} ORDER BY id LIMIT $1`),
+    nextPage: statement(`SELECT ${METHOD_COLUMNS} FROM ${methods} WHERE id > $1 ORDER BY id LIMIT $2`),
     // One statement: the row lock makes a concurrent replacement wait, then re-check the data.
     replaceData: statement(
       `UPDATE ${methods} SET data = $4 WHERE id = $1 AND user_id = $2 AND data::jsonb = $3::jsonb`,

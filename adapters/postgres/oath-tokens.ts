@@ -5,24 +5,10 @@
 // statement when there is one; so is replacing a sealed secret (only the one read). Expects a
 // migrated schema.
 import type { MethodRecord, OathTokenRecord, OathTokenStore } from '../../src/store/ports.ts';
-import { METHOD_COLUMNS, methodRow } from './methods.ts';
+import { METHOD_COLUMNS, TOKEN_COLUMNS } from '../shared/row-records.ts';
+import { methodRow } from './methods.ts';
 import { isUniqueViolation, type PostgresDatabase, run, statement } from './queries.ts';
-import { int, OTP_ALGORITHMS, OTP_DIGITS, OTP_KINDS, oneOf, type Row, text, textOrNull } from './rows.ts';
-
-function toToken(row: Row): OathTokenRecord {
-  return {
-    serial: text(row, 'serial'),
-    kind: oneOf(row, 'kind', OTP_KINDS),
-    sealedSecret: text(row, 'sealed_secret'),
-    algorithm: oneOf(row, 'algorithm', OTP_ALGORITHMS),
-    digits: oneOf(row, 'digits', OTP_DIGITS),
-    period: int(row, 'period'),
-    assignedTo: textOrNull(row, 'assigned_to'),
-    importedAt: int(row, 'imported_at'),
-  };
-}
-
-const COLUMNS = 'serial, kind, sealed_secret, algorithm, digits, period, assigned_to, imported_at';
+import { toRecord } from './rows.ts';
 
 export class PostgresOathTokenStore implements OathTokenStore {
   #db: PostgresDatabase;
@@ -58,10 +44,10 @@ export class PostgresOathTokenStore implements OathTokenStore {
   }
   async getToken(serial: string) {
     const row = (await run(this.#db.pool, this.#sql.getToken, [serial])).rows[0];
-    return row ? toToken(row) : null;
+    return row ? toRecord.token(row) : null;
   }
   async listTokens() {
-    return (await run(this.#db.pool, this.#sql.listTokens, [])).rows.map(toToken);
+    return (await run(this.#db.pool, this.#sql.listTokens, [])).rows.map(toRecord.token);
   }
   async assignToken(serial: string, userId: string, method?: MethodRecord) {
     if (!method) return (await run(this.#db.pool, this.#sql.assignToken, [serial, userId])).rowCount === 1;
@@ -89,13 +75,13 @@ function prepare(db: PostgresDatabase) {
   const methods = db.table('methods');
   return {
     importTokens: statement(
-      `INSERT INTO ${tokens} (${COLUMNS})
+      `INSERT INTO ${tokens} (${TOKEN_COLUMNS})
        SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::integer[], $6::integer[],
                             $7::text[], $8::bigint[])`,
     ),
-    getToken: statement(`SELECT ${COLUMNS} FROM ${tokens} WHERE serial = $1`),
+    getToken: statement(`SELECT ${TOKEN_COLUMNS} FROM ${tokens} WHERE serial = $1`),
     // COLLATE "C": by code point, the same order whatever the database's locale.
-    listTokens: statement(`SELECT ${COLUMNS} FROM ${tokens} ORDER BY serial COLLATE "C"`),
+    listTokens: statement(`SELECT ${TOKEN_COLUMNS} FROM ${tokens} ORDER BY serial COLLATE "C"`),
     assignToken: statement(`UPDATE ${tokens} SET assigned_to = $2 WHERE serial = $1 AND assigned_to IS NULL`),
     // The method row is written only if the token was free; both or neither.
     assignAsMethod: statement(

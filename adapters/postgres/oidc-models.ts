@@ -6,35 +6,14 @@
 import type { Clock } from '../../src/engine/capabilities.ts';
 import { systemClock } from '../../src/engine/capabilities.ts';
 import type { OidcStore } from '../../src/store/ports.ts';
-import { ExpirySweeper } from './expiry-sweeper.ts';
+import { ExpiringTableStore } from './expiry-sweeper.ts';
 import { type PostgresDatabase, run, statement } from './queries.ts';
 import { asObject, type Row } from './rows.ts';
 
-export class PostgresOidcStore implements OidcStore {
-  /** Expired rows are swept after this many upserts (and by `purgeExpired()`). */
-  static readonly PURGE_EVERY = 500;
-
-  #db: PostgresDatabase;
-  #clock: Clock;
-  #sql: ReturnType<typeof prepare>;
-  #sweeper: ExpirySweeper;
-
+export class PostgresOidcStore extends ExpiringTableStore<ReturnType<typeof prepare>> implements OidcStore {
   /** Expects a migrated schema (createPostgresStores migrates it). */
   constructor(db: PostgresDatabase, clock: Clock = systemClock) {
-    this.#db = db;
-    this.#clock = clock;
-    this.#sql = prepare(db);
-    this.#sweeper = new ExpirySweeper(PostgresOidcStore.PURGE_EVERY, () => this.purgeExpired());
-  }
-
-  /** Deletes every expired entry now; returns how many. */
-  async purgeExpired(): Promise<number> {
-    return (await run(this.#db.pool, this.#sql.purge, [this.#clock.now()])).rowCount ?? 0;
-  }
-
-  /** Resolves once no background sweep is under way. */
-  settled(): Promise<void> {
-    return this.#sweeper.settled();
+    super(db, clock, prepare(db));
   }
 
   async upsert(model: string, id: string, payload: Record<string, unknown>, expiresAtMs: number | null) {
@@ -42,30 +21,28 @@ export class PostgresOidcStore implements OidcStore {
     if (json === undefined) throw new TypeError('oidc payload is not JSON');
     const index = (value: unknown) => (typeof value === 'string' ? value : null);
     const values = [model, id, json, index(payload.uid), index(payload.userCode), index(payload.grantId)];
-    await run(this.#db.pool, this.#sql.upsert, [...values, expiresAtMs]);
-    this.#sweeper.wrote();
+    await run(this.db.pool, this.sql.upsert, [...values, expiresAtMs]);
+    this.wrote();
   }
   async find(model: string, id: string) {
-    return toPayload((await run(this.#db.pool, this.#sql.find, [model, id, this.#clock.now()])).rows[0]);
+    return toPayload((await run(this.db.pool, this.sql.find, [model, id, this.clock.now()])).rows[0]);
   }
   async findByUid(model: string, uid: string) {
-    return toPayload(
-      (await run(this.#db.pool, this.#sql.findByUid, [model, uid, this.#clock.now()])).rows[0],
-    );
+    return toPayload((await run(this.db.pool, this.sql.findByUid, [model, uid, this.clock.now()])).rows[0]);
   }
   async findByUserCode(model: string, userCode: string) {
-    const values = [model, userCode, this.#clock.now()];
-    return toPayload((await run(this.#db.pool, this.#sql.findByUserCode, values)).rows[0]);
+    const values = [model, userCode, this.clock.now()];
+    return toPayload((await run(this.db.pool, this.sql.findByUserCode, values)).rows[0]);
   }
   async consume(model: string, id: string, atSeconds: number) {
-    const values = [model, id, this.#clock.now(), atSeconds];
-    return (await run(this.#db.pool, this.#sql.consume, values)).rowCount === 1;
+    const values = [model, id, this.clock.now(), atSeconds];
+    return (await run(this.db.pool, this.sql.consume, values)).rowCount === 1;
   }
   async destroy(model: string, id: string) {
-    await run(this.#db.pool, this.#sql.destroy, [model, id]);
+    await run(this.db.pool, this.sql.destroy, [model, id]);
   }
   async revokeByGrantId(model: string, grantId: string) {
-    await run(this.#db.pool, this.#sql.revokeByGrantId, [model, grantId]);
+    await run(this.db.pool, this.sql.revokeByGrantId, [model, grantId]);
   }
 }
 

@@ -2,18 +2,10 @@
 // conditional statement (the first an INSERT relying on the single-row primary key, later ones
 // an UPDATE matching the version, which a concurrent writer re-checks after waiting for the row
 // lock), so two writers in any processes cannot both win. Expects a migrated schema.
-import type { PolicyDocumentRecord, PolicyDocumentStore } from '../../src/store/ports.ts';
+import type { PolicyDocumentStore } from '../../src/store/ports.ts';
+import { POLICY_DOCUMENT_COLUMNS } from '../shared/row-records.ts';
 import { type PostgresDatabase, run, statement } from './queries.ts';
-import { int, type Row, text, textOrNull } from './rows.ts';
-
-function toPolicyDocument(row: Row): PolicyDocumentRecord {
-  return {
-    version: int(row, 'version'),
-    document: JSON.parse(text(row, 'document')),
-    updatedAt: int(row, 'updated_at'),
-    updatedBy: textOrNull(row, 'updated_by'),
-  };
-}
+import { toRecord } from './rows.ts';
 
 export class PostgresPolicyDocumentStore implements PolicyDocumentStore {
   #db: PostgresDatabase;
@@ -26,7 +18,7 @@ export class PostgresPolicyDocumentStore implements PolicyDocumentStore {
 
   async getPolicyDocument() {
     const row = (await run(this.#db.pool, this.#sql.getPolicyDocument, [])).rows[0];
-    return row ? toPolicyDocument(row) : null;
+    return row ? toRecord.policyDocument(row) : null;
   }
   async putPolicyDocument(document: unknown, expectedVersion: number, at: number, by: string | null) {
     const json = JSON.stringify(document);
@@ -39,17 +31,15 @@ export class PostgresPolicyDocumentStore implements PolicyDocumentStore {
         ? await run(this.#db.pool, this.#sql.insertPolicyDocument, [json, at, by])
         : await run(this.#db.pool, this.#sql.updatePolicyDocument, [expectedVersion, json, at, by]);
     const row = result.rows[0];
-    return row ? toPolicyDocument(row) : null;
+    return row ? toRecord.policyDocument(row) : null;
   }
 }
 
 function prepare(db: PostgresDatabase) {
   const policy = db.table('policy_document');
-  const returning = 'RETURNING version, document, updated_at, updated_by';
+  const returning = `RETURNING ${POLICY_DOCUMENT_COLUMNS}`;
   return {
-    getPolicyDocument: statement(
-      `SELECT version, document, updated_at, updated_by FROM ${policy} WHERE id = 1`,
-    ),
+    getPolicyDocument: statement(`SELECT ${POLICY_DOCUMENT_COLUMNS} FROM ${policy} WHERE id = 1`),
     insertPolicyDocument: statement(
       `INSERT INTO ${policy} (id, version, document, updated_at, updated_by) VALUES (1, 1, $1, $2, $3)
        ON CONFLICT (id) DO NOTHING ${returning}`,

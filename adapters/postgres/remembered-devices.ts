@@ -2,23 +2,9 @@
 // order (`seq`). Revoking is one conditional UPDATE (only a live device of that user), so one of
 // any number of concurrent revokes wins, in any process. Expects a migrated schema.
 import type { RememberedDeviceRecord, RememberedDeviceStore } from '../../src/store/ports.ts';
+import { DEVICE_COLUMNS } from '../shared/row-records.ts';
 import { isUniqueViolation, type PostgresDatabase, run, statement } from './queries.ts';
-import { int, intOrNull, type Row, text } from './rows.ts';
-
-function toDevice(row: Row): RememberedDeviceRecord {
-  return {
-    id: text(row, 'id'),
-    userId: text(row, 'user_id'),
-    secretHash: text(row, 'secret_hash'),
-    userAgent: text(row, 'user_agent'),
-    createdAt: int(row, 'created_at'),
-    lastUsedAt: int(row, 'last_used_at'),
-    expiresAt: int(row, 'expires_at'),
-    revokedAt: intOrNull(row, 'revoked_at'),
-  };
-}
-
-const COLUMNS = 'id, user_id, secret_hash, user_agent, created_at, last_used_at, expires_at, revoked_at';
+import { toRecord } from './rows.ts';
 
 export class PostgresRememberedDeviceStore implements RememberedDeviceStore {
   #db: PostgresDatabase;
@@ -48,10 +34,10 @@ export class PostgresRememberedDeviceStore implements RememberedDeviceStore {
   }
   async getDevice(id: string) {
     const row = (await run(this.#db.pool, this.#sql.getDevice, [id])).rows[0];
-    return row ? toDevice(row) : null;
+    return row ? toRecord.device(row) : null;
   }
   async listDevices(userId: string) {
-    return (await run(this.#db.pool, this.#sql.listDevices, [userId])).rows.map(toDevice);
+    return (await run(this.#db.pool, this.#sql.listDevices, [userId])).rows.map(toRecord.device);
   }
   async touchDevice(id: string, at: number) {
     await run(this.#db.pool, this.#sql.touchDevice, [id, at]);
@@ -67,9 +53,13 @@ export class PostgresRememberedDeviceStore implements RememberedDeviceStore {
 function prepare(db: PostgresDatabase) {
   const devices = db.table('devices');
   return {
-    insertDevice: statement(`INSERT INTO ${devices} (${COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`),
-    getDevice: statement(`SELECT ${COLUMNS} FROM ${devices} WHERE id = $1`),
-    listDevices: statement(`SELECT ${COLUMNS} FROM ${devices} WHERE user_id = $1 ORDER BY created_at, seq`),
+    insertDevice: statement(
+      `INSERT INTO ${devices} (${DEVICE_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
+    ),
+    getDevice: statement(`SELECT ${DEVICE_COLUMNS} FROM ${devices} WHERE id = $1`),
+    listDevices: statement(
+      `SELECT ${DEVICE_COLUMNS} FROM ${devices} WHERE user_id = $1 ORDER BY created_at, seq`,
+    ),
     touchDevice: statement(`UPDATE ${devices} SET last_used_at = $2 WHERE id = $1`),
     revokeDevice: statement(
       `UPDATE ${devices} SET revoked_at = $3 WHERE id = $1 AND user_id = $2 AND revoked_at IS NULL`,

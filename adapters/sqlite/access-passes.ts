@@ -3,27 +3,9 @@
 // pass is one conditional UPDATE whose row count says who won, so it holds across processes.
 // Expects a migrated database.
 import type { DatabaseSync, StatementSync } from 'node:sqlite';
-import { StoreError } from '../../src/errors.ts';
 import type { AccessPassRecord, AccessPassStore } from '../../src/store/ports.ts';
-import { int, intOrNull, type Row, text, textOrNull, transaction } from './rows.ts';
-
-const COLUMNS = 'user_id, id, hash, created_at, starts_at, expires_at, one_time, used_at, created_by';
-
-function toAccessPass(row: Row): AccessPassRecord {
-  const oneTime = int(row, 'one_time');
-  if (oneTime !== 0 && oneTime !== 1) throw new StoreError('sqlite: column one_time is not 0 or 1');
-  return {
-    id: text(row, 'id'),
-    userId: text(row, 'user_id'),
-    hash: text(row, 'hash'),
-    createdAt: int(row, 'created_at'),
-    startsAt: int(row, 'starts_at'),
-    expiresAt: int(row, 'expires_at'),
-    oneTime: oneTime === 1,
-    usedAt: intOrNull(row, 'used_at'),
-    createdBy: textOrNull(row, 'created_by'),
-  };
-}
+import { ACCESS_PASS_COLUMNS } from '../shared/row-records.ts';
+import { toRecord, transaction } from './rows.ts';
 
 export class SqliteAccessPassStore implements AccessPassStore {
   #db: DatabaseSync;
@@ -48,13 +30,13 @@ export class SqliteAccessPassStore implements AccessPassStore {
         usedAt: record.usedAt,
         createdBy: record.createdBy,
       });
-      return old ? toAccessPass(old) : null;
+      return old ? toRecord.accessPass(old) : null;
     });
   }
 
   async getAccessPass(userId: string) {
     const row = this.#sql.get.get({ userId });
-    return row ? toAccessPass(row) : null;
+    return row ? toRecord.accessPass(row) : null;
   }
 
   async consumeAccessPass(userId: string, id: string, at: number) {
@@ -69,9 +51,9 @@ export class SqliteAccessPassStore implements AccessPassStore {
 function prepare(db: DatabaseSync) {
   const sql = (source: string): StatementSync => db.prepare(source);
   return {
-    get: sql(`SELECT ${COLUMNS} FROM access_passes WHERE user_id = :userId`),
+    get: sql(`SELECT ${ACCESS_PASS_COLUMNS} FROM access_passes WHERE user_id = :userId`),
     upsert: sql(
-      `INSERT INTO access_passes (${COLUMNS}) VALUES
+      `INSERT INTO access_passes (${ACCESS_PASS_COLUMNS}) VALUES
        (:userId, :id, :hash, :createdAt, :startsAt, :expiresAt, :oneTime, :usedAt, :createdBy)
        ON CONFLICT (user_id) DO UPDATE SET id = excluded.id, hash = excluded.hash,
          created_at = excluded.created_at, starts_at = excluded.starts_at, expires_at = excluded.expires_at,

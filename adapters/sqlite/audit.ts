@@ -1,25 +1,9 @@
 // The audit log on SQLite: the `audit_events` table, ordered by its autoincrement `seq` (append
 // order), event data stored as JSON text. Expects a migrated database.
 import type { DatabaseSync, StatementSync } from 'node:sqlite';
-import { StoreError } from '../../src/errors.ts';
 import type { AuditEventRecord, AuditStore } from '../../src/store/ports.ts';
-import { int, type Row, text, textOrNull } from './rows.ts';
-
-function toAudit(row: Row): AuditEventRecord {
-  const data: unknown = JSON.parse(text(row, 'data'));
-  if (typeof data !== 'object' || data === null || Array.isArray(data)) {
-    throw new StoreError('sqlite: audit data is not an object');
-  }
-  return {
-    id: text(row, 'id'),
-    at: int(row, 'at'),
-    type: text(row, 'type'),
-    userId: textOrNull(row, 'user_id'),
-    data: data as Record<string, unknown>,
-  };
-}
-
-const AUDIT_COLUMNS = 'id, at, type, user_id, data';
+import { AUDIT_COLUMNS } from '../shared/row-records.ts';
+import { toRecord } from './rows.ts';
 
 export class SqliteAuditStore implements AuditStore {
   #sql: ReturnType<typeof prepare>;
@@ -45,7 +29,7 @@ export class SqliteAuditStore implements AuditStore {
       filter.userId === undefined
         ? this.#sql.listAudit.all({ limit })
         : this.#sql.listAuditByUser.all({ userId: filter.userId, limit });
-    return rows.map(toAudit);
+    return rows.map(toRecord.audit);
   }
 }
 

@@ -5,33 +5,11 @@
 // index), so two inserts racing for one key cannot both succeed. A method inserted with its
 // counter, or removed with what it releases, is one transaction. Expects a migrated database.
 import type { DatabaseSync, StatementSync } from 'node:sqlite';
-import { StoreError } from '../../src/errors.ts';
 import type { MethodData, MethodRecord, MethodRelease, MethodStore } from '../../src/store/ports.ts';
+import { METHOD_COLUMNS } from '../shared/row-records.ts';
 import { COUNTER_ADVANCE_SQL } from './counters.ts';
-import { int, intOrNull, isConstraintViolation, type Row, text, textOrNull, transaction } from './rows.ts';
+import { int, intOrNull, isConstraintViolation, toRecord, transaction } from './rows.ts';
 
-function dataOf(row: Row): MethodData {
-  const data: unknown = JSON.parse(text(row, 'data'));
-  if (typeof data !== 'object' || data === null || Array.isArray(data))
-    throw new StoreError('sqlite: column data holds an unexpected value');
-  return data as MethodData;
-}
-
-function toMethod(row: Row): MethodRecord {
-  return {
-    id: text(row, 'id'),
-    userId: text(row, 'user_id'),
-    kind: text(row, 'kind'),
-    label: text(row, 'label'),
-    data: dataOf(row),
-    counterKey: textOrNull(row, 'counter_key'),
-    lookupKey: textOrNull(row, 'lookup_key'),
-    createdAt: int(row, 'created_at'),
-    lastUsedAt: intOrNull(row, 'last_used_at'),
-  };
-}
-
-const METHOD_COLUMNS = 'id, user_id, kind, label, data, counter_key, lookup_key, created_at, last_used_at';
 /**
  * Methods with their last-used time: the later of the method row's own and the last use
  * recorded on its counter by this method (a token's counter outlives its previous holders).
@@ -59,7 +37,7 @@ export class SqliteMethodStore implements MethodStore {
   async listMethods(userId: string, options: { lastUsed?: boolean } = {}) {
     const rows = this.#sql.listMethodRows.all({ userId });
     const methods = rows.map((row) => {
-      const method = toMethod(row);
+      const method = toRecord.method(row);
       if (options.lastUsed === false || method.counterKey === null) return { method, rid: int(row, 'rid') };
       const used = this.#sql.counterUse.get({ key: method.counterKey, methodId: method.id });
       const usedAt = used ? intOrNull(used, 'used_at') : null;
@@ -72,11 +50,11 @@ export class SqliteMethodStore implements MethodStore {
   }
   async getMethod(userId: string, methodId: string) {
     const row = this.#sql.getMethod.get({ userId, id: methodId });
-    return row ? toMethod(row) : null;
+    return row ? toRecord.method(row) : null;
   }
   async findMethodByLookupKey(kind: string, lookupKey: string) {
     const row = this.#sql.findByLookupKey.get({ kind, lookupKey });
-    return row ? toMethod(row) : null;
+    return row ? toRecord.method(row) : null;
   }
   async insertMethod(method: MethodRecord, counter?: number) {
     const { counterKey } = method;
@@ -111,7 +89,7 @@ export class SqliteMethodStore implements MethodStore {
   async listMethodsPage(afterId: string | null, limit: number) {
     const rows =
       afterId === null ? this.#sql.firstPage.all({ limit }) : this.#sql.nextPage.all({ afterId, limit });
-    return rows.map(toMethod);
+    return rows.map(toRecord.method);
   }
   async replaceMethodData(userId: string, methodId: string, expected: MethodData, data: MethodData) {
     const changed = this.#sql.replaceData.run({

@@ -4,34 +4,9 @@
 // of the token's method when there is one. Expects a migrated database.
 import type { DatabaseSync, StatementSync } from 'node:sqlite';
 import type { MethodRecord, OathTokenRecord, OathTokenStore } from '../../src/store/ports.ts';
+import { TOKEN_COLUMNS } from '../shared/row-records.ts';
 import type { SqliteMethodStore } from './methods.ts';
-import {
-  int,
-  isConstraintViolation,
-  OTP_ALGORITHMS,
-  OTP_DIGITS,
-  OTP_KINDS,
-  oneOf,
-  type Row,
-  text,
-  textOrNull,
-  transaction,
-} from './rows.ts';
-
-function toToken(row: Row): OathTokenRecord {
-  return {
-    serial: text(row, 'serial'),
-    kind: oneOf(row, 'kind', OTP_KINDS),
-    sealedSecret: text(row, 'sealed_secret'),
-    algorithm: oneOf(row, 'algorithm', OTP_ALGORITHMS),
-    digits: oneOf(row, 'digits', OTP_DIGITS),
-    period: int(row, 'period'),
-    assignedTo: textOrNull(row, 'assigned_to'),
-    importedAt: int(row, 'imported_at'),
-  };
-}
-
-const TOKEN_COLUMNS = 'serial, kind, sealed_secret, algorithm, digits, period, assigned_to, imported_at';
+import { isConstraintViolation, toRecord, transaction } from './rows.ts';
 
 export class SqliteOathTokenStore implements OathTokenStore {
   #db: DatabaseSync;
@@ -67,10 +42,10 @@ export class SqliteOathTokenStore implements OathTokenStore {
   }
   async getToken(serial: string) {
     const row = this.#sql.getToken.get({ serial });
-    return row ? toToken(row) : null;
+    return row ? toRecord.token(row) : null;
   }
   async listTokens() {
-    return this.#sql.listTokens.all().map(toToken);
+    return this.#sql.listTokens.all().map(toRecord.token);
   }
   async assignToken(serial: string, userId: string, method?: MethodRecord) {
     if (!method) return Number(this.#sql.assignToken.run({ serial, userId }).changes) === 1;

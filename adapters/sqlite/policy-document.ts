@@ -2,17 +2,9 @@
 // conditional statement (the first relies on the single-row primary key, later ones on the
 // version match), so two writers in any processes cannot both win. Expects a migrated database.
 import type { DatabaseSync, StatementSync } from 'node:sqlite';
-import type { PolicyDocumentRecord, PolicyDocumentStore } from '../../src/store/ports.ts';
-import { int, type Row, text, textOrNull } from './rows.ts';
-
-function toPolicyDocument(row: Row): PolicyDocumentRecord {
-  return {
-    version: int(row, 'version'),
-    document: JSON.parse(text(row, 'document')),
-    updatedAt: int(row, 'updated_at'),
-    updatedBy: textOrNull(row, 'updated_by'),
-  };
-}
+import type { PolicyDocumentStore } from '../../src/store/ports.ts';
+import { POLICY_DOCUMENT_COLUMNS } from '../shared/row-records.ts';
+import { toRecord } from './rows.ts';
 
 export class SqlitePolicyDocumentStore implements PolicyDocumentStore {
   #sql: ReturnType<typeof prepare>;
@@ -23,7 +15,7 @@ export class SqlitePolicyDocumentStore implements PolicyDocumentStore {
 
   async getPolicyDocument() {
     const row = this.#sql.getPolicyDocument.get();
-    return row ? toPolicyDocument(row) : null;
+    return row ? toRecord.policyDocument(row) : null;
   }
   async putPolicyDocument(document: unknown, expectedVersion: number, at: number, by: string | null) {
     const json = JSON.stringify(document);
@@ -44,9 +36,7 @@ export class SqlitePolicyDocumentStore implements PolicyDocumentStore {
 function prepare(db: DatabaseSync) {
   const sql = (source: string): StatementSync => db.prepare(source);
   return {
-    getPolicyDocument: sql(
-      'SELECT version, document, updated_at, updated_by FROM policy_document WHERE id = 1',
-    ),
+    getPolicyDocument: sql(`SELECT ${POLICY_DOCUMENT_COLUMNS} FROM policy_document WHERE id = 1`),
     insertPolicyDocument: sql(
       `INSERT INTO policy_document (id, version, document, updated_at, updated_by) VALUES (1, 1, :document, :at, :by)
        ON CONFLICT (id) DO NOTHING`,

@@ -3,23 +3,8 @@
 // migrated database.
 import type { DatabaseSync, StatementSync } from 'node:sqlite';
 import type { RememberedDeviceRecord, RememberedDeviceStore } from '../../src/store/ports.ts';
-import { int, intOrNull, isConstraintViolation, type Row, text } from './rows.ts';
-
-function toDevice(row: Row): RememberedDeviceRecord {
-  return {
-    id: text(row, 'id'),
-    userId: text(row, 'user_id'),
-    secretHash: text(row, 'secret_hash'),
-    userAgent: text(row, 'user_agent'),
-    createdAt: int(row, 'created_at'),
-    lastUsedAt: int(row, 'last_used_at'),
-    expiresAt: int(row, 'expires_at'),
-    revokedAt: intOrNull(row, 'revoked_at'),
-  };
-}
-
-const DEVICE_COLUMNS =
-  'id, user_id, secret_hash, user_agent, created_at, last_used_at, expires_at, revoked_at';
+import { DEVICE_COLUMNS } from '../shared/row-records.ts';
+import { isConstraintViolation, toRecord } from './rows.ts';
 
 export class SqliteRememberedDeviceStore implements RememberedDeviceStore {
   #sql: ReturnType<typeof prepare>;
@@ -47,10 +32,10 @@ export class SqliteRememberedDeviceStore implements RememberedDeviceStore {
   }
   async getDevice(id: string) {
     const row = this.#sql.getDevice.get({ id });
-    return row ? toDevice(row) : null;
+    return row ? toRecord.device(row) : null;
   }
   async listDevices(userId: string) {
-    return this.#sql.listDevices.all({ userId }).map(toDevice);
+    return this.#sql.listDevices.all({ userId }).map(toRecord.device);
   }
   async touchDevice(id: string, at: number) {
     this.#sql.touchDevice.run({ id, at });

@@ -1,9 +1,12 @@
-// Row readers and the write transaction shared by the SQLite stores: each column is checked for
-// the type the schema promises, so a database edited around mfakit fails loudly (StoreError)
-// instead of handing a wrong type to the engine.
+// Row readers, row-to-record mappers and the write transaction shared by the SQLite stores. The
+// readers are the common row accessor (adapters/shared/row-reader.ts) over SQLite's own column
+// types: integers come back as numbers, a boolean is an integer 0 or 1, and a column that is not
+// what the schema promises fails with a StoreError whose message starts with `sqlite:`. The
+// records are read through them by the mappers both SQL adapters share (row-records.ts).
 import type { DatabaseSync, SQLOutputValue } from 'node:sqlite';
 import { StoreError } from '../../src/errors.ts';
-import type { OathTokenRecord, OtpKind } from '../../src/store/ports.ts';
+import { type Row as AnyRow, rowReader } from '../shared/row-reader.ts';
+import { rowRecords } from '../shared/row-records.ts';
 
 /** Runs `body` in a `BEGIN IMMEDIATE` transaction: the write lock is taken (or waited for) up front. */
 export function transaction<T>(db: DatabaseSync, body: () => T): T {
@@ -30,34 +33,25 @@ export function isConstraintViolation(error: unknown): boolean {
   );
 }
 
-export function text(row: Row, column: string): string {
+const fail = (message: string) => new StoreError(`sqlite: ${message}`);
+
+function int(row: AnyRow, column: string): number {
   const value = row[column];
-  if (typeof value !== 'string') throw new StoreError(`sqlite: column ${column} is not text`);
+  if (typeof value !== 'number') throw fail(`column ${column} is not a number`);
   return value;
 }
 
-export function textOrNull(row: Row, column: string): string | null {
-  return row[column] === null ? null : text(row, column);
-}
+const read = rowReader({
+  fail,
+  int,
+  bool(row, column) {
+    const value = int(row, column);
+    if (value !== 0 && value !== 1) throw fail(`column ${column} is not 0 or 1`);
+    return value === 1;
+  },
+});
+export const { text, intOrNull, oneOf } = read;
+export { int };
 
-export function int(row: Row, column: string): number {
-  const value = row[column];
-  if (typeof value !== 'number') throw new StoreError(`sqlite: column ${column} is not a number`);
-  return value;
-}
-
-export function intOrNull(row: Row, column: string): number | null {
-  return row[column] === null ? null : int(row, column);
-}
-
-export function oneOf<T extends string | number>(row: Row, column: string, allowed: readonly T[]): T {
-  const value = row[column];
-  const found = allowed.find((a) => a === value);
-  if (found === undefined) throw new StoreError(`sqlite: column ${column} holds an unexpected value`);
-  return found;
-}
-
-/** The values the OTP columns of `oath_tokens` may hold (read with `oneOf`). */
-export const OTP_KINDS: readonly OtpKind[] = ['totp', 'hotp'];
-export const OTP_ALGORITHMS: readonly OathTokenRecord['algorithm'][] = ['sha1', 'sha256', 'sha512'];
-export const OTP_DIGITS: readonly OathTokenRecord['digits'][] = [6, 8];
+/** This database's rows as the ports' records (adapters/shared/row-records.ts). */
+export const toRecord = rowRecords(read);
