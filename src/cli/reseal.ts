@@ -62,7 +62,8 @@ export async function reseal(args: string[], io: CliIo): Promise<void> {
   let report: ResealReport;
   try {
     const engine = createEngineContext({
-      stores: { repository: stores.repository, ephemeral: createMemoryStores().ephemeral },
+      // The walk writes nothing short-lived: an in-memory ephemeral store is all it needs.
+      stores: { repository: stores.stores.repository, ephemeral: createMemoryStores().ephemeral },
       issuer: 'mfakit-cli',
       sealingKeys: keys,
       methods: METHODS,
