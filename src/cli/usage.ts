@@ -66,9 +66,10 @@ reseal: sealing-key rotation. Seals every stored secret (authenticator-app and t
 methods, the OATH token inventory) again under the current key of MFAKIT_SEALING_KEYS, opening
 old values with the keys after it; values already under the current key are left alone, so a
 run can be repeated or resumed. Each record is replaced only if unchanged since it was read.
-Prints the counts; exit 1 if any record could not be re-sealed (or is of a kind it does not
-know). Keyed hashes (recovery codes, remembered devices, passes) are not re-sealed: they verify
-while their key stays configured, until they expire or are regenerated.
+Prints the counts and audits them in the store (secrets_resealed, by "cli"); exit 1 if any
+record could not be re-sealed (or is of a kind it does not know). Keyed hashes (recovery codes,
+remembered devices, passes) are not re-sealed: they verify while their key stays configured,
+until they expire or are regenerated.
   --store, --schema         as STORE above (not --db; the file or schema must exist)
   --batch N                 records read and written at a time (default 500)
 
