@@ -11,6 +11,7 @@
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { AuthStamp } from 'mfakit';
+import { parseSealingKeys } from 'mfakit/cli';
 import { parseFederationConfig } from '../sample-idp/federation/config.ts';
 import { createFederationServer, type FederationServer } from '../sample-idp/federation/server.ts';
 import { openBenchStores } from './bench-stores.ts';
@@ -47,7 +48,10 @@ async function start(message: Extract<ToChild, { type: 'start' }>) {
   const stores = await openBenchStores(message.stores);
   const server = await createFederationServer(config, {
     stores,
-    secrets: { ...message.secrets, sealingKey: Buffer.from(message.secrets.sealingKey, 'base64') },
+    secrets: {
+      ...message.secrets,
+      sealingKeys: parseSealingKeys(message.secrets.sealingKeys, 'sealingKeys'),
+    },
     audit: () => {},
   });
   await server.mfa.ready();

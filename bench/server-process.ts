@@ -2,12 +2,14 @@
 // over the given stores and secrets, waits until it listens, and asks it for its resource use
 // or to read stored records; `stop` ends it. The protocol's messages are defined here.
 import { type ChildProcess, fork } from 'node:child_process';
+import { formatSealingKeys } from 'mfakit/cli';
 import type { JWK } from 'oidc-provider';
 import type { FederationSecrets } from '../sample-idp/federation/secrets.ts';
 import type { BenchStoreSpec } from './bench-stores.ts';
 
 export interface SerializedSecrets {
-  sealingKey: string;
+  /** As FED_SEALING_KEYS: `ID:BASE64,…`. */
+  sealingKeys: string;
   cookieKeys: string[];
   signingJwk: JWK;
 }
@@ -64,7 +66,7 @@ export async function startServerProcess(start: {
     return answer;
   };
   const secrets: SerializedSecrets = {
-    sealingKey: start.secrets.sealingKey.toString('base64'),
+    sealingKeys: formatSealingKeys(start.secrets.sealingKeys),
     cookieKeys: start.secrets.cookieKeys,
     signingJwk: start.secrets.signingJwk,
   };

@@ -14,8 +14,8 @@
 import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createMfa } from 'mfakit';
+import type { SealingKey } from 'mfakit/cli';
 import { generateSecrets } from '../sample-idp/federation/secrets.ts';
-import { FEDERATION_SEALING_KEY_ID } from '../sample-idp/federation/server.ts';
 import { type BenchStoreSpec, dropBenchStores, openBenchStores, runName } from './bench-stores.ts';
 import {
   benchFederationConfig,
@@ -32,13 +32,17 @@ const POOL = Number(process.env.BENCH_TOTP_USERS ?? 300);
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 5);
 
 /** Registers the TOTP users' apps through an engine of the bench's own over the servers' stores and key. */
-async function enrollOver(spec: BenchStoreSpec, sealingKey: Buffer, users: ReturnType<typeof benchUsers>) {
+async function enrollOver(
+  spec: BenchStoreSpec,
+  sealingKeys: SealingKey[],
+  users: ReturnType<typeof benchUsers>,
+) {
   const stores = await openBenchStores(spec, { invalidation: false });
   try {
     const mfa = createMfa({
       stores,
       issuer: 'Bench IdP',
-      sealingKeys: [{ id: FEDERATION_SEALING_KEY_ID, key: sealingKey }],
+      sealingKeys,
       audit: () => {},
     });
     return await enrollTotpUsers(mfa, users);
@@ -74,7 +78,7 @@ export async function runTwoProcessBench(report: Report): Promise<void> {
       `two federation server processes on PostgreSQL + Redis up in ${((Date.now() - began) / 1000).toFixed(1)} s ` +
         `(each hashes the ${users.length} configured passwords at start)`,
     );
-    const { measure } = createCodeFlows(issuer, await enrollOver(spec, secrets.sealingKey, users));
+    const { measure } = createCodeFlows(issuer, await enrollOver(spec, secrets.sealingKeys, users));
     const [first, second] = servers as [ServerProcess, ServerProcess];
 
     for (const mode of ['totp', 'sso'] as const) {

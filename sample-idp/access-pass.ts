@@ -1,15 +1,16 @@
 // `npm run tap -- issue --user alice [--lifetime 1h] [--once|--multi] [--start ISO] [--json]`
 // (also `show` and `revoke`): a Temporary Access Pass for a user of the sample federation server,
-// on the same data file and sealing key as `npm start` (FED_CONFIG, FED_DATA_FILE and
-// FED_SEALING_KEY as there). It runs mfakit's own command, `mfakit tap`, with that key; the
-// server may be running meanwhile (SQLite is shared between processes). `--user` takes a user
+// in the same store and under the same sealing keys as `npm start` (FED_CONFIG, FED_DATA_FILE,
+// DATABASE_URL and FED_DATABASE_SCHEMA, FED_SEALING_KEYS or FED_SEALING_KEY as there). It runs
+// mfakit's own command, `mfakit tap --store …`, with those keys; the server may be running
+// meanwhile (it sees the pass in the shared SQLite file or PostgreSQL schema). `--user` takes a user
 // name or e-mail address of the config, in any case, and passes on that user's own id; a pass
 // for a user who signs in at a claims provider is refused (exit 2).
 import { existsSync } from 'node:fs';
-import { runCli } from 'mfakit/cli';
+import { formatSealingKeys, runCli } from 'mfakit/cli';
 import { loadFederationConfig } from './federation/config.ts';
-import { loadOrCreateSecrets } from './federation/secrets.ts';
-import { FEDERATION_SEALING_KEY_ID } from './federation/server.ts';
+import { loadOrCreateSecrets, secretsFileOf } from './federation/secrets.ts';
+import { chooseStores } from './federation/stores.ts';
 
 const env = process.env;
 const args = process.argv.slice(2);
@@ -21,13 +22,6 @@ const config = await loadFederationConfig(env.FED_CONFIG ?? 'sample-idp/federati
   DEMO_RP_URL: placeholder,
 });
 const sub = args[0];
-// mfakit's command works on an SQLite file; a server on PostgreSQL would never see the pass.
-if (env.DATABASE_URL) {
-  console.error(
-    'tap: npm start runs on PostgreSQL here (DATABASE_URL is set), and this command writes to the SQLite file only: unset DATABASE_URL to use it with the SQLite server',
-  );
-  process.exit(2);
-}
 
 /**
  * The configured user a typed name stands for, found as the sign-in finds them: by user name or
@@ -69,17 +63,33 @@ for (let i = 0; i < args.length; i++) {
   }
   forwarded.push('--user', user.id);
 }
-if (!existsSync(config.dataFile)) {
+// Where npm start keeps its records: the PostgreSQL schema (DATABASE_URL), else the SQLite file.
+const { postgres } = chooseStores(config.dataFile, env);
+if (!postgres && !existsSync(config.dataFile)) {
   console.error(`tap: ${config.dataFile} does not exist yet: run npm start once first`);
   process.exit(1);
 }
-const secrets = loadOrCreateSecrets(config.dataFile, env);
-process.exitCode = await runCli(['tap', ...forwarded, '--db', config.dataFile], {
+// Keys made up here would hash a pass the server could never verify.
+if (!env.FED_SEALING_KEYS && !env.FED_SEALING_KEY && !existsSync(secretsFileOf(config.dataFile))) {
+  console.error(
+    `tap: no sealing keys: set FED_SEALING_KEYS as for npm start, or run npm start once first (it keeps generated keys in ${secretsFileOf(config.dataFile)})`,
+  );
+  process.exit(1);
+}
+const store = postgres
+  ? ['--store', 'postgres', '--schema', postgres.schema]
+  : ['--store', `sqlite:${config.dataFile}`];
+let secrets: ReturnType<typeof loadOrCreateSecrets>;
+try {
+  secrets = loadOrCreateSecrets(config.dataFile, env);
+} catch (error) {
+  // A malformed FED_SEALING_KEYS, say: the one line naming it, as npm start prints it.
+  console.error(`tap: ${(error as Error).message}`);
+  process.exit(1);
+}
+process.exitCode = await runCli(['tap', ...forwarded, ...store], {
   stdout: (text) => process.stdout.write(text),
   stderr: (text) => process.stderr.write(text),
-  env: {
-    ...env,
-    MFAKIT_SEALING_KEY: secrets.sealingKey.toString('base64'),
-    MFAKIT_SEALING_KEY_ID: FEDERATION_SEALING_KEY_ID,
-  },
+  // The server's keys, current first: the pass is hashed under the current one, as the server's own.
+  env: { ...env, MFAKIT_SEALING_KEYS: formatSealingKeys(secrets.sealingKeys), MFAKIT_SEALING_KEY: '' },
 });

@@ -11,9 +11,10 @@
 //                     of the SQLite file (see federation/stores.ts)
 //   WORKERS           federation-server processes on the one port (node:cluster); default 1, or
 //                     2 with --cluster (npm run start:cluster)
-//   FED_SEALING_KEY, FED_COOKIE_KEYS, FED_SIGNING_JWK   secrets; generated and kept in
-//                     federation-secrets.json beside the data file when unset; every worker
-//                     gets the same ones from the primary
+//   FED_SEALING_KEYS (or FED_SEALING_KEY), FED_COOKIE_KEYS, FED_SIGNING_JWK   secrets (see
+//                     federation/secrets.ts); generated and kept in federation-secrets.json
+//                     beside the data file when unset; every worker gets the same ones from the
+//                     primary
 // The URLs are handed to the config as FED_URL, PARTNER_URL and DEMO_RP_URL.
 import cluster from 'node:cluster';
 import { randomBytes } from 'node:crypto';
@@ -22,6 +23,7 @@ import { createServer, type RequestListener, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { dirname, join } from 'node:path';
 import { pinoAuditSink } from 'mfakit';
+import { formatSealingKeys } from 'mfakit/cli';
 import pino from 'pino';
 import { forkWorkers, runAsWorker, type WorkerReady } from './cluster.ts';
 import { type FederationConfig, loadFederationConfig } from './federation/config.ts';
@@ -195,7 +197,9 @@ async function startPrimary(workers: number) {
       FED_URL: urls.fed,
       PARTNER_URL: urls.partner,
       DEMO_RP_URL: urls.rp,
-      FED_SEALING_KEY: secrets.sealingKey.toString('base64'),
+      // Every key, current first; FED_SEALING_KEY emptied, or the worker would find both.
+      FED_SEALING_KEYS: formatSealingKeys(secrets.sealingKeys),
+      FED_SEALING_KEY: '',
       FED_COOKIE_KEYS: secrets.cookieKeys.join(','),
       FED_SIGNING_JWK: JSON.stringify(secrets.signingJwk),
     },

@@ -41,9 +41,6 @@ import { type FederationSecrets, generateSecrets } from './secrets.ts';
  *   const server = await createFederationServer(config, { secrets: loadOrCreateSecrets(config.dataFile) });
  *   server.app.listen(3000);
  */
-/** The id of the federation server's sealing key (stored hashes and sealed seeds carry it). */
-export const FEDERATION_SEALING_KEY_ID = 'fed1';
-
 /** WebAuthn on the issuer's host: its host name is the relying-party id, its origin the one origin. */
 function passkeysOn(config: FederationConfig) {
   const issuer = new URL(config.issuer);
@@ -95,7 +92,7 @@ export async function createFederationServer(
   const mfa = createMfa({
     stores,
     issuer: config.displayName,
-    sealingKeys: [{ id: FEDERATION_SEALING_KEY_ID, key: secrets.sealingKey }],
+    sealingKeys: secrets.sealingKeys,
     directory: { subject: async (userId) => ({ groups: await accounts.groups(userId) }) },
     defaultUserState: config.defaultUserState,
     policies: deps.policies === 'store' ? 'store' : buildPolicyDocument(config),

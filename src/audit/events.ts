@@ -217,7 +217,31 @@ export type AdministrativeEvent =
       detail?: string | undefined;
       data: { version: number; policies: number };
     }
-  | { type: 'tokens_imported'; data: { count: number } };
+  | { type: 'tokens_imported'; data: { count: number } }
+  | {
+      /**
+       * Sealing-key rotation (`mfakit reseal`): the stored secrets walked and sealed again under
+       * the key `detail`, opening old values with `data.oldKeys`. `by` who ran it (`cli`); per
+       * kind of record how many were re-sealed, already under the key, deleted meanwhile or
+       * failed; `complete` when none failed and no method of an unknown kind was left as it was.
+       */
+      type: 'secrets_resealed';
+      detail: string;
+      data: {
+        by: string;
+        oldKeys: string[];
+        methods: {
+          resealed: number;
+          current: number;
+          nothingSealed: number;
+          gone: number;
+          failed: number;
+          unknownKind: number;
+        };
+        tokens: { resealed: number; current: number; gone: number; failed: number };
+        complete: boolean;
+      };
+    };
 
 // ---- operations: a store the sign-ins depend on failed (they fail closed meanwhile) ----
 

@@ -1,15 +1,13 @@
 // The engine one CLI command runs on: a policy file over in-memory stores, or an application's
-// SQLite database with its saved policy document and its users; the sealing keys come from the
-// environment (sealing-keys.ts).
-import { existsSync } from 'node:fs';
+// stores (stores.ts: SQLite or PostgreSQL) with its saved policy document and its users; the
+// sealing keys come from the environment (sealing-keys.ts).
 import { createMemoryStores } from '../../adapters/memory/index.ts';
-import { createSqliteStores } from '../../adapters/sqlite/index.ts';
 import { createMfa, type Mfa } from '../engine/create-mfa.ts';
 import type { MfaOptions } from '../engine/options.ts';
-import { MfaError } from '../errors.ts';
 import { loadPolicyFile } from '../policy/load.ts';
-import type { Stores, UserMfaState } from '../store/ports.ts';
+import type { UserMfaState } from '../store/ports.ts';
 import { sealingKeys } from './sealing-keys.ts';
+import { type OpenedStores, openStores, type StoreSpec } from './stores.ts';
 
 /** An engine for one CLI command, and how to release its stores. */
 export interface CliEngine {
@@ -17,11 +15,14 @@ export interface CliEngine {
   close(): Promise<void>;
 }
 
-export type EngineSource = { kind: 'file'; path: string } | { kind: 'db'; path: string; create?: boolean };
+export type EngineSource =
+  | { kind: 'file'; path: string }
+  /** `create`: a missing SQLite file or PostgreSQL schema is created (policies import --create). */
+  | { kind: 'store'; spec: StoreSpec; create?: boolean };
 
 /**
  * `file`: a policy document in an in-memory store (the user has no state and no methods).
- * `db`: the SQLite database with its saved document (`policies: 'store'`) and its users.
+ * `store`: the application's stores with their saved document (`policies: 'store'`) and users.
  */
 export async function openEngine(
   source: EngineSource,
@@ -33,21 +34,18 @@ export async function openEngine(
   } = {},
 ): Promise<CliEngine> {
   const keys = sealingKeys(env);
-  let stores: Stores;
+  let opened: Pick<OpenedStores, 'stores' | 'close'>;
   let policies: unknown;
   if (source.kind === 'file') {
     policies = await loadPolicyFile(source.path);
-    stores = createMemoryStores();
+    opened = { stores: createMemoryStores(), close: async () => {} };
   } else {
-    // Opening a missing path would create an empty database: most likely a typo.
-    if (!source.create && !existsSync(source.path))
-      throw new MfaError('db_not_found', `${source.path}: no such database file`);
-    stores = createSqliteStores({ path: source.path });
+    opened = await openStores(source.spec, { create: source.create === true });
     policies = 'store';
   }
   try {
     const mfa = createMfa({
-      stores,
+      stores: opened.stores,
       issuer: 'mfakit-cli',
       sealingKeys: keys,
       policies,
@@ -57,9 +55,9 @@ export async function openEngine(
       trustedNetworks: extra.trustedNetworks ?? [],
       ...(extra.temporaryAccessPass ? { temporaryAccessPass: extra.temporaryAccessPass } : {}),
     });
-    return { mfa, close: async () => stores.close?.() };
+    return { mfa, close: opened.close };
   } catch (err) {
-    await stores.close?.();
+    await opened.close();
     throw err;
   }
 }

@@ -1,7 +1,7 @@
-// The `mfakit` command line: what-if decisions, the policy document of an SQLite database,
-// Temporary Access Passes (tap.ts) and sealing-key rotation (reseal.ts). `main` returns the exit status (0 success, 1 invalid
-// document or failed operation, 2 usage) and writes through `io`, so it runs the same in a
-// terminal and in a test.
+// The `mfakit` command line: what-if decisions, the policy document saved in an application's
+// stores (SQLite or PostgreSQL, stores.ts), Temporary Access Passes (tap.ts) and sealing-key
+// rotation (reseal.ts). `main` returns the exit status (0 success, 1 invalid document or failed
+// operation, 2 usage) and writes through `io`, so it runs the same in a terminal and in a test.
 import type { Mfa } from '../engine/create-mfa.ts';
 import type { WhatIfContext } from '../engine/decision.ts';
 import { PolicyVersionConflict } from '../engine/policy-source.ts';
@@ -25,6 +25,7 @@ import { LOCAL, parse, positionals } from './args.ts';
 import { type CliEngine, openEngine } from './engine.ts';
 import { formatDecision, formatPolicyList } from './print.ts';
 import { reseal } from './reseal.ts';
+import { STORE_OPTIONS, storeArgs, storeOf } from './stores.ts';
 import { tap } from './tap.ts';
 import { USAGE, UsageError } from './usage.ts';
 
@@ -72,6 +73,9 @@ function oneOf<T extends string>(
     throw new UsageError(`--${name} must be one of ${allowed.join(', ')} (got "${value}")`);
   return value as T;
 }
+
+/** The options that name a store, as `allow` lists them. */
+const STORE = ['store', 'schema', 'db'];
 
 const isIp = (ip: string) => !ip.includes('/') && isStrictCidr(ip);
 
@@ -141,15 +145,16 @@ async function whatIf(args: string[], io: CliIo, open: Open) {
     'user-state': { type: 'string' },
     'trusted-network': { type: 'string', multiple: true },
     policies: { type: 'string' },
-    db: { type: 'string' },
+    ...STORE_OPTIONS,
     json: { type: 'boolean' },
   });
   positionals(got, [], 'what-if');
   if (!values.user) throw new UsageError('what-if needs --user');
   if (!values.ip) throw new UsageError('what-if needs --ip');
   if (!isIp(values.ip)) throw new UsageError(`--ip must be an IPv4 or IPv6 address (got "${values.ip}")`);
-  if ((values.policies === undefined) === (values.db === undefined))
-    throw new UsageError('what-if needs exactly one of --policies FILE and --db FILE');
+  const store = storeOf(values, io.env);
+  if ((values.policies === undefined) === (store === null))
+    throw new UsageError('what-if needs exactly one of --policies FILE and --store (or --db FILE)');
   const clientAppType = oneOf<ClientAppType>('client', values.client, CLIENT_APP_TYPES);
   const userState = oneOf('user-state', values['user-state'], USER_STATES);
   const deviceAgeDays = count('device-age-days', values['device-age-days']);
@@ -166,17 +171,16 @@ async function whatIf(args: string[], io: CliIo, open: Open) {
   for (const cidr of trustedNetworks)
     if (!isStrictCidr(cidr)) throw new UsageError(`--trusted-network: ${quoted(cidr)} ${CIDR_RULE}`);
 
-  // Named signals are present and the others absent. Without --risk, a database still tells
+  // Named signals are present and the others absent. Without --risk, a store still tells
   // whether the network is new and whether the user is flagged; the device never (no user agent).
-  const fromDb = values.db !== undefined;
   const risk: RiskFacts =
-    values.risk !== undefined || !fromDb
+    values.risk !== undefined || store === null
       ? Object.fromEntries(RISK_SIGNALS.map((s) => [s, signals.includes(s)]))
       : { newDevice: false };
   if (failures !== undefined) risk.recentFailures = failures;
 
   const mfa = await open(
-    fromDb ? { kind: 'db', path: values.db as string } : { kind: 'file', path: values.policies as string },
+    store ? { kind: 'store', spec: store } : { kind: 'file', path: values.policies as string },
     io.env,
     { defaultUserState: userState, trustedNetworks },
   );
@@ -213,20 +217,23 @@ async function policies(args: string[], io: CliIo, open: Open) {
   const [sub, ...rest] = args;
   if (sub === undefined) throw new UsageError('policies needs a subcommand');
   const { values, positionals: got } = parse(rest, {
-    db: { type: 'string' },
+    ...STORE_OPTIONS,
     json: { type: 'boolean' },
     'if-version': { type: 'string' },
     create: { type: 'boolean' },
   });
   const allow = (...names: string[]) => {
-    for (const name of ['db', 'json', 'if-version', 'create'])
+    for (const name of [...STORE, 'json', 'if-version', 'create'])
       if (values[name as keyof typeof values] !== undefined && !names.includes(name))
         throw new UsageError(`policies ${sub} does not take --${name}`);
   };
-  const db = () => {
-    if (!values.db) throw new UsageError(`policies ${sub} needs --db FILE`);
-    return open({ kind: 'db', path: values.db, create: values.create === true }, io.env);
+  const storeSpec = () => {
+    const spec = storeOf(values, io.env);
+    if (!spec) throw new UsageError(`policies ${sub} needs --store (or --db FILE)`);
+    return spec;
   };
+  /** The store named: checked (a usage error) before anything is read or opened. */
+  const db = () => open({ kind: 'store', spec: storeSpec(), create: values.create === true }, io.env);
   const ifVersion = count('if-version', values['if-version']);
 
   /**
@@ -242,7 +249,7 @@ async function policies(args: string[], io: CliIo, open: Open) {
     } catch (err) {
       if (err instanceof PolicyLoadError)
         io.stderr(
-          `mfakit: the saved policy document (version ${record.version}) is invalid; replace it with: mfakit policies import FILE --db ${values.db}\n`,
+          `mfakit: the saved policy document (version ${record.version}) is invalid; replace it with: mfakit policies import FILE ${storeArgs(storeSpec())}\n`,
         );
       throw err;
     }
@@ -287,7 +294,7 @@ async function policies(args: string[], io: CliIo, open: Open) {
       return;
     }
     case 'list': {
-      allow('db', 'json');
+      allow(...STORE, 'json');
       positionals(got, [], 'policies list');
       const set = await saved(await db());
       io.stdout(
@@ -298,23 +305,23 @@ async function policies(args: string[], io: CliIo, open: Open) {
       return;
     }
     case 'show': {
-      allow('db');
+      allow(...STORE);
       const [id] = positionals(got, ['ID'], 'policies show') as [string];
       const set = await saved(await db());
       io.stdout(`${JSON.stringify(find(set.document, id), null, 2)}\n`);
       return;
     }
     case 'export': {
-      allow('db');
+      allow(...STORE);
       positionals(got, [], 'policies export');
       const set = await saved(await db());
       io.stdout(`${JSON.stringify(set.document, null, 2)}\n`);
       return;
     }
     case 'import': {
-      allow('db', 'if-version', 'create');
+      allow(...STORE, 'if-version', 'create');
       const [file] = positionals(got, ['FILE'], 'policies import') as [string];
-      if (!values.db) throw new UsageError('policies import needs --db FILE');
+      storeSpec();
       // Validated before the database is opened: an invalid file changes nothing.
       const doc = await loadPolicyFile(file);
       const set = await replaceWhole(await db(), doc);
@@ -324,7 +331,7 @@ async function policies(args: string[], io: CliIo, open: Open) {
     case 'enable':
     case 'disable':
     case 'report-only': {
-      allow('db', 'if-version');
+      allow(...STORE, 'if-version');
       const [id] = positionals(got, ['ID'], `policies ${sub}`) as [string];
       const state = sub === 'enable' ? 'on' : sub === 'disable' ? 'off' : 'reportOnly';
       const mfa = await db();
@@ -343,7 +350,7 @@ async function policies(args: string[], io: CliIo, open: Open) {
       return;
     }
     case 'delete': {
-      allow('db', 'if-version');
+      allow(...STORE, 'if-version');
       const [id] = positionals(got, ['ID'], 'policies delete') as [string];
       const set = await change(await db(), (doc) => {
         find(doc, id);

@@ -5,15 +5,17 @@
 // compare-and-set. Prints the counts; exits 1 when a record could not be re-sealed or has a kind
 // this command does not know, so the old key is not removed too early. Keyed hashes (recovery
 // codes, remembered devices, Temporary Access Passes) are HMACs, not sealed: they are never
-// re-hashed; they verify while their key is configured, and expire or are regenerated.
+// re-hashed; they verify while their key is configured, and expire or are regenerated. Each run
+// that walked the store is audited there (`secrets_resealed`, by "cli", with the counts).
 import { createMemoryStores } from '../../adapters/memory/index.ts';
+import type { AuditEventBody } from '../audit/events.ts';
 import { createEngineContext } from '../engine/engine-context.ts';
 import { MfaError } from '../errors.ts';
 import { hotp } from '../methods/hotp/index.ts';
 import { recoveryCode } from '../methods/recovery-code/index.ts';
 import { totp } from '../methods/totp/index.ts';
 import { webauthn } from '../methods/webauthn/index.ts';
-import { parse, positionals } from './args.ts';
+import { BY, LOCAL, parse, positionals } from './args.ts';
 import type { CliIo } from './main.ts';
 import { type ResealReport, resealStoredSecrets } from './reseal-secrets.ts';
 import { configuredSealingKeys } from './sealing-keys.ts';
@@ -35,6 +37,23 @@ const METHODS = [
   recoveryCode,
   webauthn({ rpID: 'localhost', rpName: 'mfakit reseal', origins: ['http://localhost'] }),
 ];
+
+/** What a run did, for the store's audit. */
+function auditOf(report: ResealReport, current: string, oldKeys: string[]): AuditEventBody {
+  const { unknownKinds, ...methods } = report.methods;
+  const unknownKind = [...unknownKinds.values()].reduce((sum, n) => sum + n, 0);
+  return {
+    type: 'secrets_resealed',
+    detail: current,
+    data: {
+      by: BY,
+      oldKeys,
+      methods: { ...methods, unknownKind },
+      tokens: { ...report.tokens },
+      complete: report.failures.length === 0 && unknownKind === 0,
+    },
+  };
+}
 
 export async function reseal(args: string[], io: CliIo): Promise<void> {
   const { values, positionals: got } = parse(args, {
@@ -62,7 +81,8 @@ export async function reseal(args: string[], io: CliIo): Promise<void> {
   let report: ResealReport;
   try {
     const engine = createEngineContext({
-      stores: { repository: stores.repository, ephemeral: createMemoryStores().ephemeral },
+      // The walk writes nothing short-lived: an in-memory ephemeral store is all it needs.
+      stores: { repository: stores.stores.repository, ephemeral: createMemoryStores().ephemeral },
       issuer: 'mfakit-cli',
       sealingKeys: keys,
       methods: METHODS,
@@ -84,6 +104,7 @@ export async function reseal(args: string[], io: CliIo): Promise<void> {
         },
       },
     );
+    await engine.audit(null, LOCAL, auditOf(report, current as string, old));
   } finally {
     await stores.close();
   }

@@ -1,4 +1,5 @@
-// `mfakit tap issue|show|revoke`: Temporary Access Passes in an application's SQLite database.
+// `mfakit tap issue|show|revoke`: Temporary Access Passes in an application's stores (`--store`
+// or `--db`, stores.ts).
 // `issue` stores a keyed hash the application must verify, so it requires the application's
 // sealing key and key id (exit 2 without them) and prints the pass once. Bad arguments, a
 // lifetime outside the bounds included, exit 2 with a message.
@@ -6,7 +7,9 @@ import type { Mfa } from '../engine/create-mfa.ts';
 import type { AccessPassStatus } from '../engine/temporary-access-pass.ts';
 import { MfaError } from '../errors.ts';
 import { LOCAL, parse, positionals } from './args.ts';
+import type { EngineSource } from './engine.ts';
 import type { CliIo, Open } from './main.ts';
+import { STORE_OPTIONS, storeOf } from './stores.ts';
 import { UsageError } from './usage.ts';
 
 const UNITS: Record<string, number> = { m: 1, h: 60, d: 1440 };
@@ -59,7 +62,7 @@ export async function tap(args: string[], io: CliIo, open: Open): Promise<void> 
   if (sub === undefined) throw new UsageError('tap needs a subcommand: issue, show or revoke');
   const { values, positionals: got } = parse(rest, {
     user: { type: 'string' },
-    db: { type: 'string' },
+    ...STORE_OPTIONS,
     lifetime: { type: 'string' },
     once: { type: 'boolean' },
     multi: { type: 'boolean' },
@@ -74,20 +77,21 @@ export async function tap(args: string[], io: CliIo, open: Open): Promise<void> 
   if (!['issue', 'show', 'revoke'].includes(sub)) throw new UsageError(`unknown tap subcommand "${sub}"`);
   positionals(got, [], `tap ${sub}`);
   if (!values.user) throw new UsageError(`tap ${sub} needs --user ID`);
-  if (!values.db) throw new UsageError(`tap ${sub} needs --db FILE`);
+  const spec = storeOf(values, io.env);
+  if (!spec) throw new UsageError(`tap ${sub} needs --store (or --db FILE)`);
   const user = values.user;
-  const db = values.db;
+  const source: EngineSource = { kind: 'store', spec };
 
   if (sub === 'show') {
     allow('json');
-    const status = await (await open({ kind: 'db', path: db }, io.env)).accessPasses.get(user);
+    const status = await (await open(source, io.env)).accessPasses.get(user);
     if (values.json) io.stdout(`${JSON.stringify(status && statusJson(status), null, 2)}\n`);
     else io.stdout(status ? statusText(status) : `${user} has no Temporary Access Pass\n`);
     return;
   }
   if (sub === 'revoke') {
     allow();
-    if (!(await (await open({ kind: 'db', path: db }, io.env)).accessPasses.revoke(user, LOCAL)))
+    if (!(await (await open(source, io.env)).accessPasses.revoke(user, LOCAL)))
       throw new MfaError('access_pass_not_found', `${user} has no Temporary Access Pass; nothing revoked`);
     io.stdout(`revoked the Temporary Access Pass of ${user}\n`);
     return;
@@ -111,7 +115,7 @@ export async function tap(args: string[], io: CliIo, open: Open): Promise<void> 
   const startsAt = values.start === undefined ? undefined : parseStart(values.start);
   let mfa: Mfa;
   try {
-    mfa = await open({ kind: 'db', path: db }, io.env, {
+    mfa = await open(source, io.env, {
       ...(maxLifetimeMinutes !== undefined ? { temporaryAccessPass: { maxLifetimeMinutes } } : {}),
     });
   } catch (err) {

@@ -1,31 +1,41 @@
 // The command line's usage text, and the error that makes the CLI exit with status 2.
 
 export const USAGE = `Usage:
-  mfakit what-if --user ID --ip ADDRESS (--policies FILE | --db FILE) [options]
+  mfakit what-if --user ID --ip ADDRESS (--policies FILE | STORE) [options]
   mfakit policies validate FILE
-  mfakit policies list --db FILE [--json]
-  mfakit policies show ID --db FILE
-  mfakit policies export --db FILE
-  mfakit policies import FILE --db FILE [--if-version N] [--create]
-  mfakit policies enable|disable|report-only ID --db FILE [--if-version N]
-  mfakit policies delete ID --db FILE [--if-version N]
-  mfakit tap issue --user ID --db FILE [--lifetime DURATION] [--once|--multi] [--start ISO] [--json]
-  mfakit tap show --user ID --db FILE [--json]
-  mfakit tap revoke --user ID --db FILE
+  mfakit policies list STORE [--json]
+  mfakit policies show ID STORE
+  mfakit policies export STORE
+  mfakit policies import FILE STORE [--if-version N] [--create]
+  mfakit policies enable|disable|report-only ID STORE [--if-version N]
+  mfakit policies delete ID STORE [--if-version N]
+  mfakit tap issue --user ID STORE [--lifetime DURATION] [--once|--multi] [--start ISO] [--json]
+  mfakit tap show --user ID STORE [--json]
+  mfakit tap revoke --user ID STORE
   mfakit reseal --store sqlite:PATH|postgres:URL|postgres [--schema NAME] [--batch N]
+
+STORE, the application's records (what-if, policies, tap):
+  --store sqlite:PATH       an mfakit SQLite database
+  --store postgres:URL      a PostgreSQL database (or a bare postgres:// URL;
+                            --store postgres alone reads DATABASE_URL)
+  --schema NAME             the PostgreSQL schema holding mfakit's tables (default mfakit)
+  --db FILE                 the same as --store sqlite:FILE
+  The file or schema must exist (policies import --create creates it). On PostgreSQL, what-if
+  reads the lockout counters from the schema too, where a deployment on PostgreSQL alone keeps
+  them (one that keeps them in Redis shows no lock).
 
 what-if: the decision for a hypothetical sign-in, with every policy explained. It reads only.
   --user ID                 the user id (required)
   --ip ADDRESS              the client address (required)
   --app NAME                the application (client id or app name); default "default"
-  --groups A,B              the user's groups (with --db too: the CLI has no directory)
+  --groups A,B              the user's groups (with a store too: the CLI has no directory)
   --roles A,B               the user's roles
   --client TYPE             browser, mobileDesktop or legacy
   --remembered              the request carries a remembered-device cookie
   --device-age-days N       days since the device was remembered (with --remembered)
   --risk S,S                risk signals present: newDevice, newNetwork, fraudFlagged (the others
-                            are absent; without --risk, with --db, newNetwork and fraudFlagged
-                            come from the database)
+                            are absent; without --risk, with a store, newNetwork and fraudFlagged
+                            come from the store)
   --failures N              recent failed second-factor attempts
   --context C1,C2           authentication contexts the request asks for
   --time ISO|MS             when, e.g. 2026-12-01T09:30:00Z; default now
@@ -33,18 +43,18 @@ what-if: the decision for a hypothetical sign-in, with every policy explained. I
                             userActions apply; not with --app or --context)
   --user-state STATE        disabled, enabled or enforced: the per-user MFA state when the store has
                             none (with --policies, always); default disabled with --policies (the
-                            policies alone decide), enabled with --db
+                            policies alone decide), enabled with a store
   --trusted-network CIDR    the application's trustedNetworks option (repeatable or comma-separated)
   --policies FILE           a policy document (.json, .yaml, .yml); the user has no methods
-  --db FILE                 an mfakit SQLite database: its saved policies and the user's real
+  STORE                     instead: the application's saved policies and the user's real
                             state and methods
   --json                    print the decision as JSON
 
-policies: the conditional-access document saved in an SQLite database. Every change is a
+policies: the conditional-access document saved in the store. Every change is a
 compare-and-set on the version it was read at (--if-version N: on the version you saw) and is
 audited as a change by "cli". validate checks a file and exits 1 listing each problem.
 
-tap: the user's Temporary Access Pass (one per user) in an SQLite database. issue prints a new
+tap: the user's Temporary Access Pass (one per user) in the store. issue prints a new
 pass once (it replaces any earlier one; it is stored as a keyed hash); show prints its status
 (pending, active, used, expired) without the secret; revoke deletes it. Audited as by "cli".
   --lifetime DURATION       30m, 1h, 2d or plain minutes; default 60 minutes, from 10 minutes
@@ -56,13 +66,11 @@ reseal: sealing-key rotation. Seals every stored secret (authenticator-app and t
 methods, the OATH token inventory) again under the current key of MFAKIT_SEALING_KEYS, opening
 old values with the keys after it; values already under the current key are left alone, so a
 run can be repeated or resumed. Each record is replaced only if unchanged since it was read.
-Prints the counts; exit 1 if any record could not be re-sealed (or is of a kind it does not
-know). Keyed hashes (recovery codes, remembered devices, passes) are not re-sealed: they verify
-while their key stays configured, until they expire or are regenerated.
-  --store sqlite:PATH       an mfakit SQLite database
-  --store postgres:URL      a PostgreSQL database (or a bare postgres:// URL;
-                            --store postgres alone reads DATABASE_URL)
-  --schema NAME             the PostgreSQL schema holding mfakit's tables (default mfakit)
+Prints the counts and audits them in the store (secrets_resealed, by "cli"); exit 1 if any
+record could not be re-sealed (or is of a kind it does not know). Keyed hashes (recovery codes,
+remembered devices, passes) are not re-sealed: they verify while their key stays configured,
+until they expire or are regenerated.
+  --store, --schema         as STORE above (not --db; the file or schema must exist)
   --batch N                 records read and written at a time (default 500)
 
 Environment:

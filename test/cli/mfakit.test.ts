@@ -337,7 +337,7 @@ describe('mfakit CLI', function () {
       ],
       ['policies without a subcommand', ['policies'], /subcommand/],
       ['an unknown policies subcommand', ['policies', 'frob'], /unknown policies subcommand/],
-      ['policies list without --db', ['policies', 'list'], /needs --db/],
+      ['policies list without a store', ['policies', 'list'], /policies list needs --store \(or --db FILE\)/],
       ['policies show without an id', ['policies', 'show', '--db', 'x.sqlite'], /takes ID/],
       ['policies validate with --db', ['policies', 'validate', 'x.json', '--db', 'y'], /does not take --db/],
     ];
@@ -354,7 +354,8 @@ describe('mfakit CLI', function () {
     it('--help prints the usage on stdout (exit 0)', async () => {
       const res = await mfakit(['--help']);
       assert.equal(res.code, 0);
-      assert.match(res.stdout, /mfakit policies import FILE --db FILE/);
+      assert.match(res.stdout, /mfakit policies import FILE STORE \[--if-version N\] \[--create\]/);
+      assert.match(res.stdout, /--db FILE +the same as --store sqlite:FILE/);
     });
 
     it('a malformed MFAKIT_SEALING_KEY is refused (exit 1)', async () => {
@@ -381,7 +382,8 @@ describe('mfakit CLI', function () {
       assert.equal(imported.code, 0, imported.stderr);
       assert.match(imported.stdout, /version 1, 2 policies/);
 
-      const listed = await mfakit(['policies', 'list', '--db', db]);
+      // --store sqlite:FILE is --db FILE.
+      const listed = await mfakit(['policies', 'list', '--store', `sqlite:${db}`]);
       assert.equal(listed.code, 0, listed.stderr);
       assert.match(listed.stdout, /Policies \(version 1\): 2/);
       assert.match(listed.stdout, /mfa-outside-office\s+on\s+MFA outside the office/);

@@ -2,7 +2,8 @@
 // authenticator app and imports OATH tokens under key A; the operator rotates to B (A kept as
 // old), runs reseal, drops A — and every code still signs in, a token still in the inventory is
 // still assignable. A second run changes nothing; a value under a key not given fails the run
-// (exit 1) and stays as it was. On SQLite and, when DATABASE_URL is set, on PostgreSQL.
+// (exit 1) and stays as it was. Each run is audited in the store (`secrets_resealed`, by "cli",
+// with its counts). On SQLite and, when DATABASE_URL is set, on PostgreSQL.
 import assert from 'node:assert/strict';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -64,6 +65,15 @@ function rotationCases(place: () => Promise<Place>) {
     if (started.status !== 'mfa') throw new Error(`expected an MFA step, got ${started.status}`);
     return (await mfa.verifyPending(started.pending.id, { code }, CTX)).ok;
   };
+  /** The runs' audit events in the store, newest first: `[current key, what the run counted]`. */
+  const resealEvents = async (stores: Stores) =>
+    (await stores.repository.listAudit({ limit: 100 }))
+      .filter((e) => e.type === 'secrets_resealed')
+      .map((e) => {
+        assert.equal(e.userId, null);
+        assert.equal(e.data.ip, '127.0.0.1');
+        return [e.data.detail, e.data.data];
+      });
   const sealedKeys = async (stores: Stores) => {
     const methods = await stores.repository.listMethodsPage(null, 100);
     const tokens = await stores.repository.listTokens();
@@ -102,6 +112,19 @@ function rotationCases(place: () => Promise<Place>) {
     stores = await at.open();
     try {
       assert.deepStrictEqual(await sealedKeys(stores), ['keyB', 'keyB', 'keyB', 'keyB']);
+      // The run is in the store's audit, by "cli", with what it counted.
+      assert.deepStrictEqual(await resealEvents(stores), [
+        [
+          'keyB',
+          {
+            by: 'cli',
+            oldKeys: ['keyA'],
+            methods: { resealed: 2, current: 0, nothingSealed: 0, gone: 0, failed: 0, unknownKind: 0 },
+            tokens: { resealed: 2, current: 0, gone: 0, failed: 0 },
+            complete: true,
+          },
+        ],
+      ]);
       // Key A is gone: alice's app and bob's token still give codes that sign in.
       clock.advance(30_000);
       assert.equal(await signIn(stores, [B], 'alice', totpAt(clock.now())), true);
@@ -118,6 +141,22 @@ function rotationCases(place: () => Promise<Place>) {
     assert.equal(again.code, 0, again.stderr);
     assert.match(again.stdout, /methods: 0 re-sealed, 3 already under keyB/);
     assert.match(again.stdout, /OATH tokens: 0 re-sealed, 2 already under keyB/);
+    const audited = await at.open();
+    try {
+      const [latest] = await resealEvents(audited);
+      assert.deepStrictEqual(latest, [
+        'keyB',
+        {
+          by: 'cli',
+          oldKeys: [],
+          methods: { resealed: 0, current: 3, nothingSealed: 0, gone: 0, failed: 0, unknownKind: 0 },
+          tokens: { resealed: 0, current: 2, gone: 0, failed: 0 },
+          complete: true,
+        },
+      ]);
+    } finally {
+      await audited.close?.();
+    }
   });
 
   it('a value under a key not given fails the run (exit 1, named), stays as it was, and the rest is re-sealed', async () => {
@@ -156,6 +195,19 @@ function rotationCases(place: () => Promise<Place>) {
         String((await after.repository.listMethods(userId))[0]?.data.sealedSecret).split('.')[1];
       assert.equal(await keyOf('erin'), 'keyC', 'left as it was');
       assert.equal(await keyOf('dora'), 'keyB');
+      // Audited as incomplete, with the failure counted.
+      assert.deepStrictEqual(await resealEvents(after), [
+        [
+          'keyB',
+          {
+            by: 'cli',
+            oldKeys: ['keyA'],
+            methods: { resealed: 1, current: 0, nothingSealed: 0, gone: 0, failed: 1, unknownKind: 0 },
+            tokens: { resealed: 0, current: 0, gone: 0, failed: 0 },
+            complete: false,
+          },
+        ],
+      ]);
     } finally {
       await after.close?.();
     }

@@ -212,7 +212,7 @@ describe('mfakit tap', function () {
       [['tap'], /tap needs a subcommand/],
       [['tap', 'frob', '--user', 'a', '--db', db], /unknown tap subcommand "frob"/],
       [['tap', 'issue', '--db', db], /tap issue needs --user ID/],
-      [['tap', 'show', '--user', 'a'], /tap show needs --db FILE/],
+      [['tap', 'show', '--user', 'a'], /tap show needs --store \(or --db FILE\)/],
       [
         ['tap', 'issue', '--user', 'a', '--db', db, '--once', '--multi'],
         /--once and --multi exclude each other/,

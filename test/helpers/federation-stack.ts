@@ -6,9 +6,10 @@
 import assert from 'node:assert/strict';
 import { createMemoryStores } from '../../adapters/memory/index.ts';
 import { parseFederationConfig } from '../../sample-idp/federation/config.ts';
+import type { FederationSecrets } from '../../sample-idp/federation/secrets.ts';
 import { createFederationServer, type FederationServer } from '../../sample-idp/federation/server.ts';
 import { createPartnerIdp, type PartnerIdp, type PartnerUser } from '../../sample-idp/partner-idp/server.ts';
-import type { AuditSink } from '../../src/index.ts';
+import type { AuditSink, Stores } from '../../src/index.ts';
 import { type Browser, formAction, inputValue, type Page } from './browser.ts';
 import {
   atRp,
@@ -84,6 +85,12 @@ export async function startFederationStack(
      * the authenticator app's setup instead of the chooser.
      */
     passkeys?: boolean;
+    /** The stores (default: in memory); the caller closes them. */
+    stores?: Stores;
+    /** The server's secrets (default: generated for this stack). */
+    secrets?: FederationSecrets;
+    /** mfakit's clock (default: a test clock at the real time), shared by stacks started one after another. */
+    clock?: TestClock;
   } = {},
 ): Promise<FederationStack> {
   const fedL = await listen();
@@ -138,9 +145,10 @@ export async function startFederationStack(
     },
     {},
   );
-  const clock = testClock(Date.now());
+  const clock = options.clock ?? testClock(Date.now());
   const fed = await createFederationServer(config, {
-    stores: createMemoryStores(),
+    stores: options.stores ?? createMemoryStores(),
+    ...(options.secrets ? { secrets: options.secrets } : {}),
     audit: options.audit ?? (() => {}),
     clock,
   });

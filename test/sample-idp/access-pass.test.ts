@@ -7,10 +7,14 @@
  */
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { existsSync } from 'node:fs';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parse as parseYaml, stringify as stringifyYaml } from 'yaml';
+import { createPostgresStores } from '../../adapters/postgres/index.ts';
+import { createSqliteStores } from '../../adapters/sqlite/index.ts';
 import { loadFederationConfig } from '../../sample-idp/federation/config.ts';
 import { loadOrCreateSecrets } from '../../sample-idp/federation/secrets.ts';
 import { createFederationServer } from '../../sample-idp/federation/server.ts';
@@ -24,6 +28,7 @@ import {
   signInWithPassword,
   startFederationStack,
 } from '../helpers/federation-stack.ts';
+import { postgresTestServer } from '../store/postgres-schemas.ts';
 
 const NEW_USERS = [
   {
@@ -299,13 +304,87 @@ describe('sample-idp: npm run tap', function () {
     }
   });
 
-  it('refuses when npm start runs on PostgreSQL (DATABASE_URL), whose server would never see a pass in the SQLite file', () => {
-    const refused = spawnSync(process.execPath, ['sample-idp/access-pass.ts', 'issue', '--user', 'bob'], {
-      env: { ...process.env, DATABASE_URL: 'postgres://postgres@127.0.0.1:5432/test' },
-      encoding: 'utf8',
+  describe('on PostgreSQL', () => {
+    const server = postgresTestServer();
+
+    it("with DATABASE_URL: the pass goes to npm start's schema (FED_DATABASE_SCHEMA), hashed under the current key of FED_SEALING_KEYS", async () => {
+      const dir = await mkdtemp(join(tmpdir(), 'mfakit-tap-'));
+      const schema = server.freshSchema();
+      const current = randomBytes(32);
+      const env = {
+        ...process.env,
+        DATABASE_URL: server.url,
+        FED_DATABASE_SCHEMA: schema,
+        FED_DATA_FILE: join(dir, 'federation.sqlite'),
+        FED_SEALING_KEYS: `k2:${current.toString('base64')},fed1:${randomBytes(32).toString('base64')}`,
+        FED_SEALING_KEY: '',
+      };
+      const config = await loadFederationConfig('sample-idp/federation.example.yaml', {
+        ...env,
+        FED_URL: 'http://localhost:3000',
+        PARTNER_URL: 'http://localhost:3001',
+        DEMO_RP_URL: 'http://localhost:3002',
+      });
+      const stores = await createPostgresStores({ url: server.url, schema });
+      const fed = await createFederationServer(config, {
+        stores,
+        secrets: loadOrCreateSecrets(config.dataFile, env),
+        audit: () => {},
+      });
+      try {
+        const run = (args: string[]) =>
+          spawnSync(process.execPath, ['sample-idp/access-pass.ts', ...args], { env, encoding: 'utf8' });
+        const issued = run(['issue', '--user', 'bob', '--json']);
+        assert.equal(issued.status, 0, issued.stderr);
+        const { pass, id } = JSON.parse(issued.stdout) as { pass: string; id: string };
+        assert.match((await stores.repository.getAccessPass('bob'))?.hash ?? '', /^k2:/);
+        // The server on the schema, with both keys, accepts it once.
+        assert.deepEqual(await fed.mfa.accessPasses.verify('bob', pass, { ip: '127.0.0.1' }), {
+          ok: true,
+          id,
+          oneTime: true,
+        });
+        assert.equal(run(['revoke', '--user', 'bob']).status, 0);
+        assert.equal(await stores.repository.getAccessPass('bob'), null);
+
+        // A schema npm start has not made yet: refused, named, not created.
+        const missing = spawnSync(process.execPath, ['sample-idp/access-pass.ts', 'show', '--user', 'bob'], {
+          env: { ...env, FED_DATABASE_SCHEMA: `${schema}_absent` },
+          encoding: 'utf8',
+        });
+        assert.equal(missing.status, 1);
+        assert.match(missing.stderr, new RegExp(`\\(DATABASE_URL\\): no schema "${schema}_absent"`));
+      } finally {
+        await fed.close();
+        await stores.close();
+        await rm(dir, { recursive: true, force: true });
+      }
     });
-    assert.equal(refused.status, 2);
-    assert.match(refused.stderr, /^tap: npm start runs on PostgreSQL here \(DATABASE_URL is set\)/);
-    assert.equal(refused.stdout, '');
+  });
+
+  it('refuses to make up sealing keys the server does not have (none set, no secrets file): exit 1, nothing issued', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'mfakit-tap-'));
+    try {
+      const dataFile = join(dir, 'federation.sqlite');
+      await createSqliteStores({ path: dataFile }).close?.();
+      const refused = spawnSync(process.execPath, ['sample-idp/access-pass.ts', 'issue', '--user', 'bob'], {
+        env: {
+          ...process.env,
+          DATABASE_URL: '',
+          FED_DATA_FILE: dataFile,
+          FED_SEALING_KEY: '',
+          FED_SEALING_KEYS: '',
+        },
+        encoding: 'utf8',
+      });
+      assert.equal(refused.status, 1, refused.stderr);
+      assert.match(
+        refused.stderr,
+        /^tap: no sealing keys: set FED_SEALING_KEYS as for npm start, or run npm start once first/,
+      );
+      assert.equal(existsSync(join(dir, 'federation-secrets.json')), false);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 });

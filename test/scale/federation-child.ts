@@ -1,6 +1,6 @@
 // One federation-server process for the tests of several processes (test/scale/two-processes.ts
 // forks it): the sample's own start-up path (sample-idp/federation-process.ts: the stores from
-// DATABASE_URL / REDIS_URL, the secrets from FED_SEALING_KEY / FED_COOKIE_KEYS / FED_SIGNING_JWK,
+// DATABASE_URL / REDIS_URL, the secrets from FED_SEALING_KEYS / FED_COOKIE_KEYS / FED_SIGNING_JWK,
 // the policies in the store) with the test's config (FED_TEST_CONFIG, JSON) on a free loopback
 // port. It reports `{ type: 'ready', url }` to its parent, then does what an administrator or the
 // user would do in this process when asked (`{ id, op, user?, document? }` → `{ id, ok, value }`):

@@ -10,6 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
 import { generateSecrets } from '../../sample-idp/federation/secrets.ts';
+import { formatSealingKeys } from '../../src/cli/sealing-keys.ts';
 import { clientSecretOf, RP_BYE, RP_REDIRECT } from '../helpers/code-flow-rp.ts';
 import { requireEnv } from '../helpers/peers.ts';
 import { useRedisServer } from '../helpers/redis.ts';
@@ -133,7 +134,7 @@ export function useTwoProcesses(options: TwoProcessOptions): () => TwoProcesses 
       FED_DATABASE_SCHEMA: schema,
       REDIS_URL: redis.url,
       FED_REDIS_PREFIX: redis.freshPrefix(),
-      FED_SEALING_KEY: secrets.sealingKey.toString('base64'),
+      FED_SEALING_KEYS: formatSealingKeys(secrets.sealingKeys),
       FED_COOKIE_KEYS: secrets.cookieKeys.join(','),
       FED_SIGNING_JWK: JSON.stringify(secrets.signingJwk),
     };
