@@ -1,7 +1,7 @@
 // The stores a benchmark runs on, described by a plain object (so a child process opens the same
 // ones): SQLite (a file), PostgreSQL alone (a schema of the run's own) or PostgreSQL with the
-// short-lived state and the OpenID provider's models on Redis (a key prefix of the run's own,
-// with the invalidation channel), the recommended production shape. `dropBenchStores` removes
+// short-lived state and the OpenID provider's short-lived models on Redis (a key prefix of the
+// run's own, with the invalidation channel), the recommended production shape. `dropBenchStores` removes
 // what a run left on the servers.
 import { randomBytes } from 'node:crypto';
 import type { Clock, Stores } from 'mfakit';
@@ -41,6 +41,7 @@ export async function openBenchStores(
   });
   const redis = await createRedisStores({
     repository: durable.repository,
+    durableOidc: durable.oidc,
     url: spec.redisUrl,
     prefix: spec.prefix,
     ...clock,

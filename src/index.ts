@@ -113,4 +113,9 @@ export { recoveryCode } from './methods/recovery-code/index.ts';
 export { totp } from './methods/totp/index.ts';
 export { type WebAuthnSettings, type WebAuthnSettingsInput, webauthn } from './methods/webauthn/index.ts';
 export type * from './store/ports.ts';
+export {
+  type OidcRouting,
+  routeOidcModels,
+  SHORT_LIVED_OIDC_MODELS,
+} from './store/route-oidc-models.ts';
 export { cidrSchema, trustedProxySchema } from './trust/cidr.ts';

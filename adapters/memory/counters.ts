@@ -31,6 +31,11 @@ export class MemoryCounterStore implements CounterStore {
     this.#methods.markUsed(use.methodId, use.at);
     return true;
   }
+  async incrementCounter(key: string) {
+    const next = (this.#counters.get(key) ?? 0) + 1;
+    this.#counters.set(key, next);
+    return next;
+  }
   async getCounter(key: string) {
     return this.#counters.get(key) ?? null;
   }

@@ -1,6 +1,6 @@
 // Counters on PostgreSQL (also the session epochs): the `counters` table. Each one-time rule is
 // one `INSERT … ON CONFLICT DO UPDATE … WHERE stored < new` whose row count says whether the
-// counter moved: the row lock makes concurrent callers, in any process, wait and re-check, so
+// counter moved, and an increment one `INSERT … ON CONFLICT DO UPDATE … RETURNING value`: the row lock makes concurrent callers, in any process, wait and re-check, so
 // exactly one moves it to a value. `recordUse` writes the method id and time of the use on the
 // counter row in that same statement (adapters/postgres/methods.ts reads it as the last use).
 // Expects a migrated schema.
@@ -28,6 +28,10 @@ export class PostgresCounterStore implements CounterStore {
     const values = [use.counterKey, use.value, use.methodId, use.at];
     return (await run(this.#db.pool, this.#sql.recordUse, values)).rowCount === 1;
   }
+  async incrementCounter(key: string) {
+    // One upsert: the row lock serialises concurrent increments, each returns its own value.
+    return int((await run(this.#db.pool, this.#sql.incrementCounter, [key])).rows[0] ?? {}, 'value');
+  }
   async getCounter(key: string) {
     const row = (await run(this.#db.pool, this.#sql.getCounter, [key])).rows[0];
     return row ? int(row, 'value') : null;
@@ -49,6 +53,10 @@ function prepare(db: PostgresDatabase) {
        ON CONFLICT (key) DO UPDATE SET value = excluded.value, method_id = excluded.method_id,
          used_at = excluded.used_at
        WHERE c.value < excluded.value`,
+    ),
+    incrementCounter: statement(
+      `INSERT INTO ${counters} AS c (key, value) VALUES ($1, 1)
+       ON CONFLICT (key) DO UPDATE SET value = c.value + 1 RETURNING value`,
     ),
     getCounter: statement(`SELECT value FROM ${counters} WHERE key = $1`),
     deleteCounter: statement(`DELETE FROM ${counters} WHERE key = $1`),

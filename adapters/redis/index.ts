@@ -2,8 +2,10 @@
 // sign-ins, one-time marks, lockout and throttle counters) and an OpenID provider's models, on
 // node-redis (`redis`, an optional peer dependency: install it beside mfakit to use this
 // subpath). Durable records stay in a repository from another adapter (Postgres or SQLite);
-// `createRedisStores` puts the two together. Invalidation messages between processes are in
-// invalidation.ts.
+// `createRedisStores` puts the two together and, given that adapter's OpenID store too, keeps
+// only the provider's short-lived models on Redis and the long-lived ones (sessions, grants,
+// refresh tokens, clients) durable (src/store/route-oidc-models.ts). Invalidation messages
+// between processes are in invalidation.ts.
 //
 // Atomicity: every operation is one Redis command or one Lua script, never a read in
 // JavaScript followed by a write, so one-time rules hold across every process sharing the
@@ -15,6 +17,7 @@
 import type { Clock } from '../../src/engine/capabilities.ts';
 import { ConfigError } from '../../src/errors.ts';
 import type { EphemeralStore, OidcStore, Repository, Stores } from '../../src/store/ports.ts';
+import { routeOidcModels } from '../../src/store/route-oidc-models.ts';
 import { openRedisSource, type RedisSource } from './connection.ts';
 import { RedisEphemeralStore } from './ephemeral.ts';
 import { RedisOidcStore } from './oidc-models.ts';
@@ -73,17 +76,22 @@ export async function createRedisOidcStore(options: RedisStoreOptions): Promise<
 
 /**
  * Durable records from `repository` (another adapter's, which its owner closes), short-lived
- * state and OpenID provider models on Redis over one connection; `close` ends that connection.
+ * state on Redis over one connection; `close` ends that connection. The OpenID provider's
+ * models: with `durableOidc` (the same adapter's `oidc`), the long-lived ones there and the
+ * short-lived ones (`SHORT_LIVED_OIDC_MODELS`) on Redis; without it, all of them on Redis.
  */
 export async function createRedisStores(
-  options: RedisStoreOptions & { repository: Repository },
-): Promise<Stores & { close(): Promise<void> }> {
+  options: RedisStoreOptions & { repository: Repository; durableOidc?: OidcStore | undefined },
+): Promise<Stores & { oidc: OidcStore; close(): Promise<void> }> {
   checkPrefix(options.prefix);
   const connection = await openRedisSource(options);
+  const onRedis = new RedisOidcStore(connection.client, options.prefix, options.clock);
   return {
     repository: options.repository,
     ephemeral: new RedisEphemeralStore(connection.client, options.prefix, options.clock),
-    oidc: new RedisOidcStore(connection.client, options.prefix, options.clock),
+    oidc: options.durableOidc
+      ? routeOidcModels({ durable: options.durableOidc, shortLived: onRedis })
+      : onRedis,
     close: connection.close,
   };
 }

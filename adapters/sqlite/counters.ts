@@ -1,6 +1,6 @@
 // Counters on SQLite (also the session epochs): the `counters` table. Each one-time rule is one
-// conditional upsert whose row count says whether the counter moved, so it holds across
-// processes sharing the file. `recordUse` writes the method id and time of the use on the
+// conditional upsert whose row count says whether the counter moved, and an increment one
+// upsert returning the new value, so both hold across processes sharing the file. `recordUse` writes the method id and time of the use on the
 // counter row in that same statement (adapters/sqlite/methods.ts reads it as the last use).
 // Expects a migrated database.
 import type { DatabaseSync, StatementSync } from 'node:sqlite';
@@ -34,6 +34,10 @@ export class SqliteCounterStore implements CounterStore {
     });
     return Number(result.changes) === 1;
   }
+  async incrementCounter(key: string) {
+    // One upsert returning the new value: the write lock serialises it across processes.
+    return int(this.#sql.incrementCounter.get({ key }) ?? {}, 'value');
+  }
   async getCounter(key: string) {
     const row = this.#sql.getCounter.get({ key });
     return row ? int(row, 'value') : null;
@@ -52,6 +56,10 @@ function prepare(db: DatabaseSync) {
        WHERE excluded.value > counters.value`,
     ),
     advance: sql(COUNTER_ADVANCE_SQL),
+    incrementCounter: sql(
+      `INSERT INTO counters (key, value) VALUES (:key, 1)
+       ON CONFLICT (key) DO UPDATE SET value = counters.value + 1 RETURNING value`,
+    ),
     getCounter: sql('SELECT value FROM counters WHERE key = :key'),
     deleteCounter: sql('DELETE FROM counters WHERE key = :key'),
   };

@@ -3,8 +3,11 @@
 //                         devices, audit, the policy document, ...), in the schema
 //                         FED_DATABASE_SCHEMA (default mfakit_sample), created and migrated at start;
 //   REDIS_URL             Redis for the short-lived state (pending sign-ins, one-time marks,
-//                         lockout counters), oidc-provider's models and the invalidation channel
-//                         between processes, keys under FED_REDIS_PREFIX (default mfakit-sample);
+//                         lockout attempt slots), oidc-provider's short-lived models (codes,
+//                         interactions, access tokens) and the invalidation channel between
+//                         processes, keys under FED_REDIS_PREFIX (default mfakit-sample); the
+//                         long-lived models (sessions and their stamps, grants, refresh tokens,
+//                         clients) stay in the durable store;
 //   neither               the SQLite file of the config (`dataFile`), as for one process.
 // DATABASE_URL alone puts everything on PostgreSQL; REDIS_URL alone puts the short-lived state on
 // Redis beside the SQLite file. A server that cannot be reached at start is an error naming the
@@ -50,7 +53,7 @@ export function describeStores(choice: StoreChoice): string {
     ? `PostgreSQL ${redactPostgresUrl(choice.postgres.url)} (schema ${choice.postgres.schema})`
     : `SQLite ${choice.sqliteFile}`;
   if (!choice.redis) return `Stores: ${durable}, everything in it`;
-  return `Stores: ${durable} for the records; Redis ${redactRedisUrl(choice.redis.url)} (prefix ${choice.redis.prefix}) for short-lived state, tokens and invalidation`;
+  return `Stores: ${durable} for the records; Redis ${redactRedisUrl(choice.redis.url)} (prefix ${choice.redis.prefix}) for short-lived state, codes, access tokens and invalidation`;
 }
 
 function redactPostgresUrl(url: string): string {
@@ -85,6 +88,7 @@ export async function openStores(choice: StoreChoice): Promise<Stores & { close(
     try {
       const shortLived = await createRedisStores({
         repository: durable.repository,
+        durableOidc: durable.oidc,
         client,
         prefix: choice.redis.prefix,
       });

@@ -41,7 +41,7 @@ export function createEngineContext(input: MfaOptions) {
   const bus = createInvalidationBus(options.stores.invalidation);
   const methodServices = { repository, ephemeral, sealer, hasher, clock, random, options };
   const methods = createMethodRegistry(options.methods, methodServices);
-  const lockout = createLockout(ephemeral, clock, options.lockout);
+  const lockout = createLockout(ephemeral, repository, clock, options.lockout);
   const trustedNetworks = compileTrustedNetworks(options.trustedNetworks);
   const rememberedDevices = createRememberedDevices({ repository, hasher, clock, random, bus });
   const sessionEpochs = createSessionEpochs(repository, clock, bus);
@@ -89,7 +89,7 @@ export function createEngineContext(input: MfaOptions) {
     audit,
     reportOutage: createOutageReport({ sink, repository, clock, random }),
     lockout,
-    firstFactorThrottle: createFirstFactorThrottle(ephemeral, clock, random, options.firstFactor),
+    firstFactorThrottle: createFirstFactorThrottle(ephemeral, repository, clock, random, options.firstFactor),
     trustedNetworks,
     rememberedDevices,
     methods,

@@ -17,6 +17,14 @@
 // winner writes the budget's state, so that write needs no further locking. An administrator's
 // unlock moves the account to a new generation: every budget of it starts afresh.
 //
+// The hard limit outlives the ephemeral store (a Redis restarted empty): the failure that
+// reaches it also records, durably, when the budget was locked (a repository counter
+// `ff-hard:<owner>:<budget>`, the time), and an administrator's unlock when the owner was unlocked
+// (`ff-unlock:<owner>`). A budget stays refused while its lock is later than the owner's last
+// unlock and younger than `failureWindowHours`, whatever the ephemeral store says. Each attempt
+// reads the lock once, beside the generation; the unlock only when a lock is on record. (Counts
+// below the limit, and the delays, stay ephemeral: they start again with an empty cache.)
+//
 // Per address (IPv6 per /64), in fixed windows of `perAddress.windowMinutes`: every attempt
 // reserves a place with an atomic increment before it is checked; a failure keeps it, a success
 // gives back only its own place (an atomic decrement, never below zero, so successes cannot be
@@ -24,7 +32,7 @@
 // across many accounts from one address is limited even though each account sees few, and a
 // window always ends (steady traffic behind one NAT never keeps it closed).
 import { z } from 'zod';
-import type { EphemeralStore } from '../store/ports.ts';
+import type { CounterStore, EphemeralStore } from '../store/ports.ts';
 import { type Clock, type RandomSource, randomId } from './capabilities.ts';
 import { addressBucket } from './lockout.ts';
 
@@ -87,12 +95,16 @@ export interface FirstFactorThrottle {
   claim(budget: ThrottleBudget, ip: string): Promise<ThrottleClaim>;
   /** Starts every budget of an owner afresh (administrator unlock). */
   reset(owner: string): Promise<void>;
-  /** Consecutive failures on record for a budget. */
+  /** Consecutive failures on record for a budget (in the ephemeral store). */
   failures(budget: ThrottleBudget): Promise<number>;
 }
 
+/** The repository's part the throttle uses: the durable hard locks and unlocks, as times. */
+export type ThrottleCounters = Pick<CounterStore, 'getCounter' | 'advance'>;
+
 export function createFirstFactorThrottle(
   ephemeral: EphemeralStore,
+  counters: ThrottleCounters,
   clock: Clock,
   random: RandomSource,
   settings: FirstFactorThrottleSettings,
@@ -105,6 +117,9 @@ export function createFirstFactorThrottle(
     slot: (b: ThrottleBudget, gen: string, s: AccountState | null) =>
       `ff:slot:${b.owner}:${gen}:${b.budget}:${s?.series ?? 'initial'}:${s?.failures ?? 0}`,
     address: (ip: string, window: number) => `ff:addr:${addressBucket(ip)}:${window}`,
+    // Durable; the owner's length keeps `a:b`+`c` apart from `a`+`b:c`.
+    hardLock: (b: ThrottleBudget) => `ff-hard:${b.owner.length}:${b.owner}:${b.budget}`,
+    unlocked: (owner: string) => `ff-unlock:${owner}`,
   };
   const seconds = (ms: number) => Math.max(1, Math.ceil(ms / 1000));
   const generationOf = async (owner: string) => (await ephemeral.get(key.generation(owner))) ?? '0';
@@ -126,9 +141,23 @@ export function createFirstFactorThrottle(
     return Math.min(settings.delayBaseSeconds * 1000 * 2 ** exponent, settings.maxDelaySeconds * 1000);
   };
 
+  /** How long the durable hard lock found (its time) still holds, in ms; 0 when it does not. */
+  async function hardLockLeft(owner: string, lockedAt: number | null): Promise<number> {
+    if (lockedAt === null) return 0;
+    const left = lockedAt + windowMs - clock.now();
+    if (left <= 0) return 0;
+    const unlockedAt = await counters.getCounter(key.unlocked(owner));
+    return unlockedAt !== null && unlockedAt >= lockedAt ? 0 : left;
+  }
+
   return {
     async claim(budget, ip) {
-      const gen = await generationOf(budget.owner);
+      const [gen, lockedAt] = await Promise.all([
+        generationOf(budget.owner),
+        counters.getCounter(key.hardLock(budget)),
+      ]);
+      const lockLeft = await hardLockLeft(budget.owner, lockedAt);
+      if (lockLeft > 0) return { allowed: false, reason: 'locked', retryAfterSeconds: seconds(lockLeft) };
       const stateKey = key.state(budget, gen);
       const state = await read(stateKey);
       const failures = state?.failures ?? 0;
@@ -162,16 +191,23 @@ export function createFirstFactorThrottle(
             await ephemeral.decrement(addressKey);
             return;
           }
-          await write(stateKey, {
-            series: state?.series ?? randomId(random, 9),
-            failures: failures + 1,
-            lastFailureAt: clock.now(),
-          });
+          const now = clock.now();
+          await Promise.all([
+            write(stateKey, {
+              series: state?.series ?? randomId(random, 9),
+              failures: failures + 1,
+              lastFailureAt: now,
+            }),
+            failures + 1 >= settings.hardLimit ? counters.advance(key.hardLock(budget), now) : undefined,
+          ]);
         },
       };
     },
     async reset(owner) {
-      await ephemeral.put(key.generation(owner), randomId(random, 9), GENERATION_TTL_MS);
+      await Promise.all([
+        ephemeral.put(key.generation(owner), randomId(random, 9), GENERATION_TTL_MS),
+        counters.advance(key.unlocked(owner), clock.now()),
+      ]);
     },
     async failures(budget) {
       return (await read(key.state(budget, await generationOf(budget.owner))))?.failures ?? 0;

@@ -10,27 +10,36 @@
 // longer. Consecutive *failures* (not refused attempts) lock the account outright at
 // `hardLimit` (≤ 100) until an admin unlocks it. IPv6 clients are counted per /64, the
 // block one subscriber usually holds.
+//
+// Where the counts live: the slots and the last failure are short-lived (the ephemeral store,
+// e.g. Redis); the consecutive failures are durable (a counter in the repository,
+// `lockout:consecutive:<user>`, moved by one atomic increment), so a cache that restarts empty
+// never lifts a hard lock. An attempt reads that counter once, beside the ephemeral reads; a
+// success deletes it only when the attempt found failures on it.
 import type ipaddr from 'ipaddr.js';
-import type { EphemeralStore } from '../store/ports.ts';
+import type { CounterStore, EphemeralStore } from '../store/ports.ts';
 import { parseAddress } from '../trust/address.ts';
 import type { Clock } from './capabilities.ts';
 import type { ResolvedOptions } from './options.ts';
 
 /** Whether an attempt may be checked; when not, why and how long to wait. */
 export type AttemptGate =
-  | { allowed: true }
+  /** `consecutiveFailures`: the durable count as this attempt found it (for `succeeded`). */
+  | { allowed: true; consecutiveFailures: number }
   | {
       allowed: false;
       reason: 'locked' | 'locked_ip' | 'locked_hard' | 'slow_down';
       retryAfterSeconds: number;
     };
 
-const LONG_TTL_MS = 365 * 86_400_000;
+/** The repository's part the lockout uses: the durable consecutive-failure count. */
+export type LockoutCounters = Pick<CounterStore, 'getCounter' | 'incrementCounter' | 'deleteCounter'>;
 
 export interface Lockout {
   /** Reserves an attempt. When refused, nothing may be checked. */
   begin(userId: string, ip: string): Promise<AttemptGate>;
-  succeeded(userId: string, ip: string): Promise<void>;
+  /** After a verified code; `gate` is what `begin` answered for this attempt. */
+  succeeded(userId: string, ip: string, gate: { consecutiveFailures: number }): Promise<void>;
   failed(userId: string, ip: string): Promise<void>;
   /** Admin unlock. */
   reset(userId: string): Promise<void>;
@@ -51,6 +60,7 @@ export function addressBucket(ip: string): string {
 
 export function createLockout(
   ephemeral: EphemeralStore,
+  counters: LockoutCounters,
   clock: Clock,
   settings: ResolvedOptions['lockout'],
 ): Lockout {
@@ -58,7 +68,7 @@ export function createLockout(
   const k = {
     user: (u: string) => `lock:attempts:user:${u}`,
     ipAttempts: (ip: string) => `lock:attempts:ip:${addressBucket(ip)}`,
-    consecutive: (u: string) => `lock:consecutive:${u}`,
+    consecutive: (u: string) => `lockout:consecutive:${u}`,
     lastFailure: (u: string) => `lock:last-failure:${u}`,
   };
   const seconds = (ms: number) => Math.max(1, Math.ceil(ms / 1000));
@@ -71,12 +81,13 @@ export function createLockout(
   return {
     async begin(userId, ip) {
       const [consecutive, userAttempts, ipAttempts, lastFailure] = await Promise.all([
-        ephemeral.getCount(k.consecutive(userId)),
+        counters.getCounter(k.consecutive(userId)),
         ephemeral.getCount(k.user(userId)),
         ephemeral.getCount(k.ipAttempts(ip)),
         ephemeral.get(k.lastFailure(userId)),
       ]);
-      if (consecutive >= settings.hardLimit) return refuse('locked_hard');
+      const consecutiveFailures = consecutive ?? 0;
+      if (consecutiveFailures >= settings.hardLimit) return refuse('locked_hard');
       if (userAttempts >= settings.maxAttempts) return refuse('locked');
       if (ipAttempts >= settings.maxAttemptsPerIp) return refuse('locked_ip');
       if (userAttempts >= settings.backoffAfter && lastFailure !== null) {
@@ -92,12 +103,14 @@ export function createLockout(
       ]);
       if (u > settings.maxAttempts) return refuse('locked');
       if (i > settings.maxAttemptsPerIp) return refuse('locked_ip');
-      return { allowed: true };
+      return { allowed: true, consecutiveFailures };
     },
-    async succeeded(userId, ip) {
+    async succeeded(userId, ip, gate) {
       await Promise.all([
         ephemeral.delete(k.user(userId)),
-        ephemeral.delete(k.consecutive(userId)),
+        // No durable write when there was nothing to clear (the usual sign-in). A failure that
+        // lands elsewhere meanwhile counts as one after this success.
+        gate.consecutiveFailures > 0 ? counters.deleteCounter(k.consecutive(userId)) : undefined,
         ephemeral.delete(k.lastFailure(userId)),
         // Only the slot this attempt reserved: never below zero, never room for more guesses.
         ephemeral.decrement(k.ipAttempts(ip)),
@@ -106,22 +119,22 @@ export function createLockout(
     async failed(userId) {
       await Promise.all([
         ephemeral.put(k.lastFailure(userId), String(clock.now()), lockMs),
-        ephemeral.increment(k.consecutive(userId), LONG_TTL_MS),
+        counters.incrementCounter(k.consecutive(userId)),
       ]);
     },
     async reset(userId) {
       await Promise.all([
         ephemeral.delete(k.user(userId)),
-        ephemeral.delete(k.consecutive(userId)),
+        counters.deleteCounter(k.consecutive(userId)),
         ephemeral.delete(k.lastFailure(userId)),
       ]);
     },
     async status(userId) {
       const [attempts, consecutiveFailures] = await Promise.all([
         ephemeral.getCount(k.user(userId)),
-        ephemeral.getCount(k.consecutive(userId)),
+        counters.getCounter(k.consecutive(userId)),
       ]);
-      return { attempts, consecutiveFailures };
+      return { attempts, consecutiveFailures: consecutiveFailures ?? 0 };
     },
   };
 }

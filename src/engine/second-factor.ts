@@ -150,7 +150,7 @@ export function createSecondFactor(engine: EngineContext) {
       await audit(userId, ctx, { type: 'verify_failed', detail: result.detail });
       return { ok: false, error: 'invalid_code' };
     }
-    await lockout.succeeded(userId, ctx.ip);
+    await lockout.succeeded(userId, ctx.ip, gate);
     await audit(userId, ctx, {
       type: 'verified',
       methodId: result.record?.id,

@@ -30,10 +30,11 @@ import { createSessionStamps, type SessionStamps } from './session-stamps.ts';
 
 export interface OidcMfaOptions {
   /**
-   * Where this step keeps session stamps and interaction hand-offs (its ephemeral store): the
-   * same stores as createMfa() and createOidcAdapter(), e.g. `createSqliteStores({ … })`.
+   * Where this step keeps interaction hand-offs (`ephemeral`) and each session's stamp (beside
+   * the provider's sessions in `oidc`, or in `ephemeral` without one): the same stores as
+   * createMfa() and createOidcAdapter(), e.g. `createSqliteStores({ … })`.
    */
-  stores: Pick<Stores, 'ephemeral'>;
+  stores: Pick<Stores, 'ephemeral' | 'oidc'>;
   /** Where `mount()` serves the MFA pages; the interaction URLs point below it. Default '/interaction'. */
   basePath?: string;
   /** The name shown in authenticator apps for an account id. */
@@ -87,11 +88,11 @@ export interface InteractionView {
 export function createOidcMfa(mfa: Mfa, options: OidcMfaOptions) {
   const basePath = (options.basePath ?? '/interaction').replace(/\/$/, '');
   const displayName = options.displayName ?? ((id: string) => id);
-  const { ephemeral } = options.stores;
+  const { ephemeral, oidc } = options.stores;
   // The session lifetime comes from the provider's configuration (`configuration()`); the hand-off
   // is long enough for a user reading the recovery codes before "continue".
   const stampTtl = { sessionSeconds: DEFAULT_SESSION_TTL_SECONDS, handOffSeconds: 3600 };
-  const stamps: SessionStamps = createSessionStamps(ephemeral, stampTtl);
+  const stamps: SessionStamps = createSessionStamps({ ephemeral, oidc }, mfa.clock, stampTtl);
   let built: Provider | undefined;
   const records: InteractionRecords = createInteractionRecords(ephemeral, mfa.settings.pendingTtlSeconds);
   const appOf = options.appOf ?? ((clientId: string) => clientId);

@@ -47,6 +47,7 @@ export function composeRepository(parts: RepositoryParts): Repository {
 
     advance: (key, value) => counters.advance(key, value),
     recordUse: (use) => counters.recordUse(use),
+    incrementCounter: (key) => counters.incrementCounter(key),
     getCounter: (key) => counters.getCounter(key),
     deleteCounter: (key) => counters.deleteCounter(key),
 

@@ -1,6 +1,7 @@
-// The stores of the outage tests: durable records on PostgreSQL (a fresh schema), short-lived
-// state, OpenID provider models (unless kept on PostgreSQL) and invalidation on a redis-server of
-// the test's own, which the test kills and starts again. Call `useOutageStores()` inside a `describe`.
+// The stores of the outage tests, as the sample server composes them: durable records and the
+// OpenID provider's long-lived models on PostgreSQL (a fresh schema), short-lived state, the
+// provider's short-lived models (interactions, codes, access tokens) and invalidation on a
+// redis-server of the test's own, which the test kills and starts again. Call `useOutageStores()` inside a `describe`.
 import { createPostgresStores } from '../../adapters/postgres/index.ts';
 import { createRedisInvalidation, createRedisStores } from '../../adapters/redis/index.ts';
 import type { Clock } from '../../src/engine/capabilities.ts';
@@ -11,8 +12,8 @@ import { postgresTestServer } from '../store/postgres-schemas.ts';
 export interface OutageStores {
   /** The test's own Redis (started before each test). */
   readonly redis: RedisProcess;
-  /** PostgreSQL + that Redis, on `clock`; closed after the test. `oidcModels`: where they are (default Redis). */
-  stores(clock: Clock, options?: { oidcModels?: 'redis' | 'postgres' }): Promise<Stores>;
+  /** PostgreSQL + that Redis, on `clock`; closed after the test. `oidcModels`: where the provider's models are (default `split`, as the sample composes them: short-lived on Redis, long-lived on PostgreSQL; `postgres`: all of them there). */
+  stores(clock: Clock, options?: { oidcModels?: 'split' | 'postgres' }): Promise<Stores>;
 }
 
 export function useOutageStores(): OutageStores {
@@ -44,6 +45,7 @@ export function useOutageStores(): OutageStores {
       const prefix = 'mfakit-fault';
       const shortLived = await createRedisStores({
         repository: durable.repository,
+        durableOidc: durable.oidc,
         url: redis.url,
         prefix,
         clock,

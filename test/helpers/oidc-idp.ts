@@ -1,6 +1,8 @@
 // An identity provider as a team running oidc-provider would write one with mfakit: its own
 // password page for the `login` prompt, mfakit's pages for `mfa`, real HTTP on a free port.
-// Clients `rp` and `payroll` are confidential code-flow clients; grants are automatic.
+// Clients `rp` and `payroll` are confidential code-flow clients; grants are automatic. With
+// `refreshTokens`, the clients may use refresh tokens, one is issued with every code (no
+// offline_access needed) and each refresh rotates it (the old one is consumed).
 import assert from 'node:assert/strict';
 import { generateKeyPairSync } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
@@ -43,9 +45,13 @@ export interface TestIdp {
 }
 
 export async function startTestIdp(
-  overrides: Partial<MfaOptions> & { stores?: Stores; oidcOptions?: Omit<OidcMfaOptions, 'stores'> } = {},
+  overrides: Partial<MfaOptions> & {
+    stores?: Stores;
+    oidcOptions?: Omit<OidcMfaOptions, 'stores'>;
+    refreshTokens?: boolean;
+  } = {},
 ): Promise<TestIdp> {
-  const { oidcOptions, ...mfaOverrides } = overrides;
+  const { oidcOptions, refreshTokens, ...mfaOverrides } = overrides;
   const clock = testClock(Date.now());
   const { mfa, events, stores } = createTestMfa(mfaOverrides, { clock, issuer: 'Test IdP', keyFill: 7 });
   const oidc = createOidcMfa(mfa, { stores, ...oidcOptions });
@@ -56,7 +62,7 @@ export async function startTestIdp(
     client_id: id,
     client_secret: clientSecretOf(id),
     redirect_uris: [RP_REDIRECT],
-    grant_types: ['authorization_code'],
+    grant_types: refreshTokens ? ['authorization_code', 'refresh_token'] : ['authorization_code'],
     response_types: ['code' as const],
     post_logout_redirect_uris: [RP_BYE],
   });
@@ -67,6 +73,7 @@ export async function startTestIdp(
     jwks: { keys: [{ ...SIGNING_KEY, kid: 'test', alg: 'RS256', use: 'sig' }] },
     features: { devInteractions: { enabled: false }, claimsParameter: { enabled: true } },
     cookies: { keys: ['test-cookie-key-0123456789abcdef'] },
+    ...(refreshTokens ? { issueRefreshToken: async () => true, rotateRefreshToken: true } : {}),
     // The IdP's relying parties are first-party: no consent screen, the requested scopes are granted.
     loadExistingGrant: async (ctx) => {
       const clientId = ctx.oidc.client?.clientId;

@@ -89,6 +89,7 @@ describe('postgres adapter across processes', function () {
         consumeOnce: (k) => stores.ephemeral.consumeOnce('race:' + k, 600_000),
         take: (k) => stores.ephemeral.take('race:' + k),
         increment: (k) => stores.ephemeral.increment('race:' + k, 600_000),
+        incrementCounter: (k) => stores.repository.incrementCounter('lockout:consecutive:u-' + k),
         recordUse: (k, i) =>
           stores.repository.recordUse({ counterKey: 'totp:m-' + k, value: 56_666_667, methodId: 'm-' + k, at: at(i) }),
         recoveryCode: (k, i) => stores.repository.consumeRecoveryCode('u-' + k, 'h', at(i)),
@@ -171,6 +172,16 @@ describe('postgres adapter across processes', function () {
           results.map(Number).sort((x, y) => x - y),
           Array.from({ length: 50 }, (_, i) => i + 1),
         );
+    });
+
+    it('incrementCounter (the durable failure count): each key hands out 1..50 exactly once', async () => {
+      for (const [k, results] of (await race('incrementCounter')).entries()) {
+        assert.deepStrictEqual(
+          results.map(Number).sort((x, y) => x - y),
+          Array.from({ length: 50 }, (_, i) => i + 1),
+        );
+        assert.equal(await stores.repository.getCounter(`lockout:consecutive:u-${k}`), 50);
+      }
     });
 
     it("recordUse of one time step: one winner per method, whose time is the method's last use", async () => {

@@ -1,6 +1,7 @@
 // The SQLite adapter across processes: two `node` processes open one database file and race
-// on the same one-time rules (consumeOnce, increment, decrement, recovery codes, access passes,
-// the policy document's compare-and-set); every win must be counted exactly once.
+// on the same one-time rules (consumeOnce, increment, decrement, the durable failure count's
+// incrementCounter, recovery codes, access passes, the policy document's compare-and-set); every
+// win must be counted exactly once.
 import assert from 'node:assert/strict';
 import { createSqliteStores } from '../../adapters/sqlite/index.ts';
 import { accessPassFixture } from './contract/index.ts';
@@ -23,6 +24,8 @@ describe('sqlite adapter', () => {
             ? await stores.ephemeral.consumeOnce('race:' + i, 600_000)
             : process.env.MODE === 'increment'
               ? await stores.ephemeral.increment('race:count', 600_000)
+              : process.env.MODE === 'incrementCounter'
+                ? await stores.repository.incrementCounter('lockout:consecutive:u-1')
               : process.env.MODE === 'decrement'
                 ? await stores.ephemeral.decrement('race:count')
               : process.env.MODE === 'policy'
@@ -79,6 +82,20 @@ describe('sqlite adapter', () => {
         all,
         Array.from({ length: 400 }, (_, i) => i + 1),
       );
+    });
+
+    it('two processes racing the durable incrementCounter on one key hand out 1..400 exactly once', async () => {
+      const path = freshPath();
+      await createSqliteStores({ path }).close?.();
+      const [a, b] = await race(path, 'incrementCounter', 200);
+      assert.ok(a && b);
+      assert.deepStrictEqual(
+        [...a, ...b].map(Number).sort((x, y) => x - y),
+        Array.from({ length: 400 }, (_, i) => i + 1),
+      );
+      const after = createSqliteStores({ path });
+      assert.equal(await after.repository.getCounter('lockout:consecutive:u-1'), 400);
+      await after.close?.();
     });
 
     it('two processes racing decrement on a count of 300 hand out 299..0 exactly once and never go below zero', async () => {

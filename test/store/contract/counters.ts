@@ -1,6 +1,7 @@
 // The counters part of the store contract (src/store/ports/counters.ts): `advance` only moves
-// forward (an absent counter counts as -1) with one winner among fifty concurrent callers, and
-// `recordUse` moves the counter and stamps the method's last use together, once per step.
+// forward (an absent counter counts as -1) with one winner among fifty concurrent callers,
+// `incrementCounter` hands fifty concurrent callers 1..50 (the lockout's durable failure count),
+// and `recordUse` moves the counter and stamps the method's last use together, once per step.
 import assert from 'node:assert/strict';
 import type { CounterStore, MethodStore } from '../../../src/store/ports.ts';
 import { methodFixture } from './fixtures.ts';
@@ -154,6 +155,39 @@ export function countersContract(ctx: ContractContext): void {
       assert.equal(results[values.indexOf(50)], true);
       assert.ok(countTrue(results) >= 1);
       assert.equal(await repo.getCounter('k'), 50);
+    });
+  });
+
+  describe('counters (incrementCounter)', () => {
+    let repo: CounterStore;
+    beforeEach(() => {
+      repo = ctx.stores.repository;
+    });
+
+    it('counts from an absent counter: 1, 2, 3, read back as it stands; keys apart', async () => {
+      assert.equal(await repo.incrementCounter('lockout:consecutive:u-1'), 1);
+      assert.equal(await repo.incrementCounter('lockout:consecutive:u-1'), 2);
+      assert.equal(await repo.incrementCounter('lockout:consecutive:u-2'), 1);
+      assert.equal(await repo.incrementCounter('lockout:consecutive:u-1'), 3);
+      assert.equal(await repo.getCounter('lockout:consecutive:u-1'), 3);
+      assert.equal(await repo.getCounter('lockout:consecutive:u-2'), 1);
+    });
+
+    it('deleteCounter starts it again from one', async () => {
+      await repo.incrementCounter('k');
+      await repo.incrementCounter('k');
+      await repo.deleteCounter('k');
+      assert.equal(await repo.getCounter('k'), null);
+      assert.equal(await repo.incrementCounter('k'), 1);
+    });
+
+    it('50 concurrent increments hand out 1..50, each once, and the counter ends at 50', async () => {
+      const results = await concurrently(50, () => repo.incrementCounter('race'));
+      assert.deepEqual(
+        [...results].sort((a, b) => a - b),
+        Array.from({ length: 50 }, (_, i) => i + 1),
+      );
+      assert.equal(await repo.getCounter('race'), 50);
     });
   });
 }
