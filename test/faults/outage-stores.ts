@@ -12,8 +12,8 @@ import { postgresTestServer } from '../store/postgres-schemas.ts';
 export interface OutageStores {
   /** The test's own Redis (started before each test). */
   readonly redis: RedisProcess;
-  /** PostgreSQL + that Redis, on `clock`; closed after the test. `oidcModels`: where the provider's models are (default `split`, as the sample composes them: short-lived on Redis, long-lived on PostgreSQL; `postgres`: all of them there). */
-  stores(clock: Clock, options?: { oidcModels?: 'split' | 'postgres' }): Promise<Stores>;
+  /** PostgreSQL + that Redis, on `clock`; closed after the test. `oidcModels`: where the provider's models are (default `split`, as the sample composes them: short-lived on Redis, long-lived on PostgreSQL; `redis` or `postgres`: all of them there). */
+  stores(clock: Clock, options?: { oidcModels?: 'split' | 'redis' | 'postgres' }): Promise<Stores>;
 }
 
 export function useOutageStores(): OutageStores {
@@ -45,7 +45,7 @@ export function useOutageStores(): OutageStores {
       const prefix = 'mfakit-fault';
       const shortLived = await createRedisStores({
         repository: durable.repository,
-        durableOidc: durable.oidc,
+        ...(options.oidcModels === 'redis' ? {} : { durableOidc: durable.oidc }),
         url: redis.url,
         prefix,
         clock,
