@@ -6,13 +6,11 @@
 import assert from 'node:assert/strict';
 import express from 'express';
 import request from 'supertest';
-import { createPostgresStores } from '../../adapters/postgres/index.ts';
 import { createPolicyAdminRouter } from '../../src/express/index.ts';
 import { type AuditEvent, createMfa } from '../../src/index.ts';
 import { OUTAGE_ANSWER } from '../../src/web/outage.ts';
-import { type TcpRelay, tcpRelay } from '../helpers/tcp-relay.ts';
 import { testClock } from '../helpers/test-clock.ts';
-import { postgresTestServer } from '../store/postgres-schemas.ts';
+import { usePostgresBehindRelay } from './postgres-behind-relay.ts';
 
 const BASE = '/admin/policies-api';
 
@@ -26,24 +24,11 @@ const mfaEverywhere = {
 
 describe('faults: the policy administration API while PostgreSQL is lost', function () {
   this.timeout(30_000);
-  const postgres = postgresTestServer();
-  let relay: TcpRelay | undefined;
-  const closers: (() => Promise<void>)[] = [];
-
-  afterEach(async () => {
-    for (const close of closers.splice(0).reverse()) await close().catch(() => {});
-    await relay?.close();
-  });
+  const postgres = usePostgresBehindRelay();
 
   it('answers 503 service_unavailable, writes nothing, audits the outage once, and works again once PostgreSQL is back', async () => {
-    const server = new URL(postgres.url);
-    relay = await tcpRelay({ host: server.hostname, port: Number(server.port || 5432) });
-    const throughRelay = new URL(postgres.url);
-    throughRelay.host = `127.0.0.1:${relay.port}`;
     const clock = testClock();
-    const schema = postgres.freshSchema();
-    const stores = await createPostgresStores({ url: throughRelay.toString(), schema, clock });
-    closers.push(() => stores.close());
+    const { stores, relay, schema } = await postgres.open(clock);
     const events: AuditEvent[] = [];
     const mfa = createMfa({
       stores,

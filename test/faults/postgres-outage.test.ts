@@ -4,34 +4,19 @@
 // The outage is audited: the sink hears of it at once, the audit log (in PostgreSQL itself) as
 // soon as the server is back, with the time it happened. Then everything works again.
 import assert from 'node:assert/strict';
-import { createPostgresStores } from '../../adapters/postgres/index.ts';
 import { OUTAGE_ANSWER } from '../../src/web/outage.ts';
 import { codeFor, makeApp } from '../helpers/app.ts';
 import { enrolUser, passwordStep, signIn } from '../helpers/flows.ts';
-import { type TcpRelay, tcpRelay } from '../helpers/tcp-relay.ts';
 import { testClock } from '../helpers/test-clock.ts';
-import { postgresTestServer } from '../store/postgres-schemas.ts';
+import { usePostgresBehindRelay } from './postgres-behind-relay.ts';
 
 describe('faults: PostgreSQL lost in the middle of a flow', function () {
   this.timeout(30_000);
-  const postgres = postgresTestServer();
-  let relay: TcpRelay | undefined;
-  const closers: (() => Promise<void>)[] = [];
-
-  afterEach(async () => {
-    for (const close of closers.splice(0).reverse()) await close().catch(() => {});
-    await relay?.close();
-  });
+  const postgres = usePostgresBehindRelay();
 
   it('the guard, the prompt and the API answer 503; the outage reaches the audit log once PostgreSQL is back', async () => {
-    const server = new URL(postgres.url);
-    relay = await tcpRelay({ host: server.hostname, port: Number(server.port || 5432) });
-    const throughRelay = new URL(postgres.url);
-    throughRelay.host = `127.0.0.1:${relay.port}`;
     const clock = testClock();
-    const schema = postgres.freshSchema();
-    const stores = await createPostgresStores({ url: throughRelay.toString(), schema, clock });
-    closers.push(() => stores.close());
+    const { stores, relay, schema } = await postgres.open(clock);
     const { app, clock: appClock, events } = makeApp({ stores, clock });
     const { secret } = await enrolUser(app, appClock, 'alice');
     const alice = (await signIn(app, clock, 'alice', secret)).agent;
