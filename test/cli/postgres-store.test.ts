@@ -9,10 +9,9 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createPostgresStores, type PostgresStores } from '../../adapters/postgres/index.ts';
-import { main } from '../../src/cli/main.ts';
 import { createMfa } from '../../src/engine/create-mfa.ts';
 import { ACCESS_PASS_ALPHABET } from '../../src/engine/temporary-access-pass.ts';
-import { mfakit } from '../helpers/mfakit-cli.ts';
+import { mfakit, mfakitInProcess } from '../helpers/mfakit-cli.ts';
 import { postgresTestServer } from '../store/postgres-schemas.ts';
 
 const APP1 = { id: 'app1', key: Buffer.alloc(32, 0x5a) };
@@ -39,21 +38,9 @@ const mfaEverywhere = {
   grant: { controls: ['mfa'] },
 };
 
-/** The command line in this process (runCli), for the many short commands. */
-async function cli(args: string[], env: Record<string, string | undefined> = {}) {
-  let stdout = '';
-  let stderr = '';
-  const code = await main(args, {
-    stdout: (t) => {
-      stdout += t;
-    },
-    stderr: (t) => {
-      stderr += t;
-    },
-    env: { DATABASE_URL: process.env.DATABASE_URL, ...env },
-  });
-  return { code, stdout, stderr };
-}
+/** The command line in this process, for the many short commands (DATABASE_URL as this process has it). */
+const cli = (args: string[], env: Record<string, string | undefined> = {}) =>
+  mfakitInProcess(args, { DATABASE_URL: process.env.DATABASE_URL, ...env });
 
 describe('mfakit on PostgreSQL (--store postgres…, --schema)', function () {
   // The tap cases start Node processes.

@@ -10,12 +10,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createPostgresStores } from '../../adapters/postgres/index.ts';
 import { createSqliteStores } from '../../adapters/sqlite/index.ts';
-import { main } from '../../src/cli/main.ts';
 import type { SealingKey } from '../../src/crypto/seal.ts';
 import { createMfa } from '../../src/engine/create-mfa.ts';
 import { base32Decode } from '../../src/methods/otp/base32.ts';
 import { hotpCode, totpCode } from '../../src/methods/otp/otp.ts';
 import type { Stores } from '../../src/store/ports.ts';
+import { mfakitInProcess } from '../helpers/mfakit-cli.ts';
 import { testClock } from '../helpers/test-clock.ts';
 import { totpSecretOf } from '../helpers/totp-now.ts';
 import { postgresTestServer } from '../store/postgres-schemas.ts';
@@ -34,20 +34,7 @@ const keysEnv = (...keys: SealingKey[]) => ({
   MFAKIT_SEALING_KEYS: keys.map((k) => `${k.id}:${k.key.toString('base64')}`).join(','),
 });
 
-async function cli(args: string[], env: Record<string, string>) {
-  let stdout = '';
-  let stderr = '';
-  const code = await main(args, {
-    stdout: (t) => {
-      stdout += t;
-    },
-    stderr: (t) => {
-      stderr += t;
-    },
-    env,
-  });
-  return { code, stdout, stderr };
-}
+const cli = mfakitInProcess;
 
 /** The store in one place: how the application opens it, and what `--store` names. */
 interface Place {

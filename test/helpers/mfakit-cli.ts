@@ -1,7 +1,10 @@
 // Runs the `mfakit` command line as an operator runs it: a child process on this repository's
-// source, with extra environment variables, answering its exit status and output.
+// source, with extra environment variables, answering its exit status and output (`mfakit`); or,
+// for the many short commands, its `main` in this process with exactly the environment given
+// (`mfakitInProcess`).
 import { execFile } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import { main } from '../../src/cli/main.ts';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const CLI = 'src/cli/mfakit.ts';
@@ -24,4 +27,23 @@ export function mfakit(args: string[], env: Record<string, string> = {}): Promis
       },
     );
   });
+}
+
+/** `main(args)` in this process, with `env` as its whole environment. */
+export async function mfakitInProcess(
+  args: string[],
+  env: Record<string, string | undefined> = {},
+): Promise<Run> {
+  let stdout = '';
+  let stderr = '';
+  const code = await main(args, {
+    stdout: (t) => {
+      stdout += t;
+    },
+    stderr: (t) => {
+      stderr += t;
+    },
+    env,
+  });
+  return { code, stdout, stderr };
 }
