@@ -1,10 +1,12 @@
 // The parent's side of bench/federation-process.ts: forks a sample federation server process
-// over the given stores and secrets, waits until it listens, and asks it for its resource use
-// or to read stored records; `stop` ends it. The protocol's messages are defined here.
+// (compiled, bench/compiled.ts) over the given stores and secrets, waits until it listens, and
+// asks it for its resource use or to read stored records; `stop` ends it. The protocol's
+// messages are defined here.
 import { type ChildProcess, fork } from 'node:child_process';
 import type { JWK } from 'oidc-provider';
 import type { FederationSecrets } from '../sample-idp/federation/secrets.ts';
 import type { BenchStoreSpec } from './bench-stores.ts';
+import { compiledServer } from './compiled.ts';
 
 export interface SerializedSecrets {
   sealingKey: string;
@@ -41,8 +43,10 @@ export async function startServerProcess(start: {
   stores: BenchStoreSpec;
   secrets: FederationSecrets;
 }): Promise<ServerProcess> {
-  const child: ChildProcess = fork(new URL('./federation-process.ts', import.meta.url), {
-    execArgv: [...process.execArgv, '--expose-gc'],
+  const compiled = compiledServer('federation-process');
+  const child: ChildProcess = fork(compiled.path, {
+    execArgv: [...compiled.execArgv, '--expose-gc'],
+    env: compiled.env,
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
   });
   const next = <T extends FromChild['type']>(type: T) =>
