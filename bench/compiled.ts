@@ -1,6 +1,6 @@
 // The benchmarks' server processes run as a deployment runs them: compiled JavaScript, not the
-// TypeScript sources through node's type stripping (which alone adds ≈ 20 MB of resident memory:
-// the stripper's WebAssembly and each source kept twice), with the V8 flag `npm start` gives
+// TypeScript sources through node's type stripping (which alone added ≈ 20 MB of resident
+// memory here, measured at start), with the V8 flag `npm start` gives
 // the sample. `compiledServer()` builds src/, adapters/, sample-idp/ and bench/ into dist/ once
 // per run (`tsc -p tsconfig.bench.json`: the package's own build plus these, with no
 // declarations) and says how to fork a file of it.
