@@ -15,7 +15,7 @@ export const CLIENT_ID = 'bench';
 const CLIENT_SECRET = 'bench-client-secret-0123456789abcdef';
 const PASSWORD = 'bench password 0123';
 /** Browsers at once, at most: one password-only user each. */
-export const MAX_CONCURRENCY = 8;
+export const MAX_CONCURRENCY = Number(process.env.BENCH_BROWSERS ?? 8);
 
 export interface BenchUser {
   id: string;
@@ -154,15 +154,20 @@ export function createCodeFlows(issuer: string, secrets: Map<string, string>) {
     if ((mode === 'totp') !== amr.includes('otp')) throw new Error(`unexpected amr ${amr} for ${user}`);
   }
 
-  /** Flows completed by `concurrency` browsers over `seconds` (signed in first for `sso`). */
+  /**
+   * Flows completed by `concurrency` browsers over `seconds` (signed in first for `sso`);
+   * `starting` runs just before the timed flows, after those sign-ins.
+   */
   async function measure(
     mode: 'totp' | 'password' | 'sso',
     seconds: number,
     concurrency: number,
+    starting?: () => Promise<void>,
   ): Promise<FlowStats> {
     const workers = Math.min(concurrency, MAX_CONCURRENCY);
     const browsers = Array.from({ length: workers }, () => new Browser());
     if (mode === 'sso') await Promise.all(browsers.map((b, worker) => flow('password', worker, b)));
+    await starting?.();
     const until = Date.now() + seconds * 1000;
     const started = Date.now();
     let flows = 0;

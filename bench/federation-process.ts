@@ -1,15 +1,21 @@
 // One sample federation server in a process of its own, for the benchmarks that need a server
 // process (bench/two-processes.ts, bench/server-memory.ts), started and driven over IPC by
 // bench/server-process.ts:
-//   start {config, stores, secrets}  → listening {port}: the server over those stores, on 127.0.0.1
-//   usage                            → usage {rss, heapTotal, heapUsed, cpuMs}: after a full GC
+//   start {config, stores, secrets, port} → listening {port}: the server over those stores, on
+//                                      127.0.0.1 (port 0: a free one; in a node:cluster worker,
+//                                      the port the workers share, bench/federation-cluster.ts)
+//   usage {collect}                  → usage {rss, heapTotal, heapUsed, cpuMs, loopMs} (collect:
+//                                      after a full GC)
+//   serve {on}                       → serving {on}: stops accepting connections and closes the
+//                                      open ones (false), or listens again (true)
 //   touch {sessions, devices, users} → touched {sessions, devices}: reads each sign-in session
 //                                      (`sess-<i>`) through the OpenID provider and asks, for
 //                                      each remembered device (`dev-<i>` of `user<i % users>`),
 //                                      whether a session it admitted is current (mfa.isCurrent)
 //   stop                             → the process closes its server and stores, and exits
-import { createServer } from 'node:http';
+import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { performance } from 'node:perf_hooks';
 import type { AuthStamp } from 'mfakit';
 import { parseSealingKeys } from 'mfakit/cli';
 import { parseFederationConfig } from '../sample-idp/federation/config.ts';
@@ -56,9 +62,30 @@ async function start(message: Extract<ToChild, { type: 'start' }>) {
   });
   await server.mfa.ready();
   const listener = createServer(server.app);
-  await new Promise<void>((resolve) => listener.listen(0, '127.0.0.1', resolve));
-  send({ type: 'listening', port: (listener.address() as AddressInfo).port });
-  return { server, stores, listener };
+  await listen(listener, message.port);
+  const port = (listener.address() as AddressInfo).port;
+  send({ type: 'listening', port });
+  return { server, stores, listener, port };
+}
+
+function listen(listener: Server, port: number) {
+  return new Promise<void>((resolve, reject) => {
+    listener.once('error', reject);
+    listener.listen(port, '127.0.0.1', () => {
+      listener.off('error', reject);
+      resolve();
+    });
+  });
+}
+
+async function serve(listener: Server, port: number, on: boolean) {
+  if (on && !listener.listening) await listen(listener, port);
+  if (!on && listener.listening) {
+    const closed = new Promise<void>((resolve) => listener.close(() => resolve()));
+    listener.closeAllConnections();
+    await closed;
+  }
+  send({ type: 'serving', on });
 }
 
 async function touch(server: FederationServer, m: Extract<ToChild, { type: 'touch' }>) {
@@ -79,11 +106,13 @@ process.on('message', (message: ToChild) => {
   const handle = async () => {
     if (message.type === 'start') running = await start(message);
     else if (message.type === 'usage') {
-      (globalThis as { gc?: () => void }).gc?.();
+      if (message.collect) (globalThis as { gc?: () => void }).gc?.();
       const cpu = process.cpuUsage();
       const { rss, heapTotal, heapUsed } = process.memoryUsage();
-      send({ type: 'usage', rss, heapTotal, heapUsed, cpuMs: (cpu.user + cpu.system) / 1000 });
-    } else if (message.type === 'touch' && running) await touch(running.server, message);
+      const loopMs = performance.eventLoopUtilization().active;
+      send({ type: 'usage', rss, heapTotal, heapUsed, cpuMs: (cpu.user + cpu.system) / 1000, loopMs });
+    } else if (message.type === 'serve' && running) await serve(running.listener, running.port, message.on);
+    else if (message.type === 'touch' && running) await touch(running.server, message);
     else if (message.type === 'stop') {
       running?.listener.closeAllConnections();
       running?.listener.close();

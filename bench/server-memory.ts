@@ -5,8 +5,9 @@
 // a server process of its own (bench/federation-process.ts, createFederationServer over those
 // stores) starts, reads every session through the provider (`Session.find`) and checks, for every
 // device, a session it admitted (`mfa.isCurrent`, which fills the engine's bounded caches), and
-// reports its RSS after a full GC — at start and after reading everything. Printed, with the
-// time the writes took. PostgreSQL is skipped without DATABASE_URL.
+// reports its RSS after a full GC — at start and after reading everything. The server process
+// runs compiled, with the V8 flag `npm start` gives the sample (bench/compiled.ts). Printed,
+// with the time the writes took. PostgreSQL is skipped without DATABASE_URL.
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -19,6 +20,7 @@ import {
   runName,
 } from './bench-stores.ts';
 import { benchFederationConfig, benchUsers } from './code-flow.ts';
+import { SERVER_V8_FLAGS } from './compiled.ts';
 import { inParallel, serverSetting } from './measure.ts';
 import { startServerProcess } from './server-process.ts';
 
@@ -120,7 +122,10 @@ async function measure(spec: BenchStoreSpec) {
         `used of ${(after.heapTotal / MB).toFixed(0)} MB held) ` +
         `(target ≤ ${TARGET_MB} MB) ${rssMb <= TARGET_MB ? 'OK' : 'ABOVE TARGET'}`,
     );
-    console.log(`  (the records were written through the stores in ${wrote.toFixed(1)} s)`);
+    console.log(
+      `  (the server ran compiled JavaScript with ${SERVER_V8_FLAGS.join(' ')}; ` +
+        `the records were written through the stores in ${wrote.toFixed(1)} s)`,
+    );
   } finally {
     await server.stop();
   }

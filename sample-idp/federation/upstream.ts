@@ -1,5 +1,12 @@
-import * as client from 'openid-client';
+import type { Configuration } from 'openid-client';
 import type { ClaimsProviderConfig } from './config.ts';
+
+// Imported on the first sign-in through a claims provider: a server without one never loads it.
+let loading: Promise<typeof import('openid-client')> | undefined;
+const openidClient = () => {
+  loading ??= import('openid-client');
+  return loading;
+};
 
 /**
  * The relying-party side of a claims-provider trust, on openid-client v6: discovery (lazy,
@@ -25,15 +32,17 @@ export interface UpstreamResult {
 }
 
 export function createUpstream(provider: ClaimsProviderConfig, redirectUri: string) {
-  let discovered: Promise<client.Configuration> | undefined;
+  let discovered: Promise<Configuration> | undefined;
   const configuration = () => {
-    discovered ??= client
-      .discovery(
-        new URL(provider.issuer),
-        provider.clientId,
-        { client_secret: provider.clientSecret },
-        client.ClientSecretBasic(provider.clientSecret),
-        { timeout: 10, ...(provider.allowInsecureHttp ? { execute: [client.allowInsecureRequests] } : {}) },
+    discovered ??= openidClient()
+      .then((client) =>
+        client.discovery(
+          new URL(provider.issuer),
+          provider.clientId,
+          { client_secret: provider.clientSecret },
+          client.ClientSecretBasic(provider.clientSecret),
+          { timeout: 10, ...(provider.allowInsecureHttp ? { execute: [client.allowInsecureRequests] } : {}) },
+        ),
       )
       .catch((err: unknown) => {
         discovered = undefined;
@@ -51,6 +60,7 @@ export function createUpstream(provider: ClaimsProviderConfig, redirectUri: stri
       acrValues?: string;
     }): Promise<{ url: URL; request: UpstreamRequest }> {
       const op = await configuration();
+      const client = await openidClient();
       const request: UpstreamRequest = {
         state: client.randomState(),
         nonce: client.randomNonce(),
@@ -78,6 +88,7 @@ export function createUpstream(provider: ClaimsProviderConfig, redirectUri: stri
     /** The callback's query string checked and exchanged for the ID token's claims. */
     async finish(request: UpstreamRequest, callbackSearch: string): Promise<UpstreamResult> {
       const op = await configuration();
+      const client = await openidClient();
       const currentUrl = new URL(redirectUri);
       currentUrl.search = callbackSearch;
       const tokens = await client.authorizationCodeGrant(op, currentUrl, {

@@ -2,7 +2,6 @@
 // short-lived draft; the method becomes active only when the user types a valid code from it.
 // That code's time step is consumed, so it cannot be replayed at sign-in. A reloaded setup page
 // gets the same draft back (same secret and QR code) while it lasts.
-import QRCode from 'qrcode';
 import { randomId } from '../../engine/capabilities.ts';
 import { html, trusted } from '../../web/html.ts';
 import { codeOf, type EnrollmentDraft, type MethodEnrollment, type MethodServices } from '../method.ts';
@@ -41,6 +40,8 @@ export function createTotpEnrollment(services: MethodServices): MethodEnrollment
   const view = async (draftId: string, seed: Uint8Array, accountName: string, expiresAt: number) => {
     const secret = base32Encode(seed);
     const uri = otpauthUri({ issuer, accountName, secret, ...totp });
+    // Imported here: a process that never enrolls an app never loads the QR encoder.
+    const { default: QRCode } = await import('qrcode');
     const qrSvg = await QRCode.toString(uri, { type: 'svg', errorCorrectionLevel: 'M', margin: 2 });
     const algorithm = totp.algorithm.toUpperCase();
     const draft: EnrollmentDraft = {

@@ -4,16 +4,13 @@
 // the credential one of the candidates (or, passwordless, found by its id with its user handle),
 // and the signature counter moved forward atomically: a counter that fails to increase (when
 // either is non-zero) is refused and audited as a possible clone.
-import {
-  type AuthenticationResponseJSON,
-  generateAuthenticationOptions,
-  verifyAuthenticationResponse,
-} from '@simplewebauthn/server';
+import type { AuthenticationResponseJSON } from '@simplewebauthn/server';
 import { MfaError } from '../../errors.ts';
 import type { MethodRecord } from '../../store/ports.ts';
 import type { ChallengeOptions, MethodServices, PasswordlessCheck } from '../method.ts';
 import { createChallengeStore } from './challenges.ts';
 import { credentialAmr, credentialDataOf, WEBAUTHN_KIND } from './credential.ts';
+import { webauthnLibrary } from './library.ts';
 import { refusalDetail } from './refusals.ts';
 import { authenticationResponse } from './responses.ts';
 import type { WebAuthnSettings } from './settings.ts';
@@ -44,6 +41,7 @@ export function createWebAuthnAuthentication(services: MethodServices, settings:
   const challenges = createChallengeStore(ephemeral, ttlMs);
 
   async function options(allow: readonly MethodRecord[], userVerification: 'preferred' | 'required') {
+    const { generateAuthenticationOptions } = await webauthnLibrary();
     return generateAuthenticationOptions({
       rpID: settings.rpID,
       timeout: settings.timeoutSeconds * 1000,
@@ -64,6 +62,7 @@ export function createWebAuthnAuthentication(services: MethodServices, settings:
     const data = credentialDataOf(record);
     const counterKey = record.counterKey ?? '';
     const stored = (await repository.getCounter(counterKey)) ?? 0;
+    const { verifyAuthenticationResponse } = await webauthnLibrary();
     const verifyAgainst = (counter: number) =>
       verifyAuthenticationResponse({
         response,

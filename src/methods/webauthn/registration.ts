@@ -3,13 +3,13 @@
 // excluded), then the browser's answer verified against the draft's challenge, origin and rpID.
 // Refused, with nothing stored: a replayed or foreign draft, a wrong origin or rpID, an
 // authenticator model the AAGUID lists refuse, a credential already registered (to anyone).
-import { generateRegistrationOptions, verifyRegistrationResponse } from '@simplewebauthn/server';
 import { randomId } from '../../engine/capabilities.ts';
 import { StoreError } from '../../errors.ts';
 import { html } from '../../web/html.ts';
 import type { ChallengeOptions, EnrollmentDraft, MethodEnrollment, MethodServices } from '../method.ts';
 import { createChallengeStore } from './challenges.ts';
 import { counterKeyOf, credentialAmr, credentialDataOf, WEBAUTHN_KIND } from './credential.ts';
+import { webauthnLibrary } from './library.ts';
 import { refusalDetail } from './refusals.ts';
 import { registrationResponse } from './responses.ts';
 import type { WebAuthnSettings } from './settings.ts';
@@ -42,6 +42,7 @@ export function createWebAuthnEnrollment(
       // One user handle per account, random (no personal data), shared by all its credentials.
       const first = existing[0];
       const userHandle = first ? credentialDataOf(first).userHandle : random.bytes(32).toString('base64url');
+      const { generateRegistrationOptions } = await webauthnLibrary();
       const options = await generateRegistrationOptions({
         rpName: settings.rpName,
         rpID: settings.rpID,
@@ -88,6 +89,7 @@ export function createWebAuthnEnrollment(
         return { ok: false, detail: 'draft_expired' };
       const response = registrationResponse(input.credential);
       if (response === null) return { ok: false, detail: 'credential_malformed' };
+      const { verifyRegistrationResponse } = await webauthnLibrary();
       let verified: Awaited<ReturnType<typeof verifyRegistrationResponse>>;
       try {
         verified = await verifyRegistrationResponse({
