@@ -3,9 +3,9 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { hashPassword } from '../sample-idp/directory.ts';
 import { parseFederationConfig } from '../sample-idp/federation/config.ts';
 import { createFederationServer } from '../sample-idp/federation/server.ts';
+import { hashPassword } from '../sample-idp/password-hash.ts';
 import { benchFederationConfig, benchUsers, createCodeFlows, enrollTotpUsers } from './code-flow.ts';
 
 /**
@@ -24,7 +24,7 @@ export async function runOidcFlowBench(
   const listener = createServer();
   await new Promise<void>((resolve) => listener.listen(0, '127.0.0.1', resolve));
   const issuer = `http://127.0.0.1:${(listener.address() as AddressInfo).port}`;
-  const users = benchUsers(POOL);
+  const users = await benchUsers(POOL);
   const config = await parseFederationConfig(
     benchFederationConfig(issuer, join(dir, 'bench.sqlite'), users),
     {},

@@ -101,7 +101,7 @@ async function measure(spec: BenchStoreSpec) {
     config: benchFederationConfig(
       'http://127.0.0.1:3999',
       join(tmpdir(), 'mfakit-bench-unused.sqlite'),
-      benchUsers(0),
+      await benchUsers(0),
     ),
     stores: spec,
     secrets: generateSecrets(),

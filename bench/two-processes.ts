@@ -22,6 +22,7 @@ import type { SealingKey } from 'mfakit/cli';
 import { generateSecrets } from '../sample-idp/federation/secrets.ts';
 import { type BenchStoreSpec, dropBenchStores, openBenchStores, runName } from './bench-stores.ts';
 import {
+  type BenchUser,
   benchFederationConfig,
   benchUsers,
   createCodeFlows,
@@ -35,11 +36,7 @@ const POOL = Number(process.env.BENCH_TOTP_USERS ?? 300);
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 5);
 
 /** Registers the TOTP users' apps through an engine of the bench's own over the servers' stores and key. */
-async function enrollOver(
-  spec: BenchStoreSpec,
-  sealingKeys: SealingKey[],
-  users: ReturnType<typeof benchUsers>,
-) {
+async function enrollOver(spec: BenchStoreSpec, sealingKeys: SealingKey[], users: BenchUser[]) {
   const stores = await openBenchStores(spec, { invalidation: false });
   try {
     const mfa = createMfa({
@@ -129,7 +126,7 @@ export async function runTwoProcessBench(report: Report): Promise<void> {
   };
   const port = await freePort();
   const issuer = `http://127.0.0.1:${port}`;
-  const users = benchUsers(POOL);
+  const users = await benchUsers(POOL);
   const config = benchFederationConfig(issuer, join(tmpdir(), 'mfakit-bench-unused.sqlite'), users);
   const secrets = generateSecrets();
   const cores = availableParallelism();
@@ -138,7 +135,7 @@ export async function runTwoProcessBench(report: Report): Promise<void> {
   try {
     console.log(
       `two federation server processes (node:cluster workers) on PostgreSQL + Redis up in ` +
-        `${((Date.now() - began) / 1000).toFixed(1)} s (each hashes the ${users.length} configured passwords at start)`,
+        `${((Date.now() - began) / 1000).toFixed(1)} s (${users.length} users, configured with a passwordHash each)`,
     );
     const { measure } = createCodeFlows(issuer, await enrollOver(spec, secrets.sealingKeys, users));
     const workers = cluster.workers;

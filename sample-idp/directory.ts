@@ -1,36 +1,14 @@
-import { randomBytes, scrypt, timingSafeEqual } from 'node:crypto';
-import { promisify } from 'node:util';
-
 /**
  * The demo's user directory: a few users with scrypt password hashes (N=2^15, r=8, p=1,
- * per OWASP's password-storage guidance). A real deployment brings its own.
+ * per OWASP's password-storage guidance; sample-idp/password-hash.ts). A real deployment
+ * brings its own.
  */
-const scryptAsync = promisify(scrypt) as (
-  pw: string,
-  salt: Buffer,
-  len: number,
-  opts: object,
-) => Promise<Buffer>;
-const PARAMS = { N: 2 ** 15, r: 8, p: 1, maxmem: 64 * 1024 * 1024 };
+import { hashPassword, verifyPassword } from './password-hash.ts';
 
 export interface DemoUser {
   id: string;
   name: string;
   passwordHash: string;
-}
-
-export async function hashPassword(password: string): Promise<string> {
-  const salt = randomBytes(16);
-  const hash = await scryptAsync(password, salt, 32, PARAMS);
-  return `scrypt$${salt.toString('base64')}$${hash.toString('base64')}`;
-}
-
-export async function verifyPassword(password: string, stored: string): Promise<boolean> {
-  const [scheme, salt, hash] = stored.split('$');
-  if (scheme !== 'scrypt' || !salt || !hash) return false;
-  const expected = Buffer.from(hash, 'base64');
-  const actual = await scryptAsync(password, Buffer.from(salt, 'base64'), expected.length, PARAMS);
-  return timingSafeEqual(actual, expected);
 }
 
 export const DEMO_ACCOUNTS = [

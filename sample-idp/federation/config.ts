@@ -10,6 +10,14 @@ import {
 } from 'mfakit/policy';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
+import {
+  formatParams,
+  PASSWORD_MAX,
+  PASSWORD_MIN,
+  parsePasswordHash,
+  type ScryptParams,
+  sameParams,
+} from '../password-hash.ts';
 import { applicationNameIssues, passkeyHostProblem } from './config-checks.ts';
 import { formatPath, type SubstitutionIssue, substituteEnv } from './env-substitution.ts';
 
@@ -18,7 +26,8 @@ import { formatPath, type SubstitutionIssue, substituteEnv } from './env-substit
  * mistake is reported at start-up with its path (`relyingParties[0].redirectUris[0]: must be
  * an absolute http:// or https:// URL`). Secrets come from environment variables through
  * `${NAME}` / `${NAME:-demo default}` in string values. The vocabulary is AD FS's:
- *   - users: the local directory (scrypt-hashed at start; mfaState written into mfakit);
+ *   - users: the local directory (a passwordHash each, or a password scrypt-hashed at start;
+ *     mfaState written into mfakit);
  *   - relyingParties: relying-party trusts (OIDC clients) — claims released, required level;
  *   - claimsProviders: claims-provider trusts (upstream OIDC IdPs) — home-realm discovery by
  *     e-mail domain, what to make of the upstream's MFA, how its subjects map to accounts;
@@ -68,20 +77,45 @@ const domain = z
     error: 'must be a domain name such as partner.example',
   });
 
-const userSchema = z.strictObject({
-  id: identifier('a user name'),
-  name: text('the display name'),
-  email: z.email({ error: 'must be an e-mail address' }).transform((v) => v.toLowerCase()),
-  password: z
-    .string({
-      error: typeError(`must be a password, as a string (e.g. \${FED_PASSWORD_ALICE:-demo default})`),
-    })
-    .min(8, { error: 'must be at least 8 characters' })
-    .max(256, { error: 'must be at most 256 characters' }),
-  groups: z.array(identifier('a group name')).default([]),
-  /** Written into mfakit at every start: the config is the source of truth for the demo. */
-  mfaState: z.enum(MFA_STATES, { error: `must be one of ${MFA_STATES.join(', ')}` }).optional(),
-});
+const userSchema = z
+  .strictObject({
+    id: identifier('a user name'),
+    name: text('the display name'),
+    email: z.email({ error: 'must be an e-mail address' }).transform((v) => v.toLowerCase()),
+    /** Hashed at every start (scrypt, the directory's parameters): `passwordHash` is the deployment's way. */
+    password: z
+      .string({
+        error: typeError(`must be a password, as a string (e.g. \${FED_PASSWORD_ALICE:-demo default})`),
+      })
+      .min(PASSWORD_MIN, { error: `must be at least ${PASSWORD_MIN} characters` })
+      .max(PASSWORD_MAX, { error: `must be at most ${PASSWORD_MAX} characters` })
+      .optional(),
+    /** `scrypt$N=32768,r=8,p=1$<salt>$<hash>` from `npm run hash-password` (or the older `scrypt$<salt>$<hash>`). */
+    passwordHash: z
+      .string({ error: typeError('must be a password hash, as a string (npm run hash-password makes one)') })
+      .optional(),
+    groups: z.array(identifier('a group name')).default([]),
+    /** Written into mfakit at every start: the config is the source of truth for the demo. */
+    mfaState: z.enum(MFA_STATES, { error: `must be one of ${MFA_STATES.join(', ')}` }).optional(),
+  })
+  // Checked even when another field of the user is wrong (`when`), so one run reports every
+  // problem; the other fields may then be missing or of the wrong type, hence `typeof`.
+  .superRefine(
+    (u, ctx) => {
+      const id = typeof u.id === 'string' ? u.id : '(no valid id)';
+      const issue = (message: string) =>
+        ctx.addIssue({ code: 'custom', path: ['passwordHash'], message: `user ${id}: ${message}` });
+      if (u.password !== undefined && u.passwordHash !== undefined)
+        issue('has both password and passwordHash: give one');
+      else if (u.password === undefined && u.passwordHash === undefined)
+        issue('needs a password or a passwordHash (npm run hash-password makes one)');
+      else if (typeof u.passwordHash === 'string') {
+        const parsed = parsePasswordHash(u.passwordHash);
+        if (typeof parsed === 'string') issue(parsed);
+      }
+    },
+    { when: (payload) => typeof payload.value === 'object' && payload.value !== null },
+  );
 
 const relyingPartySchema = z.strictObject({
   clientId: identifier('the client_id'),
@@ -249,6 +283,20 @@ export const federationConfigSchema = z
           path: ['claimsProviders', i, 'issuer'],
           message:
             'is http://, which openid-client refuses: use https://, or allowInsecureHttp: true (local demo only)',
+        });
+    });
+    // One scrypt cost for the whole directory: an unknown user's sign-in costs one scrypt with
+    // the same parameters as a known user's (directoryScryptParams).
+    let first: { params: ScryptParams; id: string } | undefined;
+    c.users.forEach((u, i) => {
+      const parsed = u.passwordHash === undefined ? undefined : parsePasswordHash(u.passwordHash);
+      if (parsed === undefined || typeof parsed === 'string') return;
+      if (!first) first = { params: parsed.params, id: u.id };
+      else if (!sameParams(first.params, parsed.params))
+        ctx.addIssue({
+          code: 'custom',
+          path: ['users', i, 'passwordHash'],
+          message: `user ${u.id}'s hash has ${formatParams(parsed.params)}, user ${first.id}'s ${formatParams(first.params)}: every passwordHash must use the same scrypt parameters (unknown users are made to cost the same)`,
         });
     });
     // A local user in a domain a claims provider owns signs in there (home-realm discovery): that
