@@ -1,8 +1,11 @@
 // Checks of the federation config that span fields or need more than a schema: whether browsers
-// would allow passkeys on the issuer's host, and whether relying parties' conditional-access
-// application names are unambiguous. Each answers with the message config.ts reports at its path.
+// would allow passkeys on the issuer's host, whether relying parties' conditional-access
+// application names are unambiguous, and each user's one password or well-formed passwordHash
+// (all hashes with one set of scrypt parameters). Each answers with the message config.ts
+// reports at its path.
 import { isIP } from 'node:net';
 import type { PolicyDocument } from 'mfakit/policy';
+import { formatParams, parsePasswordHash, type ScryptParams, sameParams } from '../password-hash.ts';
 import type { RelyingPartyConfig } from './config.ts';
 
 /**
@@ -53,6 +56,40 @@ export function applicationNameIssues(
           issues.push(
             `policies.policies[${i}].assignments.applications.${side}[${j}]: "${name}" is a client id whose application is "${app}": name the application`,
           );
+      });
+  });
+  return issues;
+}
+
+/**
+ * What is wrong with a user's `password` / `passwordHash` (exactly one, the hash well-formed), or
+ * null. The user may have other mistakes (config.ts runs this regardless), hence `unknown`.
+ */
+export function userPasswordProblem(u: { id?: unknown; password?: unknown; passwordHash?: unknown }) {
+  const who = `user ${typeof u.id === 'string' ? u.id : '(no valid id)'}`;
+  if (u.password !== undefined && u.passwordHash !== undefined)
+    return `${who}: has both password and passwordHash: give one`;
+  if (u.password === undefined && u.passwordHash === undefined)
+    return `${who}: needs a password or a passwordHash (npm run hash-password makes one)`;
+  const parsed = typeof u.passwordHash === 'string' ? parsePasswordHash(u.passwordHash) : null;
+  return typeof parsed === 'string' ? `${who}: ${parsed}` : null;
+}
+
+/**
+ * One scrypt cost for the whole directory: an unknown user's sign-in costs one scrypt with the
+ * parameters of the known users' hashes (directory.ts), so every hash must share them.
+ */
+export function scryptParameterIssues(users: readonly { id: string; passwordHash?: string | undefined }[]) {
+  const issues: { index: number; message: string }[] = [];
+  let first: { params: ScryptParams; id: string } | undefined;
+  users.forEach((u, index) => {
+    const parsed = u.passwordHash === undefined ? undefined : parsePasswordHash(u.passwordHash);
+    if (parsed === undefined || typeof parsed === 'string') return;
+    if (!first) first = { params: parsed.params, id: u.id };
+    else if (!sameParams(first.params, parsed.params))
+      issues.push({
+        index,
+        message: `user ${u.id}'s hash has ${formatParams(parsed.params)}, user ${first.id}'s ${formatParams(first.params)}: every passwordHash must use the same scrypt parameters (unknown users are made to cost the same)`,
       });
   });
   return issues;

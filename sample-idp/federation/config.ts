@@ -10,15 +10,13 @@ import {
 } from 'mfakit/policy';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
+import { PASSWORD_MAX, PASSWORD_MIN } from '../password-hash.ts';
 import {
-  formatParams,
-  PASSWORD_MAX,
-  PASSWORD_MIN,
-  parsePasswordHash,
-  type ScryptParams,
-  sameParams,
-} from '../password-hash.ts';
-import { applicationNameIssues, passkeyHostProblem } from './config-checks.ts';
+  applicationNameIssues,
+  passkeyHostProblem,
+  scryptParameterIssues,
+  userPasswordProblem,
+} from './config-checks.ts';
 import { formatPath, type SubstitutionIssue, substituteEnv } from './env-substitution.ts';
 
 /**
@@ -100,19 +98,11 @@ const userSchema = z
   })
   // Checked even when another field of the user is wrong (`when`), so one run reports every
   // problem; the other fields may then be missing or of the wrong type, hence `typeof`.
+  // Checked even when another field of the user is wrong (`when`), so one run reports every problem.
   .superRefine(
     (u, ctx) => {
-      const id = typeof u.id === 'string' ? u.id : '(no valid id)';
-      const issue = (message: string) =>
-        ctx.addIssue({ code: 'custom', path: ['passwordHash'], message: `user ${id}: ${message}` });
-      if (u.password !== undefined && u.passwordHash !== undefined)
-        issue('has both password and passwordHash: give one');
-      else if (u.password === undefined && u.passwordHash === undefined)
-        issue('needs a password or a passwordHash (npm run hash-password makes one)');
-      else if (typeof u.passwordHash === 'string') {
-        const parsed = parsePasswordHash(u.passwordHash);
-        if (typeof parsed === 'string') issue(parsed);
-      }
+      const message = userPasswordProblem(u);
+      if (message) ctx.addIssue({ code: 'custom', path: ['passwordHash'], message });
     },
     { when: (payload) => typeof payload.value === 'object' && payload.value !== null },
   );
@@ -285,20 +275,8 @@ export const federationConfigSchema = z
             'is http://, which openid-client refuses: use https://, or allowInsecureHttp: true (local demo only)',
         });
     });
-    // One scrypt cost for the whole directory: an unknown user's sign-in costs one scrypt with
-    // the same parameters as a known user's (directoryScryptParams).
-    let first: { params: ScryptParams; id: string } | undefined;
-    c.users.forEach((u, i) => {
-      const parsed = u.passwordHash === undefined ? undefined : parsePasswordHash(u.passwordHash);
-      if (parsed === undefined || typeof parsed === 'string') return;
-      if (!first) first = { params: parsed.params, id: u.id };
-      else if (!sameParams(first.params, parsed.params))
-        ctx.addIssue({
-          code: 'custom',
-          path: ['users', i, 'passwordHash'],
-          message: `user ${u.id}'s hash has ${formatParams(parsed.params)}, user ${first.id}'s ${formatParams(first.params)}: every passwordHash must use the same scrypt parameters (unknown users are made to cost the same)`,
-        });
-    });
+    for (const { index, message } of scryptParameterIssues(c.users))
+      ctx.addIssue({ code: 'custom', path: ['users', index, 'passwordHash'], message });
     // A local user in a domain a claims provider owns signs in there (home-realm discovery): that
     // only makes sense when the provider links its sign-ins to local accounts by e-mail.
     // A domain used twice is reported above; its owner here is the first provider naming it.
