@@ -6,12 +6,13 @@
  * reads the password from stdin only and prints a hash that verifies.
  */
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
+import { execFile, spawnSync } from 'node:child_process';
 import { randomBytes, scryptSync } from 'node:crypto';
-import { mkdtemp, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { parse as parseYaml, stringify as stringifyYaml } from 'yaml';
 import {
   FederationConfigError,
   loadFederationConfig,
@@ -163,6 +164,34 @@ describe('sample-idp: users with a passwordHash', function () {
       assert.equal(await directory.verifyPassword('erin', PASSWORD), true);
       assert.equal(await directory.verifyPassword(null, PASSWORD), false);
     });
+  });
+
+  it('npm start exits 1 on a config whose user has both a password and a passwordHash, naming them', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'mfakit-pwhash-start-'));
+    const config = parseYaml(await readFile(join(ROOT, 'sample-idp/federation.example.yaml'), 'utf8'));
+    config.users[1].passwordHash = hash;
+    const configFile = join(dir, 'federation.yaml');
+    await writeFile(configFile, stringifyYaml(config));
+    const started = spawnSync(process.execPath, ['--conditions=mfakit-source', 'sample-idp/start.ts'], {
+      cwd: ROOT,
+      encoding: 'utf8',
+      timeout: 50_000,
+      env: {
+        ...process.env,
+        DATABASE_URL: '',
+        FED_CONFIG: configFile,
+        FED_DATA_FILE: join(dir, 'federation.sqlite'),
+        FED_PORT: '0',
+        PARTNER_PORT: '0',
+        DEMO_RP_PORT: '0',
+      },
+    });
+    assert.equal(started.status, 1, started.stderr);
+    assert.match(
+      started.stderr,
+      /users\[1\]\.passwordHash: user bob: has both password and passwordHash: give one/,
+    );
+    assert.ok(!started.stderr.includes(hash), 'the error echoes the hash');
   });
 
   it('a user with a passwordHash signs in with the right password and not with a wrong one (also the older hash form)', async () => {
