@@ -52,7 +52,7 @@ export function startGuide(
     'Local accounts (user name or e-mail / password, MFA state):',
     ...config.users.map(
       (u) =>
-        `  ${u.id} <${u.email}> / ${passwords.get(u.id) ?? '(as configured)'}  — ${u.mfaState ?? config.defaultUserState}`,
+        `  ${u.id} <${u.email}> / ${passwords.get(u.id) ?? (u.passwordHash ? '(configured as a passwordHash)' : '(as configured)')}  — ${u.mfaState ?? config.defaultUserState}`,
     ),
     'Partner accounts (type the e-mail address at the federation sign-in: home-realm discovery):',
     ...PARTNER_DEMO_USERS.map((u) => {
