@@ -96,8 +96,6 @@ const userSchema = z
     /** Written into mfakit at every start: the config is the source of truth for the demo. */
     mfaState: z.enum(MFA_STATES, { error: `must be one of ${MFA_STATES.join(', ')}` }).optional(),
   })
-  // Checked even when another field of the user is wrong (`when`), so one run reports every
-  // problem; the other fields may then be missing or of the wrong type, hence `typeof`.
   // Checked even when another field of the user is wrong (`when`), so one run reports every problem.
   .superRefine(
     (u, ctx) => {
