@@ -50,9 +50,11 @@ export function installTripCounter(): void {
   // pg's query has a dozen overloads (text or config, values, callback): passed on untouched.
   // biome-ignore lint/suspicious/noExplicitAny: the wrapper forwards whichever overload was called
   pg.Client.prototype.query = function (this: pg.Client, ...args: any[]) {
-    const first = args[0] as string | { text?: string } | undefined;
+    const first = args[0] as string | { text?: string; values?: unknown[] } | undefined;
     const text = typeof first === 'string' ? first : (first?.text ?? '(query object)');
-    record('postgres', text.replace(/\s+/g, ' ').trim().slice(0, 120));
+    const given = Array.isArray(args[1]) ? args[1] : typeof first === 'object' ? first.values : undefined;
+    const values = given ? ` [${given.slice(0, 4).map(String).join(', ')}]` : '';
+    record('postgres', `${text.replace(/\s+/g, ' ').trim().slice(0, 90)}${values.slice(0, 120)}`);
     const last = args.length - 1;
     if (typeof args[last] === 'function') {
       const callback = args[last] as (...r: unknown[]) => void;
