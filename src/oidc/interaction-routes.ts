@@ -184,7 +184,7 @@ export function createMfaInteractionRouter(oidc: OidcMfa, mfa: Mfa, provider: Pr
       mfa,
       provider,
       allowed: oidc.passkeySignInAllowed,
-      complete: (req, res, first) => oidc.completeFirstFactor(provider, req, res, first),
+      complete: (req, res, first, details) => oidc.completeFirstFactor(provider, req, res, first, details),
     }),
   );
 
