@@ -7,9 +7,10 @@
 //   - password only: the same without the code (a user whose MFA is disabled);
 //   - single sign-on: a signed-in browser's next authorization request → code → token endpoint.
 // Prints, per kind, the Redis commands and PostgreSQL queries of one flow (and how many of them
-// were waited for alone: those sent together cost one wait); BENCH_VERBOSE=1 lists them per
-// request. Counts, not timings: the machine's load does not change them. Skipped without
-// DATABASE_URL and REDIS_URL.
+// were waited for alone, per server: those sent together to one server cost one wait);
+// BENCH_VERBOSE=1 lists them per request. Counts, not timings: the machine's load does not change
+// them — but a cached read (the user's sign-in epoch, kept a few seconds) is made again when its
+// entry has run out, so a run may show one query more. Skipped without DATABASE_URL and REDIS_URL.
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
