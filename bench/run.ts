@@ -13,6 +13,7 @@ import { asyncOpsPerSecond, harmonic, mean, opsPerSecond } from './measure.ts';
 import { runOidcFlowBench } from './oidc-flow.ts';
 import { runPasskeyBench } from './passkey.ts';
 import { runPolicyBench } from './policy.ts';
+import { runRoundTripBench } from './round-trips.ts';
 import { runServerMemoryBench } from './server-memory.ts';
 import { rawTotpVerifier, STEP_MS, totpAt } from './totp-raw.ts';
 import { runTotpServerBench } from './totp-servers.ts';
@@ -23,7 +24,7 @@ import { runTwoProcessBench } from './two-processes.ts';
  * printed with the absolute numbers. Never part of npm test. The PostgreSQL and Redis parts
  * (TOTP on the servers, two processes vs one, memory on PostgreSQL) need DATABASE_URL and
  * REDIS_URL and are skipped, saying so, without them. `npm run bench -- NAME` runs one part:
- * policy, guard, passkey, oidc, totp, scale, memory.
+ * policy, guard, passkey, oidc, totp, scale, memory, trips.
  */
 const DURATION_S = Number(process.env.BENCH_SECONDS ?? 5);
 const results: Array<{ name: string; value: number; baseline: number; unit: string; target: number }> = [];
@@ -189,6 +190,11 @@ async function main() {
     await runTwoProcessBench(report);
     return;
   }
+  // `node bench/run.ts trips`: only the store round trips per sign-in flow (PostgreSQL + Redis).
+  if (only === 'trips') {
+    await runRoundTripBench();
+    return;
+  }
   // `node bench/run.ts memory`: only the federation server's resident memory with many records.
   if (only === 'memory') {
     await runServerMemoryBench();
@@ -216,6 +222,7 @@ async function main() {
     await runOidcFlowBench(report);
     await runTwoProcessBench(report);
     await runServerMemoryBench();
+    await runRoundTripBench();
     await runPolicyBench();
   }
   const below = results.filter((r) => r.value / r.baseline < r.target);

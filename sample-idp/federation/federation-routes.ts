@@ -191,7 +191,7 @@ export function createFederation(deps: FederationDeps) {
       const outcome = raw === null ? null : outcomeRecord.safeParse(JSON.parse(raw));
       if (!outcome?.success)
         return page(res, 400, 'Sign-in expired', 'This sign-in has expired. Start again.', details.uid);
-      await deps.oidc.completeFirstFactor(deps.provider, req as Request, res, outcome.data);
+      await deps.oidc.completeFirstFactor(deps.provider, req as Request, res, outcome.data, details);
     } catch (err) {
       next(err);
     }

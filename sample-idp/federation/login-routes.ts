@@ -104,15 +104,18 @@ export function createLoginRouter(deps: LoginDeps) {
 
   router.post('/interaction/:uid/login', form, async (req, res, next) => {
     try {
-      const { props } = await open(req, res, true);
+      const { details, props } = await open(req, res, true);
       const { identifier, password, kind } = bodyOf(loginBody, req);
       const ctx = oidc.ctxOf(req);
       const result = await deps.gate.signIn({ identifier, secret: password, kind, ...ctx });
       if (result.ok)
-        return await oidc.completeFirstFactor(provider, req, res, {
-          accountId: result.accountId,
-          amr: result.amr,
-        });
+        return await oidc.completeFirstFactor(
+          provider,
+          req,
+          res,
+          { accountId: result.accountId, amr: result.amr },
+          details,
+        );
       const error = answerFirstFactorFailure(res, result, kind, deps.federation.displayName);
       res.send(passwordPage({ ...props, identifier, accessPass: kind === 'temporaryAccessPass', error }));
     } catch (err) {

@@ -123,10 +123,13 @@ export function createProvider(deps: ProviderDeps): Provider {
         existing && existing.accountId === accountId
           ? existing
           : new ctx.oidc.provider.Grant({ clientId, accountId });
+      const before = grant === existing ? JSON.stringify(grant.openid) : null;
       grant.addOIDCScope([...ctx.oidc.requestParamScopes].join(' ') || 'openid');
       const claims = [...ctx.oidc.requestParamClaims];
       if (claims.length > 0) grant.addOIDCClaims(claims);
-      await grant.save();
+      // A grant saved again keeps its expiry (oidc-provider saves it for its remaining ttl):
+      // one that already held these scopes and claims would be written back as it was.
+      if (before === null || JSON.stringify(grant.openid) !== before) await grant.save();
       return grant;
     },
     ttl: {

@@ -15,8 +15,8 @@ export function createDecide(deps: DecideDeps) {
     return { groups: [...(found.groups ?? [])], roles: [...(found.roles ?? [])] };
   };
 
-  /** Risk signals from what the store remembers (three indexed reads per sign-in). */
-  const riskOf = async (ctx: DecisionContext, attempts: number): Promise<RiskFacts> => {
+  /** Risk signals from what the store remembers (three indexed reads per sign-in); the failures are the lockout's. */
+  const riskOf = async (ctx: DecisionContext): Promise<Omit<RiskFacts, 'recentFailures'>> => {
     // Read at every sign-in, policies or not: the stamp keeps them, so a risk policy added later
     // applies to sessions that are already live.
     const [network, device, fraud] = await Promise.all([
@@ -32,22 +32,22 @@ export function createDecide(deps: DecideDeps) {
       newNetwork: network === null,
       newDevice: device === null,
       fraudFlagged: fraud !== null,
-      recentFailures: attempts,
     };
   };
 
-  /** What the stores say of the user: state, methods, failures, risk. Reads only. */
+  /** What the stores say of the user: state, methods, failures, risk. Reads only, all sent at once. */
   const userSignals = async (ctx: DecisionContext) => {
-    const [storedState, methods, lock] = await Promise.all([
+    const [storedState, methods, lock, risk] = await Promise.all([
       deps.repository.getUserState(ctx.userId),
       deps.repository.listMethods(ctx.userId),
       deps.lockout.status(ctx.userId),
+      riskOf(ctx),
     ]);
     return {
       userState: storedState ?? deps.defaultUserState,
       methods,
       consecutiveFailures: lock.consecutiveFailures,
-      risk: await riskOf(ctx, lock.attempts),
+      risk: { ...risk, recentFailures: lock.attempts },
     };
   };
 

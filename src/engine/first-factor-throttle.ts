@@ -152,9 +152,16 @@ export function createFirstFactorThrottle(
 
   return {
     async claim(budget, ip) {
-      const [gen, lockedAt] = await Promise.all([
+      const now = clock.now();
+      const window = Math.floor(now / addressWindowMs);
+      const addressKey = key.address(ip, window);
+      const windowLeft = seconds((window + 1) * addressWindowMs - now);
+      // Reads only, sent together; the address's count is checked after the budget's state, as
+      // before, and only the slot and the increment below decide.
+      const [gen, lockedAt, addressFailures] = await Promise.all([
         generationOf(budget.owner),
         counters.getCounter(key.hardLock(budget)),
+        ephemeral.getCount(addressKey),
       ]);
       const lockLeft = await hardLockLeft(budget.owner, lockedAt);
       if (lockLeft > 0) return { allowed: false, reason: 'locked', retryAfterSeconds: seconds(lockLeft) };
@@ -165,11 +172,7 @@ export function createFirstFactorThrottle(
         return { allowed: false, reason: 'locked', retryAfterSeconds: seconds(windowMs) };
       const wait = state ? state.lastFailureAt + delayMs(failures) - clock.now() : 0;
       if (wait > 0) return { allowed: false, reason: 'slow_down', retryAfterSeconds: seconds(wait) };
-      const now = clock.now();
-      const window = Math.floor(now / addressWindowMs);
-      const addressKey = key.address(ip, window);
-      const windowLeft = seconds((window + 1) * addressWindowMs - now);
-      if ((await ephemeral.getCount(addressKey)) >= settings.perAddress.maxFailures)
+      if (addressFailures >= settings.perAddress.maxFailures)
         return { allowed: false, reason: 'address_limit', retryAfterSeconds: windowLeft };
       // The atomic part: one attempt per budget state. A concurrent attempt loses here.
       const slot = key.slot(budget, gen, state);
@@ -185,10 +188,12 @@ export function createFirstFactorThrottle(
         allowed: true,
         async finish(outcome) {
           if (outcome === 'success') {
-            // A new series: the slots of the old one can never be claimed again.
-            await write(stateKey, { series: randomId(random, 9), failures: 0, lastFailureAt: 0 });
-            // Only the place this attempt took: a success never makes room for more failures.
-            await ephemeral.decrement(addressKey);
+            await Promise.all([
+              // A new series: the slots of the old one can never be claimed again.
+              write(stateKey, { series: randomId(random, 9), failures: 0, lastFailureAt: 0 }),
+              // Only the place this attempt took: a success never makes room for more failures.
+              ephemeral.decrement(addressKey),
+            ]);
             return;
           }
           const now = clock.now();

@@ -36,8 +36,10 @@ export interface SignInFlow {
   /**
    * Starts the challenges of the methods that produce one (a passkey: the browser's request
    * options) for the pending sign-in, bound to it: one per such method the user may use here.
+   * Given the pending sign-in the caller has just read (`getPending`) rather than its id, it is
+   * not read again.
    */
-  beginPendingChallenges(pendingId: string): Promise<ChallengeStart[]>;
+  beginPendingChallenges(pending: string | PendingPrincipal): Promise<ChallengeStart[]>;
   /** Verifies a second factor for a pending sign-in; on success the pending principal is consumed. */
   verifyPending(pendingId: string, input: CodeInput, ctx: RequestContext): Promise<VerifyOutcome>;
   /**
@@ -251,10 +253,10 @@ export function createSignInFlow(
       return { status: 'mfa', pending, decision };
     },
 
-    async beginPendingChallenges(pendingId) {
-      const pending = await pendingSignIns.get(pendingId);
+    async beginPendingChallenges(given) {
+      const pending = typeof given === 'string' ? await pendingSignIns.get(given) : given;
       if (!pending || pending.mustEnroll) return [];
-      return second.beginChallenges(pending.userId, pendingBinding(pendingId), restrictionOf(pending));
+      return second.beginChallenges(pending.userId, pendingBinding(pending.id), restrictionOf(pending));
     },
 
     /** Verifies a second factor for a pending sign-in; on success the pending principal is consumed. */

@@ -107,7 +107,7 @@ export function createApiRoutes(mfa: Mfa, web: MfaExpress, flow: SessionFlow) {
         return res
           .status(401)
           .json({ error: 'pending_expired', message: 'Your sign-in has expired. Sign in again.' });
-      return res.json({ challenges: await mfa.beginPendingChallenges(pending.id) });
+      return res.json({ challenges: await mfa.beginPendingChallenges(pending) });
     }
     const stamp = accessOr(res, await flow.signedIn(req, true));
     if (!stamp) return;

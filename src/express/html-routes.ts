@@ -86,7 +86,7 @@ export function createHtmlRoutes(mfa: Mfa, web: MfaExpress, flow: SessionFlow) {
     const pending = pendingId ? await mfa.getPending(pendingId) : null;
     if (!pending) return res.redirect(303, loginPath);
     if (pending.mustEnroll) return res.redirect(303, `${basePath}/enroll`);
-    const challenges = await mfa.beginPendingChallenges(pending.id);
+    const challenges = await mfa.beginPendingChallenges(pending);
     res.send(pages.promptPage(page(req), { ...promptFacts(pending), returnTo: '', challenges }));
   });
   html.post('/prompt', async (req, res) => {
@@ -106,7 +106,7 @@ export function createHtmlRoutes(mfa: Mfa, web: MfaExpress, flow: SessionFlow) {
             error: result.answer.message,
             ...promptFacts(result.pending),
             returnTo: '',
-            challenges: result.pending ? await mfa.beginPendingChallenges(result.pending.id) : [],
+            challenges: result.pending ? await mfa.beginPendingChallenges(result.pending) : [],
           }),
         );
     }

@@ -104,9 +104,13 @@ export function createMfaInteractionRouter(oidc: OidcMfa, mfa: Mfa, provider: Pr
       );
       if (result.kind === 'must_enroll') return show(res, details, record);
       if (result.kind === 'failed') return show(res, details, record, restartAtApp(result.answer));
-      // The pending sign-in is consumed; the record goes with it (a replayed POST finds neither).
-      await oidc.records.take(details.uid);
-      await oidc.finish(provider, req, res, await oidc.resultFor(details, result.stamp, record.keepAuthTime));
+      // The pending sign-in is consumed; the record goes with it (a replayed POST finds neither),
+      // taken while the result is made (both before the interaction is finished).
+      const [, outcome] = await Promise.all([
+        oidc.records.take(details.uid),
+        oidc.resultFor(details, result.stamp, record.keepAuthTime),
+      ]);
+      await oidc.finish(provider, req, res, outcome);
     }),
   );
 
@@ -184,7 +188,7 @@ export function createMfaInteractionRouter(oidc: OidcMfa, mfa: Mfa, provider: Pr
       mfa,
       provider,
       allowed: oidc.passkeySignInAllowed,
-      complete: (req, res, first) => oidc.completeFirstFactor(provider, req, res, first),
+      complete: (req, res, first, details) => oidc.completeFirstFactor(provider, req, res, first, details),
     }),
   );
 

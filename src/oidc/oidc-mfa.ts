@@ -272,10 +272,17 @@ export function createOidcMfa(mfa: Mfa, options: OidcMfaOptions) {
     /**
      * Call from your login page's POST handler after the first factor succeeded, with the
      * interaction still open. Answers the browser itself (redirect to the MFA page, or back to
-     * the provider).
+     * the provider). `read`: the interaction your handler has just read with `interactionFor`
+     * in this request, so it is not read again.
      */
-    async completeFirstFactor(provider: Provider, req: Request, res: Response, first: FirstFactor) {
-      const details = await interactionFor(provider, req, res);
+    async completeFirstFactor(
+      provider: Provider,
+      req: Request,
+      res: Response,
+      first: FirstFactor,
+      read?: InteractionView,
+    ) {
+      const details = read ?? (await interactionFor(provider, req, res));
       if (details.prompt.name !== 'login')
         throw new MfaError('interaction_state', 'This sign-in is not waiting for a password.', 400);
       const start = await beginSignIn(req, details, first);

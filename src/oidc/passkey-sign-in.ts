@@ -16,7 +16,7 @@ import { html } from '../web/html.ts';
 import * as pages from '../web/pages.ts';
 import { ceremonyForm, webauthnScriptTags } from '../web/passkey-forms.ts';
 import { sameToken } from './interaction-records.ts';
-import type { FirstFactor, OidcMfa } from './oidc-mfa.ts';
+import type { FirstFactor, InteractionView, OidcMfa } from './oidc-mfa.ts';
 
 const REFUSED = 'That passkey was not accepted. Try again, or sign in with your user name.';
 const NOT_AT_LOGIN = 'This sign-in is not waiting for a user name or passkey.';
@@ -41,8 +41,8 @@ export interface PasskeySignInDeps {
   provider: Provider;
   /** Whether this account may sign in with a passkey alone (see OidcMfaOptions.passkeySignIn). */
   allowed: (accountId: string) => boolean | Promise<boolean>;
-  /** Continues as after a password. */
-  complete: (req: Request, res: Response, first: FirstFactor) => Promise<unknown>;
+  /** Continues as after a password, in the interaction the route has read (`details`). */
+  complete: (req: Request, res: Response, first: FirstFactor, details: InteractionView) => Promise<unknown>;
 }
 
 export function createPasskeySignInRoutes(deps: PasskeySignInDeps) {
@@ -99,11 +99,12 @@ export function createPasskeySignInRoutes(deps: PasskeySignInDeps) {
             }),
           );
         }
-        await deps.complete(req, res, {
-          accountId: result.userId,
-          amr: result.amr,
-          methodId: result.methodId,
-        });
+        await deps.complete(
+          req,
+          res,
+          { accountId: result.userId, amr: result.amr, methodId: result.methodId },
+          details,
+        );
       } catch (err) {
         next(err);
       }

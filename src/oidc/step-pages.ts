@@ -79,7 +79,7 @@ export function createStepPages(oidc: OidcMfa, mfa: Mfa) {
     pending: PendingPrincipal,
     error?: PageError,
   ) {
-    const challenges = await mfa.beginPendingChallenges(pending.id);
+    const challenges = await mfa.beginPendingChallenges(pending);
     const answered = new Set(challenges.map((c) => c.kind));
     const allowed = pending.allowedMethodIds ? new Set(pending.allowedMethodIds) : null;
     const methods = (await mfa.methods.list(pending.userId)).filter((m) => !allowed || allowed.has(m.id));

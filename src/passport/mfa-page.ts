@@ -120,7 +120,7 @@ export function mfaPage(
         return;
       }
     }
-    const challenges = await mfa.beginPendingChallenges(pending.id);
+    const challenges = await mfa.beginPendingChallenges(pending);
     await saveSession(req);
     res.send(
       pages.promptPage(ctx, {

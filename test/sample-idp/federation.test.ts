@@ -143,6 +143,19 @@ describe('sample-idp federation server', function () {
     assert.equal(claims.acr, 'urn:mfakit:acr:pwd');
   });
 
+  it('single sign-on asking for more scopes than the sign-in did gets them (the grant grows), and again as asked', async () => {
+    const b = new Browser();
+    const first = await signInWithPassword(b, s, 'dana@contoso.test', 'dana password', { scope: 'openid' });
+    assert.equal((await redeem(s, first.page, first.request)).userinfo.email, undefined);
+    for (const round of [1, 2]) {
+      const request = authorizationRequest(s, { scope: 'openid profile email' });
+      const back = await b.go(request.url, { stopAt: atRp });
+      const { userinfo } = await redeem(s, back, request);
+      assert.equal(userinfo.email, 'dana@contoso.test', `round ${round}`);
+      assert.equal(userinfo.name, 'Dana', `round ${round}`);
+    }
+  });
+
   it('refuses a wrong password and an unknown user with the same message, and a form without its token', async () => {
     const b = new Browser();
     const wrong = await signInWithPassword(b, s, 'alice', 'not her password');
