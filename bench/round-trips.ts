@@ -61,7 +61,7 @@ export async function runRoundTripBench(): Promise<void> {
   const listener = createServer();
   await new Promise<void>((resolve) => listener.listen(0, '127.0.0.1', resolve));
   const issuer = `http://127.0.0.1:${(listener.address() as AddressInfo).port}`;
-  const users = benchUsers(2 * (RUNS + 1));
+  const users = await benchUsers(2 * (RUNS + 1));
   const config = await parseFederationConfig(
     benchFederationConfig(issuer, join(tmpdir(), `${name}.sqlite`), users),
     {},
