@@ -3,112 +3,23 @@
 // per MFA behaviour, and one linking by e-mail), and relying parties driven by a raw code flow
 // (or the demo RP), on the shared stack of test/helpers/federation-stack.ts. One cookie-jar
 // Browser per test plays the user.
+// This part: the server's discovery, local and partner sign-ins, logout and security info.
+
 import assert from 'node:assert/strict';
-import { type ChildProcess, spawn } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { createDemoRp } from '../../sample-idp/demo-rp/rp-app.ts';
-import { PARTNER_DEMO_USERS, type PartnerUser } from '../../sample-idp/partner-idp/server.ts';
-import { codeFor } from '../helpers/app.ts';
-import { Browser, formAction, inputValue, type Page } from '../helpers/browser.ts';
-import { clientSecretOf, RP_BYE } from '../helpers/code-flow-rp.ts';
+import { Browser, formAction, inputValue } from '../../helpers/browser.ts';
+import { RP_BYE } from '../../helpers/code-flow-rp.ts';
 import {
   atRp,
   authorizationRequest,
-  type ClaimsProviderSpec,
   enroll,
   type FederationStack,
-  loginAtPartnerPage,
   redeem,
   secretOnPage,
   signInWithPassword,
-  startFederationStack,
   toPartner,
   uidOf,
-} from '../helpers/federation-stack.ts';
-import { close, listen } from '../helpers/listen.ts';
-
-const PROVIDERS: ClaimsProviderSpec[] = [
-  {
-    id: 'partner',
-    domain: 'partner.test',
-    behavior: 'acceptIfMfaDoneByFederatedIdp',
-    mfaAcr: 'urn:partner:mfa',
-  },
-  {
-    id: 'strict',
-    domain: 'strict.partner.test',
-    behavior: 'enforceMfaByFederatedIdp',
-    mfaAcr: 'urn:partner:mfa',
-  },
-  {
-    id: 'legacy',
-    domain: 'legacy.partner.test',
-    behavior: 'rejectMfaByFederatedIdp',
-    mfaAcr: 'urn:partner:mfa',
-  },
-  {
-    id: 'linked',
-    domain: 'linked.partner.test',
-    behavior: 'rejectMfaByFederatedIdp',
-    mfaAcr: 'urn:partner:mfa',
-    accountMapping: 'linkByEmail',
-  },
-];
-/** Local users besides the stack's (alice here in groups, bob enforced, and two in the linked domain). */
-const USERS = [
-  {
-    id: 'alice',
-    name: 'Alice',
-    email: 'alice@contoso.test',
-    password: 'alice password',
-    groups: ['staff', 'secret-club'],
-    mfaState: 'enabled',
-  },
-  { id: 'bob', name: 'Bob', email: 'bob@contoso.test', password: 'bob password', mfaState: 'enforced' },
-  {
-    id: 'frank',
-    name: 'Frank Local',
-    email: 'frank@linked.partner.test',
-    password: 'frank password',
-    mfaState: 'disabled',
-  },
-  {
-    id: 'gina',
-    name: 'Gina Local',
-    email: 'gina@linked.partner.test',
-    password: 'gina password',
-    mfaState: 'disabled',
-  },
-];
-/** A partner user whose address belongs to a local account (linkByEmail), and one the partner never verified. */
-const LINKED_USERS: PartnerUser[] = [
-  { id: 'frank', name: 'Frank Linked', email: 'frank@linked.partner.test', password: 'partner demo frank' },
-  {
-    id: 'gina',
-    name: 'Gina Unverified',
-    email: 'gina@linked.partner.test',
-    password: 'partner demo gina',
-    emailVerified: false,
-  },
-];
-
-const startStack = (extra: { rpUrl?: string; trustedProxies?: string[] } = {}) =>
-  startFederationStack({
-    users: USERS,
-    claimsProviders: PROVIDERS,
-    partnerUsers: [...PARTNER_DEMO_USERS, ...LINKED_USERS],
-    ...extra,
-  });
-
-/** The code an authenticator app shows for `secret` at the federation server's (test) time. */
-const code = (s: FederationStack, secret: string, offsetSteps = 0) => codeFor(secret, s.clock, offsetSteps);
-
-/** At the partner's login page (after home-realm discovery), signs in there with the demo password. */
-const partnerSignIn = (b: Browser, partnerPage: Page, username: string, mfa: boolean) =>
-  loginAtPartnerPage(b, partnerPage, { username, password: `partner demo ${username.split('@')[0]}` }, mfa);
+} from '../../helpers/federation-stack.ts';
+import { code, partnerSignIn, startStack } from './fixtures.ts';
 
 describe('sample-idp federation server', function () {
   this.timeout(60_000);
@@ -424,148 +335,5 @@ describe('sample-idp federation server', function () {
       form: { identifier: 'dana', password: 'x' },
     });
     assert.equal(wrong.status, 403, 'the portal sign-in form needs its CSRF token');
-  });
-});
-
-describe('sample-idp federation server behind a proxy', function () {
-  this.timeout(30_000);
-  const discoveryVia = async (s: FederationStack) =>
-    (await (
-      await fetch(`${s.fedUrl}/.well-known/openid-configuration`, {
-        headers: { 'x-forwarded-host': 'evil.example', 'x-forwarded-proto': 'https' },
-      })
-    ).json()) as { authorization_endpoint: string; token_endpoint: string };
-
-  it('X-Forwarded-Host/-Proto from a peer that is not a trusted proxy never reach the endpoints it advertises', async () => {
-    const s = await startStack({ trustedProxies: ['10.0.0.0/8'] });
-    try {
-      const meta = await discoveryVia(s);
-      assert.equal(meta.authorization_endpoint, `${s.fedUrl}/auth`);
-      assert.equal(meta.token_endpoint, `${s.fedUrl}/token`);
-    } finally {
-      await s.close();
-    }
-  });
-
-  it('from a trusted proxy they are honoured (the deployment behind a TLS-terminating proxy)', async () => {
-    const s = await startStack({ trustedProxies: ['loopback'] });
-    try {
-      assert.equal((await discoveryVia(s)).authorization_endpoint, 'https://evil.example/auth');
-    } finally {
-      await s.close();
-    }
-  });
-});
-
-describe('sample-idp federation server with the demo RP', function () {
-  this.timeout(60_000);
-  it('signs in from the demo SaaS app with a password and the enrolled second factor', async () => {
-    const rpL = await listen();
-    const s = await startStack({ rpUrl: rpL.url });
-    try {
-      const { app } = await createDemoRp({
-        issuer: s.fedUrl,
-        clientId: 'rp',
-        clientSecret: clientSecretOf('rp'),
-        redirectUri: `${rpL.url}/callback`,
-        postLogoutRedirectUri: `${rpL.url}/signed-out`,
-        baseUrl: rpL.url,
-        sessionSecret: randomBytes(32).toString('hex'),
-        allowInsecureHttp: true,
-      });
-      rpL.handle(app);
-      const b = new Browser();
-      const first = await b.go(`${rpL.url}/login`);
-      const uid = uidOf(first);
-      const pw = await b.go(`${s.fedUrl}/interaction/${uid}/identify`, {
-        form: { identifier: 'alice', _csrf: inputValue(first.text, '_csrf') },
-      });
-      const enrollPage = await b.go(`${s.fedUrl}/interaction/${uid}/login`, {
-        form: { identifier: 'alice', password: 'alice password', _csrf: inputValue(pw.text, '_csrf') },
-      });
-      const { next: home } = await enroll(
-        b,
-        s.fedUrl,
-        enrollPage,
-        () => false,
-        (secret) => code(s, secret),
-      );
-      assert.equal(home.url, `${rpL.url}/`);
-      assert.match(home.text, /Signed in as Alice/);
-      assert.match(home.text, /data-claim="acr">urn:mfakit:acr:mfa</);
-      assert.match(home.text, /data-claim="amr">pwd, otp, mfa</);
-    } finally {
-      await close(rpL);
-      await s.close();
-    }
-  });
-});
-
-describe('npm start (sample-idp/start.ts)', function () {
-  this.timeout(60_000);
-  let child: ChildProcess | undefined;
-  let dir = '';
-  afterEach(async () => {
-    child?.kill('SIGTERM');
-    await rm(dir, { recursive: true, force: true });
-  });
-
-  it('starts the three servers on free ports, prints the URLs and serves discovery', async () => {
-    dir = await mkdtemp(join(tmpdir(), 'fed-start-'));
-    child = spawn(process.execPath, ['sample-idp/start.ts'], {
-      env: {
-        ...process.env,
-        // One process on the SQLite file (DATABASE_URL and REDIS_URL: test/scale/npm-start.test.ts).
-        DATABASE_URL: '',
-        REDIS_URL: '',
-        WORKERS: '',
-        FED_PORT: '0',
-        PARTNER_PORT: '0',
-        DEMO_RP_PORT: '0',
-        FED_DATA_FILE: join(dir, 'federation.sqlite'),
-      },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let output = '';
-    child.stderr?.on('data', (d) => {
-      output += String(d);
-    });
-    const urls = await new Promise<string>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`no URLs printed:\n${output}`)), 30_000);
-      child?.stdout?.on('data', (d) => {
-        output += String(d);
-        if (output.includes('Ctrl-C')) {
-          clearTimeout(timer);
-          resolve(output);
-        }
-      });
-      child?.on('exit', (c) => reject(new Error(`exited with ${c}:\n${output}`)));
-    });
-    // localhost URLs (browsers refuse passkeys on 127.0.0.1), served from 127.0.0.1 (the listen address).
-    const fedUrl = /Federation server \(OpenID provider\): (http:\/\/localhost:\d+)\//.exec(urls)?.[1];
-    const rpUrl = /Demo SaaS app \(relying party\): +(http:\/\/localhost:\d+)\//.exec(urls)?.[1];
-    assert.ok(fedUrl && rpUrl, urls);
-    assert.doesNotMatch(urls, /127\.0\.0\.1/);
-    assert.match(urls, /bob <bob@contoso\.test> \/ correct horse bob {2}— enforced/);
-    assert.match(urls, /carol@partner\.test/);
-    assert.match(urls, /^Stores: SQLite .*federation\.sqlite, everything in it$/m);
-    assert.match(urls, /^Policies: the config's, saved in the store as version 1$/m);
-    assert.doesNotMatch(urls, /worker processes/);
-    const onLoopback = fedUrl.replace('//localhost:', '//127.0.0.1:');
-    const meta = (await (await fetch(`${onLoopback}/.well-known/openid-configuration`)).json()) as {
-      issuer: string;
-      acr_values_supported: string[];
-    };
-    assert.equal(meta.issuer, fedUrl);
-    assert.ok(meta.acr_values_supported.includes('urn:mfakit:acr:mfa'));
-    assert.ok(meta.acr_values_supported.includes('urn:mfakit:acr:phr'));
-    // The demo RP is registered as a relying-party trust: its sign-in lands on the federation's page.
-    const page = await new Browser().go(`${rpUrl}/login`);
-    assert.equal(new URL(page.url).origin, fedUrl);
-    assert.match(page.text, /to continue to <strong>Demo SaaS app<\/strong>/);
-    const exited = new Promise<number | null>((resolve) => child?.once('exit', resolve));
-    child.kill('SIGINT');
-    assert.equal(await exited, 0);
-    child = undefined;
   });
 });
