@@ -5,7 +5,7 @@
 // listing cpu: cpu.max "quota period"), with a weight that lets each group reach its quota on a
 // busy machine; needs root. Writing a pid to cgroup.procs moves all its
 // threads (libuv's thread pool, where scrypt runs, included). The groups are removed by
-// `remove()`, and by an exit hook if the bench ends another way (all synchronous for that reason).
+// `remove()`, and by exit and SIGINT/SIGTERM hooks if the bench ends another way (all synchronous for that).
 import { existsSync, mkdirSync, readFileSync, rmdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
@@ -53,6 +53,9 @@ export function cpuQuotas(share: number): CpuQuotas | { unavailable: string } {
   const base = `mfakit-bench-${process.pid}`;
 
   const remove = () => {
+    process.off('exit', remove);
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
     for (const { dir, pid, from } of made.splice(0)) {
       try {
         if (existsSync(`/proc/${pid}`)) writeFileSync(join(root, from, 'cgroup.procs'), String(pid));
@@ -83,7 +86,14 @@ export function cpuQuotas(share: number): CpuQuotas | { unavailable: string } {
   } catch (error) {
     return { unavailable: `cannot create a cgroup with a CPU quota under ${root}: ${reason(error)}` };
   }
+  // Ended otherwise: on exit, or interrupted (the signal raised again once the groups are gone).
+  const onSignal = (signal: NodeJS.Signals) => {
+    remove();
+    process.kill(process.pid, signal);
+  };
   process.once('exit', remove);
+  process.once('SIGINT', onSignal);
+  process.once('SIGTERM', onSignal);
 
   return {
     version: v1 ? 'v1' : 'v2',

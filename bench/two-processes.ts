@@ -203,9 +203,14 @@ async function underQuota(report: Report, cluster: Cluster, measure: Measure, mo
       const one = tally.one.flows / tally.one.seconds;
       const two = tally.two.flows / tally.two.seconds;
       report(`${flowName(mode)}, each process held to ${share} of a core`, two, one, 'flows/s', null);
-      describe('one process  ', tally.one, 1, cores);
-      describe('two processes', tally.two, 2, cores);
+      const f1 = describe('one process  ', tally.one, 1, cores);
+      const f2 = describe('two processes', tally.two, 2, cores);
       verdict(tally, share, cores);
+      // With the quota the limit, two processes reach 2× only at the same server CPU per flow.
+      console.log(
+        `  server CPU per flow, two processes vs one: ${f2.server.toFixed(2)} vs ${f1.server.toFixed(2)} ms ` +
+          `(×${(f2.server / f1.server).toFixed(2)}): at the quota, two processes can reach ≈ ×${((2 * f1.server) / f2.server).toFixed(2)}`,
+      );
     }
   } finally {
     quotas.remove();
