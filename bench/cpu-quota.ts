@@ -42,7 +42,7 @@ function reason(error: unknown): string {
  */
 export function cpuQuotas(share: number): CpuQuotas | { unavailable: string } {
   if (!(share > 0 && share <= 64))
-    return { unavailable: `BENCH_CPU_QUOTA=${share} is not a share of a core > 0` };
+    return { unavailable: `BENCH_CPU_QUOTA=${share} is not a share of a core (more than 0, at most 64)` };
   const quotaUs = Math.round(share * PERIOD_US);
   const v1 = existsSync(join(V1, 'cpu.cfs_quota_us'));
   const v2 = !v1 && readText(join(V2, 'cgroup.controllers'))?.split(/\s+/).includes('cpu') === true;
