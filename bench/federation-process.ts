@@ -1,7 +1,7 @@
 // One sample federation server in a process of its own, for the benchmarks that need a server
 // process (bench/two-processes.ts, bench/server-memory.ts), started and driven over IPC by
 // bench/server-process.ts:
-//   start {config, stores, secrets, port} → listening {port}: the server over those stores, on
+//   start {config, stores, secrets, port} → listening {port, pid}: the server over those stores, on
 //                                      127.0.0.1 (port 0: a free one; in a node:cluster worker,
 //                                      the port the workers share, bench/federation-cluster.ts)
 //   usage {collect}                  → usage {rss, heapTotal, heapUsed, cpuMs, loopMs} (collect:
@@ -64,7 +64,7 @@ async function start(message: Extract<ToChild, { type: 'start' }>) {
   const listener = createServer(server.app);
   await listen(listener, message.port);
   const port = (listener.address() as AddressInfo).port;
-  send({ type: 'listening', port });
+  send({ type: 'listening', port, pid: process.pid });
   return { server, stores, listener, port };
 }
 

@@ -37,7 +37,7 @@ export interface Usage {
 }
 
 export type FromChild =
-  | { type: 'listening'; port: number }
+  | { type: 'listening'; port: number; pid: number }
   | ({ type: 'usage' } & Usage)
   | { type: 'serving'; on: boolean }
   | { type: 'touched'; sessions: number; devices: number }
@@ -51,6 +51,8 @@ export interface Envelope<M> {
 
 export interface ServerProcess {
   port: number;
+  /** The server process's own pid (a cluster worker's, not the primary's). */
+  pid: number;
   /** `collect` (the default): after a full GC, whose CPU time counts in the next reading. */
   usage(collect?: boolean): Promise<Usage>;
   /** Stops (false) or resumes (true) accepting connections; stopping closes the open ones. */
@@ -121,6 +123,7 @@ async function started(ask: Ask, start: StartMessage, port: number): Promise<Ser
   );
   return {
     port: listening.port,
+    pid: listening.pid,
     usage: (collect = true) => ask({ type: 'usage', collect }, 'usage'),
     serve: async (on) => {
       await ask({ type: 'serve', on }, 'serving');

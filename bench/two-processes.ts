@@ -13,6 +13,10 @@
 // event loop was), the browsers (this process), and the rest of the machine (PostgreSQL, Redis,
 // anything else running) from /proc/stat — and the most two processes could reach on these
 // cores at that cost. Skipped without DATABASE_URL and REDIS_URL.
+// With BENCH_CPU_QUOTA=<share of a core> (e.g. 0.4), the same flows are measured once more with
+// each server process held to that share by a cgroup CPU quota (bench/cpu-quota.ts), so that the
+// processes rather than the machine are the limit: that shows whether throughput grows with
+// processes (no shared bottleneck), not the 2-core target, which stays as measured above.
 import { readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { availableParallelism, tmpdir } from 'node:os';
@@ -29,6 +33,7 @@ import {
   enrollTotpUsers,
   MAX_CONCURRENCY,
 } from './code-flow.ts';
+import { cpuQuotas, type QuotaGroup } from './cpu-quota.ts';
 import { type Report, serverSetting } from './measure.ts';
 import { type ServerProcess, startServerCluster } from './server-process.ts';
 
@@ -76,6 +81,9 @@ interface Tally {
   ownMs: number;
   primaryMs: number;
   machineBusyMs: number;
+  /** Per server, under a CPU quota: enforcement periods it ran in, and was throttled in. */
+  periods: number[];
+  throttled: number[];
 }
 
 const emptyTally = (servers: number): Tally => ({
@@ -86,6 +94,8 @@ const emptyTally = (servers: number): Tally => ({
   ownMs: 0,
   primaryMs: 0,
   machineBusyMs: 0,
+  periods: Array(servers).fill(0),
+  throttled: Array(servers).fill(0),
 });
 
 /** Per flow: each server's CPU, the browsers', the rest of the machine's (ms). */
@@ -103,7 +113,12 @@ function describe(label: string, t: Tally, active: number, cores: number) {
   const each = f.servers.map((ms, i) => {
     const loop = (100 * (t.loopMs[i] ?? 0)) / wallMs;
     const cpu = (100 * (t.serverCpuMs[i] ?? 0)) / wallMs;
-    return `${ms.toFixed(2)} ms (${cpu.toFixed(0)}% CPU, event loop busy ${loop.toFixed(0)}%)`;
+    const periods = t.periods[i] ?? 0;
+    const throttled =
+      periods > 0
+        ? `, throttled in ${((100 * (t.throttled[i] ?? 0)) / periods).toFixed(0)}% of its periods`
+        : '';
+    return `${ms.toFixed(2)} ms (${cpu.toFixed(0)}% CPU, event loop busy ${loop.toFixed(0)}%${throttled})`;
   });
   console.log(
     `  ${label}: ${(t.flows / t.seconds).toFixed(1)} flows/s; CPU per flow: server ${each.join(' + ')}, ` +
@@ -111,6 +126,118 @@ function describe(label: string, t: Tally, active: number, cores: number) {
       `(PostgreSQL, Redis, anything else); machine busy ${((100 * t.machineBusyMs) / wallMs).toFixed(0)}% of ${cores * 100}%`,
   );
   return f;
+}
+
+type Mode = 'totp' | 'sso';
+type Cluster = Awaited<ReturnType<typeof startServerCluster>>;
+type Measure = ReturnType<typeof createCodeFlows>['measure'];
+
+/** Flows/s and where the CPU went with one accepting process, and with two, alternated ABBA. */
+async function compare(cluster: Cluster, measure: Measure, mode: Mode, groups: QuotaGroup[] = []) {
+  const workers = cluster.workers;
+  const accepting = async (count: number) => {
+    // Every connection closed, so the browsers' next ones are handed out afresh.
+    for (const w of workers) await w.serve(false);
+    for (const w of workers.slice(0, count)) await w.serve(true);
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  };
+  const snapshot = async (servers: ServerProcess[]) => ({
+    usage: await Promise.all(servers.map((s) => s.usage(false))),
+    own: process.cpuUsage(),
+    primary: cluster.primaryCpuMs(),
+    machine: machineCpuMs(),
+    quota: groups.map((g) => g.stat()),
+  });
+  await accepting(2);
+  await measure(mode, 1, MAX_CONCURRENCY); // warm-up, both processes
+  const tally = { one: emptyTally(2), two: emptyTally(2) };
+  for (const count of ['one', 'two', 'two', 'one'] as const) {
+    await accepting(count === 'one' ? 1 : 2);
+    let before = await snapshot(workers);
+    const r = await measure(mode, SECONDS, MAX_CONCURRENCY, async () => {
+      before = await snapshot(workers);
+    });
+    const after = await snapshot(workers);
+    const t = tally[count];
+    t.flows += r.flows;
+    t.seconds += r.seconds;
+    after.usage.forEach((u, i) => {
+      t.serverCpuMs[i] = (t.serverCpuMs[i] ?? 0) + u.cpuMs - (before.usage[i]?.cpuMs ?? 0);
+      t.loopMs[i] = (t.loopMs[i] ?? 0) + u.loopMs - (before.usage[i]?.loopMs ?? 0);
+    });
+    after.quota.forEach((q, i) => {
+      t.periods[i] = (t.periods[i] ?? 0) + q.periods - (before.quota[i]?.periods ?? 0);
+      t.throttled[i] = (t.throttled[i] ?? 0) + q.throttled - (before.quota[i]?.throttled ?? 0);
+    });
+    const own = process.cpuUsage(before.own);
+    t.ownMs += (own.user + own.system) / 1000;
+    t.primaryMs += after.primary - before.primary;
+    t.machineBusyMs += after.machine.busy - before.machine.busy;
+  }
+  return tally;
+}
+
+const flowName = (mode: Mode) =>
+  mode === 'totp'
+    ? `full code flows, password + TOTP, two processes vs one (PostgreSQL + Redis, ${MAX_CONCURRENCY} browsers)`
+    : `code flows on a signed-in session (SSO), two processes vs one (PostgreSQL + Redis, ${MAX_CONCURRENCY} browsers)`;
+
+/** The scale-out check: each server process held to `share` of a core, one process vs two. */
+async function underQuota(report: Report, cluster: Cluster, measure: Measure, modes: Mode[], share: number) {
+  const quotas = cpuQuotas(share);
+  if ('unavailable' in quotas) {
+    console.log(
+      `each server process under a CPU quota (BENCH_CPU_QUOTA=${share}): cannot run: ${quotas.unavailable}`,
+    );
+    return;
+  }
+  const cores = availableParallelism();
+  try {
+    const groups = cluster.workers.map((w) => quotas.hold(w.pid));
+    console.log(
+      `each server process now held to ${share} of a core (cgroup ${quotas.version} CPU quota, one cgroup each): ` +
+        'this shows whether throughput grows with processes when they are the limit (scale-out), not the 2-core target above',
+    );
+    for (const mode of modes) {
+      const tally = await compare(cluster, measure, mode, groups);
+      const one = tally.one.flows / tally.one.seconds;
+      const two = tally.two.flows / tally.two.seconds;
+      report(`${flowName(mode)}, each process held to ${share} of a core`, two, one, 'flows/s', null);
+      const f1 = describe('one process  ', tally.one, 1, cores);
+      const f2 = describe('two processes', tally.two, 2, cores);
+      verdict(tally, share, cores);
+      // With the quota the limit, two processes reach 2× only at the same server CPU per flow.
+      console.log(
+        `  server CPU per flow, two processes vs one: ${f2.server.toFixed(2)} vs ${f1.server.toFixed(2)} ms ` +
+          `(×${(f2.server / f1.server).toFixed(2)}): at the quota, two processes can reach ≈ ×${((2 * f1.server) / f2.server).toFixed(2)}`,
+      );
+    }
+  } finally {
+    quotas.remove();
+  }
+}
+
+/**
+ * Whether the quota was the limit: every active process ran at ≥ 90% of its quota (and was
+ * throttled, as printed) — its requests waited for CPU time the quota withheld. The machine's
+ * busy share counts everything running on it, other work included.
+ */
+function verdict(tally: { one: Tally; two: Tally }, share: number, cores: number) {
+  const runs = [
+    { t: tally.one, active: 1 },
+    { t: tally.two, active: 2 },
+  ];
+  const atQuota = runs.every(({ t, active }) =>
+    t.serverCpuMs.slice(0, active).every((ms) => ms / (t.seconds * 1000) >= 0.9 * share),
+  );
+  const busiest = Math.max(...runs.map(({ t }) => t.machineBusyMs / (t.seconds * 1000 * cores)));
+  const machine = `the machine was up to ${(100 * busiest).toFixed(0)}% busy (all of it, other work included)`;
+  console.log(
+    atQuota
+      ? `  every active process ran at ≥ 90% of its quota: the quota was the limit; ${machine}`
+      : `  a process ran below 90% of its quota: something else limited it too; ${machine}` +
+          (busiest >= 0.9 ? ', saturated: try a smaller BENCH_CPU_QUOTA or a quieter machine' : ''),
+  );
 }
 
 export async function runTwoProcessBench(report: Report): Promise<void> {
@@ -130,6 +257,7 @@ export async function runTwoProcessBench(report: Report): Promise<void> {
   const config = benchFederationConfig(issuer, join(tmpdir(), 'mfakit-bench-unused.sqlite'), users);
   const secrets = generateSecrets();
   const cores = availableParallelism();
+  const modes = (process.env.BENCH_MODES ?? 'totp,sso').split(',') as Mode[];
   const began = Date.now();
   const cluster = await startServerCluster({ config, stores: spec, secrets }, 2, port);
   try {
@@ -138,54 +266,11 @@ export async function runTwoProcessBench(report: Report): Promise<void> {
         `${((Date.now() - began) / 1000).toFixed(1)} s (${users.length} users, configured with a passwordHash each)`,
     );
     const { measure } = createCodeFlows(issuer, await enrollOver(spec, secrets.sealingKeys, users));
-    const workers = cluster.workers;
-    const accepting = async (count: number) => {
-      // Every connection closed, so the browsers' next ones are handed out afresh.
-      for (const w of workers) await w.serve(false);
-      for (const w of workers.slice(0, count)) await w.serve(true);
-      await new Promise((resolve) => setTimeout(resolve, 200));
-    };
-    const snapshot = async (servers: ServerProcess[]) => ({
-      usage: await Promise.all(servers.map((s) => s.usage(false))),
-      own: process.cpuUsage(),
-      primary: cluster.primaryCpuMs(),
-      machine: machineCpuMs(),
-    });
-
-    for (const mode of (process.env.BENCH_MODES ?? 'totp,sso').split(',') as Array<'totp' | 'sso'>) {
-      await accepting(2);
-      await measure(mode, 1, MAX_CONCURRENCY); // warm-up, both processes
-      const tally = { one: emptyTally(2), two: emptyTally(2) };
-      for (const count of ['one', 'two', 'two', 'one'] as const) {
-        await accepting(count === 'one' ? 1 : 2);
-        let before = await snapshot(workers);
-        const r = await measure(mode, SECONDS, MAX_CONCURRENCY, async () => {
-          before = await snapshot(workers);
-        });
-        const after = await snapshot(workers);
-        const t = tally[count];
-        t.flows += r.flows;
-        t.seconds += r.seconds;
-        after.usage.forEach((u, i) => {
-          t.serverCpuMs[i] = (t.serverCpuMs[i] ?? 0) + u.cpuMs - (before.usage[i]?.cpuMs ?? 0);
-          t.loopMs[i] = (t.loopMs[i] ?? 0) + u.loopMs - (before.usage[i]?.loopMs ?? 0);
-        });
-        const own = process.cpuUsage(before.own);
-        t.ownMs += (own.user + own.system) / 1000;
-        t.primaryMs += after.primary - before.primary;
-        t.machineBusyMs += after.machine.busy - before.machine.busy;
-      }
+    for (const mode of modes) {
+      const tally = await compare(cluster, measure, mode);
       const one = tally.one.flows / tally.one.seconds;
       const two = tally.two.flows / tally.two.seconds;
-      report(
-        mode === 'totp'
-          ? `full code flows, password + TOTP, two processes vs one (PostgreSQL + Redis, ${MAX_CONCURRENCY} browsers)`
-          : `code flows on a signed-in session (SSO), two processes vs one (PostgreSQL + Redis, ${MAX_CONCURRENCY} browsers)`,
-        two,
-        one,
-        'flows/s',
-        1.7,
-      );
+      report(flowName(mode), two, one, 'flows/s', 1.7);
       const f1 = describe('one process  ', tally.one, 1, cores);
       const f2 = describe('two processes', tally.two, 2, cores);
       // All the machine's cores spent at the two-process cost per flow: the most two could do here.
@@ -200,6 +285,8 @@ export async function runTwoProcessBench(report: Report): Promise<void> {
             : ''),
       );
     }
+    const share = process.env.BENCH_CPU_QUOTA;
+    if (share) await underQuota(report, cluster, measure, modes, Number(share));
   } finally {
     await cluster.stop();
     await dropBenchStores(spec);
