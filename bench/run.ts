@@ -201,15 +201,16 @@ async function main() {
     return;
   }
   console.log(`mfakit benchmarks — node ${process.version}, ${DURATION_S} s per HTTP run\n`);
-  // DESIGN's target (≥ 0.5) is for the memory store; SQLite, with its write per use, is reported beside it.
-  await totpBenchmark('memory store', (clock) => createMemoryStores({ clock }), 0.5);
+  // DESIGN.md, performance targets: TOTP verify with replay guard ≥ 0.8× raw otplib verify on the
+  // memory store, ≥ 0.35× on SQLite (its one durable write per accepted code is most of the cost).
+  await totpBenchmark('memory store', (clock) => createMemoryStores({ clock }), 0.8);
   const totpOnly = only === 'totp';
   const dir = mkdtempSync(join(tmpdir(), 'mfakit-bench-'));
   try {
     await totpBenchmark(
       'SQLite store',
       (clock) => createSqliteStores({ path: join(dir, 'bench.sqlite'), clock }),
-      null,
+      0.35,
     );
   } finally {
     rmSync(dir, { recursive: true, force: true });

@@ -5,10 +5,11 @@
 // index), so two inserts racing for one key cannot both succeed. A method inserted with its
 // counter, or removed with what it releases, is one transaction. Expects a migrated database.
 import type { DatabaseSync, StatementSync } from 'node:sqlite';
+import { StoreError } from '../../src/errors.ts';
 import type { MethodData, MethodRecord, MethodRelease, MethodStore } from '../../src/store/ports.ts';
 import { METHOD_COLUMNS } from '../shared/row-records.ts';
 import { COUNTER_ADVANCE_SQL } from './counters.ts';
-import { int, intOrNull, isConstraintViolation, toRecord, transaction } from './rows.ts';
+import { int, intOrNull, isConstraintViolation, type Row, toRecord, transaction } from './rows.ts';
 
 /**
  * Methods with their last-used time: the later of the method row's own and the last use
@@ -35,7 +36,7 @@ export class SqliteMethodStore implements MethodStore {
    * times faster than the join with its ORDER BY (node:sqlite, measured by npm run bench).
    */
   async listMethods(userId: string, options: { lastUsed?: boolean } = {}) {
-    const rows = this.#sql.listMethodRows.all({ userId });
+    const rows = listedRows(this.#sql.listMethodRows.all(userId));
     const methods = rows.map((row) => {
       const method = toRecord.method(row);
       if (options.lastUsed === false || method.counterKey === null) return { method, rid: int(row, 'rid') };
@@ -119,7 +120,9 @@ export class SqliteMethodStore implements MethodStore {
 function prepare(db: DatabaseSync) {
   const sql = (source: string): StatementSync => db.prepare(source);
   return {
-    listMethodRows: sql(`SELECT rowid AS rid, ${METHOD_COLUMNS} FROM methods WHERE user_id = :userId`),
+    // Positional, and rows as arrays (read back by listedRows): node:sqlite builds each row object
+    // as a slow-mode object with its own map, and matches named parameters by name on every call.
+    listMethodRows: arrayRows(sql(`SELECT ${LISTED_COLUMNS.join(', ')} FROM methods WHERE user_id = ?`)),
     counterUse: sql('SELECT used_at FROM counters WHERE key = :key AND method_id = :methodId'),
     getMethod: sql(`${METHOD_SELECT} WHERE m.id = :id AND m.user_id = :userId`),
     findByLookupKey: sql(`${METHOD_SELECT} WHERE m.kind = :kind AND m.lookup_key = :lookupKey`),
@@ -148,4 +151,23 @@ function prepare(db: DatabaseSync) {
     ),
     deleteAllMethods: sql('DELETE FROM methods WHERE user_id = :userId'),
   };
+}
+
+/** The columns `listMethods` reads, in order: the rowid (the tie-breaker of its sort), then the method's. */
+const LISTED_COLUMNS = ['rowid', ...METHOD_COLUMNS.split(', ')];
+const LISTED_NAMES = ['rid', ...METHOD_COLUMNS.split(', ')];
+
+function arrayRows(statement: StatementSync): StatementSync {
+  statement.setReturnArrays(true);
+  return statement;
+}
+
+/** Rows read as arrays (listMethodRows), as rows by column name for the shared mappers. */
+function listedRows(arrays: unknown[]): Row[] {
+  return arrays.map((values) => {
+    if (!Array.isArray(values)) throw new StoreError('sqlite: a listed method row is not an array');
+    const row: Row = {};
+    for (let i = 0; i < LISTED_NAMES.length; i++) row[LISTED_NAMES[i] as string] = values[i] as Row[string];
+    return row;
+  });
 }

@@ -72,18 +72,17 @@ const OPENED_SEEDS_MAX = 10_000;
 /**
  * Opens seeds, keeping them by sealed value: opening (AES-GCM) costs more than the OTP check
  * itself. The process holds the sealing keys anyway; a sealed value never changes, so entries
- * never go stale.
+ * never go stale. Keyed by the sealed value alone (no key string built per check); an entry
+ * serves only the user and method it was opened for, as the seal's context binds it to them.
  */
 export function createSeedOpener(sealer: Sealer) {
-  const opened = new Map<string, Buffer>();
+  const opened = new Map<string, { userId: string; methodId: string; seed: Buffer }>();
   return (record: MethodRecord, data: OtpData): Buffer => {
-    const cacheKey = `${record.userId}\0${record.id}\0${data.sealedSecret}`;
-    let value = opened.get(cacheKey);
-    if (!value) {
-      value = sealer.open(data.sealedSecret, sealedSecretContext(record.userId, record.id));
-      if (opened.size >= OPENED_SEEDS_MAX) opened.delete(opened.keys().next().value ?? '');
-      opened.set(cacheKey, value);
-    }
-    return value;
+    const entry = opened.get(data.sealedSecret);
+    if (entry && entry.userId === record.userId && entry.methodId === record.id) return entry.seed;
+    const seed = sealer.open(data.sealedSecret, sealedSecretContext(record.userId, record.id));
+    if (!entry && opened.size >= OPENED_SEEDS_MAX) opened.delete(opened.keys().next().value ?? '');
+    opened.set(data.sealedSecret, { userId: record.userId, methodId: record.id, seed });
+    return seed;
   };
 }
