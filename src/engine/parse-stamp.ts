@@ -7,6 +7,7 @@
 import { z } from 'zod';
 import { AUTH_METHODS, type AuthMethod, CLIENT_APP_TYPES } from '../policy/model.ts';
 import { type AuthStamp, type AuthStampFacts, FIRST_FACTOR_METHODS, STAMP_VERSION } from './stamp.ts';
+import { currentStampFastCheck } from './stamp-fast-check.ts';
 
 const method = z.enum(AUTH_METHODS);
 const time = z.number().finite();
@@ -46,8 +47,8 @@ const facts = {
   risk,
 };
 
-/** Today's shape, one schema per state (fields of another state are dropped). */
-const current = z.discriminatedUnion('skippedBy', [
+/** Today's shape, one schema per state (fields of another state are dropped). Exported for tests. */
+export const currentStampSchema = z.discriminatedUnion('skippedBy', [
   z.object({ ...facts, skippedBy: z.undefined().optional() }),
   z.object({ ...facts, skippedBy: z.enum(['user_disabled', 'trusted_network']) }),
   z.object({
@@ -143,7 +144,10 @@ export function parseStamp(value: unknown): AuthStamp | null {
   if (typeof value !== 'object' || value === null) return null;
   const version = (value as { version?: unknown }).version;
   if (version === STAMP_VERSION) {
-    const parsed = current.safeParse(value);
+    // The usual case, checked plainly; anything it is unsure of goes to the schema.
+    const plain = currentStampFastCheck(value);
+    if (plain !== undefined) return plain;
+    const parsed = currentStampSchema.safeParse(value);
     return parsed.success ? parsed.data : null;
   }
   if (version !== undefined) return null;

@@ -1,0 +1,143 @@
+// parseStamp's quick check of today's shape (src/engine/stamp-fast-check.ts) against the zod
+// schema it stands in for: over valid stamps of every state and thousands of mutations of them
+// (keys removed, added, or given values of every wrong kind), whatever the quick check accepts
+// the schema accepts with the same result, and parseStamp answers exactly what the schema
+// alone would.
+import assert from 'node:assert/strict';
+import { currentStampSchema, parseStamp } from '../../src/engine/parse-stamp.ts';
+import { STAMP_VERSION } from '../../src/engine/stamp.ts';
+import { currentStampFastCheck } from '../../src/engine/stamp-fast-check.ts';
+
+const T = Date.UTC(2026, 0, 5, 9, 0, 0);
+const facts = {
+  version: STAMP_VERSION,
+  userId: 'alice',
+  amr: ['pwd', 'otp', 'mfa'],
+  acr: 'urn:mfakit:acr:mfa',
+  firstFactorAmr: ['pwd'],
+  authTime: T,
+  mfaAt: T,
+  methods: ['password', 'totp'],
+  verifiedAt: { totp: T },
+  app: 'payroll',
+  clientAppType: 'browser',
+  groups: ['finance'],
+  roles: ['approver'],
+  risk: { newDevice: false, newNetwork: true, fraudFlagged: false, recentFailures: 0 },
+};
+const valid: Record<string, unknown>[] = [
+  facts,
+  { ...facts, mfaAt: null, app: null, verifiedAt: {}, risk: {}, groups: [], roles: [] },
+  { ...facts, skippedBy: 'user_disabled' },
+  { ...facts, skippedBy: 'trusted_network', clientAppType: 'legacy' },
+  { ...facts, skippedBy: 'remembered_device', rememberedDeviceId: 'dev-1', rememberedDeviceAt: T - 1000 },
+];
+
+/** Values of every kind a field might wrongly hold. */
+const ODD: unknown[] = [
+  undefined,
+  null,
+  '',
+  'x',
+  'totp',
+  'browser',
+  0,
+  -1,
+  1.5,
+  Number.NaN,
+  Number.POSITIVE_INFINITY,
+  true,
+  false,
+  [],
+  ['x'],
+  [1],
+  ['password'],
+  ['password', 7],
+  {},
+  { totp: T },
+  { bogus: T },
+  { totp: 'T' },
+  { newDevice: true },
+  { newDevice: 'yes' },
+  { recentFailures: Number.NaN },
+  { extra: 1 },
+  Object.create({ inherited: 1 }),
+  STAMP_VERSION,
+  STAMP_VERSION + 1,
+  'remembered_device',
+  'user_disabled',
+];
+const KEYS = [
+  ...Object.keys(facts),
+  'skippedBy',
+  'rememberedDeviceId',
+  'rememberedDeviceAt',
+  'extra',
+  '__proto__',
+];
+
+/** Every stamp with one key removed, or set to each odd value; and some with two changes. */
+function* mutations(): Generator<unknown> {
+  for (const stamp of valid) {
+    yield stamp;
+    yield JSON.parse(JSON.stringify(stamp));
+    for (const key of KEYS) {
+      const without = { ...stamp };
+      delete without[key];
+      yield without;
+      for (const odd of ODD) {
+        const changed: Record<string, unknown> = { ...stamp };
+        Object.defineProperty(changed, key, {
+          value: odd,
+          enumerable: true,
+          writable: true,
+          configurable: true,
+        });
+        yield changed;
+        // Nested: the odd value inside verifiedAt and risk too.
+        yield { ...stamp, verifiedAt: { totp: T, [key]: odd } };
+        yield { ...stamp, risk: { newDevice: false, [key]: odd } };
+      }
+    }
+  }
+  yield JSON.parse(`{"version":${STAMP_VERSION},"__proto__":{"userId":"mallory"}}`);
+  yield [facts];
+  const sparse: string[] = [];
+  sparse[1] = 'pwd';
+  yield { ...facts, amr: sparse };
+  yield Object.assign(Object.create({ polluted: true }), facts);
+}
+
+describe("parseStamp: the quick check of today's shape agrees with the schema", () => {
+  it('whatever the quick check accepts, the schema accepts alike; parseStamp answers as the schema does', () => {
+    let accepted = 0;
+    let total = 0;
+    for (const value of mutations()) {
+      total++;
+      const bySchema = currentStampSchema.safeParse(value);
+      const quick = currentStampFastCheck(value);
+      if (quick !== undefined) {
+        accepted++;
+        assert.ok(bySchema.success, `accepted quickly but not by the schema: ${JSON.stringify(value)}`);
+        assert.deepEqual(quick, bySchema.data, JSON.stringify(value));
+      }
+      const version = (value as { version?: unknown } | null)?.version;
+      if (version === STAMP_VERSION)
+        assert.deepEqual(parseStamp(value), bySchema.success ? bySchema.data : null, JSON.stringify(value));
+    }
+    // The quick check is not idle: the valid stamps and many harmless variations take it.
+    assert.ok(accepted >= valid.length * 2, `${accepted} of ${total} accepted quickly`);
+    assert.ok(total > 5000, `${total} cases`);
+  });
+
+  it('hands back copies: changing the result does not change the stored value', () => {
+    const stored = JSON.parse(JSON.stringify(facts));
+    const stamp = currentStampFastCheck(stored);
+    assert.ok(stamp);
+    stamp.amr.push('x');
+    stamp.methods.push('webauthn');
+    (stamp.verifiedAt as Record<string, number>).sms = 1;
+    stamp.risk.fraudFlagged = true;
+    assert.deepEqual(stored, JSON.parse(JSON.stringify(facts)));
+  });
+});
