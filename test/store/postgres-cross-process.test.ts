@@ -10,21 +10,7 @@ import {
 } from '../../adapters/postgres/index.ts';
 import { accessPassFixture, CONTRACT_EPOCH, methodFixture, tokenFixture } from './contract/index.ts';
 import { postgresTestServer, spawnPostgresChild } from './postgres-schemas.ts';
-import type { Child } from './sqlite-child.ts';
-import { expectCleanExit } from './sqlite-child.ts';
-
-/** Each child says "ready" once connected, waits for "go" on stdin, then prints one JSON line. */
-async function startTogether(children: Child[]): Promise<unknown[]> {
-  try {
-    for (const child of children) assert.equal(await child.line(), 'ready');
-    for (const child of children) child.process.stdin?.write('go\n');
-    const outputs = await Promise.all(children.map((child) => child.line()));
-    await Promise.all(children.map(expectCleanExit));
-    return outputs.map((output) => JSON.parse(output) as unknown);
-  } finally {
-    for (const child of children) if (child.process.exitCode === null) child.process.kill();
-  }
-}
+import { startTogether } from './sqlite-child.ts';
 
 describe('postgres adapter across processes', function () {
   // Each test starts two Node processes.

@@ -4,7 +4,7 @@
 import assert from 'node:assert/strict';
 import { RedisEphemeralStore, RedisOidcStore } from '../../adapters/redis/index.ts';
 import { useRedisServer } from '../helpers/redis.ts';
-import { expectCleanExit, spawnNode } from './sqlite-child.ts';
+import { spawnNode, startTogether } from './sqlite-child.ts';
 
 describe('redis adapter: cross-process atomicity', () => {
   const redis = useRedisServer();
@@ -33,20 +33,12 @@ describe('redis adapter: cross-process atomicity', () => {
   async function race(prefix: string, mode: string, n = 25): Promise<unknown[]> {
     const env = { REDIS_URL: redis.url, PREFIX: prefix, MODE: mode, N: String(n) };
     const children = [spawnNode(racer, env, 'redis'), spawnNode(racer, env, 'redis')];
-    try {
-      for (const child of children) assert.equal(await child.line(), 'ready');
-      for (const child of children) child.process.stdin?.write('go\n');
-      const outputs = await Promise.all(children.map((child) => child.line()));
-      await Promise.all(children.map(expectCleanExit));
-      return outputs.flatMap((output) => {
-        const parsed: unknown = JSON.parse(output);
-        assert.ok(Array.isArray(parsed));
-        assert.equal(parsed.length, n);
-        return parsed;
-      });
-    } finally {
-      for (const child of children) if (child.process.exitCode === null) child.process.kill();
-    }
+    const outputs = await startTogether(children);
+    return outputs.flatMap((parsed) => {
+      assert.ok(Array.isArray(parsed));
+      assert.equal(parsed.length, n);
+      return parsed;
+    });
   }
 
   it('50 consumeOnce of one key from two processes: exactly one true', async () => {

@@ -1,6 +1,7 @@
 // Helpers of the SQLite adapter's own tests: a private directory of fresh database files per
 // suite, and child `node` processes that open the same file, so a test can race two processes
-// on it or kill one mid-way (the Redis adapter's tests race children the same way).
+// on it or kill one mid-way (the Redis and PostgreSQL adapters' tests race children the same way,
+// started together by `startTogether`).
 import assert from 'node:assert/strict';
 import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -84,4 +85,20 @@ ${script}`;
 export async function expectCleanExit(child: Child) {
   const { code, stderr } = await child.exited;
   assert.equal(code, 0, `child failed: ${stderr}`);
+}
+
+/**
+ * Starts racing children together: each says "ready" once set up, waits for "go" on stdin, then
+ * prints one JSON line; resolves with each child's line parsed, after all exited cleanly.
+ */
+export async function startTogether(children: Child[]): Promise<unknown[]> {
+  try {
+    for (const child of children) assert.equal(await child.line(), 'ready');
+    for (const child of children) child.process.stdin?.write('go\n');
+    const outputs = await Promise.all(children.map((child) => child.line()));
+    await Promise.all(children.map(expectCleanExit));
+    return outputs.map((output) => JSON.parse(output) as unknown);
+  } finally {
+    for (const child of children) if (child.process.exitCode === null) child.process.kill();
+  }
 }

@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict';
 import { createSqliteStores } from '../../adapters/sqlite/index.ts';
 import { accessPassFixture } from './contract/index.ts';
-import { expectCleanExit, freshDatabasePaths, spawnNode } from './sqlite-child.ts';
+import { freshDatabasePaths, spawnNode, startTogether } from './sqlite-child.ts';
 
 describe('sqlite adapter', () => {
   const freshPath = freshDatabasePaths();
@@ -46,20 +46,12 @@ describe('sqlite adapter', () => {
       const children = Array.from({ length: racers }, () =>
         spawnNode(racer, { DB_PATH: path, MODE: mode, N: String(n) }),
       );
-      try {
-        for (const child of children) assert.equal(await child.line(), 'ready');
-        for (const child of children) child.process.stdin?.write('go\n');
-        const outputs = await Promise.all(children.map((child) => child.line()));
-        await Promise.all(children.map(expectCleanExit));
-        return outputs.map((output) => {
-          const parsed: unknown = JSON.parse(output);
-          assert.ok(Array.isArray(parsed));
-          assert.equal(parsed.length, n);
-          return parsed;
-        });
-      } finally {
-        for (const child of children) if (child.process.exitCode === null) child.process.kill();
-      }
+      const outputs = await startTogether(children);
+      return outputs.map((parsed) => {
+        assert.ok(Array.isArray(parsed));
+        assert.equal(parsed.length, n);
+        return parsed;
+      });
     }
 
     it('two processes racing consumeOnce over the same 200 keys win exactly 200 times, once per key', async () => {
