@@ -1,15 +1,14 @@
-import { fork } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import autocannon from 'autocannon';
 import type { Stores } from 'mfakit';
 import { createMemoryStores } from 'mfakit/adapters/memory';
 import { createSqliteStores } from 'mfakit/adapters/sqlite';
 // Below the public API: the engine's own code check, and the authenticator side (its RFC 6238 arithmetic).
 import { createEngineContext } from '../src/engine/engine-context.ts';
 import { base32Decode } from '../src/methods/otp/base32.ts';
-import { asyncOpsPerSecond, harmonic, mean, opsPerSecond } from './measure.ts';
+import { runGuardBench } from './guard.ts';
+import { asyncOpsPerSecond, harmonic, opsPerSecond } from './measure.ts';
 import { runOidcFlowBench } from './oidc-flow.ts';
 import { runPasskeyBench } from './passkey.ts';
 import { runPolicyBench } from './policy.ts';
@@ -38,66 +37,6 @@ function report(name: string, value: number, baseline: number, unit: string, tar
   console.log(
     `${name}: ${value.toFixed(0)} vs ${baseline.toFixed(0)} ${unit} → ratio ${ratio.toFixed(3)} ${verdict}`,
   );
-}
-
-// ---------- requireMfa on a satisfied session vs the bare route ----------
-async function guardBenchmark() {
-  const child = fork(new URL('./guard-server.ts', import.meta.url), {
-    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
-  });
-  const port = await new Promise<number>((resolve) =>
-    child.once('message', (m: { port: number }) => resolve(m.port)),
-  );
-  const base = `http://127.0.0.1:${port}`;
-  try {
-    // A real sign-in: password step, then TOTP enrollment through the JSON API.
-    const login = await fetch(`${base}/login`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: '{"user":"alice"}',
-    });
-    let cookie = (login.headers.get('set-cookie') ?? '').split(';')[0] ?? '';
-    const draft = (await (
-      await fetch(`${base}/mfa/api/enroll/totp`, {
-        method: 'POST',
-        headers: { cookie, 'content-type': 'application/json' },
-        body: '{}',
-      })
-    ).json()) as { draftId: string; secret: string };
-    const code = totpAt(base32Decode(draft.secret), Date.now());
-    const done = await fetch(`${base}/mfa/api/enroll/totp/confirm`, {
-      method: 'POST',
-      headers: { cookie, 'content-type': 'application/json' },
-      body: JSON.stringify({ draftId: draft.draftId, code }),
-    });
-    cookie = (done.headers.get('set-cookie') ?? '').split(';')[0] ?? '';
-    const check = await fetch(`${base}/guarded`, { headers: { cookie } });
-    if (check.status !== 200) throw new Error(`guarded route refused the benchmark session: ${check.status}`);
-
-    const run = async (path: string) => {
-      const r = await autocannon({
-        url: `${base}${path}`,
-        connections: 20,
-        duration: DURATION_S,
-        headers: { cookie },
-      });
-      if (r.non2xx > 0) throw new Error(`${path}: ${r.non2xx} non-2xx responses`);
-      return r.requests.average;
-    };
-    await run('/bare'); // warm-up
-    const bare: number[] = [];
-    const guarded: number[] = [];
-    // ABBA order, twice: drift over the run (JIT, GC, thermal) weighs on both sides alike.
-    for (let i = 0; i < 2; i++) {
-      bare.push(await run('/bare'));
-      guarded.push(await run('/guarded'));
-      guarded.push(await run('/guarded'));
-      bare.push(await run('/bare'));
-    }
-    report('requireMfa, satisfied session vs bare route', mean(guarded), mean(bare), 'req/s', 0.95);
-  } finally {
-    child.kill();
-  }
 }
 
 // ---------- TOTP verify with replay guard vs raw otplib verify ----------
@@ -172,7 +111,7 @@ async function main() {
   }
   // `node bench/run.ts guard`: only requireMfa against the bare route.
   if (only === 'guard') {
-    await guardBenchmark();
+    await runGuardBench(report, DURATION_S);
     return;
   }
   // `node bench/run.ts passkey`: only passkey assertions beside TOTP.
@@ -219,7 +158,7 @@ async function main() {
   await runPasskeyBench(report);
   // `node bench/run.ts totp`: only the TOTP verification figures.
   if (!totpOnly) {
-    await guardBenchmark();
+    await runGuardBench(report, DURATION_S);
     await runOidcFlowBench(report);
     await runTwoProcessBench(report);
     await runServerMemoryBench();
