@@ -12,7 +12,10 @@
 // Beside flows/s it prints where the CPU went, per flow: each server process (and how busy its
 // event loop was), the browsers (this process), and the rest of the machine (PostgreSQL, Redis,
 // anything else running) from /proc/stat — and the most two processes could reach on these
-// cores at that cost. Skipped without DATABASE_URL and REDIS_URL.
+// cores at that cost, and the store work per flow (PostgreSQL transactions, Redis commands:
+// bench/server-activity.ts), which stays the same with two processes when nothing per process
+// (a cache, a connection's state) is lost by spreading the flows. Skipped without DATABASE_URL
+// and REDIS_URL.
 // With BENCH_CPU_QUOTA=<share of a core> (e.g. 0.4), the same flows are measured once more with
 // each server process held to that share by a cgroup CPU quota (bench/cpu-quota.ts), so that the
 // processes rather than the machine are the limit: that shows whether throughput grows with
@@ -35,6 +38,7 @@ import {
 } from './code-flow.ts';
 import { cpuQuotas, type QuotaGroup } from './cpu-quota.ts';
 import { type Report, serverSetting } from './measure.ts';
+import { openActivityProbe } from './server-activity.ts';
 import { type ServerProcess, startServerCluster } from './server-process.ts';
 
 const POOL = Number(process.env.BENCH_TOTP_USERS ?? 300);
@@ -81,6 +85,9 @@ interface Tally {
   ownMs: number;
   primaryMs: number;
   machineBusyMs: number;
+  /** PostgreSQL transactions committed and Redis commands processed (bench/server-activity.ts). */
+  pgTransactions: number;
+  redisCommands: number;
   /** Per server, under a CPU quota: enforcement periods it ran in, and was throttled in. */
   periods: number[];
   throttled: number[];
@@ -94,6 +101,8 @@ const emptyTally = (servers: number): Tally => ({
   ownMs: 0,
   primaryMs: 0,
   machineBusyMs: 0,
+  pgTransactions: 0,
+  redisCommands: 0,
   periods: Array(servers).fill(0),
   throttled: Array(servers).fill(0),
 });
@@ -123,7 +132,8 @@ function describe(label: string, t: Tally, active: number, cores: number) {
   console.log(
     `  ${label}: ${(t.flows / t.seconds).toFixed(1)} flows/s; CPU per flow: server ${each.join(' + ')}, ` +
       `browsers (and the cluster primary) ${f.browsers.toFixed(2)} ms, rest of the machine ${f.rest.toFixed(2)} ms ` +
-      `(PostgreSQL, Redis, anything else); machine busy ${((100 * t.machineBusyMs) / wallMs).toFixed(0)}% of ${cores * 100}%`,
+      `(PostgreSQL, Redis, anything else); machine busy ${((100 * t.machineBusyMs) / wallMs).toFixed(0)}% of ${cores * 100}%; ` +
+      `store work per flow: ${(t.pgTransactions / t.flows).toFixed(1)} PostgreSQL transactions, ${(t.redisCommands / t.flows).toFixed(1)} Redis commands`,
   );
   return f;
 }
@@ -131,9 +141,16 @@ function describe(label: string, t: Tally, active: number, cores: number) {
 type Mode = 'totp' | 'sso';
 type Cluster = Awaited<ReturnType<typeof startServerCluster>>;
 type Measure = ReturnType<typeof createCodeFlows>['measure'];
+type ActivityProbe = Awaited<ReturnType<typeof openActivityProbe>>;
 
 /** Flows/s and where the CPU went with one accepting process, and with two, alternated ABBA. */
-async function compare(cluster: Cluster, measure: Measure, mode: Mode, groups: QuotaGroup[] = []) {
+async function compare(
+  cluster: Cluster,
+  measure: Measure,
+  probe: ActivityProbe,
+  mode: Mode,
+  groups: QuotaGroup[] = [],
+) {
   const workers = cluster.workers;
   const accepting = async (count: number) => {
     // Every connection closed, so the browsers' next ones are handed out afresh.
@@ -146,6 +163,7 @@ async function compare(cluster: Cluster, measure: Measure, mode: Mode, groups: Q
     own: process.cpuUsage(),
     primary: cluster.primaryCpuMs(),
     machine: machineCpuMs(),
+    activity: await probe.read(),
     quota: groups.map((g) => g.stat()),
   });
   await accepting(2);
@@ -173,6 +191,8 @@ async function compare(cluster: Cluster, measure: Measure, mode: Mode, groups: Q
     t.ownMs += (own.user + own.system) / 1000;
     t.primaryMs += after.primary - before.primary;
     t.machineBusyMs += after.machine.busy - before.machine.busy;
+    t.pgTransactions += after.activity.pgTransactions - before.activity.pgTransactions;
+    t.redisCommands += after.activity.redisCommands - before.activity.redisCommands;
   }
   return tally;
 }
@@ -183,7 +203,14 @@ const flowName = (mode: Mode) =>
     : `code flows on a signed-in session (SSO), two processes vs one (PostgreSQL + Redis, ${MAX_CONCURRENCY} browsers)`;
 
 /** The scale-out check: each server process held to `share` of a core, one process vs two. */
-async function underQuota(report: Report, cluster: Cluster, measure: Measure, modes: Mode[], share: number) {
+async function underQuota(
+  report: Report,
+  cluster: Cluster,
+  measure: Measure,
+  probe: ActivityProbe,
+  modes: Mode[],
+  share: number,
+) {
   const quotas = cpuQuotas(share);
   if ('unavailable' in quotas) {
     console.log(
@@ -199,7 +226,7 @@ async function underQuota(report: Report, cluster: Cluster, measure: Measure, mo
         'this shows whether throughput grows with processes when they are the limit (scale-out), not the 2-core target above',
     );
     for (const mode of modes) {
-      const tally = await compare(cluster, measure, mode, groups);
+      const tally = await compare(cluster, measure, probe, mode, groups);
       const one = tally.one.flows / tally.one.seconds;
       const two = tally.two.flows / tally.two.seconds;
       report(`${flowName(mode)}, each process held to ${share} of a core`, two, one, 'flows/s', null);
@@ -260,6 +287,7 @@ export async function runTwoProcessBench(report: Report): Promise<void> {
   const modes = (process.env.BENCH_MODES ?? 'totp,sso').split(',') as Mode[];
   const began = Date.now();
   const cluster = await startServerCluster({ config, stores: spec, secrets }, 2, port);
+  const probe = await openActivityProbe(url, redisUrl);
   try {
     console.log(
       `two federation server processes (node:cluster workers) on PostgreSQL + Redis up in ` +
@@ -267,7 +295,7 @@ export async function runTwoProcessBench(report: Report): Promise<void> {
     );
     const { measure } = createCodeFlows(issuer, await enrollOver(spec, secrets.sealingKeys, users));
     for (const mode of modes) {
-      const tally = await compare(cluster, measure, mode);
+      const tally = await compare(cluster, measure, probe, mode);
       const one = tally.one.flows / tally.one.seconds;
       const two = tally.two.flows / tally.two.seconds;
       report(flowName(mode), two, one, 'flows/s', 1.7);
@@ -286,8 +314,9 @@ export async function runTwoProcessBench(report: Report): Promise<void> {
       );
     }
     const share = process.env.BENCH_CPU_QUOTA;
-    if (share) await underQuota(report, cluster, measure, modes, Number(share));
+    if (share) await underQuota(report, cluster, measure, probe, modes, Number(share));
   } finally {
+    await probe.close();
     await cluster.stop();
     await dropBenchStores(spec);
   }
