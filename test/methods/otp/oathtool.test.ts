@@ -128,6 +128,23 @@ describe('oathtool cross-check', function () {
       }
     }
 
+    it('a window longer than otplib’s 99 counters maps to the first counter of each code', () => {
+      const seed = seedOf('hotp/long-window', 20);
+      const from = 2 ** 32 - 100;
+      const codes = oathtool(['--hotp', '-c', String(from), '-w', '300', seed.toString('hex')]).split('\n');
+      assert.equal(codes.length, 301);
+      codes.forEach((code, i) => {
+        assert.equal(
+          hotpMatchCounter(seed, code, { algorithm: 'sha1', digits: 6, from, lookAhead: 300 }),
+          from + codes.indexOf(code),
+        );
+        assert.equal(
+          hotpMatchCounter(seed, code, { algorithm: 'sha1', digits: 6, from: from + i, lookAhead: 0 }),
+          from + i,
+        );
+      });
+    });
+
     it('a window of oathtool codes maps to their counters', () => {
       const seed = seedOf('hotp/window', 20);
       // `-w 5` prints the codes for counters c..c+5.

@@ -1,11 +1,11 @@
-// The TOTP check (totpMatchStep, on node:crypto) agrees with otplib's verify — the reference it
-// replaced on the sign-in path — for every algorithm, length, period and tolerance: the same
+// TOTP codes (totpCode) are otplib's, and the TOTP check (totpMatchStep) agrees with otplib's
+// verify — the reference both replaced at run time — for every algorithm, length, period and tolerance: the same
 // step for a code inside the window, none outside it, near the epoch too; and a code that is not
 // all digits of the right length matches nothing rather than failing.
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { NodeCryptoPlugin } from '@otplib/plugin-crypto-node';
-import { verifySync } from '@otplib/totp';
+import { generateSync, verifySync } from '@otplib/totp';
 import { type OtpAlgorithm, totpCode, totpMatchStep } from '../../../src/methods/otp/otp.ts';
 
 const crypto = new NodeCryptoPlugin();
@@ -28,6 +28,54 @@ function otplibStep(
   });
   return r.valid ? r.timeStep : null;
 }
+
+const otplibCode = (
+  seed: Uint8Array,
+  p: { algorithm: OtpAlgorithm; digits: 6 | 8; period: number; epochSeconds: number },
+) =>
+  generateSync({
+    secret: seed,
+    crypto,
+    algorithm: p.algorithm,
+    digits: p.digits,
+    period: p.period,
+    epoch: p.epochSeconds,
+  });
+
+describe('TOTP code vs otplib generate', () => {
+  it('makes the code otplib makes, for every algorithm, length, period and seed length', () => {
+    for (let i = 0; i < 400; i++) {
+      const p = {
+        algorithm: ALGORITHMS[i % 3] as OtpAlgorithm,
+        digits: Math.floor(i / 3) % 2 ? 8 : 6,
+        period: [30, 60, 15, 1, 120][i % 5] as number,
+        // Now, the epoch, fractions of a second, and times past 2^32 steps of one second.
+        epochSeconds: [1_700_000_000 + i * 7919, i, i + 0.75, 2 ** 32 + i * 104_729][i % 4] as number,
+      } as const;
+      const seed = randomBytes(16 + (i % 49));
+      assert.equal(totpCode(seed, p), otplibCode(seed, p), `case ${i}`);
+    }
+  });
+
+  it('refuses what otplib refuses: a short or long seed, a bad period, a bad time', () => {
+    type Params = { algorithm: OtpAlgorithm; digits: 6 | 8; period: number; epochSeconds: number };
+    const p: Params = { algorithm: 'sha1', digits: 6, period: 30, epochSeconds: 1_800_000_000 };
+    const bad: [Uint8Array, Params][] = [
+      [randomBytes(15), p],
+      [randomBytes(65), p],
+      [randomBytes(20), { ...p, period: 0 }],
+      [randomBytes(20), { ...p, period: 1.5 }],
+      [randomBytes(20), { ...p, period: -30 }],
+      [randomBytes(20), { ...p, epochSeconds: -1 }],
+      [randomBytes(20), { ...p, epochSeconds: Number.NaN }],
+      [randomBytes(20), { ...p, epochSeconds: Number.POSITIVE_INFINITY }],
+    ];
+    for (const [seed, q] of bad) {
+      assert.throws(() => totpCode(seed, q), RangeError, JSON.stringify(q));
+      assert.throws(() => otplibCode(seed, q), JSON.stringify(q));
+    }
+  });
+});
 
 describe('TOTP check vs otplib verify', () => {
   it('finds the same step as otplib for codes inside and outside the window', () => {
