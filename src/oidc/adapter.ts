@@ -38,6 +38,9 @@ export interface OidcAdapterOptions {
   clockToleranceSeconds?: number;
 }
 
+/** How long a ReplayDetection claim holds: far longer than unique()'s find-then-save. */
+const REPLAY_CLAIM_MS = 5 * 60_000;
+
 /** The models oidc-provider links to a grant (its memory adapter's "grantable" set). */
 const GRANTABLE_MODELS = [
   'AccessToken',
@@ -53,6 +56,7 @@ export function createOidcAdapter(stores: Stores, options: OidcAdapterOptions = 
   const stored: OidcStore | undefined = stores.oidc;
   if (!stored) throw new TypeError('these stores have no oidc store');
   const store = guardedStore(stored);
+  const firstSight = guarded(stores.ephemeral.consumeOnce.bind(stores.ephemeral));
   const clock = options.clock ?? systemClock;
   const tolerance = options.clockToleranceSeconds ?? 0;
 
@@ -73,7 +77,17 @@ export function createOidcAdapter(stores: Stores, options: OidcAdapterOptions = 
           : null;
       await store.upsert(this.model, id, payload, expiresAtMs);
     }
+    /**
+     * For ReplayDetection (a DPoP proof's or a client assertion's jti), finding is also claiming.
+     * oidc-provider's `unique()` finds the mark and, when there is none, saves it: two processes
+     * checking one jti at once would both find nothing and both accept it. So the first finder
+     * claims the id atomically in the ephemeral store (`consumeOnce`, across processes) and every
+     * other finder within REPLAY_CLAIM_MS is told it exists; the saved mark, which lives until the
+     * jti's own expiry, answers after that.
+     */
     async find(id: string) {
+      if (this.model === 'ReplayDetection' && !(await firstSight(`oidc-replay:${id}`, REPLAY_CLAIM_MS)))
+        return { jti: id, kind: this.model };
       return (await store.find(this.model, id)) ?? undefined;
     }
     async findByUid(uid: string) {
