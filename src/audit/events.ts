@@ -148,10 +148,14 @@ export type FirstFactorEvent =
       data: { kind: 'passkey' };
     }
   | {
-      /** `detail` is the throttle's reason. */
+      /**
+       * `detail` is the throttle's reason. Audited once a minute per kind of refusal (an address,
+       * or an account's budget); `unreported`: how many of that kind were refused unaudited since
+       * the last row of it (absent when none).
+       */
       type: 'first_factor_throttled';
       detail: string;
-      data: { kind: 'password' | 'temporaryAccessPass' };
+      data: { kind: 'password' | 'temporaryAccessPass'; unreported?: number };
     };
 
 // ---- Temporary Access Passes (`methodKind` is always `temporary_access_pass`) ----

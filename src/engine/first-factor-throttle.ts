@@ -31,6 +31,21 @@
 // banked). More than `perAddress.maxFailures` in one window are refused: password spraying
 // across many accounts from one address is limited even though each account sees few, and a
 // window always ends (steady traffic behind one NAT never keeps it closed).
+//
+// Refusals cost no password check, so an attacker can send them as fast as the network allows;
+// each would otherwise be a durable audit row. A refusal says whether to audit it (`audit`): the
+// first refusal of its kind in a minute is audited, the others only counted. The kind is what an
+// attacker cannot multiply by rotating what they send: `address_limit` by the address bucket
+// alone (IPv6 per /64), whatever identifier is typed; `slow_down` and `locked` by the reason, owner
+// and budget, never the address, so one account hammered from many addresses still gives one row
+// a minute. (Distinct budgets in `slow_down` each cost audited failures to reach, so they are
+// bounded by the throttle itself.) The scheme, on the ephemeral store's atomic primitives:
+// `consumeOnce(mark, 1 min)` picks the one refusal to audit; every other refusal `increment`s a
+// tally; the next audited refusal `take`s the tally (reads and deletes it in one step) and
+// reports it as unreported. A tally is taken by one caller only, and an increment lands either
+// before the take (reported now) or after it (a new tally, reported next time), so no refusal
+// is reported twice, across processes too. The tally lasts `failureWindowHours` after its last
+// increment, so a pause in an attack longer than a minute still gets its count reported.
 import { z } from 'zod';
 import type { CounterStore, EphemeralStore } from '../store/ports.ts';
 import { type Clock, type RandomSource, randomId } from './capabilities.ts';
@@ -65,9 +80,20 @@ export const firstFactorThrottleSchema = z
 
 export type FirstFactorThrottleSettings = z.output<typeof firstFactorThrottleSchema>;
 
+export type RefusalReason = 'slow_down' | 'locked' | 'address_limit';
+
 export type ThrottleClaim =
   | { allowed: true; finish(outcome: 'success' | 'failure'): Promise<void> }
-  | { allowed: false; reason: 'slow_down' | 'locked' | 'address_limit'; retryAfterSeconds: number };
+  | {
+      allowed: false;
+      reason: RefusalReason;
+      retryAfterSeconds: number;
+      /**
+       * Audit this refusal, the first of its kind this minute, with how many of its kind were
+       * refused unaudited before it; null: do not audit it (it has been counted instead).
+       */
+      audit: { unreported: number } | null;
+    };
 
 const accountState = z.object({
   series: z.string(),
@@ -81,6 +107,8 @@ type AccountState = z.output<typeof accountState>;
 const SLOT_TTL_MS = 60_000;
 // An unlock's generation outlives every budget state written under it.
 const GENERATION_TTL_MS = 366 * 86_400_000;
+// At most one audited refusal of a kind in this long.
+const REFUSAL_AUDIT_MS = 60_000;
 
 /** One budget: the account (or unknown identifier) it belongs to, and which of its budgets. */
 export interface ThrottleBudget {
@@ -120,6 +148,11 @@ export function createFirstFactorThrottle(
     // Durable; the owner's length keeps `a:b`+`c` apart from `a`+`b:c`.
     hardLock: (b: ThrottleBudget) => `ff-hard:${b.owner.length}:${b.owner}:${b.budget}`,
     unlocked: (owner: string) => `ff-unlock:${owner}`,
+    // A refusal's kind (see the top): the address bucket alone, or the reason, owner and budget.
+    refusal: (reason: RefusalReason, b: ThrottleBudget, ip: string) =>
+      reason === 'address_limit'
+        ? `addr:${addressBucket(ip)}`
+        : `${reason}:${b.owner.length}:${b.owner}:${b.budget}`,
   };
   const seconds = (ms: number) => Math.max(1, Math.ceil(ms / 1000));
   const generationOf = async (owner: string) => (await ephemeral.get(key.generation(owner))) ?? '0';
@@ -150,6 +183,25 @@ export function createFirstFactorThrottle(
     return unlockedAt !== null && unlockedAt >= lockedAt ? 0 : left;
   }
 
+  /** A refusal, audited when it is the first of its kind this minute, else counted. */
+  async function refuse(
+    reason: RefusalReason,
+    retryAfterSeconds: number,
+    budget: ThrottleBudget,
+    ip: string,
+  ): Promise<ThrottleClaim> {
+    const kind = key.refusal(reason, budget, ip);
+    const tally = `ff:refused-n:${kind}`;
+    let audit: { unreported: number } | null = null;
+    if (await ephemeral.consumeOnce(`ff:refused:${kind}`, REFUSAL_AUDIT_MS)) {
+      // A count is stored as its decimal value in every store: `take` reads it and clears it.
+      audit = { unreported: Number((await ephemeral.take(tally)) ?? 0) };
+    } else {
+      await ephemeral.increment(tally, windowMs);
+    }
+    return { allowed: false, reason, retryAfterSeconds, audit };
+  }
+
   return {
     async claim(budget, ip) {
       const now = clock.now();
@@ -164,25 +216,23 @@ export function createFirstFactorThrottle(
         ephemeral.getCount(addressKey),
       ]);
       const lockLeft = await hardLockLeft(budget.owner, lockedAt);
-      if (lockLeft > 0) return { allowed: false, reason: 'locked', retryAfterSeconds: seconds(lockLeft) };
+      if (lockLeft > 0) return refuse('locked', seconds(lockLeft), budget, ip);
       const stateKey = key.state(budget, gen);
       const state = await read(stateKey);
       const failures = state?.failures ?? 0;
-      if (failures >= settings.hardLimit)
-        return { allowed: false, reason: 'locked', retryAfterSeconds: seconds(windowMs) };
+      if (failures >= settings.hardLimit) return refuse('locked', seconds(windowMs), budget, ip);
       const wait = state ? state.lastFailureAt + delayMs(failures) - clock.now() : 0;
-      if (wait > 0) return { allowed: false, reason: 'slow_down', retryAfterSeconds: seconds(wait) };
+      if (wait > 0) return refuse('slow_down', seconds(wait), budget, ip);
       if (addressFailures >= settings.perAddress.maxFailures)
-        return { allowed: false, reason: 'address_limit', retryAfterSeconds: windowLeft };
+        return refuse('address_limit', windowLeft, budget, ip);
       // The atomic part: one attempt per budget state. A concurrent attempt loses here.
       const slot = key.slot(budget, gen, state);
-      if (!(await ephemeral.consumeOnce(slot, SLOT_TTL_MS)))
-        return { allowed: false, reason: 'slow_down', retryAfterSeconds: 1 };
+      if (!(await ephemeral.consumeOnce(slot, SLOT_TTL_MS))) return refuse('slow_down', 1, budget, ip);
       if ((await ephemeral.increment(addressKey, addressWindowMs)) > settings.perAddress.maxFailures) {
         // Lost the race for the address's last place: give both back unused.
         await ephemeral.decrement(addressKey);
         await ephemeral.delete(slot);
-        return { allowed: false, reason: 'address_limit', retryAfterSeconds: windowLeft };
+        return refuse('address_limit', windowLeft, budget, ip);
       }
       return {
         allowed: true,
