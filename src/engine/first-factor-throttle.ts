@@ -32,24 +32,18 @@
 // across many accounts from one address is limited even though each account sees few, and a
 // window always ends (steady traffic behind one NAT never keeps it closed).
 //
-// Refusals cost no password check, so an attacker can send them as fast as the network allows;
-// each would otherwise be a durable audit row. A refusal says whether to audit it (`audit`): the
-// first refusal of its kind in a minute is audited, the others only counted. The kind is what an
-// attacker cannot multiply by rotating what they send: `address_limit` by the address bucket
-// alone (IPv6 per /64), whatever identifier is typed; `slow_down` and `locked` by the reason, owner
-// and budget, never the address, so one account hammered from many addresses still gives one row
-// a minute. (Distinct budgets in `slow_down` each cost audited failures to reach, so they are
-// bounded by the throttle itself.) The scheme, on the ephemeral store's atomic primitives:
-// `consumeOnce(mark, 1 min)` picks the one refusal to audit; every other refusal `increment`s a
-// tally; the next audited refusal `take`s the tally (reads and deletes it in one step) and
-// reports it as unreported. A tally is taken by one caller only, and an increment lands either
-// before the take (reported now) or after it (a new tally, reported next time), so no refusal
-// is reported twice, across processes too. The tally lasts `failureWindowHours` after its last
-// increment, so a pause in an attack longer than a minute still gets its count reported.
+// A refusal says whether to audit it (`audit`, refusal-audit.ts): the first of its kind in a
+// minute, the rest counted. The kind is what an attacker cannot multiply by rotating what they
+// send: `address_limit` by the address bucket alone (IPv6 per /64), whatever identifier is typed;
+// `slow_down` and `locked` by the reason, owner and budget, never the address, so one account
+// hammered from many addresses gives one row a minute. (Distinct budgets in `slow_down` each cost
+// audited failures to reach, so the throttle itself bounds them.) A count of unaudited refusals
+// lasts `failureWindowHours` for the next audited refusal of its kind to report.
 import { z } from 'zod';
 import type { CounterStore, EphemeralStore } from '../store/ports.ts';
 import { type Clock, type RandomSource, randomId } from './capabilities.ts';
 import { addressBucket } from './lockout.ts';
+import { createRefusalAuditor, type RefusalAudit } from './refusal-audit.ts';
 
 export const firstFactorThrottleSchema = z
   .object({
@@ -88,11 +82,8 @@ export type ThrottleClaim =
       allowed: false;
       reason: RefusalReason;
       retryAfterSeconds: number;
-      /**
-       * Audit this refusal, the first of its kind this minute, with how many of its kind were
-       * refused unaudited before it; null: do not audit it (it has been counted instead).
-       */
-      audit: { unreported: number } | null;
+      /** Audit this refusal (the first of its kind this minute), or null: it was counted. */
+      audit: RefusalAudit;
     };
 
 const accountState = z.object({
@@ -107,8 +98,6 @@ type AccountState = z.output<typeof accountState>;
 const SLOT_TTL_MS = 60_000;
 // An unlock's generation outlives every budget state written under it.
 const GENERATION_TTL_MS = 366 * 86_400_000;
-// At most one audited refusal of a kind in this long.
-const REFUSAL_AUDIT_MS = 60_000;
 
 /** One budget: the account (or unknown identifier) it belongs to, and which of its budgets. */
 export interface ThrottleBudget {
@@ -183,24 +172,19 @@ export function createFirstFactorThrottle(
     return unlockedAt !== null && unlockedAt >= lockedAt ? 0 : left;
   }
 
+  const auditOf = createRefusalAuditor(ephemeral, 'ff', windowMs);
   /** A refusal, audited when it is the first of its kind this minute, else counted. */
-  async function refuse(
+  const refuse = async (
     reason: RefusalReason,
     retryAfterSeconds: number,
     budget: ThrottleBudget,
     ip: string,
-  ): Promise<ThrottleClaim> {
-    const kind = key.refusal(reason, budget, ip);
-    const tally = `ff:refused-n:${kind}`;
-    let audit: { unreported: number } | null = null;
-    if (await ephemeral.consumeOnce(`ff:refused:${kind}`, REFUSAL_AUDIT_MS)) {
-      // A count is stored as its decimal value in every store: `take` reads it and clears it.
-      audit = { unreported: Number((await ephemeral.take(tally)) ?? 0) };
-    } else {
-      await ephemeral.increment(tally, windowMs);
-    }
-    return { allowed: false, reason, retryAfterSeconds, audit };
-  }
+  ): Promise<ThrottleClaim> => ({
+    allowed: false,
+    reason,
+    retryAfterSeconds,
+    audit: await auditOf(key.refusal(reason, budget, ip)),
+  });
 
   return {
     async claim(budget, ip) {
