@@ -74,9 +74,14 @@ export type VerificationEvent =
       methodKind?: string | undefined;
     }
   | {
-      /** The attempt was refused before the code was looked at: `detail` is the lockout's reason. */
+      /**
+       * The attempt was refused before the code was looked at: `detail` is the lockout's reason.
+       * Audited once a minute per kind (the user and reason, or the address for `locked_ip`);
+       * `data.unreported`: how many of that kind were refused unaudited since its last row.
+       */
       type: 'locked' | 'throttled';
       detail: string;
+      data?: { unreported: number };
     };
 
 // ---- the user's methods: registered, refused, removed, hardware tokens, recovery codes ----
@@ -148,10 +153,14 @@ export type FirstFactorEvent =
       data: { kind: 'passkey' };
     }
   | {
-      /** `detail` is the throttle's reason. */
+      /**
+       * `detail` is the throttle's reason. Audited once a minute per kind of refusal (an address,
+       * or an account's budget); `unreported`: how many of that kind were refused unaudited since
+       * the last row of it (absent when none).
+       */
       type: 'first_factor_throttled';
       detail: string;
-      data: { kind: 'password' | 'temporaryAccessPass' };
+      data: { kind: 'password' | 'temporaryAccessPass'; unreported?: number };
     };
 
 // ---- Temporary Access Passes (`methodKind` is always `temporary_access_pass`) ----

@@ -9,7 +9,8 @@
 //      checked, and refuses when there is none;
 //   4. checks the secret — for an unknown account too, with the same work, so the answer and
 //      its timing are the same for "no such account" and "wrong password";
-//   5. audits the outcome (never the secret) and settles the throttle.
+//   5. audits the outcome (never the secret) and settles the throttle; a refusal is audited
+//      when the throttle says so (the first of its kind in a minute, see first-factor-throttle).
 // The application owns its accounts and password hashes (`AccountDirectory`); mfakit owns the
 // order of these steps, the throttle and the audit.
 import type { AuditLog } from './audit-log.ts';
@@ -143,11 +144,15 @@ export function createFirstFactorGate(
       if (realm) return { ok: false, error: 'home_realm', realm };
       const claim = await deps.throttle.claim(await budgetOf(input, typed, account), input.ip);
       if (!claim.allowed) {
-        await deps.audit(account?.id ?? null, ctx, {
-          type: 'first_factor_throttled',
-          detail: claim.reason,
-          data: { kind: input.kind },
-        });
+        // Refusals cost the caller nothing: one row a minute per kind, with the count of the rest.
+        if (claim.audit) {
+          const { unreported } = claim.audit;
+          await deps.audit(account?.id ?? null, ctx, {
+            type: 'first_factor_throttled',
+            detail: claim.reason,
+            data: unreported > 0 ? { kind: input.kind, unreported } : { kind: input.kind },
+          });
+        }
         return { ok: false, error: 'throttled', retryAfterSeconds: claim.retryAfterSeconds };
       }
       let ok = false;

@@ -31,10 +31,19 @@
 // banked). More than `perAddress.maxFailures` in one window are refused: password spraying
 // across many accounts from one address is limited even though each account sees few, and a
 // window always ends (steady traffic behind one NAT never keeps it closed).
+//
+// A refusal says whether to audit it (`audit`, refusal-audit.ts): the first of its kind in a
+// minute, the rest counted. The kind is what an attacker cannot multiply by rotating what they
+// send: `address_limit` by the address bucket alone (IPv6 per /64), whatever identifier is typed;
+// `slow_down` and `locked` by the reason, owner and budget, never the address, so one account
+// hammered from many addresses gives one row a minute. (Distinct budgets in `slow_down` each cost
+// audited failures to reach, so the throttle itself bounds them.) A count of unaudited refusals
+// lasts `failureWindowHours` for the next audited refusal of its kind to report.
 import { z } from 'zod';
 import type { CounterStore, EphemeralStore } from '../store/ports.ts';
 import { type Clock, type RandomSource, randomId } from './capabilities.ts';
 import { addressBucket } from './lockout.ts';
+import { createRefusalAuditor, type RefusalAudit } from './refusal-audit.ts';
 
 export const firstFactorThrottleSchema = z
   .object({
@@ -65,9 +74,17 @@ export const firstFactorThrottleSchema = z
 
 export type FirstFactorThrottleSettings = z.output<typeof firstFactorThrottleSchema>;
 
+export type RefusalReason = 'slow_down' | 'locked' | 'address_limit';
+
 export type ThrottleClaim =
   | { allowed: true; finish(outcome: 'success' | 'failure'): Promise<void> }
-  | { allowed: false; reason: 'slow_down' | 'locked' | 'address_limit'; retryAfterSeconds: number };
+  | {
+      allowed: false;
+      reason: RefusalReason;
+      retryAfterSeconds: number;
+      /** Audit this refusal (the first of its kind this minute), or null: it was counted. */
+      audit: RefusalAudit;
+    };
 
 const accountState = z.object({
   series: z.string(),
@@ -120,6 +137,11 @@ export function createFirstFactorThrottle(
     // Durable; the owner's length keeps `a:b`+`c` apart from `a`+`b:c`.
     hardLock: (b: ThrottleBudget) => `ff-hard:${b.owner.length}:${b.owner}:${b.budget}`,
     unlocked: (owner: string) => `ff-unlock:${owner}`,
+    // A refusal's kind (see the top): the address bucket alone, or the reason, owner and budget.
+    refusal: (reason: RefusalReason, b: ThrottleBudget, ip: string) =>
+      reason === 'address_limit'
+        ? `addr:${addressBucket(ip)}`
+        : `${reason}:${b.owner.length}:${b.owner}:${b.budget}`,
   };
   const seconds = (ms: number) => Math.max(1, Math.ceil(ms / 1000));
   const generationOf = async (owner: string) => (await ephemeral.get(key.generation(owner))) ?? '0';
@@ -150,6 +172,20 @@ export function createFirstFactorThrottle(
     return unlockedAt !== null && unlockedAt >= lockedAt ? 0 : left;
   }
 
+  const auditOf = createRefusalAuditor(ephemeral, 'ff', windowMs);
+  /** A refusal, audited when it is the first of its kind this minute, else counted. */
+  const refuse = async (
+    reason: RefusalReason,
+    retryAfterSeconds: number,
+    budget: ThrottleBudget,
+    ip: string,
+  ): Promise<ThrottleClaim> => ({
+    allowed: false,
+    reason,
+    retryAfterSeconds,
+    audit: await auditOf(key.refusal(reason, budget, ip)),
+  });
+
   return {
     async claim(budget, ip) {
       const now = clock.now();
@@ -164,25 +200,23 @@ export function createFirstFactorThrottle(
         ephemeral.getCount(addressKey),
       ]);
       const lockLeft = await hardLockLeft(budget.owner, lockedAt);
-      if (lockLeft > 0) return { allowed: false, reason: 'locked', retryAfterSeconds: seconds(lockLeft) };
+      if (lockLeft > 0) return refuse('locked', seconds(lockLeft), budget, ip);
       const stateKey = key.state(budget, gen);
       const state = await read(stateKey);
       const failures = state?.failures ?? 0;
-      if (failures >= settings.hardLimit)
-        return { allowed: false, reason: 'locked', retryAfterSeconds: seconds(windowMs) };
+      if (failures >= settings.hardLimit) return refuse('locked', seconds(windowMs), budget, ip);
       const wait = state ? state.lastFailureAt + delayMs(failures) - clock.now() : 0;
-      if (wait > 0) return { allowed: false, reason: 'slow_down', retryAfterSeconds: seconds(wait) };
+      if (wait > 0) return refuse('slow_down', seconds(wait), budget, ip);
       if (addressFailures >= settings.perAddress.maxFailures)
-        return { allowed: false, reason: 'address_limit', retryAfterSeconds: windowLeft };
+        return refuse('address_limit', windowLeft, budget, ip);
       // The atomic part: one attempt per budget state. A concurrent attempt loses here.
       const slot = key.slot(budget, gen, state);
-      if (!(await ephemeral.consumeOnce(slot, SLOT_TTL_MS)))
-        return { allowed: false, reason: 'slow_down', retryAfterSeconds: 1 };
+      if (!(await ephemeral.consumeOnce(slot, SLOT_TTL_MS))) return refuse('slow_down', 1, budget, ip);
       if ((await ephemeral.increment(addressKey, addressWindowMs)) > settings.perAddress.maxFailures) {
         // Lost the race for the address's last place: give both back unused.
         await ephemeral.decrement(addressKey);
         await ephemeral.delete(slot);
-        return { allowed: false, reason: 'address_limit', retryAfterSeconds: windowLeft };
+        return refuse('address_limit', windowLeft, budget, ip);
       }
       return {
         allowed: true,

@@ -16,11 +16,16 @@
 // `lockout:consecutive:<user>`, moved by one atomic increment), so a cache that restarts empty
 // never lifts a hard lock. An attempt reads that counter once, beside the ephemeral reads; a
 // success deletes it only when the attempt found failures on it.
+//
+// A refusal says whether to audit it (`audit`, refusal-audit.ts): the first of its kind in a
+// minute, the rest counted. Kinds: `locked_ip` by the address bucket alone, the others by the
+// reason and the user, never the address (many addresses on one locked user: one row a minute).
 import type ipaddr from 'ipaddr.js';
 import type { CounterStore, EphemeralStore } from '../store/ports.ts';
 import { parseAddress } from '../trust/address.ts';
 import type { Clock } from './capabilities.ts';
 import type { ResolvedOptions } from './options.ts';
+import { createRefusalAuditor, type RefusalAudit } from './refusal-audit.ts';
 
 /** Whether an attempt may be checked; when not, why and how long to wait. */
 export type AttemptGate =
@@ -28,9 +33,16 @@ export type AttemptGate =
   | { allowed: true; consecutiveFailures: number }
   | {
       allowed: false;
-      reason: 'locked' | 'locked_ip' | 'locked_hard' | 'slow_down';
+      reason: LockoutReason;
       retryAfterSeconds: number;
+      /** Audit this refusal (the first of its kind this minute), or null: it was counted. */
+      audit: RefusalAudit;
     };
+
+export type LockoutReason = 'locked' | 'locked_ip' | 'locked_hard' | 'slow_down';
+type Refusal = { allowed: false; reason: LockoutReason; retryAfterSeconds: number };
+// How long a count of unaudited refusals waits for the next audited refusal of its kind.
+const REFUSAL_TALLY_TTL_MS = 86_400_000;
 
 /** The repository's part the lockout uses: the durable consecutive-failure count. */
 export type LockoutCounters = Pick<CounterStore, 'getCounter' | 'incrementCounter' | 'deleteCounter'>;
@@ -72,38 +84,50 @@ export function createLockout(
     lastFailure: (u: string) => `lock:last-failure:${u}`,
   };
   const seconds = (ms: number) => Math.max(1, Math.ceil(ms / 1000));
-  const refuse = (reason: 'locked' | 'locked_ip' | 'locked_hard', ms = lockMs): AttemptGate => ({
+  const refuse = (reason: 'locked' | 'locked_ip' | 'locked_hard', ms = lockMs): Refusal => ({
     allowed: false,
     reason,
     retryAfterSeconds: seconds(ms),
   });
+  const auditOf = createRefusalAuditor(ephemeral, 'lock', REFUSAL_TALLY_TTL_MS);
+  const refusalKind = (reason: LockoutReason, userId: string, ip: string) =>
+    reason === 'locked_ip' ? `addr:${addressBucket(ip)}` : `${reason}:${userId}`;
+
+  async function check(
+    userId: string,
+    ip: string,
+  ): Promise<Refusal | { allowed: true; consecutiveFailures: number }> {
+    const [consecutive, userAttempts, ipAttempts, lastFailure] = await Promise.all([
+      counters.getCounter(k.consecutive(userId)),
+      ephemeral.getCount(k.user(userId)),
+      ephemeral.getCount(k.ipAttempts(ip)),
+      ephemeral.get(k.lastFailure(userId)),
+    ]);
+    const consecutiveFailures = consecutive ?? 0;
+    if (consecutiveFailures >= settings.hardLimit) return refuse('locked_hard');
+    if (userAttempts >= settings.maxAttempts) return refuse('locked');
+    if (ipAttempts >= settings.maxAttemptsPerIp) return refuse('locked_ip');
+    if (userAttempts >= settings.backoffAfter && lastFailure !== null) {
+      const wait = Math.min(settings.backoffBaseMs * 2 ** (userAttempts - settings.backoffAfter), lockMs);
+      const elapsed = clock.now() - Number(lastFailure);
+      if (elapsed < wait)
+        return { allowed: false, reason: 'slow_down', retryAfterSeconds: seconds(wait - elapsed) };
+    }
+    // Reserve: these increments are the atomic part. Losers of a race see counts past the limits.
+    const [u, i] = await Promise.all([
+      ephemeral.increment(k.user(userId), lockMs),
+      ephemeral.increment(k.ipAttempts(ip), lockMs),
+    ]);
+    if (u > settings.maxAttempts) return refuse('locked');
+    if (i > settings.maxAttemptsPerIp) return refuse('locked_ip');
+    return { allowed: true, consecutiveFailures };
+  }
 
   return {
     async begin(userId, ip) {
-      const [consecutive, userAttempts, ipAttempts, lastFailure] = await Promise.all([
-        counters.getCounter(k.consecutive(userId)),
-        ephemeral.getCount(k.user(userId)),
-        ephemeral.getCount(k.ipAttempts(ip)),
-        ephemeral.get(k.lastFailure(userId)),
-      ]);
-      const consecutiveFailures = consecutive ?? 0;
-      if (consecutiveFailures >= settings.hardLimit) return refuse('locked_hard');
-      if (userAttempts >= settings.maxAttempts) return refuse('locked');
-      if (ipAttempts >= settings.maxAttemptsPerIp) return refuse('locked_ip');
-      if (userAttempts >= settings.backoffAfter && lastFailure !== null) {
-        const wait = Math.min(settings.backoffBaseMs * 2 ** (userAttempts - settings.backoffAfter), lockMs);
-        const elapsed = clock.now() - Number(lastFailure);
-        if (elapsed < wait)
-          return { allowed: false, reason: 'slow_down', retryAfterSeconds: seconds(wait - elapsed) };
-      }
-      // Reserve: these increments are the atomic part. Losers of a race see counts past the limits.
-      const [u, i] = await Promise.all([
-        ephemeral.increment(k.user(userId), lockMs),
-        ephemeral.increment(k.ipAttempts(ip), lockMs),
-      ]);
-      if (u > settings.maxAttempts) return refuse('locked');
-      if (i > settings.maxAttemptsPerIp) return refuse('locked_ip');
-      return { allowed: true, consecutiveFailures };
+      const gate = await check(userId, ip);
+      if (gate.allowed) return gate;
+      return { ...gate, audit: await auditOf(refusalKind(gate.reason, userId, ip)) };
     },
     async succeeded(userId, ip, gate) {
       await Promise.all([

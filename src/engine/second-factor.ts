@@ -134,10 +134,15 @@ export function createSecondFactor(engine: EngineContext) {
   ): Promise<({ ok: true } & VerifiedFactor) | VerifyFailure> {
     const gate = await lockout.begin(userId, ctx.ip);
     if (!gate.allowed) {
-      await audit(userId, ctx, {
-        type: gate.reason === 'slow_down' ? 'throttled' : 'locked',
-        detail: gate.reason,
-      });
+      // Refusals cost the caller nothing: one row a minute per kind, with the count of the rest.
+      if (gate.audit) {
+        const { unreported } = gate.audit;
+        await audit(userId, ctx, {
+          type: gate.reason === 'slow_down' ? 'throttled' : 'locked',
+          detail: gate.reason,
+          ...(unreported > 0 ? { data: { unreported } } : {}),
+        });
+      }
       return {
         ok: false,
         error: gate.reason === 'slow_down' ? 'slow_down' : 'locked',

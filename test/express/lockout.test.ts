@@ -35,6 +35,35 @@ describe('lockout', () => {
     assert.equal((await later.post('/mfa/api/verify').send({ code: codeFor(secret, clock) })).status, 200);
   });
 
+  it('refused attempts on a locked user are audited once a minute, the next row counting the rest', async () => {
+    const { app, clock, events } = makeApp({ lockout: LOCKOUT });
+    const { secret } = await enrolUser(app, clock, 'alice');
+    const { agent } = await passwordStep(app, 'alice');
+    for (let i = 0; i < 3; i++)
+      await agent
+        .post('/mfa/api/verify')
+        .send({ code: wrongCode(codeFor(secret, clock)) })
+        .expect(401);
+    for (let i = 0; i < 200; i++)
+      await agent
+        .post('/mfa/api/verify')
+        .send({ code: codeFor(secret, clock) })
+        .expect(429);
+    const lockedRows = () => events.filter((e) => e.type === 'locked' && e.userId === 'alice');
+    assert.equal(lockedRows().length, 1, `${lockedRows().length} rows for 200 refusals`);
+    clock.advance(60_000);
+    await agent
+      .post('/mfa/api/verify')
+      .send({ code: codeFor(secret, clock) })
+      .expect(429);
+    const rows = lockedRows();
+    assert.equal(rows.length, 2);
+    assert.deepEqual(
+      rows.map((e) => (e.type === 'locked' ? e.data : undefined)),
+      [undefined, { unreported: 199 }],
+    );
+  });
+
   it('a new challenge (signing in with the password again) does not reset the count', async () => {
     const { app, clock } = makeApp({ lockout: LOCKOUT });
     const { secret } = await enrolUser(app, clock, 'alice');

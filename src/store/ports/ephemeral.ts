@@ -4,7 +4,8 @@
 // now < set-at + ttlMs. The contract checks, on a clock it moves by hand: `consumeOnce` is true
 // for one of fifty concurrent callers (again after expiry), fifty concurrent `increment`s hand
 // out 1..50, `decrement` never goes below zero nor revives an expired count, fifty concurrent
-// `take`s hand the value to one, and expiry is exact to the millisecond.
+// `take`s hand the value to one, `take` of a count reads and clears it, and expiry is exact to
+// the millisecond.
 
 /**
  * Ephemeral state with expiry: pending principals, enrollment drafts, one-time marks, counters.
@@ -24,7 +25,7 @@ export interface EphemeralStore {
   getCount(key: string): Promise<number>;
   put(key: string, value: string, ttlMs: number): Promise<void>;
   get(key: string): Promise<string | null>;
-  /** Atomically reads and deletes. */
+  /** Atomically reads and deletes; a count (from `increment`) reads as its decimal value. */
   take(key: string): Promise<string | null>;
   delete(key: string): Promise<void>;
 }

@@ -1,7 +1,8 @@
 // The ephemeral part of the store contract (src/store/ports/ephemeral.ts), on a clock the test
 // moves by hand: one winner among fifty concurrent `consumeOnce`s (again after expiry), fifty
 // concurrent `increment`s hand out 1..50, `decrement` never goes below zero nor revives an
-// expired count, one of fifty concurrent `take`s gets the value, and expiry is exact.
+// expired count, one of fifty concurrent `take`s gets the value, `take` of a count reads and
+// clears it, and expiry is exact.
 import assert from 'node:assert/strict';
 import type { EphemeralStore } from '../../../src/store/ports.ts';
 import { type ContractContext, concurrently, countTrue } from './harness.ts';
@@ -114,6 +115,18 @@ export function ephemeralContract(ctx: ContractContext): void {
       await eph.delete('k');
       assert.equal(await eph.getCount('k'), 0);
       assert.equal(await eph.increment('k', 60_000), 1);
+    });
+
+    it('take reads a count as its decimal value and clears it; racing increments are each counted once', async () => {
+      for (let i = 0; i < 3; i++) await eph.increment('k', 60_000);
+      assert.equal(await eph.take('k'), '3');
+      assert.equal(await eph.getCount('k'), 0);
+      // A tally read and reset by take while others add to it (the throttle's unreported refusals).
+      const [taken] = await Promise.all([
+        eph.take('k'),
+        ...Array.from({ length: 30 }, () => eph.increment('k', 60_000)),
+      ]);
+      assert.equal(Number(taken ?? 0) + (await eph.getCount('k')), 30);
     });
   });
 
