@@ -19,6 +19,8 @@ import {
   atRp,
   authorizationRequest,
   type FederationStack,
+  redeem,
+  signInAtPartner,
   startFederationStack,
   uidOf,
 } from '../helpers/federation-stack.ts';
@@ -28,10 +30,19 @@ interface Stack extends FederationStack {
   events: AuditEvent[];
 }
 
+/** A partner user whose display name holds a NUL (and a bell). */
+const EVE = {
+  id: 'eve',
+  name: 'Eve\u0000 Partner\u0007',
+  email: 'eve@partner.test',
+  password: 'partner password eve',
+};
+
 async function startStack(stores: Stores): Promise<Stack> {
   const events: AuditEvent[] = [];
   const stack = await startFederationStack({
     stores,
+    partnerUsers: [EVE],
     audit: (e) => {
       events.push(e);
     },
@@ -118,6 +129,16 @@ describe('sample-idp: a NUL character in what a visitor sends', function () {
       const body = (await res.json()) as { error?: string };
       assert.ok(res.status >= 400 && res.status < 500, `${res.status} ${JSON.stringify(body)}`);
       assert.ok(body.error === 'invalid_request' || body.error === 'invalid_grant', JSON.stringify(body));
+      assert.deepEqual(outages(s), []);
+    });
+
+    it("a partner user whose name holds a NUL signs in (the stored profile's name without it)", async () => {
+      const s = await start();
+      const b = new Browser();
+      const { request, page } = await signInAtPartner(b, s, { username: EVE.id, password: EVE.password });
+      const { claims, userinfo } = await redeem(s, page, request);
+      assert.equal(userinfo.name, 'Eve Partner');
+      assert.ok(claims.sub);
       assert.deepEqual(outages(s), []);
     });
   });
