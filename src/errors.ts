@@ -1,6 +1,7 @@
 // The errors mfakit throws. Each has a stable `code`, so callers branch on the code, never on
 // the message, and a `status`, the HTTP status the integrations answer with. StoreError (a
-// store failed: fail closed) and ConfigError (a configuration mfakit cannot use) are MfaErrors.
+// store failed: fail closed), StoreInputError (a store refused a value it cannot hold: bad
+// input, not an outage) and ConfigError (a configuration mfakit cannot use) are MfaErrors.
 
 /** An error with a stable `code` and the HTTP `status` an integration answers it with. */
 export class MfaError extends Error {
@@ -23,6 +24,26 @@ export class StoreError extends MfaError {
   constructor(message: string, options: { store?: string; cause?: unknown } = {}) {
     super('store_unavailable', message, 503);
     this.name = 'StoreError';
+    this.store = options.store;
+    if (options.cause !== undefined) this.cause = options.cause;
+  }
+}
+
+/**
+ * A store refused a value it cannot hold (PostgreSQL's data exceptions, SQLSTATE class 22: a NUL
+ * character in text or jsonb, a malformed byte sequence…): the request's input is at fault, not
+ * the store, so it is answered 400 and never reported as an outage. Deliberately not a
+ * StoreError. The message is the user's; the store's own error is `cause`.
+ */
+export class StoreInputError extends MfaError {
+  readonly store: string | undefined;
+  constructor(options: { store?: string; cause?: unknown } = {}) {
+    super(
+      'invalid_input',
+      'The request contains characters that cannot be stored (such as a NUL byte). Check what you typed and try again.',
+      400,
+    );
+    this.name = 'StoreInputError';
     this.store = options.store;
     if (options.cause !== undefined) this.cause = options.cause;
   }

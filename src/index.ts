@@ -91,7 +91,7 @@ export type {
   TemporaryAccessPasses,
 } from './engine/temporary-access-pass.ts';
 export type { TokenInventory } from './engine/token-inventory.ts';
-export { ConfigError, MfaError, StoreError } from './errors.ts';
+export { ConfigError, MfaError, StoreError, StoreInputError } from './errors.ts';
 export { hotp } from './methods/hotp/index.ts';
 export type {
   ChallengeOptions,

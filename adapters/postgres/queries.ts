@@ -4,7 +4,8 @@
 // statement, and the unique-violation test that turns a duplicate key into the port's refusal.
 // Whatever node-postgres throws (the server unreachable or gone, a statement timed out, an error
 // from the server) comes out of here as a StoreError naming PostgreSQL as the store, so the
-// integrations recognise an outage, answer 503 and audit it.
+// integrations recognise an outage, answer 503 and audit it — except a data exception (a value
+// the server cannot hold, such as a NUL character), a StoreInputError answered 400 (failures.ts).
 import { createHash } from 'node:crypto';
 import type { Pool, PoolClient, QueryResult } from 'pg';
 import { ConfigError, StoreError } from '../../src/errors.ts';

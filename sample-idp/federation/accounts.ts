@@ -39,6 +39,19 @@ const profileSchema = z.object({
   groups: z.array(z.string()),
 });
 
+/**
+ * A claims provider's display name without C0 control characters or DEL: shown as text, and
+ * stored in the profile, whose jsonb on PostgreSQL cannot hold a NUL (which would fail the
+ * user's every sign-in).
+ */
+const displayText = (text: string) =>
+  Array.from(text)
+    .filter((c) => {
+      const code = c.codePointAt(0) ?? 0;
+      return code >= 0x20 && code !== 0x7f;
+    })
+    .join('');
+
 export const upstreamAccountId = (providerId: string, sub: string) => `upstream:${providerId}:${sub}`;
 
 export function createAccounts(
@@ -84,7 +97,7 @@ export function createAccounts(
       const profile: AccountProfile = {
         id,
         groups: [...provider.groups],
-        ...(who.name ? { name: who.name } : {}),
+        ...(who.name ? { name: displayText(who.name) } : {}),
         ...(email ? { email, emailVerified: true } : {}),
       };
       await store.upsert(MODEL, id, { ...profile }, null);

@@ -10,6 +10,7 @@ import type {
   MethodSummary,
 } from '../methods/method.ts';
 import type { MethodRecord, RememberedDeviceRecord } from '../store/ports.ts';
+import { checkLabel } from './control-characters.ts';
 import type { EngineContext } from './engine-context.ts';
 import type { RegistrationVerdict } from './registration-rule.ts';
 import type { RequestContext } from './sign-in-types.ts';
@@ -116,6 +117,7 @@ export function createAccountSecurity(engine: EngineContext) {
     begin: (kind, userId, accountName) => enrollmentOf(kind).begin(userId, accountName),
     resume: (kind, userId, draftId, accountName) => enrollmentOf(kind).resume(userId, draftId, accountName),
     async confirm(kind, userId, draftId, input, label, ctx) {
+      checkLabel(label);
       const confirmed = await enrollmentOf(kind).confirm(userId, draftId, input, label);
       if (!confirmed.ok) {
         await audit(userId, ctx, { type: 'verify_failed', detail: `enroll_${confirmed.detail}` });

@@ -14,6 +14,7 @@
 // The application owns its accounts and password hashes (`AccountDirectory`); mfakit owns the
 // order of these steps, the throttle and the audit.
 import type { AuditLog } from './audit-log.ts';
+import { hasControlCharacters } from './control-characters.ts';
 import type { FirstFactorThrottle } from './first-factor-throttle.ts';
 
 export interface ResolvedAccount {
@@ -96,6 +97,15 @@ const NO_ACCOUNT = '';
 const MAX_IDENTIFIER = 256;
 const MAX_SECRET = 1024;
 
+/**
+ * Whether an identifier typed on a sign-in page cannot be one: too long, or a control character
+ * (control-characters.ts) in what is left once trimmed — a pasted trailing newline is whitespace,
+ * trimmed as before. Refused as invalid_credentials before any store is read: the typed
+ * identifier becomes the throttle's store key, where a NUL is more than PostgreSQL's text holds.
+ */
+const unusableIdentifier = (identifier: string) =>
+  identifier.length > MAX_IDENTIFIER || hasControlCharacters(identifier.trim());
+
 /** How an identifier is compared: trimmed, Unicode-normalised, case-insensitive. */
 export const normaliseIdentifier = (identifier: string) => identifier.trim().normalize('NFKC').toLowerCase();
 
@@ -128,7 +138,7 @@ export function createFirstFactorGate(
 
   return {
     async discover(identifier) {
-      if (identifier.length > MAX_IDENTIFIER) return null;
+      if (unusableIdentifier(identifier)) return null;
       const { typed, account, realm } = await locate(identifier);
       if (!realm) return null;
       // Pass on only what the user typed, and only when it is the address itself.
@@ -138,7 +148,7 @@ export function createFirstFactorGate(
 
     async signIn(input) {
       const ctx = { ip: input.ip, requestId: input.requestId };
-      if (input.identifier.length > MAX_IDENTIFIER || input.secret.length > MAX_SECRET)
+      if (unusableIdentifier(input.identifier) || input.secret.length > MAX_SECRET)
         return { ok: false, error: 'invalid_credentials' };
       const { typed, account, realm } = await locate(input.identifier);
       if (realm) return { ok: false, error: 'home_realm', realm };

@@ -2,6 +2,7 @@
 // registers the token as the user's method), HOTP resynchronisation.
 import type { OathTokenSummary } from '../methods/oath-tokens/inventory.ts';
 import type { MethodRecord } from '../store/ports.ts';
+import { checkLabel } from './control-characters.ts';
 import type { EngineContext } from './engine-context.ts';
 import type { RequestContext } from './sign-in-types.ts';
 
@@ -30,6 +31,7 @@ export function createTokenInventory(
     importCsv: (csv, ctx) => oathTokens.importCsv(csv, ctx),
     list: () => oathTokens.list(),
     async assign(serial, userId, label, ctx) {
+      checkLabel(label);
       const method = await oathTokens.assign(serial, userId, label, ctx);
       await afterEnrollment(userId, method, ctx);
       return method;

@@ -5,12 +5,16 @@
 // A store that fails while oidc-provider handles one of its own requests answers 503
 // `temporarily_unavailable` there (provider-outage.ts); elsewhere its StoreError is thrown as is.
 //
+// A payload holding a NUL character (U+0000, e.g. a `state=%00` an Interaction keeps) is refused
+// with `invalid_request` (400) before any store sees it: PostgreSQL's jsonb cannot hold one, and
+// every store answers alike, so nothing depends on which one a deployment uses.
+//
 // Typed structurally here so that mfakit does not depend on oidc-provider's type package.
 import { errors } from 'oidc-provider';
 import type { Clock } from '../engine/capabilities.ts';
 import { systemClock } from '../engine/capabilities.ts';
 import type { OidcStore, Stores } from '../store/ports.ts';
-import { guarded } from './provider-outage.ts';
+import { guarded, providerInputError } from './provider-outage.ts';
 
 /** A model's stored payload, as oidc-provider hands it over and reads it back (JSON). */
 export type OidcAdapterPayload = Record<string, unknown>;
@@ -70,6 +74,8 @@ export function createOidcAdapter(stores: Stores, options: OidcAdapterOptions = 
     }
 
     async upsert(id: string, payload: OidcAdapterPayload, expiresIn?: number) {
+      if (id.includes('\u0000') || holdsNul(payload))
+        throw providerInputError('the request contains a NUL character (U+0000), which is not accepted');
       // expiresIn is in seconds; models without a lifetime (Client) pass none.
       const expiresAtMs =
         typeof expiresIn === 'number' && Number.isFinite(expiresIn)
@@ -132,6 +138,19 @@ export function createOidcAdapter(stores: Stores, options: OidcAdapterOptions = 
       await revokeGrant(grantId);
     }
   };
+}
+
+/**
+ * Whether the payload's JSON text would hold a `\u0000` (a NUL in any string or key). Decided on
+ * the values, not by searching the text, where a literal backslash followed by `u0000` would match.
+ */
+function holdsNul(payload: OidcAdapterPayload): boolean {
+  let found = false;
+  JSON.stringify(payload, (key, value: unknown) => {
+    if (key.includes('\u0000') || (typeof value === 'string' && value.includes('\u0000'))) found = true;
+    return value;
+  });
+  return found;
 }
 
 /** `store` whose failures, inside one of the provider's own requests, are the provider's 503. */

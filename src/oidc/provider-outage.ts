@@ -9,11 +9,15 @@
 // (store_unavailable, at most once per interval, as every integration does) and adds
 // Retry-After to the 503.
 //
+// A StoreInputError (a value the store cannot hold, e.g. a NUL character in an id PostgreSQL
+// is asked to look up) is bad input, not an outage: inside the provider's requests it becomes
+// `invalid_request` (400), audited as nothing.
+//
 // Outside the provider's own requests (mfakit's pages and your login page calling
 // `provider.interactionDetails()`), the StoreError is thrown as is: those answer it themselves.
 import Provider, { errors } from 'oidc-provider';
 import type { Mfa } from '../engine/create-mfa.ts';
-import { StoreError } from '../errors.ts';
+import { StoreError, StoreInputError } from '../errors.ts';
 import { OUTAGE_ANSWER } from '../web/outage.ts';
 import { requestIdOf } from '../web/request-id.ts';
 
@@ -34,18 +38,29 @@ export class ProviderStoreUnavailable extends errors.TemporarilyUnavailable {
   }
 }
 
+/**
+ * oidc-provider's `invalid_request` (400) for input no store can hold, shown on the provider's
+ * error page, never redirected to the client (which would get the offending value echoed back).
+ */
+export function providerInputError(description: string): InstanceType<typeof errors.InvalidRequest> {
+  const error = new errors.InvalidRequest(description);
+  error.allow_redirect = false;
+  return error;
+}
+
 /** The first StoreError each of the provider's requests met (keyed by its Koa context). */
 const met = new WeakMap<object, StoreError>();
 
 /**
  * `err` as oidc-provider should answer it: a StoreError met in one of the provider's own requests
- * becomes a ProviderStoreUnavailable (and is remembered for the audit); anything else is returned
- * as is. Throw what it returns.
+ * becomes a ProviderStoreUnavailable (and is remembered for the audit), a StoreInputError its
+ * `invalid_request`; anything else is returned as is. Throw what it returns.
  */
 export function asProviderError(err: unknown): unknown {
-  if (!(err instanceof StoreError)) return err;
+  if (!(err instanceof StoreError) && !(err instanceof StoreInputError)) return err;
   const ctx = Provider.ctx;
   if (ctx === undefined) return err;
+  if (err instanceof StoreInputError) return providerInputError(err.message);
   if (!met.has(ctx)) met.set(ctx, err);
   return new ProviderStoreUnavailable(err);
 }

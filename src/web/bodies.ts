@@ -3,6 +3,7 @@
 // before anything reaches the engine: a bad one is a 400 `invalid_request` naming its first
 // problem.
 import { z } from 'zod';
+import { hasControlCharacters, LABEL_CONTROL_MESSAGE } from '../engine/control-characters.ts';
 import { MfaError } from '../errors.ts';
 import type { CredentialResponse, FactorInput } from '../methods/method.ts';
 
@@ -92,7 +93,12 @@ export const enrollConfirmBody = z
       .regex(/^\d{6,8}$/, 'code must be 6 or 8 digits')
       .optional(),
     credential: credentialField.optional(),
-    label: z.string().trim().max(64, 'label is at most 64 characters').optional(),
+    label: z
+      .string()
+      .trim()
+      .max(64, 'label is at most 64 characters')
+      .refine((label) => !hasControlCharacters(label), LABEL_CONTROL_MESSAGE)
+      .optional(),
     _csrf: z.string().optional(),
   })
   .refine(oneFactor, ONE_FACTOR);

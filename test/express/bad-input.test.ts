@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import request from 'supertest';
-import { makeApp } from '../helpers/app.ts';
+import { codeFor, makeApp } from '../helpers/app.ts';
 import { enrolUser, passwordStep, signIn } from '../helpers/flows.ts';
 
 describe('bad input gets a clear 4xx, never a 5xx', () => {
@@ -81,6 +81,22 @@ describe('bad input gets a clear 4xx, never a 5xx', () => {
     assert.ok((await mfa.devices.list('alice')).every((d) => d.revokedAt === null));
     const forged = await agent.post('/mfa/devices/revoke-all').type('form').send({ _csrf: 'forged' });
     assert.equal(forged.status, 403);
+  });
+
+  it('a method label with a control character (a NUL, a newline inside) → 400 naming it; nothing registered', async () => {
+    const { app, clock, mfa } = makeApp();
+    const { agent } = await passwordStep(app, 'bob');
+    const draft = await agent.post('/mfa/api/enroll/totp').send({});
+    assert.equal(draft.status, 201);
+    for (const label of ['phone\u0000', 'a\nb', 'del\u007f']) {
+      const res = await agent
+        .post('/mfa/api/enroll/totp/confirm')
+        .send({ draftId: draft.body.draftId, code: codeFor(draft.body.secret, clock), label });
+      assert.equal(res.status, 400, JSON.stringify(label));
+      assert.equal(res.body.error, 'invalid_request');
+      assert.match(res.body.message, /label must not contain control characters/);
+    }
+    assert.deepEqual(await mfa.methods.list('bob'), []);
   });
 
   it('unknown API endpoints and malformed ids → 4xx JSON', async () => {

@@ -48,7 +48,8 @@ const OPTIONAL_COLUMNS = ['kind'] as const;
 type Column = (typeof REQUIRED_COLUMNS)[number] | (typeof OPTIONAL_COLUMNS)[number];
 const KNOWN_COLUMNS: readonly string[] = [...REQUIRED_COLUMNS, ...OPTIONAL_COLUMNS];
 
-const SERIAL_PATTERN = /^[A-Za-z0-9._-]{1,64}$/;
+/** A token serial: what the CSV import accepts, so nothing else can name a stored token. */
+export const SERIAL_PATTERN = /^[A-Za-z0-9._-]{1,64}$/;
 
 /** Decodes a secret field to bytes, or returns why it cannot (never echoing the secret). */
 function decodeSecret(raw: string): Buffer | { problem: string } {

@@ -8,7 +8,7 @@ import { MfaError } from '../../errors.ts';
 import type { MethodRecord, OathTokenRecord, Repository } from '../../store/ports.ts';
 import { hotpMatchCounter } from '../otp/otp.ts';
 import { otpDataOf, otpRecord, sealedSecretContext } from '../otp/otp-record.ts';
-import { type ParsedToken, parseTokenCsv } from './csv.ts';
+import { type ParsedToken, parseTokenCsv, SERIAL_PATTERN } from './csv.ts';
 
 /** A token of the inventory, without its secret. */
 export type OathTokenSummary = Omit<OathTokenRecord, 'sealedSecret'>;
@@ -98,6 +98,13 @@ export function createOathTokens(deps: {
     async assign(serial, userId, label, ctx) {
       const unavailable = () =>
         new MfaError('token_unavailable', `token ${serial} is unknown or already assigned`, 409);
+      // A serial the import would refuse names no token: not looked up (nor echoed back).
+      if (!SERIAL_PATTERN.test(serial))
+        throw new MfaError(
+          'token_unavailable',
+          'no token has that serial (1-64 characters of A-Z a-z 0-9 . _ -)',
+          409,
+        );
       const token = await repository.getToken(serial);
       if (!token || token.assignedTo !== null) throw unavailable();
       // Prepare everything that can fail before the assignment, so a failure leaves the token free.
