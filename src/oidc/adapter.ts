@@ -141,16 +141,17 @@ export function createOidcAdapter(stores: Stores, options: OidcAdapterOptions = 
 }
 
 /**
- * Whether the payload's JSON text would hold a `\u0000` (a NUL in any string or key). Decided on
- * the values, not by searching the text, where a literal backslash followed by `u0000` would match.
+ * Whether a NUL is in any string or key of the payload, at any depth. A walk over the values
+ * (every save runs it): no JSON text is built, and a literal backslash followed by `u0000`
+ * in a value is not mistaken for one.
  */
-function holdsNul(payload: OidcAdapterPayload): boolean {
-  let found = false;
-  JSON.stringify(payload, (key, value: unknown) => {
-    if (key.includes('\u0000') || (typeof value === 'string' && value.includes('\u0000'))) found = true;
-    return value;
-  });
-  return found;
+function holdsNul(value: unknown): boolean {
+  if (typeof value === 'string') return value.includes('\u0000');
+  if (typeof value !== 'object' || value === null) return false;
+  if (Array.isArray(value)) return value.some(holdsNul);
+  for (const [key, inner] of Object.entries(value))
+    if (key.includes('\u0000') || holdsNul(inner)) return true;
+  return false;
 }
 
 /** `store` whose failures, inside one of the provider's own requests, are the provider's 503. */
