@@ -6,6 +6,10 @@
 // while CPU per request is what the guard itself adds (its inverse is the route's capacity).
 import { type ChildProcess, fork } from 'node:child_process';
 import autocannon from 'autocannon';
+import type { Request, Response } from 'express';
+import { createMfa } from 'mfakit';
+import { createMemoryStores } from 'mfakit/adapters/memory';
+import { createMfaExpress } from 'mfakit/express';
 import { base32Decode } from '../src/methods/otp/base32.ts';
 import { mean, type Report } from './measure.ts';
 import { totpAt } from './totp-raw.ts';
@@ -43,6 +47,48 @@ async function satisfiedSession(base: string): Promise<string> {
   const check = await fetch(`${base}/guarded`, { headers: { cookie } });
   if (check.status !== 200) throw new Error(`guarded route refused the benchmark session: ${check.status}`);
   return cookie;
+}
+
+/**
+ * requireMfa's own work per request, timed in this process: the guard called directly on a
+ * session holding a stamp from a real TOTP sign-in (memory store), less the same loop calling
+ * `next` bare. No HTTP, so none of the machine's noise: what the guard adds to a request.
+ */
+async function guardWorkMicroseconds(): Promise<number> {
+  const mfa = createMfa({
+    stores: createMemoryStores(),
+    issuer: 'bench',
+    sealingKeys: [{ id: 'k', key: Buffer.alloc(32, 3) }],
+    audit: () => {},
+  });
+  const ctx = { ip: '127.0.0.1' };
+  const now = Date.now();
+  const draft = await mfa.enrollment.begin('totp', 'alice', 'alice');
+  const seed = base32Decode(String(draft.fields.secret));
+  const code = (at: number) => ({ code: totpAt(seed, at) });
+  await mfa.enrollment.confirm('totp', 'alice', draft.draftId, code(now - 30_000), '', ctx);
+  const started = await mfa.beginSignIn({ userId: 'alice', amr: ['pwd'], ip: ctx.ip });
+  if (started.status !== 'mfa') throw new Error(`bench: expected an MFA step, got ${started.status}`);
+  const verified = await mfa.verifyPending(started.pending.id, code(now), ctx);
+  if (!verified.ok) throw new Error(`bench: the TOTP sign-in failed: ${verified.error}`);
+  const guard = createMfaExpress(mfa).requireMfa();
+  // What the guard reads of a request on this path: the session (express-session's shape).
+  const req = { session: { mfakit: { stamp: verified.stamp } }, headers: {} } as unknown as Request;
+  const res = {} as Response;
+  const through = () =>
+    new Promise<void>((resolve, reject) =>
+      guard(req, res, (err?: unknown) => (err === undefined ? resolve() : reject(err))),
+    );
+  const N = 100_000;
+  const time = async (once: () => Promise<void>) => {
+    const start = process.hrtime.bigint();
+    for (let i = 0; i < N; i++) await once();
+    return Number(process.hrtime.bigint() - start) / N / 1000;
+  };
+  await time(through); // warm-up
+  const guarded = Math.min(await time(through), await time(through));
+  const bare = Math.min(await time(() => Promise.resolve()), await time(() => Promise.resolve()));
+  return guarded - bare;
 }
 
 export async function runGuardBench(report: Report, seconds: number): Promise<void> {
@@ -94,6 +140,11 @@ export async function runGuardBench(report: Report, seconds: number): Promise<vo
     console.log(
       `  server CPU per request: bare ${perRequest(bare).toFixed(1)} µs, guarded ${perRequest(guarded).toFixed(1)} µs ` +
         `→ the guarded route's capacity ${(perRequest(bare) / perRequest(guarded)).toFixed(3)}× the bare route's`,
+    );
+    const own = await guardWorkMicroseconds();
+    console.log(
+      `  the guard's own work, timed in process: ${own.toFixed(2)} µs per request ` +
+        `(${((100 * own) / perRequest(bare)).toFixed(1)}% of the bare route's server CPU per request)`,
     );
   } finally {
     child.kill();
