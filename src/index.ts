@@ -25,6 +25,7 @@ export type {
   RecoveryCodesService,
 } from './engine/account-security.ts';
 export type { Administration } from './engine/administration.ts';
+export type { PruneAuditRequest, PruneAuditResult } from './engine/audit-retention.ts';
 export type { Clock, RandomSource } from './engine/capabilities.ts';
 export { createMfa } from './engine/create-mfa.ts';
 export type { Directory } from './engine/decide.ts';

@@ -1,5 +1,8 @@
 // The audit log on PostgreSQL: the `audit_events` table, ordered by its identity column `seq`
 // (append order), event data stored as JSON text exactly as written. Expects a migrated schema.
+// A prune is one DELETE whose rows are taken `FOR UPDATE SKIP LOCKED` along the
+// `audit_events_by_time` index (migration 2): prunes running at once delete disjoint events, and
+// none waits for another or counts an event the other deleted.
 import type { AuditEventRecord, AuditStore } from '../../src/store/ports.ts';
 import { AUDIT_COLUMNS } from '../shared/row-records.ts';
 import { type PostgresDatabase, run, statement } from './queries.ts';
@@ -28,6 +31,13 @@ export class PostgresAuditStore implements AuditStore {
         : await run(this.#db.pool, this.#sql.listAuditByUser, [filter.userId, limit]);
     return result.rows.map(toRecord.audit);
   }
+  async pruneAudit(before: number, limit: number) {
+    const max = Math.min(Math.floor(limit), Number.MAX_SAFE_INTEGER);
+    if (!(max > 0)) return 0;
+    // `at` is a whole number of ms: `at < before` is `at < ceil(before)`, which a bigint holds.
+    const result = await run(this.#db.pool, this.#sql.pruneAudit, [Math.ceil(before), max]);
+    return result.rowCount ?? 0;
+  }
 }
 
 function prepare(db: PostgresDatabase) {
@@ -37,6 +47,12 @@ function prepare(db: PostgresDatabase) {
     listAudit: statement(`SELECT ${AUDIT_COLUMNS} FROM ${audit} ORDER BY seq DESC LIMIT $1`),
     listAuditByUser: statement(
       `SELECT ${AUDIT_COLUMNS} FROM ${audit} WHERE user_id = $1 ORDER BY seq DESC LIMIT $2`,
+    ),
+    pruneAudit: statement(
+      `WITH doomed AS (
+         SELECT seq FROM ${audit} WHERE at < $1 ORDER BY at, seq LIMIT $2 FOR UPDATE SKIP LOCKED
+       )
+       DELETE FROM ${audit} AS a USING doomed WHERE a.seq = doomed.seq`,
     ),
   };
 }

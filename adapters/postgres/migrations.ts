@@ -142,6 +142,12 @@ export const POSTGRES_MIGRATIONS: readonly string[] = [
   CREATE INDEX oidc_entries_by_grant ON oidc_entries (model, grant_id) WHERE grant_id IS NOT NULL;
   CREATE INDEX oidc_entries_by_expiry ON oidc_entries (expires_at) WHERE expires_at IS NOT NULL;
   `,
+  // 2: audit retention (`pruneAudit`) deletes the oldest events before a time, in `(at, seq)`
+  //    order: the index it walks. Built inside the migration's transaction, so a large log
+  //    holds up audit writes for the few seconds the build takes, once.
+  `
+  CREATE INDEX audit_events_by_time ON audit_events (at, seq);
+  `,
 ];
 
 export const POSTGRES_SCHEMA_VERSION = POSTGRES_MIGRATIONS.length;

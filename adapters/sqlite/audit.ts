@@ -1,5 +1,6 @@
 // The audit log on SQLite: the `audit_events` table, ordered by its autoincrement `seq` (append
-// order), event data stored as JSON text. Expects a migrated database.
+// order), event data stored as JSON text. Expects a migrated database. A prune is one DELETE
+// (atomic under SQLite's write lock) walking the `audit_events_by_time` index (migration 7).
 import type { DatabaseSync, StatementSync } from 'node:sqlite';
 import type { AuditEventRecord, AuditStore } from '../../src/store/ports.ts';
 import { AUDIT_COLUMNS } from '../shared/row-records.ts';
@@ -31,6 +32,12 @@ export class SqliteAuditStore implements AuditStore {
         : this.#sql.listAuditByUser.all({ userId: filter.userId, limit });
     return rows.map(toRecord.audit);
   }
+  async pruneAudit(before: number, limit: number) {
+    const max = Math.min(Math.floor(limit), Number.MAX_SAFE_INTEGER);
+    // A negative LIMIT would delete every old event: a limit of zero or less deletes nothing.
+    if (!(max > 0)) return 0;
+    return Number(this.#sql.pruneAudit.run({ before, limit: max }).changes);
+  }
 }
 
 function prepare(db: DatabaseSync) {
@@ -40,6 +47,10 @@ function prepare(db: DatabaseSync) {
     listAudit: sql(`SELECT ${AUDIT_COLUMNS} FROM audit_events ORDER BY seq DESC LIMIT :limit`),
     listAuditByUser: sql(
       `SELECT ${AUDIT_COLUMNS} FROM audit_events WHERE user_id = :userId ORDER BY seq DESC LIMIT :limit`,
+    ),
+    pruneAudit: sql(
+      `DELETE FROM audit_events WHERE seq IN
+         (SELECT seq FROM audit_events WHERE at < :before ORDER BY at, seq LIMIT :limit)`,
     ),
   };
 }

@@ -178,6 +178,11 @@ export const SQLITE_MIGRATIONS: readonly string[] = [
   CREATE INDEX methods_by_user ON methods (user_id, created_at);
   CREATE UNIQUE INDEX methods_by_lookup_key ON methods (kind, lookup_key) WHERE lookup_key IS NOT NULL;
   `,
+  // 7: audit retention (`pruneAudit`) deletes the oldest events before a time: an index on `at`
+  //    (the rowid `seq` is in every index, so it also orders events of the same millisecond).
+  `
+  CREATE INDEX audit_events_by_time ON audit_events (at);
+  `,
 ];
 
 export const SQLITE_SCHEMA_VERSION = SQLITE_MIGRATIONS.length;

@@ -229,6 +229,15 @@ export type AdministrativeEvent =
   | { type: 'tokens_imported'; data: { count: number } }
   | {
       /**
+       * Audit retention (`mfa.admin.pruneAuditLog`, `mfakit audit prune`): `count` events before
+       * `before` (ms since the epoch) were deleted, at the request of `by` (`cli`, an
+       * administrator's name, or null). Appended after the deletion, so it is never pruned by it.
+       */
+      type: 'audit_pruned';
+      data: { before: number; count: number; by: string | null };
+    }
+  | {
+      /**
        * Sealing-key rotation (`mfakit reseal`): the stored secrets walked and sealed again under
        * the key `detail`, opening old values with `data.oldKeys`. `by` who ran it (`cli`); per
        * kind of record how many were re-sealed, already under the key, deleted meanwhile or

@@ -1,5 +1,5 @@
-// Argument helpers shared by the CLI commands: strict option parsing and positional checks that
-// throw UsageError (exit 2), and the request context every CLI change is audited with.
+// Argument helpers shared by the CLI commands: strict option parsing, positional checks and
+// durations that throw UsageError (exit 2), and the request context every CLI change is audited with.
 import { type ParseArgsConfig, parseArgs } from 'node:util';
 import { UsageError } from './usage.ts';
 
@@ -24,4 +24,17 @@ export function positionals(got: string[], names: string[], command: string): st
         : `${command} takes ${names.join(' ')} (got ${got.length === 0 ? 'nothing' : got.map((g) => `"${g}"`).join(' ')})`,
     );
   return got;
+}
+
+const UNITS: Record<string, number> = { m: 1, h: 60, d: 1440 };
+
+/**
+ * `30m`, `1h`, `2d` or plain minutes, as minutes (tap's --lifetime, audit prune's --older-than);
+ * `label` names the option or variable in the message.
+ */
+export function parseMinutes(label: string, value: string): number {
+  const match = /^(\d{1,6})([mhd]?)$/.exec(value.trim());
+  if (!match)
+    throw new UsageError(`${label} must be minutes or a duration such as 30m, 1h, 2d (got "${value}")`);
+  return Number(match[1]) * (UNITS[match[2] || 'm'] as number);
 }

@@ -1,6 +1,6 @@
 // The `mfakit` command line: what-if decisions, the policy document saved in an application's
-// stores (SQLite or PostgreSQL, stores.ts), Temporary Access Passes (tap.ts) and sealing-key
-// rotation (reseal.ts). `main` returns the exit status (0 success, 1 invalid document or failed
+// stores (SQLite or PostgreSQL, stores.ts), Temporary Access Passes (tap.ts), sealing-key
+// rotation (reseal.ts) and audit retention (audit.ts). `main` returns the exit status (0 success, 1 invalid document or failed
 // operation, 2 usage) and writes through `io`, so it runs the same in a terminal and in a test.
 import type { Mfa } from '../engine/create-mfa.ts';
 import type { WhatIfContext } from '../engine/decision.ts';
@@ -22,6 +22,7 @@ import {
 import type { UserMfaState } from '../store/ports.ts';
 import { CIDR_RULE, isStrictCidr, quoted } from '../trust/cidr.ts';
 import { LOCAL, parse, positionals } from './args.ts';
+import { audit } from './audit.ts';
 import { type CliEngine, openEngine } from './engine.ts';
 import { formatDecision, formatPolicyList } from './print.ts';
 import { reseal } from './reseal.ts';
@@ -102,6 +103,7 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
     else if (command === 'policies') await policies(rest, io, open);
     else if (command === 'tap') await tap(rest, io, open);
     else if (command === 'reseal') await reseal(rest, io);
+    else if (command === 'audit') await audit(rest, io, open);
     else throw new UsageError(`unknown command "${command}"`);
     return 0;
   } catch (err) {

@@ -6,21 +6,11 @@
 import type { Mfa } from '../engine/create-mfa.ts';
 import type { AccessPassStatus } from '../engine/temporary-access-pass.ts';
 import { MfaError } from '../errors.ts';
-import { LOCAL, parse, positionals } from './args.ts';
+import { LOCAL, parse, parseMinutes, positionals } from './args.ts';
 import type { EngineSource } from './engine.ts';
 import type { CliIo, Open } from './main.ts';
 import { STORE_OPTIONS, storeOf } from './stores.ts';
 import { UsageError } from './usage.ts';
-
-const UNITS: Record<string, number> = { m: 1, h: 60, d: 1440 };
-
-/** `30m`, `1h`, `2d` or plain minutes, as minutes; `label` names the option or variable in the message. */
-function parseLifetime(label: string, value: string): number {
-  const match = /^(\d{1,6})([mhd]?)$/.exec(value.trim());
-  if (!match)
-    throw new UsageError(`${label} must be minutes or a duration such as 30m, 1h, 2d (got "${value}")`);
-  return Number(match[1]) * (UNITS[match[2] || 'm'] as number);
-}
 
 function parseStart(value: string): number {
   // A zone is required: a local time would mean something else on every machine.
@@ -106,12 +96,12 @@ export async function tap(args: string[], io: CliIo, open: Open): Promise<void> 
     );
   if (values.once && values.multi) throw new UsageError('--once and --multi exclude each other');
   const lifetimeMinutes =
-    values.lifetime === undefined ? undefined : parseLifetime('--lifetime', values.lifetime);
+    values.lifetime === undefined ? undefined : parseMinutes('--lifetime', values.lifetime);
   const maxLifetime = io.env.MFAKIT_TAP_MAX_LIFETIME;
   const maxLifetimeMinutes =
     maxLifetime === undefined || maxLifetime === ''
       ? undefined
-      : parseLifetime('MFAKIT_TAP_MAX_LIFETIME', maxLifetime);
+      : parseMinutes('MFAKIT_TAP_MAX_LIFETIME', maxLifetime);
   const startsAt = values.start === undefined ? undefined : parseStart(values.start);
   let mfa: Mfa;
   try {

@@ -13,8 +13,9 @@ export const USAGE = `Usage:
   mfakit tap show --user ID STORE [--json]
   mfakit tap revoke --user ID STORE
   mfakit reseal --store sqlite:PATH|postgres:URL|postgres [--schema NAME] [--batch N]
+  mfakit audit prune --older-than DURATION STORE [--batch N] [--json]
 
-STORE, the application's records (what-if, policies, tap):
+STORE, the application's records (what-if, policies, tap, audit prune):
   --store sqlite:PATH       an mfakit SQLite database
   --store postgres:URL      a PostgreSQL database (or a bare postgres:// URL;
                             --store postgres alone reads DATABASE_URL)
@@ -72,6 +73,14 @@ remembered devices, passes) are not re-sealed: they verify while their key stays
 until they expire or are regenerated.
   --store, --schema         as STORE above (not --db; the file or schema must exist)
   --batch N                 records read and written at a time (default 500)
+
+audit prune: audit retention. Deletes the audit events older than DURATION from the store, in
+batches, then records one audit_pruned event (how many, up to when, by "cli"). Nothing is ever
+pruned automatically: run it on a schedule (e.g. daily with --older-than 90d).
+  --older-than DURATION     how long events are kept: 90d, 12h, 30m or plain minutes; at least
+                            1d (less, --older-than 0 included, is refused with exit 2)
+  --batch N                 events deleted per statement (default 1000, at most 10000)
+  --json                    print { "removed": N, "before": ISO } as JSON
 
 Environment:
   MFAKIT_SEALING_KEY        base64, 32 bytes: the application's sealing key. Required by tap issue

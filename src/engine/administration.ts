@@ -1,6 +1,8 @@
 // Administration of a user's MFA: the per-user state, "require re-registration", signing out
-// everywhere, unlocking, fraud flags, lock status and the audit log.
+// everywhere, unlocking, fraud flags, lock status, the audit log and its retention.
 import type { AuditEventRecord, UserMfaState } from '../store/ports.ts';
+import type { AuditContext } from './audit-log.ts';
+import { type PruneAuditRequest, type PruneAuditResult, pruneAuditLog } from './audit-retention.ts';
 import type { EngineContext } from './engine-context.ts';
 import { accountThrottleKey } from './first-factor-gate.ts';
 import type { RequestContext } from './sign-in-types.ts';
@@ -23,6 +25,12 @@ export interface Administration {
   setFraudFlag(userId: string, flagged: boolean, ctx: RequestContext): Promise<void>;
   lockStatus(userId: string): Promise<{ attempts: number; consecutiveFailures: number }>;
   auditLog(filter: { userId?: string; limit?: number }): Promise<AuditEventRecord[]>;
+  /**
+   * Audit retention: deletes every event older than `olderThanMs` (or before `before`), in
+   * batches, then appends one `audit_pruned` event ({ before, count, by }). Refuses (400,
+   * `audit_prune_invalid`) a bound in the future or less than a day back. Never runs by itself.
+   */
+  pruneAuditLog(request: PruneAuditRequest, ctx?: AuditContext): Promise<PruneAuditResult>;
 }
 
 export function createAdministration(engine: EngineContext): Administration {
@@ -78,5 +86,6 @@ export function createAdministration(engine: EngineContext): Administration {
         ...(filter.userId ? { userId: filter.userId } : {}),
         limit: filter.limit ?? 100,
       }),
+    pruneAuditLog: (request, ctx) => pruneAuditLog({ store: repository, clock, audit }, request, ctx),
   };
 }

@@ -76,6 +76,7 @@ export function composeRepository(parts: RepositoryParts): Repository {
 
     appendAudit: (event) => audit.appendAudit(event),
     listAudit: (filter) => audit.listAudit(filter),
+    pruneAudit: (before, limit) => audit.pruneAudit(before, limit),
 
     getPolicyDocument: () => policyDocument.getPolicyDocument(),
     putPolicyDocument: (document, expectedVersion, at, by) =>

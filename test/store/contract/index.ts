@@ -26,6 +26,7 @@
 // cross-process races (test/store/sqlite.test.ts shows how: child processes racing on one file).
 import { accessPassesContract } from './access-passes.ts';
 import { auditContract } from './audit.ts';
+import { auditRetentionContract } from './audit-retention.ts';
 import { countersContract } from './counters.ts';
 import { ephemeralContract } from './ephemeral.ts';
 import { contractContext, type StoreFactory } from './harness.ts';
@@ -41,6 +42,7 @@ import { userStatesContract } from './user-states.ts';
 
 export { accessPassesContract } from './access-passes.ts';
 export { auditContract } from './audit.ts';
+export { auditRetentionContract } from './audit-retention.ts';
 export { countersContract } from './counters.ts';
 export { ephemeralContract } from './ephemeral.ts';
 export * from './fixtures.ts';
@@ -68,6 +70,7 @@ export function storeContract(name: string, make: StoreFactory): void {
     oathTokensContract(ctx);
     userStatesContract(ctx);
     auditContract(ctx);
+    auditRetentionContract(ctx);
     policyDocumentContract(ctx);
     signInSignalsContract(ctx);
     ephemeralContract(ctx);
