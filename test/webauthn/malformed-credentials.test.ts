@@ -52,6 +52,11 @@ describe('malformed and oversized passkey answers get a 4xx, never a 5xx, and st
       [() => send({ credential: 42 }), 400, /./],
       [() => send({ credential: null }), 400, /./],
       [() => send({ credential: valid, code: '123456' }), 400, /code/],
+      // Nested past any WebAuthn answer: refused before anything walks it recursively (at ≈ 6,000
+      // levels, which a 12 kB body holds, JSON.stringify itself throws).
+      [() => send({ credential: nested(300) }), 400, /nested too deeply/],
+      [() => json(`{"credential": {"a": ${'['.repeat(6000)}${']'.repeat(6000)}}}`), 400, /nested too deeply/],
+      [() => send({ credential: `{"a": ${'['.repeat(5900)}${']'.repeat(5900)}}` }), 400, /nested too deeply/],
     ];
     for (const [attempt, status, message] of early) {
       const res = await attempt();
@@ -67,7 +72,6 @@ describe('malformed and oversized passkey answers get a 4xx, never a 5xx, and st
       { ...valid, response: { ...valid.response, signature: 'A'.repeat(5000) } },
       { ...valid, response: { ...valid.response, authenticatorData: 'not base64url!' } },
       { ...valid, response: 'x' },
-      nested(300),
     ];
     for (const credential of wrongShapes) {
       await promptOptions(agent);
@@ -99,6 +103,16 @@ describe('malformed and oversized passkey answers get a 4xx, never a 5xx, and st
       .send({ _csrf: csrfFrom(page.text), credential: '{"id": ' });
     assert.equal(res.status, 400);
     assert.match(res.text, /credential is not JSON/);
+    // Nested deeper than JSON.stringify survives: the same page, not "verification unavailable".
+    // Sent as typed (brackets unescaped), so ≈ 12 kB fits the body limit.
+    const deep = await setup.agent
+      .post('/mfa/prompt')
+      .type('form')
+      .send(
+        `_csrf=${encodeURIComponent(csrfFrom(page.text))}&credential=%7B%22a%22%3A${'['.repeat(5900)}${']'.repeat(5900)}%7D`,
+      );
+    assert.equal(deep.status, 400);
+    assert.match(deep.text, /nested too deeply/);
     assert.equal((await setup.agent.get('/account')).status, 401);
   });
 
@@ -140,6 +154,13 @@ describe('malformed and oversized passkey answers get a 4xx, never a 5xx, and st
       .post('/mfa/passkey')
       .send({ challengeId, credential: { pad: 'A'.repeat(20_000) } });
     assert.equal(big.status, 413);
+    // Anyone may post here, signed in or not: nested past JSON.stringify's reach is a 400 too.
+    const deep = await browser
+      .post('/mfa/passkey')
+      .set('Content-Type', 'application/json')
+      .send(`{"challengeId": "${challengeId}", "credential": {"a": ${'['.repeat(6000)}${']'.repeat(6000)}}}`);
+    assert.equal(deep.status, 400);
+    assert.match(deep.body.message, /nested too deeply/);
     const malformed = await browser.post('/mfa/passkey').send({ challengeId, credential: { id: 'x' } });
     assert.equal(malformed.status, 401);
     const refusals = setup.events.flatMap((e) => (e.type === 'first_factor_failed' ? [e.detail] : []));
