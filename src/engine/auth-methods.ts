@@ -26,3 +26,15 @@ export function firstFactorMethods(amr: readonly string[]): AuthMethod[] {
     out.push('temporaryAccessPass', ...(out.includes('password') ? [] : ['password' as const]));
   return out;
 }
+
+/**
+ * The user's methods that may be the second factor: all but the one that gave the first factor
+ * (a passkey signing in without a password cannot be the second factor too). The same rule at
+ * sign-in (decide) and at a step-up in the session (the stamp's `firstFactorMethodId`).
+ */
+export function secondFactorCandidates<M extends { id: string }>(
+  methods: readonly M[],
+  firstFactorMethodId: string | undefined,
+): M[] {
+  return methods.filter((m) => m.id !== firstFactorMethodId);
+}

@@ -35,7 +35,7 @@ import type { MethodRecord, Repository, UserMfaState } from '../store/ports.ts';
 import type { RememberedDevices } from '../trust/remembered-devices.ts';
 import type { TrustedNetworks } from '../trust/trusted-networks.ts';
 import type { AuditLog } from './audit-log.ts';
-import { firstFactorMethods } from './auth-methods.ts';
+import { firstFactorMethods, secondFactorCandidates } from './auth-methods.ts';
 import type { Clock } from './capabilities.ts';
 import type { Decision, DecisionContext, DecisionFacts, DecisionReason } from './decision.ts';
 import type { Lockout } from './lockout.ts';
@@ -273,7 +273,7 @@ export function combineSignals(
   }
 
   // The method that was the first factor (a passkey without a password) cannot be the second too.
-  const others = s.methods.filter((m) => m.id !== ctx.firstFactorMethodId);
+  const others = secondFactorCandidates(s.methods, ctx.firstFactorMethodId);
   const allowed = others.filter((m) => {
     const strength = deps.methods.strengthOf(m);
     return strength !== null && satisfiedWith(strength);

@@ -45,6 +45,8 @@ const facts = {
   groups: z.array(z.string()),
   roles: z.array(z.string()),
   risk,
+  /** Since the step-up excluded it; a stamp written before has none and parses as before. */
+  firstFactorMethodId: z.string().min(1).optional(),
 };
 
 /** Today's shape, one schema per state (fields of another state are dropped). Exported for tests. */

@@ -15,6 +15,8 @@ const pendingSchema = z.object({
   /** When the first factor was checked (ms): a step-up's is the session's sign-in time. */
   firstFactorAt: z.number().optional(),
   expiresAt: z.number(),
+  /** The method that gave the first factor (a passkey without a password): for the stamp. */
+  firstFactorMethodId: z.string().optional(),
   mustEnroll: z.boolean(),
   /** The kinds of method this sign-in may register (those that meet its requirements); absent: any. */
   enrollKinds: z.array(z.string()).optional(),

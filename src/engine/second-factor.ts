@@ -58,6 +58,10 @@ export function createSecondFactor(engine: EngineContext) {
     // as old as that first factor (a new decision on an old session does not renew it).
     const strongFirst = methods.includes('webauthn') && second === null;
     const firstAt = facts.firstFactorAt ?? now;
+    // A passkey that was the first factor and one factor only: never the session's second.
+    const oneFactorPasskey = firstFactorMethods(firstAmr).includes('webauthn')
+      ? undefined
+      : facts.firstFactorMethodId;
     const stamp: AuthStampFacts = {
       version: STAMP_VERSION,
       userId,
@@ -73,6 +77,7 @@ export function createSecondFactor(engine: EngineContext) {
       groups: facts.groups,
       roles: facts.roles,
       risk: facts.risk,
+      ...(oneFactorPasskey ? { firstFactorMethodId: oneFactorPasskey } : {}),
     };
     return skip === null ? stamp : { ...stamp, ...skip };
   };
@@ -212,6 +217,7 @@ export function createSecondFactor(engine: EngineContext) {
       groups: pending.groups,
       roles: pending.roles,
       risk: pending.risk,
+      firstFactorMethodId: pending.firstFactorMethodId,
     });
     await recordSightings(pending.userId, ctx.ip, pending.userAgent);
     await audit(pending.userId, ctx, {

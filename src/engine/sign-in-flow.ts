@@ -176,6 +176,7 @@ export function createSignInFlow(
         groups: decision.subject.groups,
         roles: decision.subject.roles,
         risk: decision.risk,
+        firstFactorMethodId: input.firstFactorMethodId,
       };
       if (decision.action === 'allow') {
         const skipped = skipEvent(decision);
@@ -225,6 +226,7 @@ export function createSignInFlow(
         userId: input.userId,
         firstFactorAmr: input.amr,
         firstFactorAt,
+        ...(input.firstFactorMethodId ? { firstFactorMethodId: input.firstFactorMethodId } : {}),
         mustEnroll: prompt === null,
         ...(decision.step === 'second_factor' ? {} : { enrollKinds: decision.enrollKinds }),
         ...(decision.step === 'register_method' ? { stronger: true } : {}),

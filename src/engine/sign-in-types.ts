@@ -86,4 +86,6 @@ export interface StampFacts {
    * passkey that was the first factor dates from then, so a sign-in frequency still applies.
    */
   firstFactorAt?: number | undefined;
+  /** The method that gave the first factor (a passkey signing in without a password). */
+  firstFactorMethodId?: string | undefined;
 }

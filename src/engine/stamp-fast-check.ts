@@ -51,10 +51,14 @@ function strings(v: unknown): v is string[] {
   return true;
 }
 
-/** Whether `v` has exactly the keys of `keys` (own, enumerable). */
-function hasExactly(v: Fields, keys: ReadonlySet<string>): boolean {
+/** The key a stamp may have or not (`firstFactorMethodId`, absent from older stamps). */
+const OPTIONAL_KEY = 'firstFactorMethodId';
+
+/** Whether `v` has exactly the keys of `keys` (own, enumerable), plus `optional` if given. */
+function hasExactly(v: Fields, keys: ReadonlySet<string>, optional: string | undefined): boolean {
   const own = Object.keys(v);
-  return own.length === keys.size && own.every((k) => keys.has(k));
+  const size = keys.size + (optional === undefined ? 0 : 1);
+  return own.length === size && own.every((k) => keys.has(k) || k === optional);
 }
 
 function verifiedAtOf(v: unknown): Partial<Record<AuthMethod, number>> | undefined {
@@ -89,7 +93,11 @@ export function currentStampFastCheck(value: unknown): AuthStamp | undefined {
       : skippedBy === 'user_disabled' || skippedBy === 'trusted_network'
         ? KEYS.skipped
         : KEYS.verified;
-  if (!hasExactly(v, keys)) return undefined;
+  // The optional key, when present, must hold a method id (anything else: the schema decides).
+  const hasFirstFactor = Object.hasOwn(v, OPTIONAL_KEY);
+  const firstFactorMethodId = v[OPTIONAL_KEY];
+  if (hasFirstFactor && !nonEmpty(firstFactorMethodId)) return undefined;
+  if (!hasExactly(v, keys, hasFirstFactor ? OPTIONAL_KEY : undefined)) return undefined;
   const { userId, amr, acr, firstFactorAmr, authTime, mfaAt, methods, app, clientAppType, groups, roles } = v;
   if (!nonEmpty(userId) || !strings(amr) || !nonEmpty(acr) || !strings(firstFactorAmr)) return undefined;
   if (!finite(authTime) || !(mfaAt === null || finite(mfaAt))) return undefined;
@@ -115,6 +123,7 @@ export function currentStampFastCheck(value: unknown): AuthStamp | undefined {
     groups: [...groups],
     roles: [...roles],
     risk,
+    ...(hasFirstFactor && nonEmpty(firstFactorMethodId) ? { firstFactorMethodId } : {}),
   };
   if (skippedBy === undefined) return facts;
   if (skippedBy !== 'remembered_device') return { ...facts, skippedBy: skippedBy as 'user_disabled' };

@@ -34,6 +34,13 @@ export interface AuthStampFacts {
   groups: string[];
   roles: string[];
   risk: RiskFacts;
+  /**
+   * The passkey (method id) that was the first factor without counting as multi-factor on its
+   * own (`passwordless.countsAsMultiFactor: false`, or no user verification): like at sign-in,
+   * it is never this session's second factor, so a step-up does not accept it. Absent otherwise,
+   * and in stamps written before it was recorded.
+   */
+  firstFactorMethodId?: string;
 }
 
 /** Nothing was skipped: every factor the sign-in needed was verified (or the first factor was enough). */

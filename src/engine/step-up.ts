@@ -3,6 +3,7 @@
 // verification times); and a step-up's new stamp laid on top of the session it raised.
 import type { AuthMethod } from '../policy/model.ts';
 import { requirementMessage, unmetRequirements } from '../policy/strength.ts';
+import { secondFactorCandidates } from './auth-methods.ts';
 import type { EngineContext } from './engine-context.ts';
 import type { ChallengeStart, SecondFactor } from './second-factor.ts';
 import { evaluateForSession, type SessionTarget } from './session-policy.ts';
@@ -48,23 +49,35 @@ export function createStepUp(engine: EngineContext, second: SecondFactor): StepU
   const { clock, repository, audit, policies, isCurrent, methods: enabled } = engine;
 
   /**
+   * The methods that may be this step-up's factor: never the passkey that was the session's
+   * first factor as one factor (the stamp's `firstFactorMethodId`), as at sign-in.
+   */
+  async function candidates(stamp: AuthStamp) {
+    return secondFactorCandidates(await repository.listMethods(stamp.userId), stamp.firstFactorMethodId);
+  }
+
+  /**
    * With a target, only a method that meets what the app's policies require counts (no loop of
-   * useless codes); an error when none of the user's methods can.
+   * useless codes); an error when none of the user's methods can. Without one (or no policy
+   * requirement), any method but a one-factor first-factor passkey.
    */
   async function restrictionFor(
     stamp: AuthStamp,
     target: SessionTarget | undefined,
   ): Promise<{ restriction: MethodRestriction | undefined } | { error: true; message: string }> {
-    if (!target) return { restriction: undefined };
-    const set = await policies.current();
-    const policy = set.active ? evaluateForSession(set, stamp, target, clock.now()) : null;
-    if (!policy || policy.requirements.length === 0) return { restriction: undefined };
+    const set = target ? await policies.current() : null;
+    const policy = target && set?.active ? evaluateForSession(set, stamp, target, clock.now()) : null;
+    if (!set || !policy || policy.requirements.length === 0) {
+      if (stamp.firstFactorMethodId === undefined) return { restriction: undefined };
+      const allowedMethodIds = (await candidates(stamp)).map((m) => m.id);
+      return { restriction: { allowedMethodIds, allowRecovery: true } };
+    }
     // The new factor, with the sign-in's first factor, must satisfy everything the app requires:
     // an old strong factor in the session does not make a weak new one count (sign-in frequency).
     const first = stamp.methods.filter((m) => FIRST_FACTOR_METHODS.has(m));
     const wanted = policy.requirements;
     const fits = (m: AuthMethod) => unmetRequirements([...first, m], wanted, set.strengths).length === 0;
-    const methods = await repository.listMethods(stamp.userId);
+    const methods = await candidates(stamp);
     const restriction = {
       allowedMethodIds: methods
         .filter((m) => {

@@ -309,7 +309,8 @@ export function createOidcMfa(mfa: Mfa, options: OidcMfaOptions) {
       const start = await beginSignIn(
         req,
         details,
-        { accountId: stamp.userId, amr: [...stamp.firstFactorAmr] },
+        // The passkey that signed in as one factor stays excluded from the second, as at sign-in.
+        { accountId: stamp.userId, amr: [...stamp.firstFactorAmr], methodId: stamp.firstFactorMethodId },
         stamp.authTime,
       );
       if (start.status === 'blocked' && start.signInAgain) {

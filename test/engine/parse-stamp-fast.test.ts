@@ -31,6 +31,16 @@ const valid: Record<string, unknown>[] = [
   { ...facts, skippedBy: 'user_disabled' },
   { ...facts, skippedBy: 'trusted_network', clientAppType: 'legacy' },
   { ...facts, skippedBy: 'remembered_device', rememberedDeviceId: 'dev-1', rememberedDeviceAt: T - 1000 },
+  // The passkey that signed in as one factor (optional: stamps written before have none).
+  { ...facts, amr: ['hwk'], firstFactorAmr: ['hwk'], methods: ['password'], firstFactorMethodId: 'pk-1' },
+  { ...facts, skippedBy: 'trusted_network', amr: ['hwk'], firstFactorMethodId: 'pk-1' },
+  {
+    ...facts,
+    skippedBy: 'remembered_device',
+    rememberedDeviceId: 'dev-1',
+    rememberedDeviceAt: T,
+    firstFactorMethodId: 'pk-1',
+  },
 ];
 
 /** Values of every kind a field might wrongly hold. */
@@ -69,6 +79,7 @@ const ODD: unknown[] = [
 ];
 const KEYS = [
   ...Object.keys(facts),
+  'firstFactorMethodId',
   'skippedBy',
   'rememberedDeviceId',
   'rememberedDeviceAt',
@@ -128,6 +139,19 @@ describe("parseStamp: the quick check of today's shape agrees with the schema", 
     // The quick check is not idle: the valid stamps and many harmless variations take it.
     assert.ok(accepted >= valid.length * 2, `${accepted} of ${total} accepted quickly`);
     assert.ok(total > 5000, `${total} cases`);
+  });
+
+  it('reads the first-factor passkey when recorded, and a stamp written before it without one', () => {
+    const before = JSON.parse(JSON.stringify(facts));
+    const withPasskey = JSON.parse(JSON.stringify({ ...facts, firstFactorMethodId: 'pk-1' }));
+    const old = parseStamp(before);
+    assert.ok(old && !('firstFactorMethodId' in old));
+    assert.deepEqual(old, currentStampFastCheck(before));
+    assert.equal(parseStamp(withPasskey)?.firstFactorMethodId, 'pk-1');
+    assert.equal(currentStampFastCheck(withPasskey)?.firstFactorMethodId, 'pk-1');
+    // Not a method id: the quick check leaves it to the schema, which refuses it.
+    assert.equal(currentStampFastCheck({ ...withPasskey, firstFactorMethodId: '' }), undefined);
+    assert.equal(parseStamp({ ...withPasskey, firstFactorMethodId: 7 }), null);
   });
 
   it('hands back copies: changing the result does not change the stored value', () => {
