@@ -80,7 +80,11 @@ export interface AccountSecurity {
   mayRegister(stamp: AuthStamp, ctx: RequestContext): Promise<RegistrationVerdict>;
   /** The user has no method yet and this session's first factor is too old to register one. */
   firstMethodNeedsSignIn(stamp: AuthStamp): Promise<boolean>;
-  /** Whether the stamp carries a real second-factor verification recent enough for sensitive changes. */
+  /**
+   * Whether the stamp carries a real second-factor verification recent enough for sensitive
+   * changes. A fresh route of an app with policies also needs `policies.check(stamp, target,
+   * { fresh: true })`: what the app requires, met by recently verified factors.
+   */
   isFresh(stamp: AuthStamp): boolean;
 }
 

@@ -22,15 +22,18 @@ export interface PolicyService {
   ): Promise<PolicySet>;
   /**
    * Re-checks a signed-in session for one request (app, authentication context, address),
-   * against the policy set in memory (loaded first when it is stale).
+   * against the policy set in memory (loaded first when it is stale). `fresh`: what the app
+   * requires must also be met by factors verified within `reauthMaxAgeSeconds` (a recent weak
+   * factor beside an old strong one is refused, cause `fresh`); the recent real second factor
+   * itself is `isFresh(stamp)`.
    */
-  check(stamp: AuthStamp, target: SessionTarget): Promise<SessionPolicyCheck>;
+  check(stamp: AuthStamp, target: SessionTarget, options?: { fresh?: boolean }): Promise<SessionPolicyCheck>;
   /** Whether a policy set is loaded and has any policy that is on or report-only (sync). */
   isActive(): boolean;
 }
 
 export function createPolicyService(engine: EngineContext): PolicyService {
-  const { policies, clock, audit, repository } = engine;
+  const { policies, clock, audit, repository, options: settings } = engine;
   return {
     mode: policies.mode,
     current: () => policies.current(),
@@ -44,9 +47,11 @@ export function createPolicyService(engine: EngineContext): PolicyService {
       });
       return set;
     },
-    async check(stamp, target) {
+    async check(stamp, target, options = {}) {
       const set = policies.peek() ?? (await policies.current());
-      return checkSession(set, stamp, target, clock.now());
+      const now = clock.now();
+      const freshSince = options.fresh === true ? now - settings.reauthMaxAgeSeconds * 1000 : undefined;
+      return checkSession(set, stamp, target, now, freshSince);
     },
     isActive: () => policies.peek()?.active ?? policies.mode === 'store',
   };

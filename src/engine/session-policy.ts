@@ -2,7 +2,8 @@
 // reached (and its authentication context), the current client address. A session whose
 // methods are weaker than the app now requires, whose last second factor is older than the
 // sign-in frequency, or that rests on a remembered device the policy no longer accepts, is
-// sent to step-up; a blocked one is refused. Pure and synchronous: the hot path of
+// sent to step-up; a blocked one is refused. A fresh check (`requireMfa({ fresh: true })`)
+// also needs what the app requires met by factors verified within `reauthMaxAgeSeconds`. Pure and synchronous: the hot path of
 // `mfa.policies.check` (the Express guard, the oidc session checks).
 import type { PolicySet } from '../policy/compile.ts';
 import type { PolicyEvaluation } from '../policy/evaluation.ts';
@@ -13,7 +14,7 @@ import {
   requirementMessage,
   unmetRequirements,
 } from '../policy/strength.ts';
-import { type AuthStamp, methodsVerifiedSince } from './stamp.ts';
+import { type AuthStamp, FIRST_FACTOR_METHODS, methodsVerifiedSince } from './stamp.ts';
 
 /** What this request reaches: the app (and its authentication contexts), from where, with what client. */
 export interface SessionTarget {
@@ -29,13 +30,24 @@ export type SessionPolicyCheck =
   | {
       ok: false;
       reason: 'step_up_required';
-      cause: 'strength' | 'frequency' | 'remembered_device';
+      cause: 'strength' | 'frequency' | 'remembered_device' | 'fresh';
       message: string;
       unmet: GrantRequirement[];
       policy: PolicyEvaluation;
     };
 
 const OK: SessionPolicyCheck = Object.freeze({ ok: true });
+
+/**
+ * The methods a fresh check counts, as a step-up judges what it may add (step-up.ts): the
+ * sign-in's first factors as they are (no second factor renews one), a second factor only
+ * when verified at or after `since`.
+ */
+function freshMethods(stamp: AuthStamp, since: number) {
+  return stamp.methods.filter(
+    (m) => FIRST_FACTOR_METHODS.has(m) || (stamp.verifiedAt[m] ?? Number.NEGATIVE_INFINITY) >= since,
+  );
+}
 const DAY_MS = 86_400_000;
 
 export function evaluateForSession(set: PolicySet, stamp: AuthStamp, target: SessionTarget, now: number) {
@@ -54,11 +66,17 @@ export function evaluateForSession(set: PolicySet, stamp: AuthStamp, target: Ses
   });
 }
 
+/**
+ * `freshSince` (ms; a fresh check): what the app requires must also be met by the sign-in's
+ * first factors and the second factors verified at or after it — an old strong factor beside a
+ * recent weak one is not a fresh verification of what the app requires.
+ */
 export function checkSession(
   set: PolicySet,
   stamp: AuthStamp,
   target: SessionTarget,
   now: number,
+  freshSince?: number,
 ): SessionPolicyCheck {
   if (!set.active) return OK;
   const policy = evaluateForSession(set, stamp, target, now);
@@ -115,6 +133,19 @@ export function checkSession(
         reason: 'step_up_required',
         cause: 'frequency',
         message: 'For your security, confirm your identity again.',
+        unmet: stale,
+        policy,
+      };
+  }
+  if (freshSince !== undefined) {
+    const stale = unmetRequirements(freshMethods(stamp, freshSince), policy.requirements, set.strengths);
+    if (stale.length > 0)
+      return {
+        ok: false,
+        reason: 'step_up_required',
+        cause: 'fresh',
+        message:
+          requirementMessage(stale, set.strengths) ?? 'For your security, confirm your identity again.',
         unmet: stale,
         policy,
       };

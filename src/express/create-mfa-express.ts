@@ -46,7 +46,11 @@ export interface MfaExpressOptions {
 }
 
 export interface RequireMfaOptions {
-  /** A real second factor within `reauthMaxAgeSeconds` (a skip does not count). */
+  /**
+   * A real second factor within `reauthMaxAgeSeconds` (a skip does not count); with policies for
+   * the app, what they require met by factors verified within it (not an old strong one beside a
+   * recent weak one). A refusal steps up for this route's app and authentication context.
+   */
   fresh?: boolean;
   /** The application this route belongs to, for conditional access. Default: the integration's `app`. */
   app?: string;
@@ -90,6 +94,7 @@ export function createMfaExpress(mfa: Mfa, input: MfaExpressOptions = {}) {
   });
 
   type StampCheck = { stamp: AuthStamp } | { reason: GuardReason };
+  type StepUpTarget = { app: string; authenticationContexts?: string[] };
 
   /**
    * What the session itself says: the stamp, or why it does not satisfy this request.
@@ -164,13 +169,22 @@ export function createMfaExpress(mfa: Mfa, input: MfaExpressOptions = {}) {
     req: Request,
     res: Response,
     check: Exclude<SessionPolicyCheck, { ok: true }>,
-    target: { app: string; authenticationContexts?: string[] },
+    target: StepUpTarget,
   ) {
     if (check.reason === 'policy_blocked') return refuse(req, res, 'policy_blocked', check.message);
-    sessionState(req).stepUp = { ...target, message: check.message };
+    askStepUp(req, res, target, check.message);
+  }
+
+  /**
+   * A step-up for this route: what for is remembered in the session, so the step-up accepts
+   * only a method that meets the app's policies (a fresh route's too: a recent weak code must
+   * not stand in for the strong factor the app requires).
+   */
+  function askStepUp(req: Request, res: Response, target: StepUpTarget, message?: string) {
+    sessionState(req).stepUp = { ...target, ...(message === undefined ? {} : { message }) };
     saveSession(req).then(
-      () => refuse(req, res, 'reverify_required', check.message),
-      () => refuse(req, res, 'reverify_required', check.message),
+      () => refuse(req, res, 'reverify_required', message),
+      () => refuse(req, res, 'reverify_required', message),
     );
   }
 
@@ -185,12 +199,13 @@ export function createMfaExpress(mfa: Mfa, input: MfaExpressOptions = {}) {
 
     /**
      * Guard: lets a request through only when this session completed every required factor
-     * (`fresh: true` additionally needs a real second factor within `reauthMaxAgeSeconds`).
+     * (`fresh: true` additionally needs a real second factor within `reauthMaxAgeSeconds`, and
+     * what the app's policies require verified within it).
      * Browsers are redirected; API clients get 401 JSON with a machine-readable reason.
      */
     requireMfa(guardOptions: RequireMfaOptions = {}): RequestHandler {
       const fresh = guardOptions.fresh === true;
-      const target = {
+      const target: StepUpTarget = {
         app: guardOptions.app ?? opts.app,
         ...(guardOptions.authenticationContext
           ? { authenticationContexts: [guardOptions.authenticationContext] }
@@ -198,16 +213,18 @@ export function createMfaExpress(mfa: Mfa, input: MfaExpressOptions = {}) {
       };
       const guard = async (req: Request, res: Response, next: NextFunction, stamp: AuthStamp) => {
         if (!(await mfa.isCurrent(stamp))) return refuse(req, res, dropRevokedStamp(req));
-        // No policy in force: nothing more to check.
+        // No policy in force: nothing more to check. `fresh`: what the app requires, recently.
         if (mfa.policies.isActive()) {
-          const check = await mfa.policies.check(stamp, { ...target, ip: mfa.clientIp(req) });
+          const check = await mfa.policies.check(stamp, { ...target, ip: mfa.clientIp(req) }, { fresh });
           if (!check.ok) return refuseByPolicy(req, res, check, target);
         }
+        // No recent real second factor: step up for this route's app, as a policy refusal does.
+        if (fresh && !mfa.isFresh(stamp)) return askStepUp(req, res, target);
         req.mfa = stamp;
         next();
       };
       return (req, res, next) => {
-        const result = sessionStamp(req, fresh);
+        const result = sessionStamp(req, false);
         if (!('stamp' in result)) return refuse(req, res, result.reason);
         guard(req, res, next, result.stamp).catch((err: unknown) => {
           // A store that cannot say whether this session still stands lets nothing through.

@@ -30,7 +30,7 @@ export interface MfaSessionState {
   /** The passwordless sign-in challenge this browser was given (mfakit/express passkey routes). */
   passkeyChallengeId?: string;
   /** What the guard last asked to step up for (app, authentication context) and why, for the verify page. */
-  stepUp?: { app: string; authenticationContexts?: string[]; message: string };
+  stepUp?: { app: string; authenticationContexts?: string[]; message?: string };
 }
 
 declare module 'express-session' {

@@ -102,6 +102,9 @@ async function makeApp() {
   app.get('/payroll', web.requireMfa({ app: 'payroll' }), (req, res) => {
     res.json({ user: (req.user as User).id, methods: req.mfa?.methods });
   });
+  app.get('/payroll/pay', web.requireMfa({ fresh: true, app: 'payroll' }), (req, res) => {
+    res.json({ user: (req.user as User).id });
+  });
   app.get('/account', web.requireMfa(), (req, res) => {
     res.json({ user: (req.user as User).id });
   });
@@ -157,5 +160,25 @@ describe('conditional access through Passport', () => {
     assert.equal((await agent.get('/account')).status, 200);
     assert.equal((await agent.post('/mfa/api/step-up').send({ code: token() })).status, 200);
     assert.equal((await agent.get('/payroll')).status, 200);
+  });
+
+  it('a fresh payroll route, the token 10 min old: the authenticator-app code does not freshen it, the token does', async () => {
+    const { app, clock, secret, token } = await makeApp();
+    const agent = request.agent(app);
+    await agent.post('/login').send({ username: 'alice', password: PASSWORD_OF('alice'), app: 'payroll' });
+    assert.equal((await agent.post('/login/mfa').send({ code: token() })).status, 200);
+    assert.equal((await agent.get('/payroll/pay')).status, 200);
+    clock.advance(10 * 60_000); // past reauthMaxAgeSeconds (5 min), within the hourly sign-in frequency
+    assert.equal((await agent.get('/payroll')).status, 200);
+    const stale = await agent.get('/payroll/pay');
+    assert.equal(stale.status, 401);
+    assert.equal(stale.body.reason, 'reverify_required');
+    const weak = await agent.post('/mfa/api/step-up').send({ code: codeFor(secret, clock) });
+    assert.equal(weak.status, 401, `the weaker code was accepted: ${JSON.stringify(weak.body)}`);
+    assert.equal((await agent.get('/payroll/pay')).status, 401);
+    assert.equal((await agent.post('/mfa/api/step-up').send({ code: token() })).status, 200);
+    const ok = await agent.get('/payroll/pay');
+    assert.equal(ok.status, 200);
+    assert.equal(ok.body.user, 'alice');
   });
 });
