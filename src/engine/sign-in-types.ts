@@ -86,4 +86,9 @@ export interface StampFacts {
    * passkey that was the first factor dates from then, so a sign-in frequency still applies.
    */
   firstFactorAt?: number | undefined;
+  /**
+   * When the sign-in counts as completed, if not now: a pending sign-in's, when it was last found
+   * current (pending-currency.ts), so a revocation after that check is after its `authTime`.
+   */
+  completedAt?: number | undefined;
 }
