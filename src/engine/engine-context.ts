@@ -23,6 +23,7 @@ import { createLockout } from './lockout.ts';
 import { type MfaOptions, resolveOptions } from './options.ts';
 import { createOutageReport } from './outage-report.ts';
 import { createPendingStore } from './pending.ts';
+import { guardPendingStore } from './pending-currency.ts';
 import { createPolicySource } from './policy-source.ts';
 import { createRegistrationRule } from './registration-rule.ts';
 import { createSessionEpochs } from './session-epochs.ts';
@@ -61,6 +62,7 @@ export function createEngineContext(input: MfaOptions) {
     options: options.temporaryAccessPass,
     bus,
   });
+  const isCurrent = createCurrentSessionCheck(sessionEpochs, rememberedDevices, accessPasses);
   const { decide, whatIf } = createDecide({
     repository,
     lockout,
@@ -104,12 +106,17 @@ export function createEngineContext(input: MfaOptions) {
     }),
     sessionEpochs,
     policies,
-    pending: createPendingStore(ephemeral, clock, random, options.pendingTtlSeconds),
+    // A pending sign-in the user's sessions were revoked after (or whose pass went) reads as gone.
+    pending: guardPendingStore(
+      createPendingStore(ephemeral, clock, random, options.pendingTtlSeconds),
+      isCurrent,
+      clock,
+    ),
     decide,
     whatIf,
     clientIp: createClientIpResolver(options.trustedProxies),
     accessPasses,
-    isCurrent: createCurrentSessionCheck(sessionEpochs, rememberedDevices, accessPasses),
+    isCurrent,
     registration: createRegistrationRule({
       clock,
       maxAgeSeconds: options.reauthMaxAgeSeconds,

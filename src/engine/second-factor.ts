@@ -7,7 +7,7 @@ import type { ChallengeOptions, MethodCheck } from '../methods/method.ts';
 import type { AuthMethod } from '../policy/model.ts';
 import { firstFactorMethods } from './auth-methods.ts';
 import type { EngineContext } from './engine-context.ts';
-import type { PendingPrincipal } from './pending.ts';
+import type { CurrentPending } from './pending-currency.ts';
 import { deviceSightingKey, networkSightingKey } from './sightings.ts';
 import type {
   CodeInput,
@@ -51,7 +51,7 @@ export function createSecondFactor(engine: EngineContext) {
     skip: StampSkip | null = null,
   ): AuthStamp => {
     const amr = combineAmr(firstAmr, second?.amr ?? []);
-    const now = clock.now();
+    const now = facts.completedAt ?? clock.now();
     const methods = firstFactorMethods(firstAmr);
     if (second) methods.push(second.method);
     // A passkey with user verification as the first factor is a real multi-factor verification,
@@ -207,11 +207,14 @@ export function createSecondFactor(engine: EngineContext) {
   }
 
   async function complete(
-    pending: PendingPrincipal,
+    pending: CurrentPending,
     second: { amr: string[]; method: AuthMethod },
     ctx: RequestContext,
   ): Promise<AuthStamp> {
+    // Timed when the pending sign-in was last found current (pending-currency.ts): a revocation
+    // after that check is after this stamp's authTime, so the next request refuses it.
     const stamp = stampFor(pending.userId, pending.firstFactorAmr, second, {
+      completedAt: pending.checkedAt,
       app: pending.app,
       clientAppType: pending.clientAppType,
       groups: pending.groups,

@@ -88,4 +88,9 @@ export interface StampFacts {
   firstFactorAt?: number | undefined;
   /** The method that gave the first factor (a passkey signing in without a password). */
   firstFactorMethodId?: string | undefined;
+  /**
+   * When the sign-in counts as completed, if not now: a pending sign-in's, when it was last found
+   * current (pending-currency.ts), so a revocation after that check is after its `authTime`.
+   */
+  completedAt?: number | undefined;
 }

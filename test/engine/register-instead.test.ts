@@ -85,6 +85,8 @@ describe('interrupt mode: registering the method a policy needs, inside the sign
   it('a Temporary Access Pass needs no proof: the pass was the strong sign-in', async () => {
     const { mfa, clock } = setup();
     await enrolThroughEngine(mfa, clock, 'bob');
+    // A sign-in with a pass stands only while that pass is bob's: one is issued for him.
+    await mfa.accessPasses.issue('bob', {}, { ...CTX, by: 'admin@example.com' });
     const start = await mfa.beginSignIn({ userId: 'bob', amr: ['tap'], app: 'payroll', ...CTX });
     assert.ok(start.status === 'mfa' && start.decision.step === 'register_method');
     assert.equal(start.pending.mustEnroll, true);
