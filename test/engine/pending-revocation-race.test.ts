@@ -5,10 +5,8 @@
 // The memory stores, with one repository call made to run the admin's revocation first.
 import assert from 'node:assert/strict';
 import { createMemoryStores } from '../../adapters/memory/index.ts';
-import { ADMIN, type TapEngine, tapEngine, USER } from '../helpers/access-pass-engine.ts';
-import { codeFor } from '../helpers/app.ts';
+import { ADMIN, confirmTotpDraft, type TapEngine, tapEngine, USER } from '../helpers/access-pass-engine.ts';
 import { testClock } from '../helpers/test-clock.ts';
-import { totpSecretOf } from '../helpers/totp-now.ts';
 
 /** An engine whose repository runs the admin's revokeSessions (a millisecond later) just before `racing`. */
 function racingEngine(racing: 'insertMethod' | 'replaceRecoveryCodes'): TapEngine {
@@ -41,15 +39,7 @@ async function firstMethodDraft(t: TapEngine) {
   assert.ok(start.status === 'mfa' && start.pending.mustEnroll, start.status);
   const draft = await t.mfa.beginPendingEnrollment(start.pending.id, 'totp', 'bob');
   assert.ok(draft);
-  const confirm = () =>
-    t.mfa.confirmPendingEnrollment(
-      start.pending.id,
-      'totp',
-      draft.draftId,
-      { code: codeFor(totpSecretOf(draft), t.clock) },
-      'phone',
-      USER,
-    );
+  const confirm = () => confirmTotpDraft(t, start.pending.id, draft, 'phone');
   return { confirm };
 }
 

@@ -9,10 +9,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { AccountDirectory } from '../../src/index.ts';
 import { recoveryCode, totp, webauthn } from '../../src/index.ts';
-import { ADMIN, type TapEngine, tapEngine, USER } from '../helpers/access-pass-engine.ts';
-import { codeFor } from '../helpers/app.ts';
+import { ADMIN, confirmTotpDraft, type TapEngine, tapEngine, USER } from '../helpers/access-pass-engine.ts';
 import { asCredential, asRequestOptions, SoftAuthenticator } from '../helpers/soft-authenticator.ts';
-import { totpSecretOf } from '../helpers/totp-now.ts';
 
 const ORIGIN = 'http://localhost:3000';
 const DIRECTORY: AccountDirectory = {
@@ -62,14 +60,7 @@ for (const store of ['memory', 'SQLite'] as const) {
         t.clock.advance(5_000);
         const fresh = await endPass(t, how);
         t.clock.advance(5_000);
-        const done = await t.mfa.confirmPendingEnrollment(
-          pendingId,
-          'totp',
-          draft.draftId,
-          { code: codeFor(totpSecretOf(draft), t.clock) },
-          'attacker',
-          USER,
-        );
+        const done = await confirmTotpDraft(t, pendingId, draft, 'attacker');
         assert.deepEqual(done, { ok: false, error: 'pending_expired' });
         assert.deepEqual(await t.mfa.methods.list('alice'), []);
         assert.equal(await t.mfa.getPending(pendingId), null, 'the voided sign-in is gone');
@@ -80,14 +71,7 @@ for (const store of ['memory', 'SQLite'] as const) {
         const hers = await onboardingWith(t, fresh);
         const own = await t.mfa.beginPendingEnrollment(hers, 'totp', 'alice');
         assert.ok(own);
-        const ok = await t.mfa.confirmPendingEnrollment(
-          hers,
-          'totp',
-          own.draftId,
-          { code: codeFor(totpSecretOf(own), t.clock) },
-          'phone',
-          USER,
-        );
+        const ok = await confirmTotpDraft(t, hers, own, 'phone');
         assert.ok(ok.ok, JSON.stringify(ok));
         assert.equal(await t.mfa.isCurrent(ok.stamp), true);
         assert.deepEqual(

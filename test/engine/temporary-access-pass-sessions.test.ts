@@ -6,7 +6,14 @@
 import assert from 'node:assert/strict';
 import type { AuthStamp } from '../../src/engine/stamp.ts';
 import type { AccountDirectory } from '../../src/index.ts';
-import { ADMIN, MINUTE, type TapEngine, tapEngine, USER } from '../helpers/access-pass-engine.ts';
+import {
+  ADMIN,
+  confirmTotpDraft,
+  MINUTE,
+  type TapEngine,
+  tapEngine,
+  USER,
+} from '../helpers/access-pass-engine.ts';
 import { codeFor } from '../helpers/app.ts';
 import { totpSecretOf } from '../helpers/totp-now.ts';
 
@@ -51,14 +58,7 @@ async function onboard(t: TapEngine, pass: string) {
   assert.ok(start.status === 'mfa' && start.pending.mustEnroll, start.status);
   const draft = await t.mfa.beginPendingEnrollment(start.pending.id, 'totp', 'alice');
   assert.ok(draft);
-  const done = await t.mfa.confirmPendingEnrollment(
-    start.pending.id,
-    'totp',
-    draft.draftId,
-    { code: codeFor(totpSecretOf(draft), t.clock) },
-    'phone',
-    USER,
-  );
+  const done = await confirmTotpDraft(t, start.pending.id, draft, 'phone');
   assert.ok(done.ok, JSON.stringify(done));
   t.clock.advance(30_000);
   assert.deepEqual(done.stamp.methods, ['temporaryAccessPass', 'password', 'totp']);

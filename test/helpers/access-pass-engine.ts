@@ -6,7 +6,9 @@ import type { AuditEvent } from '../../src/audit/events.ts';
 import { createMfa, type Mfa } from '../../src/engine/create-mfa.ts';
 import type { MfaOptions } from '../../src/engine/options.ts';
 import type { Stores } from '../../src/store/ports.ts';
+import { codeFor } from './app.ts';
 import { type TestClock, testClock } from './test-clock.ts';
+import { totpSecretOf } from './totp-now.ts';
 
 export const TAP_KEY = { id: 'k1', key: Buffer.alloc(32, 9) };
 /** An administrator's request context, and a user's. */
@@ -42,3 +44,17 @@ export function tapEngine(
 }
 
 export const MINUTE = 60_000;
+
+/**
+ * Confirms an authenticator-app draft begun during the pending sign-in `pendingId` with the
+ * app's current code, as the user's phone would (labelled `label`, from USER's address).
+ */
+export function confirmTotpDraft(
+  t: TapEngine,
+  pendingId: string,
+  draft: { draftId: string; fields: { readonly [field: string]: unknown } },
+  label: string,
+) {
+  const code = codeFor(totpSecretOf(draft), t.clock);
+  return t.mfa.confirmPendingEnrollment(pendingId, 'totp', draft.draftId, { code }, label, USER);
+}
