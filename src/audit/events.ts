@@ -49,6 +49,14 @@ export type SignInEvent =
       data: { amr: string; acr: string } & Partial<PolicyAuditData>;
     }
   | {
+      /**
+       * A sign-in waiting for its second factor or first method was void: the user's sessions
+       * were revoked (sign-out everywhere, reset, fraud flag) or the pass that opened it went,
+       * after its first factor. Recorded once, at the sign-in's address, when next used.
+       */
+      type: 'signin_voided';
+    }
+  | {
       type: 'signin_blocked';
       /** The reason code that blocked it (`account_locked`, `policy_block`, `strength_unavailable`). */
       detail: string | undefined;

@@ -111,6 +111,7 @@ export function createEngineContext(input: MfaOptions) {
       createPendingStore(ephemeral, clock, random, options.pendingTtlSeconds),
       isCurrent,
       clock,
+      (voided) => audit(voided.userId, { ip: voided.ip }, { type: 'signin_voided' }),
     ),
     decide,
     whatIf,

@@ -9,7 +9,9 @@
 // The engine's pending store is wrapped once (engine-context.ts), so every read of a pending
 // sign-in — the public getPending, verifyPending, the passkey challenges, enrollment begin and
 // confirm, and so every integration (Express, Passport, the oidc-provider pages) — sees a voided
-// one as gone (and deletes it): the caller answers `pending_expired`.
+// one as gone (and deletes it): the caller answers `pending_expired`. The one read that removes
+// it reports it (`onVoided`: the engine audits `signin_voided`), so each voided sign-in is
+// recorded once, whoever tries to use it and however often.
 //
 // What holds under a race. `get` checks before anything is written (a method, a stamp). `take`,
 // the step that completes, checks again after the method is written and returns `checkedAt`, the
@@ -61,6 +63,7 @@ export function guardPendingStore(
   store: PendingStore,
   isCurrent: CurrentSessionCheck,
   clock: Clock,
+  onVoided: (pending: PendingPrincipal) => Promise<void>,
 ): CurrentPendingStore {
   const pendingIsCurrent = async (p: PendingPrincipal) => await isCurrent(pendingAsStamp(p));
   return {
@@ -68,14 +71,18 @@ export function guardPendingStore(
     async get(id) {
       const pending = await store.get(id);
       if (pending === null || (await pendingIsCurrent(pending))) return pending;
-      await store.cancel(id);
+      // Removed by a take: of two requests finding it void at once, one reports it.
+      const removed = await store.take(id);
+      if (removed !== null) await onVoided(removed);
       return null;
     },
     async take(id) {
       const checkedAt = clock.now();
       const pending = await store.take(id);
-      if (pending === null || !(await pendingIsCurrent(pending))) return null;
-      return { ...pending, checkedAt };
+      if (pending === null) return null;
+      if (await pendingIsCurrent(pending)) return { ...pending, checkedAt };
+      await onVoided(pending);
+      return null;
     },
     cancel: (id) => store.cancel(id),
     update: (pending) => store.update(pending),

@@ -45,6 +45,13 @@ for (const store of STORES) {
       assert.equal(verify.body.error, 'pending_expired');
       assert.equal((await agent.get('/account')).status, 401);
       assert.equal((await agent.get('/mfa/api/status')).body.status, 'none');
+      // Audited once, at the sign-in's address, however often the attacker tries again.
+      await agent.post('/mfa/api/verify').send({ code: codeFor(secret, clock) });
+      const voided = t.events.filter((e) => e.type === 'signin_voided');
+      assert.deepEqual(
+        voided.map((e) => [e.userId, e.ip]),
+        [['alice', '127.0.0.1']],
+      );
     });
 
     it('attack: the same with a fraud flag — refused, no session', async () => {
