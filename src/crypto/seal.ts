@@ -31,6 +31,9 @@ export function sealedKeyId(sealed: string): string | null {
 
 // NIST SP 800-38D §8.2.2: a 96-bit random IV; keep invocations per key well under 2^32.
 const IV_BYTES = 12;
+// The full 128-bit tag, and only that: GCM would also check a tag cut to 4 bytes (Node only
+// warns, DEP0182), and a forger who can write the store would need about 2^32 tries, not 2^128.
+const TAG_BYTES = 16;
 
 export function createSealer(keys: readonly SealingKey[], random: RandomSource): Sealer {
   const current = keys[0];
@@ -59,10 +62,15 @@ export function createSealer(keys: readonly SealingKey[], random: RandomSource):
       }
       const key = byId.get(keyId);
       if (!key) throw new MfaError('sealed_unknown_key', `no sealing key with id ${keyId}`, 500);
+      const tagBytes = Buffer.from(tag, 'base64url');
+      if (tagBytes.length !== TAG_BYTES)
+        throw new MfaError('sealed_invalid', 'sealed value failed authentication', 500);
       try {
-        const decipher = createDecipheriv('aes-256-gcm', key, Buffer.from(iv, 'base64url'));
+        const decipher = createDecipheriv('aes-256-gcm', key, Buffer.from(iv, 'base64url'), {
+          authTagLength: TAG_BYTES,
+        });
         decipher.setAAD(Buffer.from(associatedData, 'utf8'));
-        decipher.setAuthTag(Buffer.from(tag, 'base64url'));
+        decipher.setAuthTag(tagBytes);
         return Buffer.concat([decipher.update(Buffer.from(ct, 'base64url')), decipher.final()]);
       } catch {
         throw new MfaError('sealed_invalid', 'sealed value failed authentication', 500);

@@ -44,6 +44,19 @@ describe('sealing (AES-256-GCM) and code hashing', () => {
     assert.throws(() => sealer.open('garbage', 'ctx'), /malformed/);
   });
 
+  it('a tag cut short does not open, though GCM would check its first bytes (a forger with the store would need 2^32 tries, not 2^128)', () => {
+    const sealer = createSealer([OLD], cryptoRandom);
+    const sealed = sealer.seal(Buffer.from('seed-seed-seed-seed!'), 'ctx');
+    const parts = sealed.split('.');
+    const tag = Buffer.from(parts[4] ?? '', 'base64url');
+    assert.equal(tag.length, 16);
+    for (const bytes of [4, 8, 12, 15]) {
+      const cut = [...parts.slice(0, 4), tag.subarray(0, bytes).toString('base64url')].join('.');
+      assert.throws(() => sealer.open(cut, 'ctx'), /failed authentication/, `${bytes}-byte tag`);
+    }
+    assert.deepEqual(sealer.open(sealed, 'ctx'), Buffer.from('seed-seed-seed-seed!'));
+  });
+
   it('rotation: with the new key first, values sealed under the old key still open, new ones use the new key', () => {
     const before = createSealer([OLD], cryptoRandom);
     const sealed = before.seal(Buffer.from('seed-seed-seed-seed!'), 'ctx');
