@@ -11,6 +11,14 @@ import { domainOf, keptUpstreamEmail } from './upstream-email.ts';
  * sign-in) or, with linkByEmail, to the local user with the same verified e-mail address —
  * only within the provider's own e-mail domains. An upstream account keeps an address only
  * by the rule of upstream-email.ts (verified, in the provider's own domains).
+ *
+ * Whose trust a sign-in goes through is the address's, not the user's choice: a sign-in whose
+ * upstream verified an address in another provider's `emailDomains` is refused and sent to that
+ * provider. Several trusts may share one upstream IdP with different rules (the example's
+ * partner trusts: accept, enforce or reject the partner's MFA); without this, a user of the
+ * strict trust could press the lax trust's "Sign in with …" button and skip the MFA his
+ * organisation's trust requires. An address in no provider's domains (or none, or unverified)
+ * signs in through whichever trust was chosen, as before.
  */
 export interface AccountProfile {
   id: string;
@@ -76,12 +84,26 @@ export function createAccounts(
       ] as const;
     }),
   );
+  const trustOfDomain = new Map(providers.flatMap((p) => p.emailDomains.map((d) => [d, p] as const)));
+  /** The other provider owning the domain of an address this upstream verified, if any. */
+  const homeTrustElsewhere = (provider: ClaimsProviderConfig, who: UpstreamIdentity) => {
+    if (who.emailVerified !== true || typeof who.email !== 'string') return undefined;
+    const domain = domainOf(who.email);
+    const home = domain === null ? undefined : trustOfDomain.get(domain);
+    return home && home.id !== provider.id ? home : undefined;
+  };
   const keptEmail = (provider: ClaimsProviderConfig, who: { email?: string; emailVerified?: boolean }) =>
     keptUpstreamEmail(provider, who, ownedElsewhere.get(provider.id) ?? new Set(localDomains));
 
   return {
     /** The account an upstream sign-in maps to (storing the profile of an upstream account). */
     async map(provider: ClaimsProviderConfig, who: UpstreamIdentity): Promise<MappingResult> {
+      const home = homeTrustElsewhere(provider, who);
+      if (home)
+        return {
+          ok: false,
+          message: `Your organisation signs in with ${displayText(home.displayName)}, not ${displayText(provider.displayName)}. Go back to sign-in and choose ${displayText(home.displayName)}.`,
+        };
       const email = keptEmail(provider, who);
       if (provider.accountMapping === 'linkByEmail') {
         if (!email)

@@ -12,7 +12,11 @@ import type { FederatedIdpMfaBehavior } from './config.ts';
  *
  * Every federated first factor carries `fed` (the value Entra ID uses; RFC 8176 has none for
  * federation): mfakit counts it as one factor, the upstream's sign-in. It never satisfies MFA
- * by itself.
+ * by itself. Of the upstream's own amr only `mfa` is passed on, and only when this trust
+ * accepts it (RFC 8176: `mfa` may come without the methods behind it): the ID token's `amr`
+ * says what this server relied on, so an upstream's `hwk`, `face` or `pwd` is never reported
+ * as if this server had checked that key, face or password. The upstream's values still decide
+ * whether it did MFA (`upstreamDidMfa`).
  */
 export const RFC8176_AMR: ReadonlySet<string> = new Set([
   'face',
@@ -65,16 +69,16 @@ export function applyMfaBehavior(
   auth: UpstreamAuthentication,
   mfaAcr: string | undefined,
 ): BehaviorOutcome {
-  const reported = upstreamAmr(auth.amr);
   const didMfa = upstreamDidMfa(auth, mfaAcr);
-  const merge = (values: string[]) => [...new Set([...FEDERATED_FIRST_FACTOR, ...values])];
+  const oneFactor = [...FEDERATED_FIRST_FACTOR];
+  const withMfa = [...FEDERATED_FIRST_FACTOR, 'mfa'];
   switch (behavior) {
     case 'rejectMfaByFederatedIdp':
-      return { ok: true, amr: [...FEDERATED_FIRST_FACTOR] };
+      return { ok: true, amr: oneFactor };
     case 'enforceMfaByFederatedIdp':
       if (!didMfa) return { ok: false, reason: 'upstream_mfa_missing' };
-      return { ok: true, amr: merge([...reported, 'mfa']) };
+      return { ok: true, amr: withMfa };
     case 'acceptIfMfaDoneByFederatedIdp':
-      return { ok: true, amr: merge(didMfa ? [...reported, 'mfa'] : reported.filter((v) => v !== 'mfa')) };
+      return { ok: true, amr: didMfa ? withMfa : oneFactor };
   }
 }
