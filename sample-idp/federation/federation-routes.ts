@@ -9,18 +9,23 @@ import type { Accounts } from './accounts.ts';
 import type { ClaimsProviderConfig } from './config.ts';
 import { applyMfaBehavior } from './mfa-behavior.ts';
 import { messagePage } from './pages.ts';
-import { createUpstream, type Upstream } from './upstream.ts';
+import { maxAgeAtCallback, reauthenticationFor } from './reauthentication.ts';
+import { createUpstream, StaleUpstreamSignIn, type Upstream } from './upstream.ts';
 
 /**
  * Sign-in at a claims provider, for an open interaction:
  *   1. `begin()` (from the chooser or home-realm discovery) keeps state, nonce and PKCE
  *      verifier server-side under the state, with the interaction uid, sets a cookie holding
- *      the state and sends the browser upstream;
+ *      the state and sends the browser upstream — asking for a new login there when this
+ *      interaction needs one (reauthentication.ts);
  *   2. `/federation/:cp/callback` needs that cookie and the record (used once), lets
- *      openid-client check and redeem the answer, maps the account, applies the provider's
- *      federatedIdpMfaBehavior, and parks the outcome under the interaction uid;
+ *      openid-client check and redeem the answer (and its auth_time against what was asked),
+ *      maps the account, applies the provider's federatedIdpMfaBehavior, and parks the outcome
+ *      under the interaction uid;
  *   3. `/interaction/:uid/federated`, which oidc-provider serves only to the browser holding
- *      that interaction's cookie, hands the outcome to mfakit as the first factor.
+ *      that interaction's cookie, hands the outcome to mfakit as the first factor, verified when
+ *      the upstream says it authenticated the user (its auth_time, so an old upstream sign-in is
+ *      not a new one for the sign-in frequency or the ID token's auth_time).
  * A code injected into another browser therefore ends at step 1's cookie or step 3's.
  */
 const STATE_COOKIE = 'fed_upstream';
@@ -33,8 +38,15 @@ const requestRecord = z.object({
   nonce: z.string(),
   codeVerifier: z.string(),
   acrValues: z.string().optional(),
+  prompt: z.literal('login').optional(),
+  maxAge: z.number().optional(),
+  startedAt: z.number(),
 });
-const outcomeRecord = z.object({ accountId: z.string(), amr: z.array(z.string()) });
+const outcomeRecord = z.object({
+  accountId: z.string(),
+  amr: z.array(z.string()),
+  authTime: z.number().optional(),
+});
 
 export interface FederationDeps {
   issuer: string;
@@ -45,6 +57,8 @@ export interface FederationDeps {
   oidc: OidcMfa;
   accounts: Accounts;
   ephemeral: EphemeralStore;
+  /** mfakit's clock: when a sign-in went upstream, and when the upstream authenticated the user. */
+  clock: { now(): number };
 }
 
 const same = (a: string, b: string) => {
@@ -83,9 +97,13 @@ export function createFederation(deps: FederationDeps) {
     const upstream = upstreams.get(providerId);
     if (!upstream) throw new MfaError('unknown_provider', 'There is no such sign-in option.', 404);
     const cp = upstream.provider;
+    // This browser's interaction (its cookie), for what it asks of a login.
+    const details = await deps.oidc.interactionFor(deps.provider, res.req as Request, res, uid);
+    const asked = reauthenticationFor(details);
     let started: Awaited<ReturnType<Upstream['start']>>;
     try {
       started = await upstream.start({
+        ...asked,
         ...(loginHint ? { loginHint } : {}),
         ...(cp.federatedIdpMfaBehavior === 'enforceMfaByFederatedIdp' && cp.mfaAcr
           ? { acrValues: cp.mfaAcr }
@@ -104,7 +122,7 @@ export function createFederation(deps: FederationDeps) {
     const { state, ...request } = started.request;
     await deps.ephemeral.put(
       `fed-upstream:${state}`,
-      JSON.stringify({ uid, provider: cp.id, ...request }),
+      JSON.stringify({ uid, provider: cp.id, ...request, ...asked, startedAt: deps.clock.now() }),
       REQUEST_TTL_MS,
     );
     res.cookie(STATE_COOKIE, state, {
@@ -148,8 +166,19 @@ export function createFederation(deps: FederationDeps) {
         result = await upstream.finish(
           { state, nonce: record.data.nonce, codeVerifier: record.data.codeVerifier },
           new URL(req.originalUrl, 'http://callback.invalid').search,
+          maxAgeAtCallback(record.data, record.data.startedAt, deps.clock.now()),
         );
       } catch (err) {
+        if (err instanceof StaleUpstreamSignIn) {
+          process.emitWarning(`federation: ${cp.id} answered from an earlier sign-in: ${err.message}`);
+          return page(
+            res,
+            401,
+            'Sign-in not renewed',
+            `This application needs you to sign in again, but ${cp.displayName} answered from an earlier sign-in. Start again from the application.`,
+            uid,
+          );
+        }
         const described = (err as { error?: unknown }).error;
         process.emitWarning(
           `federation: ${cp.id} answer rejected: ${typeof described === 'string' ? described : String(err)}`,
@@ -175,7 +204,13 @@ export function createFederation(deps: FederationDeps) {
       if (!mapped.ok) return page(res, 403, 'No account', mapped.message, uid);
       await deps.ephemeral.put(
         `fed-outcome:${uid}`,
-        JSON.stringify({ accountId: mapped.accountId, amr: outcome.amr }),
+        JSON.stringify({
+          accountId: mapped.accountId,
+          amr: outcome.amr,
+          // When the upstream authenticated the user, as an age (its own iat - auth_time) on this
+          // clock: the two servers' clocks need not agree.
+          ...(result.authAge !== undefined ? { authTime: deps.clock.now() - result.authAge * 1000 } : {}),
+        }),
         OUTCOME_TTL_MS,
       );
       res.redirect(303, `/interaction/${encodeURIComponent(uid)}/federated`);
@@ -191,7 +226,14 @@ export function createFederation(deps: FederationDeps) {
       const outcome = raw === null ? null : outcomeRecord.safeParse(JSON.parse(raw));
       if (!outcome?.success)
         return page(res, 400, 'Sign-in expired', 'This sign-in has expired. Start again.', details.uid);
-      await deps.oidc.completeFirstFactor(deps.provider, req as Request, res, outcome.data, details);
+      const { accountId, amr, authTime } = outcome.data;
+      await deps.oidc.completeFirstFactor(
+        deps.provider,
+        req as Request,
+        res,
+        { accountId, amr, ...(authTime !== undefined ? { at: authTime } : {}) },
+        details,
+      );
     } catch (err) {
       next(err);
     }

@@ -132,6 +132,7 @@ export async function createFederationServer(
     oidc,
     accounts,
     ephemeral: stores.ephemeral,
+    clock: mfa.clock,
   });
   const gate = createSignInGate(mfa, directory, (email) => federation.providerForEmail(email)?.id ?? null);
   const formTargets = [

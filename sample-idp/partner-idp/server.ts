@@ -12,7 +12,8 @@ import { PARTNER_CSS, partnerLoginPage } from './pages.ts';
  * `urn:partner:mfa` (else ['pwd'], `urn:partner:pwd`). A request with
  * `acr_values=urn:partner:mfa` needs the tick (and asks again in an existing session that has
  * not had MFA) — unless `settings.honourAcrValues` is false, a partner that ignores what it
- * is asked, for demonstrating enforceMfaByFederatedIdp. devInteractions are off; grants are
+ * is asked, for demonstrating enforceMfaByFederatedIdp (and `settings.honourLoginPrompt` false,
+ * one answering prompt=login and max_age from its session). devInteractions are off; grants are
  * automatic; sessions live in memory.
  */
 export const PARTNER_ACR_PWD = 'urn:partner:pwd';
@@ -58,7 +59,7 @@ const sameText = (a: string, b: string) => {
 
 export function createPartnerIdp(options: PartnerIdpOptions) {
   const users = options.users ?? PARTNER_DEMO_USERS;
-  const settings = { honourAcrValues: options.honourAcrValues ?? true };
+  const settings = { honourAcrValues: options.honourAcrValues ?? true, honourLoginPrompt: true };
   /** The authorization parameters of each login prompt shown (for tests). */
   const logins: Record<string, unknown>[] = [];
   const formKey = randomBytes(32);
@@ -68,6 +69,23 @@ export function createPartnerIdp(options: PartnerIdpOptions) {
     (generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey.export({ format: 'jwk' }) as JWK);
 
   const policy = interactionPolicy.base();
+  // prompt=login and max_age, unless a test has the partner ignore them (settings.honourLoginPrompt).
+  const loginPrompt = policy.get('login');
+  for (const reason of ['login_prompt', 'max_age']) {
+    const original = loginPrompt?.checks.get(reason);
+    if (!loginPrompt || !original) continue;
+    loginPrompt.checks.remove(reason);
+    loginPrompt.checks.add(
+      new interactionPolicy.Check(
+        reason,
+        original.description,
+        original.error ?? 'login_required',
+        (ctx) =>
+          settings.honourLoginPrompt ? original.check(ctx) : interactionPolicy.Check.NO_NEED_TO_PROMPT,
+        original.details,
+      ),
+    );
+  }
   policy.get('login')?.checks.add(
     new interactionPolicy.Check('partner_mfa_requested', 'MFA was requested', (ctx) => {
       if (!settings.honourAcrValues || !wantsMfa(ctx.oidc.params) || ctx.oidc.result?.login)

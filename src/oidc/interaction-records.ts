@@ -12,7 +12,10 @@ const recordSchema = z.object({
   csrf: z.string(),
   draftId: z.string().optional(),
   draftKind: z.string().optional(),
-  /** Step-up: the session's sign-in time (ms), kept as auth_time (no new password was entered). */
+  /**
+   * The sign-in time (ms) kept as auth_time: a step-up's session's (no new password was entered),
+   * or a first factor's own time (an upstream IdP's auth_time, `FirstFactor.at`).
+   */
   keepAuthTime: z.number().optional(),
 });
 export type InteractionRecord = z.infer<typeof recordSchema>;

@@ -68,6 +68,13 @@ export interface FirstFactor {
   amr: string[];
   /** The method that was the first factor (a passkey without a password): never also the second. */
   methodId?: string | undefined;
+  /**
+   * When the first factor was verified (ms on mfakit's clock; default now): an upstream IdP's
+   * `auth_time` when it answered from its own session. The session's sign-in time (the ID
+   * token's `auth_time`, and what the sign-in frequency counts from), so an old upstream
+   * sign-in — and the MFA it reported — is not taken for a new one.
+   */
+  at?: number | undefined;
 }
 
 /** Providers whose outages an integration audits already (mount() may run more than once). */
@@ -285,8 +292,10 @@ export function createOidcMfa(mfa: Mfa, options: OidcMfaOptions) {
       const details = read ?? (await interactionFor(provider, req, res));
       if (details.prompt.name !== 'login')
         throw new MfaError('interaction_state', 'This sign-in is not waiting for a password.', 400);
-      const start = await beginSignIn(req, details, first);
-      await act(provider, req, res, details, start);
+      // Never later than now: a first factor from the future would outlive the sign-in frequency.
+      const at = first.at === undefined ? undefined : Math.min(first.at, mfa.clock.now());
+      const start = await beginSignIn(req, details, first, at);
+      await act(provider, req, res, details, start, at);
       return start;
     },
 

@@ -110,10 +110,12 @@ export async function startTestIdp(
   // A stand-in for an upstream IdP's callback: the first factor is whatever amr the test says it reported.
   app.post('/interaction/:uid/upstream', express.urlencoded({ extended: false }), async (req, res, next) => {
     try {
-      const { username, amr } = req.body as Record<string, string>;
+      const { username, amr, at } = req.body as Record<string, string>;
       await oidc.completeFirstFactor(provider, req, res, {
         accountId: username ?? '',
         amr: (amr ?? '').split(' '),
+        // When the upstream says it authenticated the user (ms), if the test says.
+        ...(at ? { at: Number(at) } : {}),
       });
     } catch (err) {
       next(err);

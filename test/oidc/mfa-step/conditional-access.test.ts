@@ -130,6 +130,39 @@ describe('mfakit/oidc: the MFA step in an oidc-provider code flow', function () 
       );
     });
 
+    it("an upstream's earlier sign-in (FirstFactor.at) is the sign-in time: auth_time, and the frequency counts its MFA from it", async () => {
+      idp = await startTestIdp({
+        stores: createMemoryStores(),
+        policies: doc([
+          {
+            id: 'hourly',
+            name: 'MFA every hour',
+            state: 'on',
+            assignments: { users: { include: ['all'] }, applications: { include: ['rp'] } },
+            grant: { controls: ['mfa'] },
+            session: { signInFrequencyHours: 1 },
+          },
+        ]),
+      });
+      await enrolDirect(idp, 'carol');
+      const b = new Browser();
+      const { request, page } = await startAuthorization(b, idp);
+      const uid = /\/interaction\/([\w-]+)/.exec(page.url)?.[1] ?? '';
+      // The upstream answered from its session: Carol signed in (with MFA) there 50 minutes ago.
+      const upstreamAt = idp.clock.now() - 50 * 60_000;
+      const back = await b.go(absolute(idp, `/interaction/${uid}/upstream`), {
+        form: { username: 'carol', amr: 'fed mfa', at: String(upstreamAt) },
+        stopAt: atRp,
+      });
+      const first = await redeem(idp, back.url, request);
+      assert.equal(first.claims.auth_time, Math.floor(upstreamAt / 1000));
+      // 15 minutes on, that MFA is 65 minutes old: a new sign-in, not a code on the old one.
+      idp.clock.advance(15 * 60_000);
+      const later = await startAuthorization(b, idp);
+      assert.ok(!atRp(new URL(later.page.url)), `a code on the upstream's old MFA: ${later.page.url}`);
+      assert.match(later.page.text, /name="password"/, later.page.text.slice(0, 300));
+    });
+
     it('a step-up adds to the session: a hardware token verified earlier still counts after a later authenticator-app step-up', async () => {
       idp = await startTestIdp({
         stores: createMemoryStores(),
