@@ -68,7 +68,7 @@ describe('sample-idp federation: a new sign-in is a new sign-in at the claims pr
     const back = await partnerSignIn(b, page, CAROL, true);
     const { claims } = await redeem(s, back, again);
     assert.equal(claims.auth_time, Math.floor(s.clock.now() / 1000));
-    assert.deepEqual(claims.amr, ['fed', 'pwd', 'mfa']);
+    assert.deepEqual(claims.amr, ['fed', 'mfa']);
   });
 
   it('max_age past: the partner is given the max_age, and its older sign-in asks for the password', async () => {
@@ -114,7 +114,7 @@ describe('sample-idp federation: a new sign-in is a new sign-in at the claims pr
     assert.ok(atRp(new URL(page.url)), `expected the partner's SSO to answer: ${page.url}`);
     assert.equal(s.partner.logins.length, shown, 'the partner asked for a password');
     const { claims } = await redeem(s, page, again);
-    assert.deepEqual(claims.amr, ['fed', 'pwd', 'mfa']);
+    assert.deepEqual(claims.amr, ['fed', 'mfa']);
     // When Carol signed in at the partner, not now.
     assert.ok(
       claims.auth_time !== undefined && claims.auth_time >= before - 1 && claims.auth_time <= after + 1,
@@ -143,7 +143,7 @@ describe('sample-idp federation: a new sign-in is a new sign-in at the claims pr
     const b = new Browser();
     const { request, partnerPage } = await toPartner(b, s, CAROL);
     const first = (await redeem(s, await partnerSignIn(b, partnerPage, CAROL, true), request)).claims;
-    assert.deepEqual(first.amr, ['fed', 'pwd', 'mfa']);
+    assert.deepEqual(first.amr, ['fed', 'mfa']);
 
     s.clock.advance(2 * 3_600_000);
     const { request: again, page } = await identifyAgain(b, s);
