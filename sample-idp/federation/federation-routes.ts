@@ -25,7 +25,9 @@ import { createUpstream, StaleUpstreamSignIn, type Upstream } from './upstream.t
  *   3. `/interaction/:uid/federated`, which oidc-provider serves only to the browser holding
  *      that interaction's cookie, hands the outcome to mfakit as the first factor, verified when
  *      the upstream says it authenticated the user (its auth_time, so an old upstream sign-in is
- *      not a new one for the sign-in frequency or the ID token's auth_time).
+ *      not a new one for the sign-in frequency or the ID token's auth_time). A user with no
+ *      method yet whose upstream sign-in is too old to register one goes back to step 1 once,
+ *      with prompt=login.
  * A code injected into another browser therefore ends at step 1's cookie or step 3's.
  */
 const STATE_COOKIE = 'fed_upstream';
@@ -43,6 +45,9 @@ const requestRecord = z.object({
   startedAt: z.number(),
 });
 const outcomeRecord = z.object({
+  provider: z.string(),
+  /** The upstream was asked for a new login (prompt=login) already. */
+  renewed: z.boolean(),
   accountId: z.string(),
   amr: z.array(z.string()),
   authTime: z.number().optional(),
@@ -93,13 +98,14 @@ export function createFederation(deps: FederationDeps) {
     return at < 0 ? undefined : byDomain.get(identifier.slice(at + 1).toLowerCase());
   };
 
-  async function begin(res: Response, uid: string, providerId: string, loginHint?: string) {
+  /** `newLogin`: ask the upstream for a new login (prompt=login) whatever the interaction asks. */
+  async function begin(res: Response, uid: string, providerId: string, loginHint?: string, newLogin = false) {
     const upstream = upstreams.get(providerId);
     if (!upstream) throw new MfaError('unknown_provider', 'There is no such sign-in option.', 404);
     const cp = upstream.provider;
     // This browser's interaction (its cookie), for what it asks of a login.
     const details = await deps.oidc.interactionFor(deps.provider, res.req as Request, res, uid);
-    const asked = reauthenticationFor(details);
+    const asked = { ...reauthenticationFor(details), ...(newLogin ? { prompt: 'login' as const } : {}) };
     let started: Awaited<ReturnType<Upstream['start']>>;
     try {
       started = await upstream.start({
@@ -205,6 +211,8 @@ export function createFederation(deps: FederationDeps) {
       await deps.ephemeral.put(
         `fed-outcome:${uid}`,
         JSON.stringify({
+          provider: cp.id,
+          renewed: record.data.prompt === 'login',
           accountId: mapped.accountId,
           amr: outcome.amr,
           // When the upstream authenticated the user, as an age (its own iat - auth_time) on this
@@ -226,14 +234,21 @@ export function createFederation(deps: FederationDeps) {
       const outcome = raw === null ? null : outcomeRecord.safeParse(JSON.parse(raw));
       if (!outcome?.success)
         return page(res, 400, 'Sign-in expired', 'This sign-in has expired. Start again.', details.uid);
-      const { accountId, amr, authTime } = outcome.data;
-      await deps.oidc.completeFirstFactor(
+      const { provider, renewed, accountId, amr, authTime } = outcome.data;
+      const start = await deps.oidc.completeFirstFactor(
         deps.provider,
         req as Request,
         res,
         { accountId, amr, ...(authTime !== undefined ? { at: authTime } : {}) },
         details,
+        { leaveSignInAgain: !renewed },
       );
+      // mfakit registers a first method only after a recent first factor, and the upstream
+      // answered from an older session (its SSO): the way out is a new login there, for this
+      // interaction, asked once. Its old session answering again is refused at the callback
+      // (prompt=login); a refusal after a new login is mfakit's page.
+      if (start.status === 'blocked' && start.signInAgain && !renewed)
+        await begin(res, details.uid, provider, undefined, true);
     } catch (err) {
       next(err);
     }

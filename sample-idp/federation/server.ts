@@ -59,6 +59,8 @@ export interface FederationServerDeps {
   secrets?: FederationSecrets;
   audit?: AuditSink;
   clock?: Clock;
+  /** mfakit's reauthMaxAgeSeconds (default 300): how recent a first factor must be to register a first method. */
+  reauthMaxAgeSeconds?: number;
   /**
    * `config` (default): the config's policies, in this process's memory. `store`: the document
    * saved in the stores, seeded from the config (see policies.ts), so that every process sharing
@@ -108,6 +110,7 @@ export async function createFederationServer(
     },
     ...(deps.audit ? { audit: deps.audit } : {}),
     ...(deps.clock ? { clock: deps.clock } : {}),
+    ...(deps.reauthMaxAgeSeconds !== undefined ? { reauthMaxAgeSeconds: deps.reauthMaxAgeSeconds } : {}),
   });
   // Listening for the other processes' revocations and policy changes before anything is served.
   await mfa.ready();

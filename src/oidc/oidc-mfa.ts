@@ -280,7 +280,9 @@ export function createOidcMfa(mfa: Mfa, options: OidcMfaOptions) {
      * Call from your login page's POST handler after the first factor succeeded, with the
      * interaction still open. Answers the browser itself (redirect to the MFA page, or back to
      * the provider). `read`: the interaction your handler has just read with `interactionFor`
-     * in this request, so it is not read again.
+     * in this request, so it is not read again. `leaveSignInAgain`: a refusal whose way out is a
+     * new first factor (a first method needs a recent one) is returned unanswered, for the caller
+     * to get one (e.g. a new sign-in at the upstream IdP whose old session it was).
      */
     async completeFirstFactor(
       provider: Provider,
@@ -288,6 +290,7 @@ export function createOidcMfa(mfa: Mfa, options: OidcMfaOptions) {
       res: Response,
       first: FirstFactor,
       read?: InteractionView,
+      options: { leaveSignInAgain?: boolean } = {},
     ) {
       const details = read ?? (await interactionFor(provider, req, res));
       if (details.prompt.name !== 'login')
@@ -295,6 +298,7 @@ export function createOidcMfa(mfa: Mfa, options: OidcMfaOptions) {
       // Never later than now: a first factor from the future would outlive the sign-in frequency.
       const at = first.at === undefined ? undefined : Math.min(first.at, mfa.clock.now());
       const start = await beginSignIn(req, details, first, at);
+      if (options.leaveSignInAgain && start.status === 'blocked' && start.signInAgain) return start;
       await act(provider, req, res, details, start, at);
       return start;
     },

@@ -91,6 +91,8 @@ export async function startFederationStack(
     secrets?: FederationSecrets;
     /** mfakit's clock (default: a test clock at the real time), shared by stacks started one after another. */
     clock?: TestClock;
+    /** mfakit's reauthMaxAgeSeconds (default 300; at least 30). */
+    reauthMaxAgeSeconds?: number;
   } = {},
 ): Promise<FederationStack> {
   const fedL = await listen();
@@ -151,6 +153,9 @@ export async function startFederationStack(
     ...(options.secrets ? { secrets: options.secrets } : {}),
     audit: options.audit ?? (() => {}),
     clock,
+    ...(options.reauthMaxAgeSeconds !== undefined
+      ? { reauthMaxAgeSeconds: options.reauthMaxAgeSeconds }
+      : {}),
   });
   fedL.handle(fed.app);
   const partner = createPartnerIdp({
