@@ -18,6 +18,16 @@ export const hardwareToken = {
   combinations: [['password', 'hardwareOath']],
 };
 
+/** Everyone signing in to the relying party `rp`: MFA, and a sign-in again every hour. */
+export const HOURLY_MFA_FOR_RP = {
+  id: 'hourly',
+  name: 'MFA every hour',
+  state: 'on',
+  assignments: { users: { include: ['all'] }, applications: { include: ['rp'] } },
+  grant: { controls: ['mfa'] },
+  session: { signInFrequencyHours: 1 },
+};
+
 /** A document with the office (trusted) location, the hardware-token strength and these policies. */
 export function doc(policies: unknown[], extraLocations: unknown[] = []) {
   return {

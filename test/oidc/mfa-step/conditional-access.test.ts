@@ -18,7 +18,7 @@ import {
   submitCode,
   type TestIdp,
 } from '../../helpers/oidc-idp.ts';
-import { doc, TOKEN_CSV, tokenCode } from '../../helpers/policies.ts';
+import { doc, HOURLY_MFA_FOR_RP, TOKEN_CSV, tokenCode } from '../../helpers/policies.ts';
 import { ctx } from './fixtures.ts';
 
 describe('mfakit/oidc: the MFA step in an oidc-provider code flow', function () {
@@ -99,16 +99,7 @@ describe('mfakit/oidc: the MFA step in an oidc-provider code flow', function () 
       idp = await startTestIdp({
         // The stores keep real time (oidc-provider's models expire by it); only mfakit's clock moves.
         stores: createMemoryStores(),
-        policies: doc([
-          {
-            id: 'hourly',
-            name: 'MFA every hour',
-            state: 'on',
-            assignments: { users: { include: ['all'] }, applications: { include: ['rp'] } },
-            grant: { controls: ['mfa'] },
-            session: { signInFrequencyHours: 1 },
-          },
-        ]),
+        policies: doc([HOURLY_MFA_FOR_RP]),
       });
       await enrolDirect(idp, 'carol');
       const b = new Browser();
@@ -133,16 +124,7 @@ describe('mfakit/oidc: the MFA step in an oidc-provider code flow', function () 
     it("an upstream's earlier sign-in (FirstFactor.at) is the sign-in time: auth_time, and the frequency counts its MFA from it", async () => {
       idp = await startTestIdp({
         stores: createMemoryStores(),
-        policies: doc([
-          {
-            id: 'hourly',
-            name: 'MFA every hour',
-            state: 'on',
-            assignments: { users: { include: ['all'] }, applications: { include: ['rp'] } },
-            grant: { controls: ['mfa'] },
-            session: { signInFrequencyHours: 1 },
-          },
-        ]),
+        policies: doc([HOURLY_MFA_FOR_RP]),
       });
       await enrolDirect(idp, 'carol');
       const b = new Browser();

@@ -17,6 +17,7 @@ import {
   toPartner,
   uidOf,
 } from '../../helpers/federation-stack.ts';
+import { HOURLY_MFA_FOR_RP } from '../../helpers/policies.ts';
 import { LINKED_USERS, PROVIDERS, partnerSignIn, startStack, USERS } from './fixtures.ts';
 
 const CAROL = 'carol@partner.test';
@@ -127,18 +128,7 @@ describe('sample-idp federation: a new sign-in is a new sign-in at the claims pr
       users: USERS,
       claimsProviders: PROVIDERS,
       partnerUsers: [...PARTNER_DEMO_USERS, ...LINKED_USERS],
-      policies: {
-        policies: [
-          {
-            id: 'hourly',
-            name: 'MFA every hour',
-            state: 'on',
-            assignments: { users: { include: ['all'] }, applications: { include: ['rp'] } },
-            grant: { controls: ['mfa'] },
-            session: { signInFrequencyHours: 1 },
-          },
-        ],
-      },
+      policies: { policies: [HOURLY_MFA_FOR_RP] },
     });
     const b = new Browser();
     const { request, partnerPage } = await toPartner(b, s, CAROL);
