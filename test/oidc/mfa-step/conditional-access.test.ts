@@ -26,6 +26,25 @@ describe('mfakit/oidc: the MFA step in an oidc-provider code flow', function () 
   let idp: TestIdp;
   afterEach(async () => idp?.close());
 
+  /**
+   * Under the hourly-MFA policy, Carol (with an authenticator app) signs in through the test
+   * IdP's upstream stand-in with the fields `form` gives (amr, an earlier `at`) and comes back to
+   * the RP: her browser and the redeemed code. The stores keep real time (oidc-provider's models
+   * expire by it); only mfakit's clock moves.
+   */
+  async function carolThroughUpstream(form: (started: TestIdp) => Record<string, string>) {
+    idp = await startTestIdp({ stores: createMemoryStores(), policies: doc([HOURLY_MFA_FOR_RP]) });
+    await enrolDirect(idp, 'carol');
+    const b = new Browser();
+    const { request, page } = await startAuthorization(b, idp);
+    const uid = /\/interaction\/([\w-]+)/.exec(page.url)?.[1] ?? '';
+    const back = await b.go(absolute(idp, `/interaction/${uid}/upstream`), {
+      form: { username: 'carol', ...form(idp) },
+      stopAt: atRp,
+    });
+    return { b, first: await redeem(idp, back.url, request) };
+  }
+
   describe('trusted networks, remembered devices and conditional access in the OIDC flow', () => {
     it('on a trusted network the code is skipped and the token says so (pwd); from elsewhere the same session must verify', async () => {
       idp = await startTestIdp({ trustedNetworks: ['10.0.0.0/8'], trustedProxies: ['127.0.0.1'] });
@@ -96,20 +115,7 @@ describe('mfakit/oidc: the MFA step in an oidc-provider code flow', function () 
     });
 
     it("an upstream IdP's MFA past the sign-in frequency asks for a new sign-in, not a step-up loop", async () => {
-      idp = await startTestIdp({
-        // The stores keep real time (oidc-provider's models expire by it); only mfakit's clock moves.
-        stores: createMemoryStores(),
-        policies: doc([HOURLY_MFA_FOR_RP]),
-      });
-      await enrolDirect(idp, 'carol');
-      const b = new Browser();
-      const { request, page } = await startAuthorization(b, idp);
-      const uid = /\/interaction\/([\w-]+)/.exec(page.url)?.[1] ?? '';
-      const back = await b.go(absolute(idp, `/interaction/${uid}/upstream`), {
-        form: { username: 'carol', amr: 'fed mfa' },
-        stopAt: atRp,
-      });
-      const first = await redeem(idp, back.url, request);
+      const { b, first } = await carolThroughUpstream(() => ({ amr: 'fed mfa' }));
       assert.equal(first.claims.acr, 'urn:mfakit:acr:mfa', 'the upstream MFA counts');
       idp.clock.advance(2 * 3_600_000);
       const later = await startAuthorization(b, idp);
@@ -122,21 +128,12 @@ describe('mfakit/oidc: the MFA step in an oidc-provider code flow', function () 
     });
 
     it("an upstream's earlier sign-in (FirstFactor.at) is the sign-in time: auth_time, and the frequency counts its MFA from it", async () => {
-      idp = await startTestIdp({
-        stores: createMemoryStores(),
-        policies: doc([HOURLY_MFA_FOR_RP]),
-      });
-      await enrolDirect(idp, 'carol');
-      const b = new Browser();
-      const { request, page } = await startAuthorization(b, idp);
-      const uid = /\/interaction\/([\w-]+)/.exec(page.url)?.[1] ?? '';
       // The upstream answered from its session: Carol signed in (with MFA) there 50 minutes ago.
-      const upstreamAt = idp.clock.now() - 50 * 60_000;
-      const back = await b.go(absolute(idp, `/interaction/${uid}/upstream`), {
-        form: { username: 'carol', amr: 'fed mfa', at: String(upstreamAt) },
-        stopAt: atRp,
+      let upstreamAt = 0;
+      const { b, first } = await carolThroughUpstream((started) => {
+        upstreamAt = started.clock.now() - 50 * 60_000;
+        return { amr: 'fed mfa', at: String(upstreamAt) };
       });
-      const first = await redeem(idp, back.url, request);
       assert.equal(first.claims.auth_time, Math.floor(upstreamAt / 1000));
       // 15 minutes on, that MFA is 65 minutes old: a new sign-in, not a code on the old one.
       idp.clock.advance(15 * 60_000);
