@@ -10,6 +10,14 @@ import { type OtpAlgorithm, totpCode, totpMatchStep } from '../../../src/methods
 
 const crypto = new NodeCryptoPlugin();
 const ALGORITHMS: OtpAlgorithm[] = ['sha1', 'sha256', 'sha512'];
+/** An authenticator app's usual parameters, at a fixed time, with one step either side. */
+const AUTHENTICATOR_APP = {
+  algorithm: 'sha1',
+  digits: 6,
+  period: 30,
+  epochSeconds: 1_800_000_000,
+  toleranceSteps: 1,
+} as const;
 
 function otplibStep(
   seed: Uint8Array,
@@ -105,13 +113,7 @@ describe('TOTP check vs otplib verify', () => {
 
   it('a guessed code is refused as otplib refuses it', () => {
     const seed = randomBytes(20);
-    const p = {
-      algorithm: 'sha1',
-      digits: 6,
-      period: 30,
-      epochSeconds: 1_800_000_000,
-      toleranceSteps: 1,
-    } as const;
+    const p = AUTHENTICATOR_APP;
     const now = Math.floor(p.epochSeconds / 30);
     const window = new Set([-1, 0, 1].map((d) => totpCode(seed, { ...p, epochSeconds: (now + d) * 30 })));
     for (let n = 0; n < 2000; n++) {
@@ -131,13 +133,7 @@ describe('TOTP check vs otplib verify', () => {
 
   it('a code of the wrong length or with anything but digits matches nothing', () => {
     const seed = randomBytes(20);
-    const p = {
-      algorithm: 'sha1',
-      digits: 6,
-      period: 30,
-      epochSeconds: 1_800_000_000,
-      toleranceSteps: 1,
-    } as const;
+    const p = AUTHENTICATOR_APP;
     const code = totpCode(seed, p);
     assert.equal(totpMatchStep(seed, code, p), Math.floor(p.epochSeconds / 30));
     for (const bad of [
@@ -152,13 +148,7 @@ describe('TOTP check vs otplib verify', () => {
   });
 
   it('refuses seeds otplib refuses (under 16 or over 64 bytes)', () => {
-    const p = {
-      algorithm: 'sha1',
-      digits: 6,
-      period: 30,
-      epochSeconds: 1_800_000_000,
-      toleranceSteps: 1,
-    } as const;
+    const p = AUTHENTICATOR_APP;
     assert.throws(() => totpMatchStep(randomBytes(15), '123456', p), RangeError);
     assert.throws(() => totpMatchStep(randomBytes(65), '123456', p), RangeError);
   });
