@@ -14,12 +14,13 @@ import type { Clock } from '../../src/engine/capabilities.ts';
 import { systemClock } from '../../src/engine/capabilities.ts';
 import { StoreError } from '../../src/errors.ts';
 import { composeRepository } from '../../src/store/compose-repository.ts';
-import type { Repository, Stores } from '../../src/store/ports.ts';
+import type { InvalidationChannel, Repository, Stores } from '../../src/store/ports.ts';
 import { PostgresAccessPassStore } from './access-passes.ts';
 import { PostgresAuditStore } from './audit.ts';
 import { PostgresCounterStore } from './counters.ts';
 import { connectPostgres, type PostgresConnectionOptions, reason } from './database.ts';
 import { PostgresEphemeralStore } from './ephemeral.ts';
+import { createPostgresInvalidation } from './invalidation.ts';
 import { PostgresMethodStore } from './methods.ts';
 import { migratePostgresDatabase } from './migrations.ts';
 import { PostgresOathTokenStore } from './oath-tokens.ts';
@@ -33,6 +34,12 @@ import { PostgresUserStateStore } from './user-states.ts';
 
 export { POSTGRES_DEFAULTS, type PostgresConnectionOptions } from './database.ts';
 export { PostgresEphemeralStore } from './ephemeral.ts';
+export {
+  createPostgresInvalidation,
+  type InvalidationChannel,
+  invalidationChannelName,
+  type PostgresInvalidationOptions,
+} from './invalidation.ts';
 export { migratePostgresDatabase, POSTGRES_MIGRATIONS, POSTGRES_SCHEMA_VERSION } from './migrations.ts';
 export { PostgresOidcStore } from './oidc-models.ts';
 export { type PostgresDatabase, postgresDatabase } from './queries.ts';
@@ -50,6 +57,13 @@ export interface PostgresStoreOptions extends PostgresConnectionOptions {
    * false when another store (Redis) holds it: the result then has no `ephemeral`.
    */
   ephemeral?: boolean;
+  /**
+   * Whether processes on this schema tell one another of revocations and policy changes at once,
+   * over LISTEN/NOTIFY (one more connection, outside the pool). Default: true when the ephemeral
+   * port lives here too (PostgreSQL alone), false otherwise (Redis carries them: its
+   * `createRedisInvalidation`).
+   */
+  invalidation?: boolean;
 }
 
 /** Every port on PostgreSQL, with the pool they share. */
@@ -100,14 +114,25 @@ export async function createPostgresStores(
   const clock = options.clock ?? systemClock;
   const ephemeral = options.ephemeral === false ? null : new PostgresEphemeralStore(db, clock);
   const oidc = new PostgresOidcStore(db, clock);
+  let invalidation: InvalidationChannel | undefined;
+  if (options.invalidation ?? options.ephemeral !== false) {
+    try {
+      invalidation = await createPostgresInvalidation({ pool, schema });
+    } catch (error) {
+      if (owned) await pool.end().catch(() => {});
+      throw error;
+    }
+  }
   let closing: Promise<void> | null = null;
   const durable: PostgresDurableStores = {
     repository: createPostgresRepository(db),
     oidc,
     pool,
     schema,
+    ...(invalidation ? { invalidation } : {}),
     close() {
       closing ??= (async () => {
+        await invalidation?.close();
         await Promise.all([ephemeral?.settled(), oidc.settled()]);
         if (owned) await pool.end();
       })();

@@ -44,9 +44,6 @@ export function chooseStores(dataFile: string, env: NodeJS.ProcessEnv): StoreCho
   return { postgres, sqliteFile: dataFile, redis };
 }
 
-/** Whether several processes see one another's changes at once (the Redis invalidation channel). */
-export const sharesInvalidation = (choice: StoreChoice) => choice.redis !== null;
-
 /** One line for the console: which stores, where (never a password). */
 export function describeStores(choice: StoreChoice): string {
   const durable = choice.postgres

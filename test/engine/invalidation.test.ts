@@ -1,37 +1,62 @@
 // Two engines sharing one store, as two processes behind one address do, each with its own
-// one-second caches: with the stores' invalidation channel (Redis pub/sub) a sign-out
-// everywhere, a revoked remembered device, a revoked Temporary Access Pass and a new policy
-// document made in one are seen by the other at once — the test clock never moves, so the
-// caches never expire on their own. Without a channel the other keeps its cached answer.
+// one-second caches: with the stores' invalidation channel (Redis pub/sub beside any store, or
+// LISTEN/NOTIFY on PostgreSQL alone) a sign-out everywhere and a new policy document made in one
+// are seen by the other at once — the test clock never moves, so the caches never expire on
+// their own. Without a channel the other keeps its cached answer.
 import assert from 'node:assert/strict';
 import { createMemoryStores } from '../../adapters/memory/index.ts';
+import { createPostgresStores } from '../../adapters/postgres/index.ts';
 import { createRedisInvalidation } from '../../adapters/redis/index.ts';
-import type { InvalidationChannel, Mfa, Stores } from '../../src/index.ts';
+import type { Mfa, Stores } from '../../src/index.ts';
 import { useRedisServer } from '../helpers/redis.ts';
-import { testClock } from '../helpers/test-clock.ts';
+import { type TestClock, testClock } from '../helpers/test-clock.ts';
 import { createTestMfa } from '../helpers/test-mfa.ts';
+import { postgresTestServer } from '../store/postgres-schemas.ts';
 
 const CTX = { ip: '198.51.100.7' };
 
-describe('invalidation between processes (Redis pub/sub)', () => {
-  const redis = useRedisServer();
-  const channels: InvalidationChannel[] = [];
-  after(async () => {
-    for (const c of channels) await c.close();
+/** The stores of two processes of one deployment, told of each other's changes when `linked`. */
+type Deployment = (linked: boolean, clock: TestClock) => Promise<[Stores, Stores]>;
+
+describe('invalidation between processes', () => {
+  describe('over Redis pub/sub (beside shared records)', () => {
+    const redis = useRedisServer();
+    invalidationScenarios(async (linked, clock) => {
+      const shared = createMemoryStores({ clock });
+      const prefix = redis.freshPrefix();
+      const openProcess = async (): Promise<Stores> => {
+        if (!linked) return shared;
+        const invalidation = await createRedisInvalidation({ url: redis.url, prefix });
+        return { ...shared, invalidation, close: () => invalidation.close() };
+      };
+      return [await openProcess(), await openProcess()];
+    });
   });
 
-  /** Two engines over one store; with a channel each when `linked`. */
+  describe('over LISTEN/NOTIFY (PostgreSQL alone, the stores as they open)', () => {
+    const server = postgresTestServer();
+    invalidationScenarios(async (linked, clock) => {
+      const schema = server.freshSchema();
+      const openProcess = () =>
+        createPostgresStores({ url: server.url, schema, clock, invalidation: linked });
+      const first = await openProcess();
+      return [first, await openProcess()];
+    });
+  });
+});
+
+function invalidationScenarios(deployment: Deployment): void {
+  const opened: Stores[] = [];
+  afterEach(async () => {
+    for (const stores of opened.splice(0)) await stores.close?.();
+  });
+
+  /** Two engines over one deployment's stores. */
   async function twoProcesses(linked: boolean, policies?: 'store') {
     const clock = testClock();
-    const shared = createMemoryStores({ clock });
-    const prefix = redis.freshPrefix();
-    const engine = async () => {
-      let invalidation: InvalidationChannel | undefined;
-      if (linked) {
-        invalidation = await createRedisInvalidation({ url: redis.url, prefix });
-        channels.push(invalidation);
-      }
-      const stores: Stores = { ...shared, ...(invalidation ? { invalidation } : {}) };
+    const pair = await deployment(linked, clock);
+    opened.push(...pair);
+    const engine = async (stores: Stores) => {
       const { mfa } = createTestMfa(
         { stores, defaultUserState: 'disabled', ...(policies ? { policies } : {}) },
         { clock, issuer: 'T', keyFill: 6 },
@@ -39,7 +64,7 @@ describe('invalidation between processes (Redis pub/sub)', () => {
       await mfa.ready();
       return mfa;
     };
-    return { a: await engine(), b: await engine(), clock };
+    return { a: await engine(pair[0]), b: await engine(pair[1]), clock };
   }
 
   const signIn = async (mfa: Mfa, userId: string) => {
@@ -84,4 +109,4 @@ describe('invalidation between processes (Redis pub/sub)', () => {
     );
     assert.equal(await until(async () => (await b.policies.current()).version === 1), true);
   });
-});
+}
