@@ -13,8 +13,8 @@ import type { InvalidationBus } from './invalidation-bus.ts';
 import type { AuthStamp } from './stamp.ts';
 
 export interface AccessPassSessions {
-  /** True for a session no pass opened; a boolean when cached, a promise when the store must be asked. */
-  admits(stamp: AuthStamp): boolean | Promise<boolean>;
+  /** True for a session no pass opened; a boolean when cached, a promise when the store must be asked (always when `uncached`). */
+  admits(stamp: AuthStamp, uncached?: boolean): boolean | Promise<boolean>;
   /** Drops the cached answer for the user (their pass was just issued or revoked). */
   forget(userId: string): void;
 }
@@ -43,9 +43,9 @@ export function createAccessPassSessions(
   const stands = (seen: Seen, stamp: AuthStamp) =>
     seen.createdAt !== null && seen.createdAt <= stamp.authTime;
   return {
-    admits(stamp) {
+    admits(stamp, uncached) {
       if (!openedByAccessPass(stamp)) return true;
-      const cached = passes.peek(stamp.userId);
+      const cached = uncached ? undefined : passes.peek(stamp.userId);
       if (cached !== undefined) return stands(cached, stamp);
       return passes
         .load(stamp.userId, async () => ({

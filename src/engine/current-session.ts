@@ -7,22 +7,37 @@
 // only while that pass is the user's (revoking or replacing it ends the session). Every check
 // answers from an in-process cache when it can; internally the answer is then a plain boolean
 // (a promise only when a store must be asked), and the public `mfa.isCurrent` wraps it in a
-// promise.
+// promise. `{ uncached: true }` asks the stores whatever is cached (and refreshes the caches): the
+// step that completes a pending sign-in uses it, so another process's revocation within the
+// cache's second is not missed there (pending-currency.ts).
 import type { SessionEpochs } from './session-epochs.ts';
 import type { AuthStamp } from './stamp.ts';
 
-export type CurrentSessionCheck = (stamp: AuthStamp) => boolean | Promise<boolean>;
+/** `uncached`: read every answer from the stores, not the in-process caches. */
+export interface CurrentSessionOptions {
+  uncached?: boolean;
+}
+
+export type CurrentSessionCheck = (
+  stamp: AuthStamp,
+  options?: CurrentSessionOptions,
+) => boolean | Promise<boolean>;
+
+type Uncached = boolean | undefined;
 
 export function createCurrentSessionCheck(
   epochs: Pick<SessionEpochs, 'isCurrent'>,
-  devices: { isLive(userId: string, deviceId: string): boolean | Promise<boolean> },
-  accessPasses: { admitsSession(stamp: AuthStamp): boolean | Promise<boolean> },
+  devices: { isLive(userId: string, deviceId: string, uncached?: Uncached): boolean | Promise<boolean> },
+  accessPasses: { admitsSession(stamp: AuthStamp, uncached?: Uncached): boolean | Promise<boolean> },
 ): CurrentSessionCheck {
-  return (stamp) => {
-    const epoch = epochs.isCurrent(stamp);
+  return (stamp, options) => {
+    const uncached = options?.uncached;
+    const epoch = epochs.isCurrent(stamp, uncached);
     const device =
-      stamp.skippedBy === 'remembered_device' ? devices.isLive(stamp.userId, stamp.rememberedDeviceId) : true;
-    const pass = accessPasses.admitsSession(stamp);
+      stamp.skippedBy === 'remembered_device'
+        ? devices.isLive(stamp.userId, stamp.rememberedDeviceId, uncached)
+        : true;
+    const pass = accessPasses.admitsSession(stamp, uncached);
     if (typeof epoch === 'boolean' && typeof device === 'boolean' && typeof pass === 'boolean')
       return epoch && device && pass;
     // All awaited, so a store failure in any is never left unhandled.

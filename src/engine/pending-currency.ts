@@ -18,8 +18,8 @@
 // time read *before* that check, which the completed stamp uses as its sign-in time: a revocation
 // stored before the check is seen by it (so confirm removes the method it just wrote), and one
 // whose epoch is later than `checkedAt` is later than the stamp's `authTime`, so the next request's
-// `isCurrent` refuses the session. What remains: another process's revocation is seen within the
-// cache's time (1 s; at once with an invalidation channel), as by the per-request check; a
+// `isCurrent` refuses the session. That check reads the stores, not the one-second caches, so a
+// revocation another process stored before it is seen too, channel or not. What remains: a
 // revocation whose own store write is still under way when the check reads (its epoch no later
 // than `checkedAt`) is missed — a window as long as that one store write; and a
 // method written before a revocation that came after the last check stays, as one registered
@@ -65,7 +65,8 @@ export function guardPendingStore(
   clock: Clock,
   onVoided: (pending: PendingPrincipal) => Promise<void>,
 ): CurrentPendingStore {
-  const pendingIsCurrent = async (p: PendingPrincipal) => await isCurrent(pendingAsStamp(p));
+  const pendingIsCurrent = async (p: PendingPrincipal, uncached = false) =>
+    await isCurrent(pendingAsStamp(p), { uncached });
   return {
     start: (p) => store.start(p),
     async get(id) {
@@ -80,7 +81,7 @@ export function guardPendingStore(
       const checkedAt = clock.now();
       const pending = await store.take(id);
       if (pending === null) return null;
-      if (await pendingIsCurrent(pending)) return { ...pending, checkedAt };
+      if (await pendingIsCurrent(pending, true)) return { ...pending, checkedAt };
       await onVoided(pending);
       return null;
     },

@@ -17,8 +17,8 @@ export const SESSION_EPOCH_TOPIC = 'session-epochs';
 import type { AuthStamp } from './stamp.ts';
 
 export interface SessionEpochs {
-  /** A boolean when the answer is cached, a promise when the store must be asked. */
-  isCurrent(stamp: AuthStamp): boolean | Promise<boolean>;
+  /** A boolean when the answer is cached, a promise when the store must be asked (always when `uncached`). */
+  isCurrent(stamp: AuthStamp, uncached?: boolean): boolean | Promise<boolean>;
   revokeAll(userId: string): Promise<void>;
 }
 
@@ -35,8 +35,8 @@ export function createSessionEpochs(
   // A sign-in completed in the very millisecond of the revocation counts as after it.
   const decide = (stamp: AuthStamp, epoch: number) => stamp.authTime >= epoch;
   return {
-    isCurrent(stamp) {
-      const cached = epochs.peek(stamp.userId);
+    isCurrent(stamp, uncached) {
+      const cached = uncached ? undefined : epochs.peek(stamp.userId);
       if (cached !== undefined) return decide(stamp, cached);
       return epochs
         .load(stamp.userId, async () => (await repository.getCounter(key(stamp.userId))) ?? -1)

@@ -123,7 +123,7 @@ export interface AccessPassEngine extends TemporaryAccessPasses {
    * replaced). Cached for a second (a plain boolean then); issue and revoke in this process
    * count at once.
    */
-  admitsSession(stamp: AuthStamp): boolean | Promise<boolean>;
+  admitsSession(stamp: AuthStamp, uncached?: boolean): boolean | Promise<boolean>;
 }
 
 function stateOf(record: AccessPassRecord, now: number): AccessPassState {
@@ -284,6 +284,6 @@ export function createTemporaryAccessPasses(deps: {
       return { ok: true, id: record.id, oneTime: record.oneTime };
     },
 
-    admitsSession: (stamp) => sessions.admits(stamp),
+    admitsSession: (stamp, uncached) => sessions.admits(stamp, uncached),
   };
 }

@@ -10,8 +10,8 @@ import type { InvalidationBus } from '../engine/invalidation-bus.ts';
 import type { Repository } from '../store/ports.ts';
 
 export interface DeviceLiveness {
-  /** A boolean when the answer is cached, a promise when the store must be asked. */
-  isLive(userId: string, deviceId: string): boolean | Promise<boolean>;
+  /** A boolean when the answer is cached, a promise when the store must be asked (always when `uncached`). */
+  isLive(userId: string, deviceId: string, uncached?: boolean): boolean | Promise<boolean>;
   forget(deviceId: string): void;
   forgetUser(userId: string): void;
 }
@@ -41,8 +41,8 @@ export function createDeviceLiveness(
   const live = (seen: Seen, userId: string) =>
     seen.userId === userId && seen.revokedAt === null && seen.expiresAt > clock.now();
   return {
-    isLive(userId, deviceId) {
-      const cached = devices.peek(deviceId);
+    isLive(userId, deviceId, uncached) {
+      const cached = uncached ? undefined : devices.peek(deviceId);
       if (cached !== undefined) return live(cached, userId);
       return devices
         .load(deviceId, async () => {

@@ -38,7 +38,7 @@ export interface RememberedDevices {
   revoke(userId: string, deviceId: string): Promise<boolean>;
   revokeAll(userId: string): Promise<number>;
   /** Whether the device still admits sessions for this user: a boolean when cached, else a promise. */
-  isLive(userId: string, deviceId: string): boolean | Promise<boolean>;
+  isLive(userId: string, deviceId: string, uncached?: boolean): boolean | Promise<boolean>;
 }
 
 export function createRememberedDevices(deps: {
@@ -96,6 +96,6 @@ export function createRememberedDevices(deps: {
       liveness.forgetUser(userId);
       return count;
     },
-    isLive: (userId, deviceId) => liveness.isLive(userId, deviceId),
+    isLive: (userId, deviceId, uncached) => liveness.isLive(userId, deviceId, uncached),
   };
 }

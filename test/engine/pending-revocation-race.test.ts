@@ -2,7 +2,9 @@
 // lands while the method is being written voids the sign-in and the method goes again; one that
 // lands after the sign-in was last found current (while its recovery codes are written) is later
 // than the session's sign-in time, so the session it produced is refused at its next request.
-// The memory stores, with one repository call made to run the admin's revocation first.
+// The memory stores, with one repository call made to run the admin's revocation first; and two
+// engines over one store with no invalidation channel, as two processes, where one revokes
+// while the other holds a cached answer.
 import assert from 'node:assert/strict';
 import { createMemoryStores } from '../../adapters/memory/index.ts';
 import { ADMIN, confirmTotpDraft, type TapEngine, tapEngine, USER } from '../helpers/access-pass-engine.ts';
@@ -57,5 +59,19 @@ describe('a revocation racing the completion of a pending sign-in', () => {
     const done = await confirm();
     assert.ok(done.ok, JSON.stringify(done));
     assert.equal(await t.mfa.isCurrent(done.stamp), false, 'the session is older than the revocation');
+  });
+
+  it("is another process's, within its cache's second and with no channel: the completing step reads the store", async () => {
+    const clock = testClock();
+    const shared = createMemoryStores({ clock });
+    const signingIn = tapEngine({ clock, stores: shared });
+    const admin = tapEngine({ clock, stores: shared });
+    const { confirm } = await firstMethodDraft(signingIn);
+    clock.advance(1);
+    await admin.mfa.admin.revokeSessions('bob', ADMIN);
+    // The signing-in process cached Bob's epoch a moment ago (its draft read the pending sign-in)
+    // and the clock has not moved past its second: only a read of the store sees the revocation.
+    assert.deepEqual(await confirm(), { ok: false, error: 'pending_expired' });
+    assert.deepEqual(await signingIn.mfa.methods.list('bob'), [], 'the method it wrote is removed');
   });
 });
