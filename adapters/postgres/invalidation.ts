@@ -5,7 +5,9 @@
 // Publishing is a `pg_notify` through the pool; listening needs a connection of its own, kept
 // out of the pool and opened again, after `reconnectDelayMs`, whenever it breaks. Delivery is at
 // most once: a message published while the listening connection is down is missed, so the
-// caches' own short expiry stays the backstop, as with Redis.
+// caches' own short expiry stays the backstop, as with Redis. Closing waits for the messages
+// still being published, so a short-lived process (the `mfakit` command line revoking a pass or
+// saving a policy) has told the others before it exits.
 import { createHash } from 'node:crypto';
 import pg from 'pg';
 import { StoreError } from '../../src/errors.ts';
@@ -47,6 +49,7 @@ export async function createPostgresInvalidation(
   let listener: pg.Client | null = null;
   let retry: NodeJS.Timeout | null = null;
   let closed = false;
+  const publishing = new Set<Promise<unknown>>();
 
   const dispatch = (payload: string | undefined) => {
     let parsed: unknown;
@@ -115,10 +118,14 @@ export async function createPostgresInvalidation(
         throw new StoreError(
           `postgres: an invalidation message of ${Buffer.byteLength(payload)} bytes is too long`,
         );
+      const sent = pool.query('SELECT pg_notify($1, $2)', [channel, payload]);
+      publishing.add(sent);
       try {
-        await pool.query('SELECT pg_notify($1, $2)', [channel, payload]);
+        await sent;
       } catch (error) {
         throw new StoreError(`postgres: cannot publish an invalidation on ${topic}: ${reason(error)}`);
+      } finally {
+        publishing.delete(sent);
       }
     },
     async subscribe(topic, handler) {
@@ -135,6 +142,7 @@ export async function createPostgresInvalidation(
     async close() {
       if (closed) return;
       closed = true;
+      await Promise.allSettled([...publishing]);
       if (retry !== null) clearTimeout(retry);
       retry = null;
       handlers.clear();

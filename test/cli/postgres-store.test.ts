@@ -2,8 +2,10 @@
 // (`--store postgres:URL --schema NAME`, or `--store postgres` with DATABASE_URL), as an operator
 // runs them against a deployment on PostgreSQL: a pass issued by the CLI is verified once by the
 // application's engine on the same schema; a document imported and enabled by the CLI is the one
-// that engine obeys; every change is audited there as by "cli". A schema that does not exist is
-// refused and left uncreated, unless `policies import --create` is asked to create it.
+// that engine obeys, and an application already running on the schema hears of the change at
+// once (LISTEN/NOTIFY, before the command exits); every change is audited there as by "cli". A
+// schema that does not exist is refused and left uncreated, unless `policies import --create` is
+// asked to create it.
 import assert from 'node:assert/strict';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -12,6 +14,7 @@ import { createPostgresStores, type PostgresStores } from '../../adapters/postgr
 import { createMfa } from '../../src/engine/create-mfa.ts';
 import { ACCESS_PASS_ALPHABET } from '../../src/engine/temporary-access-pass.ts';
 import { mfakit, mfakitInProcess } from '../helpers/mfakit-cli.ts';
+import { testClock } from '../helpers/test-clock.ts';
 import { postgresTestServer } from '../store/postgres-schemas.ts';
 
 const APP1 = { id: 'app1', key: Buffer.alloc(32, 0x5a) };
@@ -216,5 +219,35 @@ describe('mfakit on PostgreSQL (--store postgres…, --schema)', function () {
         ['cli', 1],
       ],
     );
+  });
+
+  it('a policy the command line enables reaches an application running on the schema at once, before its refresh', async () => {
+    const schema = server.freshSchema();
+    const store = ['--store', `postgres:${server.url}`, '--schema', schema];
+    const file = join(dir, 'policies-live.json');
+    await writeFile(file, JSON.stringify({ policies: [mfaEverywhere, blockLegacy] }));
+    assert.equal((await cli(['policies', 'import', file, ...store, '--create'])).code, 0);
+    // The application's clock never moves, so it never re-reads the document on its own.
+    const clock = testClock();
+    const stores = await createPostgresStores({ url: server.url, schema, clock });
+    opened.push(stores);
+    const app = createMfa({
+      stores,
+      clock,
+      issuer: 'App',
+      sealingKeys: [APP2],
+      policies: 'store',
+      audit: () => {},
+    });
+    await app.ready();
+    assert.equal((await app.policies.current()).version, 1);
+
+    const enabled = await mfakit(['policies', 'enable', 'block-legacy', ...store]);
+    assert.equal(enabled.code, 0, enabled.stderr);
+    for (let i = 0; i < 300 && (await app.policies.current()).version !== 2; i++)
+      await new Promise((r) => setTimeout(r, 10));
+    assert.equal((await app.policies.current()).version, 2, 'heard from the command line, which has exited');
+    const legacy = await app.beginSignIn({ userId: 'carol', amr: ['pwd'], clientAppType: 'legacy', ...USER });
+    assert.equal(legacy.status, 'blocked');
   });
 });
