@@ -64,6 +64,21 @@ export interface RememberedDeviceStamp extends AuthStampFacts {
 
 export type AuthStamp = VerifiedStamp | SkippedStamp | RememberedDeviceStamp;
 
+/**
+ * A stamp's facts without what it records of a skip: every other field as it is, so a stamp
+ * built from it (a step-up's) drops nothing it does not mean to, now or when a field is added.
+ */
+export function factsOf(stamp: AuthStamp): AuthStampFacts {
+  const { skippedBy: _skippedBy, ...rest } = stamp;
+  const {
+    rememberedDeviceId: _deviceId,
+    rememberedDeviceAt: _deviceAt,
+    ...facts
+  } = rest as AuthStampFacts &
+    Partial<Pick<RememberedDeviceStamp, 'rememberedDeviceId' | 'rememberedDeviceAt'>>;
+  return facts;
+}
+
 /** What a stamp records of a skip (null: nothing was skipped). */
 export type StampSkip =
   | Pick<SkippedStamp, 'skippedBy'>

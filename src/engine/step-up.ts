@@ -13,6 +13,7 @@ import {
   acrFor,
   combineAmr,
   FIRST_FACTOR_METHODS,
+  factsOf,
   mergeStepUp as mergeStamps,
   type VerifiedStamp,
 } from './stamp.ts';
@@ -122,22 +123,15 @@ export function createStepUp(engine: EngineContext, second: SecondFactor): StepU
       );
       const methods = [...new Set([...stamp.methods, result.method])];
       const verifiedAt = { ...stamp.verifiedAt, [result.method]: clock.now() };
-      // A second factor now verified: whatever the sign-in skipped is no longer skipped.
+      // A second factor now verified: whatever the sign-in skipped is no longer skipped. The rest
+      // stays, `firstFactorMethodId` included: that passkey is no later step-up's factor either.
       const raised: VerifiedStamp = {
-        version: stamp.version,
-        userId: stamp.userId,
+        ...factsOf(stamp),
         amr,
         acr: acrFor(methods, amr),
-        firstFactorAmr: stamp.firstFactorAmr,
-        authTime: stamp.authTime,
         mfaAt: clock.now(),
         methods,
         verifiedAt,
-        app: stamp.app,
-        clientAppType: stamp.clientAppType,
-        groups: stamp.groups,
-        roles: stamp.roles,
-        risk: stamp.risk,
       };
       return { ok: true, stamp: raised, rememberDays: null };
     },

@@ -89,6 +89,36 @@ describe('step-up: the passkey that signed in as one factor is not the second', 
     assert.equal(status.acr, 'urn:mfakit:acr:mfa');
   });
 
+  it('attack: after one step-up with the app, the passkey is still not the factor of a later one', async () => {
+    const { app, clock, mfa, soft, secret } = await setUp(false);
+    const agent = await passkeyOnly(app, soft);
+    const up = await agent.post('/mfa/api/step-up').send({ code: codeFor(secret, clock) });
+    assert.equal(up.status, 200, JSON.stringify(up.body));
+
+    clock.advance(2 * 3600_000);
+    assert.equal((await agent.get('/admin')).status, 401, 'the fresh route wants a new verification');
+    assert.deepEqual(await offered(agent), [], 'still no passkey offered');
+    // A challenge for this session got anyway (from a stamp that does not name the passkey):
+    // the passkey's answer is refused.
+    const status = (await agent.get('/mfa/api/status')).body;
+    const [challenge] = await mfa.beginStepUpChallenges({
+      ...(status as AuthStamp),
+      version: 1,
+      firstFactorAmr: ['hwk'],
+      methods: ['password'],
+    } as AuthStamp);
+    assert.equal(challenge?.kind, 'webauthn');
+    const credential = soft.authenticate(asRequestOptions(challenge.options));
+    const refused = await agent.post('/mfa/api/step-up').send({ credential });
+    assert.equal(refused.status, 401, JSON.stringify(refused.body));
+    assert.equal((await agent.get('/admin')).status, 401);
+    assert.equal((await agent.post('/mfa/api/recovery-codes').send({})).status, 403, 'no new recovery codes');
+
+    const again = await agent.post('/mfa/api/step-up').send({ code: codeFor(secret, clock) });
+    assert.equal(again.status, 200, JSON.stringify(again.body));
+    assert.equal((await agent.get('/admin')).status, 200, 'the app renews it');
+  });
+
   it('after the app code at sign-in (no trusted network), a step-up still offers the app, not that passkey', async () => {
     const { app, clock, soft, secret } = await setUp(false, []);
     const agent = await passkeyOnly(app, soft);
