@@ -14,7 +14,14 @@ import { errors } from 'oidc-provider';
 import type { Clock } from '../engine/capabilities.ts';
 import { systemClock } from '../engine/capabilities.ts';
 import type { OidcStore, Stores } from '../store/ports.ts';
+import { jsonProblem } from '../web/json-walk.ts';
 import { guarded, providerInputError } from './provider-outage.ts';
+
+/**
+ * oidc-provider's own payloads nest a few levels (a `claims` request in an authorization code:
+ * four); a request that nests its `claims` thousands deep would overflow the stores' JSON.
+ */
+const PAYLOAD_MAX_DEPTH = 32;
 
 /** A model's stored payload, as oidc-provider hands it over and reads it back (JSON). */
 export type OidcAdapterPayload = Record<string, unknown>;
@@ -74,8 +81,11 @@ export function createOidcAdapter(stores: Stores, options: OidcAdapterOptions = 
     }
 
     async upsert(id: string, payload: OidcAdapterPayload, expiresIn?: number) {
-      if (id.includes('\u0000') || holdsNul(payload))
+      // Over the values, not JSON text (a literal backslash and `u0000` is no NUL), as every save does.
+      const problem = id.includes('\u0000') ? 'nul' : jsonProblem(payload, PAYLOAD_MAX_DEPTH, true);
+      if (problem === 'nul')
         throw providerInputError('the request contains a NUL character (U+0000), which is not accepted');
+      if (problem === 'too_deep') throw providerInputError('the request nests its values too deeply');
       // expiresIn is in seconds; models without a lifetime (Client) pass none.
       const expiresAtMs =
         typeof expiresIn === 'number' && Number.isFinite(expiresIn)
@@ -138,20 +148,6 @@ export function createOidcAdapter(stores: Stores, options: OidcAdapterOptions = 
       await revokeGrant(grantId);
     }
   };
-}
-
-/**
- * Whether a NUL is in any string or key of the payload, at any depth. A walk over the values
- * (every save runs it): no JSON text is built, and a literal backslash followed by `u0000`
- * in a value is not mistaken for one.
- */
-function holdsNul(value: unknown): boolean {
-  if (typeof value === 'string') return value.includes('\u0000');
-  if (typeof value !== 'object' || value === null) return false;
-  if (Array.isArray(value)) return value.some(holdsNul);
-  for (const [key, inner] of Object.entries(value))
-    if (key.includes('\u0000') || holdsNul(inner)) return true;
-  return false;
 }
 
 /** `store` whose failures, inside one of the provider's own requests, are the provider's 503. */

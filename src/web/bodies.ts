@@ -6,26 +6,13 @@ import { z } from 'zod';
 import { hasControlCharacters, LABEL_CONTROL_MESSAGE } from '../engine/control-characters.ts';
 import { MfaError } from '../errors.ts';
 import type { CredentialResponse, FactorInput } from '../methods/method.ts';
+import { nestedDeeperThan } from './json-walk.ts';
 
 /** The largest form or JSON body the sign-in routes read: a code, or a passkey's answer (a few kB). */
 export const BODY_LIMIT = '16kb';
 const CREDENTIAL_MAX_CHARS = 12_000;
 /** A passkey's answer nests objects three or four deep; a client extension result a few more. */
 const CREDENTIAL_MAX_DEPTH = 16;
-
-/**
- * Whether `value` nests objects or arrays more than `max` deep. A loop over a stack, not
- * recursion: a 12 kB body can nest ≈ 6,000 levels, past what JSON.stringify (recursive) survives.
- */
-function nestedDeeperThan(value: unknown, max: number): boolean {
-  const stack: Array<{ value: unknown; depth: number }> = [{ value, depth: 0 }];
-  for (let item = stack.pop(); item !== undefined; item = stack.pop()) {
-    if (typeof item.value !== 'object' || item.value === null) continue;
-    if (item.depth >= max) return true;
-    for (const inner of Object.values(item.value)) stack.push({ value: inner, depth: item.depth + 1 });
-  }
-  return false;
-}
 
 /** A typed code: 6–8 digits, or a recovery code (`abcde-fghij`). */
 export const codeField = z
