@@ -2,6 +2,7 @@
 // IPv6 addresses (::ffff:a.b.c.d) are treated as the IPv4 address they carry, both in
 // requests and in policy CIDRs, so a dual-stack socket cannot dodge an IPv4 location.
 import ipaddr from 'ipaddr.js';
+import { parseIp, parseIpv6 } from '../trust/address.ts';
 
 /** A CIDR as the address's bytes and the prefix length in bits. */
 export interface ParsedCidr {
@@ -91,22 +92,26 @@ export function ipBytes(text: string): Uint8Array | null {
   const plain = parseIpv6Plain(text);
   if (plain) return plain;
   if (!ipaddr.IPv6.isValid(text)) return null;
-  const v6 = ipaddr.IPv6.parse(text);
+  const v6 = parseIpv6(text);
   if (v6.isIPv4MappedAddress()) return Uint8Array.from(v6.toIPv4Address().toByteArray());
   return Uint8Array.from(v6.toByteArray());
 }
 
 /** A validated CIDR (or single address) as bytes + prefix length. Throws on nonsense. */
 export function parseCidr(text: string): ParsedCidr {
-  const [addr, prefix] = text.includes('/')
-    ? ipaddr.parseCIDR(text)
-    : [ipaddr.parse(text), text.includes(':') ? 128 : 32];
+  const [addr, prefix] = text.includes('/') ? cidrOf(text) : [parseIp(text), text.includes(':') ? 128 : 32];
   if (addr.kind() === 'ipv6') {
     const v6 = addr as ipaddr.IPv6;
     if (v6.isIPv4MappedAddress() && prefix >= 96)
       return { bytes: Uint8Array.from(v6.toIPv4Address().toByteArray()), prefix: prefix - 96 };
   }
   return { bytes: Uint8Array.from(addr.toByteArray()), prefix };
+}
+
+/** ipaddr.js's parseCIDR (its checks and errors), the address read by `parseIp`. */
+function cidrOf(text: string): [ipaddr.IPv4 | ipaddr.IPv6, number] {
+  const [, prefix] = ipaddr.parseCIDR(text);
+  return [parseIp(text.slice(0, text.indexOf('/'))), prefix];
 }
 
 /** Whether `ip` lies in `cidr` (both as bytes; different families never match). */

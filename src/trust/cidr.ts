@@ -5,6 +5,7 @@
 // as 0.0.0.10/8, so a lenient entry would trust a network its author never meant.
 import ipaddr from 'ipaddr.js';
 import { z } from 'zod';
+import { parseIp } from './address.ts';
 
 export type CidrRange = [ipaddr.IPv4 | ipaddr.IPv6, number];
 
@@ -22,7 +23,7 @@ export function parseStrictCidr(text: string): CidrRange | null {
     const tail = address.slice(address.lastIndexOf(':') + 1);
     if (tail.includes('.') && !ipaddr.IPv4.isValidFourPartDecimal(tail)) return null;
   } else if (!ipaddr.IPv4.isValidFourPartDecimal(address)) return null;
-  const ip = ipaddr.parse(address);
+  const ip = parseIp(address);
   const max = ip.kind() === 'ipv4' ? 32 : 128;
   const prefix = prefixText === null ? max : Number(prefixText);
   return prefix <= max ? [ip, prefix] : null;

@@ -14,6 +14,10 @@ export function createClientIpResolver(trustedProxies: readonly string[]): Clien
   trustedProxies.forEach((entry, i) => {
     if (!isTrustedProxyEntry(entry))
       throw new ConfigError(`trustedProxies.${i}: ${quoted(entry)} ${PROXY_RULE}`);
+    if (/\/0+$/.test(entry))
+      throw new ConfigError(
+        `trustedProxies.${i}: ${quoted(entry)} would trust the X-Forwarded-For of every sender; list your proxies' addresses`,
+      );
   });
   const trust = proxyaddr.compile([...trustedProxies]);
   return (req) => normalize(proxyaddr(req, trust));

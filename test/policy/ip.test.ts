@@ -5,14 +5,23 @@ import { ipBytes } from '../../src/policy/ip.ts';
 
 /**
  * The address parser behind named locations has a fast path of its own; it must read every
- * address exactly as ipaddr.js does (IPv4-mapped IPv6 as the IPv4 address), and refuse what
+ * address exactly as ipaddr.js does (IPv4-mapped IPv6 as the IPv4 address; but IPv4-compatible
+ * `::a.b.c.d` as IPv6, which ipaddr.js gets wrong), and refuse what
  * is not an address, or a location condition would match the wrong network.
  */
 function reference(text: string): number[] | null {
   if (ipaddr.IPv4.isValidFourPartDecimal(text)) return ipaddr.IPv4.parse(text).toByteArray();
   if (!text.includes(':') || !ipaddr.IPv6.isValid(text)) return null;
   const v6 = ipaddr.IPv6.parse(text);
-  return v6.isIPv4MappedAddress() ? v6.toIPv4Address().toByteArray() : v6.toByteArray();
+  const bytes = v6.toByteArray();
+  // ipaddr.js reads a dotted tail after `::` with no ffff group (IPv4-compatible, `::a.b.c.d`)
+  // as IPv4-mapped; it is not: the bytes before the IPv4 part are zero.
+  if (v6.isIPv4MappedAddress() && /\./.test(text) && !/ffff:[\d.]+$/i.test(text)) {
+    bytes[10] = 0;
+    bytes[11] = 0;
+    return bytes;
+  }
+  return v6.isIPv4MappedAddress() ? v6.toIPv4Address().toByteArray() : bytes;
 }
 const ours = (text: string) => {
   const b = ipBytes(text);
@@ -31,6 +40,8 @@ describe('client address parsing for named locations', () => {
       '2001:DB8:0:0:0:0:0:1',
       '::ffff:10.1.2.3',
       '::ffff:0a01:0203',
+      '::10.1.2.3',
+      '0:0:0:0:0:0:10.1.2.3',
       'fe80::1%eth0',
       '1:2:3:4:5:6:7:8',
       '1::2::3',
