@@ -136,6 +136,11 @@ describe('a legacy one-factor passkey stamp (no firstFactorMethodId) and the ste
     const { clock, soft, sessionWith } = await setUp();
     const agent = await sessionWith(legacyStamp(clock.now(), ['hwk', 'user', 'mfa'], ['webauthn']));
     assert.deepEqual(await offeredKinds(agent), ['webauthn']);
+    const ch = await agent.post('/mfa/api/challenges').send({});
+    const res = await agent
+      .post('/mfa/api/step-up')
+      .send({ credential: soft.authenticate(ch.body.challenges[0].options) });
+    assert.equal(res.status, 200, JSON.stringify(res.body));
   });
 
   it("a new decision on the stamp's first factor (the oidc-provider step-up) offers no passkey either", async () => {
