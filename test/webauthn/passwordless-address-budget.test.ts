@@ -7,15 +7,30 @@
 import assert from 'node:assert/strict';
 import type { Express } from 'express';
 import request from 'supertest';
-import type { AccountDirectory, AuditEvent, Mfa } from '../../src/index.ts';
-import { authenticatorAt, passkeyApp } from '../helpers/passkey-flows.ts';
+import { createMemoryStores } from '../../adapters/memory/index.ts';
+import { createPostgresStores, type PostgresDurableStores } from '../../adapters/postgres/index.ts';
+import { createRedisStores } from '../../adapters/redis/index.ts';
+import {
+  type AccountDirectory,
+  type AuditEvent,
+  type Mfa,
+  recoveryCode,
+  type Stores,
+  totp,
+  webauthn,
+} from '../../src/index.ts';
+import { authenticatorAt, ORIGIN, passkeyApp } from '../helpers/passkey-flows.ts';
 import { enrolPasskeyThroughEngine } from '../helpers/passkey-pages.ts';
+import { useRedisServer } from '../helpers/redis.ts';
 import {
   asCredential,
   asRequestOptions,
   type SignedAssertion,
   type SoftAuthenticator,
 } from '../helpers/soft-authenticator.ts';
+import { type TestClock, testClock } from '../helpers/test-clock.ts';
+import { createTestMfa } from '../helpers/test-mfa.ts';
+import { postgresTestServer } from '../store/postgres-schemas.ts';
 
 const ATTACKER = '203.0.113.9';
 const OWNER = '198.51.100.20';
@@ -206,5 +221,75 @@ describe('passwordless sign-in: failures spend the per-address first-factor budg
     for (let i = 0; i < MAX_FAILURES; i++)
       assert.equal((await passkeyFrom(made.app, ATTACKER, soft)).res.status, 401);
     assert.equal((await passkeyFrom(made.app, ATTACKER, soft)).res.status, 429);
+  });
+
+  /**
+   * Two engines on `stores` (two processes of one deployment), Alice's passkey; then 40 attempts
+   * at once from one address: forged assertions on both, and wrong passwords for 20 identifiers.
+   * Each claims its place before it is checked, so exactly the budget is checked, the rest 429.
+   */
+  async function burstOn(stores: Stores, clock: TestClock) {
+    const engines = [1, 2].map(
+      () =>
+        createTestMfa(
+          {
+            stores,
+            methods: [totp, recoveryCode, webauthn({ rpID: 'localhost', rpName: 'T', origins: [ORIGIN] })],
+            firstFactor: { perAddress: { maxFailures: 5, windowMinutes: WINDOW_MINUTES } },
+          },
+          { clock, issuer: 'T', keyFill: 3 },
+        ).mfa,
+    );
+    const [one, two] = engines;
+    if (!one || !two) throw new Error('unreachable');
+    const soft = authenticatorAt();
+    await enrolPasskeyThroughEngine(one, soft, 'alice');
+    const results = await Promise.all(
+      Array.from({ length: 40 }, async (_, i) => {
+        const mfa = i % 2 ? one : two;
+        if (i % 4 < 2) return verifyFrom(mfa, ATTACKER, soft, true);
+        const gate = mfa.firstFactorGate(directory);
+        return gate.signIn({ identifier: `user${i}`, secret: 'guess', kind: 'password', ip: ATTACKER });
+      }),
+    );
+    const checked = results.filter((r) => !(r.ok === false && r.error === 'throttled'));
+    assert.equal(checked.length, 5, JSON.stringify(results.map((r) => (r.ok ? 'ok' : r.error))));
+    assert.ok(checked.every((r) => r.ok === false));
+    // The owner, elsewhere, is not touched.
+    assert.equal((await verifyFrom(two, OWNER, soft)).ok, true);
+  }
+
+  it('race: 40 concurrent forged passkeys and wrong passwords from one address check exactly the budget (memory)', async () => {
+    const clock = testClock();
+    await burstOn(createMemoryStores({ clock }), clock);
+  });
+
+  describe('on PostgreSQL and Redis', function () {
+    this.timeout(60_000);
+    const redis = useRedisServer();
+    const postgres = postgresTestServer();
+    let durable: PostgresDurableStores | undefined;
+    let shortLived: (Stores & { close(): Promise<void> }) | undefined;
+    afterEach(async () => {
+      await shortLived?.close();
+      await durable?.close();
+    });
+
+    it('race: the same burst across two processes sharing Redis checks exactly the budget', async () => {
+      const clock = testClock();
+      durable = await createPostgresStores({
+        url: postgres.url,
+        schema: postgres.freshSchema(),
+        clock,
+        ephemeral: false,
+      });
+      shortLived = await createRedisStores({
+        repository: durable.repository,
+        client: redis.client,
+        prefix: redis.freshPrefix(),
+        clock,
+      });
+      await burstOn(shortLived, clock);
+    });
   });
 });
