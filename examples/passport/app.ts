@@ -53,9 +53,18 @@ export function createApp(mfa: Mfa, users: Users, sessionSecret: string) {
   const firstFactor = (strategy: 'local' | 'passkey') => (req: Request, res: Response, next: NextFunction) =>
     passport.authenticate(
       strategy,
-      (err: unknown, user: User | false, info?: { amr?: string[]; methodId?: string; message?: string }) => {
-        if (err || !user)
-          return err ? next(err) : res.status(401).send(info?.message ?? 'Wrong user name or password.');
+      (
+        err: unknown,
+        user: User | false,
+        info?: { amr?: string[]; methodId?: string; message?: string; retryAfterSeconds?: number },
+      ) => {
+        if (err) return next(err);
+        if (!user) {
+          // A refused first factor; throttled (too many failures from this address): 429 and when to retry.
+          if (info?.retryAfterSeconds) res.status(429).set('Retry-After', String(info.retryAfterSeconds));
+          else res.status(401);
+          return res.send(info?.message ?? 'Wrong user name or password.');
+        }
         beginMfa(req, res, {
           mfa,
           user,

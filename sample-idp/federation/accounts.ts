@@ -151,6 +151,18 @@ export function createAccounts(
       };
     },
 
+    /**
+     * What to send `provider` as `login_hint` for this account, so its sign-in form is filled in:
+     * the account's address only when it lies in the provider's own e-mail domains (the
+     * provider's user, as it knows them), else nothing — a local user's or another provider's
+     * address is never revealed to a claims provider.
+     */
+    async loginHintFor(provider: ClaimsProviderConfig, accountId: string): Promise<string | undefined> {
+      const email = (await this.profile(accountId))?.email;
+      const domain = email === undefined ? null : domainOf(email);
+      return domain !== null && provider.emailDomains.includes(domain) ? email : undefined;
+    },
+
     /** Groups for conditional access (mfakit's `directory.subject`). */
     async groups(accountId: string): Promise<string[]> {
       const local = directory.get(accountId);

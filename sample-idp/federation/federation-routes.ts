@@ -27,7 +27,7 @@ import { createUpstream, StaleUpstreamSignIn, type Upstream } from './upstream.t
  *      the upstream says it authenticated the user (its auth_time, so an old upstream sign-in is
  *      not a new one for the sign-in frequency or the ID token's auth_time). A user with no
  *      method yet whose upstream sign-in is too old to register one goes back to step 1 once,
- *      with prompt=login.
+ *      with prompt=login and their identifier there as login_hint.
  * A code injected into another browser therefore ends at step 1's cookie or step 3's.
  */
 const STATE_COOKIE = 'fed_upstream';
@@ -98,19 +98,35 @@ export function createFederation(deps: FederationDeps) {
     return at < 0 ? undefined : byDomain.get(identifier.slice(at + 1).toLowerCase());
   };
 
-  /** `newLogin`: ask the upstream for a new login (prompt=login) whatever the interaction asks. */
-  async function begin(res: Response, uid: string, providerId: string, loginHint?: string, newLogin = false) {
+  /**
+   * `loginHint`: what the user typed (home-realm discovery). `newLogin`: ask the upstream for a
+   * new login (prompt=login) whatever the interaction asks. A new login (or a max_age) asked of
+   * a user known here — this browser's session, or `knownAccountId` — is sent with their
+   * identifier at the upstream as `login_hint` (`accounts.loginHintFor`), so its form is filled in.
+   */
+  async function begin(
+    res: Response,
+    uid: string,
+    providerId: string,
+    loginHint?: string,
+    newLogin = false,
+    knownAccountId?: string,
+  ) {
     const upstream = upstreams.get(providerId);
     if (!upstream) throw new MfaError('unknown_provider', 'There is no such sign-in option.', 404);
     const cp = upstream.provider;
     // This browser's interaction (its cookie), for what it asks of a login.
     const details = await deps.oidc.interactionFor(deps.provider, res.req as Request, res, uid);
     const asked = { ...reauthenticationFor(details), ...(newLogin ? { prompt: 'login' as const } : {}) };
+    const known = knownAccountId ?? details.session?.accountId;
+    const reauthenticating = asked.prompt !== undefined || asked.maxAge !== undefined;
+    const hint =
+      loginHint ?? (reauthenticating && known ? await deps.accounts.loginHintFor(cp, known) : undefined);
     let started: Awaited<ReturnType<Upstream['start']>>;
     try {
       started = await upstream.start({
         ...asked,
-        ...(loginHint ? { loginHint } : {}),
+        ...(hint ? { loginHint: hint } : {}),
         ...(cp.federatedIdpMfaBehavior === 'enforceMfaByFederatedIdp' && cp.mfaAcr
           ? { acrValues: cp.mfaAcr }
           : {}),
@@ -248,7 +264,7 @@ export function createFederation(deps: FederationDeps) {
       // interaction, asked once. Its old session answering again is refused at the callback
       // (prompt=login); a refusal after a new login is mfakit's page.
       if (start.status === 'blocked' && start.signInAgain && !renewed)
-        await begin(res, details.uid, provider, undefined, true);
+        await begin(res, details.uid, provider, undefined, true, accountId);
     } catch (err) {
       next(err);
     }

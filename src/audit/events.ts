@@ -168,7 +168,7 @@ export type FirstFactorEvent =
        */
       type: 'first_factor_throttled';
       detail: string;
-      data: { kind: 'password' | 'temporaryAccessPass'; unreported?: number };
+      data: { kind: 'password' | 'temporaryAccessPass' | 'passkey'; unreported?: number };
     };
 
 // ---- Temporary Access Passes (`methodKind` is always `temporary_access_pass`) ----

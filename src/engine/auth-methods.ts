@@ -1,15 +1,21 @@
 // How what happened at sign-in maps onto the method names authentication strengths use.
 // First factors arrive as RFC 8176 `amr` values; a second factor's is its method's (src/methods/).
+import { WEBAUTHN_KIND } from '../methods/webauthn/credential.ts';
 import type { AuthMethod } from '../policy/model.ts';
+
+/**
+ * Whether a first factor (its `amr` values) was a passkey signing in on its own — mfakit's
+ * passwordless sign-in: `hwk` or `swk`, no password, federation or pass.
+ */
+const passkeySignIn = (amr: readonly string[]) =>
+  ['pwd', 'fed', 'tap'].every((v) => !amr.includes(v)) && (amr.includes('hwk') || amr.includes('swk'));
 
 /** The strength methods a sign-in's first factor (its `amr` values) counts as. */
 export function firstFactorMethods(amr: readonly string[]): AuthMethod[] {
   const out: AuthMethod[] = [];
-  // A passkey as the first factor (mfakit's passwordless sign-in: `hwk` or `swk`, no password,
-  // federation or pass): with user verification (`user`) it is the phishing-resistant `webauthn`
-  // method on its own (possession plus the user's PIN or biometrics); without, one factor.
-  const keyOnly = ['pwd', 'fed', 'tap'].every((v) => !amr.includes(v));
-  if (keyOnly && (amr.includes('hwk') || amr.includes('swk'))) {
+  // A passkey as the first factor: with user verification (`user`) it is the phishing-resistant
+  // `webauthn` method on its own (possession plus the user's PIN or biometrics); without, one factor.
+  if (passkeySignIn(amr)) {
     out.push(amr.includes('user') ? 'webauthn' : 'password');
     return out;
   }
@@ -27,14 +33,27 @@ export function firstFactorMethods(amr: readonly string[]): AuthMethod[] {
   return out;
 }
 
+/** The first factor of a sign-in or session, as far as the second factor's choice needs it. */
+export interface FirstFactorFacts {
+  /** Its RFC 8176 `amr` values (a pending sign-in's, or a stamp's `firstFactorAmr`). */
+  amr: readonly string[];
+  /** The passkey that gave it as one factor, when recorded (a stamp's `firstFactorMethodId`). */
+  methodId: string | undefined;
+}
+
 /**
  * The user's methods that may be the second factor: all but the one that gave the first factor
  * (a passkey signing in without a password cannot be the second factor too). The same rule at
- * sign-in (decide) and at a step-up in the session (the stamp's `firstFactorMethodId`).
+ * sign-in (decide) and at a step-up in the session (the stamp's `firstFactorAmr` and
+ * `firstFactorMethodId`). A passkey that signed in as one factor without saying which (a stamp
+ * written before `firstFactorMethodId` was recorded) excludes every passkey: the user steps up
+ * with another method, or signs in again.
  */
-export function secondFactorCandidates<M extends { id: string }>(
+export function secondFactorCandidates<M extends { id: string; kind: string }>(
   methods: readonly M[],
-  firstFactorMethodId: string | undefined,
+  first: FirstFactorFacts,
 ): M[] {
-  return methods.filter((m) => m.id !== firstFactorMethodId);
+  if (first.methodId !== undefined) return methods.filter((m) => m.id !== first.methodId);
+  const oneFactorPasskey = passkeySignIn(first.amr) && !firstFactorMethods(first.amr).includes('webauthn');
+  return oneFactorPasskey ? methods.filter((m) => m.kind !== WEBAUTHN_KIND) : [...methods];
 }

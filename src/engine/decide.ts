@@ -273,7 +273,10 @@ export function combineSignals(
   }
 
   // The method that was the first factor (a passkey without a password) cannot be the second too.
-  const others = secondFactorCandidates(s.methods, ctx.firstFactorMethodId);
+  const others = secondFactorCandidates(s.methods, {
+    amr: ctx.amr ?? ['pwd'],
+    methodId: ctx.firstFactorMethodId,
+  });
   const allowed = others.filter((m) => {
     const strength = deps.methods.strengthOf(m);
     return strength !== null && satisfiedWith(strength);

@@ -30,7 +30,9 @@
 // gives back only its own place (an atomic decrement, never below zero, so successes cannot be
 // banked). More than `perAddress.maxFailures` in one window are refused: password spraying
 // across many accounts from one address is limited even though each account sees few, and a
-// window always ends (steady traffic behind one NAT never keeps it closed).
+// window always ends (steady traffic behind one NAT never keeps it closed). A first factor that
+// names no account until it is checked (a passwordless passkey) claims only this place
+// (`claimAddress`): its failures and passwords' share the one window per address.
 //
 // A refusal says whether to audit it (`audit`, refusal-audit.ts): the first of its kind in a
 // minute, the rest counted. The kind is what an attacker cannot multiply by rotating what they
@@ -110,6 +112,12 @@ export interface ThrottleBudget {
 export interface FirstFactorThrottle {
   /** Claims the right to check one attempt on `budget` from `ip`. When refused, check nothing. */
   claim(budget: ThrottleBudget, ip: string): Promise<ThrottleClaim>;
+  /**
+   * Claims only a place in `ip`'s per-address window, for a first factor that names no account
+   * before it is checked (a passwordless passkey): its failures count against the same
+   * per-address budget as passwords', and a success gives back only its own place.
+   */
+  claimAddress(ip: string): Promise<ThrottleClaim>;
   /** Starts every budget of an owner afresh (administrator unlock). */
   reset(owner: string): Promise<void>;
   /** Consecutive failures on record for a budget (in the ephemeral store). */
@@ -138,8 +146,8 @@ export function createFirstFactorThrottle(
     hardLock: (b: ThrottleBudget) => `ff-hard:${b.owner.length}:${b.owner}:${b.budget}`,
     unlocked: (owner: string) => `ff-unlock:${owner}`,
     // A refusal's kind (see the top): the address bucket alone, or the reason, owner and budget.
-    refusal: (reason: RefusalReason, b: ThrottleBudget, ip: string) =>
-      reason === 'address_limit'
+    refusal: (reason: RefusalReason, b: ThrottleBudget | null, ip: string) =>
+      reason === 'address_limit' || b === null
         ? `addr:${addressBucket(ip)}`
         : `${reason}:${b.owner.length}:${b.owner}:${b.budget}`,
   };
@@ -177,7 +185,7 @@ export function createFirstFactorThrottle(
   const refuse = async (
     reason: RefusalReason,
     retryAfterSeconds: number,
-    budget: ThrottleBudget,
+    budget: ThrottleBudget | null,
     ip: string,
   ): Promise<ThrottleClaim> => ({
     allowed: false,
@@ -186,12 +194,28 @@ export function createFirstFactorThrottle(
     audit: await auditOf(key.refusal(reason, budget, ip)),
   });
 
+  /** `ip`'s current per-address window: its key and the seconds until it ends. */
+  const addressWindow = (ip: string) => {
+    const now = clock.now();
+    const window = Math.floor(now / addressWindowMs);
+    return { addressKey: key.address(ip, window), windowLeft: seconds((window + 1) * addressWindowMs - now) };
+  };
+
+  /** Takes a place in the address's window (atomic); false, with nothing taken, when it is full. */
+  async function reservePlace(addressKey: string): Promise<boolean> {
+    if ((await ephemeral.increment(addressKey, addressWindowMs)) <= settings.perAddress.maxFailures)
+      return true;
+    // Lost the race for the address's last place: give it back unused.
+    await ephemeral.decrement(addressKey);
+    return false;
+  }
+
+  /** A success gives back only the place its own attempt took: successes cannot be banked. */
+  const givePlaceBack = (addressKey: string) => ephemeral.decrement(addressKey);
+
   return {
     async claim(budget, ip) {
-      const now = clock.now();
-      const window = Math.floor(now / addressWindowMs);
-      const addressKey = key.address(ip, window);
-      const windowLeft = seconds((window + 1) * addressWindowMs - now);
+      const { addressKey, windowLeft } = addressWindow(ip);
       // Reads only, sent together; the address's count is checked after the budget's state, as
       // before, and only the slot and the increment below decide.
       const [gen, lockedAt, addressFailures] = await Promise.all([
@@ -212,9 +236,8 @@ export function createFirstFactorThrottle(
       // The atomic part: one attempt per budget state. A concurrent attempt loses here.
       const slot = key.slot(budget, gen, state);
       if (!(await ephemeral.consumeOnce(slot, SLOT_TTL_MS))) return refuse('slow_down', 1, budget, ip);
-      if ((await ephemeral.increment(addressKey, addressWindowMs)) > settings.perAddress.maxFailures) {
-        // Lost the race for the address's last place: give both back unused.
-        await ephemeral.decrement(addressKey);
+      if (!(await reservePlace(addressKey))) {
+        // Lost the race for the address's last place: the slot goes back unused too.
         await ephemeral.delete(slot);
         return refuse('address_limit', windowLeft, budget, ip);
       }
@@ -226,7 +249,7 @@ export function createFirstFactorThrottle(
               // A new series: the slots of the old one can never be claimed again.
               write(stateKey, { series: randomId(random, 9), failures: 0, lastFailureAt: 0 }),
               // Only the place this attempt took: a success never makes room for more failures.
-              ephemeral.decrement(addressKey),
+              givePlaceBack(addressKey),
             ]);
             return;
           }
@@ -239,6 +262,20 @@ export function createFirstFactorThrottle(
             }),
             failures + 1 >= settings.hardLimit ? counters.advance(key.hardLock(budget), now) : undefined,
           ]);
+        },
+      };
+    },
+    async claimAddress(ip) {
+      const { addressKey, windowLeft } = addressWindow(ip);
+      if (
+        (await ephemeral.getCount(addressKey)) >= settings.perAddress.maxFailures ||
+        !(await reservePlace(addressKey))
+      )
+        return refuse('address_limit', windowLeft, null, ip);
+      return {
+        allowed: true,
+        async finish(outcome) {
+          if (outcome === 'success') await givePlaceBack(addressKey);
         },
       };
     },

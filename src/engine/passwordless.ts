@@ -3,7 +3,11 @@
 // browser a challenge (for conditional UI / autofill) under a fresh challenge id; `verify` takes
 // that challenge once and answers which account the credential belongs to, with the first
 // factor's `amr` for `beginSignIn` — `hwk`/`swk` and `user`, plus `mfa` when the method counts
-// such a sign-in as multi-factor. Failures and successes are audited like a password's.
+// such a sign-in as multi-factor. Failures and successes are audited like a password's, and
+// every answer is checked only after it has claimed a place in the first-factor throttle's
+// per-address window (`claimAddress`): failed passkeys and failed passwords spend one budget per
+// address, a refusal is `throttled` with the seconds to wait (audited like the gate's: once a
+// minute per address, the rest counted), and a success gives back only its own place.
 import { MfaError } from '../errors.ts';
 import type { ChallengeOptions, FactorInput } from '../methods/method.ts';
 import { randomId } from './capabilities.ts';
@@ -13,7 +17,9 @@ import type { RequestContext } from './sign-in-types.ts';
 
 export type PasswordlessResult =
   | { ok: true; userId: string; amr: string[]; methodId: string }
-  | { ok: false; error: 'invalid_credential' };
+  | { ok: false; error: 'invalid_credential' }
+  /** The address spent its first-factor failures (passwords' too): 429 with Retry-After. */
+  | { ok: false; error: 'throttled'; retryAfterSeconds: number };
 
 export interface PasswordlessService {
   /** The enabled methods that sign users in without a password (`webauthn`), in the options' order. */
@@ -30,7 +36,8 @@ export interface PasswordlessService {
   /**
    * The account the browser's answer proves, once per challenge. `accept`: whether that account
    * may sign in with a passkey alone here (e.g. still active, not a partner's account); a refusal
-   * is audited and answered like a wrong credential.
+   * is audited and answered like a wrong credential. Throttled, before anything is checked, once
+   * `ctx.ip` has spent the per-address failure budget it shares with passwords.
    */
   verify(
     challengeId: string,
@@ -47,7 +54,7 @@ export const PASSWORDLESS_PER_MINUTE = 60;
 export const CHALLENGE_ID = /^[A-Za-z0-9_-]{16,64}$/;
 
 export function createPasswordless(engine: EngineContext): PasswordlessService {
-  const { methods, random, audit, ephemeral, clock } = engine;
+  const { methods, random, audit, ephemeral, clock, firstFactorThrottle } = engine;
   const capable = () => methods.all.filter((m) => m.passwordless !== undefined);
   const methodOf = (kind: string | undefined) => {
     const method = kind === undefined ? capable()[0] : capable().find((m) => m.kind === kind);
@@ -75,9 +82,23 @@ export function createPasswordless(engine: EngineContext): PasswordlessService {
     },
     async verify(challengeId, input, ctx, options = {}) {
       const method = methodOf(options.kind);
+      const claim = await firstFactorThrottle.claimAddress(ctx.ip);
+      if (!claim.allowed) {
+        if (claim.audit) {
+          const { unreported } = claim.audit;
+          await audit(null, ctx, {
+            type: 'first_factor_throttled',
+            detail: claim.reason,
+            data: unreported > 0 ? { kind: 'passkey', unreported } : { kind: 'passkey' },
+          });
+        }
+        return { ok: false, error: 'throttled', retryAfterSeconds: claim.retryAfterSeconds };
+      }
       const checked = CHALLENGE_ID.test(challengeId)
         ? await method.passwordless.verify(input, binding(challengeId))
         : { ok: false as const, detail: 'challenge_missing' };
+      const accepted = checked.ok && (!options.accept || (await options.accept(checked.record.userId)));
+      await claim.finish(accepted ? 'success' : 'failure');
       if (!checked.ok) {
         await audit(null, ctx, {
           type: 'first_factor_failed',
@@ -87,7 +108,7 @@ export function createPasswordless(engine: EngineContext): PasswordlessService {
         return { ok: false, error: 'invalid_credential' };
       }
       const { record } = checked;
-      if (options.accept && !(await options.accept(record.userId))) {
+      if (!accepted) {
         await audit(record.userId, ctx, {
           type: 'first_factor_failed',
           detail: 'passkey_sign_in_not_allowed',

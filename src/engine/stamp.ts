@@ -38,7 +38,8 @@ export interface AuthStampFacts {
    * The passkey (method id) that was the first factor without counting as multi-factor on its
    * own (`passwordless.countsAsMultiFactor: false`, or no user verification): like at sign-in,
    * it is never this session's second factor, so a step-up does not accept it. Absent otherwise,
-   * and in stamps written before it was recorded.
+   * and in stamps written before it was recorded: when such a stamp's `firstFactorAmr` shows a
+   * one-factor passkey sign-in, no passkey of the user's is its second factor (auth-methods.ts).
    */
   firstFactorMethodId?: string;
 }

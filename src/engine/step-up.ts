@@ -43,6 +43,12 @@ export interface StepUpService {
   beginStepUpChallenges(stamp: AuthStamp, target?: SessionTarget): Promise<ChallengeStart[]>;
 }
 
+/** A session's first factor, as the choice of its step-up's factor needs it. */
+const firstFactorOf = (stamp: AuthStamp) => ({
+  amr: stamp.firstFactorAmr,
+  methodId: stamp.firstFactorMethodId,
+});
+
 /** The binding of a session's step-up challenges: its user and sign-in time. */
 const sessionBinding = (stamp: AuthStamp) => `session:${stamp.userId}:${stamp.authTime}`;
 
@@ -51,10 +57,11 @@ export function createStepUp(engine: EngineContext, second: SecondFactor): StepU
 
   /**
    * The methods that may be this step-up's factor: never the passkey that was the session's
-   * first factor as one factor (the stamp's `firstFactorMethodId`), as at sign-in.
+   * first factor as one factor (the stamp's `firstFactorMethodId`; every passkey when an older
+   * stamp does not say which), as at sign-in.
    */
   async function candidates(stamp: AuthStamp) {
-    return secondFactorCandidates(await repository.listMethods(stamp.userId), stamp.firstFactorMethodId);
+    return secondFactorCandidates(await repository.listMethods(stamp.userId), firstFactorOf(stamp));
   }
 
   /**
@@ -69,8 +76,10 @@ export function createStepUp(engine: EngineContext, second: SecondFactor): StepU
     const set = target ? await policies.current() : null;
     const policy = target && set?.active ? evaluateForSession(set, stamp, target, clock.now()) : null;
     if (!set || !policy || policy.requirements.length === 0) {
-      if (stamp.firstFactorMethodId === undefined) return { restriction: undefined };
-      const allowedMethodIds = (await candidates(stamp)).map((m) => m.id);
+      const methods = await repository.listMethods(stamp.userId);
+      const allowed = secondFactorCandidates(methods, firstFactorOf(stamp));
+      if (allowed.length === methods.length) return { restriction: undefined };
+      const allowedMethodIds = allowed.map((m) => m.id);
       return { restriction: { allowedMethodIds, allowRecovery: true } };
     }
     // The new factor, with the sign-in's first factor, must satisfy everything the app requires:

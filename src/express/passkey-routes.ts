@@ -8,6 +8,7 @@ import express, { type Request, type Response } from 'express';
 import type { Mfa } from '../engine/create-mfa.ts';
 import { MfaError } from '../errors.ts';
 import { BODY_LIMIT, parseBody, passkeySignInBody } from '../web/bodies.ts';
+import { answerPasskeyRefusal } from '../web/first-factor-failure.ts';
 import { html } from '../web/html.ts';
 import * as pages from '../web/pages.ts';
 import { ceremonyForm, webauthnScriptTags } from '../web/passkey-forms.ts';
@@ -46,12 +47,13 @@ export function createPasskeyRoutes(mfa: Mfa, web: MfaExpress) {
       );
       if (!result.ok) {
         await saveSession(req);
-        if (!web.wantsHtml(req)) return res.status(401).json({ error: result.error, message: REFUSED });
-        return res.status(401).send(
+        const message = answerPasskeyRefusal(res, result, REFUSED);
+        if (!web.wantsHtml(req)) return res.json({ error: result.error, message });
+        return res.send(
           pages.messagePage(
             { basePath, csrfToken: '', issuer: mfa.settings.issuer },
             'Passkey not accepted',
-            REFUSED,
+            message,
             {
               href: loginPath,
               text: 'Back to sign-in',

@@ -6,12 +6,14 @@
 // login CSRF) — and posts the answer to `<uid>/mfa/passkey`, which verifies it once and continues
 // exactly as after a password: `completeFirstFactor` with the passkey's `amr`, so decisions and
 // policies still apply (a verified passkey is multi-factor and phishing-resistant: acr …:phr).
-// Challenges are limited per client address (the engine's passwordless throttle: 429 beyond).
+// Challenges are limited per client address (the engine's passwordless throttle: 429 beyond), and
+// failed answers spend the address's first-factor budget with passwords (429, Retry-After beyond).
 import express, { type Request, type Response } from 'express';
 import type Provider from 'oidc-provider';
 import type { Mfa } from '../engine/create-mfa.ts';
 import { MfaError } from '../errors.ts';
 import { BODY_LIMIT, parseBody, passkeySignInBody } from '../web/bodies.ts';
+import { answerPasskeyRefusal } from '../web/first-factor-failure.ts';
 import { html } from '../web/html.ts';
 import * as pages from '../web/pages.ts';
 import { ceremonyForm, webauthnScriptTags } from '../web/passkey-forms.ts';
@@ -92,8 +94,9 @@ export function createPasskeySignInRoutes(deps: PasskeySignInDeps) {
             csrfToken: '',
             issuer: mfa.settings.issuer,
           };
-          return res.status(401).send(
-            pages.messagePage(ctx, 'Passkey not accepted', REFUSED, {
+          const message = answerPasskeyRefusal(res, result, REFUSED);
+          return res.send(
+            pages.messagePage(ctx, 'Passkey not accepted', message, {
               href: `${oidc.basePath}/${details.uid}`,
               text: 'Back to sign-in',
             }),

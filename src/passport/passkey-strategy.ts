@@ -12,6 +12,7 @@ import type { Request } from 'express';
 import { Strategy } from 'passport-strategy';
 import type { Mfa } from '../engine/mfa.ts';
 import { firstIssue, passkeySignInBody } from '../web/bodies.ts';
+import { throttledMessage } from '../web/first-factor-failure.ts';
 import { NO_SESSION, requestContextOf } from './passport-session.ts';
 
 export interface PasskeyStrategyOptions {
@@ -29,17 +30,20 @@ export interface PasskeyAuthInfo {
   methodId: string;
 }
 
-export type PasskeyFailureCode = 'invalid_request' | 'challenge_unknown' | 'invalid_credential';
+export type PasskeyFailureCode = 'invalid_request' | 'challenge_unknown' | 'invalid_credential' | 'throttled';
 
 /** What the strategy passes to `this.fail()`: your callback's `info` on a failure. */
 export interface PasskeyChallenge {
   error: PasskeyFailureCode;
   message: string;
+  /** With `throttled` (status 429): the seconds to wait, for a Retry-After header. */
+  retryAfterSeconds?: number;
 }
 
 export const PASSKEY_MESSAGES = {
   expired: 'This passkey sign-in has expired. Try again.',
   refused: 'That passkey was not accepted. Try again, or sign in with your password.',
+  throttled: throttledMessage,
 } as const;
 
 type Outcome =
@@ -99,6 +103,11 @@ export class PasskeyStrategy extends Strategy {
       { credential },
       requestContextOf(this.mfa, req),
     );
+    if (!result.ok && result.error === 'throttled') {
+      const { retryAfterSeconds } = result;
+      const message = PASSKEY_MESSAGES.throttled(retryAfterSeconds);
+      return { kind: 'fail', challenge: { error: 'throttled', message, retryAfterSeconds }, status: 429 };
+    }
     if (!result.ok) return failure('invalid_credential', PASSKEY_MESSAGES.refused, 401);
     const user = await this.loadUser(result.userId);
     if (user === null || user === undefined || user === false)

@@ -206,6 +206,27 @@ describe("Passport: the 'passkey' strategy (passwordless first factor)", () => {
     assert.equal(none.text, PASSKEY_MESSAGES.expired);
   });
 
+  it("attack: forged answers spend the address's first-factor budget; then 429 with Retry-After, even on a new challenge", async () => {
+    const { app } = createExampleApp({
+      users: USERS,
+      clock: testClock(),
+      origin: ORIGIN,
+      firstFactor: { perAddress: { maxFailures: 2, windowMinutes: 15 } },
+    });
+    const post = async () => {
+      const agent = request.agent(app);
+      const challengeId = await passkeyChallenge(agent);
+      return agent.post('/login/passkey').type('form').send({ challengeId, credential: FORGED_ASSERTION });
+    };
+    assert.equal((await post()).status, 401);
+    assert.equal((await post()).status, 401);
+    const refused = await post();
+    assert.equal(refused.status, 429);
+    const wait = Number(refused.headers['retry-after']);
+    assert.ok(wait >= 1 && wait <= 900);
+    assert.equal(refused.text, PASSKEY_MESSAGES.throttled(wait));
+  });
+
   it('a malformed body is refused with its first problem, and still uses up the challenge', async () => {
     const { app } = makeApp();
     const agent = request.agent(app);

@@ -5,7 +5,7 @@ import type { Express } from 'express';
 import request, { type Agent, type Response } from 'supertest';
 import { createMemoryStores } from '../../adapters/memory/index.ts';
 import { createApp, type User } from '../../examples/passport/app.ts';
-import { createMfa, hotp, recoveryCode, totp, webauthn } from '../../src/index.ts';
+import { createMfa, hotp, type MfaOptions, recoveryCode, totp, webauthn } from '../../src/index.ts';
 import { codeFor } from '../helpers/app.ts';
 import { inputValue } from '../helpers/browser.ts';
 import type { TestClock } from '../helpers/test-clock.ts';
@@ -73,11 +73,18 @@ export async function firstSignIn(
 /**
  * The README's Passport example (examples/passport/app.ts) as these tests run it: memory stores
  * (on `clock` when given), remembered-device cookies over plain HTTP, `users` signing in with
- * PASSWORD_OF(their lower-case name), and passkeys on when pages are served from `origin`.
+ * PASSWORD_OF(their lower-case name), passkeys on when pages are served from `origin`, and the
+ * first-factor throttle's settings when given.
  */
-export function createExampleApp(options: { users: User[]; clock?: TestClock; origin?: string }) {
-  const { users, clock, origin } = options;
+export function createExampleApp(options: {
+  users: User[];
+  clock?: TestClock;
+  origin?: string;
+  firstFactor?: MfaOptions['firstFactor'];
+}) {
+  const { users, clock, origin, firstFactor } = options;
   const mfa = createMfa({
+    ...(firstFactor ? { firstFactor } : {}),
     stores: createMemoryStores(clock ? { clock } : {}),
     ...(clock ? { clock } : {}),
     issuer: 'Example Co',

@@ -4,7 +4,7 @@
 // up with the same passkey; that must not raise the session to MFA (nor a `fresh` route to 200).
 // An authenticator app steps it up; a passkey that counts as multi-factor on its own, and the
 // passkey of a password session, still do; a stamp written before the passkey was recorded
-// still parses and steps up as before.
+// still parses, and steps up with anything but a passkey (legacy-passkey-stamp.test.ts).
 import assert from 'node:assert/strict';
 import type { Agent } from 'supertest';
 import request from 'supertest';
@@ -59,12 +59,12 @@ describe('step-up: the passkey that signed in as one factor is not the second', 
     assert.equal((await agent.get('/admin')).status, 401);
 
     assert.deepEqual(await offered(agent), [], 'no passkey is offered for the step-up');
-    // An attacker who got a challenge for this session anyway (a stamp that did not record the
-    // passkey would have been offered one): the answer is still refused.
+    // An attacker who got a challenge for this session anyway (bound to the session's user and
+    // sign-in time, as a password session's would be): the answer is still refused.
     const stamp = {
       ...(status as AuthStamp),
       version: 1,
-      firstFactorAmr: ['hwk'],
+      firstFactorAmr: ['pwd'],
       methods: ['password'],
     } as AuthStamp;
     const [challenge] = await mfa.beginStepUpChallenges(stamp);
@@ -154,7 +154,7 @@ describe('step-up: the passkey that signed in as one factor is not the second', 
     assert.equal((await agent.get('/admin')).status, 200);
   });
 
-  it('a stamp written before the passkey was recorded parses and steps up as before', async () => {
+  it('a stamp written before the passkey was recorded parses; it steps up with the app, never a passkey', async () => {
     const { mfa, clock, secret } = await setUp(false);
     const T = clock.now();
     const stored = {
@@ -177,11 +177,8 @@ describe('step-up: the passkey that signed in as one factor is not the second', 
     const stamp = parseStamp(JSON.parse(JSON.stringify(stored)));
     assert.ok(stamp);
     assert.equal(stamp.firstFactorMethodId, undefined);
-    // Which passkey signed in is not known: every method is offered, as before.
-    assert.deepEqual(
-      (await mfa.beginStepUpChallenges(stamp)).map((c) => c.kind),
-      ['webauthn'],
-    );
+    // Which passkey signed in is not known: none is offered.
+    assert.deepEqual(await mfa.beginStepUpChallenges(stamp), []);
     const byCode = await mfa.stepUp(stamp, { code: codeFor(secret, clock) }, { ip: '127.0.0.1' });
     assert.ok(byCode.ok);
     assert.equal(byCode.stamp.acr, 'urn:mfakit:acr:mfa');

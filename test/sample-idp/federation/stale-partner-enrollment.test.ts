@@ -3,7 +3,7 @@
 // When the partner's session is older, mfakit refuses the registration (rightly: someone at an
 // unlocked browser must not register their own method on a stale partner session) — and the way
 // out is a new sign-in at the partner: the federation server sends the browser back there with
-// prompt=login, once, for the same interaction.
+// prompt=login and her identifier there as login_hint, once, for the same interaction.
 
 import assert from 'node:assert/strict';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -69,6 +69,9 @@ describe('sample-idp federation: a first method after a stale partner sign-in', 
     // The partner's SSO answered first; the new login was asked for after mfakit refused.
     assert.equal(s.partner.logins.length, shown + 1);
     assert.equal(s.partner.logins.at(-1)?.prompt, 'login');
+    // …with her identifier there, so the partner's form is filled in for her.
+    assert.equal(s.partner.logins.at(-1)?.login_hint, ERIN);
+    assert.equal(inputValue(partnerPage.text, 'username'), ERIN);
 
     // Whoever cannot type Erin's partner password stays there. Erin can: then she enrolls.
     const guess = await loginAtPartnerPage(b, partnerPage, { username: ERIN, password: 'a guess' }, false);
