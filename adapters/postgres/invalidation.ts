@@ -76,11 +76,14 @@ export async function createPostgresInvalidation(
     client.on('notification', (notification) => {
       if (notification.channel === channel) dispatch(notification.payload);
     });
-    // A broken connection reports an error and ends: listen again on a new one after a pause.
+    // The listening connection breaking reports an error and ends: listen again on a new one
+    // after a pause. A client that never became the listener (its start failed) schedules
+    // nothing: whoever started it handles the failure.
     client.on('error', () => {});
     client.on('end', () => {
-      if (listener === client) listener = null;
-      if (!closed && retry === null) retry = setTimeout(relisten, reconnectDelay);
+      if (listener !== client) return;
+      listener = null;
+      schedule();
     });
     try {
       await client.connect();
@@ -95,17 +98,21 @@ export async function createPostgresInvalidation(
     }
     listener = client;
   };
+  const schedule = () => {
+    if (closed || retry !== null) return;
+    retry = setTimeout(relisten, reconnectDelay);
+    // Waiting to listen again never keeps a process alive that has nothing else to do.
+    retry.unref();
+  };
   const relisten = () => {
     retry = null;
-    if (closed) return;
-    listen().catch(() => {
-      if (!closed && retry === null) retry = setTimeout(relisten, reconnectDelay);
-    });
+    if (!closed) listen().catch(schedule);
   };
 
   try {
     await listen();
   } catch (error) {
+    closed = true;
     if (owned) await pool.end().catch(() => {});
     throw new StoreError(`postgres: cannot listen for invalidation on ${describe}: ${reason(error)}`);
   }

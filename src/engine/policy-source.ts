@@ -63,6 +63,10 @@ export function createPolicySource(deps: {
   let set: PolicySet | null = null;
   let loadedAt = 0;
   let loading: Promise<PolicySet> | null = null;
+  // Bumped by each announcement of a newer version: a read under way when one arrives may have
+  // seen the older document, so what it returns is not marked fresh (the next request reads
+  // again), as fresh-cache.ts does for the session checks.
+  let announcements = 0;
 
   if (mode === 'static') {
     try {
@@ -75,6 +79,7 @@ export function createPolicySource(deps: {
 
   const load = (): Promise<PolicySet> => {
     loading ??= (async () => {
+      const began = announcements;
       try {
         const record = await repository.getPolicyDocument();
         const next =
@@ -84,7 +89,7 @@ export function createPolicySource(deps: {
               ? set // a replace() that finished meanwhile is newer than what this read saw
               : compileStored(record.document, record.version);
         set = next;
-        loadedAt = clock.now();
+        loadedAt = began === announcements ? clock.now() : 0;
         return next;
       } finally {
         loading = null;
@@ -97,7 +102,9 @@ export function createPolicySource(deps: {
   // A version announced by any process: newer than the set in memory → read it again now.
   if (mode === 'store')
     deps.bus?.on(POLICIES_TOPIC, (version) => {
-      if (set !== null && Number(version) > set.version) loadedAt = 0;
+      if (set === null || !(Number(version) > set.version)) return;
+      announcements++;
+      loadedAt = 0;
     });
 
   return {

@@ -9,6 +9,7 @@ import {
   createPostgresStores,
   invalidationChannelName,
 } from '../../adapters/postgres/index.ts';
+import { tcpRelay } from '../helpers/tcp-relay.ts';
 import { inbox, invalidationContract } from './contract/invalidation.ts';
 import { postgresTestServer } from './postgres-schemas.ts';
 
@@ -79,6 +80,28 @@ describe('postgres adapter: invalidation channel', () => {
     assert.ok(heard.messages.length >= 2, 'heard again after the server dropped the connection');
     const [after] = await listeners(schema);
     assert.ok(after !== undefined && after !== before, 'a new backend listens');
+  });
+
+  it('a start that cannot listen fails and leaves nothing behind: no retries, nothing listening once the server is back', async () => {
+    const schema = server.freshSchema();
+    const target = new URL(server.url);
+    const relay = await tcpRelay({ host: target.hostname, port: Number(target.port || 5432) });
+    const { default: pg } = await import('pg');
+    target.host = `127.0.0.1:${relay.port}`;
+    const pool = new pg.Pool({ connectionString: target.href, max: 2 });
+    try {
+      await relay.cut();
+      await assert.rejects(
+        createPostgresInvalidation({ pool, schema, reconnectDelayMs: 10 }),
+        /cannot listen for invalidation/,
+      );
+      await relay.restore();
+      await new Promise((r) => setTimeout(r, 300));
+      assert.deepEqual(await listeners(schema), [], 'a channel the caller never got listens on');
+    } finally {
+      await pool.end();
+      await relay.close();
+    }
   });
 
   it('a message too long for NOTIFY is refused with a clear error; a foreign payload on the channel is ignored', async () => {
