@@ -56,3 +56,13 @@ export class ConfigError extends MfaError {
     this.name = 'ConfigError';
   }
 }
+
+/** Too many requests of a kind (codes sent to a phone): try again after `retryAfterSeconds`. */
+export class SlowDownError extends MfaError {
+  readonly retryAfterSeconds: number;
+  constructor(message: string, retryAfterSeconds: number) {
+    super('slow_down', message, 429);
+    this.name = 'SlowDownError';
+    this.retryAfterSeconds = retryAfterSeconds;
+  }
+}
