@@ -145,6 +145,9 @@ export function createAccountSecurity(engine: EngineContext) {
       })),
     async begin(kind, userId, accountName, fields, ctx = {}) {
       const method = enrollmentOf(kind);
+      // A method that asks for something first (a phone number) cannot begin without it.
+      const missing = method.fields?.find((f) => fields?.[f.name] === undefined);
+      if (missing) throw new MfaError('fields_required', `${missing.name} is required`, 400);
       let draft: EnrollmentDraft | undefined;
       const sent = await sending.audited(userId, kind, undefined, ctx, async () => {
         draft = await method.begin(userId, accountName, fields);

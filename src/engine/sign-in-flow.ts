@@ -283,7 +283,9 @@ export function createSignInFlow(
 
     async sendPendingCode(pendingId, methodId, ctx) {
       const pending = await pendingSignIns.get(pendingId);
-      if (!pending || pending.mustEnroll) return { ok: false, error: 'pending_expired' };
+      if (!pending) return { ok: false, error: 'pending_expired' };
+      // Registering a method, not verifying one: nothing of the user's may send here.
+      if (pending.mustEnroll) return { ok: false, error: 'unknown_method' };
       const binding = pendingBinding(pendingId);
       return second.sending.send(pending.userId, methodId, binding, restrictionOf(pending), ctx);
     },
