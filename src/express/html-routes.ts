@@ -3,7 +3,7 @@
 import { csrfSync } from 'csrf-sync';
 import express, { type Request, type Response } from 'express';
 import type { Mfa } from '../engine/create-mfa.ts';
-import { MfaError, SlowDownError } from '../errors.ts';
+import { MfaError } from '../errors.ts';
 import {
   BODY_LIMIT,
   enrollConfirmBody,
@@ -13,7 +13,7 @@ import {
   stepUpBody,
   verifyBody,
 } from '../web/bodies.ts';
-import { enrollmentFieldsOf, sendBody } from '../web/code-sends.ts';
+import { beginRefusal, enrollmentFieldsOf, sendBody } from '../web/code-sends.ts';
 import { CODE_FAILED, FAILURE_MESSAGES } from '../web/failures.ts';
 import * as pages from '../web/pages.ts';
 import { safeReturnTo } from '../web/session.ts';
@@ -206,10 +206,9 @@ export function createHtmlRoutes(mfa: Mfa, web: MfaExpress, flow: SessionFlow) {
       started = await flow.beginEnroll(req, false, kind, enrollmentFieldsOf(req.body, method.fields) ?? {});
     } catch (err) {
       // The number refused, too many codes, a provider down: the same form again, saying why.
-      const shown = err instanceof MfaError && (err.status === 400 || err.code === 'delivery_failed');
-      if (!shown && !(err instanceof SlowDownError)) throw err;
-      if (err instanceof SlowDownError) res.set('Retry-After', String(err.retryAfterSeconds));
-      return fieldsPage(err.status, err.message);
+      const refusal = beginRefusal(res, err);
+      if (!refusal) throw err;
+      return fieldsPage(refusal.status, refusal.message);
     }
     if (started.kind === 'no_enrollment') return res.redirect(303, `${basePath}/prompt`);
     if (started.kind === 'refused') return accessOr(req, res, started.access);

@@ -10,7 +10,7 @@ import type { AuthStamp } from '../engine/stamp.ts';
 import { MfaError } from '../errors.ts';
 import type { EnrollmentDraft, EnrollmentFields, EnrollmentResult } from '../methods/method.ts';
 import { factorOf } from '../web/bodies.ts';
-import { answerSend, type SendAnswer } from '../web/code-sends.ts';
+import { answerSend, beginOrAsk, type SendAnswer } from '../web/code-sends.ts';
 import { answerFailure, FAILURE_MESSAGES, type FailureAnswer } from '../web/failures.ts';
 import { type CodeResult, createPendingFlow, type FactorBody } from '../web/pending-flow.ts';
 import {
@@ -58,16 +58,6 @@ export type ConfirmEnrollResult =
   | { kind: 'enrolled'; method: Extract<EnrollmentResult, { ok: true }>['method'] }
   | { kind: 'failed'; answer: FailureAnswer }
   | { kind: 'refused'; access: Extract<StampAccess, { ok: false }> };
-
-/** The draft, or 'ask' when the method needs fields the user has not given (a lapsed draft to resume). */
-async function orAsk<T>(begin: () => Promise<T>): Promise<T | 'ask'> {
-  try {
-    return await begin();
-  } catch (err) {
-    if (err instanceof MfaError && err.code === 'fields_required') return 'ask';
-    throw err;
-  }
-}
 
 export function createSessionFlow(mfa: Mfa, web: MfaExpress) {
   const { defaultReturnTo } = web.options;
@@ -219,7 +209,9 @@ export function createSessionFlow(mfa: Mfa, web: MfaExpress) {
         if (!pending.mustEnroll) return { kind: 'no_enrollment' };
         if (asking && !resumeId) return ask(true);
         const name = await web.options.displayName(pending.userId);
-        const draft = await orAsk(() => mfa.beginPendingEnrollment(pending.id, kind, name, resumeId, fields));
+        const draft = await beginOrAsk(() =>
+          mfa.beginPendingEnrollment(pending.id, kind, name, resumeId, fields),
+        );
         if (draft === 'ask') return ask(true);
         if (!draft) return { kind: 'no_enrollment' };
         started = { draft, firstMethod: true };

@@ -5,7 +5,7 @@
 // for what a registration needs before it begins (a phone number).
 import { z } from 'zod';
 import type { CodeSender, SendOutcome } from '../engine/code-sending.ts';
-import { MfaError } from '../errors.ts';
+import { MfaError, SlowDownError } from '../errors.ts';
 import type { EnrollmentField, EnrollmentFields } from '../methods/method.ts';
 import { html, type SafeHtml } from './html.ts';
 
@@ -104,4 +104,32 @@ export function fieldInputs(fields: readonly EnrollmentField[]): SafeHtml[] {
     <input type="${f.inputType}" id="${f.name}" name="${f.name}" required ${i === 0 ? html`autofocus` : ''}
       autocomplete="${f.autocomplete}" maxlength="${f.maxLength}" aria-describedby="${f.name}-hint">`,
   );
+}
+
+/** The draft, or 'ask' when the method needs fields not given (a lapsed draft that was to resume). */
+export async function beginOrAsk<T>(begin: () => Promise<T>): Promise<T | 'ask'> {
+  try {
+    return await begin();
+  } catch (err) {
+    if (err instanceof MfaError && err.code === 'fields_required') return 'ask';
+    throw err;
+  }
+}
+
+/**
+ * Why a registration that sends a code could not begin, to show on its form again: the fields
+ * refused (400), too many codes (429, with Retry-After set on `res`), the provider down (503).
+ * Null for anything else (a store outage, an expired sign-in): the caller throws it on.
+ */
+export function beginRefusal(
+  res: { set(name: string, value: string): unknown },
+  err: unknown,
+): { status: number; message: string } | null {
+  if (err instanceof SlowDownError) {
+    res.set('Retry-After', String(err.retryAfterSeconds));
+    return { status: err.status, message: err.message };
+  }
+  if (err instanceof MfaError && (err.status === 400 || err.code === 'delivery_failed'))
+    return { status: err.status, message: err.message };
+  return null;
 }
