@@ -19,7 +19,13 @@ export const sendBody = z.object({
 
 export type SendAnswer =
   | { ok: true; status: 200; notice: string; sent: Omit<Extract<SendOutcome, { ok: true }>, 'ok'> }
-  | { ok: false; status: number; error: string; message: string; retryAfterSeconds?: number };
+  | {
+      ok: false;
+      status: number;
+      error: Exclude<SendOutcome, { ok: true }>['error'];
+      message: string;
+      retryAfterSeconds?: number;
+    };
 
 const SEND_FAILED = {
   unknown_method: 'That sign-in method is not available here.',

@@ -70,8 +70,12 @@ const codeHint = (sending: boolean, app: string) =>
   sending ? `Send a code to your phone with a button above and enter it here, or ${app}.` : `Enter ${app}.`;
 
 /** The buttons that send a code (a text message, a call), posting to `basePath/send`. */
-const sendForms = (ctx: PageContext, senders: readonly CodeSender[] | undefined, hidden: SafeHtml) =>
-  senderForms({ csrf: csrf(ctx), action: `${ctx.basePath}/send`, hidden }, senders ?? []);
+const sendForms = (
+  ctx: PageContext,
+  senders: readonly CodeSender[] | undefined,
+  hidden: SafeHtml,
+  action = `${ctx.basePath}/send`,
+) => senderForms({ csrf: csrf(ctx), action, hidden }, senders ?? []);
 
 /**
  * The code prompt. By default its forms post to the router (`basePath/prompt`, `basePath/cancel`);
@@ -88,8 +92,10 @@ export function promptPage(
     cancelAction?: string | null;
     /** Methods that answer a challenge (a passkey): a button each. */
     challenges?: readonly PageChallenge[];
-    /** Methods that send a code on demand (a text message, a call): a button each, posting to `basePath/send`. */
+    /** Methods that send a code on demand (a text message, a call): a button each, posting to `sendAction`. */
     senders?: readonly CodeSender[];
+    /** Where the send buttons post `methodId`; default the router's `basePath/send`. */
+    sendAction?: string;
     /** false: no code form (every method allowed here answers a challenge). Default true. */
     codeForm?: boolean;
   },
@@ -106,7 +112,7 @@ export function promptPage(
     ${p.notice ? html`<p class="notice">${p.notice}</p>` : ''}
     ${errorBox(p.error)}
     ${challengeForms(ctx, challenges, action, returnTo)}
-    ${sendForms(ctx, p.senders, returnTo)}
+    ${sendForms(ctx, p.senders, returnTo, p.sendAction)}
     ${
       p.codeForm === false
         ? ''

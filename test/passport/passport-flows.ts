@@ -5,7 +5,7 @@ import type { Express } from 'express';
 import request, { type Agent, type Response } from 'supertest';
 import { createMemoryStores } from '../../adapters/memory/index.ts';
 import { createApp, type User } from '../../examples/passport/app.ts';
-import { createMfa, hotp, recoveryCode, totp, webauthn } from '../../src/index.ts';
+import { createMfa, hotp, type MfaOptions, recoveryCode, totp, webauthn } from '../../src/index.ts';
 import { codeFor } from '../helpers/app.ts';
 import { inputValue } from '../helpers/browser.ts';
 import type { TestClock } from '../helpers/test-clock.ts';
@@ -75,7 +75,13 @@ export async function firstSignIn(
  * (on `clock` when given), remembered-device cookies over plain HTTP, `users` signing in with
  * PASSWORD_OF(their lower-case name), and passkeys on when pages are served from `origin`.
  */
-export function createExampleApp(options: { users: User[]; clock?: TestClock; origin?: string }) {
+export function createExampleApp(options: {
+  users: User[];
+  clock?: TestClock;
+  origin?: string;
+  /** Engine options on top (other methods, the phone's delivery). */
+  engine?: Partial<MfaOptions>;
+}) {
   const { users, clock, origin } = options;
   const mfa = createMfa({
     stores: createMemoryStores(clock ? { clock } : {}),
@@ -94,6 +100,7 @@ export function createExampleApp(options: { users: User[]; clock?: TestClock; or
           ],
         }
       : {}),
+    ...options.engine,
   });
   const app = createApp(
     mfa,
