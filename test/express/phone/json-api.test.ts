@@ -138,6 +138,34 @@ describe('text message and phone call through the JSON API', () => {
     assert.equal(done.status, 200);
   });
 
+  it('a signed-in user adds a phone call as another method, within the fresh window', async () => {
+    const built = makePhoneApp();
+    const { agent } = await registerCarol(built);
+    const draft = await agent.post('/mfa/api/enroll/voice').send({ phoneNumber: '+1 202 555 0147' });
+    assert.equal(draft.status, 201);
+    assert.equal(draft.body.to, '+•• ••• ••47');
+    assert.equal(built.outbox.last()?.channel, 'voice');
+    const done = await agent
+      .post('/mfa/api/enroll/voice/confirm')
+      .send({ draftId: draft.body.draftId, code: lastCode(built.outbox), label: 'Desk phone' });
+    assert.equal(done.status, 201);
+    assert.equal(done.body.method.kind, 'voice');
+    const methods = await agent.get('/mfa/api/methods');
+    assert.deepEqual(
+      methods.body.methods.map((m: { kind: string; description: string }) => [m.kind, m.description]),
+      [
+        ['sms', 'Text message to +•• ••• ••23'],
+        ['voice', 'Phone call to +•• ••• ••47'],
+      ],
+    );
+    // Later, without a fresh factor, no phone can be added (and nothing is sent).
+    built.clock.advance(10 * 60_000);
+    const sent = built.outbox.messages.length;
+    const stale = await agent.post('/mfa/api/enroll/sms').send({ phoneNumber: '+44 7700 900999' });
+    assert.equal(stale.status, 403);
+    assert.equal(built.outbox.messages.length, sent);
+  });
+
   it('a send without a sign-in is refused', async () => {
     const built = makePhoneApp();
     const res = await request(built.app).post('/mfa/api/send').send({ methodId: 'abc' });
