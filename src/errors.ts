@@ -66,3 +66,12 @@ export class SlowDownError extends MfaError {
     this.retryAfterSeconds = retryAfterSeconds;
   }
 }
+
+/** A message the provider would not take (a text message, a call): 503 `delivery_failed`. */
+export class DeliveryError extends MfaError {
+  constructor(options: { cause?: unknown } = {}) {
+    super('delivery_failed', 'The code could not be sent. Try again in a moment.', 503);
+    this.name = 'DeliveryError';
+    if (options.cause !== undefined) this.cause = options.cause;
+  }
+}

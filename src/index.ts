@@ -93,7 +93,14 @@ export type {
   TemporaryAccessPasses,
 } from './engine/temporary-access-pass.ts';
 export type { TokenInventory } from './engine/token-inventory.ts';
-export { ConfigError, MfaError, SlowDownError, StoreError, StoreInputError } from './errors.ts';
+export {
+  ConfigError,
+  DeliveryError,
+  MfaError,
+  SlowDownError,
+  StoreError,
+  StoreInputError,
+} from './errors.ts';
 export { hotp } from './methods/hotp/index.ts';
 export type {
   ChallengeOptions,

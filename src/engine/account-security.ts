@@ -1,7 +1,7 @@
 // Account security: what a user (or their session) does with their own sign-in methods —
 // register one (an authenticator app, …), list and remove them, regenerate recovery codes,
 // remember, list and forget devices — and the registration rule that guards those changes.
-import { MfaError, SlowDownError } from '../errors.ts';
+import { DeliveryError, MfaError, SlowDownError } from '../errors.ts';
 import type {
   EnrollmentDraft,
   EnrollmentField,
@@ -11,7 +11,6 @@ import type {
   MethodEnrollment,
   MethodSummary,
 } from '../methods/method.ts';
-import { DELIVERY_FAILED } from '../methods/phone/sender.ts';
 import type { MethodRecord, RememberedDeviceRecord } from '../store/ports.ts';
 import type { AuditContext } from './audit-log.ts';
 import { createCodeSending } from './code-sending.ts';
@@ -155,7 +154,7 @@ export function createAccountSecurity(engine: EngineContext) {
       });
       if (!sent.ok) {
         if (sent.error === 'slow_down') throw new SlowDownError(sent.message, sent.retryAfterSeconds);
-        throw new MfaError('delivery_failed', DELIVERY_FAILED, 503);
+        throw new DeliveryError();
       }
       if (!draft) throw new MfaError('unknown_method', 'No such sign-in method can be set up here.', 404);
       return draft;

@@ -4,7 +4,7 @@
 // bound to its sign-in or session, and the audit — `code_sent` with the channel and the masked
 // destination, `code_send_failed` when the provider refused, and refusals by the send limits
 // audited once a minute per user (refusal-audit.ts), with the count of the others.
-import { MfaError, SlowDownError } from '../errors.ts';
+import { DeliveryError, SlowDownError } from '../errors.ts';
 import type { CodeSent } from '../methods/method.ts';
 import type { AuditContext } from './audit-log.ts';
 import type { EngineContext } from './engine-context.ts';
@@ -46,17 +46,17 @@ export function createCodeSending(engine: EngineContext) {
     methodId: string | undefined,
     ctx: AuditContext,
     send: () => Promise<CodeSent | undefined>,
-  ): Promise<({ ok: true } & CodeSent) | { ok: true; sent: undefined } | SendFailure> {
+  ): Promise<{ ok: true; sent: CodeSent | undefined } | SendFailure> {
     try {
       const sent = await send();
-      if (sent === undefined) return { ok: true, sent: undefined };
-      await audit(userId, ctx, {
-        type: 'code_sent',
-        methodId,
-        methodKind,
-        data: { channel: sent.channel, to: sent.to },
-      });
-      return { ok: true, ...sent };
+      if (sent !== undefined)
+        await audit(userId, ctx, {
+          type: 'code_sent',
+          methodId,
+          methodKind,
+          data: { channel: sent.channel, to: sent.to },
+        });
+      return { ok: true, sent };
     } catch (err) {
       if (err instanceof SlowDownError) {
         const report = await refusalAudit(userId);
@@ -74,7 +74,7 @@ export function createCodeSending(engine: EngineContext) {
           message: err.message,
         };
       }
-      if (err instanceof MfaError && err.code === 'delivery_failed') {
+      if (err instanceof DeliveryError) {
         await audit(userId, ctx, {
           type: 'code_send_failed',
           detail: 'delivery_failed',
@@ -117,9 +117,8 @@ export function createCodeSending(engine: EngineContext) {
       }
       const result = await audited(userId, record.kind, record.id, ctx, () => sends.send(record, binding));
       if (!result.ok) return result;
-      if (!('channel' in result)) return { ok: false, error: 'unknown_method' };
-      const { ok: _ok, ...sent } = result;
-      return { ok: true, methodId: record.id, kind: record.kind, ...sent };
+      if (!result.sent) return { ok: false, error: 'unknown_method' };
+      return { ok: true, methodId: record.id, kind: record.kind, ...result.sent };
     },
   };
 }

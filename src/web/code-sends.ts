@@ -5,8 +5,9 @@
 // for what a registration needs before it begins (a phone number).
 import { z } from 'zod';
 import type { CodeSender, SendOutcome } from '../engine/code-sending.ts';
-import { MfaError, SlowDownError } from '../errors.ts';
+import { DeliveryError, MfaError, SlowDownError } from '../errors.ts';
 import type { EnrollmentField, EnrollmentFields } from '../methods/method.ts';
+import { FAILURE_MESSAGES } from './failures.ts';
 import { html, type SafeHtml } from './html.ts';
 
 export const sendBody = z.object({
@@ -27,11 +28,7 @@ export type SendAnswer =
       retryAfterSeconds?: number;
     };
 
-const SEND_FAILED = {
-  unknown_method: 'That sign-in method is not available here.',
-  delivery_failed: 'The code could not be sent. Try again in a moment.',
-  pending_expired: 'Your sign-in has expired. Sign in again.',
-} as const;
+const UNKNOWN_METHOD = 'That sign-in method is not available here.';
 
 /** What to answer a send with; sets Retry-After on `res` when throttled. */
 export function answerSend(
@@ -61,11 +58,11 @@ export function answerSend(
         retryAfterSeconds: outcome.retryAfterSeconds,
       };
     case 'unknown_method':
-      return { ok: false, status: 404, error: outcome.error, message: SEND_FAILED.unknown_method };
+      return { ok: false, status: 404, error: outcome.error, message: UNKNOWN_METHOD };
     case 'delivery_failed':
-      return { ok: false, status: 503, error: outcome.error, message: SEND_FAILED.delivery_failed };
+      return { ok: false, status: 503, error: outcome.error, message: new DeliveryError().message };
     case 'pending_expired':
-      return { ok: false, status: 401, error: outcome.error, message: SEND_FAILED.pending_expired };
+      return { ok: false, status: 401, error: outcome.error, message: FAILURE_MESSAGES.expired };
   }
 }
 
@@ -135,7 +132,7 @@ export function beginRefusal(
     res.set('Retry-After', String(err.retryAfterSeconds));
     return { status: err.status, message: err.message };
   }
-  if (err instanceof MfaError && (err.status === 400 || err.code === 'delivery_failed'))
+  if (err instanceof DeliveryError || (err instanceof MfaError && err.status === 400))
     return { status: err.status, message: err.message };
   return null;
 }

@@ -4,7 +4,7 @@
 // number in their windows, so that neither a user's sign-in nor one number can be flooded (SMS
 // pumping, prompt fatigue). A send reserves its place in both counts before the provider is
 // called and gives it back if the provider fails: a failed send costs the user nothing.
-import { MfaError, SlowDownError } from '../../errors.ts';
+import { DeliveryError, SlowDownError } from '../../errors.ts';
 import type { MethodServices } from '../method.ts';
 import type { PhoneMessage } from './delivery.ts';
 
@@ -29,8 +29,6 @@ export function messageText(channel: PhoneChannel, sender: string, code: string)
   return `This is ${sender}. Your verification code is ${spoken}. Again, your code is ${spoken}.`;
 }
 
-export const DELIVERY_FAILED = 'The code could not be sent. Try again in a moment.';
-
 export function createPhoneSender(services: MethodServices) {
   const { ephemeral, hasher } = services;
   const { delivery, perUser, perNumber } = services.options.phone;
@@ -48,7 +46,7 @@ export function createPhoneSender(services: MethodServices) {
   return {
     /**
      * Sends `code` to `number` over `channel`. A SlowDownError (429) when a limit is reached,
-     * an MfaError `delivery_failed` (503) when the provider refused; nothing counted then.
+     * a DeliveryError (503 `delivery_failed`) when the provider refused; nothing counted then.
      */
     async send(channel: PhoneChannel, userId: string, number: string, code: string): Promise<void> {
       const counts = countsOf(userId, number);
@@ -75,7 +73,7 @@ export function createPhoneSender(services: MethodServices) {
         await delivery.send({ channel, to: number, text: messageText(channel, sender, code), code });
       } catch (err) {
         await release(reserved);
-        throw Object.assign(new MfaError('delivery_failed', DELIVERY_FAILED, 503), { cause: err });
+        throw new DeliveryError({ cause: err });
       }
     },
   };
