@@ -94,6 +94,23 @@ describe('mfakit/oidc: text message and phone call', function () {
     assert.deepEqual(claims.amr, ['pwd', 'sms', 'mfa']);
   });
 
+  it('acr_values=…:mfa on a password-only session: a step-up by text, no new password', async () => {
+    await registerPhone(idp.mfa, outbox, 'bob', 'sms', NUMBER);
+    await idp.mfa.admin.setUserState('bob', 'disabled', { ip: '127.0.0.1' });
+    const b = new Browser();
+    const { request: first, page: login } = await startAuthorization(b, idp);
+    const firstBack = await password(b, idp, login, 'bob');
+    assert.equal((await redeem(idp, firstBack.url, first)).claims.acr, 'urn:mfakit:acr:pwd');
+    const { request, page } = await startAuthorization(b, idp, { acrValues: 'urn:mfakit:acr:mfa' });
+    assert.match(page.url, /\/mfa$/, 'straight to the MFA page');
+    const after = await send(b, page);
+    assert.match(after.text, /We sent a code to/);
+    const back = await submitCode(b, idp, after, lastCode(outbox));
+    const { claims } = await redeem(idp, back.url, request);
+    assert.equal(claims.acr, 'urn:mfakit:acr:mfa');
+    assert.deepEqual(claims.amr, ['pwd', 'sms', 'mfa']);
+  });
+
   it('a code sent for one interaction does not finish another', async () => {
     await registerPhone(idp.mfa, outbox, 'alice', 'sms', NUMBER);
     const first = new Browser();
