@@ -70,6 +70,9 @@ export function createHtmlRoutes(mfa: Mfa, web: MfaExpress, flow: SessionFlow) {
     return null;
   };
 
+  /** A phone's setup page links here for a new code or number: the method's form again. */
+  const sendAgainOf = (kind: string) => `${basePath}/enroll?method=${kind}&new=1`;
+
   /** What the prompt shows of the pending sign-in: the policy's reason, and the remember-device offer. */
   const promptFacts = (pending: Awaited<ReturnType<Mfa['getPending']>>) => ({
     rememberDays: pending?.rememberDays ?? null,
@@ -172,9 +175,10 @@ export function createHtmlRoutes(mfa: Mfa, web: MfaExpress, flow: SessionFlow) {
         pages.enrollChooserPage(page(req), { methods: choices, firstMethod: Boolean(atSignIn) }),
       );
     }
+    // `new=1`: a new draft rather than the session's (a phone's code that never came: ask again).
     const started = await flow.beginEnroll(
       req,
-      true,
+      req.query.new !== '1',
       requested === undefined ? undefined : parseBody(methodKindParam, requested),
     );
     if (started.kind === 'no_enrollment') return res.redirect(303, `${basePath}/prompt`);
@@ -183,6 +187,7 @@ export function createHtmlRoutes(mfa: Mfa, web: MfaExpress, flow: SessionFlow) {
     res.send(
       pages.enrollPage(page(req), {
         draft: started.draft,
+        sendAgain: sendAgainOf(started.draft.kind),
         firstMethod: started.firstMethod,
         ...(req.query.error ? { error: CODE_FAILED } : {}),
       }),
@@ -213,7 +218,13 @@ export function createHtmlRoutes(mfa: Mfa, web: MfaExpress, flow: SessionFlow) {
     if (started.kind === 'no_enrollment') return res.redirect(303, `${basePath}/prompt`);
     if (started.kind === 'refused') return accessOr(req, res, started.access);
     if (started.kind === 'needs_fields') return fieldsPage(400, 'Fill in every field.');
-    res.send(pages.enrollPage(page(req), { draft: started.draft, firstMethod: started.firstMethod }));
+    res.send(
+      pages.enrollPage(page(req), {
+        draft: started.draft,
+        firstMethod: started.firstMethod,
+        sendAgain: sendAgainOf(started.draft.kind),
+      }),
+    );
   });
   html.post('/enroll', async (req, res) => {
     const result = await flow.confirmEnroll(req, res, parseBody(enrollConfirmBody, req.body));

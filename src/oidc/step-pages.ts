@@ -82,6 +82,8 @@ export function createStepPages(oidc: OidcMfa, mfa: Mfa) {
         draft,
         firstMethod: true,
         ...chooseAnother(available.length > 1),
+        // The choice of the same kind again clears the draft: the number's form.
+        sendAgain: `${ctx.basePath}/enroll?method=${kind}`,
         ...(error ? { error: error.message } : {}),
       }),
     );

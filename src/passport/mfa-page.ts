@@ -91,7 +91,8 @@ export function mfaPage(
       // The method to set up: the one chosen, else the one begun, else the only one offered.
       const kind = chosen ?? state.draftKind ?? choices[0]?.kind ?? 'totp';
       const method = choices.find((m) => m.kind === kind);
-      const resumeId = state.draftKind === kind ? state.draftId : undefined;
+      // `new=1` (the setup page's "send a new one"): not the draft begun, the method's form again.
+      const resumeId = state.draftKind === kind && req.query.new !== '1' ? state.draftId : undefined;
       // A method that asks for something first (a phone number): its form, posting here.
       const askFor = async () => {
         await saveSession(req);
@@ -128,7 +129,15 @@ export function mfaPage(
         state.draftId = draft.draftId;
         state.draftKind = draft.kind;
         await saveSession(req);
-        res.send(pages.enrollPage(ctx, { draft, firstMethod: true, action, ...(error ? { error } : {}) }));
+        res.send(
+          pages.enrollPage(ctx, {
+            draft,
+            firstMethod: true,
+            action,
+            sendAgain: `${action}?method=${draft.kind}&new=1`,
+            ...(error ? { error } : {}),
+          }),
+        );
         return;
       }
     }

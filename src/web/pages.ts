@@ -137,7 +137,8 @@ export function enrollPage(
   ctx: PageContext,
   /**
    * `action`: where the form posts; default the router's `basePath/enroll`. `chooseAnother`: a
-   * link back to the choice of method (when users may register several kinds).
+   * link back to the choice of method (when users may register several kinds). `sendAgain`:
+   * for a draft that sent a code (a phone), a link back to its form for a new code or number.
    */
   p: {
     draft: EnrollmentDraft;
@@ -145,6 +146,7 @@ export function enrollPage(
     firstMethod: boolean;
     action?: string;
     chooseAnother?: string;
+    sendAgain?: string;
   },
 ): string {
   const { page } = p.draft;
@@ -177,6 +179,7 @@ export function enrollPage(
     ${errorBox(p.error)}
     ${page.instructions}
     ${confirm}
+    ${p.draft.sent && p.sendAgain ? html`<p><a href="${p.sendAgain}">No code? Send a new one, or use another number</a></p>` : ''}
     ${p.chooseAnother ? html`<p><a href="${p.chooseAnother}">Choose another method</a></p>` : ''}`,
     { scripts: page.proof === 'credential' },
   );

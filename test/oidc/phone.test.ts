@@ -79,6 +79,7 @@ describe('mfakit/oidc: text message and phone call', function () {
       stopAt: atRp,
     });
     assert.match(setup.text, /\+•• ••• ••23/);
+    assert.match(setup.text, /\/mfa\/enroll\?method=sms">No code\? Send a new one/);
     const codes = await b.go(absolute(idp, formAction(setup.text, '/mfa/enroll')), {
       form: {
         _csrf: inputValue(setup.text, '_csrf'),

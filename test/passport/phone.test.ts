@@ -71,6 +71,9 @@ describe('mfakit/passport: text message and phone call', () => {
     assert.equal(begun.status, 303);
     const setup = await mfaPageOf(agent);
     assert.match(setup.text, /\+•• ••• ••23/);
+    assert.match(setup.text, /href="\/login\/mfa\?method=sms&amp;new=1">No code\?/);
+    const askAgain = await agent.get('/login/mfa?method=sms&new=1').set('Accept', 'text/html');
+    assert.match(askAgain.text, /name="phoneNumber"/, 'the number form again');
     const confirmed = await agent
       .post('/login/mfa')
       .type('form')

@@ -65,6 +65,35 @@ describe('text message and phone call through the HTML pages', () => {
     assert.equal((await agent.get('/account')).status, 200);
   });
 
+  it('no code came: the setup page links back to the number form, and the new code completes it', async () => {
+    const built = makePhoneApp();
+    const { agent } = await formLogin(built);
+    const page = await phoneSetupPage(agent, 'sms', '+44 7700 900999');
+    const again = /href="([^"]+)">No code\? Send a new one, or use another number/.exec(page.text)?.[1] ?? '';
+    assert.equal(again.replace(/&amp;/g, '&'), '/mfa/enroll?method=sms&new=1');
+    const ask = await agent.get(again.replace(/&amp;/g, '&')).set('Accept', 'text/html');
+    assert.match(ask.text, /name="phoneNumber"/);
+    const second = await agent
+      .post('/mfa/enroll/start')
+      .type('form')
+      .set('Accept', 'text/html')
+      .send({ _csrf: csrfFrom(ask.text), method: 'sms', phoneNumber: NUMBER });
+    assert.notEqual(draftIdFrom(second.text), draftIdFrom(page.text));
+    assert.equal(built.outbox.messages.length, 2);
+    const done = await agent
+      .post('/mfa/enroll')
+      .type('form')
+      .set('Accept', 'text/html')
+      .send({
+        _csrf: csrfFrom(second.text),
+        draftId: draftIdFrom(second.text),
+        code: lastCode(built.outbox),
+      });
+    assert.equal(done.status, 200);
+    const [method] = await built.mfa.methods.list('alice');
+    assert.equal(method?.description, 'Text message to +•• ••• ••23', 'the number given last');
+  });
+
   it('the prompt offers a button per phone, sends only when pressed, then takes the code', async () => {
     const built = makePhoneApp();
     const first = await registerThroughPages(built);
