@@ -166,6 +166,18 @@ describe('text message and phone call through the JSON API', () => {
     assert.equal(built.outbox.messages.length, sent);
   });
 
+  it('registration sends are limited too: 429 slow_down with Retry-After, nothing more sent', async () => {
+    const built = makePhoneApp();
+    const { agent } = await passwordStep(built.app, 'alice');
+    for (let i = 0; i < 5; i++)
+      assert.equal((await agent.post('/mfa/api/enroll/sms').send({ phoneNumber: NUMBER })).status, 201);
+    const flood = await agent.post('/mfa/api/enroll/sms').send({ phoneNumber: NUMBER });
+    assert.equal(flood.status, 429);
+    assert.equal(flood.body.error, 'slow_down');
+    assert.equal(flood.headers['retry-after'], '300');
+    assert.equal(built.outbox.messages.length, 5);
+  });
+
   it('a send without a sign-in is refused', async () => {
     const built = makePhoneApp();
     const res = await request(built.app).post('/mfa/api/send').send({ methodId: 'abc' });
