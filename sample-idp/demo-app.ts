@@ -4,7 +4,18 @@ import { dirname, join } from 'node:path';
 import { csrfSync } from 'csrf-sync';
 import express from 'express';
 import session from 'express-session';
-import { type AuditSink, createMfa, hotp, MfaError, recoveryCode, type Stores, totp, webauthn } from 'mfakit';
+import {
+  type AuditSink,
+  createMfa,
+  hotp,
+  MfaError,
+  recoveryCode,
+  type Stores,
+  smsMethod,
+  totp,
+  voiceMethod,
+  webauthn,
+} from 'mfakit';
 import { createSqliteStores } from 'mfakit/adapters/sqlite';
 import { answerFirstFactorFailure, createMfaExpress } from 'mfakit/express';
 import { loadPolicyFile } from 'mfakit/policy';
@@ -36,7 +47,9 @@ export async function createDemoApp(
     : [];
   const mfa = createMfa({
     stores,
-    methods: [totp, hotp, recoveryCode, ...passkeys],
+    // Text message and phone call too: with no SMS/voice provider configured, mfakit's default
+    // outbox prints each message (the code) on this console, so the demo works offline.
+    methods: [totp, hotp, recoveryCode, ...passkeys, smsMethod(), voiceMethod()],
     ...(policies ? { policies } : {}),
     defaultApp: 'demo',
     issuer: 'mfakit demo',

@@ -56,3 +56,22 @@ export class ConfigError extends MfaError {
     this.name = 'ConfigError';
   }
 }
+
+/** Too many requests of a kind (codes sent to a phone): try again after `retryAfterSeconds`. */
+export class SlowDownError extends MfaError {
+  readonly retryAfterSeconds: number;
+  constructor(message: string, retryAfterSeconds: number) {
+    super('slow_down', message, 429);
+    this.name = 'SlowDownError';
+    this.retryAfterSeconds = retryAfterSeconds;
+  }
+}
+
+/** A message the provider would not take (a text message, a call): 503 `delivery_failed`. */
+export class DeliveryError extends MfaError {
+  constructor(options: { cause?: unknown } = {}) {
+    super('delivery_failed', 'The code could not be sent. Try again in a moment.', 503);
+    this.name = 'DeliveryError';
+    if (options.cause !== undefined) this.cause = options.cause;
+  }
+}

@@ -27,6 +27,7 @@ export type {
 export type { Administration } from './engine/administration.ts';
 export type { PruneAuditRequest, PruneAuditResult } from './engine/audit-retention.ts';
 export type { Clock, RandomSource } from './engine/capabilities.ts';
+export type { CodeSender, SendFailure, SendOutcome } from './engine/code-sending.ts';
 export { createMfa } from './engine/create-mfa.ts';
 export type { Directory } from './engine/decide.ts';
 export type {
@@ -92,12 +93,22 @@ export type {
   TemporaryAccessPasses,
 } from './engine/temporary-access-pass.ts';
 export type { TokenInventory } from './engine/token-inventory.ts';
-export { ConfigError, MfaError, StoreError, StoreInputError } from './errors.ts';
+export {
+  ConfigError,
+  DeliveryError,
+  MfaError,
+  SlowDownError,
+  StoreError,
+  StoreInputError,
+} from './errors.ts';
 export { hotp } from './methods/hotp/index.ts';
 export type {
   ChallengeOptions,
+  CodeSent,
   CredentialResponse,
   EnrollmentDraft,
+  EnrollmentField,
+  EnrollmentFields,
   EnrollmentPage,
   EnrollmentResult,
   FactorInput,
@@ -110,8 +121,16 @@ export type {
   SignInMethod,
 } from './methods/method.ts';
 export { codeOf } from './methods/method.ts';
+export {
+  type Outbox,
+  outboxDelivery,
+  type PhoneDelivery,
+  type PhoneMessage,
+} from './methods/phone/delivery.ts';
 export { recoveryCode } from './methods/recovery-code/index.ts';
+export { smsMethod } from './methods/sms/index.ts';
 export { totp } from './methods/totp/index.ts';
+export { voiceMethod } from './methods/voice/index.ts';
 export { type WebAuthnSettings, type WebAuthnSettingsInput, webauthn } from './methods/webauthn/index.ts';
 export type * from './store/ports.ts';
 export {

@@ -90,6 +90,30 @@ export type VerificationEvent =
       type: 'locked' | 'throttled';
       detail: string;
       data?: { unreported: number };
+    }
+  | {
+      /** A code sent on demand (a text message, a call) or to register a phone: where, masked. */
+      type: 'code_sent';
+      methodId?: string | undefined;
+      methodKind: string;
+      data: { channel: string; to: string };
+    }
+  | {
+      /**
+       * A send refused: `slow_down` (the send limits; audited once a minute per user, with
+       * `unreported` the refusals since), `unknown_method` (not the user's, or not allowed here).
+       */
+      type: 'code_send_refused';
+      detail: 'slow_down' | 'unknown_method';
+      methodId?: string | undefined;
+      data?: { unreported: number };
+    }
+  | {
+      /** The delivery provider did not take the message. */
+      type: 'code_send_failed';
+      detail: 'delivery_failed';
+      methodId?: string | undefined;
+      methodKind: string;
     };
 
 // ---- the user's methods: registered, refused, removed, hardware tokens, recovery codes ----

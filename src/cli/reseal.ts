@@ -13,7 +13,9 @@ import { createEngineContext } from '../engine/engine-context.ts';
 import { MfaError } from '../errors.ts';
 import { hotp } from '../methods/hotp/index.ts';
 import { recoveryCode } from '../methods/recovery-code/index.ts';
+import { smsMethod } from '../methods/sms/index.ts';
 import { totp } from '../methods/totp/index.ts';
+import { voiceMethod } from '../methods/voice/index.ts';
 import { webauthn } from '../methods/webauthn/index.ts';
 import { BY, LOCAL, parse, positionals } from './args.ts';
 import type { CliIo } from './main.ts';
@@ -36,6 +38,8 @@ const METHODS = [
   hotp,
   recoveryCode,
   webauthn({ rpID: 'localhost', rpName: 'mfakit reseal', origins: ['http://localhost'] }),
+  smsMethod(),
+  voiceMethod(),
 ];
 
 /** What a run did, for the store's audit. */

@@ -1,15 +1,19 @@
 // Account security: what a user (or their session) does with their own sign-in methods —
 // register one (an authenticator app, …), list and remove them, regenerate recovery codes,
 // remember, list and forget devices — and the registration rule that guards those changes.
-import { MfaError } from '../errors.ts';
+import { DeliveryError, MfaError, SlowDownError } from '../errors.ts';
 import type {
   EnrollmentDraft,
+  EnrollmentField,
+  EnrollmentFields,
   EnrollmentResult,
   FactorInput,
   MethodEnrollment,
   MethodSummary,
 } from '../methods/method.ts';
 import type { MethodRecord, RememberedDeviceRecord } from '../store/ports.ts';
+import type { AuditContext } from './audit-log.ts';
+import { createCodeSending } from './code-sending.ts';
 import { checkLabel } from './control-characters.ts';
 import type { EngineContext } from './engine-context.ts';
 import type { RegistrationVerdict } from './registration-rule.ts';
@@ -20,13 +24,26 @@ import { type AuthStamp, methodsVerifiedSince } from './stamp.ts';
 export interface EnrollableMethod {
   kind: string;
   title: string;
+  /** What the user gives before it begins (a phone number): ask for these first. Empty for most. */
+  fields: readonly EnrollmentField[];
 }
 
 export interface EnrollmentService {
   /** The enabled methods users register themselves (`totp`: an authenticator app), in the options' order. */
   available(): EnrollableMethod[];
-  /** Starts registering a method of `kind`: a draft to show the user. `unknown_method` (404) if none. */
-  begin(kind: string, userId: string, accountName: string): Promise<EnrollmentDraft>;
+  /**
+   * Starts registering a method of `kind`: a draft to show the user. `unknown_method` (404) if
+   * none; `fields`: what the user gave for the method's `fields` (a 400 when missing or
+   * malformed). A method that sends a code to begin (a phone) is audited and send-limited: a
+   * SlowDownError (429), or `delivery_failed` (503) when the provider refused.
+   */
+  begin(
+    kind: string,
+    userId: string,
+    accountName: string,
+    fields?: EnrollmentFields,
+    ctx?: AuditContext,
+  ): Promise<EnrollmentDraft>;
   /** The draft again while it lasts (same secret), or null. */
   resume(kind: string, userId: string, draftId: string, accountName: string): Promise<EnrollmentDraft | null>;
   /**
@@ -116,9 +133,32 @@ export function createAccountSecurity(engine: EngineContext) {
     return found;
   };
 
+  const sending = createCodeSending(engine);
+
   const enrollment: EnrollmentService = {
-    available: () => enabled.enrollable.map((m) => ({ kind: m.kind, title: m.enrollment.title })),
-    begin: (kind, userId, accountName) => enrollmentOf(kind).begin(userId, accountName),
+    available: () =>
+      enabled.enrollable.map((m) => ({
+        kind: m.kind,
+        title: m.enrollment.title,
+        fields: m.enrollment.fields ?? [],
+      })),
+    async begin(kind, userId, accountName, fields, ctx = {}) {
+      const method = enrollmentOf(kind);
+      // A method that asks for something first (a phone number) cannot begin without it.
+      const missing = method.fields?.find((f) => fields?.[f.name] === undefined);
+      if (missing) throw new MfaError('fields_required', `${missing.name} is required`, 400);
+      let draft: EnrollmentDraft | undefined;
+      const sent = await sending.audited(userId, kind, undefined, ctx, async () => {
+        draft = await method.begin(userId, accountName, fields);
+        return draft.sent;
+      });
+      if (!sent.ok) {
+        if (sent.error === 'slow_down') throw new SlowDownError(sent.message, sent.retryAfterSeconds);
+        throw new DeliveryError();
+      }
+      if (!draft) throw new MfaError('unknown_method', 'No such sign-in method can be set up here.', 404);
+      return draft;
+    },
     resume: (kind, userId, draftId, accountName) => enrollmentOf(kind).resume(userId, draftId, accountName),
     async confirm(kind, userId, draftId, input, label, ctx) {
       checkLabel(label);

@@ -5,6 +5,7 @@ import type { AuditSink } from '../audit/events.ts';
 import { ConfigError } from '../errors.ts';
 import { hotp } from '../methods/hotp/index.ts';
 import type { MethodDefinition } from '../methods/method.ts';
+import { outboxDelivery, type PhoneDelivery } from '../methods/phone/delivery.ts';
 import { recoveryCode } from '../methods/recovery-code/index.ts';
 import { totp } from '../methods/totp/index.ts';
 import type { Stores } from '../store/ports.ts';
@@ -83,6 +84,42 @@ export const optionsSchema = z.object({
       resyncWindow: z.number().int().min(1).max(1000).default(100),
     })
     .default({ lookAhead: 10, resyncWindow: 100 }),
+  /**
+   * Text message and phone call (the `sms` and `voice` methods): who delivers the messages (an
+   * SMS/voice provider; default the development outbox, which only prints them), how long a
+   * code lasts (at most 10 minutes), the name messages give (default `issuer`), and how many
+   * codes a user, and a number, may be sent in a window.
+   */
+  phone: z
+    .object({
+      delivery: z
+        .custom<PhoneDelivery>(
+          (v) => typeof (v as PhoneDelivery)?.send === 'function',
+          'phone.delivery must have send(message)',
+        )
+        .default(() => outboxDelivery()),
+      codeLifetimeSeconds: z.number().int().min(60).max(600).default(300),
+      senderName: z
+        .string()
+        .regex(
+          /^[\p{L}\p{N}][\p{L}\p{N} .,&'_-]{0,31}$/u,
+          "phone.senderName: 1-32 letters, digits, spaces, .,&'_-",
+        )
+        .optional(),
+      perUser: z
+        .object({
+          max: z.number().int().min(1).max(20).default(5),
+          windowSeconds: z.number().int().min(60).max(3600).default(300),
+        })
+        .prefault({}),
+      perNumber: z
+        .object({
+          max: z.number().int().min(1).max(100).default(10),
+          windowSeconds: z.number().int().min(60).max(86400).default(3600),
+        })
+        .prefault({}),
+    })
+    .prefault({}),
   pendingTtlSeconds: z.number().int().min(30).max(3600).default(300),
   /** How recent a real second-factor verification must be to add or remove methods. */
   reauthMaxAgeSeconds: z.number().int().min(30).max(86400).default(300),

@@ -4,7 +4,7 @@
 // Temporary Access Pass). The registration rule decides both (registration-rule.ts); a refusal
 // is an MfaError with its reason (401 sign in again, 403 not allowed here), never a loop.
 import { MfaError } from '../errors.ts';
-import type { EnrollmentDraft, FactorInput } from '../methods/method.ts';
+import type { EnrollmentDraft, EnrollmentFields, FactorInput } from '../methods/method.ts';
 import type { EnrollableMethod, EnrollmentService, RecoveryCodesService } from './account-security.ts';
 import { firstFactorMethods } from './auth-methods.ts';
 import type { EngineContext } from './engine-context.ts';
@@ -85,6 +85,7 @@ export function createPendingEnrollment(
       kind: string,
       accountName: string,
       resumeDraftId?: string,
+      fields?: EnrollmentFields,
     ): Promise<EnrollmentDraft | null> {
       const pending = await registering(pendingId, kind);
       if (!pending) return null;
@@ -95,7 +96,9 @@ export function createPendingEnrollment(
       const resumed = resumeDraftId
         ? await account.enrollment.resume(kind, pending.userId, resumeDraftId, accountName)
         : null;
-      return resumed ?? account.enrollment.begin(kind, pending.userId, accountName);
+      return (
+        resumed ?? account.enrollment.begin(kind, pending.userId, accountName, fields, { ip: pending.ip })
+      );
     },
 
     /**

@@ -6,6 +6,7 @@
 import type { ChallengeOptions, MethodCheck } from '../methods/method.ts';
 import type { AuthMethod } from '../policy/model.ts';
 import { firstFactorMethods } from './auth-methods.ts';
+import { createCodeSending } from './code-sending.ts';
 import type { EngineContext } from './engine-context.ts';
 import type { CurrentPending } from './pending-currency.ts';
 import { deviceSightingKey, networkSightingKey } from './sightings.ts';
@@ -24,6 +25,7 @@ import {
   STAMP_VERSION,
   type StampSkip,
 } from './stamp.ts';
+import { usableRecords as usableRecordsOf } from './usable-records.ts';
 
 /** A challenge begun for a prompt: the method's kind, its button's label, the browser's options. */
 export interface ChallengeStart {
@@ -96,12 +98,8 @@ export function createSecondFactor(engine: EngineContext) {
   };
 
   /** The user's records the policies allow (all when unrestricted), optionally one method id only. */
-  async function usableRecords(userId: string, restriction?: MethodRestriction, methodId?: string) {
-    const allowed = restriction ? new Set(restriction.allowedMethodIds) : undefined;
-    return (await repository.listMethods(userId, { lastUsed: false })).filter(
-      (r) => (allowed === undefined || allowed.has(r.id)) && (methodId === undefined || r.id === methodId),
-    );
-  }
+  const usableRecords = (userId: string, restriction?: MethodRestriction, methodId?: string) =>
+    usableRecordsOf(repository, userId, restriction, methodId);
 
   /**
    * Starts the challenge of every method that produces one (a passkey's options) and for which
@@ -230,7 +228,15 @@ export function createSecondFactor(engine: EngineContext) {
     return stamp;
   }
 
-  return { verify: verifySecondFactor, beginChallenges, stampFor, complete, recordSightings };
+  return {
+    verify: verifySecondFactor,
+    beginChallenges,
+    stampFor,
+    complete,
+    recordSightings,
+    /** Codes sent on demand (a text message, a call): the buttons, and the send. */
+    sending: createCodeSending(engine),
+  };
 }
 
 export type SecondFactor = ReturnType<typeof createSecondFactor>;

@@ -2,9 +2,10 @@
 // sign-in (a second factor or the first method's enrollment is needed) or refuse; verify the
 // pending sign-in's code, or enrol its first method, and complete it exactly once.
 import type { AuditEventBody, PolicyAuditData } from '../audit/events.ts';
-import type { EnrollmentDraft, FactorInput } from '../methods/method.ts';
+import type { EnrollmentDraft, EnrollmentFields, FactorInput } from '../methods/method.ts';
 import type { PolicyEvaluation } from '../policy/evaluation.ts';
 import type { EnrollableMethod, EnrollmentService, RecoveryCodesService } from './account-security.ts';
+import type { CodeSender, SendOutcome } from './code-sending.ts';
 import type { AllowDecision, BlockDecision, Decision, DecisionContext, WhatIfContext } from './decision.ts';
 import type { EngineContext } from './engine-context.ts';
 import type { PendingPrincipal } from './pending.ts';
@@ -40,6 +41,17 @@ export interface SignInFlow {
    * not read again.
    */
   beginPendingChallenges(pending: string | PendingPrincipal): Promise<ChallengeStart[]>;
+  /**
+   * The user's methods that send a code on demand (a text message, a call) and that this pending
+   * sign-in may verify with: a button each. Nothing is sent until `sendPendingCode`.
+   */
+  pendingCodeSenders(pending: string | PendingPrincipal): Promise<CodeSender[]>;
+  /**
+   * Sends a code for the pending sign-in by the user's method `methodId`, bound to this sign-in
+   * (a newer send replaces the code): refused (`unknown_method`) for a method not theirs or not
+   * allowed here, `slow_down` past the send limits, `delivery_failed` when the provider refused.
+   */
+  sendPendingCode(pendingId: string, methodId: string, ctx: RequestContext): Promise<SendOutcome>;
   /** Verifies a second factor for a pending sign-in; on success the pending principal is consumed. */
   verifyPending(pendingId: string, input: CodeInput, ctx: RequestContext): Promise<VerifyOutcome>;
   /**
@@ -53,6 +65,8 @@ export interface SignInFlow {
     kind: string,
     accountName: string,
     resumeDraftId?: string,
+    /** What the user gave for the method's `fields` (a phone number). */
+    fields?: EnrollmentFields,
   ): Promise<EnrollmentDraft | null>;
   /**
    * Confirms first-method enrollment during sign-in, completes the sign-in and returns
@@ -259,6 +273,21 @@ export function createSignInFlow(
       const pending = typeof given === 'string' ? await pendingSignIns.get(given) : given;
       if (!pending || pending.mustEnroll) return [];
       return second.beginChallenges(pending.userId, pendingBinding(pending.id), restrictionOf(pending));
+    },
+
+    async pendingCodeSenders(given) {
+      const pending = typeof given === 'string' ? await pendingSignIns.get(given) : given;
+      if (!pending || pending.mustEnroll) return [];
+      return second.sending.senders(pending.userId, restrictionOf(pending));
+    },
+
+    async sendPendingCode(pendingId, methodId, ctx) {
+      const pending = await pendingSignIns.get(pendingId);
+      if (!pending) return { ok: false, error: 'pending_expired' };
+      // Registering a method, not verifying one: nothing of the user's may send here.
+      if (pending.mustEnroll) return { ok: false, error: 'unknown_method' };
+      const binding = pendingBinding(pendingId);
+      return second.sending.send(pending.userId, methodId, binding, restrictionOf(pending), ctx);
     },
 
     /** Verifies a second factor for a pending sign-in; on success the pending principal is consumed. */

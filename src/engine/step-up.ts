@@ -4,6 +4,7 @@
 import type { AuthMethod } from '../policy/model.ts';
 import { requirementMessage, unmetRequirements } from '../policy/strength.ts';
 import { secondFactorCandidates } from './auth-methods.ts';
+import type { CodeSender, SendOutcome } from './code-sending.ts';
 import type { EngineContext } from './engine-context.ts';
 import type { ChallengeStart, SecondFactor } from './second-factor.ts';
 import { evaluateForSession, type SessionTarget } from './session-policy.ts';
@@ -41,6 +42,15 @@ export interface StepUpService {
    * step-up of this session, bound to it: one per such method the target allows the user.
    */
   beginStepUpChallenges(stamp: AuthStamp, target?: SessionTarget): Promise<ChallengeStart[]>;
+  /** The user's methods that send a code on demand and that the target allows for this step-up. */
+  stepUpCodeSenders(stamp: AuthStamp, target?: SessionTarget): Promise<CodeSender[]>;
+  /** Sends a code for a step-up of this session by the method `methodId`, bound to the session. */
+  sendStepUpCode(
+    stamp: AuthStamp,
+    methodId: string,
+    ctx: RequestContext,
+    target?: SessionTarget,
+  ): Promise<SendOutcome>;
 }
 
 /** A session's first factor, as the choice of its step-up's factor needs it. */
@@ -110,6 +120,19 @@ export function createStepUp(engine: EngineContext, second: SecondFactor): StepU
       const allowed = await restrictionFor(stamp, target);
       if ('error' in allowed) return [];
       return second.beginChallenges(stamp.userId, sessionBinding(stamp), allowed.restriction);
+    },
+
+    async stepUpCodeSenders(stamp, target) {
+      const allowed = await restrictionFor(stamp, target);
+      if ('error' in allowed) return [];
+      return second.sending.senders(stamp.userId, allowed.restriction);
+    },
+
+    async sendStepUpCode(stamp, methodId, ctx, target) {
+      const allowed = await restrictionFor(stamp, target);
+      const restriction =
+        'error' in allowed ? { allowedMethodIds: [], allowRecovery: false } : allowed.restriction;
+      return second.sending.send(stamp.userId, methodId, sessionBinding(stamp), restriction, ctx);
     },
 
     async stepUp(

@@ -15,6 +15,7 @@ import {
   stepUpBody,
   verifyBody,
 } from '../web/bodies.ts';
+import { enrollmentFieldsOf, sendBody } from '../web/code-sends.ts';
 import type { MfaExpress } from './create-mfa-express.ts';
 import type { SessionFlow, StampAccess } from './session-flow.ts';
 
@@ -107,11 +108,31 @@ export function createApiRoutes(mfa: Mfa, web: MfaExpress, flow: SessionFlow) {
         return res
           .status(401)
           .json({ error: 'pending_expired', message: 'Your sign-in has expired. Sign in again.' });
-      return res.json({ challenges: await mfa.beginPendingChallenges(pending) });
+      const [challenges, senders] = await Promise.all([
+        mfa.beginPendingChallenges(pending),
+        mfa.pendingCodeSenders(pending),
+      ]);
+      return res.json({ challenges, senders });
     }
     const stamp = accessOr(res, await flow.signedIn(req, true));
     if (!stamp) return;
-    res.json({ challenges: await flow.stepUpChallenges(req, stamp) });
+    const [challenges, senders] = await Promise.all([
+      flow.stepUpChallenges(req, stamp),
+      flow.stepUpSenders(req, stamp),
+    ]);
+    res.json({ challenges, senders });
+  });
+
+  // A code by text message or call (a `senders` entry of POST /challenges), for the pending
+  // sign-in or a step-up of the session; answer it with POST /verify or /step-up { code }.
+  api.post('/send', async (req, res) => {
+    const sent = await flow.sendCode(req, res, parseBody(sendBody, req.body).methodId);
+    if (!('kind' in sent)) return accessOr(res, sent);
+    if (sent.kind === 'no_pending')
+      return res.status(401).json({ error: 'no_pending_signin', message: 'Sign in first.' });
+    const { answer } = sent;
+    if (!answer.ok) return failed(res, answer);
+    res.json({ status: 'sent', message: answer.notice, ...answer.sent });
   });
 
   api.post('/step-up', async (req, res) => {
@@ -123,7 +144,9 @@ export function createApiRoutes(mfa: Mfa, web: MfaExpress, flow: SessionFlow) {
   });
 
   api.post('/enroll/:kind', async (req, res) => {
-    const started = await flow.beginEnroll(req, false, parseBody(methodKindParam, req.params.kind));
+    const kind = parseBody(methodKindParam, req.params.kind);
+    const asked = mfa.enrollment.available().find((m) => m.kind === kind)?.fields ?? [];
+    const started = await flow.beginEnroll(req, false, kind, enrollmentFieldsOf(req.body, asked));
     if (started.kind === 'no_enrollment')
       throw new MfaError(
         'enrollment_not_allowed',
@@ -131,6 +154,12 @@ export function createApiRoutes(mfa: Mfa, web: MfaExpress, flow: SessionFlow) {
         403,
       );
     if (started.kind === 'refused') return accessOr(res, started.access);
+    if (started.kind === 'needs_fields')
+      return res.status(400).json({
+        error: 'fields_required',
+        message: `${started.method.fields.map((f) => f.name).join(', ')} is required`,
+        fields: started.method.fields.map((f) => f.name),
+      });
     const { draft } = started;
     res
       .status(201)

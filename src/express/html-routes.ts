@@ -13,6 +13,7 @@ import {
   stepUpBody,
   verifyBody,
 } from '../web/bodies.ts';
+import { beginRefusal, enrollmentFieldsOf, sendBody } from '../web/code-sends.ts';
 import { CODE_FAILED, FAILURE_MESSAGES } from '../web/failures.ts';
 import * as pages from '../web/pages.ts';
 import { safeReturnTo } from '../web/session.ts';
@@ -69,6 +70,9 @@ export function createHtmlRoutes(mfa: Mfa, web: MfaExpress, flow: SessionFlow) {
     return null;
   };
 
+  /** A phone's setup page links here for a new code or number: the method's form again. */
+  const sendAgainOf = (kind: string) => `${basePath}/enroll?method=${kind}&new=1`;
+
   /** What the prompt shows of the pending sign-in: the policy's reason, and the remember-device offer. */
   const promptFacts = (pending: Awaited<ReturnType<Mfa['getPending']>>) => ({
     rememberDays: pending?.rememberDays ?? null,
@@ -86,8 +90,11 @@ export function createHtmlRoutes(mfa: Mfa, web: MfaExpress, flow: SessionFlow) {
     const pending = pendingId ? await mfa.getPending(pendingId) : null;
     if (!pending) return res.redirect(303, loginPath);
     if (pending.mustEnroll) return res.redirect(303, `${basePath}/enroll`);
-    const challenges = await mfa.beginPendingChallenges(pending);
-    res.send(pages.promptPage(page(req), { ...promptFacts(pending), returnTo: '', challenges }));
+    const [challenges, senders] = await Promise.all([
+      mfa.beginPendingChallenges(pending),
+      mfa.pendingCodeSenders(pending),
+    ]);
+    res.send(pages.promptPage(page(req), { ...promptFacts(pending), returnTo: '', challenges, senders }));
   });
   html.post('/prompt', async (req, res) => {
     const result = await flow.verify(req, res, parseBody(verifyBody, req.body));
@@ -107,9 +114,45 @@ export function createHtmlRoutes(mfa: Mfa, web: MfaExpress, flow: SessionFlow) {
             ...promptFacts(result.pending),
             returnTo: '',
             challenges: result.pending ? await mfa.beginPendingChallenges(result.pending) : [],
+            senders: result.pending ? await mfa.pendingCodeSenders(result.pending) : [],
           }),
         );
     }
+  });
+  // A code by text message or call, on demand: for the pending sign-in, or a step-up of the session.
+  html.post('/send', async (req, res) => {
+    const body = parseBody(sendBody, req.body);
+    const sent = await flow.sendCode(req, res, body.methodId);
+    if (!('kind' in sent)) return accessOr(req, res, sent);
+    if (sent.kind === 'no_pending') return res.redirect(303, loginPath);
+    const { answer } = sent;
+    const said = answer.ok ? { notice: answer.notice } : { error: answer.message };
+    if (sent.kind === 'prompt') {
+      if (!answer.ok && answer.error === 'pending_expired')
+        return expiredPage(req, res, answer.status, answer.message);
+      const pendingId = req.session?.mfakit?.pendingId;
+      const pending = pendingId ? await mfa.getPending(pendingId) : null;
+      return res.status(answer.status).send(
+        pages.promptPage(page(req), {
+          ...promptFacts(pending),
+          ...said,
+          returnTo: '',
+          challenges: pending ? await mfa.beginPendingChallenges(pending) : [],
+          senders: pending ? await mfa.pendingCodeSenders(pending) : [],
+        }),
+      );
+    }
+    const returnTo = safeReturnTo(body.returnTo, `${basePath}/settings`);
+    res.status(answer.status).send(
+      pages.verifyPage(page(req), {
+        ...said,
+        returnTo,
+        challenges: await flow.stepUpChallenges(req, sent.stamp),
+        senders: await flow.stepUpSenders(req, sent.stamp),
+        reason:
+          req.session?.mfakit?.stepUp?.message ?? 'For your security, enter a code before you continue.',
+      }),
+    );
   });
   html.post('/cancel', async (req, res) => {
     await web.logout(req);
@@ -132,18 +175,54 @@ export function createHtmlRoutes(mfa: Mfa, web: MfaExpress, flow: SessionFlow) {
         pages.enrollChooserPage(page(req), { methods: choices, firstMethod: Boolean(atSignIn) }),
       );
     }
+    // `new=1`: a new draft rather than the session's (a phone's code that never came: ask again).
     const started = await flow.beginEnroll(
       req,
-      true,
+      req.query.new !== '1',
       requested === undefined ? undefined : parseBody(methodKindParam, requested),
     );
     if (started.kind === 'no_enrollment') return res.redirect(303, `${basePath}/prompt`);
     if (started.kind === 'refused') return accessOr(req, res, started.access);
+    if (started.kind === 'needs_fields') return res.send(pages.enrollFieldsPage(page(req), started));
+    res.send(
+      pages.enrollPage(page(req), {
+        draft: started.draft,
+        sendAgain: sendAgainOf(started.draft.kind),
+        firstMethod: started.firstMethod,
+        ...(req.query.error ? { error: CODE_FAILED } : {}),
+      }),
+    );
+  });
+  // What a method asks for before it begins (a phone number): then the draft (a code sent to it).
+  html.post('/enroll/start', async (req, res) => {
+    const kind = parseBody(methodKindParam, (req.body as { method?: unknown }).method);
+    const method = mfa.enrollment.available().find((m) => m.kind === kind);
+    if (!method) throw new MfaError('unknown_method', 'No such sign-in method can be set up here.', 404);
+    const fieldsPage = (status: number, error: string) =>
+      res.status(status).send(
+        pages.enrollFieldsPage(page(req), {
+          method,
+          firstMethod: Boolean(req.session?.mfakit?.pendingId && !req.session.mfakit.stamp),
+          error,
+        }),
+      );
+    let started: Awaited<ReturnType<SessionFlow['beginEnroll']>>;
+    try {
+      started = await flow.beginEnroll(req, false, kind, enrollmentFieldsOf(req.body, method.fields) ?? {});
+    } catch (err) {
+      // The number refused, too many codes, a provider down: the same form again, saying why.
+      const refusal = beginRefusal(res, err);
+      if (!refusal) throw err;
+      return fieldsPage(refusal.status, refusal.message);
+    }
+    if (started.kind === 'no_enrollment') return res.redirect(303, `${basePath}/prompt`);
+    if (started.kind === 'refused') return accessOr(req, res, started.access);
+    if (started.kind === 'needs_fields') return fieldsPage(400, 'Fill in every field.');
     res.send(
       pages.enrollPage(page(req), {
         draft: started.draft,
         firstMethod: started.firstMethod,
-        ...(req.query.error ? { error: CODE_FAILED } : {}),
+        sendAgain: sendAgainOf(started.draft.kind),
       }),
     );
   });
@@ -175,6 +254,7 @@ export function createHtmlRoutes(mfa: Mfa, web: MfaExpress, flow: SessionFlow) {
       pages.verifyPage(page(req), {
         returnTo,
         challenges: await flow.stepUpChallenges(req, stamp),
+        senders: await flow.stepUpSenders(req, stamp),
         reason:
           req.session?.mfakit?.stepUp?.message ?? 'For your security, enter a code before you continue.',
       }),
@@ -192,6 +272,7 @@ export function createHtmlRoutes(mfa: Mfa, web: MfaExpress, flow: SessionFlow) {
         error: result.answer.message,
         returnTo,
         challenges: await flow.stepUpChallenges(req, stamp),
+        senders: await flow.stepUpSenders(req, stamp),
         reason: result.reason ?? 'Enter a code to continue.',
       }),
     );

@@ -4,7 +4,7 @@
 // the outage is audited (mfa.reportOutage).
 import express, { type NextFunction, type Request, type Response } from 'express';
 import type { Mfa } from '../engine/create-mfa.ts';
-import { MfaError } from '../errors.ts';
+import { DeliveryError, MfaError, SlowDownError } from '../errors.ts';
 import { BODY_LIMIT } from '../web/bodies.ts';
 import { STYLE_CSS } from '../web/html.ts';
 import { answerOutage } from '../web/outage.ts';
@@ -50,9 +50,12 @@ export function createMfaRouter(mfa: Mfa, web: MfaExpress) {
     let status = 500;
     let code = 'internal_error';
     let message = 'Verification is unavailable right now. Try again in a moment.';
+    if (err instanceof SlowDownError) res.set('Retry-After', String(err.retryAfterSeconds));
     if (err instanceof MfaError) {
       ({ status, code, message } = err);
-      if (status >= 500) message = 'Verification is unavailable right now. Try again in a moment.';
+      // A provider that would not send a code says so; any other failure says nothing of itself.
+      if (status >= 500 && !(err instanceof DeliveryError))
+        message = 'Verification is unavailable right now. Try again in a moment.';
     } else if (e.type === 'entity.too.large') {
       [status, code, message] = [413, 'body_too_large', `The request body is larger than ${BODY_LIMIT}.`];
     } else if (e.type === 'entity.parse.failed') {

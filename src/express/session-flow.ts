@@ -3,12 +3,14 @@
 // change security info — with the state in the express-session. It answers with results;
 // html-routes.ts renders them as pages, api-routes.ts as JSON.
 import type { Request, Response } from 'express';
+import type { EnrollableMethod } from '../engine/account-security.ts';
 import type { Mfa } from '../engine/create-mfa.ts';
 import type { RegistrationRefusal } from '../engine/registration-rule.ts';
 import type { AuthStamp } from '../engine/stamp.ts';
 import { MfaError } from '../errors.ts';
-import type { EnrollmentDraft, EnrollmentResult } from '../methods/method.ts';
+import type { EnrollmentDraft, EnrollmentFields, EnrollmentResult } from '../methods/method.ts';
 import { factorOf } from '../web/bodies.ts';
+import { answerSend, beginOrAsk, type SendAnswer } from '../web/code-sends.ts';
 import { answerFailure, FAILURE_MESSAGES, type FailureAnswer } from '../web/failures.ts';
 import { type CodeResult, createPendingFlow, type FactorBody } from '../web/pending-flow.ts';
 import {
@@ -41,7 +43,15 @@ export type BeginEnrollResult =
   | { kind: 'draft'; draft: EnrollmentDraft; firstMethod: boolean }
   /** A pending sign-in that needs no enrollment (the user has a method): verify with it. */
   | { kind: 'no_enrollment' }
+  /** The method asks for something before it begins (a phone number): ask for it, then begin with it. */
+  | { kind: 'needs_fields'; method: EnrollableMethod; firstMethod: boolean }
   | { kind: 'refused'; access: Extract<StampAccess, { ok: false }> };
+
+/** A code sent on demand: for the pending sign-in (`prompt`) or a step-up of the session (`verify`). */
+export type SendResult =
+  | { kind: 'no_pending' }
+  | { kind: 'prompt'; answer: SendAnswer }
+  | { kind: 'verify'; answer: SendAnswer; stamp: AuthStamp };
 
 export type ConfirmEnrollResult =
   | { kind: 'signed_in'; stamp: AuthStamp; recoveryCodes: string[]; returnTo: string }
@@ -119,6 +129,28 @@ export function createSessionFlow(mfa: Mfa, web: MfaExpress) {
       return { kind: 'complete', stamp: result.stamp, returnTo: await completeSignIn(req, result.stamp) };
     },
 
+    /** The methods that send a code on demand for a step-up of this session, for what the guard asked. */
+    async stepUpSenders(req: Request, stamp: AuthStamp) {
+      return mfa.stepUpCodeSenders(stamp, stepUpTarget(req));
+    },
+
+    /**
+     * Sends a code by one of the user's methods: for the pending sign-in when there is one, else
+     * for a step-up of the signed-in session (what the guard asked for decides which may send).
+     */
+    async sendCode(req: Request, res: Response, methodId: string): Promise<SendResult | StampAccess> {
+      const state = req.session?.mfakit;
+      if (state?.pendingId && !state.stamp) {
+        const outcome = await mfa.sendPendingCode(state.pendingId, methodId, web.ctxOf(req));
+        if (!outcome.ok && outcome.error === 'pending_expired') delete sessionState(req).pendingId;
+        return { kind: 'prompt', answer: answerSend(res, outcome) };
+      }
+      const access = await signedIn(req, true);
+      if (!access.ok) return state?.pendingId ? { kind: 'no_pending' } : access;
+      const outcome = await mfa.sendStepUpCode(access.stamp, methodId, web.ctxOf(req), stepUpTarget(req));
+      return { kind: 'verify', answer: answerSend(res, outcome), stamp: access.stamp };
+    },
+
     /** The challenges (a passkey's options) for a step-up of this session, for what the guard asked. */
     async stepUpChallenges(req: Request, stamp: AuthStamp) {
       return mfa.beginStepUpChallenges(stamp, stepUpTarget(req));
@@ -149,7 +181,13 @@ export function createSessionFlow(mfa: Mfa, web: MfaExpress) {
      * draft again while it lasts (a page reload) rather than replacing a secret the user may
      * have scanned.
      */
-    async beginEnroll(req: Request, resume: boolean, requestedKind?: string): Promise<BeginEnrollResult> {
+    async beginEnroll(
+      req: Request,
+      resume: boolean,
+      requestedKind?: string,
+      /** What the user gave for the method's fields (a phone number); none: ask for them, unless a draft resumes. */
+      fields?: EnrollmentFields,
+    ): Promise<BeginEnrollResult> {
       const state = req.session?.mfakit;
       const pendingId = state?.pendingId && !state.stamp ? state.pendingId : undefined;
       // What may be registered: at a sign-in, what it needs (interrupt mode: a stronger method).
@@ -158,16 +196,23 @@ export function createSessionFlow(mfa: Mfa, web: MfaExpress) {
       if (kind === undefined)
         throw new MfaError('unknown_method', 'No sign-in method can be set up here.', 404);
       const resumeId = resume && state?.draftKind === kind ? state.draftId : undefined;
+      const method = choices.find((m) => m.kind === kind);
+      // A method that asks for something first (a phone number) begins only with it; a draft
+      // of the session resumes without (a reload sends no second code).
+      const asking = method !== undefined && method.fields.length > 0 && fields === undefined;
+      const ask = (firstMethod: boolean): BeginEnrollResult =>
+        method ? { kind: 'needs_fields', method, firstMethod } : { kind: 'no_enrollment' };
       let started: { draft: EnrollmentDraft; firstMethod: boolean };
-      if (state?.pendingId && !state.stamp) {
-        const pending = await mfa.getPending(state.pendingId);
+      if (pendingId) {
+        const pending = await mfa.getPending(pendingId);
         if (!pending) throw new MfaError('pending_expired', FAILURE_MESSAGES.expired, 401);
-        const draft = await mfa.beginPendingEnrollment(
-          pending.id,
-          kind,
-          await web.options.displayName(pending.userId),
-          resumeId,
+        if (!pending.mustEnroll) return { kind: 'no_enrollment' };
+        if (asking && !resumeId) return ask(true);
+        const name = await web.options.displayName(pending.userId);
+        const draft = await beginOrAsk(() =>
+          mfa.beginPendingEnrollment(pending.id, kind, name, resumeId, fields),
         );
+        if (draft === 'ask') return ask(true);
         if (!draft) return { kind: 'no_enrollment' };
         started = { draft, firstMethod: true };
       } else {
@@ -175,9 +220,9 @@ export function createSessionFlow(mfa: Mfa, web: MfaExpress) {
         if (!access.ok) return { kind: 'refused', access };
         const { userId } = access.stamp;
         const name = await web.options.displayName(userId);
-        const draft =
-          (resumeId ? await mfa.enrollment.resume(kind, userId, resumeId, name) : null) ??
-          (await mfa.enrollment.begin(kind, userId, name));
+        const resumed = resumeId ? await mfa.enrollment.resume(kind, userId, resumeId, name) : null;
+        if (!resumed && asking) return ask(false);
+        const draft = resumed ?? (await mfa.enrollment.begin(kind, userId, name, fields, web.ctxOf(req)));
         started = { draft, firstMethod: false };
       }
       sessionState(req).draftId = started.draft.draftId;

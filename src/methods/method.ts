@@ -1,5 +1,5 @@
 // The method interface: what every sign-in method implements (authenticator apps, OATH hardware
-// tokens, recovery codes; passkeys, text message, phone call and push next), each in its own
+// tokens, recovery codes, passkeys, text message and phone call; push next), each in its own
 // folder under src/methods/ and enabled by listing it in `createMfa({ methods })`. The engine,
 // the authentication strengths, the pages and the JSON API know a method only through this:
 // its kind, the `amr` values and the strength method a verification gives, how it is
@@ -92,11 +92,38 @@ export interface EnrollmentPage {
   defaultLabel: string;
 }
 
+/** A code a method sent (a text message, a call): over which channel, to what (masked), until when. */
+export interface CodeSent {
+  channel: string;
+  /** The destination as it may be shown: masked (`+•• ••• ••67`), never in full. */
+  to: string;
+  expiresAt: number;
+}
+
+/**
+ * Something a registration asks the user for before it begins (a phone number): the name of
+ * the form or JSON field, and how a page asks for it.
+ */
+export interface EnrollmentField {
+  /** The body's field, e.g. `phoneNumber`. */
+  name: string;
+  label: string;
+  hint: string;
+  inputType: 'tel' | 'text';
+  autocomplete: string;
+  maxLength: number;
+}
+
+/** What the user gave for a registration's `fields`, by name, still unchecked: the method checks it. */
+export type EnrollmentFields = { readonly [name: string]: string };
+
 /** A registration in progress: what the user needs to finish it, all safe to show them. */
 export interface EnrollmentDraft {
   kind: string;
   draftId: string;
   expiresAt: number;
+  /** When beginning it sent a code (a text message): what was sent where, for the audit and the page. */
+  sent?: CodeSent;
   /** The method's own fields for a client (a secret to type, a QR code, browser options): the JSON API's answer. */
   fields: { readonly [field: string]: JsonValue };
   /** The same for the server-rendered setup page. */
@@ -114,7 +141,13 @@ export interface MethodEnrollment {
   strength: AuthMethod;
   /** What a chooser offers, e.g. "Authenticator app". */
   title: string;
-  begin(userId: string, accountName: string): Promise<EnrollmentDraft>;
+  /** What the user gives before it begins (a phone number); none when absent. */
+  fields?: readonly EnrollmentField[];
+  /**
+   * Starts a draft with what the user gave for `fields`: an MfaError 400 when it is missing or
+   * malformed (a SlowDownError 429 or `delivery_failed` 503 when it sends something and cannot).
+   */
+  begin(userId: string, accountName: string, fields?: EnrollmentFields): Promise<EnrollmentDraft>;
   /** The same draft again while it lasts (a reloaded page keeps what was scanned), or null. */
   resume(userId: string, draftId: string, accountName: string): Promise<EnrollmentDraft | null>;
   /** Activates the method if `input` proves the draft works; the proof cannot be used again to sign in. */
@@ -153,6 +186,16 @@ export interface SignInMethod {
     /** The prompt's button that answers it, e.g. "Use a passkey or security key". */
     label: string;
     begin(userId: string, candidates: readonly MethodRecord[], binding: string): Promise<ChallengeOptions>;
+  };
+  /**
+   * For methods that send a code on demand (a text message, a call): the prompt's button for
+   * one record, and the send — a fresh code bound to `binding` for that record, replacing any
+   * earlier one, short-lived and single use. Throws a SlowDownError (429) past the send limits,
+   * an MfaError `delivery_failed` (503) when the message could not be sent.
+   */
+  readonly sends?: {
+    label(record: MethodRecord): string;
+    send(record: MethodRecord, binding: string): Promise<CodeSent>;
   };
   /**
    * For methods that sign a user in on their own, with no user name and no password (a

@@ -11,6 +11,7 @@ import type { KoaContextWithOIDC } from 'oidc-provider';
 import type { Mfa } from '../engine/create-mfa.ts';
 import { MfaError } from '../errors.ts';
 import { BODY_LIMIT, enrollConfirmBody, methodKindParam, parseBody, verifyBody } from '../web/bodies.ts';
+import { answerSend, beginRefusal, enrollmentFieldsOf, sendBody } from '../web/code-sends.ts';
 import type { FailureAnswer } from '../web/failures.ts';
 import { STYLE_CSS } from '../web/html.ts';
 import { answerOutage } from '../web/outage.ts';
@@ -111,6 +112,57 @@ export function createMfaInteractionRouter(oidc: OidcMfa, mfa: Mfa, provider: Pr
         oidc.resultFor(details, result.stamp, record.keepAuthTime),
       ]);
       await oidc.finish(provider, req, res, outcome);
+    }),
+  );
+
+  // A code by text message or call, on demand (the prompt's buttons): the prompt again, saying so.
+  router.post(
+    '/:uid/mfa/send',
+    form,
+    handle(async (req, res) => {
+      const { details, record } = await open(req, res, true);
+      if (!record)
+        throw new MfaError('no_pending_signin', 'There is no sign-in waiting for a code here.', 400);
+      const { methodId } = parseBody(sendBody, req.body);
+      const answer = answerSend(res, await mfa.sendPendingCode(record.pendingId, methodId, oidc.ctxOf(req)));
+      if (answer.ok) return show(res, details, record, { notice: answer.notice });
+      const message = answer.error === 'pending_expired' ? RESTART_AT_APP : answer.message;
+      return show(res, details, record, { status: answer.status, message });
+    }),
+  );
+
+  // What a first method asks for before it begins (a phone number): then its setup page.
+  router.post(
+    '/:uid/mfa/enroll/start',
+    form,
+    handle(async (req, res) => {
+      const { details, record } = await open(req, res, true);
+      if (!record) throw new MfaError('no_pending_signin', 'There is no sign-in waiting here.', 400);
+      const kind = parseBody(methodKindParam, (req.body as { method?: unknown }).method);
+      const method = (await mfa.pendingEnrollmentKinds(record.pendingId)).find((m) => m.kind === kind);
+      if (!method) throw new MfaError('unknown_method', 'That sign-in method cannot be set up here.', 404);
+      const { draftId: _draft, ...chosen } = { ...record, draftKind: kind };
+      const pendingSignIn = await mfa.getPending(record.pendingId);
+      if (!pendingSignIn) return show(res, details, record);
+      try {
+        const draft = await mfa.beginPendingEnrollment(
+          record.pendingId,
+          kind,
+          await oidc.displayName(pendingSignIn.userId),
+          undefined,
+          enrollmentFieldsOf(req.body, method.fields) ?? {},
+        );
+        if (!draft) return show(res, details, record);
+        const started = { ...chosen, draftId: draft.draftId };
+        await oidc.records.update(details.uid, started);
+        return show(res, details, started);
+      } catch (err) {
+        // The number refused, too many codes, a provider down: the same form again, saying why.
+        const refusal = beginRefusal(res, err);
+        if (!refusal) throw err;
+        await oidc.records.update(details.uid, chosen);
+        return show(res, details, chosen, refusal);
+      }
     }),
   );
 

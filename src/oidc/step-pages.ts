@@ -8,6 +8,7 @@ import type { Response } from 'express';
 import type { Mfa } from '../engine/create-mfa.ts';
 import type { PendingPrincipal } from '../engine/pending.ts';
 import { MfaError } from '../errors.ts';
+import { beginOrAsk } from '../web/code-sends.ts';
 import * as pages from '../web/pages.ts';
 import type { InteractionRecord } from './interaction-records.ts';
 import type { InteractionView, OidcMfa } from './oidc-mfa.ts';
@@ -18,6 +19,12 @@ export interface PageError {
   status: number;
   message: string;
 }
+
+/** What a page says after an action: an error (with its status), or a notice (a code was sent). */
+export type PageSaid = PageError | { notice: string };
+
+const errorOf = (said: PageSaid | undefined): PageError | undefined =>
+  said && 'message' in said ? said : undefined;
 
 export function createStepPages(oidc: OidcMfa, mfa: Mfa) {
   const pageOf = (uid: string, record: Pick<InteractionRecord, 'csrf'>): pages.PageContext => ({
@@ -38,6 +45,7 @@ export function createStepPages(oidc: OidcMfa, mfa: Mfa) {
     error?: PageError,
   ) {
     const ctx = pageOf(details.uid, record);
+    const chooseAnother = (many: boolean) => (many ? { chooseAnother: `${ctx.basePath}/enroll` } : {});
     // Any kind users register for a first method; in interrupt mode only those that meet the
     // sign-in's requirements (e.g. a passkey for …:phr).
     const available = await mfa.pendingEnrollmentKinds(pending.id);
@@ -50,19 +58,32 @@ export function createStepPages(oidc: OidcMfa, mfa: Mfa) {
         .status(error?.status ?? 200)
         .send(pages.enrollChooserPage(ctx, { methods: available, firstMethod: true }));
     }
-    const draft = await mfa.beginPendingEnrollment(
-      pending.id,
-      kind,
-      await oidc.displayName(pending.userId),
-      record.draftKind === kind ? record.draftId : undefined,
+    const method = available.find((m) => m.kind === kind);
+    const resumeId = record.draftKind === kind ? record.draftId : undefined;
+    // A method that asks for something first (a phone number): its form, unless a draft resumes.
+    const askFor = () =>
+      res.status(error?.status ?? 200).send(
+        pages.enrollFieldsPage(ctx, {
+          method: method ?? { kind, title: kind, fields: [] },
+          firstMethod: true,
+          ...chooseAnother(available.length > 1),
+          ...(error ? { error: error.message } : {}),
+        }),
+      );
+    if (method && method.fields.length > 0 && !resumeId) return askFor();
+    const draft = await beginOrAsk(async () =>
+      mfa.beginPendingEnrollment(pending.id, kind, await oidc.displayName(pending.userId), resumeId),
     );
+    if (draft === 'ask') return askFor();
     if (!draft) return expired(res, details.uid, record);
     await oidc.records.update(details.uid, { ...record, draftId: draft.draftId, draftKind: draft.kind });
     return res.status(error?.status ?? 200).send(
       pages.enrollPage(ctx, {
         draft,
         firstMethod: true,
-        ...(available.length > 1 ? { chooseAnother: `${ctx.basePath}/enroll` } : {}),
+        ...chooseAnother(available.length > 1),
+        // The choice of the same kind again clears the draft: the number's form.
+        sendAgain: `${ctx.basePath}/enroll?method=${kind}`,
         ...(error ? { error: error.message } : {}),
       }),
     );
@@ -77,9 +98,13 @@ export function createStepPages(oidc: OidcMfa, mfa: Mfa) {
     details: InteractionView,
     record: InteractionRecord,
     pending: PendingPrincipal,
-    error?: PageError,
+    said?: PageSaid,
   ) {
-    const challenges = await mfa.beginPendingChallenges(pending);
+    const error = errorOf(said);
+    const [challenges, senders] = await Promise.all([
+      mfa.beginPendingChallenges(pending),
+      mfa.pendingCodeSenders(pending),
+    ]);
     const answered = new Set(challenges.map((c) => c.kind));
     const allowed = pending.allowedMethodIds ? new Set(pending.allowedMethodIds) : null;
     const methods = (await mfa.methods.list(pending.userId)).filter((m) => !allowed || allowed.has(m.id));
@@ -93,19 +118,21 @@ export function createStepPages(oidc: OidcMfa, mfa: Mfa) {
         rememberDays: pending.rememberDays,
         returnTo: '',
         challenges,
+        senders,
         codeForm,
         ...(pending.userMessage ? { notice: pending.userMessage } : {}),
+        ...(said && 'notice' in said ? { notice: said.notice } : {}),
         ...(error ? { error: error.message } : {}),
       }),
     );
   }
 
   /** The prompt, or the first method's setup when the account has none yet. */
-  async function show(res: Response, details: InteractionView, record: InteractionRecord, error?: PageError) {
+  async function show(res: Response, details: InteractionView, record: InteractionRecord, said?: PageSaid) {
     const pending = await mfa.getPending(record.pendingId);
     if (!pending) return expired(res, details.uid, record);
-    if (pending.mustEnroll) return enrollment(res, details, record, pending, error);
-    return prompt(res, details, record, pending, error);
+    if (pending.mustEnroll) return enrollment(res, details, record, pending, errorOf(said));
+    return prompt(res, details, record, pending, said);
   }
 
   return { pageOf, expired, show };

@@ -10,6 +10,7 @@
 import type { NextFunction, Request, Response } from 'express';
 import type { Mfa } from '../engine/mfa.ts';
 import { MfaError } from '../errors.ts';
+import { beginOrAsk } from '../web/code-sends.ts';
 import { answerOutage } from '../web/outage.ts';
 import { setPageHeaders } from '../web/page-headers.ts';
 import * as pages from '../web/pages.ts';
@@ -89,17 +90,29 @@ export function mfaPage(
       }
       // The method to set up: the one chosen, else the one begun, else the only one offered.
       const kind = chosen ?? state.draftKind ?? choices[0]?.kind ?? 'totp';
-      const draft = await mfa
-        .beginPendingEnrollment(
-          pending.id,
-          kind,
-          await displayName(pending.userId),
-          state.draftKind === kind ? state.draftId : undefined,
-        )
-        .catch((err: unknown) => {
-          if (err instanceof MfaError) return err;
-          throw err;
-        });
+      const method = choices.find((m) => m.kind === kind);
+      // `new=1` (the setup page's "send a new one"): not the draft begun, the method's form again.
+      const resumeId = state.draftKind === kind && req.query.new !== '1' ? state.draftId : undefined;
+      // A method that asks for something first (a phone number): its form, posting here.
+      const askFor = async () => {
+        await saveSession(req);
+        res.send(
+          pages.enrollFieldsPage(ctx, {
+            method: method ?? { kind, title: kind, fields: [] },
+            firstMethod: true,
+            action,
+            ...(error ? { error } : {}),
+          }),
+        );
+      };
+      if (method && method.fields.length > 0 && !resumeId) return askFor();
+      const draft = await beginOrAsk(async () =>
+        mfa.beginPendingEnrollment(pending.id, kind, await displayName(pending.userId), resumeId),
+      ).catch((err: unknown) => {
+        if (err instanceof MfaError) return err;
+        throw err;
+      });
+      if (draft === 'ask') return askFor();
       if (draft instanceof MfaError) {
         // The registration rule refused (the first factor grew too old, a policy): say why, never loop.
         forgetPending(state);
@@ -116,19 +129,35 @@ export function mfaPage(
         state.draftId = draft.draftId;
         state.draftKind = draft.kind;
         await saveSession(req);
-        res.send(pages.enrollPage(ctx, { draft, firstMethod: true, action, ...(error ? { error } : {}) }));
+        res.send(
+          pages.enrollPage(ctx, {
+            draft,
+            firstMethod: true,
+            action,
+            sendAgain: `${action}?method=${draft.kind}&new=1`,
+            ...(error ? { error } : {}),
+          }),
+        );
         return;
       }
     }
-    const challenges = await mfa.beginPendingChallenges(pending);
+    const [challenges, senders] = await Promise.all([
+      mfa.beginPendingChallenges(pending),
+      mfa.pendingCodeSenders(pending),
+    ]);
+    // "We sent a code to …": said once, after the send (the strategy's redirect here).
+    const notice = state.notice ?? pending.userMessage;
+    delete state.notice;
     await saveSession(req);
     res.send(
       pages.promptPage(ctx, {
         challenges,
+        senders,
+        sendAction: action,
         rememberDays: pending.rememberDays,
         action,
         cancelAction: options.cancelPath ?? null,
-        ...(pending.userMessage ? { notice: pending.userMessage } : {}),
+        ...(notice ? { notice } : {}),
         ...(error ? { error } : {}),
       }),
     );

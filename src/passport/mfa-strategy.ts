@@ -13,7 +13,8 @@ import type { Request } from 'express';
 import { Strategy } from 'passport-strategy';
 import type { Mfa } from '../engine/mfa.ts';
 import type { AuthStamp } from '../engine/stamp.ts';
-import { enrollConfirmBody, firstIssue, verifyBody } from '../web/bodies.ts';
+import { enrollConfirmBody, firstIssue, methodKindParam, verifyBody } from '../web/bodies.ts';
+import { answerSend, beginRefusal, enrollmentFieldsOf, sendBody } from '../web/code-sends.ts';
 import { answerFor, FAILURE_MESSAGES, type FailureAnswer, type FailureCode } from '../web/failures.ts';
 import { createPendingFlow, type PendingFlow } from '../web/pending-flow.ts';
 import { type MfaSessionState, saveSession } from '../web/session.ts';
@@ -31,7 +32,14 @@ export interface MfaStrategyOptions {
   loadUser: (userId: string) => Promise<unknown> | unknown;
 }
 
-export type MfaFailureCode = FailureCode | 'no_pending_signin' | 'invalid_request' | 'draft_unknown';
+export type MfaFailureCode =
+  | FailureCode
+  | 'no_pending_signin'
+  | 'invalid_request'
+  | 'draft_unknown'
+  /** A code could not be sent (a text message, a call): not the user's method here, the provider down… */
+  | 'unknown_method'
+  | 'delivery_failed';
 
 /** What the strategy passes to `this.fail()`: Passport's `failureMessage: true` keeps `message`. */
 export interface MfaChallenge {
@@ -141,9 +149,84 @@ export class MfaStrategy extends Strategy {
     const pendingId = state?.pendingId;
     if (!state || !pendingId) return failure('no_pending_signin', MFA_MESSAGES.noPending, 401);
     const body: unknown = req.body ?? {};
-    return typeof body === 'object' && body !== null && 'draftId' in body
-      ? this.registerFirstMethod(req, state, pendingId, body)
-      : this.verifyFactor(req, state, pendingId, body);
+    const has = (field: string) => typeof body === 'object' && body !== null && field in body;
+    if (has('draftId')) return this.registerFirstMethod(req, state, pendingId, body as object);
+    // The number a first method asks for (the page's form names its `method`): a code is sent to it.
+    if (has('method')) return this.beginFirstMethod(req, state, pendingId, body as object);
+    // A send button of the prompt: a code by text message or call, then the prompt again.
+    if (has('methodId') && !has('code') && !has('credential'))
+      return this.sendCode(req, state, pendingId, body);
+    return this.verifyFactor(req, state, pendingId, body);
+  }
+
+  /** Sends a code by one of the user's phones for the pending sign-in; the page says where. */
+  private async sendCode(
+    req: Request,
+    state: MfaSessionState,
+    pendingId: string,
+    body: unknown,
+  ): Promise<Step> {
+    const parsed = sendBody.safeParse(body);
+    if (!parsed.success) return failure('invalid_request', firstIssue(parsed.error), 400);
+    const outcome = await this.mfa.sendPendingCode(
+      pendingId,
+      parsed.data.methodId,
+      requestContextOf(this.mfa, req),
+    );
+    const answer = answerSend(responseOf(req), outcome);
+    if (!answer.ok) {
+      if (answer.error === 'pending_expired') forgetPending(state);
+      const { error } = answer;
+      return {
+        kind: 'fail',
+        challenge: {
+          error,
+          message: answer.message,
+          ...(answer.retryAfterSeconds === undefined ? {} : { retryAfterSeconds: answer.retryAfterSeconds }),
+        },
+        status: answer.status,
+      };
+    }
+    state.notice = answer.notice;
+    await saveSession(req);
+    return { kind: 'redirect', url: pagePathOf(req) };
+  }
+
+  /** Begins a first method that asks for something first (a phone number): its draft, then the page. */
+  private async beginFirstMethod(
+    req: Request,
+    state: MfaSessionState,
+    pendingId: string,
+    body: object,
+  ): Promise<Step> {
+    const kind = methodKindParam.safeParse((body as { method?: unknown }).method);
+    if (!kind.success) return failure('invalid_request', firstIssue(kind.error), 400);
+    const method = (await this.mfa.pendingEnrollmentKinds(pendingId)).find((m) => m.kind === kind.data);
+    if (!method) return failure('unknown_method', 'That sign-in method cannot be set up here.', 404);
+    try {
+      const pending = await this.mfa.getPending(pendingId);
+      const draft = await this.mfa.beginPendingEnrollment(
+        pendingId,
+        method.kind,
+        pending?.userId ?? '',
+        undefined,
+        enrollmentFieldsOf(body, method.fields) ?? {},
+      );
+      if (!draft) return failure('pending_expired', MFA_MESSAGES.expired, 401);
+      state.draftId = draft.draftId;
+      state.draftKind = draft.kind;
+      await saveSession(req);
+      return { kind: 'redirect', url: pagePathOf(req) };
+    } catch (err) {
+      // The number refused, too many codes, the provider down: the form again, saying why.
+      const refusal = beginRefusal(responseOf(req), err);
+      if (!refusal) throw err;
+      state.draftKind = method.kind;
+      delete state.draftId;
+      const error =
+        refusal.status === 429 ? 'slow_down' : refusal.status === 503 ? 'delivery_failed' : 'invalid_request';
+      return failure(error, refusal.message, refusal.status);
+    }
   }
 
   /** A code or a passkey for the pending sign-in; "don't ask again" only where the policies allow it. */

@@ -3,9 +3,11 @@
 // recovery codes, step-up, the security-info settings and a message page. Plain, accessible
 // (labelled inputs, one-time-code autocomplete, numeric keypad); the only script is the WebAuthn
 // client, on pages with a passkey form (passkey-forms.ts); every form carries the CSRF token.
+import type { CodeSender } from '../engine/code-sending.ts';
 import type { MethodSummary } from '../engine/decision.ts';
-import type { ChallengeOptions, EnrollmentDraft } from '../methods/method.ts';
+import type { ChallengeOptions, EnrollmentDraft, EnrollmentField } from '../methods/method.ts';
 import type { RememberedDeviceRecord } from '../store/ports.ts';
+import { fieldInputs, senderForms } from './code-sends.ts';
 import { html, type SafeHtml } from './html.ts';
 import { ceremonyForm, webauthnScriptTags } from './passkey-forms.ts';
 
@@ -63,6 +65,18 @@ const codeInput = (label: string, hint: string) => html`
   <input type="text" id="code" name="code" class="code" required autofocus
     autocomplete="one-time-code" inputmode="numeric" maxlength="12" aria-describedby="code-hint">`;
 
+/** Where the code comes from: the phone's code first when the page offers to send one. */
+const codeHint = (sending: boolean, app: string) =>
+  sending ? `Send a code to your phone with a button above and enter it here, or ${app}.` : `Enter ${app}.`;
+
+/** The buttons that send a code (a text message, a call), posting to `basePath/send`. */
+const sendForms = (
+  ctx: PageContext,
+  senders: readonly CodeSender[] | undefined,
+  hidden: SafeHtml,
+  action = `${ctx.basePath}/send`,
+) => senderForms({ csrf: csrf(ctx), action, hidden }, senders ?? []);
+
 /**
  * The code prompt. By default its forms post to the router (`basePath/prompt`, `basePath/cancel`);
  * `action` posts the code elsewhere (e.g. a Passport route), `cancelAction: null` drops the cancel form.
@@ -78,6 +92,10 @@ export function promptPage(
     cancelAction?: string | null;
     /** Methods that answer a challenge (a passkey): a button each. */
     challenges?: readonly PageChallenge[];
+    /** Methods that send a code on demand (a text message, a call): a button each, posting to `sendAction`. */
+    senders?: readonly CodeSender[];
+    /** Where the send buttons post `methodId`; default the router's `basePath/send`. */
+    sendAction?: string;
     /** false: no code form (every method allowed here answers a challenge). Default true. */
     codeForm?: boolean;
   },
@@ -94,13 +112,14 @@ export function promptPage(
     ${p.notice ? html`<p class="notice">${p.notice}</p>` : ''}
     ${errorBox(p.error)}
     ${challengeForms(ctx, challenges, action, returnTo)}
+    ${sendForms(ctx, p.senders, returnTo, p.sendAction)}
     ${
       p.codeForm === false
         ? ''
         : html`<form method="post" action="${action}">
       ${csrf(ctx)}
       ${returnTo}
-      ${codeInput('Verification code', 'Enter the code from your authenticator app or hardware token, or one of your recovery codes.')}
+      ${codeInput('Verification code', codeHint((p.senders ?? []).length > 0, 'the code from your authenticator app or hardware token, or one of your recovery codes'))}
       ${
         p.rememberDays !== null
           ? html`<label class="inline"><input type="checkbox" name="remember" value="1"> Don't ask again on this device for ${p.rememberDays} days</label>`
@@ -118,7 +137,8 @@ export function enrollPage(
   ctx: PageContext,
   /**
    * `action`: where the form posts; default the router's `basePath/enroll`. `chooseAnother`: a
-   * link back to the choice of method (when users may register several kinds).
+   * link back to the choice of method (when users may register several kinds). `sendAgain`:
+   * for a draft that sent a code (a phone), a link back to its form for a new code or number.
    */
   p: {
     draft: EnrollmentDraft;
@@ -126,6 +146,7 @@ export function enrollPage(
     firstMethod: boolean;
     action?: string;
     chooseAnother?: string;
+    sendAgain?: string;
   },
 ): string {
   const { page } = p.draft;
@@ -158,8 +179,40 @@ export function enrollPage(
     ${errorBox(p.error)}
     ${page.instructions}
     ${confirm}
+    ${p.draft.sent && p.sendAgain ? html`<p><a href="${p.sendAgain}">No code? Send a new one, or use another number</a></p>` : ''}
     ${p.chooseAnother ? html`<p><a href="${p.chooseAnother}">Choose another method</a></p>` : ''}`,
     { scripts: page.proof === 'credential' },
+  );
+}
+
+/**
+ * What a registration needs before it begins (a phone number to send the code to), posting
+ * `method` and the fields to `action` (default the router's `basePath/enroll/start`).
+ */
+export function enrollFieldsPage(
+  ctx: PageContext,
+  p: {
+    method: { kind: string; title: string; fields: readonly EnrollmentField[] };
+    firstMethod: boolean;
+    error?: string;
+    action?: string;
+    chooseAnother?: string;
+  },
+): string {
+  const action = p.action ?? `${ctx.basePath}/enroll/start`;
+  return layout(
+    ctx,
+    `Set up: ${p.method.title}`,
+    html`<h1>Set up: ${p.method.title}</h1>
+    ${p.firstMethod ? html`<p class="notice">Your organisation requires a second sign-in step. Set it up now.</p>` : ''}
+    ${errorBox(p.error)}
+    <form method="post" action="${action}">
+      ${csrf(ctx)}
+      <input type="hidden" name="method" value="${p.method.kind}">
+      ${fieldInputs(p.method.fields)}
+      <button type="submit">Send the code</button>
+    </form>
+    ${p.chooseAnother ? html`<p><a href="${p.chooseAnother}">Choose another method</a></p>` : ''}`,
   );
 }
 
@@ -221,7 +274,14 @@ export function recoveryCodesShownPage(ctx: PageContext, p: { continueTo: Contin
 
 export function verifyPage(
   ctx: PageContext,
-  p: { error?: string; returnTo: string; reason: string; challenges?: readonly PageChallenge[] },
+  p: {
+    error?: string;
+    notice?: string;
+    returnTo: string;
+    reason: string;
+    challenges?: readonly PageChallenge[];
+    senders?: readonly CodeSender[];
+  },
 ): string {
   const challenges = p.challenges ?? [];
   const returnTo = html`<input type="hidden" name="returnTo" value="${p.returnTo}">`;
@@ -230,12 +290,14 @@ export function verifyPage(
     'Confirm it is you',
     html`<h1>Confirm it's you</h1>
     <p>${p.reason}</p>
+    ${p.notice ? html`<p class="notice" role="status">${p.notice}</p>` : ''}
     ${errorBox(p.error)}
     ${challengeForms(ctx, challenges, `${ctx.basePath}/verify`, returnTo)}
+    ${sendForms(ctx, p.senders, returnTo)}
     <form method="post" action="${ctx.basePath}/verify">
       ${csrf(ctx)}
       ${returnTo}
-      ${codeInput('Verification code', 'Enter a code from your authenticator app or hardware token, or a recovery code.')}
+      ${codeInput('Verification code', codeHint((p.senders ?? []).length > 0, 'a code from your authenticator app or hardware token, or a recovery code'))}
       <button type="submit">Confirm</button>
     </form>`,
     { scripts: challenges.length > 0 },

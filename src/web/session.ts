@@ -27,6 +27,8 @@ export interface MfaSessionState {
    * through `parseStamp()`.
    */
   completed?: { stamp: AuthStamp | unknown; recoveryCodes?: string[] };
+  /** What the next page says once (Passport: "We sent a code to +•• ••• ••23."). */
+  notice?: string;
   /** The passwordless sign-in challenge this browser was given (mfakit/express passkey routes). */
   passkeyChallengeId?: string;
   /** What the guard last asked to step up for (app, authentication context) and why, for the verify page. */

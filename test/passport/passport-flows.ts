@@ -81,6 +81,8 @@ export function createExampleApp(options: {
   clock?: TestClock;
   origin?: string;
   firstFactor?: MfaOptions['firstFactor'];
+  /** Engine options on top (other methods, the phone's delivery). */
+  engine?: Partial<MfaOptions>;
 }) {
   const { users, clock, origin, firstFactor } = options;
   const mfa = createMfa({
@@ -101,6 +103,7 @@ export function createExampleApp(options: {
           ],
         }
       : {}),
+    ...options.engine,
   });
   const app = createApp(
     mfa,

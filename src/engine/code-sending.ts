@@ -1,0 +1,126 @@
+// Codes sent on demand (a text message, a phone call), written once for sign-in, step-up and
+// registration: which of the user's methods may send one here (the policy restriction that
+// verification applies, so a send is refused exactly where its code would be), the send itself
+// bound to its sign-in or session, and the audit — `code_sent` with the channel and the masked
+// destination, `code_send_failed` when the provider refused, and refusals by the send limits
+// audited once a minute per user (refusal-audit.ts), with the count of the others.
+import { DeliveryError, SlowDownError } from '../errors.ts';
+import type { CodeSent } from '../methods/method.ts';
+import type { AuditContext } from './audit-log.ts';
+import type { EngineContext } from './engine-context.ts';
+import { createRefusalAuditor } from './refusal-audit.ts';
+import type { MethodRestriction, RequestContext } from './sign-in-types.ts';
+import { usableRecords } from './usable-records.ts';
+
+/** A method that sends a code on demand, as the prompt offers it: a button each. */
+export interface CodeSender {
+  methodId: string;
+  kind: string;
+  /** e.g. "Text a code to +•• ••• ••67". */
+  label: string;
+}
+
+export type SendFailure =
+  | { ok: false; error: 'slow_down'; retryAfterSeconds: number; message: string }
+  /** Not one of the user's methods that send codes, or not allowed here by the policies. */
+  | { ok: false; error: 'unknown_method' }
+  | { ok: false; error: 'delivery_failed' }
+  | { ok: false; error: 'pending_expired' };
+
+export type SendOutcome = ({ ok: true; methodId: string; kind: string } & CodeSent) | SendFailure;
+
+// Refusals are audited per user: the tally outlives the send window.
+const REFUSAL_TALLY_TTL_MS = 3_600_000;
+
+export function createCodeSending(engine: EngineContext) {
+  const { repository, methods, audit, ephemeral } = engine;
+  const refusalAudit = createRefusalAuditor(ephemeral, 'code-send', REFUSAL_TALLY_TTL_MS);
+
+  /**
+   * Runs a send (of a method's code, or a registration's) and audits how it went. Send limits
+   * and a refusing provider come back as failures; anything else (a store outage) is thrown.
+   */
+  async function audited(
+    userId: string,
+    methodKind: string,
+    methodId: string | undefined,
+    ctx: AuditContext,
+    send: () => Promise<CodeSent | undefined>,
+  ): Promise<{ ok: true; sent: CodeSent | undefined } | SendFailure> {
+    try {
+      const sent = await send();
+      if (sent !== undefined)
+        await audit(userId, ctx, {
+          type: 'code_sent',
+          methodId,
+          methodKind,
+          data: { channel: sent.channel, to: sent.to },
+        });
+      return { ok: true, sent };
+    } catch (err) {
+      if (err instanceof SlowDownError) {
+        const report = await refusalAudit(userId);
+        if (report)
+          await audit(userId, ctx, {
+            type: 'code_send_refused',
+            detail: 'slow_down',
+            methodId,
+            ...(report.unreported > 0 ? { data: { unreported: report.unreported } } : {}),
+          });
+        return {
+          ok: false,
+          error: 'slow_down',
+          retryAfterSeconds: err.retryAfterSeconds,
+          message: err.message,
+        };
+      }
+      if (err instanceof DeliveryError) {
+        await audit(userId, ctx, {
+          type: 'code_send_failed',
+          detail: 'delivery_failed',
+          methodId,
+          methodKind,
+        });
+        return { ok: false, error: 'delivery_failed' };
+      }
+      throw err;
+    }
+  }
+
+  return {
+    audited,
+
+    /** The user's methods that send a code and that the policies allow here, in registration order. */
+    async senders(userId: string, restriction: MethodRestriction | undefined): Promise<CodeSender[]> {
+      if (!methods.all.some((m) => m.sends)) return [];
+      const senders: CodeSender[] = [];
+      for (const record of await usableRecords(repository, userId, restriction)) {
+        const sends = methods.of(record)?.sends;
+        if (sends) senders.push({ methodId: record.id, kind: record.kind, label: sends.label(record) });
+      }
+      return senders;
+    },
+
+    /** Sends a code for the user's method `methodId`, bound to `binding`, if the policies allow it here. */
+    async send(
+      userId: string,
+      methodId: string,
+      binding: string,
+      restriction: MethodRestriction | undefined,
+      ctx: RequestContext,
+    ): Promise<SendOutcome> {
+      const [record] = await usableRecords(repository, userId, restriction, methodId);
+      const sends = record ? methods.of(record)?.sends : undefined;
+      if (!record || !sends) {
+        await audit(userId, ctx, { type: 'code_send_refused', detail: 'unknown_method', methodId });
+        return { ok: false, error: 'unknown_method' };
+      }
+      const result = await audited(userId, record.kind, record.id, ctx, () => sends.send(record, binding));
+      if (!result.ok) return result;
+      if (!result.sent) return { ok: false, error: 'unknown_method' };
+      return { ok: true, methodId: record.id, kind: record.kind, ...result.sent };
+    },
+  };
+}
+
+export type CodeSending = ReturnType<typeof createCodeSending>;

@@ -1,0 +1,142 @@
+// Registering a phone for text messages or calls: the user gives the number, a code is sent to
+// it, and typing that code activates the method — proof the number is theirs and reachable.
+// The number waits sealed in a short-lived draft with the code's hash; a reloaded page gets the
+// same draft back (no second message); five wrong codes end it. The full number is never shown
+// again: the draft and the record say only its masked form.
+import { randomId } from '../../engine/capabilities.ts';
+import { html } from '../../web/html.ts';
+import { codeOf, type EnrollmentDraft, type MethodEnrollment, type MethodServices } from '../method.ts';
+import { maskPhoneNumber, PHONE_INPUT_MAX, parsePhoneNumber } from './number.ts';
+import { sealedNumberContext } from './record.ts';
+import { type PhoneChannel, type PhoneSender, phoneCode } from './sender.ts';
+
+const DRAFT_MAX_ATTEMPTS = 5;
+const PURPOSE = 'phone-enroll';
+
+/** A draft as kept in the ephemeral store: the sealed number, the code's hash, when it lapses. */
+interface StoredDraft {
+  sealed: string;
+  hash: string;
+  expiresAt: number;
+}
+
+function readDraft(raw: string | null): StoredDraft | null {
+  if (raw === null) return null;
+  try {
+    const p = JSON.parse(raw) as Partial<StoredDraft>;
+    return typeof p.sealed === 'string' && typeof p.hash === 'string' && typeof p.expiresAt === 'number'
+      ? { sealed: p.sealed, hash: p.hash, expiresAt: p.expiresAt }
+      : null;
+  } catch {
+    return null;
+  }
+}
+
+/** How one channel speaks of itself on the setup page. */
+export interface PhoneEnrollmentWords {
+  title: string;
+  setupTitle: string;
+  /** "We sent a text message to" / "We are calling". */
+  sentTo: string;
+  codeLabel: string;
+  defaultLabel: string;
+}
+
+export function createPhoneEnrollment(
+  services: MethodServices,
+  channel: PhoneChannel,
+  sender: PhoneSender,
+  words: PhoneEnrollmentWords,
+): MethodEnrollment {
+  const { repository, ephemeral, sealer, hasher, clock, random } = services;
+  const ttlMs = services.options.phone.codeLifetimeSeconds * 1000;
+  const draftKey = (userId: string, draftId: string) => `enroll:${channel}:${userId}:${draftId}`;
+  const draftContext = (userId: string, draftId: string) => `draft:${userId}:${draftId}`;
+  const hashed = (userId: string, draftId: string, code: string) =>
+    `${channel}\n${userId}\n${draftId}\n${code}`;
+
+  const view = (draftId: string, number: string, expiresAt: number): EnrollmentDraft => {
+    const to = maskPhoneNumber(number);
+    const minutes = Math.round(ttlMs / 60_000);
+    return {
+      kind: channel,
+      draftId,
+      expiresAt,
+      sent: { channel, to, expiresAt },
+      fields: { channel, to },
+      page: {
+        title: words.setupTitle,
+        proof: 'code',
+        codeLabel: words.codeLabel,
+        codeHint: `Six digits. The code works for ${minutes} minutes.`,
+        defaultLabel: words.defaultLabel,
+        instructions: html`<p>${words.sentTo} <strong>${to}</strong>. Enter the code to finish.</p>`,
+      },
+    };
+  };
+
+  return {
+    strength: channel,
+    title: words.title,
+    fields: [
+      {
+        name: 'phoneNumber',
+        label: 'Phone number',
+        hint: 'With the country code, starting with +, e.g. +44 20 7946 0958.',
+        inputType: 'tel',
+        autocomplete: 'tel',
+        maxLength: PHONE_INPUT_MAX,
+      },
+    ],
+    async begin(userId, _accountName, fields) {
+      const number = parsePhoneNumber(fields?.phoneNumber);
+      const draftId = randomId(random, 18);
+      const code = phoneCode(services);
+      await sender.send(channel, userId, number, code);
+      const expiresAt = clock.now() + ttlMs;
+      const stored: StoredDraft = {
+        sealed: sealer.seal(Buffer.from(number, 'utf8'), draftContext(userId, draftId)),
+        hash: hasher.hash(PURPOSE, hashed(userId, draftId, code)),
+        expiresAt,
+      };
+      await ephemeral.put(draftKey(userId, draftId), JSON.stringify(stored), ttlMs);
+      return view(draftId, number, expiresAt);
+    },
+    async resume(userId, draftId) {
+      const stored = readDraft(await ephemeral.get(draftKey(userId, draftId)));
+      if (stored === null || stored.expiresAt <= clock.now()) return null;
+      const number = sealer.open(stored.sealed, draftContext(userId, draftId)).toString('utf8');
+      return view(draftId, number, stored.expiresAt);
+    },
+    async confirm(userId, draftId, input, label) {
+      const code = codeOf(input);
+      if (code === null) return { ok: false, detail: 'code_mismatch' };
+      const key = draftKey(userId, draftId);
+      const stored = readDraft(await ephemeral.get(key));
+      if (stored === null || stored.expiresAt <= clock.now()) return { ok: false, detail: 'draft_expired' };
+      if ((await ephemeral.increment(`${key}:attempts`, ttlMs)) > DRAFT_MAX_ATTEMPTS) {
+        await ephemeral.delete(key);
+        return { ok: false, detail: 'too_many_attempts' };
+      }
+      if (!hasher.matches(PURPOSE, hashed(userId, draftId, code), stored.hash))
+        return { ok: false, detail: 'code_mismatch' };
+      // Only one confirmation per draft, even when raced.
+      if ((await ephemeral.take(key)) === null) return { ok: false, detail: 'draft_expired' };
+      const number = sealer.open(stored.sealed, draftContext(userId, draftId));
+      const id = randomId(random, 12);
+      const method = {
+        id,
+        userId,
+        kind: channel,
+        label: label.slice(0, 64) || words.defaultLabel,
+        data: { sealedNumber: sealer.seal(number, sealedNumberContext(userId, id)) },
+        counterKey: null,
+        lookupKey: null,
+        createdAt: clock.now(),
+        lastUsedAt: clock.now(),
+      };
+      await repository.insertMethod(method);
+      return { ok: true, method };
+    },
+  };
+}

@@ -1,0 +1,29 @@
+// Phone numbers as users type them: E.164 (`+`, then 8 to 15 digits) once spaces, dashes, dots
+// and parentheses are taken out, or a 400 saying how to write one. And how a number is shown
+// once registered: masked, its last two digits only, so neither a page nor the JSON API ever
+// gives the full number back.
+import { MfaError } from '../../errors.ts';
+
+/** The longest input looked at: a number with generous spacing, never a paragraph. */
+export const PHONE_INPUT_MAX = 32;
+
+const SEPARATORS = /[\s\-().]/g;
+// ITU-T E.164: a country code never starts with 0; at most 15 digits in all.
+const E164 = /^\+[1-9]\d{7,14}$/;
+
+export const PHONE_NUMBER_MESSAGE =
+  'Enter the phone number with its country code, starting with + (8 to 15 digits, e.g. +44 20 7946 0958).';
+
+/** The number in E.164 (`+447700900123`), or an MfaError 400 `invalid_phone_number`. */
+export function parsePhoneNumber(input: string | undefined): string {
+  if (input === undefined || input.trim() === '')
+    throw new MfaError('invalid_phone_number', 'phoneNumber is required', 400);
+  if (input.length > PHONE_INPUT_MAX)
+    throw new MfaError('invalid_phone_number', `phoneNumber is too long. ${PHONE_NUMBER_MESSAGE}`, 400);
+  const compact = input.replace(SEPARATORS, '');
+  if (!E164.test(compact)) throw new MfaError('invalid_phone_number', PHONE_NUMBER_MESSAGE, 400);
+  return compact;
+}
+
+/** `+•• ••• ••67`: the last two digits of the number, the same shape whatever its length. */
+export const maskPhoneNumber = (e164: string) => `+•• ••• ••${e164.slice(-2)}`;

@@ -1,0 +1,82 @@
+// Sending a code to a phone, written once for registration and sign-in, text message and call:
+// a fresh 6-digit code from the engine's randomness, the message (the code and the service's
+// name only), and the send limits — at most `perUser.max` codes per user and `perNumber.max` per
+// number in their windows, so that neither a user's sign-in nor one number can be flooded (SMS
+// pumping, prompt fatigue). A send reserves its place in both counts before the provider is
+// called and gives it back if the provider fails: a failed send costs the user nothing.
+import { DeliveryError, SlowDownError } from '../../errors.ts';
+import type { MethodServices } from '../method.ts';
+import type { PhoneMessage } from './delivery.ts';
+
+export type PhoneChannel = PhoneMessage['channel'];
+
+const CODE_SPACE = 1_000_000;
+// The largest multiple of CODE_SPACE below 2^32: draws at or above it are redrawn (no modulo bias).
+const UNBIASED_LIMIT = Math.floor(2 ** 32 / CODE_SPACE) * CODE_SPACE;
+
+/** Six random digits. */
+export function phoneCode(services: Pick<MethodServices, 'random'>): string {
+  for (;;) {
+    const n = services.random.bytes(4).readUInt32BE(0);
+    if (n < UNBIASED_LIMIT) return String(n % CODE_SPACE).padStart(6, '0');
+  }
+}
+
+/** What the message says: the code and who it is from, nothing else. */
+export function messageText(channel: PhoneChannel, sender: string, code: string): string {
+  if (channel === 'sms') return `${code} is your ${sender} verification code.`;
+  const spoken = code.split('').join(' ');
+  return `This is ${sender}. Your verification code is ${spoken}. Again, your code is ${spoken}.`;
+}
+
+export function createPhoneSender(services: MethodServices) {
+  const { ephemeral, hasher } = services;
+  const { delivery, perUser, perNumber } = services.options.phone;
+  const sender = services.options.phone.senderName ?? services.options.issuer;
+
+  /** The counts a send to `number` for `userId` takes a place in (the number only as a keyed hash). */
+  const countsOf = (userId: string, number: string) => [
+    { key: `phone-sends:user:${userId}`, ...perUser },
+    { key: `phone-sends:to:${hasher.hash('phone-number', number)}`, ...perNumber },
+  ];
+
+  /** Gives back the places reserved. */
+  const release = (keys: readonly string[]) => Promise.all(keys.map((k) => ephemeral.decrement(k)));
+
+  return {
+    /**
+     * Sends `code` to `number` over `channel`. A SlowDownError (429) when a limit is reached,
+     * a DeliveryError (503 `delivery_failed`) when the provider refused; nothing counted then.
+     */
+    async send(channel: PhoneChannel, userId: string, number: string, code: string): Promise<void> {
+      const counts = countsOf(userId, number);
+      // A refusal moves no count (a flood does not push the window further out).
+      for (const c of counts)
+        if ((await ephemeral.getCount(c.key)) >= c.max)
+          throw new SlowDownError(
+            `Too many codes were sent. Wait ${c.windowSeconds} seconds and try again.`,
+            c.windowSeconds,
+          );
+      const reserved: string[] = [];
+      for (const c of counts) {
+        reserved.push(c.key);
+        if ((await ephemeral.increment(c.key, c.windowSeconds * 1000)) > c.max) {
+          // Raced past the limit by a concurrent send: this one gives its places back.
+          await release(reserved);
+          throw new SlowDownError(
+            `Too many codes were sent. Wait ${c.windowSeconds} seconds and try again.`,
+            c.windowSeconds,
+          );
+        }
+      }
+      try {
+        await delivery.send({ channel, to: number, text: messageText(channel, sender, code), code });
+      } catch (err) {
+        await release(reserved);
+        throw new DeliveryError({ cause: err });
+      }
+    },
+  };
+}
+
+export type PhoneSender = ReturnType<typeof createPhoneSender>;

@@ -1,0 +1,57 @@
+// `mfakit reseal` and the phone methods: a number registered for text messages under key A is
+// re-sealed under B, and once A is dropped the phone still gets its code and signs in — the
+// number opened, never stored in the clear. On SQLite.
+import assert from 'node:assert/strict';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createSqliteStores } from '../../adapters/sqlite/index.ts';
+import type { SealingKey } from '../../src/crypto/seal.ts';
+import { createMfa, outboxDelivery } from '../../src/index.ts';
+import { mfakitInProcess } from '../helpers/mfakit-cli.ts';
+import { CTX, lastCode, PHONE_METHODS, registerPhone } from '../helpers/phone.ts';
+import { testClock } from '../helpers/test-clock.ts';
+
+const A = { id: 'keyA', key: Buffer.alloc(32, 0xa1) };
+const B = { id: 'keyB', key: Buffer.alloc(32, 0xb2) };
+const keysEnv = (...keys: SealingKey[]) => ({
+  MFAKIT_SEALING_KEYS: keys.map((k) => `${k.id}:${k.key.toString('base64')}`).join(','),
+});
+
+describe('mfakit reseal: phone numbers', () => {
+  let dir = '';
+  before(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'mfakit-reseal-phone-'));
+  });
+  after(() => rm(dir, { recursive: true, force: true }));
+
+  it('re-seals a registered number under the new key; with the old key gone the phone still signs in', async () => {
+    const path = join(dir, 'app.sqlite');
+    const clock = testClock();
+    const outbox = outboxDelivery({ print: false });
+    const app = (keys: SealingKey[]) =>
+      createMfa({
+        stores: createSqliteStores({ path, clock }),
+        clock,
+        issuer: 'App',
+        sealingKeys: keys,
+        audit: () => {},
+        methods: PHONE_METHODS,
+        phone: { delivery: outbox },
+      });
+    const before = app([A]);
+    const methodId = await registerPhone(before, outbox, 'alice', 'sms', '+44 7700 900123');
+    const run = await mfakitInProcess(['reseal', '--store', `sqlite:${path}`], keysEnv(B, A));
+    assert.equal(run.code, 0, run.stderr);
+    assert.match(run.stdout, /methods: 1 re-sealed/);
+
+    const after = app([B]);
+    const started = await after.beginSignIn({ userId: 'alice', amr: ['pwd'], ip: CTX.ip });
+    assert.equal(started.status, 'mfa');
+    if (started.status !== 'mfa') return;
+    const sent = await after.sendPendingCode(started.pending.id, methodId, CTX);
+    assert.ok(sent.ok);
+    assert.equal(outbox.last()?.to, '+447700900123');
+    assert.ok((await after.verifyPending(started.pending.id, { code: lastCode(outbox) }, CTX)).ok);
+  });
+});
