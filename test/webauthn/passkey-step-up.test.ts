@@ -98,13 +98,13 @@ describe('step-up: the passkey that signed in as one factor is not the second', 
     clock.advance(2 * 3600_000);
     assert.equal((await agent.get('/admin')).status, 401, 'the fresh route wants a new verification');
     assert.deepEqual(await offered(agent), [], 'still no passkey offered');
-    // A challenge for this session got anyway (from a stamp that does not name the passkey):
-    // the passkey's answer is refused.
+    // A challenge for this session got anyway (bound to its user and sign-in time, as a password
+    // session's would be): the passkey's answer is refused.
     const status = (await agent.get('/mfa/api/status')).body;
     const [challenge] = await mfa.beginStepUpChallenges({
       ...(status as AuthStamp),
       version: 1,
-      firstFactorAmr: ['hwk'],
+      firstFactorAmr: ['pwd'],
       methods: ['password'],
     } as AuthStamp);
     assert.equal(challenge?.kind, 'webauthn');
