@@ -101,10 +101,11 @@ export type VerificationEvent =
   | {
       /**
        * A send refused: `slow_down` (the send limits; audited once a minute per user, with
-       * `unreported` the refusals since), `unknown_method` (not the user's, or not allowed here).
+       * `unreported` the refusals since), `unknown_method` (not the user's, or not allowed here), `locked` (the user's codes are not
+       * checked now: too many wrong ones).
        */
       type: 'code_send_refused';
-      detail: 'slow_down' | 'unknown_method';
+      detail: 'slow_down' | 'unknown_method' | 'locked';
       methodId?: string | undefined;
       data?: { unreported: number };
     }

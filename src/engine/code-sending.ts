@@ -3,11 +3,16 @@
 // verification applies, so a send is refused exactly where its code would be), the send itself
 // bound to its sign-in or session, and the audit — `code_sent` with the channel and the masked
 // destination, `code_send_failed` when the provider refused, and refusals by the send limits
-// audited once a minute per user (refusal-audit.ts), with the count of the others.
+// audited once a minute per user (refusal-audit.ts), with the count of the others. Besides the
+// method's own limits (per user, per number), every send takes a place in its client address's
+// count (`phone.perAddress`, the IPv6 /64 as one), given back when nothing was sent: one
+// address cannot spread sends over many accounts and numbers (SMS pumping). A user locked out
+// of checking codes is sent none.
 import { DeliveryError, SlowDownError } from '../errors.ts';
 import type { CodeSent } from '../methods/method.ts';
 import type { AuditContext } from './audit-log.ts';
 import type { EngineContext } from './engine-context.ts';
+import { addressBucket } from './lockout.ts';
 import { createRefusalAuditor } from './refusal-audit.ts';
 import type { MethodRestriction, RequestContext } from './sign-in-types.ts';
 import { usableRecords } from './usable-records.ts';
@@ -33,8 +38,28 @@ export type SendOutcome = ({ ok: true; methodId: string; kind: string } & CodeSe
 const REFUSAL_TALLY_TTL_MS = 3_600_000;
 
 export function createCodeSending(engine: EngineContext) {
-  const { repository, methods, audit, ephemeral } = engine;
+  const { repository, methods, audit, ephemeral, lockout } = engine;
   const refusalAudit = createRefusalAuditor(ephemeral, 'code-send', REFUSAL_TALLY_TTL_MS);
+  const perAddress = engine.options.phone.perAddress;
+
+  /** Takes a place in the address's count, or a SlowDownError when it is full (nothing taken). */
+  async function reserveAddress(ip: string | undefined): Promise<() => Promise<void>> {
+    if (ip === undefined) return async () => {};
+    const key = `code-sends:addr:${addressBucket(ip)}`;
+    const full = () =>
+      new SlowDownError(
+        `Too many codes were sent from this network. Wait ${perAddress.windowSeconds} seconds and try again.`,
+        perAddress.windowSeconds,
+      );
+    if ((await ephemeral.getCount(key)) >= perAddress.max) throw full();
+    if ((await ephemeral.increment(key, perAddress.windowSeconds * 1000)) > perAddress.max) {
+      await ephemeral.decrement(key);
+      throw full();
+    }
+    return async () => {
+      await ephemeral.decrement(key);
+    };
+  }
 
   /**
    * Runs a send (of a method's code, or a registration's) and audits how it went. Send limits
@@ -47,9 +72,14 @@ export function createCodeSending(engine: EngineContext) {
     ctx: AuditContext,
     send: () => Promise<CodeSent | undefined>,
   ): Promise<{ ok: true; sent: CodeSent | undefined } | SendFailure> {
+    let giveBack: (() => Promise<void>) | undefined;
     try {
+      giveBack = await reserveAddress(ctx.ip);
       const sent = await send();
-      if (sent !== undefined)
+      const taken = giveBack;
+      giveBack = undefined; // sent, or nothing to send: the place is kept only for a message
+      if (sent === undefined) await taken();
+      else
         await audit(userId, ctx, {
           type: 'code_sent',
           methodId,
@@ -58,6 +88,7 @@ export function createCodeSending(engine: EngineContext) {
         });
       return { ok: true, sent };
     } catch (err) {
+      await giveBack?.();
       if (err instanceof SlowDownError) {
         const report = await refusalAudit(userId);
         if (report)
@@ -114,6 +145,23 @@ export function createCodeSending(engine: EngineContext) {
       if (!record || !sends) {
         await audit(userId, ctx, { type: 'code_send_refused', detail: 'unknown_method', methodId });
         return { ok: false, error: 'unknown_method' };
+      }
+      const locked = await lockout.lockedFor(userId);
+      if (locked !== null) {
+        const report = await refusalAudit(userId);
+        if (report)
+          await audit(userId, ctx, {
+            type: 'code_send_refused',
+            detail: 'locked',
+            methodId,
+            ...(report.unreported > 0 ? { data: { unreported: report.unreported } } : {}),
+          });
+        return {
+          ok: false,
+          error: 'slow_down',
+          retryAfterSeconds: locked,
+          message: `Too many wrong codes. Wait ${locked} seconds and try again.`,
+        };
       }
       const result = await audited(userId, record.kind, record.id, ctx, () => sends.send(record, binding));
       if (!result.ok) return result;

@@ -55,6 +55,11 @@ export interface Lockout {
   failed(userId: string, ip: string): Promise<void>;
   /** Admin unlock. */
   reset(userId: string): Promise<void>;
+  /**
+   * Reads only: the seconds until the user's codes are checked again when they are locked (too
+   * many recent attempts, or the hard lock, which waits for an administrator), else null.
+   */
+  lockedFor(userId: string): Promise<number | null>;
   status(userId: string): Promise<{ attempts: number; consecutiveFailures: number }>;
 }
 
@@ -152,6 +157,15 @@ export function createLockout(
         counters.deleteCounter(k.consecutive(userId)),
         ephemeral.delete(k.lastFailure(userId)),
       ]);
+    },
+    async lockedFor(userId) {
+      const [consecutive, attempts] = await Promise.all([
+        counters.getCounter(k.consecutive(userId)),
+        ephemeral.getCount(k.user(userId)),
+      ]);
+      return (consecutive ?? 0) >= settings.hardLimit || attempts >= settings.maxAttempts
+        ? seconds(lockMs)
+        : null;
     },
     async status(userId) {
       const [attempts, consecutiveFailures] = await Promise.all([

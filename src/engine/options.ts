@@ -5,7 +5,8 @@ import type { AuditSink } from '../audit/events.ts';
 import { ConfigError } from '../errors.ts';
 import { hotp } from '../methods/hotp/index.ts';
 import type { MethodDefinition } from '../methods/method.ts';
-import { outboxDelivery, type PhoneDelivery } from '../methods/phone/delivery.ts';
+import type { PhoneDelivery } from '../methods/phone/delivery.ts';
+import { BLOCKED_PHONE_PREFIXES } from '../methods/phone/number.ts';
 import { recoveryCode } from '../methods/recovery-code/index.ts';
 import { totp } from '../methods/totp/index.ts';
 import type { Stores } from '../store/ports.ts';
@@ -13,6 +14,9 @@ import { cidrSchema, trustedProxySchema } from '../trust/cidr.ts';
 import type { Clock, RandomSource } from './capabilities.ts';
 import type { Directory } from './decide.ts';
 import { firstFactorThrottleSchema } from './first-factor-throttle.ts';
+
+/** A number prefix in options: `+` and 1 to 6 digits, the country code or more (`+44`, `+979`). */
+const phonePrefix = z.string().regex(/^\+[1-9]\d{0,5}$/, 'a phone prefix is + and 1 to 6 digits, e.g. +44');
 
 // NIST SP 800-63B §5.2.2: no more than 100 consecutive failed attempts on a single account.
 export const HARD_FAILURE_CEILING = 100;
@@ -86,9 +90,10 @@ export const optionsSchema = z.object({
     .default({ lookAhead: 10, resyncWindow: 100 }),
   /**
    * Text message and phone call (the `sms` and `voice` methods): who delivers the messages (an
-   * SMS/voice provider; default the development outbox, which only prints them), how long a
-   * code lasts (at most 10 minutes), the name messages give (default `issuer`), and how many
-   * codes a user, and a number, may be sent in a window.
+   * SMS/voice provider; none given: the development outbox, which only prints them, and which
+   * NODE_ENV=production refuses), how long a code lasts (at most 10 minutes), the name messages
+   * give (default `issuer`), how many codes a user, a number and a client address may be sent in
+   * a window, and which numbers may be registered (prefixes).
    */
   phone: z
     .object({
@@ -97,7 +102,7 @@ export const optionsSchema = z.object({
           (v) => typeof (v as PhoneDelivery)?.send === 'function',
           'phone.delivery must have send(message)',
         )
-        .default(() => outboxDelivery()),
+        .optional(),
       codeLifetimeSeconds: z.number().int().min(60).max(600).default(300),
       senderName: z
         .string()
@@ -118,6 +123,17 @@ export const optionsSchema = z.object({
           windowSeconds: z.number().int().min(60).max(86400).default(3600),
         })
         .prefault({}),
+      perAddress: z
+        .object({
+          max: z.number().int().min(1).max(1000).default(20),
+          windowSeconds: z.number().int().min(60).max(86400).default(3600),
+        })
+        .prefault({}),
+      blockedPrefixes: z
+        .array(phonePrefix)
+        .max(500)
+        .default([...BLOCKED_PHONE_PREFIXES]),
+      allowedPrefixes: z.array(phonePrefix).min(1).max(500).optional(),
     })
     .prefault({}),
   pendingTtlSeconds: z.number().int().min(30).max(3600).default(300),

@@ -46,7 +46,9 @@ export function createMfaInteractionRouter(oidc: OidcMfa, mfa: Mfa, provider: Pr
     const redirectUri = details.params.redirect_uri;
     setPageHeaders(res, { formTargets: typeof redirectUri === 'string' ? [redirectUri] : [] });
     const record = await oidc.records.get(details.uid);
-    if (post && (!record || !sameToken(record.csrf, (req.body as { _csrf?: unknown })._csrf)))
+    // No form body (another content type) carries no token: refused like a wrong one, not a 500.
+    const token = (req.body as { _csrf?: unknown } | undefined)?._csrf;
+    if (post && (!record || !sameToken(record.csrf, token)))
       throw new MfaError('csrf_invalid', 'This form has expired. Reload the page and try again.', 403);
     return { details, record };
   }

@@ -56,7 +56,10 @@ export class Browser {
   }
 
   /** One request, no redirect followed. */
-  async fetch(url: string, init: { method?: string; form?: Record<string, string> } = {}): Promise<Response> {
+  async fetch(
+    url: string,
+    init: { method?: string; form?: Record<string, string>; raw?: { type: string; body: string } } = {},
+  ): Promise<Response> {
     const target = new URL(url);
     const headers: Record<string, string> = {
       'user-agent': this.userAgent,
@@ -69,9 +72,12 @@ export class Browser {
     if (init.form) {
       headers['content-type'] = 'application/x-www-form-urlencoded';
       body = new URLSearchParams(init.form).toString();
+    } else if (init.raw) {
+      headers['content-type'] = init.raw.type;
+      body = init.raw.body;
     }
     const res = await fetch(target, {
-      method: init.method ?? (init.form ? 'POST' : 'GET'),
+      method: init.method ?? (init.form || init.raw ? 'POST' : 'GET'),
       headers,
       body,
       redirect: 'manual',

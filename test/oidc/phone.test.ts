@@ -123,4 +123,22 @@ describe('mfakit/oidc: text message and phone call', function () {
     assert.equal(stolen.status, 401);
     assert.ok(!atRp(new URL(stolen.url)));
   });
+
+  it('attack: a POST to the step that is no form (text/plain, JSON) is refused as a stale form, 403, never a 500', async () => {
+    await registerPhone(idp.mfa, outbox, 'alice', 'sms', NUMBER);
+    const b = new Browser();
+    const { page } = await startAuthorization(b, idp);
+    const prompt = await password(b, idp, page, 'alice');
+    const token = inputValue(prompt.text, '_csrf');
+    for (const path of ['/mfa/send', '/mfa/prompt'])
+      for (const raw of [
+        { type: 'text/plain', body: `_csrf=${token}` },
+        { type: 'application/json', body: JSON.stringify({ _csrf: token }) },
+      ]) {
+        const res = await b.fetch(absolute(idp, formAction(prompt.text, path)), { raw });
+        assert.equal(res.status, 403, `${path} as ${raw.type}: ${res.status}`);
+        assert.match(await res.text(), /This form has expired/);
+      }
+    assert.equal(outbox.messages.length, 1, 'only the registration code was ever sent');
+  });
 });

@@ -6,7 +6,7 @@
 import { randomId } from '../../engine/capabilities.ts';
 import { html } from '../../web/html.ts';
 import { codeOf, type EnrollmentDraft, type MethodEnrollment, type MethodServices } from '../method.ts';
-import { maskPhoneNumber, PHONE_INPUT_MAX, parsePhoneNumber } from './number.ts';
+import { assertNumberAllowed, maskPhoneNumber, PHONE_INPUT_MAX, parsePhoneNumber } from './number.ts';
 import { sealedNumberContext } from './record.ts';
 import { type PhoneChannel, type PhoneSender, phoneCode } from './sender.ts';
 
@@ -90,9 +90,10 @@ export function createPhoneEnrollment(
     ],
     async begin(userId, _accountName, fields) {
       const number = parsePhoneNumber(fields?.phoneNumber);
+      assertNumberAllowed(number, services.options.phone);
       const draftId = randomId(random, 18);
       const code = phoneCode(services);
-      await sender.send(channel, userId, number, code);
+      await sender.send(channel, userId, number, code, 'registration');
       const expiresAt = clock.now() + ttlMs;
       const stored: StoredDraft = {
         sealed: sealer.seal(Buffer.from(number, 'utf8'), draftContext(userId, draftId)),

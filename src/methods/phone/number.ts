@@ -25,5 +25,44 @@ export function parsePhoneNumber(input: string | undefined): string {
   return compact;
 }
 
+/**
+ * Ranges no sign-in code should be sent to by default: international premium-rate and shared-cost
+ * services and the international networks that SMS pumping (toll fraud) abuses — +979 premium
+ * rate, +800/+808/+878 international freephone, shared-cost and personal numbers, +870/+881
+ * satellite, +882/+883 international networks, +888 humanitarian. `phone.blockedPrefixes`
+ * replaces the list; `phone.allowedPrefixes` admits only the countries given.
+ */
+export const BLOCKED_PHONE_PREFIXES = [
+  '+800',
+  '+808',
+  '+870',
+  '+878',
+  '+881',
+  '+882',
+  '+883',
+  '+888',
+  '+979',
+] as const;
+
+/** An MfaError 400 `phone_number_not_allowed` unless the options let codes be sent to `e164`. */
+export function assertNumberAllowed(
+  e164: string,
+  rules: { blockedPrefixes: readonly string[]; allowedPrefixes?: readonly string[] | undefined },
+): void {
+  const blocked = rules.blockedPrefixes.find((prefix) => e164.startsWith(prefix));
+  if (blocked !== undefined)
+    throw new MfaError(
+      'phone_number_not_allowed',
+      `Codes are not sent to numbers starting ${blocked} here. Use another phone number.`,
+      400,
+    );
+  if (rules.allowedPrefixes && !rules.allowedPrefixes.some((prefix) => e164.startsWith(prefix)))
+    throw new MfaError(
+      'phone_number_not_allowed',
+      `Codes are sent only to numbers starting ${rules.allowedPrefixes.join(', ')} here. Use another phone number.`,
+      400,
+    );
+}
+
 /** `+•• ••• ••67`: the last two digits of the number, the same shape whatever its length. */
 export const maskPhoneNumber = (e164: string) => `+•• ••• ••${e164.slice(-2)}`;

@@ -43,7 +43,7 @@ export function createPhoneMethod(services: MethodServices, spec: PhoneMethodSpe
       label: (record) => `${spec.sendLabel} ${masked(record)}`,
       async send(record, binding) {
         const code = phoneCode(services);
-        await sender.send(spec.channel, record.userId, numberOf(sealer, record), code);
+        await sender.send(spec.channel, record.userId, numberOf(sealer, record), code, 'sign-in');
         const expiresAt = await codes.issue(binding, record, code);
         return { channel: spec.channel, to: masked(record), expiresAt };
       },

@@ -2,11 +2,18 @@
 // a fresh 6-digit code from the engine's randomness, the message (the code and the service's
 // name only), and the send limits — at most `perUser.max` codes per user and `perNumber.max` per
 // number in their windows, so that neither a user's sign-in nor one number can be flooded (SMS
-// pumping, prompt fatigue). A send reserves its place in both counts before the provider is
-// called and gives it back if the provider fails: a failed send costs the user nothing.
-import { DeliveryError, SlowDownError } from '../../errors.ts';
+// pumping, prompt fatigue). A number's sign-in codes (it is registered: its holder proved it)
+// and its registration codes (anyone can type it) are counted apart, so nobody can spend the
+// registered holder's sign-in budget by starting registrations of their number. A send reserves
+// its place in the counts before the provider is called and gives it back if the provider
+// fails: a failed send costs the user nothing. (The engine adds a count per client address.)
+//
+// With no `phone.delivery` the messages go to the development outbox, which prints them: a
+// warning says so once, and NODE_ENV=production refuses it (a ConfigError at start), since
+// codes and numbers in a log are no second factor.
+import { ConfigError, DeliveryError, SlowDownError } from '../../errors.ts';
 import type { MethodServices } from '../method.ts';
-import type { PhoneMessage } from './delivery.ts';
+import { outboxDelivery, type PhoneDelivery, type PhoneMessage } from './delivery.ts';
 
 export type PhoneChannel = PhoneMessage['channel'];
 
@@ -29,15 +36,39 @@ export function messageText(channel: PhoneChannel, sender: string, code: string)
   return `This is ${sender}. Your verification code is ${spoken}. Again, your code is ${spoken}.`;
 }
 
+/** Why a code is sent: to prove a number being registered, or to sign in with a registered one. */
+export type SendPurpose = 'registration' | 'sign-in';
+
+let warnedOutbox = false;
+
+/** The options' provider, or the development outbox (refused under NODE_ENV=production). */
+function deliveryOf(given: PhoneDelivery | undefined): PhoneDelivery {
+  if (given) return given;
+  if (process.env.NODE_ENV === 'production')
+    throw new ConfigError(
+      'phone.delivery: text message and phone call need an SMS/voice provider; the development outbox only prints codes, and NODE_ENV is production',
+    );
+  if (!warnedOutbox)
+    process.emitWarning(
+      'mfakit: no phone.delivery given: text messages and calls go to the development outbox, which prints them (not for production)',
+    );
+  warnedOutbox = true;
+  return outboxDelivery();
+}
+
 export function createPhoneSender(services: MethodServices) {
   const { ephemeral, hasher } = services;
-  const { delivery, perUser, perNumber } = services.options.phone;
+  const { perUser, perNumber } = services.options.phone;
+  const delivery = deliveryOf(services.options.phone.delivery);
   const sender = services.options.phone.senderName ?? services.options.issuer;
 
   /** The counts a send to `number` for `userId` takes a place in (the number only as a keyed hash). */
-  const countsOf = (userId: string, number: string) => [
+  const countsOf = (userId: string, number: string, purpose: SendPurpose) => [
     { key: `phone-sends:user:${userId}`, ...perUser },
-    { key: `phone-sends:to:${hasher.hash('phone-number', number)}`, ...perNumber },
+    {
+      key: `phone-sends:${purpose === 'sign-in' ? 'to' : 'register'}:${hasher.hash('phone-number', number)}`,
+      ...perNumber,
+    },
   ];
 
   /** Gives back the places reserved. */
@@ -48,8 +79,14 @@ export function createPhoneSender(services: MethodServices) {
      * Sends `code` to `number` over `channel`. A SlowDownError (429) when a limit is reached,
      * a DeliveryError (503 `delivery_failed`) when the provider refused; nothing counted then.
      */
-    async send(channel: PhoneChannel, userId: string, number: string, code: string): Promise<void> {
-      const counts = countsOf(userId, number);
+    async send(
+      channel: PhoneChannel,
+      userId: string,
+      number: string,
+      code: string,
+      purpose: SendPurpose,
+    ): Promise<void> {
+      const counts = countsOf(userId, number, purpose);
       // A refusal moves no count (a flood does not push the window further out).
       for (const c of counts)
         if ((await ephemeral.getCount(c.key)) >= c.max)
