@@ -8,8 +8,6 @@
  */
 import assert from 'node:assert/strict';
 import { createMemoryStores } from '../../adapters/memory/index.ts';
-import { createPostgresStores, type PostgresDurableStores } from '../../adapters/postgres/index.ts';
-import { createRedisStores } from '../../adapters/redis/index.ts';
 import {
   type AccountDirectory,
   createMfa,
@@ -17,9 +15,8 @@ import {
   type MfaOptions,
   type Stores,
 } from '../../src/index.ts';
-import { useRedisServer } from '../helpers/redis.ts';
+import { useScaledStores } from '../helpers/scaled-stores.ts';
 import { type TestClock, testClock } from '../helpers/test-clock.ts';
-import { postgresTestServer } from '../store/postgres-schemas.ts';
 
 const directory: AccountDirectory = {
   resolve: (identifier) => (identifier === 'alice' ? { id: 'alice' } : null),
@@ -132,29 +129,11 @@ describe('first-factor gate: refused attempts in the audit trail', () => {
 
   describe('on PostgreSQL and Redis', function () {
     this.timeout(60_000);
-    const redis = useRedisServer();
-    const postgres = postgresTestServer();
-    let durable: PostgresDurableStores | undefined;
-    let shortLived: (Stores & { close(): Promise<void> }) | undefined;
-    afterEach(async () => {
-      await shortLived?.close();
-      await durable?.close();
-    });
+    const scaledStores = useScaledStores();
 
     it('a locked account hammered concurrently from many addresses: one row a minute, the count carried once', async () => {
       const clock = testClock();
-      durable = await createPostgresStores({
-        url: postgres.url,
-        schema: postgres.freshSchema(),
-        clock,
-        ephemeral: false,
-      });
-      shortLived = await createRedisStores({
-        repository: durable.repository,
-        client: redis.client,
-        prefix: redis.freshPrefix(),
-        clock,
-      });
+      const shortLived = await scaledStores(clock);
       // Two gates on the same stores, as two processes of one deployment.
       const [h1, h2] = [harness(shortLived, clock, LOCKING), harness(shortLived, clock, LOCKING)];
       if (!h1 || !h2) throw new Error('unreachable');

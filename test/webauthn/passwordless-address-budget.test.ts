@@ -8,8 +8,6 @@ import assert from 'node:assert/strict';
 import type { Express } from 'express';
 import request from 'supertest';
 import { createMemoryStores } from '../../adapters/memory/index.ts';
-import { createPostgresStores, type PostgresDurableStores } from '../../adapters/postgres/index.ts';
-import { createRedisStores } from '../../adapters/redis/index.ts';
 import {
   type AccountDirectory,
   type AuditEvent,
@@ -21,7 +19,7 @@ import {
 } from '../../src/index.ts';
 import { authenticatorAt, ORIGIN, passkeyApp } from '../helpers/passkey-flows.ts';
 import { enrolPasskeyThroughEngine } from '../helpers/passkey-pages.ts';
-import { useRedisServer } from '../helpers/redis.ts';
+import { useScaledStores } from '../helpers/scaled-stores.ts';
 import {
   asCredential,
   asRequestOptions,
@@ -30,7 +28,6 @@ import {
 } from '../helpers/soft-authenticator.ts';
 import { type TestClock, testClock } from '../helpers/test-clock.ts';
 import { createTestMfa } from '../helpers/test-mfa.ts';
-import { postgresTestServer } from '../store/postgres-schemas.ts';
 
 const ATTACKER = '203.0.113.9';
 const OWNER = '198.51.100.20';
@@ -266,29 +263,11 @@ describe('passwordless sign-in: failures spend the per-address first-factor budg
 
   describe('on PostgreSQL and Redis', function () {
     this.timeout(60_000);
-    const redis = useRedisServer();
-    const postgres = postgresTestServer();
-    let durable: PostgresDurableStores | undefined;
-    let shortLived: (Stores & { close(): Promise<void> }) | undefined;
-    afterEach(async () => {
-      await shortLived?.close();
-      await durable?.close();
-    });
+    const scaledStores = useScaledStores();
 
     it('race: the same burst across two processes sharing Redis checks exactly the budget', async () => {
       const clock = testClock();
-      durable = await createPostgresStores({
-        url: postgres.url,
-        schema: postgres.freshSchema(),
-        clock,
-        ephemeral: false,
-      });
-      shortLived = await createRedisStores({
-        repository: durable.repository,
-        client: redis.client,
-        prefix: redis.freshPrefix(),
-        clock,
-      });
+      const shortLived = await scaledStores(clock);
       await burstOn(shortLived, clock);
     });
   });

@@ -2,39 +2,18 @@
 // processes of one deployment). A code sent by one verifies through the other, fifty racing
 // submissions split between them succeed once, and the send limit holds across both.
 import assert from 'node:assert/strict';
-import { createPostgresStores, type PostgresDurableStores } from '../../../adapters/postgres/index.ts';
-import { createRedisStores } from '../../../adapters/redis/index.ts';
-import { outboxDelivery, type Stores } from '../../../src/index.ts';
+import { outboxDelivery } from '../../../src/index.ts';
 import { CTX, lastCode, pendingSignIn, phoneMfa, registerPhone } from '../../helpers/phone.ts';
-import { useRedisServer } from '../../helpers/redis.ts';
+import { useScaledStores } from '../../helpers/scaled-stores.ts';
 import { testClock } from '../../helpers/test-clock.ts';
-import { postgresTestServer } from '../../store/postgres-schemas.ts';
 
 describe('text message on PostgreSQL and Redis, two processes', function () {
   this.timeout(60_000);
-  const redis = useRedisServer();
-  const postgres = postgresTestServer();
-  let durable: PostgresDurableStores | undefined;
-  let shortLived: (Stores & { close(): Promise<void> }) | undefined;
-  afterEach(async () => {
-    await shortLived?.close();
-    await durable?.close();
-  });
+  const scaledStores = useScaledStores();
 
   it('a code sent by one verifies once across both; the send limit is shared', async () => {
     const clock = testClock();
-    durable = await createPostgresStores({
-      url: postgres.url,
-      schema: postgres.freshSchema(),
-      clock,
-      ephemeral: false,
-    });
-    shortLived = await createRedisStores({
-      repository: durable.repository,
-      client: redis.client,
-      prefix: redis.freshPrefix(),
-      clock,
-    });
+    const shortLived = await scaledStores(clock);
     const outbox = outboxDelivery({ print: false });
     const stores = shortLived;
     const [one, two] = [0, 1].map(() => phoneMfa({ clock, stores, phone: { delivery: outbox } }).mfa);
