@@ -61,6 +61,23 @@ export function createCodeSending(engine: EngineContext) {
     };
   }
 
+  /** A send refused by a limit or the lockout: audited once a minute per user, the rest counted. */
+  async function refused(
+    userId: string,
+    ctx: AuditContext,
+    detail: 'slow_down' | 'locked',
+    methodId: string | undefined,
+  ): Promise<void> {
+    const report = await refusalAudit(userId);
+    if (report)
+      await audit(userId, ctx, {
+        type: 'code_send_refused',
+        detail,
+        methodId,
+        ...(report.unreported > 0 ? { data: { unreported: report.unreported } } : {}),
+      });
+  }
+
   /**
    * Runs a send (of a method's code, or a registration's) and audits how it went. Send limits
    * and a refusing provider come back as failures; anything else (a store outage) is thrown.
@@ -90,14 +107,7 @@ export function createCodeSending(engine: EngineContext) {
     } catch (err) {
       await giveBack?.();
       if (err instanceof SlowDownError) {
-        const report = await refusalAudit(userId);
-        if (report)
-          await audit(userId, ctx, {
-            type: 'code_send_refused',
-            detail: 'slow_down',
-            methodId,
-            ...(report.unreported > 0 ? { data: { unreported: report.unreported } } : {}),
-          });
+        await refused(userId, ctx, 'slow_down', methodId);
         return {
           ok: false,
           error: 'slow_down',
@@ -148,14 +158,7 @@ export function createCodeSending(engine: EngineContext) {
       }
       const locked = await lockout.lockedFor(userId);
       if (locked !== null) {
-        const report = await refusalAudit(userId);
-        if (report)
-          await audit(userId, ctx, {
-            type: 'code_send_refused',
-            detail: 'locked',
-            methodId,
-            ...(report.unreported > 0 ? { data: { unreported: report.unreported } } : {}),
-          });
+        await refused(userId, ctx, 'locked', methodId);
         return {
           ok: false,
           error: 'slow_down',
