@@ -1,9 +1,12 @@
 // Shared fixtures of the federation server tests: the claims providers, local and linked partner
-// users, the stack they start, and helpers for codes and the partner's sign-in page.
+// users, the stack they start, and helpers for codes and the partner's sign-in page (and what the
+// partner was last asked).
+import assert from 'node:assert/strict';
 import { PARTNER_DEMO_USERS, type PartnerUser } from '../../../sample-idp/partner-idp/server.ts';
 import { codeFor } from '../../helpers/app.ts';
 import type { Browser, Page } from '../../helpers/browser.ts';
 import {
+  atRp,
   type ClaimsProviderSpec,
   type FederationStack,
   loginAtPartnerPage,
@@ -90,3 +93,15 @@ export const code = (s: FederationStack, secret: string, offsetSteps = 0) =>
 /** At the partner's login page (after home-realm discovery), signs in there with the demo password. */
 export const partnerSignIn = (b: Browser, partnerPage: Page, username: string, mfa: boolean) =>
   loginAtPartnerPage(b, partnerPage, { username, password: `partner demo ${username.split('@')[0]}` }, mfa);
+
+/** The partner's sign-in form, as its page shows it. */
+export const PARTNER_FORM = /Sign in to Partner Co/;
+
+/** The partner's last login prompt's authorization parameters. */
+export const lastPartnerLogin = (s: FederationStack) => s.partner.logins.at(-1) ?? {};
+
+/** `page` is the partner's sign-in form: no code was issued without a new sign-in there. */
+export const atPartnerForm = (page: Page) => {
+  assert.ok(!atRp(new URL(page.url)), `a code was issued without a new sign-in: ${page.url}`);
+  assert.match(page.text, PARTNER_FORM, page.text.slice(0, 300));
+};

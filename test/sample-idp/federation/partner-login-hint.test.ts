@@ -7,7 +7,7 @@
 // stale-partner-enrollment.test.ts.
 import assert from 'node:assert/strict';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { type Browser as B, Browser, inputValue, type Page } from '../../helpers/browser.ts';
+import { type Browser as B, Browser, inputValue } from '../../helpers/browser.ts';
 import { codeFlowRequest } from '../../helpers/code-flow-rp.ts';
 import {
   atRp,
@@ -17,10 +17,9 @@ import {
   toPartner,
   uidOf,
 } from '../../helpers/federation-stack.ts';
-import { partnerSignIn, startStack } from './fixtures.ts';
+import { atPartnerForm, lastPartnerLogin, PARTNER_FORM, partnerSignIn, startStack } from './fixtures.ts';
 
 const CAROL = 'carol@partner.test';
-const PARTNER_FORM = /Sign in to Partner Co/;
 
 /** A new RP request (with `extra` parameters), then the "Sign in with Partner partner" button; where that leads. */
 async function partnerButton(b: B, s: FederationStack, extra: Record<string, string>) {
@@ -33,14 +32,6 @@ async function partnerButton(b: B, s: FederationStack, extra: Record<string, str
   });
   return { request, page };
 }
-
-/** The partner's last login prompt's authorization parameters. */
-const lastPartnerLogin = (s: FederationStack) => s.partner.logins.at(-1) ?? {};
-
-const atPartnerForm = (page: Page) => {
-  assert.ok(!atRp(new URL(page.url)), `a code was issued without a new sign-in: ${page.url}`);
-  assert.match(page.text, PARTNER_FORM, page.text.slice(0, 300));
-};
 
 /** Carol signed in through the partner (with its MFA), the RP's code redeemed: her browser. */
 async function carolSignedIn(s: FederationStack) {

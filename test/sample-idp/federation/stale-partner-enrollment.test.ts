@@ -18,12 +18,11 @@ import {
   toPartner,
   uidOf,
 } from '../../helpers/federation-stack.ts';
-import { LINKED_USERS, PROVIDERS, partnerSignIn, USERS } from './fixtures.ts';
+import { LINKED_USERS, PARTNER_FORM, PROVIDERS, partnerSignIn, USERS } from './fixtures.ts';
 
 // Legacy: the partner's MFA does not count here, so Erin must register a method of her own.
 const ERIN = 'erin@legacy.partner.test';
 const ENROLLMENT = /Set up your authenticator app/;
-const PARTNER_FORM = /Sign in to Partner Co/;
 const REAUTH_MAX_AGE_S = 30;
 
 /** A new RP request at the federation server, Erin's address typed in; where that leads (stopping at the RP). */

@@ -7,7 +7,7 @@
 import assert from 'node:assert/strict';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { PARTNER_DEMO_USERS } from '../../../sample-idp/partner-idp/server.ts';
-import { type Browser as B, Browser, inputValue, type Page } from '../../helpers/browser.ts';
+import { type Browser as B, Browser, inputValue } from '../../helpers/browser.ts';
 import { codeFlowRequest } from '../../helpers/code-flow-rp.ts';
 import {
   atRp,
@@ -18,10 +18,17 @@ import {
   uidOf,
 } from '../../helpers/federation-stack.ts';
 import { HOURLY_MFA_FOR_RP } from '../../helpers/policies.ts';
-import { LINKED_USERS, PROVIDERS, partnerSignIn, startStack, USERS } from './fixtures.ts';
+import {
+  atPartnerForm,
+  LINKED_USERS,
+  lastPartnerLogin,
+  PROVIDERS,
+  partnerSignIn,
+  startStack,
+  USERS,
+} from './fixtures.ts';
 
 const CAROL = 'carol@partner.test';
-const PARTNER_FORM = /Sign in to Partner Co/;
 
 /** An RP request at the federation server (with `extra` parameters), Carol's address typed in; where that leads. */
 async function identifyAgain(b: B, s: FederationStack, extra: Record<string, string> = {}) {
@@ -33,14 +40,6 @@ async function identifyAgain(b: B, s: FederationStack, extra: Record<string, str
   });
   return { request, page };
 }
-
-/** The partner's last login prompt's authorization parameters. */
-const lastPartnerLogin = (s: FederationStack) => s.partner.logins.at(-1) ?? {};
-
-const atPartnerForm = (page: Page) => {
-  assert.ok(!atRp(new URL(page.url)), `a code was issued without a new sign-in: ${page.url}`);
-  assert.match(page.text, PARTNER_FORM, page.text.slice(0, 300));
-};
 
 describe('sample-idp federation: a new sign-in is a new sign-in at the claims provider', function () {
   this.timeout(60_000);
