@@ -57,6 +57,10 @@ describe('npm start (sample-idp/start.ts)', function () {
     assert.doesNotMatch(urls, /127\.0\.0\.1/);
     assert.match(urls, /bob <bob@contoso\.test> \/ correct horse bob {2}— enforced/);
     assert.match(urls, /carol@partner\.test/);
+    assert.match(
+      urls,
+      /A text message or phone call at first sign-in.*\n.*its code is printed on this console/,
+    );
     assert.match(urls, /^Stores: SQLite .*federation\.sqlite, everything in it$/m);
     assert.match(urls, /^Policies: the config's, saved in the store as version 1$/m);
     assert.doesNotMatch(urls, /worker processes/);
