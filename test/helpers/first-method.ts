@@ -1,6 +1,6 @@
 // A first sign-in's registration at the sample federation server, through its pages: mfakit's
 // first-method chooser (the sample offers an authenticator app, text message and phone call, and
-// passkeys where enabled), a phone's number form and setup with the code from the outbox, and the
+// passkeys where enabled), a phone's number form and setup with the code sent to it, and the
 // prompt's send button at a later sign-in.
 import assert from 'node:assert/strict';
 import { type Browser, formAction, inputValue, type Page } from './browser.ts';
