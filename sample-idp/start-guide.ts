@@ -72,6 +72,12 @@ export function startGuide(
     `     which only a passkey or security key meets. ${urls.fed}/account adds, lists and removes methods.`,
     '  6. A Temporary Access Pass (an administrator issues it; "Use a Temporary Access Pass" at sign-in):',
     '     npm run tap -- issue --user bob --lifetime 1h --once',
+    ...(config.textMessage.enabled || config.phoneCall.enabled
+      ? [
+          '  7. A text message or phone call at first sign-in: type any number (+44 7700 900123). Nothing is',
+          '     sent: its code is printed on this console ("mfakit outbox (sms to …): 123456 is your … code").',
+        ]
+      : []),
     '',
     'Ctrl-C stops everything.',
     '',

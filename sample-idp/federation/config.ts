@@ -31,7 +31,8 @@ import { formatPath, type SubstitutionIssue, substituteEnv } from './env-substit
  *     e-mail domain, what to make of the upstream's MFA, how its subjects map to accounts;
  *   - policies: mfakit conditional access (a file path relative to this file, or inline);
  *   - passkeys: WebAuthn on the issuer's host (rpID its host name, origin its origin), for the
- *     second factor, passwordless sign-in and the phishing-resistant level.
+ *     second factor, passwordless sign-in and the phishing-resistant level;
+ *   - textMessage, phoneCall: a code sent to the user's phone (printed on the console here).
  */
 export const MFA_STATES = ['disabled', 'enabled', 'enforced'] as const;
 export const RELEASABLE_CLAIMS = ['name', 'email', 'groups'] as const;
@@ -214,6 +215,17 @@ export const federationConfigSchema = z
           .default('preferred'),
       })
       .default({ enabled: true, userVerification: 'preferred' }),
+    /**
+     * Text message and phone call: a 6-digit code sent to a phone the user registers at first
+     * sign-in or in the security-info portal. The sample has no SMS or voice provider: mfakit's
+     * development outbox prints each message (number and code) on the server's console.
+     */
+    textMessage: z
+      .strictObject({ enabled: z.boolean({ error: 'must be true or false' }).default(true) })
+      .default({ enabled: true }),
+    phoneCall: z
+      .strictObject({ enabled: z.boolean({ error: 'must be true or false' }).default(true) })
+      .default({ enabled: true }),
   })
   .superRefine((c, ctx) => {
     const passkeyProblem = c.passkeys.enabled && URL.canParse(c.issuer) ? passkeyHostProblem(c.issuer) : null;

@@ -7,9 +7,13 @@ import {
   hotp,
   type Mfa,
   MfaError,
+  outboxDelivery,
+  type PhoneDelivery,
   recoveryCode,
   type Stores,
+  smsMethod,
   totp,
+  voiceMethod,
   webauthn,
 } from 'mfakit';
 import { createSqliteStores } from 'mfakit/adapters/sqlite';
@@ -62,6 +66,11 @@ export interface FederationServerDeps {
   /** mfakit's reauthMaxAgeSeconds (default 300): how recent a first factor must be to register a first method. */
   reauthMaxAgeSeconds?: number;
   /**
+   * Who delivers text messages and phone calls. Default: mfakit's development outbox, which
+   * sends nothing and prints each message (the number and the code) on this process's console.
+   */
+  phoneDelivery?: PhoneDelivery;
+  /**
    * `config` (default): the config's policies, in this process's memory. `store`: the document
    * saved in the stores, seeded from the config (see policies.ts), so that every process sharing
    * the stores decides alike and a change saved by one applies to all.
@@ -100,7 +109,17 @@ export async function createFederationServer(
     policies: deps.policies === 'store' ? 'store' : buildPolicyDocument(config),
     trustedNetworks: config.trustedNetworks,
     trustedProxies: config.trustedProxies,
-    methods: [totp, hotp, recoveryCode, ...(config.passkeys.enabled ? [passkeysOn(config)] : [])],
+    methods: [
+      totp,
+      hotp,
+      recoveryCode,
+      ...(config.passkeys.enabled ? [passkeysOn(config)] : []),
+      ...(config.textMessage.enabled ? [smsMethod()] : []),
+      ...(config.phoneCall.enabled ? [voiceMethod()] : []),
+    ],
+    // No SMS or voice provider in the sample: the outbox prints each message on the console
+    // (`mfakit outbox (sms to +44…): 123456 is your … code`), where the person trying it reads it.
+    phone: { delivery: deps.phoneDelivery ?? outboxDelivery() },
     rememberDevice: {
       enabled: true,
       days: config.rememberDeviceDays,

@@ -2,14 +2,15 @@
 // code-flow relying party (`rp`, and `payroll` whose trust has requiredAcr …:mfa): which users,
 // partner users, claims providers and networks is the test's to say. One Browser
 // (test/helpers/browser.ts) per person; the federation server's mfakit runs on a test clock for
-// TOTP codes while the stores keep real time (oidc-provider's models expire by it).
+// TOTP codes while the stores keep real time (oidc-provider's models expire by it). Text messages
+// and calls go to the stack's outbox (nothing printed), where the test reads their codes.
 import assert from 'node:assert/strict';
 import { createMemoryStores } from '../../adapters/memory/index.ts';
 import { parseFederationConfig } from '../../sample-idp/federation/config.ts';
 import type { FederationSecrets } from '../../sample-idp/federation/secrets.ts';
 import { createFederationServer, type FederationServer } from '../../sample-idp/federation/server.ts';
 import { createPartnerIdp, type PartnerIdp, type PartnerUser } from '../../sample-idp/partner-idp/server.ts';
-import type { AuditSink, Stores } from '../../src/index.ts';
+import { type AuditSink, type Outbox, outboxDelivery, type Stores } from '../../src/index.ts';
 import { type Browser, formAction, inputValue, type Page } from './browser.ts';
 import {
   atRp,
@@ -21,6 +22,7 @@ import {
   RP_REDIRECT,
 } from './code-flow-rp.ts';
 import { enrolThroughEngine } from './enrol-through-engine.ts';
+import { chooseAuthenticatorApp, isFirstMethodChooser } from './first-method.ts';
 import { close, listen } from './listen.ts';
 import { type TestClock, testClock } from './test-clock.ts';
 import { totpNow } from './totp-now.ts';
@@ -60,6 +62,8 @@ export interface FederationStack {
   partner: PartnerIdp;
   partnerUrl: string;
   clock: TestClock;
+  /** The text messages and calls the federation server sent. */
+  outbox: Outbox;
   close(): Promise<void>;
 }
 
@@ -81,10 +85,11 @@ export async function startFederationStack(
     audit?: AuditSink;
     /**
      * Passkeys on (the sample's default): the issuer is then http://localhost:<port> (browsers
-     * refuse WebAuthn on an IP address). Off by default here, so first sign-ins go straight to
-     * the authenticator app's setup instead of the chooser.
+     * refuse WebAuthn on an IP address). Off by default here: the issuer stays on 127.0.0.1.
      */
     passkeys?: boolean;
+    /** Text message and phone call (the sample's default: on). */
+    phone?: boolean;
     /** The stores (default: in memory); the caller closes them. */
     stores?: Stores;
     /** The server's secrets (default: generated for this stack). */
@@ -120,6 +125,8 @@ export async function startFederationStack(
     {
       issuer: fedUrl,
       passkeys: { enabled: options.passkeys === true },
+      textMessage: { enabled: options.phone !== false },
+      phoneCall: { enabled: options.phone !== false },
       trustedNetworks: options.trustedNetworks ?? [],
       trustedProxies: options.trustedProxies ?? [],
       users: [...LOCAL_USERS.filter((u) => !replaced.has(u.id)), ...(options.users ?? [])],
@@ -148,7 +155,9 @@ export async function startFederationStack(
     {},
   );
   const clock = options.clock ?? testClock(Date.now());
+  const outbox = outboxDelivery({ print: false });
   const fed = await createFederationServer(config, {
+    phoneDelivery: outbox,
     stores: options.stores ?? createMemoryStores(),
     ...(options.secrets ? { secrets: options.secrets } : {}),
     audit: options.audit ?? (() => {}),
@@ -174,6 +183,7 @@ export async function startFederationStack(
     partner,
     partnerUrl: partnerL.url,
     clock,
+    outbox,
     close: async () => {
       await Promise.all([close(fedL), close(partnerL)]);
       await fed.close();
@@ -335,16 +345,18 @@ export const secretOnPage = (html: string) => {
 };
 
 /**
- * Completes mfakit's enrollment page (code from `codeOf(secret)`, by default for the current
- * real time) and follows the recovery codes page's continue link.
+ * Completes mfakit's authenticator-app setup page — from the first-method chooser, choosing the
+ * app first — (code from `codeOf(secret)`, by default for the current real time) and follows the
+ * recovery codes page's continue link.
  */
 export async function enroll(
   b: Browser,
   base: string,
-  page: Page,
+  shown: Page,
   stopAt = atRp,
   codeOf: (secret: string) => string = totpNow,
 ) {
+  const page = isFirstMethodChooser(shown) ? await chooseAuthenticatorApp(b, base, shown) : shown;
   const secret = secretOnPage(page.text);
   const saved = await b.go(new URL(formAction(page.text, '/enroll'), base).href, {
     form: {

@@ -288,6 +288,22 @@ describe('sample-idp federation config', () => {
     assert.equal(off.passkeys.enabled, false);
   });
 
+  it('textMessage and phoneCall: on by default, each turned off on its own; anything but true or false is refused', async () => {
+    const on = await parseFederationConfig(valid(), { PARTNER_SECRET: 'x'.repeat(20) });
+    assert.deepEqual(on.textMessage, { enabled: true });
+    assert.deepEqual(on.phoneCall, { enabled: true });
+    const noCalls = await parseFederationConfig(
+      { ...valid(), phoneCall: { enabled: false } },
+      { PARTNER_SECRET: 'x'.repeat(20) },
+    );
+    assert.deepEqual([noCalls.textMessage.enabled, noCalls.phoneCall.enabled], [true, false]);
+    assert.match(
+      (await problems({ ...valid(), textMessage: { enabled: 'yes' } }))[0] ?? '',
+      /^textMessage\.enabled: must be true or false/,
+    );
+    assert.match((await problems({ ...valid(), phoneCall: { enable: false } }))[0] ?? '', /^phoneCall/);
+  });
+
   it('the example config for npm start is valid', async () => {
     const config = await loadFederationConfig('sample-idp/federation.example.yaml', {
       FED_URL: 'http://localhost:4000',
@@ -297,6 +313,7 @@ describe('sample-idp federation config', () => {
     assert.equal(config.issuer, 'http://localhost:4000');
     assert.deepEqual(config.relyingParties[0]?.redirectUris, ['http://localhost:4002/callback']);
     assert.deepEqual(config.passkeys, { enabled: true, userVerification: 'preferred' });
+    assert.deepEqual([config.textMessage.enabled, config.phoneCall.enabled], [true, true]);
     assert.equal(config.relyingParties.find((rp) => rp.clientId === 'payroll')?.requiredAcr, PHR);
     // Without FED_URL (npm run tap, a first look at the file) the defaults are localhost too.
     assert.equal(

@@ -16,6 +16,7 @@ import {
   signInWithPassword,
   submitCode,
 } from '../helpers/federation-stack.ts';
+import { chooseAuthenticatorApp } from '../helpers/first-method.ts';
 import { totpNow } from '../helpers/totp-now.ts';
 import type { Route } from './front-proxy.ts';
 import { useTwoProcesses } from './two-processes.ts';
@@ -221,10 +222,11 @@ describe('several federation-server processes on PostgreSQL and Redis, behind on
     const served = { ...t.front.served };
     const portal = await b.go(`${t.fedUrl}/account`);
     // erin's MFA state is disabled, yet the portal needs MFA: she sets up a method first.
-    const setup = await b.go(`${t.fedUrl}/account/login`, {
+    const chooser = await b.go(`${t.fedUrl}/account/login`, {
       form: { identifier: 'erin', password: 'erin password', _csrf: inputValue(portal.text, '_csrf') },
     });
-    assert.equal(new URL(setup.url).pathname, '/account/mfa/enroll', setup.text.slice(0, 300));
+    assert.equal(new URL(chooser.url).pathname, '/account/mfa/enroll', chooser.text.slice(0, 300));
+    const setup = await chooseAuthenticatorApp(b, t.fedUrl, chooser);
     const saved = await b.go(new URL(formAction(setup.text, '/enroll'), t.fedUrl).href, {
       form: {
         _csrf: inputValue(setup.text, '_csrf'),

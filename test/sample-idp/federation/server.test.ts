@@ -19,6 +19,7 @@ import {
   toPartner,
   uidOf,
 } from '../../helpers/federation-stack.ts';
+import { chooseAuthenticatorApp } from '../../helpers/first-method.ts';
 import { code, partnerSignIn, startStack } from './fixtures.ts';
 
 describe('sample-idp federation server', function () {
@@ -92,8 +93,8 @@ describe('sample-idp federation server', function () {
     const b = new Browser();
     const { request, page, uid } = await signInWithPassword(b, s, 'bob', 'bob password');
     assert.equal(new URL(page.url).pathname, `/interaction/${uid}/mfa`);
-    assert.match(page.text, /Set up your authenticator app/);
-    const { next } = await enroll(b, s.fedUrl, page, atRp, (secret) => code(s, secret));
+    const setup = await chooseAuthenticatorApp(b, s.fedUrl, page);
+    const { next } = await enroll(b, s.fedUrl, setup, atRp, (secret) => code(s, secret));
     const { claims } = await redeem(s, next, request);
     assert.equal(claims.sub, 'bob');
     assert.deepEqual(claims.amr, ['pwd', 'otp', 'mfa']);
@@ -118,8 +119,8 @@ describe('sample-idp federation server', function () {
     const { request, page } = await signInWithPassword(b, s, 'dana', 'dana password', {
       clientId: 'payroll',
     });
-    assert.match(page.text, /Set up your authenticator app/);
-    const { next } = await enroll(b, s.fedUrl, page, atRp, (secret) => code(s, secret));
+    const setup = await chooseAuthenticatorApp(b, s.fedUrl, page);
+    const { next } = await enroll(b, s.fedUrl, setup, atRp, (secret) => code(s, secret));
     const { claims } = await redeem(s, next, request);
     assert.equal(claims.acr, 'urn:mfakit:acr:mfa');
   });
@@ -167,7 +168,7 @@ describe('sample-idp federation server', function () {
     const { uid, partnerPage } = await toPartner(b, s, 'carol@partner.test');
     const back = await partnerSignIn(b, partnerPage, 'carol@partner.test', false);
     assert.equal(new URL(back.url).pathname, `/interaction/${uid}/mfa`);
-    assert.match(back.text, /Set up your authenticator app/);
+    await chooseAuthenticatorApp(b, s.fedUrl, back);
   });
 
   it('reject: the partner says mfa, the local MFA is still asked; the result comes from the local factor', async () => {
@@ -319,11 +320,12 @@ describe('sample-idp federation server', function () {
     assert.equal(new URL(signedIn.url).pathname, '/account/mfa/enroll');
     const stillNot = await b.go(`${s.fedUrl}/account/mfa/settings`);
     assert.notEqual(new URL(stillNot.url).pathname, '/account/mfa/settings');
-    const secret = secretOnPage(signedIn.text);
-    const enrolled = await b.go(new URL(formAction(signedIn.text, '/enroll'), s.fedUrl).href, {
+    const setup = await chooseAuthenticatorApp(b, s.fedUrl, signedIn);
+    const secret = secretOnPage(setup.text);
+    const enrolled = await b.go(new URL(formAction(setup.text, '/enroll'), s.fedUrl).href, {
       form: {
-        _csrf: inputValue(signedIn.text, '_csrf'),
-        draftId: inputValue(signedIn.text, 'draftId'),
+        _csrf: inputValue(setup.text, '_csrf'),
+        draftId: inputValue(setup.text, 'draftId'),
         code: code(s, secret),
       },
     });

@@ -18,11 +18,13 @@ import {
   toPartner,
   uidOf,
 } from '../../helpers/federation-stack.ts';
+import { FIRST_METHOD } from '../../helpers/first-method.ts';
 import { LINKED_USERS, PARTNER_FORM, PROVIDERS, partnerSignIn, USERS } from './fixtures.ts';
 
 // Legacy: the partner's MFA does not count here, so Erin must register a method of her own.
 const ERIN = 'erin@legacy.partner.test';
-const ENROLLMENT = /Set up your authenticator app/;
+// A first method's registration: the chooser (app, text message, call) or a method's setup.
+const ENROLLMENT = FIRST_METHOD;
 const REAUTH_MAX_AGE_S = 30;
 
 /** A new RP request at the federation server, Erin's address typed in; where that leads (stopping at the RP). */
