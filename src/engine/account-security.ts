@@ -147,17 +147,17 @@ export function createAccountSecurity(engine: EngineContext) {
       // A method that asks for something first (a phone number) cannot begin without it.
       const missing = method.fields?.find((f) => fields?.[f.name] === undefined);
       if (missing) throw new MfaError('fields_required', `${missing.name} is required`, 400);
+      if (!method.sendsCode) return method.begin(userId, accountName, fields);
       let draft: EnrollmentDraft | undefined;
       const sent = await sending.audited(userId, kind, undefined, ctx, async () => {
         draft = await method.begin(userId, accountName, fields);
+        if (!draft.sent) throw new TypeError(`${kind}: a method that sends a code to begin sent none`);
         return draft.sent;
       });
-      if (!sent.ok) {
-        if (sent.error === 'slow_down') throw new SlowDownError(sent.message, sent.retryAfterSeconds);
-        throw new DeliveryError();
-      }
-      if (!draft) throw new MfaError('unknown_method', 'No such sign-in method can be set up here.', 404);
-      return draft;
+      if (sent.ok && draft) return draft;
+      if (!sent.ok && sent.error === 'slow_down')
+        throw new SlowDownError(sent.message, sent.retryAfterSeconds);
+      throw new DeliveryError();
     },
     resume: (kind, userId, draftId, accountName) => enrollmentOf(kind).resume(userId, draftId, accountName),
     async confirm(kind, userId, draftId, input, label, ctx) {

@@ -5,9 +5,9 @@
 // destination, `code_send_failed` when the provider refused, and refusals by the send limits
 // audited once a minute per user (refusal-audit.ts), with the count of the others. Besides the
 // method's own limits (per user, per number), every send takes a place in its client address's
-// count (`phone.perAddress`, the IPv6 /64 as one), given back when nothing was sent: one
-// address cannot spread sends over many accounts and numbers (SMS pumping). A user locked out
-// of checking codes is sent none.
+// count (`phone.perAddress`, the IPv6 /64 as one), given back when the send failed: one address
+// cannot spread sends over many accounts and numbers (SMS pumping). A user locked out of
+// checking codes is sent none.
 import { DeliveryError, SlowDownError } from '../errors.ts';
 import type { CodeSent } from '../methods/method.ts';
 import type { AuditContext } from './audit-log.ts';
@@ -87,22 +87,19 @@ export function createCodeSending(engine: EngineContext) {
     methodKind: string,
     methodId: string | undefined,
     ctx: AuditContext,
-    send: () => Promise<CodeSent | undefined>,
-  ): Promise<{ ok: true; sent: CodeSent | undefined } | SendFailure> {
+    send: () => Promise<CodeSent>,
+  ): Promise<{ ok: true; sent: CodeSent } | SendFailure> {
     let giveBack: (() => Promise<void>) | undefined;
     try {
       giveBack = await reserveAddress(ctx.ip);
       const sent = await send();
-      const taken = giveBack;
-      giveBack = undefined; // sent, or nothing to send: the place is kept only for a message
-      if (sent === undefined) await taken();
-      else
-        await audit(userId, ctx, {
-          type: 'code_sent',
-          methodId,
-          methodKind,
-          data: { channel: sent.channel, to: sent.to },
-        });
+      giveBack = undefined; // sent: the place is kept
+      await audit(userId, ctx, {
+        type: 'code_sent',
+        methodId,
+        methodKind,
+        data: { channel: sent.channel, to: sent.to },
+      });
       return { ok: true, sent };
     } catch (err) {
       await giveBack?.();
@@ -168,7 +165,6 @@ export function createCodeSending(engine: EngineContext) {
       }
       const result = await audited(userId, record.kind, record.id, ctx, () => sends.send(record, binding));
       if (!result.ok) return result;
-      if (!result.sent) return { ok: false, error: 'unknown_method' };
       return { ok: true, methodId: record.id, kind: record.kind, ...result.sent };
     },
   };

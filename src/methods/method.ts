@@ -144,6 +144,11 @@ export interface MethodEnrollment {
   /** What the user gives before it begins (a phone number); none when absent. */
   fields?: readonly EnrollmentField[];
   /**
+   * Whether beginning sends a code (a text message, a call): its begin then runs under the
+   * engine's send limits and is audited as a send, and its draft says what was `sent`.
+   */
+  sendsCode?: boolean;
+  /**
    * Starts a draft with what the user gave for `fields`: an MfaError 400 when it is missing or
    * malformed (a SlowDownError 429 or `delivery_failed` 503 when it sends something and cannot).
    */

@@ -78,6 +78,7 @@ export function createPhoneEnrollment(
   return {
     strength: channel,
     title: words.title,
+    sendsCode: true,
     fields: [
       {
         name: 'phoneNumber',

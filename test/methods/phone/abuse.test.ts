@@ -94,6 +94,20 @@ describe('text message and phone call: abuse', () => {
     });
   });
 
+  it("the address's send count is spent by codes only: registering an app or a passkey from that address is not held back", async () => {
+    const { mfa, outbox, events } = phoneMfa({ phone: { perAddress: { max: 1, windowSeconds: 3600 } } });
+    await registerPhone(mfa, outbox, 'erin', 'sms', VICTIM);
+    await assert.rejects(
+      mfa.enrollment.begin('sms', 'frank', 'frank', { phoneNumber: '+44 7700 900456' }, CTX),
+      {
+        code: 'slow_down',
+      },
+    );
+    const app = await mfa.enrollment.begin('totp', 'frank', 'frank', undefined, CTX);
+    assert.equal(app.kind, 'totp');
+    assert.equal(events.filter((e) => e.type === 'code_send_refused').length, 1, 'only the text was refused');
+  });
+
   it('attack: no code is sent to an account locked by wrong codes; audited once', async () => {
     const { mfa, outbox, events, clock } = phoneMfa();
     const methodId = await registerPhone(mfa, outbox, 'alice', 'sms', VICTIM);
