@@ -54,6 +54,13 @@ export function secondFactorCandidates<M extends { id: string; kind: string }>(
   first: FirstFactorFacts,
 ): M[] {
   if (first.methodId !== undefined) return methods.filter((m) => m.id !== first.methodId);
-  const oneFactorPasskey = passkeySignIn(first.amr) && !firstFactorMethods(first.amr).includes('webauthn');
-  return oneFactorPasskey ? methods.filter((m) => m.kind !== WEBAUTHN_KIND) : [...methods];
+  return excludesPasskeys(first) ? methods.filter((m) => m.kind !== WEBAUTHN_KIND) : [...methods];
 }
+
+/** A passkey that signed in as one factor without saying which (an older stamp): no passkey is the second. */
+const excludesPasskeys = (first: FirstFactorFacts) =>
+  passkeySignIn(first.amr) && !firstFactorMethods(first.amr).includes('webauthn');
+
+/** Whether `secondFactorCandidates` may leave out any of the user's methods: else all may be the second factor, unread. */
+export const narrowsCandidates = (first: FirstFactorFacts): boolean =>
+  first.methodId !== undefined || excludesPasskeys(first);

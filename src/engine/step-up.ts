@@ -3,7 +3,7 @@
 // verification times); and a step-up's new stamp laid on top of the session it raised.
 import type { AuthMethod } from '../policy/model.ts';
 import { requirementMessage, unmetRequirements } from '../policy/strength.ts';
-import { secondFactorCandidates } from './auth-methods.ts';
+import { narrowsCandidates, secondFactorCandidates } from './auth-methods.ts';
 import type { CodeSender, SendOutcome } from './code-sending.ts';
 import type { EngineContext } from './engine-context.ts';
 import type { ChallengeStart, SecondFactor } from './second-factor.ts';
@@ -86,10 +86,9 @@ export function createStepUp(engine: EngineContext, second: SecondFactor): StepU
     const set = target ? await policies.current() : null;
     const policy = target && set?.active ? evaluateForSession(set, stamp, target, clock.now()) : null;
     if (!set || !policy || policy.requirements.length === 0) {
-      const methods = await repository.listMethods(stamp.userId);
-      const allowed = secondFactorCandidates(methods, firstFactorOf(stamp));
-      if (allowed.length === methods.length) return { restriction: undefined };
-      const allowedMethodIds = allowed.map((m) => m.id);
+      // The usual session (a password first): every method may step it up, with no store read.
+      if (!narrowsCandidates(firstFactorOf(stamp))) return { restriction: undefined };
+      const allowedMethodIds = (await candidates(stamp)).map((m) => m.id);
       return { restriction: { allowedMethodIds, allowRecovery: true } };
     }
     // The new factor, with the sign-in's first factor, must satisfy everything the app requires:
