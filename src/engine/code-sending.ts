@@ -10,6 +10,7 @@
 // checking codes is sent none.
 import { DeliveryError, SlowDownError } from '../errors.ts';
 import type { CodeSent } from '../methods/method.ts';
+import { reservePlaces } from '../store/count-places.ts';
 import type { AuditContext } from './audit-log.ts';
 import type { EngineContext } from './engine-context.ts';
 import { addressBucket } from './lockout.ts';
@@ -46,19 +47,15 @@ export function createCodeSending(engine: EngineContext) {
   async function reserveAddress(ip: string | undefined): Promise<() => Promise<void>> {
     if (ip === undefined) return async () => {};
     const key = `code-sends:addr:${addressBucket(ip)}`;
-    const full = () =>
-      new SlowDownError(
+    const reserved = await reservePlaces(ephemeral, [
+      { key, max: perAddress.max, windowMs: perAddress.windowSeconds * 1000 },
+    ]);
+    if (!reserved.ok)
+      throw new SlowDownError(
         `Too many codes were sent from this network. Wait ${perAddress.windowSeconds} seconds and try again.`,
         perAddress.windowSeconds,
       );
-    if ((await ephemeral.getCount(key)) >= perAddress.max) throw full();
-    if ((await ephemeral.increment(key, perAddress.windowSeconds * 1000)) > perAddress.max) {
-      await ephemeral.decrement(key);
-      throw full();
-    }
-    return async () => {
-      await ephemeral.decrement(key);
-    };
+    return reserved.release;
   }
 
   /** A send refused by a limit or the lockout: audited once a minute per user, the rest counted. */

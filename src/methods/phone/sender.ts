@@ -12,6 +12,7 @@
 // warning says so once, and NODE_ENV=production refuses it (a ConfigError at start), since
 // codes and numbers in a log are no second factor.
 import { ConfigError, DeliveryError, SlowDownError } from '../../errors.ts';
+import { reservePlaces } from '../../store/count-places.ts';
 import type { MethodServices } from '../method.ts';
 import { outboxDelivery, type PhoneDelivery, type PhoneMessage } from './delivery.ts';
 
@@ -63,16 +64,14 @@ export function createPhoneSender(services: MethodServices) {
   const sender = services.options.phone.senderName ?? services.options.issuer;
 
   /** The counts a send to `number` for `userId` takes a place in (the number only as a keyed hash). */
-  const countsOf = (userId: string, number: string, purpose: SendPurpose) => [
-    { key: `phone-sends:user:${userId}`, ...perUser },
-    {
-      key: `phone-sends:${purpose === 'sign-in' ? 'to' : 'register'}:${hasher.hash('phone-number', number)}`,
-      ...perNumber,
-    },
-  ];
-
-  /** Gives back the places reserved. */
-  const release = (keys: readonly string[]) => Promise.all(keys.map((k) => ephemeral.decrement(k)));
+  const countsOf = (userId: string, number: string, purpose: SendPurpose) =>
+    [
+      { key: `phone-sends:user:${userId}`, ...perUser },
+      {
+        key: `phone-sends:${purpose === 'sign-in' ? 'to' : 'register'}:${hasher.hash('phone-number', number)}`,
+        ...perNumber,
+      },
+    ].map((c) => ({ ...c, windowMs: c.windowSeconds * 1000 }));
 
   return {
     /**
@@ -86,30 +85,16 @@ export function createPhoneSender(services: MethodServices) {
       code: string,
       purpose: SendPurpose,
     ): Promise<void> {
-      const counts = countsOf(userId, number, purpose);
-      // A refusal moves no count (a flood does not push the window further out).
-      for (const c of counts)
-        if ((await ephemeral.getCount(c.key)) >= c.max)
-          throw new SlowDownError(
-            `Too many codes were sent. Wait ${c.windowSeconds} seconds and try again.`,
-            c.windowSeconds,
-          );
-      const reserved: string[] = [];
-      for (const c of counts) {
-        reserved.push(c.key);
-        if ((await ephemeral.increment(c.key, c.windowSeconds * 1000)) > c.max) {
-          // Raced past the limit by a concurrent send: this one gives its places back.
-          await release(reserved);
-          throw new SlowDownError(
-            `Too many codes were sent. Wait ${c.windowSeconds} seconds and try again.`,
-            c.windowSeconds,
-          );
-        }
-      }
+      const reserved = await reservePlaces(ephemeral, countsOf(userId, number, purpose));
+      if (!reserved.ok)
+        throw new SlowDownError(
+          `Too many codes were sent. Wait ${reserved.full.windowSeconds} seconds and try again.`,
+          reserved.full.windowSeconds,
+        );
       try {
         await delivery.send({ channel, to: number, text: messageText(channel, sender, code), code });
       } catch (err) {
-        await release(reserved);
+        await reserved.release();
         throw new DeliveryError({ cause: err });
       }
     },
