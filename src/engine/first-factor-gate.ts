@@ -15,7 +15,7 @@
 // order of these steps, the throttle and the audit.
 import type { AuditLog } from './audit-log.ts';
 import { hasControlCharacters } from './control-characters.ts';
-import type { FirstFactorThrottle } from './first-factor-throttle.ts';
+import { answerRefusedClaim, type FirstFactorThrottle } from './first-factor-throttle.ts';
 
 export interface ResolvedAccount {
   id: string;
@@ -153,18 +153,7 @@ export function createFirstFactorGate(
       const { typed, account, realm } = await locate(input.identifier);
       if (realm) return { ok: false, error: 'home_realm', realm };
       const claim = await deps.throttle.claim(await budgetOf(input, typed, account), input.ip);
-      if (!claim.allowed) {
-        // Refusals cost the caller nothing: one row a minute per kind, with the count of the rest.
-        if (claim.audit) {
-          const { unreported } = claim.audit;
-          await deps.audit(account?.id ?? null, ctx, {
-            type: 'first_factor_throttled',
-            detail: claim.reason,
-            data: unreported > 0 ? { kind: input.kind, unreported } : { kind: input.kind },
-          });
-        }
-        return { ok: false, error: 'throttled', retryAfterSeconds: claim.retryAfterSeconds };
-      }
+      if (!claim.allowed) return answerRefusedClaim(deps.audit, account?.id ?? null, ctx, input.kind, claim);
       let ok = false;
       if (input.kind === 'password') {
         ok = await directory.verifyPassword(account?.id ?? null, input.secret);

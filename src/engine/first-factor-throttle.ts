@@ -43,6 +43,7 @@
 // lasts `failureWindowHours` for the next audited refusal of its kind to report.
 import { z } from 'zod';
 import type { CounterStore, EphemeralStore } from '../store/ports.ts';
+import type { AuditContext, AuditLog } from './audit-log.ts';
 import { type Clock, type RandomSource, randomId } from './capabilities.ts';
 import { addressBucket } from './lockout.ts';
 import { createRefusalAuditor, type RefusalAudit } from './refusal-audit.ts';
@@ -87,6 +88,32 @@ export type ThrottleClaim =
       /** Audit this refusal (the first of its kind this minute), or null: it was counted. */
       audit: RefusalAudit;
     };
+
+/** A throttle's refusal, as the gate and the passwordless sign-in answer it. */
+export type RefusedClaim = Extract<ThrottleClaim, { allowed: false }>;
+
+/**
+ * Audits a refused claim when it is the first of its kind this minute (`first_factor_throttled`,
+ * with the count of the refusals since), and gives the caller's answer: `throttled`, with the
+ * seconds to wait. Refusals cost the caller nothing: one row a minute per kind.
+ */
+export async function answerRefusedClaim(
+  audit: AuditLog,
+  userId: string | null,
+  ctx: AuditContext,
+  kind: 'password' | 'temporaryAccessPass' | 'passkey',
+  claim: RefusedClaim,
+): Promise<{ ok: false; error: 'throttled'; retryAfterSeconds: number }> {
+  if (claim.audit) {
+    const { unreported } = claim.audit;
+    await audit(userId, ctx, {
+      type: 'first_factor_throttled',
+      detail: claim.reason,
+      data: unreported > 0 ? { kind, unreported } : { kind },
+    });
+  }
+  return { ok: false, error: 'throttled', retryAfterSeconds: claim.retryAfterSeconds };
+}
 
 const accountState = z.object({
   series: z.string(),

@@ -12,6 +12,7 @@ import { MfaError } from '../errors.ts';
 import type { ChallengeOptions, FactorInput } from '../methods/method.ts';
 import { randomId } from './capabilities.ts';
 import type { EngineContext } from './engine-context.ts';
+import { answerRefusedClaim } from './first-factor-throttle.ts';
 import { addressBucket } from './lockout.ts';
 import type { RequestContext } from './sign-in-types.ts';
 
@@ -83,17 +84,7 @@ export function createPasswordless(engine: EngineContext): PasswordlessService {
     async verify(challengeId, input, ctx, options = {}) {
       const method = methodOf(options.kind);
       const claim = await firstFactorThrottle.claimAddress(ctx.ip);
-      if (!claim.allowed) {
-        if (claim.audit) {
-          const { unreported } = claim.audit;
-          await audit(null, ctx, {
-            type: 'first_factor_throttled',
-            detail: claim.reason,
-            data: unreported > 0 ? { kind: 'passkey', unreported } : { kind: 'passkey' },
-          });
-        }
-        return { ok: false, error: 'throttled', retryAfterSeconds: claim.retryAfterSeconds };
-      }
+      if (!claim.allowed) return answerRefusedClaim(audit, null, ctx, 'passkey', claim);
       const checked = CHALLENGE_ID.test(challengeId)
         ? await method.passwordless.verify(input, binding(challengeId))
         : { ok: false as const, detail: 'challenge_missing' };
