@@ -90,7 +90,8 @@ const failure = (error: MfaFailureCode, message: string, status: number): Step =
   status,
 });
 
-const failed = (answer: FailureAnswer): Step => ({
+/** A refusal the shared web layer worded (a verification's, a send's). */
+const failed = (answer: Omit<FailureAnswer, 'error'> & { error: MfaFailureCode }): Step => ({
   kind: 'fail',
   challenge:
     answer.retryAfterSeconds === undefined
@@ -176,16 +177,7 @@ export class MfaStrategy extends Strategy {
     const answer = answerSend(responseOf(req), outcome);
     if (!answer.ok) {
       if (answer.error === 'pending_expired') forgetPending(state);
-      const { error } = answer;
-      return {
-        kind: 'fail',
-        challenge: {
-          error,
-          message: answer.message,
-          ...(answer.retryAfterSeconds === undefined ? {} : { retryAfterSeconds: answer.retryAfterSeconds }),
-        },
-        status: answer.status,
-      };
+      return failed(answer);
     }
     state.notice = answer.notice;
     await saveSession(req);
