@@ -1,8 +1,8 @@
 // Addresses as bytes (4 for IPv4, 16 for IPv6), the form the CIDR trie walks. IPv4-mapped
 // IPv6 addresses (::ffff:a.b.c.d) are treated as the IPv4 address they carry, both in
 // requests and in policy CIDRs, so a dual-stack socket cannot dodge an IPv4 location.
-import ipaddr from 'ipaddr.js';
-import { parseIp, parseIpv6 } from '../trust/address.ts';
+import { parseAddress } from '../trust/address.ts';
+import { CIDR_RULE, ipv4IfMapped, parseStrictCidr, quoted } from '../trust/cidr.ts';
 
 /** A CIDR as the address's bytes and the prefix length in bits. */
 export interface ParsedCidr {
@@ -39,8 +39,9 @@ const hexDigit = (c: number) =>
 
 /**
  * Plain colon-hex IPv6 fast path: groups of 1-4 hex digits, at most one `::`, no zone and no
- * dotted tail. Returns null for anything else, which then goes to ipaddr.js; for what it
- * accepts, the bytes are those ipaddr.js gives (IPv4-mapped ::ffff:0:0/96 included).
+ * dotted tail. Returns null for anything else, which then goes to the full parser
+ * (`parseAddress`); for what it accepts, the bytes are those that parser gives (IPv4-mapped
+ * ::ffff:0:0/96 as IPv4).
  */
 function parseIpv6Plain(text: string): Uint8Array | null {
   const n = text.length;
@@ -91,27 +92,16 @@ export function ipBytes(text: string): Uint8Array | null {
   if (!text.includes(':')) return null;
   const plain = parseIpv6Plain(text);
   if (plain) return plain;
-  if (!ipaddr.IPv6.isValid(text)) return null;
-  const v6 = parseIpv6(text);
-  if (v6.isIPv4MappedAddress()) return Uint8Array.from(v6.toIPv4Address().toByteArray());
-  return Uint8Array.from(v6.toByteArray());
+  const ip = parseAddress(text);
+  return ip && Uint8Array.from(ip.toByteArray());
 }
 
-/** A validated CIDR (or single address) as bytes + prefix length. Throws on nonsense. */
+/** A CIDR (or single address) under the strict rule, as bytes + prefix length. Throws on anything else. */
 export function parseCidr(text: string): ParsedCidr {
-  const [addr, prefix] = text.includes('/') ? cidrOf(text) : [parseIp(text), text.includes(':') ? 128 : 32];
-  if (addr.kind() === 'ipv6') {
-    const v6 = addr as ipaddr.IPv6;
-    if (v6.isIPv4MappedAddress() && prefix >= 96)
-      return { bytes: Uint8Array.from(v6.toIPv4Address().toByteArray()), prefix: prefix - 96 };
-  }
+  const range = parseStrictCidr(text);
+  if (range === null) throw new Error(`${quoted(text)} ${CIDR_RULE}`);
+  const [addr, prefix] = ipv4IfMapped(range);
   return { bytes: Uint8Array.from(addr.toByteArray()), prefix };
-}
-
-/** ipaddr.js's parseCIDR (its checks and errors), the address read by `parseIp`. */
-function cidrOf(text: string): [ipaddr.IPv4 | ipaddr.IPv6, number] {
-  const [, prefix] = ipaddr.parseCIDR(text);
-  return [parseIp(text.slice(0, text.indexOf('/'))), prefix];
 }
 
 /** Whether `ip` lies in `cidr` (both as bytes; different families never match). */

@@ -31,6 +31,18 @@ export function parseStrictCidr(text: string): CidrRange | null {
 
 export const isStrictCidr = (text: string): boolean => parseStrictCidr(text) !== null;
 
+/**
+ * An IPv4-mapped range (`::ffff:203.0.113.0/120`) as the IPv4 range it names (203.0.113.0/24):
+ * client addresses arrive as IPv4 (address.ts), so that is what such a range must match. Any
+ * other range as it is.
+ */
+export function ipv4IfMapped(range: CidrRange): CidrRange {
+  const [ip, prefix] = range;
+  if (ip.kind() !== 'ipv6' || prefix < 96) return range;
+  const v6 = ip as ipaddr.IPv6;
+  return v6.isIPv4MappedAddress() ? [v6.toIPv4Address(), prefix - 96] : range;
+}
+
 /** The refused value as a message shows it: quoted, control characters escaped, at most 64 characters. */
 export const quoted = (value: string): string =>
   JSON.stringify(value.length > 64 ? `${value.slice(0, 64)}…` : value);

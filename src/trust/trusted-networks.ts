@@ -2,10 +2,9 @@
 // skip the second factor. Every entry must pass the strict CIDR rule (src/trust/cidr.ts) —
 // also when this is called directly, not through createMfa's options — so `010.0.0.0/8` can
 // never be read as 8.0.0.0/8.
-import type { IPv6 } from 'ipaddr.js';
 import { ConfigError } from '../errors.ts';
 import { parseAddress } from './address.ts';
-import { CIDR_RULE, type CidrRange, parseStrictCidr, quoted } from './cidr.ts';
+import { CIDR_RULE, type CidrRange, ipv4IfMapped, parseStrictCidr, quoted } from './cidr.ts';
 
 export interface TrustedNetworks {
   /** The matching CIDR, or null. Unparseable addresses never match. */
@@ -16,11 +15,7 @@ export function compileTrustedNetworks(cidrs: readonly string[]): TrustedNetwork
   const ranges: Array<{ text: string; range: CidrRange }> = cidrs.map((text, i) => {
     const range = parseStrictCidr(text);
     if (range === null) throw new ConfigError(`trustedNetworks.${i}: ${quoted(text)} ${CIDR_RULE}`);
-    // `::ffff:203.0.113.0/120` is 203.0.113.0/24: client addresses arrive as IPv4 (address.ts).
-    const [ip, prefix] = range;
-    if (ip.kind() === 'ipv6' && (ip as IPv6).isIPv4MappedAddress() && prefix >= 96)
-      return { text, range: [(ip as IPv6).toIPv4Address(), prefix - 96] as CidrRange };
-    return { text, range };
+    return { text, range: ipv4IfMapped(range) };
   });
   return {
     match(address) {
