@@ -7,7 +7,6 @@ import {
   hotp,
   type Mfa,
   MfaError,
-  outboxDelivery,
   type PhoneDelivery,
   recoveryCode,
   type Stores,
@@ -67,7 +66,8 @@ export interface FederationServerDeps {
   reauthMaxAgeSeconds?: number;
   /**
    * Who delivers text messages and phone calls. Default: mfakit's development outbox, which
-   * sends nothing and prints each message (the number and the code) on this process's console.
+   * sends nothing and prints each message (the number and the code) on this process's console,
+   * and which mfakit refuses under NODE_ENV=production.
    */
   phoneDelivery?: PhoneDelivery;
   /**
@@ -117,9 +117,9 @@ export async function createFederationServer(
       ...(config.textMessage.enabled ? [smsMethod()] : []),
       ...(config.phoneCall.enabled ? [voiceMethod()] : []),
     ],
-    // No SMS or voice provider in the sample: the outbox prints each message on the console
+    // No SMS or voice provider in the sample: mfakit's outbox prints each message on the console
     // (`mfakit outbox (sms to +44…): 123456 is your … code`), where the person trying it reads it.
-    phone: { delivery: deps.phoneDelivery ?? outboxDelivery() },
+    ...(deps.phoneDelivery ? { phone: { delivery: deps.phoneDelivery } } : {}),
     rememberDevice: {
       enabled: true,
       days: config.rememberDeviceDays,

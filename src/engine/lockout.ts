@@ -128,6 +128,14 @@ export function createLockout(
     return { allowed: true, consecutiveFailures };
   }
 
+  async function status(userId: string) {
+    const [attempts, consecutiveFailures] = await Promise.all([
+      ephemeral.getCount(k.user(userId)),
+      counters.getCounter(k.consecutive(userId)),
+    ]);
+    return { attempts, consecutiveFailures: consecutiveFailures ?? 0 };
+  }
+
   return {
     async begin(userId, ip) {
       const gate = await check(userId, ip);
@@ -159,20 +167,11 @@ export function createLockout(
       ]);
     },
     async lockedFor(userId) {
-      const [consecutive, attempts] = await Promise.all([
-        counters.getCounter(k.consecutive(userId)),
-        ephemeral.getCount(k.user(userId)),
-      ]);
-      return (consecutive ?? 0) >= settings.hardLimit || attempts >= settings.maxAttempts
+      const { attempts, consecutiveFailures } = await status(userId);
+      return consecutiveFailures >= settings.hardLimit || attempts >= settings.maxAttempts
         ? seconds(lockMs)
         : null;
     },
-    async status(userId) {
-      const [attempts, consecutiveFailures] = await Promise.all([
-        ephemeral.getCount(k.user(userId)),
-        counters.getCounter(k.consecutive(userId)),
-      ]);
-      return { attempts, consecutiveFailures: consecutiveFailures ?? 0 };
-    },
+    status,
   };
 }
