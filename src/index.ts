@@ -62,7 +62,7 @@ export type { PendingPrincipal } from './engine/pending.ts';
 export type { PolicyService } from './engine/policy-service.ts';
 export { PolicyVersionConflict } from './engine/policy-source.ts';
 export type { RegistrationRefusal, RegistrationVerdict } from './engine/registration-rule.ts';
-export type { ChallengeStart } from './engine/second-factor.ts';
+export type { ChallengeStart, PromptOffer } from './engine/second-factor.ts';
 export type { SessionPolicyCheck, SessionTarget } from './engine/session-policy.ts';
 export type { SignInFlow } from './engine/sign-in-flow.ts';
 export type {

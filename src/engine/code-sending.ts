@@ -11,6 +11,7 @@
 import { DeliveryError, SlowDownError } from '../errors.ts';
 import type { CodeSent } from '../methods/method.ts';
 import { reservePlaces } from '../store/count-places.ts';
+import type { MethodRecord } from '../store/ports.ts';
 import type { AuditContext } from './audit-log.ts';
 import type { EngineContext } from './engine-context.ts';
 import { addressBucket } from './lockout.ts';
@@ -125,11 +126,10 @@ export function createCodeSending(engine: EngineContext) {
   return {
     audited,
 
-    /** The user's methods that send a code and that the policies allow here, in registration order. */
-    async senders(userId: string, restriction: MethodRestriction | undefined): Promise<CodeSender[]> {
-      if (!methods.all.some((m) => m.sends)) return [];
+    /** Which of these usable records send a code on demand: a button each, in their order. */
+    sendersOf(records: readonly MethodRecord[]): CodeSender[] {
       const senders: CodeSender[] = [];
-      for (const record of await usableRecords(repository, userId, restriction)) {
+      for (const record of records) {
         const sends = methods.of(record)?.sends;
         if (sends) senders.push({ methodId: record.id, kind: record.kind, label: sends.label(record) });
       }

@@ -6,7 +6,7 @@
 import type { ChallengeOptions, MethodCheck } from '../methods/method.ts';
 import type { AuthMethod } from '../policy/model.ts';
 import { firstFactorMethods } from './auth-methods.ts';
-import { createCodeSending } from './code-sending.ts';
+import { type CodeSender, createCodeSending } from './code-sending.ts';
 import type { EngineContext } from './engine-context.ts';
 import type { CurrentPending } from './pending-currency.ts';
 import { deviceSightingKey, networkSightingKey } from './sightings.ts';
@@ -34,6 +34,12 @@ export interface ChallengeStart {
   options: ChallengeOptions;
 }
 
+/** What a prompt offers besides a typed code: passkey challenges begun, and phones that can be sent a code. */
+export interface PromptOffer {
+  challenges: ChallengeStart[];
+  senders: CodeSender[];
+}
+
 /** A verified second factor: its amr values, the strength method it counts as, and which method. */
 export interface VerifiedFactor {
   amr: string[];
@@ -42,6 +48,7 @@ export interface VerifiedFactor {
 }
 
 export function createSecondFactor(engine: EngineContext) {
+  const sending = createCodeSending(engine);
   const { clock, repository, hasher, lockout, methods, audit } = engine;
 
   /** The stamp of a sign-in completed now: with a verified second factor, or with what skipped it (or neither). */
@@ -102,25 +109,26 @@ export function createSecondFactor(engine: EngineContext) {
     usableRecordsOf(repository, userId, restriction, methodId);
 
   /**
-   * Starts the challenge of every method that produces one (a passkey's options) and for which
-   * the user has a record the policies allow, bound to `binding`; each with its button's label.
+   * What a prompt offers besides a typed code, from one read of the user's records the policies
+   * allow: the challenge of every method that produces one (a passkey's options), begun and bound
+   * to `binding`, each with its button's label; and the methods that send a code on demand.
    */
-  async function beginChallenges(
+  async function prompt(
     userId: string,
     binding: string,
     restriction?: MethodRestriction,
-  ): Promise<ChallengeStart[]> {
+  ): Promise<PromptOffer> {
     const challenging = methods.all.filter((m) => m.challenge !== undefined);
-    if (challenging.length === 0) return [];
+    if (challenging.length === 0 && !methods.all.some((m) => m.sends)) return { challenges: [], senders: [] };
     const records = await usableRecords(userId, restriction);
-    const started: ChallengeStart[] = [];
+    const challenges: ChallengeStart[] = [];
     for (const method of challenging) {
       const candidates = records.filter((r) => r.kind === method.kind);
       if (!method.challenge || candidates.length === 0) continue;
       const options = await method.challenge.begin(userId, candidates, binding);
-      started.push({ kind: method.kind, label: method.challenge.label, options });
+      challenges.push({ kind: method.kind, label: method.challenge.label, options });
     }
-    return started;
+    return { challenges, senders: sending.sendersOf(records) };
   }
 
   /**
@@ -230,12 +238,12 @@ export function createSecondFactor(engine: EngineContext) {
 
   return {
     verify: verifySecondFactor,
-    beginChallenges,
+    prompt,
     stampFor,
     complete,
     recordSightings,
-    /** Codes sent on demand (a text message, a call): the buttons, and the send. */
-    sending: createCodeSending(engine),
+    /** Codes sent on demand (a text message, a call): the send. */
+    sending,
   };
 }
 

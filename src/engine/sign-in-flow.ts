@@ -5,12 +5,12 @@ import type { AuditEventBody, PolicyAuditData } from '../audit/events.ts';
 import type { EnrollmentDraft, EnrollmentFields, FactorInput } from '../methods/method.ts';
 import type { PolicyEvaluation } from '../policy/evaluation.ts';
 import type { EnrollableMethod, EnrollmentService, RecoveryCodesService } from './account-security.ts';
-import type { CodeSender, SendOutcome } from './code-sending.ts';
+import type { SendOutcome } from './code-sending.ts';
 import type { AllowDecision, BlockDecision, Decision, DecisionContext, WhatIfContext } from './decision.ts';
 import type { EngineContext } from './engine-context.ts';
 import type { PendingPrincipal } from './pending.ts';
 import { createPendingEnrollment, pendingBinding, restrictionOf } from './pending-enrollment.ts';
-import type { ChallengeStart, SecondFactor } from './second-factor.ts';
+import type { ChallengeStart, PromptOffer, SecondFactor } from './second-factor.ts';
 import type {
   CodeInput,
   RequestContext,
@@ -42,10 +42,12 @@ export interface SignInFlow {
    */
   beginPendingChallenges(pending: string | PendingPrincipal): Promise<ChallengeStart[]>;
   /**
-   * The user's methods that send a code on demand (a text message, a call) and that this pending
-   * sign-in may verify with: a button each. Nothing is sent until `sendPendingCode`.
+   * What the pending sign-in's prompt offers besides a typed code, from one read of the user's
+   * methods: the challenges begun (as `beginPendingChallenges`), and the methods that send a code
+   * on demand (a text message, a call) and that it may verify with, a button each. Nothing is
+   * sent until `sendPendingCode`.
    */
-  pendingCodeSenders(pending: string | PendingPrincipal): Promise<CodeSender[]>;
+  pendingPrompt(pending: string | PendingPrincipal): Promise<PromptOffer>;
   /**
    * Sends a code for the pending sign-in by the user's method `methodId`, bound to this sign-in
    * (a newer send replaces the code): refused (`unknown_method`) for a method not theirs or not
@@ -164,6 +166,12 @@ export function createSignInFlow(
     };
   }
 
+  async function pendingPrompt(given: string | PendingPrincipal): Promise<PromptOffer> {
+    const pending = typeof given === 'string' ? await pendingSignIns.get(given) : given;
+    if (!pending || pending.mustEnroll) return { challenges: [], senders: [] };
+    return second.prompt(pending.userId, pendingBinding(pending.id), restrictionOf(pending));
+  }
+
   return {
     decide,
     whatIf,
@@ -269,17 +277,8 @@ export function createSignInFlow(
       return { status: 'mfa', pending, decision };
     },
 
-    async beginPendingChallenges(given) {
-      const pending = typeof given === 'string' ? await pendingSignIns.get(given) : given;
-      if (!pending || pending.mustEnroll) return [];
-      return second.beginChallenges(pending.userId, pendingBinding(pending.id), restrictionOf(pending));
-    },
-
-    async pendingCodeSenders(given) {
-      const pending = typeof given === 'string' ? await pendingSignIns.get(given) : given;
-      if (!pending || pending.mustEnroll) return [];
-      return second.sending.senders(pending.userId, restrictionOf(pending));
-    },
+    beginPendingChallenges: async (given) => (await pendingPrompt(given)).challenges,
+    pendingPrompt,
 
     async sendPendingCode(pendingId, methodId, ctx) {
       const pending = await pendingSignIns.get(pendingId);

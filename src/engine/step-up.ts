@@ -4,9 +4,9 @@
 import type { AuthMethod } from '../policy/model.ts';
 import { requirementMessage, unmetRequirements } from '../policy/strength.ts';
 import { narrowsCandidates, secondFactorCandidates } from './auth-methods.ts';
-import type { CodeSender, SendOutcome } from './code-sending.ts';
+import type { SendOutcome } from './code-sending.ts';
 import type { EngineContext } from './engine-context.ts';
-import type { ChallengeStart, SecondFactor } from './second-factor.ts';
+import type { ChallengeStart, PromptOffer, SecondFactor } from './second-factor.ts';
 import { evaluateForSession, type SessionTarget } from './session-policy.ts';
 import type { CodeInput, MethodRestriction, RequestContext, VerifyOutcome } from './sign-in-types.ts';
 import {
@@ -42,8 +42,12 @@ export interface StepUpService {
    * step-up of this session, bound to it: one per such method the target allows the user.
    */
   beginStepUpChallenges(stamp: AuthStamp, target?: SessionTarget): Promise<ChallengeStart[]>;
-  /** The user's methods that send a code on demand and that the target allows for this step-up. */
-  stepUpCodeSenders(stamp: AuthStamp, target?: SessionTarget): Promise<CodeSender[]>;
+  /**
+   * What a step-up of this session offers besides a typed code, from one read of the user's
+   * methods: the challenges begun (as `beginStepUpChallenges`), and the methods that send a code
+   * on demand that the target allows.
+   */
+  stepUpPrompt(stamp: AuthStamp, target?: SessionTarget): Promise<PromptOffer>;
   /** Sends a code for a step-up of this session by the method `methodId`, bound to the session. */
   sendStepUpCode(
     stamp: AuthStamp,
@@ -114,18 +118,15 @@ export function createStepUp(engine: EngineContext, second: SecondFactor): StepU
     return { restriction };
   }
 
-  return {
-    async beginStepUpChallenges(stamp, target) {
-      const allowed = await restrictionFor(stamp, target);
-      if ('error' in allowed) return [];
-      return second.beginChallenges(stamp.userId, sessionBinding(stamp), allowed.restriction);
-    },
+  async function stepUpPrompt(stamp: AuthStamp, target?: SessionTarget): Promise<PromptOffer> {
+    const allowed = await restrictionFor(stamp, target);
+    if ('error' in allowed) return { challenges: [], senders: [] };
+    return second.prompt(stamp.userId, sessionBinding(stamp), allowed.restriction);
+  }
 
-    async stepUpCodeSenders(stamp, target) {
-      const allowed = await restrictionFor(stamp, target);
-      if ('error' in allowed) return [];
-      return second.sending.senders(stamp.userId, allowed.restriction);
-    },
+  return {
+    beginStepUpChallenges: async (stamp, target) => (await stepUpPrompt(stamp, target)).challenges,
+    stepUpPrompt,
 
     async sendStepUpCode(stamp, methodId, ctx, target) {
       const allowed = await restrictionFor(stamp, target);

@@ -108,18 +108,12 @@ export function createApiRoutes(mfa: Mfa, web: MfaExpress, flow: SessionFlow) {
         return res
           .status(401)
           .json({ error: 'pending_expired', message: 'Your sign-in has expired. Sign in again.' });
-      const [challenges, senders] = await Promise.all([
-        mfa.beginPendingChallenges(pending),
-        mfa.pendingCodeSenders(pending),
-      ]);
+      const { challenges, senders } = await mfa.pendingPrompt(pending);
       return res.json({ challenges, senders });
     }
     const stamp = accessOr(res, await flow.signedIn(req, true));
     if (!stamp) return;
-    const [challenges, senders] = await Promise.all([
-      flow.stepUpChallenges(req, stamp),
-      flow.stepUpSenders(req, stamp),
-    ]);
+    const { challenges, senders } = await flow.stepUpPrompt(req, stamp);
     res.json({ challenges, senders });
   });
 

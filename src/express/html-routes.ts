@@ -3,6 +3,7 @@
 import { csrfSync } from 'csrf-sync';
 import express, { type Request, type Response } from 'express';
 import type { Mfa } from '../engine/create-mfa.ts';
+import type { PromptOffer } from '../engine/second-factor.ts';
 import { MfaError } from '../errors.ts';
 import {
   BODY_LIMIT,
@@ -19,6 +20,9 @@ import * as pages from '../web/pages.ts';
 import { safeReturnTo } from '../web/session.ts';
 import type { MfaExpress } from './create-mfa-express.ts';
 import type { SessionFlow, StampAccess } from './session-flow.ts';
+
+/** A prompt for a sign-in that is gone: no passkey challenge, no phone to send to. */
+const NOTHING_OFFERED: PromptOffer = { challenges: [], senders: [] };
 
 const NOTICES: Record<string, string> = {
   enrolled: 'Your new sign-in method is set up.',
@@ -90,10 +94,7 @@ export function createHtmlRoutes(mfa: Mfa, web: MfaExpress, flow: SessionFlow) {
     const pending = pendingId ? await mfa.getPending(pendingId) : null;
     if (!pending) return res.redirect(303, loginPath);
     if (pending.mustEnroll) return res.redirect(303, `${basePath}/enroll`);
-    const [challenges, senders] = await Promise.all([
-      mfa.beginPendingChallenges(pending),
-      mfa.pendingCodeSenders(pending),
-    ]);
+    const { challenges, senders } = await mfa.pendingPrompt(pending);
     res.send(pages.promptPage(page(req), { ...promptFacts(pending), returnTo: '', challenges, senders }));
   });
   html.post('/prompt', async (req, res) => {
@@ -113,8 +114,7 @@ export function createHtmlRoutes(mfa: Mfa, web: MfaExpress, flow: SessionFlow) {
             error: result.answer.message,
             ...promptFacts(result.pending),
             returnTo: '',
-            challenges: result.pending ? await mfa.beginPendingChallenges(result.pending) : [],
-            senders: result.pending ? await mfa.pendingCodeSenders(result.pending) : [],
+            ...(result.pending ? await mfa.pendingPrompt(result.pending) : NOTHING_OFFERED),
           }),
         );
     }
@@ -137,8 +137,7 @@ export function createHtmlRoutes(mfa: Mfa, web: MfaExpress, flow: SessionFlow) {
           ...promptFacts(pending),
           ...said,
           returnTo: '',
-          challenges: pending ? await mfa.beginPendingChallenges(pending) : [],
-          senders: pending ? await mfa.pendingCodeSenders(pending) : [],
+          ...(pending ? await mfa.pendingPrompt(pending) : NOTHING_OFFERED),
         }),
       );
     }
@@ -147,8 +146,7 @@ export function createHtmlRoutes(mfa: Mfa, web: MfaExpress, flow: SessionFlow) {
       pages.verifyPage(page(req), {
         ...said,
         returnTo,
-        challenges: await flow.stepUpChallenges(req, sent.stamp),
-        senders: await flow.stepUpSenders(req, sent.stamp),
+        ...(await flow.stepUpPrompt(req, sent.stamp)),
         reason:
           req.session?.mfakit?.stepUp?.message ?? 'For your security, enter a code before you continue.',
       }),
@@ -253,8 +251,7 @@ export function createHtmlRoutes(mfa: Mfa, web: MfaExpress, flow: SessionFlow) {
     res.send(
       pages.verifyPage(page(req), {
         returnTo,
-        challenges: await flow.stepUpChallenges(req, stamp),
-        senders: await flow.stepUpSenders(req, stamp),
+        ...(await flow.stepUpPrompt(req, stamp)),
         reason:
           req.session?.mfakit?.stepUp?.message ?? 'For your security, enter a code before you continue.',
       }),
@@ -271,8 +268,7 @@ export function createHtmlRoutes(mfa: Mfa, web: MfaExpress, flow: SessionFlow) {
       pages.verifyPage(page(req), {
         error: result.answer.message,
         returnTo,
-        challenges: await flow.stepUpChallenges(req, stamp),
-        senders: await flow.stepUpSenders(req, stamp),
+        ...(await flow.stepUpPrompt(req, stamp)),
         reason: result.reason ?? 'Enter a code to continue.',
       }),
     );

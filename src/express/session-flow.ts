@@ -129,11 +129,6 @@ export function createSessionFlow(mfa: Mfa, web: MfaExpress) {
       return { kind: 'complete', stamp: result.stamp, returnTo: await completeSignIn(req, result.stamp) };
     },
 
-    /** The methods that send a code on demand for a step-up of this session, for what the guard asked. */
-    async stepUpSenders(req: Request, stamp: AuthStamp) {
-      return mfa.stepUpCodeSenders(stamp, stepUpTarget(req));
-    },
-
     /**
      * Sends a code by one of the user's methods: for the pending sign-in when there is one, else
      * for a step-up of the signed-in session (what the guard asked for decides which may send).
@@ -151,9 +146,9 @@ export function createSessionFlow(mfa: Mfa, web: MfaExpress) {
       return { kind: 'verify', answer: answerSend(res, outcome), stamp: access.stamp };
     },
 
-    /** The challenges (a passkey's options) for a step-up of this session, for what the guard asked. */
-    async stepUpChallenges(req: Request, stamp: AuthStamp) {
-      return mfa.beginStepUpChallenges(stamp, stepUpTarget(req));
+    /** What a step-up of this session offers (a passkey's options, the phones), for what the guard asked. */
+    async stepUpPrompt(req: Request, stamp: AuthStamp) {
+      return mfa.stepUpPrompt(stamp, stepUpTarget(req));
     },
 
     /**

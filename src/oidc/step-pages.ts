@@ -101,10 +101,7 @@ export function createStepPages(oidc: OidcMfa, mfa: Mfa) {
     said?: PageSaid,
   ) {
     const error = errorOf(said);
-    const [challenges, senders] = await Promise.all([
-      mfa.beginPendingChallenges(pending),
-      mfa.pendingCodeSenders(pending),
-    ]);
+    const { challenges, senders } = await mfa.pendingPrompt(pending);
     const answered = new Set(challenges.map((c) => c.kind));
     const allowed = pending.allowedMethodIds ? new Set(pending.allowedMethodIds) : null;
     const methods = (await mfa.methods.list(pending.userId)).filter((m) => !allowed || allowed.has(m.id));

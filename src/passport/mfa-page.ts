@@ -141,10 +141,7 @@ export function mfaPage(
         return;
       }
     }
-    const [challenges, senders] = await Promise.all([
-      mfa.beginPendingChallenges(pending),
-      mfa.pendingCodeSenders(pending),
-    ]);
+    const { challenges, senders } = await mfa.pendingPrompt(pending);
     // "We sent a code to …": said once, after the send (the strategy's redirect here).
     const notice = state.notice ?? pending.userMessage;
     delete state.notice;

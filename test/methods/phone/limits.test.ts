@@ -141,7 +141,7 @@ describe('text message and phone call: limits and refusals', () => {
     assert.ok(app.ok);
     const smsId = await registerPhone(mfa, outbox, 'alice', 'sms', NUMBER);
     const pendingId = await pendingSignIn(mfa, 'alice');
-    assert.deepEqual(await mfa.pendingCodeSenders(pendingId), []);
+    assert.deepEqual((await mfa.pendingPrompt(pendingId)).senders, []);
     const sent = outbox.messages.length;
     assert.deepEqual(await mfa.sendPendingCode(pendingId, smsId, CTX), {
       ok: false,

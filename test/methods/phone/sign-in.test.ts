@@ -78,7 +78,7 @@ for (const [name, storesFor] of suites) {
       const methodId = await registerPhone(mfa, outbox, 'alice', 'sms', NUMBER);
       const pendingId = await pendingSignIn(mfa, 'alice');
       const before = outbox.messages.length;
-      const senders = await mfa.pendingCodeSenders(pendingId);
+      const { senders } = await mfa.pendingPrompt(pendingId);
       assert.deepEqual(senders, [{ methodId, kind: 'sms', label: 'Text a code to +•• ••• ••23' }]);
       await mfa.beginPendingChallenges(pendingId);
       assert.equal(outbox.messages.length, before, 'nothing sent until asked');
