@@ -192,9 +192,9 @@ export function createSessionFlow(mfa: Mfa, web: MfaExpress) {
         throw new MfaError('unknown_method', 'No sign-in method can be set up here.', 404);
       const resumeId = resume && state?.draftKind === kind ? state.draftId : undefined;
       const method = choices.find((m) => m.kind === kind);
-      // A method that asks for something first (a phone number) begins only with it; a draft
-      // of the session resumes without (a reload sends no second code).
-      const asking = method !== undefined && method.fields.length > 0 && fields === undefined;
+      // A method that asks for something first (a phone number) begins only with it (the engine
+      // says `fields_required`: ask); a draft of the session resumes without (a reload sends no
+      // second code).
       const ask = (firstMethod: boolean): BeginEnrollResult =>
         method ? { kind: 'needs_fields', method, firstMethod } : { kind: 'no_enrollment' };
       let started: { draft: EnrollmentDraft; firstMethod: boolean };
@@ -202,7 +202,6 @@ export function createSessionFlow(mfa: Mfa, web: MfaExpress) {
         const pending = await mfa.getPending(pendingId);
         if (!pending) throw new MfaError('pending_expired', FAILURE_MESSAGES.expired, 401);
         if (!pending.mustEnroll) return { kind: 'no_enrollment' };
-        if (asking && !resumeId) return ask(true);
         const name = await web.options.displayName(pending.userId);
         const draft = await beginOrAsk(() =>
           mfa.beginPendingEnrollment(pending.id, kind, name, resumeId, fields),
@@ -216,8 +215,10 @@ export function createSessionFlow(mfa: Mfa, web: MfaExpress) {
         const { userId } = access.stamp;
         const name = await web.options.displayName(userId);
         const resumed = resumeId ? await mfa.enrollment.resume(kind, userId, resumeId, name) : null;
-        if (!resumed && asking) return ask(false);
-        const draft = resumed ?? (await mfa.enrollment.begin(kind, userId, name, fields, web.ctxOf(req)));
+        const draft =
+          resumed ??
+          (await beginOrAsk(() => mfa.enrollment.begin(kind, userId, name, fields, web.ctxOf(req))));
+        if (draft === 'ask') return ask(false);
         started = { draft, firstMethod: false };
       }
       sessionState(req).draftId = started.draft.draftId;

@@ -70,7 +70,6 @@ export function createStepPages(oidc: OidcMfa, mfa: Mfa) {
           ...(error ? { error: error.message } : {}),
         }),
       );
-    if (method && method.fields.length > 0 && !resumeId) return askFor();
     const draft = await beginOrAsk(async () =>
       mfa.beginPendingEnrollment(pending.id, kind, await oidc.displayName(pending.userId), resumeId),
     );

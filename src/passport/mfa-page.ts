@@ -105,7 +105,6 @@ export function mfaPage(
           }),
         );
       };
-      if (method && method.fields.length > 0 && !resumeId) return askFor();
       const draft = await beginOrAsk(async () =>
         mfa.beginPendingEnrollment(pending.id, kind, await displayName(pending.userId), resumeId),
       ).catch((err: unknown) => {
