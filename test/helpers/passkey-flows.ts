@@ -1,8 +1,10 @@
 // Passkey steps over the JSON API of the test app (test/helpers/app.ts) with the webauthn
 // method enabled on http://localhost:3000, driven by a software authenticator
 // (soft-authenticator.ts): a first sign-in that registers a passkey, the request options a
-// pending sign-in's prompt page hands the browser, and a sign-in with the passkey.
+// pending sign-in's prompt page hands the browser, a sign-in with the passkey, and the step-up
+// challenges a session is offered (and an attacker's answer to one it is not).
 
+import assert from 'node:assert/strict';
 import type {
   PublicKeyCredentialCreationOptionsJSON,
   PublicKeyCredentialRequestOptionsJSON,
@@ -10,11 +12,11 @@ import type {
 import type { Express } from 'express';
 import type { Agent } from 'supertest';
 import type { MfaExpressOptions } from '../../src/express/index.ts';
-import { hotp, type MfaOptions, recoveryCode, totp } from '../../src/index.ts';
+import { type AuthStamp, hotp, type Mfa, type MfaOptions, recoveryCode, totp } from '../../src/index.ts';
 import { type WebAuthnSettingsInput, webauthn } from '../../src/methods/webauthn/index.ts';
 import { makeApp } from './app.ts';
 import { type AgentStep, passwordStep } from './flows.ts';
-import { SoftAuthenticator } from './soft-authenticator.ts';
+import { asRequestOptions, SoftAuthenticator } from './soft-authenticator.ts';
 import type { TestClock } from './test-clock.ts';
 
 /** The origin the test app's pages would run on; supertest does not send one, the authenticator reports it. */
@@ -100,4 +102,34 @@ export async function passkeySignIn(
   const credential = authenticator.authenticate(await promptOptions(agent));
   const res = await agent.post('/mfa/api/verify').send({ credential });
   return { agent, res };
+}
+
+/** The kinds of the step-up challenges a signed-in session is offered (a passkey's request options). */
+export async function offeredStepUpKinds(agent: Agent): Promise<string[]> {
+  const res = await agent.post('/mfa/api/challenges').send({});
+  assert.equal(res.status, 200, JSON.stringify(res.body));
+  return (res.body.challenges as { kind: string }[]).map((c) => c.kind);
+}
+
+/**
+ * An attacker's step-up of the session `signedIn` (its user and sign-in time) with `soft`'s
+ * passkey, on a challenge got anyway — bound to the session as a password session's would be —
+ * when the session itself offers none: the step-up's answer.
+ */
+export async function stepUpWithPasskeyAnyway(
+  agent: Agent,
+  mfa: Mfa,
+  soft: SoftAuthenticator,
+  signedIn: { userId: string; authTime: number },
+) {
+  const [challenge] = await mfa.beginStepUpChallenges({
+    ...(signedIn as AuthStamp),
+    version: 1,
+    firstFactorAmr: ['pwd'],
+    methods: ['password'],
+  });
+  assert.equal(challenge?.kind, 'webauthn', 'a challenge for a password session of the same sign-in');
+  return agent
+    .post('/mfa/api/step-up')
+    .send({ credential: soft.authenticate(asRequestOptions(challenge.options)) });
 }

@@ -11,7 +11,12 @@ import request from 'supertest';
 import type { AuthStamp } from '../../src/index.ts';
 import { codeFor } from '../helpers/app.ts';
 import { enrolThroughEngine } from '../helpers/enrol-through-engine.ts';
-import { authenticatorAt, passkeyApp } from '../helpers/passkey-flows.ts';
+import {
+  authenticatorAt,
+  offeredStepUpKinds,
+  passkeyApp,
+  stepUpWithPasskeyAnyway,
+} from '../helpers/passkey-flows.ts';
 import { enrolPasskeyThroughEngine } from '../helpers/passkey-pages.ts';
 import { asCredential, asRequestOptions } from '../helpers/soft-authenticator.ts';
 
@@ -64,12 +69,6 @@ function legacyStamp(at: number, firstFactorAmr: string[], methods: string[]) {
   };
 }
 
-const offeredKinds = async (agent: request.Agent) => {
-  const res = await agent.post('/mfa/api/challenges').send({});
-  assert.equal(res.status, 200, JSON.stringify(res.body));
-  return (res.body.challenges as { kind: string }[]).map((c) => c.kind);
-};
-
 describe('a legacy one-factor passkey stamp (no firstFactorMethodId) and the step-up', () => {
   it('attack: no passkey is offered, and a valid assertion on a challenge for the session is refused; the fresh route stays 401', async () => {
     const { mfa, clock, soft, sessionWith } = await setUp();
@@ -79,16 +78,10 @@ describe('a legacy one-factor passkey stamp (no firstFactorMethodId) and the ste
     assert.equal(status.status, 'complete', 'the old stamp still parses: the session goes on');
     assert.equal(status.firstFactorMethodId, undefined);
     assert.equal((await agent.get('/admin')).status, 401);
-    assert.deepEqual(await offeredKinds(agent), []);
+    assert.deepEqual(await offeredStepUpKinds(agent), []);
 
     // A challenge bound to this session (its user and sign-in time), got as for a password session.
-    const [challenge] = await mfa.beginStepUpChallenges({
-      ...stamp,
-      firstFactorAmr: ['pwd'],
-    } as AuthStamp);
-    assert.equal(challenge?.kind, 'webauthn');
-    const credential = soft.authenticate(asRequestOptions(challenge.options));
-    const res = await agent.post('/mfa/api/step-up').send({ credential });
+    const res = await stepUpWithPasskeyAnyway(agent, mfa, soft, stamp);
     assert.equal(res.status, 401, JSON.stringify(res.body));
     assert.equal((await agent.get('/admin')).status, 401, 'the fresh route stays closed');
     const after = (await agent.get('/mfa/api/status')).body;
@@ -123,7 +116,7 @@ describe('a legacy one-factor passkey stamp (no firstFactorMethodId) and the ste
   it('a password-first legacy stamp is unaffected: the passkey is offered and steps it up', async () => {
     const { clock, soft, sessionWith } = await setUp();
     const agent = await sessionWith(legacyStamp(clock.now(), ['pwd'], ['password']));
-    assert.deepEqual(await offeredKinds(agent), ['webauthn']);
+    assert.deepEqual(await offeredStepUpKinds(agent), ['webauthn']);
     const ch = await agent.post('/mfa/api/challenges').send({});
     const res = await agent
       .post('/mfa/api/step-up')
@@ -135,7 +128,7 @@ describe('a legacy one-factor passkey stamp (no firstFactorMethodId) and the ste
   it('a legacy stamp of a passkey that counted as multi-factor may still renew with it, as today', async () => {
     const { clock, soft, sessionWith } = await setUp();
     const agent = await sessionWith(legacyStamp(clock.now(), ['hwk', 'user', 'mfa'], ['webauthn']));
-    assert.deepEqual(await offeredKinds(agent), ['webauthn']);
+    assert.deepEqual(await offeredStepUpKinds(agent), ['webauthn']);
     const ch = await agent.post('/mfa/api/challenges').send({});
     const res = await agent
       .post('/mfa/api/step-up')

@@ -6,16 +6,19 @@
 // passkey of a password session, still do; a stamp written before the passkey was recorded
 // still parses, and steps up with anything but a passkey (legacy-passkey-stamp.test.ts).
 import assert from 'node:assert/strict';
-import type { Agent } from 'supertest';
 import request from 'supertest';
 import { parseStamp } from '../../src/engine/parse-stamp.ts';
-import type { AuthStamp } from '../../src/index.ts';
 import { codeFor } from '../helpers/app.ts';
 import { enrolThroughEngine } from '../helpers/enrol-through-engine.ts';
 import { passwordStep } from '../helpers/flows.ts';
-import { authenticatorAt, passkeyApp } from '../helpers/passkey-flows.ts';
+import {
+  authenticatorAt,
+  offeredStepUpKinds,
+  passkeyApp,
+  stepUpWithPasskeyAnyway,
+} from '../helpers/passkey-flows.ts';
 import { enrolPasskeyThroughEngine } from '../helpers/passkey-pages.ts';
-import { asRequestOptions, type SoftAuthenticator } from '../helpers/soft-authenticator.ts';
+import type { SoftAuthenticator } from '../helpers/soft-authenticator.ts';
 
 /** supertest's requests come from loopback: a trusted network lifts the per-user MFA. */
 const TRUSTED = ['127.0.0.0/8', '::1/128'];
@@ -42,13 +45,6 @@ async function passkeyOnly(app: Parameters<typeof request.agent>[0], soft: SoftA
   return agent;
 }
 
-/** The step-up challenges this session is offered (a passkey's request options), by kind. */
-async function offered(agent: Agent) {
-  const res = await agent.post('/mfa/api/challenges').send({});
-  assert.equal(res.status, 200);
-  return (res.body.challenges as { kind: string; options: unknown }[]).map((c) => c.kind);
-}
-
 describe('step-up: the passkey that signed in as one factor is not the second', () => {
   it('attack: the same passkey cannot step the session up, even with a challenge for it; the fresh route stays 401', async () => {
     const { app, mfa, soft } = await setUp(false);
@@ -58,19 +54,9 @@ describe('step-up: the passkey that signed in as one factor is not the second', 
     assert.equal(status.skippedBy, 'trusted_network');
     assert.equal((await agent.get('/admin')).status, 401);
 
-    assert.deepEqual(await offered(agent), [], 'no passkey is offered for the step-up');
-    // An attacker who got a challenge for this session anyway (bound to the session's user and
-    // sign-in time, as a password session's would be): the answer is still refused.
-    const stamp = {
-      ...(status as AuthStamp),
-      version: 1,
-      firstFactorAmr: ['pwd'],
-      methods: ['password'],
-    } as AuthStamp;
-    const [challenge] = await mfa.beginStepUpChallenges(stamp);
-    assert.equal(challenge?.kind, 'webauthn');
-    const credential = soft.authenticate(asRequestOptions(challenge.options));
-    const res = await agent.post('/mfa/api/step-up').send({ credential });
+    assert.deepEqual(await offeredStepUpKinds(agent), [], 'no passkey is offered for the step-up');
+    // An attacker who got a challenge for this session anyway: the answer is still refused.
+    const res = await stepUpWithPasskeyAnyway(agent, mfa, soft, status);
     assert.equal(res.status, 401, JSON.stringify(res.body));
     assert.equal((await agent.get('/admin')).status, 401, 'the fresh route stays closed');
     const after = (await agent.get('/mfa/api/status')).body;
@@ -97,19 +83,10 @@ describe('step-up: the passkey that signed in as one factor is not the second', 
 
     clock.advance(2 * 3600_000);
     assert.equal((await agent.get('/admin')).status, 401, 'the fresh route wants a new verification');
-    assert.deepEqual(await offered(agent), [], 'still no passkey offered');
-    // A challenge for this session got anyway (bound to its user and sign-in time, as a password
-    // session's would be): the passkey's answer is refused.
+    assert.deepEqual(await offeredStepUpKinds(agent), [], 'still no passkey offered');
+    // A challenge for this session got anyway: the passkey's answer is refused.
     const status = (await agent.get('/mfa/api/status')).body;
-    const [challenge] = await mfa.beginStepUpChallenges({
-      ...(status as AuthStamp),
-      version: 1,
-      firstFactorAmr: ['pwd'],
-      methods: ['password'],
-    } as AuthStamp);
-    assert.equal(challenge?.kind, 'webauthn');
-    const credential = soft.authenticate(asRequestOptions(challenge.options));
-    const refused = await agent.post('/mfa/api/step-up').send({ credential });
+    const refused = await stepUpWithPasskeyAnyway(agent, mfa, soft, status);
     assert.equal(refused.status, 401, JSON.stringify(refused.body));
     assert.equal((await agent.get('/admin')).status, 401);
     assert.equal((await agent.post('/mfa/api/recovery-codes').send({})).status, 403, 'no new recovery codes');
@@ -124,7 +101,7 @@ describe('step-up: the passkey that signed in as one factor is not the second', 
     const agent = await passkeyOnly(app, soft);
     const verified = await agent.post('/mfa/api/verify').send({ code: codeFor(secret, clock) });
     assert.equal(verified.status, 200, JSON.stringify(verified.body));
-    assert.deepEqual(await offered(agent), []);
+    assert.deepEqual(await offeredStepUpKinds(agent), []);
     clock.advance(60_000);
     const res = await agent.post('/mfa/api/step-up').send({ code: codeFor(secret, clock) });
     assert.equal(res.status, 200, JSON.stringify(res.body));
@@ -133,7 +110,7 @@ describe('step-up: the passkey that signed in as one factor is not the second', 
   it('a passkey that counts as multi-factor on its own may still renew the session it signed in', async () => {
     const { app, soft } = await setUp(true);
     const agent = await passkeyOnly(app, soft);
-    assert.deepEqual(await offered(agent), ['webauthn']);
+    assert.deepEqual(await offeredStepUpKinds(agent), ['webauthn']);
     const ch = await agent.post('/mfa/api/challenges').send({});
     const credential = soft.authenticate(ch.body.challenges[0].options);
     const res = await agent.post('/mfa/api/step-up').send({ credential });
@@ -145,7 +122,7 @@ describe('step-up: the passkey that signed in as one factor is not the second', 
     const { app, soft } = await setUp(false);
     const { agent } = await passwordStep(app, 'alice');
     assert.equal((await agent.get('/mfa/api/status')).body.skippedBy, 'trusted_network');
-    assert.deepEqual(await offered(agent), ['webauthn']);
+    assert.deepEqual(await offeredStepUpKinds(agent), ['webauthn']);
     const ch = await agent.post('/mfa/api/challenges').send({});
     const res = await agent
       .post('/mfa/api/step-up')
