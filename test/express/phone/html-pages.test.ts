@@ -3,6 +3,7 @@
 // when pressed; step-up the same; and the forms are CSRF-protected like every other.
 import assert from 'node:assert/strict';
 import request from 'supertest';
+import type { Outbox } from '../../../src/index.ts';
 import { csrfFrom } from '../../helpers/flows.ts';
 import { lastCode } from '../../helpers/phone.ts';
 import { draftIdFrom, makePhoneApp, phoneSetupPage } from '../../helpers/phone-app.ts';
@@ -19,16 +20,21 @@ async function formLogin(built: ReturnType<typeof makePhoneApp>, agent = request
   return { agent, location: login.headers.location as string };
 }
 
+/** Submits the setup page's form with the code last sent: the page that answers. */
+function confirmSetup(agent: ReturnType<typeof request.agent>, page: { text: string }, outbox: Outbox) {
+  return agent
+    .post('/mfa/enroll')
+    .type('form')
+    .set('Accept', 'text/html')
+    .send({ _csrf: csrfFrom(page.text), draftId: draftIdFrom(page.text), code: lastCode(outbox) });
+}
+
 /** Alice registers her phone through the pages at her first sign-in; her signed-in agent. */
 async function registerThroughPages(built: ReturnType<typeof makePhoneApp>) {
   const { agent, location } = await formLogin(built);
   assert.equal(location, '/mfa/enroll');
   const page = await phoneSetupPage(agent, 'sms', NUMBER);
-  const done = await agent
-    .post('/mfa/enroll')
-    .type('form')
-    .set('Accept', 'text/html')
-    .send({ _csrf: csrfFrom(page.text), draftId: draftIdFrom(page.text), code: lastCode(built.outbox) });
+  const done = await confirmSetup(agent, page, built.outbox);
   assert.equal(done.status, 200);
   assert.match(done.text, /Save your recovery codes/);
   return agent;
@@ -55,11 +61,7 @@ describe('text message and phone call through the HTML pages', () => {
     const reload = await agent.get('/mfa/enroll').set('Accept', 'text/html');
     assert.equal(draftIdFrom(reload.text), draftIdFrom(page.text));
     assert.equal(built.outbox.messages.length, 1);
-    const done = await agent
-      .post('/mfa/enroll')
-      .type('form')
-      .set('Accept', 'text/html')
-      .send({ _csrf: csrfFrom(page.text), draftId: draftIdFrom(page.text), code: lastCode(built.outbox) });
+    const done = await confirmSetup(agent, page, built.outbox);
     assert.equal(done.status, 200);
     assert.match(done.text, /Save your recovery codes/);
     assert.equal((await agent.get('/account')).status, 200);
@@ -80,15 +82,7 @@ describe('text message and phone call through the HTML pages', () => {
       .send({ _csrf: csrfFrom(ask.text), method: 'sms', phoneNumber: NUMBER });
     assert.notEqual(draftIdFrom(second.text), draftIdFrom(page.text));
     assert.equal(built.outbox.messages.length, 2);
-    const done = await agent
-      .post('/mfa/enroll')
-      .type('form')
-      .set('Accept', 'text/html')
-      .send({
-        _csrf: csrfFrom(second.text),
-        draftId: draftIdFrom(second.text),
-        code: lastCode(built.outbox),
-      });
+    const done = await confirmSetup(agent, second, built.outbox);
     assert.equal(done.status, 200);
     const [method] = await built.mfa.methods.list('alice');
     assert.equal(method?.description, 'Text message to +•• ••• ••23', 'the number given last');
