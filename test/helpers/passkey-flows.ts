@@ -133,3 +133,11 @@ export async function stepUpWithPasskeyAnyway(
     .post('/mfa/api/step-up')
     .send({ credential: soft.authenticate(asRequestOptions(challenge.options)) });
 }
+
+/** Steps the session up with `soft`'s passkey on the first challenge the session is offered: the answer. */
+export async function stepUpWithOfferedPasskey(agent: Agent, soft: SoftAuthenticator) {
+  const offered = await agent.post('/mfa/api/challenges').send({});
+  assert.equal(offered.status, 200, JSON.stringify(offered.body));
+  const options = asRequestOptions(offered.body.challenges[0].options);
+  return agent.post('/mfa/api/step-up').send({ credential: soft.authenticate(options) });
+}

@@ -15,6 +15,7 @@ import {
   authenticatorAt,
   offeredStepUpKinds,
   passkeyApp,
+  stepUpWithOfferedPasskey,
   stepUpWithPasskeyAnyway,
 } from '../helpers/passkey-flows.ts';
 import { enrolPasskeyThroughEngine } from '../helpers/passkey-pages.ts';
@@ -117,10 +118,7 @@ describe('a legacy one-factor passkey stamp (no firstFactorMethodId) and the ste
     const { clock, soft, sessionWith } = await setUp();
     const agent = await sessionWith(legacyStamp(clock.now(), ['pwd'], ['password']));
     assert.deepEqual(await offeredStepUpKinds(agent), ['webauthn']);
-    const ch = await agent.post('/mfa/api/challenges').send({});
-    const res = await agent
-      .post('/mfa/api/step-up')
-      .send({ credential: soft.authenticate(ch.body.challenges[0].options) });
+    const res = await stepUpWithOfferedPasskey(agent, soft);
     assert.equal(res.status, 200, JSON.stringify(res.body));
     assert.equal((await agent.get('/admin')).status, 200);
   });
@@ -129,10 +127,7 @@ describe('a legacy one-factor passkey stamp (no firstFactorMethodId) and the ste
     const { clock, soft, sessionWith } = await setUp();
     const agent = await sessionWith(legacyStamp(clock.now(), ['hwk', 'user', 'mfa'], ['webauthn']));
     assert.deepEqual(await offeredStepUpKinds(agent), ['webauthn']);
-    const ch = await agent.post('/mfa/api/challenges').send({});
-    const res = await agent
-      .post('/mfa/api/step-up')
-      .send({ credential: soft.authenticate(ch.body.challenges[0].options) });
+    const res = await stepUpWithOfferedPasskey(agent, soft);
     assert.equal(res.status, 200, JSON.stringify(res.body));
   });
 

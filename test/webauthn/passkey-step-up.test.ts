@@ -15,6 +15,7 @@ import {
   authenticatorAt,
   offeredStepUpKinds,
   passkeyApp,
+  stepUpWithOfferedPasskey,
   stepUpWithPasskeyAnyway,
 } from '../helpers/passkey-flows.ts';
 import { enrolPasskeyThroughEngine } from '../helpers/passkey-pages.ts';
@@ -111,9 +112,7 @@ describe('step-up: the passkey that signed in as one factor is not the second', 
     const { app, soft } = await setUp(true);
     const agent = await passkeyOnly(app, soft);
     assert.deepEqual(await offeredStepUpKinds(agent), ['webauthn']);
-    const ch = await agent.post('/mfa/api/challenges').send({});
-    const credential = soft.authenticate(ch.body.challenges[0].options);
-    const res = await agent.post('/mfa/api/step-up').send({ credential });
+    const res = await stepUpWithOfferedPasskey(agent, soft);
     assert.equal(res.status, 200, JSON.stringify(res.body));
     assert.equal((await agent.get('/admin')).status, 200);
   });
@@ -123,10 +122,7 @@ describe('step-up: the passkey that signed in as one factor is not the second', 
     const { agent } = await passwordStep(app, 'alice');
     assert.equal((await agent.get('/mfa/api/status')).body.skippedBy, 'trusted_network');
     assert.deepEqual(await offeredStepUpKinds(agent), ['webauthn']);
-    const ch = await agent.post('/mfa/api/challenges').send({});
-    const res = await agent
-      .post('/mfa/api/step-up')
-      .send({ credential: soft.authenticate(ch.body.challenges[0].options) });
+    const res = await stepUpWithOfferedPasskey(agent, soft);
     assert.equal(res.status, 200, JSON.stringify(res.body));
     assert.equal((await agent.get('/admin')).status, 200);
   });
