@@ -44,6 +44,7 @@ export type {
   SkipReason,
   WhatIfContext,
 } from './engine/decision.ts';
+export type { DeviceAction, DeviceRequestService, DeviceResponse } from './engine/device-requests.ts';
 export type {
   AccountDirectory,
   FirstFactorGate,
@@ -127,6 +128,15 @@ export {
   type PhoneDelivery,
   type PhoneMessage,
 } from './methods/phone/delivery.ts';
+export {
+  DEVICE_TOKEN_TYPE,
+  type PushDelivery,
+  type PushNotification,
+  type PushOptions,
+  type PushOutbox,
+  pushMethod,
+  pushOutbox,
+} from './methods/push/index.ts';
 export { recoveryCode } from './methods/recovery-code/index.ts';
 export { smsMethod } from './methods/sms/index.ts';
 export { totp } from './methods/totp/index.ts';

@@ -110,6 +110,25 @@ export type VerificationEvent =
       data?: { unreported: number };
     }
   | {
+      /**
+       * A registered device answered a notification (push): `approved`, `denied` or `fraud`
+       * (the user reported it: the fraud flag is set); `data.reason` when the app's approval
+       * was turned into a denial (`number_mismatch`).
+       */
+      type: 'push_answered';
+      detail: 'approved' | 'denied' | 'fraud';
+      methodId: string;
+      methodKind: string;
+      data?: { reason: string };
+    }
+  | {
+      /** A device request refused: `detail` says why (`device_unknown`, `request_replayed`, `jwt_expired`…). */
+      type: 'device_request_refused';
+      detail: string;
+      /** `unreported`: refusals of this reason from this network since its last row. */
+      data: { action: string; unreported?: number };
+    }
+  | {
       /** The delivery provider did not take the message. */
       type: 'code_send_failed';
       detail: 'delivery_failed';
@@ -121,6 +140,8 @@ export type VerificationEvent =
 
 export type MethodEvent =
   | { type: 'enrolled' | 'method_removed'; methodId: string; methodKind: string }
+  /** A phone app proved its new key and got its confirmation code; `enrolled` follows once the user types it. */
+  | { type: 'device_activated'; methodKind: string }
   | {
       type: 'token_assigned';
       methodId: string;

@@ -2,6 +2,7 @@
 // framework; integrations (mfakit/express, mfakit/passport, mfakit/oidc) adapt it to theirs.
 import { createAccountSecurity } from './account-security.ts';
 import { createAdministration } from './administration.ts';
+import { createDeviceRequestService } from './device-requests.ts';
 import { createEngineContext } from './engine-context.ts';
 import { createFirstFactorGate } from './first-factor-gate.ts';
 import type { Mfa } from './mfa.ts';
@@ -35,6 +36,7 @@ export function createMfa(options: MfaOptions): Mfa {
     recoveryCodes: account.service.recoveryCodes,
   });
   const stepUp = createStepUp(engine, second);
+  const admin = createAdministration(engine);
 
   /** The sightings key of `ip` when the user completed a sign-in from that network recently. */
   const familiarNetwork = async (userId: string, ip: string): Promise<string | null> => {
@@ -78,7 +80,8 @@ export function createMfa(options: MfaOptions): Mfa {
     isCurrent: async (stamp) => engine.isCurrent(stamp),
     reportOutage: (error, ctx) => engine.reportOutage(error, ctx),
     policies: createPolicyService(engine),
-    admin: createAdministration(engine),
+    admin,
+    deviceApi: createDeviceRequestService(engine, admin),
     tokens: createTokenInventory(engine, account.afterEnrollment),
     accessPasses,
     passwordless: createPasswordless(engine),

@@ -8,6 +8,7 @@ import type { IncomingMessage } from 'node:http';
 import type { AccountSecurity } from './account-security.ts';
 import type { Administration } from './administration.ts';
 import type { Clock } from './capabilities.ts';
+import type { DeviceRequestService } from './device-requests.ts';
 import type { AccountDirectory, FirstFactorGate } from './first-factor-gate.ts';
 import type { PasswordlessService } from './passwordless.ts';
 import type { PolicyService } from './policy-service.ts';
@@ -68,6 +69,8 @@ export interface Mfa extends SignInFlow, StepUpService, AccountSecurity {
   /** Conditional-access policies: the current set, the saved document, replacing it, the per-request check. */
   readonly policies: PolicyService;
   readonly admin: Administration;
+  /** Requests from registered devices (push apps): what a device API route hands over (`mfakit/express`'s `deviceApi`). */
+  readonly deviceApi: DeviceRequestService;
   /** OATH hardware tokens: CSV import, inventory, assignment to a user, HOTP resynchronisation. */
   readonly tokens: TokenInventory;
   /** Temporary Access Passes: issue (shown once), status, revoke, verify (one-time: atomic). */

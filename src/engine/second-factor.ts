@@ -3,7 +3,7 @@
 // its attempt with the lockout before the code is looked at; the stamp records the methods
 // really used, so `acr` is computed from them; a completed sign-in is remembered for the
 // new-network / new-device risk signals.
-import type { ChallengeOptions, MethodCheck } from '../methods/method.ts';
+import type { AwaitedApproval, ChallengeOptions, MethodCheck } from '../methods/method.ts';
 import type { AuthMethod } from '../policy/model.ts';
 import { firstFactorMethods } from './auth-methods.ts';
 import { type CodeSender, createCodeSending } from './code-sending.ts';
@@ -143,6 +143,9 @@ export function createSecondFactor(engine: EngineContext) {
     restriction: MethodRestriction | undefined,
     binding: string,
   ): Promise<({ ok: true } & VerifiedFactor) | VerifyFailure> {
+    // A notification not answered yet is no attempt: the user is told to wait, nothing counted.
+    const approval = await awaitedApproval(userId, input, restriction, binding);
+    if (approval !== null) return { ok: false, error: 'approval_pending', approval };
     const gate = await lockout.begin(userId, ctx.ip);
     if (!gate.allowed) {
       // Refusals cost the caller nothing: one row a minute per kind, with the count of the rest.
@@ -173,6 +176,24 @@ export function createSecondFactor(engine: EngineContext) {
       methodKind: result.kind,
     });
     return { ok: true, amr: result.amr, method: result.strength, methodId: result.record?.id ?? null };
+  }
+
+  /** The unanswered notification for `binding` among the records this input may prove, or null. */
+  async function awaitedApproval(
+    userId: string,
+    input: CodeInput,
+    restriction: MethodRestriction | undefined,
+    binding: string,
+  ): Promise<AwaitedApproval | null> {
+    const awaiting = methods.accepting(input).filter((m) => m.awaiting !== undefined);
+    if (awaiting.length === 0) return null;
+    const records = await usableRecords(userId, restriction, input.methodId);
+    for (const method of awaiting) {
+      const candidates = records.filter((r) => r.kind === method.kind);
+      const approval = candidates.length > 0 ? await method.awaiting?.(input, candidates, binding) : null;
+      if (approval) return approval;
+    }
+    return null;
   }
 
   /**

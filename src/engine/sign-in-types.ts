@@ -1,7 +1,7 @@
 // The types of a sign-in as the engine's services exchange them: what a first factor hands
 // over, how a sign-in starts (complete, pending a second factor or enrollment, blocked), what
 // a code submission is, and how a verification ends.
-import type { FactorInput } from '../methods/method.ts';
+import type { AwaitedApproval, FactorInput } from '../methods/method.ts';
 import type { ClientAppType, RiskFacts } from '../policy/model.ts';
 import type { AllowDecision, BlockDecision, MfaDecision } from './decision.ts';
 import type { PendingPrincipal } from './pending.ts';
@@ -54,6 +54,8 @@ export interface RequestContext {
 
 export type VerifyFailure =
   | { ok: false; error: 'invalid_code' }
+  /** A notification sent for this sign-in is not answered yet (push): no attempt was counted. */
+  | { ok: false; error: 'approval_pending'; approval: AwaitedApproval }
   | { ok: false; error: 'locked' | 'slow_down'; retryAfterSeconds: number }
   | { ok: false; error: 'pending_expired' }
   | { ok: false; error: 'must_enroll' }

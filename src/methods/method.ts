@@ -1,5 +1,5 @@
 // The method interface: what every sign-in method implements (authenticator apps, OATH hardware
-// tokens, recovery codes, passkeys, text message and phone call; push next), each in its own
+// tokens, recovery codes, passkeys, text message and phone call, push notifications), each in its own
 // folder under src/methods/ and enabled by listing it in `createMfa({ methods })`. The engine,
 // the authentication strengths, the pages and the JSON API know a method only through this:
 // its kind, the `amr` values and the strength method a verification gives, how it is
@@ -35,12 +35,15 @@ export interface MethodServices {
 export type CredentialResponse = { readonly [field: string]: JsonValue };
 
 /**
- * What a user gives to prove a method: a typed code (optionally for one of their methods), or a
- * browser's answer to the challenge a method produced (`challenge.begin`).
+ * What a user gives to prove a method: a typed code (optionally for one of their methods), a
+ * browser's answer to the challenge a method produced (`challenge.begin`), or word that they
+ * approved a notification on their registered device (`push`: the approval itself came from
+ * the device, signed with its key).
  */
 export type FactorInput =
   | { code: string; methodId?: string | undefined }
-  | { credential: CredentialResponse; methodId?: undefined };
+  | { credential: CredentialResponse; methodId?: undefined }
+  | { push: true; methodId?: string | undefined };
 
 /** The typed code of an input, trimmed, or null for a browser's answer. */
 export const codeOf = (input: FactorInput): string | null => ('code' in input ? input.code.trim() : null);
@@ -97,6 +100,21 @@ export interface CodeSent {
   channel: string;
   /** The destination as it may be shown: masked (`+•• ••• ••67`), never in full. */
   to: string;
+  expiresAt: number;
+  /**
+   * A notification's number to match (push): shown on the page that asked for it, typed by the
+   * user into the app to approve — never sent to the device, so a tired tap approves nothing.
+   */
+  number?: string;
+}
+
+/** A notification sent for this sign-in that its device has not answered yet: what the page shows again. */
+export interface AwaitedApproval {
+  methodId: string;
+  /** The device, as the page may name it. */
+  to: string;
+  /** The number to type into the app. */
+  number: string;
   expiresAt: number;
 }
 
@@ -203,6 +221,19 @@ export interface SignInMethod {
     send(record: MethodRecord, binding: string): Promise<CodeSent>;
   };
   /**
+   * For methods whose proof comes from elsewhere (a push approval from the device): the
+   * notification for `binding` among `candidates` that its device has not answered yet, or null
+   * when there is none (answered, lapsed, never sent). Asked before an attempt is counted, so
+   * waiting for the device costs the user no attempt.
+   */
+  awaiting?(
+    input: FactorInput,
+    candidates: readonly MethodRecord[],
+    binding: string,
+  ): Promise<AwaitedApproval | null>;
+  /** For methods with a registered device that talks to the server itself (push): its requests. */
+  readonly device?: DeviceRequests;
+  /**
    * For methods that sign a user in on their own, with no user name and no password (a
    * discoverable passkey): the challenge, and its verification, which names the user.
    */
@@ -226,6 +257,33 @@ export interface SignInMethod {
   reseal?(record: MethodRecord, reseal: (sealed: string, context: string) => string): MethodData;
   /** Present when users register it themselves. */
   readonly enrollment?: MethodEnrollment;
+}
+
+/** What a device request is answered with (JSON), or why it is refused (`detail` for the audit). */
+export type DeviceAnswer =
+  | {
+      ok: true;
+      userId: string;
+      methodId: string | null;
+      body: { readonly [field: string]: JsonValue };
+      event?: DeviceEvent;
+    }
+  | { ok: false; status: number; error: string; message: string; detail: string; userId?: string };
+
+/** What happened that the engine must act on and audit: an answer to a notification, an activation. */
+export type DeviceEvent =
+  | { type: 'activated' }
+  | { type: 'answered'; answer: 'approved' | 'denied' | 'fraud'; detail?: string };
+
+/**
+ * The requests a registered device makes (a push app), each one signed with the device's key:
+ * activating a registration (`activate`: the request carries the new key and proves it), listing
+ * the notifications waiting for it, and answering one. `request` is the body as received.
+ */
+export interface DeviceRequests {
+  activate(request: unknown): Promise<DeviceAnswer>;
+  pending(request: unknown): Promise<DeviceAnswer>;
+  answer(request: unknown): Promise<DeviceAnswer>;
 }
 
 /** A method as listed in the options: its kind, and how to build it over the engine's services. */

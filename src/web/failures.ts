@@ -2,6 +2,7 @@
 // HTTP status, a stable error code, the sentence the user reads (generic: which check failed is
 // the audit log's business, never the user's) and, for throttling, how long to wait.
 import type { VerifyFailure } from '../engine/sign-in-types.ts';
+import type { AwaitedApproval } from '../methods/method.ts';
 
 export const CODE_FAILED = "That code didn't work. Check it and try again.";
 
@@ -12,6 +13,8 @@ export const FAILURE_MESSAGES = {
   slowDown: (seconds: number) => `Too many attempts. Wait ${seconds} seconds and try again.`,
   expired: 'Your sign-in has expired. Sign in again.',
   mustEnroll: 'Set up a sign-in method first.',
+  approvalPending: (to: string, number: string) =>
+    `Waiting for your approval: open the notification on ${to}, enter ${number} in the app and approve. Then press Continue.`,
 } as const;
 
 export type FailureCode = VerifyFailure['error'];
@@ -22,6 +25,8 @@ export interface FailureAnswer {
   message: string;
   /** Set a Retry-After header with it. */
   retryAfterSeconds?: number;
+  /** A notification still waiting for the device's answer (push): 202, ask again after approving. */
+  approval?: AwaitedApproval;
 }
 
 /** What answered: a typed `code` (the default) or a passkey's `credential` (its own sentence). */
@@ -55,6 +60,13 @@ export function answerFor(f: VerifyFailure, factor: FactorKind = 'code'): Failur
       return { status: 403, error: f.error, message: f.message };
     case 'pending_expired':
       return { status: 401, error: f.error, message: FAILURE_MESSAGES.expired };
+    case 'approval_pending':
+      return {
+        status: 202,
+        error: f.error,
+        message: FAILURE_MESSAGES.approvalPending(f.approval.to, f.approval.number),
+        approval: f.approval,
+      };
   }
 }
 

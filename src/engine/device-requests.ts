@@ -1,0 +1,75 @@
+// Requests from registered devices (a push app), answered for every integration alike: the
+// activation of a registration, the notifications waiting for a device, and its answer to one.
+// The method checks each request's signature and rules (src/methods/push/device-requests.ts);
+// this service routes to it, audits what happened — `device_activated`, `push_answered`, and
+// refusals once a minute per reason and client network (refusal-audit.ts: a flood of forged
+// requests writes a row a minute, not a row each) — and acts on a fraud report: the user's
+// fraud flag is set, which signs them out everywhere, and the push method sends them nothing
+// until an administrator clears it.
+import type { JsonValue } from '../store/ports.ts';
+import type { Administration } from './administration.ts';
+import type { EngineContext } from './engine-context.ts';
+import { addressBucket } from './lockout.ts';
+import { createRefusalAuditor } from './refusal-audit.ts';
+import type { RequestContext } from './sign-in-types.ts';
+
+export type DeviceAction = 'activate' | 'pending' | 'answer';
+
+/** What to answer the device: an HTTP status and a JSON body (`error` and `message` when refused). */
+export interface DeviceResponse {
+  status: number;
+  body: { readonly [field: string]: JsonValue };
+}
+
+export interface DeviceRequestService {
+  /** Whether a method with registered devices (push) is enabled: the device API exists. */
+  readonly enabled: boolean;
+  /** Answers one device request; `body` is the parsed JSON body, unchecked. */
+  handle(action: DeviceAction, body: unknown, ctx: RequestContext): Promise<DeviceResponse>;
+}
+
+// Refusals are tallied per reason and network for an hour, reported once a minute.
+const REFUSAL_TALLY_TTL_MS = 3_600_000;
+
+export function createDeviceRequestService(
+  engine: EngineContext,
+  admin: Administration,
+): DeviceRequestService {
+  const { methods, audit, ephemeral } = engine;
+  const method = methods.all.find((m) => m.device !== undefined);
+  const refusalAudit = createRefusalAuditor(ephemeral, 'device', REFUSAL_TALLY_TTL_MS);
+
+  return {
+    enabled: method !== undefined,
+    async handle(action, body, ctx) {
+      const device = method?.device;
+      if (!method || !device)
+        return { status: 404, body: { error: 'not_found', message: 'No sign-in method here has devices.' } };
+      const answer = await device[action](body);
+      if (!answer.ok) {
+        const report = await refusalAudit(`${answer.detail}:${addressBucket(ctx.ip)}`);
+        if (report)
+          await audit(answer.userId ?? null, ctx, {
+            type: 'device_request_refused',
+            detail: answer.detail,
+            data: { action, ...(report.unreported > 0 ? { unreported: report.unreported } : {}) },
+          });
+        return { status: answer.status, body: { error: answer.error, message: answer.message } };
+      }
+      const { event } = answer;
+      if (event?.type === 'activated')
+        await audit(answer.userId, ctx, { type: 'device_activated', methodKind: method.kind });
+      if (event?.type === 'answered' && answer.methodId !== null) {
+        await audit(answer.userId, ctx, {
+          type: 'push_answered',
+          detail: event.answer,
+          methodId: answer.methodId,
+          methodKind: method.kind,
+          ...(event.detail ? { data: { reason: event.detail } } : {}),
+        });
+        if (event.answer === 'fraud') await admin.setFraudFlag(answer.userId, true, ctx);
+      }
+      return { status: 200, body: answer.body };
+    },
+  };
+}

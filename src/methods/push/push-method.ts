@@ -1,0 +1,120 @@
+// Push notifications with number matching, as a sign-in method (amr `swk`: proof of a key held in
+// the app). The prompt's button sends a notification to one registered device; the page shows a
+// two-digit number; the app fetches the request, the user types that number and approves, and the
+// app signs its answer with the device's key. The page's "Continue" then finds the approval bound
+// to this sign-in and uses it once. Until the device answers, Continue says so without counting
+// an attempt (`awaiting`). Defences against push fatigue: the number (a tap alone approves
+// nothing, and a wrong number ends the request), `perUser` sends a window (5 per 5 minutes), a
+// short lifetime (2 minutes), a user reported for fraud is sent nothing until the flag is cleared,
+// and the send limits the engine adds (per client address, none while locked out).
+import { DeliveryError, MfaError, SlowDownError } from '../../errors.ts';
+import { reservePlaces } from '../../store/count-places.ts';
+import type { MethodRecord } from '../../store/ports.ts';
+import type { MethodServices, SignInMethod } from '../method.ts';
+import { type PushDelivery, pushOutbox } from './delivery.ts';
+import { createDeviceRequests } from './device-requests.ts';
+import { createDeviceTokens } from './device-token.ts';
+import { createPushEnrollment } from './enrollment.ts';
+import type { ResolvedPushOptions } from './options.ts';
+import { pushDataOf, pushTokenOf, sealedPushTokenContext } from './record.ts';
+import { createPushTransactions, type PushTransaction } from './transactions.ts';
+
+export function createPushMethod(services: MethodServices, options: ResolvedPushOptions): SignInMethod {
+  const { sealer, repository, clock, ephemeral } = services;
+  const lifetimeMs = options.lifetimeSeconds * 1000;
+  const delivery: PushDelivery =
+    options.delivery ?? pushOutbox({ print: process.env.NODE_ENV !== 'production' });
+  const transactions = createPushTransactions(services, lifetimeMs);
+  const registration = createPushEnrollment(services, options);
+  const tokens = createDeviceTokens({ clock, ephemeral, audience: options.endpoint });
+  const nameOf = (record: MethodRecord) => pushDataOf(record).deviceName;
+
+  /** The newest transaction of `binding` for each candidate, while it lasts. */
+  const transactionsOf = async (candidates: readonly MethodRecord[], binding: string) =>
+    (await Promise.all(candidates.map((r) => transactions.ofBinding(binding, r.id)))).filter(
+      (t): t is PushTransaction => t !== null,
+    );
+
+  return {
+    kind: 'push',
+    provides: ['push'],
+    keepsRecords: true,
+    accepts: (input) => 'push' in input && input.push === true,
+    async awaiting(_input, candidates, binding) {
+      const waiting = (await transactionsOf(candidates, binding)).find((t) => t.answer === null);
+      const record = waiting && candidates.find((r) => r.id === waiting.methodId);
+      if (!waiting || !record) return null;
+      return {
+        methodId: record.id,
+        to: nameOf(record),
+        number: waiting.number,
+        expiresAt: waiting.expiresAt,
+      };
+    },
+    async verify(_userId, _input, candidates, binding) {
+      const sent = await transactionsOf(candidates, binding);
+      const approved = sent.find((t) => t.answer === 'approved');
+      if (!approved) {
+        const answered = sent.find((t) => t.answer !== null);
+        return {
+          ok: false,
+          detail: answered ? `push_${answered.detail ?? answered.answer}` : 'push_not_sent',
+        };
+      }
+      // The atomic part: one sign-in per approval, however many submissions race.
+      if (!(await transactions.consume(approved))) return { ok: false, detail: 'push_used' };
+      const record = candidates.find((r) => r.id === approved.methodId) ?? null;
+      if (record) await repository.markMethodUsed(record.userId, record.id, clock.now());
+      return { ok: true, record, amr: ['swk'], strength: 'push' };
+    },
+    sends: {
+      label: (record) => `Send a notification to ${nameOf(record)}`,
+      async send(record, binding) {
+        if ((await repository.getFraudFlag(record.userId)) !== null)
+          throw new MfaError(
+            'push_blocked',
+            'Notifications are paused because a sign-in request was reported as fraud. Contact your administrator.',
+            403,
+          );
+        const { perUser } = options;
+        const reserved = await reservePlaces(ephemeral, [
+          { key: `push-sends:user:${record.userId}`, ...perUser, windowMs: perUser.windowSeconds * 1000 },
+        ]);
+        if (!reserved.ok)
+          throw new SlowDownError(
+            `Too many notifications were sent. Wait ${perUser.windowSeconds} seconds and try again.`,
+            perUser.windowSeconds,
+          );
+        const tx = await transactions.issue(record, binding);
+        try {
+          await delivery.send({
+            to: { deviceId: record.id, pushToken: pushTokenOf(sealer, record), name: nameOf(record) },
+            transactionId: tx.id,
+            title: `Approve sign-in to ${registration.service}?`,
+            body: 'Open the app and enter the number shown on the sign-in page.',
+          });
+        } catch (err) {
+          await reserved.release();
+          throw new DeliveryError({ cause: err });
+        }
+        return { channel: 'push', to: nameOf(record), expiresAt: tx.expiresAt, number: tx.number };
+      },
+    },
+    device: createDeviceRequests(services, tokens, registration, transactions),
+    strength: () => 'push',
+    amr: () => ['swk'],
+    describe: (record) => ({ description: `Notifications to ${nameOf(record)}`, details: {} }),
+    reseal(record, reseal) {
+      const data = pushDataOf(record);
+      return {
+        publicKey: { ...data.publicKey },
+        deviceName: data.deviceName,
+        sealedPushToken:
+          data.sealedPushToken === null
+            ? null
+            : reseal(data.sealedPushToken, sealedPushTokenContext(record.userId, record.id)),
+      };
+    },
+    enrollment: registration.enrollment,
+  };
+}
