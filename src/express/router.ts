@@ -6,6 +6,7 @@ import express, { type NextFunction, type Request, type Response } from 'express
 import type { Mfa } from '../engine/create-mfa.ts';
 import { DeliveryError, MfaError, SlowDownError } from '../errors.ts';
 import { BODY_LIMIT } from '../web/bodies.ts';
+import { createDeviceApiRouter } from '../web/device-api.ts';
 import { STYLE_CSS } from '../web/html.ts';
 import { answerOutage } from '../web/outage.ts';
 import { setPageHeaders } from '../web/page-headers.ts';
@@ -36,6 +37,8 @@ export function createMfaRouter(mfa: Mfa, web: MfaExpress) {
   router.get('/assets/webauthn-client.js', (_req, res) => {
     res.type('text/javascript').set('Cache-Control', 'public, max-age=3600').send(webauthnScripts().client);
   });
+  // Push apps' signed requests: no session, no CSRF token (src/web/device-api.ts).
+  if (mfa.deviceApi.enabled) router.use('/device', createDeviceApiRouter(mfa));
   router.use(createPasskeyRoutes(mfa, web));
   router.use('/api', createApiRoutes(mfa, web, flow));
   router.use(createHtmlRoutes(mfa, web, flow));

@@ -63,15 +63,25 @@ export const credentialField = z
     return parsed as CredentialResponse;
   });
 
-/** A second factor in a body: a `code`, or a passkey's `credential` (exactly one). */
+/** Word that the user approved a notification in their app (push): `push=1` in a form, `"push": true` in JSON. */
+const pushField = z
+  .union([z.literal(true), z.literal('1'), z.literal('true')], { error: 'push must be true' })
+  .optional()
+  .transform((v) => (v === undefined ? undefined : (true as const)));
+
+/** A second factor in a body: a `code`, a passkey's `credential`, or `push` (exactly one). */
 const factorFields = {
   code: codeField.optional(),
   credential: credentialField.optional(),
+  push: pushField,
   methodId: methodId.optional(),
 };
 
-const oneFactor = (b: { code?: string | undefined; credential?: CredentialResponse | undefined }) =>
-  (b.code === undefined) !== (b.credential === undefined);
+const oneFactor = (b: {
+  code?: string | undefined;
+  credential?: CredentialResponse | undefined;
+  push?: true | undefined;
+}) => [b.code, b.credential, b.push].filter((v) => v !== undefined).length === 1;
 const ONE_FACTOR = { message: 'code is required', path: ['code'] };
 
 export const verifyBody = z
@@ -114,9 +124,11 @@ export const enrollConfirmBody = z
 export function factorOf(body: {
   code?: string | undefined;
   credential?: CredentialResponse | undefined;
+  push?: true | undefined;
   methodId?: string | undefined;
 }): FactorInput {
   if (body.credential !== undefined) return { credential: body.credential };
+  if (body.push === true) return { push: true, methodId: body.methodId };
   return { code: body.code ?? '', methodId: body.methodId };
 }
 

@@ -7,7 +7,7 @@ import { z } from 'zod';
 import type { CodeSender, SendOutcome } from '../engine/code-sending.ts';
 import { DeliveryError, MfaError, SlowDownError } from '../errors.ts';
 import type { EnrollmentField, EnrollmentFields } from '../methods/method.ts';
-import { FAILURE_MESSAGES } from './failures.ts';
+import { FAILURE_MESSAGES, type FailureAnswer } from './failures.ts';
 import { html, type SafeHtml } from './html.ts';
 
 export const sendBody = z.object({
@@ -42,9 +42,11 @@ export function answerSend(
       status: 200,
       sent,
       notice:
-        outcome.channel === 'voice'
-          ? `We are calling ${outcome.to} with your code.`
-          : `We sent a code to ${outcome.to}.`,
+        outcome.number !== undefined
+          ? `We sent a notification to ${outcome.to}. Enter ${outcome.number} in the app and approve, then press Continue.`
+          : outcome.channel === 'voice'
+            ? `We are calling ${outcome.to} with your code.`
+            : `We sent a code to ${outcome.to}.`,
     };
   }
   switch (outcome.error) {
@@ -64,6 +66,34 @@ export function answerSend(
     case 'pending_expired':
       return { ok: false, status: 401, error: outcome.error, message: FAILURE_MESSAGES.expired };
   }
+}
+
+/** A notification waiting for the user's approval, as a page shows it: the device, the number, Continue. */
+export interface PageApproval {
+  methodId: string;
+  to: string;
+  number: string;
+}
+
+/**
+ * What a page says after a send or a verification: a notice (a code sent; a notification to
+ * approve, with its number and the Continue button), or the error. Spread into the page's options.
+ */
+export function pageWordsOf(answer: SendAnswer | FailureAnswer): {
+  notice?: string;
+  error?: string;
+  approval?: PageApproval;
+} {
+  if ('ok' in answer) {
+    if (!answer.ok) return { error: answer.message };
+    const { methodId, to, number } = answer.sent;
+    return number === undefined
+      ? { notice: answer.notice }
+      : { notice: answer.notice, approval: { methodId, to, number } };
+  }
+  if (answer.approval === undefined) return { error: answer.message };
+  const { methodId, to, number } = answer.approval;
+  return { notice: answer.message, approval: { methodId, to, number } };
 }
 
 /** A button per method that sends a code, each its own form posting `methodId` to `action`. */

@@ -58,6 +58,8 @@ button.danger { background: var(--danger); }
 .error { border-left: 4px solid var(--danger); padding: .5rem .75rem; background: color-mix(in srgb, var(--danger) 10%, Canvas); }
 .notice { border-left: 4px solid var(--accent); padding: .5rem .75rem; }
 .qr svg { width: 220px; height: 220px; background: #fff; }
+.approval { border: 1px solid var(--accent); border-radius: 6px; padding: .75rem 1rem; margin: 1rem 0; }
+.match-number { font-size: 3rem; font-weight: 700; letter-spacing: .1em; margin: .25rem 0 .75rem; }
 code.secret { font-size: 1.05rem; word-break: break-all; }
 ul.codes { columns: 2; font-family: ui-monospace, monospace; font-size: 1.1rem; }
 table { width: 100%; border-collapse: collapse; }

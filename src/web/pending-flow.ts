@@ -23,10 +23,12 @@ export type FirstMethodResult =
   | { kind: 'signed_in'; stamp: AuthStamp; recoveryCodes: string[] }
   | { kind: 'failed'; answer: FailureAnswer };
 
-/** A parsed body's factor: a typed code or a passkey's answer (see bodies.ts). */
+/** A parsed body's factor: a typed code, a passkey's answer or a push approval (see bodies.ts). */
 export interface FactorBody {
   code?: string | undefined;
   credential?: CredentialResponse | undefined;
+  /** The user approved a notification in their app (push). */
+  push?: true | undefined;
   methodId?: string | undefined;
 }
 

@@ -1,0 +1,57 @@
+// The device API over HTTP, written once for every integration: `POST <base>/activate`,
+// `<base>/pending` and `<base>/answer`, each a JSON body `{ "request": "<JWT signed by the
+// device>" }` (src/methods/push/device-token.ts), answered with JSON and `Cache-Control:
+// no-store`. No session, cookie or CSRF token: a device proves itself by its signature, and a
+// browser's cookies prove nothing here. Bodies are JSON of at most 16 kB; a malformed or larger
+// one is a 400 or 413 with a clear message; a store failure a 503 (fail closed, audited).
+import express, { type NextFunction, type Request, type Response, type Router } from 'express';
+import type { DeviceAction } from '../engine/device-requests.ts';
+import type { Mfa } from '../engine/mfa.ts';
+import { OUTAGE_ANSWER } from './outage.ts';
+
+const ACTIONS: readonly DeviceAction[] = ['activate', 'pending', 'answer'];
+const DEVICE_BODY_LIMIT = '16kb';
+
+/** The device API's routes, to mount where `pushMethod({ endpoint })` says the app finds them. */
+export function createDeviceApiRouter(mfa: Mfa): Router {
+  const router = express.Router();
+  // Any content type is read as JSON: an app need not get the header right to get a clear answer.
+  const json = express.json({ limit: DEVICE_BODY_LIMIT, strict: false, type: () => true });
+  for (const action of ACTIONS) {
+    router.post(`/${action}`, json, async (req: Request, res: Response) => {
+      const answer = await mfa.deviceApi.handle(action, req.body, { ip: mfa.clientIp(req) });
+      res.status(answer.status).set('Cache-Control', 'no-store').json(answer.body);
+    });
+  }
+  router.use((_req: Request, res: Response) => {
+    res
+      .status(404)
+      .set('Cache-Control', 'no-store')
+      .json({
+        error: 'not_found',
+        message: `The device API answers POST ${ACTIONS.map((a) => `/${a}`).join(', ')}.`,
+      });
+  });
+  router.use((err: unknown, req: Request, res: Response, _next: NextFunction) => {
+    res.set('Cache-Control', 'no-store');
+    if (mfa.reportOutage(err, { ip: mfa.clientIp(req) })) {
+      const { status, error, message, retryAfterSeconds } = OUTAGE_ANSWER;
+      res.status(status).set('Retry-After', String(retryAfterSeconds)).json({ error, message });
+      return;
+    }
+    const type = (err as { type?: unknown }).type;
+    if (type === 'entity.too.large') {
+      res
+        .status(413)
+        .json({ error: 'invalid_request', message: `The request is larger than ${DEVICE_BODY_LIMIT}.` });
+      return;
+    }
+    if (type === 'entity.parse.failed' || type === 'charset.unsupported' || type === 'encoding.unsupported') {
+      res.status(400).json({ error: 'invalid_request', message: 'The request body is not valid JSON.' });
+      return;
+    }
+    process.emitWarning(`mfakit: device API: ${(err as Error)?.stack ?? String(err)}`);
+    res.status(503).json({ error: 'service_unavailable', message: 'Try again in a moment.' });
+  });
+  return router;
+}
