@@ -14,21 +14,14 @@
 import { ConfigError, DeliveryError, SlowDownError } from '../../errors.ts';
 import { reservePlaces } from '../../store/count-places.ts';
 import type { MethodServices } from '../method.ts';
+import { sixRandomDigits } from '../random-digits.ts';
 import { outboxDelivery, type PhoneDelivery, type PhoneMessage } from './delivery.ts';
 
 export type PhoneChannel = PhoneMessage['channel'];
 
-const CODE_SPACE = 1_000_000;
-// The largest multiple of CODE_SPACE below 2^32: draws at or above it are redrawn (no modulo bias).
-const UNBIASED_LIMIT = Math.floor(2 ** 32 / CODE_SPACE) * CODE_SPACE;
-
-/** Six random digits. */
-export function phoneCode(services: Pick<MethodServices, 'random'>): string {
-  for (;;) {
-    const n = services.random.bytes(4).readUInt32BE(0);
-    if (n < UNBIASED_LIMIT) return String(n % CODE_SPACE).padStart(6, '0');
-  }
-}
+/** Six random digits for a text message or call. */
+export const phoneCode = (services: Pick<MethodServices, 'random'>): string =>
+  sixRandomDigits(services.random);
 
 /** What the message says: the code and who it is from, nothing else. */
 export function messageText(channel: PhoneChannel, sender: string, code: string): string {

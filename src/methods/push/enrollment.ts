@@ -11,7 +11,7 @@
 import { randomId } from '../../engine/capabilities.ts';
 import { html, trusted } from '../../web/html.ts';
 import { codeOf, type EnrollmentDraft, type MethodEnrollment, type MethodServices } from '../method.ts';
-import { phoneCode } from '../phone/sender.ts';
+import { sixRandomDigits } from '../random-digits.ts';
 import type { ResolvedPushOptions } from './options.ts';
 import { type DevicePublicKey, sealedPushTokenContext } from './record.ts';
 
@@ -196,7 +196,7 @@ export function createPushEnrollment(services: MethodServices, options: Resolved
       return { ok: false, detail: 'activation_unknown' };
     if (!(await ephemeral.consumeOnce(`push-activated:${draftId}`, DRAFT_TTL_MS)))
       return { ok: false, detail: 'already_activated' };
-    const confirmationCode = phoneCode(services);
+    const confirmationCode = sixRandomDigits(random);
     const activated: StoredDraft = {
       ...stored,
       sealedDevice: sealer.seal(Buffer.from(JSON.stringify(device), 'utf8'), draftContext(userId, draftId)),
