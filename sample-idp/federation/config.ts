@@ -32,7 +32,9 @@ import { formatPath, type SubstitutionIssue, substituteEnv } from './env-substit
  *   - policies: mfakit conditional access (a file path relative to this file, or inline);
  *   - passkeys: WebAuthn on the issuer's host (rpID its host name, origin its origin), for the
  *     second factor, passwordless sign-in and the phishing-resistant level;
- *   - textMessage, phoneCall: a code sent to the user's phone (printed on the console here).
+ *   - textMessage, phoneCall: a code sent to the user's phone (printed on the console here);
+ *   - pushNotifications: a phone app approves sign-ins by the number the page shows (the sample's
+ *     terminal phone app: npm run phone-app).
  */
 export const MFA_STATES = ['disabled', 'enabled', 'enforced'] as const;
 export const RELEASABLE_CLAIMS = ['name', 'email', 'groups'] as const;
@@ -224,6 +226,15 @@ export const federationConfigSchema = z
       .strictObject({ enabled: z.boolean({ error: 'must be true or false' }).default(true) })
       .default({ enabled: true }),
     phoneCall: z
+      .strictObject({ enabled: z.boolean({ error: 'must be true or false' }).default(true) })
+      .default({ enabled: true }),
+    /**
+     * Push notifications with number matching: a phone app registered by QR code (or its link)
+     * approves a sign-in by typing the number the page shows. The device API is at
+     * `<issuer>/interaction/device`; the sample's phone app runs in a terminal (npm run phone-app),
+     * and notifications are printed on the server's console (no APNs/FCM here).
+     */
+    pushNotifications: z
       .strictObject({ enabled: z.boolean({ error: 'must be true or false' }).default(true) })
       .default({ enabled: true }),
   })

@@ -9,6 +9,9 @@ import {
   MfaError,
   outboxDelivery,
   type PhoneDelivery,
+  type PushDelivery,
+  pushMethod,
+  pushOutbox,
   recoveryCode,
   type Stores,
   smsMethod,
@@ -72,6 +75,12 @@ export interface FederationServerDeps {
    */
   phoneDelivery?: PhoneDelivery;
   /**
+   * Who delivers push notifications (APNs, FCM). Default: mfakit's development outbox, which
+   * prints a line per notification (the service and the transaction, never the number); the
+   * sample's phone app finds its requests by asking the device API either way.
+   */
+  pushDelivery?: PushDelivery;
+  /**
    * `config` (default): the config's policies, in this process's memory. `store`: the document
    * saved in the stores, seeded from the config (see policies.ts), so that every process sharing
    * the stores decides alike and a change saved by one applies to all.
@@ -117,6 +126,15 @@ export async function createFederationServer(
       ...(config.passkeys.enabled ? [passkeysOn(config)] : []),
       ...(config.textMessage.enabled ? [smsMethod()] : []),
       ...(config.phoneCall.enabled ? [voiceMethod()] : []),
+      // The device API is mounted with the MFA step (oidc.mount below), at <issuer>/interaction/device.
+      ...(config.pushNotifications.enabled
+        ? [
+            pushMethod({
+              endpoint: `${config.issuer}/interaction/device`,
+              delivery: deps.pushDelivery ?? pushOutbox(),
+            }),
+          ]
+        : []),
     ],
     // No SMS or voice provider in the sample: the outbox prints each message on the console
     // (`mfakit outbox (sms to +44…): 123456 is your … code`), where the person trying it reads it.

@@ -101,11 +101,12 @@ export type VerificationEvent =
   | {
       /**
        * A send refused: `slow_down` (the send limits; audited once a minute per user, with
-       * `unreported` the refusals since), `unknown_method` (not the user's, or not allowed here), `locked` (the user's codes are not
-       * checked now: too many wrong ones).
+       * `unreported` the refusals since), `unknown_method` (not the user's, or not allowed here),
+       * `locked` (the user's codes are not checked now: too many wrong ones), `blocked` (the
+       * method sends nothing to this user now: push after a fraud report).
        */
       type: 'code_send_refused';
-      detail: 'slow_down' | 'unknown_method' | 'locked';
+      detail: 'slow_down' | 'unknown_method' | 'locked' | 'blocked';
       methodId?: string | undefined;
       data?: { unreported: number };
     }

@@ -105,6 +105,8 @@ export interface AccountSecurity {
   isFresh(stamp: AuthStamp): boolean;
 }
 
+const DRAFT_ID = /^[A-Za-z0-9_-]{8,64}$/;
+
 export function createAccountSecurity(engine: EngineContext) {
   const {
     options,
@@ -159,10 +161,16 @@ export function createAccountSecurity(engine: EngineContext) {
         throw new SlowDownError(sent.message, sent.retryAfterSeconds);
       throw new DeliveryError();
     },
-    resume: (kind, userId, draftId, accountName) => enrollmentOf(kind).resume(userId, draftId, accountName),
+    // A draft id is the engine's own (url-safe random): anything else names no draft, and never
+    // reaches a method's store keys (`enroll:<kind>:<user>:<draft>`), where a ':' could reach
+    // another user's draft.
+    resume: async (kind, userId, draftId, accountName) =>
+      DRAFT_ID.test(draftId) ? enrollmentOf(kind).resume(userId, draftId, accountName) : null,
     async confirm(kind, userId, draftId, input, label, ctx) {
       checkLabel(label);
-      const confirmed = await enrollmentOf(kind).confirm(userId, draftId, input, label);
+      const confirmed = DRAFT_ID.test(draftId)
+        ? await enrollmentOf(kind).confirm(userId, draftId, input, label)
+        : ({ ok: false, detail: 'draft_expired' } as const);
       if (!confirmed.ok) {
         await audit(userId, ctx, { type: 'verify_failed', detail: `enroll_${confirmed.detail}` });
         return confirmed;

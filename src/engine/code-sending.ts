@@ -8,7 +8,7 @@
 // count (`phone.perAddress`, the IPv6 /64 as one), given back when the send failed: one address
 // cannot spread sends over many accounts and numbers (SMS pumping). A user locked out of
 // checking codes is sent none.
-import { DeliveryError, SlowDownError } from '../errors.ts';
+import { DeliveryError, MfaError, SlowDownError } from '../errors.ts';
 import type { CodeSent } from '../methods/method.ts';
 import { reservePlaces } from '../store/count-places.ts';
 import type { MethodRecord } from '../store/ports.ts';
@@ -32,6 +32,8 @@ export type SendFailure =
   /** Not one of the user's methods that send codes, or not allowed here by the policies. */
   | { ok: false; error: 'unknown_method' }
   | { ok: false; error: 'delivery_failed' }
+  /** The method refuses to send to this user now (push after a fraud report): why, for the user. */
+  | { ok: false; error: 'send_blocked'; message: string }
   | { ok: false; error: 'pending_expired' };
 
 export type SendOutcome = ({ ok: true; methodId: string; kind: string } & CodeSent) | SendFailure;
@@ -110,6 +112,10 @@ export function createCodeSending(engine: EngineContext) {
           message: err.message,
         };
       }
+      if (err instanceof MfaError && err.status === 403) {
+        await audit(userId, ctx, { type: 'code_send_refused', detail: 'blocked', methodId });
+        return { ok: false, error: 'send_blocked', message: err.message };
+      }
       if (err instanceof DeliveryError) {
         await audit(userId, ctx, {
           type: 'code_send_failed',
@@ -160,7 +166,9 @@ export function createCodeSending(engine: EngineContext) {
           message: `Too many wrong codes. Wait ${locked} seconds and try again.`,
         };
       }
-      const result = await audited(userId, record.kind, record.id, ctx, () => sends.send(record, binding));
+      const result = await audited(userId, record.kind, record.id, ctx, () =>
+        sends.send(record, binding, { ip: ctx.ip }),
+      );
       if (!result.ok) return result;
       return { ok: true, methodId: record.id, kind: record.kind, ...result.sent };
     },

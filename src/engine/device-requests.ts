@@ -19,6 +19,8 @@ export type DeviceAction = 'activate' | 'pending' | 'answer';
 export interface DeviceResponse {
   status: number;
   body: { readonly [field: string]: JsonValue };
+  /** Set a Retry-After header with it (429). */
+  retryAfterSeconds?: number;
 }
 
 export interface DeviceRequestService {
@@ -30,6 +32,9 @@ export interface DeviceRequestService {
 
 // Refusals are tallied per reason and network for an hour, reported once a minute.
 const REFUSAL_TALLY_TTL_MS = 3_600_000;
+const REFUSALS_MAX = 30;
+const REFUSAL_WINDOW_MS = 600_000;
+const ACTIONS: readonly DeviceAction[] = ['activate', 'pending', 'answer'];
 
 export function createDeviceRequestService(
   engine: EngineContext,
@@ -43,11 +48,26 @@ export function createDeviceRequestService(
     enabled: method !== undefined,
     async handle(action, body, ctx) {
       const device = method?.device;
-      if (!method || !device)
-        return { status: 404, body: { error: 'not_found', message: 'No sign-in method here has devices.' } };
+      if (!method || !device || !ACTIONS.includes(action))
+        return { status: 404, body: { error: 'not_found', message: 'No such device request here.' } };
+      const refusalsKey = `device-refusals:${addressBucket(ctx.ip)}`;
+      if ((await ephemeral.getCount(refusalsKey)) >= REFUSALS_MAX) {
+        const retryAfterSeconds = Math.ceil(REFUSAL_WINDOW_MS / 1000);
+        return {
+          status: 429,
+          retryAfterSeconds,
+          body: {
+            error: 'slow_down',
+            message: `Too many refused requests from this network. Wait ${retryAfterSeconds} seconds and try again.`,
+          },
+        };
+      }
       const answer = await device[action](body);
       if (!answer.ok) {
-        const report = await refusalAudit(`${answer.detail}:${addressBucket(ctx.ip)}`);
+        await ephemeral.increment(refusalsKey, REFUSAL_WINDOW_MS);
+        const report = await refusalAudit(
+          `${answer.detail}:${answer.userId ?? '-'}:${addressBucket(ctx.ip)}`,
+        );
         if (report)
           await audit(answer.userId ?? null, ctx, {
             type: 'device_request_refused',

@@ -143,9 +143,11 @@ export function createSecondFactor(engine: EngineContext) {
     restriction: MethodRestriction | undefined,
     binding: string,
   ): Promise<({ ok: true } & VerifiedFactor) | VerifyFailure> {
-    // A notification not answered yet is no attempt: the user is told to wait, nothing counted.
+    // A notification not answered yet is no attempt: the user is told to wait, nothing counted —
+    // unless they are locked out, which the gate below then says.
     const approval = await awaitedApproval(userId, input, restriction, binding);
-    if (approval !== null) return { ok: false, error: 'approval_pending', approval };
+    if (approval !== null && (await lockout.lockedFor(userId)) === null)
+      return { ok: false, error: 'approval_pending', approval };
     const gate = await lockout.begin(userId, ctx.ip);
     if (!gate.allowed) {
       // Refusals cost the caller nothing: one row a minute per kind, with the count of the rest.

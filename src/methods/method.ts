@@ -218,7 +218,8 @@ export interface SignInMethod {
    */
   readonly sends?: {
     label(record: MethodRecord): string;
-    send(record: MethodRecord, binding: string): Promise<CodeSent>;
+    /** `origin`: the client address the send was asked from (a push app shows it). */
+    send(record: MethodRecord, binding: string, origin?: { ip?: string | undefined }): Promise<CodeSent>;
   };
   /**
    * For methods whose proof comes from elsewhere (a push approval from the device): the

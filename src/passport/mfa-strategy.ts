@@ -39,7 +39,9 @@ export type MfaFailureCode =
   | 'draft_unknown'
   /** A code could not be sent (a text message, a call): not the user's method here, the provider down… */
   | 'unknown_method'
-  | 'delivery_failed';
+  | 'delivery_failed'
+  /** The method sends nothing to this user now (push after a fraud report). */
+  | 'send_blocked';
 
 /** What the strategy passes to `this.fail()`: Passport's `failureMessage: true` keeps `message`. */
 export interface MfaChallenge {

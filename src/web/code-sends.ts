@@ -63,6 +63,8 @@ export function answerSend(
       return { ok: false, status: 404, error: outcome.error, message: UNKNOWN_METHOD };
     case 'delivery_failed':
       return { ok: false, status: 503, error: outcome.error, message: new DeliveryError().message };
+    case 'send_blocked':
+      return { ok: false, status: 403, error: outcome.error, message: outcome.message };
     case 'pending_expired':
       return { ok: false, status: 401, error: outcome.error, message: FAILURE_MESSAGES.expired };
   }

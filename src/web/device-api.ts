@@ -20,6 +20,7 @@ export function createDeviceApiRouter(mfa: Mfa): Router {
   for (const action of ACTIONS) {
     router.post(`/${action}`, json, async (req: Request, res: Response) => {
       const answer = await mfa.deviceApi.handle(action, req.body, { ip: mfa.clientIp(req) });
+      if (answer.retryAfterSeconds !== undefined) res.set('Retry-After', String(answer.retryAfterSeconds));
       res.status(answer.status).set('Cache-Control', 'no-store').json(answer.body);
     });
   }

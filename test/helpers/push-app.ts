@@ -11,6 +11,8 @@ export interface DeviceReply {
   status: number;
   // biome-ignore lint/suspicious/noExplicitAny: the tests read the answer's fields as JSON
   body: any;
+  /** The Retry-After a refusal carried (429). */
+  retryAfterSeconds?: number;
 }
 export type DeviceTransport = (action: DeviceAction, body: unknown) => Promise<DeviceReply>;
 

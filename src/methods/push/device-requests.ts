@@ -1,12 +1,14 @@
 // The device API's three requests, each a JWT the app signs with its key (device-token.ts):
 //   - activate: `{ act: 'activate', code, name, pushToken? }` signed by the new key, which rides
 //     in the header; answered with the device id and the confirmation code to show;
-//   - pending: `{ act: 'pending' }` by a registered device (`kid`); answered with its newest
-//     unanswered notification (the service, when it lapses: never the number to match);
+//   - pending: `{ act: 'pending' }` by a registered device (`kid`); answered with its waiting
+//     notification (the service, the sign-in's client address, when it lapses: never the number);
 //   - answer: `{ act: 'answer', tx, answer: 'approve' | 'deny' | 'fraud', number }`: an approval
 //     counts only with the number the sign-in page shows; a wrong number ends the transaction as
-//     denied, so each notification allows one guess.
-// Refusals are a status, a stable error and a sentence for the app; `detail` is for the audit.
+//     denied, so each notification allows one guess. A notification replaced by a newer send is
+//     no longer the device's to answer; an approval not used yet can still be reported as fraud.
+// A request's `jti` is spent only once everything else about it was checked. Refusals are a
+// status, a stable error and a sentence for the app; `detail` is for the audit.
 import { timingSafeEqual } from 'node:crypto';
 import type { JWTPayload } from 'jose';
 import type { MethodRecord } from '../../store/ports.ts';
@@ -14,14 +16,19 @@ import type { DeviceAnswer, MethodServices } from '../method.ts';
 import type { DeviceTokens } from './device-token.ts';
 import { deviceIdOf, requestTokenOf } from './device-token.ts';
 import type { ActivatedDevice, createPushEnrollment } from './enrollment.ts';
-import { devicePublicKeyOf, pushDataOf } from './record.ts';
+import { pushDataOf } from './record.ts';
 import type { PushAnswer, PushTransactions } from './transactions.ts';
 
 const NAME_MAX = 64;
 const PUSH_TOKEN_MAX = 4096;
 const CODE = /^[A-Za-z0-9_-]{16,64}$/;
 const TX = /^[A-Za-z0-9_-]{16,64}$/;
+const NUMBER = /^\d{2}$/;
 const ANSWERS: Record<string, PushAnswer> = { approve: 'approved', deny: 'denied', fraud: 'fraud' };
+// Control characters (C0, DEL, C1), bidirectional overrides and isolates, zero-width characters
+// and the BOM: none belongs in a name a page shows ("Send a notification to …").
+// biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what it removes
+const UNSHOWABLE = /[\u0000-\u001f\u007f-\u009f\u200b-\u200f\u202a-\u202e\u2060-\u2069\ufeff]/g;
 
 const refuse = (
   status: number,
@@ -37,8 +44,14 @@ const refuse = (
   detail,
   ...(userId !== undefined ? { userId } : {}),
 });
-const MALFORMED = (detail: string) =>
-  refuse(400, 'invalid_request', 'The request must be {"request": "<signed JWT>"} and well formed.', detail);
+const MALFORMED = (detail: string, userId?: string) =>
+  refuse(
+    400,
+    'invalid_request',
+    'The request must be {"request": "<signed JWT>"} and well formed.',
+    detail,
+    userId,
+  );
 const UNAUTHORIZED = (detail: string, userId?: string) =>
   refuse(
     401,
@@ -47,19 +60,40 @@ const UNAUTHORIZED = (detail: string, userId?: string) =>
     detail,
     userId,
   );
+const REPLAYED = (userId?: string) =>
+  refuse(
+    401,
+    'invalid_device',
+    'This request was already sent once. Sign a new one.',
+    'request_replayed',
+    userId,
+  );
+const NO_TRANSACTION = (userId: string) =>
+  refuse(
+    404,
+    'unknown_transaction',
+    'This sign-in request has expired or is not for this device.',
+    'transaction_unknown',
+    userId,
+  );
 
 function sameNumber(given: unknown, expected: string): boolean {
-  if (typeof given !== 'string' || given.length !== expected.length) return false;
+  if (typeof given !== 'string' || !NUMBER.test(given) || !NUMBER.test(expected)) return false;
   return timingSafeEqual(Buffer.from(given), Buffer.from(expected));
 }
 
-/** A printable device name: control characters dropped, at most 64 characters. */
+/** A showable device name (default "Phone"), at most 64 characters; null when there is none left. */
 function deviceName(value: unknown): string | null {
   if (value === undefined) return 'Phone';
   if (typeof value !== 'string') return null;
-  // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what is dropped
-  const name = value.replace(/[\u0000-\u001f\u007f-\u009f]/g, '').trim();
-  return name.length > 0 && name.length <= NAME_MAX ? name : null;
+  const name = value.replace(UNSHOWABLE, '').trim();
+  return name.length > 0 && Array.from(name).length <= NAME_MAX ? name : null;
+}
+
+/** The push token an activation gave: none, or 1 to 4096 characters of text. */
+function pushTokenOf(value: unknown): string | null | undefined {
+  if (value === undefined) return null;
+  return typeof value === 'string' && value.length > 0 && value.length <= PUSH_TOKEN_MAX ? value : undefined;
 }
 
 export function createDeviceRequests(
@@ -70,11 +104,13 @@ export function createDeviceRequests(
 ) {
   const { repository } = services;
 
-  /** The registered device a request names, checked with its key; or why not. */
+  /** The registered device a request names, its signature checked with its key; or why not. */
   async function signedByDevice(
     body: unknown,
     action: string,
-  ): Promise<{ record: MethodRecord; payload: JWTPayload } | { refusal: DeviceAnswer }> {
+  ): Promise<
+    { record: MethodRecord; payload: JWTPayload; spend: () => Promise<boolean> } | { refusal: DeviceAnswer }
+  > {
     const token = requestTokenOf(body);
     if (token === null) return { refusal: MALFORMED('request_missing') };
     const deviceId = deviceIdOf(token);
@@ -83,7 +119,7 @@ export function createDeviceRequests(
     if (record === null) return { refusal: UNAUTHORIZED('device_unknown') };
     const checked = await tokens.verify(token, pushDataOf(record).publicKey, action);
     if (!checked.ok) return { refusal: UNAUTHORIZED(checked.detail, record.userId) };
-    return { record, payload: checked.payload };
+    return { record, payload: checked.payload, spend: checked.spend };
   }
 
   return {
@@ -93,20 +129,21 @@ export function createDeviceRequests(
       const checked = await tokens.verify(token, 'embedded', 'activate');
       if (!checked.ok)
         return refuse(401, 'invalid_request', 'The activation request is not valid.', checked.detail);
-      const { code, name, pushToken } = checked.payload;
-      const device: ActivatedDevice | null =
-        typeof code === 'string' && CODE.test(code)
-          ? {
-              publicKey: checked.key,
-              name: deviceName(name) ?? '',
-              pushToken:
-                typeof pushToken === 'string' && pushToken.length <= PUSH_TOKEN_MAX ? pushToken : null,
-            }
-          : null;
-      if (device === null || device.name === '' || (pushToken !== undefined && device.pushToken === null))
+      const { code } = checked.payload;
+      const name = deviceName(checked.payload.name);
+      const pushToken = pushTokenOf(checked.payload.pushToken);
+      if (typeof code !== 'string' || !CODE.test(code) || name === null || pushToken === undefined)
         return MALFORMED('activation_malformed');
-      if (devicePublicKeyOf(checked.key) === null) return MALFORMED('key_not_p256');
-      const activated = await registration.activate(code as string, device);
+      if (!(await registration.knows(code)))
+        return refuse(
+          404,
+          'activation_unknown',
+          'This activation code is unknown or has expired. Start again on the sign-in page.',
+          'activation_unknown',
+        );
+      if (!(await checked.spend())) return REPLAYED();
+      const device: ActivatedDevice = { publicKey: checked.key, name, pushToken };
+      const activated = await registration.activate(code, device);
       if (!activated.ok)
         return activated.detail === 'already_activated'
           ? refuse(
@@ -137,6 +174,7 @@ export function createDeviceRequests(
     async pending(body: unknown): Promise<DeviceAnswer> {
       const signed = await signedByDevice(body, 'pending');
       if ('refusal' in signed) return signed.refusal;
+      if (!(await signed.spend())) return REPLAYED(signed.record.userId);
       const tx = await transactions.waitingFor(signed.record.id);
       return {
         ok: true,
@@ -150,6 +188,7 @@ export function createDeviceRequests(
                   {
                     id: tx.id,
                     service: registration.service,
+                    ip: tx.ip,
                     createdAt: tx.createdAt,
                     expiresAt: tx.expiresAt,
                   },
@@ -164,21 +203,28 @@ export function createDeviceRequests(
       const { record, payload } = signed;
       const given = typeof payload.answer === 'string' ? ANSWERS[payload.answer] : undefined;
       if (typeof payload.tx !== 'string' || !TX.test(payload.tx) || given === undefined)
-        return MALFORMED('answer_malformed');
-      const tx = await transactions.get(payload.tx);
-      if (tx === null || tx.methodId !== record.id || tx.userId !== record.userId)
-        return refuse(
-          404,
-          'unknown_transaction',
-          'This sign-in request has expired or was not sent to this device.',
-          'transaction_unknown',
-          record.userId,
-        );
+        return MALFORMED('answer_malformed', record.userId);
+      // Only the device's newest notification is its to answer: a replaced one is not.
+      const tx = await transactions.newestOf(record.id);
+      if (tx === null || tx.id !== payload.tx || tx.userId !== record.userId)
+        return NO_TRANSACTION(record.userId);
+      if (!(await signed.spend())) return REPLAYED(record.userId);
+      if (tx.answer === 'approved' && given === 'fraud') {
+        // Approved by mistake: the approval is spent (it signs nobody in), and reported.
+        await transactions.reportApproved(tx);
+        return {
+          ok: true,
+          userId: record.userId,
+          methodId: record.id,
+          body: { answer: 'fraud' },
+          event: { type: 'answered', answer: 'fraud', detail: 'reported_after_approval' },
+        };
+      }
       // An approval with the wrong number is no approval: the transaction ends as denied.
       const mismatch = given === 'approved' && !sameNumber(payload.number, tx.number);
       const answer: PushAnswer = mismatch ? 'denied' : given;
       const detail = mismatch ? 'number_mismatch' : null;
-      if (!(await transactions.answer(tx, answer, detail)))
+      if (tx.answer !== null || !(await transactions.answer(tx, answer, detail)))
         return refuse(
           409,
           'already_answered',

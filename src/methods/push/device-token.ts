@@ -18,7 +18,8 @@ const SKEW_SECONDS = 60;
 const JTI = /^[A-Za-z0-9_-]{16,64}$/;
 
 export type DeviceTokenCheck =
-  | { ok: true; payload: JWTPayload; key: DevicePublicKey }
+  /** `spend`: uses the request's `jti` (false: it was used before, a replay); call it once the rest was checked. */
+  | { ok: true; payload: JWTPayload; key: DevicePublicKey; spend: () => Promise<boolean> }
   | { ok: false; detail: string };
 
 /** The request's `kid` (a device id) as its unverified header says it, or null. */
@@ -41,7 +42,11 @@ export function requestTokenOf(body: unknown): string | null {
 export function createDeviceTokens(deps: { clock: Clock; ephemeral: EphemeralStore; audience: string }) {
   const { clock, ephemeral, audience } = deps;
 
-  /** Checks signature, type, audience, age and action; then spends its `jti` (a replay fails). */
+  /**
+   * Checks signature, type, audience, age, action and `jti`'s shape. Spending the `jti` is the
+   * caller's last step (`spend`), so a request refused for what it asks (an unknown activation
+   * code) leaves nothing in the store.
+   */
   async function verify(
     token: string,
     key: DevicePublicKey | 'embedded',
@@ -74,9 +79,8 @@ export function createDeviceTokens(deps: { clock: Clock; ephemeral: EphemeralSto
     if (typeof payload.jti !== 'string' || !JTI.test(payload.jti))
       return { ok: false, detail: 'jti_malformed' };
     const ttlMs = (MAX_AGE_SECONDS + 2 * SKEW_SECONDS) * 1000;
-    if (!(await ephemeral.consumeOnce(`push-jti:${used.x}:${payload.jti}`, ttlMs)))
-      return { ok: false, detail: 'request_replayed' };
-    return { ok: true, payload, key: used };
+    const jtiKey = `push-jti:${used.x}:${payload.jti}`;
+    return { ok: true, payload, key: used, spend: () => ephemeral.consumeOnce(jtiKey, ttlMs) };
   }
 
   return { verify };

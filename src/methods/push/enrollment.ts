@@ -98,7 +98,7 @@ export function createPushEnrollment(services: MethodServices, options: Resolved
       <li>In the app, choose to add an account with a QR code.</li>
       <li>Scan this QR code:
         <div class="qr" role="img" aria-label="QR code for your app">${trusted(qrSvg)}</div>
-        or enter this activation code: <code class="secret" id="activation-code">${code}</code></li>
+        or give the app this link: <code class="secret" id="activation-link">${uri}</code></li>
       <li>Enter the code the app then shows.</li>
     </ol>`,
       },
@@ -157,7 +157,7 @@ export function createPushEnrollment(services: MethodServices, options: Resolved
         id,
         userId,
         kind: 'push',
-        label: label.slice(0, 64) || device.name || 'Phone app',
+        label: Array.from(label).slice(0, 64).join('') || device.name || 'Phone app',
         data: {
           publicKey: { ...device.publicKey },
           deviceName: device.name,
@@ -175,6 +175,11 @@ export function createPushEnrollment(services: MethodServices, options: Resolved
       return { ok: true, method };
     },
   };
+
+  /** Whether `code` names a draft still waiting for its device (read only). */
+  async function knows(code: string): Promise<boolean> {
+    return (await ephemeral.get(activationKey(code))) !== null;
+  }
 
   /**
    * Brings a device to the draft its activation code names, once: the confirmation code for the
@@ -206,5 +211,5 @@ export function createPushEnrollment(services: MethodServices, options: Resolved
     return { ok: true, userId, deviceId: stored.deviceId, confirmationCode };
   }
 
-  return { enrollment, activate, service };
+  return { enrollment, knows, activate, service };
 }

@@ -5,9 +5,11 @@
 // to this sign-in and uses it once. Until the device answers, Continue says so without counting
 // an attempt (`awaiting`). Defences against push fatigue: the number (a tap alone approves
 // nothing, and a wrong number ends the request), `perUser` sends a window (5 per 5 minutes), a
-// short lifetime (2 minutes), a user reported for fraud is sent nothing until the flag is cleared,
-// and the send limits the engine adds (per client address, none while locked out).
-import { DeliveryError, MfaError, SlowDownError } from '../../errors.ts';
+// short lifetime (2 minutes), one request waiting per device at a time (another sign-in's send
+// is refused meanwhile, so the request the app shows is the one whose number the user's page
+// shows), a user reported for fraud is sent nothing until the flag is cleared, and the send
+// limits the engine adds (per client address, none while locked out).
+import { ConfigError, DeliveryError, MfaError, SlowDownError } from '../../errors.ts';
 import { reservePlaces } from '../../store/count-places.ts';
 import type { MethodRecord } from '../../store/ports.ts';
 import type { MethodServices, SignInMethod } from '../method.ts';
@@ -19,11 +21,20 @@ import type { ResolvedPushOptions } from './options.ts';
 import { pushDataOf, pushTokenOf, sealedPushTokenContext } from './record.ts';
 import { createPushTransactions, type PushTransaction } from './transactions.ts';
 
+/** The options' sender, or the development outbox (refused under NODE_ENV=production: nothing would be delivered). */
+function deliveryOf(given: PushDelivery | undefined): PushDelivery {
+  if (given) return given;
+  if (process.env.NODE_ENV === 'production')
+    throw new ConfigError(
+      'pushMethod: delivery is required (your APNs/FCM sender); the development outbox delivers nothing, and NODE_ENV is production',
+    );
+  return pushOutbox();
+}
+
 export function createPushMethod(services: MethodServices, options: ResolvedPushOptions): SignInMethod {
   const { sealer, repository, clock, ephemeral } = services;
   const lifetimeMs = options.lifetimeSeconds * 1000;
-  const delivery: PushDelivery =
-    options.delivery ?? pushOutbox({ print: process.env.NODE_ENV !== 'production' });
+  const delivery: PushDelivery = deliveryOf(options.delivery);
   const transactions = createPushTransactions(services, lifetimeMs);
   const registration = createPushEnrollment(services, options);
   const tokens = createDeviceTokens({ clock, ephemeral, audience: options.endpoint });
@@ -41,7 +52,10 @@ export function createPushMethod(services: MethodServices, options: ResolvedPush
     keepsRecords: true,
     accepts: (input) => 'push' in input && input.push === true,
     async awaiting(_input, candidates, binding) {
-      const waiting = (await transactionsOf(candidates, binding)).find((t) => t.answer === null);
+      const sent = await transactionsOf(candidates, binding);
+      // An approval from any of the devices is there to use: nothing to wait for.
+      if (sent.some((t) => t.answer === 'approved')) return null;
+      const waiting = sent.find((t) => t.answer === null);
       const record = waiting && candidates.find((r) => r.id === waiting.methodId);
       if (!waiting || !record) return null;
       return {
@@ -69,7 +83,7 @@ export function createPushMethod(services: MethodServices, options: ResolvedPush
     },
     sends: {
       label: (record) => `Send a notification to ${nameOf(record)}`,
-      async send(record, binding) {
+      async send(record, binding, origin) {
         if ((await repository.getFraudFlag(record.userId)) !== null)
           throw new MfaError(
             'push_blocked',
@@ -85,7 +99,16 @@ export function createPushMethod(services: MethodServices, options: ResolvedPush
             `Too many notifications were sent. Wait ${perUser.windowSeconds} seconds and try again.`,
             perUser.windowSeconds,
           );
-        const tx = await transactions.issue(record, binding);
+        const issued = await transactions.issue(record, binding, origin?.ip ?? null);
+        if (!issued.ok) {
+          await reserved.release();
+          const seconds = Math.max(1, Math.ceil(issued.busyForMs / 1000));
+          throw new SlowDownError(
+            `A sign-in request is already waiting in your app. Answer it there, or wait ${seconds} seconds and try again.`,
+            seconds,
+          );
+        }
+        const { tx } = issued;
         try {
           await delivery.send({
             to: { deviceId: record.id, pushToken: pushTokenOf(sealer, record), name: nameOf(record) },
@@ -94,6 +117,8 @@ export function createPushMethod(services: MethodServices, options: ResolvedPush
             body: 'Open the app and enter the number shown on the sign-in page.',
           });
         } catch (err) {
+          // Not delivered: nothing is left to approve, and the send costs the user nothing.
+          await transactions.cancel(tx);
           await reserved.release();
           throw new DeliveryError({ cause: err });
         }

@@ -1,9 +1,13 @@
 // Push transactions: one notification sent for one sign-in or step-up (its binding) to one
-// device, with the number to match, kept in the ephemeral store until it lapses. A newer send
-// for the same binding and device replaces the older (the page shows the newest number), and a
-// device is offered only its newest unanswered one. A transaction is answered once — the first
-// answer spends `push-answered:<id>` atomically, so an approval and a denial racing cannot both
-// land — and an approval is used once (`push-used:<id>`): of fifty racing submissions, one signs in.
+// device, with the number to match, kept in the ephemeral store until it lapses. A device has at
+// most one live, unanswered transaction at a time: a send for another sign-in while one waits is
+// refused (`busy`), so the request the app shows is always the one whose number the user's page
+// shows — an attacker holding the password cannot slip their request in front of the user's.
+// The device's slot is taken atomically (`consumeOnce`), and taken over once its transaction was
+// answered or lapsed, or by a new send for the same sign-in (which replaces the older one). A
+// transaction is answered once — the first answer spends `push-answered:<id>` atomically, so an
+// approval and a denial racing cannot both land — and an approval is used once (`push-used:<id>`):
+// of fifty racing submissions, one signs in. A send whose delivery failed is cancelled.
 import { randomId } from '../../engine/capabilities.ts';
 import type { MethodRecord } from '../../store/ports.ts';
 import type { MethodServices } from '../method.ts';
@@ -19,6 +23,8 @@ export interface PushTransaction {
   number: string;
   createdAt: number;
   expiresAt: number;
+  /** The client address of the sign-in, for the app to show (null when unknown). */
+  ip: string | null;
   answer: PushAnswer | null;
   /** Why an answer was a denial when the user did not say so (`number_mismatch`). */
   detail: string | null;
@@ -33,7 +39,11 @@ function readTransaction(raw: string | null): PushTransaction | null {
     if (typeof t.createdAt !== 'number' || typeof t.expiresAt !== 'number') return null;
     if (t.answer !== null && t.answer !== 'approved' && t.answer !== 'denied' && t.answer !== 'fraud')
       return null;
-    return { ...(t as PushTransaction), detail: typeof t.detail === 'string' ? t.detail : null };
+    return {
+      ...(t as PushTransaction),
+      ip: typeof t.ip === 'string' ? t.ip : null,
+      detail: typeof t.detail === 'string' ? t.detail : null,
+    };
   } catch {
     return null;
   }
@@ -47,18 +57,47 @@ export function matchNumber(random: MethodServices['random']): string {
   }
 }
 
+export type IssueResult =
+  | { ok: true; tx: PushTransaction }
+  /** Another sign-in's request waits for this device: how long until it lapses (ms). */
+  | { ok: false; busyForMs: number };
+
 export function createPushTransactions(services: MethodServices, lifetimeMs: number) {
   const { ephemeral, clock, random } = services;
   const txKey = (id: string) => `push-tx:${id}`;
   const bindingKey = (binding: string, methodId: string) => `push-tx-of:${binding}:${methodId}`;
   const deviceKey = (methodId: string) => `push-tx-device:${methodId}`;
+  const slotKey = (methodId: string) => `push-slot:${methodId}`;
   const live = (t: PushTransaction | null) => (t !== null && t.expiresAt > clock.now() ? t : null);
   const byId = async (id: string | null) =>
     id === null ? null : live(readTransaction(await ephemeral.get(txKey(id))));
+  /** The device's newest transaction while it lasts (answered or not), or null. */
+  const newestOf = async (methodId: string) => {
+    const tx = await byId(await ephemeral.get(deviceKey(methodId)));
+    return tx !== null && tx.methodId === methodId ? tx : null;
+  };
+
+  /** Takes the device's slot for `binding`, or says how long another sign-in's request holds it. */
+  async function takeSlot(
+    methodId: string,
+    binding: string,
+  ): Promise<{ ok: true } | { ok: false; busyForMs: number }> {
+    if (await ephemeral.consumeOnce(slotKey(methodId), lifetimeMs)) return { ok: true };
+    const holder = await newestOf(methodId);
+    if (holder !== null && holder.answer === null && holder.binding !== binding)
+      return { ok: false, busyForMs: holder.expiresAt - clock.now() };
+    // Free to take over (answered, lapsed, or this sign-in's own): one taker wins a race.
+    await ephemeral.delete(slotKey(methodId));
+    if (await ephemeral.consumeOnce(slotKey(methodId), lifetimeMs)) return { ok: true };
+    const winner = await newestOf(methodId);
+    return { ok: false, busyForMs: winner ? winner.expiresAt - clock.now() : lifetimeMs };
+  }
 
   return {
-    /** A new transaction for `record` and `binding`, replacing the older ones there. */
-    async issue(record: MethodRecord, binding: string): Promise<PushTransaction> {
+    /** A new transaction for `record` and `binding`, replacing this sign-in's older one; refused while another sign-in's waits. */
+    async issue(record: MethodRecord, binding: string, ip: string | null): Promise<IssueResult> {
+      const slot = await takeSlot(record.id, binding);
+      if (!slot.ok) return slot;
       const now = clock.now();
       const tx: PushTransaction = {
         id: randomId(random, 18),
@@ -68,6 +107,7 @@ export function createPushTransactions(services: MethodServices, lifetimeMs: num
         number: matchNumber(random),
         createdAt: now,
         expiresAt: now + lifetimeMs,
+        ip,
         answer: null,
         detail: null,
       };
@@ -76,7 +116,17 @@ export function createPushTransactions(services: MethodServices, lifetimeMs: num
         ephemeral.put(bindingKey(binding, record.id), tx.id, lifetimeMs),
         ephemeral.put(deviceKey(record.id), tx.id, lifetimeMs),
       ]);
-      return tx;
+      return { ok: true, tx };
+    },
+
+    /** Voids a transaction whose notification could not be delivered: no trace is left to answer. */
+    async cancel(tx: PushTransaction): Promise<void> {
+      await ephemeral.delete(txKey(tx.id));
+      await Promise.all([
+        ephemeral.delete(bindingKey(tx.binding, tx.methodId)),
+        ephemeral.delete(deviceKey(tx.methodId)),
+        ephemeral.delete(slotKey(tx.methodId)),
+      ]);
     },
 
     /** The newest transaction of `binding` for this device, while it lasts, or null. */
@@ -87,12 +137,12 @@ export function createPushTransactions(services: MethodServices, lifetimeMs: num
 
     /** The device's newest transaction if it is still unanswered, or null. */
     async waitingFor(methodId: string): Promise<PushTransaction | null> {
-      const tx = await byId(await ephemeral.get(deviceKey(methodId)));
-      return tx !== null && tx.methodId === methodId && tx.answer === null ? tx : null;
+      const tx = await newestOf(methodId);
+      return tx !== null && tx.answer === null ? tx : null;
     },
 
-    /** The transaction `id` while it lasts, or null. */
-    get: (id: string) => byId(id),
+    /** The device's newest transaction, while it lasts (a replaced one is no longer its to answer). */
+    newestOf,
 
     /** Records the first answer to `tx`; false when it was answered already. */
     async answer(tx: PushTransaction, answer: PushAnswer, detail: string | null): Promise<boolean> {
@@ -103,8 +153,27 @@ export function createPushTransactions(services: MethodServices, lifetimeMs: num
       return true;
     },
 
+    /**
+     * An approval reported as fraud after all (the user approved by mistake): it is spent, so it
+     * signs nobody in, and recorded as `fraud`. Whether it had been used already.
+     */
+    async reportApproved(tx: PushTransaction): Promise<{ alreadyUsed: boolean }> {
+      const spent = await ephemeral.consumeOnce(`push-used:${tx.id}`, lifetimeMs);
+      const remainingMs = tx.expiresAt - clock.now();
+      if (remainingMs > 0)
+        await ephemeral.put(
+          txKey(tx.id),
+          JSON.stringify({ ...tx, answer: 'fraud', detail: 'reported_after_approval' }),
+          remainingMs,
+        );
+      return { alreadyUsed: !spent };
+    },
+
     /** Spends an approved transaction: true for the first caller only. */
     consume: (tx: PushTransaction) => ephemeral.consumeOnce(`push-used:${tx.id}`, lifetimeMs),
+
+    /** The transaction `id` while it lasts, or null. */
+    get: (id: string) => byId(id),
   };
 }
 

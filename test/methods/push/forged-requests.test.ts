@@ -6,7 +6,7 @@
 import assert from 'node:assert/strict';
 import { exportJWK, generateKeyPair, SignJWT } from 'jose';
 import { CTX, PUSH_ENDPOINT, pendingSignIn, pushMfa, registerPushApp, sendPush } from '../../helpers/push.ts';
-import { createPushApp, engineTransport } from '../../helpers/push-app.ts';
+import { createPushApp, type DeviceTransport, engineTransport } from '../../helpers/push-app.ts';
 
 const b64 = (value: object) => Buffer.from(JSON.stringify(value)).toString('base64url');
 
@@ -109,7 +109,10 @@ describe('push device API: forged and malformed requests', () => {
   it('malformed and oversized bodies get a 400 with a clear message, never a 5xx', async () => {
     const { mfa, clock } = pushMfa();
     const { app } = await registerPushApp(mfa, clock, 'alice');
-    const send = engineTransport(mfa);
+    // Each from a network of its own: a network's refusals are limited (the next test).
+    let network = 0;
+    const send: DeviceTransport = (action, body) =>
+      engineTransport(mfa, `198.51.${network++ % 250}.7`)(action, body);
     for (const body of [
       null,
       'text',
@@ -140,5 +143,29 @@ describe('push device API: forged and malformed requests', () => {
     assert.equal(bad.status, 400);
     const wrongAction = await send('answer', { request: await app.sign({ act: 'pending' }) });
     assert.equal(wrongAction.status, 401);
+    // A device's approval with a number that is not two ASCII digits is a denial, not a 5xx.
+    const pendingId = await pendingSignIn(mfa, 'alice');
+    await sendPush(mfa, pendingId, app.deviceId ?? '');
+    const [notification] = (await app.pending()).body.notifications;
+    const odd = await app.answer(notification.id, 'approve', 'éé');
+    assert.deepEqual([odd.status, odd.body.answer], [200, 'denied']);
+  });
+
+  it('a network whose requests were refused 30 times is refused outright for 10 minutes; others are not', async () => {
+    const { mfa, clock, events } = pushMfa();
+    const { app } = await registerPushApp(mfa, clock, 'alice');
+    const attacker = engineTransport(mfa, '203.0.113.66');
+    for (let i = 0; i < 30; i++) assert.equal((await attacker('pending', { request: 'a.b.c' })).status, 401);
+    const cut = await attacker('pending', { request: 'a.b.c' });
+    assert.equal(cut.status, 429);
+    assert.equal(cut.body.error, 'slow_down');
+    assert.equal(cut.retryAfterSeconds, 600);
+    // The user's own device, from its own network, is answered.
+    assert.equal((await app.pending()).status, 200);
+    // One audit row for the flood, with the count of the others once a minute passes.
+    assert.equal(events.filter((e) => e.type === 'device_request_refused').length, 1);
+    clock.advance(601_000);
+    assert.equal((await attacker('pending', { request: 'a.b.c' })).status, 401);
+    assert.equal(events.filter((e) => e.type === 'device_request_refused').length, 2);
   });
 });
