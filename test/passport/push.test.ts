@@ -3,18 +3,21 @@
 // number shown large with Continue, Continue pressed before the app answered (the page again with
 // the same number: no Passport failure, no attempt counted), the app approving over HTTP, and the
 // ways it must not sign in — denied, a wrong number, an approval given for another browser's
-// sign-in of the same user.
+// sign-in of the same user, lapsed; and a first sign-in registering the app on the page.
 import assert from 'node:assert/strict';
 import type { Agent } from 'supertest';
 import type { User } from '../../examples/passport/app.ts';
 import { parseStamp, pushMethod, pushOutbox, recoveryCode, totp } from '../../src/index.ts';
 import { inputValue } from '../helpers/browser.ts';
 import { PUSH_ENDPOINT, registerPushApp } from '../helpers/push.ts';
-import { supertestTransport } from '../helpers/push-app.ts';
+import { createPushApp, supertestTransport } from '../helpers/push-app.ts';
 import { testClock } from '../helpers/test-clock.ts';
-import { alertOf, createExampleApp, mfaPageOf, passwordStep } from './passport-flows.ts';
+import { alertOf, createExampleApp, mfaPageOf, passwordStep, recoveryCodesOf } from './passport-flows.ts';
 
-const USERS: User[] = [{ id: 'u-alice', name: 'Alice' }];
+const USERS: User[] = [
+  { id: 'u-alice', name: 'Alice' },
+  { id: 'u-bob', name: 'Bob' },
+];
 const ALICE = 'u-alice';
 
 async function pushApp() {
@@ -171,6 +174,32 @@ describe('mfakit/passport: push notifications', () => {
     const again = await pressContinue(other);
     assert.equal(again.status, 303);
     assert.equal((await sessionOf(other)).user, null);
+  });
+
+  it('a first sign-in registers the phone app on the page: activation over HTTP, then its code', async () => {
+    const t = await pushApp();
+    const { agent } = await passwordStep(t.app, 'bob');
+    const chooser = await mfaPageOf(agent);
+    assert.match(chooser.text, /href="\/login\/mfa\?method=push"/);
+    const setup = await agent.get('/login/mfa?method=push').set('Accept', 'text/html');
+    const code = /<code class="secret" id="activation-code">([^<]+)<\/code>/.exec(setup.text)?.[1];
+    assert.ok(code, setup.text);
+    // The app reads the QR code (here: the same link, with the activation code the page shows).
+    const phone = await createPushApp(supertestTransport(t.app, '/mfa/device'), { now: () => t.clock.now() });
+    const link = `mfakit-push://activate?${new URLSearchParams({ endpoint: PUSH_ENDPOINT, code, service: 'Example Co', account: 'u-bob' })}`;
+    const activated = await phone.activate(link);
+    assert.equal(activated.status, 200, JSON.stringify(activated.body));
+    const confirmed = await agent
+      .post('/login/mfa')
+      .type('form')
+      .send({ draftId: inputValue(setup.text, 'draftId'), code: activated.body.confirmationCode });
+    assert.equal(confirmed.status, 303, confirmed.text);
+    assert.equal(recoveryCodesOf((await mfaPageOf(agent)).text).length, 10);
+    const done = await agent.post('/login/mfa').type('form').send({});
+    assert.equal(done.status, 302, done.text);
+    assert.equal((await sessionOf(agent)).user?.id, 'u-bob');
+    const [method] = await t.mfa.methods.list('u-bob');
+    assert.equal(method?.kind, 'push');
   });
 
   it('a Continue for a notification that lapsed is a failure, and the page drops its number', async () => {
