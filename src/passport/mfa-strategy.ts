@@ -14,6 +14,7 @@ import type { Request } from 'express';
 import { Strategy } from 'passport-strategy';
 import type { Mfa } from '../engine/mfa.ts';
 import type { AuthStamp } from '../engine/stamp.ts';
+import { MfaError } from '../errors.ts';
 import { enrollConfirmBody, firstIssue, methodKindParam, verifyBody } from '../web/bodies.ts';
 import { answerSend, beginRefusal, enrollmentFieldsOf, pageWordsOf, sendBody } from '../web/code-sends.ts';
 import { answerFor, FAILURE_MESSAGES, type FailureAnswer, type FailureCode } from '../web/failures.ts';
@@ -40,7 +41,9 @@ export type MfaFailureCode =
   | 'draft_unknown'
   /** A code could not be sent (a text message, a call): not the user's method here, the provider down… */
   | 'unknown_method'
-  | 'delivery_failed';
+  | 'delivery_failed'
+  /** Notifications are paused after a sign-in request was reported as fraud (403) until an admin clears it. */
+  | 'push_blocked';
 
 /** What the strategy passes to `this.fail()`: Passport's `failureMessage: true` keeps `message`. */
 export interface MfaChallenge {
@@ -171,11 +174,18 @@ export class MfaStrategy extends Strategy {
   ): Promise<Step> {
     const parsed = sendBody.safeParse(body);
     if (!parsed.success) return failure('invalid_request', firstIssue(parsed.error), 400);
-    const outcome = await this.mfa.sendPendingCode(
-      pendingId,
-      parsed.data.methodId,
-      requestContextOf(this.mfa, req),
-    );
+    const outcome = await this.mfa
+      .sendPendingCode(pendingId, parsed.data.methodId, requestContextOf(this.mfa, req))
+      .catch((err: unknown) => {
+        // Refused before anything was sent (notifications paused after a fraud report, 403):
+        // a failure the page shows. A store outage (503) stays an error.
+        if (err instanceof MfaError && err.status < 500) return err;
+        throw err;
+      });
+    if (outcome instanceof MfaError) {
+      const error = outcome.code === 'push_blocked' ? 'push_blocked' : 'invalid_request';
+      return failure(error, outcome.message, outcome.status);
+    }
     const answer = answerSend(responseOf(req), outcome);
     if (!answer.ok) {
       if (answer.error === 'pending_expired') forgetPending(state);

@@ -176,6 +176,26 @@ describe('mfakit/passport: push notifications', () => {
     assert.equal((await sessionOf(other)).user, null);
   });
 
+  it('a fraud report voids that sign-in and pauses notifications: the send is refused on the page, not an error', async () => {
+    const t = await pushApp();
+    const { agent } = await sendNotification(t);
+    const [notification] = (await t.phone.pending()).body.notifications;
+    assert.equal((await t.phone.answer(notification.id, 'fraud')).status, 200);
+    const reported = await pressContinue(agent);
+    assert.equal(reported.status, 302);
+    assert.equal((await sessionOf(agent)).user, null, 'the reported sign-in does not complete');
+
+    const { agent: later } = await passwordStep(t.app, 'alice');
+    const send = await later.post('/login/mfa').type('form').send({ methodId: t.methodId });
+    // Passport's failure, not an error page: failureRedirect, and the reason on the page.
+    assert.equal(send.status, 302, send.text);
+    assert.equal(send.headers.location, '/login/mfa');
+    const page = await mfaPageOf(later);
+    assert.match(alertOf(page.text) ?? '', /Notifications are paused because a sign-in request was reported/);
+    assert.equal(matchNumberOf(page.text), undefined);
+    assert.equal((await t.phone.pending()).body.notifications.length, 0, 'nothing was sent');
+  });
+
   it('a first sign-in registers the phone app on the page: activation over HTTP, then its code', async () => {
     const t = await pushApp();
     const { agent } = await passwordStep(t.app, 'bob');
