@@ -5,11 +5,12 @@
 // pending sign-in: a code, a passkey's answer (`credential`, the JSON the WebAuthn client
 // posts) or a notification approved in the user's app (`push`; pressed before the app answered,
 // it is no failure: the page again, with the number), or the first method — an authenticator
-// app or a passkey — a user without one registers. Every sign-in ends the same way: `this.success(user)`, and Passport logs the
-// user in (`req.login`) and answers with its own options (`successReturnToOrRedirect`,
-// `failureRedirect`, `failureMessage`, …). A first-method registration goes through the
-// recovery codes page first (the strategy's redirect to the page), whose "continue" posts
-// here again and ends the same way. Every decision is the engine's; this only translates.
+// app or a passkey — a user without one registers. Every sign-in ends the same way:
+// `this.success(user)`, and Passport logs the user in (`req.login`) and answers with its own
+// options (`successReturnToOrRedirect`, `failureRedirect`, `failureMessage`, …). A first-method
+// registration goes through the recovery codes page first (the strategy's redirect to the
+// page), whose "continue" posts here again and ends the same way. Every decision is the
+// engine's; this only translates.
 import type { Request } from 'express';
 import { Strategy } from 'passport-strategy';
 import type { Mfa } from '../engine/mfa.ts';
