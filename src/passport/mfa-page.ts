@@ -1,7 +1,8 @@
 // The second step's page, for `app.get('/login/mfa', mfaPage(mfa))` beside
 // `app.post('/login/mfa', passport.authenticate('mfa', …))`: its forms post back to its own
 // URL, where the 'mfa' strategy checks them. It shows what the session's sign-in needs next —
-// the prompt (a code, and a button per passkey challenge), the registration of a first method
+// the prompt (a code, a button per passkey challenge, a send button per phone, and the number
+// of a notification waiting for approval with its Continue), the registration of a first method
 // by a user without one (a chooser at `?method=` when several kinds may be registered: an
 // authenticator app, a passkey), or the recovery codes of a registration just done (once) —
 // with the message Passport's `failureMessage` left. A visitor with no sign-in in progress is
@@ -144,6 +145,9 @@ export function mfaPage(
     // "We sent a code to …": said once, after the send (the strategy's redirect here).
     const notice = state.notice ?? pending.userMessage;
     delete state.notice;
+    // A notification waiting for the app's answer: its number and Continue, until it lapses.
+    if ((state.awaitedApproval?.expiresAt ?? Infinity) <= mfa.clock.now()) delete state.awaitedApproval;
+    const approval = state.awaitedApproval;
     await saveSession(req);
     res.send(
       pages.promptPage(ctx, {
@@ -155,6 +159,7 @@ export function mfaPage(
         cancelAction: options.cancelPath ?? null,
         ...(notice ? { notice } : {}),
         ...(error ? { error } : {}),
+        ...(approval ? { approval } : {}),
       }),
     );
   }

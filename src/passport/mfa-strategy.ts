@@ -2,19 +2,21 @@
 // first-factor strategy's custom callback) left a pending sign-in in the session — not a
 // `req.user`. `passport.authenticate('mfa', { keepSessionInfo: true, … })` on the POST of
 // the second step's page runs this strategy, which checks what the form sent against that
-// pending sign-in: a code or a passkey's answer (`credential`, the JSON the WebAuthn client
-// posts), or the first method — an authenticator app or a passkey — a user without one
-// registers. Every sign-in ends the same way: `this.success(user)`, and Passport logs the
-// user in (`req.login`) and answers with its own options (`successReturnToOrRedirect`,
-// `failureRedirect`, `failureMessage`, …). A first-method registration goes through the
-// recovery codes page first (the strategy's redirect to the page), whose "continue" posts
-// here again and ends the same way. Every decision is the engine's; this only translates.
+// pending sign-in: a code, a passkey's answer (`credential`, the JSON the WebAuthn client
+// posts) or a notification approved in the user's app (`push`; pressed before the app answered,
+// it is no failure: the page again, with the number), or the first method — an authenticator
+// app or a passkey — a user without one registers. Every sign-in ends the same way:
+// `this.success(user)`, and Passport logs the user in (`req.login`) and answers with its own
+// options (`successReturnToOrRedirect`, `failureRedirect`, `failureMessage`, …). A first-method
+// registration goes through the recovery codes page first (the strategy's redirect to the
+// page), whose "continue" posts here again and ends the same way. Every decision is the
+// engine's; this only translates.
 import type { Request } from 'express';
 import { Strategy } from 'passport-strategy';
 import type { Mfa } from '../engine/mfa.ts';
 import type { AuthStamp } from '../engine/stamp.ts';
 import { enrollConfirmBody, firstIssue, methodKindParam, verifyBody } from '../web/bodies.ts';
-import { answerSend, beginRefusal, enrollmentFieldsOf, sendBody } from '../web/code-sends.ts';
+import { answerSend, beginRefusal, enrollmentFieldsOf, pageWordsOf, sendBody } from '../web/code-sends.ts';
 import { answerFor, FAILURE_MESSAGES, type FailureAnswer, type FailureCode } from '../web/failures.ts';
 import { createPendingFlow, type PendingFlow } from '../web/pending-flow.ts';
 import { type MfaSessionState, saveSession } from '../web/session.ts';
@@ -40,7 +42,7 @@ export type MfaFailureCode =
   /** A code could not be sent (a text message, a call): not the user's method here, the provider down… */
   | 'unknown_method'
   | 'delivery_failed'
-  /** The method sends nothing to this user now (push after a fraud report). */
+  /** Notifications are paused after a sign-in request was reported as fraud (403) until an admin clears it. */
   | 'send_blocked';
 
 /** What the strategy passes to `this.fail()`: Passport's `failureMessage: true` keeps `message`. */
@@ -156,8 +158,9 @@ export class MfaStrategy extends Strategy {
     if (has('draftId')) return this.registerFirstMethod(req, state, pendingId, body as object);
     // The number a first method asks for (the page's form names its `method`): a code is sent to it.
     if (has('method')) return this.beginFirstMethod(req, state, pendingId, body as object);
-    // A send button of the prompt: a code by text message or call, then the prompt again.
-    if (has('methodId') && !has('code') && !has('credential'))
+    // A send button of the prompt: a code by text message or call, a notification, then the
+    // prompt again. (The Continue of a notification posts its `methodId` too, with `push`.)
+    if (has('methodId') && !has('code') && !has('credential') && !has('push'))
       return this.sendCode(req, state, pendingId, body);
     return this.verifyFactor(req, state, pendingId, body);
   }
@@ -181,7 +184,10 @@ export class MfaStrategy extends Strategy {
       if (answer.error === 'pending_expired') forgetPending(state);
       return failed(answer);
     }
-    state.notice = answer.notice;
+    // A notification (push): the page shows its number and Continue until it is answered.
+    const { notice, approval } = pageWordsOf(answer);
+    if (notice !== undefined) state.notice = notice;
+    if (approval !== undefined) state.awaitedApproval = { ...approval, expiresAt: answer.sent.expiresAt };
     await saveSession(req);
     return { kind: 'redirect', url: pagePathOf(req) };
   }
@@ -223,7 +229,10 @@ export class MfaStrategy extends Strategy {
     }
   }
 
-  /** A code or a passkey for the pending sign-in; "don't ask again" only where the policies allow it. */
+  /**
+   * A code, a passkey or an approved notification (`push`) for the pending sign-in; "don't ask
+   * again" only where the policies allow it.
+   */
   private async verifyFactor(
     req: Request,
     state: MfaSessionState,
@@ -241,8 +250,19 @@ export class MfaStrategy extends Strategy {
     );
     if (outcome.kind === 'must_enroll') return failed(answerFor({ ok: false, error: 'must_enroll' }));
     if (outcome.kind === 'failed') {
-      if (outcome.answer.error === 'pending_expired') forgetPending(state);
-      return failed(outcome.answer);
+      const { answer } = outcome;
+      if (answer.error === 'approval_pending' && answer.approval !== undefined) {
+        // Continue before the app answered: no failure (no failureRedirect, no failureMessage,
+        // no attempt counted) — the page again, saying what to do, with the same number.
+        state.notice = answer.message;
+        state.awaitedApproval = answer.approval;
+        await saveSession(req);
+        return { kind: 'redirect', url: pagePathOf(req) };
+      }
+      // Denied, a wrong number, lapsed: that notification is over; a new one is sent from the page.
+      if (parsed.data.push) delete state.awaitedApproval;
+      if (answer.error === 'pending_expired') forgetPending(state);
+      return failed(answer);
     }
     forgetPending(state);
     return this.logIn(state, outcome.stamp);

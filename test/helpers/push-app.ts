@@ -1,10 +1,12 @@
 // A phone app for push notifications, as a real one talks to the device API: it reads the
 // registration's QR link, makes an ES256 key pair of its own, signs every request with it (jose),
 // and fetches and answers notifications. The transport is the engine itself
-// (`engineTransport`) or HTTP (`httpTransport`), so the same app drives both.
+// (`engineTransport`) or HTTP (`httpTransport` to a listening server, `supertestTransport` to
+// an Express app), so the same app drives all of them.
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { type CryptoKey, exportJWK, generateKeyPair, type JWK, type JWTPayload, SignJWT } from 'jose';
+import request from 'supertest';
 import type { DeviceAction, Mfa } from '../../src/index.ts';
 
 export interface DeviceReply {
@@ -32,6 +34,19 @@ export const httpTransport =
       body: JSON.stringify(body),
     });
     return { status: res.status, body: await res.json() };
+  };
+
+/**
+ * Over HTTP to an app that is not listening (supertest): a JSON POST to `<base>/<action>` — the
+ * path where the app mounts the device API, whatever URL `pushMethod({ endpoint })` names.
+ */
+export const supertestTransport =
+  (app: Parameters<typeof request>[0], base: string): DeviceTransport =>
+  async (action, body) => {
+    const res = await request(app)
+      .post(`${base}/${action}`)
+      .send(body as object);
+    return { status: res.status, body: res.body };
   };
 
 /** What the registration's QR code says: `mfakit-push://activate?endpoint=…&code=…&service=…&account=…`. */
