@@ -14,7 +14,7 @@ import {
   stepUpBody,
   verifyBody,
 } from '../web/bodies.ts';
-import { beginRefusal, enrollmentFieldsOf, sendBody } from '../web/code-sends.ts';
+import { beginRefusal, enrollmentFieldsOf, pageWordsOf, sendBody } from '../web/code-sends.ts';
 import { CODE_FAILED, FAILURE_MESSAGES } from '../web/failures.ts';
 import * as pages from '../web/pages.ts';
 import { safeReturnTo } from '../web/session.ts';
@@ -109,10 +109,11 @@ export function createHtmlRoutes(mfa: Mfa, web: MfaExpress, flow: SessionFlow) {
       case 'failed':
         if (result.answer.error === 'pending_expired')
           return expiredPage(req, res, result.answer.status, result.answer.message);
+        // A notification not yet approved (202): the same number and Continue, not an error.
         return res.status(result.answer.status).send(
           pages.promptPage(page(req), {
-            error: result.answer.message,
             ...promptFacts(result.pending),
+            ...pageWordsOf(result.answer),
             returnTo: '',
             ...(result.pending ? await mfa.pendingPrompt(result.pending) : NOTHING_OFFERED),
           }),
@@ -126,7 +127,8 @@ export function createHtmlRoutes(mfa: Mfa, web: MfaExpress, flow: SessionFlow) {
     if (!('kind' in sent)) return accessOr(req, res, sent);
     if (sent.kind === 'no_pending') return res.redirect(303, loginPath);
     const { answer } = sent;
-    const said = answer.ok ? { notice: answer.notice } : { error: answer.message };
+    // A code sent, or a notification to approve: its number and Continue (or why not).
+    const said = pageWordsOf(answer);
     if (sent.kind === 'prompt') {
       if (!answer.ok && answer.error === 'pending_expired')
         return expiredPage(req, res, answer.status, answer.message);
@@ -266,7 +268,7 @@ export function createHtmlRoutes(mfa: Mfa, web: MfaExpress, flow: SessionFlow) {
     if (result.kind === 'verified') return res.redirect(303, returnTo);
     res.status(result.answer.status).send(
       pages.verifyPage(page(req), {
-        error: result.answer.message,
+        ...pageWordsOf(result.answer),
         returnTo,
         ...(await flow.stepUpPrompt(req, stamp)),
         reason: result.reason ?? 'Enter a code to continue.',

@@ -1,10 +1,13 @@
 // A phone app for push notifications, as a real one talks to the device API: it reads the
 // registration's QR link, makes an ES256 key pair of its own, signs every request with it (jose),
 // and fetches and answers notifications. The transport is the engine itself
-// (`engineTransport`) or HTTP (`httpTransport`), so the same app drives both.
+// (`engineTransport`), HTTP to a listening server (`httpTransport`) or to an Express app in the
+// test (`supertestTransport`), so the same app drives all three.
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
+import type { Express } from 'express';
 import { type CryptoKey, exportJWK, generateKeyPair, type JWK, type JWTPayload, SignJWT } from 'jose';
+import request from 'supertest';
 import type { DeviceAction, Mfa } from '../../src/index.ts';
 
 export interface DeviceReply {
@@ -30,6 +33,19 @@ export const httpTransport =
       body: JSON.stringify(body),
     });
     return { status: res.status, body: await res.json() };
+  };
+
+/**
+ * Over HTTP to the device API an Express app mounts at `base` (the test app's router: `/mfa/device`),
+ * with no cookie: a phone has no browser session.
+ */
+export const supertestTransport =
+  (app: Express, base = '/mfa/device'): DeviceTransport =>
+  async (action, body) => {
+    const res = await request(app)
+      .post(`${base}/${action}`)
+      .send(body as object);
+    return { status: res.status, body: res.body };
   };
 
 /** What the registration's QR code says: `mfakit-push://activate?endpoint=…&code=…&service=…&account=…`. */
