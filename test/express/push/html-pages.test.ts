@@ -5,9 +5,9 @@
 // a user who reported fraud gets a 403 page saying why. Registering an app from the settings
 // page: the QR code (decoded as a phone camera would) and the code the app then shows.
 import assert from 'node:assert/strict';
-import request from 'supertest';
+import type request from 'supertest';
 import { makePushApp, registerPushOverApi } from '../../helpers/app.ts';
-import { csrfFrom, enrolUser, signIn } from '../../helpers/flows.ts';
+import { csrfFrom, enrolUser, formLogin, signIn } from '../../helpers/flows.ts';
 import { decodeQrSvg, requireTools } from '../../helpers/peers.ts';
 import { draftIdFrom } from '../../helpers/phone-app.ts';
 import { PUSH_ENDPOINT } from '../../helpers/push.ts';
@@ -28,14 +28,8 @@ const submit = (agent: Agent, path: string, page: string, fields: Record<string,
 
 /** Alice's password in a new browser: the prompt page. */
 async function promptPage(built: Built) {
-  const agent = request.agent(built.app);
-  const login = await agent
-    .post('/login')
-    .type('form')
-    .set('Accept', 'text/html')
-    .send({ username: 'alice', password: 'alice-pw' });
-  assert.equal(login.status, 303);
-  assert.equal(login.headers.location, '/mfa/prompt');
+  const { agent, location } = await formLogin(built.app);
+  assert.equal(location, '/mfa/prompt');
   const prompt = await agent.get('/mfa/prompt').set('Accept', 'text/html');
   assert.equal(prompt.status, 200);
   return { agent, prompt: prompt.text };
