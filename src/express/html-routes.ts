@@ -4,6 +4,7 @@ import { csrfSync } from 'csrf-sync';
 import express, { type Request, type Response } from 'express';
 import type { Mfa } from '../engine/create-mfa.ts';
 import type { PromptOffer } from '../engine/second-factor.ts';
+import type { AuthStamp } from '../engine/stamp.ts';
 import { MfaError } from '../errors.ts';
 import {
   BODY_LIMIT,
@@ -120,21 +121,23 @@ export function createHtmlRoutes(mfa: Mfa, web: MfaExpress, flow: SessionFlow) {
         );
     }
   });
-  // A code by text message or call, on demand: for the pending sign-in, or a step-up of the session.
-  html.post('/send', async (req, res) => {
-    const body = parseBody(sendBody, req.body);
-    const sent = await flow.sendCode(req, res, body.methodId);
-    if (!('kind' in sent)) return accessOr(req, res, sent);
-    if (sent.kind === 'no_pending') return res.redirect(303, loginPath);
-    const { answer } = sent;
-    // A code sent, or a notification to approve: its number and Continue (or why not).
-    const said = pageWordsOf(answer);
-    if (sent.kind === 'prompt') {
-      if (!answer.ok && answer.error === 'pending_expired')
-        return expiredPage(req, res, answer.status, answer.message);
+  /**
+   * The page a send answers with, saying `said` (a code sent; a notification's number and
+   * Continue; why not): the prompt of the pending sign-in, or the verify page of the session's
+   * step-up (`stamp`).
+   */
+  const sendPage = async (
+    req: Request,
+    res: Response,
+    stamp: AuthStamp | null,
+    returnTo: string | undefined,
+    status: number,
+    said: ReturnType<typeof pageWordsOf>,
+  ) => {
+    if (stamp === null) {
       const pendingId = req.session?.mfakit?.pendingId;
       const pending = pendingId ? await mfa.getPending(pendingId) : null;
-      return res.status(answer.status).send(
+      return res.status(status).send(
         pages.promptPage(page(req), {
           ...promptFacts(pending),
           ...said,
@@ -143,16 +146,41 @@ export function createHtmlRoutes(mfa: Mfa, web: MfaExpress, flow: SessionFlow) {
         }),
       );
     }
-    const returnTo = safeReturnTo(body.returnTo, `${basePath}/settings`);
-    res.status(answer.status).send(
+    res.status(status).send(
       pages.verifyPage(page(req), {
         ...said,
-        returnTo,
-        ...(await flow.stepUpPrompt(req, sent.stamp)),
+        returnTo: safeReturnTo(returnTo, `${basePath}/settings`),
+        ...(await flow.stepUpPrompt(req, stamp)),
         reason:
           req.session?.mfakit?.stepUp?.message ?? 'For your security, enter a code before you continue.',
       }),
     );
+  };
+
+  // A code by text message or call, or a notification, on demand: for the pending sign-in, or a step-up of the session.
+  html.post('/send', async (req, res) => {
+    const body = parseBody(sendBody, req.body);
+    let sent: Awaited<ReturnType<SessionFlow['sendCode']>>;
+    try {
+      sent = await flow.sendCode(req, res, body.methodId);
+    } catch (err) {
+      // Notifications paused after a fraud report (403): the same page saying why, with the other methods.
+      if (!(err instanceof MfaError) || err.code !== 'push_blocked') throw err;
+      const said = { error: err.message };
+      const state = req.session?.mfakit;
+      if (state?.pendingId && !state.stamp) return sendPage(req, res, null, undefined, err.status, said);
+      const stamp = accessOr(req, res, await flow.signedIn(req, true));
+      if (stamp) return sendPage(req, res, stamp, body.returnTo, err.status, said);
+      return;
+    }
+    if (!('kind' in sent)) return accessOr(req, res, sent);
+    if (sent.kind === 'no_pending') return res.redirect(303, loginPath);
+    const { answer } = sent;
+    if (!answer.ok && answer.error === 'pending_expired')
+      return expiredPage(req, res, answer.status, answer.message);
+    // A code sent, or a notification to approve: its number and Continue (or why not).
+    const stamp = sent.kind === 'prompt' ? null : sent.stamp;
+    return sendPage(req, res, stamp, body.returnTo, answer.status, pageWordsOf(answer));
   });
   html.post('/cancel', async (req, res) => {
     await web.logout(req);

@@ -108,13 +108,14 @@ export function makePushApp(overrides: Parameters<typeof makeApp>[0] = {}) {
 
 /**
  * `user`'s first sign-in through the JSON API registering a phone app, which activates over HTTP
- * to the same app; signed out again. The app (talking to /mfa/device) and its method id.
+ * to the same app; signed out again. The app (talking to /mfa/device), its method id and the
+ * recovery codes shown.
  */
 export async function registerPushOverApi(
   built: ReturnType<typeof makePushApp>,
   user: string,
   name = 'Pixel 9',
-): Promise<{ phone: PushApp; methodId: string }> {
+): Promise<{ phone: PushApp; methodId: string; recoveryCodes: string[] }> {
   const agent = request.agent(built.app);
   await agent.post('/login').send({ username: user, password: PASSWORDS[user] }).expect(200);
   const draft = await agent.post('/mfa/api/enroll/push').send({});
@@ -127,5 +128,5 @@ export async function registerPushOverApi(
     .send({ draftId: draft.body.draftId, code: activated.body.confirmationCode });
   assert.equal(done.status, 200, JSON.stringify(done.body));
   await agent.post('/logout');
-  return { phone, methodId: activated.body.deviceId };
+  return { phone, methodId: activated.body.deviceId, recoveryCodes: done.body.recoveryCodes };
 }

@@ -139,18 +139,39 @@ describe('push notifications through the HTML pages', () => {
     assert.equal((await agent.get('/admin')).status, 200);
   });
 
-  it('after a fraud report, sending is refused with a 403 page saying why, never a 5xx', async () => {
+  it('after a fraud report, sending is refused on the same page saying why (403), beside the other methods', async () => {
     const built = makePushApp();
-    const { phone, methodId } = await registerPushOverApi(built, 'alice');
+    const { phone, methodId, recoveryCodes } = await registerPushOverApi(built, 'alice');
     const first = await promptPage(built);
     await submit(first.agent, '/mfa/send', first.prompt, { methodId });
     const [notification] = (await phone.pending()).body.notifications;
     assert.equal((await phone.answer(notification.id, 'fraud')).body.answer, 'fraud');
+    const paused = /Notifications are paused because a sign-in request was reported as fraud/;
     const { agent, prompt } = await promptPage(built);
     const blocked = await submit(agent, '/mfa/send', prompt, { methodId });
     assert.equal(blocked.status, 403);
     assert.match(blocked.headers['content-type'] ?? '', /text\/html/);
-    assert.match(blocked.text, /Notifications are paused because a sign-in request was reported as fraud/);
+    assert.match(blocked.text, /<p class="error" role="alert">Notifications are paused/);
+    assert.equal(numberOf(blocked.text), '');
+    assert.match(blocked.text, /name="code"/, 'the code form for the other methods');
+    // The prompt again: a recovery code still signs in.
+    const signedIn = await submit(agent, '/mfa/prompt', blocked.text, { code: recoveryCodes[0] ?? '' });
+    assert.equal(signedIn.status, 303);
+    assert.equal((await agent.get('/account')).status, 200);
+    // A step-up of that session: the verify page again, saying why.
+    built.clock.advance(6 * 60_000);
+    const verify = await agent.get('/mfa/verify?returnTo=%2Fadmin').set('Accept', 'text/html');
+    const stepUp = await submit(agent, '/mfa/send', verify.text, { methodId, returnTo: '/admin' });
+    assert.equal(stepUp.status, 403);
+    assert.match(stepUp.text, /<h1>Confirm it's you<\/h1>/);
+    assert.match(stepUp.text, paused);
+    assert.match(stepUp.text, /name="returnTo" value="\/admin"/);
+    // The JSON API says the same with a 403.
+    const json = await agent.post('/mfa/api/send').send({ methodId });
+    assert.equal(json.status, 403);
+    assert.deepEqual(Object.keys(json.body).sort(), ['error', 'message']);
+    assert.equal(json.body.error, 'push_blocked');
+    assert.match(json.body.message, paused);
     assert.equal(built.outbox.notifications.length, 1, 'nothing more was sent');
   });
 
