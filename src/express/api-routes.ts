@@ -16,6 +16,7 @@ import {
   verifyBody,
 } from '../web/bodies.ts';
 import { enrollmentFieldsOf, sendBody } from '../web/code-sends.ts';
+import { failureJson } from '../web/failures.ts';
 import type { MfaExpress } from './create-mfa-express.ts';
 import type { SessionFlow, StampAccess } from './session-flow.ts';
 
@@ -39,8 +40,9 @@ export function createApiRoutes(mfa: Mfa, web: MfaExpress, flow: SessionFlow) {
     });
     return null;
   };
-  const failed = (res: Response, answer: { status: number; error: string; message: string }) =>
-    res.status(answer.status).json({ error: answer.error, message: answer.message });
+  /** A verification's or a send's refusal; a notification still waiting (202) carries its approval. */
+  const failed = (res: Response, answer: Parameters<typeof failureJson>[0] & { status: number }) =>
+    res.status(answer.status).json(failureJson(answer));
 
   const api = express.Router();
   api.use((req, _res, next) => {

@@ -4,6 +4,7 @@ import { csrfSync } from 'csrf-sync';
 import express, { type Request, type Response } from 'express';
 import type { Mfa } from '../engine/create-mfa.ts';
 import type { PromptOffer } from '../engine/second-factor.ts';
+import type { AuthStamp } from '../engine/stamp.ts';
 import { MfaError } from '../errors.ts';
 import {
   BODY_LIMIT,
@@ -14,7 +15,7 @@ import {
   stepUpBody,
   verifyBody,
 } from '../web/bodies.ts';
-import { beginRefusal, enrollmentFieldsOf, sendBody } from '../web/code-sends.ts';
+import { beginRefusal, enrollmentFieldsOf, pageWordsOf, sendBody } from '../web/code-sends.ts';
 import { CODE_FAILED, FAILURE_MESSAGES } from '../web/failures.ts';
 import * as pages from '../web/pages.ts';
 import { safeReturnTo } from '../web/session.ts';
@@ -109,30 +110,34 @@ export function createHtmlRoutes(mfa: Mfa, web: MfaExpress, flow: SessionFlow) {
       case 'failed':
         if (result.answer.error === 'pending_expired')
           return expiredPage(req, res, result.answer.status, result.answer.message);
+        // A notification not yet approved (202): the same number and Continue, not an error.
         return res.status(result.answer.status).send(
           pages.promptPage(page(req), {
-            error: result.answer.message,
             ...promptFacts(result.pending),
+            ...pageWordsOf(result.answer),
             returnTo: '',
             ...(result.pending ? await mfa.pendingPrompt(result.pending) : NOTHING_OFFERED),
           }),
         );
     }
   });
-  // A code by text message or call, on demand: for the pending sign-in, or a step-up of the session.
-  html.post('/send', async (req, res) => {
-    const body = parseBody(sendBody, req.body);
-    const sent = await flow.sendCode(req, res, body.methodId);
-    if (!('kind' in sent)) return accessOr(req, res, sent);
-    if (sent.kind === 'no_pending') return res.redirect(303, loginPath);
-    const { answer } = sent;
-    const said = answer.ok ? { notice: answer.notice } : { error: answer.message };
-    if (sent.kind === 'prompt') {
-      if (!answer.ok && answer.error === 'pending_expired')
-        return expiredPage(req, res, answer.status, answer.message);
+  /**
+   * The page a send answers with, saying `said` (a code sent; a notification's number and
+   * Continue; why not): the prompt of the pending sign-in, or the verify page of the session's
+   * step-up (`stamp`).
+   */
+  const sendPage = async (
+    req: Request,
+    res: Response,
+    stamp: AuthStamp | null,
+    returnTo: string | undefined,
+    status: number,
+    said: ReturnType<typeof pageWordsOf>,
+  ) => {
+    if (stamp === null) {
       const pendingId = req.session?.mfakit?.pendingId;
       const pending = pendingId ? await mfa.getPending(pendingId) : null;
-      return res.status(answer.status).send(
+      return res.status(status).send(
         pages.promptPage(page(req), {
           ...promptFacts(pending),
           ...said,
@@ -141,16 +146,31 @@ export function createHtmlRoutes(mfa: Mfa, web: MfaExpress, flow: SessionFlow) {
         }),
       );
     }
-    const returnTo = safeReturnTo(body.returnTo, `${basePath}/settings`);
-    res.status(answer.status).send(
+    res.status(status).send(
       pages.verifyPage(page(req), {
         ...said,
-        returnTo,
-        ...(await flow.stepUpPrompt(req, sent.stamp)),
+        returnTo: safeReturnTo(returnTo, `${basePath}/settings`),
+        ...(await flow.stepUpPrompt(req, stamp)),
         reason:
           req.session?.mfakit?.stepUp?.message ?? 'For your security, enter a code before you continue.',
       }),
     );
+  };
+
+  // A code by text message or call, or a notification, on demand: for the pending sign-in, or a step-up of the session.
+  html.post('/send', async (req, res) => {
+    const body = parseBody(sendBody, req.body);
+    // Refused sends come back as answers too (notifications paused after a fraud report: 403),
+    // shown on the same page with the other methods.
+    const sent = await flow.sendCode(req, res, body.methodId);
+    if (!('kind' in sent)) return accessOr(req, res, sent);
+    if (sent.kind === 'no_pending') return res.redirect(303, loginPath);
+    const { answer } = sent;
+    if (!answer.ok && answer.error === 'pending_expired')
+      return expiredPage(req, res, answer.status, answer.message);
+    // A code sent, or a notification to approve: its number and Continue (or why not).
+    const stamp = sent.kind === 'prompt' ? null : sent.stamp;
+    return sendPage(req, res, stamp, body.returnTo, answer.status, pageWordsOf(answer));
   });
   html.post('/cancel', async (req, res) => {
     await web.logout(req);
@@ -266,7 +286,7 @@ export function createHtmlRoutes(mfa: Mfa, web: MfaExpress, flow: SessionFlow) {
     if (result.kind === 'verified') return res.redirect(303, returnTo);
     res.status(result.answer.status).send(
       pages.verifyPage(page(req), {
-        error: result.answer.message,
+        ...pageWordsOf(result.answer),
         returnTo,
         ...(await flow.stepUpPrompt(req, stamp)),
         reason: result.reason ?? 'Enter a code to continue.',

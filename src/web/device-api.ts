@@ -51,6 +51,12 @@ export function createDeviceApiRouter(mfa: Mfa): Router {
       res.status(400).json({ error: 'invalid_request', message: 'The request body is not valid JSON.' });
       return;
     }
+    // Any other body the reader refused (a gzip body that is not gzip, a wrong length): the client's fault.
+    const status = (err as { status?: unknown }).status;
+    if (typeof status === 'number' && status >= 400 && status < 500) {
+      res.status(400).json({ error: 'invalid_request', message: 'The request body could not be read.' });
+      return;
+    }
     process.emitWarning(`mfakit: device API: ${(err as Error)?.stack ?? String(err)}`);
     res.status(503).json({ error: 'service_unavailable', message: 'Try again in a moment.' });
   });

@@ -80,3 +80,23 @@ export function answerFailure(
   if (answer.retryAfterSeconds !== undefined) res.set('Retry-After', String(answer.retryAfterSeconds));
   return answer;
 }
+
+/**
+ * A failure (a verification's, or a send's) as a JSON body, the same in every integration: the
+ * stable error and the sentence; how long to wait when throttled; for a notification still
+ * waiting for the device (202), the approval (`methodId`, `to`, `number`, `expiresAt`) to show
+ * and ask again with.
+ */
+export function failureJson<E extends string>(answer: {
+  error: E;
+  message: string;
+  retryAfterSeconds?: number | undefined;
+  approval?: AwaitedApproval | undefined;
+}): { error: E; message: string; retryAfterSeconds?: number; approval?: AwaitedApproval } {
+  return {
+    error: answer.error,
+    message: answer.message,
+    ...(answer.retryAfterSeconds === undefined ? {} : { retryAfterSeconds: answer.retryAfterSeconds }),
+    ...(answer.approval === undefined ? {} : { approval: answer.approval }),
+  };
+}

@@ -2,21 +2,15 @@ import assert from 'node:assert/strict';
 import request from 'supertest';
 import { base32Decode } from '../../src/methods/otp/base32.ts';
 import { codeFor, makeApp } from '../helpers/app.ts';
-import { csrfFrom, enrolUser, passwordStep, signIn } from '../helpers/flows.ts';
+import { csrfFrom, enrolUser, formLogin, passwordStep, signIn } from '../helpers/flows.ts';
 import { decodeQrSvg, requireTools } from '../helpers/peers.ts';
 
 describe('enrollment through the HTML pages', () => {
   it('first sign-in: password → QR page → code → recovery codes → protected page; the QR decodes to the otpauth URI', async function () {
     requireTools(this, 'zbarimg', 'rsvg-convert');
     const { app, clock, mfa } = makeApp();
-    const agent = request.agent(app);
-    const login = await agent
-      .post('/login')
-      .type('form')
-      .set('Accept', 'text/html')
-      .send({ username: 'alice', password: 'alice-pw' });
-    assert.equal(login.status, 303);
-    assert.equal(login.headers.location, '/mfa/enroll');
+    const { agent, location } = await formLogin(app);
+    assert.equal(location, '/mfa/enroll');
 
     const page = await agent.get('/mfa/enroll').set('Accept', 'text/html');
     assert.equal(page.status, 200);

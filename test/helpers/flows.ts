@@ -1,6 +1,7 @@
 // Sign-in steps over the JSON API of the test app (test/helpers/app.ts), as supertest agents
 // that keep their cookies: the password step, a first sign-in that enrols an authenticator app,
-// a full sign-in with the current code; and the CSRF token of a rendered form.
+// a full sign-in with the current code; the password form as a browser posts it; and the CSRF
+// token of a rendered form.
 import type { Express } from 'express';
 import type { Agent } from 'supertest';
 import request from 'supertest';
@@ -22,6 +23,17 @@ export async function passwordStep(
   const res = await agent.post('/login').send({ username: user, password: `${user}-pw` });
   if (res.status !== 200) throw new Error(`password step failed: ${res.status} ${JSON.stringify(res.body)}`);
   return { agent, res };
+}
+
+/** Alice's password posted from the login form as a browser does: the agent and where it is sent (303). */
+export async function formLogin(app: Express, agent: Agent = request.agent(app)) {
+  const login = await agent
+    .post('/login')
+    .type('form')
+    .set('Accept', 'text/html')
+    .send({ username: 'alice', password: 'alice-pw' });
+  if (login.status !== 303) throw new Error(`password form: ${login.status} ${login.text.slice(0, 200)}`);
+  return { agent, location: login.headers.location as string };
 }
 
 /** Signs in for the first time and enrols an authenticator app; returns its base32 secret. */

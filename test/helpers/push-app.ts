@@ -37,11 +37,12 @@ export const httpTransport =
   };
 
 /**
- * Over HTTP to an app that is not listening (supertest): a JSON POST to `<base>/<action>` — the
- * path where the app mounts the device API, whatever URL `pushMethod({ endpoint })` names.
+ * Over HTTP to an app that is not listening (supertest), with no cookie (a phone has no browser
+ * session): a JSON POST to `<base>/<action>` — the path where the app mounts the device API
+ * (default the test app's router: `/mfa/device`), whatever URL `pushMethod({ endpoint })` names.
  */
 export const supertestTransport =
-  (app: Parameters<typeof request>[0], base: string): DeviceTransport =>
+  (app: Parameters<typeof request>[0], base = '/mfa/device'): DeviceTransport =>
   async (action, body) => {
     const res = await request(app)
       .post(`${base}/${action}`)

@@ -2,23 +2,13 @@
 // number first, then shows the code field; the prompt offers a button per phone and sends only
 // when pressed; step-up the same; and the forms are CSRF-protected like every other.
 import assert from 'node:assert/strict';
-import request from 'supertest';
+import type request from 'supertest';
 import type { Outbox } from '../../../src/index.ts';
-import { csrfFrom } from '../../helpers/flows.ts';
+import { csrfFrom, formLogin } from '../../helpers/flows.ts';
 import { lastCode } from '../../helpers/phone.ts';
 import { draftIdFrom, makePhoneApp, phoneSetupPage } from '../../helpers/phone-app.ts';
 
 const NUMBER = '+44 7700 900123';
-
-async function formLogin(built: ReturnType<typeof makePhoneApp>, agent = request.agent(built.app)) {
-  const login = await agent
-    .post('/login')
-    .type('form')
-    .set('Accept', 'text/html')
-    .send({ username: 'alice', password: 'alice-pw' });
-  assert.equal(login.status, 303);
-  return { agent, location: login.headers.location as string };
-}
 
 /** Submits the setup page's form with the code last sent: the page that answers. */
 function confirmSetup(agent: ReturnType<typeof request.agent>, page: { text: string }, outbox: Outbox) {
@@ -31,7 +21,7 @@ function confirmSetup(agent: ReturnType<typeof request.agent>, page: { text: str
 
 /** Alice registers her phone through the pages at her first sign-in; her signed-in agent. */
 async function registerThroughPages(built: ReturnType<typeof makePhoneApp>) {
-  const { agent, location } = await formLogin(built);
+  const { agent, location } = await formLogin(built.app);
   assert.equal(location, '/mfa/enroll');
   const page = await phoneSetupPage(agent, 'sms', NUMBER);
   const done = await confirmSetup(agent, page, built.outbox);
@@ -43,7 +33,7 @@ async function registerThroughPages(built: ReturnType<typeof makePhoneApp>) {
 describe('text message and phone call through the HTML pages', () => {
   it('setup asks for the number, refuses a bad one with the reason, then takes the code sent to it', async () => {
     const built = makePhoneApp();
-    const { agent } = await formLogin(built);
+    const { agent } = await formLogin(built.app);
     const chooser = await agent.get('/mfa/enroll').set('Accept', 'text/html');
     assert.match(chooser.text, /href="\/mfa\/enroll\?method=sms">Text message</);
     assert.match(chooser.text, /href="\/mfa\/enroll\?method=voice">Phone call</);
@@ -69,7 +59,7 @@ describe('text message and phone call through the HTML pages', () => {
 
   it('no code came: the setup page links back to the number form, and the new code completes it', async () => {
     const built = makePhoneApp();
-    const { agent } = await formLogin(built);
+    const { agent } = await formLogin(built.app);
     const page = await phoneSetupPage(agent, 'sms', '+44 7700 900999');
     const again = /href="([^"]+)">No code\? Send a new one, or use another number/.exec(page.text)?.[1] ?? '';
     assert.equal(again.replace(/&amp;/g, '&'), '/mfa/enroll?method=sms&new=1');
@@ -92,7 +82,7 @@ describe('text message and phone call through the HTML pages', () => {
     const built = makePhoneApp();
     const first = await registerThroughPages(built);
     await first.post('/logout');
-    const { agent, location } = await formLogin(built);
+    const { agent, location } = await formLogin(built.app);
     assert.equal(location, '/mfa/prompt');
     const prompt = await agent.get('/mfa/prompt').set('Accept', 'text/html');
     const sent = built.outbox.messages.length;
@@ -123,7 +113,7 @@ describe('text message and phone call through the HTML pages', () => {
 
   it('the send and setup forms need the CSRF token', async () => {
     const built = makePhoneApp();
-    const { agent } = await formLogin(built);
+    const { agent } = await formLogin(built.app);
     const noToken = await agent
       .post('/mfa/enroll/start')
       .type('form')
