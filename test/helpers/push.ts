@@ -12,7 +12,7 @@ import {
   type Stores,
   totp,
 } from '../../src/index.ts';
-import { createPushApp, engineTransport, type PushApp } from './push-app.ts';
+import { createPushApp, type DeviceTransport, engineTransport, type PushApp } from './push-app.ts';
 import { type TestClock, testClock } from './test-clock.ts';
 import { createTestMfa } from './test-mfa.ts';
 
@@ -38,14 +38,18 @@ export function pushMfa(
   return { mfa, outbox, clock, events, stores };
 }
 
-/** Registers a phone app for `userId` through the engine: the app activates, the user types its code. */
+/**
+ * Registers a phone app for `userId` through the engine: the app activates (straight into the
+ * engine, or over `transport`, e.g. HTTP to an integration's device API), the user types its code.
+ */
 export async function registerPushApp(
   mfa: Mfa,
   clock: TestClock,
   userId: string,
-  options: { name?: string; pushToken?: string } = {},
+  options: { name?: string; pushToken?: string; transport?: DeviceTransport } = {},
 ): Promise<{ app: PushApp; methodId: string }> {
-  const app = await createPushApp(engineTransport(mfa), { now: () => clock.now(), ...options });
+  const { transport = engineTransport(mfa), ...named } = options;
+  const app = await createPushApp(transport, { now: () => clock.now(), ...named });
   const draft = await mfa.enrollment.begin('push', userId, userId, undefined, CTX);
   const activated = await app.activate(String(draft.fields.activationUri));
   assert.equal(activated.status, 200, JSON.stringify(activated.body));
