@@ -21,7 +21,7 @@ import {
   type TestIdp,
 } from '../helpers/oidc-idp.ts';
 import { registerPushApp } from '../helpers/push.ts';
-import { createPushApp, httpTransport, type PushApp } from '../helpers/push-app.ts';
+import { createPushApp, endpointOf, httpTransport, type PushApp } from '../helpers/push-app.ts';
 
 describe('mfakit/oidc: push notifications', function () {
   this.timeout(30_000);
@@ -180,8 +180,12 @@ describe('mfakit/oidc: push notifications', function () {
     const sentA = await send(first, a.prompt);
     const txA = lastTransaction();
     const numberA = numberOn(sentA) ?? '';
+    assert.deepEqual(await app.answer(txA, 'approve', numberA), {
+      status: 200,
+      body: { answer: 'approved' },
+    });
 
-    // The other interaction presses a forged Continue (it never sent one): refused, not signed in.
+    // The other interaction presses a Continue of its own (it sent nothing): refused, not signed in.
     const forged = await second.go(absolute(idp, formAction(other.prompt.text, '/mfa/prompt')), {
       form: {
         _csrf: inputValue(other.prompt.text, '_csrf'),
@@ -190,16 +194,13 @@ describe('mfakit/oidc: push notifications', function () {
       },
       stopAt: atRp,
     });
-    assert.ok(!atRp(new URL(forged.url)), 'not signed in by a notification it did not send');
     assert.equal(forged.status, 401, forged.text.slice(0, 300));
+    assert.ok(!atRp(new URL(forged.url)), 'not signed in by a notification it did not send');
 
-    // Both wait for their own notification; the app approves the first one only.
+    // Its own notification waits for its own approval; the first approval does not count for it.
     const sentB = await send(second, other.prompt);
+    assert.equal(sentB.status, 200, sentB.text.slice(0, 300));
     assert.notEqual(lastTransaction(), txA);
-    assert.deepEqual(await app.answer(txA, 'approve', numberA), {
-      status: 200,
-      body: { answer: 'approved' },
-    });
     const stillWaiting = await continueOn(second, sentB);
     assert.equal(stillWaiting.status, 202);
     assert.ok(!atRp(new URL(stillWaiting.url)));
@@ -216,9 +217,12 @@ describe('mfakit/oidc: push notifications', function () {
     const setup = await chooseFirstMethod(b, idp.issuer, await password(b, idp, page, 'alice'), 'push');
     assert.match(setup.text, /Set up notifications in your app/);
     assert.match(setup.text, /<svg/, 'a QR code');
+    // What the QR code says: the link the page also gives as text (or, where it shows only the
+    // activation code, the link that code stands for): the IdP's own device API.
+    const shown = /id="activation-link">([^<]+)</.exec(setup.text)?.[1]?.replace(/&amp;/g, '&');
     const code = /id="activation-code">([^<]+)</.exec(setup.text)?.[1] ?? '';
-    // What the QR code says (the activation code is the manual way in): the IdP's device API.
-    const link = activationUri({ endpoint: deviceApi, code, service: 'Test IdP', account: 'alice' });
+    const link = shown ?? activationUri({ endpoint: deviceApi, code, service: 'Test IdP', account: 'alice' });
+    assert.equal(endpointOf(link), deviceApi);
     const app: PushApp = await createPushApp(httpTransport(deviceApi), { now: () => idp.clock.now() });
     const activated = await app.activate(link);
     assert.equal(activated.status, 200, JSON.stringify(activated.body));
