@@ -39,8 +39,8 @@ export function pushMfa(
 }
 
 /**
- * Registers a phone app for `userId` through the engine: the app activates (straight into the
- * engine, or over `transport`, e.g. HTTP to an integration's device API), the user types its code.
+ * Registers a phone app for `userId` through the engine: the app activates (by `transport`: the
+ * engine, or an app's device API over HTTP), the user types its code.
  */
 export async function registerPushApp(
   mfa: Mfa,
@@ -48,8 +48,8 @@ export async function registerPushApp(
   userId: string,
   options: { name?: string; pushToken?: string; transport?: DeviceTransport } = {},
 ): Promise<{ app: PushApp; methodId: string }> {
-  const { transport = engineTransport(mfa), ...named } = options;
-  const app = await createPushApp(transport, { now: () => clock.now(), ...named });
+  const { transport = engineTransport(mfa), ...appOptions } = options;
+  const app = await createPushApp(transport, { now: () => clock.now(), ...appOptions });
   const draft = await mfa.enrollment.begin('push', userId, userId, undefined, CTX);
   const activated = await app.activate(String(draft.fields.activationUri));
   assert.equal(activated.status, 200, JSON.stringify(activated.body));
