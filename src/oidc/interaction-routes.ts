@@ -22,7 +22,7 @@ import { webauthnScripts } from '../web/webauthn-assets.ts';
 import { sameToken } from './interaction-records.ts';
 import type { OidcMfa } from './oidc-mfa.ts';
 import { createPasskeySignInRoutes } from './passkey-sign-in.ts';
-import { createStepPages, RESTART_AT_APP } from './step-pages.ts';
+import { createStepPages, RESTART_AT_APP, saidOf } from './step-pages.ts';
 
 export function createMfaInteractionRouter(oidc: OidcMfa, mfa: Mfa, provider: Provider) {
   const router = express.Router({ mergeParams: true });
@@ -106,7 +106,8 @@ export function createMfaInteractionRouter(oidc: OidcMfa, mfa: Mfa, provider: Pr
         oidc.ctxOf(req),
       );
       if (result.kind === 'must_enroll') return show(res, details, record);
-      if (result.kind === 'failed') return show(res, details, record, restartAtApp(result.answer));
+      // A notification not answered yet (202) is the prompt again with its number and Continue.
+      if (result.kind === 'failed') return show(res, details, record, saidOf(restartAtApp(result.answer)));
       // The pending sign-in is consumed; the record goes with it (a replayed POST finds neither),
       // taken while the result is made (both before the interaction is finished).
       const [, outcome] = await Promise.all([
@@ -117,7 +118,8 @@ export function createMfaInteractionRouter(oidc: OidcMfa, mfa: Mfa, provider: Pr
     }),
   );
 
-  // A code by text message or call, on demand (the prompt's buttons): the prompt again, saying so.
+  // A code by text message or call, or a notification, on demand (the prompt's buttons): the
+  // prompt again, saying so (for a notification, its number and Continue).
   router.post(
     '/:uid/mfa/send',
     form,
@@ -127,7 +129,7 @@ export function createMfaInteractionRouter(oidc: OidcMfa, mfa: Mfa, provider: Pr
         throw new MfaError('no_pending_signin', 'There is no sign-in waiting for a code here.', 400);
       const { methodId } = parseBody(sendBody, req.body);
       const answer = answerSend(res, await mfa.sendPendingCode(record.pendingId, methodId, oidc.ctxOf(req)));
-      if (answer.ok) return show(res, details, record, { notice: answer.notice });
+      if (answer.ok) return show(res, details, record, saidOf(answer));
       const message = answer.error === 'pending_expired' ? RESTART_AT_APP : answer.message;
       return show(res, details, record, { status: answer.status, message });
     }),

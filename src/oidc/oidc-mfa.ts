@@ -11,10 +11,12 @@ import type { Configuration, InteractionResults, KoaContextWithOIDC } from 'oidc
 import Provider from 'oidc-provider';
 import type { Mfa, SignInStart } from '../engine/create-mfa.ts';
 import type { AuthStamp } from '../engine/stamp.ts';
-import { ConfigError, MfaError, StoreError } from '../errors.ts';
+import { ConfigError, MfaError } from '../errors.ts';
 import type { Stores } from '../store/ports.ts';
+import { createDeviceApiRouter } from '../web/device-api.ts';
 import { requestIdOf } from '../web/request-id.ts';
 import { ACR_VALUES, meetsAcr, requestedAcr } from './acr.ts';
+import { type InteractionView, interactionFor } from './interaction-details.ts';
 import { MFA_PROMPT, type MfakitInteractionResult, mfaInteractionPolicy } from './interaction-policy.ts';
 import { createInteractionRecords, type InteractionRecords } from './interaction-records.ts';
 import { createMfaInteractionRouter } from './interaction-routes.ts';
@@ -80,17 +82,10 @@ export interface FirstFactor {
 /** Providers whose outages an integration audits already (mount() may run more than once). */
 const auditedProviders = new WeakSet<Provider>();
 
-const UID_PATTERN = /^[A-Za-z0-9_-]{1,64}$/;
-
 const TOO_WEAK =
   'This application needs a passkey or security key. Add one in your security info, then sign in again.';
 
-export interface InteractionView {
-  uid: string;
-  prompt: { name: string };
-  params: Record<string, unknown>;
-  session?: { uid?: string; accountId?: string } | undefined;
-}
+export type { InteractionView } from './interaction-details.ts';
 
 export function createOidcMfa(mfa: Mfa, options: OidcMfaOptions) {
   const basePath = (options.basePath ?? '/interaction').replace(/\/$/, '');
@@ -110,29 +105,6 @@ export function createOidcMfa(mfa: Mfa, options: OidcMfaOptions) {
     ip: mfa.clientIp(req),
     requestId: requestIdOf(req),
   });
-
-  /** The interaction this browser is in (by its interaction cookie), and it must be the one in the URL. */
-  async function interactionFor(provider: Provider, req: Request, res: Response, uid?: string) {
-    let details: InteractionView;
-    try {
-      details = await provider.interactionDetails(req, res);
-    } catch (err) {
-      // A store that cannot be read is an outage (503), not an expired sign-in.
-      if (err instanceof StoreError) throw err;
-      throw new MfaError(
-        'interaction_not_found',
-        'This sign-in has expired or belongs to another browser. Start again from the application.',
-        400,
-      );
-    }
-    if (uid !== undefined && (!UID_PATTERN.test(uid) || details.uid !== uid))
-      throw new MfaError(
-        'interaction_mismatch',
-        'This sign-in page does not belong to your current sign-in. Start again from the application.',
-        400,
-      );
-    return details;
-  }
 
   const applicationFor = (details: InteractionView) =>
     typeof details.params.client_id === 'string' ? appOf(details.params.client_id) : mfa.settings.defaultApp;
@@ -267,12 +239,17 @@ export function createOidcMfa(mfa: Mfa, options: OidcMfaOptions) {
      * Mounts the MFA pages (below `basePath`) for the provider `createProvider()` built, or the
      * one given, and has a provider you built yourself audit the store outages its own endpoints
      * meet (as `createProvider()` does; call it before `provider.callback()`, which takes the
-     * provider's middleware as it is then).
+     * provider's middleware as it is then). With a device method (push), also the device API
+     * its phone apps call, at `<basePath>/device` (POST activate, pending, answer; JSON, no
+     * cookie or CSRF token: src/web/device-api.ts), in front of the pages and the provider:
+     * `pushMethod({ endpoint })` must name that URL as the apps reach it, e.g.
+     * `https://idp.example.com/interaction/device` for the default basePath.
      */
     mount(app: Pick<Express, 'use'>, provider: Provider | undefined = built): void {
       if (!provider)
         throw new ConfigError('mfakit/oidc: call createProvider() (or pass the provider) before mount()');
       auditOutagesOf(provider);
+      if (mfa.deviceApi.enabled) app.use(`${basePath}/device`, createDeviceApiRouter(mfa));
       app.use(basePath, createMfaInteractionRouter(integration, mfa, provider));
     },
 

@@ -8,7 +8,8 @@ import type { Response } from 'express';
 import type { Mfa } from '../engine/create-mfa.ts';
 import type { PendingPrincipal } from '../engine/pending.ts';
 import { MfaError } from '../errors.ts';
-import { beginOrAsk } from '../web/code-sends.ts';
+import { beginOrAsk, type PageApproval, pageWordsOf, type SendAnswer } from '../web/code-sends.ts';
+import type { FailureAnswer } from '../web/failures.ts';
 import * as pages from '../web/pages.ts';
 import type { InteractionRecord } from './interaction-records.ts';
 import type { InteractionView, OidcMfa } from './oidc-mfa.ts';
@@ -20,11 +21,27 @@ export interface PageError {
   message: string;
 }
 
-/** What a page says after an action: an error (with its status), or a notice (a code was sent). */
-export type PageSaid = PageError | { notice: string };
+/**
+ * What a page says after an action: an error (with its status), or a notice (a code was sent; a
+ * notification sent, or still waiting for the app, with its number and Continue: `approval`, and
+ * 202 while it waits).
+ */
+export type PageSaid = PageError | { notice: string; approval?: PageApproval; status?: number };
 
 const errorOf = (said: PageSaid | undefined): PageError | undefined =>
   said && 'message' in said ? said : undefined;
+
+/** What the prompt says after a send or a verification (code-sends.ts's pageWordsOf), with its status. */
+export function saidOf(answer: SendAnswer | FailureAnswer): PageSaid {
+  const words = pageWordsOf(answer);
+  if (words.notice !== undefined)
+    return {
+      notice: words.notice,
+      status: answer.status,
+      ...(words.approval ? { approval: words.approval } : {}),
+    };
+  return { status: answer.status, message: words.error ?? '' };
+}
 
 export function createStepPages(oidc: OidcMfa, mfa: Mfa) {
   const pageOf = (uid: string, record: Pick<InteractionRecord, 'csrf'>): pages.PageContext => ({
@@ -100,6 +117,7 @@ export function createStepPages(oidc: OidcMfa, mfa: Mfa) {
     said?: PageSaid,
   ) {
     const error = errorOf(said);
+    const words = said && 'notice' in said ? said : undefined;
     const { challenges, senders } = await mfa.pendingPrompt(pending);
     const answered = new Set(challenges.map((c) => c.kind));
     const allowed = pending.allowedMethodIds ? new Set(pending.allowedMethodIds) : null;
@@ -109,7 +127,7 @@ export function createStepPages(oidc: OidcMfa, mfa: Mfa) {
       allowed === null ||
       pending.allowRecovery === true ||
       methods.some((m) => !answered.has(m.kind));
-    return res.status(error?.status ?? 200).send(
+    return res.status(error?.status ?? words?.status ?? 200).send(
       pages.promptPage(pageOf(details.uid, record), {
         rememberDays: pending.rememberDays,
         returnTo: '',
@@ -117,7 +135,8 @@ export function createStepPages(oidc: OidcMfa, mfa: Mfa) {
         senders,
         codeForm,
         ...(pending.userMessage ? { notice: pending.userMessage } : {}),
-        ...(said && 'notice' in said ? { notice: said.notice } : {}),
+        ...(words ? { notice: words.notice } : {}),
+        ...(words?.approval ? { approval: words.approval } : {}),
         ...(error ? { error: error.message } : {}),
       }),
     );

@@ -11,7 +11,7 @@ export const FIRST_METHOD = /Your organisation requires a second sign-in step\. 
 
 const CHOOSER = /<h1>Choose a sign-in method<\/h1>/;
 
-export type FirstMethodKind = 'totp' | 'sms' | 'voice' | 'webauthn';
+export type FirstMethodKind = 'totp' | 'sms' | 'voice' | 'webauthn' | 'push';
 
 export const isFirstMethodChooser = (page: Page) => CHOOSER.test(page.text) && FIRST_METHOD.test(page.text);
 

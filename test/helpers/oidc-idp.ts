@@ -49,15 +49,20 @@ export async function startTestIdp(
     stores?: Stores;
     oidcOptions?: Omit<OidcMfaOptions, 'stores'>;
     refreshTokens?: boolean;
+    /** The methods, made once the IdP's URL is known (a push method's endpoint is below it). */
+    methodsAt?: (issuer: string) => MfaOptions['methods'];
   } = {},
 ): Promise<TestIdp> {
-  const { oidcOptions, refreshTokens, ...mfaOverrides } = overrides;
-  const clock = testClock(Date.now());
-  const { mfa, events, stores } = createTestMfa(mfaOverrides, { clock, issuer: 'Test IdP', keyFill: 7 });
-  const oidc = createOidcMfa(mfa, { stores, ...oidcOptions });
+  const { oidcOptions, refreshTokens, methodsAt, ...mfaOverrides } = overrides;
   const server = createServer();
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const issuer = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  const clock = testClock(Date.now());
+  const { mfa, events, stores } = createTestMfa(
+    { ...mfaOverrides, ...(methodsAt ? { methods: methodsAt(issuer) } : {}) },
+    { clock, issuer: 'Test IdP', keyFill: 7 },
+  );
+  const oidc = createOidcMfa(mfa, { stores, ...oidcOptions });
   const client = (id: string) => ({
     client_id: id,
     client_secret: clientSecretOf(id),
