@@ -5,6 +5,7 @@
 // new-network / new-device risk signals.
 import type { AwaitedApproval, ChallengeOptions, MethodCheck } from '../methods/method.ts';
 import type { AuthMethod } from '../policy/model.ts';
+import type { MethodRecord } from '../store/ports.ts';
 import { firstFactorMethods } from './auth-methods.ts';
 import { type CodeSender, createCodeSending } from './code-sending.ts';
 import type { EngineContext } from './engine-context.ts';
@@ -34,10 +35,15 @@ export interface ChallengeStart {
   options: ChallengeOptions;
 }
 
-/** What a prompt offers besides a typed code: passkey challenges begun, and phones that can be sent a code. */
+/**
+ * What a prompt offers besides a typed code: passkey challenges begun, the methods that send a
+ * code or a notification, and a notification sent for this sign-in that still waits for its
+ * device's answer (a reloaded page shows its number again).
+ */
 export interface PromptOffer {
   challenges: ChallengeStart[];
   senders: CodeSender[];
+  approval?: AwaitedApproval;
 }
 
 /** A verified second factor: its amr values, the strength method it counts as, and which method. */
@@ -128,7 +134,8 @@ export function createSecondFactor(engine: EngineContext) {
       const options = await method.challenge.begin(userId, candidates, binding);
       challenges.push({ kind: method.kind, label: method.challenge.label, options });
     }
-    return { challenges, senders: sending.sendersOf(records) };
+    const approval = await waitingApproval(records, binding);
+    return { challenges, senders: sending.sendersOf(records), ...(approval ? { approval } : {}) };
   }
 
   /**
@@ -146,7 +153,7 @@ export function createSecondFactor(engine: EngineContext) {
     // A notification not answered yet is no attempt: the user is told to wait, nothing counted —
     // unless they are locked out, which the gate below then says.
     const approval = await awaitedApproval(userId, input, restriction, binding);
-    if (approval !== null && (await lockout.lockedFor(userId)) === null)
+    if (approval !== null && !approval.approved && (await lockout.lockedFor(userId)) === null)
       return { ok: false, error: 'approval_pending', approval };
     const gate = await lockout.begin(userId, ctx.ip);
     if (!gate.allowed) {
@@ -180,22 +187,30 @@ export function createSecondFactor(engine: EngineContext) {
     return { ok: true, amr: result.amr, method: result.strength, methodId: result.record?.id ?? null };
   }
 
-  /** The unanswered notification for `binding` among the records this input may prove, or null. */
+  /** The notification for `binding` among these records, approved or unanswered, from the first method that has one. */
+  async function waitingApproval(
+    records: readonly MethodRecord[],
+    binding: string,
+    input: CodeInput = { push: true },
+  ): Promise<AwaitedApproval | null> {
+    for (const method of methods.all) {
+      if (!method.awaiting || !method.accepts(input)) continue;
+      const candidates = records.filter((r) => r.kind === method.kind);
+      const approval = candidates.length > 0 ? await method.awaiting(input, candidates, binding) : null;
+      if (approval) return approval;
+    }
+    return null;
+  }
+
+  /** The notification for `binding` among the records this input may prove (approved or unanswered), or null. */
   async function awaitedApproval(
     userId: string,
     input: CodeInput,
     restriction: MethodRestriction | undefined,
     binding: string,
   ): Promise<AwaitedApproval | null> {
-    const awaiting = methods.accepting(input).filter((m) => m.awaiting !== undefined);
-    if (awaiting.length === 0) return null;
-    const records = await usableRecords(userId, restriction, input.methodId);
-    for (const method of awaiting) {
-      const candidates = records.filter((r) => r.kind === method.kind);
-      const approval = candidates.length > 0 ? await method.awaiting?.(input, candidates, binding) : null;
-      if (approval) return approval;
-    }
-    return null;
+    if (!methods.accepting(input).some((m) => m.awaiting !== undefined)) return null;
+    return waitingApproval(await usableRecords(userId, restriction, input.methodId), binding, input);
   }
 
   /**

@@ -95,8 +95,13 @@ export function createHtmlRoutes(mfa: Mfa, web: MfaExpress, flow: SessionFlow) {
     const pending = pendingId ? await mfa.getPending(pendingId) : null;
     if (!pending) return res.redirect(303, loginPath);
     if (pending.mustEnroll) return res.redirect(303, `${basePath}/enroll`);
-    const { challenges, senders } = await mfa.pendingPrompt(pending);
-    res.send(pages.promptPage(page(req), { ...promptFacts(pending), returnTo: '', challenges, senders }));
+    res.send(
+      pages.promptPage(page(req), {
+        ...promptFacts(pending),
+        returnTo: '',
+        ...(await mfa.pendingPrompt(pending)),
+      }),
+    );
   });
   html.post('/prompt', async (req, res) => {
     const result = await flow.verify(req, res, parseBody(verifyBody, req.body));

@@ -12,7 +12,7 @@ import type { EnrollmentDraft, EnrollmentFields, EnrollmentResult } from '../met
 import { factorOf } from '../web/bodies.ts';
 import { answerSend, beginOrAsk, type SendAnswer } from '../web/code-sends.ts';
 import { answerFailure, FAILURE_MESSAGES, type FailureAnswer } from '../web/failures.ts';
-import { type CodeResult, createPendingFlow, type FactorBody } from '../web/pending-flow.ts';
+import { type CodeResult, createPendingFlow, type FactorBody, factorKindOf } from '../web/pending-flow.ts';
 import {
   regenerateSession,
   regenerateSessionKeeping,
@@ -161,7 +161,11 @@ export function createSessionFlow(mfa: Mfa, web: MfaExpress) {
       const target = stepUpTarget(req);
       const outcome = await mfa.stepUp(stamp, factorOf(body), ctx, target);
       if (!outcome.ok)
-        return { kind: 'failed', answer: answerFailure(res, outcome), reason: wanted?.message };
+        return {
+          kind: 'failed',
+          answer: answerFailure(res, outcome, factorKindOf(body)),
+          reason: wanted?.message,
+        };
       // A privilege change: new session id, same contents (e.g. Passport's user) with the raised stamp.
       await regenerateSessionKeeping(req);
       sessionState(req).stamp = outcome.stamp;

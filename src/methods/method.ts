@@ -108,7 +108,7 @@ export interface CodeSent {
   number?: string;
 }
 
-/** A notification sent for this sign-in that its device has not answered yet: what the page shows again. */
+/** A notification sent for this sign-in, unanswered or approved and not used yet: what the page shows again. */
 export interface AwaitedApproval {
   methodId: string;
   /** The device, as the page may name it. */
@@ -116,6 +116,8 @@ export interface AwaitedApproval {
   /** The number to type into the app. */
   number: string;
   expiresAt: number;
+  /** The device approved it: Continue signs in. */
+  approved: boolean;
 }
 
 /**
@@ -223,9 +225,10 @@ export interface SignInMethod {
   };
   /**
    * For methods whose proof comes from elsewhere (a push approval from the device): the
-   * notification for `binding` among `candidates` that its device has not answered yet, or null
-   * when there is none (answered, lapsed, never sent). Asked before an attempt is counted, so
-   * waiting for the device costs the user no attempt.
+   * notification for `binding` among `candidates` that is approved (`approved: true`) or not
+   * answered yet, or null when there is none (denied, lapsed, never sent). Asked before an
+   * attempt is counted, so waiting for the device costs the user no attempt; and by the prompt,
+   * so a reloaded page shows the number and Continue again.
    */
   awaiting?(
     input: FactorInput,

@@ -141,13 +141,12 @@ export function mfaPage(
         return;
       }
     }
-    const { challenges, senders } = await mfa.pendingPrompt(pending);
+    // A notification waiting for the app's answer comes with it (`approval`): its number and
+    // Continue, until it is answered or lapses.
+    const { challenges, senders, approval } = await mfa.pendingPrompt(pending);
     // "We sent a code to …": said once, after the send (the strategy's redirect here).
     const notice = state.notice ?? pending.userMessage;
     delete state.notice;
-    // A notification waiting for the app's answer: its number and Continue, until it lapses.
-    if ((state.awaitedApproval?.expiresAt ?? Infinity) <= mfa.clock.now()) delete state.awaitedApproval;
-    const approval = state.awaitedApproval;
     await saveSession(req);
     res.send(
       pages.promptPage(ctx, {

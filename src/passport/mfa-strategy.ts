@@ -184,10 +184,10 @@ export class MfaStrategy extends Strategy {
       if (answer.error === 'pending_expired') forgetPending(state);
       return failed(answer);
     }
-    // A notification (push): the page shows its number and Continue until it is answered.
-    const { notice, approval } = pageWordsOf(answer);
+    // A notification (push): the page shows its number and Continue (the engine's prompt offers
+    // it) until it is answered.
+    const { notice } = pageWordsOf(answer);
     if (notice !== undefined) state.notice = notice;
-    if (approval !== undefined) state.awaitedApproval = { ...approval, expiresAt: answer.sent.expiresAt };
     await saveSession(req);
     return { kind: 'redirect', url: pagePathOf(req) };
   }
@@ -255,12 +255,9 @@ export class MfaStrategy extends Strategy {
         // Continue before the app answered: no failure (no failureRedirect, no failureMessage,
         // no attempt counted) — the page again, saying what to do, with the same number.
         state.notice = answer.message;
-        state.awaitedApproval = answer.approval;
         await saveSession(req);
         return { kind: 'redirect', url: pagePathOf(req) };
       }
-      // Denied, a wrong number, lapsed: that notification is over; a new one is sent from the page.
-      if (parsed.data.push) delete state.awaitedApproval;
       if (answer.error === 'pending_expired') forgetPending(state);
       return failed(answer);
     }

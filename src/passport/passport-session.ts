@@ -8,7 +8,6 @@ import type { Mfa } from '../engine/mfa.ts';
 import { parseStamp } from '../engine/parse-stamp.ts';
 import type { RequestContext } from '../engine/sign-in-types.ts';
 import type { AuthStamp } from '../engine/stamp.ts';
-import type { AwaitedApproval } from '../methods/method.ts';
 import { requestIdOf } from '../web/request-id.ts';
 import { type MfaSessionState, safeReturnTo } from '../web/session.ts';
 
@@ -21,16 +20,6 @@ declare module 'express-session' {
   }
 }
 
-declare module '../web/session.ts' {
-  interface MfaSessionState {
-    /**
-     * A notification sent for the pending sign-in and not answered yet (push): the page shows
-     * its number and Continue until it is answered, lapses, or the sign-in ends.
-     */
-    awaitedApproval?: AwaitedApproval;
-  }
-}
-
 export const NO_SESSION =
   'mfakit/passport needs express-session (and passport.session()) mounted before its routes';
 
@@ -39,7 +28,6 @@ export function forgetPending(state: MfaSessionState): void {
   delete state.pendingId;
   delete state.draftId;
   delete state.draftKind;
-  delete state.awaitedApproval;
 }
 
 /**

@@ -9,6 +9,7 @@ export const CODE_FAILED = "That code didn't work. Check it and try again.";
 export const FAILURE_MESSAGES = {
   invalidCode: CODE_FAILED,
   invalidPasskey: 'That passkey or security key was not accepted. Try again.',
+  invalidPush: 'The sign-in was not approved in the app. Send a new notification, or use another method.',
   locked: 'Too many attempts. Try again later.',
   slowDown: (seconds: number) => `Too many attempts. Wait ${seconds} seconds and try again.`,
   expired: 'Your sign-in has expired. Sign in again.',
@@ -29,8 +30,14 @@ export interface FailureAnswer {
   approval?: AwaitedApproval;
 }
 
-/** What answered: a typed `code` (the default) or a passkey's `credential` (its own sentence). */
-export type FactorKind = 'code' | 'credential';
+/** What answered: a typed `code` (the default), a passkey's `credential` or a `push` approval (each its own sentence). */
+export type FactorKind = 'code' | 'credential' | 'push';
+
+const INVALID: Record<FactorKind, string> = {
+  code: FAILURE_MESSAGES.invalidCode,
+  credential: FAILURE_MESSAGES.invalidPasskey,
+  push: FAILURE_MESSAGES.invalidPush,
+};
 
 export function answerFor(f: VerifyFailure, factor: FactorKind = 'code'): FailureAnswer {
   switch (f.error) {
@@ -38,7 +45,7 @@ export function answerFor(f: VerifyFailure, factor: FactorKind = 'code'): Failur
       return {
         status: 401,
         error: f.error,
-        message: factor === 'credential' ? FAILURE_MESSAGES.invalidPasskey : FAILURE_MESSAGES.invalidCode,
+        message: INVALID[factor],
       };
     case 'locked':
       return {

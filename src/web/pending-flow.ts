@@ -32,8 +32,9 @@ export interface FactorBody {
   methodId?: string | undefined;
 }
 
-const factorKindOf = (body: FactorBody): FactorKind =>
-  body.credential === undefined ? 'code' : 'credential';
+/** Which kind of factor a body carries, for the failure's sentence. */
+export const factorKindOf = (body: FactorBody): FactorKind =>
+  body.credential !== undefined ? 'credential' : body.push === true ? 'push' : 'code';
 
 export function createPendingFlow(mfa: Mfa) {
   return {

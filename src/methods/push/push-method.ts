@@ -53,16 +53,16 @@ export function createPushMethod(services: MethodServices, options: ResolvedPush
     accepts: (input) => 'push' in input && input.push === true,
     async awaiting(_input, candidates, binding) {
       const sent = await transactionsOf(candidates, binding);
-      // An approval from any of the devices is there to use: nothing to wait for.
-      if (sent.some((t) => t.answer === 'approved')) return null;
-      const waiting = sent.find((t) => t.answer === null);
-      const record = waiting && candidates.find((r) => r.id === waiting.methodId);
-      if (!waiting || !record) return null;
+      // An approval from any of the devices comes first: Continue signs in with it.
+      const shown = sent.find((t) => t.answer === 'approved') ?? sent.find((t) => t.answer === null);
+      const record = shown && candidates.find((r) => r.id === shown.methodId);
+      if (!shown || !record) return null;
       return {
         methodId: record.id,
         to: nameOf(record),
-        number: waiting.number,
-        expiresAt: waiting.expiresAt,
+        number: shown.number,
+        expiresAt: shown.expiresAt,
+        approved: shown.answer === 'approved',
       };
     },
     async verify(_userId, _input, candidates, binding) {

@@ -169,8 +169,12 @@ export function createPushTransactions(services: MethodServices, lifetimeMs: num
       return { alreadyUsed: !spent };
     },
 
-    /** Spends an approved transaction: true for the first caller only. */
-    consume: (tx: PushTransaction) => ephemeral.consumeOnce(`push-used:${tx.id}`, lifetimeMs),
+    /** Spends an approved transaction: true for the first caller only, who also takes it off its sign-in. */
+    async consume(tx: PushTransaction): Promise<boolean> {
+      if (!(await ephemeral.consumeOnce(`push-used:${tx.id}`, lifetimeMs))) return false;
+      await ephemeral.delete(bindingKey(tx.binding, tx.methodId));
+      return true;
+    },
 
     /** The transaction `id` while it lasts, or null. */
     get: (id: string) => byId(id),

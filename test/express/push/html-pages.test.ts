@@ -61,6 +61,11 @@ describe('push notifications through the HTML pages', () => {
     assert.match(sent.text, new RegExp(`Enter ${number} in the app and approve, then press Continue`));
     assertApproval(sent.text, number, methodId, '/mfa/prompt');
 
+    // A reloaded prompt shows the same number and Continue: nothing is sent again.
+    const reloaded = await agent.get('/mfa/prompt').set('Accept', 'text/html');
+    assertApproval(reloaded.text, number, methodId, '/mfa/prompt');
+    assert.equal(built.outbox.notifications.length, 1);
+
     const early = await submit(agent, '/mfa/prompt', sent.text, { push: '1', methodId });
     assert.equal(early.status, 202);
     assert.ok(!early.text.includes('class="error"'), 'waiting is not an error');
@@ -98,7 +103,7 @@ describe('push notifications through the HTML pages', () => {
     assert.equal((await phone.answer(notification.id, 'deny')).body.answer, 'denied');
     const denied = await submit(agent, '/mfa/prompt', sent.text, { push: '1', methodId });
     assert.equal(denied.status, 401);
-    assert.match(denied.text, /<p class="error" role="alert">/);
+    assert.match(denied.text, /<p class="error" role="alert">The sign-in was not approved in the app\./);
     assert.equal(numberOf(denied.text), '', 'no number to enter any more');
     assert.match(denied.text, /Send a notification to Pixel 9/, 'the send button is offered again');
     const again = await submit(agent, '/mfa/send', denied.text, { methodId });

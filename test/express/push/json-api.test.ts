@@ -35,8 +35,15 @@ describe('push notifications through the JSON API', () => {
       assert.equal(early.status, 202);
       assert.equal(early.body.error, 'approval_pending');
       assert.match(early.body.message, new RegExp(`enter ${sent.number} in the app`));
-      assert.deepEqual(Object.keys(early.body.approval).sort(), ['expiresAt', 'methodId', 'number', 'to']);
+      assert.deepEqual(Object.keys(early.body.approval).sort(), [
+        'approved',
+        'expiresAt',
+        'methodId',
+        'number',
+        'to',
+      ]);
       assert.equal(early.body.approval.methodId, methodId);
+      assert.equal(early.body.approval.approved, false);
       assert.equal(early.body.approval.number, sent.number);
       assert.equal(early.body.approval.to, sent.to);
       assert.ok(early.body.approval.expiresAt > built.clock.now());

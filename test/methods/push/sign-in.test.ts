@@ -91,6 +91,8 @@ for (const [name, storesFor] of suites) {
       assert.deepEqual(senders, [{ methodId, kind: 'push', label: 'Send a notification to Pixel 9' }]);
       assert.equal(outbox.notifications.length, 0, 'nothing sent until asked');
       const number = await sendPush(mfa, pendingId, methodId);
+      // The prompt again (a reload) offers the same number, until the device answers.
+      assert.deepEqual((await mfa.pendingPrompt(pendingId)).approval?.number, number);
       const note = outbox.last(methodId);
       assert.equal(note?.title, 'Approve sign-in to Test Co?');
       // The number to match is never sent to the device: only the service and the transaction.
@@ -122,6 +124,7 @@ for (const [name, storesFor] of suites) {
       assert.ok(events.some((e) => e.type === 'verified' && e.methodKind === 'push'));
       // Answered: nothing waits for the app any more.
       assert.deepEqual((await app.pending()).body, { notifications: [] });
+      assert.equal((await mfa.pendingPrompt(await pendingSignIn(mfa, 'alice'))).approval, undefined);
     });
 
     it('a wrong number is a denial: the request ends, and no second guess is taken', async () => {
