@@ -118,7 +118,8 @@ export function createStepPages(oidc: OidcMfa, mfa: Mfa) {
   ) {
     const error = errorOf(said);
     const words = said && 'notice' in said ? said : undefined;
-    const { challenges, senders } = await mfa.pendingPrompt(pending);
+    // A notification sent for this sign-in (approved or unanswered) comes with it: a reload shows its number.
+    const { challenges, senders, approval } = await mfa.pendingPrompt(pending);
     const answered = new Set(challenges.map((c) => c.kind));
     const allowed = pending.allowedMethodIds ? new Set(pending.allowedMethodIds) : null;
     const methods = (await mfa.methods.list(pending.userId)).filter((m) => !allowed || allowed.has(m.id));
@@ -136,7 +137,7 @@ export function createStepPages(oidc: OidcMfa, mfa: Mfa) {
         codeForm,
         ...(pending.userMessage ? { notice: pending.userMessage } : {}),
         ...(words ? { notice: words.notice } : {}),
-        ...(words?.approval ? { approval: words.approval } : {}),
+        ...(words?.approval ? { approval: words.approval } : approval ? { approval } : {}),
         ...(error ? { error: error.message } : {}),
       }),
     );

@@ -98,6 +98,10 @@ describe('mfakit/oidc: push notifications', function () {
     assert.equal(inputValue(sent.text, 'methodId'), methodId);
     assert.equal(outbox.notifications.length, 1);
     assert.ok(!JSON.stringify(outbox.notifications[0]).includes(`"${number}"`), 'the number is not sent');
+    // The step again (a reload): the same number and Continue, nothing sent again.
+    const reloaded = await b.go(prompt.url, { stopAt: atRp });
+    assert.equal(numberOn(reloaded), number);
+    assert.equal(outbox.notifications.length, 1);
 
     // Continue before the app answered: 202, the same number and Continue, no attempt counted.
     let page = sent;
