@@ -78,6 +78,13 @@ export function startGuide(
           '     sent: its code is printed on this console ("mfakit outbox (sms to …): 123456 is your … code").',
         ]
       : []),
+    ...(config.pushNotifications.enabled
+      ? [
+          '  8. Notifications to a phone app: choose "Notifications to your phone app", then in another terminal',
+          "     npm run phone-app -- '<the mfakit-push:// link under the QR code>' and type the code it prints.",
+          '     At the next sign-in, "Send a notification": the terminal asks for the number the page shows.',
+        ]
+      : []),
     '',
     'Ctrl-C stops everything.',
     '',

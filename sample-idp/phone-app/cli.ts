@@ -1,9 +1,10 @@
 // The sample's phone app, in a terminal: `npm run phone-app -- '<activation link>'` registers
 // this terminal as a device (the link is under the QR code on the setup page: "or give the app
-// this link"), prints the confirmation code to type on the page, then waits for sign-in requests: for each one it asks
-// for the number the sign-in page shows (or `deny`, or `fraud` to report it). Its key and device
-// id are kept in a file (`--state`, default ./.mfakit-phone-app.json: a demo, so the private key
-// sits in a plain file), so `npm run phone-app` alone listens again later.
+// this link"), prints the confirmation code to type on the page (press Enter here once typed),
+// then waits for sign-in requests: for each one it asks for the number the sign-in page shows
+// (or `deny`, or `fraud` to report it). Its key and device id are kept in a file (`--state`,
+// default ./.mfakit-phone-app.json: a demo, so the private key sits in a plain file), so
+// `npm run phone-app` alone listens again later.
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { createInterface } from 'node:readline/promises';
 import { parseArgs } from 'node:util';
@@ -33,6 +34,8 @@ async function start(): Promise<DeviceClient> {
     save(client);
     console.log(`Registered with ${client.state.service} as ${client.state.account}.`);
     console.log(`Type this code on the setup page: ${reply.body.confirmationCode}`);
+    // Until the code is typed the device is not registered: asking for requests before then is refused.
+    await ask.question('Press Enter here once you have typed it. ');
     return client;
   }
   if (!existsSync(values.state))
@@ -74,9 +77,10 @@ async function listen(client: DeviceClient): Promise<void> {
 try {
   const client = await start();
   await listen(client);
-  ask.close();
 } catch (err) {
   console.error(`phone-app: ${(err as Error).message}`);
   process.exitCode = 1;
+} finally {
   ask.close();
+  process.stdin.destroy();
 }

@@ -10,7 +10,14 @@ import { parseFederationConfig } from '../../sample-idp/federation/config.ts';
 import type { FederationSecrets } from '../../sample-idp/federation/secrets.ts';
 import { createFederationServer, type FederationServer } from '../../sample-idp/federation/server.ts';
 import { createPartnerIdp, type PartnerIdp, type PartnerUser } from '../../sample-idp/partner-idp/server.ts';
-import { type AuditSink, type Outbox, outboxDelivery, type Stores } from '../../src/index.ts';
+import {
+  type AuditSink,
+  type Outbox,
+  outboxDelivery,
+  type PushOutbox,
+  pushOutbox,
+  type Stores,
+} from '../../src/index.ts';
 import { type Browser, formAction, inputValue, type Page } from './browser.ts';
 import {
   atRp,
@@ -64,6 +71,8 @@ export interface FederationStack {
   clock: TestClock;
   /** The text messages and calls the federation server sent. */
   outbox: Outbox;
+  /** The push notifications it sent. */
+  pushes: PushOutbox;
   close(): Promise<void>;
 }
 
@@ -90,6 +99,8 @@ export async function startFederationStack(
     passkeys?: boolean;
     /** Text message and phone call (the sample's default: on). */
     phone?: boolean;
+    /** Push notifications (the sample's default: on). */
+    push?: boolean;
     /** The stores (default: in memory); the caller closes them. */
     stores?: Stores;
     /** The server's secrets (default: generated for this stack). */
@@ -127,6 +138,7 @@ export async function startFederationStack(
       passkeys: { enabled: options.passkeys === true },
       textMessage: { enabled: options.phone !== false },
       phoneCall: { enabled: options.phone !== false },
+      pushNotifications: { enabled: options.push !== false },
       trustedNetworks: options.trustedNetworks ?? [],
       trustedProxies: options.trustedProxies ?? [],
       users: [...LOCAL_USERS.filter((u) => !replaced.has(u.id)), ...(options.users ?? [])],
@@ -156,8 +168,10 @@ export async function startFederationStack(
   );
   const clock = options.clock ?? testClock(Date.now());
   const outbox = outboxDelivery({ print: false });
+  const pushes = pushOutbox({ print: false });
   const fed = await createFederationServer(config, {
     phoneDelivery: outbox,
+    pushDelivery: pushes,
     stores: options.stores ?? createMemoryStores(),
     ...(options.secrets ? { secrets: options.secrets } : {}),
     audit: options.audit ?? (() => {}),
@@ -184,6 +198,7 @@ export async function startFederationStack(
     partnerUrl: partnerL.url,
     clock,
     outbox,
+    pushes,
     close: async () => {
       await Promise.all([close(fedL), close(partnerL)]);
       await fed.close();

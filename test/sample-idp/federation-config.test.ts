@@ -304,6 +304,20 @@ describe('sample-idp federation config', () => {
     assert.match((await problems({ ...valid(), phoneCall: { enable: false } }))[0] ?? '', /^phoneCall/);
   });
 
+  it('pushNotifications: on by default, turned off on its own; anything but true or false is refused', async () => {
+    const on = await parseFederationConfig(valid(), { PARTNER_SECRET: 'x'.repeat(20) });
+    assert.deepEqual(on.pushNotifications, { enabled: true });
+    const off = await parseFederationConfig(
+      { ...valid(), pushNotifications: { enabled: false } },
+      { PARTNER_SECRET: 'x'.repeat(20) },
+    );
+    assert.deepEqual([off.pushNotifications.enabled, off.textMessage.enabled], [false, true]);
+    assert.match(
+      (await problems({ ...valid(), pushNotifications: { enabled: 'yes' } }))[0] ?? '',
+      /^pushNotifications\.enabled: must be true or false/,
+    );
+  });
+
   it('the example config for npm start is valid', async () => {
     const config = await loadFederationConfig('sample-idp/federation.example.yaml', {
       FED_URL: 'http://localhost:4000',
@@ -314,6 +328,7 @@ describe('sample-idp federation config', () => {
     assert.deepEqual(config.relyingParties[0]?.redirectUris, ['http://localhost:4002/callback']);
     assert.deepEqual(config.passkeys, { enabled: true, userVerification: 'preferred' });
     assert.deepEqual([config.textMessage.enabled, config.phoneCall.enabled], [true, true]);
+    assert.equal(config.pushNotifications.enabled, true);
     assert.equal(config.relyingParties.find((rp) => rp.clientId === 'payroll')?.requiredAcr, PHR);
     // Without FED_URL (npm run tap, a first look at the file) the defaults are localhost too.
     assert.equal(

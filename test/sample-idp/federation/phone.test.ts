@@ -161,8 +161,8 @@ describe('sample-idp federation: text message and phone call', function () {
 });
 
 describe('sample-idp federation: text message and phone call turned off', () => {
-  it('with textMessage and phoneCall disabled, the chooser offers neither and the app setup comes first', async () => {
-    const s = await startFederationStack({ phone: false });
+  it('with textMessage, phoneCall and pushNotifications disabled, the chooser offers none and the app setup comes first', async () => {
+    const s = await startFederationStack({ phone: false, push: false });
     try {
       const b = new Browser();
       const { page } = await signInWithPassword(b, s, 'alice', 'alice password');
