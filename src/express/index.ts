@@ -2,6 +2,8 @@
 // `requireMfa()` guard and the router of pages and JSON API), the policy administration router
 // and what-if report, and the HTML and first-factor-failure helpers for an application's own
 // pages.
+
+export { createDeviceApiRouter } from '../web/device-api.ts';
 export {
   answerFirstFactorFailure,
   type FirstFactorFailure,

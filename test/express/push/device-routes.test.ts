@@ -4,10 +4,12 @@
 // over 16 kB a 413, a GET or an unknown path a 404 JSON answer — never a 5xx; and a browser's
 // signed-in session cookie on a device request changes nothing: the user's sign-in still waits.
 import assert from 'node:assert/strict';
+import express from 'express';
 import request from 'supertest';
+import { createDeviceApiRouter } from '../../../src/express/index.ts';
 import { makePushApp, registerPushOverApi } from '../../helpers/app.ts';
 import { passwordStep } from '../../helpers/flows.ts';
-import { PUSH_ENDPOINT } from '../../helpers/push.ts';
+import { CTX, PUSH_ENDPOINT, pendingSignIn, pushMfa, sendPush } from '../../helpers/push.ts';
 import { createPushApp, supertestTransport } from '../../helpers/push-app.ts';
 
 const b64 = (value: object) => Buffer.from(JSON.stringify(value)).toString('base64url');
@@ -133,5 +135,31 @@ describe('the device API over HTTP, as an attacker', () => {
     assert.equal(through.status, 200);
     assert.deepEqual(through.body, { answer: 'approved' });
     assert.equal(through.headers['set-cookie'], undefined);
+  });
+});
+
+describe('createDeviceApiRouter from mfakit/express, mounted where the app chooses', () => {
+  it('serves the device API at another path: a phone registers and approves through it', async () => {
+    const { mfa, clock } = pushMfa();
+    const app = express();
+    app.use('/phone-api', createDeviceApiRouter(mfa));
+    const phone = await createPushApp(supertestTransport(app, '/phone-api'), { now: () => clock.now() });
+    const draft = await mfa.enrollment.begin('push', 'alice', 'alice', undefined, CTX);
+    const activated = await phone.activate(String(draft.fields.activationUri));
+    assert.equal(activated.status, 200);
+    const confirmed = await mfa.enrollment.confirm(
+      'push',
+      'alice',
+      draft.draftId,
+      { code: activated.body.confirmationCode },
+      '',
+      CTX,
+    );
+    assert.ok(confirmed.ok);
+    const pendingId = await pendingSignIn(mfa, 'alice');
+    const number = await sendPush(mfa, pendingId, confirmed.method.id);
+    assert.equal((await phone.approve(number)).body.answer, 'approved');
+    assert.ok((await mfa.verifyPending(pendingId, { push: true }, CTX)).ok);
+    assert.equal((await request(app).get('/phone-api/pending')).status, 404);
   });
 });
