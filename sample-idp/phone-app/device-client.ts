@@ -13,6 +13,8 @@ export interface DeviceReply {
   status: number;
   // biome-ignore lint/suspicious/noExplicitAny: the device API's JSON answer, read field by field
   body: any;
+  /** A refusal's Retry-After (429), in seconds. */
+  retryAfterSeconds?: number;
 }
 
 export type DeviceTransport = (action: DeviceAction, body: unknown) => Promise<DeviceReply>;
@@ -26,7 +28,12 @@ export const httpTransport =
       headers: { 'content-type': 'application/json' },
       body: JSON.stringify(body),
     });
-    return { status: res.status, body: await res.json() };
+    const retryAfter = res.headers.get('retry-after');
+    return {
+      status: res.status,
+      body: await res.json(),
+      ...(retryAfter ? { retryAfterSeconds: Number(retryAfter) } : {}),
+    };
   };
 
 /** What a registration's QR code says: `mfakit-push://activate?endpoint=…&code=…&service=…&account=…`. */

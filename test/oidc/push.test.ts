@@ -21,7 +21,7 @@ import {
   type TestIdp,
 } from '../helpers/oidc-idp.ts';
 import { registerPushApp } from '../helpers/push.ts';
-import { createPushApp, endpointOf, httpTransport, type PushApp } from '../helpers/push-app.ts';
+import { createPushApp, httpTransport, type PushApp, readActivationUri } from '../helpers/push-app.ts';
 
 describe('mfakit/oidc: push notifications', function () {
   this.timeout(30_000);
@@ -226,7 +226,7 @@ describe('mfakit/oidc: push notifications', function () {
     const shown = /id="activation-link">([^<]+)</.exec(setup.text)?.[1]?.replace(/&amp;/g, '&');
     const code = /id="activation-code">([^<]+)</.exec(setup.text)?.[1] ?? '';
     const link = shown ?? activationUri({ endpoint: deviceApi, code, service: 'Test IdP', account: 'alice' });
-    assert.equal(endpointOf(link), deviceApi);
+    assert.equal(readActivationUri(link).endpoint, deviceApi);
     const app: PushApp = await createPushApp(httpTransport(deviceApi), { now: () => idp.clock.now() });
     const activated = await app.activate(link);
     assert.equal(activated.status, 200, JSON.stringify(activated.body));
@@ -289,8 +289,10 @@ describe('mfakit/oidc: push notifications', function () {
     // Signed for another audience, or by a key the IdP never registered: 401.
     const otherAud = await app.sign({ act: 'pending' }, { audience: 'https://elsewhere.example/device' });
     assert.equal((await post('/pending', JSON.stringify({ request: otherAud }))).status, 401);
-    const stranger = await createPushApp(httpTransport(deviceApi), { now: () => idp.clock.now() });
-    stranger.deviceId = 'not-a-device-here';
+    const stranger = await createPushApp(httpTransport(deviceApi), {
+      now: () => idp.clock.now(),
+      posingAs: 'not-a-device-here',
+    });
     const forged = await stranger.pending();
     assert.equal(forged.status, 401);
     assert.equal(forged.body.error, 'invalid_device');

@@ -5,12 +5,12 @@
 // again: the draft and the record say only its masked form.
 import { randomId } from '../../engine/capabilities.ts';
 import { html } from '../../web/html.ts';
+import { takeDraftByCode } from '../draft-code.ts';
 import { codeOf, type EnrollmentDraft, type MethodEnrollment, type MethodServices } from '../method.ts';
 import { assertNumberAllowed, maskPhoneNumber, PHONE_INPUT_MAX, parsePhoneNumber } from './number.ts';
 import { sealedNumberContext } from './record.ts';
 import { type PhoneChannel, type PhoneSender, phoneCode } from './sender.ts';
 
-const DRAFT_MAX_ATTEMPTS = 5;
 const PURPOSE = 'phone-enroll';
 
 /** A draft as kept in the ephemeral store: the sealed number, the code's hash, when it lapses. */
@@ -116,14 +116,14 @@ export function createPhoneEnrollment(
       const key = draftKey(userId, draftId);
       const stored = readDraft(await ephemeral.get(key));
       if (stored === null || stored.expiresAt <= clock.now()) return { ok: false, detail: 'draft_expired' };
-      if ((await ephemeral.increment(`${key}:attempts`, ttlMs)) > DRAFT_MAX_ATTEMPTS) {
-        await ephemeral.delete(key);
-        return { ok: false, detail: 'too_many_attempts' };
-      }
-      if (!hasher.matches(PURPOSE, hashed(userId, draftId, code), stored.hash))
-        return { ok: false, detail: 'code_mismatch' };
-      // Only one confirmation per draft, even when raced.
-      if ((await ephemeral.take(key)) === null) return { ok: false, detail: 'draft_expired' };
+      const taken = await takeDraftByCode(services, {
+        key,
+        ttlMs,
+        purpose: PURPOSE,
+        typed: hashed(userId, draftId, code),
+        storedHash: stored.hash,
+      });
+      if (!taken.ok) return taken;
       const number = sealer.open(stored.sealed, draftContext(userId, draftId));
       const id = randomId(random, 12);
       const method = {

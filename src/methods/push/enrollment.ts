@@ -10,13 +10,13 @@
 // by the app through its keyed hash; the confirmation code is kept as a keyed hash only.
 import { randomId } from '../../engine/capabilities.ts';
 import { html, trusted } from '../../web/html.ts';
+import { takeDraftByCode } from '../draft-code.ts';
 import { codeOf, type EnrollmentDraft, type MethodEnrollment, type MethodServices } from '../method.ts';
 import { sixRandomDigits } from '../random-digits.ts';
 import type { ResolvedPushOptions } from './options.ts';
 import { type DevicePublicKey, sealedPushTokenContext } from './record.ts';
 
 const DRAFT_TTL_MS = 10 * 60_000;
-const DRAFT_MAX_ATTEMPTS = 5;
 const PURPOSE = 'push-confirm';
 
 /** The device an activation brought to a draft. */
@@ -140,14 +140,14 @@ export function createPushEnrollment(services: MethodServices, options: Resolved
       if (stored === null || stored.expiresAt <= clock.now()) return { ok: false, detail: 'draft_expired' };
       if (stored.confirmationHash === null || stored.sealedDevice === null)
         return { ok: false, detail: 'device_not_activated' };
-      if ((await ephemeral.increment(`${key}:attempts`, DRAFT_TTL_MS)) > DRAFT_MAX_ATTEMPTS) {
-        await ephemeral.delete(key);
-        return { ok: false, detail: 'too_many_attempts' };
-      }
-      if (!hasher.matches(PURPOSE, hashed(userId, draftId, code), stored.confirmationHash))
-        return { ok: false, detail: 'code_mismatch' };
-      // Only one confirmation per draft, even when raced.
-      if ((await ephemeral.take(key)) === null) return { ok: false, detail: 'draft_expired' };
+      const taken = await takeDraftByCode(services, {
+        key,
+        ttlMs: DRAFT_TTL_MS,
+        purpose: PURPOSE,
+        typed: hashed(userId, draftId, code),
+        storedHash: stored.confirmationHash,
+      });
+      if (!taken.ok) return taken;
       const device = JSON.parse(
         sealer.open(stored.sealedDevice, draftContext(userId, draftId)).toString('utf8'),
       ) as ActivatedDevice;

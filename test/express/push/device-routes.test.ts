@@ -59,8 +59,11 @@ describe('the device API over HTTP, as an attacker', () => {
       request(built.app)
         .post(`/mfa/device/${action}`)
         .send(body as object);
-    const forger = await createPushApp(supertestTransport(built.app), { now: () => built.clock.now() });
-    forger.deviceId = methodId; // never activated: it signs under the device's id with its own key
+    // Another key, under the device's id (never activated: it only signs).
+    const forger = await createPushApp(supertestTransport(built.app), {
+      now: () => built.clock.now(),
+      posingAs: methodId,
+    });
     const forged = await post('answer', { request: await forger.sign(claims, { audience: PUSH_ENDPOINT }) });
     assertRefused(forged, 401, 'another key');
     assert.equal(forged.body.error, 'invalid_device');

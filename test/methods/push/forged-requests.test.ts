@@ -21,8 +21,8 @@ describe('push device API: forged and malformed requests', () => {
     const send = engineTransport(mfa);
 
     // Another key claiming the device's id.
-    const forger = await createPushApp(send, { now: () => clock.now() });
-    forger.deviceId = methodId; // never activated: it only signs, under the device's id
+    // Another key, under the device's id (never activated: it only signs).
+    const forger = await createPushApp(send, { now: () => clock.now(), posingAs: methodId });
     const forged = await send('answer', { request: await forger.sign(claims, { audience: PUSH_ENDPOINT }) });
     assert.equal(forged.status, 401);
     assert.equal(forged.body.error, 'invalid_device');
