@@ -9,7 +9,7 @@ import request from 'supertest';
 import { createDeviceApiRouter } from '../../../src/express/index.ts';
 import { makePushApp, registerPushOverApi } from '../../helpers/app.ts';
 import { passwordStep } from '../../helpers/flows.ts';
-import { CTX, PUSH_ENDPOINT, pendingSignIn, pushMfa, sendPush } from '../../helpers/push.ts';
+import { CTX, PUSH_ENDPOINT, pendingSignIn, pushMfa, registerPushApp, sendPush } from '../../helpers/push.ts';
 import { createPushApp, supertestTransport } from '../../helpers/push-app.ts';
 
 const b64 = (value: object) => Buffer.from(JSON.stringify(value)).toString('base64url');
@@ -146,21 +146,11 @@ describe('createDeviceApiRouter from mfakit/express, mounted where the app choos
     const { mfa, clock } = pushMfa();
     const app = express();
     app.use('/phone-api', createDeviceApiRouter(mfa));
-    const phone = await createPushApp(supertestTransport(app, '/phone-api'), { now: () => clock.now() });
-    const draft = await mfa.enrollment.begin('push', 'alice', 'alice', undefined, CTX);
-    const activated = await phone.activate(String(draft.fields.activationUri));
-    assert.equal(activated.status, 200);
-    const confirmed = await mfa.enrollment.confirm(
-      'push',
-      'alice',
-      draft.draftId,
-      { code: activated.body.confirmationCode },
-      '',
-      CTX,
-    );
-    assert.ok(confirmed.ok);
+    const { app: phone, methodId } = await registerPushApp(mfa, clock, 'alice', {
+      transport: supertestTransport(app, '/phone-api'),
+    });
     const pendingId = await pendingSignIn(mfa, 'alice');
-    const number = await sendPush(mfa, pendingId, confirmed.method.id);
+    const number = await sendPush(mfa, pendingId, methodId);
     assert.equal((await phone.approve(number)).body.answer, 'approved');
     assert.ok((await mfa.verifyPending(pendingId, { push: true }, CTX)).ok);
     assert.equal((await request(app).get('/phone-api/pending')).status, 404);
