@@ -110,13 +110,12 @@ export function createApiRoutes(mfa: Mfa, web: MfaExpress, flow: SessionFlow) {
         return res
           .status(401)
           .json({ error: 'pending_expired', message: 'Your sign-in has expired. Sign in again.' });
-      const { challenges, senders } = await mfa.pendingPrompt(pending);
-      return res.json({ challenges, senders });
+      return res.json(await mfa.pendingPrompt(pending));
     }
     const stamp = accessOr(res, await flow.signedIn(req, true));
     if (!stamp) return;
-    const { challenges, senders } = await flow.stepUpPrompt(req, stamp);
-    res.json({ challenges, senders });
+    // `approval`: a notification sent for it that still waits (or was approved), with its number.
+    res.json(await flow.stepUpPrompt(req, stamp));
   });
 
   // A code by text message or call (a `senders` entry of POST /challenges), for the pending
