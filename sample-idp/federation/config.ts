@@ -36,6 +36,13 @@ import { formatPath, type SubstitutionIssue, substituteEnv } from './env-substit
  *   - pushNotifications: a phone app approves sign-ins by the number the page shows (the sample's
  *     terminal phone app: npm run phone-app).
  */
+
+/** A feature's switch, `{ enabled }`, on unless turned off. */
+const onByDefault = () =>
+  z
+    .strictObject({ enabled: z.boolean({ error: 'must be true or false' }).default(true) })
+    .default({ enabled: true });
+
 export const MFA_STATES = ['disabled', 'enabled', 'enforced'] as const;
 export const RELEASABLE_CLAIMS = ['name', 'email', 'groups'] as const;
 export const MFA_BEHAVIORS = [
@@ -217,26 +224,13 @@ export const federationConfigSchema = z
           .default('preferred'),
       })
       .default({ enabled: true, userVerification: 'preferred' }),
-    /**
-     * Text message and phone call: a 6-digit code sent to a phone the user registers at first
-     * sign-in or in the security-info portal. The sample has no SMS or voice provider: mfakit's
-     * development outbox prints each message (number and code) on the server's console.
-     */
-    textMessage: z
-      .strictObject({ enabled: z.boolean({ error: 'must be true or false' }).default(true) })
-      .default({ enabled: true }),
-    phoneCall: z
-      .strictObject({ enabled: z.boolean({ error: 'must be true or false' }).default(true) })
-      .default({ enabled: true }),
-    /**
-     * Push notifications with number matching: a phone app registered by QR code (or its link)
-     * approves a sign-in by typing the number the page shows. The device API is at
-     * `<issuer>/interaction/device`; the sample's phone app runs in a terminal (npm run phone-app),
-     * and notifications are printed on the server's console (no APNs/FCM here).
-     */
-    pushNotifications: z
-      .strictObject({ enabled: z.boolean({ error: 'must be true or false' }).default(true) })
-      .default({ enabled: true }),
+    // A 6-digit code sent to a phone registered at first sign-in or in the portal; no SMS or voice
+    // provider here: mfakit's development outbox prints each message on the server's console.
+    textMessage: onByDefault(),
+    phoneCall: onByDefault(),
+    // A phone app approves by the number the page shows (device API at <issuer>/interaction/device;
+    // the terminal app: npm run phone-app); notifications are printed on the console.
+    pushNotifications: onByDefault(),
   })
   .superRefine((c, ctx) => {
     const passkeyProblem = c.passkeys.enabled && URL.canParse(c.issuer) ? passkeyHostProblem(c.issuer) : null;

@@ -5,7 +5,7 @@
 // (or `deny`, or `fraud` to report it). Its key and device id are kept in a file (`--state`,
 // default ./.mfakit-phone-app.json: a demo, so the private key sits in a plain file), so
 // `npm run phone-app` alone listens again later.
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { createInterface } from 'node:readline/promises';
 import { parseArgs } from 'node:util';
 import { createDeviceClient, type DeviceClient, type DeviceState } from './device-client.ts';
@@ -22,8 +22,11 @@ const { values, positionals } = parseArgs({
 });
 
 const ask = createInterface({ input: process.stdin, output: process.stdout });
-const save = (client: DeviceClient) =>
+/** Keeps the device (its private key too) in the state file, readable by this user only. */
+const save = (client: DeviceClient) => {
   writeFileSync(values.state, JSON.stringify(client.state, null, 2), { mode: 0o600 });
+  chmodSync(values.state, 0o600); // an existing file keeps its mode otherwise
+};
 
 async function start(): Promise<DeviceClient> {
   const link = positionals[0];

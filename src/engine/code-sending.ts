@@ -65,7 +65,7 @@ export function createCodeSending(engine: EngineContext) {
   async function refused(
     userId: string,
     ctx: AuditContext,
-    detail: 'slow_down' | 'locked',
+    detail: 'slow_down' | 'locked' | 'blocked',
     methodId: string | undefined,
   ): Promise<void> {
     const report = await refusalAudit(userId);
@@ -113,7 +113,7 @@ export function createCodeSending(engine: EngineContext) {
         };
       }
       if (err instanceof MfaError && err.status === 403) {
-        await audit(userId, ctx, { type: 'code_send_refused', detail: 'blocked', methodId });
+        await refused(userId, ctx, 'blocked', methodId);
         return { ok: false, error: 'send_blocked', message: err.message };
       }
       if (err instanceof DeliveryError) {

@@ -2,10 +2,14 @@
 // activation of a registration, the notifications waiting for a device, and its answer to one.
 // The method checks each request's signature and rules (src/methods/push/device-requests.ts);
 // this service routes to it, audits what happened — `device_activated`, `push_answered`, and
-// refusals once a minute per reason and client network (refusal-audit.ts: a flood of forged
-// requests writes a row a minute, not a row each) — and acts on a fraud report: the user's
-// fraud flag is set, which signs them out everywhere, and the push method sends them nothing
-// until an administrator clears it.
+// refusals once a minute per reason, user and client network (refusal-audit.ts: a flood of
+// forged requests writes a row a minute, not a row each) — and acts on a fraud report: the
+// user's fraud flag is set, which signs them out everywhere, and the push method sends them
+// nothing until an administrator clears it. Refusals no registered device signed (junk, unknown
+// devices, forged signatures, unknown activation codes) are counted per client network; past
+// `REFUSALS_MAX` in `REFUSAL_WINDOW_MS` that network's activations are refused outright (429)
+// until the window passes. Requests of registered devices are never held back by it, so junk
+// sent from behind the same NAT cannot stop anyone's approvals.
 import type { JsonValue } from '../store/ports.ts';
 import type { Administration } from './administration.ts';
 import type { EngineContext } from './engine-context.ts';
@@ -51,7 +55,7 @@ export function createDeviceRequestService(
       if (!method || !device || !ACTIONS.includes(action))
         return { status: 404, body: { error: 'not_found', message: 'No such device request here.' } };
       const refusalsKey = `device-refusals:${addressBucket(ctx.ip)}`;
-      if ((await ephemeral.getCount(refusalsKey)) >= REFUSALS_MAX) {
+      if (action === 'activate' && (await ephemeral.getCount(refusalsKey)) >= REFUSALS_MAX) {
         const retryAfterSeconds = Math.ceil(REFUSAL_WINDOW_MS / 1000);
         return {
           status: 429,
@@ -64,7 +68,8 @@ export function createDeviceRequestService(
       }
       const answer = await device[action](body);
       if (!answer.ok) {
-        await ephemeral.increment(refusalsKey, REFUSAL_WINDOW_MS);
+        // Not a registered device's (no user resolved): counted against the network.
+        if (answer.userId === undefined) await ephemeral.increment(refusalsKey, REFUSAL_WINDOW_MS);
         const report = await refusalAudit(
           `${answer.detail}:${answer.userId ?? '-'}:${addressBucket(ctx.ip)}`,
         );

@@ -111,6 +111,27 @@ export function senderForms(
   );
 }
 
+/**
+ * A notification waiting for approval (push): the number to type into the app, large, and the
+ * Continue form that asks whether the app approved (`push=1` for that method), posting to `action`.
+ */
+export function approvalForm(
+  p: { csrf: SafeHtml; action: string; hidden: SafeHtml },
+  approval: PageApproval | undefined,
+): SafeHtml | '' {
+  if (approval === undefined) return '';
+  return html`<section class="approval" aria-labelledby="match-number-label">
+      <p id="match-number-label">Enter this number in the app on ${approval.to}:</p>
+      <p class="match-number" id="match-number">${approval.number}</p>
+      <form method="post" action="${p.action}">
+        ${p.csrf}${p.hidden}
+        <input type="hidden" name="push" value="1">
+        <input type="hidden" name="methodId" value="${approval.methodId}">
+        <button type="submit">Continue</button>
+      </form>
+    </section>`;
+}
+
 /** The values a registration's `fields` were given in a body: strings within their length, or a 400. */
 export function enrollmentFieldsOf(
   body: unknown,

@@ -7,7 +7,7 @@ import type { CodeSender } from '../engine/code-sending.ts';
 import type { MethodSummary } from '../engine/decision.ts';
 import type { ChallengeOptions, EnrollmentDraft, EnrollmentField } from '../methods/method.ts';
 import type { RememberedDeviceRecord } from '../store/ports.ts';
-import { fieldInputs, type PageApproval, senderForms } from './code-sends.ts';
+import { approvalForm, fieldInputs, type PageApproval, senderForms } from './code-sends.ts';
 import { html, type SafeHtml } from './html.ts';
 import { ceremonyForm, webauthnScriptTags } from './passkey-forms.ts';
 
@@ -78,29 +78,6 @@ const sendForms = (
 ) => senderForms({ csrf: csrf(ctx), action, hidden }, senders ?? []);
 
 /**
- * A notification waiting for approval (push): the number to type into the app, large, and the
- * Continue form that asks whether the app approved (`push=1` for that method).
- */
-const approvalForm = (
-  ctx: PageContext,
-  approval: PageApproval | undefined,
-  action: string,
-  hidden: SafeHtml,
-) =>
-  approval === undefined
-    ? ''
-    : html`<section class="approval" aria-labelledby="match-number-label">
-      <p id="match-number-label">Enter this number in the app on ${approval.to}:</p>
-      <p class="match-number" id="match-number">${approval.number}</p>
-      <form method="post" action="${action}">
-        ${csrf(ctx)}${hidden}
-        <input type="hidden" name="push" value="1">
-        <input type="hidden" name="methodId" value="${approval.methodId}">
-        <button type="submit">Continue</button>
-      </form>
-    </section>`;
-
-/**
  * The code prompt. By default its forms post to the router (`basePath/prompt`, `basePath/cancel`);
  * `action` posts the code elsewhere (e.g. a Passport route), `cancelAction: null` drops the cancel form.
  */
@@ -136,7 +113,7 @@ export function promptPage(
     html`<h1>Verify your identity</h1>
     ${p.notice ? html`<p class="notice">${p.notice}</p>` : ''}
     ${errorBox(p.error)}
-    ${approvalForm(ctx, p.approval, action, returnTo)}
+    ${approvalForm({ csrf: csrf(ctx), action, hidden: returnTo }, p.approval)}
     ${challengeForms(ctx, challenges, action, returnTo)}
     ${sendForms(ctx, p.senders, returnTo, p.sendAction)}
     ${
@@ -320,7 +297,7 @@ export function verifyPage(
     <p>${p.reason}</p>
     ${p.notice ? html`<p class="notice" role="status">${p.notice}</p>` : ''}
     ${errorBox(p.error)}
-    ${approvalForm(ctx, p.approval, `${ctx.basePath}/verify`, returnTo)}
+    ${approvalForm({ csrf: csrf(ctx), action: `${ctx.basePath}/verify`, hidden: returnTo }, p.approval)}
     ${challengeForms(ctx, challenges, `${ctx.basePath}/verify`, returnTo)}
     ${sendForms(ctx, p.senders, returnTo)}
     <form method="post" action="${ctx.basePath}/verify">

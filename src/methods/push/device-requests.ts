@@ -6,7 +6,8 @@
 //   - answer: `{ act: 'answer', tx, answer: 'approve' | 'deny' | 'fraud', number }`: an approval
 //     counts only with the number the sign-in page shows; a wrong number ends the transaction as
 //     denied, so each notification allows one guess. A notification replaced by a newer send is
-//     no longer the device's to answer; an approval not used yet can still be reported as fraud.
+//     no longer the device's to answer; an answered one (approved by mistake, or denied) can
+//     still be reported as fraud, which spends an approval not used yet.
 // A request's `jti` is spent only once everything else about it was checked. Refusals are a
 // status, a stable error and a sentence for the app; `detail` is for the audit.
 import { timingSafeEqual } from 'node:crypto';
@@ -25,10 +26,11 @@ const CODE = /^[A-Za-z0-9_-]{16,64}$/;
 const TX = /^[A-Za-z0-9_-]{16,64}$/;
 const NUMBER = /^\d{2}$/;
 const ANSWERS: Record<string, PushAnswer> = { approve: 'approved', deny: 'denied', fraud: 'fraud' };
-// Control characters (C0, DEL, C1), bidirectional overrides and isolates, zero-width characters
-// and the BOM: none belongs in a name a page shows ("Send a notification to …").
+// Control characters (C0, DEL, C1), bidirectional marks, overrides and isolates, line and
+// paragraph separators, zero-width characters and the BOM: none belongs in a name a page shows
+// ("Send a notification to …").
 // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what it removes
-const UNSHOWABLE = /[\u0000-\u001f\u007f-\u009f\u200b-\u200f\u202a-\u202e\u2060-\u2069\ufeff]/g;
+const UNSHOWABLE = /[\u0000-\u001f\u007f-\u009f\u061c\u200b-\u200f\u2028-\u202e\u2060-\u2069\ufeff]/g;
 
 const refuse = (
   status: number,
@@ -209,15 +211,22 @@ export function createDeviceRequests(
       if (tx === null || tx.id !== payload.tx || tx.userId !== record.userId)
         return NO_TRANSACTION(record.userId);
       if (!(await signed.spend())) return REPLAYED(record.userId);
-      if (tx.answer === 'approved' && given === 'fraud') {
-        // Approved by mistake: the approval is spent (it signs nobody in), and reported.
-        await transactions.reportApproved(tx);
+      if (tx.answer !== null && tx.answer !== 'fraud' && given === 'fraud') {
+        // Approved by mistake, or denied, then recognised as fraud: an approval is spent (it
+        // signs nobody in), and the request reported.
+        const { alreadyUsed } = await transactions.reportAnswered(tx);
         return {
           ok: true,
           userId: record.userId,
           methodId: record.id,
           body: { answer: 'fraud' },
-          event: { type: 'answered', answer: 'fraud', detail: 'reported_after_approval' },
+          event: {
+            type: 'answered',
+            answer: 'fraud',
+            detail: alreadyUsed
+              ? 'reported_after_use'
+              : `reported_after_${tx.answer === 'approved' ? 'approval' : 'denial'}`,
+          },
         };
       }
       // An approval with the wrong number is no approval: the transaction ends as denied.

@@ -3,8 +3,8 @@
 // most one live, unanswered transaction at a time: a send for another sign-in while one waits is
 // refused (`busy`), so the request the app shows is always the one whose number the user's page
 // shows — an attacker holding the password cannot slip their request in front of the user's.
-// The device's slot is taken atomically (`consumeOnce`), and taken over once its transaction was
-// answered or lapsed, or by a new send for the same sign-in (which replaces the older one). A
+// The slot after each request is claimed once (`consumeOnce`), by the next send, once that request
+// was answered or lapsed, or by a new send for the same sign-in (which replaces the older one). A
 // transaction is answered once — the first answer spends `push-answered:<id>` atomically, so an
 // approval and a denial racing cannot both land — and an approval is used once (`push-used:<id>`):
 // of fifty racing submissions, one signs in. A send whose delivery failed is cancelled.
@@ -67,7 +67,6 @@ export function createPushTransactions(services: MethodServices, lifetimeMs: num
   const txKey = (id: string) => `push-tx:${id}`;
   const bindingKey = (binding: string, methodId: string) => `push-tx-of:${binding}:${methodId}`;
   const deviceKey = (methodId: string) => `push-tx-device:${methodId}`;
-  const slotKey = (methodId: string) => `push-slot:${methodId}`;
   const live = (t: PushTransaction | null) => (t !== null && t.expiresAt > clock.now() ? t : null);
   const byId = async (id: string | null) =>
     id === null ? null : live(readTransaction(await ephemeral.get(txKey(id))));
@@ -77,20 +76,25 @@ export function createPushTransactions(services: MethodServices, lifetimeMs: num
     return tx !== null && tx.methodId === methodId ? tx : null;
   };
 
-  /** Takes the device's slot for `binding`, or says how long another sign-in's request holds it. */
+  /**
+   * Takes the device's slot for `binding`, or says how long another sign-in's request holds it.
+   * The slot after a request is one key (`push-slot:<device>:after:<request id>`, or `-` when
+   * there is none), claimed once: of two sends racing from the same state, one gets it.
+   */
   async function takeSlot(
     methodId: string,
     binding: string,
   ): Promise<{ ok: true } | { ok: false; busyForMs: number }> {
-    if (await ephemeral.consumeOnce(slotKey(methodId), lifetimeMs)) return { ok: true };
-    const holder = await newestOf(methodId);
-    if (holder !== null && holder.answer === null && holder.binding !== binding)
-      return { ok: false, busyForMs: holder.expiresAt - clock.now() };
-    // Free to take over (answered, lapsed, or this sign-in's own): one taker wins a race.
-    await ephemeral.delete(slotKey(methodId));
-    if (await ephemeral.consumeOnce(slotKey(methodId), lifetimeMs)) return { ok: true };
-    const winner = await newestOf(methodId);
-    return { ok: false, busyForMs: winner ? winner.expiresAt - clock.now() : lifetimeMs };
+    const pointer = await ephemeral.get(deviceKey(methodId));
+    const holder = await byId(pointer);
+    const busy = (tx: PushTransaction | null) => ({
+      ok: false as const,
+      busyForMs: tx ? tx.expiresAt - clock.now() : lifetimeMs,
+    });
+    if (holder !== null && holder.answer === null && holder.binding !== binding) return busy(holder);
+    if (await ephemeral.consumeOnce(`push-slot:${methodId}:after:${pointer ?? '-'}`, lifetimeMs))
+      return { ok: true };
+    return busy(await newestOf(methodId));
   }
 
   return {
@@ -119,14 +123,13 @@ export function createPushTransactions(services: MethodServices, lifetimeMs: num
       return { ok: true, tx };
     },
 
-    /** Voids a transaction whose notification could not be delivered: no trace is left to answer. */
+    /**
+     * Voids a transaction whose notification could not be delivered: nothing is left to answer.
+     * Only the transaction goes: a pointer to it then reads as none, and one to a newer request
+     * (a second send that was delivered) stays.
+     */
     async cancel(tx: PushTransaction): Promise<void> {
       await ephemeral.delete(txKey(tx.id));
-      await Promise.all([
-        ephemeral.delete(bindingKey(tx.binding, tx.methodId)),
-        ephemeral.delete(deviceKey(tx.methodId)),
-        ephemeral.delete(slotKey(tx.methodId)),
-      ]);
     },
 
     /** The newest transaction of `binding` for this device, while it lasts, or null. */
@@ -154,19 +157,20 @@ export function createPushTransactions(services: MethodServices, lifetimeMs: num
     },
 
     /**
-     * An approval reported as fraud after all (the user approved by mistake): it is spent, so it
-     * signs nobody in, and recorded as `fraud`. Whether it had been used already.
+     * A request reported as fraud after it was answered (approved by mistake, or denied): an
+     * approval is spent, so it signs nobody in, and the request is recorded as `fraud`. Whether
+     * the approval had been used already (its session ends with the fraud flag's sign-out).
      */
-    async reportApproved(tx: PushTransaction): Promise<{ alreadyUsed: boolean }> {
+    async reportAnswered(tx: PushTransaction): Promise<{ alreadyUsed: boolean }> {
       const spent = await ephemeral.consumeOnce(`push-used:${tx.id}`, lifetimeMs);
       const remainingMs = tx.expiresAt - clock.now();
       if (remainingMs > 0)
         await ephemeral.put(
           txKey(tx.id),
-          JSON.stringify({ ...tx, answer: 'fraud', detail: 'reported_after_approval' }),
+          JSON.stringify({ ...tx, answer: 'fraud', detail: `reported_after_${tx.answer}` }),
           remainingMs,
         );
-      return { alreadyUsed: !spent };
+      return { alreadyUsed: tx.answer === 'approved' && !spent };
     },
 
     /** Spends an approved transaction: true for the first caller only, who also takes it off its sign-in. */

@@ -34,6 +34,54 @@ describe('push notifications: abuse', () => {
     assert.ok((await mfa.sendPendingCode(attacker, methodId, CTX)).ok);
   });
 
+  it('two sends for different sign-ins racing: exactly one is sent, the other refused', async () => {
+    const { mfa, clock } = pushMfa();
+    const { app, methodId } = await registerPushApp(mfa, clock, 'alice');
+    for (let round = 0; round < 10; round++) {
+      const [user, attacker] = [await pendingSignIn(mfa, 'alice'), await pendingSignIn(mfa, 'alice')];
+      const sends = await Promise.all([user, attacker].map((p) => mfa.sendPendingCode(p, methodId, CTX)));
+      assert.equal(sends.filter((r) => r.ok).length, 1, `round ${round}`);
+      // The one sent is the one the app shows; answered, the device is free for the next round.
+      const [shown] = (await app.pending()).body.notifications;
+      assert.equal((await app.answer(shown.id, 'deny')).body.answer, 'denied');
+      clock.advance(301_000); // the per-user window (5 per 5 minutes) is not what this tests
+    }
+  });
+
+  it('a double-clicked send whose first delivery fails later leaves the delivered one to approve', async () => {
+    let release = () => {};
+    const hanging = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    let sends = 0;
+    const { mfa, clock } = pushMfa({
+      push: {
+        delivery: {
+          send: async () => {
+            sends++;
+            if (sends === 1) {
+              await hanging;
+              throw new Error('FCM: timeout');
+            }
+          },
+        },
+      },
+    });
+    const { app, methodId } = await registerPushApp(mfa, clock, 'alice');
+    const pendingId = await pendingSignIn(mfa, 'alice');
+    const first = mfa.sendPendingCode(pendingId, methodId, CTX);
+    while (sends === 0) await new Promise((r) => setImmediate(r));
+    const second = await mfa.sendPendingCode(pendingId, methodId, CTX);
+    assert.ok(second.ok);
+    release();
+    assert.equal(!(await first).ok && 'delivery_failed', 'delivery_failed');
+    const [shown] = (await app.pending()).body.notifications;
+    assert.ok(shown, 'the delivered request is still there');
+    assert.equal((await mfa.pendingPrompt(pendingId)).approval?.number, second.ok ? second.number : '');
+    assert.equal((await app.approve(second.ok ? (second.number ?? '') : '')).body.answer, 'approved');
+    assert.ok((await mfa.verifyPending(pendingId, { push: true }, CTX)).ok);
+  });
+
   it('a send whose delivery failed leaves nothing to approve and costs no notification', async () => {
     let failing = true;
     const { mfa, clock } = pushMfa({
@@ -80,6 +128,22 @@ describe('push notifications: abuse', () => {
     for (let i = 0; i < 3; i++) await mfa.verifyPending(pendingId, { code: '000000' }, CTX);
     const locked = await mfa.verifyPending(pendingId, { push: true }, CTX);
     assert.equal(!locked.ok && locked.error, 'locked');
+  });
+
+  it('a denied request can still be reported as fraud', async () => {
+    const { mfa, clock, stores, events } = pushMfa();
+    const { app, methodId } = await registerPushApp(mfa, clock, 'alice');
+    await sendPush(mfa, await pendingSignIn(mfa, 'alice'), methodId);
+    const [request] = (await app.pending()).body.notifications;
+    assert.equal((await app.answer(request.id, 'approve', '00')).body.answer, 'denied');
+    assert.equal((await app.answer(request.id, 'fraud')).body.answer, 'fraud');
+    assert.notEqual(await stores.repository.getFraudFlag('alice'), null);
+    const reported = events.find((e) => e.type === 'push_answered' && e.detail === 'fraud');
+    assert.deepEqual(reported && 'data' in reported ? reported.data : null, {
+      reason: 'reported_after_denial',
+    });
+    // Reported once: a second report is refused.
+    assert.equal((await app.answer(request.id, 'fraud')).status, 409);
   });
 
   it('an approval given by mistake can still be reported as fraud: it then signs nobody in', async () => {

@@ -151,21 +151,31 @@ describe('push device API: forged and malformed requests', () => {
     assert.deepEqual([odd.status, odd.body.answer], [200, 'denied']);
   });
 
-  it('a network whose requests were refused 30 times is refused outright for 10 minutes; others are not', async () => {
+  it("30 refusals no device signed stop a network's activations for 10 minutes, never its devices' requests", async () => {
     const { mfa, clock, events } = pushMfa();
-    const { app } = await registerPushApp(mfa, clock, 'alice');
+    // Alice's phone is behind the same NAT as the attacker.
+    const { app, methodId } = await registerPushApp(mfa, clock, 'alice', {
+      transport: engineTransport(mfa, '203.0.113.66'),
+    });
     const attacker = engineTransport(mfa, '203.0.113.66');
     for (let i = 0; i < 30; i++) assert.equal((await attacker('pending', { request: 'a.b.c' })).status, 401);
-    const cut = await attacker('pending', { request: 'a.b.c' });
+    const draft = await mfa.enrollment.begin('push', 'bob', 'bob', undefined, CTX);
+    const newcomer = await createPushApp(attacker, { now: () => clock.now() });
+    const cut = await newcomer.activate(String(draft.fields.activationUri));
     assert.equal(cut.status, 429);
     assert.equal(cut.body.error, 'slow_down');
     assert.equal(cut.retryAfterSeconds, 600);
-    // The user's own device, from its own network, is answered.
-    assert.equal((await app.pending()).status, 200);
+    // Alice's phone, behind the same address, is answered and approves.
+    const pendingId = await pendingSignIn(mfa, 'alice');
+    const number = await sendPush(mfa, pendingId, methodId);
+    assert.equal((await app.approve(number)).body.answer, 'approved');
+    assert.ok((await mfa.verifyPending(pendingId, { push: true }, CTX)).ok);
     // One audit row for the flood, with the count of the others once a minute passes.
     assert.equal(events.filter((e) => e.type === 'device_request_refused').length, 1);
     clock.advance(601_000);
     assert.equal((await attacker('pending', { request: 'a.b.c' })).status, 401);
     assert.equal(events.filter((e) => e.type === 'device_request_refused').length, 2);
+    const later = await mfa.enrollment.begin('push', 'bob', 'bob', undefined, CTX);
+    assert.equal((await newcomer.activate(String(later.fields.activationUri))).status, 200);
   });
 });
