@@ -9,6 +9,8 @@ import {
   createMfa,
   hotp,
   MfaError,
+  pushMethod,
+  pushOutbox,
   recoveryCode,
   type Stores,
   smsMethod,
@@ -45,11 +47,17 @@ export async function createDemoApp(
   const passkeys = origin
     ? [webauthn({ rpID: new URL(origin).hostname, rpName: 'mfakit demo', origins: [new URL(origin).origin] })]
     : [];
+  // Push notifications need the absolute URL a phone app reaches the device API at (the router's
+  // /mfa/device); the sample's terminal phone app (npm run phone-app) is the phone.
+  const push = origin
+    ? [pushMethod({ endpoint: `${new URL(origin).origin}/mfa/device`, delivery: pushOutbox() })]
+    : [];
   const mfa = createMfa({
     stores,
     // Text message and phone call too: with no SMS/voice provider configured, mfakit's default
-    // outbox prints each message (the code) on this console, so the demo works offline.
-    methods: [totp, hotp, recoveryCode, ...passkeys, smsMethod(), voiceMethod()],
+    // outbox prints each message (the code) on this console, so the demo works offline; push
+    // notifications are printed there too.
+    methods: [totp, hotp, recoveryCode, ...passkeys, smsMethod(), voiceMethod(), ...push],
     ...(policies ? { policies } : {}),
     defaultApp: 'demo',
     issuer: 'mfakit demo',

@@ -7,6 +7,7 @@ import { loadDemoConfig } from '../../sample-idp/config.ts';
 import { createDemoApp } from '../../sample-idp/demo-app.ts';
 import { type AuditEvent, ConfigError } from '../../src/index.ts';
 import { csrfFrom } from '../helpers/flows.ts';
+import { createPushApp, readActivationUri, supertestTransport } from '../helpers/push-app.ts';
 import { totpNow } from '../helpers/totp-now.ts';
 
 const code = totpNow;
@@ -44,6 +45,7 @@ describe('the demo app (npm start)', function () {
     // The demo offers an authenticator app or a passkey; this user takes the app.
     const chooser = await agent.get('/mfa/enroll').set('Accept', 'text/html');
     assert.match(chooser.text, /href="\/mfa\/enroll\?method=webauthn">Passkey or security key/);
+    assert.match(chooser.text, /href="\/mfa\/enroll\?method=push">Notifications to your phone app/);
     const enroll = await agent.get('/mfa/enroll?method=totp').set('Accept', 'text/html');
     assert.match(enroll.text, /Alice%20Example|<svg/);
     const secret = /id="secret">([A-Z2-7]+)</.exec(enroll.text)?.[1] ?? '';
@@ -211,5 +213,49 @@ describe('the demo app (npm start)', function () {
       createDemoApp(config({ MFAKIT_POLICIES: file }), { audit: () => {} }),
       /policies\.0/,
     );
+  });
+
+  it('a phone app registers at first sign-in through the device API at /mfa/device and approves the next sign-in', async () => {
+    const { app } = await createDemoApp(config());
+    const agent = request.agent(app);
+    await passwordStep(agent, 'alice', 'correct horse alice');
+    const setup = await agent.get('/mfa/enroll?method=push').set('Accept', 'text/html');
+    const link = /id="activation-link">([^<]+)</.exec(setup.text)?.[1]?.replaceAll('&amp;', '&') ?? '';
+    assert.equal(readActivationUri(link).endpoint, 'http://localhost:3000/mfa/device');
+    const phone = await createPushApp(supertestTransport(app), { now: () => Date.now(), name: 'Pixel 9' });
+    const activated = await phone.activate(link);
+    assert.equal(activated.status, 200, JSON.stringify(activated.body));
+    const done = await agent
+      .post('/mfa/enroll')
+      .type('form')
+      .set('Accept', 'text/html')
+      .send({
+        _csrf: csrfFrom(setup.text),
+        draftId: /name="draftId" value="([^"]+)"/.exec(setup.text)?.[1] ?? '',
+        code: activated.body.confirmationCode,
+      });
+    assert.match(done.text, /Save your recovery codes/);
+
+    const other = request.agent(app);
+    await passwordStep(other, 'alice', 'correct horse alice');
+    const prompt = await other.get('/mfa/prompt').set('Accept', 'text/html');
+    const methodId =
+      /name="methodId" value="([^"]+)">\s*<button type="submit" class="secondary">Send a notification to Pixel 9/.exec(
+        prompt.text,
+      )?.[1] ?? '';
+    const sent = await other
+      .post('/mfa/send')
+      .type('form')
+      .set('Accept', 'text/html')
+      .send({ _csrf: csrfFrom(prompt.text), methodId });
+    const number = /id="match-number">(\d+)</.exec(sent.text)?.[1] ?? '';
+    assert.equal((await phone.approve(number)).body.answer, 'approved');
+    const signedIn = await other
+      .post('/mfa/prompt')
+      .type('form')
+      .set('Accept', 'text/html')
+      .send({ _csrf: csrfFrom(sent.text), push: '1', methodId });
+    assert.equal(signedIn.status, 303);
+    assert.match((await other.get('/').set('Accept', 'text/html')).text, /Alice Example/);
   });
 });
