@@ -6,8 +6,6 @@
  * address, a wrong shared secret, no Message-Authenticator, a retransmission, junk datagrams.
  */
 import assert from 'node:assert/strict';
-import type { AccountDirectory, Mfa } from '../../src/index.ts';
-import { createRadiusServer, type RadiusServer } from '../../src/radius/index.ts';
 import { codeFor } from '../helpers/app.ts';
 import { enrolThroughEngine } from '../helpers/enrol-through-engine.ts';
 import { doc } from '../helpers/policies.ts';
@@ -19,45 +17,14 @@ import {
   rawClient,
   sendRaw,
 } from '../helpers/radclient.ts';
-import type { TestClock } from '../helpers/test-clock.ts';
+import { PASSWORDS, type RadiusHarness, radiusHarness, SECRET } from '../helpers/radius-server.ts';
 
-const SECRET = 'radius-shared-secret-0123';
-const PASSWORDS: Record<string, string> = { alice: 'alice-pw', bob: 'bob-pw' };
-const DIRECTORY: AccountDirectory = {
-  resolve: (identifier) => (identifier in PASSWORDS ? { id: identifier } : null),
-  verifyPassword: async (accountId, password) => accountId !== null && PASSWORDS[accountId] === password,
-};
+type Harness = RadiusHarness;
 
-interface Harness {
-  mfa: Mfa;
-  clock: TestClock;
-  events: { type: string; userId?: string | null; ip?: string }[];
-  port: number;
-  server: RadiusServer;
-  ask(
-    attributes: Record<string, AttributeValue>,
-    options?: { messageAuthenticator?: boolean },
-  ): ReturnType<typeof radclient>;
-}
-
-async function harness(
-  options: { policies?: unknown; clients?: { address: string; secret: string }[] } = {},
-): Promise<Harness> {
-  const made = pushMfa(options.policies ? { policies: options.policies } : {});
-  const server = createRadiusServer({
-    mfa: made.mfa,
-    gate: made.mfa.firstFactorGate(DIRECTORY),
-    ephemeral: made.stores.ephemeral,
-    clients: options.clients ?? [{ address: '127.0.0.0/8', secret: SECRET }],
-  });
-  const { port } = await server.listen(0, '127.0.0.1');
-  return {
-    ...made,
-    events: made.events as Harness['events'],
-    port,
-    server,
-    ask: (attributes, o) => radclient(port, SECRET, attributes, o),
-  };
+/** The push test engine (an authenticator app, push, recovery codes) behind a RADIUS server. */
+function harness(options: { policies?: unknown; clients?: { address: string; secret: string }[] } = {}) {
+  const { clients, policies } = options;
+  return radiusHarness(pushMfa(policies ? { policies } : {}), clients ? { clients } : {});
 }
 
 const stateOf = (hex: string | null) => {
@@ -203,19 +170,30 @@ describe('mfakit/radius with radclient', function () {
   });
 
   it('conditional access sees a legacy client: a policy blocking legacy clients rejects', async () => {
-    const block = {
+    const blocking = (clientAppTypes: string[]) => ({
       id: 'no-legacy',
       name: 'Block legacy authentication',
       state: 'on',
-      assignments: { users: { include: ['all'] }, applications: { include: ['all'] } },
-      conditions: { clientAppTypes: ['legacy'] },
+      assignments: { users: { include: ['all'] }, applications: { include: ['radius'] } },
+      conditions: { clientAppTypes },
       grant: { block: true },
-    };
-    h = await harness({ policies: doc([block]) });
+    });
+    h = await harness({ policies: doc([blocking(['legacy'])]) });
     await enrolThroughEngine(h.mfa, h.clock, 'alice');
     const answer = await h.ask({ 'User-Name': 'alice', 'User-Password': 'alice-pw' });
     assert.equal(answer.code, 'Access-Reject', answer.output);
+    assert.equal(
+      answer.replyMessage,
+      'Your organisation does not allow this sign-in.',
+      'the policy decision says why',
+    );
     assert.ok(h.events.some((e) => e.type === 'signin_blocked'));
+    await h.server.close();
+    // The same policy for browsers only: RADIUS is not one, the sign-in goes on.
+    h = await harness({ policies: doc([blocking(['browser'])]) });
+    await enrolThroughEngine(h.mfa, h.clock, 'alice');
+    const browsersOnly = await h.ask({ 'User-Name': 'alice', 'User-Password': 'alice-pw' });
+    assert.equal(browsersOnly.code, 'Access-Challenge', browsersOnly.output);
   });
 
   it('a user without a method: Access-Reject telling them to set one up first', async () => {
