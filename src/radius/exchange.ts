@@ -18,6 +18,7 @@ import {
   codeSentPrompt,
   EXPIRED,
   MUST_ENROLL,
+  NEEDS_BROWSER,
   promptFor,
   pushPrompt,
   SEND_WORDS,
@@ -89,10 +90,11 @@ export function createExchange(deps: ExchangeDeps) {
     if (started.status === 'blocked')
       return reject(started.signInAgain ? MUST_ENROLL : (started.decision.userMessage ?? BLOCKED));
     const { pending, decision } = started;
-    // Registering a method needs a browser (a QR code, a passkey): not over RADIUS.
+    // Registering a method needs a browser (a QR code, a passkey): not over RADIUS. Nor does a
+    // sign-in whose policies need a stronger method than the user has (interrupt mode).
     if (decision.step !== 'second_factor') {
       await mfa.cancelPending(pending.id);
-      return reject(MUST_ENROLL);
+      return reject(decision.step === 'enroll' ? MUST_ENROLL : (decision.userMessage ?? NEEDS_BROWSER));
     }
     const prompt = await mfa.pendingPrompt(pending);
     return challenge(

@@ -6,6 +6,8 @@ import type { CodeSender } from '../engine/code-sending.ts';
 export const WRONG_CREDENTIALS = 'Wrong user name or password.';
 export const MUST_ENROLL =
   'Set up a sign-in method first: sign in to the web portal of your organisation and add an authenticator app, then try again.';
+export const NEEDS_BROWSER =
+  'This sign-in needs a stronger method than you have set up. Add one on the web portal of your organisation.';
 export const BLOCKED = 'You cannot sign in from here. Contact your administrator.';
 export const EXPIRED = 'Your sign-in took too long. Sign in again.';
 export const WRONG_CODE = 'Wrong code. Sign in again.';

@@ -196,6 +196,21 @@ describe('mfakit/radius with radclient', function () {
     assert.equal(browsersOnly.code, 'Access-Challenge', browsersOnly.output);
   });
 
+  it('a policy needing a passkey (phishing-resistant): Access-Reject saying why, no code asked for', async () => {
+    const passkeysOnly = {
+      id: 'phr',
+      name: 'Passkeys for RADIUS',
+      state: 'on',
+      assignments: { users: { include: ['all'] }, applications: { include: ['radius'] } },
+      grant: { controls: [{ authenticationStrength: 'phishingResistant' }] },
+    };
+    h = await harness({ policies: doc([passkeysOnly]) });
+    await enrolThroughEngine(h.mfa, h.clock, 'alice');
+    const answer = await h.ask({ 'User-Name': 'alice', 'User-Password': 'alice-pw' });
+    assert.equal(answer.code, 'Access-Reject', answer.output);
+    assert.equal(answer.replyMessage, 'Your organisation requires a passkey or security key for this app.');
+  });
+
   it('a user without a method: Access-Reject telling them to set one up first', async () => {
     h = await harness();
     const answer = await h.ask({ 'User-Name': 'bob', 'User-Password': 'bob-pw' });
