@@ -5,6 +5,7 @@ import ipaddr from 'ipaddr.js';
 import { z } from 'zod';
 import type { FirstFactorGate } from '../engine/first-factor-gate.ts';
 import type { Mfa } from '../engine/mfa.ts';
+import { parseConfig } from '../engine/options.ts';
 import { ConfigError } from '../errors.ts';
 import type { EphemeralStore } from '../store/ports.ts';
 import { parseAddress } from '../trust/address.ts';
@@ -59,16 +60,8 @@ export const radiusOptionsSchema = z.object({
 export type RadiusServerOptions = z.input<typeof radiusOptionsSchema>;
 export type ResolvedRadiusOptions = z.output<typeof radiusOptionsSchema>;
 
-export function parseRadiusOptions(input: unknown): ResolvedRadiusOptions {
-  const parsed = radiusOptionsSchema.safeParse(input);
-  if (!parsed.success) {
-    const problems = parsed.error.issues
-      .map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`)
-      .join('; ');
-    throw new ConfigError(`invalid mfakit/radius options: ${problems}`);
-  }
-  return parsed.data;
-}
+export const parseRadiusOptions = (input: unknown): ResolvedRadiusOptions =>
+  parseConfig(radiusOptionsSchema, input, 'mfakit/radius options');
 
 export interface RadiusClient {
   name: string;
