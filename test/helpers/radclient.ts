@@ -23,14 +23,15 @@ const format = (value: AttributeValue) =>
   Buffer.isBuffer(value) ? `0x${value.toString('hex')}` : JSON.stringify(value);
 
 /**
- * One Access-Request to 127.0.0.1:`port` signed with `secret`. A Message-Authenticator is added
- * unless `messageAuthenticator: false`. `timeoutSeconds`: how long radclient waits for a reply.
+ * One Access-Request to 127.0.0.1:`port` (or `host`, e.g. `[::1]`) signed with `secret`. A
+ * Message-Authenticator is added unless `messageAuthenticator: false`. `timeoutSeconds`: how
+ * long radclient waits for a reply.
  */
 export function radclient(
   port: number,
   secret: string,
   attributes: Record<string, AttributeValue>,
-  options: { messageAuthenticator?: boolean; timeoutSeconds?: number } = {},
+  options: { messageAuthenticator?: boolean; timeoutSeconds?: number; host?: string } = {},
 ): Promise<RadiusAnswer> {
   const all = { ...attributes };
   if (options.messageAuthenticator !== false) all['Message-Authenticator'] = Buffer.alloc(1);
@@ -43,7 +44,7 @@ export function radclient(
     '1',
     '-t',
     String(options.timeoutSeconds ?? 2),
-    `127.0.0.1:${port}`,
+    `${options.host ?? '127.0.0.1'}:${port}`,
     'auth',
     secret,
   ];

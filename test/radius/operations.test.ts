@@ -12,7 +12,8 @@ import { codeFor } from '../helpers/app.ts';
 import { enrolThroughEngine } from '../helpers/enrol-through-engine.ts';
 import { lastCode, phoneMfa, registerPhone } from '../helpers/phone.ts';
 import { pushMfa } from '../helpers/push.ts';
-import { DIRECTORY, type RadiusHarness, radiusHarness } from '../helpers/radius-server.ts';
+import { radclient } from '../helpers/radclient.ts';
+import { DIRECTORY, type RadiusHarness, radiusHarness, SECRET } from '../helpers/radius-server.ts';
 import { testClock } from '../helpers/test-clock.ts';
 
 const stateOf = (hex: string | null) => {
@@ -112,6 +113,28 @@ describe('mfakit/radius in operation', function () {
     }
   });
 
+  it('listens on IPv6 for a client configured by its IPv6 address', async () => {
+    const { mfa, stores } = pushMfa();
+    const server = createRadiusServer({
+      mfa,
+      gate: mfa.firstFactorGate(DIRECTORY),
+      ephemeral: stores.ephemeral,
+      clients: [{ address: '::1', secret: SECRET }],
+    });
+    const { port } = await server.listen(0, '::1');
+    try {
+      const answer = await radclient(
+        port,
+        SECRET,
+        { 'User-Name': 'alice', 'User-Password': 'guess' },
+        { host: '[::1]' },
+      );
+      assert.equal(answer.code, 'Access-Reject', answer.output);
+    } finally {
+      await server.close();
+    }
+  });
+
   it('requireMessageAuthenticator: false answers a request without one (the reply still carries one)', async () => {
     h = await radiusHarness(pushMfa(), { requireMessageAuthenticator: false });
     const answer = await h.ask(
@@ -156,7 +179,6 @@ describe('mfakit/radius options', () => {
     });
     const { port } = await server.listen(0, '127.0.0.1');
     try {
-      const { radclient } = await import('../helpers/radclient.ts');
       const own = await radclient(port, 'the-nas-own-secret-0000', {
         'User-Name': 'a',
         'User-Password': 'b',
