@@ -1,6 +1,7 @@
 // RADIUS packets (RFC 2865) as the server reads and writes them: node-radius (the `radius`
-// package) decodes the attributes with its dictionaries and undoes the PAP obfuscation of
-// User-Password; around it, what that library leaves loose is checked here on the raw bytes —
+// package) decodes the attributes the server reads with its dictionaries, undoes the PAP
+// obfuscation of User-Password, and encodes replies; around it, what that library leaves loose
+// is checked here on the raw bytes —
 // the framing (length field, attribute lengths), and the Message-Authenticator (RFC 3579 §3.2,
 // HMAC-MD5 under the shared secret) compared in constant time (the library compares the two
 // digests as UTF-8 strings, which is lossy). Replies carry a Message-Authenticator as their
@@ -16,6 +17,9 @@ export const MAX_PACKET = 4096;
 const ACCESS_REQUEST = 1;
 const MESSAGE_AUTHENTICATOR = 80;
 const PROXY_STATE = 33;
+const STATE = 24;
+// User-Name, User-Password, Calling-Station-Id: what the library decodes for us.
+const READ = [1, 2, 31];
 const AUTH_START = 4;
 
 /** An Access-Request whose framing, secret and Message-Authenticator were checked. */
@@ -93,9 +97,18 @@ export function readAccessRequest(packet: Buffer, secret: string): ReadResult {
   const [ma] = authenticators;
   if (ma && !messageAuthenticatorValid(packet, ma.at, ma.value, secret))
     return { ok: false, reason: 'Message-Authenticator mismatch (wrong shared secret?)' };
+  // Only the attributes read here go to the library's decoder: a vendor's attributes laid out
+  // its own way (which the decoder would throw on) cannot make a NAS's requests unreadable.
+  const read = attributes.filter((a) => READ.includes(a.type));
+  const header = Buffer.from(packet.subarray(0, HEADER));
+  const minimal = Buffer.concat([
+    header,
+    ...read.map((a) => packet.subarray(a.at, a.at + 2 + a.value.length)),
+  ]);
+  minimal.writeUInt16BE(minimal.length, 2);
   let decoded: { identifier: number; attributes: Record<string, unknown> };
   try {
-    decoded = radius.decode({ packet: packet.subarray(0, packet.readUInt16BE(2)), secret });
+    decoded = radius.decode({ packet: minimal, secret });
   } catch {
     return { ok: false, reason: 'undecodable attributes' };
   }
@@ -104,7 +117,7 @@ export function readAccessRequest(packet: Buffer, secret: string): ReadResult {
     return Array.isArray(value) ? undefined : value;
   };
   // Two User-Names or two passwords are an attacker's ambiguity: none is read.
-  const state = attributes.filter((a) => a.type === 24);
+  const state = attributes.filter((a) => a.type === STATE);
   return {
     ok: true,
     request: {

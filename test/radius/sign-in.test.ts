@@ -267,6 +267,14 @@ describe('mfakit/radius on the wire', () => {
     for (const bytes of junk) assert.equal(await sendRaw(h.port, bytes, 100), null);
     const still = await h.ask({ 'User-Name': 'alice', 'User-Password': 'guess' });
     assert.equal(still.code, 'Access-Reject', still.output);
+    // Attributes no dictionary knows, a vendor's laid out its own way: skipped, the request answered.
+    const unknown = await h.ask({
+      'User-Name': 'alice',
+      'User-Password': 'guess',
+      'Attr-245': Buffer.from([1, 2]),
+      'Attr-26': Buffer.from('0000ffff0401', 'hex'),
+    });
+    assert.equal(unknown.code, 'Access-Reject', unknown.output);
   });
 });
 
