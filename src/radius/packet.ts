@@ -1,10 +1,9 @@
 // RADIUS packets (RFC 2865) as the server reads and writes them: node-radius (the `radius`
 // package) decodes the attributes the server reads with its dictionaries, undoes the PAP
 // obfuscation of User-Password, and encodes replies; around it, what that library leaves loose
-// is checked here on the raw bytes —
-// the framing (length field, attribute lengths), and the Message-Authenticator (RFC 3579 §3.2,
-// HMAC-MD5 under the shared secret) compared in constant time (the library compares the two
-// digests as UTF-8 strings, which is lossy). Replies carry a Message-Authenticator as their
+// is checked here on the raw bytes — the framing (length field, attribute lengths), and the
+// Message-Authenticator (RFC 3579 §3.2, HMAC-MD5 under the shared secret) compared in constant
+// time (the library compares the two digests as UTF-8 strings, which is lossy). Replies carry a Message-Authenticator as their
 // FIRST attribute (the BlastRADIUS mitigation, CVE-2024-3596: a forged prefix cannot precede
 // it), and echo the request's Proxy-State attributes (RFC 2865 §5.33). The library's loose
 // `any` types stop in this file: the rest of src/radius sees `AccessRequest` and `Reply`.

@@ -166,7 +166,17 @@ describe('mfakit/radius with radclient', function () {
     assert.equal(bare.code, null, bare.output);
     const signed = await h.ask({ 'User-Name': 'alice', 'User-Password': 'guess' });
     assert.equal(signed.code, 'Access-Reject');
-    assert.match(signed.output, /Message-Authenticator = 0x[0-9a-f]{32}/, 'radclient saw (and checked) it');
+    assert.match(
+      signed.output,
+      /^Received Access-Reject[^\n]*\n\tMessage-Authenticator = 0x[0-9a-f]{32}\n/m,
+      'radclient saw (and checked) it, as the first attribute',
+    );
+    const proxied = await h.ask({
+      'User-Name': 'alice',
+      'User-Password': 'guess',
+      'Proxy-State': Buffer.from('cafe', 'hex'),
+    });
+    assert.match(proxied.output, /^Received[\s\S]*Proxy-State = 0xcafe/m, 'Proxy-State is echoed');
   });
 
   it('conditional access sees a legacy client: a policy blocking legacy clients rejects', async () => {
