@@ -92,6 +92,19 @@ export async function rawClient(port: number) {
         socket.send(bytes, port, '127.0.0.1');
       });
     },
+    /** Sends `bytes` `times` times back to back (retransmissions before any reply); every reply within `waitMs`. */
+    burst(bytes: Buffer, times: number, waitMs = 1000): Promise<Buffer[]> {
+      return new Promise((resolve) => {
+        const replies: Buffer[] = [];
+        const collect = (reply: Buffer) => replies.push(reply);
+        socket.on('message', collect);
+        for (let i = 0; i < times; i++) socket.send(bytes, port, '127.0.0.1');
+        setTimeout(() => {
+          socket.off('message', collect);
+          resolve(replies);
+        }, waitMs);
+      });
+    },
     close: () => socket.close(),
   };
 }

@@ -63,6 +63,19 @@ describe('mfakit/radius with radclient', function () {
     assert.ok(done, 'the sign-in is audited as completed');
   });
 
+  it('a recovery code typed at the prompt signs in, once', async () => {
+    h = await harness();
+    await enrolThroughEngine(h.mfa, h.clock, 'alice');
+    const [code] = await h.mfa.recoveryCodes.regenerate('alice', { ip: '127.0.0.1' });
+    assert.ok(code);
+    const first = await challenged();
+    const ok = await h.ask({ 'User-Name': 'alice', 'User-Password': code, State: stateOf(first.state) });
+    assert.equal(ok.code, 'Access-Accept', ok.output);
+    const next = await challenged();
+    const again = await h.ask({ 'User-Name': 'alice', 'User-Password': code, State: stateOf(next.state) });
+    assert.equal(again.code, 'Access-Reject', again.output);
+  });
+
   it('a wrong password: Access-Reject with a generic message, audited by the gate', async () => {
     h = await harness();
     await enrolThroughEngine(h.mfa, h.clock, 'alice');
@@ -254,6 +267,25 @@ describe('mfakit/radius on the wire', () => {
     assert.deepEqual(b, a, 'the same reply');
     assert.equal(h.events.filter((e) => e.type === 'verified').length, 1, 'verified once');
     assert.equal(h.events.filter((e) => e.type === 'verify_failed').length, 0, 'no replay failure');
+  });
+
+  it('retransmissions arriving before the reply: one send of the push, the same reply to each', async () => {
+    h = await harness();
+    await enrolThroughEngine(h.mfa, h.clock, 'alice');
+    await registerPushApp(h.mfa, h.clock, 'alice', { name: 'Pixel' });
+    const first = await h.ask({ 'User-Name': 'alice', 'User-Password': 'alice-pw' });
+    const packet = await capturePacket({
+      'User-Name': 'alice',
+      'User-Password': 'push',
+      State: stateOf(first.state),
+    });
+    const nas = await rawClient(h.port);
+    const replies = await nas.burst(packet, 3, 1500);
+    nas.close();
+    assert.equal(replies.length, 3, 'each retransmission is answered');
+    assert.equal(replies[0]?.[0], 11, 'Access-Challenge');
+    for (const reply of replies) assert.deepEqual(reply, replies[0]);
+    assert.equal(h.events.filter((e) => e.type === 'code_sent').length, 1, 'one notification');
   });
 
   it('junk datagrams are dropped and the server keeps answering', async () => {
