@@ -1,7 +1,7 @@
 // mfakit — multi-factor authentication for Node.js identity stacks. This is the core entry
 // point: `createMfa` and the engine's public types, audit sinks, errors and the store ports;
 // the integrations are subpath exports (mfakit/express, mfakit/passport, mfakit/oidc,
-// mfakit/policy, mfakit/cli, mfakit/adapters/<name>).
+// mfakit/radius, mfakit/policy, mfakit/cli, mfakit/adapters/<name>).
 //
 // import { createMfa } from 'mfakit';
 // import { createSqliteStores } from 'mfakit/adapters/sqlite';

@@ -245,14 +245,22 @@ export const optionsSchema = z.object({
 export type MfaOptions = z.input<typeof optionsSchema>;
 export type ResolvedOptions = z.output<typeof optionsSchema>;
 
-/** Validates options; throws an MfaError listing every problem with its path. */
-export function resolveOptions(input: MfaOptions): ResolvedOptions {
-  const parsed = optionsSchema.safeParse(input);
+/**
+ * Validates `input` against `schema`; throws a ConfigError naming `what` and listing every
+ * problem with its path. Every options object of the package goes through it.
+ */
+export function parseConfig<T extends z.ZodType>(schema: T, input: unknown, what: string): z.output<T> {
+  const parsed = schema.safeParse(input);
   if (!parsed.success) {
     const problems = parsed.error.issues
       .map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`)
       .join('; ');
-    throw new ConfigError(`invalid mfakit options: ${problems}`);
+    throw new ConfigError(`invalid ${what}: ${problems}`);
   }
   return parsed.data;
+}
+
+/** Validates options; throws an MfaError listing every problem with its path. */
+export function resolveOptions(input: MfaOptions): ResolvedOptions {
+  return parseConfig(optionsSchema, input, 'mfakit options');
 }

@@ -66,7 +66,9 @@ const ADAPTERS = readdirSync(join(ROOT, 'adapters')).filter((name) =>
 );
 // Dependencies imported on first use (a passkey checked, an app enrolled), not by any import.
 const ON_FIRST_USE = ['@simplewebauthn/server', 'qrcode'];
-const NEVER_BY_DEFAULT = [...FRAMEWORKS, ...CLIENTS, ...SAMPLE_ONLY, ...ON_FIRST_USE];
+// The RADIUS codec: loaded by mfakit/radius only.
+const RADIUS = ['radius'];
+const NEVER_BY_DEFAULT = [...FRAMEWORKS, ...CLIENTS, ...SAMPLE_ONLY, ...ON_FIRST_USE, ...RADIUS];
 
 const CASES: { specifier: string; loads: string[]; never: string[] }[] = [
   { specifier: 'mfakit', loads: ['zod'], never: NEVER_BY_DEFAULT },
@@ -80,6 +82,11 @@ const CASES: { specifier: string; loads: string[]; never: string[] }[] = [
       never: NEVER_BY_DEFAULT.filter((peer) => peer !== client),
     };
   }),
+  {
+    specifier: 'mfakit/radius',
+    loads: ['radius', 'zod'],
+    never: [...FRAMEWORKS, ...CLIENTS, ...SAMPLE_ONLY, ...ON_FIRST_USE],
+  },
   {
     specifier: 'mfakit/passport',
     loads: ['passport-strategy'],

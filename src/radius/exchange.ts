@@ -1,0 +1,178 @@
+// One Access-Request's answer, the sign-in as RADIUS carries it. Without `State`: the user name
+// and password go through the first-factor gate (its throttle and audit), then the engine
+// decides (conditional access sees clientAppType 'legacy' and the configured app): Accept,
+// Reject, or an Access-Challenge whose random `State` stands for the pending sign-in (in the
+// ephemeral store, short-lived). With `State`: the password field carries the user's answer —
+// a code, a word that sends one (`push`, `sms`, `call`), or nothing (after a push: "I approved
+// it"). Every other decision (the lockout, replays, the policies) is the engine's, as for the
+// web integrations. Nothing typed is logged or audited here.
+import { randomBytes } from 'node:crypto';
+import type { FirstFactorGate } from '../engine/first-factor-gate.ts';
+import type { Mfa } from '../engine/mfa.ts';
+import type { PendingPrincipal } from '../engine/pending.ts';
+import type { RequestContext, VerifyOutcome } from '../engine/sign-in-types.ts';
+import type { EphemeralStore } from '../store/ports.ts';
+import {
+  APPROVED,
+  BLOCKED,
+  codeSentPrompt,
+  EXPIRED,
+  MUST_ENROLL,
+  NEEDS_BROWSER,
+  promptFor,
+  pushPrompt,
+  SEND_WORDS,
+  tooMany,
+  WRONG_CODE,
+  WRONG_CREDENTIALS,
+} from './messages.ts';
+import type { AccessRequest, Reply } from './packet.ts';
+
+export interface ExchangeDeps {
+  mfa: Mfa;
+  gate: FirstFactorGate;
+  ephemeral: EphemeralStore;
+  app: string;
+  challengeTtlSeconds: number;
+}
+
+/** The NAS's view of the request: who sent it, and the address the user is at. */
+export interface RequestOrigin {
+  /** The configured client's name, for the user agent the engine records. */
+  client: string;
+  ip: string;
+  requestId: string;
+}
+
+const STATE_BYTES = 16;
+const stateKey = (state: Buffer) => `radius:state:${state.toString('hex')}`;
+
+interface Challenged {
+  pendingId: string;
+  /** The user name the challenge was for: a State answered under another name is refused. */
+  user: string;
+}
+
+const reject = (replyMessage: string): Reply => ({ code: 'Access-Reject', replyMessage });
+const accept = (): Reply => ({ code: 'Access-Accept', replyMessage: APPROVED });
+
+export function createExchange(deps: ExchangeDeps) {
+  const { mfa, gate, ephemeral } = deps;
+  const ttlMs = () => Math.min(deps.challengeTtlSeconds, mfa.settings.pendingTtlSeconds) * 1000;
+
+  async function challenge(challenged: Challenged, replyMessage: string, state?: Buffer): Promise<Reply> {
+    const fresh = state ?? randomBytes(STATE_BYTES);
+    if (!state) await ephemeral.put(stateKey(fresh), JSON.stringify(challenged), ttlMs());
+    return { code: 'Access-Challenge', replyMessage, state: fresh };
+  }
+
+  /** Ends a challenge: its State answers nothing more, and the pending sign-in is dropped. */
+  async function finish(state: Buffer, pendingId: string, reply: Reply): Promise<Reply> {
+    await ephemeral.delete(stateKey(state));
+    if (reply.code === 'Access-Reject') await mfa.cancelPending(pendingId);
+    return reply;
+  }
+
+  async function start(userName: string, password: string, origin: RequestOrigin): Promise<Reply> {
+    const ctx: RequestContext = { ip: origin.ip, requestId: origin.requestId };
+    const first = await gate.signIn({ identifier: userName, secret: password, kind: 'password', ...ctx });
+    // Throttled and home-realm refusals read as a wrong password: the gate audits which it was.
+    if (!first.ok) return reject(WRONG_CREDENTIALS);
+    const started = await mfa.beginSignIn({
+      userId: first.accountId,
+      amr: first.amr,
+      ...ctx,
+      userAgent: `RADIUS client ${origin.client}`,
+      app: deps.app,
+      clientAppType: 'legacy',
+    });
+    if (started.status === 'complete') return accept();
+    if (started.status === 'blocked')
+      return reject(started.signInAgain ? MUST_ENROLL : (started.decision.userMessage ?? BLOCKED));
+    const { pending, decision } = started;
+    // Registering a method needs a browser (a QR code, a passkey): not over RADIUS. Nor does a
+    // sign-in whose policies need a stronger method than the user has (interrupt mode).
+    if (decision.step !== 'second_factor') {
+      await mfa.cancelPending(pending.id);
+      return reject(decision.step === 'enroll' ? MUST_ENROLL : (decision.userMessage ?? NEEDS_BROWSER));
+    }
+    const prompt = await mfa.pendingPrompt(pending);
+    return challenge(
+      { pendingId: pending.id, user: userName },
+      promptFor(prompt.senders, decision.userMessage),
+    );
+  }
+
+  /** The user typed a word that sends a code: the send, and what to type next. */
+  async function send(
+    state: Buffer,
+    c: Challenged,
+    pending: PendingPrincipal,
+    kind: string,
+    ctx: RequestContext,
+  ): Promise<Reply> {
+    const prompt = await mfa.pendingPrompt(pending);
+    const sender = prompt.senders.find((s) => s.kind === kind);
+    if (!sender) return challenge(c, promptFor(prompt.senders, null), state);
+    const sent = await mfa.sendPendingCode(c.pendingId, sender.methodId, ctx);
+    if (sent.ok)
+      return challenge(c, sent.number ? pushPrompt(sent.number, sent.to) : codeSentPrompt(sent.to), state);
+    if (sent.error === 'pending_expired') return finish(state, c.pendingId, reject(EXPIRED));
+    const why =
+      sent.error === 'slow_down' || sent.error === 'send_blocked'
+        ? sent.message
+        : sent.error === 'delivery_failed'
+          ? 'That could not be sent.'
+          : 'That method cannot be used here.';
+    return challenge(c, `${why} ${promptFor(prompt.senders, null)}`, state);
+  }
+
+  /** A verification's answer: Accept, Challenge again (a notification not answered yet), or Reject. */
+  async function settle(state: Buffer, c: Challenged, outcome: VerifyOutcome): Promise<Reply> {
+    if (outcome.ok) return finish(state, c.pendingId, accept());
+    switch (outcome.error) {
+      case 'approval_pending':
+        return challenge(c, pushPrompt(outcome.approval.number, outcome.approval.to), state);
+      case 'invalid_code':
+        return finish(state, c.pendingId, reject(WRONG_CODE));
+      case 'locked':
+      case 'slow_down':
+        return finish(state, c.pendingId, reject(tooMany(outcome.retryAfterSeconds)));
+      case 'pending_expired':
+        return finish(state, c.pendingId, reject(EXPIRED));
+      case 'must_enroll':
+        return finish(state, c.pendingId, reject(MUST_ENROLL));
+      case 'strength_unavailable':
+        return finish(state, c.pendingId, reject(outcome.message));
+    }
+  }
+
+  async function answer(request: AccessRequest, state: Buffer, origin: RequestOrigin): Promise<Reply> {
+    const ctx: RequestContext = { ip: origin.ip, requestId: origin.requestId };
+    const stored = await ephemeral.get(stateKey(state));
+    const c = stored === null ? null : (JSON.parse(stored) as Challenged);
+    if (!c) return reject(EXPIRED);
+    if (request.userName !== null && request.userName !== c.user) return reject(EXPIRED);
+    const pending = await mfa.getPending(c.pendingId);
+    if (!pending) return finish(state, c.pendingId, reject(EXPIRED));
+    const typed = (request.password ?? '').trim();
+    const word = SEND_WORDS.find((w) => w.word === typed.toLowerCase());
+    if (word) return send(state, c, pending, word.kind, ctx);
+    if (typed === '') {
+      // Enter after a notification: whether the app approved it. Before any: the prompt again.
+      const prompt = await mfa.pendingPrompt(pending);
+      if (!prompt.approval) return challenge(c, promptFor(prompt.senders, null), state);
+      return settle(state, c, await mfa.verifyPending(c.pendingId, { push: true }, ctx));
+    }
+    return settle(state, c, await mfa.verifyPending(c.pendingId, { code: typed }, ctx));
+  }
+
+  return {
+    /** The reply to a checked Access-Request. */
+    async reply(request: AccessRequest, origin: RequestOrigin): Promise<Reply> {
+      if (request.state) return answer(request, request.state, origin);
+      if (request.userName === null || request.password === null) return reject(WRONG_CREDENTIALS);
+      return start(request.userName, request.password, origin);
+    },
+  };
+}
