@@ -223,7 +223,7 @@ export function combineSignals(
     };
   }
 
-  const network = deps.trustedNetworks.match(ctx.ip);
+  const network = ctx.allowTrustedNetwork === false ? null : deps.trustedNetworks.match(ctx.ip);
   if (network !== null && requirements.some((r) => r.source === USER_STATE)) {
     requirements = requirements.filter((r) => r.source !== USER_STATE);
     reasons.push({ code: 'trusted_network', message: `client address is in trusted network ${network}` });

@@ -157,6 +157,11 @@ export interface DecisionContext {
   requestedStrengths?: string[] | undefined;
   /** The method that gave the first factor (a passkey without a password): never also the second. */
   firstFactorMethodId?: string | undefined;
+  /**
+   * false: `ip` may not lift MFA by a trusted network — it is not known to be the user's own
+   * (a RADIUS server's sign-ins: see mfakit/radius's `trustedNetworks`). Default true.
+   */
+  allowTrustedNetwork?: boolean | undefined;
 }
 
 /** A hypothetical sign-in for `whatIf()`: signals can be given instead of computed. */

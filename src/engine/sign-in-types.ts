@@ -32,6 +32,11 @@ export interface SignInInput {
    * also be the second factor of the same sign-in.
    */
   firstFactorMethodId?: string | undefined;
+  /**
+   * false: `ip` may not lift MFA by a trusted network — it is not known to be the user's own
+   * (a RADIUS server's sign-ins). Default true.
+   */
+  allowTrustedNetwork?: boolean | undefined;
 }
 
 export type SignInStart =

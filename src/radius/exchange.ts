@@ -41,16 +41,39 @@ export interface RequestOrigin {
   /** The configured client's name, for the user agent the engine records. */
   client: string;
   ip: string;
+  /** Whether `ip` may lift MFA by a trusted network (the user's own address, and allowed). */
+  allowTrustedNetwork: boolean;
   requestId: string;
 }
 
 const STATE_BYTES = 16;
 const stateKey = (state: Buffer) => `radius:state:${state.toString('hex')}`;
 
+/**
+ * What a State stands for: the pending sign-in, and who may answer it — the same user name,
+ * through the same client (NAS), for the same application. A State seen on the wire and sent
+ * by another client, under another name or without one, answers nothing.
+ */
 interface Challenged {
   pendingId: string;
-  /** The user name the challenge was for: a State answered under another name is refused. */
   user: string;
+  client: string;
+  app: string;
+}
+
+function readChallenged(raw: string | null): Challenged | null {
+  if (raw === null) return null;
+  try {
+    const c = JSON.parse(raw) as Partial<Challenged>;
+    return typeof c.pendingId === 'string' &&
+      typeof c.user === 'string' &&
+      typeof c.client === 'string' &&
+      typeof c.app === 'string'
+      ? { pendingId: c.pendingId, user: c.user, client: c.client, app: c.app }
+      : null;
+  } catch {
+    return null;
+  }
 }
 
 const reject = (replyMessage: string): Reply => ({ code: 'Access-Reject', replyMessage });
@@ -85,6 +108,7 @@ export function createExchange(deps: ExchangeDeps) {
       userAgent: `RADIUS client ${origin.client}`,
       app: deps.app,
       clientAppType: 'legacy',
+      allowTrustedNetwork: origin.allowTrustedNetwork,
     });
     if (started.status === 'complete') return accept();
     if (started.status === 'blocked')
@@ -98,7 +122,7 @@ export function createExchange(deps: ExchangeDeps) {
     }
     const prompt = await mfa.pendingPrompt(pending);
     return challenge(
-      { pendingId: pending.id, user: userName },
+      { pendingId: pending.id, user: userName, client: origin.client, app: deps.app },
       promptFor(prompt.senders, decision.userMessage),
     );
   }
@@ -149,10 +173,10 @@ export function createExchange(deps: ExchangeDeps) {
 
   async function answer(request: AccessRequest, state: Buffer, origin: RequestOrigin): Promise<Reply> {
     const ctx: RequestContext = { ip: origin.ip, requestId: origin.requestId };
-    const stored = await ephemeral.get(stateKey(state));
-    const c = stored === null ? null : (JSON.parse(stored) as Challenged);
+    const c = readChallenged(await ephemeral.get(stateKey(state)));
     if (!c) return reject(EXPIRED);
-    if (request.userName !== null && request.userName !== c.user) return reject(EXPIRED);
+    if (request.userName !== c.user || origin.client !== c.client || deps.app !== c.app)
+      return reject(EXPIRED);
     const pending = await mfa.getPending(c.pendingId);
     if (!pending) return finish(state, c.pendingId, reject(EXPIRED));
     const typed = (request.password ?? '').trim();
@@ -170,6 +194,9 @@ export function createExchange(deps: ExchangeDeps) {
   return {
     /** The reply to a checked Access-Request. */
     async reply(request: AccessRequest, origin: RequestOrigin): Promise<Reply> {
+      // Two States: which challenge is meant is unclear, and the password field holds an answer,
+      // not a password — refused without reaching the password check.
+      if (request.ambiguousState) return reject(EXPIRED);
       if (request.state) return answer(request, request.state, origin);
       if (request.userName === null || request.password === null) return reject(WRONG_CREDENTIALS);
       return start(request.userName, request.password, origin);

@@ -39,4 +39,5 @@ export const pushPrompt = (number: string, device: string) =>
 
 export const codeSentPrompt = (to: string) => `Enter the code sent to ${to}.`;
 
-export const tooMany = (seconds: number) => `Too many wrong codes. Try again in ${seconds} seconds.`;
+export const tooMany = (seconds: number) =>
+  `Too many wrong codes. Try again in ${seconds} ${seconds === 1 ? 'second' : 'seconds'}.`;

@@ -45,6 +45,12 @@ export const radiusOptionsSchema = z.object({
   clients: z.array(clientSchema).min(1, 'at least one RADIUS client is required'),
   /** The application conditional-access policies see (assignments.applications). */
   app: z.string().min(1).max(128).default('radius'),
+  /**
+   * Whether createMfa's `trustedNetworks` may lift the second factor for a RADIUS sign-in (default
+   * false): only ever for the user's own address a NAS reports in Calling-Station-Id, never for
+   * the NAS's own address (the fallback when it reports none), which every user shares.
+   */
+  trustedNetworks: z.boolean().default(false),
   /** Discard Access-Requests without a valid Message-Authenticator (BlastRADIUS, CVE-2024-3596). */
   requireMessageAuthenticator: z.boolean().default(true),
   /** How long a challenge's `State` lasts (seconds); at most the engine's pending sign-in lifetime. */

@@ -1,12 +1,15 @@
-// RADIUS packets (RFC 2865) as the server reads and writes them: node-radius (the `radius`
-// package) decodes the attributes the server reads with its dictionaries, undoes the PAP
-// obfuscation of User-Password, and encodes replies; around it, what that library leaves loose
-// is checked here on the raw bytes — the framing (length field, attribute lengths), and the
-// Message-Authenticator (RFC 3579 §3.2, HMAC-MD5 under the shared secret) compared in constant
-// time (the library compares the two digests as UTF-8 strings, which is lossy). Replies carry a Message-Authenticator as their
-// FIRST attribute (the BlastRADIUS mitigation, CVE-2024-3596: a forged prefix cannot precede
-// it), and echo the request's Proxy-State attributes (RFC 2865 §5.33). The library's loose
-// `any` types stop in this file: the rest of src/radius sees `AccessRequest` and `Reply`.
+// RADIUS packets (RFC 2865) as the server reads and writes them. Requests are read here, on the
+// raw bytes: the framing (length field, attribute lengths), the Message-Authenticator (RFC 3579
+// §3.2, HMAC-MD5 under the shared secret) compared in constant time, the three attributes the
+// server uses (User-Name, Calling-Station-Id as UTF-8 text; User-Password de-obfuscated as
+// RFC 2865 §5.2 says: 16 to 128 octets in blocks of 16, only trailing NUL padding stripped —
+// node-radius's decoder drops a NUL's block tail and keeps the next blocks, so `pw\0x…y` would
+// read as `pwy`), each at most once (two are an attacker's ambiguity: neither is read), and
+// State (two of them: `ambiguousState`). Replies are encoded by node-radius (the `radius`
+// package) and then signed here: a Message-Authenticator as their FIRST attribute (the
+// BlastRADIUS mitigation, CVE-2024-3596: a forged prefix cannot precede it), the request's
+// Proxy-State attributes echoed (RFC 2865 §5.33). The rest of src/radius sees `AccessRequest`
+// and `Reply`.
 import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
 import radius from 'radius';
 
@@ -17,8 +20,9 @@ const ACCESS_REQUEST = 1;
 const MESSAGE_AUTHENTICATOR = 80;
 const PROXY_STATE = 33;
 const STATE = 24;
-// User-Name, User-Password, Calling-Station-Id: what the library decodes for us.
-const READ = [1, 2, 31];
+const USER_NAME = 1;
+const USER_PASSWORD = 2;
+const CALLING_STATION_ID = 31;
 const AUTH_START = 4;
 
 /** An Access-Request whose framing, secret and Message-Authenticator were checked. */
@@ -30,6 +34,8 @@ export interface AccessRequest {
   /** The PAP password (or the answer to a challenge), de-obfuscated; null when absent. */
   password: string | null;
   state: Buffer | null;
+  /** More than one State attribute: answered with a Reject, never read as a first sign-in. */
+  ambiguousState: boolean;
   callingStationId: string | null;
   hasMessageAuthenticator: boolean;
   /** The Proxy-State attributes, echoed in the reply. */
@@ -83,8 +89,26 @@ function messageAuthenticatorValid(packet: Buffer, at: number, value: Buffer, se
   return timingSafeEqual(expected, value);
 }
 
-const text = (value: unknown): string | null =>
-  typeof value === 'string' ? value : Buffer.isBuffer(value) ? value.toString('utf8') : null;
+/**
+ * The PAP password (RFC 2865 §5.2): 16–128 octets in 16-octet blocks, each XORed with
+ * MD5(secret + the previous cipher block, the Request Authenticator first); trailing NULs are
+ * padding. Null for a field of another length or with a NUL inside the password.
+ */
+export function decodePap(value: Buffer, secret: string, authenticator: Buffer): string | null {
+  if (value.length < 16 || value.length > 128 || value.length % 16 !== 0) return null;
+  const plain = Buffer.alloc(value.length);
+  let previous = authenticator;
+  for (let at = 0; at < value.length; at += 16) {
+    const pad = createHash('md5').update(secret).update(previous).digest();
+    const block = value.subarray(at, at + 16);
+    for (let i = 0; i < 16; i++) plain[at + i] = (block[i] ?? 0) ^ (pad[i] ?? 0);
+    previous = block;
+  }
+  let end = plain.length;
+  while (end > 0 && plain[end - 1] === 0) end--;
+  const password = plain.subarray(0, end);
+  return password.includes(0) ? null : password.toString('utf8');
+}
 
 /** Reads an Access-Request with the client's shared secret. */
 export function readAccessRequest(packet: Buffer, secret: string): ReadResult {
@@ -96,36 +120,26 @@ export function readAccessRequest(packet: Buffer, secret: string): ReadResult {
   const [ma] = authenticators;
   if (ma && !messageAuthenticatorValid(packet, ma.at, ma.value, secret))
     return { ok: false, reason: 'Message-Authenticator mismatch (wrong shared secret?)' };
-  // Only the attributes read here go to the library's decoder: a vendor's attributes laid out
-  // its own way (which the decoder would throw on) cannot make a NAS's requests unreadable.
-  const read = attributes.filter((a) => READ.includes(a.type));
-  const header = Buffer.from(packet.subarray(0, HEADER));
-  const minimal = Buffer.concat([
-    header,
-    ...read.map((a) => packet.subarray(a.at, a.at + 2 + a.value.length)),
-  ]);
-  minimal.writeUInt16BE(minimal.length, 2);
-  let decoded: { identifier: number; attributes: Record<string, unknown> };
-  try {
-    decoded = radius.decode({ packet: minimal, secret });
-  } catch {
-    return { ok: false, reason: 'undecodable attributes' };
-  }
-  const one = (name: string): unknown => {
-    const value = decoded.attributes[name];
-    return Array.isArray(value) ? undefined : value;
+  const authenticator = Buffer.from(packet.subarray(AUTH_START, HEADER));
+  /** The one attribute of `type`, or null when absent or repeated. */
+  const one = (type: number): Buffer | null => {
+    const found = attributes.filter((a) => a.type === type);
+    return found.length === 1 && found[0] ? found[0].value : null;
   };
-  // Two User-Names or two passwords are an attacker's ambiguity: none is read.
-  const state = attributes.filter((a) => a.type === STATE);
+  const userName = one(USER_NAME);
+  const password = one(USER_PASSWORD);
+  const callingStationId = one(CALLING_STATION_ID);
+  const states = attributes.filter((a) => a.type === STATE);
   return {
     ok: true,
     request: {
-      identifier: decoded.identifier,
-      authenticator: Buffer.from(packet.subarray(AUTH_START, HEADER)),
-      userName: text(one('User-Name')),
-      password: text(one('User-Password')),
-      state: state.length === 1 && state[0] ? Buffer.from(state[0].value) : null,
-      callingStationId: text(one('Calling-Station-Id')),
+      identifier: packet.readUInt8(1),
+      authenticator,
+      userName: userName ? userName.toString('utf8') : null,
+      password: password ? decodePap(password, secret, authenticator) : null,
+      state: states.length === 1 && states[0] ? Buffer.from(states[0].value) : null,
+      ambiguousState: states.length > 1,
+      callingStationId: callingStationId ? callingStationId.toString('utf8') : null,
       hasMessageAuthenticator: ma !== undefined,
       proxyStates: attributes.filter((a) => a.type === PROXY_STATE).map((a) => Buffer.from(a.value)),
     },

@@ -2,11 +2,11 @@
 // configured clients (RFC 2865). For each datagram, in this order:
 //   1. the source address must be a configured client's — else it is discarded unanswered, as
 //      RFC 2865 §3 asks (an answer would confirm the server to a scanner);
-//   2. a retransmission (the same packet from the same place, within a few seconds) gets the
-//      reply the first one got, without running again (retransmissions.ts);
-//   3. the packet is read with that client's shared secret: malformed, forged (wrong secret),
+//   2. the packet is read with that client's shared secret: malformed, forged (wrong secret),
 //      or without a valid Message-Authenticator while one is required (BlastRADIUS,
 //      CVE-2024-3596) — discarded unanswered;
+//   3. a retransmission (the same packet from the same place, within a few seconds) gets the
+//      reply the first one got, without running again (retransmissions.ts);
 //   4. the sign-in step (exchange.ts) is answered, the reply signed with the secret.
 // A store failure is reported to the engine (`mfa.reportOutage`: audited once a minute) and
 // answered with an Access-Reject; no error reaches the socket, nothing typed is logged.
@@ -16,7 +16,7 @@ import { parseAddress } from '../trust/address.ts';
 import { createExchange } from './exchange.ts';
 import { UNAVAILABLE } from './messages.ts';
 import { addressOf, clientTable, parseRadiusOptions, type RadiusServerOptions } from './options.ts';
-import { encodeReply, MAX_PACKET, type Reply, readAccessRequest } from './packet.ts';
+import { type AccessRequest, encodeReply, MAX_PACKET, type Reply, readAccessRequest } from './packet.ts';
 import { createReplyCache } from './retransmissions.ts';
 
 export interface RadiusServer {
@@ -35,30 +35,32 @@ export function createRadiusServer(input: RadiusServerOptions): RadiusServer {
   const log = (message: string) => options.log?.(`mfakit/radius: ${message}`);
   let socket: Socket | null = null;
 
-  async function answer(packet: Buffer, from: RemoteInfo, secret: string, name: string) {
-    const read = readAccessRequest(packet, secret);
-    if (!read.ok) {
-      log(`discarded a packet from ${from.address} (client ${name}): ${read.reason}`);
-      return null;
-    }
-    const { request } = read;
-    if (options.requireMessageAuthenticator && !request.hasMessageAuthenticator) {
-      log(`discarded an Access-Request from ${from.address} (client ${name}): no Message-Authenticator`);
-      return null;
-    }
+  // Clients told once that they report no IP address in Calling-Station-Id.
+  const noStationAddress = new Set<string>();
+
+  async function answer(request: AccessRequest, from: RemoteInfo, secret: string, name: string) {
     // The user's address, for the throttle, the lockout's address buckets, trusted networks and
     // named locations: every datagram comes from the NAS, so its address would put all of its
     // users in one bucket (one attacker's guesses would lock every VPN user out) and show the
     // policies the concentrator, not the user. A NAS reports the user's own address (a VPN
     // client's public IP) in Calling-Station-Id; that attribute is as trustworthy as the NAS,
     // which the shared secret authenticates. When it is no IP address (a MAC address, a phone
-    // number), the NAS's address is all there is.
+    // number, strongSwan's `ip[port]`), the NAS's address is all there is — never a trusted
+    // network's (it is every user's), and a warning says so once.
     const nas = parseAddress(from.address)?.toString() ?? from.address;
-    const ip = addressOf(request.callingStationId) ?? nas;
+    const station = addressOf(request.callingStationId);
+    if (station === null && !noStationAddress.has(name)) {
+      noStationAddress.add(name);
+      log(
+        `client ${name} sends no IP address in Calling-Station-Id: its users share its address ${nas} for throttling`,
+      );
+    }
+    const ip = station ?? nas;
+    const allowTrustedNetwork = options.trustedNetworks && station !== null;
     const requestId = `radius-${randomBytes(9).toString('base64url')}`;
     let reply: Reply;
     try {
-      reply = await exchange.reply(request, { client: name, ip, requestId });
+      reply = await exchange.reply(request, { client: name, ip, allowTrustedNetwork, requestId });
     } catch (err) {
       // A store failure is audited by the engine; anything else is a bug, logged by its name only.
       if (!mfa.reportOutage(err, { ip, requestId }))
@@ -78,10 +80,23 @@ export function createRadiusServer(input: RadiusServerOptions): RadiusServer {
       log(`discarded a packet from ${from.address} (client ${client.name}): over ${MAX_PACKET} octets`);
       return;
     }
+    // Checked before the retransmission cache: only a request signed with the client's secret
+    // takes a place in it, so forged datagrams cannot push real ones out.
+    const read = readAccessRequest(packet, client.secret);
+    if (!read.ok) {
+      log(`discarded a packet from ${from.address} (client ${client.name}): ${read.reason}`);
+      return;
+    }
+    if (options.requireMessageAuthenticator && !read.request.hasMessageAuthenticator) {
+      log(
+        `discarded an Access-Request from ${from.address} (client ${client.name}): no Message-Authenticator`,
+      );
+      return;
+    }
     const key = cache.key(client.name, `${from.address}:${from.port}`, packet);
     let reply = cache.get(key);
     if (!reply) {
-      reply = answer(packet, from, client.secret, client.name);
+      reply = answer(read.request, from, client.secret, client.name);
       cache.set(key, reply);
     }
     const bytes = await reply;
