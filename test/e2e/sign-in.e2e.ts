@@ -2,7 +2,9 @@
  * Browser end to end (npm run test:e2e): `npm start`'s three servers in a child process, and
  * Debian's headless Chromium driven by playwright-core clicking through them as a newcomer
  * would. The enrollment QR code is read from a screenshot of the page (zbarimg), and the
- * TOTP typed from its secret; passkeys come from Chromium's virtual authenticator (CDP). Screenshots of each page land in test/e2e/artifacts/.
+ * TOTP typed from its secret; passkeys come from Chromium's virtual authenticator (CDP); the
+ * phone app for push notifications is the sample's terminal app (npm run phone-app), driven
+ * through its stdin. Screenshots of each page land in test/e2e/artifacts/.
  */
 import assert from 'node:assert/strict';
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
@@ -80,6 +82,8 @@ describe('browser end to end: the demo app signs in through the sample IdP (Chro
   let dataDir: string;
   let demo: Demo;
   let browser: Browser;
+  /** A recovery code of bob's, shown in the first test (his app's next code is a minute away). */
+  let bobRecoveryCode = '';
 
   before(async function () {
     requireTools(this, 'zbarimg', CHROMIUM);
@@ -124,6 +128,7 @@ describe('browser end to end: the demo app signs in through the sample IdP (Chro
     await page.getByRole('heading', { name: 'Save your recovery codes' }).waitFor();
     await snap(page, '05-idp-recovery-codes');
     assert.equal(await page.locator('.codes li').count(), 10);
+    bobRecoveryCode = (await page.locator('.codes li').first().innerText()).trim();
     await page.getByRole('link', { name: /I have saved them/ }).click();
 
     await page.waitForURL(`${demo.rp}/`);
@@ -157,6 +162,93 @@ describe('browser end to end: the demo app signs in through the sample IdP (Chro
     assert.equal(await claim(page, 'amr'), 'pwd, otp, mfa');
     await snap(page, '10-rp-signed-in-again');
     await context.close();
+  });
+
+  it('bob adds the terminal phone app (npm run phone-app) in security info, then signs in by typing the number his page shows into it: amr pwd, swk, mfa', async () => {
+    assert.ok(bobRecoveryCode, 'the first test set up bob’s methods');
+    const context = await browser.newContext();
+    const page = await context.newPage();
+    await page.goto(`${demo.fed}/account`);
+    await page.getByLabel(/user name|e-mail/i).fill('bob');
+    await page.getByLabel('Password').fill('correct horse bob');
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.getByRole('heading', { name: 'Verify your identity' }).waitFor();
+    await page.getByLabel('Verification code').fill(bobRecoveryCode);
+    await page.getByRole('button', { name: 'Verify' }).click();
+    // Verified: the portal's security info, where methods are added.
+    await page.getByRole('heading', { name: 'Security info' }).waitFor();
+    await page.getByRole('link', { name: 'Add a method: Notifications to your phone app' }).click();
+    await page.getByRole('heading', { name: 'Set up notifications in your app' }).waitFor();
+    await snap(page, '11-idp-push-setup');
+    const link = await readQr(page, '11-idp-push-setup-qr');
+    assert.equal(
+      await page.locator('#activation-link').innerText(),
+      link,
+      'the link beside the QR code is the same',
+    );
+
+    // The phone: the sample's terminal app, as a person trying the demo runs it.
+    const phone = spawn(
+      process.execPath,
+      [
+        'sample-idp/phone-app/cli.ts',
+        link,
+        '--state',
+        join(dataDir, 'phone.json'),
+        '--name',
+        'Terminal phone app',
+        '--once',
+      ],
+      { cwd: ROOT, stdio: ['pipe', 'pipe', 'pipe'] },
+    );
+    let printed = '';
+    phone.stdout.on('data', (c: Buffer) => {
+      printed += c.toString();
+    });
+    phone.stderr.on('data', (c: Buffer) => {
+      printed += c.toString();
+    });
+    const exited = new Promise<number | null>((resolve) => phone.once('exit', resolve));
+    const waitFor = async (pattern: RegExp) => {
+      for (let i = 0; i < 300 && !pattern.test(printed); i++) await new Promise((r) => setTimeout(r, 50));
+      const found = pattern.exec(printed);
+      assert.ok(found, `the phone app printed ${pattern}; it printed:\n${printed}`);
+      return found;
+    };
+    try {
+      const code = (await waitFor(/Type this code on the setup page: (\d{6})/))[1] ?? '';
+      await page.getByLabel('Code shown in the app').fill(code);
+      await page.getByRole('button', { name: 'Activate' }).click();
+      await page.getByRole('heading', { name: 'Security info' }).waitFor();
+      await page.getByText('Notifications to Terminal phone app').waitFor();
+      await snap(page, '12-idp-push-listed');
+      phone.stdin.write('\n');
+      await waitFor(/Waiting for sign-in requests/);
+
+      // Signing in at the app: the prompt sends a notification and shows its number.
+      await page.goto(`${demo.rp}/login`);
+      await page.getByLabel(/user name|e-mail/i).fill('bob');
+      await page.getByRole('button', { name: 'Next' }).click();
+      await page.getByLabel('Password').fill('correct horse bob');
+      await page.getByRole('button', { name: 'Sign in' }).click();
+      await page.getByRole('heading', { name: 'Verify your identity' }).waitFor();
+      await page.getByRole('button', { name: 'Send a notification to Terminal phone app' }).click();
+      const number = (await page.locator('#match-number').innerText()).trim();
+      assert.match(number, /^[1-9]\d$/);
+      await snap(page, '13-idp-push-number');
+      await waitFor(/Enter the number shown on the sign-in page/);
+      assert.ok(!printed.includes(` ${number} `), 'the phone was not told the number');
+      phone.stdin.write(`${number}\n`);
+      await waitFor(/Answered: approved\./);
+      assert.equal(await exited, 0);
+      await page.getByRole('button', { name: 'Continue' }).click();
+      await page.waitForURL(`${demo.rp}/`);
+      assert.equal(await claim(page, 'amr'), 'pwd, swk, mfa');
+      await snap(page, '14-rp-signed-in-with-push');
+    } finally {
+      phone.kill();
+      await context.close();
+    }
   });
 
   it('dana (MFA disabled): password only (acr pwd); the sensitive action steps up through the IdP, which enrols her and raises acr to mfa', async () => {
