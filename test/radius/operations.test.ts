@@ -10,6 +10,7 @@ import { ConfigError, StoreError, type Stores } from '../../src/index.ts';
 import { createRadiusServer } from '../../src/radius/index.ts';
 import { codeFor } from '../helpers/app.ts';
 import { enrolThroughEngine } from '../helpers/enrol-through-engine.ts';
+import { requireTools } from '../helpers/peers.ts';
 import { lastCode, phoneMfa, registerPhone } from '../helpers/phone.ts';
 import { pushMfa } from '../helpers/push.ts';
 import { radclient } from '../helpers/radclient.ts';
@@ -40,6 +41,9 @@ function breakableStores() {
 }
 
 describe('mfakit/radius in operation', function () {
+  before(function () {
+    requireTools(this, 'radclient');
+  });
   this.timeout(30_000);
   let h: RadiusHarness;
   afterEach(async () => {
@@ -169,7 +173,8 @@ describe('mfakit/radius options', () => {
     refused({ requireMessageAuthenticator: 'yes' }, /requireMessageAuthenticator/);
   });
 
-  it('the most specific client range wins: a NAS with its own secret inside a network with another', async () => {
+  it('the most specific client range wins: a NAS with its own secret inside a network with another', async function () {
+    requireTools(this, 'radclient');
     const server = createRadiusServer({
       ...base,
       clients: [

@@ -5,12 +5,16 @@
 import assert from 'node:assert/strict';
 import { codeFor } from '../helpers/app.ts';
 import { enrolThroughEngine } from '../helpers/enrol-through-engine.ts';
+import { requireTools } from '../helpers/peers.ts';
 import { pushMfa } from '../helpers/push.ts';
 import { PASSWORDS, radiusHarness } from '../helpers/radius-server.ts';
 import { useScaledStores } from '../helpers/scaled-stores.ts';
 import { testClock } from '../helpers/test-clock.ts';
 
 describe('mfakit/radius on PostgreSQL and Redis, two servers', function () {
+  before(function () {
+    requireTools(this, 'radclient');
+  });
   this.timeout(60_000);
   const scaledStores = useScaledStores();
   const servers: Array<{ close(): Promise<void> }> = [];

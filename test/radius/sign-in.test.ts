@@ -8,6 +8,7 @@
 import assert from 'node:assert/strict';
 import { codeFor } from '../helpers/app.ts';
 import { enrolThroughEngine } from '../helpers/enrol-through-engine.ts';
+import { requireTools } from '../helpers/peers.ts';
 import { doc } from '../helpers/policies.ts';
 import { pushMfa, registerPushApp } from '../helpers/push.ts';
 import {
@@ -35,7 +36,8 @@ const stateOf = (hex: string | null) => {
 describe('mfakit/radius with radclient', function () {
   this.timeout(30_000);
   let h: Harness;
-  before(async () => {
+  before(async function () {
+    requireTools(this, 'radclient');
     assert.match(await radclientVersion(), /radclient/);
   });
   afterEach(async () => {
