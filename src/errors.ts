@@ -75,3 +75,11 @@ export class DeliveryError extends MfaError {
     if (options.cause !== undefined) this.cause = options.cause;
   }
 }
+
+/** A method refuses to send anything to this user now (push notifications after a fraud report): 403. */
+export class SendBlockedError extends MfaError {
+  constructor(message: string) {
+    super('send_blocked', message, 403);
+    this.name = 'SendBlockedError';
+  }
+}

@@ -63,7 +63,7 @@ export type { PendingPrincipal } from './engine/pending.ts';
 export type { PolicyService } from './engine/policy-service.ts';
 export { PolicyVersionConflict } from './engine/policy-source.ts';
 export type { RegistrationRefusal, RegistrationVerdict } from './engine/registration-rule.ts';
-export type { ChallengeStart, PromptOffer } from './engine/second-factor.ts';
+export type { ChallengeStart, PromptOffer, PromptOptions } from './engine/second-factor.ts';
 export type { SessionPolicyCheck, SessionTarget } from './engine/session-policy.ts';
 export type { SignInFlow } from './engine/sign-in-flow.ts';
 export type {
@@ -129,7 +129,6 @@ export {
   type PhoneMessage,
 } from './methods/phone/delivery.ts';
 export {
-  DEVICE_TOKEN_TYPE,
   type PushDelivery,
   type PushNotification,
   type PushOptions,

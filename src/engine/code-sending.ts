@@ -8,7 +8,7 @@
 // count (`phone.perAddress`, the IPv6 /64 as one), given back when the send failed: one address
 // cannot spread sends over many accounts and numbers (SMS pumping). A user locked out of
 // checking codes is sent none.
-import { DeliveryError, MfaError, SlowDownError } from '../errors.ts';
+import { DeliveryError, SendBlockedError, SlowDownError } from '../errors.ts';
 import type { CodeSent } from '../methods/method.ts';
 import { reservePlaces } from '../store/count-places.ts';
 import type { MethodRecord } from '../store/ports.ts';
@@ -112,7 +112,7 @@ export function createCodeSending(engine: EngineContext) {
           message: err.message,
         };
       }
-      if (err instanceof MfaError && err.status === 403) {
+      if (err instanceof SendBlockedError) {
         await refused(userId, ctx, 'blocked', methodId);
         return { ok: false, error: 'send_blocked', message: err.message };
       }

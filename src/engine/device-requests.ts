@@ -38,7 +38,8 @@ export interface DeviceRequestService {
 const REFUSAL_TALLY_TTL_MS = 3_600_000;
 const REFUSALS_MAX = 30;
 const REFUSAL_WINDOW_MS = 600_000;
-const ACTIONS: readonly DeviceAction[] = ['activate', 'pending', 'answer'];
+/** The device API's requests, in the order the README lists them. */
+export const DEVICE_ACTIONS: readonly DeviceAction[] = ['activate', 'pending', 'answer'];
 
 export function createDeviceRequestService(
   engine: EngineContext,
@@ -46,13 +47,13 @@ export function createDeviceRequestService(
 ): DeviceRequestService {
   const { methods, audit, ephemeral } = engine;
   const method = methods.all.find((m) => m.device !== undefined);
+  const device = method?.device;
   const refusalAudit = createRefusalAuditor(ephemeral, 'device', REFUSAL_TALLY_TTL_MS);
 
   return {
     enabled: method !== undefined,
     async handle(action, body, ctx) {
-      const device = method?.device;
-      if (!method || !device || !ACTIONS.includes(action))
+      if (!method || !device || !DEVICE_ACTIONS.includes(action))
         return { status: 404, body: { error: 'not_found', message: 'No such device request here.' } };
       const refusalsKey = `device-refusals:${addressBucket(ctx.ip)}`;
       if (action === 'activate' && (await ephemeral.getCount(refusalsKey)) >= REFUSALS_MAX) {

@@ -3,7 +3,7 @@
 // its attempt with the lockout before the code is looked at; the stamp records the methods
 // really used, so `acr` is computed from them; a completed sign-in is remembered for the
 // new-network / new-device risk signals.
-import type { AwaitedApproval, ChallengeOptions, MethodCheck } from '../methods/method.ts';
+import type { AwaitedApproval, ChallengeOptions, MethodCheck, SignInMethod } from '../methods/method.ts';
 import type { AuthMethod } from '../policy/model.ts';
 import type { MethodRecord } from '../store/ports.ts';
 import { firstFactorMethods } from './auth-methods.ts';
@@ -44,6 +44,11 @@ export interface PromptOffer {
   challenges: ChallengeStart[];
   senders: CodeSender[];
   approval?: AwaitedApproval;
+}
+
+/** `challenges: false`: none is begun (a client that cannot answer one, e.g. RADIUS): nothing is stored for them. */
+export interface PromptOptions {
+  challenges?: boolean;
 }
 
 /** A verified second factor: its amr values, the strength method it counts as, and which method. */
@@ -117,14 +122,17 @@ export function createSecondFactor(engine: EngineContext) {
   /**
    * What a prompt offers besides a typed code, from one read of the user's records the policies
    * allow: the challenge of every method that produces one (a passkey's options), begun and bound
-   * to `binding`, each with its button's label; and the methods that send a code on demand.
+   * to `binding`, each with its button's label (unless `challenges: false`); the methods that
+   * send a code on demand; and a notification sent for `binding` that waits or was approved.
    */
   async function prompt(
     userId: string,
     binding: string,
     restriction?: MethodRestriction,
+    options: PromptOptions = {},
   ): Promise<PromptOffer> {
-    const challenging = methods.all.filter((m) => m.challenge !== undefined);
+    const challenging =
+      options.challenges === false ? [] : methods.all.filter((m) => m.challenge !== undefined);
     if (challenging.length === 0 && !methods.all.some((m) => m.sends)) return { challenges: [], senders: [] };
     const records = await usableRecords(userId, restriction);
     const challenges: ChallengeStart[] = [];
@@ -150,9 +158,16 @@ export function createSecondFactor(engine: EngineContext) {
     restriction: MethodRestriction | undefined,
     binding: string,
   ): Promise<({ ok: true } & VerifiedFactor) | VerifyFailure> {
+    const accepting = methods.accepting(input);
+    // The user's records the policies allow, read once for both steps below when a method needs them.
+    const records = accepting.some((m) => m.keepsRecords)
+      ? await usableRecords(userId, restriction, input.methodId)
+      : [];
     // A notification not answered yet is no attempt: the user is told to wait, nothing counted —
     // unless they are locked out, which the gate below then says.
-    const approval = await awaitedApproval(userId, input, restriction, binding);
+    const approval = accepting.some((m) => m.awaiting)
+      ? await waitingApproval(records, binding, accepting)
+      : null;
     if (approval !== null && !approval.approved && (await lockout.lockedFor(userId)) === null)
       return { ok: false, error: 'approval_pending', approval };
     const gate = await lockout.begin(userId, ctx.ip);
@@ -172,7 +187,7 @@ export function createSecondFactor(engine: EngineContext) {
         retryAfterSeconds: gate.retryAfterSeconds,
       };
     }
-    const result = await checkMethods(userId, input, restriction, binding);
+    const result = await checkMethods(userId, input, restriction, binding, accepting, records);
     if (!result.ok) {
       await lockout.failed(userId, ctx.ip);
       await audit(userId, ctx, { type: 'verify_failed', detail: result.detail });
@@ -187,48 +202,38 @@ export function createSecondFactor(engine: EngineContext) {
     return { ok: true, amr: result.amr, method: result.strength, methodId: result.record?.id ?? null };
   }
 
-  /** The notification for `binding` among these records, approved or unanswered, from the first method that has one. */
+  /**
+   * The notification for `binding` among these records, approved or unanswered, from the first
+   * of `among` (default: every enabled method) that has one.
+   */
   async function waitingApproval(
     records: readonly MethodRecord[],
     binding: string,
-    input: CodeInput = { push: true },
+    among: readonly SignInMethod[] = methods.all,
   ): Promise<AwaitedApproval | null> {
-    for (const method of methods.all) {
-      if (!method.awaiting || !method.accepts(input)) continue;
+    for (const method of among) {
+      if (!method.awaiting) continue;
       const candidates = records.filter((r) => r.kind === method.kind);
-      const approval = candidates.length > 0 ? await method.awaiting(input, candidates, binding) : null;
+      const approval = candidates.length > 0 ? await method.awaiting(candidates, binding) : null;
       if (approval) return approval;
     }
     return null;
   }
 
-  /** The notification for `binding` among the records this input may prove (approved or unanswered), or null. */
-  async function awaitedApproval(
-    userId: string,
-    input: CodeInput,
-    restriction: MethodRestriction | undefined,
-    binding: string,
-  ): Promise<AwaitedApproval | null> {
-    if (!methods.accepting(input).some((m) => m.awaiting !== undefined)) return null;
-    return waitingApproval(await usableRecords(userId, restriction, input.methodId), binding, input);
-  }
-
   /**
-   * Offers the input to each enabled method whose input it is, in the options' order, with the
-   * user's records of that kind that the policies (and `input.methodId`) allow; the first that
-   * accepts it wins. A replayed code is reported as such even when another method also refused.
+   * Offers the input to each enabled method whose input it is (`accepting`, in the options'
+   * order), with the user's records of that kind that the policies (and `input.methodId`) allow
+   * (`records`); the first that accepts it wins. A replayed code is reported as such even when another method also refused.
    */
   async function checkMethods(
     userId: string,
     input: CodeInput,
     restriction: MethodRestriction | undefined,
     binding: string,
+    accepting: readonly SignInMethod[],
+    records: readonly MethodRecord[],
   ): Promise<(Extract<MethodCheck, { ok: true }> & { kind: string }) | { ok: false; detail: string }> {
-    const accepting = methods.accepting(input);
     if (accepting.length === 0) return { ok: false, detail: 'code_format' };
-    const records = accepting.some((m) => m.keepsRecords)
-      ? await usableRecords(userId, restriction, input.methodId)
-      : [];
     const details: string[] = [];
     for (const method of accepting) {
       let check: MethodCheck;

@@ -10,7 +10,7 @@ import type { AllowDecision, BlockDecision, Decision, DecisionContext, WhatIfCon
 import type { EngineContext } from './engine-context.ts';
 import type { PendingPrincipal } from './pending.ts';
 import { createPendingEnrollment, pendingBinding, restrictionOf } from './pending-enrollment.ts';
-import type { ChallengeStart, PromptOffer, SecondFactor } from './second-factor.ts';
+import type { ChallengeStart, PromptOffer, PromptOptions, SecondFactor } from './second-factor.ts';
 import type {
   CodeInput,
   RequestContext,
@@ -44,10 +44,12 @@ export interface SignInFlow {
   /**
    * What the pending sign-in's prompt offers besides a typed code, from one read of the user's
    * methods: the challenges begun (as `beginPendingChallenges`), and the methods that send a code
-   * on demand (a text message, a call) and that it may verify with, a button each. Nothing is
-   * sent until `sendPendingCode`.
+   * on demand (a text message, a call, a notification) and that it may verify with, a button
+   * each, and a notification already sent that waits or was approved (`approval`). Nothing is
+   * sent until `sendPendingCode`. `{ challenges: false }`: none is begun (a client that cannot
+   * answer one).
    */
-  pendingPrompt(pending: string | PendingPrincipal): Promise<PromptOffer>;
+  pendingPrompt(pending: string | PendingPrincipal, options?: PromptOptions): Promise<PromptOffer>;
   /**
    * Sends a code for the pending sign-in by the user's method `methodId`, bound to this sign-in
    * (a newer send replaces the code): refused (`unknown_method`) for a method not theirs or not
@@ -166,10 +168,13 @@ export function createSignInFlow(
     };
   }
 
-  async function pendingPrompt(given: string | PendingPrincipal): Promise<PromptOffer> {
+  async function pendingPrompt(
+    given: string | PendingPrincipal,
+    options?: PromptOptions,
+  ): Promise<PromptOffer> {
     const pending = typeof given === 'string' ? await pendingSignIns.get(given) : given;
     if (!pending || pending.mustEnroll) return { challenges: [], senders: [] };
-    return second.prompt(pending.userId, pendingBinding(pending.id), restrictionOf(pending));
+    return second.prompt(pending.userId, pendingBinding(pending.id), restrictionOf(pending), options);
   }
 
   return {

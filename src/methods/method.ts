@@ -230,11 +230,7 @@ export interface SignInMethod {
    * attempt is counted, so waiting for the device costs the user no attempt; and by the prompt,
    * so a reloaded page shows the number and Continue again.
    */
-  awaiting?(
-    input: FactorInput,
-    candidates: readonly MethodRecord[],
-    binding: string,
-  ): Promise<AwaitedApproval | null>;
+  awaiting?(candidates: readonly MethodRecord[], binding: string): Promise<AwaitedApproval | null>;
   /** For methods with a registered device that talks to the server itself (push): its requests. */
   readonly device?: DeviceRequests;
   /**

@@ -8,7 +8,7 @@ import type { Response } from 'express';
 import type { Mfa } from '../engine/create-mfa.ts';
 import type { PendingPrincipal } from '../engine/pending.ts';
 import { MfaError } from '../errors.ts';
-import { beginOrAsk, type PageApproval, pageWordsOf, type SendAnswer } from '../web/code-sends.ts';
+import { beginOrAsk, pageWordsOf, type SendAnswer } from '../web/code-sends.ts';
 import type { FailureAnswer } from '../web/failures.ts';
 import * as pages from '../web/pages.ts';
 import type { InteractionRecord } from './interaction-records.ts';
@@ -22,11 +22,11 @@ export interface PageError {
 }
 
 /**
- * What a page says after an action: an error (with its status), or a notice (a code was sent; a
- * notification sent, or still waiting for the app, with its number and Continue: `approval`, and
- * 202 while it waits).
+ * What a page says after an action: an error (with its status), or a notice (a code was sent, a
+ * notification sent or still waiting for the app: 202 while it waits; its number and Continue
+ * come from the prompt's `approval`).
  */
-export type PageSaid = PageError | { notice: string; approval?: PageApproval; status?: number };
+export type PageSaid = PageError | { notice: string; status?: number };
 
 const errorOf = (said: PageSaid | undefined): PageError | undefined =>
   said && 'message' in said ? said : undefined;
@@ -34,12 +34,7 @@ const errorOf = (said: PageSaid | undefined): PageError | undefined =>
 /** What the prompt says after a send or a verification (code-sends.ts's pageWordsOf), with its status. */
 export function saidOf(answer: SendAnswer | FailureAnswer): PageSaid {
   const words = pageWordsOf(answer);
-  if (words.notice !== undefined)
-    return {
-      notice: words.notice,
-      status: answer.status,
-      ...(words.approval ? { approval: words.approval } : {}),
-    };
+  if (words.notice !== undefined) return { notice: words.notice, status: answer.status };
   return { status: answer.status, message: words.error ?? '' };
 }
 
@@ -137,7 +132,7 @@ export function createStepPages(oidc: OidcMfa, mfa: Mfa) {
         codeForm,
         ...(pending.userMessage ? { notice: pending.userMessage } : {}),
         ...(words ? { notice: words.notice } : {}),
-        ...(words?.approval ? { approval: words.approval } : approval ? { approval } : {}),
+        ...(approval ? { approval } : {}),
         ...(error ? { error: error.message } : {}),
       }),
     );

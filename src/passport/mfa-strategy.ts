@@ -16,7 +16,7 @@ import { Strategy } from 'passport-strategy';
 import type { Mfa } from '../engine/mfa.ts';
 import type { AuthStamp } from '../engine/stamp.ts';
 import { enrollConfirmBody, firstIssue, methodKindParam, verifyBody } from '../web/bodies.ts';
-import { answerSend, beginRefusal, enrollmentFieldsOf, pageWordsOf, sendBody } from '../web/code-sends.ts';
+import { answerSend, beginRefusal, enrollmentFieldsOf, sendBody } from '../web/code-sends.ts';
 import { answerFor, FAILURE_MESSAGES, type FailureAnswer, type FailureCode } from '../web/failures.ts';
 import { createPendingFlow, type PendingFlow } from '../web/pending-flow.ts';
 import { type MfaSessionState, saveSession } from '../web/session.ts';
@@ -186,8 +186,7 @@ export class MfaStrategy extends Strategy {
     }
     // A notification (push): the page shows its number and Continue (the engine's prompt offers
     // it) until it is answered.
-    const { notice } = pageWordsOf(answer);
-    if (notice !== undefined) state.notice = notice;
+    state.notice = answer.notice;
     await saveSession(req);
     return { kind: 'redirect', url: pagePathOf(req) };
   }

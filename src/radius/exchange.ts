@@ -59,6 +59,8 @@ interface Challenged {
   user: string;
   client: string;
   app: string;
+  /** A notification was sent: an empty answer asks whether the app approved it. */
+  pushed?: boolean;
 }
 
 function readChallenged(raw: string | null): Challenged | null {
@@ -69,7 +71,7 @@ function readChallenged(raw: string | null): Challenged | null {
       typeof c.user === 'string' &&
       typeof c.client === 'string' &&
       typeof c.app === 'string'
-      ? { pendingId: c.pendingId, user: c.user, client: c.client, app: c.app }
+      ? { pendingId: c.pendingId, user: c.user, client: c.client, app: c.app, pushed: c.pushed === true }
       : null;
   } catch {
     return null;
@@ -83,11 +85,21 @@ export function createExchange(deps: ExchangeDeps) {
   const { mfa, gate, ephemeral } = deps;
   const ttlMs = () => Math.min(deps.challengeTtlSeconds, mfa.settings.pendingTtlSeconds) * 1000;
 
-  async function challenge(challenged: Challenged, replyMessage: string, state?: Buffer): Promise<Reply> {
+  /** A challenge: a new State for `challenged`, or `state` again (written anew when `changed`). */
+  async function challenge(
+    challenged: Challenged,
+    replyMessage: string,
+    state?: Buffer,
+    changed = false,
+  ): Promise<Reply> {
     const fresh = state ?? randomBytes(STATE_BYTES);
-    if (!state) await ephemeral.put(stateKey(fresh), JSON.stringify(challenged), ttlMs());
+    if (!state || changed) await ephemeral.put(stateKey(fresh), JSON.stringify(challenged), ttlMs());
     return { code: 'Access-Challenge', replyMessage, state: fresh };
   }
+
+  /** The senders the prompt offers: no passkey challenge is begun (RADIUS cannot answer one). */
+  const sendersOf = async (pending: PendingPrincipal | string) =>
+    (await mfa.pendingPrompt(pending, { challenges: false })).senders;
 
   /** Ends a challenge: its State answers nothing more, and the pending sign-in is dropped. */
   async function finish(state: Buffer, pendingId: string, reply: Reply): Promise<Reply> {
@@ -120,10 +132,9 @@ export function createExchange(deps: ExchangeDeps) {
       await mfa.cancelPending(pending.id);
       return reject(decision.step === 'enroll' ? MUST_ENROLL : (decision.userMessage ?? NEEDS_BROWSER));
     }
-    const prompt = await mfa.pendingPrompt(pending);
     return challenge(
       { pendingId: pending.id, user: userName, client: origin.client, app: deps.app },
-      promptFor(prompt.senders, decision.userMessage),
+      promptFor(await sendersOf(pending), decision.userMessage),
     );
   }
 
@@ -135,12 +146,13 @@ export function createExchange(deps: ExchangeDeps) {
     kind: string,
     ctx: RequestContext,
   ): Promise<Reply> {
-    const prompt = await mfa.pendingPrompt(pending);
-    const sender = prompt.senders.find((s) => s.kind === kind);
-    if (!sender) return challenge(c, promptFor(prompt.senders, null), state);
+    const senders = await sendersOf(pending);
+    const sender = senders.find((s) => s.kind === kind);
+    if (!sender) return challenge(c, promptFor(senders, null), state);
     const sent = await mfa.sendPendingCode(c.pendingId, sender.methodId, ctx);
-    if (sent.ok)
-      return challenge(c, sent.number ? pushPrompt(sent.number, sent.to) : codeSentPrompt(sent.to), state);
+    if (sent.ok && sent.number !== undefined)
+      return challenge({ ...c, pushed: true }, pushPrompt(sent.number, sent.to), state, !c.pushed);
+    if (sent.ok) return challenge(c, codeSentPrompt(sent.to), state);
     if (sent.error === 'pending_expired') return finish(state, c.pendingId, reject(EXPIRED));
     const why =
       sent.error === 'slow_down' || sent.error === 'send_blocked'
@@ -148,7 +160,7 @@ export function createExchange(deps: ExchangeDeps) {
         : sent.error === 'delivery_failed'
           ? 'That could not be sent.'
           : 'That method cannot be used here.';
-    return challenge(c, `${why} ${promptFor(prompt.senders, null)}`, state);
+    return challenge(c, `${why} ${promptFor(senders, null)}`, state);
   }
 
   /** A verification's answer: Accept, Challenge again (a notification not answered yet), or Reject. */
@@ -183,9 +195,9 @@ export function createExchange(deps: ExchangeDeps) {
     const word = SEND_WORDS.find((w) => w.word === typed.toLowerCase());
     if (word) return send(state, c, pending, word.kind, ctx);
     if (typed === '') {
-      // Enter after a notification: whether the app approved it. Before any: the prompt again.
-      const prompt = await mfa.pendingPrompt(pending);
-      if (!prompt.approval) return challenge(c, promptFor(prompt.senders, null), state);
+      // Enter after a notification: the engine says whether the app approved it (waiting: the
+      // prompt again; denied: rejected like a wrong code). Before any: the prompt again.
+      if (!c.pushed) return challenge(c, promptFor(await sendersOf(pending), null), state);
       return settle(state, c, await mfa.verifyPending(c.pendingId, { push: true }, ctx));
     }
     return settle(state, c, await mfa.verifyPending(c.pendingId, { code: typed }, ctx));

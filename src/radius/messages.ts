@@ -22,8 +22,7 @@ export const SEND_WORDS: { word: string; kind: string; does: string }[] = [
 ];
 
 /** The senders a word can reach here, in SEND_WORDS order. */
-export const wordsFor = (senders: CodeSender[]) =>
-  SEND_WORDS.filter((w) => senders.some((s) => s.kind === w.kind));
+const wordsFor = (senders: CodeSender[]) => SEND_WORDS.filter((w) => senders.some((s) => s.kind === w.kind));
 
 /** The challenge's first prompt: the app's code, and the words that send one. */
 export function promptFor(senders: CodeSender[], userMessage: string | null): string {

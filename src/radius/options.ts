@@ -6,7 +6,6 @@ import { z } from 'zod';
 import type { FirstFactorGate } from '../engine/first-factor-gate.ts';
 import type { Mfa } from '../engine/mfa.ts';
 import { parseConfig } from '../engine/options.ts';
-import { ConfigError } from '../errors.ts';
 import type { EphemeralStore } from '../store/ports.ts';
 import { parseAddress } from '../trust/address.ts';
 import { type CidrRange, cidrSchema, ipv4IfMapped, parseStrictCidr } from '../trust/cidr.ts';
@@ -80,23 +79,19 @@ export interface RadiusClient {
  * contains it: a /32 for one NAS overrides its network's /24), or null.
  */
 export function clientTable(clients: ResolvedRadiusOptions['clients']) {
-  const table: RadiusClient[] = clients.map((c) => {
+  // Every address passed cidrSchema above: parseStrictCidr reads each.
+  const table: RadiusClient[] = clients.flatMap((c) => {
     const range = parseStrictCidr(c.address);
-    if (!range) throw new ConfigError(`invalid mfakit/radius options: ${c.address} is not an address`);
-    return { name: c.name ?? c.address, secret: c.secret, range: ipv4IfMapped(range) };
+    return range ? [{ name: c.name ?? c.address, secret: c.secret, range: ipv4IfMapped(range) }] : [];
   });
   return (source: string): RadiusClient | null => {
     const ip = parseAddress(source);
     if (!ip) return null;
     let best: RadiusClient | null = null;
     for (const client of table) {
-      const [net, prefix] = client.range;
-      if (net.kind() !== ip.kind()) continue;
-      const inside =
-        ip.kind() === 'ipv4'
-          ? (ip as ipaddr.IPv4).match(net as ipaddr.IPv4, prefix)
-          : (ip as ipaddr.IPv6).match(net as ipaddr.IPv6, prefix);
-      if (inside && (!best || prefix > best.range[1])) best = client;
+      const { range } = client;
+      if (ip.kind() === range[0].kind() && ip.match(range) && (!best || range[1] > best.range[1]))
+        best = client;
     }
     return best;
   };

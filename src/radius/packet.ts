@@ -28,7 +28,7 @@ const AUTH_START = 4;
 /** An Access-Request whose framing, secret and Message-Authenticator were checked. */
 export interface AccessRequest {
   identifier: number;
-  /** The Request Authenticator: with the identifier, what a retransmission repeats. */
+  /** The Request Authenticator: the reply's authenticator is computed over it. */
   authenticator: Buffer;
   userName: string | null;
   /** The PAP password (or the answer to a challenge), de-obfuscated; null when absent. */
@@ -73,12 +73,6 @@ function attributesOf(packet: Buffer): { type: number; value: Buffer; at: number
   return attributes;
 }
 
-/** The identifier and authenticator of a well-framed Access-Request (the retransmission key), or null. */
-export function requestKey(packet: Buffer): string | null {
-  if (packet.length < HEADER || packet.readUInt8(0) !== ACCESS_REQUEST) return null;
-  return `${packet.readUInt8(1)}:${packet.subarray(AUTH_START, HEADER).toString('hex')}`;
-}
-
 /** Whether the request's Message-Authenticator is the HMAC-MD5 of the packet (with it zeroed) under `secret`. */
 function messageAuthenticatorValid(packet: Buffer, at: number, value: Buffer, secret: string): boolean {
   if (value.length !== 16) return false;
@@ -94,7 +88,7 @@ function messageAuthenticatorValid(packet: Buffer, at: number, value: Buffer, se
  * MD5(secret + the previous cipher block, the Request Authenticator first); trailing NULs are
  * padding. Null for a field of another length or with a NUL inside the password.
  */
-export function decodePap(value: Buffer, secret: string, authenticator: Buffer): string | null {
+function decodePap(value: Buffer, secret: string, authenticator: Buffer): string | null {
   if (value.length < 16 || value.length > 128 || value.length % 16 !== 0) return null;
   const plain = Buffer.alloc(value.length);
   let previous = authenticator;

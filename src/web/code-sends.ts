@@ -79,23 +79,12 @@ export interface PageApproval {
 
 /**
  * What a page says after a send or a verification: a notice (a code sent; a notification to
- * approve, with its number and the Continue button), or the error. Spread into the page's options.
+ * approve, with its number — the page's Continue comes from the prompt's `approval`), or the
+ * error. Spread into the page's options.
  */
-export function pageWordsOf(answer: SendAnswer | FailureAnswer): {
-  notice?: string;
-  error?: string;
-  approval?: PageApproval;
-} {
-  if ('ok' in answer) {
-    if (!answer.ok) return { error: answer.message };
-    const { methodId, to, number } = answer.sent;
-    return number === undefined
-      ? { notice: answer.notice }
-      : { notice: answer.notice, approval: { methodId, to, number } };
-  }
-  if (answer.approval === undefined) return { error: answer.message };
-  const { methodId, to, number } = answer.approval;
-  return { notice: answer.message, approval: { methodId, to, number } };
+export function pageWordsOf(answer: SendAnswer | FailureAnswer): { notice?: string; error?: string } {
+  if ('ok' in answer) return answer.ok ? { notice: answer.notice } : { error: answer.message };
+  return answer.approval === undefined ? { error: answer.message } : { notice: answer.message };
 }
 
 /** A button per method that sends a code, each its own form posting `methodId` to `action`. */

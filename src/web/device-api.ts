@@ -5,11 +5,10 @@
 // browser's cookies prove nothing here. Bodies are JSON of at most 16 kB; a malformed or larger
 // one is a 400 or 413 with a clear message; a store failure a 503 (fail closed, audited).
 import express, { type NextFunction, type Request, type Response, type Router } from 'express';
-import type { DeviceAction } from '../engine/device-requests.ts';
+import { DEVICE_ACTIONS } from '../engine/device-requests.ts';
 import type { Mfa } from '../engine/mfa.ts';
-import { OUTAGE_ANSWER } from './outage.ts';
+import { answerOutage } from './outage.ts';
 
-const ACTIONS: readonly DeviceAction[] = ['activate', 'pending', 'answer'];
 const DEVICE_BODY_LIMIT = '16kb';
 
 /** The device API's routes, to mount where `pushMethod({ endpoint })` says the app finds them. */
@@ -17,7 +16,7 @@ export function createDeviceApiRouter(mfa: Mfa): Router {
   const router = express.Router();
   // Any content type is read as JSON: an app need not get the header right to get a clear answer.
   const json = express.json({ limit: DEVICE_BODY_LIMIT, strict: false, type: () => true });
-  for (const action of ACTIONS) {
+  for (const action of DEVICE_ACTIONS) {
     router.post(`/${action}`, json, async (req: Request, res: Response) => {
       const answer = await mfa.deviceApi.handle(action, req.body, { ip: mfa.clientIp(req) });
       if (answer.retryAfterSeconds !== undefined) res.set('Retry-After', String(answer.retryAfterSeconds));
@@ -30,16 +29,12 @@ export function createDeviceApiRouter(mfa: Mfa): Router {
       .set('Cache-Control', 'no-store')
       .json({
         error: 'not_found',
-        message: `The device API answers POST ${ACTIONS.map((a) => `/${a}`).join(', ')}.`,
+        message: `The device API answers POST ${DEVICE_ACTIONS.map((a) => `/${a}`).join(', ')}.`,
       });
   });
   router.use((err: unknown, req: Request, res: Response, _next: NextFunction) => {
     res.set('Cache-Control', 'no-store');
-    if (mfa.reportOutage(err, { ip: mfa.clientIp(req) })) {
-      const { status, error, message, retryAfterSeconds } = OUTAGE_ANSWER;
-      res.status(status).set('Retry-After', String(retryAfterSeconds)).json({ error, message });
-      return;
-    }
+    if (mfa.reportOutage(err, { ip: mfa.clientIp(req) })) return answerOutage(res, { html: false });
     const type = (err as { type?: unknown }).type;
     if (type === 'entity.too.large') {
       res

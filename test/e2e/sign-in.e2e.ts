@@ -75,6 +75,15 @@ async function readQr(page: Page, name: string): Promise<string> {
     .trim();
 }
 
+/** The app's sign-in, through the IdP's identifier and password pages (a prompt or the app follows). */
+async function signInAtApp(page: Page, rp: string, user: string, password: string) {
+  await page.goto(`${rp}/login`);
+  await page.getByLabel(/user name|e-mail/i).fill(user);
+  await page.getByRole('button', { name: 'Next' }).click();
+  await page.getByLabel('Password').fill(password);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+}
+
 const claim = (page: Page, name: string) => page.locator(`[data-claim="${name}"]`).innerText();
 
 describe('browser end to end: the demo app signs in through the sample IdP (Chromium)', function () {
@@ -149,11 +158,7 @@ describe('browser end to end: the demo app signs in through the sample IdP (Chro
     await snap(page, '08-rp-signed-out');
 
     // Signing in again: the code prompt this time (its form ends, through redirects, at the app).
-    await page.goto(`${demo.rp}/login`);
-    await page.getByLabel(/user name|e-mail/i).fill('bob');
-    await page.getByRole('button', { name: 'Next' }).click();
-    await page.getByLabel('Password').fill('correct horse bob');
-    await page.getByRole('button', { name: 'Sign in' }).click();
+    await signInAtApp(page, demo.rp, 'bob', 'correct horse bob');
     await page.getByRole('heading', { name: 'Verify your identity' }).waitFor();
     await snap(page, '09-idp-code-prompt');
     await page.getByLabel('Verification code').fill(totpNow(secret, 1));
@@ -226,11 +231,7 @@ describe('browser end to end: the demo app signs in through the sample IdP (Chro
       await waitFor(/Waiting for sign-in requests/);
 
       // Signing in at the app: the prompt sends a notification and shows its number.
-      await page.goto(`${demo.rp}/login`);
-      await page.getByLabel(/user name|e-mail/i).fill('bob');
-      await page.getByRole('button', { name: 'Next' }).click();
-      await page.getByLabel('Password').fill('correct horse bob');
-      await page.getByRole('button', { name: 'Sign in' }).click();
+      await signInAtApp(page, demo.rp, 'bob', 'correct horse bob');
       await page.getByRole('heading', { name: 'Verify your identity' }).waitFor();
       await page.getByRole('button', { name: 'Send a notification to Terminal phone app' }).click();
       const number = (await page.locator('#match-number').innerText()).trim();
@@ -254,11 +255,7 @@ describe('browser end to end: the demo app signs in through the sample IdP (Chro
   it('dana (MFA disabled): password only (acr pwd); the sensitive action steps up through the IdP, which enrols her and raises acr to mfa', async () => {
     const context = await browser.newContext();
     const page = await context.newPage();
-    await page.goto(`${demo.rp}/login`);
-    await page.getByLabel(/user name|e-mail/i).fill('dana');
-    await page.getByRole('button', { name: 'Next' }).click();
-    await page.getByLabel('Password').fill('correct horse dana');
-    await page.getByRole('button', { name: 'Sign in' }).click();
+    await signInAtApp(page, demo.rp, 'dana', 'correct horse dana');
     await page.waitForURL(`${demo.rp}/`);
     assert.equal(await claim(page, 'amr'), 'pwd');
     assert.equal(await claim(page, 'acr'), 'urn:mfakit:acr:pwd');
@@ -288,11 +285,7 @@ describe('browser end to end: the demo app signs in through the sample IdP (Chro
       /^http:\/\/localhost:/,
       'npm start prints localhost URLs (passkeys refuse IP addresses)',
     );
-    await page.goto(`${demo.rp}/login`);
-    await page.getByLabel(/user name|e-mail/i).fill('alice');
-    await page.getByRole('button', { name: 'Next' }).click();
-    await page.getByLabel('Password').fill('correct horse alice');
-    await page.getByRole('button', { name: 'Sign in' }).click();
+    await signInAtApp(page, demo.rp, 'alice', 'correct horse alice');
     await page.getByRole('link', { name: 'Passkey or security key' }).click();
     await snap(page, '31-idp-passkey-setup');
     await page.getByRole('button', { name: 'Create a passkey' }).click();

@@ -157,6 +157,22 @@ describe('mfakit/radius with radclient', function () {
     assert.equal(done.code, 'Access-Accept', done.output);
   });
 
+  it('push denied in the app, then Enter: Access-Reject, counted like a wrong code', async () => {
+    h = await harness();
+    await enrolThroughEngine(h.mfa, h.clock, 'alice');
+    const { app } = await registerPushApp(h.mfa, h.clock, 'alice', { name: 'Pixel' });
+    const first = await challenged();
+    const state = stateOf(first.state);
+    const sent = await h.ask({ 'User-Name': 'alice', 'User-Password': 'push', State: state });
+    assert.equal(sent.code, 'Access-Challenge', sent.output);
+    const [request] = (await app.pending()).body.notifications;
+    assert.equal((await app.answer(request.id, 'deny')).body.answer, 'denied');
+    const denied = await h.ask({ 'User-Name': 'alice', 'User-Password': '', State: state });
+    assert.equal(denied.code, 'Access-Reject', denied.output);
+    assert.equal((await h.mfa.admin.lockStatus('alice')).consecutiveFailures, 1);
+    assert.ok(h.events.some((e) => e.type === 'verify_failed' && e.detail === 'push_denied'));
+  });
+
   it('a request from an address that is no client, or with a wrong secret: no answer at all', async () => {
     h = await harness({ clients: [{ address: '192.0.2.0/24', secret: SECRET }] });
     const stranger = await h.ask({ 'User-Name': 'alice', 'User-Password': 'alice-pw' });

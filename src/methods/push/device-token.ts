@@ -10,7 +10,7 @@ import type { Clock } from '../../engine/capabilities.ts';
 import type { EphemeralStore } from '../../store/ports.ts';
 import { type DevicePublicKey, devicePublicKeyOf } from './record.ts';
 
-export const DEVICE_TOKEN_TYPE = 'mfakit-push+jwt';
+const DEVICE_TOKEN_TYPE = 'mfakit-push+jwt';
 /** A request is at most this long: a key, a push token and a few claims. */
 export const DEVICE_TOKEN_MAX = 8192;
 const MAX_AGE_SECONDS = 120;

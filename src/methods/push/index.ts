@@ -7,7 +7,6 @@ import { createPushMethod } from './push-method.ts';
 
 export type { PushDelivery, PushNotification, PushOutbox } from './delivery.ts';
 export { pushOutbox } from './delivery.ts';
-export { DEVICE_TOKEN_TYPE } from './device-token.ts';
 export type { PushOptions } from './options.ts';
 
 /** Push notifications as a sign-in method: `createMfa({ methods: [totp, pushMethod({ endpoint }), …] })`. */

@@ -1,7 +1,7 @@
 // pushMethod()'s options, checked once when the method is built: a ConfigError names every bad
 // path, as createMfa's own options do.
 import { z } from 'zod';
-import { ConfigError } from '../../errors.ts';
+import { parseConfig } from '../../engine/options.ts';
 import type { PushDelivery } from './delivery.ts';
 
 const window = z.object({
@@ -42,11 +42,5 @@ export interface PushOptions {
 
 export type ResolvedPushOptions = z.output<typeof schema>;
 
-export function resolvePushOptions(options: PushOptions): ResolvedPushOptions {
-  const parsed = schema.safeParse(options);
-  if (!parsed.success)
-    throw new ConfigError(
-      `pushMethod: ${parsed.error.issues.map((i) => `${i.path.join('.') || '(options)'}: ${i.message}`).join('; ')}`,
-    );
-  return parsed.data;
-}
+export const resolvePushOptions = (options: PushOptions): ResolvedPushOptions =>
+  parseConfig(schema, options, 'pushMethod options');

@@ -9,7 +9,7 @@
 // is refused meanwhile, so the request the app shows is the one whose number the user's page
 // shows), a user reported for fraud is sent nothing until the flag is cleared, and the send
 // limits the engine adds (per client address, none while locked out).
-import { ConfigError, DeliveryError, MfaError, SlowDownError } from '../../errors.ts';
+import { ConfigError, DeliveryError, SendBlockedError, SlowDownError } from '../../errors.ts';
 import { reservePlaces } from '../../store/count-places.ts';
 import type { MethodRecord } from '../../store/ports.ts';
 import type { MethodServices, SignInMethod } from '../method.ts';
@@ -40,55 +40,55 @@ export function createPushMethod(services: MethodServices, options: ResolvedPush
   const tokens = createDeviceTokens({ clock, ephemeral, audience: options.endpoint });
   const nameOf = (record: MethodRecord) => pushDataOf(record).deviceName;
 
-  /** The newest transaction of `binding` for each candidate, while it lasts. */
-  const transactionsOf = async (candidates: readonly MethodRecord[], binding: string) =>
-    (await Promise.all(candidates.map((r) => transactions.ofBinding(binding, r.id)))).filter(
-      (t): t is PushTransaction => t !== null,
+  /** The newest transaction of `binding` for each candidate that has one, with its record. */
+  const transactionsOf = async (candidates: readonly MethodRecord[], binding: string) => {
+    const sent = await Promise.all(
+      candidates.map(async (record) => ({ record, tx: await transactions.ofBinding(binding, record.id) })),
     );
+    return sent.filter((s): s is { record: MethodRecord; tx: PushTransaction } => s.tx !== null);
+  };
 
   return {
     kind: 'push',
     provides: ['push'],
     keepsRecords: true,
     accepts: (input) => 'push' in input && input.push === true,
-    async awaiting(_input, candidates, binding) {
+    async awaiting(candidates, binding) {
       const sent = await transactionsOf(candidates, binding);
       // An approval from any of the devices comes first: Continue signs in with it.
-      const shown = sent.find((t) => t.answer === 'approved') ?? sent.find((t) => t.answer === null);
-      const record = shown && candidates.find((r) => r.id === shown.methodId);
-      if (!shown || !record) return null;
+      const shown = sent.find((s) => s.tx.answer === 'approved') ?? sent.find((s) => s.tx.answer === null);
+      if (!shown) return null;
+      const { record, tx } = shown;
       return {
         methodId: record.id,
         to: nameOf(record),
-        number: shown.number,
-        expiresAt: shown.expiresAt,
-        approved: shown.answer === 'approved',
+        number: tx.number,
+        expiresAt: tx.expiresAt,
+        approved: tx.answer === 'approved',
       };
     },
     async verify(_userId, _input, candidates, binding) {
       const sent = await transactionsOf(candidates, binding);
-      const approved = sent.find((t) => t.answer === 'approved');
+      const approved = sent.find((s) => s.tx.answer === 'approved');
       if (!approved) {
-        const answered = sent.find((t) => t.answer !== null);
+        const answered = sent.find((s) => s.tx.answer !== null)?.tx;
         return {
           ok: false,
           detail: answered ? `push_${answered.detail ?? answered.answer}` : 'push_not_sent',
         };
       }
       // The atomic part: one sign-in per approval, however many submissions race.
-      if (!(await transactions.consume(approved))) return { ok: false, detail: 'push_used' };
-      const record = candidates.find((r) => r.id === approved.methodId) ?? null;
-      if (record) await repository.markMethodUsed(record.userId, record.id, clock.now());
+      if (!(await transactions.consume(approved.tx))) return { ok: false, detail: 'push_used' };
+      const { record } = approved;
+      await repository.markMethodUsed(record.userId, record.id, clock.now());
       return { ok: true, record, amr: ['swk'], strength: 'push' };
     },
     sends: {
       label: (record) => `Send a notification to ${nameOf(record)}`,
       async send(record, binding, origin) {
         if ((await repository.getFraudFlag(record.userId)) !== null)
-          throw new MfaError(
-            'push_blocked',
+          throw new SendBlockedError(
             'Notifications are paused because a sign-in request was reported as fraud. Contact your administrator.',
-            403,
           );
         const { perUser } = options;
         const reserved = await reservePlaces(ephemeral, [

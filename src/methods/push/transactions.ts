@@ -50,14 +50,14 @@ function readTransaction(raw: string | null): PushTransaction | null {
 }
 
 /** Two random digits, 10 to 99, without modulo bias. */
-export function matchNumber(random: MethodServices['random']): string {
+function matchNumber(random: MethodServices['random']): string {
   for (;;) {
     const n = random.bytes(1)[0] ?? 255;
     if (n < 180) return String(10 + (n % 90));
   }
 }
 
-export type IssueResult =
+type IssueResult =
   | { ok: true; tx: PushTransaction }
   /** Another sign-in's request waits for this device: how long until it lapses (ms). */
   | { ok: false; busyForMs: number };
@@ -179,9 +179,6 @@ export function createPushTransactions(services: MethodServices, lifetimeMs: num
       await ephemeral.delete(bindingKey(tx.binding, tx.methodId));
       return true;
     },
-
-    /** The transaction `id` while it lasts, or null. */
-    get: (id: string) => byId(id),
   };
 }
 
