@@ -175,6 +175,10 @@ async function startOneProcess() {
     policiesLine: fed.policiesLine,
   };
   console.log(startGuide(config, urls, configFile, facts));
+  if (fed.fed.radius && config.radius) {
+    const { port } = await fed.fed.radius.listen(config.radius.port, config.radius.host);
+    console.log(`RADIUS (VPNs, PAP + Message-Authenticator): udp ${config.radius.host}:${port}\n`);
+  }
   stopOnSignals([fedListener.server, partnerListener.server, rpListener.server], fed.close);
 }
 
@@ -211,6 +215,8 @@ async function startPrimary(workers: number) {
     ...pool.ready,
   };
   console.log(startGuide(config, urls, configFile, facts));
+  // One UDP listener answers for a deployment; here, with several workers, run it beside them.
+  if (config.radius) console.log('RADIUS: not started with several workers (run it in one process).\n');
   stopOnSignals([partnerListener.server, rpListener.server], () => pool.stop());
 }
 

@@ -18,6 +18,7 @@ import {
   userPasswordProblem,
 } from './config-checks.ts';
 import { formatPath, type SubstitutionIssue, substituteEnv } from './env-substitution.ts';
+import { radiusConfigSchema } from './radius-config.ts';
 
 /**
  * The federation server's one config file (YAML or JSON), validated with zod so every
@@ -34,7 +35,8 @@ import { formatPath, type SubstitutionIssue, substituteEnv } from './env-substit
  *     second factor, passwordless sign-in and the phishing-resistant level;
  *   - textMessage, phoneCall: a code sent to the user's phone (printed on the console here);
  *   - pushNotifications: a phone app approves sign-ins by the number the page shows (the sample's
- *     terminal phone app: npm run phone-app).
+ *     terminal phone app: npm run phone-app);
+ *   - radius: an optional RADIUS front end for VPNs (radius-config.ts).
  */
 
 /** A feature's switch, `{ enabled }`, on unless turned off. */
@@ -224,13 +226,11 @@ export const federationConfigSchema = z
           .default('preferred'),
       })
       .default({ enabled: true, userVerification: 'preferred' }),
-    // A 6-digit code sent to a phone registered at first sign-in or in the portal; no SMS or voice
-    // provider here: mfakit's development outbox prints each message on the server's console.
+    // Codes, calls and notifications are printed on the server's console (no provider here).
     textMessage: onByDefault(),
     phoneCall: onByDefault(),
-    // A phone app approves by the number the page shows (device API at <issuer>/interaction/device;
-    // the terminal app: npm run phone-app); notifications are printed on the console.
     pushNotifications: onByDefault(),
+    radius: radiusConfigSchema.optional(),
   })
   .superRefine((c, ctx) => {
     const passkeyProblem = c.passkeys.enabled && URL.canParse(c.issuer) ? passkeyHostProblem(c.issuer) : null;

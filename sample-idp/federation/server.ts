@@ -22,6 +22,7 @@ import {
 import { createSqliteStores } from 'mfakit/adapters/sqlite';
 import { STYLE_CSS } from 'mfakit/express';
 import { createOidcMfa, type OidcMfa } from 'mfakit/oidc';
+import { createRadiusServer, type RadiusServer } from 'mfakit/radius';
 import type Provider from 'oidc-provider';
 import proxyaddr from 'proxy-addr';
 import { createAccountPortal } from './account-portal.ts';
@@ -93,6 +94,8 @@ export interface FederationServer {
   provider: Provider;
   mfa: Mfa;
   oidc: OidcMfa;
+  /** The RADIUS front end when the config has `radius` (not listening yet: `radius.listen(port, host)`). */
+  radius: RadiusServer | null;
   /** With `policies: 'store'`: what start-up did with the saved policy document. */
   policySeeding: PolicySeeding | null;
   close(): Promise<void>;
@@ -268,13 +271,25 @@ export async function createFederationServer(
       .send(messagePage(config.displayName, 'Sign-in problem', message));
   });
 
+  // VPNs sign in over RADIUS through the same first-factor gate and engine (app `radius`).
+  const radius = config.radius
+    ? createRadiusServer({
+        mfa,
+        gate,
+        ephemeral: stores.ephemeral,
+        clients: config.radius.clients,
+        app: 'radius',
+      })
+    : null;
   return {
     app,
     provider,
     mfa,
     oidc,
+    radius,
     policySeeding,
     close: async () => {
+      await radius?.close();
       if (!deps.stores) await stores.close?.();
     },
   };

@@ -101,6 +101,8 @@ export async function startFederationStack(
     phone?: boolean;
     /** Push notifications (the sample's default: on). */
     push?: boolean;
+    /** A RADIUS front end (`radius` in the config) for clients on 127.0.0.0/8 with this shared secret. */
+    radiusSecret?: string;
     /** The stores (default: in memory); the caller closes them. */
     stores?: Stores;
     /** The server's secrets (default: generated for this stack). */
@@ -139,6 +141,14 @@ export async function startFederationStack(
       textMessage: { enabled: options.phone !== false },
       phoneCall: { enabled: options.phone !== false },
       pushNotifications: { enabled: options.push !== false },
+      ...(options.radiusSecret
+        ? {
+            radius: {
+              port: 0,
+              clients: [{ address: '127.0.0.0/8', secret: options.radiusSecret, name: 'vpn' }],
+            },
+          }
+        : {}),
       trustedNetworks: options.trustedNetworks ?? [],
       trustedProxies: options.trustedProxies ?? [],
       users: [...LOCAL_USERS.filter((u) => !replaced.has(u.id)), ...(options.users ?? [])],

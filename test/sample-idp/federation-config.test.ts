@@ -304,6 +304,26 @@ describe('sample-idp federation config', () => {
     assert.match((await problems({ ...valid(), phoneCall: { enable: false } }))[0] ?? '', /^phoneCall/);
   });
 
+  it('radius: none by default; its port defaults to 1812; a client list that is empty, or a short secret, is refused', async () => {
+    const none = await parseFederationConfig(valid(), { PARTNER_SECRET: 'x'.repeat(20) });
+    assert.equal(none.radius, undefined);
+    const one = await parseFederationConfig(
+      { ...valid(), radius: { clients: [{ address: '10.0.0.0/8', secret: 's'.repeat(20) }] } },
+      { PARTNER_SECRET: 'x'.repeat(20) },
+    );
+    assert.deepEqual([one.radius?.port, one.radius?.host], [1812, '127.0.0.1']);
+    assert.match(
+      (await problems({ ...valid(), radius: { clients: [] } }))[0] ?? '',
+      /^radius\.clients: at least one RADIUS client/,
+    );
+    assert.match(
+      (
+        await problems({ ...valid(), radius: { clients: [{ address: '10.0.0.0/8', secret: 'short' }] } })
+      )[0] ?? '',
+      /^radius\.clients\[0\]\.secret: a shared secret must be at least 16 characters/,
+    );
+  });
+
   it('pushNotifications: on by default, turned off on its own; anything but true or false is refused', async () => {
     const on = await parseFederationConfig(valid(), { PARTNER_SECRET: 'x'.repeat(20) });
     assert.deepEqual(on.pushNotifications, { enabled: true });
