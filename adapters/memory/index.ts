@@ -6,6 +6,7 @@ import { systemClock } from '../../src/engine/capabilities.ts';
 import { composeRepository } from '../../src/store/compose-repository.ts';
 import type { Repository, Stores } from '../../src/store/ports.ts';
 import { MemoryAccessPassStore } from './access-passes.ts';
+import { MemoryAppPasswordStore } from './app-passwords.ts';
 import { MemoryAuditStore } from './audit.ts';
 import { MemoryCounterStore } from './counters.ts';
 import { MemoryEphemeralStore } from './ephemeral.ts';
@@ -50,5 +51,6 @@ export function createMemoryRepository(): Repository {
     policyDocument: new MemoryPolicyDocumentStore(),
     signals: new MemorySignInSignalStore(),
     accessPasses: new MemoryAccessPassStore(),
+    appPasswords: new MemoryAppPasswordStore(),
   });
 }

@@ -4,6 +4,7 @@
 // a composition that leaves a port method out.
 import type {
   AccessPassStore,
+  AppPasswordStore,
   AuditStore,
   CounterStore,
   MethodStore,
@@ -28,11 +29,12 @@ export interface RepositoryParts {
   policyDocument: PolicyDocumentStore;
   signals: SignInSignalStore;
   accessPasses: AccessPassStore;
+  appPasswords: AppPasswordStore;
 }
 
 export function composeRepository(parts: RepositoryParts): Repository {
   const { methods, counters, recoveryCodes, devices, tokens, userStates, audit } = parts;
-  const { policyDocument, signals, accessPasses } = parts;
+  const { policyDocument, signals, accessPasses, appPasswords } = parts;
   return {
     listMethods: (userId, options) => methods.listMethods(userId, options),
     getMethod: (userId, methodId) => methods.getMethod(userId, methodId),
@@ -91,5 +93,11 @@ export function composeRepository(parts: RepositoryParts): Repository {
     getAccessPass: (userId) => accessPasses.getAccessPass(userId),
     consumeAccessPass: (userId, id, at) => accessPasses.consumeAccessPass(userId, id, at),
     deleteAccessPass: (userId) => accessPasses.deleteAccessPass(userId),
+
+    addAppPassword: (record, max) => appPasswords.addAppPassword(record, max),
+    listAppPasswords: (userId) => appPasswords.listAppPasswords(userId),
+    touchAppPassword: (userId, id, at) => appPasswords.touchAppPassword(userId, id, at),
+    deleteAppPassword: (userId, id) => appPasswords.deleteAppPassword(userId, id),
+    deleteAppPasswords: (userId) => appPasswords.deleteAppPasswords(userId),
   };
 }

@@ -6,6 +6,7 @@
 // three atomic primitives (`advance`, `consumeOnce`, `increment`); the contract suite in
 // test/store/contract/ proves each adapter implements every port.
 import type { AccessPassStore } from './ports/access-passes.ts';
+import type { AppPasswordStore } from './ports/app-passwords.ts';
 import type { AuditStore } from './ports/audit.ts';
 import type { CounterStore } from './ports/counters.ts';
 import type { EphemeralStore } from './ports/ephemeral.ts';
@@ -20,6 +21,7 @@ import type { SignInSignalStore } from './ports/sign-in-signals.ts';
 import type { UserStateStore } from './ports/user-states.ts';
 
 export * from './ports/access-passes.ts';
+export * from './ports/app-passwords.ts';
 export * from './ports/audit.ts';
 export * from './ports/counters.ts';
 export * from './ports/ephemeral.ts';
@@ -51,7 +53,8 @@ export interface Repository
     AuditStore,
     PolicyDocumentStore,
     SignInSignalStore,
-    AccessPassStore {}
+    AccessPassStore,
+    AppPasswordStore {}
 
 export interface Stores {
   repository: Repository;
