@@ -25,7 +25,15 @@ export type {
   RecoveryCodesService,
 } from './engine/account-security.ts';
 export type { Administration } from './engine/administration.ts';
+export type {
+  AppPasswordApp,
+  AppPasswordRequest,
+  AppPasswordSummary,
+  AppPasswordsService,
+  CreatedAppPassword,
+} from './engine/app-passwords.ts';
 export type { PruneAuditRequest, PruneAuditResult } from './engine/audit-retention.ts';
+export { APP_PASSWORD_AMR } from './engine/auth-methods.ts';
 export type { Clock, RandomSource } from './engine/capabilities.ts';
 export type { CodeSender, SendFailure, SendOutcome } from './engine/code-sending.ts';
 export { createMfa } from './engine/create-mfa.ts';

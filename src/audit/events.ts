@@ -191,15 +191,16 @@ export type RememberedDeviceEvent =
 export type FirstFactorEvent =
   | {
       type: 'first_factor_verified';
-      data: { kind: 'password' | 'temporaryAccessPass' | 'passkey' };
-      /** A passkey sign-in: the method that proved it. */
+      data: { kind: 'password' | 'temporaryAccessPass' | 'passkey' | 'appPassword' };
+      /** A passkey sign-in or an app password: the method or app password that proved it. */
       methodId?: string;
       methodKind?: string;
     }
   | {
       type: 'first_factor_failed';
       detail: 'wrong_password' | 'wrong_access_pass' | 'unknown_account';
-      data: { kind: 'password' | 'temporaryAccessPass' };
+      /** `legacyClient`: a legacy client's password field (an app password, else the password). */
+      data: { kind: 'password' | 'temporaryAccessPass' | 'legacyClient' };
     }
   | {
       /** A passwordless sign-in refused: `detail` is the method's reason (e.g. `unknown_credential`). */
@@ -215,7 +216,36 @@ export type FirstFactorEvent =
        */
       type: 'first_factor_throttled';
       detail: string;
-      data: { kind: 'password' | 'temporaryAccessPass' | 'passkey'; unreported?: number };
+      data: { kind: 'password' | 'temporaryAccessPass' | 'passkey' | 'legacyClient'; unreported?: number };
+    };
+
+// ---- app passwords (`methodKind` is always `app_password`, `methodId` the app password's id) ----
+
+export type AppPasswordEvent =
+  | {
+      type: 'app_password_created';
+      methodId: string;
+      methodKind: string;
+      data: { name: string; apps: string[]; expiresAt: number | null };
+    }
+  | {
+      /** `detail`: `user` (the owner removed it) or `admin` (with every other, by an administrator). */
+      type: 'app_password_revoked';
+      methodId: string;
+      methodKind: string;
+      detail: 'user' | 'admin';
+    }
+  | {
+      /**
+       * The right app password for a sign-in it may not make: `detail` is `expired`,
+       * `out_of_scope` (another application's; `data.app` is the one asked for) or `not_allowed`
+       * (the user is in an excluded group or role, or app passwords are off).
+       */
+      type: 'app_password_refused';
+      methodId: string;
+      methodKind: string;
+      detail: 'expired' | 'out_of_scope' | 'not_allowed';
+      data: { app: string };
     };
 
 // ---- Temporary Access Passes (`methodKind` is always `temporary_access_pass`) ----
@@ -338,6 +368,7 @@ export type AuditEventBody =
   | MethodEvent
   | RememberedDeviceEvent
   | FirstFactorEvent
+  | AppPasswordEvent
   | AccessPassEvent
   | AdministrativeEvent
   | OperationsEvent;

@@ -253,8 +253,7 @@ export function createAccountSecurity(engine: EngineContext) {
       if (registration.isRecent(stamp.authTime)) return false;
       return !(await hasMethods(stamp.userId));
     },
-    isFresh: (stamp) =>
-      stamp.mfaAt !== null && clock.now() - stamp.mfaAt <= options.reauthMaxAgeSeconds * 1000,
+    isFresh: engine.isFresh,
   };
   return { service, afterEnrollment };
 }

@@ -11,8 +11,8 @@ export interface Administration {
   getUserState(userId: string): Promise<UserMfaState>;
   setUserState(userId: string, state: UserMfaState, ctx: RequestContext): Promise<void>;
   /**
-   * "Require re-registration": removes every method, recovery code, access pass and remembered
-   * device. Sessions are revoked first, then devices, so a reset that fails half-way leaves no
+   * "Require re-registration": removes every method, recovery code, access pass, app password
+   * and remembered device. Sessions are revoked first, then devices, so a reset that fails half-way leaves no
    * live session and no cookie that skips MFA (running it again finishes the job); and once
    * more at the end, so a sign-in that raced the reset with a method being removed is void too.
    */
@@ -60,6 +60,7 @@ export function createAdministration(engine: EngineContext): Administration {
       await repository.unassignTokens(userId);
       await repository.deleteRecoveryCodes(userId);
       await repository.deleteAccessPass(userId);
+      await engine.appPasswords.revokeAll(userId, ctx);
       await lockout.reset(userId);
       await sessionEpochs.revokeAll(userId);
       await audit(userId, ctx, { type: 'user_reset', data: { methods: methods.length } });

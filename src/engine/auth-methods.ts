@@ -3,12 +3,16 @@
 import { WEBAUTHN_KIND } from '../methods/webauthn/credential.ts';
 import type { AuthMethod } from '../policy/model.ts';
 
+/** mfakit's own `amr` value (RFC 8176 has none) for a sign-in with an app password. */
+export const APP_PASSWORD_AMR = 'apw';
+
 /**
  * Whether a first factor (its `amr` values) was a passkey signing in on its own — mfakit's
  * passwordless sign-in: `hwk` or `swk`, no password, federation or pass.
  */
 const passkeySignIn = (amr: readonly string[]) =>
-  ['pwd', 'fed', 'tap'].every((v) => !amr.includes(v)) && (amr.includes('hwk') || amr.includes('swk'));
+  ['pwd', 'fed', 'tap', APP_PASSWORD_AMR].every((v) => !amr.includes(v)) &&
+  (amr.includes('hwk') || amr.includes('swk'));
 
 /** The strength methods a sign-in's first factor (its `amr` values) counts as. */
 export function firstFactorMethods(amr: readonly string[]): AuthMethod[] {
@@ -30,6 +34,11 @@ export function firstFactorMethods(amr: readonly string[]): AuthMethod[] {
   // where a password would have worked).
   if (amr.includes('tap'))
     out.push('temporaryAccessPass', ...(out.includes('password') ? [] : ['password' as const]));
+  // An app password (mfakit's amr value `apw`): the plain `mfa` strength for the legacy client it
+  // is scoped to (the sign-in flow refuses it for any other client), and a knowledge factor, so a
+  // client that can answer a challenge (RADIUS) meets a stronger requirement with a second factor.
+  if (amr.includes(APP_PASSWORD_AMR))
+    out.push('appPassword', ...(out.includes('password') ? [] : ['password' as const]));
   return out;
 }
 

@@ -50,6 +50,7 @@ export function createMfa(options: MfaOptions): Mfa {
   const { rememberDevice } = resolved;
   // The session check stays inside the engine (mfa.isCurrent answers it with a promise).
   const { admitsSession: _internal, ...accessPasses } = engine.accessPasses;
+  const { check: _gateOnly, ...appPasswords } = engine.appPasswords;
   return {
     ...signIn,
     ...stepUp,
@@ -73,6 +74,7 @@ export function createMfa(options: MfaOptions): Mfa {
         throttle: engine.firstFactorThrottle,
         audit: engine.audit,
         verifyAccessPass: engine.accessPasses.verify,
+        checkAppPassword: engine.appPasswords.check,
         familiarNetwork,
       }),
     trustedNetwork: (ip) => engine.trustedNetworks.match(ip),
@@ -84,6 +86,7 @@ export function createMfa(options: MfaOptions): Mfa {
     deviceApi: createDeviceRequestService(engine, admin),
     tokens: createTokenInventory(engine, account.afterEnrollment),
     accessPasses,
+    appPasswords,
     passwordless: createPasswordless(engine),
     ready: () => engine.bus.ready(),
   };

@@ -2,8 +2,8 @@
 // injected capabilities, the stores, the crypto, the audit helper and the outage report, and
 // the components each service composes (the enabled methods, recovery codes, the token
 // inventory, the throttles, trusted networks, remembered devices, session epochs, policies,
-// pending sign-ins, the decision, Temporary Access Passes, the registration rule, the session
-// check). Internal: nothing here is reachable from the public `Mfa` object.
+// pending sign-ins, the decision, Temporary Access Passes, app passwords, the registration rule,
+// the session check and its freshness). Internal: nothing here is reachable from the public `Mfa` object.
 import { pinoAuditSink } from '../audit/events.ts';
 import { createCodeHasher } from '../crypto/code-hash.ts';
 import { createSealer } from '../crypto/seal.ts';
@@ -13,6 +13,7 @@ import { createMethodRegistry } from '../methods/registry.ts';
 import { createClientIpResolver } from '../trust/client-ip.ts';
 import { createRememberedDevices } from '../trust/remembered-devices.ts';
 import { compileTrustedNetworks } from '../trust/trusted-networks.ts';
+import { createAppPasswords } from './app-passwords.ts';
 import { createAuditLog } from './audit-log.ts';
 import { cryptoRandom, systemClock } from './capabilities.ts';
 import { createCurrentSessionCheck } from './current-session.ts';
@@ -27,6 +28,7 @@ import { guardPendingStore } from './pending-currency.ts';
 import { createPolicySource } from './policy-source.ts';
 import { createRegistrationRule } from './registration-rule.ts';
 import { createSessionEpochs } from './session-epochs.ts';
+import type { AuthStamp } from './stamp.ts';
 import { createTemporaryAccessPasses } from './temporary-access-pass.ts';
 
 export function createEngineContext(input: MfaOptions) {
@@ -61,6 +63,19 @@ export function createEngineContext(input: MfaOptions) {
     audit,
     options: options.temporaryAccessPass,
     bus,
+  });
+  /** Whether the stamp carries a second factor verified recently enough for sensitive changes. */
+  const isFresh = (stamp: AuthStamp) =>
+    stamp.mfaAt !== null && clock.now() - stamp.mfaAt <= options.reauthMaxAgeSeconds * 1000;
+  const appPasswords = createAppPasswords({
+    repository,
+    hasher,
+    clock,
+    random,
+    audit,
+    options: options.appPasswords,
+    directory: options.directory,
+    isFresh,
   });
   const isCurrent = createCurrentSessionCheck(sessionEpochs, rememberedDevices, accessPasses);
   const { decide, whatIf } = createDecide({
@@ -117,7 +132,9 @@ export function createEngineContext(input: MfaOptions) {
     whatIf,
     clientIp: createClientIpResolver(options.trustedProxies),
     accessPasses,
+    appPasswords,
     isCurrent,
+    isFresh,
     registration: createRegistrationRule({
       clock,
       maxAgeSeconds: options.reauthMaxAgeSeconds,

@@ -13,7 +13,13 @@
 //      when the throttle says so (the first of its kind in a minute, see first-factor-throttle).
 // The application owns its accounts and password hashes (`AccountDirectory`); mfakit owns the
 // order of these steps, the throttle and the audit.
+//
+// A legacy client (RADIUS, HTTP Basic) has one password field: kind `legacyClient` checks what
+// was typed as one of the user's app passwords scoped to `app` when it can be one, else as the
+// account's password — one attempt either way. Only this kind ever accepts an app password.
+import { APP_PASSWORD_KIND, type AppPasswordCheck } from './app-passwords.ts';
 import type { AuditLog } from './audit-log.ts';
+import { APP_PASSWORD_AMR } from './auth-methods.ts';
 import { hasControlCharacters } from './control-characters.ts';
 import { answerRefusedClaim, type FirstFactorThrottle } from './first-factor-throttle.ts';
 
@@ -35,18 +41,27 @@ export interface AccountDirectory {
   homeRealmOf?(email: string): string | null;
 }
 
-export type FirstFactorKind = 'password' | 'temporaryAccessPass';
+/** `legacyClient`: a legacy client's password field, an app password for `app` or the account's password. */
+export type FirstFactorKind = 'password' | 'temporaryAccessPass' | 'legacyClient';
 
 export interface FirstFactorInput {
   identifier: string;
   secret: string;
   kind: FirstFactorKind;
+  /** `legacyClient`: the application the client signs in to (required); an app password must be scoped to it. */
+  app?: string | undefined;
   ip: string;
   requestId?: string | undefined;
 }
 
 export type FirstFactorResult =
-  | { ok: true; accountId: string; amr: string[] }
+  | {
+      ok: true;
+      accountId: string;
+      amr: string[];
+      /** The app password that signed in (amr `apw`), for a `legacyClient` sign-in. */
+      appPasswordId?: string;
+    }
   | { ok: false; error: 'invalid_credentials' }
   | { ok: false; error: 'throttled'; retryAfterSeconds: number }
   | { ok: false; error: 'home_realm'; realm: string };
@@ -79,12 +94,22 @@ export interface FirstFactorGateDeps {
   familiarNetwork?: ((accountId: string, ip: string) => Promise<string | null>) | undefined;
   audit: AuditLog;
   verifyAccessPass?: AccessPassVerifier | undefined;
+  /** The engine's app-password check (app-passwords.ts), for `legacyClient` sign-ins. */
+  checkAppPassword?:
+    | ((
+        userId: string,
+        input: string,
+        app: string,
+        ctx: { ip: string; requestId?: string | undefined },
+      ) => Promise<AppPasswordCheck>)
+    | undefined;
 }
 
 /** amr (RFC 8176) of each first factor; `tap` is mfakit's own value for a Temporary Access Pass. */
 export const FIRST_FACTOR_AMR: Record<FirstFactorKind, string[]> = {
   password: ['pwd'],
   temporaryAccessPass: ['tap'],
+  legacyClient: ['pwd'],
 };
 
 /** The throttle's owner for an account (what an unlock starts afresh), and for an identifier that names none. */
@@ -129,11 +154,38 @@ export function createFirstFactorGate(
    * (strangers cannot keep the owner out); every other password shares the account's.
    */
   async function budgetOf(input: FirstFactorInput, typed: string, account: ResolvedAccount | null) {
-    if (!account) return { owner: identifierThrottleKey(typed), budget: input.kind };
+    // A legacy client's field may hold the account's password: it draws on the passwords' budgets.
+    if (!account)
+      return {
+        owner: identifierThrottleKey(typed),
+        budget: input.kind === 'legacyClient' ? 'password' : input.kind,
+      };
     const owner = accountThrottleKey(account.id);
     if (input.kind === 'temporaryAccessPass') return { owner, budget: 'access-pass' };
     const network = deps.familiarNetwork ? await deps.familiarNetwork(account.id, input.ip) : null;
     return { owner, budget: network ? `password:net:${network}` : 'password' };
+  }
+
+  /**
+   * Checks the secret: true, or the app password that signed in, or false. A legacy client's
+   * app password that is the user's but may not sign in here (audited by the check) is false.
+   */
+  async function checkSecret(
+    input: FirstFactorInput,
+    account: ResolvedAccount | null,
+    ctx: { ip: string; requestId?: string | undefined },
+  ): Promise<boolean | { appPasswordId: string }> {
+    if (input.kind === 'temporaryAccessPass')
+      return deps.verifyAccessPass
+        ? (await deps.verifyAccessPass(account?.id ?? NO_ACCOUNT, input.secret, ctx)).ok
+        : false;
+    if (input.kind === 'legacyClient' && account && deps.checkAppPassword) {
+      if (!input.app) throw new TypeError('a legacyClient sign-in must name its app');
+      const check = await deps.checkAppPassword(account.id, input.secret, input.app, ctx);
+      if (check.ok) return { appPasswordId: check.id };
+      if (check.reason === 'refused') return false;
+    }
+    return directory.verifyPassword(account?.id ?? null, input.secret);
   }
 
   return {
@@ -154,24 +206,35 @@ export function createFirstFactorGate(
       if (realm) return { ok: false, error: 'home_realm', realm };
       const claim = await deps.throttle.claim(await budgetOf(input, typed, account), input.ip);
       if (!claim.allowed) return answerRefusedClaim(deps.audit, account?.id ?? null, ctx, input.kind, claim);
-      let ok = false;
-      if (input.kind === 'password') {
-        ok = await directory.verifyPassword(account?.id ?? null, input.secret);
-      } else if (deps.verifyAccessPass) {
-        ok = (await deps.verifyAccessPass(account?.id ?? NO_ACCOUNT, input.secret, ctx)).ok;
-      }
+      const checked = await checkSecret(input, account, ctx);
+      const ok = checked !== false;
       await claim.finish(ok && account ? 'success' : 'failure');
       if (!ok || !account) {
         await deps.audit(account?.id ?? null, ctx, {
           type: 'first_factor_failed',
           detail: account
-            ? `wrong_${input.kind === 'password' ? 'password' : 'access_pass'}`
+            ? `wrong_${input.kind === 'temporaryAccessPass' ? 'access_pass' : 'password'}`
             : 'unknown_account',
           data: { kind: input.kind },
         });
         return { ok: false, error: 'invalid_credentials' };
       }
-      await deps.audit(account.id, ctx, { type: 'first_factor_verified', data: { kind: input.kind } });
+      if (typeof checked === 'object') {
+        await deps.audit(account.id, ctx, {
+          type: 'first_factor_verified',
+          data: { kind: 'appPassword' },
+          methodId: checked.appPasswordId,
+          methodKind: APP_PASSWORD_KIND,
+        });
+        return {
+          ok: true,
+          accountId: account.id,
+          amr: [APP_PASSWORD_AMR],
+          appPasswordId: checked.appPasswordId,
+        };
+      }
+      const kind = input.kind === 'legacyClient' ? 'password' : input.kind;
+      await deps.audit(account.id, ctx, { type: 'first_factor_verified', data: { kind } });
       return { ok: true, accountId: account.id, amr: [...FIRST_FACTOR_AMR[input.kind]] };
     },
   };

@@ -101,7 +101,7 @@ export async function answerRefusedClaim(
   audit: AuditLog,
   userId: string | null,
   ctx: AuditContext,
-  kind: 'password' | 'temporaryAccessPass' | 'passkey',
+  kind: 'password' | 'temporaryAccessPass' | 'passkey' | 'legacyClient',
   claim: RefusedClaim,
 ): Promise<{ ok: false; error: 'throttled'; retryAfterSeconds: number }> {
   if (claim.audit) {

@@ -7,6 +7,7 @@
 import type { IncomingMessage } from 'node:http';
 import type { AccountSecurity } from './account-security.ts';
 import type { Administration } from './administration.ts';
+import type { AppPasswordsService } from './app-passwords.ts';
 import type { Clock } from './capabilities.ts';
 import type { DeviceRequestService } from './device-requests.ts';
 import type { AccountDirectory, FirstFactorGate } from './first-factor-gate.ts';
@@ -75,6 +76,12 @@ export interface Mfa extends SignInFlow, StepUpService, AccountSecurity {
   readonly tokens: TokenInventory;
   /** Temporary Access Passes: issue (shown once), status, revoke, verify (one-time: atomic). */
   readonly accessPasses: TemporaryAccessPasses;
+  /**
+   * App passwords for legacy clients (the `appPasswords` option): the user's list, create (a
+   * fresh second factor; shown once), revoke one or all. They sign in through the first-factor
+   * gate's `legacyClient` kind only.
+   */
+  readonly appPasswords: AppPasswordsService;
   /** Passwordless sign-in (a passkey as the first factor): a challenge for the browser, then the account it proves. */
   readonly passwordless: PasswordlessService;
   /**

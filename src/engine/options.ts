@@ -1,5 +1,6 @@
 // The options of `createMfa()`, validated with zod so a mistake is reported with its path
 // at start-up instead of surfacing as a weaker check at sign-in.
+
 import { z } from 'zod';
 import type { AuditSink } from '../audit/events.ts';
 import { ConfigError } from '../errors.ts';
@@ -11,6 +12,7 @@ import { recoveryCode } from '../methods/recovery-code/index.ts';
 import { totp } from '../methods/totp/index.ts';
 import type { Stores } from '../store/ports.ts';
 import { cidrSchema, trustedProxySchema } from '../trust/cidr.ts';
+import { appPasswordsSchema } from './app-password-options.ts';
 import type { Clock, RandomSource } from './capabilities.ts';
 import type { Directory } from './decide.ts';
 import { firstFactorThrottleSchema } from './first-factor-throttle.ts';
@@ -219,6 +221,8 @@ export const optionsSchema = z.object({
       maxLifetimeMinutes: 480,
       oneTimeDefault: true,
     }),
+  /** App passwords for legacy clients: see src/engine/app-passwords.ts. Off by default. */
+  appPasswords: appPasswordsSchema.prefault({}),
   audit: z.custom<AuditSink>((v) => typeof v === 'function', 'audit must be a function').optional(),
   /**
    * Conditional-access policies: a policy document (see mfakit's README), or 'store' to use

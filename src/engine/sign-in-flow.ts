@@ -1,10 +1,13 @@
 // The sign-in flow after the first factor: decide, then complete at once, start a pending
 // sign-in (a second factor or the first method's enrollment is needed) or refuse; verify the
 // pending sign-in's code, or enrol its first method, and complete it exactly once.
+
 import type { AuditEventBody, PolicyAuditData } from '../audit/events.ts';
+import { MfaError } from '../errors.ts';
 import type { EnrollmentDraft, EnrollmentFields, FactorInput } from '../methods/method.ts';
 import type { PolicyEvaluation } from '../policy/evaluation.ts';
 import type { EnrollableMethod, EnrollmentService, RecoveryCodesService } from './account-security.ts';
+import { APP_PASSWORD_AMR } from './auth-methods.ts';
 import type { SendOutcome } from './code-sending.ts';
 import type { AllowDecision, BlockDecision, Decision, DecisionContext, WhatIfContext } from './decision.ts';
 import type { EngineContext } from './engine-context.ts';
@@ -187,6 +190,13 @@ export function createSignInFlow(
      * pending principal (a second factor, or enrollment, is needed), or refuse.
      */
     async beginSignIn(input: SignInInput): Promise<SignInStart> {
+      // An app password is for the legacy client it was checked for: never a browser's or an app's sign-in.
+      if (input.amr.includes(APP_PASSWORD_AMR) && input.clientAppType !== 'legacy')
+        throw new MfaError(
+          'app_password_not_legacy',
+          'An app password signs in legacy clients only (clientAppType: legacy).',
+          400,
+        );
       const decision = await decide(input);
       const ctx = { ip: input.ip, requestId: input.requestId };
       if (decision.action === 'block') {

@@ -120,6 +120,7 @@ export const FIRST_FACTOR_METHODS: ReadonlySet<AuthMethod> = new Set([
   'password',
   'federatedMfa',
   'temporaryAccessPass',
+  'appPassword',
 ]);
 
 /**

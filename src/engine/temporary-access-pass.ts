@@ -14,6 +14,7 @@ import type { AuditLog } from './audit-log.ts';
 import { type Clock, type RandomSource, randomId } from './capabilities.ts';
 import type { InvalidationBus } from './invalidation-bus.ts';
 import type { ResolvedOptions } from './options.ts';
+import { randomSymbols } from './random-symbols.ts';
 import type { AuthStamp } from './stamp.ts';
 
 /**
@@ -22,9 +23,6 @@ import type { AuthStamp } from './stamp.ts';
  * spaces and dashes are ignored; lower-case i, l and o therefore never match anything.
  */
 export const ACCESS_PASS_ALPHABET = 'ABCDEFGHJKMNPQRSTUVWXYZ23456789';
-// Bytes at or above the largest multiple of the alphabet size are drawn again (rejection
-// sampling): every symbol is then exactly equally likely, with no modulo bias.
-const ACCEPT_BELOW = 256 - (256 % ACCESS_PASS_ALPHABET.length);
 /** Longer input is refused before it is normalised or hashed. */
 export const ACCESS_PASS_INPUT_MAX = 128;
 const WELL_FORMED = new RegExp(`^[${ACCESS_PASS_ALPHABET}]{8,48}$`);
@@ -35,15 +33,8 @@ const MINUTE = 60_000;
 const MAX_START_AHEAD_MS = 30 * 24 * 60 * MINUTE;
 
 /** A pass of `length` symbols drawn uniformly from ACCESS_PASS_ALPHABET. */
-export function generateAccessPass(random: RandomSource, length: number): string {
-  let pass = '';
-  while (pass.length < length) {
-    for (const byte of random.bytes(length - pass.length)) {
-      if (byte < ACCEPT_BELOW) pass += ACCESS_PASS_ALPHABET[byte % ACCESS_PASS_ALPHABET.length];
-    }
-  }
-  return pass;
-}
+export const generateAccessPass = (random: RandomSource, length: number): string =>
+  randomSymbols(random, ACCESS_PASS_ALPHABET, length);
 
 /** What the user typed, as the pass it stands for: no spaces or dashes, upper case; null if it cannot be one. */
 export function normalizeAccessPass(input: string): string | null {

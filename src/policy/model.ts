@@ -19,6 +19,11 @@ export const AUTH_METHODS = [
   'federatedMfa',
   /** A Temporary Access Pass (time-limited, issued by an administrator): a strong sign-in on its own. */
   'temporaryAccessPass',
+  /**
+   * An app password (generated for a legacy client that cannot answer a second step): stands in
+   * for the plain `mfa` strength only, and only for legacy clients (clientAppType `legacy`).
+   */
+  'appPassword',
 ] as const;
 export type AuthMethod = (typeof AUTH_METHODS)[number];
 
@@ -256,6 +261,7 @@ export const BUILT_IN_STRENGTHS: readonly AuthenticationStrength[] = [
       ['webauthn'],
       ['federatedMfa'],
       ['temporaryAccessPass'],
+      ['appPassword'],
     ],
   },
   {

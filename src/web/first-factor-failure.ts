@@ -11,6 +11,7 @@ type PasswordlessFailure = Exclude<PasswordlessResult, { ok: true }>;
 const WRONG: Record<FirstFactorKind, string> = {
   password: 'Wrong user name or password.',
   temporaryAccessPass: 'Wrong user name or Temporary Access Pass.',
+  legacyClient: 'Wrong user name or password.',
 };
 
 /** "45 seconds", "3 minutes", "2 hours": how long to wait, rounded up. */
