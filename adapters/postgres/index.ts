@@ -8,7 +8,8 @@
 // `UPDATE … WHERE <condition>`, `DELETE … RETURNING`) whose row count or returned row says who
 // won; the server's row locks make concurrent callers on any connection, in any process, wait
 // and re-check. Never a read in JavaScript followed by a write. The few multi-statement writes
-// (replacing recovery codes or an access pass) are transactions.
+// (replacing recovery codes or an access pass, adding an app password under its maximum) are
+// transactions.
 import type { Pool } from 'pg';
 import type { Clock } from '../../src/engine/capabilities.ts';
 import { systemClock } from '../../src/engine/capabilities.ts';
@@ -16,6 +17,7 @@ import { StoreError } from '../../src/errors.ts';
 import { composeRepository } from '../../src/store/compose-repository.ts';
 import type { InvalidationChannel, Repository, Stores } from '../../src/store/ports.ts';
 import { PostgresAccessPassStore } from './access-passes.ts';
+import { PostgresAppPasswordStore } from './app-passwords.ts';
 import { PostgresAuditStore } from './audit.ts';
 import { PostgresCounterStore } from './counters.ts';
 import { connectPostgres, type PostgresConnectionOptions, reason } from './database.ts';
@@ -158,5 +160,6 @@ export function createPostgresRepository(db: PostgresDatabase): Repository {
     policyDocument: new PostgresPolicyDocumentStore(db),
     signals: new PostgresSignInSignalStore(db),
     accessPasses: new PostgresAccessPassStore(db),
+    appPasswords: new PostgresAppPasswordStore(db),
   });
 }

@@ -148,6 +148,24 @@ export const POSTGRES_MIGRATIONS: readonly string[] = [
   `
   CREATE INDEX audit_events_by_time ON audit_events (at, seq);
   `,
+  // 3: app passwords, several per user (adapters/postgres/app-passwords.ts). `apps` is `text[]`
+  //    rather than jsonb: it is only ever a list of names, which an array keeps typed (never a
+  //    JSON object or number in it) and node-postgres reads and writes as a string array as is.
+  //    Listed per user oldest first, ties by id in code-point order (COLLATE "C", whatever the
+  //    database's locale), which the index serves.
+  `
+  CREATE TABLE app_passwords (
+    id           text PRIMARY KEY,
+    user_id      text NOT NULL,
+    name         text NOT NULL,
+    hash         text NOT NULL,
+    apps         text[] NOT NULL,
+    created_at   bigint NOT NULL,
+    expires_at   bigint,
+    last_used_at bigint
+  );
+  CREATE INDEX app_passwords_by_user ON app_passwords (user_id, created_at, id COLLATE "C");
+  `,
 ];
 
 export const POSTGRES_SCHEMA_VERSION = POSTGRES_MIGRATIONS.length;

@@ -29,6 +29,8 @@ const read = rowReader({
     if (typeof value !== 'boolean') throw postgresStoreError(`column ${column} is not a boolean`);
     return value;
   },
+  /** A `text[]` column, which node-postgres hands over as an array. */
+  list: (row, column) => row[column],
 });
 export const { text, int, bool, oneOf, asObject } = read;
 

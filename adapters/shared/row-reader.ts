@@ -22,6 +22,8 @@ export interface RowReader {
   jsonObject(row: Row, column: string): Record<string, unknown>;
   /** Checks that a value read from a JSON column is an object (not an array, not null). */
   asObject(value: unknown, column: string): Record<string, unknown>;
+  /** A column holding a list of strings (an app password's apps), however the database keeps one. */
+  textList(row: Row, column: string): string[];
 }
 
 /** What a database does its own way: the error it fails with, its integers and booleans. */
@@ -30,10 +32,12 @@ export interface ColumnTypes {
   fail(message: string): Error;
   int(row: Row, column: string): number;
   bool(row: Row, column: string): boolean;
+  /** A list column as the database hands it over (checked to be strings by the reader). */
+  list(row: Row, column: string): unknown;
 }
 
 /** The row reader of a database, from what it does its own way. */
-export function rowReader({ fail, int, bool }: ColumnTypes): RowReader {
+export function rowReader({ fail, int, bool, list }: ColumnTypes): RowReader {
   const text = (row: Row, column: string): string => {
     const value = row[column];
     if (typeof value !== 'string') throw fail(`column ${column} is not text`);
@@ -58,5 +62,11 @@ export function rowReader({ fail, int, bool }: ColumnTypes): RowReader {
     },
     jsonObject: (row, column) => asObject(JSON.parse(text(row, column)), column),
     asObject,
+    textList(row, column) {
+      const value = list(row, column);
+      if (!Array.isArray(value) || !value.every((item) => typeof item === 'string'))
+        throw fail(`column ${column} is not a list of text`);
+      return value;
+    },
   };
 }

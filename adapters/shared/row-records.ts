@@ -4,6 +4,7 @@
 // column's type its database's way. Writing a record stays with each adapter's statements.
 import type {
   AccessPassRecord,
+  AppPasswordRecord,
   AuditEventRecord,
   MethodData,
   MethodRecord,
@@ -23,6 +24,8 @@ export const TOKEN_COLUMNS =
 /** The `access_passes` columns, in the order a pass is written. */
 export const ACCESS_PASS_COLUMNS =
   'user_id, id, hash, created_at, starts_at, expires_at, one_time, used_at, created_by';
+/** The `app_passwords` columns, in the order an app password is written. */
+export const APP_PASSWORD_COLUMNS = 'id, user_id, name, hash, apps, created_at, expires_at, last_used_at';
 /** The `methods` columns, in the order a method is written. */
 export const METHOD_COLUMNS =
   'id, user_id, kind, label, data, counter_key, lookup_key, created_at, last_used_at';
@@ -41,6 +44,7 @@ export interface RowRecords {
   device(row: Row): RememberedDeviceRecord;
   token(row: Row): OathTokenRecord;
   accessPass(row: Row): AccessPassRecord;
+  appPassword(row: Row): AppPasswordRecord;
   method(row: Row): MethodRecord;
   audit(row: Row): AuditEventRecord;
   policyDocument(row: Row): PolicyDocumentRecord;
@@ -80,6 +84,16 @@ export function rowRecords(read: RowReader): RowRecords {
       oneTime: read.bool(row, 'one_time'),
       usedAt: intOrNull(row, 'used_at'),
       createdBy: textOrNull(row, 'created_by'),
+    }),
+    appPassword: (row) => ({
+      id: text(row, 'id'),
+      userId: text(row, 'user_id'),
+      name: text(row, 'name'),
+      hash: text(row, 'hash'),
+      apps: read.textList(row, 'apps'),
+      createdAt: int(row, 'created_at'),
+      expiresAt: intOrNull(row, 'expires_at'),
+      lastUsedAt: intOrNull(row, 'last_used_at'),
     }),
     method: (row) => ({
       id: text(row, 'id'),

@@ -14,6 +14,7 @@ import { systemClock } from '../../src/engine/capabilities.ts';
 import { composeRepository } from '../../src/store/compose-repository.ts';
 import type { Repository, Stores } from '../../src/store/ports.ts';
 import { SqliteAccessPassStore } from './access-passes.ts';
+import { SqliteAppPasswordStore } from './app-passwords.ts';
 import { SqliteAuditStore } from './audit.ts';
 import { SqliteCounterStore } from './counters.ts';
 import { openSqliteDatabase } from './database.ts';
@@ -80,5 +81,6 @@ export function createSqliteRepository(db: DatabaseSync): Repository {
     policyDocument: new SqlitePolicyDocumentStore(db),
     signals: new SqliteSignInSignalStore(db),
     accessPasses: new SqliteAccessPassStore(db),
+    appPasswords: new SqliteAppPasswordStore(db),
   });
 }

@@ -183,6 +183,21 @@ export const SQLITE_MIGRATIONS: readonly string[] = [
   `
   CREATE INDEX audit_events_by_time ON audit_events (at);
   `,
+  // 8: app passwords, several per user (adapters/sqlite/app-passwords.ts); `apps` is a JSON
+  //    array of application names. Listed per user oldest first, which the index serves.
+  `
+  CREATE TABLE app_passwords (
+    id           TEXT PRIMARY KEY,
+    user_id      TEXT NOT NULL,
+    name         TEXT NOT NULL,
+    hash         TEXT NOT NULL,
+    apps         TEXT NOT NULL CHECK (json_valid(apps) AND json_type(apps) = 'array'),
+    created_at   INTEGER NOT NULL,
+    expires_at   INTEGER,
+    last_used_at INTEGER
+  );
+  CREATE INDEX app_passwords_by_user ON app_passwords (user_id, created_at, id);
+  `,
 ];
 
 export const SQLITE_SCHEMA_VERSION = SQLITE_MIGRATIONS.length;

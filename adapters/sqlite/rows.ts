@@ -49,6 +49,12 @@ const read = rowReader({
     if (value !== 0 && value !== 1) throw fail(`column ${column} is not 0 or 1`);
     return value === 1;
   },
+  /** A list is kept as JSON text (SQLite has no arrays). */
+  list(row, column) {
+    const value = row[column];
+    if (typeof value !== 'string') throw fail(`column ${column} is not text`);
+    return JSON.parse(value);
+  },
 });
 export const { text, intOrNull, oneOf } = read;
 export { int };

@@ -1,7 +1,7 @@
 // The PostgreSQL adapter across processes: two `node` processes start on one fresh schema at the
 // same moment (one applies the migrations, the other finds them applied, both work), then race
 // on the same one-time rules — each firing 25 of the 50 concurrent calls on every key — and every
-// key must have exactly one winner.
+// key must have exactly one winner (for app passwords under a maximum: exactly that many).
 import assert from 'node:assert/strict';
 import {
   createPostgresStores,
@@ -80,6 +80,11 @@ describe('postgres adapter across processes', function () {
           stores.repository.recordUse({ counterKey: 'totp:m-' + k, value: 56_666_667, methodId: 'm-' + k, at: at(i) }),
         recoveryCode: (k, i) => stores.repository.consumeRecoveryCode('u-' + k, 'h', at(i)),
         accessPass: (k, i) => stores.repository.consumeAccessPass('u-' + k, 'p-1', at(i)),
+        appPassword: (k, i) =>
+          stores.repository.addAppPassword({
+            id: 'ap-' + racer + '-' + k + '-' + i, userId: 'u-' + k, name: 'race', hash: 'k1:aA',
+            apps: ['mail'], createdAt: at(i), expiresAt: null, lastUsedAt: null,
+          }, 3),
         oidcConsume: (k, i) => stores.oidc.consume('AuthorizationCode', 'code-' + k, at(i)),
         assignToken: (k, i) => stores.repository.assignToken('TK-' + k, 'holder-' + at(i)),
         policy: (k, i) =>
@@ -192,6 +197,13 @@ describe('postgres adapter across processes', function () {
         await stores.repository.putAccessPass(accessPassFixture({ userId: `u-${k}` }));
       for (const [k, results] of (await race('accessPass')).entries())
         assert.equal((await stores.repository.getAccessPass(`u-${k}`))?.usedAt, winnerAt(results));
+    });
+
+    it('addAppPassword under a maximum of 3: exactly 3 of 50 additions per user win, and are stored', async () => {
+      for (const [k, results] of (await race('appPassword')).entries()) {
+        assert.equal(results.filter((added) => added === true).length, 3, `user u-${k}`);
+        assert.equal((await stores.repository.listAppPasswords(`u-${k}`)).length, 3);
+      }
     });
 
     it('an OpenID authorization code consumed: one winner per code, whose time is in the payload', async () => {

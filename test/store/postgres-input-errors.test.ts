@@ -6,7 +6,7 @@
 import assert from 'node:assert/strict';
 import { createPostgresStores, type PostgresStores } from '../../adapters/postgres/index.ts';
 import { StoreError, StoreInputError } from '../../src/errors.ts';
-import { accessPassFixture, methodFixture } from './contract/index.ts';
+import { accessPassFixture, appPasswordFixture, methodFixture } from './contract/index.ts';
 import { postgresTestServer } from './postgres-schemas.ts';
 
 /** `promise` rejects with a StoreInputError of PostgreSQL (status 400), which is no StoreError. */
@@ -71,6 +71,21 @@ describe('postgres adapter: values the server cannot hold', () => {
       '22021',
     );
     assert.deepEqual(await s.repository.getAccessPass('u-1'), first);
+  });
+
+  it('an app password with a NUL in its name, an app or its user: refused as input, nothing stored', async () => {
+    const s = await open();
+    await refusedAsInput(s.repository.addAppPassword(appPasswordFixture({ name: 'mail\u0000' }), 5), '22021');
+    await refusedAsInput(
+      s.repository.addAppPassword(appPasswordFixture({ apps: ['mail', 'vpn\u0000'] }), 5),
+      '22021',
+    );
+    await refusedAsInput(
+      s.repository.addAppPassword(appPasswordFixture({ userId: 'u-1\u0000' }), 5),
+      '22021',
+    );
+    assert.deepEqual(await s.repository.listAppPasswords('u-1'), []);
+    assert.equal(await s.repository.addAppPassword(appPasswordFixture(), 5), true, 'the id is still free');
   });
 
   it('a server that is gone is still an outage (StoreError)', async () => {

@@ -1,7 +1,7 @@
 // The SQLite adapter across processes: two `node` processes open one database file and race
 // on the same one-time rules (consumeOnce, increment, decrement, the durable failure count's
-// incrementCounter, recovery codes, access passes, the policy document's compare-and-set); every
-// win must be counted exactly once.
+// incrementCounter, recovery codes, access passes, app passwords' maximum, the policy document's
+// compare-and-set); every win must be counted exactly once.
 import assert from 'node:assert/strict';
 import { createSqliteStores } from '../../adapters/sqlite/index.ts';
 import { accessPassFixture } from './contract/index.ts';
@@ -34,6 +34,11 @@ describe('sqlite adapter', () => {
                   )) !== null
                 : process.env.MODE === 'accessPass'
                   ? await stores.repository.consumeAccessPass('u-' + i, 'p-' + i, Date.now())
+                : process.env.MODE === 'appPassword'
+                  ? await stores.repository.addAppPassword({
+                      id: 'ap-' + process.pid + '-' + i, userId: 'u-' + i, name: 'race', hash: 'k1:aA',
+                      apps: ['mail'], createdAt: i, expiresAt: null, lastUsedAt: null,
+                    }, 1)
                   : await stores.repository.consumeRecoveryCode('u-1', 'h' + i, Date.now()),
         );
       }
@@ -141,6 +146,22 @@ describe('sqlite adapter', () => {
           1,
           `pass ${i} used by exactly one process`,
         );
+      }
+    });
+
+    it('two processes adding app passwords for 200 users under a maximum of 1 add exactly one each', async () => {
+      const path = freshPath();
+      await createSqliteStores({ path }).close?.();
+      const [a, b] = await race(path, 'appPassword', 200);
+      assert.ok(a && b);
+      const stores = createSqliteStores({ path });
+      try {
+        for (let i = 0; i < 200; i++) {
+          assert.equal(Number(a[i] === true) + Number(b[i] === true), 1, `user ${i}: one process added`);
+          assert.equal((await stores.repository.listAppPasswords(`u-${i}`)).length, 1);
+        }
+      } finally {
+        await stores.close?.();
       }
     });
 

@@ -3,6 +3,7 @@
 // each taking overrides.
 import type {
   AccessPassRecord,
+  AppPasswordRecord,
   AuditEventRecord,
   MethodRecord,
   OathTokenRecord,
@@ -84,6 +85,20 @@ export function accessPassFixture(overrides: Partial<AccessPassRecord> = {}): Ac
     oneTime: true,
     usedAt: null,
     createdBy: 'admin@example.com',
+    ...overrides,
+  };
+}
+
+export function appPasswordFixture(overrides: Partial<AppPasswordRecord> = {}): AppPasswordRecord {
+  return {
+    id: 'ap-1',
+    userId: 'u-1',
+    name: 'Courrier sur le téléphone 📱',
+    hash: 'k1:YXBwLXBhc3N3b3JkLWhhc2g',
+    apps: ['mail'],
+    createdAt: CONTRACT_EPOCH,
+    expiresAt: null,
+    lastUsedAt: null,
     ...overrides,
   };
 }

@@ -25,6 +25,7 @@
 // They prove atomicity within one process; an adapter shared by several processes adds its own
 // cross-process races (test/store/sqlite.test.ts shows how: child processes racing on one file).
 import { accessPassesContract } from './access-passes.ts';
+import { appPasswordsContract } from './app-passwords.ts';
 import { auditContract } from './audit.ts';
 import { auditRetentionContract } from './audit-retention.ts';
 import { countersContract } from './counters.ts';
@@ -41,6 +42,7 @@ import { signInSignalsContract } from './sign-in-signals.ts';
 import { userStatesContract } from './user-states.ts';
 
 export { accessPassesContract } from './access-passes.ts';
+export { appPasswordsContract } from './app-passwords.ts';
 export { auditContract } from './audit.ts';
 export { auditRetentionContract } from './audit-retention.ts';
 export { countersContract } from './counters.ts';
@@ -62,6 +64,7 @@ export function storeContract(name: string, make: StoreFactory): void {
   describe(`store contract: ${name}`, () => {
     const ctx = contractContext(make);
     accessPassesContract(ctx);
+    appPasswordsContract(ctx);
     methodsContract(ctx);
     countersContract(ctx);
     sessionEpochsContract(ctx);
