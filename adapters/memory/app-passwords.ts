@@ -8,9 +8,10 @@ export class MemoryAppPasswordStore implements AppPasswordStore {
   #ids = new Set<string>();
 
   async addAppPassword(record: AppPasswordRecord, max: number) {
-    if (this.#ids.has(record.id)) throw new Error(`app password ${record.id} exists`);
+    // Counted first, as the SQL adapters do: a user at the maximum gets false whatever the id.
     const list = this.#byUser.get(record.userId) ?? [];
     if (list.length >= max) return false;
+    if (this.#ids.has(record.id)) throw new Error(`app password ${record.id} exists`);
     list.push(copy(record));
     list.sort((a, b) => a.createdAt - b.createdAt || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
     this.#byUser.set(record.userId, list);
