@@ -1,5 +1,6 @@
 // One Access-Request's answer, the sign-in as RADIUS carries it. Without `State`: the user name
-// and password go through the first-factor gate (its throttle and audit), then the engine
+// and password go through the first-factor gate (its throttle and audit; an app password scoped
+// to the configured app signs in without a challenge, engine permitting), then the engine
 // decides (conditional access sees clientAppType 'legacy' and the configured app): Accept,
 // Reject, or an Access-Challenge whose random `State` stands for the pending sign-in (in the
 // ephemeral store, short-lived). With `State`: the password field carries the user's answer —
@@ -110,7 +111,14 @@ export function createExchange(deps: ExchangeDeps) {
 
   async function start(userName: string, password: string, origin: RequestOrigin): Promise<Reply> {
     const ctx: RequestContext = { ip: origin.ip, requestId: origin.requestId };
-    const first = await gate.signIn({ identifier: userName, secret: password, kind: 'password', ...ctx });
+    // One password field: an app password for this app (no challenge follows), else the account's.
+    const first = await gate.signIn({
+      identifier: userName,
+      secret: password,
+      kind: 'legacyClient',
+      app: deps.app,
+      ...ctx,
+    });
     // Throttled and home-realm refusals read as a wrong password: the gate audits which it was.
     if (!first.ok) return reject(WRONG_CREDENTIALS);
     const started = await mfa.beginSignIn({
