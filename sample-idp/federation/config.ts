@@ -11,6 +11,7 @@ import {
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import { PASSWORD_MAX, PASSWORD_MIN } from '../password-hash.ts';
+import { appPasswordsConfigSchema } from './app-password-config.ts';
 import {
   applicationNameIssues,
   passkeyHostProblem,
@@ -18,6 +19,7 @@ import {
   userPasswordProblem,
 } from './config-checks.ts';
 import { formatPath, type SubstitutionIssue, substituteEnv } from './env-substitution.ts';
+import { onByDefault } from './feature-switch.ts';
 import { radiusConfigSchema } from './radius-config.ts';
 
 /**
@@ -36,14 +38,9 @@ import { radiusConfigSchema } from './radius-config.ts';
  *   - textMessage, phoneCall: a code sent to the user's phone (printed on the console here);
  *   - pushNotifications: a phone app approves sign-ins by the number the page shows (the sample's
  *     terminal phone app: npm run phone-app);
- *   - radius: an optional RADIUS front end for VPNs (radius-config.ts).
+ *   - radius: an optional RADIUS front end for VPNs (radius-config.ts);
+ *   - appPasswords: for clients that cannot answer a second step (app-password-config.ts).
  */
-
-/** A feature's switch, `{ enabled }`, on unless turned off. */
-const onByDefault = () =>
-  z
-    .strictObject({ enabled: z.boolean({ error: 'must be true or false' }).default(true) })
-    .default({ enabled: true });
 
 export const MFA_STATES = ['disabled', 'enabled', 'enforced'] as const;
 export const RELEASABLE_CLAIMS = ['name', 'email', 'groups'] as const;
@@ -231,6 +228,7 @@ export const federationConfigSchema = z
     phoneCall: onByDefault(),
     pushNotifications: onByDefault(),
     radius: radiusConfigSchema.optional(),
+    appPasswords: appPasswordsConfigSchema,
   })
   .superRefine((c, ctx) => {
     const passkeyProblem = c.passkeys.enabled && URL.canParse(c.issuer) ? passkeyHostProblem(c.issuer) : null;

@@ -27,6 +27,7 @@ import type Provider from 'oidc-provider';
 import proxyaddr from 'proxy-addr';
 import { createAccountPortal } from './account-portal.ts';
 import { createAccounts } from './accounts.ts';
+import { appPasswordOptions, RADIUS_APP } from './app-password-config.ts';
 import type { FederationConfig } from './config.ts';
 import { createLocalDirectory, seedUserStates } from './directory.ts';
 import { createFederation } from './federation-routes.ts';
@@ -122,6 +123,7 @@ export async function createFederationServer(
     policies: deps.policies === 'store' ? 'store' : buildPolicyDocument(config),
     trustedNetworks: config.trustedNetworks,
     trustedProxies: config.trustedProxies,
+    appPasswords: appPasswordOptions(config.appPasswords, config.radius !== undefined),
     methods: [
       totp,
       hotp,
@@ -278,7 +280,7 @@ export async function createFederationServer(
         gate,
         ephemeral: stores.ephemeral,
         clients: config.radius.clients,
-        app: 'radius',
+        app: RADIUS_APP,
       })
     : null;
   return {

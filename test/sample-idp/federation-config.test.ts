@@ -338,6 +338,26 @@ describe('sample-idp federation config', () => {
     );
   });
 
+  it('appPasswords: on by default for a year; lifetimeDays null means no expiry; bad values are refused by path', async () => {
+    const env = { PARTNER_SECRET: 'x'.repeat(20) };
+    const on = await parseFederationConfig(valid(), env);
+    assert.deepEqual(on.appPasswords, { enabled: true, lifetimeDays: 365, excludeGroups: [] });
+    const forever = await parseFederationConfig(
+      { ...valid(), appPasswords: { lifetimeDays: null, excludeGroups: ['admins'] } },
+      env,
+    );
+    assert.deepEqual(forever.appPasswords, { enabled: true, lifetimeDays: null, excludeGroups: ['admins'] });
+    assert.match(
+      (await problems({ ...valid(), appPasswords: { lifetimeDays: 0 } }))[0] ?? '',
+      /^appPasswords\.lifetimeDays: must be at least 1/,
+    );
+    assert.match(
+      (await problems({ ...valid(), appPasswords: { enabled: 'yes' } }))[0] ?? '',
+      /^appPasswords\.enabled: must be true or false/,
+    );
+    assert.match((await problems({ ...valid(), appPasswords: { apps: [] } }))[0] ?? '', /^appPasswords/);
+  });
+
   it('the example config for npm start is valid', async () => {
     const config = await loadFederationConfig('sample-idp/federation.example.yaml', {
       FED_URL: 'http://localhost:4000',
