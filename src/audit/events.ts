@@ -229,7 +229,7 @@ export type AppPasswordEvent =
       data: { name: string; apps: string[]; expiresAt: number | null };
     }
   | {
-      /** `detail`: `user` (the owner removed it) or `admin` (with every other, by an administrator). */
+      /** `detail`: `user` (the owner removed it) or `admin` (an administrator: this one, or all on a reset). */
       type: 'app_password_revoked';
       methodId: string;
       methodKind: string;

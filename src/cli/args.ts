@@ -1,6 +1,8 @@
-// Argument helpers shared by the CLI commands: strict option parsing, positional checks and
-// durations that throw UsageError (exit 2), and the request context every CLI change is audited with.
+// Argument helpers shared by the CLI commands: strict option parsing, positional checks,
+// identifiers and durations that throw UsageError (exit 2), and the request context every CLI
+// change is audited with.
 import { type ParseArgsConfig, parseArgs } from 'node:util';
+import { hasControlCharacters } from '../engine/control-characters.ts';
 import { UsageError } from './usage.ts';
 
 /** What the CLI is recorded as in the store and the audit. */
@@ -24,6 +26,17 @@ export function positionals(got: string[], names: string[], command: string): st
         : `${command} takes ${names.join(' ')} (got ${got.length === 0 ? 'nothing' : got.map((g) => `"${g}"`).join(' ')})`,
     );
   return got;
+}
+
+/**
+ * The value of `--name` naming a record (a user id, an app password's id): one holding a control
+ * character (a NUL, which PostgreSQL cannot store; an escape sequence for the terminal) names
+ * none, so it is refused before any store is opened, shown escaped.
+ */
+export function identifier(name: string, value: string): string {
+  if (hasControlCharacters(value))
+    throw new UsageError(`--${name} must not contain control characters (got ${JSON.stringify(value)})`);
+  return value;
 }
 
 const UNITS: Record<string, number> = { m: 1, h: 60, d: 1440 };

@@ -1,7 +1,8 @@
 // The `mfakit` command line: what-if decisions, the policy document saved in an application's
-// stores (SQLite or PostgreSQL, stores.ts), Temporary Access Passes (tap.ts), sealing-key
-// rotation (reseal.ts) and audit retention (audit.ts). `main` returns the exit status (0 success, 1 invalid document or failed
-// operation, 2 usage) and writes through `io`, so it runs the same in a terminal and in a test.
+// stores (SQLite or PostgreSQL, stores.ts), Temporary Access Passes (tap.ts), a user's app
+// passwords (app-passwords.ts), sealing-key rotation (reseal.ts) and audit retention (audit.ts).
+// `main` returns the exit status (0 success, 1 invalid document or failed operation, 2 usage) and
+// writes through `io`, so it runs the same in a terminal and in a test.
 import type { Mfa } from '../engine/create-mfa.ts';
 import type { WhatIfContext } from '../engine/decision.ts';
 import { PolicyVersionConflict } from '../engine/policy-source.ts';
@@ -21,6 +22,7 @@ import {
 } from '../policy/model.ts';
 import type { UserMfaState } from '../store/ports.ts';
 import { CIDR_RULE, isStrictCidr, quoted } from '../trust/cidr.ts';
+import { appPasswords } from './app-passwords.ts';
 import { LOCAL, parse, positionals } from './args.ts';
 import { audit } from './audit.ts';
 import { type CliEngine, openEngine } from './engine.ts';
@@ -102,6 +104,7 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
     if (command === 'what-if') await whatIf(rest, io, open);
     else if (command === 'policies') await policies(rest, io, open);
     else if (command === 'tap') await tap(rest, io, open);
+    else if (command === 'app-passwords') await appPasswords(rest, io, open);
     else if (command === 'reseal') await reseal(rest, io);
     else if (command === 'audit') await audit(rest, io, open);
     else throw new UsageError(`unknown command "${command}"`);

@@ -1,8 +1,11 @@
-// Text output of the CLI: what-if decisions and policy lists, for a terminal.
+// Text output of the CLI: what-if decisions and policy lists, for a terminal; times as ISO.
 import { type Decision, mustEnroll, skipOf, userMessageOf } from '../engine/decision.ts';
 import type { PolicyResult, SessionControls } from '../policy/evaluation.ts';
 import type { Policy } from '../policy/model.ts';
 import type { GrantRequirement } from '../policy/strength.ts';
+
+/** A time in ms as the CLI prints it (text and JSON): ISO 8601 in UTC; null stays null. */
+export const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
 
 const requirementText = (r: GrantRequirement) =>
   r.strengths.join(r.operator === 'requireAll' ? ' and ' : ' or ');

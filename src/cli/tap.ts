@@ -6,9 +6,10 @@
 import type { Mfa } from '../engine/create-mfa.ts';
 import type { AccessPassStatus } from '../engine/temporary-access-pass.ts';
 import { MfaError } from '../errors.ts';
-import { LOCAL, parse, parseMinutes, positionals } from './args.ts';
+import { identifier, LOCAL, parse, parseMinutes, positionals } from './args.ts';
 import type { EngineSource } from './engine.ts';
 import type { CliIo, Open } from './main.ts';
+import { iso } from './print.ts';
 import { STORE_OPTIONS, storeOf } from './stores.ts';
 import { UsageError } from './usage.ts';
 
@@ -21,8 +22,6 @@ function parseStart(value: string): number {
     );
   return ms;
 }
-
-const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
 
 function statusJson(s: AccessPassStatus) {
   return {
@@ -69,7 +68,7 @@ export async function tap(args: string[], io: CliIo, open: Open): Promise<void> 
   if (!values.user) throw new UsageError(`tap ${sub} needs --user ID`);
   const spec = storeOf(values, io.env);
   if (!spec) throw new UsageError(`tap ${sub} needs --store (or --db FILE)`);
-  const user = values.user;
+  const user = identifier('user', values.user);
   const source: EngineSource = { kind: 'store', spec };
 
   if (sub === 'show') {

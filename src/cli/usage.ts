@@ -12,10 +12,12 @@ export const USAGE = `Usage:
   mfakit tap issue --user ID STORE [--lifetime DURATION] [--once|--multi] [--start ISO] [--json]
   mfakit tap show --user ID STORE [--json]
   mfakit tap revoke --user ID STORE
+  mfakit app-passwords list --user ID STORE [--json]
+  mfakit app-passwords revoke --user ID STORE [--id ID]
   mfakit reseal --store sqlite:PATH|postgres:URL|postgres [--schema NAME] [--batch N]
   mfakit audit prune --older-than DURATION STORE [--batch N] [--json]
 
-STORE, the application's records (what-if, policies, tap, audit prune):
+STORE, the application's records (what-if, policies, tap, app-passwords, audit prune):
   --store sqlite:PATH       an mfakit SQLite database
   --store postgres:URL      a PostgreSQL database (or a bare postgres:// URL;
                             --store postgres alone reads DATABASE_URL)
@@ -63,6 +65,14 @@ pass once (it replaces any earlier one; it is stored as a keyed hash); show prin
   --once | --multi          one-time use (the default) or usable until it expires
   --start ISO               valid from then (with a zone, at most 30 days ahead); default now
 
+app-passwords: the user's app passwords (for legacy clients) in the store, as when a device is
+lost. list prints each one's id, name, applications, creation, last use and expiry (never the
+password or its hash); revoke deletes the one --id names (exit 1 if it is not the user's), or
+all of them without --id, and prints how many. Each is audited as app_password_revoked with
+detail "admin" (an administrator's), from 127.0.0.1.
+  --id ID                   revoke: the app password to delete (as list shows it)
+  --json                    list: print them as a JSON array (times ISO, null when none)
+
 reseal: sealing-key rotation. Seals every stored secret (authenticator-app and token seeds in the
 methods, the OATH token inventory) again under the current key of MFAKIT_SEALING_KEYS, opening
 old values with the keys after it; values already under the current key are left alone, so a
@@ -84,8 +94,9 @@ pruned automatically: run it on a schedule (e.g. daily with --older-than 90d).
 
 Environment:
   MFAKIT_SEALING_KEY        base64, 32 bytes: the application's sealing key. Required by tap issue
-                            (the application verifies the pass with it); what-if and policies
-                            open no sealed secret, so without it they use a random key
+                            (the application verifies the pass with it); what-if, policies,
+                            tap show|revoke, app-passwords and audit prune open no sealed
+                            secret, so without it they use a random key
   MFAKIT_SEALING_KEY_ID     that key's id in the application's sealingKeys (required by tap issue)
   MFAKIT_SEALING_KEYS       ID:BASE64,ID:BASE64: several keys, the current one first, as the
                             application's sealingKeys lists them (instead of the two above;

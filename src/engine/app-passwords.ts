@@ -79,8 +79,11 @@ export interface AppPasswordsService {
    * user already holding `maxPerUser` (409 `app_password_limit`).
    */
   create(stamp: AuthStamp, request: AppPasswordRequest, ctx: AuditContext): Promise<CreatedAppPassword>;
-  /** Removes one of the user's; false if they have no such app password. */
-  revoke(userId: string, id: string, ctx: AuditContext): Promise<boolean>;
+  /**
+   * Removes one of the user's; false if they have no such app password. Audited as revoked by
+   * `by`: the owner (`user`, the default) or an administrator (`admin`, the command line).
+   */
+  revoke(userId: string, id: string, ctx: AuditContext, by?: 'user' | 'admin'): Promise<boolean>;
   /** Removes all of the user's (an administrator's reset, a lost device): how many. */
   revokeAll(userId: string, ctx: AuditContext): Promise<number>;
 }
@@ -228,13 +231,13 @@ export function createAppPasswords(deps: {
       return { ...summaryOf(record, now), password: grouped(password) };
     },
 
-    async revoke(userId, id, ctx) {
+    async revoke(userId, id, ctx, by = 'user') {
       if (!(await repository.deleteAppPassword(userId, id))) return false;
       await audit(userId, ctx, {
         type: 'app_password_revoked',
         methodId: id,
         methodKind: APP_PASSWORD_KIND,
-        detail: 'user',
+        detail: by,
       });
       return true;
     },
