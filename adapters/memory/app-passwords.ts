@@ -37,6 +37,6 @@ export class MemoryAppPasswordStore implements AppPasswordStore {
     const list = this.#byUser.get(userId) ?? [];
     for (const p of list) this.#ids.delete(p.id);
     this.#byUser.delete(userId);
-    return list.length;
+    return list.map((p) => p.id);
   }
 }

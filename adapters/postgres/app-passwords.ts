@@ -60,7 +60,8 @@ export class PostgresAppPasswordStore implements AppPasswordStore {
   }
 
   async deleteAppPasswords(userId: string) {
-    return (await run(this.#db.pool, this.#sql.deleteAll, [userId])).rowCount ?? 0;
+    const rows = (await run(this.#db.pool, this.#sql.deleteAll, [userId])).rows;
+    return rows.map((row) => String(row.id));
   }
 }
 
@@ -82,6 +83,6 @@ function prepare(db: PostgresDatabase) {
        WHERE user_id = $1 AND id = $2 AND (last_used_at IS NULL OR last_used_at < $3)`,
     ),
     delete: statement(`DELETE FROM ${passwords} WHERE user_id = $1 AND id = $2`),
-    deleteAll: statement(`DELETE FROM ${passwords} WHERE user_id = $1`),
+    deleteAll: statement(`DELETE FROM ${passwords} WHERE user_id = $1 RETURNING id`),
   };
 }

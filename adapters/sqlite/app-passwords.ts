@@ -54,7 +54,7 @@ export class SqliteAppPasswordStore implements AppPasswordStore {
   }
 
   async deleteAppPasswords(userId: string) {
-    return Number(this.#sql.deleteAll.run({ userId }).changes);
+    return this.#sql.deleteAll.all({ userId }).map((row) => String(row.id));
   }
 }
 
@@ -74,6 +74,6 @@ function prepare(db: DatabaseSync) {
        WHERE user_id = :userId AND id = :id AND (last_used_at IS NULL OR last_used_at < :at)`,
     ),
     delete: sql('DELETE FROM app_passwords WHERE user_id = :userId AND id = :id'),
-    deleteAll: sql('DELETE FROM app_passwords WHERE user_id = :userId'),
+    deleteAll: sql('DELETE FROM app_passwords WHERE user_id = :userId RETURNING id'),
   };
 }

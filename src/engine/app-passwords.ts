@@ -243,16 +243,16 @@ export function createAppPasswords(deps: {
     },
 
     async revokeAll(userId, ctx) {
-      const held = await repository.listAppPasswords(userId);
-      const count = await repository.deleteAppPasswords(userId);
-      for (const record of held)
+      // Exactly the ones removed are audited, one created meanwhile included.
+      const removed = await repository.deleteAppPasswords(userId);
+      for (const id of removed)
         await audit(userId, ctx, {
           type: 'app_password_revoked',
-          methodId: record.id,
+          methodId: id,
           methodKind: APP_PASSWORD_KIND,
           detail: 'admin',
         });
-      return count;
+      return removed.length;
     },
 
     async check(userId, input, app, ctx) {

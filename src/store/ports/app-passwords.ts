@@ -33,6 +33,6 @@ export interface AppPasswordStore {
   touchAppPassword(userId: string, id: string, at: number): Promise<void>;
   /** Returns whether the user's app password `id` was removed. */
   deleteAppPassword(userId: string, id: string): Promise<boolean>;
-  /** Removes every app password of the user; returns how many. */
-  deleteAppPasswords(userId: string): Promise<number>;
+  /** Removes every app password of the user in one step; returns the ids removed (for the audit). */
+  deleteAppPasswords(userId: string): Promise<string[]>;
 }

@@ -3,7 +3,7 @@
 // creations race, named and scoped within bounds, expiring, revoked one by one or all by an
 // administrator's reset, and refused to excluded users and when off.
 import assert from 'node:assert/strict';
-import { MfaError } from '../../../src/index.ts';
+import { type AppPasswordRequest, MfaError } from '../../../src/index.ts';
 import { appPasswordEngine, CTX } from '../../helpers/app-password-engine.ts';
 
 const DAY = 86_400_000;
@@ -100,9 +100,13 @@ describe('app passwords: creating, listing, revoking', () => {
       { name: 42, apps: ['mail'] },
       { name: 'Mail', apps: [{ id: 'mail' }] },
     ];
-    // biome-ignore lint/suspicious/noExplicitAny: malformed bodies on purpose, as a client could send them
+    // Malformed bodies on purpose, as a client could send them: typed as the request they are not.
     for (const request of bad)
-      await rejectsWith(t.mfa.appPasswords.create(stamp, request as any, CTX), 'app_password_invalid', 400);
+      await rejectsWith(
+        t.mfa.appPasswords.create(stamp, request as AppPasswordRequest, CTX),
+        'app_password_invalid',
+        400,
+      );
     assert.deepEqual(await t.mfa.appPasswords.list('alice'), [], 'nothing half-created');
     const twice = await t.mfa.appPasswords.create(
       stamp,

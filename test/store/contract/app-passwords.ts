@@ -126,13 +126,13 @@ export function appPasswordsContract(ctx: ContractContext): void {
       assert.deepStrictEqual(await ids('u-1'), ['ap-2']);
     });
 
-    it("deletes all of a user's, returning how many, and no other user's", async () => {
+    it("deletes all of a user's, returning their ids, and no other user's", async () => {
       for (let i = 0; i < 3; i++) await repo.addAppPassword(appPasswordFixture({ id: `ap-${i}` }), 10);
       await repo.addAppPassword(appPasswordFixture({ id: 'other', userId: 'u-2' }), 10);
-      assert.equal(await repo.deleteAppPasswords('u-1'), 3);
+      assert.deepStrictEqual((await repo.deleteAppPasswords('u-1')).sort(), ['ap-0', 'ap-1', 'ap-2']);
       assert.deepStrictEqual(await ids('u-1'), []);
-      assert.equal(await repo.deleteAppPasswords('u-1'), 0);
-      assert.equal(await repo.deleteAppPasswords('nobody'), 0);
+      assert.deepStrictEqual(await repo.deleteAppPasswords('u-1'), []);
+      assert.deepStrictEqual(await repo.deleteAppPasswords('nobody'), []);
       assert.deepStrictEqual(await ids('u-2'), ['other']);
       assert.equal(await repo.addAppPassword(appPasswordFixture({ id: 'ap-0' }), 1), true, 'room again');
     });
