@@ -157,6 +157,23 @@ describe('app passwords: the HTTP Basic guard', () => {
     assert.ok(events.some((e) => e.type === 'store_unavailable'));
   });
 
+  it('answers an account that signs in at its home realm with the same 401', async () => {
+    const { app, mfa } = await withMailPassword();
+    const gate = mfa.firstFactorGate({
+      resolve: (identifier) => ({ id: identifier, email: `${identifier}@partner.example` }),
+      verifyPassword: async () => true,
+      homeRealmOf: (email) => (email.endsWith('@partner.example') ? 'partner' : null),
+    });
+    app.get(
+      '/dav/partner',
+      requireAppPassword(mfa, { gate, app: 'mail', realm: 'Test Co DAV' }),
+      (_req, res) => {
+        res.json({ reached: true });
+      },
+    );
+    assertRefused(await request(app).get('/dav/partner').set('Authorization', basic('alice', 'anything')));
+  });
+
   it('refuses a realm that cannot be a header value', () => {
     const { mfa, gate } = makeAppPasswordApp();
     assert.throws(

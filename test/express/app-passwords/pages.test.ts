@@ -54,6 +54,15 @@ describe('app passwords: pages', () => {
     assert.equal(after.text.includes((password ?? '-').replaceAll(' ', '')), false);
   });
 
+  it('lists an expired one as expired', async () => {
+    const { agent, clock } = await signedInUser();
+    await createOverApi(agent, 'Old phone');
+    clock.advance(366 * 86_400_000);
+    const page = await settingsOf(agent);
+    assert.equal(page.status, 200, page.headers.location);
+    assert.match(page.text, /<td>Old phone<\/td>.*<strong class="error-text">expired /s);
+  });
+
   it('takes a single checked application, and escapes the name everywhere', async () => {
     const { agent } = await signedInUser();
     const settings = await settingsOf(agent);
