@@ -59,7 +59,7 @@ describe('app passwords: pages', () => {
     await createOverApi(agent, 'Old phone');
     clock.advance(366 * 86_400_000);
     const page = await settingsOf(agent);
-    assert.equal(page.status, 200, page.headers.location);
+    assert.equal(page.status, 200, String(page.headers.location));
     assert.match(page.text, /<td>Old phone<\/td>.*<strong class="error-text">expired /s);
   });
 
