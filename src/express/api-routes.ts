@@ -7,6 +7,7 @@ import { parseStamp } from '../engine/parse-stamp.ts';
 import { REGISTRATION_MESSAGES } from '../engine/registration-rule.ts';
 import { MfaError } from '../errors.ts';
 import {
+  appPasswordBody,
   BODY_LIMIT,
   enrollConfirmBody,
   idParam,
@@ -228,6 +229,37 @@ export function createApiRoutes(mfa: Mfa, web: MfaExpress, flow: SessionFlow) {
     const stamp = accessOr(res, await flow.signedIn(req));
     if (!stamp) return;
     res.json({ revoked: await mfa.devices.revokeAll(stamp.userId, web.ctxOf(req)) });
+  });
+
+  // App passwords for legacy clients: none of these routes exist while they are off.
+  const appPasswordsOn = (_req: Request, _res: Response, next: express.NextFunction) =>
+    next(
+      mfa.appPasswords.apps.length > 0 ? undefined : new MfaError('not_found', 'No such API endpoint.', 404),
+    );
+  api.get('/app-passwords', appPasswordsOn, async (req, res) => {
+    const stamp = accessOr(res, await flow.signedIn(req));
+    if (!stamp) return;
+    const [allowed, appPasswords] = await Promise.all([
+      mfa.appPasswords.allowed(stamp.userId),
+      mfa.appPasswords.list(stamp.userId),
+    ]);
+    res.json({ allowed, apps: mfa.appPasswords.apps, appPasswords });
+  });
+  api.post('/app-passwords', appPasswordsOn, async (req, res) => {
+    const stamp = accessOr(res, await flow.mayChangeSecurityInfo(req));
+    if (!stamp) return;
+    const { name, apps } = parseBody(appPasswordBody, req.body);
+    res
+      .status(201)
+      .json({ appPassword: await mfa.appPasswords.create(stamp, { name, apps }, web.ctxOf(req)) });
+  });
+  api.delete('/app-passwords/:id', appPasswordsOn, async (req, res) => {
+    const stamp = accessOr(res, await flow.signedIn(req));
+    if (!stamp) return;
+    const id = parseBody(idParam, req.params.id);
+    if (!(await mfa.appPasswords.revoke(stamp.userId, id, web.ctxOf(req))))
+      throw new MfaError('not_found', 'No such app password.', 404);
+    res.status(204).end();
   });
   api.use((_req, _res, next) => next(new MfaError('not_found', 'No such API endpoint.', 404)));
   return api;

@@ -19,6 +19,7 @@ import { beginRefusal, enrollmentFieldsOf, pageWordsOf, sendBody } from '../web/
 import { CODE_FAILED, FAILURE_MESSAGES } from '../web/failures.ts';
 import * as pages from '../web/pages.ts';
 import { safeReturnTo } from '../web/session.ts';
+import { addAppPasswordHtmlRoutes } from './app-password-html.ts';
 import type { MfaExpress } from './create-mfa-express.ts';
 import type { SessionFlow, StampAccess } from './session-flow.ts';
 
@@ -29,6 +30,7 @@ const NOTICES: Record<string, string> = {
   enrolled: 'Your new sign-in method is set up.',
   removed: 'The method was removed.',
   revoked: 'The device will be asked for verification again.',
+  app_password_deleted: 'The app password was deleted: apps using it can no longer sign in with it.',
 };
 
 export function createHtmlRoutes(mfa: Mfa, web: MfaExpress, flow: SessionFlow) {
@@ -89,6 +91,7 @@ export function createHtmlRoutes(mfa: Mfa, web: MfaExpress, flow: SessionFlow) {
     express.urlencoded({ extended: false, limit: BODY_LIMIT, parameterLimit: 20 }),
     csrfSynchronisedProtection,
   );
+  const appPasswordSettings = addAppPasswordHtmlRoutes(html, mfa, web, flow, { page, accessOr });
 
   html.get('/prompt', async (req, res) => {
     const pendingId = req.session?.mfakit?.pendingId;
@@ -302,11 +305,12 @@ export function createHtmlRoutes(mfa: Mfa, web: MfaExpress, flow: SessionFlow) {
   html.get('/settings', async (req, res) => {
     const stamp = accessOr(req, res, await flow.signedIn(req));
     if (!stamp) return;
-    const [methods, recoveryRemaining, devices, userLabel] = await Promise.all([
+    const [methods, recoveryRemaining, devices, userLabel, appPasswords] = await Promise.all([
       mfa.methods.list(stamp.userId),
       mfa.recoveryCodes.remaining(stamp.userId),
       mfa.devices.list(stamp.userId),
       web.options.displayName(stamp.userId),
+      appPasswordSettings(req, stamp.userId),
     ]);
     const notice = typeof req.query.notice === 'string' ? NOTICES[req.query.notice] : undefined;
     res.send(
@@ -318,6 +322,7 @@ export function createHtmlRoutes(mfa: Mfa, web: MfaExpress, flow: SessionFlow) {
         devices,
         now: mfa.clock.now(),
         ...(notice ? { notice } : {}),
+        ...(appPasswords ? { appPasswords } : {}),
       }),
     );
   });

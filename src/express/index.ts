@@ -1,5 +1,6 @@
 // mfakit/express — the Express integration (`createMfaExpress`: the sign-in start, the
-// `requireMfa()` guard and the router of pages and JSON API), the policy administration router
+// `requireMfa()` guard and the router of pages and JSON API), `requireAppPassword()` for legacy
+// clients over HTTP Basic, the policy administration router
 // and what-if report, and the HTML and first-factor-failure helpers for an application's own
 // pages.
 
@@ -10,9 +11,18 @@ export {
   waitText,
 } from '../web/first-factor-failure.ts';
 export { escapeHtml, html, SafeHtml, STYLE_CSS, trusted } from '../web/html.ts';
+export {
+  APP_PASSWORD_REQUIRED,
+  type BasicCredentials,
+  type LegacyBasicOutcome,
+  type LegacySignIn,
+  legacyBasicSignIn,
+  parseBasicAuthorization,
+} from '../web/legacy-basic-auth.ts';
 export type { MfaSessionState } from '../web/session.ts';
 export type { GuardReason, MfaExpress, MfaExpressOptions } from './create-mfa-express.ts';
 export { createMfaExpress } from './create-mfa-express.ts';
 export { passkeySignInForm } from './passkey-routes.ts';
 export { createPolicyAdminRouter, type PolicyAdminOptions } from './policy-admin.ts';
+export { type RequireAppPasswordOptions, requireAppPassword } from './require-app-password.ts';
 export { whatIfBody, whatIfReport } from './what-if.ts';

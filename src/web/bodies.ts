@@ -140,6 +140,27 @@ export const passkeySignInBody = z.object({
   _csrf: z.string().optional(),
 });
 
+const appPasswordName = z
+  .string({ error: 'name is required' })
+  .trim()
+  .min(1, 'name is required')
+  .max(64, 'name is at most 64 characters')
+  .refine((name) => !hasControlCharacters(name), 'name must not contain control characters');
+const appId = z.string().max(128, 'an application id is at most 128 characters');
+const appIds = z.array(appId, { error: 'apps must be a list of application ids' }).max(50, 'too many apps');
+
+/** A new app password in JSON: its name and the application ids it may sign in to (the engine checks them). */
+export const appPasswordBody = z.object({
+  name: appPasswordName,
+  apps: appIds,
+  _csrf: z.string().optional(),
+});
+
+/** The same from the form: one `apps` checkbox checked arrives as a string, several as a list, none as nothing. */
+export const appPasswordForm = appPasswordBody.extend({
+  apps: z.preprocess((v) => (v === undefined ? [] : typeof v === 'string' ? [v] : v), appIds),
+});
+
 export const idParam = z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'id is malformed');
 
 /** A method's kind in a URL (`/enroll/totp`): see src/methods/registry.ts. */

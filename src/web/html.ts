@@ -61,6 +61,9 @@ button.danger { background: var(--danger); }
 .approval { border: 1px solid var(--accent); border-radius: 6px; padding: .75rem 1rem; margin: 1rem 0; }
 .match-number { font-size: 3rem; font-weight: 700; letter-spacing: .1em; margin: .25rem 0 .75rem; }
 code.secret { font-size: 1.05rem; word-break: break-all; }
+code.app-password { display: block; font-size: 2rem; letter-spacing: .1em; font-family: ui-monospace, monospace; word-break: break-all; }
+.error-text { color: var(--danger); }
+fieldset { border: 1px solid #ccc; border-radius: 6px; margin: 1rem 0 0; }
 ul.codes { columns: 2; font-family: ui-monospace, monospace; font-size: 1.1rem; }
 table { width: 100%; border-collapse: collapse; }
 td, th { text-align: left; padding: .4rem .3rem; border-bottom: 1px solid #ccc; vertical-align: top; }

@@ -56,7 +56,7 @@ const challengeForms = (
     }),
   );
 
-const csrf = (ctx: PageContext) => html`<input type="hidden" name="_csrf" value="${ctx.csrfToken}">`;
+export const csrf = (ctx: PageContext) => html`<input type="hidden" name="_csrf" value="${ctx.csrfToken}">`;
 const errorBox = (message?: string) => (message ? html`<p class="error" role="alert">${message}</p>` : '');
 
 const codeInput = (label: string, hint: string) => html`
@@ -310,7 +310,8 @@ export function verifyPage(
   );
 }
 
-const when = (ms: number | null) =>
+/** A time as pages show it: UTC to the minute, or "never". */
+export const when = (ms: number | null) =>
   ms === null ? 'never' : `${new Date(ms).toISOString().replace('T', ' ').slice(0, 16)} UTC`;
 
 export function settingsPage(
@@ -325,6 +326,8 @@ export function settingsPage(
     now: number;
     notice?: string;
     error?: string;
+    /** The app passwords section (app-password-pages.ts), when the user may have them. */
+    appPasswords?: SafeHtml;
   },
 ): string {
   const activeDevices = p.devices.filter((d) => d.revokedAt === null && d.expiresAt > p.now);
@@ -361,7 +364,8 @@ export function settingsPage(
         <td><form method="post" class="inline" action="${ctx.basePath}/devices/${d.id}/revoke">${csrf(ctx)}<button type="submit" class="danger">Forget</button></form></td></tr>`,
       )}</tbody></table>
       <form method="post" action="${ctx.basePath}/devices/revoke-all">${csrf(ctx)}<button type="submit" class="danger">Ask for verification again on all remembered devices</button></form>`
-    }`,
+    }
+    ${p.appPasswords ?? ''}`,
   );
 }
 

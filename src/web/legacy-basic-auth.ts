@@ -1,0 +1,158 @@
+// A legacy client's sign-in over HTTP Basic (RFC 7617), written once for every integration (the
+// Express guard `requireAppPassword`, a Passport strategy later): the credentials parsed from the
+// Authorization header, checked by the first-factor gate's `legacyClient` kind (an app password
+// scoped to the application, else the account's password), then the engine's sign-in decision
+// for a legacy client. Only a sign-in that completes there lets the request through; nothing is
+// kept (no session, no pending sign-in).
+//
+// What a refused client is told says as little as the gate does: no credentials, malformed
+// ones, a wrong password, a home-realm account and a right password that would still need a
+// second step (a legacy client cannot answer one) are the same 401 with the same body, so the
+// answer never confirms that an account's password is right. Throttled → 429 with Retry-After;
+// blocked by a policy → 403 with its reason; a store outage → 503 (audited, fail closed).
+import type { IncomingMessage } from 'node:http';
+import type { Response } from 'express';
+import type { FirstFactorGate } from '../engine/first-factor-gate.ts';
+import type { Mfa } from '../engine/mfa.ts';
+import type { AuthStamp } from '../engine/stamp.ts';
+import { answerFirstFactorThrottled } from './first-factor-failure.ts';
+import { answerOutage } from './outage.ts';
+import { requestIdOf } from './request-id.ts';
+import { blockedMessage } from './sign-in-start.ts';
+
+/** A longer Authorization header is refused unread: user name (256) and secret (1024) fit well inside. */
+export const BASIC_HEADER_MAX = 4096;
+
+export const APP_PASSWORD_REQUIRED = {
+  error: 'app_password_required',
+  message:
+    'Sign in with an app password: create one for this application in your security info, and type it instead of your password.',
+} as const;
+
+export interface BasicCredentials {
+  identifier: string;
+  secret: string;
+}
+
+const utf8 = new TextDecoder('utf-8', { fatal: true });
+
+/**
+ * The user name and password of an `Authorization: Basic` header (RFC 7617: base64 of UTF-8
+ * `user:password`, split at the first colon), or null when there is none or it is malformed
+ * (another scheme, not base64, not UTF-8, no colon, no user name, too long).
+ */
+export function parseBasicAuthorization(header: string | undefined): BasicCredentials | null {
+  if (typeof header !== 'string' || header.length > BASIC_HEADER_MAX) return null;
+  const match = /^basic +([A-Za-z0-9+/]+={0,2}) *$/i.exec(header);
+  const token = match?.[1];
+  if (!token || token.length % 4 !== 0) return null;
+  let decoded: string;
+  try {
+    decoded = utf8.decode(Buffer.from(token, 'base64'));
+  } catch {
+    return null;
+  }
+  const colon = decoded.indexOf(':');
+  if (colon <= 0) return null;
+  return { identifier: decoded.slice(0, colon), secret: decoded.slice(colon + 1) };
+}
+
+/** What a legacy client signed in as: the user, and the engine's stamp for this one request. */
+export interface LegacySignIn {
+  userId: string;
+  stamp: AuthStamp;
+  /** The app password that signed in; null when the account's password sufficed (the policies asked no second step). */
+  appPasswordId: string | null;
+}
+
+export type LegacyBasicOutcome =
+  | { ok: true; signIn: LegacySignIn }
+  | { ok: false; refusal: 'credentials' }
+  | { ok: false; refusal: 'throttled'; retryAfterSeconds: number }
+  | { ok: false; refusal: 'blocked'; message: string }
+  | { ok: false; refusal: 'outage' };
+
+export interface LegacyBasicOptions {
+  /** The first-factor gate over your accounts (`mfa.firstFactorGate(directory)`). */
+  gate: FirstFactorGate;
+  /** The application the client signs in to: an app password must be scoped to it; policies for it apply. */
+  app: string;
+}
+
+/** Checks the request's Basic credentials and asks the engine; never throws for bad input. */
+export async function legacyBasicSignIn(
+  mfa: Mfa,
+  options: LegacyBasicOptions,
+  req: IncomingMessage,
+): Promise<LegacyBasicOutcome> {
+  const credentials = parseBasicAuthorization(req.headers.authorization);
+  if (!credentials) return { ok: false, refusal: 'credentials' };
+  const ip = mfa.clientIp(req);
+  const requestId = requestIdOf(req);
+  try {
+    const first = await options.gate.signIn({
+      ...credentials,
+      kind: 'legacyClient',
+      app: options.app,
+      ip,
+      requestId,
+    });
+    if (!first.ok)
+      return first.error === 'throttled'
+        ? { ok: false, refusal: 'throttled', retryAfterSeconds: first.retryAfterSeconds }
+        : { ok: false, refusal: 'credentials' };
+    // No remembered-device cookie: a legacy client's request stands on what it typed alone.
+    const start = await mfa.beginSignIn({
+      userId: first.accountId,
+      amr: first.amr,
+      ip,
+      requestId,
+      userAgent: req.headers['user-agent'],
+      app: options.app,
+      clientAppType: 'legacy',
+    });
+    if (start.status === 'blocked') return { ok: false, refusal: 'blocked', message: blockedMessage(start) };
+    if (start.status === 'mfa') {
+      // A second step the client cannot take: the right password, told as a wrong one.
+      await mfa.cancelPending(start.pending.id);
+      return { ok: false, refusal: 'credentials' };
+    }
+    return {
+      ok: true,
+      signIn: { userId: start.stamp.userId, stamp: start.stamp, appPasswordId: first.appPasswordId ?? null },
+    };
+  } catch (err) {
+    if (mfa.reportOutage(err, { ip, requestId })) return { ok: false, refusal: 'outage' };
+    throw err;
+  }
+}
+
+/** A quoted-string for the realm parameter (RFC 9110 §5.6.4). */
+const quoted = (value: string) => `"${value.replace(/[\\"]/g, '\\$&')}"`;
+
+/** Answers a refused legacy sign-in on `res` (JSON; the 401 with its Basic challenge). */
+export function answerLegacyRefusal(
+  res: Response,
+  outcome: Extract<LegacyBasicOutcome, { ok: false }>,
+  realm: string,
+): void {
+  res.set('Cache-Control', 'no-store');
+  switch (outcome.refusal) {
+    case 'outage':
+      answerOutage(res, { html: false });
+      return;
+    case 'throttled': {
+      const message = answerFirstFactorThrottled(res, outcome.retryAfterSeconds);
+      res.json({ error: 'throttled', message, retryAfterSeconds: outcome.retryAfterSeconds });
+      return;
+    }
+    case 'blocked':
+      res.status(403).json({ error: 'signin_blocked', message: outcome.message });
+      return;
+    case 'credentials':
+      res
+        .status(401)
+        .set('WWW-Authenticate', `Basic realm=${quoted(realm)}, charset="UTF-8"`)
+        .json(APP_PASSWORD_REQUIRED);
+  }
+}
