@@ -5,7 +5,12 @@
 import type { RequestHandler } from 'express';
 import type { FirstFactorGate } from '../engine/first-factor-gate.ts';
 import type { Mfa } from '../engine/mfa.ts';
-import { answerLegacyRefusal, type LegacySignIn, legacyBasicSignIn } from '../web/legacy-basic-auth.ts';
+import {
+  answerLegacyRefusal,
+  basicRealm,
+  type LegacySignIn,
+  legacyBasicSignIn,
+} from '../web/legacy-basic-auth.ts';
 
 export interface RequireAppPasswordOptions {
   /** The first-factor gate over your accounts: `mfa.firstFactorGate(directory)`. */
@@ -15,8 +20,6 @@ export interface RequireAppPasswordOptions {
   /** The realm of the Basic challenge (printable ASCII). Default: the engine's issuer. */
   realm?: string;
 }
-
-const PRINTABLE_ASCII = /^[\x20-\x7e]*$/;
 
 declare global {
   namespace Express {
@@ -35,10 +38,7 @@ declare global {
  * policy blocks, 503 when a store fails.
  */
 export function requireAppPassword(mfa: Mfa, options: RequireAppPasswordOptions): RequestHandler {
-  // A header value: printable ASCII only (an issuer's other characters become '?').
-  if (options.realm !== undefined && !PRINTABLE_ASCII.test(options.realm))
-    throw new TypeError('requireAppPassword: realm must be printable ASCII');
-  const realm = options.realm ?? mfa.settings.issuer.replace(/[^\x20-\x7e]/g, '?');
+  const realm = basicRealm(mfa, options.realm, 'requireAppPassword');
   if (!options.app) throw new TypeError('requireAppPassword: name the app these routes belong to');
   return async (req, res, next) => {
     const outcome = await legacyBasicSignIn(mfa, options, req);

@@ -4,7 +4,14 @@
 // registration, recovery codes) and `passport.authenticate('mfa', { keepSessionInfo: true,
 // successReturnToOrRedirect, failureRedirect, failureMessage })` runs `MfaStrategy` on its
 // POST, so Passport logs the user in. Sign-out: `logoutMfa()`. Passwordless: `PasskeyStrategy`
-// ('passkey') is a first factor like passport-local, whose user goes to `beginMfa()` too.
+// ('passkey') is a first factor like passport-local, whose user goes to `beginMfa()` too. Legacy
+// clients over HTTP Basic: `AppPasswordStrategy` ('app-password'), app passwords, no session.
+export type {
+  AppPasswordAuthInfo,
+  AppPasswordRefusal,
+  AppPasswordStrategyOptions,
+} from './app-password-strategy.ts';
+export { AppPasswordStrategy } from './app-password-strategy.ts';
 export type { BeginMfaOptions } from './begin-mfa.ts';
 export { beginMfa, logoutMfa } from './begin-mfa.ts';
 export type { MfaPageOptions } from './mfa-page.ts';

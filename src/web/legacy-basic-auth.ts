@@ -130,6 +130,21 @@ export async function legacyBasicSignIn(
 /** A quoted-string for the realm parameter (RFC 9110 §5.6.4). */
 const quoted = (value: string) => `"${value.replace(/[\\"]/g, '\\$&')}"`;
 
+const PRINTABLE_ASCII = /^[\x20-\x7e]*$/;
+
+/**
+ * The realm of the Basic challenge: the one given (printable ASCII, or a TypeError naming
+ * `who`: it goes into a header), else the engine's issuer with other characters as '?'.
+ */
+export function basicRealm(mfa: Mfa, realm: string | undefined, who: string): string {
+  if (realm !== undefined && !PRINTABLE_ASCII.test(realm))
+    throw new TypeError(`${who}: realm must be printable ASCII`);
+  return realm ?? mfa.settings.issuer.replace(/[^\x20-\x7e]/g, '?');
+}
+
+/** The `WWW-Authenticate` value that asks a client for Basic credentials (RFC 7617). */
+export const basicChallenge = (realm: string) => `Basic realm=${quoted(realm)}, charset="UTF-8"`;
+
 /** Answers a refused legacy sign-in on `res` (JSON; the 401 with its Basic challenge). */
 export function answerLegacyRefusal(
   res: Response,
@@ -150,9 +165,6 @@ export function answerLegacyRefusal(
       res.status(403).json({ error: 'signin_blocked', message: outcome.message });
       return;
     case 'credentials':
-      res
-        .status(401)
-        .set('WWW-Authenticate', `Basic realm=${quoted(realm)}, charset="UTF-8"`)
-        .json(APP_PASSWORD_REQUIRED);
+      res.status(401).set('WWW-Authenticate', basicChallenge(realm)).json(APP_PASSWORD_REQUIRED);
   }
 }
