@@ -48,7 +48,7 @@ const cli = (args: string[], env: Record<string, string | undefined> = {}) =>
 describe('mfakit on PostgreSQL (--store postgres…, --schema)', function () {
   // The tap cases start Node processes.
   this.timeout(120_000);
-  let dir: string;
+  let dir: string | undefined;
   const opened: PostgresStores[] = [];
   // Closed before the server's own hook drops the test's schemas (hooks run in this order).
   afterEach(async () => {
@@ -68,7 +68,8 @@ describe('mfakit on PostgreSQL (--store postgres…, --schema)', function () {
     dir = await mkdtemp(join(tmpdir(), 'mfakit-cli-pg-'));
   });
   after(async () => {
-    await rm(dir, { recursive: true, force: true });
+    // Without DATABASE_URL the suite is skipped before `before` made the directory.
+    if (dir) await rm(dir, { recursive: true, force: true });
   });
 
   it('tap issue (a child process), then the application on the same schema verifies the pass once; show and revoke; audited as by "cli"', async () => {
