@@ -48,7 +48,7 @@ const cli = (args: string[], env: Record<string, string | undefined> = {}) =>
 describe('mfakit on PostgreSQL (--store postgres…, --schema)', function () {
   // The tap cases start Node processes.
   this.timeout(120_000);
-  let dir: string | undefined;
+  let dir = '';
   const opened: PostgresStores[] = [];
   // Closed before the server's own hook drops the test's schemas (hooks run in this order).
   afterEach(async () => {
