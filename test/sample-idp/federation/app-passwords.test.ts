@@ -123,6 +123,25 @@ describe('sample-idp federation: app passwords', function () {
     assert.match(after.headers.get('www-authenticate') ?? '', /^Basic /);
   });
 
+  it('guessing is throttled: after wrong guesses even the right app password waits (429, Retry-After), then signs in', async () => {
+    const stack = await startFederationStack();
+    s = stack;
+    const { b, settings } = await portalSettings(stack, 'alice', 'alice password');
+    const { password } = await createOnPage(b, stack, settings, 'Backup script', 'legacy-api');
+    let throttled: Response | undefined;
+    for (let i = 0; i < 20 && !throttled; i++) {
+      const guess = await legacyMe(stack, basic('alice', `wrong guess ${i}`));
+      if (guess.status === 429) throttled = guess;
+      else assert.equal(guess.status, 401);
+    }
+    assert.ok(throttled, 'twenty wrong guesses and never throttled');
+    const waitSeconds = Number(throttled.headers.get('retry-after'));
+    assert.ok(waitSeconds >= 1, 'Retry-After in seconds');
+    assert.equal((await legacyMe(stack, basic('alice', password))).status, 429, 'no way around the wait');
+    stack.clock.advance(waitSeconds * 1000 + 1000);
+    assert.equal((await legacyMe(stack, basic('alice', password))).status, 200);
+  });
+
   it('dana, whose MFA state is disabled, needs no app password: her password alone signs in (amr pwd); a wrong one is refused', async () => {
     const stack = await startFederationStack();
     s = stack;
