@@ -85,6 +85,12 @@ export function startGuide(
           '     At the next sign-in, "Send a notification": the terminal asks for the number the page shows.',
         ]
       : []),
+    ...(config.appPasswords.enabled
+      ? [
+          `  9. App passwords: in ${urls.fed}/account create one for "Scripts and older apps", then`,
+          `     curl -u alice:'<app password>' ${urls.fed}/legacy/me  (her password alone is refused).`,
+        ]
+      : []),
     '',
     'Ctrl-C stops everything.',
     '',

@@ -34,6 +34,7 @@ import { createFederation } from './federation-routes.ts';
 import { createSignInGate } from './first-factor.ts';
 import { createFormTokens } from './form-token.ts';
 import { globalHeaders, pageCsp, pageHeaders } from './http-headers.ts';
+import { createLegacyApi } from './legacy-api.ts';
 import { createLoginRouter } from './login-routes.ts';
 import { messagePage, STYLE_PATH } from './pages.ts';
 import { applicationOf, buildPolicyDocument, type PolicySeeding, seedStoredPolicies } from './policies.ts';
@@ -217,6 +218,9 @@ export async function createFederationServer(
       ),
     );
   });
+  // HTTP Basic for scripts and older apps (app passwords): outside the interaction and portal
+  // sessions, before the provider's catch-all.
+  app.use('/legacy', createLegacyApi({ mfa, gate, accounts, service: config.displayName }));
   const interactionCsp = pageCsp(formTargets);
   app.use(['/interaction', '/federation'], pageHeaders(interactionCsp));
   app.use(

@@ -103,6 +103,8 @@ export async function startFederationStack(
     push?: boolean;
     /** A RADIUS front end (`radius` in the config) for clients on 127.0.0.0/8 with this shared secret. */
     radiusSecret?: string;
+    /** The config's `appPasswords` section (default: on, with the config's defaults). */
+    appPasswords?: Record<string, unknown>;
     /** The stores (default: in memory); the caller closes them. */
     stores?: Stores;
     /** The server's secrets (default: generated for this stack). */
@@ -116,12 +118,11 @@ export async function startFederationStack(
   const fedL = await listen();
   const partnerL = await listen();
   const fedUrl = options.passkeys ? fedL.url.replace('//127.0.0.1:', '//localhost:') : fedL.url;
-  const rpUrl = options.rpUrl;
   const rp = (clientId: string, more: Record<string, unknown>) => ({
     clientId,
     clientSecret: clientSecretOf(clientId),
-    redirectUris: [RP_REDIRECT, ...(rpUrl ? [`${rpUrl}/callback`] : [])],
-    postLogoutRedirectUris: [RP_BYE, ...(rpUrl ? [`${rpUrl}/signed-out`] : [])],
+    redirectUris: [RP_REDIRECT, ...(options.rpUrl ? [`${options.rpUrl}/callback`] : [])],
+    postLogoutRedirectUris: [RP_BYE, ...(options.rpUrl ? [`${options.rpUrl}/signed-out`] : [])],
     ...more,
   });
   const replaced = new Set((options.users ?? []).map((u) => u.id));
@@ -149,6 +150,7 @@ export async function startFederationStack(
             },
           }
         : {}),
+      ...(options.appPasswords ? { appPasswords: options.appPasswords } : {}),
       trustedNetworks: options.trustedNetworks ?? [],
       trustedProxies: options.trustedProxies ?? [],
       users: [...LOCAL_USERS.filter((u) => !replaced.has(u.id)), ...(options.users ?? [])],
