@@ -229,11 +229,11 @@ export type AppPasswordEvent =
       data: { name: string; apps: string[]; expiresAt: number | null };
     }
   | {
-      /** `detail`: `user` (the owner removed it) or `admin` (an administrator: this one, or all on a reset). */
+      /** `detail`: `user` (the owner removed it), `admin` (an administrator: this one, or all on a reset) or `fraud` (all, on a fraud report). */
       type: 'app_password_revoked';
       methodId: string;
       methodKind: string;
-      detail: 'user' | 'admin';
+      detail: 'user' | 'admin' | 'fraud';
     }
   | {
       /**

@@ -21,7 +21,10 @@ export interface Administration {
   revokeSessions(userId: string, ctx: RequestContext): Promise<void>;
   /** Clears the second-factor lockout and the first-factor throttle of the account. */
   unlock(userId: string): Promise<void>;
-  /** Marks a user as reported for fraud (the `fraudFlagged` risk signal) and signs them out, or clears it. */
+  /**
+   * Marks a user as reported for fraud (the `fraudFlagged` risk signal), signs them out and
+   * revokes their app passwords; or clears the flag.
+   */
   setFraudFlag(userId: string, flagged: boolean, ctx: RequestContext): Promise<void>;
   lockStatus(userId: string): Promise<{ attempts: number; consecutiveFailures: number }>;
   auditLog(filter: { userId?: string; limit?: number }): Promise<AuditEventRecord[]>;
@@ -77,8 +80,12 @@ export function createAdministration(engine: EngineContext): Administration {
     },
     async setFraudFlag(userId, flagged, ctx) {
       await repository.setFraudFlag(userId, flagged ? clock.now() : null);
-      // A reported account's live sessions end now; its next sign-in meets the risk policies.
-      if (flagged) await sessionEpochs.revokeAll(userId);
+      // A reported account's live sessions end now, and its app passwords (perhaps made by whoever
+      // got in) with them; its next sign-in meets the risk policies.
+      if (flagged) {
+        await sessionEpochs.revokeAll(userId);
+        await engine.appPasswords.revokeAll(userId, ctx, 'fraud');
+      }
       await audit(userId, ctx, { type: 'fraud_flag_changed', detail: flagged ? 'flagged' : 'cleared' });
     },
     lockStatus: (userId) => lockout.status(userId),

@@ -14,12 +14,11 @@
 // the integration; users in `excludeGroups` / `excludeRoles` (Azure: administrators) may hold
 // none, and their existing ones stop working the moment they join such a group.
 import type { CodeHasher } from '../crypto/code-hash.ts';
-import { MfaError } from '../errors.ts';
+import { ConfigError, MfaError } from '../errors.ts';
 import type { AppPasswordRecord, Repository } from '../store/ports.ts';
 import type { AppPasswordsOptions } from './app-password-options.ts';
 import type { AuditContext, AuditLog } from './audit-log.ts';
 import { type Clock, type RandomSource, randomId } from './capabilities.ts';
-import { hasControlCharacters } from './control-characters.ts';
 import type { Directory } from './decide.ts';
 import { randomSymbols } from './random-symbols.ts';
 import type { AuthStamp } from './stamp.ts';
@@ -84,8 +83,11 @@ export interface AppPasswordsService {
    * `by`: the owner (`user`, the default) or an administrator (`admin`, the command line).
    */
   revoke(userId: string, id: string, ctx: AuditContext, by?: 'user' | 'admin'): Promise<boolean>;
-  /** Removes all of the user's (an administrator's reset, a lost device): how many. */
-  revokeAll(userId: string, ctx: AuditContext): Promise<number>;
+  /**
+   * Removes all of the user's (an administrator's reset, a lost device; `fraud`: the user
+   * reported a sign-in as fraud): how many.
+   */
+  revokeAll(userId: string, ctx: AuditContext, by?: 'admin' | 'fraud'): Promise<number>;
 }
 
 export type AppPasswordCheck =
@@ -137,8 +139,15 @@ export function createAppPasswords(deps: {
   directory: Directory | undefined;
   /** Whether the stamp carries a second factor verified recently enough for sensitive changes. */
   isFresh: (stamp: AuthStamp) => boolean;
+  /** The session check (mfa.isCurrent): not revoked, its device and pass still standing. */
+  isCurrent: (stamp: AuthStamp, options?: { uncached?: boolean }) => boolean | Promise<boolean>;
 }): AppPasswordEngine {
   const { repository, hasher, clock, random, audit, options } = deps;
+  // Exclusions with no directory to read groups and roles from would exclude no one.
+  if ((options.excludeGroups.length > 0 || options.excludeRoles.length > 0) && !deps.directory)
+    throw new ConfigError(
+      'invalid mfakit options: appPasswords.excludeGroups and excludeRoles need the directory option (groups and roles of a user)',
+    );
   const apps: readonly AppPasswordApp[] = options.enabled ? options.apps.map((a) => ({ ...a })) : [];
   const appIds = new Set(apps.map((a) => a.id));
   // Bound to the user and the id: a hash copied to another user's row never matches.
@@ -158,7 +167,9 @@ export function createAppPasswords(deps: {
     const name = request.name.trim();
     if (name.length === 0 || name.length > NAME_MAX)
       throw invalid(`the name must be 1 to ${NAME_MAX} characters`);
-    if (hasControlCharacters(name)) throw invalid('the name must not contain control characters');
+    // Control and format characters (bidirectional overrides, zero-width) could disguise a name in a list or a terminal.
+    if (/[\p{Cc}\p{Cf}]/u.test(name))
+      throw invalid('the name must not contain control or formatting characters');
     if (!Array.isArray(request.apps) || request.apps.length === 0)
       throw invalid('choose at least one application');
     const chosen = [...new Set(request.apps)];
@@ -203,6 +214,10 @@ export function createAppPasswords(deps: {
       if (!deps.isFresh(stamp))
         throw new MfaError('reverify_required', 'Verify your identity again to create an app password.', 403);
       const { name, apps: chosen } = checkRequest(request);
+      // A session revoked (reset, sign-out everywhere, fraud report) creates nothing, not even
+      // one revoked while this ran: then the new app password goes at once.
+      const revoked = () => new MfaError('session_revoked', 'This session has ended: sign in again.', 401);
+      if (!(await deps.isCurrent(stamp, { uncached: true }))) throw revoked();
       const now = clock.now();
       const id = randomId(random, 12);
       const password = randomSymbols(random, ALPHABET, APP_PASSWORD_LENGTH);
@@ -222,6 +237,10 @@ export function createAppPasswords(deps: {
           `You already have ${options.maxPerUser} app passwords: delete one you no longer use first.`,
           409,
         );
+      if (!(await deps.isCurrent(stamp, { uncached: true }))) {
+        await repository.deleteAppPassword(stamp.userId, id);
+        throw revoked();
+      }
       await audit(stamp.userId, ctx, {
         type: 'app_password_created',
         methodId: id,
@@ -242,7 +261,7 @@ export function createAppPasswords(deps: {
       return true;
     },
 
-    async revokeAll(userId, ctx) {
+    async revokeAll(userId, ctx, by = 'admin') {
       // Exactly the ones removed are audited, one created meanwhile included.
       const removed = await repository.deleteAppPasswords(userId);
       for (const id of removed)
@@ -250,7 +269,7 @@ export function createAppPasswords(deps: {
           type: 'app_password_revoked',
           methodId: id,
           methodKind: APP_PASSWORD_KIND,
-          detail: 'admin',
+          detail: by,
         });
       return removed.length;
     },

@@ -35,7 +35,7 @@ import type { MethodRecord, Repository, UserMfaState } from '../store/ports.ts';
 import type { RememberedDevices } from '../trust/remembered-devices.ts';
 import type { TrustedNetworks } from '../trust/trusted-networks.ts';
 import type { AuditLog } from './audit-log.ts';
-import { firstFactorMethods, secondFactorCandidates } from './auth-methods.ts';
+import { APP_PASSWORD_AMR, firstFactorMethods, secondFactorCandidates } from './auth-methods.ts';
 import type { Clock } from './capabilities.ts';
 import type { Decision, DecisionContext, DecisionFacts, DecisionReason } from './decision.ts';
 import type { Lockout } from './lockout.ts';
@@ -114,6 +114,18 @@ export function combineSignals(
     };
   }
 
+  const amr = ctx.amr ?? ['pwd'];
+  // An app password signs in legacy clients only (beginSignIn refuses the rest; what-if says so).
+  if (amr.includes(APP_PASSWORD_AMR) && ctx.clientAppType !== 'legacy') {
+    return {
+      ...base,
+      action: 'block',
+      requirements: [],
+      userMessage: 'An app password signs in only the application it was made for.',
+      reasons: [{ code: 'app_password_not_legacy', message: 'an app password signs in legacy clients only' }],
+    };
+  }
+
   let policy: PolicyEvaluation | undefined;
   if (set.active) {
     policy = set.evaluate(
@@ -169,7 +181,8 @@ export function combineSignals(
     return { ...withPolicy, action: 'allow', allowedBy: 'user_disabled', reasons };
   }
 
-  const first = firstFactorMethods(ctx.amr ?? ['pwd']);
+  // An app password stands for the second factor the user set up: with none left, it is only a password.
+  const first = firstFactorMethods(amr).filter((m) => m !== 'appPassword' || s.methods.length > 0);
   const strengths = set.strengths;
   const satisfiedWith = (extra: AuthMethod | null, reqs = requirements) =>
     unmetRequirements(extra === null ? first : [...first, extra], reqs, strengths).length === 0;

@@ -67,6 +67,7 @@ export function createEngineContext(input: MfaOptions) {
   /** Whether the stamp carries a second factor verified recently enough for sensitive changes. */
   const isFresh = (stamp: AuthStamp) =>
     stamp.mfaAt !== null && clock.now() - stamp.mfaAt <= options.reauthMaxAgeSeconds * 1000;
+  const isCurrent = createCurrentSessionCheck(sessionEpochs, rememberedDevices, accessPasses);
   const appPasswords = createAppPasswords({
     repository,
     hasher,
@@ -76,8 +77,8 @@ export function createEngineContext(input: MfaOptions) {
     options: options.appPasswords,
     directory: options.directory,
     isFresh,
+    isCurrent,
   });
-  const isCurrent = createCurrentSessionCheck(sessionEpochs, rememberedDevices, accessPasses);
   const { decide, whatIf } = createDecide({
     repository,
     lockout,

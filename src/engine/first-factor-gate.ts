@@ -169,6 +169,9 @@ export function createFirstFactorGate(
   /**
    * Checks the secret: true, or the app password that signed in, or false. A legacy client's
    * app password that is the user's but may not sign in here (audited by the check) is false.
+   * The same work whatever the answer: an unknown account's input is looked up among no one's
+   * app passwords, and a refused app password is also checked as no one's password, so the time
+   * taken tells neither that the account exists nor that the input was a real app password.
    */
   async function checkSecret(
     input: FirstFactorInput,
@@ -179,11 +182,13 @@ export function createFirstFactorGate(
       return deps.verifyAccessPass
         ? (await deps.verifyAccessPass(account?.id ?? NO_ACCOUNT, input.secret, ctx)).ok
         : false;
-    if (input.kind === 'legacyClient' && account && deps.checkAppPassword) {
-      if (!input.app) throw new TypeError('a legacyClient sign-in must name its app');
-      const check = await deps.checkAppPassword(account.id, input.secret, input.app, ctx);
-      if (check.ok) return { appPasswordId: check.id };
-      if (check.reason === 'refused') return false;
+    if (input.kind === 'legacyClient' && input.app && deps.checkAppPassword) {
+      const check = await deps.checkAppPassword(account?.id ?? NO_ACCOUNT, input.secret, input.app, ctx);
+      if (check.ok && account) return { appPasswordId: check.id };
+      if (!check.ok && check.reason === 'refused') {
+        await directory.verifyPassword(null, input.secret);
+        return false;
+      }
     }
     return directory.verifyPassword(account?.id ?? null, input.secret);
   }
@@ -199,6 +204,9 @@ export function createFirstFactorGate(
     },
 
     async signIn(input) {
+      // An integration's mistake, refused before anything is read or claimed.
+      if (input.kind === 'legacyClient' && !input.app)
+        throw new TypeError('a legacyClient sign-in must name its app');
       const ctx = { ip: input.ip, requestId: input.requestId };
       if (unusableIdentifier(input.identifier) || input.secret.length > MAX_SECRET)
         return { ok: false, error: 'invalid_credentials' };
@@ -208,7 +216,10 @@ export function createFirstFactorGate(
       if (!claim.allowed) return answerRefusedClaim(deps.audit, account?.id ?? null, ctx, input.kind, claim);
       const checked = await checkSecret(input, account, ctx);
       const ok = checked !== false;
-      await claim.finish(ok && account ? 'success' : 'failure');
+      // An app password proves nothing of the account's password, whose budget it shares: the
+      // failures counted against that stay (a stolen app password cannot reset them).
+      const outcome = typeof checked === 'object' ? 'neutral' : 'success';
+      await claim.finish(ok && account ? outcome : 'failure');
       if (!ok || !account) {
         await deps.audit(account?.id ?? null, ctx, {
           type: 'first_factor_failed',

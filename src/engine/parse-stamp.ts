@@ -143,6 +143,13 @@ function upgrade(old: Unversioned): AuthStamp | null {
  * code does not know, or one that can no longer be trusted — the session must sign in again.
  */
 export function parseStamp(value: unknown): AuthStamp | null {
+  const stamp = parseAnyStamp(value);
+  // An app password's sign-in is a legacy client's, never kept as another client's session.
+  if (stamp?.methods.includes('appPassword') && stamp.clientAppType !== 'legacy') return null;
+  return stamp;
+}
+
+function parseAnyStamp(value: unknown): AuthStamp | null {
   if (typeof value !== 'object' || value === null) return null;
   const version = (value as { version?: unknown }).version;
   if (version === STAMP_VERSION) {

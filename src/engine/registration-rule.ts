@@ -94,7 +94,8 @@ export function createRegistrationRule(deps: {
         risk: facts.risk,
         time: deps.clock.now(),
       },
-      { methods: facts.methods },
+      // An app password stands for nothing when registering: it is a legacy client's, not a browser's.
+      { methods: facts.methods.filter((m) => m !== 'appPassword') },
     );
     if (evaluation.action === 'allow') return { allowed: true };
     return {

@@ -6,7 +6,7 @@
 // also needs what the app requires met by factors verified within `reauthMaxAgeSeconds`. Pure and synchronous: the hot path of
 // `mfa.policies.check` (the Express guard, the oidc session checks).
 import type { PolicySet } from '../policy/compile.ts';
-import type { PolicyEvaluation } from '../policy/evaluation.ts';
+import { NO_SESSION_CONTROLS, type PolicyEvaluation } from '../policy/evaluation.ts';
 import type { ClientAppType } from '../policy/model.ts';
 import {
   type GrantRequirement,
@@ -78,6 +78,27 @@ export function checkSession(
   now: number,
   freshSince?: number,
 ): SessionPolicyCheck {
+  // An app password's sign-in is its legacy client's, for the app it was checked for: never a
+  // session of another app or client (integrations never keep one; this holds if one did).
+  if (
+    stamp.methods.includes('appPassword') &&
+    (target.app !== stamp.app || (target.clientAppType ?? stamp.clientAppType) !== 'legacy')
+  )
+    return {
+      ok: false,
+      reason: 'policy_blocked',
+      message: 'An app password signs in only the application it was made for.',
+      policy: {
+        action: 'block',
+        blockedBy: [],
+        requirements: [],
+        sessionControls: NO_SESSION_CONTROLS,
+        results: [],
+        reportOnly: [],
+        notEvaluated: 0,
+        version: set.version,
+      },
+    };
   if (!set.active) return OK;
   const policy = evaluateForSession(set, stamp, target, now);
   if (policy.action === 'block')

@@ -225,7 +225,10 @@ export function createSignInFlow(
           { ...facts, firstFactorAt: input.firstFactorAt },
           stampSkipOf(decision),
         );
-        await second.recordSightings(input.userId, input.ip, input.userAgent ?? '');
+        // A sign-in with no second factor makes no network or device familiar (an app password
+        // in a stranger's hands must not make their network and browser look like the user's).
+        if (stamp.mfaAt !== null || !input.amr.includes(APP_PASSWORD_AMR))
+          await second.recordSightings(input.userId, input.ip, input.userAgent ?? '');
         await audit(input.userId, ctx, {
           type: 'signin_completed',
           data: { amr: stamp.amr.join(' '), acr: stamp.acr, ...policyAudit(decision.policy).data },

@@ -5,10 +5,12 @@
 // StoreError, status 503, to the application) and is audited (mfa.reportOutage).
 import { parse as parseCookies } from 'cookie';
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
+import { APP_PASSWORD_AMR } from '../engine/auth-methods.ts';
 import type { Mfa, SignInStart } from '../engine/create-mfa.ts';
 import { parseStamp } from '../engine/parse-stamp.ts';
 import type { SessionPolicyCheck } from '../engine/session-policy.ts';
 import type { AuthStamp } from '../engine/stamp.ts';
+import { MfaError } from '../errors.ts';
 import type { ClientAppType } from '../policy/model.ts';
 import { answerOutage } from '../web/outage.ts';
 import { requestIdOf } from '../web/request-id.ts';
@@ -261,6 +263,14 @@ export function createMfaExpress(mfa: Mfa, input: MfaExpressOptions = {}) {
       },
       behaviour: { respond?: boolean } = {},
     ): Promise<SignInStart> {
+      // This starts a browser session: an app password signs in a legacy client's one request
+      // (requireAppPassword), never a session.
+      if (signIn.amr?.includes(APP_PASSWORD_AMR))
+        throw new MfaError(
+          'app_password_not_legacy',
+          'An app password never starts a session: guard legacy clients with requireAppPassword().',
+          400,
+        );
       const returnTo = safeReturnTo(signIn.returnTo, opts.defaultReturnTo);
       const cookies = parseCookies(req.headers.cookie ?? '');
       const ctx = ctxOf(req);

@@ -3,20 +3,16 @@
 // src/web/legacy-basic-auth.ts; this only hands the answer to Express. A request through it
 // carries `req.legacyAuth` ({ userId, stamp, appPasswordId }); nothing is kept in a session.
 import type { RequestHandler } from 'express';
-import type { FirstFactorGate } from '../engine/first-factor-gate.ts';
 import type { Mfa } from '../engine/mfa.ts';
 import {
   answerLegacyRefusal,
   basicRealm,
+  type LegacyBasicOptions,
   type LegacySignIn,
   legacyBasicSignIn,
 } from '../web/legacy-basic-auth.ts';
 
-export interface RequireAppPasswordOptions {
-  /** The first-factor gate over your accounts: `mfa.firstFactorGate(directory)`. */
-  gate: FirstFactorGate;
-  /** The application these routes are (an `appPasswords.apps` id): app passwords scoped to it sign in. */
-  app: string;
+export interface RequireAppPasswordOptions extends LegacyBasicOptions {
   /** The realm of the Basic challenge (printable ASCII). Default: the engine's issuer. */
   realm?: string;
 }

@@ -9,23 +9,19 @@
 // (Retry-After set on the response), 403 or 503.
 import type { Request } from 'express';
 import { Strategy } from 'passport-strategy';
-import type { FirstFactorGate } from '../engine/first-factor-gate.ts';
 import type { Mfa } from '../engine/mfa.ts';
 import { throttledMessage } from '../web/first-factor-failure.ts';
 import {
   basicChallenge,
   basicRealm,
+  type LegacyBasicOptions,
   type LegacySignIn,
   legacyBasicSignIn,
 } from '../web/legacy-basic-auth.ts';
 import { OUTAGE_ANSWER } from '../web/outage.ts';
 
-export interface AppPasswordStrategyOptions {
+export interface AppPasswordStrategyOptions extends LegacyBasicOptions {
   mfa: Mfa;
-  /** The first-factor gate over your accounts: `mfa.firstFactorGate(directory)`. */
-  gate: FirstFactorGate;
-  /** The application these routes are (an `appPasswords.apps` id): app passwords scoped to it sign in. */
-  app: string;
   /** The user object for a user id (your `req.user`), or null if gone. */
   loadUser: (userId: string) => Promise<unknown> | unknown;
   /** The realm of the Basic challenge (printable ASCII). Default: the engine's issuer. */
@@ -42,12 +38,15 @@ export interface AppPasswordRefusal {
   retryAfterSeconds?: number;
 }
 
+export const SESSION_FALSE_REQUIRED =
+  "mfakit: run the 'app-password' strategy as passport.authenticate('app-password', { session: false }): " +
+  'an app password signs in one request of a legacy client, never a session.';
+
 export class AppPasswordStrategy extends Strategy {
   // Plain fields, not #private: Passport runs each request on Object.create(strategy).
   name = 'app-password';
   readonly mfa: Mfa;
-  readonly gate: FirstFactorGate;
-  readonly app: string;
+  readonly legacy: LegacyBasicOptions;
   readonly realm: string;
   readonly loadUser: (userId: string) => Promise<unknown> | unknown;
 
@@ -57,13 +56,18 @@ export class AppPasswordStrategy extends Strategy {
       throw new TypeError('AppPasswordStrategy needs options.loadUser(userId)');
     if (!options.app) throw new TypeError('AppPasswordStrategy: name the app these routes belong to');
     this.mfa = options.mfa;
-    this.gate = options.gate;
-    this.app = options.app;
+    this.legacy = { gate: options.gate, app: options.app, trustedNetworks: options.trustedNetworks };
     this.realm = basicRealm(options.mfa, options.realm, 'AppPasswordStrategy');
     this.loadUser = options.loadUser;
   }
 
-  override authenticate(req: Request): void {
+  override authenticate(req: Request, options?: { session?: boolean }): void {
+    // Passport's default would log the legacy client into a session: a cookie any route that
+    // trusts req.user accepts — the second login path app passwords must never open.
+    if (options?.session !== false) {
+      this.error(new Error(SESSION_FALSE_REQUIRED));
+      return;
+    }
     this.check(req).then(
       (outcome) => {
         if (outcome.ok) this.success(outcome.user, outcome.info);
@@ -80,7 +84,7 @@ export class AppPasswordStrategy extends Strategy {
     | { ok: false; challenge: string | AppPasswordRefusal; status: number }
   > {
     const refused = { ok: false as const, challenge: basicChallenge(this.realm), status: 401 };
-    const outcome = await legacyBasicSignIn(this.mfa, { gate: this.gate, app: this.app }, req);
+    const outcome = await legacyBasicSignIn(this.mfa, this.legacy, req);
     if (outcome.ok) {
       const user = await this.loadUser(outcome.signIn.userId);
       if (user === null || user === undefined || user === false) return refused;

@@ -11,7 +11,7 @@ export type {
   AppPasswordRefusal,
   AppPasswordStrategyOptions,
 } from './app-password-strategy.ts';
-export { AppPasswordStrategy } from './app-password-strategy.ts';
+export { AppPasswordStrategy, SESSION_FALSE_REQUIRED } from './app-password-strategy.ts';
 export type { BeginMfaOptions } from './begin-mfa.ts';
 export { beginMfa, logoutMfa } from './begin-mfa.ts';
 export type { MfaPageOptions } from './mfa-page.ts';

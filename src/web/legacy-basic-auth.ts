@@ -77,6 +77,12 @@ export interface LegacyBasicOptions {
   gate: FirstFactorGate;
   /** The application the client signs in to: an app password must be scoped to it; policies for it apply. */
   app: string;
+  /**
+   * Whether createMfa's `trustedNetworks` may lift the second factor here (the account's
+   * password passing from a trusted network). Default false: a legacy route is often reached
+   * through a gateway or from a shared network, and needs an app password everywhere.
+   */
+  trustedNetworks?: boolean | undefined;
 }
 
 /** Checks the request's Basic credentials and asks the engine; never throws for bad input. */
@@ -110,6 +116,7 @@ export async function legacyBasicSignIn(
       userAgent: req.headers['user-agent'],
       app: options.app,
       clientAppType: 'legacy',
+      allowTrustedNetwork: options.trustedNetworks === true,
     });
     if (start.status === 'blocked') return { ok: false, refusal: 'blocked', message: blockedMessage(start) };
     if (start.status === 'mfa') {
