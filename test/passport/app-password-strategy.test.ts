@@ -115,6 +115,33 @@ describe('AppPasswordStrategy (Passport, HTTP Basic)', () => {
     assert.equal(refused.status, 403);
   });
 
+  it('refuses to run as a session login: without session: false it is an error, and nothing is signed in', async () => {
+    const { t, app } = legacyApp();
+    const created = await t.mfa.appPasswords.create(
+      await t.signedIn('alice'),
+      { name: 'Phone', apps: ['mail'] },
+      CTX,
+    );
+    const errors: string[] = [];
+    const passport = new Passport();
+    passport.use(
+      new AppPasswordStrategy({ mfa: t.mfa, gate: t.gate, app: 'mail', loadUser: (id) => USERS[id] ?? null }),
+    );
+    app.get('/session-feed', passport.authenticate('app-password'), (_req, res) => {
+      res.json({ reached: true });
+    });
+    app.use((err: Error, _req: express.Request, res: express.Response, _next: express.NextFunction) => {
+      errors.push(err.message);
+      res.status(500).json({ error: 'misconfigured' });
+    });
+    const res = await request(app)
+      .get('/session-feed')
+      .set('Authorization', basic('alice', created.password));
+    assert.equal(res.status, 500);
+    assert.equal(res.headers['set-cookie'], undefined);
+    assert.match(errors[0] ?? '', /session: false/);
+  });
+
   it('refuses a realm that cannot go in a header, and a missing app or loadUser, at construction', () => {
     const { t } = legacyApp();
     const base = { mfa: t.mfa, gate: t.gate, app: 'mail', loadUser: () => null };

@@ -9,6 +9,7 @@ import { requireAppPassword } from '../../../src/express/index.ts';
 import { StoreError } from '../../../src/index.ts';
 import { parseBasicAuthorization } from '../../../src/web/legacy-basic-auth.ts';
 import { basic, createOverApi, makeAppPasswordApp } from '../../helpers/app-password-app.ts';
+import { enrolThroughEngine } from '../../helpers/enrol-through-engine.ts';
 import { enrolUser, signIn } from '../../helpers/flows.ts';
 import { pol } from '../../policy/scenarios/fixtures.ts';
 
@@ -172,6 +173,42 @@ describe('app passwords: the HTTP Basic guard', () => {
       },
     );
     assertRefused(await request(app).get('/dav/partner').set('Authorization', basic('alice', 'anything')));
+  });
+
+  it("lets a trusted network lift the second factor for the account's password only when the guard says so", async () => {
+    const built = makeAppPasswordApp({ trustedNetworks: ['127.0.0.0/8', '::1/128'] });
+    const { app, mfa, gate } = built;
+    await enrolThroughEngine(mfa, built.clock, 'alice');
+    app.get(
+      '/dav/office',
+      requireAppPassword(mfa, { gate, app: 'mail', trustedNetworks: true }),
+      (req, res) => {
+        res.json({ user: req.legacyAuth?.userId, appPasswordId: req.legacyAuth?.appPasswordId });
+      },
+    );
+    assertRefused(await request(app).get('/dav/mail').set('Authorization', basic('alice', 'alice-pw')));
+    const office = await request(app).get('/dav/office').set('Authorization', basic('alice', 'alice-pw'));
+    assert.equal(office.status, 200, JSON.stringify(office.body));
+    assert.deepEqual(office.body, { user: 'alice', appPasswordId: null });
+  });
+
+  it('never lets an app password start a browser session through beginSignIn', async () => {
+    const { app, web } = makeAppPasswordApp();
+    app.post('/misused-login', async (req, res, next) => {
+      try {
+        await web.beginSignIn(req, res, {
+          userId: 'alice',
+          amr: ['apw'],
+          clientAppType: 'legacy',
+          app: 'mail',
+        });
+      } catch (err) {
+        next(err);
+      }
+    });
+    const res = await request(app).post('/misused-login');
+    assert.equal(res.status, 400);
+    assert.equal(res.headers['set-cookie'], undefined);
   });
 
   it('refuses a realm that cannot be a header value', () => {
