@@ -6,13 +6,10 @@
 // sign-in with a revoked password fails; an id that is none of the user's exits 1 and deletes
 // nothing; usage errors and identifiers holding control characters exit 2 before any store is read.
 import assert from 'node:assert/strict';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { createPostgresStores, type PostgresStores } from '../../adapters/postgres/index.ts';
-import { createSqliteStores } from '../../adapters/sqlite/index.ts';
 import type { Stores } from '../../src/store/ports.ts';
 import { appPasswordEngine, CTX } from '../helpers/app-password-engine.ts';
+import { cliSqliteFiles } from '../helpers/cli-sqlite-files.ts';
 import { mfakit, mfakitInProcess, type Run } from '../helpers/mfakit-cli.ts';
 import { postgresTestServer } from '../store/postgres-schemas.ts';
 
@@ -276,24 +273,7 @@ describe('mfakit app-passwords', function () {
   });
 
   describe('on an SQLite file (--db, --store sqlite:)', () => {
-    let dir: string;
-    let files = 0;
-    const opened: Stores[] = [];
-    before(async () => {
-      dir = await mkdtemp(join(tmpdir(), 'mfakit-app-passwords-'));
-    });
-    afterEach(async () => {
-      for (const s of opened.splice(0)) await s.close?.();
-    });
-    after(async () => {
-      await rm(dir, { recursive: true, force: true });
-    });
-    const fresh = async (flag: 'db' | 'store') => {
-      const path = join(dir, `app-${files++}.sqlite`);
-      const stores = createSqliteStores({ path });
-      opened.push(stores);
-      return { stores, args: flag === 'db' ? ['--db', path] : ['--store', `sqlite:${path}`] };
-    };
+    const { fresh } = cliSqliteFiles('mfakit-app-passwords-');
 
     appPasswordCases(
       () => fresh('db'),

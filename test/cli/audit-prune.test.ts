@@ -5,12 +5,9 @@
 // with a message and delete nothing.
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { createPostgresStores, type PostgresStores } from '../../adapters/postgres/index.ts';
-import { createSqliteStores } from '../../adapters/sqlite/index.ts';
 import type { Stores } from '../../src/store/ports.ts';
+import { cliSqliteFiles } from '../helpers/cli-sqlite-files.ts';
 import { mfakit, mfakitInProcess, type Run } from '../helpers/mfakit-cli.ts';
 import { postgresTestServer } from '../store/postgres-schemas.ts';
 
@@ -127,24 +124,7 @@ describe('mfakit audit prune', function () {
   });
 
   describe('on an SQLite file (--db, --store sqlite:)', () => {
-    let dir: string;
-    let files = 0;
-    const opened: Stores[] = [];
-    before(async () => {
-      dir = await mkdtemp(join(tmpdir(), 'mfakit-audit-prune-'));
-    });
-    afterEach(async () => {
-      for (const s of opened.splice(0)) await s.close?.();
-    });
-    after(async () => {
-      await rm(dir, { recursive: true, force: true });
-    });
-    const fresh = async (flag: 'db' | 'store') => {
-      const path = join(dir, `app-${files++}.sqlite`);
-      const stores = createSqliteStores({ path });
-      opened.push(stores);
-      return { stores, args: flag === 'db' ? ['--db', path] : ['--store', `sqlite:${path}`] };
-    };
+    const { fresh, pathIn } = cliSqliteFiles('mfakit-audit-prune-');
 
     pruneCases(
       () => fresh('db'),
@@ -164,7 +144,7 @@ describe('mfakit audit prune', function () {
     });
 
     it('a missing file is refused (exit 1) and not created', async () => {
-      const path = join(dir, 'missing.sqlite');
+      const path = pathIn('missing.sqlite');
       const res = await mfakitInProcess(['audit', 'prune', '--older-than', '90d', '--db', path]);
       assert.equal(res.code, 1);
       assert.match(res.stderr, /no such database file/);

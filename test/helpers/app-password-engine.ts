@@ -1,7 +1,8 @@
 // An engine with app passwords on (scoped to `mail` and `vpn`), a directory that puts `root` in
 // the excluded `admins` group, a password directory for the first-factor gate, and users that
 // hold an authenticator app: what the app-password tests start from. `signedIn(user)` is a
-// session stamp with a fresh second factor, as after a browser sign-in.
+// session stamp with a fresh second factor, as after a browser sign-in; `legacy` is the gate's
+// answer to a legacy client's password field, `legacyStart` the engine's decision after it.
 import assert from 'node:assert/strict';
 import type { AccountDirectory, AuthStamp, MfaOptions, Stores } from '../../src/index.ts';
 import { codeFor } from './app.ts';
@@ -67,5 +68,9 @@ export function appPasswordEngine(options: Partial<MfaOptions> & { stores?: Stor
   const legacy = (user: string, secret: string, app = 'mail') =>
     gate.signIn({ identifier: user, secret, kind: 'legacyClient', app, ...CTX });
 
-  return { mfa, events, stores, clock, gate, signedIn, legacy };
+  /** The engine's decision on a legacy client's sign-in to `app` with first factor `amr`. */
+  const legacyStart = (user: string, amr: string[], app = 'mail', ctx: { ip: string } = CTX) =>
+    mfa.beginSignIn({ userId: user, amr, ...ctx, app, clientAppType: 'legacy' });
+
+  return { mfa, events, stores, clock, gate, signedIn, legacy, legacyStart };
 }

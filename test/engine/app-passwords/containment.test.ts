@@ -17,13 +17,7 @@ async function withMailPassword(t: ReturnType<typeof appPasswordEngine>) {
 }
 
 const legacyStamp = async (t: ReturnType<typeof appPasswordEngine>, app = 'mail') => {
-  const started = await t.mfa.beginSignIn({
-    userId: 'alice',
-    amr: ['apw'],
-    ...CTX,
-    app,
-    clientAppType: 'legacy',
-  });
+  const started = await t.legacyStart('alice', ['apw'], app);
   assert.equal(started.status, 'complete');
   if (started.status !== 'complete') throw new Error('unreachable');
   return started.stamp;
@@ -114,13 +108,7 @@ describe('app passwords: contained to their legacy client', () => {
       await t.mfa.methods.remove('alice', method.id, CTX);
     const first = await t.legacy('alice', password);
     assert.ok(first.ok);
-    const started = await t.mfa.beginSignIn({
-      userId: 'alice',
-      amr: first.amr,
-      ...CTX,
-      app: 'mail',
-      clientAppType: 'legacy',
-    });
+    const started = await t.legacyStart('alice', first.amr);
     assert.notEqual(started.status, 'complete');
     if (started.status === 'mfa') {
       assert.equal(started.decision.step, 'enroll');
@@ -146,14 +134,7 @@ describe('app passwords: contained to their legacy client', () => {
         })
       ).ok,
     );
-    await t.mfa.beginSignIn({
-      userId: 'alice',
-      amr: ['apw'],
-      ...stranger,
-      userAgent: 'curl/8',
-      app: 'mail',
-      clientAppType: 'legacy',
-    });
+    await t.legacyStart('alice', ['apw'], 'mail', stranger);
     assert.equal(
       await t.stores.repository.getSighting('alice', 'network', networkSightingKey(stranger.ip)),
       null,

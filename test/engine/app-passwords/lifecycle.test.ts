@@ -50,13 +50,7 @@ describe('app passwords: creating, listing, revoking', () => {
     // A legacy client signed in with that password cannot make another one.
     const first = await t.legacy('alice', password);
     assert.ok(first.ok);
-    const started = await t.mfa.beginSignIn({
-      userId: 'alice',
-      amr: first.amr,
-      ...CTX,
-      app: 'mail',
-      clientAppType: 'legacy',
-    });
+    const started = await t.legacyStart('alice', first.amr);
     assert.equal(started.status, 'complete');
     if (started.status !== 'complete') return;
     assert.equal(started.stamp.mfaAt, null);

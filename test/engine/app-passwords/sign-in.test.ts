@@ -16,9 +16,6 @@ async function withMailPassword(t = appPasswordEngine(), user = 'alice') {
   return { t, created, password: created.password };
 }
 
-const legacySignIn = (t: ReturnType<typeof appPasswordEngine>, user: string, amr: string[], app = 'mail') =>
-  t.mfa.beginSignIn({ userId: user, amr, ...CTX, app, clientAppType: 'legacy' });
-
 describe('app passwords: signing in', () => {
   it('signs a legacy client in to a scoped application without a second step (amr apw, acr mfa)', async () => {
     const { t, created, password } = await withMailPassword();
@@ -31,7 +28,7 @@ describe('app passwords: signing in', () => {
       const first = await t.legacy('alice', typed);
       assert.deepEqual(first, { ok: true, accountId: 'alice', amr: ['apw'], appPasswordId: created.id });
     }
-    const started = await legacySignIn(t, 'alice', ['apw']);
+    const started = await t.legacyStart('alice', ['apw']);
     assert.equal(started.status, 'complete');
     if (started.status !== 'complete') return;
     assert.deepEqual(started.stamp.amr, ['apw']);
@@ -107,7 +104,7 @@ describe('app passwords: signing in', () => {
     const { t } = await withMailPassword();
     const first = await t.legacy('alice', PASSWORDS.alice as string);
     assert.deepEqual(first, { ok: true, accountId: 'alice', amr: ['pwd'] });
-    const started = await legacySignIn(t, 'alice', first.ok ? first.amr : []);
+    const started = await t.legacyStart('alice', first.ok ? first.amr : []);
     assert.equal(started.status, 'mfa', 'no second step skipped');
     // A password that happens to look like an app password is still the account's password.
     await t.signedIn('lee');
@@ -122,7 +119,7 @@ describe('app passwords: signing in', () => {
     const { password } = await withMailPassword(strong);
     const first = await strong.legacy('alice', password);
     assert.ok(first.ok);
-    assert.equal((await legacySignIn(strong, 'alice', first.amr)).status, 'mfa');
+    assert.equal((await strong.legacyStart('alice', first.amr)).status, 'mfa');
 
     const blocking = appPasswordEngine({
       policies: { policies: [pol('no-legacy', { grant: 'block', when: { clientAppTypes: ['legacy'] } })] },
@@ -130,7 +127,7 @@ describe('app passwords: signing in', () => {
     const second = await withMailPassword(blocking);
     const again = await blocking.legacy('alice', second.password);
     assert.ok(again.ok);
-    assert.equal((await legacySignIn(blocking, 'alice', again.amr)).status, 'blocked');
+    assert.equal((await blocking.legacyStart('alice', again.amr)).status, 'blocked');
   });
 
   it('records its last use, at most once a minute', async () => {
