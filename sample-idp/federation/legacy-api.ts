@@ -7,7 +7,7 @@
 //   curl -u alice:'<app password>' http://localhost:3000/legacy/me
 import express, { type NextFunction, type Request, type Response } from 'express';
 import type { FirstFactorGate, Mfa } from 'mfakit';
-import { requireAppPassword } from 'mfakit/express';
+import { answerLegacyRefusal, answerOutage, basicRealm, requireAppPassword } from 'mfakit/express';
 import type { Accounts } from './accounts.ts';
 import { LEGACY_API_APP } from './app-password-config.ts';
 
@@ -16,8 +16,6 @@ export interface LegacyApiDeps {
   /** The one first-factor gate (shared with the interaction login, the portal and RADIUS). */
   gate: FirstFactorGate;
   accounts: Accounts;
-  /** The service's name, the realm of the Basic challenge (made printable ASCII here). */
-  service: string;
 }
 
 /** The router to mount at /legacy. */
@@ -30,16 +28,18 @@ export function createLegacyApi(deps: LegacyApiDeps): express.Router {
   });
   router.get(
     '/me',
-    requireAppPassword(deps.mfa, {
-      gate: deps.gate,
-      app: LEGACY_API_APP,
-      realm: deps.service.replace(/[^\x20-\x7e]/g, '?'),
-    }),
+    // The realm: the engine's issuer, the service's display name.
+    requireAppPassword(deps.mfa, { gate: deps.gate, app: LEGACY_API_APP }),
     async (req, res) => {
       const signIn = req.legacyAuth;
       const profile = signIn ? await deps.accounts.profile(signIn.userId) : null;
+      // Signed in, but the account is gone: refused as a wrong password is (as Passport's strategy does).
       if (!signIn || !profile)
-        return res.status(404).json({ error: 'not_found', message: 'No such account.' });
+        return answerLegacyRefusal(
+          res,
+          { ok: false, refusal: 'credentials' },
+          basicRealm(deps.mfa, undefined, 'legacy API'),
+        );
       res.json({
         sub: profile.id,
         name: profile.name ?? null,
@@ -58,7 +58,7 @@ export function createLegacyApi(deps: LegacyApiDeps): express.Router {
     process.emitWarning(
       `federation: ${req.method} ${req.originalUrl}: ${String((err as Error).stack ?? err)}`,
     );
-    res.status(503).json({ error: 'unavailable', message: 'Try again in a moment.' });
+    answerOutage(res, { html: false });
   });
   return router;
 }

@@ -220,7 +220,7 @@ export async function createFederationServer(
   });
   // HTTP Basic for scripts and older apps (app passwords): outside the interaction and portal
   // sessions, before the provider's catch-all.
-  app.use('/legacy', createLegacyApi({ mfa, gate, accounts, service: config.displayName }));
+  app.use('/legacy', createLegacyApi({ mfa, gate, accounts }));
   const interactionCsp = pageCsp(formTargets);
   app.use(['/interaction', '/federation'], pageHeaders(interactionCsp));
   app.use(

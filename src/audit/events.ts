@@ -238,8 +238,8 @@ export type AppPasswordEvent =
   | {
       /**
        * The right app password for a sign-in it may not make: `detail` is `expired`,
-       * `out_of_scope` (another application's; `data.app` is the one asked for) or `not_allowed`
-       * (the user is in an excluded group or role, or app passwords are off).
+       * `out_of_scope` (another application's, or one no longer configured; `data.app` is the one
+       * asked for) or `not_allowed` (the user is in an excluded group or role).
        */
       type: 'app_password_refused';
       methodId: string;

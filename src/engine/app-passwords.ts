@@ -26,12 +26,25 @@ import type { AuthStamp } from './stamp.ts';
 /** Lower-case letters, as Azure's 16-character app passwords: typed on phones, read off a screen. */
 const ALPHABET = 'abcdefghijklmnopqrstuvwxyz';
 /** 16 letters: 26^16 ≈ 2^75, beyond guessing even without the first-factor throttle. */
-export const APP_PASSWORD_LENGTH = 16;
+const APP_PASSWORD_LENGTH = 16;
 /** Longer input is not normalised or hashed. */
 const INPUT_MAX = 64;
 const PURPOSE = 'app-password';
 export const APP_PASSWORD_KIND = 'app_password';
-const NAME_MAX = 64;
+/** The longest name an app password may have. */
+export const APP_PASSWORD_NAME_MAX = 64;
+
+/**
+ * What is wrong with a name (already trimmed) for an app password, or null: 1–64 characters, no
+ * control or format characters (bidirectional overrides, zero-width) that could disguise it in a
+ * list or a terminal. One rule for the engine and the request bodies.
+ */
+export function appPasswordNameProblem(name: string): string | null {
+  if (name.length === 0 || name.length > APP_PASSWORD_NAME_MAX)
+    return `the name must be 1 to ${APP_PASSWORD_NAME_MAX} characters`;
+  if (/[\p{Cc}\p{Cf}]/u.test(name)) return 'the name must not contain control or formatting characters';
+  return null;
+}
 const DAY_MS = 86_400_000;
 /** A use is written back at most this often per app password (a client polling every few seconds). */
 const TOUCH_EVERY_MS = 60_000;
@@ -74,7 +87,7 @@ export interface AppPasswordsService {
   /**
    * Creates one for the session's user. Refuses: off or the user excluded (403
    * `app_passwords_unavailable`); no second factor verified in the last `reauthMaxAgeSeconds`
-   * (403 `reverify_required`); a bad name or application (400 `app_password_invalid`); the
+   * (403 `reverify_required`); a session revoked before or while it ran (401 `session_revoked`); a bad name or application (400 `app_password_invalid`); the
    * user already holding `maxPerUser` (409 `app_password_limit`).
    */
   create(stamp: AuthStamp, request: AppPasswordRequest, ctx: AuditContext): Promise<CreatedAppPassword>;
@@ -104,7 +117,7 @@ export interface AppPasswordEngine extends AppPasswordsService {
 }
 
 /** What the user typed as the app password it may be: letters only, lower case; null if it cannot be one. */
-export function normalizeAppPassword(input: string): string | null {
+function normalizeAppPassword(input: string): string | null {
   if (input.length > INPUT_MAX) return null;
   const stripped = input.replace(/[\s-]/g, '');
   // ASCII only before lower-casing, so no other character turns into a letter ('K' Kelvin sign → 'k').
@@ -165,11 +178,8 @@ export function createAppPasswords(deps: {
   function checkRequest(request: AppPasswordRequest): { name: string; apps: string[] } {
     if (typeof request?.name !== 'string') throw invalid('a name is required');
     const name = request.name.trim();
-    if (name.length === 0 || name.length > NAME_MAX)
-      throw invalid(`the name must be 1 to ${NAME_MAX} characters`);
-    // Control and format characters (bidirectional overrides, zero-width) could disguise a name in a list or a terminal.
-    if (/[\p{Cc}\p{Cf}]/u.test(name))
-      throw invalid('the name must not contain control or formatting characters');
+    const problem = appPasswordNameProblem(name);
+    if (problem) throw invalid(problem);
     if (!Array.isArray(request.apps) || request.apps.length === 0)
       throw invalid('choose at least one application');
     const chosen = [...new Set(request.apps)];
@@ -275,6 +285,8 @@ export function createAppPasswords(deps: {
     },
 
     async check(userId, input, app, ctx) {
+      // Off: nothing is an app password (no store read on a legacy client's every sign-in).
+      if (!options.enabled) return { ok: false, reason: 'not_an_app_password' };
       const password = typeof input === 'string' ? normalizeAppPassword(input) : null;
       if (password === null) return { ok: false, reason: 'not_an_app_password' };
       const held = await repository.listAppPasswords(userId);

@@ -169,9 +169,10 @@ export function createFirstFactorGate(
   /**
    * Checks the secret: true, or the app password that signed in, or false. A legacy client's
    * app password that is the user's but may not sign in here (audited by the check) is false.
-   * The same work whatever the answer: an unknown account's input is looked up among no one's
-   * app passwords, and a refused app password is also checked as no one's password, so the time
-   * taken tells neither that the account exists nor that the input was a real app password.
+   * Nearly the same work whatever the answer: an unknown account's input is looked up among no
+   * one's app passwords (one store read, as for an account), and a refused app password is also
+   * checked as no one's password, so the password hash's time hides which it was (the HMACs of
+   * an account's few app passwords are negligible beside it).
    */
   async function checkSecret(
     input: FirstFactorInput,

@@ -1,11 +1,13 @@
 // The router's JSON API under /api: the same operations as the pages, JSON bodies only (which a
 // cross-site form cannot send), over the session flow. A refusal is a status with
 // `{ error, message }`.
+
 import express, { type Request, type Response } from 'express';
 import type { Mfa } from '../engine/create-mfa.ts';
 import { parseStamp } from '../engine/parse-stamp.ts';
 import { REGISTRATION_MESSAGES } from '../engine/registration-rule.ts';
 import { MfaError } from '../errors.ts';
+import { requireAppPasswordsOn } from '../web/app-password-pages.ts';
 import {
   appPasswordBody,
   BODY_LIMIT,
@@ -232,10 +234,10 @@ export function createApiRoutes(mfa: Mfa, web: MfaExpress, flow: SessionFlow) {
   });
 
   // App passwords for legacy clients: none of these routes exist while they are off.
-  const appPasswordsOn = (_req: Request, _res: Response, next: express.NextFunction) =>
-    next(
-      mfa.appPasswords.apps.length > 0 ? undefined : new MfaError('not_found', 'No such API endpoint.', 404),
-    );
+  const appPasswordsOn = (_req: Request, _res: Response, next: express.NextFunction) => {
+    requireAppPasswordsOn(mfa.appPasswords);
+    next();
+  };
   api.get('/app-passwords', appPasswordsOn, async (req, res) => {
     const stamp = accessOr(res, await flow.signedIn(req));
     if (!stamp) return;

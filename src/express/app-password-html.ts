@@ -5,7 +5,11 @@ import type { Request, Response, Router } from 'express';
 import type { Mfa } from '../engine/create-mfa.ts';
 import type { AuthStamp } from '../engine/stamp.ts';
 import { MfaError } from '../errors.ts';
-import { appPasswordCreatedPage, appPasswordsSection } from '../web/app-password-pages.ts';
+import {
+  appPasswordCreatedPage,
+  appPasswordsSection,
+  requireAppPasswordsOn,
+} from '../web/app-password-pages.ts';
 import { appPasswordForm, idParam, parseBody } from '../web/bodies.ts';
 import type { SafeHtml } from '../web/html.ts';
 import { messagePage, type PageContext } from '../web/pages.ts';
@@ -31,9 +35,7 @@ export function addAppPasswordHtmlRoutes(
   const { basePath } = web.options;
   const settings = `${basePath}/settings`;
   const service = mfa.appPasswords;
-  const on = () => {
-    if (service.apps.length === 0) throw new MfaError('not_found', 'App passwords are not enabled.', 404);
-  };
+  const on = () => requireAppPasswordsOn(service);
 
   // Where the step-up before creating one comes back to: the form, in the settings page.
   html.get('/app-passwords', (_req, res) => {

@@ -12,13 +12,17 @@ export {
 } from '../web/first-factor-failure.ts';
 export { escapeHtml, html, SafeHtml, STYLE_CSS, trusted } from '../web/html.ts';
 export {
-  APP_PASSWORD_REQUIRED,
+  answerLegacyRefusal,
   type BasicCredentials,
+  basicRealm,
   type LegacyBasicOutcome,
+  type LegacyRefusalAnswer,
   type LegacySignIn,
   legacyBasicSignIn,
+  legacyRefusalAnswer,
   parseBasicAuthorization,
 } from '../web/legacy-basic-auth.ts';
+export { answerOutage, OUTAGE_ANSWER } from '../web/outage.ts';
 export type { MfaSessionState } from '../web/session.ts';
 export type { GuardReason, MfaExpress, MfaExpressOptions } from './create-mfa-express.ts';
 export { createMfaExpress } from './create-mfa-express.ts';

@@ -4,21 +4,21 @@
 // a second step reach (feeds, WebDAV, a script's API). Use it without sessions:
 // `passport.authenticate('app-password', { session: false })`. The work is
 // src/web/legacy-basic-auth.ts, shared with mfakit/express's `requireAppPassword`; this only
-// speaks Passport: `success(user, info)`, or `fail(challenge, status)` — a Basic challenge
-// string with 401 (Passport sets WWW-Authenticate from it), else `{ error, message }` with 429
-// (Retry-After set on the response), 403 or 503.
+// speaks Passport: `success(user, info)`, or `fail(challenge, status)` with the guard's answer —
+// a Basic challenge string with 401 (Passport sets WWW-Authenticate from it), else
+// `{ error, message }` with 429, 403 or 503; its headers (Retry-After, Cache-Control: no-store)
+// are set on the response. Passport's default handler sends the status text as the body; a
+// custom callback gets `{ error, message }` as `info`.
 import type { Request } from 'express';
 import { Strategy } from 'passport-strategy';
 import type { Mfa } from '../engine/mfa.ts';
-import { throttledMessage } from '../web/first-factor-failure.ts';
 import {
-  basicChallenge,
   basicRealm,
   type LegacyBasicOptions,
   type LegacySignIn,
   legacyBasicSignIn,
+  legacyRefusalAnswer,
 } from '../web/legacy-basic-auth.ts';
-import { OUTAGE_ANSWER } from '../web/outage.ts';
 
 export interface AppPasswordStrategyOptions extends LegacyBasicOptions {
   mfa: Mfa;
@@ -83,32 +83,23 @@ export class AppPasswordStrategy extends Strategy {
     | { ok: true; user: unknown; info: AppPasswordAuthInfo }
     | { ok: false; challenge: string | AppPasswordRefusal; status: number }
   > {
-    const refused = { ok: false as const, challenge: basicChallenge(this.realm), status: 401 };
     const outcome = await legacyBasicSignIn(this.mfa, this.legacy, req);
     if (outcome.ok) {
       const user = await this.loadUser(outcome.signIn.userId);
-      if (user === null || user === undefined || user === false) return refused;
-      return { ok: true, user, info: outcome.signIn };
+      if (user !== null && user !== undefined && user !== false)
+        return { ok: true, user, info: outcome.signIn };
     }
-    switch (outcome.refusal) {
-      case 'credentials':
-        return refused;
-      case 'throttled': {
-        const { retryAfterSeconds } = outcome;
-        req.res?.set('Retry-After', String(retryAfterSeconds));
-        const message = throttledMessage(retryAfterSeconds);
-        return { ok: false, challenge: { error: 'throttled', message, retryAfterSeconds }, status: 429 };
-      }
-      case 'blocked':
-        return { ok: false, challenge: { error: 'signin_blocked', message: outcome.message }, status: 403 };
-      case 'outage':
-        // Audited already (legacyBasicSignIn reported it): the client is told to come back.
-        req.res?.set('Retry-After', String(OUTAGE_ANSWER.retryAfterSeconds));
-        return {
-          ok: false,
-          challenge: { error: OUTAGE_ANSWER.error, message: OUTAGE_ANSWER.message },
-          status: OUTAGE_ANSWER.status,
-        };
-    }
+    // Signed in but no such user any more: refused as a wrong password is.
+    const refusal = outcome.ok ? ({ ok: false, refusal: 'credentials' } as const) : outcome;
+    // The answer the Express guard gives (legacy-basic-auth.ts): its headers on the response
+    // (Retry-After, no-store); Passport writes the status and, for a 401, WWW-Authenticate
+    // from the challenge string. Its default handler sends no body: your callback gets this as `info`.
+    const answer = legacyRefusalAnswer(refusal, this.realm);
+    req.res?.set(answer.headers);
+    const challenge =
+      answer.status === 401
+        ? (answer.headers['WWW-Authenticate'] ?? '')
+        : (answer.body as AppPasswordRefusal);
+    return { ok: false, challenge, status: answer.status };
   }
 }

@@ -1,7 +1,13 @@
 // The app-password pieces of the security-info pages: the settings section (the user's app
 // passwords with a Delete button each, and the form that creates one) and the page that shows
 // a new password, the only time it is ever shown.
-import type { AppPasswordApp, AppPasswordSummary, CreatedAppPassword } from '../engine/app-passwords.ts';
+import type {
+  AppPasswordApp,
+  AppPasswordSummary,
+  AppPasswordsService,
+  CreatedAppPassword,
+} from '../engine/app-passwords.ts';
+import { MfaError } from '../errors.ts';
 import { html } from './html.ts';
 import { csrf, layout, type PageContext, when } from './pages.ts';
 
@@ -17,12 +23,11 @@ const expiry = (p: AppPasswordSummary) =>
 /** The settings section: the list and the create form. */
 export function appPasswordsSection(
   ctx: PageContext,
-  p: { appPasswords: readonly AppPasswordSummary[]; apps: readonly AppPasswordApp[]; error?: string },
+  p: { appPasswords: readonly AppPasswordSummary[]; apps: readonly AppPasswordApp[] },
 ) {
   const base = `${ctx.basePath}/app-passwords`;
   return html`<h2 id="app-passwords">App passwords</h2>
     <p>For apps that cannot ask for a second sign-in step (older mail, calendar or VPN clients): a generated password you type in the app instead of your password.</p>
-    ${p.error ? html`<p class="error" role="alert">${p.error}</p>` : ''}
     ${
       p.appPasswords.length === 0
         ? html`<p>You have no app passwords.</p>`
@@ -63,4 +68,9 @@ export function appPasswordCreatedPage(
     <p class="notice">Type it in your app instead of your password; it will not be shown again.</p>
     <p><a href="${ctx.basePath}/settings#app-passwords">Back to security info</a></p>`,
   );
+}
+
+/** Every app-password route of the router is a 404 while app passwords are off (no applications). */
+export function requireAppPasswordsOn(service: AppPasswordsService): void {
+  if (service.apps.length === 0) throw new MfaError('not_found', 'App passwords are not enabled.', 404);
 }

@@ -3,6 +3,7 @@
 // before anything reaches the engine: a bad one is a 400 `invalid_request` naming its first
 // problem.
 import { z } from 'zod';
+import { appPasswordNameProblem } from '../engine/app-passwords.ts';
 import { hasControlCharacters, LABEL_CONTROL_MESSAGE } from '../engine/control-characters.ts';
 import { MfaError } from '../errors.ts';
 import type { CredentialResponse, FactorInput } from '../methods/method.ts';
@@ -143,9 +144,10 @@ export const passkeySignInBody = z.object({
 const appPasswordName = z
   .string({ error: 'name is required' })
   .trim()
-  .min(1, 'name is required')
-  .max(64, 'name is at most 64 characters')
-  .refine((name) => !hasControlCharacters(name), 'name must not contain control characters');
+  .superRefine((name, ctx) => {
+    const problem = appPasswordNameProblem(name);
+    if (problem) ctx.addIssue({ code: 'custom', message: problem });
+  });
 const appId = z.string().max(128, 'an application id is at most 128 characters');
 const appIds = z.array(appId, { error: 'apps must be a list of application ids' }).max(50, 'too many apps');
 

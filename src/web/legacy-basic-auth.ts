@@ -1,5 +1,5 @@
 // A legacy client's sign-in over HTTP Basic (RFC 7617), written once for every integration (the
-// Express guard `requireAppPassword`, a Passport strategy later): the credentials parsed from the
+// Express guard `requireAppPassword`, Passport's `AppPasswordStrategy`): the credentials parsed from the
 // Authorization header, checked by the first-factor gate's `legacyClient` kind (an app password
 // scoped to the application, else the account's password), then the engine's sign-in decision
 // for a legacy client. Only a sign-in that completes there lets the request through; nothing is
@@ -9,21 +9,22 @@
 // ones, a wrong password, a home-realm account and a right password that would still need a
 // second step (a legacy client cannot answer one) are the same 401 with the same body, so the
 // answer never confirms that an account's password is right. Throttled → 429 with Retry-After;
-// blocked by a policy → 403 with its reason; a store outage → 503 (audited, fail closed).
+// blocked by a policy → 403 with its reason; a store outage → 503 (audited, fail closed). The
+// answer is computed once (`legacyRefusalAnswer`); each integration writes it out its own way.
 import type { IncomingMessage } from 'node:http';
 import type { Response } from 'express';
 import type { FirstFactorGate } from '../engine/first-factor-gate.ts';
 import type { Mfa } from '../engine/mfa.ts';
 import type { AuthStamp } from '../engine/stamp.ts';
-import { answerFirstFactorThrottled } from './first-factor-failure.ts';
-import { answerOutage } from './outage.ts';
+import { throttledMessage } from './first-factor-failure.ts';
+import { OUTAGE_ANSWER } from './outage.ts';
 import { requestIdOf } from './request-id.ts';
 import { blockedMessage } from './sign-in-start.ts';
 
 /** A longer Authorization header is refused unread: user name (256) and secret (1024) fit well inside. */
-export const BASIC_HEADER_MAX = 4096;
+const BASIC_HEADER_MAX = 4096;
 
-export const APP_PASSWORD_REQUIRED = {
+const APP_PASSWORD_REQUIRED = {
   error: 'app_password_required',
   message:
     'Sign in with an app password: create one for this application in your security info, and type it instead of your password.',
@@ -152,26 +153,51 @@ export function basicRealm(mfa: Mfa, realm: string | undefined, who: string): st
 /** The `WWW-Authenticate` value that asks a client for Basic credentials (RFC 7617). */
 export const basicChallenge = (realm: string) => `Basic realm=${quoted(realm)}, charset="UTF-8"`;
 
-/** Answers a refused legacy sign-in on `res` (JSON; the 401 with its Basic challenge). */
+/** What a refused legacy client is answered: status, headers and the JSON body. */
+export interface LegacyRefusalAnswer {
+  status: number;
+  headers: Record<string, string>;
+  body: { error: string; message: string; retryAfterSeconds?: number };
+}
+
+/** The one answer to each refusal, for every integration (never cached). */
+export function legacyRefusalAnswer(
+  outcome: Extract<LegacyBasicOutcome, { ok: false }>,
+  realm: string,
+): LegacyRefusalAnswer {
+  const noStore = { 'Cache-Control': 'no-store' };
+  switch (outcome.refusal) {
+    case 'outage':
+      return {
+        status: OUTAGE_ANSWER.status,
+        headers: { ...noStore, 'Retry-After': String(OUTAGE_ANSWER.retryAfterSeconds) },
+        body: { error: OUTAGE_ANSWER.error, message: OUTAGE_ANSWER.message },
+      };
+    case 'throttled': {
+      const { retryAfterSeconds } = outcome;
+      return {
+        status: 429,
+        headers: { ...noStore, 'Retry-After': String(retryAfterSeconds) },
+        body: { error: 'throttled', message: throttledMessage(retryAfterSeconds), retryAfterSeconds },
+      };
+    }
+    case 'blocked':
+      return { status: 403, headers: noStore, body: { error: 'signin_blocked', message: outcome.message } };
+    case 'credentials':
+      return {
+        status: 401,
+        headers: { ...noStore, 'WWW-Authenticate': basicChallenge(realm) },
+        body: { ...APP_PASSWORD_REQUIRED },
+      };
+  }
+}
+
+/** Answers a refused legacy sign-in on `res` as JSON. */
 export function answerLegacyRefusal(
   res: Response,
   outcome: Extract<LegacyBasicOutcome, { ok: false }>,
   realm: string,
 ): void {
-  res.set('Cache-Control', 'no-store');
-  switch (outcome.refusal) {
-    case 'outage':
-      answerOutage(res, { html: false });
-      return;
-    case 'throttled': {
-      const message = answerFirstFactorThrottled(res, outcome.retryAfterSeconds);
-      res.json({ error: 'throttled', message, retryAfterSeconds: outcome.retryAfterSeconds });
-      return;
-    }
-    case 'blocked':
-      res.status(403).json({ error: 'signin_blocked', message: outcome.message });
-      return;
-    case 'credentials':
-      res.status(401).set('WWW-Authenticate', basicChallenge(realm)).json(APP_PASSWORD_REQUIRED);
-  }
+  const answer = legacyRefusalAnswer(outcome, realm);
+  res.status(answer.status).set(answer.headers).json(answer.body);
 }

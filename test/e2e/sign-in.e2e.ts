@@ -91,8 +91,8 @@ describe('browser end to end: the demo app signs in through the sample IdP (Chro
   let dataDir: string;
   let demo: Demo;
   let browser: Browser;
-  /** A recovery code of bob's, shown in the first test (his app's next code is a minute away). */
-  let bobRecoveryCode = '';
+  /** Recovery codes of bob's, shown in the first test (his app's next code is a minute away). */
+  let bobRecoveryCodes: string[] = [];
 
   before(async function () {
     requireTools(this, 'zbarimg', CHROMIUM);
@@ -137,7 +137,7 @@ describe('browser end to end: the demo app signs in through the sample IdP (Chro
     await page.getByRole('heading', { name: 'Save your recovery codes' }).waitFor();
     await snap(page, '05-idp-recovery-codes');
     assert.equal(await page.locator('.codes li').count(), 10);
-    bobRecoveryCode = (await page.locator('.codes li').first().innerText()).trim();
+    bobRecoveryCodes = (await page.locator('.codes li').allInnerTexts()).map((c) => c.trim());
     await page.getByRole('link', { name: /I have saved them/ }).click();
 
     await page.waitForURL(`${demo.rp}/`);
@@ -170,6 +170,7 @@ describe('browser end to end: the demo app signs in through the sample IdP (Chro
   });
 
   it('bob adds the terminal phone app (npm run phone-app) in security info, then signs in by typing the number his page shows into it: amr pwd, swk, mfa', async () => {
+    const [bobRecoveryCode] = bobRecoveryCodes;
     assert.ok(bobRecoveryCode, 'the first test set up bob’s methods');
     const context = await browser.newContext();
     const page = await context.newPage();
@@ -248,6 +249,43 @@ describe('browser end to end: the demo app signs in through the sample IdP (Chro
       await snap(page, '14-rp-signed-in-with-push');
     } finally {
       phone.kill();
+      await context.close();
+    }
+  });
+
+  it('bob creates an app password in security info; a script signs in with it over HTTP Basic (amr apw), his password alone is refused', async () => {
+    const recoveryCode = bobRecoveryCodes[1];
+    assert.ok(recoveryCode, 'the first test set up bob’s recovery codes');
+    const context = await browser.newContext();
+    const page = await context.newPage();
+    try {
+      await page.goto(`${demo.fed}/account`);
+      await page.getByLabel(/user name|e-mail/i).fill('bob');
+      await page.getByLabel('Password').fill('correct horse bob');
+      await page.getByRole('button', { name: 'Sign in' }).click();
+      await page.getByLabel('Verification code').fill(recoveryCode);
+      await page.getByRole('button', { name: 'Verify' }).click();
+      await page.getByRole('heading', { name: 'App passwords' }).waitFor();
+      await page.getByLabel('Name of the new app password').fill('Backup script');
+      await page.getByLabel('Scripts and older apps (HTTP Basic)').check();
+      await page.getByRole('button', { name: 'Create app password' }).click();
+      await page.getByRole('heading', { name: 'Your new app password' }).waitFor();
+      await snap(page, '15-idp-app-password-shown-once');
+      const password = (await page.getByLabel('App password').innerText()).trim();
+      assert.match(password, /^[a-z]{4} [a-z]{4} [a-z]{4} [a-z]{4}$/);
+
+      // The script: curl -u bob:'<app password>' <fed>/legacy/me, as the start guide says.
+      const basic = (secret: string) => `Basic ${Buffer.from(`bob:${secret}`).toString('base64')}`;
+      const me = await fetch(`${demo.fed}/legacy/me`, { headers: { authorization: basic(password) } });
+      assert.equal(me.status, 200);
+      const body = (await me.json()) as { sub: string; amr: string[] };
+      assert.deepEqual([body.sub, body.amr], ['bob', ['apw']]);
+      const refused = await fetch(`${demo.fed}/legacy/me`, {
+        headers: { authorization: basic('correct horse bob') },
+      });
+      assert.equal(refused.status, 401);
+      assert.match(refused.headers.get('www-authenticate') ?? '', /^Basic realm=/);
+    } finally {
       await context.close();
     }
   });
