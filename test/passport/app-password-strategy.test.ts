@@ -9,6 +9,7 @@ import assert from 'node:assert/strict';
 import express from 'express';
 import { Passport } from 'passport';
 import request from 'supertest';
+import { StoreError } from '../../src/index.ts';
 import { AppPasswordStrategy } from '../../src/passport/index.ts';
 import { appPasswordEngine, CTX, PASSWORDS } from '../helpers/app-password-engine.ts';
 import { pol } from '../policy/scenarios/fixtures.ts';
@@ -113,6 +114,33 @@ describe('AppPasswordStrategy (Passport, HTTP Basic)', () => {
       .get('/mail/inbox')
       .set('Authorization', basic('alice', created.password));
     assert.equal(refused.status, 403);
+  });
+
+  it('answers a store outage with 503, Retry-After and no-store (audited), and a vanished user with the 401', async () => {
+    const { t, app } = legacyApp();
+    const created = await t.mfa.appPasswords.create(
+      await t.signedIn('bob'),
+      { name: 'Phone', apps: ['mail'] },
+      CTX,
+    );
+    const gone = { ...USERS };
+    // bob signs in, but loadUser no longer finds him: refused as a wrong password is.
+    delete USERS.bob;
+    try {
+      const res = await request(app).get('/mail/inbox').set('Authorization', basic('bob', created.password));
+      assert.equal(res.status, 401);
+      assert.equal(res.headers['www-authenticate'], 'Basic realm="Contoso Mail", charset="UTF-8"');
+    } finally {
+      Object.assign(USERS, gone);
+    }
+    t.stores.repository.listAppPasswords = async () => {
+      throw new StoreError('connection refused', { store: 'repository' });
+    };
+    const res = await request(app).get('/mail/inbox').set('Authorization', basic('bob', created.password));
+    assert.equal(res.status, 503);
+    assert.equal(res.headers['retry-after'], '5');
+    assert.equal(res.headers['cache-control'], 'no-store');
+    assert.ok(t.events.some((e) => e.type === 'store_unavailable'));
   });
 
   it('refuses to run as a session login: without session: false it is an error, and nothing is signed in', async () => {

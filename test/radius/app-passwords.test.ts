@@ -39,7 +39,11 @@ describe('mfakit/radius with app passwords', function () {
     const verified = t.events.filter((e) => e.type === 'first_factor_verified').at(-1);
     assert.equal(verified?.methodId, created.id);
     const completed = t.events.filter((e) => e.type === 'signin_completed').at(-1);
-    assert.ok(completed, 'the sign-in is audited as completed');
+    assert.deepEqual(
+      completed?.data?.amr,
+      'apw',
+      'the RADIUS sign-in is audited as completed with the app password',
+    );
   });
 
   it("one scoped to another application is a wrong password; the account's password is challenged", async () => {

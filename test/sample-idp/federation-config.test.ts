@@ -14,51 +14,9 @@ import {
 } from '../../sample-idp/federation/config.ts';
 import { applicationOf, buildPolicyDocument } from '../../sample-idp/federation/policies.ts';
 import { compilePolicySet, evaluateRegistration } from '../../src/policy/index.ts';
+import { problems, valid } from './federation-config-fixtures.ts';
 
 const PHR = 'urn:mfakit:acr:phr';
-
-const valid = () => ({
-  issuer: 'https://idp.example',
-  users: [
-    {
-      id: 'alice',
-      name: 'Alice',
-      email: 'Alice@Contoso.test',
-      // biome-ignore lint/suspicious/noTemplateCurlyInString: the config's own ${VAR:-default} syntax
-      password: '${PW_ALICE:-demo password alice}',
-      mfaState: 'enabled',
-    },
-  ],
-  relyingParties: [
-    {
-      clientId: 'rp',
-      clientSecret: 'rp-secret-that-is-long-enough',
-      redirectUris: ['https://rp.example/cb'],
-    },
-  ],
-  claimsProviders: [
-    {
-      id: 'partner',
-      displayName: 'Partner',
-      issuer: 'https://partner.example',
-      clientId: 'fed',
-      // biome-ignore lint/suspicious/noTemplateCurlyInString: the config's own ${VAR} syntax
-      clientSecret: '${PARTNER_SECRET}',
-      emailDomains: ['Partner.test'],
-      federatedIdpMfaBehavior: 'rejectMfaByFederatedIdp',
-    },
-  ],
-});
-
-async function problems(input: unknown, env: NodeJS.ProcessEnv = { PARTNER_SECRET: 'x'.repeat(20) }) {
-  try {
-    await parseFederationConfig(input, env);
-  } catch (err) {
-    assert.ok(err instanceof FederationConfigError, String(err));
-    return err.issues;
-  }
-  assert.fail('the config was accepted');
-}
 
 describe('sample-idp federation config', () => {
   it('accepts a valid config, substituting environment variables and defaults', async () => {
@@ -336,26 +294,6 @@ describe('sample-idp federation config', () => {
       (await problems({ ...valid(), pushNotifications: { enabled: 'yes' } }))[0] ?? '',
       /^pushNotifications\.enabled: must be true or false/,
     );
-  });
-
-  it('appPasswords: on by default for a year; lifetimeDays null means no expiry; bad values are refused by path', async () => {
-    const env = { PARTNER_SECRET: 'x'.repeat(20) };
-    const on = await parseFederationConfig(valid(), env);
-    assert.deepEqual(on.appPasswords, { enabled: true, lifetimeDays: 365, excludeGroups: [] });
-    const forever = await parseFederationConfig(
-      { ...valid(), appPasswords: { lifetimeDays: null, excludeGroups: ['admins'] } },
-      env,
-    );
-    assert.deepEqual(forever.appPasswords, { enabled: true, lifetimeDays: null, excludeGroups: ['admins'] });
-    assert.match(
-      (await problems({ ...valid(), appPasswords: { lifetimeDays: 0 } }))[0] ?? '',
-      /^appPasswords\.lifetimeDays: must be at least 1/,
-    );
-    assert.match(
-      (await problems({ ...valid(), appPasswords: { enabled: 'yes' } }))[0] ?? '',
-      /^appPasswords\.enabled: must be true or false/,
-    );
-    assert.match((await problems({ ...valid(), appPasswords: { apps: [] } }))[0] ?? '', /^appPasswords/);
   });
 
   it('the example config for npm start is valid', async () => {

@@ -100,6 +100,32 @@ describe('app passwords: signing in', () => {
     assert.deepEqual(details, ['not_allowed', 'expired']);
   });
 
+  it('is out of scope once its application is no longer configured, and refused to an excluded role', async () => {
+    const { t, password } = await withMailPassword();
+    const vpnOnly = appPasswordEngine({
+      stores: t.stores,
+      appPasswords: { enabled: true, apps: [{ id: 'vpn', name: 'VPN' }] },
+    });
+    assert.equal((await vpnOnly.legacy('alice', password)).ok, false);
+    assert.equal(
+      vpnOnly.events.filter((e) => e.type === 'app_password_refused').at(-1)?.detail,
+      'out_of_scope',
+    );
+
+    const byRole = appPasswordEngine({
+      stores: t.stores,
+      appPasswords: { enabled: true, apps: [{ id: 'mail', name: 'Mail' }], excludeRoles: ['helpdesk'] },
+      directory: { subject: (userId) => (userId === 'alice' ? { roles: ['helpdesk'] } : {}) },
+    });
+    assert.equal(await byRole.mfa.appPasswords.allowed('alice'), false);
+    assert.equal(await byRole.mfa.appPasswords.allowed('bob'), true);
+    assert.equal((await byRole.legacy('alice', password)).ok, false);
+    assert.equal(
+      byRole.events.filter((e) => e.type === 'app_password_refused').at(-1)?.detail,
+      'not_allowed',
+    );
+  });
+
   it("leaves the account's password at a legacy client needing the second factor", async () => {
     const { t } = await withMailPassword();
     const first = await t.legacy('alice', PASSWORDS.alice as string);
