@@ -7,11 +7,7 @@ import assert from 'node:assert/strict';
 import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import {
-  FederationConfigError,
-  loadFederationConfig,
-  parseFederationConfig,
-} from '../../sample-idp/federation/config.ts';
+import { loadFederationConfig, parseFederationConfig } from '../../sample-idp/federation/config.ts';
 import { applicationOf, buildPolicyDocument } from '../../sample-idp/federation/policies.ts';
 import { compilePolicySet, evaluateRegistration } from '../../src/policy/index.ts';
 import { problems, valid } from './federation-config-fixtures.ts';
