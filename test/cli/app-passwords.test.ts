@@ -6,12 +6,11 @@
 // sign-in with a revoked password fails; an id that is none of the user's exits 1 and deletes
 // nothing; usage errors and identifiers holding control characters exit 2 before any store is read.
 import assert from 'node:assert/strict';
-import { createPostgresStores, type PostgresStores } from '../../adapters/postgres/index.ts';
 import type { Stores } from '../../src/store/ports.ts';
 import { appPasswordEngine, CTX } from '../helpers/app-password-engine.ts';
+import { cliPostgresSchemas } from '../helpers/cli-postgres-schemas.ts';
 import { cliSqliteFiles } from '../helpers/cli-sqlite-files.ts';
 import { mfakit, mfakitInProcess, type Run } from '../helpers/mfakit-cli.ts';
-import { postgresTestServer } from '../store/postgres-schemas.ts';
 
 const DAY = 86_400_000;
 const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
@@ -304,20 +303,7 @@ describe('mfakit app-passwords', function () {
   });
 
   describe('on a PostgreSQL schema (--store postgres…, --schema)', () => {
-    const opened: PostgresStores[] = [];
-    // Closed before the server's own hook drops the test's schemas (hooks run in this order).
-    afterEach(async () => {
-      for (const s of opened.splice(0)) await s.close();
-    });
-    const server = postgresTestServer();
-    const fresh = async (via: 'url' | 'env') => {
-      const schema = server.freshSchema();
-      const stores = await createPostgresStores({ url: server.url, schema });
-      opened.push(stores);
-      const store = via === 'url' ? ['--store', `postgres:${server.url}`] : ['--store', 'postgres'];
-      return { stores, args: [...store, '--schema', schema] };
-    };
-    const cli = (args: string[]) => mfakitInProcess(args, { DATABASE_URL: process.env.DATABASE_URL });
+    const { fresh, cli } = cliPostgresSchemas();
 
     appPasswordCases(() => fresh('url'), cli);
 

@@ -5,11 +5,10 @@
 // with a message and delete nothing.
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
-import { createPostgresStores, type PostgresStores } from '../../adapters/postgres/index.ts';
 import type { Stores } from '../../src/store/ports.ts';
+import { cliPostgresSchemas } from '../helpers/cli-postgres-schemas.ts';
 import { cliSqliteFiles } from '../helpers/cli-sqlite-files.ts';
 import { mfakit, mfakitInProcess, type Run } from '../helpers/mfakit-cli.ts';
-import { postgresTestServer } from '../store/postgres-schemas.ts';
 
 const HOUR = 3_600_000;
 const DAY = 24 * HOUR;
@@ -153,20 +152,7 @@ describe('mfakit audit prune', function () {
   });
 
   describe('on a PostgreSQL schema (--store postgres…, --schema)', () => {
-    const opened: PostgresStores[] = [];
-    // Closed before the server's own hook drops the test's schemas (hooks run in this order).
-    afterEach(async () => {
-      for (const s of opened.splice(0)) await s.close();
-    });
-    const server = postgresTestServer();
-    const fresh = async (via: 'url' | 'env') => {
-      const schema = server.freshSchema();
-      const stores = await createPostgresStores({ url: server.url, schema });
-      opened.push(stores);
-      const store = via === 'url' ? ['--store', `postgres:${server.url}`] : ['--store', 'postgres'];
-      return { stores, args: [...store, '--schema', schema] };
-    };
-    const cli = (args: string[]) => mfakitInProcess(args, { DATABASE_URL: process.env.DATABASE_URL });
+    const { server, fresh, cli } = cliPostgresSchemas();
 
     pruneCases(() => fresh('url'), cli);
 
