@@ -191,14 +191,18 @@ export type RememberedDeviceEvent =
 export type FirstFactorEvent =
   | {
       type: 'first_factor_verified';
-      data: { kind: 'password' | 'temporaryAccessPass' | 'passkey' | 'appPassword' };
+      data: { kind: 'password' | 'temporaryAccessPass' | 'passkey' | 'appPassword' | 'legacyClient' };
       /** A passkey sign-in or an app password: the method or app password that proved it. */
       methodId?: string;
       methodKind?: string;
     }
   | {
       type: 'first_factor_failed';
-      detail: 'wrong_password' | 'wrong_access_pass' | 'unknown_account';
+      /**
+       * `app_password_required`: a client with no second step sent something other than an app
+       * password for an account whose password alone would not sign in there (never checked).
+       */
+      detail: 'wrong_password' | 'wrong_access_pass' | 'unknown_account' | 'app_password_required';
       /** `legacyClient`: a legacy client's password field (an app password, else the password). */
       data: { kind: 'password' | 'temporaryAccessPass' | 'legacyClient' };
     }

@@ -42,7 +42,9 @@ export const APP_PASSWORD_NAME_MAX = 64;
 export function appPasswordNameProblem(name: string): string | null {
   if (name.length === 0 || name.length > APP_PASSWORD_NAME_MAX)
     return `the name must be 1 to ${APP_PASSWORD_NAME_MAX} characters`;
-  if (/[\p{Cc}\p{Cf}]/u.test(name)) return 'the name must not contain control or formatting characters';
+  // Also line and paragraph separators, private-use code points and lone surrogates.
+  if (/[\p{Cc}\p{Cf}\p{Co}\p{Cs}\p{Zl}\p{Zp}]/u.test(name))
+    return 'the name must not contain control or formatting characters';
   return null;
 }
 const DAY_MS = 86_400_000;
@@ -124,6 +126,9 @@ function normalizeAppPassword(input: string): string | null {
   if (!/^[A-Za-z]+$/.test(stripped)) return null;
   return stripped.length === APP_PASSWORD_LENGTH ? stripped.toLowerCase() : null;
 }
+
+/** Whether typed input has an app password's shape (and so is tried as one first). */
+export const looksLikeAppPassword = (input: string): boolean => normalizeAppPassword(input) !== null;
 
 const grouped = (password: string) => password.replace(/(.{4})(?=.)/g, '$1 ');
 

@@ -75,6 +75,17 @@ export function createMfa(options: MfaOptions): Mfa {
         audit: engine.audit,
         verifyAccessPass: engine.accessPasses.verify,
         checkAppPassword: engine.appPasswords.check,
+        passwordSuffices: async (userId, on) =>
+          (
+            await engine.decide({
+              userId,
+              amr: ['pwd'],
+              ip: on.ip,
+              app: on.app,
+              clientAppType: 'legacy',
+              allowTrustedNetwork: on.allowTrustedNetwork,
+            })
+          ).action === 'allow',
         familiarNetwork,
       }),
     trustedNetwork: (ip) => engine.trustedNetworks.match(ip),

@@ -16,8 +16,13 @@
 //
 // A legacy client (RADIUS, HTTP Basic) has one password field: kind `legacyClient` checks what
 // was typed as one of the user's app passwords scoped to `app` when it can be one, else as the
-// account's password — one attempt either way. Only this kind ever accepts an app password.
-import { APP_PASSWORD_KIND, type AppPasswordCheck } from './app-passwords.ts';
+// account's password. Only this kind ever accepts an app password. App passwords (≈ 2⁷⁵ each)
+// draw only on the address's window, never on the account's password budget, so strangers'
+// failed passwords cannot keep the user's mail client out, and a stolen app password resets
+// nothing. A client that cannot answer a second step (`secondStep: false`, HTTP Basic) has the
+// account's password checked only where it alone would sign in (the engine's decision for this
+// app); elsewhere it is never checked, so no answer, delay or audit tells that it was right.
+import { APP_PASSWORD_KIND, type AppPasswordCheck, looksLikeAppPassword } from './app-passwords.ts';
 import type { AuditLog } from './audit-log.ts';
 import { APP_PASSWORD_AMR } from './auth-methods.ts';
 import { hasControlCharacters } from './control-characters.ts';
@@ -50,6 +55,14 @@ export interface FirstFactorInput {
   kind: FirstFactorKind;
   /** `legacyClient`: the application the client signs in to (required); an app password must be scoped to it. */
   app?: string | undefined;
+  /**
+   * `legacyClient`: false when the client cannot answer a second step (HTTP Basic): the account's
+   * password is then checked only where the engine would let it sign in to `app` alone. Default
+   * true (RADIUS challenges for the second step).
+   */
+  secondStep?: boolean | undefined;
+  /** `legacyClient` with `secondStep: false`: whether a trusted network may lift the second step (as SignInInput's). */
+  allowTrustedNetwork?: boolean | undefined;
   ip: string;
   requestId?: string | undefined;
 }
@@ -103,6 +116,13 @@ export interface FirstFactorGateDeps {
         ctx: { ip: string; requestId?: string | undefined },
       ) => Promise<AppPasswordCheck>)
     | undefined;
+  /**
+   * Whether the account's password alone would sign in to `app` as a legacy client (the engine's
+   * decision for amr ['pwd'], read-only): for `legacyClient` sign-ins with `secondStep: false`.
+   */
+  passwordSuffices?:
+    | ((userId: string, on: { app: string; ip: string; allowTrustedNetwork: boolean }) => Promise<boolean>)
+    | undefined;
 }
 
 /** amr (RFC 8176) of each first factor; `tap` is mfakit's own value for a Temporary Access Pass. */
@@ -118,6 +138,8 @@ const identifierThrottleKey = (typed: string) => `identifier:${typed}`;
 // A user that is no account's: Temporary Access Pass checks for unknown identifiers look it up,
 // so they cost what a known account's do.
 const NO_ACCOUNT = '';
+
+type RequestCtx = { ip: string; requestId?: string | undefined };
 
 const MAX_IDENTIFIER = 256;
 const MAX_SECRET = 1024;
@@ -166,32 +188,85 @@ export function createFirstFactorGate(
     return { owner, budget: network ? `password:net:${network}` : 'password' };
   }
 
-  /**
-   * Checks the secret: true, or the app password that signed in, or false. A legacy client's
-   * app password that is the user's but may not sign in here (audited by the check) is false.
-   * Nearly the same work whatever the answer: an unknown account's input is looked up among no
-   * one's app passwords (one store read, as for an account), and a refused app password is also
-   * checked as no one's password, so the password hash's time hides which it was (the HMACs of
-   * an account's few app passwords are negligible beside it).
-   */
-  async function checkSecret(
-    input: FirstFactorInput,
-    account: ResolvedAccount | null,
-    ctx: { ip: string; requestId?: string | undefined },
-  ): Promise<boolean | { appPasswordId: string }> {
+  /** Checks the secret as the account's password (or pass); an unknown account's costs the same. */
+  async function checkSecret(input: FirstFactorInput, account: ResolvedAccount | null, ctx: RequestCtx) {
     if (input.kind === 'temporaryAccessPass')
       return deps.verifyAccessPass
         ? (await deps.verifyAccessPass(account?.id ?? NO_ACCOUNT, input.secret, ctx)).ok
         : false;
-    if (input.kind === 'legacyClient' && input.app && deps.checkAppPassword) {
-      const check = await deps.checkAppPassword(account?.id ?? NO_ACCOUNT, input.secret, input.app, ctx);
-      if (check.ok && account) return { appPasswordId: check.id };
-      if (!check.ok && check.reason === 'refused') {
-        await directory.verifyPassword(null, input.secret);
-        return false;
-      }
-    }
     return directory.verifyPassword(account?.id ?? null, input.secret);
+  }
+
+  const refused = async (
+    account: ResolvedAccount | null,
+    ctx: RequestCtx,
+    detail: 'wrong_password' | 'wrong_access_pass' | 'unknown_account' | 'app_password_required',
+    kind: FirstFactorKind,
+  ): Promise<FirstFactorResult> => {
+    await deps.audit(account?.id ?? null, ctx, { type: 'first_factor_failed', detail, data: { kind } });
+    return { ok: false, error: 'invalid_credentials' };
+  };
+
+  /**
+   * A legacy client's field as an app password, on the address's window alone: the sign-in, a
+   * refusal, or undefined when it is none of the account's (then it is checked as the password).
+   * A refused one (expired, out of scope) is also hashed as no one's password, so it costs what
+   * a wrong password does.
+   */
+  async function viaAppPassword(
+    input: FirstFactorInput & { app: string },
+    account: ResolvedAccount | null,
+    ctx: RequestCtx,
+  ): Promise<FirstFactorResult | undefined> {
+    if (!deps.checkAppPassword || !looksLikeAppPassword(input.secret)) return undefined;
+    const place = await deps.throttle.claimAddress(input.ip);
+    if (!place.allowed)
+      return answerRefusedClaim(deps.audit, account?.id ?? null, ctx, 'legacyClient', place);
+    const check = await deps.checkAppPassword(account?.id ?? NO_ACCOUNT, input.secret, input.app, ctx);
+    if (check.ok && account) {
+      await place.finish('success');
+      await deps.audit(account.id, ctx, {
+        type: 'first_factor_verified',
+        data: { kind: 'appPassword' },
+        methodId: check.id,
+        methodKind: APP_PASSWORD_KIND,
+      });
+      return { ok: true, accountId: account.id, amr: [APP_PASSWORD_AMR], appPasswordId: check.id };
+    }
+    if (!check.ok && check.reason === 'refused') {
+      await place.finish('failure');
+      await directory.verifyPassword(null, input.secret);
+      return refused(account, ctx, 'wrong_password', 'legacyClient');
+    }
+    // None of the account's: the password path below claims its own place.
+    await place.finish('success');
+    return undefined;
+  }
+
+  /**
+   * A client with no second step, where the account's password alone would not sign in: it is
+   * never checked (the same hashing work is done, on no one's), and the attempt counts against
+   * the address's window only — a right password is told, delayed and audited as a wrong one.
+   */
+  async function passwordUnusable(
+    input: FirstFactorInput & { app: string },
+    account: ResolvedAccount | null,
+    ctx: RequestCtx,
+  ): Promise<FirstFactorResult | undefined> {
+    const suffices = deps.passwordSuffices
+      ? await deps.passwordSuffices(account?.id ?? NO_ACCOUNT, {
+          app: input.app,
+          ip: input.ip,
+          allowTrustedNetwork: input.allowTrustedNetwork === true,
+        })
+      : false;
+    if (suffices && account) return undefined;
+    const place = await deps.throttle.claimAddress(input.ip);
+    if (!place.allowed)
+      return answerRefusedClaim(deps.audit, account?.id ?? null, ctx, 'legacyClient', place);
+    await directory.verifyPassword(null, input.secret);
+    await place.finish('failure');
+    return refused(account, ctx, account ? 'app_password_required' : 'unknown_account', 'legacyClient');
   }
 
   return {
@@ -213,40 +288,22 @@ export function createFirstFactorGate(
         return { ok: false, error: 'invalid_credentials' };
       const { typed, account, realm } = await locate(input.identifier);
       if (realm) return { ok: false, error: 'home_realm', realm };
+      if (input.kind === 'legacyClient' && input.app) {
+        const legacy = { ...input, app: input.app };
+        const answered =
+          (await viaAppPassword(legacy, account, ctx)) ??
+          (input.secondStep === false ? await passwordUnusable(legacy, account, ctx) : undefined);
+        if (answered) return answered;
+      }
       const claim = await deps.throttle.claim(await budgetOf(input, typed, account), input.ip);
       if (!claim.allowed) return answerRefusedClaim(deps.audit, account?.id ?? null, ctx, input.kind, claim);
-      const checked = await checkSecret(input, account, ctx);
-      const ok = checked !== false;
-      // An app password proves nothing of the account's password, whose budget it shares: the
-      // failures counted against that stay (a stolen app password cannot reset them).
-      const outcome = typeof checked === 'object' ? 'neutral' : 'success';
-      await claim.finish(ok && account ? outcome : 'failure');
+      const ok = await checkSecret(input, account, ctx);
+      await claim.finish(ok && account ? 'success' : 'failure');
       if (!ok || !account) {
-        await deps.audit(account?.id ?? null, ctx, {
-          type: 'first_factor_failed',
-          detail: account
-            ? `wrong_${input.kind === 'temporaryAccessPass' ? 'access_pass' : 'password'}`
-            : 'unknown_account',
-          data: { kind: input.kind },
-        });
-        return { ok: false, error: 'invalid_credentials' };
+        const wrong = input.kind === 'temporaryAccessPass' ? 'wrong_access_pass' : 'wrong_password';
+        return refused(account, ctx, account ? wrong : 'unknown_account', input.kind);
       }
-      if (typeof checked === 'object') {
-        await deps.audit(account.id, ctx, {
-          type: 'first_factor_verified',
-          data: { kind: 'appPassword' },
-          methodId: checked.appPasswordId,
-          methodKind: APP_PASSWORD_KIND,
-        });
-        return {
-          ok: true,
-          accountId: account.id,
-          amr: [APP_PASSWORD_AMR],
-          appPasswordId: checked.appPasswordId,
-        };
-      }
-      const kind = input.kind === 'legacyClient' ? 'password' : input.kind;
-      await deps.audit(account.id, ctx, { type: 'first_factor_verified', data: { kind } });
+      await deps.audit(account.id, ctx, { type: 'first_factor_verified', data: { kind: input.kind } });
       return { ok: true, accountId: account.id, amr: [...FIRST_FACTOR_AMR[input.kind]] };
     },
   };

@@ -80,15 +80,7 @@ export type FirstFactorThrottleSettings = z.output<typeof firstFactorThrottleSch
 export type RefusalReason = 'slow_down' | 'locked' | 'address_limit';
 
 export type ThrottleClaim =
-  | {
-      allowed: true;
-      /**
-       * `neutral`: a success that proves nothing of the budget's own secret (an app password on
-       * the budget it shares with the account's password): the failures so far and their delay
-       * stay, a new series lets the next attempt claim its slot, the address's place goes back.
-       */
-      finish(outcome: 'success' | 'failure' | 'neutral'): Promise<void>;
-    }
+  | { allowed: true; finish(outcome: 'success' | 'failure'): Promise<void> }
   | {
       allowed: false;
       reason: RefusalReason;
@@ -279,12 +271,10 @@ export function createFirstFactorThrottle(
       return {
         allowed: true,
         async finish(outcome) {
-          if (outcome !== 'failure') {
-            const kept =
-              outcome === 'neutral' ? { failures, lastFailureAt: state?.lastFailureAt ?? 0 } : null;
+          if (outcome === 'success') {
             await Promise.all([
               // A new series: the slots of the old one can never be claimed again.
-              write(stateKey, { series: randomId(random, 9), failures: 0, lastFailureAt: 0, ...kept }),
+              write(stateKey, { series: randomId(random, 9), failures: 0, lastFailureAt: 0 }),
               // Only the place this attempt took: a success never makes room for more failures.
               givePlaceBack(addressKey),
             ]);
@@ -312,7 +302,7 @@ export function createFirstFactorThrottle(
       return {
         allowed: true,
         async finish(outcome) {
-          if (outcome !== 'failure') await givePlaceBack(addressKey);
+          if (outcome === 'success') await givePlaceBack(addressKey);
         },
       };
     },

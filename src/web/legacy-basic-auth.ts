@@ -101,6 +101,9 @@ export async function legacyBasicSignIn(
       ...credentials,
       kind: 'legacyClient',
       app: options.app,
+      // No second step here: the account's password is checked only where it alone signs in.
+      secondStep: false,
+      allowTrustedNetwork: options.trustedNetworks === true,
       ip,
       requestId,
     });

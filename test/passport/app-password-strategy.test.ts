@@ -88,8 +88,8 @@ describe('AppPasswordStrategy (Passport, HTTP Basic)', () => {
     );
   });
 
-  it('guessing ends in 429 with Retry-After; a policy blocking legacy clients is a 403', async () => {
-    const { app } = legacyApp();
+  it("guessing ends in 429 with Retry-After once the address's window is full; a policy blocking legacy clients is a 403", async () => {
+    const { app } = legacyApp({ firstFactor: { perAddress: { maxFailures: 8, windowMinutes: 15 } } });
     let last = 0;
     for (let i = 0; i < 40 && last !== 429; i++)
       last = (

@@ -170,7 +170,7 @@ describe('app passwords: signing in', () => {
     assert.equal(listed?.lastUsedAt, t.clock.now());
   });
 
-  it('guessing app passwords meets the password throttle', async () => {
+  it("guesses are throttled, but strangers' failures never keep the owner's app password out", async () => {
     const { t, password } = await withMailPassword();
     const wrong = `${password[0] === 'a' ? 'b' : 'a'}${password.slice(1)}`;
     let throttled = false;
@@ -178,8 +178,46 @@ describe('app passwords: signing in', () => {
       const answer = await t.legacy('alice', wrong);
       throttled = !answer.ok && answer.error === 'throttled';
     }
-    assert.ok(throttled, 'wrong app passwords run into the throttle');
-    const right = await t.legacy('alice', password);
-    assert.equal(right.ok, false, 'and the right one waits too');
+    assert.ok(
+      throttled,
+      "a guess that is no app password is checked as the password, on the password's budget",
+    );
+    // App passwords draw on the address's window alone: the account's password budget, which the
+    // guesses exhausted, does not stand in the way of the user's own mail client.
+    assert.equal((await t.legacy('alice', password)).ok, true);
+    const elsewhere = await t.gate.signIn({
+      identifier: 'alice',
+      secret: password,
+      kind: 'legacyClient',
+      app: 'mail',
+      ip: '192.0.2.9',
+    });
+    assert.equal(elsewhere.ok, true);
+  });
+
+  it("the address's window caps app-password guesses from one address, not from others", async () => {
+    const t = appPasswordEngine({ firstFactor: { perAddress: { maxFailures: 10, windowMinutes: 15 } } });
+    const { password } = await t.mfa.appPasswords.create(
+      await t.signedIn('alice'),
+      { name: 'Mail', apps: ['mail'] },
+      CTX,
+    );
+    const guess = (i: number) => `zzzz zzzz zzzz ${String.fromCharCode(97 + (i % 26)).repeat(4)}`;
+    let refused = 0;
+    for (let i = 0; i < 12; i++) {
+      const answer = await t.legacy(`nobody${i}`, guess(i));
+      if (!answer.ok && answer.error === 'throttled') refused++;
+    }
+    assert.ok(refused > 0, 'the address window closed');
+    const same = await t.legacy('alice', password);
+    assert.equal(!same.ok && same.error, 'throttled', 'from that address, even the right one waits');
+    const other = await t.gate.signIn({
+      identifier: 'alice',
+      secret: password,
+      kind: 'legacyClient',
+      app: 'mail',
+      ip: '192.0.2.9',
+    });
+    assert.equal(other.ok, true, 'from elsewhere it signs in');
   });
 });

@@ -15,8 +15,8 @@ import { pol } from '../../policy/scenarios/fixtures.ts';
 
 const CHALLENGE = 'Basic realm="Test Co DAV", charset="UTF-8"';
 
-async function withMailPassword() {
-  const built = makeAppPasswordApp();
+async function withMailPassword(overrides: Parameters<typeof makeAppPasswordApp>[0] = {}) {
+  const built = makeAppPasswordApp(overrides);
   const { secret } = await enrolUser(built.app, built.clock, 'alice');
   const { agent } = await signIn(built.app, built.clock, 'alice', secret);
   const created = await createOverApi(agent, 'Mail on my phone', ['mail']);
@@ -56,23 +56,47 @@ describe('app passwords: the HTTP Basic guard', () => {
     assertRefused(await request(app).get('/dav/mail').set('Authorization', basic('bob', password)));
   });
 
-  it('gives the account password of a user who needs MFA the same 401 as a wrong password, and leaves no pending sign-in', async () => {
-    const { app, mfa } = await withMailPassword();
-    const cancelled: string[] = [];
-    const cancel = mfa.cancelPending.bind(mfa);
-    mfa.cancelPending = async (id) => {
-      cancelled.push(id);
-      await cancel(id);
-    };
-    const right = await request(app).get('/dav/mail').set('Authorization', basic('alice', 'alice-pw'));
-    const wrong = await request(app).get('/dav/mail').set('Authorization', basic('alice', 'not-it'));
-    const nobody = await request(app).get('/dav/mail').set('Authorization', basic('mallory', 'alice-pw'));
-    for (const res of [right, wrong, nobody]) assertRefused(res);
-    assert.deepEqual(right.body, wrong.body);
-    assert.deepEqual(nobody.body, wrong.body);
-    // The right password reached the decision, which asked for a second step: cancelled at once.
-    assert.equal(cancelled.length, 1);
-    assert.equal(await mfa.getPending(cancelled[0] ?? ''), null);
+  it('never checks the account password of a user who needs MFA: the same 401, the same delays, no pending sign-in', async () => {
+    /** Five wrong passwords, then the candidate, then a probe: what the probe is answered. */
+    async function probeAfter(candidate: string) {
+      const { app, mfa, events } = await withMailPassword();
+      const cancelled: string[] = [];
+      const cancel = mfa.cancelPending.bind(mfa);
+      mfa.cancelPending = async (id) => {
+        cancelled.push(id);
+        await cancel(id);
+      };
+      for (let i = 0; i < 5; i++)
+        assertRefused(
+          await request(app)
+            .get('/dav/mail')
+            .set('Authorization', basic('alice', `wrong-${i}`)),
+        );
+      const answer = await request(app).get('/dav/mail').set('Authorization', basic('alice', candidate));
+      assertRefused(answer);
+      const probe = await request(app).get('/dav/mail').set('Authorization', basic('alice', 'probe'));
+      const failed = events.filter((e) => e.type === 'first_factor_failed').map((e) => e.detail);
+      const legacyVerified = events.filter(
+        (e) => e.type === 'first_factor_verified' && e.data.kind === 'legacyClient',
+      );
+      return {
+        answer: answer.body,
+        probe: [probe.status, probe.headers['retry-after'] ?? null],
+        failed: [...new Set(failed)],
+        legacyVerified: legacyVerified.length,
+        cancelled: cancelled.length,
+      };
+    }
+    const right = await probeAfter('alice-pw');
+    const wrong = await probeAfter('not-it');
+    assert.deepEqual(right, wrong);
+    assert.deepEqual(right.failed, ['app_password_required']);
+    assert.equal(right.cancelled, 0, 'no pending sign-in was ever made');
+    const nobody = await request((await withMailPassword()).app)
+      .get('/dav/mail')
+      .set('Authorization', basic('mallory', 'alice-pw'));
+    assertRefused(nobody);
+    assert.deepEqual(nobody.body, wrong.answer);
   });
 
   it('answers malformed or missing Authorization headers with the 401, never a 5xx', async () => {
@@ -115,8 +139,10 @@ describe('app passwords: the HTTP Basic guard', () => {
     });
   });
 
-  it('ends a guessing loop in 429 with Retry-After, and the app password then waits too', async () => {
-    const { app, password } = await withMailPassword();
+  it("ends a guessing loop in 429 with Retry-After once the address's window is full; the app password from there waits too", async () => {
+    const { app, password } = await withMailPassword({
+      firstFactor: { perAddress: { maxFailures: 8, windowMinutes: 15 } },
+    });
     let last: request.Response | undefined;
     for (let i = 0; i < 12; i++) {
       last = await request(app)

@@ -123,22 +123,15 @@ describe('sample-idp federation: app passwords', function () {
     assert.match(after.headers.get('www-authenticate') ?? '', /^Basic /);
   });
 
-  it('guessing is throttled: after wrong guesses even the right app password waits (429, Retry-After), then signs in', async () => {
+  it("guessing never locks the owner's app password out: wrong passwords for alice get the 401, and her script still signs in", async () => {
     const stack = await startFederationStack();
     s = stack;
     const { b, settings } = await portalSettings(stack, 'alice', 'alice password');
     const { password } = await createOnPage(b, stack, settings, 'Backup script', 'legacy-api');
-    let throttled: Response | undefined;
-    for (let i = 0; i < 20 && !throttled; i++) {
-      const guess = await legacyMe(stack, basic('alice', `wrong guess ${i}`));
-      if (guess.status === 429) throttled = guess;
-      else assert.equal(guess.status, 401);
-    }
-    assert.ok(throttled, 'twenty wrong guesses and never throttled');
-    const waitSeconds = Number(throttled.headers.get('retry-after'));
-    assert.ok(waitSeconds >= 1, 'Retry-After in seconds');
-    assert.equal((await legacyMe(stack, basic('alice', password))).status, 429, 'no way around the wait');
-    stack.clock.advance(waitSeconds * 1000 + 1000);
+    for (let i = 0; i < 20; i++)
+      assert.equal((await legacyMe(stack, basic('alice', `wrong guess ${i}`))).status, 401);
+    // Her password at the API (she needs MFA) is never checked: the same 401 as a guess.
+    assert.equal((await legacyMe(stack, basic('alice', 'alice password'))).status, 401);
     assert.equal((await legacyMe(stack, basic('alice', password))).status, 200);
   });
 
