@@ -6,7 +6,6 @@ import type { Request, Response, Router } from 'express';
 import type { Mfa } from '../engine/create-mfa.ts';
 import type { AuthStamp } from '../engine/stamp.ts';
 import { MfaError } from '../errors.ts';
-import { issueAppPasswordFormId, takeAppPasswordFormId } from './app-password-form-id.ts';
 import {
   appPasswordCreatedPage,
   appPasswordsSection,
@@ -15,6 +14,7 @@ import {
 import { appPasswordForm, idParam, parseBody } from '../web/bodies.ts';
 import type { SafeHtml } from '../web/html.ts';
 import { messagePage, type PageContext } from '../web/pages.ts';
+import { issueAppPasswordFormId, takeAppPasswordFormId } from './app-password-form-id.ts';
 import type { MfaExpress } from './create-mfa-express.ts';
 import type { SessionFlow, StampAccess } from './session-flow.ts';
 

@@ -1,7 +1,7 @@
 // The app-password pages as a browser uses them, over the test app with app passwords on
 // (test/helpers/app-password-app.ts): a signed-in user, the settings page, the create form's
 // hidden fields (CSRF token and one-time formId) read from it, a form posted, the password shown.
-import type { Agent } from 'supertest';
+import type { Agent, Response } from 'supertest';
 import type { makeApp } from './app.ts';
 import { makeAppPasswordApp } from './app-password-app.ts';
 import { inputValue } from './browser.ts';
@@ -17,7 +17,11 @@ export async function signedInUser(user = 'alice', built: ReturnType<typeof make
 export const settingsOf = (agent: Agent) => agent.get('/mfa/settings').set('Accept', 'text/html');
 
 /** A form posted as a browser does (repeated `apps` for several checkboxes). */
-export async function postForm(agent: Agent, fields: [string, string][], path = '/mfa/app-passwords') {
+export async function postForm(
+  agent: Agent,
+  fields: [string, string][],
+  path = '/mfa/app-passwords',
+): Promise<Response> {
   return agent
     .post(path)
     .set('Accept', 'text/html')
@@ -32,4 +36,5 @@ export const createFormFields = (page: string): [string, string][] => [
 ];
 
 /** The new password on the page that shows it once, if there is one. */
-export const passwordOn = (page: string) => /<code class="app-password"[^>]*>([a-z ]+)<\/code>/.exec(page)?.[1];
+export const passwordOn = (page: string) =>
+  /<code class="app-password"[^>]*>([a-z ]+)<\/code>/.exec(page)?.[1];
