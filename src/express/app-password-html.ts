@@ -1,6 +1,7 @@
 // The router's app-password pages, on the HTML router (its form parsing and CSRF check): create
 // one (a fresh second factor first, through the same step-up as other security-info changes),
-// shown once; delete one; and the settings section, for users who may hold them.
+// shown once, from a one-time form (a resubmitted form creates nothing); delete one; and the
+// settings section, for users who may hold them.
 import type { Request, Response, Router } from 'express';
 import type { Mfa } from '../engine/create-mfa.ts';
 import type { AuthStamp } from '../engine/stamp.ts';
@@ -13,6 +14,7 @@ import {
 import { appPasswordForm, idParam, parseBody } from '../web/bodies.ts';
 import type { SafeHtml } from '../web/html.ts';
 import { messagePage, type PageContext } from '../web/pages.ts';
+import { issueAppPasswordFormId, takeAppPasswordFormId } from './app-password-form-id.ts';
 import type { MfaExpress } from './create-mfa-express.ts';
 import type { SessionFlow, StampAccess } from './session-flow.ts';
 
@@ -46,6 +48,12 @@ export function addAppPasswordHtmlRoutes(
     on();
     const stamp = kit.accessOr(req, res, await flow.mayChangeSecurityInfo(req));
     if (!stamp) return;
+    // The form's one-time id, spent before anything is created: the same form posted again (the
+    // browser's "resubmit" on reloading the created page) or a forged one creates nothing. A user
+    // who may hold none was shown no form: the engine's refusal below tells them why.
+    const posted = (req.body as { formId?: unknown } | undefined)?.formId;
+    if (!(await takeAppPasswordFormId(req, posted)) && (await service.allowed(stamp.userId)))
+      return res.redirect(303, `${settings}?notice=app_password_form_used#app-passwords`);
     const { name, apps } = parseBody(appPasswordForm, req.body);
     try {
       const created = await service.create(stamp, { name, apps }, web.ctxOf(req));
@@ -78,6 +86,7 @@ export function addAppPasswordHtmlRoutes(
     return appPasswordsSection(kit.page(req), {
       appPasswords: await service.list(userId),
       apps: service.apps,
+      formId: issueAppPasswordFormId(req),
     });
   };
 }

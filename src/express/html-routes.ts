@@ -31,6 +31,8 @@ const NOTICES: Record<string, string> = {
   removed: 'The method was removed.',
   revoked: 'The device will be asked for verification again.',
   app_password_deleted: 'The app password was deleted: apps using it can no longer sign in with it.',
+  app_password_form_used:
+    'That form was already used: nothing new was created. Create another below if you need one.',
 };
 
 export function createHtmlRoutes(mfa: Mfa, web: MfaExpress, flow: SessionFlow) {

@@ -20,10 +20,10 @@ const expiry = (p: AppPasswordSummary) =>
     ? html`<strong class="error-text">expired ${when(p.expiresAt)}</strong>`
     : html`${when(p.expiresAt)}`;
 
-/** The settings section: the list and the create form. */
+/** The settings section: the list and the create form (with its one-time `formId`). */
 export function appPasswordsSection(
   ctx: PageContext,
-  p: { appPasswords: readonly AppPasswordSummary[]; apps: readonly AppPasswordApp[] },
+  p: { appPasswords: readonly AppPasswordSummary[]; apps: readonly AppPasswordApp[]; formId: string },
 ) {
   const base = `${ctx.basePath}/app-passwords`;
   return html`<h2 id="app-passwords">App passwords</h2>
@@ -41,6 +41,7 @@ export function appPasswordsSection(
     }
     <form method="post" action="${base}">
       ${csrf(ctx)}
+      <input type="hidden" name="formId" value="${p.formId}">
       <label for="app-password-name">Name of the new app password</label>
       <input type="text" id="app-password-name" name="name" required maxlength="64" placeholder="Mail on my phone">
       <fieldset><legend>Applications it may sign in to</legend>

@@ -158,9 +158,13 @@ export const appPasswordBody = z.object({
   _csrf: z.string().optional(),
 });
 
-/** The same from the form: one `apps` checkbox checked arrives as a string, several as a list, none as nothing. */
+/**
+ * The same from the form: one `apps` checkbox checked arrives as a string, several as a list, none
+ * as nothing; and the form's one-time id (src/express/app-password-form-id.ts, 24 characters issued).
+ */
 export const appPasswordForm = appPasswordBody.extend({
   apps: z.preprocess((v) => (v === undefined ? [] : typeof v === 'string' ? [v] : v), appIds),
+  formId: z.string().max(64, 'the form is malformed').optional(),
 });
 
 export const idParam = z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'id is malformed');

@@ -33,6 +33,11 @@ export interface MfaSessionState {
   passkeyChallengeId?: string;
   /** What the guard last asked to step up for (app, authentication context) and why, for the verify page. */
   stepUp?: { app: string; authenticationContexts?: string[]; message?: string };
+  /**
+   * The app-password create form last shown (the settings page): its one-time id, taken out by
+   * the form's POST before creating, so a resubmitted form creates nothing (src/express/app-password-form-id.ts).
+   */
+  appPasswordFormId?: string;
 }
 
 declare module 'express-session' {

@@ -2,29 +2,16 @@
 // shown once and listed after without its password, deletion, the step-up before creating one
 // with a stale second factor, the CSRF check, escaping, and the section absent where they are off.
 import assert from 'node:assert/strict';
-import type { Agent } from 'supertest';
 import { codeFor, makeApp } from '../../helpers/app.ts';
 import { createOverApi, makeAppPasswordApp } from '../../helpers/app-password-app.ts';
-import { csrfFrom, enrolUser, signIn } from '../../helpers/flows.ts';
-
-async function signedInUser(user = 'alice', built: ReturnType<typeof makeApp> = makeAppPasswordApp()) {
-  const { secret } = await enrolUser(built.app, built.clock, user);
-  const { agent } = await signIn(built.app, built.clock, user, secret);
-  return { ...built, agent, secret };
-}
-
-const settingsOf = (agent: Agent) => agent.get('/mfa/settings').set('Accept', 'text/html');
-
-/** The create form posted as a browser does (repeated `apps` for several checkboxes). */
-async function postForm(agent: Agent, fields: [string, string][], path = '/mfa/app-passwords') {
-  return agent
-    .post(path)
-    .set('Accept', 'text/html')
-    .type('form')
-    .send(new URLSearchParams(fields).toString());
-}
-
-const passwordOn = (page: string) => /<code class="app-password"[^>]*>([a-z ]+)<\/code>/.exec(page)?.[1];
+import {
+  createFormFields,
+  passwordOn,
+  postForm,
+  settingsOf,
+  signedInUser,
+} from '../../helpers/app-password-pages.ts';
+import { csrfFrom } from '../../helpers/flows.ts';
 
 describe('app passwords: pages', () => {
   it('creates one from the settings form, shows it once, then lists it by name and applications', async () => {
@@ -35,7 +22,7 @@ describe('app passwords: pages', () => {
     assert.match(settings.text, /name="apps" value="mail"> Mail/);
     assert.match(settings.text, /name="apps" value="vpn"> VPN/);
     const created = await postForm(agent, [
-      ['_csrf', csrfFrom(settings.text)],
+      ...createFormFields(settings.text),
       ['name', 'Thunderbird'],
       ['apps', 'mail'],
       ['apps', 'vpn'],
@@ -67,7 +54,7 @@ describe('app passwords: pages', () => {
     const { agent } = await signedInUser();
     const settings = await settingsOf(agent);
     const created = await postForm(agent, [
-      ['_csrf', csrfFrom(settings.text)],
+      ...createFormFields(settings.text),
       ['name', '<script>alert(1)</script>'],
       ['apps', 'vpn'],
     ]);
@@ -127,9 +114,8 @@ describe('app passwords: pages', () => {
   it('with a stale second factor, sends the user to verify first and back to the form', async () => {
     const { agent, clock, secret, mfa } = await signedInUser();
     clock.advance(10 * 60_000);
-    const csrf = csrfFrom((await settingsOf(agent)).text);
     const refused = await postForm(agent, [
-      ['_csrf', csrf],
+      ...createFormFields((await settingsOf(agent)).text),
       ['name', 'Mail'],
       ['apps', 'mail'],
     ]);
@@ -156,17 +142,17 @@ describe('app passwords: pages', () => {
     assert.equal(back.headers.location, '/mfa/settings#app-passwords');
     const settings = await settingsOf(agent);
     const created = await postForm(agent, [
-      ['_csrf', csrfFrom(settings.text)],
+      ...createFormFields(settings.text),
       ['name', 'Mail'],
       ['apps', 'mail'],
     ]);
     assert.equal(created.status, 200);
     assert.ok(passwordOn(created.text));
+    assert.equal((await mfa.appPasswords.list('alice')).length, 1, 'created once');
   });
 
   it('answers a bad form with a 4xx page, never a 5xx', async () => {
     const { agent, mfa } = await signedInUser();
-    const csrf = csrfFrom((await settingsOf(agent)).text);
     const forms: [string, string][][] = [
       [['name', 'Mail']],
       [
@@ -184,7 +170,7 @@ describe('app passwords: pages', () => {
       ],
     ];
     for (const fields of forms) {
-      const res = await postForm(agent, [['_csrf', csrf], ...fields]);
+      const res = await postForm(agent, [...createFormFields((await settingsOf(agent)).text), ...fields]);
       assert.ok(res.status >= 400 && res.status < 500, `${JSON.stringify(fields)}: ${res.status}`);
       assert.match(res.headers['content-type'] ?? '', /html/);
     }

@@ -1,6 +1,6 @@
 // App passwords on the sample federation server, over real HTTP: alice creates one in the
 // security-info portal (/account, password then authenticator code, the HTML form with its CSRF
-// token), reads it once, and a script signs in with it at the HTTP Basic API (GET /legacy/me),
+// token and one-time formId), reads it once, and a script signs in with it at the HTTP Basic API (GET /legacy/me),
 // where her account password is refused; deleting it in the portal stops it. With RADIUS, one
 // scoped to the VPN is an Access-Accept with no challenge and one for the API alone is rejected.
 // A user in `appPasswords.excludeGroups` is offered none and refused one by the JSON API.
@@ -36,7 +36,12 @@ async function portalSettings(s: FederationStack, user: string, password: string
 async function createOnPage(b: Browser, s: FederationStack, settings: Page, name: string, app: string) {
   assert.ok(settings.text.includes(CREATE_ACTION), 'the settings page has the create form');
   const shown = await b.go(`${s.fedUrl}/account/mfa/app-passwords`, {
-    form: { _csrf: inputValue(settings.text, '_csrf'), name, apps: app },
+    form: {
+      _csrf: inputValue(settings.text, '_csrf'),
+      formId: inputValue(settings.text, 'formId'),
+      name,
+      apps: app,
+    },
   });
   assert.equal(shown.status, 200, shown.text.slice(0, 500));
   const password = /<code class="app-password" aria-label="App password">([^<]+)<\/code>/.exec(
