@@ -84,6 +84,7 @@ export function createMfa(options: MfaOptions): Mfa {
               app: on.app,
               clientAppType: 'legacy',
               allowTrustedNetwork: on.allowTrustedNetwork,
+              userAgent: on.userAgent,
             })
           ).action === 'allow',
         familiarNetwork,

@@ -26,7 +26,7 @@ import { APP_PASSWORD_KIND, type AppPasswordCheck, looksLikeAppPassword } from '
 import type { AuditLog } from './audit-log.ts';
 import { APP_PASSWORD_AMR } from './auth-methods.ts';
 import { hasControlCharacters } from './control-characters.ts';
-import { answerRefusedClaim, type FirstFactorThrottle } from './first-factor-throttle.ts';
+import { answerRefusedClaim, type FirstFactorThrottle, type ThrottleClaim } from './first-factor-throttle.ts';
 
 export interface ResolvedAccount {
   id: string;
@@ -63,6 +63,8 @@ export interface FirstFactorInput {
   secondStep?: boolean | undefined;
   /** `legacyClient` with `secondStep: false`: whether a trusted network may lift the second step (as SignInInput's). */
   allowTrustedNetwork?: boolean | undefined;
+  /** `legacyClient` with `secondStep: false`: the client's User-Agent, as the sign-in will be given it (device risk). */
+  userAgent?: string | undefined;
   ip: string;
   requestId?: string | undefined;
 }
@@ -121,7 +123,10 @@ export interface FirstFactorGateDeps {
    * decision for amr ['pwd'], read-only): for `legacyClient` sign-ins with `secondStep: false`.
    */
   passwordSuffices?:
-    | ((userId: string, on: { app: string; ip: string; allowTrustedNetwork: boolean }) => Promise<boolean>)
+    | ((
+        userId: string,
+        on: { app: string; ip: string; allowTrustedNetwork: boolean; userAgent: string | undefined },
+      ) => Promise<boolean>)
     | undefined;
 }
 
@@ -140,6 +145,8 @@ const identifierThrottleKey = (typed: string) => `identifier:${typed}`;
 const NO_ACCOUNT = '';
 
 type RequestCtx = { ip: string; requestId?: string | undefined };
+type LegacyInput = FirstFactorInput & { app: string };
+type AllowedClaim = Extract<ThrottleClaim, { allowed: true }>;
 
 const MAX_IDENTIFIER = 256;
 const MAX_SECRET = 1024;
@@ -207,66 +214,70 @@ export function createFirstFactorGate(
     return { ok: false, error: 'invalid_credentials' };
   };
 
-  /**
-   * A legacy client's field as an app password, on the address's window alone: the sign-in, a
-   * refusal, or undefined when it is none of the account's (then it is checked as the password).
-   * A refused one (expired, out of scope) is also hashed as no one's password, so it costs what
-   * a wrong password does.
-   */
-  async function viaAppPassword(
-    input: FirstFactorInput & { app: string },
-    account: ResolvedAccount | null,
-    ctx: RequestCtx,
-  ): Promise<FirstFactorResult | undefined> {
-    if (!deps.checkAppPassword || !looksLikeAppPassword(input.secret)) return undefined;
-    const place = await deps.throttle.claimAddress(input.ip);
-    if (!place.allowed)
-      return answerRefusedClaim(deps.audit, account?.id ?? null, ctx, 'legacyClient', place);
-    const check = await deps.checkAppPassword(account?.id ?? NO_ACCOUNT, input.secret, input.app, ctx);
-    if (check.ok && account) {
-      await place.finish('success');
-      await deps.audit(account.id, ctx, {
-        type: 'first_factor_verified',
-        data: { kind: 'appPassword' },
-        methodId: check.id,
-        methodKind: APP_PASSWORD_KIND,
-      });
-      return { ok: true, accountId: account.id, amr: [APP_PASSWORD_AMR], appPasswordId: check.id };
-    }
-    if (!check.ok && check.reason === 'refused') {
-      await place.finish('failure');
-      await directory.verifyPassword(null, input.secret);
-      return refused(account, ctx, 'wrong_password', 'legacyClient');
-    }
-    // None of the account's: the password path below claims its own place.
-    await place.finish('success');
-    return undefined;
-  }
-
-  /**
-   * A client with no second step, where the account's password alone would not sign in: it is
-   * never checked (the same hashing work is done, on no one's), and the attempt counts against
-   * the address's window only — a right password is told, delayed and audited as a wrong one.
-   */
-  async function passwordUnusable(
-    input: FirstFactorInput & { app: string },
-    account: ResolvedAccount | null,
-    ctx: RequestCtx,
-  ): Promise<FirstFactorResult | undefined> {
-    const suffices = deps.passwordSuffices
-      ? await deps.passwordSuffices(account?.id ?? NO_ACCOUNT, {
+  /** Whether the account's password alone may sign in here (no second step): only then is it checked. */
+  const passwordMaySignIn = async (input: LegacyInput, account: ResolvedAccount | null) =>
+    deps.passwordSuffices
+      ? deps.passwordSuffices(account?.id ?? NO_ACCOUNT, {
           app: input.app,
           ip: input.ip,
           allowTrustedNetwork: input.allowTrustedNetwork === true,
+          userAgent: input.userAgent,
         })
       : false;
-    if (suffices && account) return undefined;
+
+  /**
+   * A legacy client's field before the password path. It takes the attempt's one place in the
+   * address's window first (a full window costs no store work); tries the field as an app
+   * password (a refused one — expired, out of scope — is also hashed as no one's password, so it
+   * costs what a wrong password does); and, for a client with no second step, never checks the
+   * account's password where it alone would not sign in (the same hashing on no one's, the
+   * address's window only: a right password is told, delayed and audited as a wrong one).
+   * Answers the attempt, or hands its place to the password path, which gives it back once its
+   * own claim holds one — refused there, it stays a failure, so no guess is free.
+   */
+  async function legacyField(
+    input: LegacyInput,
+    account: ResolvedAccount | null,
+    ctx: RequestCtx,
+  ): Promise<{ answer: FirstFactorResult } | { place: AllowedClaim | null }> {
+    const check = deps.checkAppPassword && looksLikeAppPassword(input.secret) ? deps.checkAppPassword : null;
+    if (!check && input.secondStep !== false) return { place: null };
     const place = await deps.throttle.claimAddress(input.ip);
     if (!place.allowed)
-      return answerRefusedClaim(deps.audit, account?.id ?? null, ctx, 'legacyClient', place);
-    await directory.verifyPassword(null, input.secret);
-    await place.finish('failure');
-    return refused(account, ctx, account ? 'app_password_required' : 'unknown_account', 'legacyClient');
+      return {
+        answer: await answerRefusedClaim(deps.audit, account?.id ?? null, ctx, 'legacyClient', place),
+      };
+    try {
+      const found = check ? await check(account?.id ?? NO_ACCOUNT, input.secret, input.app, ctx) : null;
+      if (found?.ok && account) {
+        await place.finish('success');
+        await deps.audit(account.id, ctx, {
+          type: 'first_factor_verified',
+          data: { kind: 'appPassword' },
+          methodId: found.id,
+          methodKind: APP_PASSWORD_KIND,
+        });
+        return {
+          answer: { ok: true, accountId: account.id, amr: [APP_PASSWORD_AMR], appPasswordId: found.id },
+        };
+      }
+      const refusedAppPassword = found !== null && !found.ok && found.reason === 'refused';
+      if (refusedAppPassword || (input.secondStep === false && !(await passwordMaySignIn(input, account)))) {
+        await directory.verifyPassword(null, input.secret);
+        await place.finish('failure');
+        const detail = !account
+          ? 'unknown_account'
+          : refusedAppPassword
+            ? 'wrong_password'
+            : 'app_password_required';
+        return { answer: await refused(account, ctx, detail, 'legacyClient') };
+      }
+      return { place };
+    } catch (err) {
+      // A store that failed is no guess: the place goes back.
+      await place.finish('success');
+      throw err;
+    }
   }
 
   return {
@@ -288,15 +299,19 @@ export function createFirstFactorGate(
         return { ok: false, error: 'invalid_credentials' };
       const { typed, account, realm } = await locate(input.identifier);
       if (realm) return { ok: false, error: 'home_realm', realm };
+      let carried: AllowedClaim | null = null;
       if (input.kind === 'legacyClient' && input.app) {
-        const legacy = { ...input, app: input.app };
-        const answered =
-          (await viaAppPassword(legacy, account, ctx)) ??
-          (input.secondStep === false ? await passwordUnusable(legacy, account, ctx) : undefined);
-        if (answered) return answered;
+        const legacy = await legacyField({ ...input, app: input.app }, account, ctx);
+        if ('answer' in legacy) return legacy.answer;
+        carried = legacy.place;
       }
       const claim = await deps.throttle.claim(await budgetOf(input, typed, account), input.ip);
-      if (!claim.allowed) return answerRefusedClaim(deps.audit, account?.id ?? null, ctx, input.kind, claim);
+      if (!claim.allowed) {
+        await carried?.finish('failure');
+        return answerRefusedClaim(deps.audit, account?.id ?? null, ctx, input.kind, claim);
+      }
+      // The password's claim holds its own place in the address's window.
+      await carried?.finish('success');
       const ok = await checkSecret(input, account, ctx);
       await claim.finish(ok && account ? 'success' : 'failure');
       if (!ok || !account) {

@@ -104,6 +104,8 @@ export async function legacyBasicSignIn(
       // No second step here: the account's password is checked only where it alone signs in.
       secondStep: false,
       allowTrustedNetwork: options.trustedNetworks === true,
+      // The decision whether the password may be checked sees what the sign-in will (device risk).
+      userAgent: req.headers['user-agent'],
       ip,
       requestId,
     });

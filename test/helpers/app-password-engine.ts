@@ -69,8 +69,12 @@ export function appPasswordEngine(options: Partial<MfaOptions> & { stores?: Stor
     gate.signIn({ identifier: user, secret, kind: 'legacyClient', app, ...CTX });
 
   /** The engine's decision on a legacy client's sign-in to `app` with first factor `amr`. */
-  const legacyStart = (user: string, amr: string[], app = 'mail', ctx: { ip: string } = CTX) =>
-    mfa.beginSignIn({ userId: user, amr, ...ctx, app, clientAppType: 'legacy' });
+  const legacyStart = (
+    user: string,
+    amr: string[],
+    app = 'mail',
+    ctx: { ip: string; userAgent?: string } = CTX,
+  ) => mfa.beginSignIn({ userId: user, amr, ...ctx, app, clientAppType: 'legacy' });
 
   return { mfa, events, stores, clock, gate, signedIn, legacy, legacyStart };
 }
