@@ -234,7 +234,8 @@ export function createAppPasswords(deps: {
       const revoked = () => new MfaError('session_revoked', 'This session has ended: sign in again.', 401);
       if (!(await deps.isCurrent(stamp, { uncached: true }))) throw revoked();
       const now = clock.now();
-      const id = randomId(random, 12);
+      // A prefix, so no id starts with a dash (a command line would read it as an option).
+      const id = `ap_${randomId(random, 12)}`;
       const password = randomSymbols(random, ALPHABET, APP_PASSWORD_LENGTH);
       const record: AppPasswordRecord = {
         id,

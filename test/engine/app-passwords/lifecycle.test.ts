@@ -3,6 +3,7 @@
 // creations race, named and scoped within bounds, expiring, revoked one by one or all by an
 // administrator's reset, and refused to excluded users and when off.
 import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
 import { type AppPasswordRequest, MfaError } from '../../../src/index.ts';
 import { appPasswordEngine, CTX } from '../../helpers/app-password-engine.ts';
 
@@ -157,6 +158,18 @@ describe('app passwords: creating, listing, revoking', () => {
       [phone.id, 'user'],
       [laptop.id, 'admin'],
     ]);
+  });
+
+  it('gives ids a command line can take: never one that starts with a dash', async () => {
+    // Twelve bytes that base64url-encode to "-" first: what an unprefixed id could look like.
+    const random = { bytes: (n: number) => (n === 12 ? Buffer.alloc(12, 0xf8) : randomBytes(n)) };
+    const t = appPasswordEngine({ random });
+    const created = await t.mfa.appPasswords.create(
+      await t.signedIn('alice'),
+      { name: 'Mail', apps: ['mail'] },
+      CTX,
+    );
+    assert.match(created.id, /^ap_[A-Za-z0-9_-]{16}$/);
   });
 
   it('refuses options that leave nothing to scope to', () => {
