@@ -65,8 +65,12 @@ export function appPasswordEngine(options: Partial<MfaOptions> & { stores?: Stor
   }
 
   /** What a legacy client's sign-in for `app` gets: the gate's answer. */
-  const legacy = (user: string, secret: string, app = 'mail') =>
-    gate.signIn({ identifier: user, secret, kind: 'legacyClient', app, ...CTX });
+  const legacy = (user: string, secret: string, app = 'mail', ip = CTX.ip) =>
+    gate.signIn({ identifier: user, secret, kind: 'legacyClient', app, ip });
+
+  /** An app password of `user`'s for `mail`, created in a fresh session. */
+  const mailPassword = async (user = 'alice') =>
+    mfa.appPasswords.create(await signedIn(user), { name: 'Mail', apps: ['mail'] }, CTX);
 
   /** The engine's decision on a legacy client's sign-in to `app` with first factor `amr`. */
   const legacyStart = (
@@ -76,5 +80,5 @@ export function appPasswordEngine(options: Partial<MfaOptions> & { stores?: Stor
     ctx: { ip: string; userAgent?: string } = CTX,
   ) => mfa.beginSignIn({ userId: user, amr, ...ctx, app, clientAppType: 'legacy' });
 
-  return { mfa, events, stores, clock, gate, signedIn, legacy, legacyStart };
+  return { mfa, events, stores, clock, gate, signedIn, legacy, legacyStart, mailPassword };
 }

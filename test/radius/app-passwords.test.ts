@@ -48,11 +48,7 @@ describe('mfakit/radius with app passwords', function () {
 
   it("one scoped to another application is a wrong password; the account's password is challenged", async () => {
     const { t, h } = await vpnServer();
-    const mail = await t.mfa.appPasswords.create(
-      await t.signedIn('alice'),
-      { name: 'Mail', apps: ['mail'] },
-      CTX,
-    );
+    const mail = await t.mailPassword();
     const refused = await h.ask({ 'User-Name': 'alice', 'User-Password': mail.password });
     assert.equal(refused.code, 'Access-Reject', refused.output);
     assert.equal(t.events.filter((e) => e.type === 'app_password_refused').at(-1)?.detail, 'out_of_scope');

@@ -11,11 +11,6 @@ import { pol } from '../../policy/scenarios/fixtures.ts';
 
 const HOUR = 3_600_000;
 
-async function withMailPassword(t: ReturnType<typeof appPasswordEngine>) {
-  const stamp = await t.signedIn('alice');
-  return t.mfa.appPasswords.create(stamp, { name: 'Mail', apps: ['mail'] }, CTX);
-}
-
 const legacyStamp = async (t: ReturnType<typeof appPasswordEngine>, app = 'mail') => {
   const started = await t.legacyStart('alice', ['apw'], app);
   assert.equal(started.status, 'complete');
@@ -26,7 +21,7 @@ const legacyStamp = async (t: ReturnType<typeof appPasswordEngine>, app = 'mail'
 describe('app passwords: contained to their legacy client', () => {
   it("a stolen app password does not reset the failures counted against the account's password", async () => {
     const t = appPasswordEngine({ firstFactor: { hardLimit: 7 } });
-    const { password } = await withMailPassword(t);
+    const { password } = await t.mailPassword();
     for (let i = 0; i < 6; i++) {
       assert.equal((await t.legacy('alice', `wrong-${i}`)).ok, false);
       t.clock.advance(HOUR);
@@ -44,7 +39,7 @@ describe('app passwords: contained to their legacy client', () => {
     const t = appPasswordEngine({
       policies: { policies: [pol('portal-otp', { apps: ['portal'], grant: { one: ['otpOrBetter'] } })] },
     });
-    await withMailPassword(t);
+    await t.mailPassword();
     const stamp = await legacyStamp(t);
     const check = (app: string, clientAppType?: 'browser' | 'legacy') =>
       t.mfa.policies.check(stamp, { app, ip: CTX.ip, ...(clientAppType ? { clientAppType } : {}) });
@@ -67,7 +62,7 @@ describe('app passwords: contained to their legacy client', () => {
 
   it('a fraud report revokes every app password of the user, audited as fraud', async () => {
     const t = appPasswordEngine();
-    const { id, password } = await withMailPassword(t);
+    const { id, password } = await t.mailPassword();
     await t.mfa.admin.setFraudFlag('alice', true, CTX);
     assert.deepEqual(await t.mfa.appPasswords.list('alice'), []);
     assert.equal((await t.legacy('alice', password)).ok, false);
@@ -103,7 +98,7 @@ describe('app passwords: contained to their legacy client', () => {
         ],
       },
     });
-    const { password } = await withMailPassword(t);
+    const { password } = await t.mailPassword();
     for (const method of await t.mfa.methods.list('alice'))
       await t.mfa.methods.remove('alice', method.id, CTX);
     const first = await t.legacy('alice', password);
@@ -121,7 +116,7 @@ describe('app passwords: contained to their legacy client', () => {
 
   it("makes no network or browser familiar: a stranger's first sign-in there still looks new", async () => {
     const t = appPasswordEngine();
-    const { password } = await withMailPassword(t);
+    const { password } = await t.mailPassword();
     const stranger = { ip: '203.0.113.50' };
     assert.ok(
       (

@@ -45,34 +45,20 @@ describe('app passwords: a legacy client’s password field at the gate', () => 
 
   it('app-password-shaped guesses count in the address window even while the password budget refuses', async () => {
     const t = appPasswordEngine({ firstFactor: { perAddress: { maxFailures: 10, windowMinutes: 15 } } });
-    const { password } = await t.mfa.appPasswords.create(
-      await t.signedIn('alice'),
-      { name: 'Mail', apps: ['mail'] },
-      CTX,
-    );
+    const { password } = await t.mailPassword();
     // RADIUS-style (the password is checked): five wrong ones throttle alice's password budget.
     for (let i = 0; i < 6; i++) await t.legacy('alice', `wrong ${i}`);
     for (let i = 0; i < 15; i++)
       await t.legacy('alice', `zzzz zzzz zzzz ${String.fromCharCode(97 + i).repeat(4)}`);
     const sameAddress = await t.legacy('bob', 'bob-password');
     assert.equal(!sameAddress.ok && sameAddress.error, 'throttled', 'the guesses filled the address window');
-    const elsewhere = await t.gate.signIn({
-      identifier: 'alice',
-      secret: password,
-      kind: 'legacyClient',
-      app: 'mail',
-      ip: '192.0.2.9',
-    });
+    const elsewhere = await t.legacy('alice', password, 'mail', '192.0.2.9');
     assert.equal(elsewhere.ok, true, "the owner's client elsewhere still signs in");
   });
 
   it('an outage while checking an app password is no guess: the address window is untouched', async () => {
     const t = appPasswordEngine({ firstFactor: { perAddress: { maxFailures: 3, windowMinutes: 15 } } });
-    const { password } = await t.mfa.appPasswords.create(
-      await t.signedIn('alice'),
-      { name: 'Mail', apps: ['mail'] },
-      CTX,
-    );
+    const { password } = await t.mailPassword();
     const list = t.stores.repository.listAppPasswords.bind(t.stores.repository);
     t.stores.repository.listAppPasswords = async () => {
       throw new StoreError('connection refused', { store: 'repository' });

@@ -164,11 +164,7 @@ describe('app passwords: creating, listing, revoking', () => {
     // Twelve bytes that base64url-encode to "-" first: what an unprefixed id could look like.
     const random = { bytes: (n: number) => (n === 12 ? Buffer.alloc(12, 0xf8) : randomBytes(n)) };
     const t = appPasswordEngine({ random });
-    const created = await t.mfa.appPasswords.create(
-      await t.signedIn('alice'),
-      { name: 'Mail', apps: ['mail'] },
-      CTX,
-    );
+    const created = await t.mailPassword();
     assert.match(created.id, /^ap_[A-Za-z0-9_-]{16}$/);
   });
 

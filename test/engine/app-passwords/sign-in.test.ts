@@ -11,8 +11,7 @@ import { pol } from '../../policy/scenarios/fixtures.ts';
 const DAY = 86_400_000;
 
 async function withMailPassword(t = appPasswordEngine(), user = 'alice') {
-  const stamp = await t.signedIn(user);
-  const created = await t.mfa.appPasswords.create(stamp, { name: 'Mail', apps: ['mail'] }, CTX);
+  const created = await t.mailPassword(user);
   return { t, created, password: created.password };
 }
 
@@ -185,23 +184,13 @@ describe('app passwords: signing in', () => {
     // App passwords draw on the address's window alone: the account's password budget, which the
     // guesses exhausted, does not stand in the way of the user's own mail client.
     assert.equal((await t.legacy('alice', password)).ok, true);
-    const elsewhere = await t.gate.signIn({
-      identifier: 'alice',
-      secret: password,
-      kind: 'legacyClient',
-      app: 'mail',
-      ip: '192.0.2.9',
-    });
+    const elsewhere = await t.legacy('alice', password, 'mail', '192.0.2.9');
     assert.equal(elsewhere.ok, true);
   });
 
   it("the address's window caps app-password guesses from one address, not from others", async () => {
     const t = appPasswordEngine({ firstFactor: { perAddress: { maxFailures: 10, windowMinutes: 15 } } });
-    const { password } = await t.mfa.appPasswords.create(
-      await t.signedIn('alice'),
-      { name: 'Mail', apps: ['mail'] },
-      CTX,
-    );
+    const { password } = await t.mailPassword();
     const guess = (i: number) => `zzzz zzzz zzzz ${String.fromCharCode(97 + (i % 26)).repeat(4)}`;
     let refused = 0;
     for (let i = 0; i < 12; i++) {
@@ -211,13 +200,7 @@ describe('app passwords: signing in', () => {
     assert.ok(refused > 0, 'the address window closed');
     const same = await t.legacy('alice', password);
     assert.equal(!same.ok && same.error, 'throttled', 'from that address, even the right one waits');
-    const other = await t.gate.signIn({
-      identifier: 'alice',
-      secret: password,
-      kind: 'legacyClient',
-      app: 'mail',
-      ip: '192.0.2.9',
-    });
+    const other = await t.legacy('alice', password, 'mail', '192.0.2.9');
     assert.equal(other.ok, true, 'from elsewhere it signs in');
   });
 });
