@@ -2,8 +2,9 @@
 // settings page shows it and kept in the user's mfakit session, then taken out by the form's
 // POST before anything is created. Reloading the created page (the browser resubmitting the
 // form) therefore posts an id the session no longer holds, and creates no second password.
-import { randomBytes, timingSafeEqual } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import type { Request } from 'express';
+import { constantTimeEqual } from '../crypto/code-hash.ts';
 import { saveSession, sessionState } from '../web/session.ts';
 
 /** A fresh id for the form being shown; it replaces any earlier one (only the last form shown works). */
@@ -23,8 +24,5 @@ export async function takeAppPasswordFormId(req: Request, posted: unknown): Prom
   if (expected === undefined) return false;
   delete state.appPasswordFormId;
   await saveSession(req);
-  if (typeof posted !== 'string') return false;
-  const a = Buffer.from(posted);
-  const b = Buffer.from(expected);
-  return a.length === b.length && timingSafeEqual(a, b);
+  return typeof posted === 'string' && constantTimeEqual(posted, expected);
 }
