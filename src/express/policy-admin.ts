@@ -22,6 +22,7 @@ import { MfaError } from '../errors.ts';
 import { PolicyLoadError, parsePolicyDocument } from '../policy/load.ts';
 import type { Policy, PolicyDocument } from '../policy/model.ts';
 import { firstIssue } from '../web/bodies.ts';
+import { bodyReaderFailure } from '../web/body-errors.ts';
 import { answerOutage } from '../web/outage.ts';
 import { requestIdOf } from '../web/request-id.ts';
 import { whatIfBody, whatIfReport } from './what-if.ts';
@@ -134,16 +135,8 @@ export function createPolicyAdminRouter(mfa: Mfa, options: PolicyAdminOptions): 
     next();
   });
 
-  const jsonBody = (limit: string) => {
-    const parser = express.json({ limit, strict: true });
-    return (req: Request, res: Response, next: NextFunction) =>
-      parser(req, res, (err?: unknown) => {
-        if (err) (err as { limitText?: string }).limitText = limit;
-        next(err);
-      });
-  };
-  const policyJson = jsonBody(POLICY_BODY_LIMIT);
-  const documentJson = jsonBody(DOCUMENT_BODY_LIMIT);
+  const policyJson = express.json({ limit: POLICY_BODY_LIMIT, strict: true });
+  const documentJson = express.json({ limit: DOCUMENT_BODY_LIMIT, strict: true });
 
   const ctxOf = (req: Request) => ({
     ip: mfa.clientIp(req),
@@ -324,7 +317,7 @@ export function createPolicyAdminRouter(mfa: Mfa, options: PolicyAdminOptions): 
   router.use((err: unknown, req: Request, res: Response, _next: NextFunction) => {
     // A store that failed: the answer and the audit (store_unavailable) every integration gives.
     if (!res.headersSent && mfa.reportOutage(err, ctxOf(req))) return answerOutage(res, { html: false });
-    const e = err as { status?: number; statusCode?: number; type?: string; limitText?: string };
+    const refused = bodyReaderFailure(err);
     let status = 500;
     let body: Record<string, unknown> = { error: 'internal_error', message: '' };
     if (err instanceof MfaError) {
@@ -335,18 +328,19 @@ export function createPolicyAdminRouter(mfa: Mfa, options: PolicyAdminOptions): 
         body.issues = issues.slice(0, MAX_ISSUES);
         if (issues.length > MAX_ISSUES) body.issuesOmitted = issues.length - MAX_ISSUES;
       }
-    } else if (e.type === 'entity.too.large') {
-      status = 413;
+    } else if (refused?.kind === 'too_large') {
+      status = refused.status;
       body = {
         error: 'body_too_large',
-        message: `The request body is larger than ${e.limitText ?? 'allowed'}.`,
+        message: `The request body is larger than ${refused.limit ?? 'allowed'}.`,
       };
-    } else if (e.type === 'entity.parse.failed') {
-      status = 400;
+    } else if (refused?.kind === 'malformed') {
+      status = refused.status;
       body = { error: 'malformed_json', message: 'The request body is not valid JSON.' };
-    } else if (typeof (e.status ?? e.statusCode) === 'number' && (e.status ?? e.statusCode ?? 500) < 500) {
-      status = e.status ?? e.statusCode ?? 400;
-      body = { error: e.type ?? 'bad_request', message: 'The request could not be understood.' };
+    } else if (refused) {
+      // A body it could not read (a charset or Content-Encoding it does not decode…), or any other 4xx.
+      status = refused.status;
+      body = { error: refused.type ?? 'bad_request', message: 'The request could not be understood.' };
     }
     if (err instanceof StoredDocumentInvalid) {
       // Not the caller's fault, and not hidden from the administrator: how to repair it.

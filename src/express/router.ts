@@ -6,6 +6,7 @@ import express, { type NextFunction, type Request, type Response } from 'express
 import type { Mfa } from '../engine/create-mfa.ts';
 import { DeliveryError, MfaError, SlowDownError } from '../errors.ts';
 import { BODY_LIMIT } from '../web/bodies.ts';
+import { bodyReaderFailure } from '../web/body-errors.ts';
 import { createDeviceApiRouter } from '../web/device-api.ts';
 import { STYLE_CSS } from '../web/html.ts';
 import { answerOutage } from '../web/outage.ts';
@@ -49,7 +50,8 @@ export function createMfaRouter(mfa: Mfa, web: MfaExpress) {
     const page = { basePath, csrfToken: '', issuer: mfa.settings.issuer };
     if (mfa.reportOutage(err, web.ctxOf(req)))
       return answerOutage(res, { html: !isApi, page, link: { href: loginPath, text: 'Back to sign-in' } });
-    const e = err as { status?: number; statusCode?: number; type?: string; code?: string; message?: string };
+    const refused = bodyReaderFailure(err);
+    const csrfCode = (err as { code?: unknown } | null)?.code;
     let status = 500;
     let code = 'internal_error';
     let message = 'Verification is unavailable right now. Try again in a moment.';
@@ -59,20 +61,25 @@ export function createMfaRouter(mfa: Mfa, web: MfaExpress) {
       // A provider that would not send a code says so; any other failure says nothing of itself.
       if (status >= 500 && !(err instanceof DeliveryError))
         message = 'Verification is unavailable right now. Try again in a moment.';
-    } else if (e.type === 'entity.too.large') {
-      [status, code, message] = [413, 'body_too_large', `The request body is larger than ${BODY_LIMIT}.`];
-    } else if (e.type === 'entity.parse.failed') {
-      [status, code, message] = [400, 'malformed_json', 'The request body is not valid JSON.'];
-    } else if (e.code === 'csrf_invalid' || e.code === 'EBADCSRFTOKEN') {
+    } else if (refused?.kind === 'too_large') {
+      [status, code, message] = [
+        refused.status,
+        'body_too_large',
+        `The request body is larger than ${refused.limit ?? BODY_LIMIT}.`,
+      ];
+    } else if (refused?.kind === 'malformed') {
+      [status, code, message] = [refused.status, 'malformed_json', 'The request body is not valid JSON.'];
+    } else if (csrfCode === 'csrf_invalid' || csrfCode === 'EBADCSRFTOKEN') {
       [status, code, message] = [
         403,
         'csrf_invalid',
         'This form has expired. Reload the page and try again.',
       ];
-    } else if (typeof (e.status ?? e.statusCode) === 'number' && (e.status ?? e.statusCode ?? 500) < 500) {
+    } else if (refused) {
+      // A body it could not read (a charset or Content-Encoding it does not decode…), or any other 4xx.
       [status, code, message] = [
-        e.status ?? e.statusCode ?? 400,
-        e.type ?? 'bad_request',
+        refused.status,
+        refused.type ?? 'bad_request',
         'The request could not be understood.',
       ];
     }

@@ -7,6 +7,7 @@
 import express, { type NextFunction, type Request, type Response, type Router } from 'express';
 import { DEVICE_ACTIONS } from '../engine/device-requests.ts';
 import type { Mfa } from '../engine/mfa.ts';
+import { bodyReaderFailure } from './body-errors.ts';
 import { answerOutage } from './outage.ts';
 
 const DEVICE_BODY_LIMIT = '16kb';
@@ -35,20 +36,22 @@ export function createDeviceApiRouter(mfa: Mfa): Router {
   router.use((err: unknown, req: Request, res: Response, _next: NextFunction) => {
     res.set('Cache-Control', 'no-store');
     if (mfa.reportOutage(err, { ip: mfa.clientIp(req) })) return answerOutage(res, { html: false });
-    const type = (err as { type?: unknown }).type;
-    if (type === 'entity.too.large') {
-      res
-        .status(413)
-        .json({ error: 'invalid_request', message: `The request is larger than ${DEVICE_BODY_LIMIT}.` });
+    // Every body the reader refused is an invalid_request: an app gets the one error its protocol knows.
+    const refused = bodyReaderFailure(err);
+    if (refused?.kind === 'too_large') {
+      res.status(413).json({
+        error: 'invalid_request',
+        message: `The request is larger than ${refused.limit ?? DEVICE_BODY_LIMIT}.`,
+      });
       return;
     }
-    if (type === 'entity.parse.failed' || type === 'charset.unsupported' || type === 'encoding.unsupported') {
+    if (refused?.kind === 'malformed') {
       res.status(400).json({ error: 'invalid_request', message: 'The request body is not valid JSON.' });
       return;
     }
-    // Any other body the reader refused (a gzip body that is not gzip, a wrong length): the client's fault.
-    const status = (err as { status?: unknown }).status;
-    if (typeof status === 'number' && status >= 400 && status < 500) {
+    // A body it could not read (a charset or Content-Encoding it does not decode, a gzip body that is
+    // not gzip, a wrong length): the client's fault, a 400 whatever the reader's status (415).
+    if (refused) {
       res.status(400).json({ error: 'invalid_request', message: 'The request body could not be read.' });
       return;
     }

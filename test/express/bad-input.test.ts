@@ -28,6 +28,22 @@ describe('bad input gets a clear 4xx, never a 5xx', () => {
     assert.match(res.body.message, /16kb/);
   });
 
+  it('a charset or Content-Encoding the reader does not decode, or a gzip body that is not gzip → 4xx JSON; nothing counted', async () => {
+    const { agent, mfa } = await pending();
+    const post = (type = 'application/json') => agent.post('/mfa/api/verify').set('Content-Type', type);
+    const charset = await post('application/json; charset=latin1').send('{"code":"123456"}');
+    assert.equal(charset.status, 415);
+    const encoding = await post().set('Content-Encoding', 'compress').send('{"code":"123456"}');
+    assert.equal(encoding.status, 415);
+    const notGzip = await post().set('Content-Encoding', 'gzip').send('{"code":"123456"}');
+    assert.equal(notGzip.status, 400);
+    for (const res of [charset, encoding, notGzip]) {
+      assert.equal(typeof res.body.error, 'string');
+      assert.equal(res.body.message, 'The request could not be understood.');
+    }
+    assert.deepEqual(await mfa.admin.lockStatus('alice'), { attempts: 0, consecutiveFailures: 0 });
+  });
+
   it('wrong types, missing fields, non-digit codes, unknown fields of the wrong shape → 400 with a message; nothing counted', async () => {
     const { agent, mfa } = await pending();
     const cases: Array<[unknown, RegExp]> = [

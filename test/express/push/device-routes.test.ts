@@ -99,7 +99,14 @@ describe('the device API over HTTP, as an attacker', () => {
       400,
       'form',
     );
-    assertRefused(await raw('/mfa/device/answer', '{}', 'application/json; charset=utf-7'), 400, 'charset');
+    // A charset the reader refuses (JSON is UTF-8, -16 or -32) or a Content-Encoding it does not decode.
+    assertRefused(await raw('/mfa/device/answer', '{}', 'application/json; charset=latin1'), 400, 'charset');
+    const compress = await request(built.app)
+      .post('/mfa/device/answer')
+      .set('Content-Type', 'application/json')
+      .set('Content-Encoding', 'compress')
+      .send('{}');
+    assertRefused(compress, 400, 'an unsupported Content-Encoding');
     const encoded = await request(built.app)
       .post('/mfa/device/answer')
       .set('Content-Type', 'application/json')
