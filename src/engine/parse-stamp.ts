@@ -47,6 +47,8 @@ const facts = {
   risk,
   /** Since the step-up excluded it; a stamp written before has none and parses as before. */
   firstFactorMethodId: z.string().min(1).optional(),
+  /** Since step-ups were bound to it; a stamp written before has none and is bound as before. */
+  sessionId: z.string().min(1).optional(),
 };
 
 /** Today's shape, one schema per state (fields of another state are dropped). Exported for tests. */

@@ -7,6 +7,7 @@ import type { AwaitedApproval, ChallengeOptions, MethodCheck, SignInMethod } fro
 import type { AuthMethod } from '../policy/model.ts';
 import type { MethodRecord } from '../store/ports.ts';
 import { firstFactorMethods } from './auth-methods.ts';
+import { randomId } from './capabilities.ts';
 import { type CodeSender, createCodeSending } from './code-sending.ts';
 import type { EngineContext } from './engine-context.ts';
 import type { CurrentPending } from './pending-currency.ts';
@@ -27,6 +28,9 @@ import {
   type StampSkip,
 } from './stamp.ts';
 import { usableRecords as usableRecordsOf } from './usable-records.ts';
+
+/** The entropy of a session's id (`AuthStampFacts.sessionId`): 128 bits, 22 url-safe characters. */
+const SESSION_ID_BYTES = 16;
 
 /** A challenge begun for a prompt: the method's kind, its button's label, the browser's options. */
 export interface ChallengeStart {
@@ -60,7 +64,7 @@ export interface VerifiedFactor {
 
 export function createSecondFactor(engine: EngineContext) {
   const sending = createCodeSending(engine);
-  const { clock, repository, hasher, lockout, methods, audit } = engine;
+  const { clock, random, repository, hasher, lockout, methods, audit } = engine;
 
   /** The stamp of a sign-in completed now: with a verified second factor, or with what skipped it (or neither). */
   const stampFor = (
@@ -98,6 +102,8 @@ export function createSecondFactor(engine: EngineContext) {
       roles: facts.roles,
       risk: facts.risk,
       ...(oneFactorPasskey ? { firstFactorMethodId: oneFactorPasskey } : {}),
+      // A new session: its own id, to which its step-ups are bound (step-up.ts).
+      sessionId: randomId(random, SESSION_ID_BYTES),
     };
     return skip === null ? stamp : { ...stamp, ...skip };
   };

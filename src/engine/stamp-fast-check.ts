@@ -51,14 +51,14 @@ function strings(v: unknown): v is string[] {
   return true;
 }
 
-/** The key a stamp may have or not (`firstFactorMethodId`, absent from older stamps). */
-const OPTIONAL_KEY = 'firstFactorMethodId';
+/** The keys a stamp may have or not, absent from older stamps: the one-factor passkey, the session's id. */
+const OPTIONAL_KEYS = ['firstFactorMethodId', 'sessionId'] as const;
+type OptionalFacts = Pick<AuthStampFacts, (typeof OPTIONAL_KEYS)[number]>;
 
-/** Whether `v` has exactly the keys of `keys` (own, enumerable), plus `optional` if given. */
-function hasExactly(v: Fields, keys: ReadonlySet<string>, optional: string | undefined): boolean {
+/** Whether `v` has exactly the keys of `keys` (own, enumerable), plus those of `optional`. */
+function hasExactly(v: Fields, keys: ReadonlySet<string>, optional: readonly string[]): boolean {
   const own = Object.keys(v);
-  const size = keys.size + (optional === undefined ? 0 : 1);
-  return own.length === size && own.every((k) => keys.has(k) || k === optional);
+  return own.length === keys.size + optional.length && own.every((k) => keys.has(k) || optional.includes(k));
 }
 
 function verifiedAtOf(v: unknown): Partial<Record<AuthMethod, number>> | undefined {
@@ -93,11 +93,15 @@ export function currentStampFastCheck(value: unknown): AuthStamp | undefined {
       : skippedBy === 'user_disabled' || skippedBy === 'trusted_network'
         ? KEYS.skipped
         : KEYS.verified;
-  // The optional key, when present, must hold a method id (anything else: the schema decides).
-  const hasFirstFactor = Object.hasOwn(v, OPTIONAL_KEY);
-  const firstFactorMethodId = v[OPTIONAL_KEY];
-  if (hasFirstFactor && !nonEmpty(firstFactorMethodId)) return undefined;
-  if (!hasExactly(v, keys, hasFirstFactor ? OPTIONAL_KEY : undefined)) return undefined;
+  // The optional keys, when present, must each hold an id (anything else: the schema decides).
+  const present = OPTIONAL_KEYS.filter((k) => Object.hasOwn(v, k));
+  const optional: OptionalFacts = {};
+  for (const k of present) {
+    const id = v[k];
+    if (!nonEmpty(id)) return undefined;
+    optional[k] = id;
+  }
+  if (!hasExactly(v, keys, present)) return undefined;
   const { userId, amr, acr, firstFactorAmr, authTime, mfaAt, methods, app, clientAppType, groups, roles } = v;
   if (!nonEmpty(userId) || !strings(amr) || !nonEmpty(acr) || !strings(firstFactorAmr)) return undefined;
   if (!finite(authTime) || !(mfaAt === null || finite(mfaAt))) return undefined;
@@ -123,7 +127,7 @@ export function currentStampFastCheck(value: unknown): AuthStamp | undefined {
     groups: [...groups],
     roles: [...roles],
     risk,
-    ...(hasFirstFactor && nonEmpty(firstFactorMethodId) ? { firstFactorMethodId } : {}),
+    ...optional,
   };
   if (skippedBy === undefined) return facts;
   if (skippedBy !== 'remembered_device') return { ...facts, skippedBy: skippedBy as 'user_disabled' };

@@ -42,6 +42,14 @@ export interface AuthStampFacts {
    * one-factor passkey sign-in, no passkey of the user's is its second factor (auth-methods.ts).
    */
   firstFactorMethodId?: string;
+  /**
+   * This session's own random id (url-safe, 128 bits), drawn when the sign-in completed and kept
+   * by every step-up of it: the session's step-up challenges and codes are bound to it, so two
+   * sessions of one user that completed in the same millisecond never answer each other's. Not a
+   * secret, and not shown to clients. Absent from stamps written before it was recorded: those
+   * are bound by their user and sign-in time, as before.
+   */
+  sessionId?: string;
 }
 
 /** Nothing was skipped: every factor the sign-in needed was verified (or the first factor was enough). */
@@ -143,11 +151,24 @@ const AMR_OF_METHOD: Partial<Record<AuthMethod, string[]>> = {
 };
 
 /**
+ * The session id a step-up merged into the session it raised carries: the previous one. The
+ * merge is a step-up of that same session (the same provider session, the same user, not
+ * revoked), so it keeps the id its challenges are bound to, as `stepUp` does; the fresh stamp's
+ * id only names the interaction that verified the factor. A previous stamp written before ids
+ * were recorded has none: the fresh one's stands, so the raised session gets its own from now.
+ */
+function sameSession(previous: AuthStamp, fresh: AuthStamp): Pick<AuthStampFacts, 'sessionId'> {
+  const sessionId = previous.sessionId ?? fresh.sessionId;
+  return sessionId === undefined ? {} : { sessionId };
+}
+
+/**
  * A step-up's result on top of the session it raised: the new sign-in's facts (app, groups,
  * risk, times), plus the previous session's second factors that `stillRegistered` accepts (a
  * method removed since must not count), each with its own verification time, so a factor
  * verified earlier still counts and its own sign-in frequency still applies. `amr` and `acr`
- * are recomputed from what is kept; a stamp of another user is never merged.
+ * are recomputed from what is kept; the session keeps its id (`sameSession`); a stamp of another
+ * user is never merged.
  */
 export function mergeStepUp(
   previous: AuthStamp,
@@ -160,7 +181,7 @@ export function mergeStepUp(
     (m) =>
       !FIRST_FACTOR_METHODS.has(m) && !freshMethods.includes(m) && AMR_OF_METHOD[m] && stillRegistered(m),
   );
-  if (kept.length === 0) return fresh;
+  if (kept.length === 0) return { ...fresh, ...sameSession(previous, fresh) };
   const earlier: Partial<Record<AuthMethod, number>> = {};
   for (const m of kept) {
     const at = previous.verifiedAt[m];
@@ -173,6 +194,7 @@ export function mergeStepUp(
   const amr = fresh.amr.includes('mfa') ? [...values, 'mfa'] : values;
   return {
     ...fresh,
+    ...sameSession(previous, fresh),
     amr,
     methods,
     verifiedAt: { ...earlier, ...fresh.verifiedAt },

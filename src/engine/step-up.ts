@@ -63,8 +63,13 @@ const firstFactorOf = (stamp: AuthStamp) => ({
   methodId: stamp.firstFactorMethodId,
 });
 
-/** The binding of a session's step-up challenges: its user and sign-in time. */
-const sessionBinding = (stamp: AuthStamp) => `session:${stamp.userId}:${stamp.authTime}`;
+/**
+ * The binding of a session's step-up challenges (a passkey's challenge, a code sent, a push
+ * approval): its user and its own random id, so another session of the user never answers them,
+ * even one that completed in the same millisecond. A stamp written before ids were recorded (a
+ * live session of an earlier release) is bound by its sign-in time, as it was then.
+ */
+const sessionBinding = (stamp: AuthStamp) => `session:${stamp.userId}:${stamp.sessionId ?? stamp.authTime}`;
 
 export function createStepUp(engine: EngineContext, second: SecondFactor): StepUpService {
   const { clock, repository, audit, policies, isCurrent, methods: enabled } = engine;
@@ -156,7 +161,8 @@ export function createStepUp(engine: EngineContext, second: SecondFactor): StepU
       const methods = [...new Set([...stamp.methods, result.method])];
       const verifiedAt = { ...stamp.verifiedAt, [result.method]: clock.now() };
       // A second factor now verified: whatever the sign-in skipped is no longer skipped. The rest
-      // stays, `firstFactorMethodId` included: that passkey is no later step-up's factor either.
+      // stays, `firstFactorMethodId` included: that passkey is no later step-up's factor either;
+      // and `sessionId`: the same session, raised, whose later step-ups are bound to it still.
       const raised: VerifiedStamp = {
         ...factsOf(stamp),
         amr,

@@ -41,6 +41,16 @@ const valid: Record<string, unknown>[] = [
     rememberedDeviceAt: T,
     firstFactorMethodId: 'pk-1',
   },
+  // The session's own id (optional: stamps written before have none), alone and with the passkey.
+  { ...facts, sessionId: 'c2Vzc2lvbi1pZC0xMjM0NQ' },
+  { ...facts, skippedBy: 'user_disabled', sessionId: 's-1', firstFactorMethodId: 'pk-1' },
+  {
+    ...facts,
+    skippedBy: 'remembered_device',
+    rememberedDeviceId: 'dev-1',
+    rememberedDeviceAt: T,
+    sessionId: 's-1',
+  },
 ];
 
 /** Values of every kind a field might wrongly hold. */
@@ -80,6 +90,7 @@ const ODD: unknown[] = [
 const KEYS = [
   ...Object.keys(facts),
   'firstFactorMethodId',
+  'sessionId',
   'skippedBy',
   'rememberedDeviceId',
   'rememberedDeviceAt',
@@ -152,6 +163,27 @@ describe("parseStamp: the quick check of today's shape agrees with the schema", 
     // Not a method id: the quick check leaves it to the schema, which refuses it.
     assert.equal(currentStampFastCheck({ ...withPasskey, firstFactorMethodId: '' }), undefined);
     assert.equal(parseStamp({ ...withPasskey, firstFactorMethodId: 7 }), null);
+  });
+
+  it("reads the session's id when recorded, and a stamp written before it without one; round-trips both", () => {
+    const before = JSON.parse(JSON.stringify(facts));
+    const withId = JSON.parse(JSON.stringify({ ...facts, sessionId: 's-1', firstFactorMethodId: 'pk-1' }));
+    const old = parseStamp(before);
+    assert.ok(old && !('sessionId' in old));
+    assert.deepEqual(parseStamp(JSON.parse(JSON.stringify(old))), old);
+    const read = parseStamp(withId);
+    assert.equal(read?.sessionId, 's-1');
+    assert.equal(read?.firstFactorMethodId, 'pk-1');
+    assert.deepEqual(read, currentStampFastCheck(withId));
+    assert.deepEqual(read, currentStampSchema.parse(withId));
+    // As the session store gives it back (JSON), it reads the same again.
+    assert.deepEqual(parseStamp(JSON.parse(JSON.stringify(read))), read);
+    // Not an id: the quick check leaves it to the schema, which refuses it.
+    for (const odd of ['', 7, null, ['s-1'], { id: 's-1' }]) {
+      const forged = { ...withId, sessionId: odd };
+      assert.equal(currentStampFastCheck(forged), undefined, JSON.stringify(odd));
+      assert.equal(parseStamp(forged), null, JSON.stringify(odd));
+    }
   });
 
   it('hands back copies: changing the result does not change the stored value', () => {

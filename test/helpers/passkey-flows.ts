@@ -112,18 +112,20 @@ export async function offeredStepUpKinds(agent: Agent): Promise<string[]> {
 }
 
 /**
- * An attacker's step-up of the session `signedIn` (its user and sign-in time) with `soft`'s
- * passkey, on a challenge got anyway — bound to the session as a password session's would be —
- * when the session itself offers none: the step-up's answer.
+ * An attacker's step-up of the session `signedIn` (its stamp as the session holds it: its user,
+ * sign-in time and id, which bind its challenges) with `soft`'s passkey, on a challenge got
+ * anyway — bound to the session as a password session's would be — when the session itself
+ * offers none: the step-up's answer.
  */
 export async function stepUpWithPasskeyAnyway(
   agent: Agent,
   mfa: Mfa,
   soft: SoftAuthenticator,
-  signedIn: { userId: string; authTime: number },
+  signedIn: { userId: string; authTime: number; sessionId?: string },
 ) {
+  const { firstFactorMethodId: _passkey, ...session } = signedIn as AuthStamp;
   const [challenge] = await mfa.beginStepUpChallenges({
-    ...(signedIn as AuthStamp),
+    ...session,
     version: 1,
     firstFactorAmr: ['pwd'],
     methods: ['password'],

@@ -34,7 +34,16 @@ async function setUp(countsAsMultiFactor: boolean, trustedNetworks = TRUSTED) {
   const soft = authenticatorAt();
   const passkeyId = await enrolPasskeyThroughEngine(made.mfa, soft, 'alice');
   made.clock.advance(60_000);
+  // The stamp as the session holds it, which an attacker's challenge must be bound to.
+  made.app.get('/__test/stamp', (req, res) => res.json(req.session.mfakit?.stamp ?? null));
   return { ...made, secret, soft, passkeyId };
+}
+
+/** The session's stamp as the session store holds it. */
+async function storedStamp(agent: ReturnType<typeof request.agent>) {
+  const stamp = (await agent.get('/__test/stamp')).body;
+  assert.ok(stamp?.sessionId, 'the session has its id');
+  return stamp;
 }
 
 /** Signs in with the passkey alone (no password). */
@@ -57,7 +66,7 @@ describe('step-up: the passkey that signed in as one factor is not the second', 
 
     assert.deepEqual(await offeredStepUpKinds(agent), [], 'no passkey is offered for the step-up');
     // An attacker who got a challenge for this session anyway: the answer is still refused.
-    const res = await stepUpWithPasskeyAnyway(agent, mfa, soft, status);
+    const res = await stepUpWithPasskeyAnyway(agent, mfa, soft, await storedStamp(agent));
     assert.equal(res.status, 401, JSON.stringify(res.body));
     assert.equal((await agent.get('/admin')).status, 401, 'the fresh route stays closed');
     const after = (await agent.get('/mfa/api/status')).body;
@@ -86,8 +95,7 @@ describe('step-up: the passkey that signed in as one factor is not the second', 
     assert.equal((await agent.get('/admin')).status, 401, 'the fresh route wants a new verification');
     assert.deepEqual(await offeredStepUpKinds(agent), [], 'still no passkey offered');
     // A challenge for this session got anyway: the passkey's answer is refused.
-    const status = (await agent.get('/mfa/api/status')).body;
-    const refused = await stepUpWithPasskeyAnyway(agent, mfa, soft, status);
+    const refused = await stepUpWithPasskeyAnyway(agent, mfa, soft, await storedStamp(agent));
     assert.equal(refused.status, 401, JSON.stringify(refused.body));
     assert.equal((await agent.get('/admin')).status, 401);
     assert.equal((await agent.post('/mfa/api/recovery-codes').send({})).status, 403, 'no new recovery codes');
