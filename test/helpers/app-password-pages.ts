@@ -2,10 +2,11 @@
 // (test/helpers/app-password-app.ts): a signed-in user, the settings page, the create form's
 // hidden fields (CSRF token and one-time formId) read from it, a form posted, the password shown.
 import type { Agent, Response } from 'supertest';
-import type { makeApp } from './app.ts';
+import { codeFor, type makeApp } from './app.ts';
 import { makeAppPasswordApp } from './app-password-app.ts';
 import { inputValue } from './browser.ts';
 import { csrfFrom, enrolUser, signIn } from './flows.ts';
+import type { TestClock } from './test-clock.ts';
 
 /** `user` enrolled (authenticator app) and signed in, on `built` (app passwords on by default). */
 export async function signedInUser(user = 'alice', built: ReturnType<typeof makeApp> = makeAppPasswordApp()) {
@@ -38,3 +39,20 @@ export const createFormFields = (page: string): [string, string][] => [
 /** The new password on the page that shows it once, if there is one. */
 export const passwordOn = (page: string) =>
   /<code class="app-password"[^>]*>([a-z ]+)<\/code>/.exec(page)?.[1];
+
+/**
+ * The step-up a stale session's create is sent to: the verify page at `location` (the 303's),
+ * its code from the authenticator app, and the answer that sends the browser back to the form.
+ */
+export async function verifyThenBack(agent: Agent, location: string, secret: string, clock: TestClock) {
+  const verifyPage = await agent.get(location).set('Accept', 'text/html').expect(200);
+  return postForm(
+    agent,
+    [
+      ['_csrf', csrfFrom(verifyPage.text)],
+      ['returnTo', '/mfa/app-passwords'],
+      ['code', codeFor(secret, clock)],
+    ],
+    '/mfa/verify',
+  );
+}

@@ -5,7 +5,6 @@
 // next settings page's form working.
 import assert from 'node:assert/strict';
 import type { Agent } from 'supertest';
-import { codeFor } from '../../helpers/app.ts';
 import { APPS, createOverApi, makeAppPasswordApp } from '../../helpers/app-password-app.ts';
 import {
   createFormFields,
@@ -13,6 +12,7 @@ import {
   postForm,
   settingsOf,
   signedInUser,
+  verifyThenBack,
 } from '../../helpers/app-password-pages.ts';
 import { inputValue } from '../../helpers/browser.ts';
 import { csrfFrom } from '../../helpers/flows.ts';
@@ -133,16 +133,7 @@ describe('app passwords: the create form is one-time', () => {
       refused.headers.location,
       `/mfa/verify?returnTo=${encodeURIComponent('/mfa/app-passwords')}`,
     );
-    const verifyPage = await agent.get(refused.headers.location).set('Accept', 'text/html').expect(200);
-    const verified = await postForm(
-      agent,
-      [
-        ['_csrf', csrfFrom(verifyPage.text)],
-        ['returnTo', '/mfa/app-passwords'],
-        ['code', codeFor(secret, clock)],
-      ],
-      '/mfa/verify',
-    );
+    const verified = await verifyThenBack(agent, refused.headers.location, secret, clock);
     assert.equal(verified.headers.location, '/mfa/app-passwords');
     const back = await agent.get('/mfa/app-passwords').set('Accept', 'text/html');
     assert.equal(back.headers.location, '/mfa/settings#app-passwords');

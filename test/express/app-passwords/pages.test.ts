@@ -2,7 +2,7 @@
 // shown once and listed after without its password, deletion, the step-up before creating one
 // with a stale second factor, the CSRF check, escaping, and the section absent where they are off.
 import assert from 'node:assert/strict';
-import { codeFor, makeApp } from '../../helpers/app.ts';
+import { makeApp } from '../../helpers/app.ts';
 import { createOverApi, makeAppPasswordApp } from '../../helpers/app-password-app.ts';
 import {
   createFormFields,
@@ -10,6 +10,7 @@ import {
   postForm,
   settingsOf,
   signedInUser,
+  verifyThenBack,
 } from '../../helpers/app-password-pages.ts';
 import { csrfFrom } from '../../helpers/flows.ts';
 
@@ -125,16 +126,7 @@ describe('app passwords: pages', () => {
       `/mfa/verify?returnTo=${encodeURIComponent('/mfa/app-passwords')}`,
     );
     assert.deepEqual(await mfa.appPasswords.list('alice'), [], 'nothing created');
-    const verifyPage = await agent.get(refused.headers.location).set('Accept', 'text/html').expect(200);
-    const verified = await postForm(
-      agent,
-      [
-        ['_csrf', csrfFrom(verifyPage.text)],
-        ['returnTo', '/mfa/app-passwords'],
-        ['code', codeFor(secret, clock)],
-      ],
-      '/mfa/verify',
-    );
+    const verified = await verifyThenBack(agent, refused.headers.location, secret, clock);
     assert.equal(verified.status, 303);
     assert.equal(verified.headers.location, '/mfa/app-passwords');
     const back = await agent.get('/mfa/app-passwords').set('Accept', 'text/html');
