@@ -1,7 +1,6 @@
 // The router's JSON API under /api: the same operations as the pages, JSON bodies only (which a
 // cross-site form cannot send), over the session flow. A refusal is a status with
 // `{ error, message }`.
-
 import express, { type Request, type Response } from 'express';
 import type { Mfa } from '../engine/create-mfa.ts';
 import { parseStamp } from '../engine/parse-stamp.ts';
