@@ -108,12 +108,14 @@ export interface CodeSent {
   number?: string;
 }
 
-/** A notification sent for this sign-in, unanswered or approved and not used yet: what the page shows again. */
+/** A notification or keypad call sent for this sign-in, unanswered or approved and not used yet: what the page shows again. */
 export interface AwaitedApproval {
   methodId: string;
-  /** The device, as the page may name it. */
+  /** Where it is answered: `push` (the app on a device), `voice` (a phone's keypad during a call). */
+  channel: 'push' | 'voice';
+  /** The device or the phone (masked), as the page may name it. */
   to: string;
-  /** The number to type into the app. */
+  /** The number to type into the app or on the keypad. */
   number: string;
   expiresAt: number;
   /** The device approved it: Continue signs in. */

@@ -13,19 +13,20 @@
 import { timingSafeEqual } from 'node:crypto';
 import type { JWTPayload } from 'jose';
 import type { MethodRecord } from '../../store/ports.ts';
+import type { ApprovalFlow } from '../approvals/approval-flow.ts';
+import type { ApprovalAnswer, ApprovalRequests } from '../approvals/requests.ts';
 import type { DeviceAnswer, MethodServices } from '../method.ts';
 import type { DeviceTokens } from './device-token.ts';
 import { deviceIdOf, requestTokenOf } from './device-token.ts';
 import type { ActivatedDevice, createPushEnrollment } from './enrollment.ts';
 import { pushDataOf } from './record.ts';
-import type { PushAnswer, PushTransactions } from './transactions.ts';
 
 const NAME_MAX = 64;
 const PUSH_TOKEN_MAX = 4096;
 const CODE = /^[A-Za-z0-9_-]{16,64}$/;
 const TX = /^[A-Za-z0-9_-]{16,64}$/;
 const NUMBER = /^\d{2}$/;
-const ANSWERS: Record<string, PushAnswer> = { approve: 'approved', deny: 'denied', fraud: 'fraud' };
+const ANSWERS: Record<string, ApprovalAnswer> = { approve: 'approved', deny: 'denied', fraud: 'fraud' };
 // Control characters (C0, DEL, C1), bidirectional marks, overrides and isolates, line and
 // paragraph separators, zero-width characters and the BOM: none belongs in a name a page shows
 // ("Send a notification to …").
@@ -102,7 +103,8 @@ export function createDeviceRequests(
   services: MethodServices,
   tokens: DeviceTokens,
   registration: ReturnType<typeof createPushEnrollment>,
-  transactions: PushTransactions,
+  transactions: ApprovalRequests,
+  approvals: ApprovalFlow,
 ) {
   const { repository } = services;
 
@@ -211,29 +213,10 @@ export function createDeviceRequests(
       if (tx === null || tx.id !== payload.tx || tx.userId !== record.userId)
         return NO_TRANSACTION(record.userId);
       if (!(await signed.spend())) return REPLAYED(record.userId);
-      if (tx.answer !== null && tx.answer !== 'fraud' && given === 'fraud') {
-        // Approved by mistake, or denied, then recognised as fraud: an approval is spent (it
-        // signs nobody in), and the request reported.
-        const { alreadyUsed } = await transactions.reportAnswered(tx);
-        return {
-          ok: true,
-          userId: record.userId,
-          methodId: record.id,
-          body: { answer: 'fraud' },
-          event: {
-            type: 'answered',
-            answer: 'fraud',
-            detail: alreadyUsed
-              ? 'reported_after_use'
-              : `reported_after_${tx.answer === 'approved' ? 'approval' : 'denial'}`,
-          },
-        };
-      }
-      // An approval with the wrong number is no approval: the transaction ends as denied.
+      // An approval with the wrong number is no approval: the request ends as denied.
       const mismatch = given === 'approved' && !sameNumber(payload.number, tx.number);
-      const answer: PushAnswer = mismatch ? 'denied' : given;
-      const detail = mismatch ? 'number_mismatch' : null;
-      if (tx.answer !== null || !(await transactions.answer(tx, answer, detail)))
+      const recorded = await approvals.record(tx, given, mismatch ? 'number_mismatch' : null);
+      if (!recorded.ok)
         return refuse(
           409,
           'already_answered',
@@ -241,13 +224,16 @@ export function createDeviceRequests(
           'already_answered',
           record.userId,
         );
+      const { answer, detail } = recorded;
       return {
         ok: true,
         userId: record.userId,
         methodId: record.id,
         body: {
           answer,
-          ...(mismatch ? { message: 'That number did not match. The sign-in was not approved.' } : {}),
+          ...(detail === 'number_mismatch'
+            ? { message: 'That number did not match. The sign-in was not approved.' }
+            : {}),
         },
         event: { type: 'answered', answer, ...(detail ? { detail } : {}) },
       };

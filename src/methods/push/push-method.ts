@@ -12,6 +12,8 @@
 import { ConfigError, DeliveryError, SendBlockedError, SlowDownError } from '../../errors.ts';
 import { reservePlaces } from '../../store/count-places.ts';
 import type { MethodRecord } from '../../store/ports.ts';
+import { createApprovalFlow } from '../approvals/approval-flow.ts';
+import { createApprovalRequests } from '../approvals/requests.ts';
 import type { MethodServices, SignInMethod } from '../method.ts';
 import { type PushDelivery, pushOutbox } from './delivery.ts';
 import { createDeviceRequests } from './device-requests.ts';
@@ -19,7 +21,6 @@ import { createDeviceTokens } from './device-token.ts';
 import { createPushEnrollment } from './enrollment.ts';
 import type { ResolvedPushOptions } from './options.ts';
 import { pushDataOf, pushTokenOf, sealedPushTokenContext } from './record.ts';
-import { createPushTransactions, type PushTransaction } from './transactions.ts';
 
 /** The options' sender, or the development outbox (refused under NODE_ENV=production: nothing would be delivered). */
 function deliveryOf(given: PushDelivery | undefined): PushDelivery {
@@ -35,50 +36,21 @@ export function createPushMethod(services: MethodServices, options: ResolvedPush
   const { sealer, repository, clock, ephemeral } = services;
   const lifetimeMs = options.lifetimeSeconds * 1000;
   const delivery: PushDelivery = deliveryOf(options.delivery);
-  const transactions = createPushTransactions(services, lifetimeMs);
+  const transactions = createApprovalRequests(services, { prefix: 'push', lifetimeMs });
   const registration = createPushEnrollment(services, options);
   const tokens = createDeviceTokens({ clock, ephemeral, audience: options.endpoint });
   const nameOf = (record: MethodRecord) => pushDataOf(record).deviceName;
-
-  /** The newest transaction of `binding` for each candidate that has one, with its record. */
-  const transactionsOf = async (candidates: readonly MethodRecord[], binding: string) => {
-    const sent = await Promise.all(
-      candidates.map(async (record) => ({ record, tx: await transactions.ofBinding(binding, record.id) })),
-    );
-    return sent.filter((s): s is { record: MethodRecord; tx: PushTransaction } => s.tx !== null);
-  };
+  const approvals = createApprovalFlow(transactions, { channel: 'push', detailPrefix: 'push', nameOf });
 
   return {
     kind: 'push',
     provides: ['push'],
     keepsRecords: true,
     accepts: (input) => 'push' in input && input.push === true,
-    async awaiting(candidates, binding) {
-      const sent = await transactionsOf(candidates, binding);
-      // An approval from any of the devices comes first: Continue signs in with it.
-      const shown = sent.find((s) => s.tx.answer === 'approved') ?? sent.find((s) => s.tx.answer === null);
-      if (!shown) return null;
-      const { record, tx } = shown;
-      return {
-        methodId: record.id,
-        to: nameOf(record),
-        number: tx.number,
-        expiresAt: tx.expiresAt,
-        approved: tx.answer === 'approved',
-      };
-    },
+    awaiting: approvals.awaiting,
     async verify(_userId, _input, candidates, binding) {
-      const sent = await transactionsOf(candidates, binding);
-      const approved = sent.find((s) => s.tx.answer === 'approved');
-      if (!approved) {
-        const answered = sent.find((s) => s.tx.answer !== null)?.tx;
-        return {
-          ok: false,
-          detail: answered ? `push_${answered.detail ?? answered.answer}` : 'push_not_sent',
-        };
-      }
-      // The atomic part: one sign-in per approval, however many submissions race.
-      if (!(await transactions.consume(approved.tx))) return { ok: false, detail: 'push_used' };
+      const approved = await approvals.verify(candidates, binding);
+      if (!approved.ok) return approved;
       const { record } = approved;
       await repository.markMethodUsed(record.userId, record.id, clock.now());
       return { ok: true, record, amr: ['swk'], strength: 'push' };
@@ -125,7 +97,7 @@ export function createPushMethod(services: MethodServices, options: ResolvedPush
         return { channel: 'push', to: nameOf(record), expiresAt: tx.expiresAt, number: tx.number };
       },
     },
-    device: createDeviceRequests(services, tokens, registration, transactions),
+    device: createDeviceRequests(services, tokens, registration, transactions, approvals),
     strength: () => 'push',
     amr: () => ['swk'],
     describe: (record) => ({ description: `Notifications to ${nameOf(record)}`, details: {} }),

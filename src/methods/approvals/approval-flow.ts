@@ -1,0 +1,93 @@
+// A sign-in approved elsewhere — in a push app, on a phone's keypad during a call — written once
+// for every method approved that way: the request a reloaded page shows again (`awaiting`), the
+// verification that uses an approval once, and the recording of an answer: an approval without
+// the page's number (or a keypad call's PIN) is a denial, and fraud reported after an answer
+// spends an approval so that it signs nobody in.
+import type { MethodRecord } from '../../store/ports.ts';
+import type { AwaitedApproval } from '../method.ts';
+import type { ApprovalAnswer, ApprovalRequest, ApprovalRequests } from './requests.ts';
+
+/** How recording an answer ended: the answer recorded (`detail` says why an approval was refused), or not. */
+export type RecordedAnswer =
+  | { ok: true; answer: ApprovalAnswer; detail: string | null }
+  | { ok: false; error: 'already_answered' };
+
+export interface ApprovalFlowSpec {
+  /** The channel the page names (`push`: the app; `voice`: a keypad call). */
+  channel: AwaitedApproval['channel'];
+  /** What a verification's refusal is called in the audit: `push_denied`, `call_not_sent`… */
+  detailPrefix: 'push' | 'call';
+  /** The registered method as a page may name it (a device's name, a masked number). */
+  nameOf(record: MethodRecord): string;
+}
+
+export function createApprovalFlow(requests: ApprovalRequests, spec: ApprovalFlowSpec) {
+  /** The newest request of `binding` for each candidate that has one, with its record. */
+  const requestsOf = async (candidates: readonly MethodRecord[], binding: string) => {
+    const sent = await Promise.all(
+      candidates.map(async (record) => ({ record, tx: await requests.ofBinding(binding, record.id) })),
+    );
+    return sent.filter((s): s is { record: MethodRecord; tx: ApprovalRequest } => s.tx !== null);
+  };
+
+  return {
+    /** The approved request of `binding` (first), or one not answered yet, as the page shows it; or null. */
+    async awaiting(candidates: readonly MethodRecord[], binding: string): Promise<AwaitedApproval | null> {
+      const sent = await requestsOf(candidates, binding);
+      const shown = sent.find((s) => s.tx.answer === 'approved') ?? sent.find((s) => s.tx.answer === null);
+      if (!shown) return null;
+      const { record, tx } = shown;
+      return {
+        methodId: record.id,
+        channel: spec.channel,
+        to: spec.nameOf(record),
+        number: tx.number,
+        expiresAt: tx.expiresAt,
+        approved: tx.answer === 'approved',
+      };
+    },
+
+    /** The record whose request of `binding` was approved, using the approval (once); or why not. */
+    async verify(
+      candidates: readonly MethodRecord[],
+      binding: string,
+    ): Promise<{ ok: true; record: MethodRecord } | { ok: false; detail: string }> {
+      const sent = await requestsOf(candidates, binding);
+      const approved = sent.find((s) => s.tx.answer === 'approved');
+      if (!approved) {
+        const answered = sent.find((s) => s.tx.answer !== null)?.tx;
+        const why = answered ? (answered.detail ?? answered.answer) : 'not_sent';
+        return { ok: false, detail: `${spec.detailPrefix}_${why}` };
+      }
+      // The atomic part: one sign-in per approval, however many submissions race.
+      if (!(await requests.consume(approved.tx))) return { ok: false, detail: `${spec.detailPrefix}_used` };
+      return { ok: true, record: approved.record };
+    },
+
+    /**
+     * Records `given` as the answer to `tx`. `refused`: why an approval is no approval (the
+     * number typed was not the page's, a wrong PIN) — the request then ends as denied. Fraud
+     * reported after an approval or a denial spends the approval and records the report.
+     */
+    async record(
+      tx: ApprovalRequest,
+      given: ApprovalAnswer,
+      refused: string | null,
+    ): Promise<RecordedAnswer> {
+      if (tx.answer !== null && tx.answer !== 'fraud' && given === 'fraud') {
+        const { alreadyUsed } = await requests.reportAnswered(tx);
+        const detail = alreadyUsed
+          ? 'reported_after_use'
+          : `reported_after_${tx.answer === 'approved' ? 'approval' : 'denial'}`;
+        return { ok: true, answer: 'fraud', detail };
+      }
+      const answer: ApprovalAnswer = given === 'approved' && refused !== null ? 'denied' : given;
+      const detail = answer !== given ? refused : null;
+      if (tx.answer !== null || !(await requests.answer(tx, answer, detail)))
+        return { ok: false, error: 'already_answered' };
+      return { ok: true, answer, detail };
+    },
+  };
+}
+
+export type ApprovalFlow = ReturnType<typeof createApprovalFlow>;
