@@ -68,6 +68,7 @@ export { HARD_FAILURE_CEILING } from './engine/options.ts';
 export { parseStamp } from './engine/parse-stamp.ts';
 export type { PasswordlessResult, PasswordlessService } from './engine/passwordless.ts';
 export type { PendingPrincipal } from './engine/pending.ts';
+export type { KeypadOutcome, PhoneCallService } from './engine/phone-calls.ts';
 export type { PolicyService } from './engine/policy-service.ts';
 export { PolicyVersionConflict } from './engine/policy-source.ts';
 export type { RegistrationRefusal, RegistrationVerdict } from './engine/registration-rule.ts';
@@ -131,6 +132,7 @@ export type {
 } from './methods/method.ts';
 export { codeOf } from './methods/method.ts';
 export {
+  type KeypadCall,
   type Outbox,
   outboxDelivery,
   type PhoneDelivery,
@@ -147,7 +149,7 @@ export {
 export { recoveryCode } from './methods/recovery-code/index.ts';
 export { smsMethod } from './methods/sms/index.ts';
 export { totp } from './methods/totp/index.ts';
-export { voiceMethod } from './methods/voice/index.ts';
+export { type KeypadWords, type VoiceOptions, voiceMethod } from './methods/voice/index.ts';
 export { type WebAuthnSettings, type WebAuthnSettingsInput, webauthn } from './methods/webauthn/index.ts';
 export type * from './store/ports.ts';
 export {

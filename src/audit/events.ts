@@ -123,6 +123,28 @@ export type VerificationEvent =
       data?: { reason: string };
     }
   | {
+      /**
+       * Keys pressed during a keypad call (a phone call in keypad mode): `approved`, `denied`
+       * or `fraud` (0#: the fraud flag is set); `data.reason` when the keys were no approval
+       * (`number_mismatch`, `pin_mismatch` — which also counts as a failed attempt) or a report
+       * came after an answer.
+       */
+      type: 'call_answered';
+      detail: 'approved' | 'denied' | 'fraud';
+      methodId: string;
+      methodKind: string;
+      data?: { reason: string };
+    }
+  | {
+      /**
+       * Keys for no call that may be answered (`call_unknown`, `call_replaced`, `method_removed`,
+       * `already_answered`, `keys_malformed`): once a minute per reason and user, with the count of the others.
+       */
+      type: 'call_keys_refused';
+      detail: string;
+      data?: { unreported: number };
+    }
+  | {
       /** A device request refused: `detail` says why (`device_unknown`, `request_replayed`, `jwt_expired`…). */
       type: 'device_request_refused';
       detail: string;

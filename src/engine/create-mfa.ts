@@ -8,6 +8,7 @@ import { createFirstFactorGate } from './first-factor-gate.ts';
 import type { Mfa } from './mfa.ts';
 import type { MfaOptions } from './options.ts';
 import { createPasswordless } from './passwordless.ts';
+import { createPhoneCallService } from './phone-calls.ts';
 import { createPolicyService } from './policy-service.ts';
 import { createSecondFactor } from './second-factor.ts';
 import { networkSightingKey } from './sightings.ts';
@@ -96,6 +97,7 @@ export function createMfa(options: MfaOptions): Mfa {
     policies: createPolicyService(engine),
     admin,
     deviceApi: createDeviceRequestService(engine, admin),
+    phoneCalls: createPhoneCallService(engine, admin),
     tokens: createTokenInventory(engine, account.afterEnrollment),
     accessPasses,
     appPasswords,

@@ -12,6 +12,7 @@ import type { Clock } from './capabilities.ts';
 import type { DeviceRequestService } from './device-requests.ts';
 import type { AccountDirectory, FirstFactorGate } from './first-factor-gate.ts';
 import type { PasswordlessService } from './passwordless.ts';
+import type { PhoneCallService } from './phone-calls.ts';
 import type { PolicyService } from './policy-service.ts';
 import type { SignInFlow } from './sign-in-flow.ts';
 import type { RequestContext } from './sign-in-types.ts';
@@ -72,6 +73,12 @@ export interface Mfa extends SignInFlow, StepUpService, AccountSecurity {
   readonly admin: Administration;
   /** Requests from registered devices (push apps): what a device API route hands over (`mfakit/express`'s `deviceApi`). */
   readonly deviceApi: DeviceRequestService;
+  /**
+   * Keys pressed during a keypad call (`voiceMethod({ answer: 'keypad' })`): what your voice
+   * provider's webhook hands over — `keypad({ callId, keys }, { ip })` — and the words it answers
+   * the call with before hanging up.
+   */
+  readonly phoneCalls: PhoneCallService;
   /** OATH hardware tokens: CSV import, inventory, assignment to a user, HOTP resynchronisation. */
   readonly tokens: TokenInventory;
   /** Temporary Access Passes: issue (shown once), status, revoke, verify (one-time: atomic). */

@@ -131,7 +131,9 @@ export interface EnrollmentField {
   name: string;
   label: string;
   hint: string;
-  inputType: 'tel' | 'text';
+  inputType: 'tel' | 'text' | 'password';
+  /** The keyboard a phone shows for it (`numeric`: digits only). */
+  inputMode?: 'numeric';
   autocomplete: string;
   maxLength: number;
 }
@@ -236,6 +238,11 @@ export interface SignInMethod {
   /** For methods with a registered device that talks to the server itself (push): its requests. */
   readonly device?: DeviceRequests;
   /**
+   * For methods answered on a phone's keypad during a call they placed (`voiceMethod({ answer:
+   * 'keypad' })`): the keys the call gathered for `callId`, recorded as that request's answer.
+   */
+  readonly keypad?: { answer(callId: string, keys: string): Promise<KeypadAnswer> };
+  /**
    * For methods that sign a user in on their own, with no user name and no password (a
    * discoverable passkey): the challenge, and its verification, which names the user.
    */
@@ -276,6 +283,23 @@ export type DeviceAnswer =
 export type DeviceEvent =
   | { type: 'activated' }
   | { type: 'answered'; answer: 'approved' | 'denied' | 'fraud'; detail?: string };
+
+/**
+ * How keys pressed during a keypad call were taken: the answer recorded for the user's request
+ * (`detail`: why an approval was refused — `number_mismatch`, `pin_mismatch` — or a report after
+ * an answer), or why nothing was (`detail` for the audit). `say`: what the call says before it
+ * hangs up.
+ */
+export type KeypadAnswer =
+  | {
+      ok: true;
+      userId: string;
+      methodId: string;
+      answer: 'approved' | 'denied' | 'fraud';
+      detail: string | null;
+      say: string;
+    }
+  | { ok: false; error: 'call_ended' | 'already_answered'; detail: string; say: string; userId?: string };
 
 /**
  * The requests a registered device makes (a push app), each one signed with the device's key:

@@ -13,6 +13,7 @@ import type { Mfa } from '../engine/mfa.ts';
 import type { PendingPrincipal } from '../engine/pending.ts';
 import type { RequestContext, VerifyOutcome } from '../engine/sign-in-types.ts';
 import type { EphemeralStore } from '../store/ports.ts';
+import { approvalPrompt } from '../web/approval-words.ts';
 import {
   APPROVED,
   BLOCKED,
@@ -21,7 +22,6 @@ import {
   MUST_ENROLL,
   NEEDS_BROWSER,
   promptFor,
-  pushPrompt,
   SEND_WORDS,
   tooMany,
   WRONG_CODE,
@@ -159,7 +159,12 @@ export function createExchange(deps: ExchangeDeps) {
     if (!sender) return challenge(c, promptFor(senders, null), state);
     const sent = await mfa.sendPendingCode(c.pendingId, sender.methodId, ctx);
     if (sent.ok && sent.number !== undefined)
-      return challenge({ ...c, pushed: true }, pushPrompt(sent.number, sent.to), state, !c.pushed);
+      return challenge(
+        { ...c, pushed: true },
+        approvalPrompt({ ...sent, number: sent.number }),
+        state,
+        !c.pushed,
+      );
     if (sent.ok) return challenge(c, codeSentPrompt(sent.to), state);
     if (sent.error === 'pending_expired') return finish(state, c.pendingId, reject(EXPIRED));
     const why =
@@ -176,7 +181,7 @@ export function createExchange(deps: ExchangeDeps) {
     if (outcome.ok) return finish(state, c.pendingId, accept());
     switch (outcome.error) {
       case 'approval_pending':
-        return challenge(c, pushPrompt(outcome.approval.number, outcome.approval.to), state);
+        return challenge(c, approvalPrompt(outcome.approval), state);
       case 'invalid_code':
         return finish(state, c.pendingId, reject(WRONG_CODE));
       case 'locked':

@@ -33,9 +33,6 @@ export function promptFor(senders: CodeSender[], userMessage: string | null): st
   return `${prefix}Enter the code from your authenticator app.${sends}`;
 }
 
-export const pushPrompt = (number: string, device: string) =>
-  `Enter ${number} in the app on ${device}, then press Enter.`;
-
 export const codeSentPrompt = (to: string) => `Enter the code sent to ${to}.`;
 
 export const tooMany = (seconds: number) =>

@@ -6,7 +6,8 @@
 import { z } from 'zod';
 import type { CodeSender, SendOutcome } from '../engine/code-sending.ts';
 import { DeliveryError, MfaError, SlowDownError } from '../errors.ts';
-import type { EnrollmentField, EnrollmentFields } from '../methods/method.ts';
+import type { AwaitedApproval, EnrollmentField, EnrollmentFields } from '../methods/method.ts';
+import { approvalLabel, approvalSent } from './approval-words.ts';
 import { FAILURE_MESSAGES, type FailureAnswer } from './failures.ts';
 import { html, type SafeHtml } from './html.ts';
 
@@ -43,7 +44,7 @@ export function answerSend(
       sent,
       notice:
         outcome.number !== undefined
-          ? `We sent a notification to ${outcome.to}. Enter ${outcome.number} in the app and approve, then press Continue.`
+          ? approvalSent({ ...outcome, number: outcome.number })
           : outcome.channel === 'voice'
             ? `We are calling ${outcome.to} with your code.`
             : `We sent a code to ${outcome.to}.`,
@@ -70,9 +71,10 @@ export function answerSend(
   }
 }
 
-/** A notification waiting for the user's approval, as a page shows it: the device, the number, Continue. */
+/** A notification or keypad call waiting for the user's answer, as a page shows it: where, the number, Continue. */
 export interface PageApproval {
   methodId: string;
+  channel: AwaitedApproval['channel'];
   to: string;
   number: string;
 }
@@ -110,7 +112,7 @@ export function approvalForm(
 ): SafeHtml | '' {
   if (approval === undefined) return '';
   return html`<section class="approval" aria-labelledby="match-number-label">
-      <p id="match-number-label">Enter this number in the app on ${approval.to}:</p>
+      <p id="match-number-label">${approvalLabel(approval)}</p>
       <p class="match-number" id="match-number">${approval.number}</p>
       <form method="post" action="${p.action}">
         ${p.csrf}${p.hidden}
@@ -147,6 +149,7 @@ export function fieldInputs(fields: readonly EnrollmentField[]): SafeHtml[] {
     (f, i) => html`<label for="${f.name}">${f.label}</label>
     <p class="hint" id="${f.name}-hint">${f.hint}</p>
     <input type="${f.inputType}" id="${f.name}" name="${f.name}" required ${i === 0 ? html`autofocus` : ''}
+      ${f.inputMode ? html`inputmode="${f.inputMode}"` : ''}
       autocomplete="${f.autocomplete}" maxlength="${f.maxLength}" aria-describedby="${f.name}-hint">`,
   );
 }

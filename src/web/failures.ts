@@ -3,19 +3,18 @@
 // the audit log's business, never the user's) and, for throttling, how long to wait.
 import type { VerifyFailure } from '../engine/sign-in-types.ts';
 import type { AwaitedApproval } from '../methods/method.ts';
+import { approvalPending } from './approval-words.ts';
 
 export const CODE_FAILED = "That code didn't work. Check it and try again.";
 
 export const FAILURE_MESSAGES = {
   invalidCode: CODE_FAILED,
   invalidPasskey: 'That passkey or security key was not accepted. Try again.',
-  invalidPush: 'The sign-in was not approved in the app. Send a new notification, or use another method.',
+  invalidPush: 'The sign-in was not approved. Send a new notification or call, or use another method.',
   locked: 'Too many attempts. Try again later.',
   slowDown: (seconds: number) => `Too many attempts. Wait ${seconds} seconds and try again.`,
   expired: 'Your sign-in has expired. Sign in again.',
   mustEnroll: 'Set up a sign-in method first.',
-  approvalPending: (to: string, number: string) =>
-    `Waiting for your approval: open the notification on ${to}, enter ${number} in the app and approve. Then press Continue.`,
 } as const;
 
 export type FailureCode = VerifyFailure['error'];
@@ -71,7 +70,7 @@ export function answerFor(f: VerifyFailure, factor: FactorKind = 'code'): Failur
       return {
         status: 202,
         error: f.error,
-        message: FAILURE_MESSAGES.approvalPending(f.approval.to, f.approval.number),
+        message: approvalPending(f.approval),
         approval: f.approval,
       };
   }

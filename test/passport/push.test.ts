@@ -15,7 +15,7 @@ import { testClock } from '../helpers/test-clock.ts';
 import { alertOf, createExampleApp, mfaPageOf, passwordStep, recoveryCodesOf } from './passport-flows.ts';
 
 const NOT_APPROVED =
-  'The sign-in was not approved in the app. Send a new notification, or use another method.';
+  'The sign-in was not approved. Send a new notification or call, or use another method.';
 
 const USERS: User[] = [
   { id: 'u-alice', name: 'Alice' },

@@ -8,7 +8,7 @@ import { codeOf, type MethodServices, type SignInMethod } from '../method.ts';
 import { createPhoneCodes } from './codes.ts';
 import { createPhoneEnrollment, type PhoneEnrollmentWords } from './enrollment.ts';
 import { maskPhoneNumber } from './number.ts';
-import { numberOf, phoneDataOf, sealedNumberContext } from './record.ts';
+import { numberOf, phoneDataOf, sealedNumberContext, sealedPinContext } from './record.ts';
 import { createPhoneSender, type PhoneChannel, phoneCode } from './sender.ts';
 
 const CODE = /^\d{6}$/;
@@ -21,6 +21,8 @@ export interface PhoneMethodSpec {
   /** The prompt's button: "Text a code to" / "Call". */
   sendLabel: string;
   enrollment: PhoneEnrollmentWords;
+  /** Whether registering asks for a call PIN too (a phone call in PIN mode). */
+  pin?: boolean;
 }
 
 export function createPhoneMethod(services: MethodServices, spec: PhoneMethodSpec): SignInMethod {
@@ -52,9 +54,12 @@ export function createPhoneMethod(services: MethodServices, spec: PhoneMethodSpe
     amr: () => [spec.amr],
     describe: (record) => ({ description: `${spec.description} ${masked(record)}`, details: {} }),
     reseal(record, reseal) {
-      const data = phoneDataOf(record);
-      return { sealedNumber: reseal(data.sealedNumber, sealedNumberContext(record.userId, record.id)) };
+      const { sealedNumber, sealedPin } = phoneDataOf(record);
+      return {
+        sealedNumber: reseal(sealedNumber, sealedNumberContext(record.userId, record.id)),
+        ...(sealedPin ? { sealedPin: reseal(sealedPin, sealedPinContext(record.userId, record.id)) } : {}),
+      };
     },
-    enrollment: createPhoneEnrollment(services, spec.channel, sender, spec.enrollment),
+    enrollment: createPhoneEnrollment(services, spec.channel, sender, spec.enrollment, spec.pin === true),
   };
 }

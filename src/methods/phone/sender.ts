@@ -15,7 +15,7 @@ import { ConfigError, DeliveryError, SlowDownError } from '../../errors.ts';
 import { reservePlaces } from '../../store/count-places.ts';
 import type { MethodServices } from '../method.ts';
 import { sixRandomDigits } from '../random-digits.ts';
-import { outboxDelivery, type PhoneDelivery, type PhoneMessage } from './delivery.ts';
+import { type KeypadCall, outboxDelivery, type PhoneDelivery, type PhoneMessage } from './delivery.ts';
 
 export type PhoneChannel = PhoneMessage['channel'];
 
@@ -66,7 +66,23 @@ export function createPhoneSender(services: MethodServices) {
       },
     ].map((c) => ({ ...c, windowMs: c.windowSeconds * 1000 }));
 
+  /**
+   * Takes a place in each count for a send to `number` — a SlowDownError (429) when a limit is
+   * reached — and says how to give them back (the send failed: it costs the user nothing).
+   */
+  async function reserve(userId: string, number: string, purpose: SendPurpose) {
+    const reserved = await reservePlaces(ephemeral, countsOf(userId, number, purpose));
+    if (!reserved.ok)
+      throw new SlowDownError(
+        `Too many codes were sent. Wait ${reserved.full.windowSeconds} seconds and try again.`,
+        reserved.full.windowSeconds,
+      );
+    return { release: reserved.release };
+  }
+
   return {
+    reserve,
+
     /**
      * Sends `code` to `number` over `channel`. A SlowDownError (429) when a limit is reached,
      * a DeliveryError (503 `delivery_failed`) when the provider refused; nothing counted then.
@@ -78,12 +94,7 @@ export function createPhoneSender(services: MethodServices) {
       code: string,
       purpose: SendPurpose,
     ): Promise<void> {
-      const reserved = await reservePlaces(ephemeral, countsOf(userId, number, purpose));
-      if (!reserved.ok)
-        throw new SlowDownError(
-          `Too many codes were sent. Wait ${reserved.full.windowSeconds} seconds and try again.`,
-          reserved.full.windowSeconds,
-        );
+      const reserved = await reserve(userId, number, purpose);
       try {
         await delivery.send({ channel, to: number, text: messageText(channel, sender, code), code });
       } catch (err) {
@@ -91,6 +102,18 @@ export function createPhoneSender(services: MethodServices) {
         throw new DeliveryError({ cause: err });
       }
     },
+
+    /** Whether keypad calls can be placed: the provider has `call` (the outbox does). */
+    placesCalls: typeof delivery.call === 'function',
+
+    /** Places a keypad call (its places reserved by the caller); rejects as the provider does. */
+    async placeCall(call: KeypadCall): Promise<void> {
+      if (!delivery.call) throw new ConfigError('phone.delivery has no call(call) for keypad calls');
+      await delivery.call(call);
+    },
+
+    /** The name messages and calls give: `phone.senderName`, else the issuer. */
+    service: sender,
   };
 }
 

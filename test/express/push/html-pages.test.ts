@@ -103,7 +103,7 @@ describe('push notifications through the HTML pages', () => {
     assert.equal((await phone.answer(notification.id, 'deny')).body.answer, 'denied');
     const denied = await submit(agent, '/mfa/prompt', sent.text, { push: '1', methodId });
     assert.equal(denied.status, 401);
-    assert.match(denied.text, /<p class="error" role="alert">The sign-in was not approved in the app\./);
+    assert.match(denied.text, /<p class="error" role="alert">The sign-in was not approved\./);
     assert.equal(numberOf(denied.text), '', 'no number to enter any more');
     assert.match(denied.text, /Send a notification to Pixel 9/, 'the send button is offered again');
     const again = await submit(agent, '/mfa/send', denied.text, { methodId });

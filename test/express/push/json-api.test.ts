@@ -35,8 +35,10 @@ describe('push notifications through the JSON API', () => {
       assert.equal(early.status, 202);
       assert.equal(early.body.error, 'approval_pending');
       assert.match(early.body.message, new RegExp(`enter ${sent.number} in the app`));
+      assert.equal(early.body.approval.channel, 'push');
       assert.deepEqual(Object.keys(early.body.approval).sort(), [
         'approved',
+        'channel',
         'expiresAt',
         'methodId',
         'number',

@@ -1,0 +1,73 @@
+// Keys pressed during a keypad call (`voiceMethod({ answer: 'keypad' })`), taken for every
+// integration alike: the deployment's SMS/voice provider gathers them and its webhook hands them
+// over (`mfa.phoneCalls.keypad({ callId, keys })`), then says the answer's `say` and hangs up.
+// The method records the keys as its request's answer (src/methods/voice/keypad-call.ts); this
+// service audits it (`call_answered`), acts on a fraud report (0#: the user's fraud flag is set,
+// which signs them out everywhere, and nothing is sent to them until an administrator clears
+// it), counts a wrong PIN as a failed attempt under the lockout (a phone in someone else's hand
+// cannot guess PINs call after call), and audits refusals once a minute per reason and user.
+// The call's id is the capability: random, sent only to the provider, good for one answer.
+import type { ApprovalAnswer } from '../methods/approvals/requests.ts';
+import type { Administration } from './administration.ts';
+import type { EngineContext } from './engine-context.ts';
+import { createRefusalAuditor } from './refusal-audit.ts';
+import type { RequestContext } from './sign-in-types.ts';
+
+/** What a webhook says back to the call: what was recorded (`ended`: nothing), and the words to say. */
+export interface KeypadOutcome {
+  outcome: ApprovalAnswer | 'ended';
+  say: string;
+}
+
+export interface PhoneCallService {
+  /** Whether a method answered by keypad is enabled (a phone call in keypad mode). */
+  readonly enabled: boolean;
+  /**
+   * The keys a keypad call gathered (`keys`: digits and `*`, the closing `#` optional), for the
+   * call `callId` the provider was given (`KeypadCall.callId`). Never throws for what a caller
+   * sends: anything but a live call's id is `ended`.
+   */
+  keypad(input: { callId: unknown; keys: unknown }, ctx?: RequestContext): Promise<KeypadOutcome>;
+}
+
+// Refusals are tallied per reason and user for an hour, reported once a minute.
+const REFUSAL_TALLY_TTL_MS = 3_600_000;
+const NO_CALLS = 'This sign-in request has ended. Goodbye.';
+
+export function createPhoneCallService(engine: EngineContext, admin: Administration): PhoneCallService {
+  const { methods, audit, ephemeral, lockout } = engine;
+  const method = methods.all.find((m) => m.keypad !== undefined);
+  const refusalAudit = createRefusalAuditor(ephemeral, 'keypad', REFUSAL_TALLY_TTL_MS);
+
+  return {
+    enabled: method !== undefined,
+    async keypad(input, ctx = { ip: '' }) {
+      const keypad = method?.keypad;
+      if (!method || !keypad) return { outcome: 'ended', say: NO_CALLS };
+      const { callId, keys } = input;
+      const answer =
+        typeof callId === 'string' && typeof keys === 'string' ? await keypad.answer(callId, keys) : null;
+      if (answer === null || !answer.ok) {
+        const detail = answer?.detail ?? 'keys_malformed';
+        const report = await refusalAudit(`${detail}:${answer?.userId ?? '-'}`);
+        if (report)
+          await audit(answer?.userId ?? null, ctx, {
+            type: 'call_keys_refused',
+            detail,
+            ...(report.unreported > 0 ? { data: { unreported: report.unreported } } : {}),
+          });
+        return { outcome: 'ended', say: answer?.say ?? NO_CALLS };
+      }
+      await audit(answer.userId, ctx, {
+        type: 'call_answered',
+        detail: answer.answer,
+        methodId: answer.methodId,
+        methodKind: method.kind,
+        ...(answer.detail ? { data: { reason: answer.detail } } : {}),
+      });
+      if (answer.detail === 'pin_mismatch') await lockout.failed(answer.userId, ctx.ip);
+      if (answer.answer === 'fraud') await admin.setFraudFlag(answer.userId, true, ctx);
+      return { outcome: answer.answer, say: answer.say };
+    },
+  };
+}

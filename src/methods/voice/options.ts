@@ -1,0 +1,97 @@
+// voiceMethod()'s options, checked once when the method is built (a ConfigError names every bad
+// path): how a sign-in call is answered — a code read out and typed on the page (`code`, the
+// default), or the page's two-digit number typed on the phone's keypad (`keypad`), with the
+// user's PIN before it (`pin: true`) — how long a keypad call can be answered, and what it says.
+import { z } from 'zod';
+import { parseConfig } from '../../engine/options.ts';
+
+/** What a keypad call says, by moment; `{service}` is the service's name. */
+export interface KeypadWords {
+  /** Said when the call is answered. */
+  greeting: string;
+  /** Asks for the keys (without PIN mode): the page's number, then #; 0# reports fraud. */
+  prompt: string;
+  /** The same in PIN mode: the PIN, then the page's number, then #. */
+  pinPrompt: string;
+  approved: string;
+  /** A wrong number or PIN: not approved. */
+  denied: string;
+  /** 0#: the sign-in was blocked and reported. */
+  fraud: string;
+  /** Keys for a request that lapsed, was replaced or was answered already. */
+  ended: string;
+}
+
+export const DEFAULT_KEYPAD_WORDS: KeypadWords = {
+  greeting: 'Hello. This is {service}, with a sign-in request for your account.',
+  prompt:
+    'To approve it, enter the two-digit number shown on your sign-in screen, then press the pound key. If you are not signing in, press zero, then the pound key.',
+  pinPrompt:
+    'To approve it, enter your PIN, then the two-digit number shown on your sign-in screen, then press the pound key. If you are not signing in, press zero, then the pound key.',
+  approved: 'Thank you. Your sign-in is approved. Goodbye.',
+  denied: 'That did not match, so the sign-in was not approved. Goodbye.',
+  fraud: 'Thank you. The sign-in was blocked and reported. Goodbye.',
+  ended: 'This sign-in request has ended. Goodbye.',
+};
+
+// Words a phone says: no control characters, no placeholder but {service}, no link.
+const spoken = z
+  .string()
+  .min(1)
+  .max(400)
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what it refuses
+  .refine((s) => !/[\u0000-\u001f\u007f-\u009f]/.test(s), 'no control characters')
+  .refine((s) => !/\{(?!service\})[^}]*\}/.test(s), 'the only placeholder is {service}')
+  .refine((s) => !/:\/\/|www\./i.test(s), 'no links: a phone call says nothing to follow');
+
+const schema = z
+  .object({
+    answer: z.enum(['code', 'keypad']).default('code'),
+    pin: z.boolean().default(false),
+    lifetimeSeconds: z.number().int().min(30).max(300).default(90),
+    words: z
+      .object({
+        greeting: spoken,
+        prompt: spoken,
+        pinPrompt: spoken,
+        approved: spoken,
+        denied: spoken,
+        fraud: spoken,
+        ended: spoken,
+      })
+      .partial()
+      .strict()
+      .default({}),
+  })
+  .strict()
+  .refine((o) => !o.pin || o.answer === 'keypad', {
+    message: "pin needs answer: 'keypad' (the PIN is typed on the phone's keypad)",
+    path: ['pin'],
+  });
+
+export interface VoiceOptions {
+  /**
+   * How a sign-in call is answered: `code` (default) reads a 6-digit code out, typed on the
+   * page; `keypad` asks the user to type the page's two-digit number on the phone's keypad
+   * (0# reports fraud), answered through `mfa.phoneCalls.keypad` — needs `phone.delivery.call`.
+   */
+  answer?: 'code' | 'keypad';
+  /** PIN mode (keypad only): the user sets a PIN when registering and types it before the number. */
+  pin?: boolean;
+  /** How long a keypad call can be answered, in seconds: default 90, 30 to 300. */
+  lifetimeSeconds?: number;
+  /** A keypad call's words (custom greetings), each at most 400 characters; `{service}` is replaced. */
+  words?: Partial<KeypadWords>;
+}
+
+export interface ResolvedVoiceOptions {
+  answer: 'code' | 'keypad';
+  pin: boolean;
+  lifetimeSeconds: number;
+  words: KeypadWords;
+}
+
+export function resolveVoiceOptions(options: VoiceOptions): ResolvedVoiceOptions {
+  const parsed = parseConfig(schema, options, 'voiceMethod options');
+  return { ...parsed, words: { ...DEFAULT_KEYPAD_WORDS, ...parsed.words } };
+}
