@@ -10,6 +10,8 @@ export interface PhoneMessage {
   channel: 'sms' | 'voice';
   /** The number, E.164 (`+447700900123`). */
   to: string;
+  /** The number it comes from, E.164 (`phone.callerId`); absent: the provider's default. */
+  from?: string;
   /** What to send or say: the code and the service's name, nothing else. */
   text: string;
   /** The code alone (a voice provider may read it digit by digit). */
@@ -36,8 +38,10 @@ export function outboxDelivery(options: { print?: boolean; max?: number } = {}):
     async send(message) {
       messages.push({ ...message });
       if (messages.length > max) messages.shift();
-      if (options.print !== false)
-        console.log(`mfakit outbox (${message.channel} to ${message.to}): ${message.text}`);
+      if (options.print !== false) {
+        const from = message.from === undefined ? '' : ` from ${message.from}`;
+        console.log(`mfakit outbox (${message.channel}${from} to ${message.to}): ${message.text}`);
+      }
     },
     last: (to) => messages.findLast((m) => to === undefined || m.to === to),
   };
