@@ -12,7 +12,7 @@ export interface PhoneMessage {
   to: string;
   /** The number it comes from, E.164 (`phone.callerId`); absent: the provider's default. */
   from?: string;
-  /** What to send or say: the code and the service's name, nothing else. */
+  /** What to send or say: the code and the service's name, in mfakit's words or `phone.messages`'. */
   text: string;
   /** The code alone (a voice provider may read it digit by digit). */
   code: string;
