@@ -7,7 +7,8 @@ import { ConfigError } from '../errors.ts';
 import { hotp } from '../methods/hotp/index.ts';
 import type { MethodDefinition } from '../methods/method.ts';
 import type { PhoneDelivery } from '../methods/phone/delivery.ts';
-import { BLOCKED_PHONE_PREFIXES } from '../methods/phone/number.ts';
+import { overlongTemplates, phoneTemplatesSchema, serviceNameOf } from '../methods/phone/message-template.ts';
+import { BLOCKED_PHONE_PREFIXES, toE164 } from '../methods/phone/number.ts';
 import { recoveryCode } from '../methods/recovery-code/index.ts';
 import { totp } from '../methods/totp/index.ts';
 import type { Stores } from '../store/ports.ts';
@@ -29,6 +30,17 @@ export const TAP_LIFETIME_MIN_MINUTES = 10;
 export const TAP_LIFETIME_MAX_MINUTES = 43_200;
 const tapLifetime = z.number().int().min(TAP_LIFETIME_MIN_MINUTES).max(TAP_LIFETIME_MAX_MINUTES);
 
+/** `phone.callerId`: a number as registered numbers are written, kept in E.164. */
+const callerId = z.string().transform((input, ctx) => {
+  const e164 = toE164(input);
+  if (e164 === null)
+    ctx.addIssue({
+      code: 'custom',
+      message: 'a phone number in E.164: + and 8 to 15 digits, e.g. +44 20 7946 0958',
+    });
+  return e164 ?? input;
+});
+
 const algorithm = z.enum(['sha1', 'sha256', 'sha512']);
 const key32 = z.union([
   z.instanceof(Buffer).refine((b) => b.length === 32, 'must be 32 bytes'),
@@ -38,7 +50,7 @@ const key32 = z.union([
     .refine((b) => b.length === 32, 'must be 32 bytes, base64-encoded'),
 ]);
 
-export const optionsSchema = z.object({
+const optionFields = z.object({
   stores: z.custom<Stores>(
     (v) => typeof v === 'object' && v !== null && 'repository' in v && 'ephemeral' in v,
     'stores must be { repository, ephemeral } (see mfakit/adapters/*)',
@@ -94,8 +106,9 @@ export const optionsSchema = z.object({
    * Text message and phone call (the `sms` and `voice` methods): who delivers the messages (an
    * SMS/voice provider; none given: the development outbox, which only prints them, and which
    * NODE_ENV=production refuses), how long a code lasts (at most 10 minutes), the name messages
-   * give (default `issuer`), how many codes a user, a number and a client address may be sent in
-   * a window, and which numbers may be registered (prefixes).
+   * give (default `issuer`), the number they come from (`callerId`), their wording (`messages`,
+   * see message-template.ts), how many codes a user, a number and a client address may be sent
+   * in a window, and which numbers may be registered (prefixes).
    */
   phone: z
     .object({
@@ -113,6 +126,8 @@ export const optionsSchema = z.object({
           "phone.senderName: 1-32 letters, digits, spaces, .,&'_-",
         )
         .optional(),
+      callerId: callerId.optional(),
+      messages: phoneTemplatesSchema.optional(),
       perUser: z
         .object({
           max: z.number().int().min(1).max(20).default(5),
@@ -244,6 +259,13 @@ export const optionsSchema = z.object({
     .string()
     .regex(/^[A-Za-z0-9][A-Za-z0-9_.:@-]{0,127}$/)
     .default('default'),
+});
+
+/** The options, with the checks that need more than one of them. */
+export const optionsSchema = optionFields.superRefine((options, ctx) => {
+  // A message template's length depends on the service name it fills in.
+  for (const { name, message } of overlongTemplates(options.phone.messages, serviceNameOf(options)))
+    ctx.addIssue({ code: 'custom', path: ['phone', 'messages', name], message });
 });
 
 export type MfaOptions = z.input<typeof optionsSchema>;

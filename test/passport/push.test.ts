@@ -14,8 +14,7 @@ import { createPushApp, supertestTransport } from '../helpers/push-app.ts';
 import { testClock } from '../helpers/test-clock.ts';
 import { alertOf, createExampleApp, mfaPageOf, passwordStep, recoveryCodesOf } from './passport-flows.ts';
 
-const NOT_APPROVED =
-  'The sign-in was not approved. Send a new notification or call, or use another method.';
+const NOT_APPROVED = 'The sign-in was not approved. Send a new notification or call, or use another method.';
 
 const USERS: User[] = [
   { id: 'u-alice', name: 'Alice' },

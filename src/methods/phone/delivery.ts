@@ -12,7 +12,9 @@ export interface PhoneMessage {
   channel: 'sms' | 'voice';
   /** The number, E.164 (`+447700900123`). */
   to: string;
-  /** What to send or say: the code and the service's name, nothing else. */
+  /** The number it comes from, E.164 (`phone.callerId`); absent: the provider's default. */
+  from?: string;
+  /** What to send or say: the code and the service's name, in mfakit's words or `phone.messages`'. */
   text: string;
   /** The code alone (a voice provider may read it digit by digit). */
   code: string;
@@ -27,6 +29,8 @@ export interface PhoneMessage {
 export interface KeypadCall {
   /** The number, E.164. */
   to: string;
+  /** The number to call from (`phone.callerId`, E.164); absent: the provider's default. */
+  from?: string;
   /** The call's id, to give back with the keys pressed. Random, single use. */
   callId: string;
   greeting: string;
@@ -65,8 +69,10 @@ export function outboxDelivery(options: { print?: boolean; max?: number } = {}):
     async send(message) {
       messages.push({ ...message });
       if (messages.length > max) messages.shift();
-      if (options.print !== false)
-        console.log(`mfakit outbox (${message.channel} to ${message.to}): ${message.text}`);
+      if (options.print !== false) {
+        const from = message.from === undefined ? '' : ` from ${message.from}`;
+        console.log(`mfakit outbox (${message.channel}${from} to ${message.to}): ${message.text}`);
+      }
     },
     async call(call) {
       calls.push({ ...call });

@@ -1,7 +1,7 @@
 // Phone numbers as users type them: E.164 (`+`, then 8 to 15 digits) once spaces, dashes, dots
 // and parentheses are taken out, or a 400 saying how to write one. And how a number is shown
 // once registered: masked, its last two digits only, so neither a page nor the JSON API ever
-// gives the full number back.
+// gives the full number back. The `phone.callerId` option is read the same way.
 import { MfaError } from '../../errors.ts';
 
 /** The longest input looked at: a number with generous spacing, never a paragraph. */
@@ -14,15 +14,25 @@ const E164 = /^\+[1-9]\d{7,14}$/;
 export const PHONE_NUMBER_MESSAGE =
   'Enter the phone number with its country code, starting with + (8 to 15 digits, e.g. +44 20 7946 0958).';
 
+/**
+ * `input` in E.164 once the separators are taken out, or null if it is not a number (or longer
+ * than PHONE_INPUT_MAX): how a typed number and the `phone.callerId` option are both read.
+ */
+export function toE164(input: string): string | null {
+  if (input.length > PHONE_INPUT_MAX) return null;
+  const compact = input.replace(SEPARATORS, '');
+  return E164.test(compact) ? compact : null;
+}
+
 /** The number in E.164 (`+447700900123`), or an MfaError 400 `invalid_phone_number`. */
 export function parsePhoneNumber(input: string | undefined): string {
   if (input === undefined || input.trim() === '')
     throw new MfaError('invalid_phone_number', 'phoneNumber is required', 400);
   if (input.length > PHONE_INPUT_MAX)
     throw new MfaError('invalid_phone_number', `phoneNumber is too long. ${PHONE_NUMBER_MESSAGE}`, 400);
-  const compact = input.replace(SEPARATORS, '');
-  if (!E164.test(compact)) throw new MfaError('invalid_phone_number', PHONE_NUMBER_MESSAGE, 400);
-  return compact;
+  const e164 = toE164(input);
+  if (e164 === null) throw new MfaError('invalid_phone_number', PHONE_NUMBER_MESSAGE, 400);
+  return e164;
 }
 
 /**

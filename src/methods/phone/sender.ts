@@ -1,6 +1,7 @@
 // Sending a code to a phone, written once for registration and sign-in, text message and call:
 // a fresh 6-digit code from the engine's randomness, the message (the code and the service's
-// name only), and the send limits — at most `perUser.max` codes per user and `perNumber.max` per
+// name only, in the built-in words or `phone.messages`; from `phone.callerId` when given), and
+// the send limits — at most `perUser.max` codes per user and `perNumber.max` per
 // number in their windows, so that neither a user's sign-in nor one number can be flooded (SMS
 // pumping, prompt fatigue). A number's sign-in codes (it is registered: its holder proved it)
 // and its registration codes (anyone can type it) are counted apart, so nobody can spend the
@@ -16,6 +17,12 @@ import { reservePlaces } from '../../store/count-places.ts';
 import type { MethodServices } from '../method.ts';
 import { sixRandomDigits } from '../random-digits.ts';
 import { type KeypadCall, outboxDelivery, type PhoneDelivery, type PhoneMessage } from './delivery.ts';
+import {
+  DEFAULT_PHONE_TEMPLATES,
+  fillPhoneTemplate,
+  type PhoneTemplates,
+  serviceNameOf,
+} from './message-template.ts';
 
 export type PhoneChannel = PhoneMessage['channel'];
 
@@ -23,11 +30,15 @@ export type PhoneChannel = PhoneMessage['channel'];
 export const phoneCode = (services: Pick<MethodServices, 'random'>): string =>
   sixRandomDigits(services.random);
 
-/** What the message says: the code and who it is from, nothing else. */
-export function messageText(channel: PhoneChannel, sender: string, code: string): string {
-  if (channel === 'sms') return `${code} is your ${sender} verification code.`;
-  const spoken = code.split('').join(' ');
-  return `This is ${sender}. Your verification code is ${spoken}. Again, your code is ${spoken}.`;
+/** What the message says: the code and who it is from, in the built-in words or `templates`. */
+export function messageText(
+  channel: PhoneChannel,
+  sender: string,
+  code: string,
+  templates: PhoneTemplates = {},
+): string {
+  const name = channel === 'sms' ? 'sms' : 'call';
+  return fillPhoneTemplate(name, templates[name] ?? DEFAULT_PHONE_TEMPLATES[name], code, sender);
 }
 
 /** Why a code is sent: to prove a number being registered, or to sign in with a registered one. */
@@ -54,7 +65,10 @@ export function createPhoneSender(services: MethodServices) {
   const { ephemeral, hasher } = services;
   const { perUser, perNumber } = services.options.phone;
   const delivery = deliveryOf(services.options.phone.delivery);
-  const sender = services.options.phone.senderName ?? services.options.issuer;
+  const sender = serviceNameOf(services.options);
+  const { callerId, messages } = services.options.phone;
+  // Absent, not undefined, without a caller ID: the provider uses its default number.
+  const from = callerId === undefined ? {} : { from: callerId };
 
   /** The counts a send to `number` for `userId` takes a place in (the number only as a keyed hash). */
   const countsOf = (userId: string, number: string, purpose: SendPurpose) =>
@@ -96,7 +110,8 @@ export function createPhoneSender(services: MethodServices) {
     ): Promise<void> {
       const reserved = await reserve(userId, number, purpose);
       try {
-        await delivery.send({ channel, to: number, text: messageText(channel, sender, code), code });
+        const text = messageText(channel, sender, code, messages);
+        await delivery.send({ channel, to: number, ...from, text, code });
       } catch (err) {
         await reserved.release();
         throw new DeliveryError({ cause: err });
@@ -106,10 +121,10 @@ export function createPhoneSender(services: MethodServices) {
     /** Whether keypad calls can be placed: the provider has `call` (the outbox does). */
     placesCalls: typeof delivery.call === 'function',
 
-    /** Places a keypad call (its places reserved by the caller); rejects as the provider does. */
-    async placeCall(call: KeypadCall): Promise<void> {
+    /** Places a keypad call (its places reserved by the caller), from the caller ID; rejects as the provider does. */
+    async placeCall(call: Omit<KeypadCall, 'from'>): Promise<void> {
       if (!delivery.call) throw new ConfigError('phone.delivery has no call(call) for keypad calls');
-      await delivery.call(call);
+      await delivery.call({ ...call, ...from });
     },
 
     /** The name messages and calls give: `phone.senderName`, else the issuer. */

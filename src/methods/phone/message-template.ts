@@ -1,0 +1,89 @@
+// The wording of a text message and of a code call: the built-in templates, or a deployment's
+// own (`phone.messages`, Azure MFA's custom greetings). A template has two placeholders and no
+// others: `{code}` (required: a message without its code is useless), which a call reads digit
+// by digit, and `{service}` (the sender name). Each given template is checked at start-up: no
+// other `{…}` and no stray brace, no control or invisible formatting characters, no link
+// (`://`, `www.`: a text with a link in it is what phishing looks like), and short once filled
+// in with a 6-digit code and the service name — a text at most 140 characters (one SMS segment
+// of 160 in the GSM alphabet, with room to spare), a call at most 500.
+import { z } from 'zod';
+
+/** A template's name: `sms` for a text message, `call` for a code call (the `voice` channel). */
+export type PhoneTemplateName = 'sms' | 'call';
+
+export const DEFAULT_PHONE_TEMPLATES: Readonly<Record<PhoneTemplateName, string>> = {
+  sms: '{code} is your {service} verification code.',
+  call: 'This is {service}. Your verification code is {code}. Again, your code is {code}.',
+};
+
+/** The most characters (code points) a message may have once filled in. */
+export const PHONE_MESSAGE_MAX: Readonly<Record<PhoneTemplateName, number>> = { sms: 140, call: 500 };
+
+const PLACEHOLDER = /\{(code|service)\}/g;
+const BRACED = /\{[^{}]*\}/g;
+// C0/C1 controls (line breaks, tabs…), invisible formatting (bidi overrides, zero-width), line
+// and paragraph separators.
+const INVISIBLE = /[\p{Cc}\p{Cf}\p{Zl}\p{Zp}]/u;
+const LINK = /:\/\/|www\./i;
+
+/** The message `template` says for `code` from `service`; a call's code is read digit by digit. */
+export function fillPhoneTemplate(
+  name: PhoneTemplateName,
+  template: string,
+  code: string,
+  service: string,
+): string {
+  const values = { code: name === 'call' ? code.split('').join(' ') : code, service };
+  // One pass: a value that looks like a placeholder (an issuer `{code}`) is never filled in again.
+  return template.replace(PLACEHOLDER, (_, placeholder: 'code' | 'service') => values[placeholder]);
+}
+
+/** The first thing wrong with a template (its length aside), or null. */
+function templateProblem(template: string): string | null {
+  if (!template.includes('{code}')) return 'must contain {code}, the code the message carries';
+  const unknown = [...template.matchAll(BRACED)].find((m) => !/^\{(code|service)\}$/.test(m[0]));
+  if (unknown) return `unknown placeholder ${unknown[0]}: only {code} and {service} are filled in`;
+  if (/[{}]/.test(template.replace(BRACED, '')))
+    return 'a brace that opens or closes no placeholder: braces only in {code} and {service}';
+  if (INVISIBLE.test(template))
+    return 'no control or invisible characters (line breaks, tabs, bidi or zero-width marks)';
+  if (LINK.test(template))
+    return 'no links (:// or www.): a code message with a link is what phishing looks like';
+  return null;
+}
+
+const templateSchema = z.string().superRefine((template, ctx) => {
+  const problem = templateProblem(template);
+  if (problem !== null) ctx.addIssue({ code: 'custom', message: problem });
+});
+
+/** The `phone.messages` option: a template per message, each optional (the built-in one otherwise). */
+export const phoneTemplatesSchema = z.strictObject({
+  sms: templateSchema.optional(),
+  call: templateSchema.optional(),
+});
+
+export type PhoneTemplates = z.output<typeof phoneTemplatesSchema>;
+
+/** The name messages give: `phone.senderName`, else the issuer. */
+export const serviceNameOf = (options: { issuer: string; phone: { senderName?: string | undefined } }) =>
+  options.phone.senderName ?? options.issuer;
+
+/** Each given template longer than its bound once filled in with a 6-digit code and `service`. */
+export function overlongTemplates(
+  templates: PhoneTemplates | undefined,
+  service: string,
+): { name: PhoneTemplateName; message: string }[] {
+  const overlong: { name: PhoneTemplateName; message: string }[] = [];
+  for (const name of ['sms', 'call'] as const) {
+    const template = templates?.[name];
+    if (template === undefined) continue;
+    const length = [...fillPhoneTemplate(name, template, '000000', service)].length;
+    if (length > PHONE_MESSAGE_MAX[name])
+      overlong.push({
+        name,
+        message: `${length} characters once filled in with a 6-digit code and the service name "${service}"; at most ${PHONE_MESSAGE_MAX[name]}`,
+      });
+  }
+  return overlong;
+}
