@@ -1,13 +1,13 @@
 // `mfakit reseal` and the phone methods: a number registered for text messages under key A is
 // re-sealed under B, and once A is dropped the phone still gets its code and signs in — the
-// number opened, never stored in the clear. On SQLite.
+// number opened, never stored in the clear; a keypad call's PIN likewise. On SQLite.
 import assert from 'node:assert/strict';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createSqliteStores } from '../../adapters/sqlite/index.ts';
 import type { SealingKey } from '../../src/crypto/seal.ts';
-import { createMfa, outboxDelivery } from '../../src/index.ts';
+import { createMfa, outboxDelivery, voiceMethod } from '../../src/index.ts';
 import { mfakitInProcess } from '../helpers/mfakit-cli.ts';
 import { CTX, lastCode, PHONE_METHODS, registerPhone } from '../helpers/phone.ts';
 import { testClock } from '../helpers/test-clock.ts';
@@ -53,5 +53,39 @@ describe('mfakit reseal: phone numbers', () => {
     assert.ok(sent.ok);
     assert.equal(outbox.last()?.to, '+447700900123');
     assert.ok((await after.verifyPending(started.pending.id, { code: lastCode(outbox) }, CTX)).ok);
+  });
+
+  it('re-seals a call PIN with its number: with the old key gone, PIN then number still approves', async () => {
+    const path = join(dir, 'pin.sqlite');
+    const clock = testClock();
+    const outbox = outboxDelivery({ print: false });
+    const app = (keys: SealingKey[]) =>
+      createMfa({
+        stores: createSqliteStores({ path, clock }),
+        clock,
+        issuer: 'App',
+        sealingKeys: keys,
+        audit: () => {},
+        methods: [voiceMethod({ answer: 'keypad', pin: true })],
+        phone: { delivery: outbox },
+      });
+    const before = app([A]);
+    const methodId = await registerPhone(before, outbox, 'alice', 'voice', '+44 7700 900123', {
+      pin: '2580',
+    });
+    const run = await mfakitInProcess(['reseal', '--store', `sqlite:${path}`], keysEnv(B, A));
+    assert.equal(run.code, 0, run.stderr);
+    assert.match(run.stdout, /methods: 1 re-sealed/);
+
+    const after = app([B]);
+    const started = await after.beginSignIn({ userId: 'alice', amr: ['pwd'], ip: CTX.ip });
+    assert.equal(started.status, 'mfa');
+    if (started.status !== 'mfa') return;
+    const sent = await after.sendPendingCode(started.pending.id, methodId, CTX);
+    assert.ok(sent.ok && sent.number !== undefined);
+    const callId = outbox.lastCall()?.callId;
+    const answered = await after.phoneCalls.keypad({ callId, keys: `2580${sent.number}#` }, CTX);
+    assert.equal(answered.outcome, 'approved');
+    assert.ok((await after.verifyPending(started.pending.id, { push: true }, CTX)).ok);
   });
 });

@@ -1,6 +1,7 @@
 // Text-message and phone-call fixtures: an engine with TOTP, SMS, voice and recovery codes whose
 // messages go to an outbox the test reads (nothing printed), a phone registered through the
-// engine's own enrollment (the code read from the outbox), and the code of the last message.
+// engine's own enrollment (the code read from the outbox), and the code of the last message;
+// the same engine with calls answered on the keypad (`keypadMfa`).
 import assert from 'node:assert/strict';
 import { createMemoryStores } from '../../adapters/memory/index.ts';
 import {
@@ -12,6 +13,7 @@ import {
   type Stores,
   smsMethod,
   totp,
+  type VoiceOptions,
   voiceMethod,
 } from '../../src/index.ts';
 import { type TestClock, testClock } from './test-clock.ts';
@@ -31,6 +33,20 @@ export function phoneMfa(overrides: Partial<MfaOptions> & { stores?: Stores; clo
   return { mfa, outbox, clock, events, stores };
 }
 
+/**
+ * The same engine with phone calls answered on the keypad (`voiceMethod(voice)`, keypad mode
+ * unless `voice.answer` says otherwise).
+ */
+export function keypadMfa(
+  voice: VoiceOptions = {},
+  overrides: Partial<MfaOptions> & { stores?: Stores; clock?: TestClock } = {},
+) {
+  return phoneMfa({
+    methods: [totp, smsMethod(), voiceMethod({ answer: 'keypad', ...voice }), recoveryCode],
+    ...overrides,
+  });
+}
+
 /** The code of the last message (to `to`, if given). */
 export function lastCode(outbox: Outbox, to?: string): string {
   const message = outbox.last(to);
@@ -45,8 +61,9 @@ export async function registerPhone(
   userId: string,
   kind: 'sms' | 'voice',
   phoneNumber: string,
+  fields: { pin?: string } = {},
 ): Promise<string> {
-  const draft = await mfa.enrollment.begin(kind, userId, userId, { phoneNumber }, CTX);
+  const draft = await mfa.enrollment.begin(kind, userId, userId, { phoneNumber, ...fields }, CTX);
   const confirmed = await mfa.enrollment.confirm(
     kind,
     userId,

@@ -45,9 +45,17 @@ function templateProblem(template: string): string | null {
   if (unknown) return `unknown placeholder ${unknown[0]}: only {code} and {service} are filled in`;
   if (/[{}]/.test(template.replace(BRACED, '')))
     return 'a brace that opens or closes no placeholder: braces only in {code} and {service}';
-  if (INVISIBLE.test(template))
+  return wordingProblem(template);
+}
+
+/**
+ * What is wrong with words a phone shows or says (a template, a keypad call's words), or null:
+ * control or invisible characters, or a link.
+ */
+export function wordingProblem(words: string): string | null {
+  if (INVISIBLE.test(words))
     return 'no control or invisible characters (line breaks, tabs, bidi or zero-width marks)';
-  if (LINK.test(template))
+  if (LINK.test(words))
     return 'no links (:// or www.): a code message with a link is what phishing looks like';
   return null;
 }

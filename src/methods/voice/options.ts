@@ -4,6 +4,7 @@
 // user's PIN before it (`pin: true`) — how long a keypad call can be answered, and what it says.
 import { z } from 'zod';
 import { parseConfig } from '../../engine/options.ts';
+import { wordingProblem } from '../phone/message-template.ts';
 
 /** What a keypad call says, by moment; `{service}` is the service's name. */
 export interface KeypadWords {
@@ -34,15 +35,16 @@ export const DEFAULT_KEYPAD_WORDS: KeypadWords = {
   ended: 'This sign-in request has ended. Goodbye.',
 };
 
-// Words a phone says: no control characters, no placeholder but {service}, no link.
+// Words a phone says: no placeholder but {service}, nothing invisible, no link.
 const spoken = z
   .string()
   .min(1)
   .max(400)
-  // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what it refuses
-  .refine((s) => !/[\u0000-\u001f\u007f-\u009f]/.test(s), 'no control characters')
   .refine((s) => !/\{(?!service\})[^}]*\}/.test(s), 'the only placeholder is {service}')
-  .refine((s) => !/:\/\/|www\./i.test(s), 'no links: a phone call says nothing to follow');
+  .superRefine((words, ctx) => {
+    const problem = wordingProblem(words);
+    if (problem !== null) ctx.addIssue({ code: 'custom', message: problem });
+  });
 
 const schema = z
   .object({

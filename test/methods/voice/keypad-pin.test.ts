@@ -1,0 +1,133 @@
+// PIN mode for keypad calls, as a user and as someone holding the user's phone would try it: the
+// PIN chosen at registration (guessable ones refused), sealed in the record and moved by a key
+// rotation; PIN then number approves; a wrong PIN denies and counts under the lockout until the
+// user is locked out; a phone registered before PIN mode is called no more.
+import assert from 'node:assert/strict';
+import { createMemoryStores } from '../../../adapters/memory/index.ts';
+import { type Mfa, MfaError, type Outbox } from '../../../src/index.ts';
+import { CTX, keypadMfa, lastCode, pendingSignIn, registerPhone } from '../../helpers/phone.ts';
+import { testClock } from '../../helpers/test-clock.ts';
+
+const NUMBER = '+44 7700 900123';
+const E164 = '+447700900123';
+const PIN = '4071';
+
+async function call(mfa: Mfa, outbox: Outbox, pendingId: string, methodId: string) {
+  const sent = await mfa.sendPendingCode(pendingId, methodId, CTX);
+  assert.ok(sent.ok && sent.number !== undefined, JSON.stringify(sent));
+  const placed = outbox.lastCall(E164);
+  assert.ok(placed);
+  return { number: sent.number, callId: placed.callId, placed };
+}
+
+describe('keypad calls in PIN mode', () => {
+  it('registers a phone with a PIN, sealed; PIN then number signs in, with amr pin', async () => {
+    const { mfa, outbox, stores } = keypadMfa({ pin: true });
+    const draft = await mfa.enrollment.begin(
+      'voice',
+      'alice',
+      'alice',
+      { phoneNumber: NUMBER, pin: PIN },
+      CTX,
+    );
+    const confirmed = await mfa.enrollment.confirm(
+      'voice',
+      'alice',
+      draft.draftId,
+      { code: lastCode(outbox) },
+      '',
+      CTX,
+    );
+    assert.ok(confirmed.ok);
+    const [record] = await stores.repository.listMethods('alice');
+    assert.equal(typeof record?.data.sealedPin, 'string');
+    assert.ok(!JSON.stringify(record?.data).includes(PIN), 'the PIN is sealed');
+    assert.ok(!JSON.stringify(await mfa.methods.list('alice')).includes(PIN));
+    const pendingId = await pendingSignIn(mfa, 'alice');
+    const { number, callId, placed } = await call(mfa, outbox, pendingId, confirmed.method.id);
+    assert.equal(placed.maxDigits, 10);
+    assert.match(placed.prompt, /enter your PIN, then the two-digit number/);
+    const answered = await mfa.phoneCalls.keypad({ callId, keys: `${PIN}${number}#` }, CTX);
+    assert.equal(answered.outcome, 'approved');
+    const done = await mfa.verifyPending(pendingId, { push: true }, CTX);
+    assert.ok(done.ok);
+    assert.deepEqual(done.stamp.amr, ['pwd', 'tel', 'pin', 'mfa']);
+  });
+
+  it('refuses a missing, malformed or guessable PIN before calling anyone', async () => {
+    const { mfa, outbox } = keypadMfa({ pin: true });
+    const refused = async (pin: string | undefined, code: string) => {
+      const fields: Record<string, string> =
+        pin === undefined ? { phoneNumber: NUMBER } : { phoneNumber: NUMBER, pin };
+      await assert.rejects(
+        mfa.enrollment.begin('voice', 'alice', 'alice', fields, CTX),
+        (err: unknown) => err instanceof MfaError && err.status === 400 && err.code === code,
+      );
+    };
+    await refused('12a4', 'invalid_pin');
+    await refused('123', 'invalid_pin');
+    await refused('123456789', 'invalid_pin');
+    await refused('', 'invalid_pin');
+    for (const weak of ['0000', '1234', '4321', '98765', '7890', '2109', '55555555'])
+      await refused(weak, 'weak_pin');
+    assert.equal(outbox.messages.length, 0, 'no call for a refused registration');
+    await assert.rejects(
+      mfa.enrollment.begin('voice', 'alice', 'alice', { phoneNumber: NUMBER }, CTX),
+      MfaError,
+    );
+  });
+
+  it('a wrong PIN denies the call and counts: a phone in a thief’s hand is locked out, not guessed through', async () => {
+    const { mfa, outbox, clock, events } = keypadMfa(
+      { pin: true },
+      { lockout: { maxAttempts: 5, hardLimit: 3, lockSeconds: 900 } },
+    );
+    const methodId = await registerPhone(mfa, outbox, 'alice', 'voice', NUMBER, { pin: PIN });
+    for (let guess = 0; guess < 3; guess++) {
+      const pendingId = await pendingSignIn(mfa, 'alice');
+      const { number, callId } = await call(mfa, outbox, pendingId, methodId);
+      const wrong = await mfa.phoneCalls.keypad({ callId, keys: `${9000 + guess * 11}${number}` }, CTX);
+      assert.equal(wrong.outcome, 'denied');
+      clock.advance(301_000);
+    }
+    assert.ok(
+      events.some(
+        (e) => e.type === 'call_answered' && JSON.stringify(e.data) === '{"reason":"pin_mismatch"}',
+      ),
+    );
+    assert.equal((await mfa.admin.lockStatus('alice')).consecutiveFailures, 3);
+    // Hard-locked (until an administrator unlocks): no sign-in, so no more calls and no more guesses.
+    const blocked = await mfa.beginSignIn({ userId: 'alice', amr: ['pwd'], ip: CTX.ip, userAgent: 'test' });
+    assert.equal(blocked.status, 'blocked');
+  });
+
+  it('the right PIN with a wrong number is still no approval', async () => {
+    const { mfa, outbox } = keypadMfa({ pin: true });
+    const methodId = await registerPhone(mfa, outbox, 'alice', 'voice', NUMBER, { pin: PIN });
+    const pendingId = await pendingSignIn(mfa, 'alice');
+    const { number, callId } = await call(mfa, outbox, pendingId, methodId);
+    const wrongNumber = number === '10' ? '11' : '10';
+    assert.equal(
+      (await mfa.phoneCalls.keypad({ callId, keys: `${PIN}${wrongNumber}` }, CTX)).outcome,
+      'denied',
+    );
+    assert.equal(
+      (await mfa.admin.lockStatus('alice')).consecutiveFailures,
+      0,
+      'only a wrong PIN counts at once',
+    );
+    assert.equal((await mfa.verifyPending(pendingId, { push: true }, CTX)).ok, false);
+  });
+
+  it('a phone registered before PIN mode is called no more: register it again to set a PIN', async () => {
+    const clock = testClock();
+    const stores = createMemoryStores({ clock });
+    const before = keypadMfa({}, { clock, stores });
+    const methodId = await registerPhone(before.mfa, before.outbox, 'alice', 'voice', NUMBER);
+    const after = keypadMfa({ pin: true }, { clock, stores });
+    const refused = await after.mfa.sendPendingCode(await pendingSignIn(after.mfa, 'alice'), methodId, CTX);
+    assert.equal(!refused.ok && refused.error, 'send_blocked');
+    assert.match(!refused.ok && refused.error === 'send_blocked' ? refused.message : '', /need a PIN/);
+    assert.equal(after.outbox.calls.length, 0);
+  });
+});

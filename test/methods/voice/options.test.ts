@@ -1,0 +1,90 @@
+// voiceMethod()'s options: every mistake a ConfigError naming its path, found when the method is
+// listed, not at the first call; keypad mode refused without a provider that places calls; the
+// custom words used as given, with the service's name.
+import assert from 'node:assert/strict';
+import { ConfigError, type VoiceOptions, voiceMethod } from '../../../src/index.ts';
+import { CTX, keypadMfa, pendingSignIn, registerPhone } from '../../helpers/phone.ts';
+
+describe('voiceMethod options', () => {
+  const refused: [string, VoiceOptions, RegExp][] = [
+    ['pin without keypad', { pin: true }, /pin: pin needs answer: 'keypad'/],
+    ['an unknown answer', { answer: 'press' as 'code' }, /answer:/],
+    ['a lifetime too short', { answer: 'keypad', lifetimeSeconds: 10 }, /lifetimeSeconds:/],
+    ['a lifetime too long', { answer: 'keypad', lifetimeSeconds: 301 }, /lifetimeSeconds:/],
+    [
+      'a placeholder but {service}',
+      { answer: 'keypad', words: { greeting: 'Your code is {code}' } },
+      /words\.greeting: the only placeholder is \{service\}/,
+    ],
+    [
+      'a link',
+      { answer: 'keypad', words: { approved: 'Done. See https://evil.example' } },
+      /words\.approved: no links/,
+    ],
+    ['a www link', { answer: 'keypad', words: { fraud: 'Call WWW.evil.example' } }, /words\.fraud: no links/],
+    [
+      'a control character',
+      { answer: 'keypad', words: { prompt: 'Press\u0007 #' } },
+      /words\.prompt: no control or invisible characters/,
+    ],
+    [
+      'a right-to-left override',
+      { answer: 'keypad', words: { greeting: 'Hello \u202e' } },
+      /words\.greeting: no control or invisible/,
+    ],
+    ['too long', { answer: 'keypad', words: { denied: 'x'.repeat(401) } }, /words\.denied:/],
+    ['empty', { answer: 'keypad', words: { ended: '' } }, /words\.ended:/],
+    ['an unknown moment', { answer: 'keypad', words: { goodbye: 'Bye' } as VoiceOptions['words'] }, /words:/],
+    ['an unknown option', { answer: 'keypad', pinLength: 6 } as VoiceOptions, /pinLength|Unrecognized/],
+  ];
+  for (const [what, options, message] of refused)
+    it(`refuses ${what}`, () => {
+      assert.throws(
+        () => voiceMethod(options),
+        (err: unknown) =>
+          err instanceof ConfigError && message.test(err.message) && /voiceMethod options/.test(err.message),
+      );
+    });
+
+  it('refuses keypad mode with a provider that cannot place calls, when the engine is built', () => {
+    assert.throws(
+      () => keypadMfa({}, { phone: { delivery: { send: async () => {} } } }),
+      (err: unknown) => err instanceof ConfigError && /phone\.delivery needs call\(call\)/.test(err.message),
+    );
+  });
+
+  it('says the custom words, with the service’s name, and answers with them', async () => {
+    const { mfa, outbox } = keypadMfa(
+      {
+        words: {
+          greeting: 'Welcome to {service} security.',
+          prompt: 'Type the number on your screen, then hash. Zero hash if it is not you.',
+          approved: 'Approved by {service}.',
+        },
+      },
+      { phone: { senderName: 'Acme IT' } },
+    );
+    const methodId = await registerPhone(mfa, outbox, 'alice', 'voice', '+44 7700 900123');
+    const pendingId = await pendingSignIn(mfa, 'alice');
+    const sent = await mfa.sendPendingCode(pendingId, methodId, CTX);
+    assert.ok(sent.ok && sent.number !== undefined);
+    const placed = outbox.lastCall();
+    assert.equal(placed?.greeting, 'Welcome to Acme IT security.');
+    assert.equal(placed?.prompt, 'Type the number on your screen, then hash. Zero hash if it is not you.');
+    const answered = await mfa.phoneCalls.keypad({ callId: placed?.callId, keys: sent.number }, CTX);
+    assert.deepEqual(answered, { outcome: 'approved', say: 'Approved by Acme IT.' });
+    // The words not given keep their defaults.
+    const again = await mfa.phoneCalls.keypad({ callId: placed?.callId, keys: sent.number }, CTX);
+    assert.equal(again.say, 'This sign-in request has ended. Goodbye.');
+  });
+
+  it('without keypad mode, calls read a code as before and keys are taken by no call', async () => {
+    const { mfa, outbox } = keypadMfa({ answer: 'code' });
+    const methodId = await registerPhone(mfa, outbox, 'alice', 'voice', '+44 7700 900123');
+    const sent = await mfa.sendPendingCode(await pendingSignIn(mfa, 'alice'), methodId, CTX);
+    assert.ok(sent.ok && sent.number === undefined);
+    assert.equal(outbox.calls.length, 0);
+    assert.equal(mfa.phoneCalls.enabled, false);
+    assert.equal((await mfa.phoneCalls.keypad({ callId: 'a'.repeat(24), keys: '12' })).outcome, 'ended');
+  });
+});
