@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createSqliteStores } from '../../adapters/sqlite/index.ts';
 import type { SealingKey } from '../../src/crypto/seal.ts';
-import { createMfa, outboxDelivery, voiceMethod } from '../../src/index.ts';
+import { createMfa, type MfaOptions, outboxDelivery, voiceMethod } from '../../src/index.ts';
 import { mfakitInProcess } from '../helpers/mfakit-cli.ts';
 import { CTX, lastCode, PHONE_METHODS, registerPhone } from '../helpers/phone.ts';
 import { testClock } from '../helpers/test-clock.ts';
@@ -18,6 +18,23 @@ const keysEnv = (...keys: SealingKey[]) => ({
   MFAKIT_SEALING_KEYS: keys.map((k) => `${k.id}:${k.key.toString('base64')}`).join(','),
 });
 
+/** An engine over the SQLite file at `path` with these methods, under the keys given; its outbox. */
+function engineOn(path: string, methods: MfaOptions['methods']) {
+  const clock = testClock();
+  const outbox = outboxDelivery({ print: false });
+  const app = (keys: SealingKey[]) =>
+    createMfa({
+      stores: createSqliteStores({ path, clock }),
+      clock,
+      issuer: 'App',
+      sealingKeys: keys,
+      audit: () => {},
+      methods,
+      phone: { delivery: outbox },
+    });
+  return { app, outbox };
+}
+
 describe('mfakit reseal: phone numbers', () => {
   let dir = '';
   before(async () => {
@@ -27,18 +44,7 @@ describe('mfakit reseal: phone numbers', () => {
 
   it('re-seals a registered number under the new key; with the old key gone the phone still signs in', async () => {
     const path = join(dir, 'app.sqlite');
-    const clock = testClock();
-    const outbox = outboxDelivery({ print: false });
-    const app = (keys: SealingKey[]) =>
-      createMfa({
-        stores: createSqliteStores({ path, clock }),
-        clock,
-        issuer: 'App',
-        sealingKeys: keys,
-        audit: () => {},
-        methods: PHONE_METHODS,
-        phone: { delivery: outbox },
-      });
+    const { app, outbox } = engineOn(path, PHONE_METHODS);
     const before = app([A]);
     const methodId = await registerPhone(before, outbox, 'alice', 'sms', '+44 7700 900123');
     const run = await mfakitInProcess(['reseal', '--store', `sqlite:${path}`], keysEnv(B, A));
@@ -57,18 +63,7 @@ describe('mfakit reseal: phone numbers', () => {
 
   it('re-seals a call PIN with its number: with the old key gone, PIN then number still approves', async () => {
     const path = join(dir, 'pin.sqlite');
-    const clock = testClock();
-    const outbox = outboxDelivery({ print: false });
-    const app = (keys: SealingKey[]) =>
-      createMfa({
-        stores: createSqliteStores({ path, clock }),
-        clock,
-        issuer: 'App',
-        sealingKeys: keys,
-        audit: () => {},
-        methods: [voiceMethod({ answer: 'keypad', pin: true })],
-        phone: { delivery: outbox },
-      });
+    const { app, outbox } = engineOn(path, [voiceMethod({ answer: 'keypad', pin: true })]);
     const before = app([A]);
     const methodId = await registerPhone(before, outbox, 'alice', 'voice', '+44 7700 900123', {
       pin: '2580',

@@ -3,8 +3,9 @@
 // verification that uses an approval once, and the recording of an answer: an approval without
 // the page's number (or a keypad call's PIN) is a denial, and fraud reported after an answer
 // spends an approval so that it signs nobody in.
+import type { AuthMethod } from '../../policy/model.ts';
 import type { MethodRecord } from '../../store/ports.ts';
-import type { AwaitedApproval } from '../method.ts';
+import type { AwaitedApproval, FactorInput, MethodCheck, MethodServices } from '../method.ts';
 import type { ApprovalAnswer, ApprovalRequest, ApprovalRequests } from './requests.ts';
 
 /** How recording an answer ended: the answer recorded (`detail` says why an approval was refused), or not. */
@@ -19,9 +20,20 @@ export interface ApprovalFlowSpec {
   detailPrefix: 'push' | 'call';
   /** The registered method as a page may name it (a device's name, a masked number). */
   nameOf(record: MethodRecord): string;
+  /** What a verification gives: RFC 8176 `amr` values and the strength method. */
+  amr: string[];
+  strength: AuthMethod;
 }
 
-export function createApprovalFlow(requests: ApprovalRequests, spec: ApprovalFlowSpec) {
+/** Word that the user approved elsewhere: `{ push: true }` (`push=1` in a form), whichever the method. */
+export const isApprovalInput = (input: FactorInput) => 'push' in input && input.push === true;
+
+export function createApprovalFlow(
+  services: Pick<MethodServices, 'repository' | 'clock'>,
+  requests: ApprovalRequests,
+  spec: ApprovalFlowSpec,
+) {
+  const { repository, clock } = services;
   /** The newest request of `binding` for each candidate that has one, with its record. */
   const requestsOf = async (candidates: readonly MethodRecord[], binding: string) => {
     const sent = await Promise.all(
@@ -47,11 +59,8 @@ export function createApprovalFlow(requests: ApprovalRequests, spec: ApprovalFlo
       };
     },
 
-    /** The record whose request of `binding` was approved, using the approval (once); or why not. */
-    async verify(
-      candidates: readonly MethodRecord[],
-      binding: string,
-    ): Promise<{ ok: true; record: MethodRecord } | { ok: false; detail: string }> {
+    /** The record whose request of `binding` was approved, using the approval (once) and the record; or why not. */
+    async verify(candidates: readonly MethodRecord[], binding: string): Promise<MethodCheck> {
       const sent = await requestsOf(candidates, binding);
       const approved = sent.find((s) => s.tx.answer === 'approved');
       if (!approved) {
@@ -61,7 +70,9 @@ export function createApprovalFlow(requests: ApprovalRequests, spec: ApprovalFlo
       }
       // The atomic part: one sign-in per approval, however many submissions race.
       if (!(await requests.consume(approved.tx))) return { ok: false, detail: `${spec.detailPrefix}_used` };
-      return { ok: true, record: approved.record };
+      const { record } = approved;
+      await repository.markMethodUsed(record.userId, record.id, clock.now());
+      return { ok: true, record, amr: [...spec.amr], strength: spec.strength };
     },
 
     /**

@@ -12,7 +12,7 @@
 import { ConfigError, DeliveryError, SendBlockedError, SlowDownError } from '../../errors.ts';
 import { reservePlaces } from '../../store/count-places.ts';
 import type { MethodRecord } from '../../store/ports.ts';
-import { createApprovalFlow } from '../approvals/approval-flow.ts';
+import { createApprovalFlow, isApprovalInput } from '../approvals/approval-flow.ts';
 import { createApprovalRequests } from '../approvals/requests.ts';
 import type { MethodServices, SignInMethod } from '../method.ts';
 import { type PushDelivery, pushOutbox } from './delivery.ts';
@@ -40,21 +40,21 @@ export function createPushMethod(services: MethodServices, options: ResolvedPush
   const registration = createPushEnrollment(services, options);
   const tokens = createDeviceTokens({ clock, ephemeral, audience: options.endpoint });
   const nameOf = (record: MethodRecord) => pushDataOf(record).deviceName;
-  const approvals = createApprovalFlow(transactions, { channel: 'push', detailPrefix: 'push', nameOf });
+  const approvals = createApprovalFlow(services, transactions, {
+    channel: 'push',
+    detailPrefix: 'push',
+    nameOf,
+    amr: ['swk'],
+    strength: 'push',
+  });
 
   return {
     kind: 'push',
     provides: ['push'],
     keepsRecords: true,
-    accepts: (input) => 'push' in input && input.push === true,
+    accepts: isApprovalInput,
     awaiting: approvals.awaiting,
-    async verify(_userId, _input, candidates, binding) {
-      const approved = await approvals.verify(candidates, binding);
-      if (!approved.ok) return approved;
-      const { record } = approved;
-      await repository.markMethodUsed(record.userId, record.id, clock.now());
-      return { ok: true, record, amr: ['swk'], strength: 'push' };
-    },
+    verify: (_userId, _input, candidates, binding) => approvals.verify(candidates, binding),
     sends: {
       label: (record) => `Send a notification to ${nameOf(record)}`,
       async send(record, binding, origin) {

@@ -12,7 +12,7 @@
 // address), and a user reported for fraud is called no more until the flag is cleared.
 import { ConfigError, DeliveryError, SendBlockedError, SlowDownError } from '../../errors.ts';
 import type { MethodRecord } from '../../store/ports.ts';
-import { createApprovalFlow } from '../approvals/approval-flow.ts';
+import { createApprovalFlow, isApprovalInput } from '../approvals/approval-flow.ts';
 import { createApprovalRequests } from '../approvals/requests.ts';
 import type { KeypadAnswer, MethodServices, SignInMethod } from '../method.ts';
 import { maskPhoneNumber } from '../phone/number.ts';
@@ -36,7 +36,7 @@ export function keypadCallMethod(
   options: ResolvedVoiceOptions,
   base: SignInMethod,
 ): SignInMethod {
-  const { repository, clock, sealer } = services;
+  const { repository, sealer } = services;
   const sender = createPhoneSender(services);
   if (!sender.placesCalls)
     throw new ConfigError(
@@ -48,7 +48,14 @@ export function keypadCallMethod(
     lifetimeMs: options.lifetimeSeconds * 1000,
   });
   const nameOf = (record: MethodRecord) => maskPhoneNumber(numberOf(sealer, record));
-  const approvals = createApprovalFlow(requests, { channel: 'voice', detailPrefix: 'call', nameOf });
+  const amr = pins === null ? ['tel'] : ['tel', 'pin'];
+  const approvals = createApprovalFlow(services, requests, {
+    channel: 'voice',
+    detailPrefix: 'call',
+    nameOf,
+    amr,
+    strength: 'voice',
+  });
   const say = (moment: keyof KeypadWords) => options.words[moment].replaceAll('{service}', sender.service);
   const ended = (detail: string, userId?: string): KeypadAnswer => ({
     ok: false,
@@ -68,17 +75,10 @@ export function keypadCallMethod(
 
   return {
     ...base,
-    accepts: (input) => 'push' in input && input.push === true,
+    accepts: isApprovalInput,
     awaiting: approvals.awaiting,
-    async verify(_userId, _input, candidates, binding) {
-      const approved = await approvals.verify(candidates, binding);
-      if (!approved.ok) return approved;
-      const { record } = approved;
-      await repository.markMethodUsed(record.userId, record.id, clock.now());
-      const amr = pins === null ? ['tel'] : ['tel', 'pin'];
-      return { ok: true, record, amr, strength: 'voice' };
-    },
-    amr: () => (pins === null ? ['tel'] : ['tel', 'pin']),
+    verify: (_userId, _input, candidates, binding) => approvals.verify(candidates, binding),
+    amr: () => [...amr],
     sends: {
       label: (record) => `Call ${nameOf(record)}`,
       async send(record, binding) {
