@@ -209,21 +209,25 @@ export function createSecondFactor(engine: EngineContext) {
   }
 
   /**
-   * The notification for `binding` among these records, approved or unanswered, from the first
-   * of `among` (default: every enabled method) that has one.
+   * The request for `binding` among these records (a notification, a keypad call) that was
+   * approved, else one not answered yet, from `among` (default: every enabled method): an
+   * approval by any of them comes first, so a call answered while a notification still waits
+   * signs in.
    */
   async function waitingApproval(
     records: readonly MethodRecord[],
     binding: string,
     among: readonly SignInMethod[] = methods.all,
   ): Promise<AwaitedApproval | null> {
+    let waiting: AwaitedApproval | null = null;
     for (const method of among) {
       if (!method.awaiting) continue;
       const candidates = records.filter((r) => r.kind === method.kind);
       const approval = candidates.length > 0 ? await method.awaiting(candidates, binding) : null;
-      if (approval) return approval;
+      if (approval?.approved) return approval;
+      waiting ??= approval;
     }
-    return null;
+    return waiting;
   }
 
   /**
