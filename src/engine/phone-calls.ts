@@ -8,6 +8,7 @@
 // cannot guess PINs call after call), and audits refusals once a minute per reason and user.
 // The call's id is the capability: random, sent only to the provider, good for one answer.
 import type { ApprovalAnswer } from '../methods/approvals/requests.ts';
+import { DEFAULT_KEYPAD_WORDS } from '../methods/voice/options.ts';
 import type { Administration } from './administration.ts';
 import type { EngineContext } from './engine-context.ts';
 import { createRefusalAuditor } from './refusal-audit.ts';
@@ -32,7 +33,8 @@ export interface PhoneCallService {
 
 // Refusals are tallied per reason and user for an hour, reported once a minute.
 const REFUSAL_TALLY_TTL_MS = 3_600_000;
-const NO_CALLS = 'This sign-in request has ended. Goodbye.';
+/** What a call hears when no keypad method is enabled (its own words otherwise). */
+const NO_CALLS = DEFAULT_KEYPAD_WORDS.ended;
 
 export function createPhoneCallService(engine: EngineContext, admin: Administration): PhoneCallService {
   const { methods, audit, ephemeral, lockout } = engine;
