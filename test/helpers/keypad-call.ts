@@ -1,9 +1,11 @@
 // Keypad-call fixtures for the integration tests (`voiceMethod({ answer: 'keypad' })`): the
-// methods (an authenticator app, a phone call answered on the keypad, recovery codes), the test
-// Express app with its calls and codes in an outbox the test reads, a phone registered through
-// the engine (the code call read from the outbox, the PIN in PIN mode), and the phone's keypad:
-// the keys the user presses during the last call placed, handed over as a provider's webhook does.
+// methods (an authenticator app, a phone call answered on the keypad, recovery codes), an engine
+// and the test Express app with them, their calls and codes in an outbox the test reads, a phone
+// registered through the engine (the code call read from the outbox, the PIN in PIN mode), and
+// the phone's keypad: the keys the user presses during a call, handed over as a provider's
+// webhook does.
 import assert from 'node:assert/strict';
+import { createMemoryStores } from '../../adapters/memory/index.ts';
 import {
   type KeypadCall,
   type Mfa,
@@ -15,6 +17,8 @@ import {
 } from '../../src/index.ts';
 import { makeApp } from './app.ts';
 import { CTX, lastCode } from './phone.ts';
+import { testClock } from './test-clock.ts';
+import { createTestMfa } from './test-mfa.ts';
 
 export const PHONE_NUMBER = '+44 7700 900123';
 /** The button that places a call to PHONE_NUMBER. */
@@ -36,6 +40,18 @@ export function makeKeypadApp(options: { pin?: boolean } = {}) {
   const outbox = outboxDelivery({ print: false });
   const built = makeApp({ methods: keypadMethods(options), phone: { delivery: outbox } });
   return { ...built, outbox };
+}
+
+/** An engine with keypad calls (and what radiusHarness takes), its calls and codes in an outbox. */
+export function keypadCallMfa(options: { pin?: boolean } = {}) {
+  const clock = testClock();
+  const outbox = outboxDelivery({ print: false });
+  const stores = createMemoryStores({ clock });
+  const { mfa, events } = createTestMfa(
+    { methods: keypadMethods(options), phone: { delivery: outbox }, stores },
+    { clock, issuer: 'Test Co', keyFill: 5 },
+  );
+  return { mfa, outbox, clock, events, stores };
 }
 
 /** Registers PHONE_NUMBER (with PIN in PIN mode) for `userId` through the engine: its method id. */
