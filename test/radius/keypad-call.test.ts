@@ -6,7 +6,13 @@
  * Access-Reject counted like a wrong code; after a fraud report (0#) no call is placed.
  */
 import assert from 'node:assert/strict';
-import { approvingKeys, keypadCallMfa, otherNumber, pressKeys, registerKeypadPhone } from '../helpers/keypad-call.ts';
+import {
+  approvingKeys,
+  keypadCallMfa,
+  otherNumber,
+  pressKeys,
+  registerKeypadPhone,
+} from '../helpers/keypad-call.ts';
 import { requireTools } from '../helpers/peers.ts';
 import { PASSWORDS, type RadiusHarness, radiusHarness } from '../helpers/radius-server.ts';
 
@@ -58,7 +64,10 @@ describe('mfakit/radius with a phone call answered on the keypad', function () {
     assert.match(early.replyMessage, CALL_PROMPT);
     assert.equal(CALL_PROMPT.exec(early.replyMessage)?.[1], number);
     assert.equal((await h.mfa.admin.lockStatus('alice')).attempts, 0);
-    assert.equal((await pressKeys(h.mfa, made.outbox, approvingKeys(number, { pin: true }))).outcome, 'approved');
+    assert.equal(
+      (await pressKeys(h.mfa, made.outbox, approvingKeys(number, { pin: true }))).outcome,
+      'approved',
+    );
     const done = await h.ask({ 'User-Name': 'alice', 'User-Password': '', State: state });
     assert.equal(done.code, 'Access-Accept', done.output);
     assert.ok(h.events.some((e) => e.type === 'verified' && e.methodKind === 'voice'));
@@ -74,7 +83,7 @@ describe('mfakit/radius with a phone call answered on the keypad', function () {
     assert.ok(h.events.some((e) => e.type === 'verify_failed' && e.detail === 'call_number_mismatch'));
   });
 
-  it('a fraud report (0#): Enter is an Access-Reject, and the next sign-in's call is refused, saying why', async () => {
+  it("a fraud report (0#): Enter is an Access-Reject, and the next sign-in's call is refused, saying why", async () => {
     const state = await challenged();
     await placeCall(state);
     assert.equal((await pressKeys(h.mfa, made.outbox, '0')).outcome, 'fraud');
@@ -82,7 +91,11 @@ describe('mfakit/radius with a phone call answered on the keypad', function () {
     assert.equal(refused.code, 'Access-Reject', refused.output);
     const next = await h.ask({ 'User-Name': 'alice', 'User-Password': PASSWORDS.alice ?? '' });
     assert.equal(next.code, 'Access-Challenge', next.output);
-    const blocked = await h.ask({ 'User-Name': 'alice', 'User-Password': 'call', State: stateOf(next.state) });
+    const blocked = await h.ask({
+      'User-Name': 'alice',
+      'User-Password': 'call',
+      State: stateOf(next.state),
+    });
     assert.equal(blocked.code, 'Access-Challenge', blocked.output);
     assert.match(blocked.replyMessage, /^Calls are paused because a sign-in request was reported as fraud/);
     assert.equal(made.outbox.calls.length, 1, 'no call after the report');
