@@ -47,7 +47,7 @@ async function calledOverApi() {
   const methodId = await registerOverApi(built);
   const { agent } = await passwordStep(built.app, 'alice');
   const offered = await agent.post('/mfa/api/challenges').send({});
-  assert.deepEqual(offered.body.senders, [{ methodId, kind: 'voice', label: CALL_BUTTON }]);
+  assert.deepEqual(offered.body.senders, [{ methodId, kind: 'voice', label: CALL_BUTTON, approval: true }]);
   const sent = await agent.post('/mfa/api/send').send({ methodId });
   assert.equal(sent.status, 200, JSON.stringify(sent.body));
   return { built, methodId, agent, sent: sent.body };

@@ -130,6 +130,11 @@ describe('phone call answered on the keypad through the HTML pages', () => {
     const { agent, prompt } = await promptPage(built);
     assert.match(prompt, new RegExp(`<button type="submit" class="secondary">${CALL_BUTTON_RE}</button>`));
     assert.equal(numberOf(prompt), '', 'no number before the call');
+    // The code field is for the other methods: a keypad call sends no code to type here.
+    assert.match(
+      prompt,
+      /<p class="hint" id="code-hint">Enter the code from your authenticator app or hardware token, or one of your recovery codes\.<\/p>/,
+    );
     assert.equal(built.outbox.calls.length, 0, 'no call until asked');
 
     const sent = await submit(agent, '/mfa/send', prompt, { methodId });
@@ -302,6 +307,7 @@ describe('phone call answered on the keypad through the HTML pages', () => {
     const number = numberOf(stepSent.text);
     assertContinue(stepSent.text, number, methodId, '/mfa/verify');
     assert.match(stepSent.text, /enter this number on the keypad/);
+    assert.doesNotMatch(stepSent.text, /Send a code to your phone/, 'no code is sent by the call');
     assertNoApp(stepSent.text);
     assert.match(stepSent.text, /name="returnTo" value="\/admin"/);
     const early = await submit(agent, '/mfa/verify', stepSent.text, {
