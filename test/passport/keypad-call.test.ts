@@ -88,7 +88,18 @@ describe('mfakit/passport: phone call answered on the keypad', () => {
     const t = keypadApp();
     const methodId = await registerKeypadPhone(t.mfa, t.outbox, ALICE);
     const { agent, number, page } = await placeCall(t, methodId);
+    assert.match(
+      noticeOf(page) ?? '',
+      new RegExp(
+        `^We are calling \\+•• ••• ••23\\. When the call asks, enter ${number} on the phone&#39;s keypad`,
+      ),
+    );
     assert.match(page, /When the call to \+•• ••• ••23 asks, enter this number on the keypad:/);
+    assert.match(
+      page,
+      /id="code-hint">Enter the code from your authenticator app/,
+      'no code is sent by the call',
+    );
     assert.doesNotMatch(page, /in the app/);
 
     const early = await pressContinue(agent);
