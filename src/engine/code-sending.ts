@@ -25,6 +25,11 @@ export interface CodeSender {
   kind: string;
   /** e.g. "Text a code to +•• ••• ••67". */
   label: string;
+  /**
+   * Present when the send asks for an approval (a push notification, a keypad call) and sends
+   * no code to type: the page then shows a number and Continue instead.
+   */
+  approval?: true;
 }
 
 export type SendFailure =
@@ -136,8 +141,14 @@ export function createCodeSending(engine: EngineContext) {
     sendersOf(records: readonly MethodRecord[]): CodeSender[] {
       const senders: CodeSender[] = [];
       for (const record of records) {
-        const sends = methods.of(record)?.sends;
-        if (sends) senders.push({ methodId: record.id, kind: record.kind, label: sends.label(record) });
+        const method = methods.of(record);
+        if (!method?.sends) continue;
+        const sender: CodeSender = {
+          methodId: record.id,
+          kind: record.kind,
+          label: method.sends.label(record),
+        };
+        senders.push(method.awaiting ? { ...sender, approval: true } : sender);
       }
       return senders;
     },

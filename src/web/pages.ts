@@ -65,9 +65,14 @@ const codeInput = (label: string, hint: string) => html`
   <input type="text" id="code" name="code" class="code" required autofocus
     autocomplete="one-time-code" inputmode="numeric" maxlength="12" aria-describedby="code-hint">`;
 
-/** Where the code comes from: the phone's code first when the page offers to send one. */
-const codeHint = (sending: boolean, app: string) =>
-  sending ? `Send a code to your phone with a button above and enter it here, or ${app}.` : `Enter ${app}.`;
+/**
+ * Where the code comes from: the phone's code first when a button sends one (a text message, a
+ * call that reads one out) — not for a notification or a keypad call, which send none.
+ */
+const codeHint = (senders: readonly CodeSender[] | undefined, app: string) =>
+  (senders ?? []).some((s) => !s.approval)
+    ? `Send a code to your phone with a button above and enter it here, or ${app}.`
+    : `Enter ${app}.`;
 
 /** The buttons that send a code (a text message, a call), posting to `basePath/send`. */
 const sendForms = (
@@ -122,7 +127,7 @@ export function promptPage(
         : html`<form method="post" action="${action}">
       ${csrf(ctx)}
       ${returnTo}
-      ${codeInput('Verification code', codeHint((p.senders ?? []).length > 0, 'the code from your authenticator app or hardware token, or one of your recovery codes'))}
+      ${codeInput('Verification code', codeHint(p.senders, 'the code from your authenticator app or hardware token, or one of your recovery codes'))}
       ${
         p.rememberDays !== null
           ? html`<label class="inline"><input type="checkbox" name="remember" value="1"> Don't ask again on this device for ${p.rememberDays} days</label>`
@@ -303,7 +308,7 @@ export function verifyPage(
     <form method="post" action="${ctx.basePath}/verify">
       ${csrf(ctx)}
       ${returnTo}
-      ${codeInput('Verification code', codeHint((p.senders ?? []).length > 0, 'a code from your authenticator app or hardware token, or a recovery code'))}
+      ${codeInput('Verification code', codeHint(p.senders, 'a code from your authenticator app or hardware token, or a recovery code'))}
       <button type="submit">Confirm</button>
     </form>`,
     { scripts: challenges.length > 0 },

@@ -91,6 +91,10 @@ describe('text message and phone call through the HTML pages', () => {
       /<button type="submit" class="secondary">Text a code to \+•• ••• ••23<\/button>/,
     );
     assert.equal(built.outbox.messages.length, sent, 'showing the prompt sends nothing');
+    assert.match(
+      prompt.text,
+      /id="code-hint">Send a code to your phone with a button above and enter it here/,
+    );
     const methodId = /name="methodId" value="([^"]+)"/.exec(prompt.text)?.[1] ?? '';
     const after = await agent
       .post('/mfa/send')

@@ -15,7 +15,7 @@ async function sentToPhone() {
   const { agent } = await passwordStep(built.app, 'alice');
   const offered = await agent.post('/mfa/api/challenges').send({});
   assert.deepEqual(offered.body.senders, [
-    { methodId, kind: 'push', label: 'Send a notification to Pixel 9' },
+    { methodId, kind: 'push', label: 'Send a notification to Pixel 9', approval: true },
   ]);
   const sent = await agent.post('/mfa/api/send').send({ methodId });
   assert.equal(sent.status, 200, JSON.stringify(sent.body));

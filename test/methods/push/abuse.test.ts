@@ -165,7 +165,9 @@ describe('push notifications: abuse', () => {
     });
     const pendingId = await pendingSignIn(mfa, 'alice');
     const { senders } = await mfa.pendingPrompt(pendingId);
-    assert.deepEqual(senders, [{ methodId, kind: 'push', label: 'Send a notification to Pixel9 lenohP' }]);
+    assert.deepEqual(senders, [
+      { methodId, kind: 'push', label: 'Send a notification to Pixel9 lenohP', approval: true },
+    ]);
     const empty = await createPushApp(engineTransport(mfa), { now: () => clock.now(), name: '\u202e\u200b' });
     const draft = await mfa.enrollment.begin('push', 'bob', 'bob', undefined, CTX);
     assert.equal((await empty.activate(String(draft.fields.activationUri))).status, 400);

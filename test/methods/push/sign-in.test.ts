@@ -88,7 +88,9 @@ for (const [name, storesFor] of suites) {
       const { app, methodId } = await registerPushApp(mfa, clock, 'alice', { name: 'Pixel 9' });
       const pendingId = await pendingSignIn(mfa, 'alice');
       const { senders } = await mfa.pendingPrompt(pendingId);
-      assert.deepEqual(senders, [{ methodId, kind: 'push', label: 'Send a notification to Pixel 9' }]);
+      assert.deepEqual(senders, [
+        { methodId, kind: 'push', label: 'Send a notification to Pixel 9', approval: true },
+      ]);
       assert.equal(outbox.notifications.length, 0, 'nothing sent until asked');
       const number = await sendPush(mfa, pendingId, methodId);
       // The prompt again (a reload) offers the same number, until the device answers.
