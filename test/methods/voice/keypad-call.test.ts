@@ -56,7 +56,7 @@ for (const [name, storesFor] of suites) {
       const methodId = await registered(s);
       const pendingId = await pendingSignIn(mfa, 'alice');
       const { senders } = await mfa.pendingPrompt(pendingId);
-      assert.deepEqual(senders, [{ methodId, kind: 'voice', label: `Call ${MASKED}` }]);
+      assert.deepEqual(senders, [{ methodId, kind: 'voice', label: `Call ${MASKED}`, approval: true }]);
       assert.equal(outbox.calls.length, 0, 'nothing placed until asked');
       const { number, callId, placed } = await call(mfa, outbox, pendingId, methodId);
       assert.equal(placed.from, '+442079460000', 'from the caller ID');
