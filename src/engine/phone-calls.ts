@@ -4,8 +4,8 @@
 // The method records the keys as its request's answer (src/methods/voice/keypad-call.ts); this
 // service audits it (`call_answered`), acts on a fraud report (0#: the user's fraud flag is set,
 // which signs them out everywhere, and nothing is sent to them until an administrator clears
-// it), counts a wrong PIN as a failed attempt under the lockout (a phone in someone else's hand
-// cannot guess PINs call after call), and audits refusals once a minute per reason and user.
+// it), and audits refusals once a minute per reason and user. (A wrong PIN counts against the
+// phone in the method; a Continue after a denied call counts under the lockout as usual.)
 // The call's id is the capability: random, sent only to the provider, good for one answer.
 import type { ApprovalAnswer } from '../methods/approvals/requests.ts';
 import { DEFAULT_KEYPAD_WORDS } from '../methods/voice/options.ts';
@@ -28,7 +28,10 @@ export interface PhoneCallService {
    * call `callId` the provider was given (`KeypadCall.callId`). Never throws for what a caller
    * sends: anything but a live call's id is `ended`.
    */
-  keypad(input: { callId: unknown; keys: unknown }, ctx?: RequestContext): Promise<KeypadOutcome>;
+  keypad(
+    input: { callId?: unknown; keys?: unknown } | null | undefined,
+    ctx?: RequestContext,
+  ): Promise<KeypadOutcome>;
 }
 
 // Refusals are tallied per reason and user for an hour, reported once a minute.
@@ -37,7 +40,7 @@ const REFUSAL_TALLY_TTL_MS = 3_600_000;
 const NO_CALLS = DEFAULT_KEYPAD_WORDS.ended;
 
 export function createPhoneCallService(engine: EngineContext, admin: Administration): PhoneCallService {
-  const { methods, audit, ephemeral, lockout } = engine;
+  const { methods, audit, ephemeral } = engine;
   const method = methods.all.find((m) => m.keypad !== undefined);
   const refusalAudit = createRefusalAuditor(ephemeral, 'keypad', REFUSAL_TALLY_TTL_MS);
 
@@ -46,7 +49,10 @@ export function createPhoneCallService(engine: EngineContext, admin: Administrat
     async keypad(input, ctx = { ip: '' }) {
       const keypad = method?.keypad;
       if (!method || !keypad) return { outcome: 'ended', say: NO_CALLS };
-      const { callId, keys } = input;
+      // Whatever a webhook hands over (no body, an array, inherited fields) reads as no call.
+      const given = typeof input === 'object' && input !== null ? input : {};
+      const callId = Object.hasOwn(given, 'callId') ? given.callId : undefined;
+      const keys = Object.hasOwn(given, 'keys') ? given.keys : undefined;
       const answer =
         typeof callId === 'string' && typeof keys === 'string' ? await keypad.answer(callId, keys) : null;
       if (answer === null || !answer.ok) {
@@ -60,6 +66,8 @@ export function createPhoneCallService(engine: EngineContext, admin: Administrat
           });
         return { outcome: 'ended', say: answer?.say ?? NO_CALLS };
       }
+      // The flag first: a report stands even if its audit row cannot be written.
+      if (answer.answer === 'fraud') await admin.setFraudFlag(answer.userId, true, ctx);
       await audit(answer.userId, ctx, {
         type: 'call_answered',
         detail: answer.answer,
@@ -67,8 +75,6 @@ export function createPhoneCallService(engine: EngineContext, admin: Administrat
         methodKind: method.kind,
         ...(answer.detail ? { data: { reason: answer.detail } } : {}),
       });
-      if (answer.detail === 'pin_mismatch') await lockout.failed(answer.userId, ctx.ip);
-      if (answer.answer === 'fraud') await admin.setFraudFlag(answer.userId, true, ctx);
       return { outcome: answer.answer, say: answer.say };
     },
   };

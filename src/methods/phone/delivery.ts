@@ -23,7 +23,7 @@ export interface PhoneMessage {
 /**
  * A call answered on the keypad (`voiceMethod({ answer: 'keypad' })`): say `greeting`, then
  * `prompt` (repeat it while no key is pressed), gather the keys up to `#` (at most `maxDigits`),
- * and hand them to `mfa.phoneCalls.keypad({ callId, digits })`, whose answer says what to say
+ * and hand them to `mfa.phoneCalls.keypad({ callId, keys })`, whose answer says what to say
  * before hanging up. No code is in it: the number to type is on the user's sign-in page only.
  */
 export interface KeypadCall {

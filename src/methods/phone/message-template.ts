@@ -2,8 +2,9 @@
 // own (`phone.messages`, Azure MFA's custom greetings). A template has two placeholders and no
 // others: `{code}` (required: a message without its code is useless), which a call reads digit
 // by digit, and `{service}` (the sender name). Each given template is checked at start-up: no
-// other `{…}` and no stray brace, no control or invisible formatting characters, no link
-// (`://`, `www.`: a text with a link in it is what phishing looks like), and short once filled
+// other `{…}` and no stray brace, no control or invisible characters, no link (`://`, `www.`, a
+// domain name — also in full-width forms: a text with a link in it is what phishing looks
+// like), and short once filled
 // in with a 6-digit code and the service name — a text at most 140 characters (one SMS segment
 // of 160 in the GSM alphabet, with room to spare), a call at most 500.
 import { z } from 'zod';
@@ -22,9 +23,11 @@ export const PHONE_MESSAGE_MAX: Readonly<Record<PhoneTemplateName, number>> = { 
 const PLACEHOLDER = /\{(code|service)\}/g;
 const BRACED = /\{[^{}]*\}/g;
 // C0/C1 controls (line breaks, tabs…), invisible formatting (bidi overrides, zero-width), line
-// and paragraph separators.
-const INVISIBLE = /[\p{Cc}\p{Cf}\p{Zl}\p{Zp}]/u;
-const LINK = /:\/\/|www\./i;
+// and paragraph separators, what renders as nothing (default-ignorable code points, variation
+// selectors, the blank Braille pattern and the Hangul fillers).
+const INVISIBLE = /[\p{Cc}\p{Cf}\p{Zl}\p{Zp}\p{Default_Ignorable_Code_Point}\u2800\u3164\u115f\u1160\uffa0]/u;
+// A scheme, `www.`, or a domain name (`evil.example/r`): what a phone turns into a link.
+const LINK = /:\/\/|www\.|[\p{L}\p{N}_-]+\.(?:[\p{L}\p{N}_-]+\.)*\p{L}{2,24}(?![\p{L}\p{N}_-])/iu;
 
 /** The message `template` says for `code` from `service`; a call's code is read digit by digit. */
 export function fillPhoneTemplate(
@@ -55,8 +58,9 @@ function templateProblem(template: string): string | null {
 export function wordingProblem(words: string): string | null {
   if (INVISIBLE.test(words))
     return 'no control or invisible characters (line breaks, tabs, bidi or zero-width marks)';
-  if (LINK.test(words))
-    return 'no links (:// or www.): a code message with a link is what phishing looks like';
+  // Checked as a phone may show it: full-width ｗｗｗ．and ：／／ read as www. and ://.
+  if (LINK.test(words.normalize('NFKC')))
+    return 'no links (://, www. or a domain name): a code message with a link is what phishing looks like';
   return null;
 }
 

@@ -6,26 +6,25 @@
 // The requests are the approval requests push notifications use (src/methods/approvals/): one
 // waiting per phone at a time (another sign-in's call is refused meanwhile, so the call that
 // rings is the one whose number the user's page shows), short-lived, answered once, used once.
-// A wrong number or PIN ends the request as denied; 0# reports fraud. The number to type is never
-// said in the call: someone who only holds the password cannot get a tired "#" out of the user.
-// Calls count in the phone send limits (per user and number; the engine adds the client
-// address), and a user reported for fraud is called no more until the flag is cleared.
+// A wrong number or PIN ends the request as denied; 0# reports fraud (keypad-answers.ts). The
+// number to type is never said in the call: someone who only holds the password cannot get a
+// tired "#" out of the user. Calls count in the phone send limits (per user and number; the
+// engine adds the client address); a user reported for fraud, and in PIN mode a phone without a
+// PIN or past its wrong PINs (pins.ts), is called no more.
 import { ConfigError, DeliveryError, SendBlockedError, SlowDownError } from '../../errors.ts';
 import type { MethodRecord } from '../../store/ports.ts';
 import { createApprovalFlow, isApprovalInput } from '../approvals/approval-flow.ts';
 import { createApprovalRequests } from '../approvals/requests.ts';
-import type { KeypadAnswer, MethodServices, SignInMethod } from '../method.ts';
+import type { MethodServices, SignInMethod } from '../method.ts';
 import { maskPhoneNumber } from '../phone/number.ts';
 import { numberOf } from '../phone/record.ts';
 import { createPhoneSender } from '../phone/sender.ts';
+import { createKeypadAnswers, NUMBER_DIGITS } from './keypad-answers.ts';
 import type { KeypadWords, ResolvedVoiceOptions } from './options.ts';
 import { type CallPins, createCallPins } from './pins.ts';
 
-/** The keys of a call, without the closing `#`: digits and `*`, at most 16. */
-const KEYS = /^[0-9*]{0,16}#?$/;
-const CALL_ID = /^[A-Za-z0-9_-]{16,64}$/;
-const FRAUD_KEYS = '0';
-const NUMBER_DIGITS = 2;
+/** The most characters a call's words may have once `{service}` is filled in. */
+const WORDS_MAX_FILLED = 500;
 
 /**
  * The base phone-call method (registration, description, resealing) made to sign in by keypad:
@@ -42,7 +41,7 @@ export function keypadCallMethod(
     throw new ConfigError(
       "voiceMethod({ answer: 'keypad' }): phone.delivery needs call(call), which places a keypad call (see KeypadCall)",
     );
-  const pins: CallPins | null = options.pin ? createCallPins(services) : null;
+  const pins: CallPins | null = options.pin ? createCallPins(services, options.pinAttempts) : null;
   const requests = createApprovalRequests(services, {
     prefix: 'call',
     lifetimeMs: options.lifetimeSeconds * 1000,
@@ -57,21 +56,12 @@ export function keypadCallMethod(
     strength: 'voice',
   });
   const say = (moment: keyof KeypadWords) => options.words[moment].replaceAll('{service}', sender.service);
-  const ended = (detail: string, userId?: string): KeypadAnswer => ({
-    ok: false,
-    error: 'call_ended',
-    detail,
-    say: say('ended'),
-    ...(userId !== undefined ? { userId } : {}),
-  });
-
-  /** Why keys that are no fraud report do not approve `record`'s request for `number`, or null. */
-  const refusalOf = (record: MethodRecord, keys: string, number: string): string | null => {
-    if (pins === null) return keys === number ? null : 'number_mismatch';
-    const pin = keys.slice(0, -NUMBER_DIGITS);
-    if (!pins.matches(record, pin)) return 'pin_mismatch';
-    return keys.slice(-NUMBER_DIGITS) === number ? null : 'number_mismatch';
-  };
+  for (const moment of Object.keys(options.words) as (keyof KeypadWords)[])
+    if ([...say(moment)].length > WORDS_MAX_FILLED)
+      throw new ConfigError(
+        `voiceMethod options: words.${moment} is longer than ${WORDS_MAX_FILLED} characters once {service} is filled in`,
+      );
+  const answers = createKeypadAnswers({ ...services, requests, approvals, pins, say });
 
   return {
     ...base,
@@ -90,6 +80,10 @@ export function keypadCallMethod(
           throw new SendBlockedError(
             'Sign-in calls now need a PIN, and this phone has none. Use another method, then register the phone again to set one.',
           );
+        if (pins !== null && (await pins.blocked(record)))
+          throw new SendBlockedError(
+            'Too many wrong PINs were typed in calls to this phone. Use another method, then register the phone again to set a new PIN.',
+          );
         const number = numberOf(sealer, record);
         const reserved = await sender.reserve(record.userId, number, 'sign-in');
         const issued = await requests.issue(record, binding, null);
@@ -103,6 +97,7 @@ export function keypadCallMethod(
         }
         const { tx } = issued;
         try {
+          await answers.placed(tx);
           await sender.placeCall({
             to: number,
             callId: tx.id,
@@ -120,33 +115,10 @@ export function keypadCallMethod(
         return { channel: 'voice', to: nameOf(record), expiresAt: tx.expiresAt, number: tx.number };
       },
     },
-    keypad: {
-      async answer(callId, keys) {
-        if (!CALL_ID.test(callId) || !KEYS.test(keys)) return ended('keys_malformed');
-        const tx = await requests.byId(callId);
-        if (tx === null) return ended('call_unknown');
-        // Only the phone's newest request is its to answer: one replaced by a newer call is not.
-        if ((await requests.newestOf(tx.methodId))?.id !== tx.id) return ended('call_replaced', tx.userId);
-        const record = await repository.getMethod(tx.userId, tx.methodId);
-        if (record === null) return ended('method_removed', tx.userId);
-        const typed = keys.replace(/#$/, '');
-        const fraud = typed === FRAUD_KEYS;
-        const recorded = await approvals.record(
-          tx,
-          fraud ? 'fraud' : 'approved',
-          fraud ? null : refusalOf(record, typed, tx.number),
-        );
-        if (!recorded.ok)
-          return {
-            ok: false,
-            error: 'already_answered',
-            detail: 'already_answered',
-            say: say('ended'),
-            userId: tx.userId,
-          };
-        const { answer, detail } = recorded;
-        return { ok: true, userId: tx.userId, methodId: tx.methodId, answer, detail, say: say(answer) };
-      },
-    },
+    keypad: { answer: answers.answer },
+    // Removing the phone removes its count of wrong PINs with it.
+    ...(pins !== null
+      ? { released: (record: MethodRecord) => ({ counterKey: pins.failuresKey(record) }) }
+      : {}),
   };
 }

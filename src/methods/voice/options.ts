@@ -50,6 +50,7 @@ const schema = z
   .object({
     answer: z.enum(['code', 'keypad']).default('code'),
     pin: z.boolean().default(false),
+    pinAttempts: z.number().int().min(3).max(10).default(5),
     lifetimeSeconds: z.number().int().min(30).max(300).default(90),
     words: z
       .object({
@@ -80,6 +81,8 @@ export interface VoiceOptions {
   answer?: 'code' | 'keypad';
   /** PIN mode (keypad only): the user sets a PIN when registering and types it before the number. */
   pin?: boolean;
+  /** PIN mode: wrong PINs in a row before the phone is called no more (until registered again); default 5, 3 to 10. */
+  pinAttempts?: number;
   /** How long a keypad call can be answered, in seconds: default 90, 30 to 300. */
   lifetimeSeconds?: number;
   /** A keypad call's words (custom greetings), each at most 400 characters; `{service}` is replaced. */
@@ -89,6 +92,7 @@ export interface VoiceOptions {
 export interface ResolvedVoiceOptions {
   answer: 'code' | 'keypad';
   pin: boolean;
+  pinAttempts: number;
   lifetimeSeconds: number;
   words: KeypadWords;
 }

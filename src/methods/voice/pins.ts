@@ -5,7 +5,10 @@
 // moves it to a new key; a keyed hash of so few digits would be no harder to test with the key
 // and could not be moved), never shown, and compared in constant time. PINs anyone would guess
 // first (one digit repeated, a run up or down: 0000, 1234, 98765) are refused. A wrong PIN denies
-// the call and counts as a failed attempt under the lockout, like a wrong code.
+// the call and counts against the phone, durably: after `pinAttempts` wrong PINs in a row the
+// phone is called no more until it is registered again (a correct PIN clears the count; nothing
+// else does — not a sign-in by another method), so a phone in someone else's hand cannot be
+// guessed through, however slowly.
 import { createHash, timingSafeEqual } from 'node:crypto';
 import { MfaError } from '../../errors.ts';
 import type { MethodRecord } from '../../store/ports.ts';
@@ -51,14 +54,32 @@ export function parsePin(given: string | undefined): string {
 
 const digest = (s: string) => createHash('sha256').update(s).digest();
 
-export function createCallPins(services: Pick<MethodServices, 'sealer'>) {
-  const { sealer } = services;
+export function createCallPins(services: Pick<MethodServices, 'sealer' | 'repository'>, attempts: number) {
+  const { sealer, repository } = services;
+  const failuresKey = (record: MethodRecord) => `call-pin-failures:${record.userId}:${record.id}`;
   const sealedOf = (record: MethodRecord) =>
     typeof record.data.sealedPin === 'string' && record.data.sealedPin.length > 0
       ? record.data.sealedPin
       : null;
   return {
     maxLength: PIN_MAX_LENGTH,
+    /** The shortest keys that can hold a PIN and the page's two digits. */
+    minKeys: PIN_MIN_LENGTH + 2,
+    /** The durable count of wrong PINs in a row, removed with the record. */
+    failuresKey,
+    /** Whether the phone took `attempts` wrong PINs in a row: it is called no more. */
+    async blocked(record: MethodRecord): Promise<boolean> {
+      return ((await repository.getCounter(failuresKey(record))) ?? 0) >= attempts;
+    },
+    /** Counts a wrong PIN against the phone (one atomic step). */
+    async failed(record: MethodRecord): Promise<void> {
+      await repository.incrementCounter(failuresKey(record));
+    },
+    /** A correct PIN: the count starts again (no write when there was none). */
+    async succeeded(record: MethodRecord): Promise<void> {
+      if (((await repository.getCounter(failuresKey(record))) ?? 0) > 0)
+        await repository.deleteCounter(failuresKey(record));
+    },
     /** Whether the record has a PIN set. */
     has: (record: MethodRecord) => sealedOf(record) !== null,
     /** Whether `pin` is the record's PIN (compared in constant time); false when it has none. */

@@ -144,6 +144,39 @@ for (const [name, storesFor] of suites) {
       assert.equal(refused.ok, false);
     });
 
+    it('0 on a call replaced by a newer one, or lapsed, still reports fraud: the user was called', async () => {
+      for (const how of ['replaced', 'lapsed'] as const) {
+        const s = setup({ lifetimeSeconds: 60 });
+        const methodId = await registered(s);
+        const pendingId = await pendingSignIn(s.mfa, 'alice');
+        const first = await call(s.mfa, s.outbox, pendingId, methodId);
+        // The caller presses Call again while the user listens, or the user takes their time.
+        const second = how === 'replaced' ? await call(s.mfa, s.outbox, pendingId, methodId) : null;
+        s.clock.advance(how === 'lapsed' ? 10 * 60_000 : 5_000);
+        const reported = await s.mfa.phoneCalls.keypad({ callId: first.callId, keys: '0#' }, CTX);
+        assert.equal(reported.outcome, 'fraud', how);
+        assert.ok(s.events.some((e) => e.type === 'fraud_flag_changed' && e.detail === 'flagged'));
+        assert.ok(
+          s.events.some(
+            (e) =>
+              e.type === 'call_answered' &&
+              e.detail === 'fraud' &&
+              JSON.stringify(e.data) ===
+                `{"reason":"reported_after_${how === 'replaced' ? 'replacement' : 'lapse'}"}`,
+          ),
+        );
+        // Once: the report is not counted twice, and the newer call approves nothing now.
+        assert.equal(
+          (await s.mfa.phoneCalls.keypad({ callId: first.callId, keys: '0' }, CTX)).outcome,
+          'ended',
+        );
+        if (second) {
+          await s.mfa.phoneCalls.keypad({ callId: second.callId, keys: second.number }, CTX);
+          assert.equal((await s.mfa.verifyPending(pendingId, { push: true }, CTX)).ok, false);
+        }
+      }
+    });
+
     it('an approval signs in once: of 50 racing submissions one succeeds; of racing answers one lands', async () => {
       const s = setup();
       const methodId = await registered(s);
@@ -222,10 +255,26 @@ for (const [name, storesFor] of suites) {
       assert.ok(s.events.some((e) => e.type === 'call_keys_refused' && e.detail === 'call_replaced'));
     });
 
+    it('0 on a call placed longer ago than the report window is nobody’s report', async () => {
+      const s = setup({ lifetimeSeconds: 60 });
+      const methodId = await registered(s);
+      const { callId } = await call(s.mfa, s.outbox, await pendingSignIn(s.mfa, 'alice'), methodId);
+      s.clock.advance(16 * 60_000);
+      assert.equal((await s.mfa.phoneCalls.keypad({ callId, keys: '0' }, CTX)).outcome, 'ended');
+      assert.ok(!s.events.some((e) => e.type === 'fraud_flag_changed'));
+    });
+
     it('junk from a webhook is "ended", never a throw, and is audited once a minute', async () => {
       const s = setup();
       const methodId = await registered(s);
       const { callId } = await call(s.mfa, s.outbox, await pendingSignIn(s.mfa, 'alice'), methodId);
+      for (const nothing of [
+        null,
+        undefined,
+        [] as unknown as { callId: unknown },
+        Object.create({ callId, keys: '12' }),
+      ])
+        assert.equal((await s.mfa.phoneCalls.keypad(nothing, CTX)).outcome, 'ended');
       const junk: { callId: unknown; keys: unknown }[] = [
         { callId: undefined, keys: '12' },
         { callId, keys: undefined },

@@ -77,28 +77,53 @@ describe('keypad calls in PIN mode', () => {
     );
   });
 
-  it('a wrong PIN denies the call and counts: a phone in a thief’s hand is locked out, not guessed through', async () => {
-    const { mfa, outbox, clock, events } = keypadMfa(
-      { pin: true },
-      { lockout: { maxAttempts: 5, hardLimit: 3, lockSeconds: 900 } },
-    );
+  it('wrong PINs count against the phone: after pinAttempts in a row it is called no more, whatever else signs in', async () => {
+    const { mfa, outbox, clock, events, stores } = keypadMfa({ pin: true, pinAttempts: 3 });
     const methodId = await registerPhone(mfa, outbox, 'alice', 'voice', NUMBER, { pin: PIN });
-    for (let guess = 0; guess < 3; guess++) {
+    const guess = async (keysFor: (number: string) => string) => {
+      clock.advance(301_000); // past the send limits' window
       const pendingId = await pendingSignIn(mfa, 'alice');
       const { number, callId } = await call(mfa, outbox, pendingId, methodId);
-      const wrong = await mfa.phoneCalls.keypad({ callId, keys: `${9000 + guess * 11}${number}` }, CTX);
-      assert.equal(wrong.outcome, 'denied');
-      clock.advance(301_000);
-    }
-    assert.ok(
-      events.some(
+      const answered = await mfa.phoneCalls.keypad({ callId, keys: keysFor(number) }, CTX);
+      return { answered, pendingId };
+    };
+    // Two wrong PINs, then the right one: the count starts again.
+    for (const wrong of ['9034', '8125'])
+      assert.equal((await guess((n) => `${wrong}${n}`)).answered.outcome, 'denied');
+    const right = await guess((n) => `${PIN}${n}`);
+    assert.equal(right.answered.outcome, 'approved');
+    assert.ok((await mfa.verifyPending(right.pendingId, { push: true }, CTX)).ok);
+    // Keys too short to hold a PIN (a lone #, the number alone) deny but try no PIN.
+    for (const short of [() => '#', (n: string) => n, (n: string) => `12${n}`])
+      assert.equal((await guess(short)).answered.outcome, 'denied');
+    // Three wrong PINs in a row, none followed through with Continue: the phone is blocked.
+    for (const wrong of ['9034', '8125', '6402'])
+      assert.equal((await guess((n) => `${wrong}${n}`)).answered.outcome, 'denied');
+    assert.equal(
+      events.filter(
         (e) => e.type === 'call_answered' && JSON.stringify(e.data) === '{"reason":"pin_mismatch"}',
-      ),
+      ).length,
+      5,
     );
-    assert.equal((await mfa.admin.lockStatus('alice')).consecutiveFailures, 3);
-    // Hard-locked (until an administrator unlocks): no sign-in, so no more calls and no more guesses.
-    const blocked = await mfa.beginSignIn({ userId: 'alice', amr: ['pwd'], ip: CTX.ip, userAgent: 'test' });
-    assert.equal(blocked.status, 'blocked');
+    assert.equal((await mfa.admin.lockStatus('alice')).consecutiveFailures, 0, 'no Continue was pressed');
+    // A success by another method (the counter is the phone's own) does not unblock it.
+    await stores.repository.deleteCounter('lockout:consecutive:alice');
+    const blocked = await mfa.sendPendingCode(await pendingSignIn(mfa, 'alice'), methodId, CTX);
+    assert.equal(!blocked.ok && blocked.error, 'send_blocked');
+    assert.match(
+      !blocked.ok && blocked.error === 'send_blocked' ? blocked.message : '',
+      /Too many wrong PINs/,
+    );
+    // Registered again (a new PIN), the phone is called again.
+    assert.ok(await mfa.methods.remove('alice', methodId, CTX));
+    assert.equal(
+      await stores.repository.getCounter(`call-pin-failures:alice:${methodId}`),
+      null,
+      'removed with it',
+    );
+    const again = await registerPhone(mfa, outbox, 'alice', 'voice', NUMBER, { pin: '2580' });
+    const sent = await mfa.sendPendingCode(await pendingSignIn(mfa, 'alice'), again, CTX);
+    assert.ok(sent.ok);
   });
 
   it('the right PIN with a wrong number is still no approval', async () => {

@@ -32,6 +32,26 @@ describe('voiceMethod options', () => {
       { answer: 'keypad', words: { greeting: 'Hello \u202e' } },
       /words\.greeting: no control or invisible/,
     ],
+    [
+      'a bare domain',
+      { answer: 'keypad', words: { approved: 'Done. Visit evil.example/r' } },
+      /words\.approved: no links/,
+    ],
+    [
+      'a full-width link',
+      { answer: 'keypad', words: { approved: 'Go to ｗｗｗ．evil' } },
+      /words\.approved: no links/,
+    ],
+    [
+      'a Hangul filler',
+      { answer: 'keypad', words: { greeting: 'Hello\u3164' } },
+      /words\.greeting: no control or invisible/,
+    ],
+    [
+      'a variation selector',
+      { answer: 'keypad', words: { greeting: 'Hello\ufe0f' } },
+      /words\.greeting: no control or invisible/,
+    ],
     ['too long', { answer: 'keypad', words: { denied: 'x'.repeat(401) } }, /words\.denied:/],
     ['empty', { answer: 'keypad', words: { ended: '' } }, /words\.ended:/],
     ['an unknown moment', { answer: 'keypad', words: { goodbye: 'Bye' } as VoiceOptions['words'] }, /words:/],
@@ -50,6 +70,18 @@ describe('voiceMethod options', () => {
     assert.throws(
       () => keypadMfa({}, { phone: { delivery: { send: async () => {} } } }),
       (err: unknown) => err instanceof ConfigError && /phone\.delivery needs call\(call\)/.test(err.message),
+    );
+  });
+
+  it('refuses words longer than 500 characters once {service} is filled in, when the engine is built', () => {
+    assert.throws(
+      () =>
+        keypadMfa(
+          { words: { greeting: '{service}'.repeat(44) } },
+          { phone: { senderName: 'Acme IT Security Services' } },
+        ),
+      (err: unknown) =>
+        err instanceof ConfigError && /words\.greeting is longer than 500 characters/.test(err.message),
     );
   });
 
