@@ -49,8 +49,12 @@ export interface DevPhoneDeps {
 export function createDevPhone(deps: DevPhoneDeps): express.Router {
   const { mfa, outbox, service, tokens } = deps;
   const issuerHost = new URL(deps.issuer).host;
-  /** Calls answered here: they hung up, whatever time they had left. */
-  const answered = new Set<string>();
+  /** Calls answered here (they hung up, whatever time they had left), until they would have lapsed. */
+  const answered = new Map<string, number>();
+  const hangUp = (call: KeypadCall) => {
+    for (const [callId, expiresAt] of answered) if (expiresAt <= mfa.clock.now()) answered.delete(callId);
+    answered.set(call.callId, call.expiresAt);
+  };
   const ringing = (): KeypadCall[] =>
     outbox.calls.filter((c) => c.expiresAt > mfa.clock.now() && !answered.has(c.callId));
   const shown = (c: KeypadCall): RingingCall => ({
@@ -116,11 +120,12 @@ export function createDevPhone(deps: DevPhoneDeps): express.Router {
           error: 'Type the keys as a phone keypad has them: digits and *, at most 16, then # if you like.',
         });
       const { callId, keys } = parsed.data;
-      if (!ringing().some((c) => c.callId === callId))
+      const call = ringing().find((c) => c.callId === callId);
+      if (call === undefined)
         return page(req, res, 404, {
           error: 'That call is not ringing any more: it was answered or it lapsed.',
         });
-      answered.add(callId);
+      hangUp(call);
       const { say } = await mfa.phoneCalls.keypad({ callId, keys }, { ip: req.socket.remoteAddress ?? '' });
       page(req, res, 200, { said: say });
     } catch (err) {

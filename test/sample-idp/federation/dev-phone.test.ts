@@ -41,7 +41,7 @@ function pressContinue(b: Browser, s: FederationStack, page: Page) {
  * alice registers her phone for calls (the code call read from the outbox), then signs in again
  * in another browser and presses Call: the prompt shows the number, the outbox holds the call.
  */
-async function signInWithRingingCall(s: FederationStack) {
+async function signInWithRingingCall(s: FederationStack, fields: Record<string, string> = {}) {
   const first = new Browser();
   const signIn = await signInWithPassword(first, s, 'alice', 'alice password');
   const { next } = await registerPhoneAtFirstSignIn(
@@ -55,6 +55,7 @@ async function signInWithRingingCall(s: FederationStack) {
       assert.equal(sent?.channel, 'voice', 'registration confirms the number by a code call');
       return sent?.code ?? '';
     },
+    fields,
   );
   await redeem(s, next, signIn.request);
 
@@ -226,6 +227,34 @@ describe('sample-idp federation: the development phone answers keypad calls', fu
       const proxied = await request(s.fedUrl).get('/dev/phone').set('Forwarded', 'for=198.51.100.4');
       assert.equal(proxied.status, 403);
     });
+  });
+});
+
+describe('sample-idp federation: the development phone in PIN mode (phoneCall.pin: true)', function () {
+  this.timeout(60_000);
+
+  it('the call asks for the PIN first; the number without the right PIN is not approved, and Continue does not sign in', async () => {
+    const s = await startFederationStack({ serverOutbox: true, phoneCall: { answer: 'keypad', pin: true } });
+    try {
+      const { b, calling, number, callId } = await signInWithRingingCall(s, { pin: '4826' });
+      const { agent, page, csrf } = await openDevPhone(s);
+      assert.match(page.text, /enter your PIN, then the two-digit number/);
+      const wrong = await agent
+        .post('/dev/phone/answer')
+        .type('form')
+        .send({ _csrf: csrf, callId, keys: `1357${number}#` });
+      assert.match(
+        wrong.text,
+        /The call said: “That did not match, so the sign-in was not approved\. Goodbye\.”/,
+      );
+      const after = await pressContinue(b, s, calling);
+      assert.ok(!atRp(new URL(after.url)), 'not signed in');
+      assert.equal(after.status, 401);
+      assert.match(after.text, /The sign-in was not approved/);
+      assert.doesNotMatch(after.text, new RegExp(`id="match-number">${number}<`), 'the request is over');
+    } finally {
+      await s.close();
+    }
   });
 });
 
