@@ -78,6 +78,12 @@ export function startGuide(
           '     sent: its code is printed on this console ("mfakit outbox (sms to …): 123456 is your … code").',
         ]
       : []),
+    ...(config.phoneCall.enabled && config.phoneCall.answer === 'keypad'
+      ? [
+          `     Sign-in calls are answered on the keypad: press Call, then open ${urls.fed}/dev/phone (the`,
+          `     development phone) and type ${config.phoneCall.pin ? 'your PIN, then ' : ''}the number the sign-in page shows.`,
+        ]
+      : []),
     ...(config.pushNotifications.enabled
       ? [
           '  8. Notifications to a phone app: choose "Notifications to your phone app", then in another terminal',

@@ -20,6 +20,7 @@ import {
 } from './config-checks.ts';
 import { formatPath, type SubstitutionIssue, substituteEnv } from './env-substitution.ts';
 import { onByDefault } from './feature-switch.ts';
+import { phoneCallConfigSchema } from './phone-call-config.ts';
 import { radiusConfigSchema } from './radius-config.ts';
 
 /**
@@ -35,7 +36,9 @@ import { radiusConfigSchema } from './radius-config.ts';
  *   - policies: mfakit conditional access (a file path relative to this file, or inline);
  *   - passkeys: WebAuthn on the issuer's host (rpID its host name, origin its origin), for the
  *     second factor, passwordless sign-in and the phishing-resistant level;
- *   - textMessage, phoneCall: a code sent to the user's phone (printed on the console here);
+ *   - textMessage, phoneCall: a code sent to the user's phone (printed on the console here), or
+ *     a call answered on the phone's keypad (phone-call-config.ts; the development phone page
+ *     answers it here);
  *   - pushNotifications: a phone app approves sign-ins by the number the page shows (the sample's
  *     terminal phone app: npm run phone-app);
  *   - radius: an optional RADIUS front end for VPNs (radius-config.ts);
@@ -225,7 +228,7 @@ export const federationConfigSchema = z
       .default({ enabled: true, userVerification: 'preferred' }),
     // Codes, calls and notifications are printed on the server's console (no provider here).
     textMessage: onByDefault(),
-    phoneCall: onByDefault(),
+    phoneCall: phoneCallConfigSchema,
     pushNotifications: onByDefault(),
     radius: radiusConfigSchema.optional(),
     appPasswords: appPasswordsConfigSchema,

@@ -146,3 +146,41 @@ export function portalSignedInPage(p: { service: string; csrf: string; name: str
 <form method="post" action="/account/logout">${csrfField(p.csrf)}<button type="submit">Sign out</button></form>`,
   );
 }
+
+/** A keypad call the development phone shows (the number masked as mfakit's pages show it). */
+export interface RingingCall {
+  callId: string;
+  maskedTo: string;
+  /** What the call says: its greeting and prompt. */
+  says: string;
+  secondsLeft: number;
+}
+
+/** The development phone (dev-phone.ts): the ringing keypad calls, a keypad form each. */
+export function devPhonePage(p: {
+  service: string;
+  csrf: string;
+  calls: readonly RingingCall[];
+  /** What the last call answered said before hanging up. */
+  said?: string;
+  error?: string;
+}): string {
+  const calls =
+    p.calls.length === 0
+      ? html`<p>No call is ringing. Press <strong>Call</strong> on the sign-in page, then <a href="/dev/phone">look again</a>.</p>`
+      : p.calls.map(
+          (c, i) => html`<section class="call"><h2>Call to ${c.maskedTo}</h2><p>“${c.says}”</p>
+<p class="muted">It can be answered for ${c.secondsLeft} more seconds.</p>
+<form method="post" action="/dev/phone/answer">${csrfField(p.csrf)}<input type="hidden" name="callId" value="${c.callId}">
+<label for="keys-${i}">Keys to press</label>
+<input type="text" id="keys-${i}" name="keys" inputmode="numeric" autocomplete="off" required maxlength="17" pattern="[0-9*]{1,16}#?">
+<button type="submit">Press the keys</button></form></section>`,
+        );
+  return layout(
+    p.service,
+    'Development phone',
+    html`<h1>Development phone</h1>
+<p>Keypad calls placed through the development outbox: nothing reached a real phone. Type on this keypad what the call asks for.</p>
+${p.said ? html`<p class="notice" role="status">The call said: “${p.said}”</p>` : ''}${errorBox(p.error)}${calls}`,
+  );
+}

@@ -7,6 +7,7 @@ import {
   hotp,
   type Mfa,
   MfaError,
+  type Outbox,
   outboxDelivery,
   type PhoneDelivery,
   type PushDelivery,
@@ -29,6 +30,7 @@ import { createAccountPortal } from './account-portal.ts';
 import { createAccounts } from './accounts.ts';
 import { appPasswordOptions, RADIUS_APP } from './app-password-config.ts';
 import type { FederationConfig } from './config.ts';
+import { createDevPhone, DEV_PHONE_PATH, devPhoneServed } from './dev-phone.ts';
 import { createLocalDirectory, seedUserStates } from './directory.ts';
 import { createFederation } from './federation-routes.ts';
 import { createSignInGate } from './first-factor.ts';
@@ -37,6 +39,7 @@ import { globalHeaders, pageCsp, pageHeaders } from './http-headers.ts';
 import { createLegacyApi } from './legacy-api.ts';
 import { createLoginRouter } from './login-routes.ts';
 import { messagePage, STYLE_PATH } from './pages.ts';
+import { voiceOptions } from './phone-call-config.ts';
 import { applicationOf, buildPolicyDocument, type PolicySeeding, seedStoredPolicies } from './policies.ts';
 import { createProvider } from './provider.ts';
 import { type FederationSecrets, generateSecrets } from './secrets.ts';
@@ -75,8 +78,12 @@ export interface FederationServerDeps {
    * Who delivers text messages and phone calls. Default: mfakit's development outbox, which
    * sends nothing and prints each message (the number and the code) on this process's console:
    * the sample is a demo, and says so at start; a deployment passes its SMS/voice provider.
+   * Keypad calls kept there are answered on the development phone page (/dev/phone, outside
+   * production only).
    */
   phoneDelivery?: PhoneDelivery;
+  /** Whether the development outbox prints each message and call on the console (default true). */
+  printOutbox?: boolean;
   /**
    * Who delivers push notifications (APNs, FCM). Default: mfakit's development outbox, which
    * prints a line per notification (the service and the transaction, never the number); the
@@ -96,6 +103,8 @@ export interface FederationServer {
   provider: Provider;
   mfa: Mfa;
   oidc: OidcMfa;
+  /** The development outbox, when no phoneDelivery was given: the messages and calls "sent". */
+  outbox: Outbox | null;
   /** The RADIUS front end when the config has `radius` (not listening yet: `radius.listen(port, host)`). */
   radius: RadiusServer | null;
   /** With `policies: 'store'`: what start-up did with the saved policy document. */
@@ -115,6 +124,7 @@ export async function createFederationServer(
   const cookieKey = secrets.cookieKeys[0] ?? '';
   const directory = await createLocalDirectory(config.users);
   const accounts = createAccounts(directory, oidcStore, config.claimsProviders);
+  const outbox = deps.phoneDelivery ? null : devOutbox(config, deps.printOutbox !== false);
   const mfa = createMfa({
     stores,
     issuer: config.displayName,
@@ -131,7 +141,7 @@ export async function createFederationServer(
       recoveryCode,
       ...(config.passkeys.enabled ? [passkeysOn(config)] : []),
       ...(config.textMessage.enabled ? [smsMethod()] : []),
-      ...(config.phoneCall.enabled ? [voiceMethod()] : []),
+      ...(config.phoneCall.enabled ? [voiceMethod(voiceOptions(config.phoneCall))] : []),
       // The device API is mounted with the MFA step (oidc.mount below), at <issuer>/interaction/device.
       ...(config.pushNotifications.enabled
         ? [
@@ -145,7 +155,7 @@ export async function createFederationServer(
     // No SMS or voice provider in the sample: the outbox prints each message on the console
     // (`mfakit outbox (sms to +44…): 123456 is your … code`), where the person trying it reads it.
     // Given on purpose, so mfakit neither warns of its default nor refuses it in production.
-    phone: { delivery: deps.phoneDelivery ?? outboxDelivery() },
+    phone: { delivery: deps.phoneDelivery ?? outbox ?? outboxDelivery() },
     rememberDevice: {
       enabled: true,
       days: config.rememberDeviceDays,
@@ -188,6 +198,7 @@ export async function createFederationServer(
     ...config.claimsProviders.map((p) => p.issuer),
   ];
 
+  const formTokens = createFormTokens(cookieKey);
   const app = express();
   app.disable('x-powered-by');
   if (config.trustedProxies.length > 0) app.set('trust proxy', config.trustedProxies);
@@ -230,11 +241,23 @@ export async function createFederationServer(
       oidc,
       gate,
       federation,
-      tokens: createFormTokens(cookieKey),
+      tokens: formTokens,
     }),
   );
   app.use(federation.router);
   oidc.mount(app);
+  if (outbox && devPhoneServed(outbox))
+    app.use(
+      DEV_PHONE_PATH,
+      createDevPhone({
+        mfa,
+        outbox,
+        service: config.displayName,
+        issuer: config.issuer,
+        tokens: formTokens,
+        secureCookies: secure,
+      }),
+    );
   app.use(
     '/account',
     createAccountPortal({
@@ -292,11 +315,30 @@ export async function createFederationServer(
     provider,
     mfa,
     oidc,
+    outbox,
     radius,
     policySeeding,
     close: async () => {
       await radius?.close();
       if (!deps.stores) await stores.close?.();
+    },
+  };
+}
+
+/**
+ * mfakit's development outbox; with the development phone served, each keypad call's console
+ * line is followed by where to answer it.
+ */
+function devOutbox(config: FederationConfig, print: boolean): Outbox {
+  const outbox = outboxDelivery({ print });
+  if (!print || !devPhoneServed(outbox)) return outbox;
+  return {
+    ...outbox,
+    async call(call) {
+      await outbox.call(call);
+      console.log(
+        `mfakit outbox: answer that call on the development phone, ${config.issuer}${DEV_PHONE_PATH}`,
+      );
     },
   };
 }

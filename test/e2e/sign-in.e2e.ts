@@ -7,7 +7,7 @@
  * through its stdin. Screenshots of each page land in test/e2e/artifacts/.
  */
 import assert from 'node:assert/strict';
-import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -15,56 +15,7 @@ import type { Browser, Page } from 'playwright-core';
 import { requireTools } from '../helpers/peers.ts';
 import { totpNow } from '../helpers/totp-now.ts';
 import { ARTIFACTS, addVirtualAuthenticator, CHROMIUM, launchChromium, snap } from './chromium.ts';
-
-const ROOT = join(import.meta.dirname, '..', '..');
-
-interface Demo {
-  child: ChildProcess;
-  rp: string;
-  fed: string;
-  output: string[];
-}
-
-/** Starts `node sample-idp/start.ts` on free ports and a fresh data directory; resolves with the URLs it prints. */
-function startDemo(dataDir: string): Promise<Demo> {
-  const child = spawn(process.execPath, ['sample-idp/start.ts'], {
-    cwd: ROOT,
-    env: {
-      ...process.env,
-      // The SQLite file of the fresh data directory, whatever DATABASE_URL / REDIS_URL CI sets.
-      DATABASE_URL: '',
-      REDIS_URL: '',
-      FED_PORT: '0',
-      PARTNER_PORT: '0',
-      DEMO_RP_PORT: '0',
-      FED_DATA_FILE: join(dataDir, 'federation.sqlite'),
-    },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  const output: string[] = [];
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(
-      () => reject(new Error(`npm start did not print its URLs:\n${output.join('')}`)),
-      60_000,
-    );
-    const onData = (chunk: Buffer) => {
-      output.push(chunk.toString());
-      const text = output.join('');
-      const rp = /Demo SaaS app \(relying party\):\s+(http:\/\/\S+?)\/?\s/.exec(text)?.[1];
-      const fed = /Federation server \(OpenID provider\):\s+(http:\/\/\S+?)\/?\s/.exec(text)?.[1];
-      if (rp && fed && text.includes('Ctrl-C')) {
-        clearTimeout(timer);
-        resolve({ child, rp, fed, output });
-      }
-    };
-    child.stdout?.on('data', onData);
-    child.stderr?.on('data', (c: Buffer) => output.push(c.toString()));
-    child.once('exit', (code) => {
-      clearTimeout(timer);
-      reject(new Error(`npm start exited (${code}):\n${output.join('')}`));
-    });
-  });
-}
+import { claim, type Demo, ROOT, signInAtApp, startDemo } from './demo.ts';
 
 /** Reads the QR code as shown: a screenshot of the element, decoded by zbarimg. */
 async function readQr(page: Page, name: string): Promise<string> {
@@ -74,17 +25,6 @@ async function readQr(page: Page, name: string): Promise<string> {
     .toString()
     .trim();
 }
-
-/** The app's sign-in, through the IdP's identifier and password pages (a prompt or the app follows). */
-async function signInAtApp(page: Page, rp: string, user: string, password: string) {
-  await page.goto(`${rp}/login`);
-  await page.getByLabel(/user name|e-mail/i).fill(user);
-  await page.getByRole('button', { name: 'Next' }).click();
-  await page.getByLabel('Password').fill(password);
-  await page.getByRole('button', { name: 'Sign in' }).click();
-}
-
-const claim = (page: Page, name: string) => page.locator(`[data-claim="${name}"]`).innerText();
 
 describe('browser end to end: the demo app signs in through the sample IdP (Chromium)', function () {
   this.timeout(180_000);

@@ -99,6 +99,13 @@ export async function startFederationStack(
     passkeys?: boolean;
     /** Text message and phone call (the sample's default: on). */
     phone?: boolean;
+    /** The config's `phoneCall` section besides `enabled` (e.g. `{ answer: 'keypad', pin: true }`). */
+    phoneCall?: Record<string, unknown>;
+    /**
+     * No phone delivery given: the server's own development outbox (not printing), with its
+     * development phone page outside production; `outbox` is then that one.
+     */
+    serverOutbox?: boolean;
     /** Push notifications (the sample's default: on). */
     push?: boolean;
     /** A RADIUS front end (`radius` in the config) for clients on 127.0.0.0/8 with this shared secret. */
@@ -140,7 +147,7 @@ export async function startFederationStack(
       issuer: fedUrl,
       passkeys: { enabled: options.passkeys === true },
       textMessage: { enabled: options.phone !== false },
-      phoneCall: { enabled: options.phone !== false },
+      phoneCall: { enabled: options.phone !== false, ...options.phoneCall },
       pushNotifications: { enabled: options.push !== false },
       ...(options.radiusSecret
         ? {
@@ -179,10 +186,10 @@ export async function startFederationStack(
     {},
   );
   const clock = options.clock ?? testClock(Date.now());
-  const outbox = outboxDelivery({ print: false });
+  const given = options.serverOutbox ? null : outboxDelivery({ print: false });
   const pushes = pushOutbox({ print: false });
   const fed = await createFederationServer(config, {
-    phoneDelivery: outbox,
+    ...(given ? { phoneDelivery: given } : { printOutbox: false }),
     pushDelivery: pushes,
     stores: options.stores ?? createMemoryStores(),
     ...(options.secrets ? { secrets: options.secrets } : {}),
@@ -192,6 +199,8 @@ export async function startFederationStack(
       ? { reauthMaxAgeSeconds: options.reauthMaxAgeSeconds }
       : {}),
   });
+  const outbox = given ?? fed.outbox;
+  assert.ok(outbox, 'the server keeps its own outbox when given no delivery');
   fedL.handle(fed.app);
   const partner = createPartnerIdp({
     issuer: partnerL.url,

@@ -46,11 +46,13 @@ export async function registerPhoneAtFirstSignIn(
   kind: 'sms' | 'voice',
   phoneNumber: string,
   codeSent: () => Promise<string>,
+  /** More fields of the setup form (e.g. `{ pin }` for keypad calls in PIN mode). */
+  fields: Record<string, string> = {},
 ) {
   const ask = await chooseFirstMethod(b, base, chooser, kind);
   assert.match(ask.text, /<input type="tel" id="phoneNumber" name="phoneNumber"/);
   const setup = await b.go(new URL(formAction(ask.text, '/enroll/start'), base).href, {
-    form: { _csrf: inputValue(ask.text, '_csrf'), method: kind, phoneNumber },
+    form: { _csrf: inputValue(ask.text, '_csrf'), method: kind, phoneNumber, ...fields },
     stopAt: atRp,
   });
   assert.equal(setup.status, 200, setup.text.slice(0, 800));

@@ -245,7 +245,7 @@ describe('sample-idp federation config', () => {
   it('textMessage and phoneCall: on by default, each turned off on its own; anything but true or false is refused', async () => {
     const on = await parseFederationConfig(valid(), { PARTNER_SECRET: 'x'.repeat(20) });
     assert.deepEqual(on.textMessage, { enabled: true });
-    assert.deepEqual(on.phoneCall, { enabled: true });
+    assert.deepEqual(on.phoneCall, { enabled: true, answer: 'code', pin: false });
     const noCalls = await parseFederationConfig(
       { ...valid(), phoneCall: { enabled: false } },
       { PARTNER_SECRET: 'x'.repeat(20) },

@@ -1,0 +1,292 @@
+// The development phone (/dev/phone) of the sample federation server with `phoneCall.answer:
+// keypad` and no phone delivery given: over real HTTP, a user's sign-in places a keypad call into
+// the server's own outbox, the page lists it (the number masked, what it says, time left) and the
+// keys typed there approve the sign-in, which Continue completes. It exists only with that outbox
+// outside production; other machines (whatever X-Forwarded-For says), other host names, forms
+// without this browser's token and malformed keys or ids are refused, and refused keys change
+// nothing: the call can still be answered.
+import assert from 'node:assert/strict';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo, Socket } from 'node:net';
+import request from 'supertest';
+import { Browser, formAction, inputValue, type Page } from '../../helpers/browser.ts';
+import {
+  atRp,
+  type FederationStack,
+  redeem,
+  signInWithPassword,
+  startFederationStack,
+} from '../../helpers/federation-stack.ts';
+import { registerPhoneAtFirstSignIn, sendCodeFromPrompt } from '../../helpers/first-method.ts';
+
+const NUMBER = '+44 7700 900167';
+const E164 = '+447700900167';
+const MASKED = '+•• ••• ••67';
+
+const numberOn = (page: Page) => /id="match-number">(\d+)</.exec(page.text)?.[1] ?? '';
+
+/** The prompt's Continue, once the call is answered. */
+function pressContinue(b: Browser, s: FederationStack, page: Page) {
+  const form = [...page.text.matchAll(/<form[^>]*>[\s\S]*?<\/form>/g)]
+    .map((m) => m[0])
+    .find((f) => f.includes('name="push" value="1"'));
+  assert.ok(form, `no Continue on the page:\n${page.text.slice(0, 1200)}`);
+  return b.go(new URL(formAction(form, '/mfa/prompt'), s.fedUrl).href, {
+    form: { _csrf: inputValue(form, '_csrf'), push: '1', methodId: inputValue(form, 'methodId') },
+    stopAt: atRp,
+  });
+}
+
+/**
+ * alice registers her phone for calls (the code call read from the outbox), then signs in again
+ * in another browser and presses Call: the prompt shows the number, the outbox holds the call.
+ */
+async function signInWithRingingCall(s: FederationStack, fields: Record<string, string> = {}) {
+  const first = new Browser();
+  const signIn = await signInWithPassword(first, s, 'alice', 'alice password');
+  const { next } = await registerPhoneAtFirstSignIn(
+    first,
+    s.fedUrl,
+    signIn.page,
+    'voice',
+    NUMBER,
+    async () => {
+      const sent = s.outbox.last(E164);
+      assert.equal(sent?.channel, 'voice', 'registration confirms the number by a code call');
+      return sent?.code ?? '';
+    },
+    fields,
+  );
+  await redeem(s, next, signIn.request);
+
+  const b = new Browser();
+  const second = await signInWithPassword(b, s, 'alice', 'alice password');
+  const calling = await sendCodeFromPrompt(b, s.fedUrl, second.page, `Call ${MASKED}`);
+  const number = numberOn(calling);
+  assert.match(number, /^[1-9]\d$/, calling.text.slice(0, 1200));
+  const call = s.outbox.lastCall(E164);
+  assert.ok(call, 'the call is in the outbox');
+  return { b, request: second.request, calling, number, callId: call.callId };
+}
+
+/** The development phone in a browser of its own: its page, and the form token its cookie earns. */
+async function openDevPhone(s: FederationStack) {
+  const agent = request.agent(s.fedUrl);
+  const page = await agent.get('/dev/phone');
+  assert.equal(page.status, 200, page.text);
+  return { agent, page, csrf: inputValue(page.text, '_csrf') };
+}
+
+describe('sample-idp federation: the development phone answers keypad calls', function () {
+  this.timeout(60_000);
+  let s: FederationStack;
+  beforeEach(async () => {
+    s = await startFederationStack({ serverOutbox: true, phoneCall: { answer: 'keypad' } });
+  });
+  afterEach(async () => s.close());
+
+  it('lists the ringing call (masked, what it says, time left); the keys typed there approve, and Continue signs in with amr tel', async () => {
+    const { b, request: auth, calling, number, callId } = await signInWithRingingCall(s);
+    const { agent, page, csrf } = await openDevPhone(s);
+    assert.ok(page.text.includes(`Call to ${MASKED}`), page.text);
+    assert.ok(!page.text.includes(E164), 'the number is masked');
+    assert.match(page.text, /enter the two-digit number shown on your sign-in screen/);
+    assert.match(page.text, /It can be answered for \d+ more seconds/);
+    assert.ok(!page.text.includes(`>${number}<`), 'the page does not give the number away');
+    assert.equal(page.headers['cache-control'], 'no-store');
+
+    const answered = await agent
+      .post('/dev/phone/answer')
+      .type('form')
+      .send({ _csrf: csrf, callId, keys: `${number}#` });
+    assert.equal(answered.status, 200, answered.text);
+    assert.match(answered.text, /The call said: “Thank you\. Your sign-in is approved\. Goodbye\.”/);
+    assert.match(answered.text, /No call is ringing/, 'an answered call hangs up');
+    const again = await agent
+      .post('/dev/phone/answer')
+      .type('form')
+      .send({ _csrf: csrf, callId, keys: `${number}#` });
+    assert.equal(again.status, 404, 'it cannot be answered twice');
+
+    const two = await redeem(s, await pressContinue(b, s, calling), auth);
+    assert.equal(two.claims.sub, 'alice');
+    assert.deepEqual(two.claims.amr, ['pwd', 'tel', 'mfa']);
+  });
+
+  it('malformed keys or call ids are a 400 (a well-formed unknown id a 404) and record nothing: the call still approves', async () => {
+    const { b, request: auth, calling, number, callId } = await signInWithRingingCall(s);
+    const { agent, csrf } = await openDevPhone(s);
+    const post = (fields: Record<string, string | string[]>) =>
+      agent
+        .post('/dev/phone/answer')
+        .type('form')
+        .send({ _csrf: csrf, ...fields });
+    for (const fields of [
+      { callId, keys: 'abc' },
+      { callId, keys: '' },
+      { callId, keys: '1'.repeat(17) },
+      { callId, keys: `${number}##` },
+      { callId, keys: [number, number] },
+      { callId },
+      { callId: 'short', keys: number },
+      { callId: `${callId}<script>`, keys: number },
+      { callId: [callId, callId], keys: number },
+      { keys: number },
+    ] as Record<string, string | string[]>[]) {
+      const res = await post(fields);
+      assert.equal(res.status, 400, `${JSON.stringify(fields)}: ${res.status}`);
+      assert.match(res.text, /Type the keys as a phone keypad has them/);
+    }
+    const unknown = await post({ callId: 'A'.repeat(32), keys: number });
+    assert.equal(unknown.status, 404);
+    const flood = await agent
+      .post('/dev/phone/answer')
+      .type('form')
+      .send(`_csrf=${csrf}&${'a=1&'.repeat(20)}keys=${number}`);
+    assert.ok(flood.status >= 400 && flood.status < 500, `too many fields: ${flood.status}`);
+
+    const answered = await post({ callId, keys: number });
+    assert.match(answered.text, /Your sign-in is approved/, 'nothing was recorded before');
+    const two = await redeem(s, await pressContinue(b, s, calling), auth);
+    assert.deepEqual(two.claims.amr, ['pwd', 'tel', 'mfa']);
+  });
+
+  it("a form without this browser's token is refused (403): none, another browser's, or no cookie", async () => {
+    const { callId, number } = await signInWithRingingCall(s);
+    const mine = await openDevPhone(s);
+    const theirs = await openDevPhone(s);
+    const refused = [
+      await mine.agent.post('/dev/phone/answer').type('form').send({ callId, keys: number }),
+      await mine.agent
+        .post('/dev/phone/answer')
+        .type('form')
+        .send({ _csrf: theirs.csrf, callId, keys: number }),
+      await request(s.fedUrl)
+        .post('/dev/phone/answer')
+        .type('form')
+        .send({ _csrf: mine.csrf, callId, keys: number }),
+    ];
+    for (const res of refused) {
+      assert.equal(res.status, 403);
+      assert.match(res.text, /This form has expired/);
+    }
+    const answered = await mine.agent
+      .post('/dev/phone/answer')
+      .type('form')
+      .send({ _csrf: mine.csrf, callId, keys: number });
+    assert.match(answered.text, /Your sign-in is approved/, 'the refused forms recorded nothing');
+  });
+
+  describe('only for this machine', () => {
+    let remote: Server;
+    let remoteUrl: string;
+    beforeEach(async () => {
+      // The server's app behind a socket whose peer is another machine, as a LAN client's is.
+      remote = createServer(s.fed.app);
+      remote.prependListener('connection', (socket: Socket) => {
+        Object.defineProperty(socket, 'remoteAddress', { value: '192.0.2.7' });
+      });
+      await new Promise<void>((resolve) => remote.listen(0, '127.0.0.1', resolve));
+      remoteUrl = `http://127.0.0.1:${(remote.address() as AddressInfo).port}`;
+    });
+    afterEach(async () => {
+      remote.closeAllConnections();
+      await new Promise<void>((resolve) => remote.close(() => resolve()));
+    });
+
+    it('another machine is refused (403), whatever X-Forwarded-For claims, and its keys record nothing', async () => {
+      const { number, callId } = await signInWithRingingCall(s);
+      const host = new URL(s.fedUrl).host;
+      const page = await request(remoteUrl)
+        .get('/dev/phone')
+        .set('Host', host)
+        .set('X-Forwarded-For', '127.0.0.1');
+      assert.equal(page.status, 403);
+      assert.match(page.text, /answers this machine only/);
+      assert.ok(!page.text.includes(callId));
+      const { csrf } = await openDevPhone(s);
+      const keys = await request(remoteUrl)
+        .post('/dev/phone/answer')
+        .set('Host', host)
+        .type('form')
+        .send({ _csrf: csrf, callId, keys: number });
+      assert.equal(keys.status, 403);
+      const { agent, csrf: own } = await openDevPhone(s);
+      const answered = await agent
+        .post('/dev/phone/answer')
+        .type('form')
+        .send({ _csrf: own, callId, keys: number });
+      assert.match(answered.text, /Your sign-in is approved/);
+    });
+
+    it('this machine is refused under another host name (a DNS-rebinding page) or through a proxy', async () => {
+      const rebound = await request(s.fedUrl)
+        .get('/dev/phone')
+        .set('Host', `attacker.example:${new URL(s.fedUrl).port}`);
+      assert.equal(rebound.status, 403);
+      const proxied = await request(s.fedUrl).get('/dev/phone').set('Forwarded', 'for=198.51.100.4');
+      assert.equal(proxied.status, 403);
+    });
+  });
+});
+
+describe('sample-idp federation: the development phone in PIN mode (phoneCall.pin: true)', function () {
+  this.timeout(60_000);
+
+  it('the call asks for the PIN first; the number without the right PIN is not approved, and Continue does not sign in', async () => {
+    const s = await startFederationStack({ serverOutbox: true, phoneCall: { answer: 'keypad', pin: true } });
+    try {
+      const { b, calling, number, callId } = await signInWithRingingCall(s, { pin: '4826' });
+      const { agent, page, csrf } = await openDevPhone(s);
+      assert.match(page.text, /enter your PIN, then the two-digit number/);
+      const wrong = await agent
+        .post('/dev/phone/answer')
+        .type('form')
+        .send({ _csrf: csrf, callId, keys: `1357${number}#` });
+      assert.match(
+        wrong.text,
+        /The call said: “That did not match, so the sign-in was not approved\. Goodbye\.”/,
+      );
+      const after = await pressContinue(b, s, calling);
+      assert.ok(!atRp(new URL(after.url)), 'not signed in');
+      assert.equal(after.status, 401);
+      assert.match(after.text, /The sign-in was not approved/);
+      assert.doesNotMatch(after.text, new RegExp(`id="match-number">${number}<`), 'the request is over');
+    } finally {
+      await s.close();
+    }
+  });
+});
+
+describe('sample-idp federation: no development phone with a real delivery or in production', function () {
+  this.timeout(30_000);
+
+  it('is not there (404) when a phone delivery is given', async () => {
+    const s = await startFederationStack({ phoneCall: { answer: 'keypad' } });
+    try {
+      assert.equal(s.fed.outbox, null);
+      assert.equal((await request(s.fedUrl).get('/dev/phone')).status, 404);
+      assert.equal((await request(s.fedUrl).post('/dev/phone/answer').type('form').send({})).status, 404);
+    } finally {
+      await s.close();
+    }
+  });
+
+  it('is not there (404) with NODE_ENV=production, even with the outbox', async () => {
+    const before = process.env.NODE_ENV;
+    process.env.NODE_ENV = 'production';
+    let s: FederationStack | undefined;
+    try {
+      s = await startFederationStack({ serverOutbox: true, phoneCall: { answer: 'keypad' } });
+    } finally {
+      if (before === undefined) delete process.env.NODE_ENV;
+      else process.env.NODE_ENV = before;
+    }
+    try {
+      assert.equal((await request(s.fedUrl).get('/dev/phone')).status, 404);
+      assert.equal((await request(s.fedUrl).post('/dev/phone/answer').type('form').send({})).status, 404);
+    } finally {
+      await s.close();
+    }
+  });
+});
