@@ -166,6 +166,14 @@ export const POSTGRES_MIGRATIONS: readonly string[] = [
   );
   CREATE INDEX app_passwords_by_user ON app_passwords (user_id, created_at, id COLLATE "C");
   `,
+  // 4: each user's default sign-in method, by id (adapters/postgres/user-states.ts); a removed
+  //    method's id may stay behind, and is read as no default.
+  `
+  CREATE TABLE default_methods (
+    user_id   text PRIMARY KEY,
+    method_id text NOT NULL
+  );
+  `,
 ];
 
 export const POSTGRES_SCHEMA_VERSION = POSTGRES_MIGRATIONS.length;

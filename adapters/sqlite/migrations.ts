@@ -198,6 +198,14 @@ export const SQLITE_MIGRATIONS: readonly string[] = [
   );
   CREATE INDEX app_passwords_by_user ON app_passwords (user_id, created_at, id);
   `,
+  // 9: each user's default sign-in method, by id (adapters/sqlite/user-states.ts); a removed
+  //    method's id may stay behind, and is read as no default.
+  `
+  CREATE TABLE default_methods (
+    user_id   TEXT PRIMARY KEY,
+    method_id TEXT NOT NULL
+  );
+  `,
 ];
 
 export const SQLITE_SCHEMA_VERSION = SQLITE_MIGRATIONS.length;

@@ -75,6 +75,8 @@ export function composeRepository(parts: RepositoryParts): Repository {
 
     getUserState: (userId) => userStates.getUserState(userId),
     setUserState: (userId, state) => userStates.setUserState(userId, state),
+    getDefaultMethod: (userId) => userStates.getDefaultMethod(userId),
+    setDefaultMethod: (userId, methodId) => userStates.setDefaultMethod(userId, methodId),
 
     appendAudit: (event) => audit.appendAudit(event),
     listAudit: (filter) => audit.listAudit(filter),
