@@ -163,6 +163,12 @@ export type VerificationEvent =
 
 export type MethodEvent =
   | { type: 'enrolled' | 'method_removed'; methodId: string; methodKind: string }
+  | {
+      /** The user chose their default sign-in method (`methodId`), or none (no `methodId`). */
+      type: 'default_method_changed';
+      methodId?: string | undefined;
+      methodKind?: string | undefined;
+    }
   /** A phone app proved its new key and got its confirmation code; `enrolled` follows once the user types it. */
   | { type: 'device_activated'; methodKind: string }
   | {

@@ -61,8 +61,15 @@ export interface EnrollmentService {
 }
 
 export interface MethodsService {
+  /** The user's methods, what may be shown of them; the default one says so (`isDefault`). */
   list(userId: string): Promise<MethodSummary[]>;
   remove(userId: string, methodId: string, ctx: RequestContext): Promise<boolean>;
+  /**
+   * Chooses the user's default sign-in method (Azure MFA's "default verification option"),
+   * or none (`null`): prompts offer it first, and a RADIUS sign-in sends to it at once. False
+   * (nothing changed) when `methodId` is not one of the user's methods of an enabled kind.
+   */
+  setDefault(userId: string, methodId: string | null, ctx: RequestContext): Promise<boolean>;
 }
 
 export interface RecoveryCodesService {
@@ -181,13 +188,31 @@ export function createAccountSecurity(engine: EngineContext) {
   };
 
   const methods: MethodsService = {
-    list: async (userId) => (await repository.listMethods(userId)).map(enabled.summarize),
+    async list(userId) {
+      const [records, defaultId] = await Promise.all([
+        repository.listMethods(userId),
+        repository.getDefaultMethod(userId),
+      ]);
+      return records.map((r) => enabled.summarize(r, r.id === defaultId));
+    },
+    async setDefault(userId, methodId, ctx) {
+      const method = methodId === null ? null : await repository.getMethod(userId, methodId);
+      if (methodId !== null && (method === null || !enabled.of(method))) return false;
+      await repository.setDefaultMethod(userId, methodId);
+      await audit(userId, ctx, {
+        type: 'default_method_changed',
+        ...(method ? { methodId: method.id, methodKind: method.kind } : {}),
+      });
+      return true;
+    },
     async remove(userId, methodId, ctx) {
       const method = await repository.getMethod(userId, methodId);
       if (!method) return false;
       // With what it held (its counter, a hardware token) in the same write.
       const removed = await repository.deleteMethod(userId, methodId, enabled.releaseOf(method));
       if (removed) {
+        // The default goes with it (the next prompt has none until the user chooses again).
+        if ((await repository.getDefaultMethod(userId)) === methodId) await repository.setDefaultMethod(userId, null);
         await enabled.of(method)?.removed?.(method);
         await audit(userId, ctx, { type: 'method_removed', methodId, methodKind: method.kind });
       }

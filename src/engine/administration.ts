@@ -58,6 +58,7 @@ export function createAdministration(engine: EngineContext): Administration {
       await rememberedDevices.revokeAll(userId);
       const methods = await repository.listMethods(userId);
       await repository.deleteAllMethods(userId);
+      await repository.setDefaultMethod(userId, null);
       // Each method releases what it held (its counter; a hardware token goes back to the inventory).
       await Promise.all(methods.map((m) => enabled.releaseAfterRemoval(m)));
       await repository.unassignTokens(userId);

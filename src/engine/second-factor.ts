@@ -46,8 +46,14 @@ export interface ChallengeStart {
  */
 export interface PromptOffer {
   challenges: ChallengeStart[];
+  /** The methods that send on demand, the user's default first. */
   senders: CodeSender[];
   approval?: AwaitedApproval;
+  /**
+   * The user's default method when it may be used here (`mfa.methods.setDefault`): its id and
+   * kind, and whether it sends on demand (one of `senders`).
+   */
+  defaultMethod?: { methodId: string; kind: string; sends: boolean };
 }
 
 /** `challenges: false`: none is begun (a client that cannot answer one, e.g. RADIUS): nothing is stored for them. */
@@ -129,7 +135,9 @@ export function createSecondFactor(engine: EngineContext) {
    * What a prompt offers besides a typed code, from one read of the user's records the policies
    * allow: the challenge of every method that produces one (a passkey's options), begun and bound
    * to `binding`, each with its button's label (unless `challenges: false`); the methods that
-   * send a code on demand; and a notification sent for `binding` that waits or was approved.
+   * send a code on demand, the user's default first; a notification or keypad call sent for
+   * `binding` that waits or was approved; and the user's default method if usable here. With no
+   * method that challenges or sends, nothing is read: there is nothing to offer or order.
    */
   async function prompt(
     userId: string,
@@ -140,7 +148,11 @@ export function createSecondFactor(engine: EngineContext) {
     const challenging =
       options.challenges === false ? [] : methods.all.filter((m) => m.challenge !== undefined);
     if (challenging.length === 0 && !methods.all.some((m) => m.sends)) return { challenges: [], senders: [] };
-    const records = await usableRecords(userId, restriction);
+    const [records, defaultId] = await Promise.all([
+      usableRecords(userId, restriction),
+      repository.getDefaultMethod(userId),
+    ]);
+    const preferred = records.find((r) => r.id === defaultId);
     const challenges: ChallengeStart[] = [];
     for (const method of challenging) {
       const candidates = records.filter((r) => r.kind === method.kind);
@@ -149,7 +161,23 @@ export function createSecondFactor(engine: EngineContext) {
       challenges.push({ kind: method.kind, label: method.challenge.label, options });
     }
     const approval = await waitingApproval(records, binding);
-    return { challenges, senders: sending.sendersOf(records), ...(approval ? { approval } : {}) };
+    const senders = sending.sendersOf(records);
+    // The default first: a stable sort keeps the others in their order.
+    senders.sort((a, b) => Number(b.methodId === defaultId) - Number(a.methodId === defaultId));
+    return {
+      challenges,
+      senders,
+      ...(approval ? { approval } : {}),
+      ...(preferred
+        ? {
+            defaultMethod: {
+              methodId: preferred.id,
+              kind: preferred.kind,
+              sends: senders.some((s) => s.methodId === preferred.id),
+            },
+          }
+        : {}),
+    };
   }
 
   /**

@@ -76,6 +76,8 @@ export interface MethodSummary extends MethodDescription {
   label: string;
   createdAt: number;
   lastUsedAt: number | null;
+  /** The user chose it as their default sign-in method (`mfa.methods.setDefault`). */
+  isDefault: boolean;
 }
 
 /** How a setup page shows a draft: what to scan or do, then the form that confirms it. */
