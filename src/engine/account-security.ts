@@ -212,7 +212,8 @@ export function createAccountSecurity(engine: EngineContext) {
       const removed = await repository.deleteMethod(userId, methodId, enabled.releaseOf(method));
       if (removed) {
         // The default goes with it (the next prompt has none until the user chooses again).
-        if ((await repository.getDefaultMethod(userId)) === methodId) await repository.setDefaultMethod(userId, null);
+        if ((await repository.getDefaultMethod(userId)) === methodId)
+          await repository.setDefaultMethod(userId, null);
         await enabled.of(method)?.removed?.(method);
         await audit(userId, ctx, { type: 'method_removed', methodId, methodKind: method.kind });
       }
