@@ -5,8 +5,9 @@
 // Reject, or an Access-Challenge whose random `State` stands for the pending sign-in (in the
 // ephemeral store, short-lived). With `State`: the password field carries the user's answer —
 // a code, a word that sends one (`push`, `sms`, `call`), or nothing (after a push: "I approved
-// it"). Every other decision (the lockout, replays, the policies) is the engine's, as for the
-// web integrations. Nothing typed is logged or audited here.
+// it"). A user whose default method sends is sent to it at once, with the first challenge.
+// Every other decision (the lockout, replays, the policies) is the engine's, as for the web
+// integrations. Nothing typed is logged or audited here.
 import { randomBytes } from 'node:crypto';
 import type { FirstFactorGate } from '../engine/first-factor-gate.ts';
 import type { Mfa } from '../engine/mfa.ts';
@@ -140,10 +141,17 @@ export function createExchange(deps: ExchangeDeps) {
       await mfa.cancelPending(pending.id);
       return reject(decision.step === 'enroll' ? MUST_ENROLL : (decision.userMessage ?? NEEDS_BROWSER));
     }
-    return challenge(
-      { pendingId: pending.id, user: userName, client: origin.client, app: deps.app },
-      promptFor(await sendersOf(pending), decision.userMessage),
-    );
+    const challenged: Challenged = { pendingId: pending.id, user: userName, client: origin.client, app: deps.app };
+    const offer = await mfa.pendingPrompt(pending, { challenges: false });
+    const preferred = offer.defaultMethod;
+    if (preferred?.sends) {
+      // The user's default method sends (a notification, a text, a call): sent at once, the
+      // password being right, as Azure MFA's NPS extension does — the user only answers it.
+      const state = randomBytes(STATE_BYTES);
+      await ephemeral.put(stateKey(state), JSON.stringify(challenged), ttlMs());
+      return send(state, challenged, pending, preferred.kind, ctx);
+    }
+    return challenge(challenged, promptFor(offer.senders, decision.userMessage));
   }
 
   /** The user typed a word that sends a code: the send, and what to type next. */

@@ -79,21 +79,32 @@ export function createKeypadAnswers(deps: KeypadAnswerDeps) {
   }
 
   /**
-   * 0 on a call that is no longer the one to answer (replaced, lapsed): still the user's fraud
-   * report, once per call. A replaced request still live is recorded as reported.
+   * 0: the user's fraud report, once per call (one key, whichever way it comes), for the call's
+   * live request — answered or not, replaced by a newer call, its phone since removed — or,
+   * once it lapsed, for the call placed in the last `FRAUD_REPORT_WINDOW_MS`.
    */
-  async function lateFraudReport(callId: string, live: ApprovalRequest | null): Promise<KeypadAnswer> {
-    const placed = live ?? readPlaced(await ephemeral.get(placedKey(callId)));
+  async function fraudReport(callId: string): Promise<KeypadAnswer> {
+    const tx = await requests.byId(callId);
+    const placed = tx ?? readPlaced(await ephemeral.get(placedKey(callId)));
     if (placed === null) return ended('call_unknown');
-    if (!(await ephemeral.consumeOnce(`call-late-fraud:${callId}`, FRAUD_REPORT_WINDOW_MS)))
+    if (!(await ephemeral.consumeOnce(`call-fraud:${callId}`, FRAUD_REPORT_WINDOW_MS)))
       return ended('already_answered', placed.userId);
-    if (live !== null) await approvals.record(live, 'fraud', null);
+    let detail: string | null = 'reported_after_lapse';
+    if (tx !== null) {
+      const current = (await requests.newestOf(tx.methodId))?.id === tx.id;
+      const recorded = await approvals.record(tx, 'fraud', null);
+      detail = !current
+        ? 'reported_after_replacement'
+        : recorded.ok
+          ? recorded.detail
+          : 'reported_after_answer';
+    }
     return {
       ok: true,
       userId: placed.userId,
       methodId: placed.methodId,
       answer: 'fraud',
-      detail: live !== null ? 'reported_after_replacement' : 'reported_after_lapse',
+      detail,
       say: say('fraud'),
     };
   }
@@ -110,21 +121,16 @@ export function createKeypadAnswers(deps: KeypadAnswerDeps) {
     async answer(callId: string, keys: string): Promise<KeypadAnswer> {
       if (!CALL_ID.test(callId) || !KEYS.test(keys)) return ended('keys_malformed');
       const typed = keys.replace(/#$/, '');
-      const fraud = typed === FRAUD_KEYS;
+      if (typed === FRAUD_KEYS) return fraudReport(callId);
       const tx = await requests.byId(callId);
+      if (tx === null) return ended('call_unknown');
       // Only the phone's newest request is its to answer: one replaced by a newer call is not.
-      const current = tx !== null && (await requests.newestOf(tx.methodId))?.id === tx.id;
-      if (!current) {
-        if (fraud) return lateFraudReport(callId, tx);
-        return ended(tx === null ? 'call_unknown' : 'call_replaced', tx?.userId);
-      }
+      if ((await requests.newestOf(tx.methodId))?.id !== tx.id) return ended('call_replaced', tx.userId);
       const record = await repository.getMethod(tx.userId, tx.methodId);
       if (record === null) return ended('method_removed', tx.userId);
-      if (!fraud && pins !== null && (await pins.blocked(record))) return ended('pin_blocked', tx.userId);
-      const { refused, pinRight } = fraud
-        ? { refused: null, pinRight: null }
-        : refusalOf(record, typed, tx.number);
-      const recorded = await approvals.record(tx, fraud ? 'fraud' : 'approved', refused);
+      if (pins !== null && (await pins.blocked(record))) return ended('pin_blocked', tx.userId);
+      const { refused, pinRight } = refusalOf(record, typed, tx.number);
+      const recorded = await approvals.record(tx, 'approved', refused);
       if (!recorded.ok) return ended('already_answered', tx.userId);
       // Only the answer that was recorded tells on the PIN: a racing one that lost counts nothing.
       if (pinRight === false) await pins?.failed(record);

@@ -97,7 +97,6 @@ export function keypadCallMethod(
         }
         const { tx } = issued;
         try {
-          await answers.placed(tx);
           await sender.placeCall({
             to: number,
             callId: tx.id,
@@ -112,6 +111,8 @@ export function keypadCallMethod(
           await reserved.release();
           throw new DeliveryError({ cause: err });
         }
+        // Placed: its 0 reports fraud for a while even after it lapsed (never one that did not ring).
+        await answers.placed(tx);
         return { channel: 'voice', to: nameOf(record), expiresAt: tx.expiresAt, number: tx.number };
       },
     },

@@ -255,6 +255,53 @@ for (const [name, storesFor] of suites) {
       assert.ok(s.events.some((e) => e.type === 'call_keys_refused' && e.detail === 'call_replaced'));
     });
 
+    it('a call is reported once: 0 again (live, then lapsed) flags nobody again after an administrator cleared it', async () => {
+      const s = setup({ lifetimeSeconds: 60 });
+      const methodId = await registered(s);
+      const { callId } = await call(s.mfa, s.outbox, await pendingSignIn(s.mfa, 'alice'), methodId);
+      assert.equal((await s.mfa.phoneCalls.keypad({ callId, keys: '0' }, CTX)).outcome, 'fraud');
+      await s.mfa.admin.setFraudFlag('alice', false, CTX);
+      assert.equal((await s.mfa.phoneCalls.keypad({ callId, keys: '0' }, CTX)).outcome, 'ended');
+      s.clock.advance(5 * 60_000);
+      assert.equal((await s.mfa.phoneCalls.keypad({ callId, keys: '0#' }, CTX)).outcome, 'ended');
+      assert.equal(
+        s.events.filter((e) => e.type === 'fraud_flag_changed' && e.detail === 'flagged').length,
+        1,
+      );
+    });
+
+    it('0 on a live call whose phone was just removed is still a report; a call that never rang is none', async () => {
+      const s = setup();
+      const methodId = await registered(s);
+      const { callId } = await call(s.mfa, s.outbox, await pendingSignIn(s.mfa, 'alice'), methodId);
+      await s.mfa.methods.remove('alice', methodId, CTX);
+      assert.equal((await s.mfa.phoneCalls.keypad({ callId, keys: '0' }, CTX)).outcome, 'fraud');
+
+      const attempted: string[] = [];
+      const outbox = outboxDelivery({ print: false });
+      const down = setup(
+        {},
+        {
+          delivery: {
+            send: (m: Parameters<Outbox['send']>[0]) => outbox.send(m),
+            call: async (c: Parameters<Outbox['call']>[0]) => {
+              attempted.push(c.callId);
+              throw new Error('provider down');
+            },
+          },
+        },
+      );
+      const phone = await registerPhone(down.mfa, outbox, 'alice', 'voice', NUMBER);
+      const failed = await down.mfa.sendPendingCode(await pendingSignIn(down.mfa, 'alice'), phone, CTX);
+      assert.equal(!failed.ok && failed.error, 'delivery_failed');
+      assert.equal(attempted.length, 1);
+      assert.equal(
+        (await down.mfa.phoneCalls.keypad({ callId: attempted[0], keys: '0' }, CTX)).outcome,
+        'ended',
+      );
+      assert.ok(!down.events.some((e) => e.type === 'fraud_flag_changed'));
+    });
+
     it('0 on a call placed longer ago than the report window is nobody’s report', async () => {
       const s = setup({ lifetimeSeconds: 60 });
       const methodId = await registered(s);
