@@ -141,7 +141,12 @@ export function createExchange(deps: ExchangeDeps) {
       await mfa.cancelPending(pending.id);
       return reject(decision.step === 'enroll' ? MUST_ENROLL : (decision.userMessage ?? NEEDS_BROWSER));
     }
-    const challenged: Challenged = { pendingId: pending.id, user: userName, client: origin.client, app: deps.app };
+    const challenged: Challenged = {
+      pendingId: pending.id,
+      user: userName,
+      client: origin.client,
+      app: deps.app,
+    };
     const offer = await mfa.pendingPrompt(pending, { challenges: false });
     const preferred = offer.defaultMethod;
     if (preferred?.sends) {
