@@ -130,7 +130,7 @@ describe('the default sign-in method through the Express router', () => {
     const token = csrfFrom((await halfway.get('/mfa/prompt').set('Accept', 'text/html')).text);
     const page = await makeDefault(halfway, t.voice, token);
     assert.equal(page.status, 303);
-    assert.match(page.headers.location, /^\/login\?returnTo=/);
+    assert.match(page.headers.location ?? '', /^\/login\?returnTo=/);
     const api = await halfway.put(`/mfa/api/methods/${t.voice}/default`).send({});
     assert.equal(api.status, 401);
     assert.equal((await halfway.delete('/mfa/api/default-method')).status, 401);
