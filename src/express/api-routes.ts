@@ -203,6 +203,22 @@ export function createApiRoutes(mfa: Mfa, web: MfaExpress, flow: SessionFlow) {
     if (!removed) throw new MfaError('not_found', 'No such method.', 404);
     res.status(204).end();
   });
+  // The default sign-in method (offered first by prompts): a signed-in session suffices, as on
+  // the settings page. PUT chooses one of the user's methods; DELETE chooses none.
+  api.put('/methods/:id/default', async (req, res) => {
+    const stamp = accessOr(res, await flow.signedIn(req));
+    if (!stamp) return;
+    const methodId = parseBody(idParam, req.params.id);
+    if (!(await mfa.methods.setDefault(stamp.userId, methodId, web.ctxOf(req))))
+      throw new MfaError('unknown_method', 'No such sign-in method.', 404);
+    res.status(204).end();
+  });
+  api.delete('/default-method', async (req, res) => {
+    const stamp = accessOr(res, await flow.signedIn(req));
+    if (!stamp) return;
+    await mfa.methods.setDefault(stamp.userId, null, web.ctxOf(req));
+    res.status(204).end();
+  });
   api.post('/recovery-codes', async (req, res) => {
     const stamp = accessOr(res, await flow.mayChangeSecurityInfo(req));
     if (!stamp) return;

@@ -19,6 +19,7 @@ import { beginRefusal, enrollmentFieldsOf, pageWordsOf, sendBody } from '../web/
 import { CODE_FAILED, FAILURE_MESSAGES } from '../web/failures.ts';
 import * as pages from '../web/pages.ts';
 import { safeReturnTo } from '../web/session.ts';
+import { settingsPage } from '../web/settings-page.ts';
 import { addAppPasswordHtmlRoutes } from './app-password-html.ts';
 import type { MfaExpress } from './create-mfa-express.ts';
 import type { SessionFlow, StampAccess } from './session-flow.ts';
@@ -29,6 +30,7 @@ const NOTHING_OFFERED: PromptOffer = { challenges: [], senders: [] };
 const NOTICES: Record<string, string> = {
   enrolled: 'Your new sign-in method is set up.',
   removed: 'The method was removed.',
+  default_changed: 'Your default sign-in method is changed: sign-in offers it first.',
   revoked: 'The device will be asked for verification again.',
   app_password_deleted: 'The app password was deleted: apps using it can no longer sign in with it.',
   app_password_form_used:
@@ -316,7 +318,7 @@ export function createHtmlRoutes(mfa: Mfa, web: MfaExpress, flow: SessionFlow) {
     ]);
     const notice = typeof req.query.notice === 'string' ? NOTICES[req.query.notice] : undefined;
     res.send(
-      pages.settingsPage(page(req), {
+      settingsPage(page(req), {
         userLabel,
         methods,
         enrollable: mfa.enrollment.available(),
@@ -334,6 +336,16 @@ export function createHtmlRoutes(mfa: Mfa, web: MfaExpress, flow: SessionFlow) {
     const removed = await mfa.methods.remove(stamp.userId, parseBody(idParam, req.params.id), web.ctxOf(req));
     if (!removed) throw new MfaError('not_found', 'No such method.', 404);
     res.redirect(303, `${basePath}/settings?notice=removed`);
+  });
+  // Only which method a prompt offers first: a signed-in session may choose (each method still
+  // proves itself), unlike adding or removing one, which needs a fresh second factor.
+  html.post('/methods/:id/default', async (req, res) => {
+    const stamp = accessOr(req, res, await flow.signedIn(req));
+    if (!stamp) return;
+    const methodId = parseBody(idParam, req.params.id);
+    if (!(await mfa.methods.setDefault(stamp.userId, methodId, web.ctxOf(req))))
+      throw new MfaError('unknown_method', 'No such sign-in method.', 404);
+    res.redirect(303, `${basePath}/settings?notice=default_changed`);
   });
   html.post('/recovery-codes', async (req, res) => {
     const stamp = accessOr(req, res, await flow.mayChangeSecurityInfo(req));

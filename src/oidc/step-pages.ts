@@ -114,7 +114,7 @@ export function createStepPages(oidc: OidcMfa, mfa: Mfa) {
     const error = errorOf(said);
     const words = said && 'notice' in said ? said : undefined;
     // A notification sent for this sign-in (approved or unanswered) comes with it: a reload shows its number.
-    const { challenges, senders, approval } = await mfa.pendingPrompt(pending);
+    const { challenges, senders, approval, defaultMethod } = await mfa.pendingPrompt(pending);
     const answered = new Set(challenges.map((c) => c.kind));
     const allowed = pending.allowedMethodIds ? new Set(pending.allowedMethodIds) : null;
     const methods = (await mfa.methods.list(pending.userId)).filter((m) => !allowed || allowed.has(m.id));
@@ -133,6 +133,7 @@ export function createStepPages(oidc: OidcMfa, mfa: Mfa) {
         ...(pending.userMessage ? { notice: pending.userMessage } : {}),
         ...(words ? { notice: words.notice } : {}),
         ...(approval ? { approval } : {}),
+        ...(defaultMethod ? { defaultMethod } : {}),
         ...(error ? { error: error.message } : {}),
       }),
     );

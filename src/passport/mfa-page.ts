@@ -143,7 +143,7 @@ export function mfaPage(
     }
     // A notification waiting for the app's answer comes with it (`approval`): its number and
     // Continue, until it is answered or lapses.
-    const { challenges, senders, approval } = await mfa.pendingPrompt(pending);
+    const { challenges, senders, approval, defaultMethod } = await mfa.pendingPrompt(pending);
     // "We sent a code to …": said once, after the send (the strategy's redirect here).
     const notice = state.notice ?? pending.userMessage;
     delete state.notice;
@@ -159,6 +159,7 @@ export function mfaPage(
         ...(notice ? { notice } : {}),
         ...(error ? { error } : {}),
         ...(approval ? { approval } : {}),
+        ...(defaultMethod ? { defaultMethod } : {}),
       }),
     );
   }

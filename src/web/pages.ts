@@ -1,12 +1,11 @@
 // The server-rendered pages of the sign-in flow, shared by the Express routes and the oidc
 // interaction routes: the second-factor prompt, method setup (from the method's draft), the
-// recovery codes, step-up, the security-info settings and a message page. Plain, accessible
+// recovery codes, step-up and a message page (the security-info settings: settings-page.ts). Plain, accessible
 // (labelled inputs, one-time-code autocomplete, numeric keypad); the only script is the WebAuthn
 // client, on pages with a passkey form (passkey-forms.ts); every form carries the CSRF token.
 import type { CodeSender } from '../engine/code-sending.ts';
-import type { MethodSummary } from '../engine/decision.ts';
+import type { PromptOffer } from '../engine/second-factor.ts';
 import type { ChallengeOptions, EnrollmentDraft, EnrollmentField } from '../methods/method.ts';
-import type { RememberedDeviceRecord } from '../store/ports.ts';
 import { approvalForm, fieldInputs, type PageApproval, senderForms } from './code-sends.ts';
 import { html, type SafeHtml } from './html.ts';
 import { ceremonyForm, webauthnScriptTags } from './passkey-forms.ts';
@@ -57,7 +56,8 @@ const challengeForms = (
   );
 
 export const csrf = (ctx: PageContext) => html`<input type="hidden" name="_csrf" value="${ctx.csrfToken}">`;
-const errorBox = (message?: string) => (message ? html`<p class="error" role="alert">${message}</p>` : '');
+export const errorBox = (message?: string) =>
+  message ? html`<p class="error" role="alert">${message}</p>` : '';
 
 const codeInput = (label: string, hint: string) => html`
   <label for="code">${label}</label>
@@ -67,11 +67,12 @@ const codeInput = (label: string, hint: string) => html`
 
 /**
  * Where the code comes from: the phone's code first when a button sends one (a text message, a
- * call that reads one out) — not for a notification or a keypad call, which send none.
+ * call that reads one out) — not for a notification or a keypad call, which send none. The
+ * buttons are above the code field, or `below` it when the field leads (a typed default).
  */
-const codeHint = (senders: readonly CodeSender[] | undefined, app: string) =>
+const codeHint = (senders: readonly CodeSender[] | undefined, app: string, below: boolean) =>
   (senders ?? []).some((s) => !s.approval)
-    ? `Send a code to your phone with a button above and enter it here, or ${app}.`
+    ? `Send a code to your phone with a button ${below ? 'below' : 'above'} and enter it here, or ${app}.`
     : `Enter ${app}.`;
 
 /** The buttons that send a code (a text message, a call), posting to `basePath/send`. */
@@ -81,6 +82,53 @@ const sendForms = (
   hidden: SafeHtml,
   action = `${ctx.basePath}/send`,
 ) => senderForms({ csrf: csrf(ctx), action, hidden }, senders ?? []);
+
+/** The user's default sign-in method, as a prompt offers it (`mfa.methods.setDefault`). */
+export type PageDefault = NonNullable<PromptOffer['defaultMethod']>;
+
+/** What marks the user's default method on a prompt: after its button's label, or the code field's. */
+export const DEFAULT_MARK = ' (your default)';
+
+/**
+ * The ways to answer a prompt, the user's default first and marked: its send button (a text
+ * message, a call, a notification), its passkey button, or — a typed method (an authenticator
+ * app, a hardware token) — the code form (`codeForm(leads)`; null: none on this page). Without
+ * a default: the passkey buttons, the send buttons, then the code form. Showing them sends nothing.
+ */
+function offeredForms(
+  ctx: PageContext,
+  p: {
+    challenges: readonly PageChallenge[];
+    senders: readonly CodeSender[] | undefined;
+    defaultMethod: PageDefault | undefined;
+    action: string;
+    sendAction: string | undefined;
+    hidden: SafeHtml;
+    codeForm: ((leads: boolean) => SafeHtml) | null;
+  },
+): (SafeHtml | '')[] {
+  const chosen = p.defaultMethod;
+  const mark = <T extends { label: string }>(item: T, isDefault: boolean): T =>
+    isDefault ? { ...item, label: `${item.label}${DEFAULT_MARK}` } : item;
+  const passkeyLeads = chosen?.sends === false && p.challenges.some((c) => c.kind === chosen.kind);
+  const codeLeads = chosen?.sends === false && !passkeyLeads && p.codeForm !== null;
+  const challenges = challengeForms(
+    ctx,
+    p.challenges.map((c) => mark(c, passkeyLeads && c.kind === chosen?.kind)),
+    p.action,
+    p.hidden,
+  );
+  const senders = sendForms(
+    ctx,
+    (p.senders ?? []).map((s) => mark(s, s.methodId === chosen?.methodId)),
+    p.hidden,
+    p.sendAction,
+  );
+  const code = p.codeForm?.(codeLeads) ?? '';
+  if (chosen?.sends) return [...senders, ...challenges, code];
+  if (codeLeads) return [code, ...challenges, ...senders];
+  return [...challenges, ...senders, code];
+}
 
 /**
  * The code prompt. By default its forms post to the router (`basePath/prompt`, `basePath/cancel`);
@@ -105,6 +153,8 @@ export function promptPage(
     codeForm?: boolean;
     /** A notification sent, waiting for the user's approval (push): its number and Continue. */
     approval?: PageApproval;
+    /** The user's default method: its button (or the code field, for a typed one) leads, marked. */
+    defaultMethod?: PageDefault;
   },
 ): string {
   const cancelAction = p.cancelAction === undefined ? `${ctx.basePath}/cancel` : p.cancelAction;
@@ -119,23 +169,28 @@ export function promptPage(
     ${p.notice ? html`<p class="notice">${p.notice}</p>` : ''}
     ${errorBox(p.error)}
     ${approvalForm({ csrf: csrf(ctx), action, hidden: returnTo }, p.approval)}
-    ${challengeForms(ctx, challenges, action, returnTo)}
-    ${sendForms(ctx, p.senders, returnTo, p.sendAction)}
-    ${
-      p.codeForm === false
-        ? ''
-        : html`<form method="post" action="${action}">
+    ${offeredForms(ctx, {
+      challenges,
+      senders: p.senders,
+      defaultMethod: p.defaultMethod,
+      action,
+      sendAction: p.sendAction,
+      hidden: returnTo,
+      codeForm:
+        p.codeForm === false
+          ? null
+          : (leads) => html`<form method="post" action="${action}">
       ${csrf(ctx)}
       ${returnTo}
-      ${codeInput('Verification code', codeHint(p.senders, 'the code from your authenticator app or hardware token, or one of your recovery codes'))}
+      ${codeInput(`Verification code${leads ? DEFAULT_MARK : ''}`, codeHint(p.senders, 'the code from your authenticator app or hardware token, or one of your recovery codes', leads))}
       ${
         p.rememberDays !== null
           ? html`<label class="inline"><input type="checkbox" name="remember" value="1"> Don't ask again on this device for ${p.rememberDays} days</label>`
           : ''
       }
       <button type="submit">Verify</button>
-    </form>`
-    }
+    </form>`,
+    })}
     ${cancelAction === null ? '' : html`<form method="post" action="${cancelAction}">${csrf(ctx)}<button type="submit" class="link">Cancel sign-in</button></form>`}`,
     { scripts: challenges.length > 0 },
   );
@@ -291,6 +346,8 @@ export function verifyPage(
     senders?: readonly CodeSender[];
     /** A notification sent, waiting for the user's approval (push): its number and Continue. */
     approval?: PageApproval;
+    /** The user's default method: its button (or the code field, for a typed one) leads, marked. */
+    defaultMethod?: PageDefault;
   },
 ): string {
   const challenges = p.challenges ?? [];
@@ -303,14 +360,20 @@ export function verifyPage(
     ${p.notice ? html`<p class="notice" role="status">${p.notice}</p>` : ''}
     ${errorBox(p.error)}
     ${approvalForm({ csrf: csrf(ctx), action: `${ctx.basePath}/verify`, hidden: returnTo }, p.approval)}
-    ${challengeForms(ctx, challenges, `${ctx.basePath}/verify`, returnTo)}
-    ${sendForms(ctx, p.senders, returnTo)}
-    <form method="post" action="${ctx.basePath}/verify">
+    ${offeredForms(ctx, {
+      challenges,
+      senders: p.senders,
+      defaultMethod: p.defaultMethod,
+      action: `${ctx.basePath}/verify`,
+      sendAction: undefined,
+      hidden: returnTo,
+      codeForm: (leads) => html`<form method="post" action="${ctx.basePath}/verify">
       ${csrf(ctx)}
       ${returnTo}
-      ${codeInput('Verification code', codeHint(p.senders, 'a code from your authenticator app or hardware token, or a recovery code'))}
+      ${codeInput(`Verification code${leads ? DEFAULT_MARK : ''}`, codeHint(p.senders, 'a code from your authenticator app or hardware token, or a recovery code', leads))}
       <button type="submit">Confirm</button>
     </form>`,
+    })}`,
     { scripts: challenges.length > 0 },
   );
 }
@@ -318,61 +381,6 @@ export function verifyPage(
 /** A time as pages show it: UTC to the minute, or "never". */
 export const when = (ms: number | null) =>
   ms === null ? 'never' : `${new Date(ms).toISOString().replace('T', ' ').slice(0, 16)} UTC`;
-
-export function settingsPage(
-  ctx: PageContext,
-  p: {
-    userLabel: string;
-    methods: MethodSummary[];
-    /** Methods the user may add here. */
-    enrollable: readonly { kind: string; title: string }[];
-    recoveryRemaining: number;
-    devices: RememberedDeviceRecord[];
-    now: number;
-    notice?: string;
-    error?: string;
-    /** The app passwords section (app-password-pages.ts), when the user may have them. */
-    appPasswords?: SafeHtml;
-  },
-): string {
-  const activeDevices = p.devices.filter((d) => d.revokedAt === null && d.expiresAt > p.now);
-  return layout(
-    ctx,
-    'Security info',
-    html`<h1>Security info</h1>
-    <p class="muted">Signed in as ${p.userLabel}</p>
-    ${p.notice ? html`<p class="notice" role="status">${p.notice}</p>` : ''}
-    ${errorBox(p.error)}
-    <h2>Sign-in methods</h2>
-    <table><thead><tr><th>Method</th><th>Added</th><th>Last used</th><th></th></tr></thead><tbody>
-    ${p.methods.map(
-      (
-        m,
-      ) => html`<tr><td>${m.label}${m.description === m.label ? '' : html`<br><span class="muted">${m.description}</span>`}</td>
-      <td>${when(m.createdAt)}</td><td>${when(m.lastUsedAt)}</td>
-      <td><form method="post" class="inline" action="${ctx.basePath}/methods/${m.id}/remove">${csrf(ctx)}<button type="submit" class="danger" aria-label="Remove ${m.label}">Remove</button></form></td></tr>`,
-    )}
-    </tbody></table>
-    ${p.enrollable.map((m) => html`<p><a href="${ctx.basePath}/enroll?method=${m.kind}">Add a method: ${m.title}</a></p>`)}
-    <h2>Recovery codes</h2>
-    <p>${p.recoveryRemaining} unused recovery codes left.</p>
-    <form method="post" action="${ctx.basePath}/recovery-codes">${csrf(ctx)}<button type="submit">Generate new codes</button></form>
-    <h2>Remembered devices</h2>
-    ${
-      activeDevices.length === 0
-        ? html`<p>No device is remembered.</p>`
-        : html`<table><thead><tr><th>Device</th><th>Remembered</th><th>Last used</th><th>Expires</th><th></th></tr></thead><tbody>
-      ${activeDevices.map(
-        (
-          d,
-        ) => html`<tr><td>${d.userAgent || 'Unknown browser'}</td><td>${when(d.createdAt)}</td><td>${when(d.lastUsedAt)}</td><td>${when(d.expiresAt)}</td>
-        <td><form method="post" class="inline" action="${ctx.basePath}/devices/${d.id}/revoke">${csrf(ctx)}<button type="submit" class="danger">Forget</button></form></td></tr>`,
-      )}</tbody></table>
-      <form method="post" action="${ctx.basePath}/devices/revoke-all">${csrf(ctx)}<button type="submit" class="danger">Ask for verification again on all remembered devices</button></form>`
-    }
-    ${p.appPasswords ?? ''}`,
-  );
-}
 
 export function messagePage(
   ctx: PageContext,
