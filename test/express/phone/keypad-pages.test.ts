@@ -190,11 +190,11 @@ describe('phone call answered on the keypad through the HTML pages', () => {
     assert.ok(built.events.some((e) => e.type === 'call_answered' && e.detail === 'approved'));
   });
 
-  // A wrong PIN counts against the phone when the call hands it over (engine tests); under the
-  // lockout, both count once, when Continue finds no approval — like a wrong code.
-  for (const [what, keysFor, countedByCall] of [
-    ['a wrong number', (n: string) => approvingKeys(otherNumber(n), PIN_MODE), 0],
-    ['a wrong PIN', (n: string) => `9753${n}`, 0],
+  // A wrong PIN also counts against the phone when the call hands it over (engine tests); under
+  // the lockout, both count once, when Continue finds no approval — like a wrong code.
+  for (const [what, keysFor, reason] of [
+    ['a wrong number', (n: string) => approvingKeys(otherNumber(n), PIN_MODE), 'number_mismatch'],
+    ['a wrong PIN', (n: string) => `9753${n}`, 'pin_mismatch'],
   ] as const) {
     it(`${what} on the keypad: Continue is a 401 "not approved", and a new call can be placed`, async () => {
       const built = makeKeypadApp(PIN_MODE);
@@ -203,14 +203,23 @@ describe('phone call answered on the keypad through the HTML pages', () => {
       const answered = await pressKeys(built.mfa, built.outbox, keysFor(number));
       assert.equal(answered.outcome, 'denied');
       assert.match(answered.say, /did not match/);
-      assert.equal((await built.mfa.admin.lockStatus('alice')).consecutiveFailures, countedByCall);
+      assert.deepEqual(
+        built.events.filter((e) => e.type === 'call_answered').map((e) => [e.detail, e.data]),
+        [['denied', { reason }]],
+        'the audit says why',
+      );
+      assert.equal(
+        (await built.mfa.admin.lockStatus('alice')).consecutiveFailures,
+        0,
+        'nothing until Continue',
+      );
       const denied = await submit(agent, '/mfa/prompt', page, { push: '1', methodId });
       assert.equal(denied.status, 401);
       assert.match(denied.text, NOT_APPROVED);
       assert.equal(numberOf(denied.text), '', 'no number to enter any more');
       assert.match(denied.text, new RegExp(CALL_BUTTON_RE), 'the Call button is offered again');
       assert.equal((await agent.get('/account')).status, 401);
-      assert.equal((await built.mfa.admin.lockStatus('alice')).consecutiveFailures, countedByCall + 1);
+      assert.equal((await built.mfa.admin.lockStatus('alice')).consecutiveFailures, 1);
       const again = await submit(agent, '/mfa/send', denied.text, { methodId });
       assert.equal(again.status, 200, again.text);
       await pressKeys(built.mfa, built.outbox, approvingKeys(numberOf(again.text), PIN_MODE));
