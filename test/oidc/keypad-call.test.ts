@@ -14,6 +14,7 @@ import {
   CALL_BUTTON,
   keypadMethods,
   lastCall,
+  PIN_MODE,
   pressKeys,
   registerKeypadPhone,
 } from '../helpers/keypad-call.ts';
@@ -32,7 +33,6 @@ describe('mfakit/oidc: phone call answered on the keypad', function () {
   this.timeout(30_000);
   let idp: TestIdp;
   const outbox = outboxDelivery({ print: false });
-  const PIN_MODE = { pin: true };
   beforeEach(async () => {
     outbox.messages.length = 0;
     outbox.calls.length = 0;
