@@ -2,6 +2,7 @@
 // that keep their cookies: the password step, a first sign-in that enrols an authenticator app,
 // a full sign-in with the current code; the password form as a browser posts it; and the CSRF
 // token of a rendered form.
+import assert from 'node:assert/strict';
 import type { Express } from 'express';
 import type { Agent } from 'supertest';
 import request from 'supertest';
@@ -34,6 +35,15 @@ export async function formLogin(app: Express, agent: Agent = request.agent(app))
     .send({ username: 'alice', password: 'alice-pw' });
   if (login.status !== 303) throw new Error(`password form: ${login.status} ${login.text.slice(0, 200)}`);
   return { agent, location: login.headers.location as string };
+}
+
+/** Alice's password in a new browser (the form): her agent and the prompt page. */
+export async function promptPage(built: { app: Express }) {
+  const { agent, location } = await formLogin(built.app);
+  assert.equal(location, '/mfa/prompt');
+  const prompt = await agent.get('/mfa/prompt').set('Accept', 'text/html');
+  assert.equal(prompt.status, 200);
+  return { agent, prompt: prompt.text };
 }
 
 /** Signs in for the first time and enrols an authenticator app; returns its base32 secret. */
@@ -71,3 +81,11 @@ export function csrfFrom(htmlText: string): string {
   if (!m?.[1]) throw new Error('no CSRF token in page');
   return m[1];
 }
+
+/** A form posted from a rendered page (with its CSRF token), as the browser sends it. */
+export const submitForm = (agent: Agent, path: string, page: string, fields: Record<string, string>) =>
+  agent
+    .post(path)
+    .type('form')
+    .set('Accept', 'text/html')
+    .send({ _csrf: csrfFrom(page), ...fields });

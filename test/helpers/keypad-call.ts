@@ -25,6 +25,8 @@ export const PHONE_NUMBER = '+44 7700 900123';
 export const CALL_BUTTON = 'Call +•• ••• ••23';
 /** A PIN the rules accept (no digit repeated, no run). */
 export const PIN = '2580';
+/** The fixtures' options for PIN mode (`voiceMethod({ answer: 'keypad', pin: true })`). */
+export const PIN_MODE = { pin: true } as const;
 /** The address a provider's webhook calls from. */
 export const WEBHOOK_CTX = { ip: '203.0.113.40' };
 

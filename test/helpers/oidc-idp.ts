@@ -13,6 +13,7 @@ import type { Configuration } from 'oidc-provider';
 import type { AuditEvent, createMfa, MfaOptions, Stores } from '../../src/index.ts';
 import { createOidcAdapter, createOidcMfa, type OidcMfaOptions } from '../../src/oidc/index.ts';
 import { codeFor, PASSWORDS } from './app.ts';
+import { pressApprovalContinue } from './approval-page.ts';
 import { Browser, formAction, inputValue, type Page } from './browser.ts';
 import {
   atRp,
@@ -222,6 +223,26 @@ export function password(b: Browser, idp: TestIdp, page: Page, user: string, pw 
     stopAt: atRp,
   });
 }
+
+/** The authorization request and mfakit's prompt after `user`'s password. */
+export async function atMfaPrompt(b: Browser, idp: TestIdp, user: string) {
+  const { request, page } = await startAuthorization(b, idp);
+  const prompt = await password(b, idp, page, user);
+  assert.match(prompt.url, /\/mfa$/, prompt.text.slice(0, 300));
+  return { request, prompt };
+}
+
+/** Presses the send button on mfakit's prompt (a code, a notification, a call): the prompt again. */
+export function pressSend(b: Browser, idp: TestIdp, page: Page) {
+  return b.go(absolute(idp, formAction(page.text, '/mfa/send')), {
+    form: { _csrf: inputValue(page.text, '_csrf'), methodId: inputValue(page.text, 'methodId') },
+    stopAt: atRp,
+  });
+}
+
+/** Presses the approval's Continue on mfakit's prompt (push=1 for the method its form names). */
+export const pressContinue = (b: Browser, idp: TestIdp, page: Page) =>
+  pressApprovalContinue(b, idp.issuer, page);
 
 /** Submits mfakit's code prompt on `page`. */
 export function submitCode(

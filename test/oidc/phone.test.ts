@@ -4,11 +4,12 @@
 // and a code sent for one interaction that does not finish another.
 import assert from 'node:assert/strict';
 import { outboxDelivery } from '../../src/index.ts';
-import { Browser, formAction, inputValue, type Page } from '../helpers/browser.ts';
+import { Browser, formAction, inputValue } from '../helpers/browser.ts';
 import {
   absolute,
   atRp,
   password,
+  pressSend,
   redeem,
   startAuthorization,
   startTestIdp,
@@ -29,13 +30,6 @@ describe('mfakit/oidc: text message and phone call', function () {
   });
   afterEach(async () => idp?.close());
 
-  /** Presses the prompt's send button: the prompt again, with its notice. */
-  const send = (b: Browser, page: Page) =>
-    b.go(absolute(idp, formAction(page.text, '/mfa/send')), {
-      form: { _csrf: inputValue(page.text, '_csrf'), methodId: inputValue(page.text, 'methodId') },
-      stopAt: atRp,
-    });
-
   for (const [kind, amr, button] of [
     ['sms', 'sms', 'Text a code to +•• ••• ••23'],
     ['voice', 'tel', 'Call +•• ••• ••23'],
@@ -49,7 +43,7 @@ describe('mfakit/oidc: text message and phone call', function () {
       assert.match(prompt.url, /\/mfa$/);
       assert.ok(prompt.text.includes(button), 'a button per phone');
       assert.equal(outbox.messages.length, sentBefore, 'nothing sent by showing the prompt');
-      const after = await send(b, prompt);
+      const after = await pressSend(b, idp, prompt);
       assert.equal(after.status, 200);
       assert.match(after.text, kind === 'sms' ? /We sent a code to/ : /We are calling/);
       assert.equal(outbox.messages.length, sentBefore + 1);
@@ -104,7 +98,7 @@ describe('mfakit/oidc: text message and phone call', function () {
     assert.equal((await redeem(idp, firstBack.url, first)).claims.acr, 'urn:mfakit:acr:pwd');
     const { request, page } = await startAuthorization(b, idp, { acrValues: 'urn:mfakit:acr:mfa' });
     assert.match(page.url, /\/mfa$/, 'straight to the MFA page');
-    const after = await send(b, page);
+    const after = await pressSend(b, idp, page);
     assert.match(after.text, /We sent a code to/);
     const back = await submitCode(b, idp, after, lastCode(outbox));
     const { claims } = await redeem(idp, back.url, request);
@@ -118,7 +112,7 @@ describe('mfakit/oidc: text message and phone call', function () {
     const second = new Browser();
     const a = await password(first, idp, (await startAuthorization(first, idp)).page, 'alice');
     const other = await password(second, idp, (await startAuthorization(second, idp)).page, 'alice');
-    await send(first, a);
+    await pressSend(first, idp, a);
     const stolen = await submitCode(second, idp, other, lastCode(outbox));
     assert.equal(stolen.status, 401);
     assert.ok(!atRp(new URL(stolen.url)));

@@ -8,13 +8,17 @@ import assert from 'node:assert/strict';
 import { ACR_MFA, acrFor } from '../../src/engine/stamp.ts';
 import { pushMethod, pushOutbox, recoveryCode, totp } from '../../src/index.ts';
 import { activationUri } from '../../src/methods/push/enrollment.ts';
-import { Browser, formAction, inputValue, type Page } from '../helpers/browser.ts';
+import { matchNumberOf } from '../helpers/approval-page.ts';
+import { Browser, formAction, inputValue } from '../helpers/browser.ts';
 import { chooseFirstMethod } from '../helpers/first-method.ts';
 import {
   absolute,
+  atMfaPrompt,
   atRp,
   authorizationUrl,
   password,
+  pressContinue,
+  pressSend,
   redeem,
   startAuthorization,
   startTestIdp,
@@ -46,35 +50,6 @@ describe('mfakit/oidc: push notifications', function () {
   const registered = (user: string, name = 'Pixel 9') =>
     registerPushApp(idp.mfa, idp.clock, user, { name, transport: httpTransport(deviceApi) });
 
-  /** The authorization request and the prompt after the password. */
-  async function atPrompt(b: Browser, user: string) {
-    const { request, page } = await startAuthorization(b, idp);
-    const prompt = await password(b, idp, page, user);
-    assert.match(prompt.url, /\/mfa$/, prompt.text.slice(0, 300));
-    return { request, prompt };
-  }
-
-  /** Presses the prompt's "Send a notification" button: the prompt again, with the number. */
-  const send = (b: Browser, page: Page) =>
-    b.go(absolute(idp, formAction(page.text, '/mfa/send')), {
-      form: { _csrf: inputValue(page.text, '_csrf'), methodId: inputValue(page.text, 'methodId') },
-      stopAt: atRp,
-    });
-
-  /** The number a page shows to enter in the app (null: none). */
-  const numberOn = (page: Page) => /id="match-number">(\d+)</.exec(page.text)?.[1] ?? null;
-
-  /** Presses the approval's Continue button (its own form: push=1 and the device's method id). */
-  function continueOn(b: Browser, page: Page) {
-    const section = /<section class="approval"[\s\S]*?<\/section>/.exec(page.text)?.[0];
-    assert.ok(section, `a Continue form on the page: ${page.text.slice(0, 500)}`);
-    assert.equal(inputValue(section, 'push'), '1');
-    return b.go(absolute(idp, formAction(section, '/mfa/prompt')), {
-      form: { _csrf: inputValue(section, '_csrf'), push: '1', methodId: inputValue(section, 'methodId') },
-      stopAt: atRp,
-    });
-  }
-
   /** The notification the outbox sent last: its transaction, which the app answers. */
   const lastTransaction = () => {
     const sent = outbox.notifications.at(-1);
@@ -85,14 +60,14 @@ describe('mfakit/oidc: push notifications', function () {
   it('signs in by approving in the app: the number on the page, 202 until approved, amr has swk', async () => {
     const { app, methodId } = await registered('alice');
     const b = new Browser();
-    const { request, prompt } = await atPrompt(b, 'alice');
+    const { request, prompt } = await atMfaPrompt(b, idp, 'alice');
     assert.ok(prompt.text.includes('Send a notification to Pixel 9'), 'a button for the app');
-    assert.equal(numberOn(prompt), null, 'no number before a notification is sent');
+    assert.equal(matchNumberOf(prompt.text), undefined, 'no number before a notification is sent');
     assert.equal(outbox.notifications.length, 0, 'nothing sent by showing the prompt');
 
-    const sent = await send(b, prompt);
+    const sent = await pressSend(b, idp, prompt);
     assert.equal(sent.status, 200);
-    const number = numberOn(sent);
+    const number = matchNumberOf(sent.text);
     assert.match(number ?? '', /^[1-9]\d$/);
     assert.match(sent.text, new RegExp(`Enter ${number} in the app and approve`));
     assert.equal(inputValue(sent.text, 'methodId'), methodId);
@@ -104,22 +79,22 @@ describe('mfakit/oidc: push notifications', function () {
     );
     // The step again (a reload): the same number and Continue, nothing sent again.
     const reloaded = await b.go(prompt.url, { stopAt: atRp });
-    assert.equal(numberOn(reloaded), number);
+    assert.equal(matchNumberOf(reloaded.text), number);
     assert.equal(outbox.notifications.length, 1);
 
     // Continue before the app answered: 202, the same number and Continue, no attempt counted.
     let page = sent;
     for (let i = 0; i < 6; i++) {
-      page = await continueOn(b, page);
+      page = await pressContinue(b, idp, page);
       assert.equal(page.status, 202, page.text.slice(0, 300));
-      assert.equal(numberOn(page), number);
+      assert.equal(matchNumberOf(page.text), number);
       assert.match(page.text, /Waiting for your approval/);
     }
     assert.equal((await idp.mfa.admin.lockStatus('alice')).attempts, 0);
 
     const approved = await app.approve(number ?? '');
     assert.deepEqual(approved, { status: 200, body: { answer: 'approved' } });
-    const back = await continueOn(b, page);
+    const back = await pressContinue(b, idp, page);
     assert.ok(atRp(new URL(back.url)), back.text.slice(0, 300));
     const { claims } = await redeem(idp, back.url, request);
     assert.ok(claims.amr?.includes('swk'), JSON.stringify(claims.amr));
@@ -129,7 +104,7 @@ describe('mfakit/oidc: push notifications', function () {
     assert.ok(idp.events.some((e) => e.type === 'verified' && e.methodKind === 'push'));
 
     // The Continue again, replayed: the interaction is over, nothing is finished twice.
-    const replay = await continueOn(b, page);
+    const replay = await pressContinue(b, idp, page);
     assert.ok(replay.status >= 400 && replay.status < 500, `replay: ${replay.status}`);
     assert.ok(!atRp(new URL(replay.url)));
   });
@@ -141,22 +116,22 @@ describe('mfakit/oidc: push notifications', function () {
     ] as const) {
       const { app } = await registered(user);
       const b = new Browser();
-      const { prompt } = await atPrompt(b, user);
-      const sent = await send(b, prompt);
-      const number = numberOn(sent) ?? '';
+      const { prompt } = await atMfaPrompt(b, idp, user);
+      const sent = await pressSend(b, idp, prompt);
+      const number = matchNumberOf(sent.text) ?? '';
       const wrong = number === '42' ? '43' : '42';
       const reply =
         answer === 'deny'
           ? await app.answer(lastTransaction(), 'deny')
           : await app.answer(lastTransaction(), 'approve', wrong);
       assert.equal(reply.status, 200, JSON.stringify(reply.body));
-      const refused = await continueOn(b, sent);
+      const refused = await pressContinue(b, idp, sent);
       assert.equal(refused.status, 401, `${answer}: ${refused.text.slice(0, 300)}`);
       assert.ok(!atRp(new URL(refused.url)));
-      assert.equal(numberOn(refused), null, 'no number to wait for any more');
+      assert.equal(matchNumberOf(refused.text), undefined, 'no number to wait for any more');
       assert.equal((await idp.mfa.admin.lockStatus(user)).attempts, 1, 'a failed attempt counted');
       // The same Continue again does not turn the denial into a sign-in (refused, or throttled).
-      const again = await continueOn(b, sent);
+      const again = await pressContinue(b, idp, sent);
       assert.ok([401, 429].includes(again.status), `again: ${again.status}`);
       assert.ok(!atRp(new URL(again.url)));
     }
@@ -165,15 +140,15 @@ describe('mfakit/oidc: push notifications', function () {
   it('a request reported as fraud in the app: not signed in, and no more notifications (403)', async () => {
     const { app } = await registered('alice');
     const b = new Browser();
-    const { prompt } = await atPrompt(b, 'alice');
-    const sent = await send(b, prompt);
+    const { prompt } = await atMfaPrompt(b, idp, 'alice');
+    const sent = await pressSend(b, idp, prompt);
     assert.equal((await app.answer(lastTransaction(), 'fraud')).status, 200);
-    const refused = await continueOn(b, sent);
+    const refused = await pressContinue(b, idp, sent);
     assert.equal(refused.status, 401, refused.text.slice(0, 300));
     assert.ok(!atRp(new URL(refused.url)));
     // A new sign-in of the same user finds notifications paused: a 403 page, nothing sent.
     const other = new Browser();
-    const again = await send(other, (await atPrompt(other, 'alice')).prompt);
+    const again = await pressSend(other, idp, (await atMfaPrompt(other, idp, 'alice')).prompt);
     assert.equal(again.status, 403, again.text.slice(0, 300));
     assert.match(again.text, /Notifications are paused/);
     assert.equal(outbox.notifications.length, 1, 'nothing sent after the report');
@@ -183,11 +158,11 @@ describe('mfakit/oidc: push notifications', function () {
     const { app } = await registered('alice');
     const first = new Browser();
     const second = new Browser();
-    const a = await atPrompt(first, 'alice');
-    const other = await atPrompt(second, 'alice');
-    const sentA = await send(first, a.prompt);
+    const a = await atMfaPrompt(first, idp, 'alice');
+    const other = await atMfaPrompt(second, idp, 'alice');
+    const sentA = await pressSend(first, idp, a.prompt);
     const txA = lastTransaction();
-    const numberA = numberOn(sentA) ?? '';
+    const numberA = matchNumberOf(sentA.text) ?? '';
     assert.deepEqual(await app.answer(txA, 'approve', numberA), {
       status: 200,
       body: { answer: 'approved' },
@@ -206,16 +181,16 @@ describe('mfakit/oidc: push notifications', function () {
     assert.ok(!atRp(new URL(forged.url)), 'not signed in by a notification it did not send');
 
     // Its own notification waits for its own approval; the first approval does not count for it.
-    const sentB = await send(second, other.prompt);
+    const sentB = await pressSend(second, idp, other.prompt);
     assert.equal(sentB.status, 200, sentB.text.slice(0, 300));
     assert.notEqual(lastTransaction(), txA);
-    const stillWaiting = await continueOn(second, sentB);
+    const stillWaiting = await pressContinue(second, idp, sentB);
     assert.equal(stillWaiting.status, 202);
     assert.ok(!atRp(new URL(stillWaiting.url)));
-    const back = await continueOn(first, sentA);
+    const back = await pressContinue(first, idp, sentA);
     assert.ok(atRp(new URL(back.url)), back.text.slice(0, 300));
     assert.deepEqual((await redeem(idp, back.url, a.request)).claims.amr, ['pwd', 'swk', 'mfa']);
-    const after = await continueOn(second, sentB);
+    const after = await pressContinue(second, idp, sentB);
     assert.equal(after.status, 202, 'the second still waits for its own approval');
   });
 
@@ -255,8 +230,8 @@ describe('mfakit/oidc: push notifications', function () {
   it('attack: a POST to the step that is no form (text/plain, JSON) is refused as a stale form, 403', async () => {
     await registered('alice');
     const b = new Browser();
-    const { prompt } = await atPrompt(b, 'alice');
-    const sent = await send(b, prompt);
+    const { prompt } = await atMfaPrompt(b, idp, 'alice');
+    const sent = await pressSend(b, idp, prompt);
     const token = inputValue(sent.text, '_csrf');
     const methodId = inputValue(sent.text, 'methodId');
     for (const path of ['/mfa/send', '/mfa/prompt'])
@@ -324,7 +299,7 @@ describe('mfakit/oidc: push notifications', function () {
     // From a browser in the middle of a sign-in (its interaction cookie, no form token): the
     // device API answers by the signature alone, as for the app.
     const b = new Browser();
-    await atPrompt(b, 'alice');
+    await atMfaPrompt(b, idp, 'alice');
     assert.ok(b.cookies.length > 0, 'the browser has the interaction cookies');
     const signed = await app.sign({ act: 'pending' });
     const res = await b.fetch(`${deviceApi}/pending`, {

@@ -4,9 +4,9 @@
 // keys the provider's webhook hands over, Continue signing in; a wrong number failing like a
 // wrong code; and a first sign-in registering the phone in PIN mode on the page.
 import assert from 'node:assert/strict';
-import type { Agent } from 'supertest';
 import type { User } from '../../examples/passport/app.ts';
-import { outboxDelivery, parseStamp } from '../../src/index.ts';
+import { outboxDelivery } from '../../src/index.ts';
+import { matchNumberOf } from '../helpers/approval-page.ts';
 import { inputValue } from '../helpers/browser.ts';
 import {
   approvingKeys,
@@ -20,7 +20,17 @@ import {
 } from '../helpers/keypad-call.ts';
 import { lastCode } from '../helpers/phone.ts';
 import { testClock } from '../helpers/test-clock.ts';
-import { alertOf, createExampleApp, mfaPageOf, passwordStep, recoveryCodesOf } from './passport-flows.ts';
+import {
+  addSessionWindow,
+  alertOf,
+  createExampleApp,
+  mfaPageOf,
+  noticeOf,
+  passwordStep,
+  pressContinue,
+  recoveryCodesOf,
+  sessionOf,
+} from './passport-flows.ts';
 
 const NOT_APPROVED = 'The sign-in was not approved. Send a new notification or call, or use another method.';
 const USERS: User[] = [
@@ -37,26 +47,11 @@ function keypadApp(options: { pin?: boolean } = {}) {
     clock,
     engine: { methods: keypadMethods(options), phone: { delivery: outbox } },
   });
-  app.get('/test/session', (req, res) => {
-    res.json({
-      messages: req.session.messages ?? [],
-      user: req.user ?? null,
-      stamp: parseStamp(req.session.mfakit?.stamp),
-    });
-  });
+  addSessionWindow(app);
   return { app, mfa, clock, outbox };
 }
 
 type KeypadTest = ReturnType<typeof keypadApp>;
-
-const matchNumberOf = (page: string) =>
-  /<p class="match-number" id="match-number">(\d\d)<\/p>/.exec(page)?.[1];
-const noticeOf = (page: string) => /<p class="notice">([^<]*)<\/p>/.exec(page)?.[1] ?? null;
-
-async function sessionOf(agent: Agent) {
-  const res = await agent.get('/test/session');
-  return res.body as { messages: string[]; user: User | null; stamp: { amr: string[] } | null };
-}
 
 /** The password, then the page's Call button: the number the page then shows. */
 async function placeCall(t: KeypadTest, methodId: string) {
@@ -71,16 +66,6 @@ async function placeCall(t: KeypadTest, methodId: string) {
   const number = matchNumberOf(page.text);
   assert.ok(number, page.text);
   return { agent, number, page: page.text };
-}
-
-/** The page's Continue (push=1 for the method it names). */
-async function pressContinue(agent: Agent) {
-  const page = await mfaPageOf(agent);
-  assert.match(page.text, /<input type="hidden" name="push" value="1">/);
-  return agent
-    .post('/login/mfa')
-    .type('form')
-    .send({ push: '1', methodId: inputValue(page.text, 'methodId') });
 }
 
 describe('mfakit/passport: phone call answered on the keypad', () => {

@@ -1,11 +1,20 @@
 // Browser-like steps through a Passport app built the README's way: form posts, the second
-// step's page read as HTML, cookies kept by a supertest agent.
+// step's page read as HTML (its alert, its notice, an approval's Continue), cookies kept by a
+// supertest agent, and a window on the session for the tests.
 import assert from 'node:assert/strict';
 import type { Express } from 'express';
 import request, { type Agent, type Response } from 'supertest';
 import { createMemoryStores } from '../../adapters/memory/index.ts';
 import { createApp, type User } from '../../examples/passport/app.ts';
-import { createMfa, hotp, type MfaOptions, recoveryCode, totp, webauthn } from '../../src/index.ts';
+import {
+  createMfa,
+  hotp,
+  type MfaOptions,
+  parseStamp,
+  recoveryCode,
+  totp,
+  webauthn,
+} from '../../src/index.ts';
 import { codeFor } from '../helpers/app.ts';
 import { inputValue } from '../helpers/browser.ts';
 import type { TestClock } from '../helpers/test-clock.ts';
@@ -34,6 +43,44 @@ export async function mfaPageOf(agent: Agent): Promise<Response> {
 /** The message box (role=alert) of a page, or null. */
 export function alertOf(html: string): string | null {
   return /<p class="error" role="alert">([^<]*)<\/p>/.exec(html)?.[1]?.replace(/&#39;/g, "'") ?? null;
+}
+
+/** The notice of a page (what was sent, what it waits for), or null. */
+export function noticeOf(html: string): string | null {
+  return /<p class="notice">([^<]*)<\/p>/.exec(html)?.[1] ?? null;
+}
+
+/** The second step's page, then its approval's Continue (push=1 for the method it names). */
+export async function pressContinue(agent: Agent): Promise<Response> {
+  const page = await mfaPageOf(agent);
+  assert.match(page.text, /<input type="hidden" name="push" value="1">/);
+  return agent
+    .post('/login/mfa')
+    .type('form')
+    .send({ push: '1', methodId: inputValue(page.text, 'methodId') });
+}
+
+/** What `GET /test/session` (addSessionWindow) shows: Passport's messages and user, the stamp. */
+export interface SessionWindow {
+  messages: string[];
+  user: User | null;
+  stamp: { amr: string[]; methods: string[] } | null;
+}
+
+/** Adds `GET /test/session` to the app, after the example's own routes (see SessionWindow). */
+export function addSessionWindow(app: Express): void {
+  app.get('/test/session', (req, res) => {
+    res.json({
+      messages: req.session.messages ?? [],
+      user: req.user ?? null,
+      stamp: parseStamp(req.session.mfakit?.stamp),
+    });
+  });
+}
+
+/** The session of `agent`'s browser, through addSessionWindow's route. */
+export async function sessionOf(agent: Agent): Promise<SessionWindow> {
+  return (await agent.get('/test/session')).body as SessionWindow;
 }
 
 /** The recovery codes listed on a page. */

@@ -7,12 +7,23 @@
 import assert from 'node:assert/strict';
 import type { Agent } from 'supertest';
 import type { User } from '../../examples/passport/app.ts';
-import { parseStamp, pushMethod, pushOutbox, recoveryCode, totp } from '../../src/index.ts';
+import { pushMethod, pushOutbox, recoveryCode, totp } from '../../src/index.ts';
+import { matchNumberOf } from '../helpers/approval-page.ts';
 import { inputValue } from '../helpers/browser.ts';
 import { PUSH_ENDPOINT, registerPushApp } from '../helpers/push.ts';
 import { createPushApp, supertestTransport } from '../helpers/push-app.ts';
 import { testClock } from '../helpers/test-clock.ts';
-import { alertOf, createExampleApp, mfaPageOf, passwordStep, recoveryCodesOf } from './passport-flows.ts';
+import {
+  addSessionWindow,
+  alertOf,
+  createExampleApp,
+  mfaPageOf,
+  noticeOf,
+  passwordStep,
+  pressContinue,
+  recoveryCodesOf,
+  sessionOf,
+} from './passport-flows.ts';
 
 const NOT_APPROVED = 'The sign-in was not approved. Send a new notification or call, or use another method.';
 
@@ -30,14 +41,7 @@ async function pushApp() {
     recoveryCode,
   ];
   const { app, mfa } = createExampleApp({ users: USERS, clock, engine: { methods } });
-  // A window on the session, after the example's own routes: Passport's messages and user, the stamp.
-  app.get('/test/session', (req, res) => {
-    res.json({
-      messages: req.session.messages ?? [],
-      user: req.user ?? null,
-      stamp: parseStamp(req.session.mfakit?.stamp),
-    });
-  });
+  addSessionWindow(app);
   // Alice's phone app, registered with its activation over HTTP to the app's device API.
   const phone = await registerPushApp(mfa, clock, ALICE, {
     name: 'Pixel 9',
@@ -47,19 +51,6 @@ async function pushApp() {
 }
 
 type PushTest = Awaited<ReturnType<typeof pushApp>>;
-
-const matchNumberOf = (page: string) =>
-  /<p class="match-number" id="match-number">(\d\d)<\/p>/.exec(page)?.[1];
-const noticeOf = (page: string) => /<p class="notice">([^<]*)<\/p>/.exec(page)?.[1] ?? null;
-
-async function sessionOf(agent: Agent) {
-  const res = await agent.get('/test/session');
-  return res.body as {
-    messages: string[];
-    user: User | null;
-    stamp: { amr: string[]; methods: string[] } | null;
-  };
-}
 
 /** The password, then the page's "Send a notification" button: the number the page then shows. */
 async function sendNotification(t: PushTest, agent?: Agent): Promise<{ agent: Agent; number: string }> {
@@ -79,16 +70,6 @@ async function sendNotification(t: PushTest, agent?: Agent): Promise<{ agent: Ag
 /** Continue as the page showed it before the app answered (push=1 for that method). */
 const continueOn = (agent: Agent, methodId: string) =>
   agent.post('/login/mfa').type('form').send({ push: '1', methodId });
-
-/** The page's Continue (push=1 for the method it names). */
-async function pressContinue(agent: Agent) {
-  const page = await mfaPageOf(agent);
-  assert.match(page.text, /<input type="hidden" name="push" value="1">/);
-  return agent
-    .post('/login/mfa')
-    .type('form')
-    .send({ push: '1', methodId: inputValue(page.text, 'methodId') });
-}
 
 describe('mfakit/passport: push notifications', () => {
   it('signs in: send, the number, Continue too early (no failure), the app approves, Continue', async () => {

@@ -6,6 +6,7 @@ import request from 'supertest';
 import { loadDemoConfig } from '../../sample-idp/config.ts';
 import { createDemoApp } from '../../sample-idp/demo-app.ts';
 import { type AuditEvent, ConfigError } from '../../src/index.ts';
+import { matchNumberOf } from '../helpers/approval-page.ts';
 import { csrfFrom } from '../helpers/flows.ts';
 import { createPushApp, readActivationUri, supertestTransport } from '../helpers/push-app.ts';
 import { totpNow } from '../helpers/totp-now.ts';
@@ -248,7 +249,7 @@ describe('the demo app (npm start)', function () {
       .type('form')
       .set('Accept', 'text/html')
       .send({ _csrf: csrfFrom(prompt.text), methodId });
-    const number = /id="match-number">(\d+)</.exec(sent.text)?.[1] ?? '';
+    const number = matchNumberOf(sent.text) ?? '';
     assert.equal((await phone.approve(number)).body.answer, 'approved');
     const signedIn = await other
       .post('/mfa/prompt')

@@ -13,11 +13,10 @@ import {
   otherNumber,
   PHONE_NUMBER,
   PIN,
+  PIN_MODE,
   pressKeys,
 } from '../../helpers/keypad-call.ts';
 import { lastCode } from '../../helpers/phone.ts';
-
-const PIN_MODE = { pin: true };
 
 /** Alice's first sign-in registering her phone for keypad calls through the API (PIN mode), signed out again. */
 async function registerOverApi(built: ReturnType<typeof makeKeypadApp>) {

@@ -5,8 +5,8 @@
 // Continue signing in with amr tel and pin; a wrong number, a wrong PIN, keys for another
 // browser's call, and a fraud report, each as a user or an attacker would meet it; step-up too.
 import assert from 'node:assert/strict';
-import type request from 'supertest';
-import { csrfFrom, formLogin } from '../../helpers/flows.ts';
+import { assertContinueForm, matchNumberOf } from '../../helpers/approval-page.ts';
+import { formLogin, promptPage, submitForm } from '../../helpers/flows.ts';
 import {
   approvingKeys,
   CALL_BUTTON,
@@ -15,28 +15,18 @@ import {
   otherNumber,
   PHONE_NUMBER,
   PIN,
+  PIN_MODE,
   pressKeys,
 } from '../../helpers/keypad-call.ts';
 import { lastCode } from '../../helpers/phone.ts';
 import { draftIdFrom } from '../../helpers/phone-app.ts';
 
 type Built = ReturnType<typeof makeKeypadApp>;
-type Agent = ReturnType<typeof request.agent>;
 
-const PIN_MODE = { pin: true };
 const NOT_APPROVED = /<p class="error" role="alert">The sign-in was not approved\./;
 
 const CALL_BUTTON_RE = CALL_BUTTON.replace('+', '\\+');
-const numberOf = (page: string) => /id="match-number">(\d+)</.exec(page)?.[1] ?? '';
 const methodIdOf = (page: string) => /name="methodId" value="([^"]+)"/.exec(page)?.[1] ?? '';
-
-/** A form post from a page (its CSRF token), as the browser sends it. */
-const submit = (agent: Agent, path: string, page: string, fields: Record<string, string>) =>
-  agent
-    .post(path)
-    .type('form')
-    .set('Accept', 'text/html')
-    .send({ _csrf: csrfFrom(page), ...fields });
 
 /** Alice registers her phone for calls on the pages at her first sign-in (PIN mode), then signs out. */
 async function registerOnPages(built: Built) {
@@ -45,7 +35,7 @@ async function registerOnPages(built: Built) {
   const ask = await agent.get('/mfa/enroll?method=voice').set('Accept', 'text/html');
   assert.equal(ask.status, 200);
   assert.match(ask.text, /<input type="tel" id="phoneNumber" name="phoneNumber"/);
-  const page = await submit(agent, '/mfa/enroll/start', ask.text, {
+  const page = await submitForm(agent, '/mfa/enroll/start', ask.text, {
     method: 'voice',
     phoneNumber: PHONE_NUMBER,
     pin: PIN,
@@ -53,7 +43,7 @@ async function registerOnPages(built: Built) {
   assert.equal(page.status, 200, page.text);
   assert.match(page.text, /We are calling you with a code at <strong>\+•• ••• ••23<\/strong>/);
   assert.ok(!page.text.includes(PIN), 'the PIN is never shown back');
-  const done = await submit(agent, '/mfa/enroll', page.text, {
+  const done = await submitForm(agent, '/mfa/enroll', page.text, {
     draftId: draftIdFrom(page.text),
     code: lastCode(built.outbox),
   });
@@ -65,32 +55,14 @@ async function registerOnPages(built: Built) {
   return method.id;
 }
 
-/** Alice's password in a new browser: the prompt page. */
-async function promptPage(built: Built) {
-  const { agent, location } = await formLogin(built.app);
-  assert.equal(location, '/mfa/prompt');
-  const prompt = await agent.get('/mfa/prompt').set('Accept', 'text/html');
-  assert.equal(prompt.status, 200);
-  return { agent, prompt: prompt.text };
-}
-
 /** The password, then the prompt's Call button: the agent and the page with the number. */
 async function called(built: Built) {
   const { agent, prompt } = await promptPage(built);
-  const sent = await submit(agent, '/mfa/send', prompt, { methodId: methodIdOf(prompt) });
+  const sent = await submitForm(agent, '/mfa/send', prompt, { methodId: methodIdOf(prompt) });
   assert.equal(sent.status, 200, sent.text);
-  const number = numberOf(sent.text);
+  const number = matchNumberOf(sent.text) ?? '';
   assert.match(number, /^[1-9]\d$/);
   return { agent, page: sent.text, number };
-}
-
-/** The page's Continue form: `push=1` for the phone's method, posting to `action`. */
-function assertContinue(page: string, number: string, methodId: string, action: string) {
-  assert.equal(numberOf(page), number);
-  const form = new RegExp(
-    `<form method="post" action="${action}">[\\s\\S]*?name="push" value="1">\\s*<input type="hidden" name="methodId" value="${methodId}">\\s*<button type="submit">Continue</button>`,
-  );
-  assert.match(page, form);
 }
 
 /** Words a page about a call must not say: a call has no app. */
@@ -112,7 +84,7 @@ describe('phone call answered on the keypad through the HTML pages', () => {
       ['1234', /too easy to guess/],
       ['12', /4 to 8 digits/],
     ] as const) {
-      const weak = await submit(agent, '/mfa/enroll/start', ask.text, {
+      const weak = await submitForm(agent, '/mfa/enroll/start', ask.text, {
         method: 'voice',
         phoneNumber: PHONE_NUMBER,
         pin,
@@ -129,7 +101,7 @@ describe('phone call answered on the keypad through the HTML pages', () => {
     const methodId = await registerOnPages(built);
     const { agent, prompt } = await promptPage(built);
     assert.match(prompt, new RegExp(`<button type="submit" class="secondary">${CALL_BUTTON_RE}</button>`));
-    assert.equal(numberOf(prompt), '', 'no number before the call');
+    assert.equal(matchNumberOf(prompt), undefined, 'no number before the call');
     // The code field is for the other methods: a keypad call sends no code to type here.
     assert.match(
       prompt,
@@ -137,9 +109,9 @@ describe('phone call answered on the keypad through the HTML pages', () => {
     );
     assert.equal(built.outbox.calls.length, 0, 'no call until asked');
 
-    const sent = await submit(agent, '/mfa/send', prompt, { methodId });
+    const sent = await submitForm(agent, '/mfa/send', prompt, { methodId });
     assert.equal(sent.status, 200);
-    const number = numberOf(sent.text);
+    const number = matchNumberOf(sent.text) ?? '';
     assert.match(number, /^[1-9]\d$/);
     assert.match(
       sent.text,
@@ -151,7 +123,7 @@ describe('phone call answered on the keypad through the HTML pages', () => {
       sent.text,
       /<p id="match-number-label">When the call to \+•• ••• ••23 asks, enter this number on the keypad:<\/p>/,
     );
-    assertContinue(sent.text, number, methodId, '/mfa/prompt');
+    assertContinueForm(sent.text, number, methodId, '/mfa/prompt');
     assertNoApp(sent.text);
     const call = lastCall(built.outbox);
     assert.equal(call.to, '+447700900123');
@@ -160,10 +132,10 @@ describe('phone call answered on the keypad through the HTML pages', () => {
 
     // A reloaded prompt shows the same number: nobody is called twice.
     const reloaded = await agent.get('/mfa/prompt').set('Accept', 'text/html');
-    assertContinue(reloaded.text, number, methodId, '/mfa/prompt');
+    assertContinueForm(reloaded.text, number, methodId, '/mfa/prompt');
     assert.equal(built.outbox.calls.length, 1);
 
-    const early = await submit(agent, '/mfa/prompt', sent.text, { push: '1', methodId });
+    const early = await submitForm(agent, '/mfa/prompt', sent.text, { push: '1', methodId });
     assert.equal(early.status, 202);
     assert.ok(!early.text.includes('class="error"'), 'waiting is not an error');
     assert.match(
@@ -173,7 +145,7 @@ describe('phone call answered on the keypad through the HTML pages', () => {
       ),
     );
     assertNoApp(early.text);
-    assertContinue(early.text, number, methodId, '/mfa/prompt');
+    assertContinueForm(early.text, number, methodId, '/mfa/prompt');
     assert.equal((await built.mfa.admin.lockStatus('alice')).attempts, 0, 'waiting costs no attempt');
     assert.equal((await agent.get('/account')).status, 401);
 
@@ -181,7 +153,7 @@ describe('phone call answered on the keypad through the HTML pages', () => {
       outcome: 'approved',
       say: 'Thank you. Your sign-in is approved. Goodbye.',
     });
-    const done = await submit(agent, '/mfa/prompt', early.text, { push: '1', methodId });
+    const done = await submitForm(agent, '/mfa/prompt', early.text, { push: '1', methodId });
     assert.equal(done.status, 303);
     assert.equal(done.headers.location, '/account');
     const account = await agent.get('/account');
@@ -190,11 +162,11 @@ describe('phone call answered on the keypad through the HTML pages', () => {
     assert.ok(built.events.some((e) => e.type === 'call_answered' && e.detail === 'approved'));
   });
 
-  // A wrong PIN counts against the phone when the call hands it over (engine tests); under the
-  // lockout, both count once, when Continue finds no approval — like a wrong code.
-  for (const [what, keysFor, countedByCall] of [
-    ['a wrong number', (n: string) => approvingKeys(otherNumber(n), PIN_MODE), 0],
-    ['a wrong PIN', (n: string) => `9753${n}`, 0],
+  // A wrong PIN also counts against the phone when the call hands it over (engine tests); under
+  // the lockout, both count once, when Continue finds no approval — like a wrong code.
+  for (const [what, keysFor, reason] of [
+    ['a wrong number', (n: string) => approvingKeys(otherNumber(n), PIN_MODE), 'number_mismatch'],
+    ['a wrong PIN', (n: string) => `9753${n}`, 'pin_mismatch'],
   ] as const) {
     it(`${what} on the keypad: Continue is a 401 "not approved", and a new call can be placed`, async () => {
       const built = makeKeypadApp(PIN_MODE);
@@ -203,18 +175,27 @@ describe('phone call answered on the keypad through the HTML pages', () => {
       const answered = await pressKeys(built.mfa, built.outbox, keysFor(number));
       assert.equal(answered.outcome, 'denied');
       assert.match(answered.say, /did not match/);
-      assert.equal((await built.mfa.admin.lockStatus('alice')).consecutiveFailures, countedByCall);
-      const denied = await submit(agent, '/mfa/prompt', page, { push: '1', methodId });
+      assert.deepEqual(
+        built.events.filter((e) => e.type === 'call_answered').map((e) => [e.detail, e.data]),
+        [['denied', { reason }]],
+        'the audit says why',
+      );
+      assert.equal(
+        (await built.mfa.admin.lockStatus('alice')).consecutiveFailures,
+        0,
+        'nothing until Continue',
+      );
+      const denied = await submitForm(agent, '/mfa/prompt', page, { push: '1', methodId });
       assert.equal(denied.status, 401);
       assert.match(denied.text, NOT_APPROVED);
-      assert.equal(numberOf(denied.text), '', 'no number to enter any more');
+      assert.equal(matchNumberOf(denied.text), undefined, 'no number to enter any more');
       assert.match(denied.text, new RegExp(CALL_BUTTON_RE), 'the Call button is offered again');
       assert.equal((await agent.get('/account')).status, 401);
-      assert.equal((await built.mfa.admin.lockStatus('alice')).consecutiveFailures, countedByCall + 1);
-      const again = await submit(agent, '/mfa/send', denied.text, { methodId });
+      assert.equal((await built.mfa.admin.lockStatus('alice')).consecutiveFailures, 1);
+      const again = await submitForm(agent, '/mfa/send', denied.text, { methodId });
       assert.equal(again.status, 200, again.text);
-      await pressKeys(built.mfa, built.outbox, approvingKeys(numberOf(again.text), PIN_MODE));
-      assert.equal((await submit(agent, '/mfa/prompt', again.text, { push: '1', methodId })).status, 303);
+      await pressKeys(built.mfa, built.outbox, approvingKeys(matchNumberOf(again.text) ?? '', PIN_MODE));
+      assert.equal((await submitForm(agent, '/mfa/prompt', again.text, { push: '1', methodId })).status, 303);
     });
   }
 
@@ -226,13 +207,13 @@ describe('phone call answered on the keypad through the HTML pages', () => {
     // The attacker, past Alice's password: a call is refused while the victim's waits, so the
     // phone never rings with the attacker's request in place of hers.
     const attacker = await promptPage(built);
-    const refused = await submit(attacker.agent, '/mfa/send', attacker.prompt, { methodId });
+    const refused = await submitForm(attacker.agent, '/mfa/send', attacker.prompt, { methodId });
     assert.equal(refused.status, 429);
     assert.match(refused.text, /already waiting for an answer/);
     assert.equal(built.outbox.calls.length, 1, 'no second call');
     // Alice approves her own call: the attacker's Continue gets nothing from it.
     await pressKeys(built.mfa, built.outbox, approvingKeys(victim.number, PIN_MODE), victimCall);
-    const stolen = await submit(attacker.agent, '/mfa/prompt', attacker.prompt, { push: '1', methodId });
+    const stolen = await submitForm(attacker.agent, '/mfa/prompt', attacker.prompt, { push: '1', methodId });
     assert.equal(stolen.status, 401);
     assert.match(stolen.text, NOT_APPROVED);
     assert.equal((await attacker.agent.get('/account')).status, 401);
@@ -251,12 +232,12 @@ describe('phone call answered on the keypad through the HTML pages', () => {
     });
     assert.equal(forged.outcome, 'ended');
     assert.equal(
-      (await submit(attacker.agent, '/mfa/prompt', attacker.prompt, { push: '1', methodId })).status,
+      (await submitForm(attacker.agent, '/mfa/prompt', attacker.prompt, { push: '1', methodId })).status,
       401,
     );
     // Alice's own Continue signs her in, once.
     assert.equal(
-      (await submit(victim.agent, '/mfa/prompt', victim.page, { push: '1', methodId })).status,
+      (await submitForm(victim.agent, '/mfa/prompt', victim.page, { push: '1', methodId })).status,
       303,
     );
     assert.equal((await victim.agent.get('/account')).status, 200);
@@ -268,7 +249,7 @@ describe('phone call answered on the keypad through the HTML pages', () => {
     // Alice signed in on another computer with a call earlier.
     const elsewhere = await called(built);
     await pressKeys(built.mfa, built.outbox, approvingKeys(elsewhere.number, PIN_MODE));
-    await submit(elsewhere.agent, '/mfa/prompt', elsewhere.page, { push: '1', methodId }).expect(303);
+    await submitForm(elsewhere.agent, '/mfa/prompt', elsewhere.page, { push: '1', methodId }).expect(303);
     assert.equal((await elsewhere.agent.get('/account')).status, 200);
     built.clock.advance(60_000);
     const { agent, page } = await called(built);
@@ -278,14 +259,14 @@ describe('phone call answered on the keypad through the HTML pages', () => {
       say: 'Thank you. The sign-in was blocked and reported. Goodbye.',
     });
     assert.notEqual(await built.stores.repository.getFraudFlag('alice'), null, 'the user is flagged');
-    const refused = await submit(agent, '/mfa/prompt', page, { push: '1', methodId });
+    const refused = await submitForm(agent, '/mfa/prompt', page, { push: '1', methodId });
     assert.equal(refused.status, 401);
     assert.match(refused.text, NOT_APPROVED);
     assert.equal((await agent.get('/account')).status, 401, 'the reported sign-in does not complete');
     assert.equal((await elsewhere.agent.get('/account')).status, 401, 'signed out everywhere');
     // The next sign-in: the Call button answers with why, and nobody is called.
     const next = await promptPage(built);
-    const blocked = await submit(next.agent, '/mfa/send', next.prompt, { methodId });
+    const blocked = await submitForm(next.agent, '/mfa/send', next.prompt, { methodId });
     assert.equal(blocked.status, 403);
     assert.match(
       blocked.text,
@@ -300,31 +281,35 @@ describe('phone call answered on the keypad through the HTML pages', () => {
     const first = await called(built);
     await pressKeys(built.mfa, built.outbox, approvingKeys(first.number, PIN_MODE));
     const { agent } = first;
-    assert.equal((await submit(agent, '/mfa/prompt', first.page, { push: '1', methodId })).status, 303);
+    assert.equal((await submitForm(agent, '/mfa/prompt', first.page, { push: '1', methodId })).status, 303);
     built.clock.advance(6 * 60_000);
     const stale = await agent.get('/admin').set('Accept', 'text/html');
     assert.equal(stale.status, 303);
     const verify = await agent.get(stale.headers.location ?? '').set('Accept', 'text/html');
     assert.match(verify.text, new RegExp(CALL_BUTTON_RE));
-    const stepSent = await submit(agent, '/mfa/send', verify.text, { methodId, returnTo: '/admin' });
+    const stepSent = await submitForm(agent, '/mfa/send', verify.text, { methodId, returnTo: '/admin' });
     assert.equal(stepSent.status, 200);
-    const number = numberOf(stepSent.text);
-    assertContinue(stepSent.text, number, methodId, '/mfa/verify');
+    const number = matchNumberOf(stepSent.text) ?? '';
+    assertContinueForm(stepSent.text, number, methodId, '/mfa/verify');
     assert.match(stepSent.text, /enter this number on the keypad/);
     assert.doesNotMatch(stepSent.text, /Send a code to your phone/, 'no code is sent by the call');
     assertNoApp(stepSent.text);
     assert.match(stepSent.text, /name="returnTo" value="\/admin"/);
-    const early = await submit(agent, '/mfa/verify', stepSent.text, {
+    const early = await submitForm(agent, '/mfa/verify', stepSent.text, {
       push: '1',
       methodId,
       returnTo: '/admin',
     });
     assert.equal(early.status, 202);
     assert.match(early.text, /Waiting for your answer/);
-    assertContinue(early.text, number, methodId, '/mfa/verify');
+    assertContinueForm(early.text, number, methodId, '/mfa/verify');
     assert.equal((await agent.get('/admin')).status, 401);
     await pressKeys(built.mfa, built.outbox, approvingKeys(number, PIN_MODE));
-    const done = await submit(agent, '/mfa/verify', early.text, { push: '1', methodId, returnTo: '/admin' });
+    const done = await submitForm(agent, '/mfa/verify', early.text, {
+      push: '1',
+      methodId,
+      returnTo: '/admin',
+    });
     assert.equal(done.status, 303);
     assert.equal(done.headers.location, '/admin');
     assert.equal((await agent.get('/admin')).status, 200);

@@ -5,45 +5,13 @@
 // a user who reported fraud gets a 403 page saying why. Registering an app from the settings
 // page: the QR code (decoded as a phone camera would) and the code the app then shows.
 import assert from 'node:assert/strict';
-import type request from 'supertest';
 import { makePushApp, registerPushOverApi } from '../../helpers/app.ts';
-import { csrfFrom, enrolUser, formLogin, signIn } from '../../helpers/flows.ts';
+import { assertContinueForm, matchNumberOf } from '../../helpers/approval-page.ts';
+import { enrolUser, promptPage, signIn, submitForm } from '../../helpers/flows.ts';
 import { decodeQrSvg, requireTools } from '../../helpers/peers.ts';
 import { draftIdFrom } from '../../helpers/phone-app.ts';
 import { PUSH_ENDPOINT } from '../../helpers/push.ts';
 import { createPushApp, readActivationUri, supertestTransport } from '../../helpers/push-app.ts';
-
-type Built = ReturnType<typeof makePushApp>;
-type Agent = ReturnType<typeof request.agent>;
-
-const numberOf = (page: string) => /id="match-number">(\d+)</.exec(page)?.[1] ?? '';
-
-/** A form post from a page (its CSRF token), as the browser sends it. */
-const submit = (agent: Agent, path: string, page: string, fields: Record<string, string>) =>
-  agent
-    .post(path)
-    .type('form')
-    .set('Accept', 'text/html')
-    .send({ _csrf: csrfFrom(page), ...fields });
-
-/** Alice's password in a new browser: the prompt page. */
-async function promptPage(built: Built) {
-  const { agent, location } = await formLogin(built.app);
-  assert.equal(location, '/mfa/prompt');
-  const prompt = await agent.get('/mfa/prompt').set('Accept', 'text/html');
-  assert.equal(prompt.status, 200);
-  return { agent, prompt: prompt.text };
-}
-
-/** The page's Continue form: `push=1` for the notification's method, posting to `action`. */
-function assertApproval(page: string, number: string, methodId: string, action: string) {
-  assert.equal(numberOf(page), number);
-  assert.match(page, /<p class="match-number" id="match-number">/);
-  const form = new RegExp(
-    `<form method="post" action="${action}">[\\s\\S]*?name="push" value="1">\\s*<input type="hidden" name="methodId" value="${methodId}">\\s*<button type="submit">Continue</button>`,
-  );
-  assert.match(page, form);
-}
 
 describe('push notifications through the HTML pages', () => {
   it('signs in: send → the number → Continue too early (202, same number, no attempt) → app approves → Continue → signed in', async () => {
@@ -51,33 +19,33 @@ describe('push notifications through the HTML pages', () => {
     const { phone, methodId } = await registerPushOverApi(built, 'alice');
     const { agent, prompt } = await promptPage(built);
     assert.match(prompt, /<button type="submit" class="secondary">Send a notification to Pixel 9<\/button>/);
-    assert.equal(numberOf(prompt), '', 'no number before a notification is sent');
+    assert.equal(matchNumberOf(prompt), undefined, 'no number before a notification is sent');
     assert.equal(built.outbox.notifications.length, 0, 'nothing sent until asked');
 
-    const sent = await submit(agent, '/mfa/send', prompt, { methodId });
+    const sent = await submitForm(agent, '/mfa/send', prompt, { methodId });
     assert.equal(sent.status, 200);
-    const number = numberOf(sent.text);
+    const number = matchNumberOf(sent.text) ?? '';
     assert.match(number, /^[1-9]\d$/);
     assert.match(sent.text, new RegExp(`Enter ${number} in the app and approve, then press Continue`));
-    assertApproval(sent.text, number, methodId, '/mfa/prompt');
+    assertContinueForm(sent.text, number, methodId, '/mfa/prompt');
 
     // A reloaded prompt shows the same number and Continue: nothing is sent again.
     const reloaded = await agent.get('/mfa/prompt').set('Accept', 'text/html');
-    assertApproval(reloaded.text, number, methodId, '/mfa/prompt');
+    assertContinueForm(reloaded.text, number, methodId, '/mfa/prompt');
     assert.equal(built.outbox.notifications.length, 1);
 
-    const early = await submit(agent, '/mfa/prompt', sent.text, { push: '1', methodId });
+    const early = await submitForm(agent, '/mfa/prompt', sent.text, { push: '1', methodId });
     assert.equal(early.status, 202);
     assert.ok(!early.text.includes('class="error"'), 'waiting is not an error');
     assert.match(early.text, /Waiting for your approval/);
-    assertApproval(early.text, number, methodId, '/mfa/prompt');
+    assertContinueForm(early.text, number, methodId, '/mfa/prompt');
     assert.equal((await built.mfa.admin.lockStatus('alice')).attempts, 0, 'waiting costs no attempt');
     assert.equal((await agent.get('/account')).status, 401);
 
     // Another browser at Alice's password: this approval is not theirs.
     const other = await promptPage(built);
     assert.deepEqual((await phone.approve(number)).body, { answer: 'approved' });
-    const stolen = await submit(other.agent, '/mfa/prompt', other.prompt, {
+    const stolen = await submitForm(other.agent, '/mfa/prompt', other.prompt, {
       push: '1',
       methodId,
     });
@@ -85,7 +53,7 @@ describe('push notifications through the HTML pages', () => {
     assert.match(stolen.text, /class="error"/);
     assert.equal((await other.agent.get('/account')).status, 401);
 
-    const done = await submit(agent, '/mfa/prompt', early.text, { push: '1', methodId });
+    const done = await submitForm(agent, '/mfa/prompt', early.text, { push: '1', methodId });
     assert.equal(done.status, 303);
     assert.equal(done.headers.location, '/account');
     const account = await agent.get('/account');
@@ -98,47 +66,51 @@ describe('push notifications through the HTML pages', () => {
     const built = makePushApp();
     const { phone, methodId } = await registerPushOverApi(built, 'alice');
     const { agent, prompt } = await promptPage(built);
-    const sent = await submit(agent, '/mfa/send', prompt, { methodId });
+    const sent = await submitForm(agent, '/mfa/send', prompt, { methodId });
     const [notification] = (await phone.pending()).body.notifications;
     assert.equal((await phone.answer(notification.id, 'deny')).body.answer, 'denied');
-    const denied = await submit(agent, '/mfa/prompt', sent.text, { push: '1', methodId });
+    const denied = await submitForm(agent, '/mfa/prompt', sent.text, { push: '1', methodId });
     assert.equal(denied.status, 401);
     assert.match(denied.text, /<p class="error" role="alert">The sign-in was not approved\./);
-    assert.equal(numberOf(denied.text), '', 'no number to enter any more');
+    assert.equal(matchNumberOf(denied.text), undefined, 'no number to enter any more');
     assert.match(denied.text, /Send a notification to Pixel 9/, 'the send button is offered again');
-    const again = await submit(agent, '/mfa/send', denied.text, { methodId });
-    await phone.approve(numberOf(again.text));
-    assert.equal((await submit(agent, '/mfa/prompt', again.text, { push: '1', methodId })).status, 303);
+    const again = await submitForm(agent, '/mfa/send', denied.text, { methodId });
+    await phone.approve(matchNumberOf(again.text) ?? '');
+    assert.equal((await submitForm(agent, '/mfa/prompt', again.text, { push: '1', methodId })).status, 303);
   });
 
   it('steps up on the verify page: the number, 202 until approved, then on to the page asked for', async () => {
     const built = makePushApp();
     const { phone, methodId } = await registerPushOverApi(built, 'alice');
     const { agent, prompt } = await promptPage(built);
-    const sent = await submit(agent, '/mfa/send', prompt, { methodId });
-    await phone.approve(numberOf(sent.text));
-    assert.equal((await submit(agent, '/mfa/prompt', sent.text, { push: '1', methodId })).status, 303);
+    const sent = await submitForm(agent, '/mfa/send', prompt, { methodId });
+    await phone.approve(matchNumberOf(sent.text) ?? '');
+    assert.equal((await submitForm(agent, '/mfa/prompt', sent.text, { push: '1', methodId })).status, 303);
     built.clock.advance(6 * 60_000);
     const stale = await agent.get('/admin').set('Accept', 'text/html');
     assert.equal(stale.status, 303);
     const verify = await agent.get(stale.headers.location ?? '').set('Accept', 'text/html');
     assert.match(verify.text, /Send a notification to Pixel 9/);
-    const stepSent = await submit(agent, '/mfa/send', verify.text, { methodId, returnTo: '/admin' });
+    const stepSent = await submitForm(agent, '/mfa/send', verify.text, { methodId, returnTo: '/admin' });
     assert.equal(stepSent.status, 200);
-    const number = numberOf(stepSent.text);
-    assertApproval(stepSent.text, number, methodId, '/mfa/verify');
+    const number = matchNumberOf(stepSent.text) ?? '';
+    assertContinueForm(stepSent.text, number, methodId, '/mfa/verify');
     assert.match(stepSent.text, /name="returnTo" value="\/admin"/);
-    const early = await submit(agent, '/mfa/verify', stepSent.text, {
+    const early = await submitForm(agent, '/mfa/verify', stepSent.text, {
       push: '1',
       methodId,
       returnTo: '/admin',
     });
     assert.equal(early.status, 202);
-    assertApproval(early.text, number, methodId, '/mfa/verify');
+    assertContinueForm(early.text, number, methodId, '/mfa/verify');
     assert.ok(!early.text.includes('class="error"'));
     assert.equal((await agent.get('/admin')).status, 401);
     await phone.approve(number);
-    const done = await submit(agent, '/mfa/verify', early.text, { push: '1', methodId, returnTo: '/admin' });
+    const done = await submitForm(agent, '/mfa/verify', early.text, {
+      push: '1',
+      methodId,
+      returnTo: '/admin',
+    });
     assert.equal(done.status, 303);
     assert.equal(done.headers.location, '/admin');
     assert.equal((await agent.get('/admin')).status, 200);
@@ -148,25 +120,25 @@ describe('push notifications through the HTML pages', () => {
     const built = makePushApp();
     const { phone, methodId, recoveryCodes } = await registerPushOverApi(built, 'alice');
     const first = await promptPage(built);
-    await submit(first.agent, '/mfa/send', first.prompt, { methodId });
+    await submitForm(first.agent, '/mfa/send', first.prompt, { methodId });
     const [notification] = (await phone.pending()).body.notifications;
     assert.equal((await phone.answer(notification.id, 'fraud')).body.answer, 'fraud');
     const paused = /Notifications are paused because a sign-in request was reported as fraud/;
     const { agent, prompt } = await promptPage(built);
-    const blocked = await submit(agent, '/mfa/send', prompt, { methodId });
+    const blocked = await submitForm(agent, '/mfa/send', prompt, { methodId });
     assert.equal(blocked.status, 403);
     assert.match(blocked.headers['content-type'] ?? '', /text\/html/);
     assert.match(blocked.text, /<p class="error" role="alert">Notifications are paused/);
-    assert.equal(numberOf(blocked.text), '');
+    assert.equal(matchNumberOf(blocked.text), undefined);
     assert.match(blocked.text, /name="code"/, 'the code form for the other methods');
     // The prompt again: a recovery code still signs in.
-    const signedIn = await submit(agent, '/mfa/prompt', blocked.text, { code: recoveryCodes[0] ?? '' });
+    const signedIn = await submitForm(agent, '/mfa/prompt', blocked.text, { code: recoveryCodes[0] ?? '' });
     assert.equal(signedIn.status, 303);
     assert.equal((await agent.get('/account')).status, 200);
     // A step-up of that session: the verify page again, saying why.
     built.clock.advance(6 * 60_000);
     const verify = await agent.get('/mfa/verify?returnTo=%2Fadmin').set('Accept', 'text/html');
-    const stepUp = await submit(agent, '/mfa/send', verify.text, { methodId, returnTo: '/admin' });
+    const stepUp = await submitForm(agent, '/mfa/send', verify.text, { methodId, returnTo: '/admin' });
     assert.equal(stepUp.status, 403);
     assert.match(stepUp.text, /<h1>Confirm it's you<\/h1>/);
     assert.match(stepUp.text, paused);
@@ -211,7 +183,7 @@ describe('push notifications through the HTML pages', () => {
 
     // Before the app activated, no code confirms; a wrong code after neither.
     const draftId = draftIdFrom(page.text);
-    const early = await submit(agent, '/mfa/enroll', page.text, { draftId, code: '123456' });
+    const early = await submitForm(agent, '/mfa/enroll', page.text, { draftId, code: '123456' });
     assert.equal(early.status, 303);
     assert.equal(early.headers.location, '/mfa/enroll?error=1');
     const phone = await createPushApp(supertestTransport(built.app), {
@@ -221,13 +193,13 @@ describe('push notifications through the HTML pages', () => {
     const activated = await phone.activate(uri);
     assert.equal(activated.status, 200, JSON.stringify(activated.body));
     const code: string = activated.body.confirmationCode;
-    const wrong = await submit(agent, '/mfa/enroll', page.text, {
+    const wrong = await submitForm(agent, '/mfa/enroll', page.text, {
       draftId,
       code: code === '000000' ? '111111' : '000000',
     });
     assert.equal(wrong.headers.location, '/mfa/enroll?error=1');
     assert.equal((await built.mfa.methods.list('alice')).length, 1, 'only the authenticator app');
-    const done = await submit(agent, '/mfa/enroll', page.text, { draftId, code });
+    const done = await submitForm(agent, '/mfa/enroll', page.text, { draftId, code });
     assert.equal(done.status, 303);
     assert.equal(done.headers.location, '/mfa/settings?notice=enrolled');
     const listed = await agent.get('/mfa/settings?notice=enrolled').set('Accept', 'text/html');
@@ -235,7 +207,7 @@ describe('push notifications through the HTML pages', () => {
     const methodId = activated.body.deviceId as string;
     assert.match(listed.text, new RegExp(`action="/mfa/methods/${methodId}/remove"`));
 
-    const removed = await submit(agent, `/mfa/methods/${methodId}/remove`, listed.text, {});
+    const removed = await submitForm(agent, `/mfa/methods/${methodId}/remove`, listed.text, {});
     assert.equal(removed.status, 303);
     assert.equal(removed.headers.location, '/mfa/settings?notice=removed');
     const after = await agent.get('/mfa/settings').set('Accept', 'text/html');

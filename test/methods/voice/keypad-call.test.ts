@@ -120,16 +120,30 @@ for (const [name, storesFor] of suites) {
     it('0 reports fraud: the user is flagged and signed out, Continue fails, and no more calls are placed', async () => {
       const s = setup();
       const methodId = await registered(s);
+      // Alice signed in earlier (a recovery code): that session is current until the report.
+      const [recovery] = await s.mfa.recoveryCodes.regenerate('alice', CTX);
+      const earlier = await s.mfa.verifyPending(
+        await pendingSignIn(s.mfa, 'alice'),
+        { code: recovery ?? '' },
+        CTX,
+      );
+      assert.ok(earlier.ok, JSON.stringify(earlier));
+      assert.equal(await s.mfa.isCurrent(earlier.stamp), true);
+      s.clock.advance(60_000);
       const pendingId = await pendingSignIn(s.mfa, 'alice');
       const { callId } = await call(s.mfa, s.outbox, pendingId, methodId);
       const reported = await s.mfa.phoneCalls.keypad({ callId, keys: '0#' }, CTX);
       assert.equal(reported.outcome, 'fraud');
       assert.match(reported.say, /blocked and reported/);
       assert.ok(s.events.some((e) => e.type === 'fraud_flag_changed' && e.detail === 'flagged'));
+      assert.notEqual(await s.stores.repository.getFraudFlag('alice'), null, 'flagged');
+      assert.equal(await s.mfa.isCurrent(earlier.stamp), false, 'signed out');
       const refused = await s.mfa.verifyPending(pendingId, { push: true }, CTX);
-      assert.equal(refused.ok, false);
+      assert.equal(!refused.ok && refused.error, 'invalid_code');
+      assert.ok(s.events.some((e) => e.type === 'verify_failed' && e.detail === 'call_fraud'));
       const next = await s.mfa.sendPendingCode(await pendingSignIn(s.mfa, 'alice'), methodId, CTX);
       assert.equal(!next.ok && next.error, 'send_blocked');
+      assert.equal(s.outbox.calls.length, 1, 'no call after the report');
     });
 
     it('fraud reported after an approval spends it: it signs nobody in', async () => {

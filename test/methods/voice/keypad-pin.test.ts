@@ -1,7 +1,8 @@
 // PIN mode for keypad calls, as a user and as someone holding the user's phone would try it: the
-// PIN chosen at registration (guessable ones refused), sealed in the record and moved by a key
-// rotation; PIN then number approves; a wrong PIN denies and counts under the lockout until the
-// user is locked out; a phone registered before PIN mode is called no more.
+// PIN chosen at registration (a missing, malformed or guessable one refused), sealed in the
+// record; PIN then number approves; a wrong PIN denies and counts against the phone until it is
+// called no more, whatever else signs in; the right PIN with a wrong number counts nothing; a
+// phone registered before PIN mode is called no more.
 import assert from 'node:assert/strict';
 import { createMemoryStores } from '../../../adapters/memory/index.ts';
 import { type Mfa, MfaError, type Outbox } from '../../../src/index.ts';
@@ -71,10 +72,8 @@ describe('keypad calls in PIN mode', () => {
     for (const weak of ['0000', '1234', '4321', '98765', '7890', '2109', '55555555'])
       await refused(weak, 'weak_pin');
     assert.equal(outbox.messages.length, 0, 'no call for a refused registration');
-    await assert.rejects(
-      mfa.enrollment.begin('voice', 'alice', 'alice', { phoneNumber: NUMBER }, CTX),
-      MfaError,
-    );
+    await refused(undefined, 'fields_required');
+    assert.equal(outbox.messages.length, 0, 'no call without a PIN');
   });
 
   it('wrong PINs count against the phone: after pinAttempts in a row it is called no more, whatever else signs in', async () => {
@@ -106,8 +105,15 @@ describe('keypad calls in PIN mode', () => {
       5,
     );
     assert.equal((await mfa.admin.lockStatus('alice')).consecutiveFailures, 0, 'no Continue was pressed');
-    // A success by another method (the counter is the phone's own) does not unblock it.
-    await stores.repository.deleteCounter('lockout:consecutive:alice');
+    // A sign-in by another method (a recovery code) does not unblock it: the count is the phone's own.
+    const [recovery] = await mfa.recoveryCodes.regenerate('alice', CTX);
+    const byRecovery = await mfa.verifyPending(
+      await pendingSignIn(mfa, 'alice'),
+      { code: recovery ?? '' },
+      CTX,
+    );
+    assert.ok(byRecovery.ok, JSON.stringify(byRecovery));
+    clock.advance(301_000);
     const blocked = await mfa.sendPendingCode(await pendingSignIn(mfa, 'alice'), methodId, CTX);
     assert.equal(!blocked.ok && blocked.error, 'send_blocked');
     assert.match(
@@ -127,7 +133,7 @@ describe('keypad calls in PIN mode', () => {
   });
 
   it('the right PIN with a wrong number is still no approval', async () => {
-    const { mfa, outbox } = keypadMfa({ pin: true });
+    const { mfa, outbox, events, stores } = keypadMfa({ pin: true });
     const methodId = await registerPhone(mfa, outbox, 'alice', 'voice', NUMBER, { pin: PIN });
     const pendingId = await pendingSignIn(mfa, 'alice');
     const { number, callId } = await call(mfa, outbox, pendingId, methodId);
@@ -141,7 +147,17 @@ describe('keypad calls in PIN mode', () => {
       0,
       'only a wrong PIN counts at once',
     );
-    assert.equal((await mfa.verifyPending(pendingId, { push: true }, CTX)).ok, false);
+    assert.equal(
+      await stores.repository.getCounter(`call-pin-failures:alice:${methodId}`),
+      null,
+      'the right PIN counts nothing against the phone',
+    );
+    assert.deepEqual(
+      events.filter((e) => e.type === 'call_answered').map((e) => [e.detail, e.data]),
+      [['denied', { reason: 'number_mismatch' }]],
+    );
+    const refused = await mfa.verifyPending(pendingId, { push: true }, CTX);
+    assert.equal(!refused.ok && refused.error, 'invalid_code');
   });
 
   it('a phone registered before PIN mode is called no more: register it again to set a PIN', async () => {

@@ -55,13 +55,20 @@ describe('keypad calls beside push notifications', () => {
     assert.ok(called.ok && called.number !== undefined);
     await mfa.phoneCalls.keypad({ callId: phone.lastCall()?.callId, keys: called.number }, CTX);
     const viaApp = await mfa.verifyPending(pendingId, { push: true, methodId: appId }, CTX);
-    assert.equal(viaApp.ok, false);
-    // And an app's approval with the call's number does not approve a call.
+    assert.equal(!viaApp.ok && viaApp.error, 'invalid_code');
+    // The call's approval is still there for a Continue naming the phone.
+    const viaCall = await mfa.verifyPending(pendingId, { push: true, methodId: phoneId }, CTX);
+    assert.ok(viaCall.ok, JSON.stringify(viaCall));
+    assert.deepEqual(viaCall.stamp.methods, ['password', 'voice']);
+    // The reverse: the app's approval is not the call's — a Continue naming the phone finds none,
+    // and the app's approval still signs in when named.
     const other = await pendingSignIn(mfa, 'alice');
     const number = await sendPush(mfa, other, appId);
     assert.equal((await app.approve(number)).body.answer, 'approved');
     const viaPhone = await mfa.verifyPending(other, { push: true, methodId: phoneId }, CTX);
-    assert.equal(viaPhone.ok, false);
-    assert.ok((await mfa.verifyPending(other, { push: true, methodId: appId }, CTX)).ok);
+    assert.equal(!viaPhone.ok && viaPhone.error, 'invalid_code');
+    const viaItsApp = await mfa.verifyPending(other, { push: true, methodId: appId }, CTX);
+    assert.ok(viaItsApp.ok, JSON.stringify(viaItsApp));
+    assert.deepEqual(viaItsApp.stamp.methods, ['password', 'push']);
   });
 });

@@ -12,7 +12,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createDeviceClient, readActivationLink } from '../../../sample-idp/phone-app/device-client.ts';
-import { Browser, formAction, inputValue, type Page } from '../../helpers/browser.ts';
+import { matchNumberOf, pressApprovalContinue } from '../../helpers/approval-page.ts';
+import { Browser, formAction, inputValue } from '../../helpers/browser.ts';
 import {
   atRp,
   type FederationStack,
@@ -22,20 +23,6 @@ import {
 } from '../../helpers/federation-stack.ts';
 import { chooseFirstMethod, FIRST_METHOD, sendCodeFromPrompt } from '../../helpers/first-method.ts';
 import { decodeQrSvg } from '../../helpers/peers.ts';
-
-const numberOn = (page: Page) => /id="match-number">(\d+)</.exec(page.text)?.[1] ?? null;
-
-/** The page's Continue (push=1 for the device it names). */
-function pressContinue(b: Browser, s: FederationStack, page: Page) {
-  const form = [...page.text.matchAll(/<form[^>]*>[\s\S]*?<\/form>/g)]
-    .map((m) => m[0])
-    .find((f) => f.includes('name="push" value="1"'));
-  assert.ok(form, `no Continue on the page:\n${page.text.slice(0, 1200)}`);
-  return b.go(new URL(formAction(form, '/mfa/prompt'), s.fedUrl).href, {
-    form: { _csrf: inputValue(form, '_csrf'), push: '1', methodId: inputValue(form, 'methodId') },
-    stopAt: atRp,
-  });
-}
 
 describe('sample-idp federation: push notifications with the sample phone app', function () {
   this.timeout(60_000);
@@ -82,7 +69,7 @@ describe('sample-idp federation: push notifications with the sample phone app', 
       second.page,
       'Send a notification to Terminal phone app',
     );
-    const number = numberOn(sent);
+    const number = matchNumberOf(sent.text);
     assert.match(number ?? '', /^[1-9]\d$/);
     const notification = s.pushes.last();
     assert.equal(notification?.title, 'Approve sign-in to mfakit federation?');
@@ -91,9 +78,9 @@ describe('sample-idp federation: push notifications with the sample phone app', 
       'the number is not in the notification',
     );
 
-    const early = await pressContinue(other, s, sent);
+    const early = await pressApprovalContinue(other, s.fedUrl, sent);
     assert.equal(early.status, 202);
-    assert.equal(numberOn(early), number);
+    assert.equal(matchNumberOf(early.text), number);
 
     const waiting = await phone.pending();
     assert.equal(waiting.status, 200);
@@ -103,7 +90,7 @@ describe('sample-idp federation: push notifications with the sample phone app', 
     assert.ok(!JSON.stringify(waiting.body).includes(`"${number}"`), 'the app is not told the number');
     assert.deepEqual((await phone.answer(request.id, 'approve', number ?? '')).body, { answer: 'approved' });
 
-    const two = await redeem(s, await pressContinue(other, s, early), second.request);
+    const two = await redeem(s, await pressApprovalContinue(other, s.fedUrl, early), second.request);
     assert.equal(two.claims.sub, 'alice');
     assert.deepEqual(two.claims.amr, ['pwd', 'swk', 'mfa']);
     assert.equal(two.claims.acr, 'urn:mfakit:acr:mfa');
@@ -172,12 +159,12 @@ describe('sample-idp: npm run phone-app, the terminal phone app', function () {
     const other = new Browser();
     const second = await signInWithPassword(other, s, 'alice', 'alice password');
     const sent = await sendCodeFromPrompt(other, s.fedUrl, second.page, 'Send a notification to My terminal');
-    const number = numberOn(sent) ?? '';
+    const number = matchNumberOf(sent.text) ?? '';
     await printed(/Enter the number shown on the sign-in page/);
     phone.stdin.write(`${number}\n`);
     await printed(/Answered: approved\./);
     assert.equal(await exited, 0);
-    const two = await redeem(s, await pressContinue(other, s, sent), second.request);
+    const two = await redeem(s, await pressApprovalContinue(other, s.fedUrl, sent), second.request);
     assert.deepEqual(two.claims.amr, ['pwd', 'swk', 'mfa']);
   });
 });
