@@ -86,10 +86,10 @@ export function createApprovalFlow(
       refused: string | null,
     ): Promise<RecordedAnswer> {
       if (tx.answer !== null && tx.answer !== 'fraud' && given === 'fraud') {
-        const { alreadyUsed } = await requests.reportAnswered(tx);
-        const detail = alreadyUsed
-          ? 'reported_after_use'
-          : `reported_after_${tx.answer === 'approved' ? 'approval' : 'denial'}`;
+        const answered = tx.answer === 'approved' ? 'approval' : 'denial';
+        const detail = await requests.reportAnswered(tx, (alreadyUsed) =>
+          alreadyUsed ? 'reported_after_use' : `reported_after_${answered}`,
+        );
         return { ok: true, answer: 'fraud', detail };
       }
       const answer: ApprovalAnswer = given === 'approved' && refused !== null ? 'denied' : given;
