@@ -16,15 +16,13 @@ import type { MethodRecord } from '../../store/ports.ts';
 import { createApprovalFlow, isApprovalInput } from '../approvals/approval-flow.ts';
 import { createApprovalRequests } from '../approvals/requests.ts';
 import type { MethodServices, SignInMethod } from '../method.ts';
+import { fillPlaceholders, messageLength } from '../phone/message-template.ts';
 import { maskPhoneNumber } from '../phone/number.ts';
 import { numberOf } from '../phone/record.ts';
 import { createPhoneSender } from '../phone/sender.ts';
 import { createKeypadAnswers, NUMBER_DIGITS } from './keypad-answers.ts';
-import type { KeypadWords, ResolvedVoiceOptions } from './options.ts';
+import { KEYPAD_WORDS_MAX, type KeypadWords, type ResolvedVoiceOptions } from './options.ts';
 import { type CallPins, createCallPins } from './pins.ts';
-
-/** The most characters a call's words may have once `{service}` is filled in. */
-const WORDS_MAX_FILLED = 500;
 
 /**
  * The base phone-call method (registration, description, resealing) made to sign in by keypad:
@@ -55,11 +53,12 @@ export function keypadCallMethod(
     amr,
     strength: 'voice',
   });
-  const say = (moment: keyof KeypadWords) => options.words[moment].replaceAll('{service}', sender.service);
+  const say = (moment: keyof KeypadWords) =>
+    fillPlaceholders(options.words[moment], { service: sender.service });
   for (const moment of Object.keys(options.words) as (keyof KeypadWords)[])
-    if ([...say(moment)].length > WORDS_MAX_FILLED)
+    if (messageLength(say(moment)) > KEYPAD_WORDS_MAX)
       throw new ConfigError(
-        `voiceMethod options: words.${moment} is longer than ${WORDS_MAX_FILLED} characters once {service} is filled in`,
+        `voiceMethod options: words.${moment} is longer than ${KEYPAD_WORDS_MAX} characters once {service} is filled in`,
       );
   const answers = createKeypadAnswers({ ...services, requests, approvals, pins, say });
 
