@@ -126,8 +126,10 @@ export type VerificationEvent =
       /**
        * Keys pressed during a keypad call (a phone call in keypad mode): `approved`, `denied`
        * or `fraud` (0#: the fraud flag is set); `data.reason` when the keys were no approval
-       * (`number_mismatch`, `pin_mismatch` — which also counts as a failed attempt) or a report
-       * came after an answer.
+       * (`number_mismatch`; `pin_mismatch`, which counts against the phone's `pinAttempts`, not
+       * the lockout; `pin_missing`: keys too short for a PIN, counting nothing) or a report came
+       * after an answer (`reported_after_approval` / `_denial` / `_use`) or on a call no longer
+       * the one to answer (`reported_after_replacement` / `_lapse`).
        */
       type: 'call_answered';
       detail: 'approved' | 'denied' | 'fraud';
@@ -138,7 +140,8 @@ export type VerificationEvent =
   | {
       /**
        * Keys for no call that may be answered (`call_unknown`, `call_replaced`, `method_removed`,
-       * `already_answered`, `keys_malformed`): once a minute per reason and user, with the count of the others.
+       * `pin_blocked`: the phone is past its wrong PINs, `already_answered`, `keys_malformed`):
+       * once a minute per reason and user, with the count of the others.
        */
       type: 'call_keys_refused';
       detail: string;

@@ -26,7 +26,9 @@ export interface PhoneCallService {
   /**
    * The keys a keypad call gathered (`keys`: digits and `*`, the closing `#` optional), for the
    * call `callId` the provider was given (`KeypadCall.callId`). Never throws for what a caller
-   * sends: anything but a live call's id is `ended`.
+   * sends: malformed keys, and keys for no call that may be answered, are `ended` — except 0,
+   * which on a call placed to the user in the last 15 minutes (replaced by a newer one, or
+   * lapsed) still reports fraud.
    */
   keypad(
     input: { callId?: unknown; keys?: unknown } | null | undefined,

@@ -1,6 +1,7 @@
 // The keys pressed during a keypad call, recorded as the answer to its request: the page's
-// number approves (after the phone's PIN in PIN mode); anything else denies and ends the request;
-// 0 reports fraud. Only the phone's newest, live request takes an approval or a denial, once. A
+// number approves (after the phone's PIN in PIN mode); other well-formed keys deny and end the
+// request; 0 reports fraud. Malformed keys, and keys to a phone past its wrong PINs
+// (`pin_blocked`), record nothing: the request stays open. Only the phone's newest, live request takes an approval or a denial, once. A
 // fraud report is honoured for longer: for any call placed to the user in the last
 // `FRAUD_REPORT_WINDOW_MS`, even one replaced by a newer call for the same sign-in (a caller
 // pressing Call again while the user listens) or lapsed while the user decided — the user was

@@ -84,7 +84,7 @@ export function keypadCallMethod(
             'Too many wrong PINs were typed in calls to this phone. Use another method, then register the phone again to set a new PIN.',
           );
         const number = numberOf(sealer, record);
-        const reserved = await sender.reserve(record.userId, number, 'sign-in');
+        const reserved = await sender.reserve(record.userId, number, 'sign-in', 'call');
         const issued = await requests.issue(record, binding, null);
         if (!issued.ok) {
           await reserved.release();
