@@ -36,11 +36,11 @@ export function createPushMethod(services: MethodServices, options: ResolvedPush
   const { sealer, repository, clock, ephemeral } = services;
   const lifetimeMs = options.lifetimeSeconds * 1000;
   const delivery: PushDelivery = deliveryOf(options.delivery);
-  const transactions = createApprovalRequests(services, { prefix: 'push', lifetimeMs });
+  const requests = createApprovalRequests(services, { prefix: 'push', lifetimeMs });
   const registration = createPushEnrollment(services, options);
   const tokens = createDeviceTokens({ clock, ephemeral, audience: options.endpoint });
   const nameOf = (record: MethodRecord) => pushDataOf(record).deviceName;
-  const approvals = createApprovalFlow(services, transactions, {
+  const approvals = createApprovalFlow(services, requests, {
     channel: 'push',
     detailPrefix: 'push',
     nameOf,
@@ -71,7 +71,7 @@ export function createPushMethod(services: MethodServices, options: ResolvedPush
             `Too many notifications were sent. Wait ${perUser.windowSeconds} seconds and try again.`,
             perUser.windowSeconds,
           );
-        const issued = await transactions.issue(record, binding, origin?.ip ?? null);
+        const issued = await requests.issue(record, binding, origin?.ip ?? null);
         if (!issued.ok) {
           await reserved.release();
           const seconds = Math.max(1, Math.ceil(issued.busyForMs / 1000));
@@ -90,14 +90,14 @@ export function createPushMethod(services: MethodServices, options: ResolvedPush
           });
         } catch (err) {
           // Not delivered: nothing is left to approve, and the send costs the user nothing.
-          await transactions.cancel(tx);
+          await requests.cancel(tx);
           await reserved.release();
           throw new DeliveryError({ cause: err });
         }
         return { channel: 'push', to: nameOf(record), expiresAt: tx.expiresAt, number: tx.number };
       },
     },
-    device: createDeviceRequests(services, tokens, registration, transactions, approvals),
+    device: createDeviceRequests(services, tokens, registration, requests, approvals),
     strength: () => 'push',
     amr: () => ['swk'],
     describe: (record) => ({ description: `Notifications to ${nameOf(record)}`, details: {} }),
