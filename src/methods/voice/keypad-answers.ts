@@ -16,7 +16,20 @@ import type { CallPins } from './pins.ts';
 
 /** The keys of a call, an optional closing `#` included: digits and `*`, at most 16. */
 const KEYS = /^[0-9*]{0,16}#?$/;
+/** A call's id as mfakit makes them: 16 to 64 URL-safe characters. */
 const CALL_ID = /^[A-Za-z0-9_-]{16,64}$/;
+
+/**
+ * A keypad webhook's call id and keys as mfakit reads them — the id 16 to 64 URL-safe
+ * characters, the keys digits and `*` (at most 16, none too), a closing `#` optional — or null
+ * when either is not one (`mfa.phoneCalls.keypad` then answers `ended`, `keys_malformed`).
+ * Exported for a form of one's own (the sample's development phone) to refuse the same.
+ */
+export function readKeypadInput(callId: unknown, keys: unknown): { callId: string; keys: string } | null {
+  return typeof callId === 'string' && typeof keys === 'string' && CALL_ID.test(callId) && KEYS.test(keys)
+    ? { callId, keys }
+    : null;
+}
 const FRAUD_KEYS = '0';
 export const NUMBER_DIGITS = 2;
 /** How long after a call was placed its 0 still reports fraud. */
@@ -109,7 +122,7 @@ export function createKeypadAnswers(deps: KeypadAnswerDeps) {
       ),
 
     async answer(callId: string, keys: string): Promise<KeypadAnswer> {
-      if (!CALL_ID.test(callId) || !KEYS.test(keys)) return ended('keys_malformed');
+      if (readKeypadInput(callId, keys) === null) return ended('keys_malformed');
       const typed = keys.replace(/#$/, '');
       const fraud = typed === FRAUD_KEYS;
       const tx = await requests.byId(callId);
