@@ -146,6 +146,22 @@ describe('push notifications: abuse', () => {
     assert.equal((await app.answer(request.id, 'fraud')).status, 409);
   });
 
+  it('a fraud report sets the flag before its audit row is written: the report stands whatever the audit does', async () => {
+    const flagWhenAudited: Promise<number | null>[] = [];
+    const { mfa, clock, stores } = pushMfa({
+      audit: (e) => {
+        if (e.type === 'push_answered' && e.detail === 'fraud')
+          flagWhenAudited.push(stores.repository.getFraudFlag('alice'));
+      },
+    });
+    const { app, methodId } = await registerPushApp(mfa, clock, 'alice');
+    await sendPush(mfa, await pendingSignIn(mfa, 'alice'), methodId);
+    const [request] = (await app.pending()).body.notifications;
+    assert.equal((await app.answer(request.id, 'fraud')).body.answer, 'fraud');
+    assert.equal(flagWhenAudited.length, 1);
+    assert.notEqual(await flagWhenAudited[0], null);
+  });
+
   it('an approval given by mistake can still be reported as fraud: it then signs nobody in', async () => {
     const { mfa, clock, stores } = pushMfa();
     const { app, methodId } = await registerPushApp(mfa, clock, 'alice');
