@@ -1,15 +1,16 @@
 // Requests from registered devices (a push app), answered for every integration alike: the
 // activation of a registration, the notifications waiting for a device, and its answer to one.
 // The method checks each request's signature and rules (src/methods/push/device-requests.ts);
-// this service routes to it, audits what happened — `device_activated`, `push_answered`, and
-// refusals once a minute per reason, user and client network (refusal-audit.ts: a flood of
-// forged requests writes a row a minute, not a row each) — and records an answer as every
-// approval answer is (approval-answers.ts: on a fraud report the user's fraud flag first, which
-// signs them out everywhere and stops all sends to them until an administrator clears it). Refusals no registered device signed (junk, unknown
-// devices, forged signatures, unknown activation codes) are counted per client network; past
-// `REFUSALS_MAX` in `REFUSAL_WINDOW_MS` that network's activations are refused outright (429)
-// until the window passes. Requests of registered devices are never held back by it, so junk
-// sent from behind the same NAT cannot stop anyone's approvals.
+// this service routes to it, audits what happened — `device_activated`, and refusals once a
+// minute per reason, user and client network (refusal-audit.ts: a flood of forged requests
+// writes a row a minute, not a row each) — and records an answer as every approval answer is
+// (approval-answers.ts: on a fraud report the user's fraud flag first, which signs them out
+// everywhere and stops all sends to them until an administrator clears it; then
+// `push_answered`). Refusals no registered device signed (junk, unknown devices, forged
+// signatures, unknown activation codes) are counted per client network; past `REFUSALS_MAX` in
+// `REFUSAL_WINDOW_MS` that network's activations are refused outright (429) until the window
+// passes. Requests of registered devices are never held back by it, so junk sent from behind
+// the same NAT cannot stop anyone's approvals.
 import type { JsonValue } from '../store/ports.ts';
 import type { Administration } from './administration.ts';
 import { recordApprovalAnswer } from './approval-answers.ts';

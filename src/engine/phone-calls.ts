@@ -1,11 +1,12 @@
 // Keys pressed during a keypad call (`voiceMethod({ answer: 'keypad' })`), taken for every
 // integration alike: the deployment's SMS/voice provider gathers them and its webhook hands them
 // over (`mfa.phoneCalls.keypad({ callId, keys })`), then says the answer's `say` and hangs up.
-// The method records the keys as its request's answer (src/methods/voice/keypad-answers.ts); this
-// service records it as every approval answer is (approval-answers.ts: on a fraud report, 0#,
-// the user's fraud flag, then `call_answered`), and audits refusals once a minute per reason and user. (A wrong PIN counts against the
-// phone in the method; a Continue after a denied call counts under the lockout as usual.)
-// The call's id is the capability: random, sent only to the provider, good for one answer.
+// The method records the keys as its request's answer (src/methods/voice/keypad-answers.ts);
+// this service records it as every approval answer is (approval-answers.ts: on a fraud report,
+// 0#, the user's fraud flag, then `call_answered`), and audits refusals once a minute per reason
+// and user. (A wrong PIN counts against the phone in the method; a Continue after a denied call
+// counts under the lockout as usual.) The call's id is the capability: random, sent only to the
+// provider, good for one answer.
 import type { ApprovalAnswer } from '../methods/approvals/requests.ts';
 import { DEFAULT_KEYPAD_WORDS } from '../methods/voice/options.ts';
 import type { Administration } from './administration.ts';
