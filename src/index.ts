@@ -138,6 +138,7 @@ export {
   type PhoneDelivery,
   type PhoneMessage,
 } from './methods/phone/delivery.ts';
+export { maskPhoneNumber } from './methods/phone/number.ts';
 export {
   type PushDelivery,
   type PushNotification,
@@ -150,6 +151,7 @@ export { recoveryCode } from './methods/recovery-code/index.ts';
 export { smsMethod } from './methods/sms/index.ts';
 export { totp } from './methods/totp/index.ts';
 export { type KeypadWords, type VoiceOptions, voiceMethod } from './methods/voice/index.ts';
+export { readKeypadInput } from './methods/voice/keypad-answers.ts';
 export { type WebAuthnSettings, type WebAuthnSettingsInput, webauthn } from './methods/webauthn/index.ts';
 export type * from './store/ports.ts';
 export {

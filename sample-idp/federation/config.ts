@@ -20,6 +20,7 @@ import {
 } from './config-checks.ts';
 import { formatPath, type SubstitutionIssue, substituteEnv } from './env-substitution.ts';
 import { onByDefault } from './feature-switch.ts';
+import { passkeyConfigSchema } from './passkey-config.ts';
 import { phoneCallConfigSchema } from './phone-call-config.ts';
 import { radiusConfigSchema } from './radius-config.ts';
 
@@ -35,7 +36,7 @@ import { radiusConfigSchema } from './radius-config.ts';
  *     e-mail domain, what to make of the upstream's MFA, how its subjects map to accounts;
  *   - policies: mfakit conditional access (a file path relative to this file, or inline);
  *   - passkeys: WebAuthn on the issuer's host (rpID its host name, origin its origin), for the
- *     second factor, passwordless sign-in and the phishing-resistant level;
+ *     second factor, passwordless sign-in and the phishing-resistant level (passkey-config.ts);
  *   - textMessage, phoneCall: a code sent to the user's phone (printed on the console here), or
  *     a call answered on the phone's keypad (phone-call-config.ts; the development phone page
  *     answers it here);
@@ -211,21 +212,7 @@ export const federationConfigSchema = z
       .default([]),
     /** A policy document, or the path of a .yaml/.json one (relative to the config file). */
     policies: z.union([z.string().min(1), z.record(z.string(), z.unknown())]).optional(),
-    /**
-     * Passkeys and security keys (WebAuthn) on the issuer's host: registered at first sign-in
-     * or in the security-info portal, used as a second factor, to sign in without a password
-     * (the sign-in page's autofill) and to reach acr urn:mfakit:acr:phr. Browsers allow them
-     * only on a host name (https://, or http://localhost), never on an IP address.
-     */
-    passkeys: z
-      .strictObject({
-        enabled: z.boolean({ error: 'must be true or false' }).default(true),
-        /** `required`: an authenticator that does not verify the user (PIN, biometrics) is refused. */
-        userVerification: z
-          .enum(['preferred', 'required'], { error: "must be 'preferred' or 'required'" })
-          .default('preferred'),
-      })
-      .default({ enabled: true, userVerification: 'preferred' }),
+    passkeys: passkeyConfigSchema,
     // Codes, calls and notifications are printed on the server's console (no provider here).
     textMessage: onByDefault(),
     phoneCall: phoneCallConfigSchema,

@@ -10,8 +10,7 @@
 import { randomBytes } from 'node:crypto';
 import { parse as parseCookies } from 'cookie';
 import express, { type Request, type Response } from 'express';
-import type { KeypadCall, Mfa, Outbox } from 'mfakit';
-import { z } from 'zod';
+import { type KeypadCall, type Mfa, maskPhoneNumber, type Outbox, readKeypadInput } from 'mfakit';
 import type { FormTokens } from './form-token.ts';
 import { pageCsp, pageHeaders } from './http-headers.ts';
 import { devPhonePage, messagePage, type RingingCall } from './pages.ts';
@@ -26,15 +25,15 @@ export function devPhoneServed(outbox: Outbox | null, env: NodeJS.ProcessEnv = p
   return outbox !== null && env.NODE_ENV !== 'production';
 }
 
-// As mfakit reads them (a call's id is 16 to 64 URL-safe characters; keys are digits and *,
-// at most 16, the closing # optional), so a malformed form is a 400 before mfakit sees it.
-const answerBody = z.object({
-  callId: z.string().regex(/^[A-Za-z0-9_-]{16,64}$/),
-  keys: z
-    .string()
-    .trim()
-    .regex(/^[0-9*]{1,16}#?$/),
-});
+/**
+ * The form's call id and keys as mfakit reads them (`readKeypadInput`), so a malformed form is a
+ * 400 before mfakit sees it — and, this being a form, spaces around the keys are no keys and
+ * nothing typed is no answer (a real call that gathered nothing is mfakit's to deny).
+ */
+function answerOf(body: Record<string, unknown>): { callId: string; keys: string } | null {
+  const keys = typeof body.keys === 'string' ? body.keys.trim() : body.keys;
+  return keys === '' ? null : readKeypadInput(body.callId, keys);
+}
 
 export interface DevPhoneDeps {
   mfa: Mfa;
@@ -59,7 +58,7 @@ export function createDevPhone(deps: DevPhoneDeps): express.Router {
     outbox.calls.filter((c) => c.expiresAt > mfa.clock.now() && !answered.has(c.callId));
   const shown = (c: KeypadCall): RingingCall => ({
     callId: c.callId,
-    maskedTo: `+•• ••• ••${c.to.slice(-2)}`,
+    maskedTo: maskPhoneNumber(c.to),
     says: `${c.greeting} ${c.prompt}`,
     secondsLeft: Math.max(1, Math.ceil((c.expiresAt - mfa.clock.now()) / 1000)),
   });
@@ -114,12 +113,12 @@ export function createDevPhone(deps: DevPhoneDeps): express.Router {
       const id = browserId(req);
       if (id === undefined || !tokens.check(TOKEN_PURPOSE, id, body._csrf))
         return refuse(res, 403, 'Form expired', 'This form has expired. Open the development phone again.');
-      const parsed = answerBody.safeParse(body);
-      if (!parsed.success)
+      const answer = answerOf(body);
+      if (answer === null)
         return page(req, res, 400, {
           error: 'Type the keys as a phone keypad has them: digits and *, at most 16, then # if you like.',
         });
-      const { callId, keys } = parsed.data;
+      const { callId, keys } = answer;
       const call = ringing().find((c) => c.callId === callId);
       if (call === undefined)
         return page(req, res, 404, {

@@ -3,8 +3,10 @@
 // a cookie value in one: `detail` says which check failed (for the operator), the user only
 // ever sees a generic message. Sinks and the repository receive these objects as they are, so
 // the JSON shape (`type`, `at`, `userId`, `ip`, `requestId`, `methodId`, `methodKind`, `detail`,
-// `data`) is the public format of the audit log.
+// `data`) is the public format of the audit log. Push and keypad call answers are in
+// approval-events.ts.
 import pino from 'pino';
+import type { ApprovalAnswerEvent } from './approval-events.ts';
 
 /** What every event carries. */
 export interface AuditEnvelope {
@@ -103,53 +105,13 @@ export type VerificationEvent =
        * A send refused: `slow_down` (the send limits; audited once a minute per user, with
        * `unreported` the refusals since), `unknown_method` (not the user's, or not allowed here),
        * `locked` (the user's codes are not checked now: too many wrong ones), `blocked` (the
-       * method sends nothing to this user now: push after a fraud report).
+       * method sends nothing to this user now: push or a keypad call after a fraud report, a
+       * keypad call to a phone with no PIN or past its wrong PINs).
        */
       type: 'code_send_refused';
       detail: 'slow_down' | 'unknown_method' | 'locked' | 'blocked';
       methodId?: string | undefined;
       data?: { unreported: number };
-    }
-  | {
-      /**
-       * A registered device answered a notification (push): `approved`, `denied` or `fraud`
-       * (the user reported it: the fraud flag is set); `data.reason` when the app's approval
-       * was turned into a denial (`number_mismatch`).
-       */
-      type: 'push_answered';
-      detail: 'approved' | 'denied' | 'fraud';
-      methodId: string;
-      methodKind: string;
-      data?: { reason: string };
-    }
-  | {
-      /**
-       * Keys pressed during a keypad call (a phone call in keypad mode): `approved`, `denied`
-       * or `fraud` (0#: the fraud flag is set); `data.reason` when the keys were no approval
-       * (`number_mismatch`, `pin_mismatch` — which also counts as a failed attempt) or a report
-       * came after an answer.
-       */
-      type: 'call_answered';
-      detail: 'approved' | 'denied' | 'fraud';
-      methodId: string;
-      methodKind: string;
-      data?: { reason: string };
-    }
-  | {
-      /**
-       * Keys for no call that may be answered (`call_unknown`, `call_replaced`, `method_removed`,
-       * `already_answered`, `keys_malformed`): once a minute per reason and user, with the count of the others.
-       */
-      type: 'call_keys_refused';
-      detail: string;
-      data?: { unreported: number };
-    }
-  | {
-      /** A device request refused: `detail` says why (`device_unknown`, `request_replayed`, `jwt_expired`…). */
-      type: 'device_request_refused';
-      detail: string;
-      /** `unreported`: refusals of this reason from this network since its last row. */
-      data: { action: string; unreported?: number };
     }
   | {
       /** The delivery provider did not take the message. */
@@ -403,7 +365,8 @@ export type AuditEventBody =
   | AppPasswordEvent
   | AccessPassEvent
   | AdministrativeEvent
-  | OperationsEvent;
+  | OperationsEvent
+  | ApprovalAnswerEvent;
 
 /** One audit event: its envelope and the fields of its `type`. */
 export type AuditEvent = AuditEnvelope & AuditEventBody;

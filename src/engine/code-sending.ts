@@ -37,7 +37,10 @@ export type SendFailure =
   /** Not one of the user's methods that send codes, or not allowed here by the policies. */
   | { ok: false; error: 'unknown_method' }
   | { ok: false; error: 'delivery_failed' }
-  /** The method refuses to send to this user now (push after a fraud report): why, for the user. */
+  /**
+   * The method refuses to send to this user now (push or a keypad call after a fraud report; a
+   * keypad call to a phone with no PIN or past its wrong PINs): why, for the user.
+   */
   | { ok: false; error: 'send_blocked'; message: string }
   | { ok: false; error: 'pending_expired' };
 

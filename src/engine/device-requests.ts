@@ -1,17 +1,19 @@
 // Requests from registered devices (a push app), answered for every integration alike: the
 // activation of a registration, the notifications waiting for a device, and its answer to one.
 // The method checks each request's signature and rules (src/methods/push/device-requests.ts);
-// this service routes to it, audits what happened — `device_activated`, `push_answered`, and
-// refusals once a minute per reason, user and client network (refusal-audit.ts: a flood of
-// forged requests writes a row a minute, not a row each) — and acts on a fraud report: the
-// user's fraud flag is set, which signs them out everywhere, and the push method sends them
-// nothing until an administrator clears it. Refusals no registered device signed (junk, unknown
-// devices, forged signatures, unknown activation codes) are counted per client network; past
-// `REFUSALS_MAX` in `REFUSAL_WINDOW_MS` that network's activations are refused outright (429)
-// until the window passes. Requests of registered devices are never held back by it, so junk
-// sent from behind the same NAT cannot stop anyone's approvals.
+// this service routes to it, audits what happened — `device_activated`, and refusals once a
+// minute per reason, user and client network (refusal-audit.ts: a flood of forged requests
+// writes a row a minute, not a row each) — and records an answer as every approval answer is
+// (approval-answers.ts: on a fraud report the user's fraud flag first, which signs them out
+// everywhere and stops all sends to them until an administrator clears it; then
+// `push_answered`). Refusals no registered device signed (junk, unknown devices, forged
+// signatures, unknown activation codes) are counted per client network; past `REFUSALS_MAX` in
+// `REFUSAL_WINDOW_MS` that network's activations are refused outright (429) until the window
+// passes. Requests of registered devices are never held back by it, so junk sent from behind
+// the same NAT cannot stop anyone's approvals.
 import type { JsonValue } from '../store/ports.ts';
 import type { Administration } from './administration.ts';
+import { recordApprovalAnswer } from './approval-answers.ts';
 import type { EngineContext } from './engine-context.ts';
 import { addressBucket } from './lockout.ts';
 import { createRefusalAuditor } from './refusal-audit.ts';
@@ -85,16 +87,20 @@ export function createDeviceRequestService(
       const { event } = answer;
       if (event?.type === 'activated')
         await audit(answer.userId, ctx, { type: 'device_activated', methodKind: method.kind });
-      if (event?.type === 'answered' && answer.methodId !== null) {
-        await audit(answer.userId, ctx, {
-          type: 'push_answered',
-          detail: event.answer,
-          methodId: answer.methodId,
-          methodKind: method.kind,
-          ...(event.detail ? { data: { reason: event.detail } } : {}),
-        });
-        if (event.answer === 'fraud') await admin.setFraudFlag(answer.userId, true, ctx);
-      }
+      if (event?.type === 'answered' && answer.methodId !== null)
+        await recordApprovalAnswer(
+          engine,
+          admin,
+          'push_answered',
+          {
+            userId: answer.userId,
+            methodId: answer.methodId,
+            methodKind: method.kind,
+            answer: event.answer,
+            reason: event.detail ?? null,
+          },
+          ctx,
+        );
       return { status: 200, body: answer.body };
     },
   };

@@ -1,15 +1,16 @@
 // Keys pressed during a keypad call (`voiceMethod({ answer: 'keypad' })`), taken for every
 // integration alike: the deployment's SMS/voice provider gathers them and its webhook hands them
 // over (`mfa.phoneCalls.keypad({ callId, keys })`), then says the answer's `say` and hangs up.
-// The method records the keys as its request's answer (src/methods/voice/keypad-call.ts); this
-// service audits it (`call_answered`), acts on a fraud report (0#: the user's fraud flag is set,
-// which signs them out everywhere, and nothing is sent to them until an administrator clears
-// it), and audits refusals once a minute per reason and user. (A wrong PIN counts against the
-// phone in the method; a Continue after a denied call counts under the lockout as usual.)
-// The call's id is the capability: random, sent only to the provider, good for one answer.
+// The method records the keys as its request's answer (src/methods/voice/keypad-answers.ts);
+// this service records it as every approval answer is (approval-answers.ts: on a fraud report,
+// 0#, the user's fraud flag, then `call_answered`), and audits refusals once a minute per reason
+// and user. (A wrong PIN counts against the phone in the method; a Continue after a denied call
+// counts under the lockout as usual.) The call's id is the capability: random, sent only to the
+// provider, good for one answer.
 import type { ApprovalAnswer } from '../methods/approvals/requests.ts';
 import { DEFAULT_KEYPAD_WORDS } from '../methods/voice/options.ts';
 import type { Administration } from './administration.ts';
+import { recordApprovalAnswer } from './approval-answers.ts';
 import type { EngineContext } from './engine-context.ts';
 import { createRefusalAuditor } from './refusal-audit.ts';
 import type { RequestContext } from './sign-in-types.ts';
@@ -26,7 +27,9 @@ export interface PhoneCallService {
   /**
    * The keys a keypad call gathered (`keys`: digits and `*`, the closing `#` optional), for the
    * call `callId` the provider was given (`KeypadCall.callId`). Never throws for what a caller
-   * sends: anything but a live call's id is `ended`.
+   * sends: malformed keys, and keys for no call that may be answered, are `ended` — except 0,
+   * which on a call placed to the user in the last 15 minutes (replaced by a newer one, or
+   * lapsed) still reports fraud.
    */
   keypad(
     input: { callId?: unknown; keys?: unknown } | null | undefined,
@@ -66,15 +69,19 @@ export function createPhoneCallService(engine: EngineContext, admin: Administrat
           });
         return { outcome: 'ended', say: answer?.say ?? NO_CALLS };
       }
-      // The flag first: a report stands even if its audit row cannot be written.
-      if (answer.answer === 'fraud') await admin.setFraudFlag(answer.userId, true, ctx);
-      await audit(answer.userId, ctx, {
-        type: 'call_answered',
-        detail: answer.answer,
-        methodId: answer.methodId,
-        methodKind: method.kind,
-        ...(answer.detail ? { data: { reason: answer.detail } } : {}),
-      });
+      await recordApprovalAnswer(
+        engine,
+        admin,
+        'call_answered',
+        {
+          userId: answer.userId,
+          methodId: answer.methodId,
+          methodKind: method.kind,
+          answer: answer.answer,
+          reason: answer.detail ?? null,
+        },
+        ctx,
+      );
       return { outcome: answer.answer, say: answer.say };
     },
   };

@@ -59,7 +59,7 @@ export interface RequestContext {
 
 export type VerifyFailure =
   | { ok: false; error: 'invalid_code' }
-  /** A notification sent for this sign-in is not answered yet (push): no attempt was counted. */
+  /** A notification or keypad call sent for this sign-in is not answered yet: no attempt was counted. */
   | { ok: false; error: 'approval_pending'; approval: AwaitedApproval }
   | { ok: false; error: 'locked' | 'slow_down'; retryAfterSeconds: number }
   | { ok: false; error: 'pending_expired' }

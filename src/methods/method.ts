@@ -37,8 +37,9 @@ export type CredentialResponse = { readonly [field: string]: JsonValue };
 /**
  * What a user gives to prove a method: a typed code (optionally for one of their methods), a
  * browser's answer to the challenge a method produced (`challenge.begin`), or word that they
- * approved a notification on their registered device (`push`: the approval itself came from
- * the device, signed with its key).
+ * approved the sign-in elsewhere (`push`, whichever method asked: a notification approved on
+ * their registered device, signed with its key, or a keypad call answered with the page's
+ * number; the approval itself is the method's record, never this word).
  */
 export type FactorInput =
   | { code: string; methodId?: string | undefined }
@@ -104,8 +105,9 @@ export interface CodeSent {
   to: string;
   expiresAt: number;
   /**
-   * A notification's number to match (push): shown on the page that asked for it, typed by the
-   * user into the app to approve — never sent to the device, so a tired tap approves nothing.
+   * The number to match of a notification (push) or a keypad call: shown on the page that asked
+   * for it, typed by the user into the app or on the phone's keypad to approve — never sent to
+   * the device nor said in the call, so a tired tap or # approves nothing.
    */
   number?: string;
 }
@@ -230,9 +232,9 @@ export interface SignInMethod {
     send(record: MethodRecord, binding: string, origin?: { ip?: string | undefined }): Promise<CodeSent>;
   };
   /**
-   * For methods whose proof comes from elsewhere (a push approval from the device): the
-   * notification for `binding` among `candidates` that is approved (`approved: true`) or not
-   * answered yet, or null when there is none (denied, lapsed, never sent). Asked before an
+   * For methods whose proof comes from elsewhere (a push approval from the device, a keypad
+   * call's keys): the notification or call for `binding` among `candidates` that is approved
+   * (`approved: true`) or not answered yet, or null when there is none (denied, lapsed, never sent). Asked before an
    * attempt is counted, so waiting for the device costs the user no attempt; and by the prompt,
    * so a reloaded page shows the number and Continue again.
    */

@@ -4,10 +4,10 @@
 // decides (conditional access sees clientAppType 'legacy' and the configured app): Accept,
 // Reject, or an Access-Challenge whose random `State` stands for the pending sign-in (in the
 // ephemeral store, short-lived). With `State`: the password field carries the user's answer —
-// a code, a word that sends one (`push`, `sms`, `call`), or nothing (after a push: "I approved
-// it"). A user whose default method sends is sent to it at once, with the first challenge.
-// Every other decision (the lockout, replays, the policies) is the engine's, as for the web
-// integrations. Nothing typed is logged or audited here.
+// a code, a word that sends one (`push`, `sms`, `call`), or nothing (after a notification or a
+// keypad call was sent: "I approved it"). A user whose default method sends is sent to it at
+// once, with the first challenge. Every other decision (the lockout, replays, the policies) is
+// the engine's, as for the web integrations. Nothing typed is logged or audited here.
 import { randomBytes } from 'node:crypto';
 import type { FirstFactorGate } from '../engine/first-factor-gate.ts';
 import type { Mfa } from '../engine/mfa.ts';
@@ -61,7 +61,7 @@ interface Challenged {
   user: string;
   client: string;
   app: string;
-  /** A notification was sent: an empty answer asks whether the app approved it. */
+  /** A notification or keypad call was sent: an empty answer asks whether it was approved. */
   pushed?: boolean;
 }
 
@@ -221,8 +221,8 @@ export function createExchange(deps: ExchangeDeps) {
     const word = SEND_WORDS.find((w) => w.word === typed.toLowerCase());
     if (word) return send(state, c, pending, word.kind, ctx);
     if (typed === '') {
-      // Enter after a notification: the engine says whether the app approved it (waiting: the
-      // prompt again; denied: rejected like a wrong code). Before any: the prompt again.
+      // Enter after a notification or keypad call: the engine says whether it was approved
+      // (waiting: the prompt again; denied: rejected like a wrong code). Before any: the prompt again.
       if (!c.pushed) return challenge(c, promptFor(await sendersOf(pending), null), state);
       return settle(state, c, await mfa.verifyPending(c.pendingId, { push: true }, ctx));
     }

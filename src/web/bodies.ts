@@ -64,13 +64,16 @@ export const credentialField = z
     return parsed as CredentialResponse;
   });
 
-/** Word that the user approved a notification in their app (push): `push=1` in a form, `"push": true` in JSON. */
+/**
+ * Word that the user approved the sign-in elsewhere — a notification in their app, or a keypad
+ * call (the field is named for push, whichever method): `push=1` in a form, `"push": true` in JSON.
+ */
 const pushField = z
   .union([z.literal(true), z.literal('1'), z.literal('true')], { error: 'push must be true' })
   .optional()
   .transform((v) => (v === undefined ? undefined : (true as const)));
 
-/** A second factor in a body: a `code`, a passkey's `credential`, or `push` (exactly one). */
+/** A second factor in a body: a `code`, a passkey's `credential`, or `push` (an approval: app or keypad call; exactly one). */
 const factorFields = {
   code: codeField.optional(),
   credential: credentialField.optional(),

@@ -103,8 +103,9 @@ export function senderForms(
 }
 
 /**
- * A notification waiting for approval (push): the number to type into the app, large, and the
- * Continue form that asks whether the app approved (`push=1` for that method), posting to `action`.
+ * A notification or keypad call waiting for approval: the number to type into the app or on the
+ * phone's keypad, large, and the Continue form that asks whether it was approved (`push=1` for
+ * that method, whichever kind), posting to `action`.
  */
 export function approvalForm(
   p: { csrf: SafeHtml; action: string; hidden: SafeHtml },

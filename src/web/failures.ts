@@ -10,6 +10,7 @@ export const CODE_FAILED = "That code didn't work. Check it and try again.";
 export const FAILURE_MESSAGES = {
   invalidCode: CODE_FAILED,
   invalidPasskey: 'That passkey or security key was not accepted. Try again.',
+  /** An approval input (`push`) refused: a notification or a keypad call denied, lapsed or never sent. */
   invalidPush: 'The sign-in was not approved. Send a new notification or call, or use another method.',
   locked: 'Too many attempts. Try again later.',
   slowDown: (seconds: number) => `Too many attempts. Wait ${seconds} seconds and try again.`,
@@ -25,11 +26,14 @@ export interface FailureAnswer {
   message: string;
   /** Set a Retry-After header with it. */
   retryAfterSeconds?: number;
-  /** A notification still waiting for the device's answer (push): 202, ask again after approving. */
+  /** A notification or keypad call still waiting for its answer: 202, ask again after approving. */
   approval?: AwaitedApproval;
 }
 
-/** What answered: a typed `code` (the default), a passkey's `credential` or a `push` approval (each its own sentence). */
+/**
+ * What answered: a typed `code` (the default), a passkey's `credential` or a `push` approval —
+ * an app's or a keypad call's (each its own sentence).
+ */
 export type FactorKind = 'code' | 'credential' | 'push';
 
 const INVALID: Record<FactorKind, string> = {

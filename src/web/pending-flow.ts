@@ -23,11 +23,11 @@ export type FirstMethodResult =
   | { kind: 'signed_in'; stamp: AuthStamp; recoveryCodes: string[] }
   | { kind: 'failed'; answer: FailureAnswer };
 
-/** A parsed body's factor: a typed code, a passkey's answer or a push approval (see bodies.ts). */
+/** A parsed body's factor: a typed code, a passkey's answer or an approval — an app's or a keypad call's (see bodies.ts). */
 export interface FactorBody {
   code?: string | undefined;
   credential?: CredentialResponse | undefined;
-  /** The user approved a notification in their app (push). */
+  /** The user approved elsewhere: a notification in their app, or a keypad call (named for push). */
   push?: true | undefined;
   methodId?: string | undefined;
 }

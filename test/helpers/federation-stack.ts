@@ -29,11 +29,10 @@ import {
   RP_REDIRECT,
 } from './code-flow-rp.ts';
 import { enrolThroughEngine } from './enrol-through-engine.ts';
-import { chooseAuthenticatorApp, isFirstMethodChooser } from './first-method.ts';
 import { close, listen } from './listen.ts';
 import { type TestClock, testClock } from './test-clock.ts';
-import { totpNow } from './totp-now.ts';
 
+export { enroll, secretOnPage } from './federation-enroll.ts';
 export { atRp, RP_REDIRECT };
 
 /** Local users: alice (MFA enabled) and dana (MFA disabled), both in contoso.test. */
@@ -371,39 +370,4 @@ export async function signInAtPartner(
   assert.match(partnerPage.text, /Sign in to Partner Co/, partnerPage.text.slice(0, 300));
   const page = await loginAtPartnerPage(b, partnerPage, user, true);
   return { request, page };
-}
-
-/** The authenticator secret shown on mfakit's enrollment page. */
-export const secretOnPage = (html: string) => {
-  const m = /id="secret">([A-Z2-7]+)</.exec(html);
-  assert.ok(m?.[1], `no enrollment secret on the page:\n${html.slice(0, 1500)}`);
-  return m[1];
-};
-
-/**
- * Completes mfakit's authenticator-app setup page — from the first-method chooser, choosing the
- * app first — (code from `codeOf(secret)`, by default for the current real time) and follows the
- * recovery codes page's continue link.
- */
-export async function enroll(
-  b: Browser,
-  base: string,
-  shown: Page,
-  stopAt = atRp,
-  codeOf: (secret: string) => string = totpNow,
-) {
-  const page = isFirstMethodChooser(shown) ? await chooseAuthenticatorApp(b, base, shown) : shown;
-  const secret = secretOnPage(page.text);
-  const saved = await b.go(new URL(formAction(page.text, '/enroll'), base).href, {
-    form: {
-      _csrf: inputValue(page.text, '_csrf'),
-      draftId: inputValue(page.text, 'draftId'),
-      code: codeOf(secret),
-    },
-    stopAt,
-  });
-  assert.match(saved.text, /recovery codes/i);
-  const link = /<a href="([^"]+)">I have saved them/.exec(saved.text)?.[1]?.replace(/&amp;/g, '&');
-  assert.ok(link);
-  return { secret, next: await b.go(new URL(link, base).href, { stopAt }) };
 }

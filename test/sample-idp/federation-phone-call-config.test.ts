@@ -11,7 +11,7 @@ describe('sample-idp federation config: phoneCall', () => {
   it('answered by a code unless told keypad; pin only with keypad; each reaches voiceMethod', async () => {
     const byDefault = await parseFederationConfig(valid(), env);
     assert.deepEqual(byDefault.phoneCall, { enabled: true, answer: 'code', pin: false });
-    assert.deepEqual(voiceOptions(byDefault.phoneCall), { answer: 'code' });
+    assert.deepEqual(voiceOptions(byDefault.phoneCall), { answer: 'code', pin: false });
     const keypad = await parseFederationConfig({ ...valid(), phoneCall: { answer: 'keypad' } }, env);
     assert.deepEqual(voiceOptions(keypad.phoneCall), { answer: 'keypad', pin: false });
     const pin = await parseFederationConfig({ ...valid(), phoneCall: { answer: 'keypad', pin: true } }, env);
@@ -21,7 +21,7 @@ describe('sample-idp federation config: phoneCall', () => {
 
   it('refuses a PIN without keypad, an unknown answer, a PIN that is not true or false, and unknown keys', async () => {
     assert.deepEqual(await problems({ ...valid(), phoneCall: { pin: true } }), [
-      "phoneCall.pin: needs answer: 'keypad' (the PIN is typed on the phone's keypad, before the page's number)",
+      "phoneCall: invalid voiceMethod options: pin: pin needs answer: 'keypad' (the PIN is typed on the phone's keypad)",
     ]);
     assert.deepEqual(await problems({ ...valid(), phoneCall: { answer: 'app' } }), [
       "phoneCall.answer: must be 'code' or 'keypad'",

@@ -1,11 +1,14 @@
 // A sign-in approved elsewhere — in a push app, on a phone's keypad during a call — written once
-// for every method approved that way: the request a reloaded page shows again (`awaiting`), the
-// verification that uses an approval once, and the recording of an answer: an approval without
-// the page's number (or a keypad call's PIN) is a denial, and fraud reported after an answer
-// spends an approval so that it signs nobody in.
+// for every method approved that way: the send of a request (nothing to a user reported for
+// fraud; a place in the method's send limits; one request waiting per device or phone; a
+// delivery that failed leaves nothing to approve and costs nothing), the request a reloaded page
+// shows again (`awaiting`), the verification that uses an approval once, and the recording of an
+// answer: an approval without the page's number (or a keypad call's PIN) is a denial, and fraud
+// reported after an answer spends an approval so that it signs nobody in.
+import { DeliveryError, SendBlockedError, SlowDownError } from '../../errors.ts';
 import type { AuthMethod } from '../../policy/model.ts';
 import type { MethodRecord } from '../../store/ports.ts';
-import type { AwaitedApproval, FactorInput, MethodCheck, MethodServices } from '../method.ts';
+import type { AwaitedApproval, CodeSent, FactorInput, MethodCheck, MethodServices } from '../method.ts';
 import type { ApprovalAnswer, ApprovalRequest, ApprovalRequests } from './requests.ts';
 
 /** How recording an answer ended: the answer recorded (`detail` says why an approval was refused), or not. */
@@ -23,6 +26,18 @@ export interface ApprovalFlowSpec {
   /** What a verification gives: RFC 8176 `amr` values and the strength method. */
   amr: string[];
   strength: AuthMethod;
+  /** What a refused send tells the user: sends paused by a fraud report; another sign-in's request waiting. */
+  words: { paused: string; busy(seconds: number): string };
+}
+
+/** How a method sends a request: what differs between a notification and a keypad call. */
+export interface ApprovalSending {
+  /** Why this method sends nothing to `record` now (a phone without its PIN…), for the user; or null. */
+  blockedFor?(record: MethodRecord): Promise<string | null>;
+  /** Takes a place in the method's send limits (a SlowDownError when full); how to give it back. */
+  reserve(record: MethodRecord): Promise<{ release(): Promise<void> }>;
+  /** Delivers `tx` (a notification, a call); rejects as the provider does. */
+  deliver(tx: ApprovalRequest): Promise<void>;
 }
 
 /** Word that the user approved elsewhere: `{ push: true }` (`push=1` in a form), whichever the method. */
@@ -43,6 +58,40 @@ export function createApprovalFlow(
   };
 
   return {
+    /**
+     * Sends a new request for `record` and `binding` as `sending` says: refused (403) to a user
+     * reported for fraud or when the method blocks it, over the limits or while another
+     * sign-in's request waits (429); a failed delivery cancels it and gives its place back (503).
+     */
+    async send(
+      record: MethodRecord,
+      binding: string,
+      ip: string | null,
+      sending: ApprovalSending,
+    ): Promise<CodeSent> {
+      if ((await repository.getFraudFlag(record.userId)) !== null)
+        throw new SendBlockedError(spec.words.paused);
+      const blocked = (await sending.blockedFor?.(record)) ?? null;
+      if (blocked !== null) throw new SendBlockedError(blocked);
+      const reserved = await sending.reserve(record);
+      const issued = await requests.issue(record, binding, ip);
+      if (!issued.ok) {
+        await reserved.release();
+        const seconds = Math.max(1, Math.ceil(issued.busyForMs / 1000));
+        throw new SlowDownError(spec.words.busy(seconds), seconds);
+      }
+      const { tx } = issued;
+      try {
+        await sending.deliver(tx);
+      } catch (err) {
+        // Not delivered: nothing is left to approve, and the send costs the user nothing.
+        await requests.cancel(tx);
+        await reserved.release();
+        throw new DeliveryError({ cause: err });
+      }
+      return { channel: spec.channel, to: spec.nameOf(record), expiresAt: tx.expiresAt, number: tx.number };
+    },
+
     /** The approved request of `binding` (first), or one not answered yet, as the page shows it; or null. */
     async awaiting(candidates: readonly MethodRecord[], binding: string): Promise<AwaitedApproval | null> {
       const sent = await requestsOf(candidates, binding);
@@ -86,10 +135,10 @@ export function createApprovalFlow(
       refused: string | null,
     ): Promise<RecordedAnswer> {
       if (tx.answer !== null && tx.answer !== 'fraud' && given === 'fraud') {
-        const { alreadyUsed } = await requests.reportAnswered(tx);
-        const detail = alreadyUsed
-          ? 'reported_after_use'
-          : `reported_after_${tx.answer === 'approved' ? 'approval' : 'denial'}`;
+        const answered = tx.answer === 'approved' ? 'approval' : 'denial';
+        const detail = await requests.reportAnswered(tx, (alreadyUsed) =>
+          alreadyUsed ? 'reported_after_use' : `reported_after_${answered}`,
+        );
         return { ok: true, answer: 'fraud', detail };
       }
       const answer: ApprovalAnswer = given === 'approved' && refused !== null ? 'denied' : given;

@@ -167,19 +167,17 @@ export function createApprovalRequests(
 
     /**
      * A request reported as fraud after it was answered (approved by mistake, or denied): an
-     * approval is spent, so it signs nobody in, and the request is recorded as `fraud`. Whether
-     * the approval had been used already (its session ends with the fraud flag's sign-out).
+     * approval is spent, so it signs nobody in, and the request is recorded as `fraud` with the
+     * detail `detailOf` gives — told whether the approval had been used already (its session
+     * ends with the fraud flag's sign-out). Returns that detail.
      */
-    async reportAnswered(tx: ApprovalRequest): Promise<{ alreadyUsed: boolean }> {
+    async reportAnswered(tx: ApprovalRequest, detailOf: (alreadyUsed: boolean) => string): Promise<string> {
       const spent = await ephemeral.consumeOnce(`${prefix}-used:${tx.id}`, lifetimeMs);
+      const detail = detailOf(tx.answer === 'approved' && !spent);
       const remainingMs = tx.expiresAt - clock.now();
       if (remainingMs > 0)
-        await ephemeral.put(
-          txKey(tx.id),
-          JSON.stringify({ ...tx, answer: 'fraud', detail: `reported_after_${tx.answer}` }),
-          remainingMs,
-        );
-      return { alreadyUsed: tx.answer === 'approved' && !spent };
+        await ephemeral.put(txKey(tx.id), JSON.stringify({ ...tx, answer: 'fraud', detail }), remainingMs);
+      return detail;
     },
 
     /** Spends an approved request: true for the first caller only, who also takes it off its sign-in. */

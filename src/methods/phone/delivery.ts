@@ -1,10 +1,11 @@
 // The delivery port: how a text message or a voice call reaches a phone. mfakit writes the
-// message (the code and the service's name, nothing else) and hands it over; a deployment
-// gives its SMS/voice provider as `phone.delivery` in the options. The default, the outbox,
-// sends nothing: it keeps the messages in memory (tests and the sample read them) and prints a
-// line for each, so a demo works offline. It is for development only: a console is no phone. A
-// keypad call kept there is answered by handing its keys to `mfa.phoneCalls.keypad` (the sample
-// federation server's development phone page does).
+// message (the code and the service's name, nothing else) or a keypad call's words (the
+// service's name, no code) and hands it over; a deployment gives its SMS/voice provider as
+// `phone.delivery` in the options. The default, the outbox, sends nothing: it keeps the messages
+// in memory (tests and the sample read them) and prints a line for each, so a demo works
+// offline. It is for development only: a console is no phone. A keypad call kept there is
+// answered by handing its keys to `mfa.phoneCalls.keypad` (the sample federation server's
+// development phone page does).
 
 /** One message to deliver. */
 export interface PhoneMessage {

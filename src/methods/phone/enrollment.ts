@@ -2,22 +2,23 @@
 // it, and typing that code activates the method — proof the number is theirs and reachable.
 // The number waits sealed in a short-lived draft with the code's hash; a reloaded page gets the
 // same draft back (no second message); five wrong codes end it. The full number is never shown
-// again: the draft and the record say only its masked form. A phone call in PIN mode asks for the
-// PIN with the number; it waits sealed in the draft, then in the record.
+// again: the draft and the record say only its masked form. A channel may ask for a secret with
+// the number (`PhoneSecretField`: a keypad call's PIN in PIN mode); it waits sealed in the draft,
+// then in the record.
 import { randomId } from '../../engine/capabilities.ts';
 import { html } from '../../web/html.ts';
 import { takeDraftByCode } from '../draft-code.ts';
 import { codeOf, type EnrollmentDraft, type MethodEnrollment, type MethodServices } from '../method.ts';
-import { PIN_FIELD, parsePin } from '../voice/pins.ts';
 import { assertNumberAllowed, maskPhoneNumber, PHONE_INPUT_MAX, parsePhoneNumber } from './number.ts';
-import { sealedNumberContext, sealedPinContext } from './record.ts';
+import { type PhoneSecretField, sealedNumberContext } from './record.ts';
 import { type PhoneChannel, type PhoneSender, phoneCode } from './sender.ts';
 
 const PURPOSE = 'phone-enroll';
 
-/** A draft as kept in the ephemeral store: the sealed number (and PIN), the code's hash, when it lapses. */
+/** A draft as kept in the ephemeral store: the sealed number (and secret), the code's hash, when it lapses. */
 interface StoredDraft {
   sealed: string;
+  /** The secret asked with the number, sealed (kept under this name since PINs were the first). */
   sealedPin?: string;
   hash: string;
   expiresAt: number;
@@ -51,13 +52,16 @@ export function createPhoneEnrollment(
   channel: PhoneChannel,
   sender: PhoneSender,
   words: PhoneEnrollmentWords,
-  asksPin: boolean,
+  secret: PhoneSecretField | undefined,
 ): MethodEnrollment {
   const { repository, ephemeral, sealer, hasher, clock, random } = services;
   const ttlMs = services.options.phone.codeLifetimeSeconds * 1000;
   const draftKey = (userId: string, draftId: string) => `enroll:${channel}:${userId}:${draftId}`;
   const draftContext = (userId: string, draftId: string) => `draft:${userId}:${draftId}`;
-  const draftPinContext = (userId: string, draftId: string) => `draft-pin:${userId}:${draftId}`;
+  // The secret asked for with the number, if any (a secret only kept is not asked again).
+  const asked = secret?.asked ? { ...secret, ...secret.asked } : null;
+  const draftSecretContext = (userId: string, draftId: string) =>
+    `draft-${asked?.field.name ?? 'secret'}:${userId}:${draftId}`;
   const hashed = (userId: string, draftId: string, code: string) =>
     `${channel}\n${userId}\n${draftId}\n${code}`;
 
@@ -94,20 +98,20 @@ export function createPhoneEnrollment(
         autocomplete: 'tel',
         maxLength: PHONE_INPUT_MAX,
       },
-      ...(asksPin ? [PIN_FIELD] : []),
+      ...(asked ? [asked.field] : []),
     ],
     async begin(userId, _accountName, fields) {
       const number = parsePhoneNumber(fields?.phoneNumber);
       assertNumberAllowed(number, services.options.phone);
-      const pin = asksPin ? parsePin(fields?.pin) : null;
+      const given = asked ? asked.parse(fields?.[asked.field.name]) : null;
       const draftId = randomId(random, 18);
       const code = phoneCode(services);
       await sender.send(channel, userId, number, code, 'registration');
       const expiresAt = clock.now() + ttlMs;
       const stored: StoredDraft = {
         sealed: sealer.seal(Buffer.from(number, 'utf8'), draftContext(userId, draftId)),
-        ...(pin !== null
-          ? { sealedPin: sealer.seal(Buffer.from(pin, 'utf8'), draftPinContext(userId, draftId)) }
+        ...(given !== null
+          ? { sealedPin: sealer.seal(Buffer.from(given, 'utf8'), draftSecretContext(userId, draftId)) }
           : {}),
         hash: hasher.hash(PURPOSE, hashed(userId, draftId, code)),
         expiresAt,
@@ -137,12 +141,12 @@ export function createPhoneEnrollment(
       if (!taken.ok) return taken;
       const number = sealer.open(stored.sealed, draftContext(userId, draftId));
       const id = randomId(random, 12);
-      const pin =
+      const kept =
         stored.sealedPin === undefined
           ? null
-          : sealer.open(stored.sealedPin, draftPinContext(userId, draftId));
-      // A PIN mode draft without its PIN (begun before PIN mode was on) registers nothing.
-      if (asksPin && pin === null) return { ok: false, detail: 'draft_expired' };
+          : sealer.open(stored.sealedPin, draftSecretContext(userId, draftId));
+      // A draft without the secret now asked for (begun before PIN mode was on) registers nothing.
+      if (asked && kept === null) return { ok: false, detail: 'draft_expired' };
       const method = {
         id,
         userId,
@@ -150,7 +154,9 @@ export function createPhoneEnrollment(
         label: label.slice(0, 64) || words.defaultLabel,
         data: {
           sealedNumber: sealer.seal(number, sealedNumberContext(userId, id)),
-          ...(pin !== null ? { sealedPin: sealer.seal(pin, sealedPinContext(userId, id)) } : {}),
+          ...(asked && kept !== null
+            ? { [asked.dataKey]: sealer.seal(kept, asked.context(userId, id)) }
+            : {}),
         },
         counterKey: null,
         lookupKey: null,

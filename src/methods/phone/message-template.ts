@@ -1,12 +1,13 @@
 // The wording of a text message and of a code call: the built-in templates, or a deployment's
-// own (`phone.messages`, Azure MFA's custom greetings). A template has two placeholders and no
-// others: `{code}` (required: a message without its code is useless), which a call reads digit
-// by digit, and `{service}` (the sender name). Each given template is checked at start-up: no
-// other `{…}` and no stray brace, no control or invisible characters, no link (`://`, `www.`, a
-// domain name — also in full-width forms: a text with a link in it is what phishing looks
-// like), and short once filled
-// in with a 6-digit code and the service name — a text at most 140 characters (one SMS segment
-// of 160 in the GSM alphabet, with room to spare), a call at most 500.
+// own (`phone.messages`, Azure MFA's custom greetings) — and the checks and the filling-in that
+// every phone's words share (a keypad call's words too: src/methods/voice/options.ts). A template
+// has two placeholders and no others: `{code}` (required: a message without its code is
+// useless), which a call reads digit by digit, and `{service}` (the sender name). Each given
+// template is checked at start-up: no other `{…}` and no stray brace, no control or invisible
+// characters, no link (`://`, `www.`, a domain name — also in full-width forms: a text with a
+// link in it is what phishing looks like), and short once filled in with a 6-digit code and the
+// service name (in code points) — a text at most 140 characters (one SMS segment of 160 in the
+// GSM alphabet, with room to spare), a call at most 500.
 import { z } from 'zod';
 
 /** A template's name: `sms` for a text message, `call` for a code call (the `voice` channel). */
@@ -20,7 +21,7 @@ export const DEFAULT_PHONE_TEMPLATES: Readonly<Record<PhoneTemplateName, string>
 /** The most characters (code points) a message may have once filled in. */
 export const PHONE_MESSAGE_MAX: Readonly<Record<PhoneTemplateName, number>> = { sms: 140, call: 500 };
 
-const PLACEHOLDER = /\{(code|service)\}/g;
+// A `{…}` with no brace inside: a placeholder if its name is one the words may have.
 const BRACED = /\{[^{}]*\}/g;
 // C0/C1 controls (line breaks, tabs…), invisible formatting (bidi overrides, zero-width), line
 // and paragraph separators, what renders as nothing (default-ignorable code points, variation
@@ -29,6 +30,33 @@ const INVISIBLE = /[\p{Cc}\p{Cf}\p{Zl}\p{Zp}\p{Default_Ignorable_Code_Point}\u28
 // A scheme, `www.`, or a domain name (`evil.example/r`): what a phone turns into a link.
 const LINK = /:\/\/|www\.|[\p{L}\p{N}_-]+\.(?:[\p{L}\p{N}_-]+\.)*\p{L}{2,24}(?![\p{L}\p{N}_-])/iu;
 
+/** How long a message is, as its bounds count it: in code points (an emoji is one). */
+export const messageLength = (words: string) => [...words].length;
+
+/**
+ * `words` with each placeholder `{name}` of `values` filled in, in one pass: a value that looks
+ * like a placeholder (an issuer `{code}`) is never filled in again, and one with `$&` or `$'`
+ * is written as it is (no replacement patterns).
+ */
+export function fillPlaceholders(words: string, values: Readonly<Record<string, string>>): string {
+  return words.replace(BRACED, (braced) => {
+    const name = braced.slice(1, -1);
+    return Object.hasOwn(values, name) ? (values[name] ?? braced) : braced;
+  });
+}
+
+/** What is wrong with the braces of `words` that may hold the placeholders `names`, or null. */
+export function placeholderProblem(words: string, names: readonly string[]): string | null {
+  const allowed = names.map((name) => `{${name}}`);
+  const listed = allowed.join(' and ');
+  const unknown = [...words.matchAll(BRACED)].find((m) => !allowed.includes(m[0]));
+  if (unknown)
+    return `unknown placeholder ${unknown[0]}: only ${listed} ${names.length === 1 ? 'is' : 'are'} filled in`;
+  if (/[{}]/.test(words.replace(BRACED, '')))
+    return `a brace that opens or closes no placeholder: braces only in ${listed}`;
+  return null;
+}
+
 /** The message `template` says for `code` from `service`; a call's code is read digit by digit. */
 export function fillPhoneTemplate(
   name: PhoneTemplateName,
@@ -36,19 +64,13 @@ export function fillPhoneTemplate(
   code: string,
   service: string,
 ): string {
-  const values = { code: name === 'call' ? code.split('').join(' ') : code, service };
-  // One pass: a value that looks like a placeholder (an issuer `{code}`) is never filled in again.
-  return template.replace(PLACEHOLDER, (_, placeholder: 'code' | 'service') => values[placeholder]);
+  return fillPlaceholders(template, { code: name === 'call' ? code.split('').join(' ') : code, service });
 }
 
 /** The first thing wrong with a template (its length aside), or null. */
 function templateProblem(template: string): string | null {
   if (!template.includes('{code}')) return 'must contain {code}, the code the message carries';
-  const unknown = [...template.matchAll(BRACED)].find((m) => !/^\{(code|service)\}$/.test(m[0]));
-  if (unknown) return `unknown placeholder ${unknown[0]}: only {code} and {service} are filled in`;
-  if (/[{}]/.test(template.replace(BRACED, '')))
-    return 'a brace that opens or closes no placeholder: braces only in {code} and {service}';
-  return wordingProblem(template);
+  return placeholderProblem(template, ['code', 'service']) ?? wordingProblem(template);
 }
 
 /**
@@ -90,7 +112,7 @@ export function overlongTemplates(
   for (const name of ['sms', 'call'] as const) {
     const template = templates?.[name];
     if (template === undefined) continue;
-    const length = [...fillPhoneTemplate(name, template, '000000', service)].length;
+    const length = messageLength(fillPhoneTemplate(name, template, '000000', service));
     if (length > PHONE_MESSAGE_MAX[name])
       overlong.push({
         name,

@@ -1,14 +1,21 @@
 // The part of the text-message and phone-call methods they share, written once: the number
 // (sealed in the record, masked when shown), the code sent on demand for a sign-in or step-up
 // (phone-sender limits, bound to that sign-in, single use), its check, registration, and
-// resealing. A channel only says how it is called and what it gives: `sms` (amr `sms`) or
+// resealing — of the number, and of a secret a channel keeps with it (`spec.secret`: the voice
+// method's PIN; this folder knows no PIN). A channel only says how it is called and what it gives: `sms` (amr `sms`) or
 // `voice` (amr `tel`), RFC 8176.
 import type { AuthMethod } from '../../policy/model.ts';
 import { codeOf, type MethodServices, type SignInMethod } from '../method.ts';
 import { createPhoneCodes } from './codes.ts';
 import { createPhoneEnrollment, type PhoneEnrollmentWords } from './enrollment.ts';
 import { maskPhoneNumber } from './number.ts';
-import { numberOf, phoneDataOf, sealedNumberContext, sealedPinContext } from './record.ts';
+import {
+  numberOf,
+  type PhoneSecretField,
+  sealedNumberContext,
+  sealedNumberOf,
+  sealedSecretOf,
+} from './record.ts';
 import { createPhoneSender, type PhoneChannel, phoneCode } from './sender.ts';
 
 const CODE = /^\d{6}$/;
@@ -21,8 +28,8 @@ export interface PhoneMethodSpec {
   /** The prompt's button: "Text a code to" / "Call". */
   sendLabel: string;
   enrollment: PhoneEnrollmentWords;
-  /** Whether registering asks for a call PIN too (a phone call in PIN mode). */
-  pin?: boolean;
+  /** A secret kept sealed with the number (a keypad call's PIN), asked for when registering if `asked`. */
+  secret?: PhoneSecretField;
 }
 
 export function createPhoneMethod(services: MethodServices, spec: PhoneMethodSpec): SignInMethod {
@@ -54,12 +61,15 @@ export function createPhoneMethod(services: MethodServices, spec: PhoneMethodSpe
     amr: () => [spec.amr],
     describe: (record) => ({ description: `${spec.description} ${masked(record)}`, details: {} }),
     reseal(record, reseal) {
-      const { sealedNumber, sealedPin } = phoneDataOf(record);
+      const { secret } = spec;
+      const sealedSecret = secret ? sealedSecretOf(record, secret) : null;
       return {
-        sealedNumber: reseal(sealedNumber, sealedNumberContext(record.userId, record.id)),
-        ...(sealedPin ? { sealedPin: reseal(sealedPin, sealedPinContext(record.userId, record.id)) } : {}),
+        sealedNumber: reseal(sealedNumberOf(record), sealedNumberContext(record.userId, record.id)),
+        ...(secret && sealedSecret !== null
+          ? { [secret.dataKey]: reseal(sealedSecret, secret.context(record.userId, record.id)) }
+          : {}),
       };
     },
-    enrollment: createPhoneEnrollment(services, spec.channel, sender, spec.enrollment, spec.pin === true),
+    enrollment: createPhoneEnrollment(services, spec.channel, sender, spec.enrollment, spec.secret),
   };
 }

@@ -1,7 +1,8 @@
-// Sending a code to a phone, written once for registration and sign-in, text message and call:
-// a fresh 6-digit code from the engine's randomness, the message (the code and the service's
-// name only, in the built-in words or `phone.messages`; from `phone.callerId` when given), and
-// the send limits — at most `perUser.max` codes per user and `perNumber.max` per
+// Sending to a phone, written once for registration and sign-in, text message and call: a fresh
+// 6-digit code from the engine's randomness, the message (the code and the service's name only,
+// in the built-in words or `phone.messages`; from `phone.callerId` when given), the placing of a
+// keypad call (its words given by the voice method: no code in it), and the send limits — at
+// most `perUser.max` sends (codes and keypad calls alike) per user and `perNumber.max` per
 // number in their windows, so that neither a user's sign-in nor one number can be flooded (SMS
 // pumping, prompt fatigue). A number's sign-in codes (it is registered: its holder proved it)
 // and its registration codes (anyone can type it) are counted apart, so nobody can spend the
@@ -44,6 +45,14 @@ export function messageText(
 /** Why a code is sent: to prove a number being registered, or to sign in with a registered one. */
 export type SendPurpose = 'registration' | 'sign-in';
 
+/** What a send delivers — a message with a code, or a keypad call (no code) — as a refusal names it. */
+export type SendKind = 'code' | 'call';
+
+const OVER_LIMIT: Readonly<Record<SendKind, string>> = {
+  code: 'Too many codes were sent.',
+  call: 'Too many sign-in calls were placed to this phone.',
+};
+
 let warnedOutbox = false;
 
 /** The options' provider, or the development outbox (refused under NODE_ENV=production). */
@@ -81,14 +90,15 @@ export function createPhoneSender(services: MethodServices) {
     ].map((c) => ({ ...c, windowMs: c.windowSeconds * 1000 }));
 
   /**
-   * Takes a place in each count for a send to `number` — a SlowDownError (429) when a limit is
-   * reached — and says how to give them back (the send failed: it costs the user nothing).
+   * Takes a place in each count for a send of `kind` to `number` — a SlowDownError (429) naming
+   * what was sent too often when a limit is reached — and says how to give them back (the send
+   * failed: it costs the user nothing).
    */
-  async function reserve(userId: string, number: string, purpose: SendPurpose) {
+  async function reserve(userId: string, number: string, purpose: SendPurpose, kind: SendKind) {
     const reserved = await reservePlaces(ephemeral, countsOf(userId, number, purpose));
     if (!reserved.ok)
       throw new SlowDownError(
-        `Too many codes were sent. Wait ${reserved.full.windowSeconds} seconds and try again.`,
+        `${OVER_LIMIT[kind]} Wait ${reserved.full.windowSeconds} seconds and try again.`,
         reserved.full.windowSeconds,
       );
     return { release: reserved.release };
@@ -108,7 +118,7 @@ export function createPhoneSender(services: MethodServices) {
       code: string,
       purpose: SendPurpose,
     ): Promise<void> {
-      const reserved = await reserve(userId, number, purpose);
+      const reserved = await reserve(userId, number, purpose, 'code');
       try {
         const text = messageText(channel, sender, code, messages);
         await delivery.send({ channel, to: number, ...from, text, code });

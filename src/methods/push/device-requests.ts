@@ -103,7 +103,7 @@ export function createDeviceRequests(
   services: MethodServices,
   tokens: DeviceTokens,
   registration: ReturnType<typeof createPushEnrollment>,
-  transactions: ApprovalRequests,
+  requests: ApprovalRequests,
   approvals: ApprovalFlow,
 ) {
   const { repository } = services;
@@ -179,7 +179,7 @@ export function createDeviceRequests(
       const signed = await signedByDevice(body, 'pending');
       if ('refusal' in signed) return signed.refusal;
       if (!(await signed.spend())) return REPLAYED(signed.record.userId);
-      const tx = await transactions.waitingFor(signed.record.id);
+      const tx = await requests.waitingFor(signed.record.id);
       return {
         ok: true,
         userId: signed.record.userId,
@@ -209,7 +209,7 @@ export function createDeviceRequests(
       if (typeof payload.tx !== 'string' || !TX.test(payload.tx) || given === undefined)
         return MALFORMED('answer_malformed', record.userId);
       // Only the device's newest notification is its to answer: a replaced one is not.
-      const tx = await transactions.newestOf(record.id);
+      const tx = await requests.newestOf(record.id);
       if (tx === null || tx.id !== payload.tx || tx.userId !== record.userId)
         return NO_TRANSACTION(record.userId);
       if (!(await signed.spend())) return REPLAYED(record.userId);

@@ -9,7 +9,7 @@
 // is refused meanwhile, so the request the app shows is the one whose number the user's page
 // shows), a user reported for fraud is sent nothing until the flag is cleared, and the send
 // limits the engine adds (per client address, none while locked out).
-import { ConfigError, DeliveryError, SendBlockedError, SlowDownError } from '../../errors.ts';
+import { ConfigError, SlowDownError } from '../../errors.ts';
 import { reservePlaces } from '../../store/count-places.ts';
 import type { MethodRecord } from '../../store/ports.ts';
 import { createApprovalFlow, isApprovalInput } from '../approvals/approval-flow.ts';
@@ -33,19 +33,25 @@ function deliveryOf(given: PushDelivery | undefined): PushDelivery {
 }
 
 export function createPushMethod(services: MethodServices, options: ResolvedPushOptions): SignInMethod {
-  const { sealer, repository, clock, ephemeral } = services;
+  const { sealer, clock, ephemeral } = services;
   const lifetimeMs = options.lifetimeSeconds * 1000;
   const delivery: PushDelivery = deliveryOf(options.delivery);
-  const transactions = createApprovalRequests(services, { prefix: 'push', lifetimeMs });
+  const requests = createApprovalRequests(services, { prefix: 'push', lifetimeMs });
   const registration = createPushEnrollment(services, options);
   const tokens = createDeviceTokens({ clock, ephemeral, audience: options.endpoint });
   const nameOf = (record: MethodRecord) => pushDataOf(record).deviceName;
-  const approvals = createApprovalFlow(services, transactions, {
+  const approvals = createApprovalFlow(services, requests, {
     channel: 'push',
     detailPrefix: 'push',
     nameOf,
     amr: ['swk'],
     strength: 'push',
+    words: {
+      paused:
+        'Notifications are paused because a sign-in request was reported as fraud. Contact your administrator.',
+      busy: (seconds) =>
+        `A sign-in request is already waiting in your app. Answer it there, or wait ${seconds} seconds and try again.`,
+    },
   });
 
   return {
@@ -57,47 +63,30 @@ export function createPushMethod(services: MethodServices, options: ResolvedPush
     verify: (_userId, _input, candidates, binding) => approvals.verify(candidates, binding),
     sends: {
       label: (record) => `Send a notification to ${nameOf(record)}`,
-      async send(record, binding, origin) {
-        if ((await repository.getFraudFlag(record.userId)) !== null)
-          throw new SendBlockedError(
-            'Notifications are paused because a sign-in request was reported as fraud. Contact your administrator.',
-          );
-        const { perUser } = options;
-        const reserved = await reservePlaces(ephemeral, [
-          { key: `push-sends:user:${record.userId}`, ...perUser, windowMs: perUser.windowSeconds * 1000 },
-        ]);
-        if (!reserved.ok)
-          throw new SlowDownError(
-            `Too many notifications were sent. Wait ${perUser.windowSeconds} seconds and try again.`,
-            perUser.windowSeconds,
-          );
-        const issued = await transactions.issue(record, binding, origin?.ip ?? null);
-        if (!issued.ok) {
-          await reserved.release();
-          const seconds = Math.max(1, Math.ceil(issued.busyForMs / 1000));
-          throw new SlowDownError(
-            `A sign-in request is already waiting in your app. Answer it there, or wait ${seconds} seconds and try again.`,
-            seconds,
-          );
-        }
-        const { tx } = issued;
-        try {
-          await delivery.send({
-            to: { deviceId: record.id, pushToken: pushTokenOf(sealer, record), name: nameOf(record) },
-            transactionId: tx.id,
-            title: `Approve sign-in to ${registration.service}?`,
-            body: 'Open the app and enter the number shown on the sign-in page.',
-          });
-        } catch (err) {
-          // Not delivered: nothing is left to approve, and the send costs the user nothing.
-          await transactions.cancel(tx);
-          await reserved.release();
-          throw new DeliveryError({ cause: err });
-        }
-        return { channel: 'push', to: nameOf(record), expiresAt: tx.expiresAt, number: tx.number };
-      },
+      send: (record, binding, origin) =>
+        approvals.send(record, binding, origin?.ip ?? null, {
+          async reserve() {
+            const { perUser } = options;
+            const reserved = await reservePlaces(ephemeral, [
+              { key: `push-sends:user:${record.userId}`, ...perUser, windowMs: perUser.windowSeconds * 1000 },
+            ]);
+            if (!reserved.ok)
+              throw new SlowDownError(
+                `Too many notifications were sent. Wait ${perUser.windowSeconds} seconds and try again.`,
+                perUser.windowSeconds,
+              );
+            return reserved;
+          },
+          deliver: (tx) =>
+            delivery.send({
+              to: { deviceId: record.id, pushToken: pushTokenOf(sealer, record), name: nameOf(record) },
+              transactionId: tx.id,
+              title: `Approve sign-in to ${registration.service}?`,
+              body: 'Open the app and enter the number shown on the sign-in page.',
+            }),
+        }),
     },
-    device: createDeviceRequests(services, tokens, registration, transactions, approvals),
+    device: createDeviceRequests(services, tokens, registration, requests, approvals),
     strength: () => 'push',
     amr: () => ['swk'],
     describe: (record) => ({ description: `Notifications to ${nameOf(record)}`, details: {} }),

@@ -8,6 +8,7 @@ import type { MethodDefinition } from '../method.ts';
 import { createPhoneMethod } from '../phone/phone-method.ts';
 import { keypadCallMethod } from './keypad-call.ts';
 import { resolveVoiceOptions, type VoiceOptions } from './options.ts';
+import { pinSecret } from './pins.ts';
 
 export type { KeypadWords, VoiceOptions } from './options.ts';
 
@@ -22,7 +23,7 @@ export function voiceMethod(options: VoiceOptions = {}): MethodDefinition {
         amr: 'tel',
         description: 'Phone call to',
         sendLabel: 'Call',
-        pin: resolved.pin,
+        secret: pinSecret(resolved.pin),
         enrollment: {
           title: 'Phone call',
           setupTitle: 'Set up phone calls',

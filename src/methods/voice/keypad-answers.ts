@@ -1,6 +1,7 @@
 // The keys pressed during a keypad call, recorded as the answer to its request: the page's
-// number approves (after the phone's PIN in PIN mode); anything else denies and ends the request;
-// 0 reports fraud. Only the phone's newest, live request takes an approval or a denial, once. A
+// number approves (after the phone's PIN in PIN mode); other well-formed keys deny and end the
+// request; 0 reports fraud. Malformed keys, and keys to a phone past its wrong PINs
+// (`pin_blocked`), record nothing: the request stays open. Only the phone's newest, live request takes an approval or a denial, once. A
 // fraud report is honoured for longer: for any call placed to the user in the last
 // `FRAUD_REPORT_WINDOW_MS`, even one replaced by a newer call for the same sign-in (a caller
 // pressing Call again while the user listens) or lapsed while the user decided — the user was
@@ -15,7 +16,20 @@ import type { CallPins } from './pins.ts';
 
 /** The keys of a call, an optional closing `#` included: digits and `*`, at most 16. */
 const KEYS = /^[0-9*]{0,16}#?$/;
+/** A call's id as mfakit makes them: 16 to 64 URL-safe characters. */
 const CALL_ID = /^[A-Za-z0-9_-]{16,64}$/;
+
+/**
+ * A keypad webhook's call id and keys as mfakit reads them — the id 16 to 64 URL-safe
+ * characters, the keys digits and `*` (at most 16, none too), a closing `#` optional — or null
+ * when either is not one (`mfa.phoneCalls.keypad` then answers `ended`, `keys_malformed`).
+ * Exported for a form of one's own (the sample's development phone) to refuse the same.
+ */
+export function readKeypadInput(callId: unknown, keys: unknown): { callId: string; keys: string } | null {
+  return typeof callId === 'string' && typeof keys === 'string' && CALL_ID.test(callId) && KEYS.test(keys)
+    ? { callId, keys }
+    : null;
+}
 const FRAUD_KEYS = '0';
 export const NUMBER_DIGITS = 2;
 /** How long after a call was placed its 0 still reports fraud. */
@@ -119,7 +133,7 @@ export function createKeypadAnswers(deps: KeypadAnswerDeps) {
       ),
 
     async answer(callId: string, keys: string): Promise<KeypadAnswer> {
-      if (!CALL_ID.test(callId) || !KEYS.test(keys)) return ended('keys_malformed');
+      if (readKeypadInput(callId, keys) === null) return ended('keys_malformed');
       const typed = keys.replace(/#$/, '');
       if (typed === FRAUD_KEYS) return fraudReport(callId);
       const tx = await requests.byId(callId);

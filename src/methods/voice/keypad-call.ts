@@ -3,7 +3,7 @@
 // two-digit number; the call asks for it (after the user's PIN in PIN mode), then #. The
 // provider hands the keys to `mfa.phoneCalls.keypad`, which records them as the request's
 // answer; the page's Continue then finds the approval bound to this sign-in and uses it once.
-// The requests are the approval requests push notifications use (src/methods/approvals/): one
+// The requests, and their sending, are those push notifications use (src/methods/approvals/): one
 // waiting per phone at a time (another sign-in's call is refused meanwhile, so the call that
 // rings is the one whose number the user's page shows), short-lived, answered once, used once.
 // A wrong number or PIN ends the request as denied; 0# reports fraud (keypad-answers.ts). The
@@ -11,20 +11,18 @@
 // tired "#" out of the user. Calls count in the phone send limits (per user and number; the
 // engine adds the client address); a user reported for fraud, and in PIN mode a phone without a
 // PIN or past its wrong PINs (pins.ts), is called no more.
-import { ConfigError, DeliveryError, SendBlockedError, SlowDownError } from '../../errors.ts';
+import { ConfigError } from '../../errors.ts';
 import type { MethodRecord } from '../../store/ports.ts';
 import { createApprovalFlow, isApprovalInput } from '../approvals/approval-flow.ts';
 import { createApprovalRequests } from '../approvals/requests.ts';
 import type { MethodServices, SignInMethod } from '../method.ts';
+import { fillPlaceholders, messageLength } from '../phone/message-template.ts';
 import { maskPhoneNumber } from '../phone/number.ts';
 import { numberOf } from '../phone/record.ts';
 import { createPhoneSender } from '../phone/sender.ts';
 import { createKeypadAnswers, NUMBER_DIGITS } from './keypad-answers.ts';
-import type { KeypadWords, ResolvedVoiceOptions } from './options.ts';
+import { KEYPAD_WORDS_MAX, type KeypadWords, type ResolvedVoiceOptions } from './options.ts';
 import { type CallPins, createCallPins } from './pins.ts';
-
-/** The most characters a call's words may have once `{service}` is filled in. */
-const WORDS_MAX_FILLED = 500;
 
 /**
  * The base phone-call method (registration, description, resealing) made to sign in by keypad:
@@ -35,7 +33,7 @@ export function keypadCallMethod(
   options: ResolvedVoiceOptions,
   base: SignInMethod,
 ): SignInMethod {
-  const { repository, sealer } = services;
+  const { sealer } = services;
   const sender = createPhoneSender(services);
   if (!sender.placesCalls)
     throw new ConfigError(
@@ -54,12 +52,18 @@ export function keypadCallMethod(
     nameOf,
     amr,
     strength: 'voice',
+    words: {
+      paused: 'Calls are paused because a sign-in request was reported as fraud. Contact your administrator.',
+      busy: (seconds) =>
+        `A sign-in call to this phone is already waiting for an answer. Answer it, or wait ${seconds} seconds and try again.`,
+    },
   });
-  const say = (moment: keyof KeypadWords) => options.words[moment].replaceAll('{service}', sender.service);
+  const say = (moment: keyof KeypadWords) =>
+    fillPlaceholders(options.words[moment], { service: sender.service });
   for (const moment of Object.keys(options.words) as (keyof KeypadWords)[])
-    if ([...say(moment)].length > WORDS_MAX_FILLED)
+    if (messageLength(say(moment)) > KEYPAD_WORDS_MAX)
       throw new ConfigError(
-        `voiceMethod options: words.${moment} is longer than ${WORDS_MAX_FILLED} characters once {service} is filled in`,
+        `voiceMethod options: words.${moment} is longer than ${KEYPAD_WORDS_MAX} characters once {service} is filled in`,
       );
   const answers = createKeypadAnswers({ ...services, requests, approvals, pins, say });
 
@@ -71,49 +75,31 @@ export function keypadCallMethod(
     amr: () => [...amr],
     sends: {
       label: (record) => `Call ${nameOf(record)}`,
-      async send(record, binding) {
-        if ((await repository.getFraudFlag(record.userId)) !== null)
-          throw new SendBlockedError(
-            'Calls are paused because a sign-in request was reported as fraud. Contact your administrator.',
-          );
-        if (pins !== null && !pins.has(record))
-          throw new SendBlockedError(
-            'Sign-in calls now need a PIN, and this phone has none. Use another method, then register the phone again to set one.',
-          );
-        if (pins !== null && (await pins.blocked(record)))
-          throw new SendBlockedError(
-            'Too many wrong PINs were typed in calls to this phone. Use another method, then register the phone again to set a new PIN.',
-          );
+      send: (record, binding) => {
         const number = numberOf(sealer, record);
-        const reserved = await sender.reserve(record.userId, number, 'sign-in');
-        const issued = await requests.issue(record, binding, null);
-        if (!issued.ok) {
-          await reserved.release();
-          const seconds = Math.max(1, Math.ceil(issued.busyForMs / 1000));
-          throw new SlowDownError(
-            `A sign-in call to this phone is already waiting for an answer. Answer it, or wait ${seconds} seconds and try again.`,
-            seconds,
-          );
-        }
-        const { tx } = issued;
-        try {
-          await sender.placeCall({
-            to: number,
-            callId: tx.id,
-            greeting: say('greeting'),
-            prompt: say(pins === null ? 'prompt' : 'pinPrompt'),
-            maxDigits: pins === null ? NUMBER_DIGITS : pins.maxLength + NUMBER_DIGITS,
-            expiresAt: tx.expiresAt,
-          });
-        } catch (err) {
-          // Not placed: nothing is left to answer, and the call costs the user nothing.
-          await requests.cancel(tx);
-          await reserved.release();
-          throw new DeliveryError({ cause: err });
-        }
-        // Placed: its 0 reports fraud for a while even after it lapsed (never one that did not ring).
-        await answers.placed(tx);
-        return { channel: 'voice', to: nameOf(record), expiresAt: tx.expiresAt, number: tx.number };
+        return approvals.send(record, binding, null, {
+          blockedFor: async (phone) => {
+            if (pins === null) return null;
+            if (!pins.has(phone))
+              return 'Sign-in calls now need a PIN, and this phone has none. Use another method, then register the phone again to set one.';
+            if (await pins.blocked(phone))
+              return 'Too many wrong PINs were typed in calls to this phone. Use another method, then register the phone again to set a new PIN.';
+            return null;
+          },
+          reserve: () => sender.reserve(record.userId, number, 'sign-in', 'call'),
+          async deliver(tx) {
+            await sender.placeCall({
+              to: number,
+              callId: tx.id,
+              greeting: say('greeting'),
+              prompt: say(pins === null ? 'prompt' : 'pinPrompt'),
+              maxDigits: pins === null ? NUMBER_DIGITS : pins.maxLength + NUMBER_DIGITS,
+              expiresAt: tx.expiresAt,
+            });
+            // Placed: its 0 reports fraud for a while even after it lapsed (never one that did not ring).
+            await answers.placed(tx);
+          },
+        });
       },
     },
     keypad: { answer: answers.answer },

@@ -4,7 +4,12 @@
 // user's PIN before it (`pin: true`) — how long a keypad call can be answered, and what it says.
 import { z } from 'zod';
 import { parseConfig } from '../../engine/options.ts';
-import { wordingProblem } from '../phone/message-template.ts';
+import {
+  messageLength,
+  PHONE_MESSAGE_MAX,
+  placeholderProblem,
+  wordingProblem,
+} from '../phone/message-template.ts';
 
 /** What a keypad call says, by moment; `{service}` is the service's name. */
 export interface KeypadWords {
@@ -35,14 +40,23 @@ export const DEFAULT_KEYPAD_WORDS: KeypadWords = {
   ended: 'This sign-in request has ended. Goodbye.',
 };
 
-// Words a phone says: no placeholder but {service}, nothing invisible, no link.
+/** The only placeholder a keypad call's words may hold: the service's name. */
+export const KEYPAD_WORDS_PLACEHOLDERS = ['service'] as const;
+/** The most characters (code points) a keypad call's words may have once `{service}` is filled in: a call's bound. */
+export const KEYPAD_WORDS_MAX = PHONE_MESSAGE_MAX.call;
+
+// Words a phone says: no placeholder but {service}, nothing invisible, no link, and within the
+// bound even before {service} is filled in (the engine checks them filled in when it is built).
 const spoken = z
   .string()
   .min(1)
-  .max(400)
-  .refine((s) => !/\{(?!service\})[^}]*\}/.test(s), 'the only placeholder is {service}')
   .superRefine((words, ctx) => {
-    const problem = wordingProblem(words);
+    const problem =
+      placeholderProblem(words, KEYPAD_WORDS_PLACEHOLDERS) ??
+      wordingProblem(words) ??
+      (messageLength(words.replaceAll('{service}', '')) > KEYPAD_WORDS_MAX
+        ? `at most ${KEYPAD_WORDS_MAX} characters once {service} is filled in`
+        : null);
     if (problem !== null) ctx.addIssue({ code: 'custom', message: problem });
   });
 
@@ -85,7 +99,7 @@ export interface VoiceOptions {
   pinAttempts?: number;
   /** How long a keypad call can be answered, in seconds: default 90, 30 to 300. */
   lifetimeSeconds?: number;
-  /** A keypad call's words (custom greetings), each at most 400 characters; `{service}` is replaced. */
+  /** A keypad call's words (custom greetings), each at most 500 characters once `{service}` is filled in (its only placeholder). */
   words?: Partial<KeypadWords>;
 }
 

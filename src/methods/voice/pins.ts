@@ -13,7 +13,7 @@ import { createHash, timingSafeEqual } from 'node:crypto';
 import { MfaError } from '../../errors.ts';
 import type { MethodRecord } from '../../store/ports.ts';
 import type { EnrollmentField, MethodServices } from '../method.ts';
-import { sealedPinContext } from '../phone/record.ts';
+import { type PhoneSecretField, sealedSecretOf } from '../phone/record.ts';
 
 export const PIN_MIN_LENGTH = 4;
 export const PIN_MAX_LENGTH = 8;
@@ -54,13 +54,22 @@ export function parsePin(given: string | undefined): string {
 
 const digest = (s: string) => createHash('sha256').update(s).digest();
 
+/** Where the PIN is sealed: the record's `sealedPin`, under a context bound to the user and the method. */
+const PIN_SEALED: Pick<PhoneSecretField, 'dataKey' | 'context'> = {
+  dataKey: 'sealedPin',
+  context: (userId, methodId) => `call-pin:${userId}:${methodId}`,
+};
+
+/** The PIN as the phone method keeps it: resealed always, asked for when registering in PIN mode (`asked`). */
+export const pinSecret = (asked: boolean): PhoneSecretField => ({
+  ...PIN_SEALED,
+  ...(asked ? { asked: { field: PIN_FIELD, parse: parsePin } } : {}),
+});
+
 export function createCallPins(services: Pick<MethodServices, 'sealer' | 'repository'>, attempts: number) {
   const { sealer, repository } = services;
   const failuresKey = (record: MethodRecord) => `call-pin-failures:${record.userId}:${record.id}`;
-  const sealedOf = (record: MethodRecord) =>
-    typeof record.data.sealedPin === 'string' && record.data.sealedPin.length > 0
-      ? record.data.sealedPin
-      : null;
+  const sealedOf = (record: MethodRecord) => sealedSecretOf(record, PIN_SEALED);
   return {
     maxLength: PIN_MAX_LENGTH,
     /** The shortest keys that can hold a PIN and the page's two digits. */
@@ -86,7 +95,7 @@ export function createCallPins(services: Pick<MethodServices, 'sealer' | 'reposi
     matches(record: MethodRecord, pin: string): boolean {
       const sealed = sealedOf(record);
       if (sealed === null || !PIN.test(pin)) return false;
-      const stored = sealer.open(sealed, sealedPinContext(record.userId, record.id)).toString('utf8');
+      const stored = sealer.open(sealed, PIN_SEALED.context(record.userId, record.id)).toString('utf8');
       return timingSafeEqual(digest(stored), digest(pin));
     },
   };

@@ -146,6 +146,22 @@ describe('push notifications: abuse', () => {
     assert.equal((await app.answer(request.id, 'fraud')).status, 409);
   });
 
+  it('a fraud report sets the flag before its audit row is written: the report stands whatever the audit does', async () => {
+    const flagWhenAudited: Promise<number | null>[] = [];
+    const { mfa, clock, stores } = pushMfa({
+      audit: (e) => {
+        if (e.type === 'push_answered' && e.detail === 'fraud')
+          flagWhenAudited.push(stores.repository.getFraudFlag('alice'));
+      },
+    });
+    const { app, methodId } = await registerPushApp(mfa, clock, 'alice');
+    await sendPush(mfa, await pendingSignIn(mfa, 'alice'), methodId);
+    const [request] = (await app.pending()).body.notifications;
+    assert.equal((await app.answer(request.id, 'fraud')).body.answer, 'fraud');
+    assert.equal(flagWhenAudited.length, 1);
+    assert.notEqual(await flagWhenAudited[0], null);
+  });
+
   it('an approval given by mistake can still be reported as fraud: it then signs nobody in', async () => {
     const { mfa, clock, stores } = pushMfa();
     const { app, methodId } = await registerPushApp(mfa, clock, 'alice');
@@ -156,6 +172,25 @@ describe('push notifications: abuse', () => {
     assert.equal((await app.answer(request.id, 'fraud')).body.answer, 'fraud');
     assert.notEqual(await stores.repository.getFraudFlag('alice'), null);
     assert.equal((await mfa.verifyPending(attacker, { push: true }, CTX)).ok, false);
+  });
+
+  it('a refused Continue after such a report names the same reason the answer was audited with', async () => {
+    const { mfa, clock, events } = pushMfa();
+    const { app, methodId } = await registerPushApp(mfa, clock, 'alice');
+    const attacker = await pendingSignIn(mfa, 'alice');
+    const number = await sendPush(mfa, attacker, methodId);
+    const [request] = (await app.pending()).body.notifications;
+    await app.answer(request.id, 'approve', number);
+    await app.answer(request.id, 'fraud');
+    // An administrator clears the flag: the reported approval still signs nobody in.
+    await mfa.admin.setFraudFlag('alice', false, CTX);
+    assert.equal((await mfa.verifyPending(attacker, { push: true }, CTX)).ok, false);
+    const answered = events.find((e) => e.type === 'push_answered' && e.detail === 'fraud');
+    assert.deepEqual(answered && 'data' in answered ? answered.data : null, {
+      reason: 'reported_after_approval',
+    });
+    const failed = events.findLast((e) => e.type === 'verify_failed');
+    assert.equal(failed?.detail, 'push_reported_after_approval');
   });
 
   it('a device name is shown without control, bidirectional or zero-width characters', async () => {

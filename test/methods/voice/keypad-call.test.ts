@@ -383,6 +383,22 @@ for (const [name, storesFor] of suites) {
       assert.equal(outbox.calls.length, 1);
     });
 
+    it('calls count in the phone send limits: over them, 429 naming calls (no code is sent)', async () => {
+      const s = setup();
+      const methodId = await registered(s);
+      const pendingId = await pendingSignIn(s.mfa, 'alice');
+      // The registration's code call was the first of five per user.
+      for (let i = 0; i < 4; i++) await call(s.mfa, s.outbox, pendingId, methodId);
+      const placed = s.outbox.calls.length;
+      assert.deepEqual(await s.mfa.sendPendingCode(pendingId, methodId, CTX), {
+        ok: false,
+        error: 'slow_down',
+        retryAfterSeconds: 300,
+        message: 'Too many sign-in calls were placed to this phone. Wait 300 seconds and try again.',
+      });
+      assert.equal(s.outbox.calls.length, placed, 'no call placed');
+    });
+
     it('steps up a session with a keypad call', async () => {
       const s = setup();
       const methodId = await registered(s);

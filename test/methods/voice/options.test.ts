@@ -14,7 +14,17 @@ describe('voiceMethod options', () => {
     [
       'a placeholder but {service}',
       { answer: 'keypad', words: { greeting: 'Your code is {code}' } },
-      /words\.greeting: the only placeholder is \{service\}/,
+      /words\.greeting: unknown placeholder \{code\}: only \{service\} is filled in/,
+    ],
+    [
+      'a brace that opens no placeholder',
+      { answer: 'keypad', words: { greeting: 'This is {service. Hello' } },
+      /words\.greeting: a brace that opens or closes no placeholder/,
+    ],
+    [
+      'a brace that closes no placeholder',
+      { answer: 'keypad', words: { prompt: 'Press } now' } },
+      /words\.prompt: a brace that opens or closes no placeholder/,
     ],
     [
       'a link',
@@ -52,7 +62,11 @@ describe('voiceMethod options', () => {
       { answer: 'keypad', words: { greeting: 'Hello\ufe0f' } },
       /words\.greeting: no control or invisible/,
     ],
-    ['too long', { answer: 'keypad', words: { denied: 'x'.repeat(401) } }, /words\.denied:/],
+    [
+      'too long even before {service} is filled in',
+      { answer: 'keypad', words: { denied: `{service}${'x'.repeat(501)}` } },
+      /words\.denied: at most 500 characters/,
+    ],
     ['empty', { answer: 'keypad', words: { ended: '' } }, /words\.ended:/],
     ['an unknown moment', { answer: 'keypad', words: { goodbye: 'Bye' } as VoiceOptions['words'] }, /words:/],
     ['an unknown option', { answer: 'keypad', pinLength: 6 } as VoiceOptions, /pinLength|Unrecognized/],
@@ -108,6 +122,18 @@ describe('voiceMethod options', () => {
     // The words not given keep their defaults.
     const again = await mfa.phoneCalls.keypad({ callId: placed?.callId, keys: sent.number }, CTX);
     assert.equal(again.say, 'This sign-in request has ended. Goodbye.');
+  });
+
+  it('writes a service name that looks like a placeholder or a replacement pattern as it is', async () => {
+    const service = "Acme {service} $& $' Co";
+    const { mfa, outbox } = keypadMfa({ words: { approved: 'Approved by {service}.' } }, { issuer: service });
+    const methodId = await registerPhone(mfa, outbox, 'alice', 'voice', '+44 7700 900123');
+    const sent = await mfa.sendPendingCode(await pendingSignIn(mfa, 'alice'), methodId, CTX);
+    assert.ok(sent.ok && sent.number !== undefined);
+    const placed = outbox.lastCall();
+    assert.equal(placed?.greeting, `Hello. This is ${service}, with a sign-in request for your account.`);
+    const answered = await mfa.phoneCalls.keypad({ callId: placed?.callId, keys: sent.number }, CTX);
+    assert.equal(answered.say, `Approved by ${service}.`);
   });
 
   it('without keypad mode, calls read a code as before and keys are taken by no call', async () => {
