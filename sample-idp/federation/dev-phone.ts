@@ -19,6 +19,32 @@ export const DEV_PHONE_PATH = '/dev/phone';
 const COOKIE = 'fed_dev_phone';
 const TOKEN_PURPOSE = 'development phone';
 const LOOPBACK = new Set(['127.0.0.1', '::1', '::ffff:127.0.0.1']);
+/** Headers a reverse proxy or CDN adds: a request carrying any came through one, not from this machine. */
+const PROXY_HEADERS = [
+  'forwarded',
+  'x-forwarded-for',
+  'x-forwarded-host',
+  'x-forwarded-proto',
+  'x-forwarded-port',
+  'x-real-ip',
+  'via',
+  'cf-connecting-ip',
+  'true-client-ip',
+  'x-client-ip',
+  'x-cluster-client-ip',
+  'fastly-client-ip',
+];
+const proxied = new WeakSet<Request>();
+
+/**
+ * Notes, before anything strips them (the server drops X-Forwarded-* from untrusted peers), the
+ * requests that came through a proxy: a proxy on this machine forwards the internet from a
+ * loopback address, so the development phone refuses every request that carries its headers.
+ */
+export function noteProxiedRequests(req: Request, _res: Response, next: () => void): void {
+  if (PROXY_HEADERS.some((h) => req.headers[h] !== undefined)) proxied.add(req);
+  next();
+}
 
 /** Whether the server serves the development phone: only with its own outbox, never in production. */
 export function devPhoneServed(outbox: Outbox | null, env: NodeJS.ProcessEnv = process.env): boolean {
@@ -92,8 +118,8 @@ export function createDevPhone(deps: DevPhoneDeps): express.Router {
   router.use(pageHeaders(pageCsp([])), (req, res, next) => {
     const fromThisMachine =
       LOOPBACK.has(req.socket.remoteAddress ?? '') &&
-      req.headers['x-forwarded-for'] === undefined &&
-      req.headers.forwarded === undefined &&
+      !proxied.has(req) &&
+      !PROXY_HEADERS.some((h) => req.headers[h] !== undefined) &&
       req.headers.host === issuerHost;
     if (fromThisMachine) return next();
     refuse(

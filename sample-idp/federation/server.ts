@@ -30,7 +30,7 @@ import { createAccountPortal } from './account-portal.ts';
 import { createAccounts } from './accounts.ts';
 import { appPasswordOptions, RADIUS_APP } from './app-password-config.ts';
 import type { FederationConfig } from './config.ts';
-import { createDevPhone, DEV_PHONE_PATH, devPhoneServed } from './dev-phone.ts';
+import { createDevPhone, DEV_PHONE_PATH, devPhoneServed, noteProxiedRequests } from './dev-phone.ts';
 import { createLocalDirectory, seedUserStates } from './directory.ts';
 import { createFederation } from './federation-routes.ts';
 import { createSignInGate } from './first-factor.ts';
@@ -207,6 +207,8 @@ export async function createFederationServer(
   // configured proxy may send them, else discovery could advertise an attacker's host. First of
   // all, since the login and MFA routes reach the provider too.
   const fromTrustedProxy = proxyaddr.compile(config.trustedProxies);
+  // The development phone must see what a proxy added before it is stripped (dev-phone.ts).
+  if (outbox && devPhoneServed(outbox)) app.use(noteProxiedRequests);
   app.use((req, _res, next) => {
     if (!fromTrustedProxy(req.socket.remoteAddress ?? '', 0))
       for (const h of ['x-forwarded-host', 'x-forwarded-proto', 'x-forwarded-for', 'x-forwarded-port'])

@@ -211,8 +211,20 @@ describe('sample-idp federation: the development phone answers keypad calls', fu
         .get('/dev/phone')
         .set('Host', `attacker.example:${new URL(s.fedUrl).port}`);
       assert.equal(rebound.status, 403);
-      const proxied = await request(s.fedUrl).get('/dev/phone').set('Forwarded', 'for=198.51.100.4');
-      assert.equal(proxied.status, 403);
+      // A reverse proxy on this machine (nginx, Caddy, a sidecar) forwards the internet from
+      // loopback: whatever header it adds — also those the server strips from untrusted peers.
+      for (const [header, value] of [
+        ['Forwarded', 'for=198.51.100.4'],
+        ['X-Forwarded-For', '198.51.100.4'],
+        ['X-Real-IP', '198.51.100.4'],
+        ['Via', '1.1 caddy'],
+        ['X-Forwarded-Proto', 'https'],
+      ]) {
+        const proxied = await request(s.fedUrl).get('/dev/phone').set(header, value);
+        assert.equal(proxied.status, 403, header);
+      }
+      // The same request without them is this machine's.
+      assert.equal((await request(s.fedUrl).get('/dev/phone')).status, 200);
     });
   });
 });
