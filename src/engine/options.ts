@@ -7,7 +7,12 @@ import { ConfigError } from '../errors.ts';
 import { hotp } from '../methods/hotp/index.ts';
 import type { MethodDefinition } from '../methods/method.ts';
 import type { PhoneDelivery } from '../methods/phone/delivery.ts';
-import { overlongTemplates, phoneTemplatesSchema, serviceNameOf } from '../methods/phone/message-template.ts';
+import {
+  overlongTemplates,
+  phoneTemplatesSchema,
+  serviceNameOf,
+  wordingProblem,
+} from '../methods/phone/message-template.ts';
 import { BLOCKED_PHONE_PREFIXES, toE164 } from '../methods/phone/number.ts';
 import { recoveryCode } from '../methods/recovery-code/index.ts';
 import { totp } from '../methods/totp/index.ts';
@@ -266,6 +271,16 @@ export const optionsSchema = optionFields.superRefine((options, ctx) => {
   // A message template's length depends on the service name it fills in.
   for (const { name, message } of overlongTemplates(options.phone.messages, serviceNameOf(options)))
     ctx.addIssue({ code: 'custom', path: ['phone', 'messages', name], message });
+  // Texts and calls say the service name: the issuer, unless phone.senderName is set, is held to
+  // the rules of their words (no link, nothing hidden).
+  const phoned = options.methods.some((m) => m.kind === 'sms' || m.kind === 'voice');
+  const problem = phoned && options.phone.senderName === undefined ? wordingProblem(options.issuer) : null;
+  if (problem !== null)
+    ctx.addIssue({
+      code: 'custom',
+      path: ['phone', 'senderName'],
+      message: `texts and calls name the service by the issuer "${options.issuer}", which has ${problem}; set phone.senderName`,
+    });
 });
 
 export type MfaOptions = z.input<typeof optionsSchema>;

@@ -4,8 +4,8 @@
 // has two placeholders and no others: `{code}` (required: a message without its code is
 // useless), which a call reads digit by digit, and `{service}` (the sender name). Each given
 // template is checked at start-up: no other `{…}` and no stray brace, no control or invisible
-// characters, no link (`://`, `www.`, a domain name — also in full-width forms: a text with a
-// link in it is what phishing looks like), and short once filled in with a 6-digit code and the
+// characters, no link (`://`, `www.`, a host with a path, an IP address — also in full-width
+// forms: a text with a link in it is what phishing looks like), and short once filled in with a 6-digit code and the
 // service name (in code points) — a text at most 140 characters (one SMS segment of 160 in the
 // GSM alphabet, with room to spare), a call at most 500.
 import { z } from 'zod';
@@ -27,8 +27,17 @@ const BRACED = /\{[^{}]*\}/g;
 // and paragraph separators, what renders as nothing (default-ignorable code points, variation
 // selectors, the blank Braille pattern and the Hangul fillers).
 const INVISIBLE = /[\p{Cc}\p{Cf}\p{Zl}\p{Zp}\p{Default_Ignorable_Code_Point}\u2800\u3164\u115f\u1160\uffa0]/u;
-// A scheme, `www.`, or a domain name (`evil.example/r`): what a phone turns into a link.
-const LINK = /:\/\/|www\.|[\p{L}\p{N}_-]+\.(?:[\p{L}\p{N}_-]+\.)*\p{L}{2,24}(?![\p{L}\p{N}_-])/iu;
+// What a phone turns into a link: a scheme, `www.`, a host name or address with a path
+// (`evil.example/r`, `192.0.2.1/login`), an IPv4 address. A bare name with a dot stays words
+// (`Booking.com`, `node.js`, `St.Petersburg`): no path, nothing to follow.
+const LINK =
+  /:\/\/|www\.|[\p{L}\p{N}_-]+(?:\.[\p{L}\p{N}_-]+)+\/|(?<![\d.])\d{1,3}(?:\.\d{1,3}){3}(?![\d.])/iu;
+// Full stops a phone may read as a dot in a host name (ideographic, half-width) — NFKC keeps them.
+const OTHER_DOTS = /[\u3002\uff61]/g;
+// Joiners that belong in words (ZWNJ, ZWJ between letters: Persian, Indic scripts; ZWJ in an
+// emoji sequence) and the emoji presentation selector after an emoji: not hidden characters.
+const WORD_JOINERS =
+  /(?<=[\p{L}\p{M}])[\u200c\u200d](?=[\p{L}\p{M}])|(?<=\p{Extended_Pictographic}\ufe0f?)\u200d(?=\p{Extended_Pictographic})|(?<=\p{Extended_Pictographic})\ufe0f/gu;
 
 /** How long a message is, as its bounds count it: in code points (an emoji is one). */
 export const messageLength = (words: string) => [...words].length;
@@ -78,11 +87,11 @@ function templateProblem(template: string): string | null {
  * control or invisible characters, or a link.
  */
 export function wordingProblem(words: string): string | null {
-  if (INVISIBLE.test(words))
+  if (INVISIBLE.test(words.replace(WORD_JOINERS, '')))
     return 'no control or invisible characters (line breaks, tabs, bidi or zero-width marks)';
-  // Checked as a phone may show it: full-width ｗｗｗ．and ：／／ read as www. and ://.
-  if (LINK.test(words.normalize('NFKC')))
-    return 'no links (://, www. or a domain name): a code message with a link is what phishing looks like';
+  // Checked as a phone may show it: full-width ｗｗｗ．and ：／／ read as www. and ://, 。 as a dot.
+  if (LINK.test(words.normalize('NFKC').replace(OTHER_DOTS, '.')))
+    return 'no links (://, www., a host name or address with a path, an IP address): a code message with a link is what phishing looks like';
   return null;
 }
 

@@ -5,9 +5,11 @@
 // get wrong — or an attacker could slip into its configuration (a link, a control character, a
 // placeholder that is not one) — stops the start with a ConfigError naming the path.
 import assert from 'node:assert/strict';
-import { ConfigError, outboxDelivery } from '../../../src/index.ts';
+import { ConfigError, outboxDelivery, totp } from '../../../src/index.ts';
 import { messageText } from '../../../src/methods/phone/sender.ts';
 import { CTX, lastCode, pendingSignIn, phoneMfa, registerPhone } from '../../helpers/phone.ts';
+import { testClock } from '../../helpers/test-clock.ts';
+import { createTestMfa } from '../../helpers/test-mfa.ts';
 
 const NUMBER = '+44 7700 900123';
 const CALLER = '+44 20 7946 0958';
@@ -174,6 +176,10 @@ describe('text message and phone call: caller ID and wording', () => {
       // A right-to-left override makes "moc.elpmaxe" read as "example.com" on the phone.
       [{ messages: { sms: '{code} \u202emoc.elpmaxe' } }, /phone\.messages\.sms: no control or invisible/],
       [{ messages: { call: '{code}\u200b' } }, /phone\.messages\.call: no control or invisible/],
+      [{ messages: { sms: '{code} at acme.example/verify' } }, /phone\.messages\.sms: no links/],
+      [{ messages: { sms: '{code} at 192.0.2.7/login' } }, /phone\.messages\.sms: no links/],
+      [{ messages: { sms: '{code} from 192.0.2.7' } }, /phone\.messages\.sms: no links/],
+      [{ messages: { sms: '{code} at acme。example/x' } }, /phone\.messages\.sms: no links/],
       [{ messages: { voice: '{code}' } }, /phone\.messages: Unrecognized key: "voice"/],
       [{ messages: { sms: 123456 } }, /phone\.messages\.sms/],
     ];
@@ -183,5 +189,37 @@ describe('text message and phone call: caller ID and wording', () => {
         (err: unknown) => err instanceof ConfigError && reason.test(err.message),
         JSON.stringify(phone),
       );
+  });
+
+  it('takes words that only look like links or hidden characters: a name with a dot, joiners in words, emoji', () => {
+    for (const sms of [
+      '{code} is your Booking.com code.',
+      '{code}: node.js sign-in, St.Petersburg office. Merci.Au revoir',
+      '{code} می‌خواهید',
+      '{code} 👍\ufe0f 👨\u200d👩\u200d👧',
+      '{code} is version 2.0.1 of your code',
+    ]) {
+      const { mfa } = phoneMfa({ phone: { messages: { sms } } });
+      assert.ok(mfa, sms);
+    }
+  });
+
+  it('an issuer that texts and calls would say must be words too, unless phone.senderName is set', () => {
+    for (const issuer of ['https://idp.example.com', 'Acme\nClick here', 'Acme 198.51.100.7'])
+      assert.throws(
+        () => phoneMfa({ issuer }),
+        (err: unknown) =>
+          err instanceof ConfigError &&
+          /phone\.senderName: texts and calls name the service by the issuer/.test(err.message),
+        issuer,
+      );
+    assert.ok(phoneMfa({ issuer: 'https://idp.example.com', phone: { senderName: 'Acme' } }).mfa);
+    // Without text messages or calls, the issuer is only an authenticator app's label.
+    assert.ok(
+      createTestMfa(
+        { issuer: 'https://idp.example.com', methods: [totp] },
+        { clock: testClock(), issuer: 'x', keyFill: 3 },
+      ).mfa,
+    );
   });
 });

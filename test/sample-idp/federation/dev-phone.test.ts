@@ -219,7 +219,7 @@ describe('sample-idp federation: the development phone answers keypad calls', fu
         ['X-Real-IP', '198.51.100.4'],
         ['Via', '1.1 caddy'],
         ['X-Forwarded-Proto', 'https'],
-      ]) {
+      ] as const) {
         const proxied = await request(s.fedUrl).get('/dev/phone').set(header, value);
         assert.equal(proxied.status, 403, header);
       }
