@@ -27,11 +27,11 @@ const BRACED = /\{[^{}]*\}/g;
 // and paragraph separators, what renders as nothing (default-ignorable code points, variation
 // selectors, the blank Braille pattern and the Hangul fillers).
 const INVISIBLE = /[\p{Cc}\p{Cf}\p{Zl}\p{Zp}\p{Default_Ignorable_Code_Point}\u2800\u3164\u115f\u1160\uffa0]/u;
-// What a phone turns into a link: a scheme, `www.`, a host name or address with a path
-// (`evil.example/r`, `192.0.2.1/login`), an IPv4 address. A bare name with a dot stays words
-// (`Booking.com`, `node.js`, `St.Petersburg`): no path, nothing to follow.
+// What a phone turns into a link: a scheme, `www.`, a host name or address with a path, query,
+// fragment or port (`evil.example/r`, `t.co?x`, `evil.example:8080`), an IPv4 address. A bare
+// name with a dot stays words (`Booking.com`, `node.js`, `St.Petersburg`): nothing to follow.
 const LINK =
-  /:\/\/|www\.|[\p{L}\p{N}_-]+(?:\.[\p{L}\p{N}_-]+)+\/|(?<![\d.])\d{1,3}(?:\.\d{1,3}){3}(?![\d.])/iu;
+  /:\/\/|www\.|[\p{L}\p{N}_-]+(?:\.[\p{L}\p{N}_-]+)+(?:[/?#]|:\d)|(?<![\d.])\d{1,3}(?:\.\d{1,3}){3}(?![\d.])/iu;
 // Full stops a phone may read as a dot in a host name (ideographic, half-width) — NFKC keeps them.
 const OTHER_DOTS = /[\u3002\uff61]/g;
 // Joiners that belong in words (ZWNJ, ZWJ between letters: Persian, Indic scripts; ZWJ in an

@@ -178,6 +178,9 @@ describe('text message and phone call: caller ID and wording', () => {
       [{ messages: { call: '{code}\u200b' } }, /phone\.messages\.call: no control or invisible/],
       [{ messages: { sms: '{code} at acme.example/verify' } }, /phone\.messages\.sms: no links/],
       [{ messages: { sms: '{code} at 192.0.2.7/login' } }, /phone\.messages\.sms: no links/],
+      [{ messages: { sms: '{code} at t.co?x' } }, /phone\.messages\.sms: no links/],
+      [{ messages: { sms: '{code} at evil.example#x' } }, /phone\.messages\.sms: no links/],
+      [{ messages: { sms: '{code} at evil.example:8080' } }, /phone\.messages\.sms: no links/],
       [{ messages: { sms: '{code} from 192.0.2.7' } }, /phone\.messages\.sms: no links/],
       [{ messages: { sms: '{code} at acme。example/x' } }, /phone\.messages\.sms: no links/],
       [{ messages: { voice: '{code}' } }, /phone\.messages: Unrecognized key: "voice"/],
@@ -194,6 +197,7 @@ describe('text message and phone call: caller ID and wording', () => {
   it('takes words that only look like links or hidden characters: a name with a dot, joiners in words, emoji', () => {
     for (const sms of [
       '{code} is your Booking.com code.',
+      'Booking.com: {code} is your code',
       '{code}: node.js sign-in, St.Petersburg office. Merci.Au revoir',
       '{code} می‌خواهید',
       '{code} 👍\ufe0f 👨\u200d👩\u200d👧',
