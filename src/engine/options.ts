@@ -8,6 +8,7 @@ import { hotp } from '../methods/hotp/index.ts';
 import type { MethodDefinition } from '../methods/method.ts';
 import type { PhoneDelivery } from '../methods/phone/delivery.ts';
 import {
+  filledProblem,
   overlongTemplates,
   phoneTemplatesSchema,
   serviceNameOf,
@@ -271,10 +272,17 @@ export const optionsSchema = optionFields.superRefine((options, ctx) => {
   // A message template's length depends on the service name it fills in.
   for (const { name, message } of overlongTemplates(options.phone.messages, serviceNameOf(options)))
     ctx.addIssue({ code: 'custom', path: ['phone', 'messages', name], message });
+  // Nor may the two make a link together (`{service}/login` with a service `acme.example`).
+  for (const name of ['sms', 'call'] as const) {
+    const template = options.phone.messages?.[name];
+    const filled = template === undefined ? null : filledProblem(name, template, serviceNameOf(options));
+    if (filled !== null) ctx.addIssue({ code: 'custom', path: ['phone', 'messages', name], message: filled });
+  }
   // Texts and calls say the service name: the issuer, unless phone.senderName is set, is held to
   // the rules of their words (no link, nothing hidden).
   const phoned = options.methods.some((m) => m.kind === 'sms' || m.kind === 'voice');
-  const problem = phoned && options.phone.senderName === undefined ? wordingProblem(options.issuer) : null;
+  const problem =
+    phoned && options.phone.senderName === undefined ? wordingProblem(options.issuer, false) : null;
   if (problem !== null)
     ctx.addIssue({
       code: 'custom',

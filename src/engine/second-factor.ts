@@ -152,7 +152,8 @@ export function createSecondFactor(engine: EngineContext) {
       usableRecords(userId, restriction),
       repository.getDefaultMethod(userId),
     ]);
-    const preferred = records.find((r) => r.id === defaultId);
+    // A default of a kind no longer enabled is none: nothing offers it.
+    const preferred = records.find((r) => r.id === defaultId && methods.of(r) !== undefined);
     const challenges: ChallengeStart[] = [];
     for (const method of challenging) {
       const candidates = records.filter((r) => r.kind === method.kind);

@@ -203,8 +203,10 @@ export function createApiRoutes(mfa: Mfa, web: MfaExpress, flow: SessionFlow) {
     if (!removed) throw new MfaError('not_found', 'No such method.', 404);
     res.status(204).end();
   });
-  // The default sign-in method (offered first by prompts): a signed-in session suffices, as on
-  // the settings page. PUT chooses one of the user's methods; DELETE chooses none.
+  // The default sign-in method (offered first by prompts, sent to at once over RADIUS): a
+  // signed-in session suffices, as on the settings page — it only chooses among the user's own
+  // methods what comes first, which anyone with the password could ask for anyway. PUT chooses
+  // one of the user's methods; DELETE chooses none.
   api.put('/methods/:id/default', async (req, res) => {
     const stamp = accessOr(res, await flow.signedIn(req));
     if (!stamp) return;

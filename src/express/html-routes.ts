@@ -337,8 +337,9 @@ export function createHtmlRoutes(mfa: Mfa, web: MfaExpress, flow: SessionFlow) {
     if (!removed) throw new MfaError('not_found', 'No such method.', 404);
     res.redirect(303, `${basePath}/settings?notice=removed`);
   });
-  // Only which method a prompt offers first: a signed-in session may choose (each method still
-  // proves itself), unlike adding or removing one, which needs a fresh second factor.
+  // Which of the user's own methods a prompt offers first (and RADIUS sends to at once): a
+  // signed-in session may choose (each method still proves itself, and anyone with the password
+  // could ask for any of them), unlike adding or removing one, which needs a fresh second factor.
   html.post('/methods/:id/default', async (req, res) => {
     const stamp = accessOr(req, res, await flow.signedIn(req));
     if (!stamp) return;

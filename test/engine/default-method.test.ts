@@ -2,7 +2,8 @@
 // listed as the default, offered first by every prompt (sign-in and step-up), and gone with the
 // method — removed by the user or by an administrator's reset.
 import assert from 'node:assert/strict';
-import { CTX, keypadMfa, lastCode, pendingSignIn, registerPhone } from '../helpers/phone.ts';
+import { recoveryCode, smsMethod } from '../../src/index.ts';
+import { CTX, keypadMfa, lastCode, pendingSignIn, phoneMfa, registerPhone } from '../helpers/phone.ts';
 
 const PHONE = '+44 7700 900123';
 
@@ -81,5 +82,15 @@ describe('default sign-in method', () => {
     await mfa.methods.setDefault('alice', voice, CTX);
     await mfa.admin.resetUser('alice', CTX);
     assert.equal(await stores.repository.getDefaultMethod('alice'), null);
+  });
+
+  it('a default of a method kind no longer enabled is none: nothing offers it', async () => {
+    const { clock, stores, voice } = await withThreePhones();
+    const before = keypadMfa({ answer: 'code' }, { clock, stores });
+    await before.mfa.methods.setDefault('alice', voice, CTX);
+    const textOnly = phoneMfa({ clock, stores, methods: [smsMethod(), recoveryCode] });
+    const prompt = await textOnly.mfa.pendingPrompt(await pendingSignIn(textOnly.mfa, 'alice'));
+    assert.equal(prompt.defaultMethod, undefined);
+    assert.ok(prompt.senders.every((s) => s.kind === 'sms'));
   });
 });

@@ -7,6 +7,7 @@
 import assert from 'node:assert/strict';
 import { approvingKeys, keypadCallMfa, pressKeys, registerKeypadPhone } from '../helpers/keypad-call.ts';
 import { requireTools } from '../helpers/peers.ts';
+import { lastCode, phoneMfa, registerPhone } from '../helpers/phone.ts';
 import { PASSWORDS, type RadiusHarness, radiusHarness } from '../helpers/radius-server.ts';
 
 const CALL_PROMPT = /^Answer the call to \+•• ••• ••23 and enter (\d\d) on its keypad, then press Enter\.$/;
@@ -40,6 +41,48 @@ describe('mfakit/radius with a default sign-in method', function () {
     assert.equal((await pressKeys(h.mfa, made.outbox, approvingKeys(number))).outcome, 'approved');
     const done = await h.ask({ 'User-Name': 'alice', 'User-Password': '', State: state });
     assert.equal(done.code, 'Access-Accept', done.output);
+  });
+
+  it('a text-message default: the code is sent with the first challenge, which says where', async () => {
+    const made = phoneMfa();
+    const methodId = await registerPhone(made.mfa, made.outbox, 'alice', 'sms', '+44 7700 900123');
+    await made.mfa.methods.setDefault('alice', methodId, { ip: '192.0.2.10' });
+    h = await radiusHarness(made);
+    const sentBefore = made.outbox.messages.length;
+    const first = await h.ask({ 'User-Name': 'alice', 'User-Password': PASSWORDS.alice ?? '' });
+    assert.equal(first.code, 'Access-Challenge', first.output);
+    assert.equal(first.replyMessage, 'Enter the code sent to +•• ••• ••23.');
+    assert.equal(made.outbox.messages.length, sentBefore + 1);
+    assert.ok(first.state);
+    const done = await h.ask({
+      'User-Name': 'alice',
+      'User-Password': lastCode(made.outbox),
+      State: Buffer.from(first.state, 'hex'),
+    });
+    assert.equal(done.code, 'Access-Accept', done.output);
+  });
+
+  it('a locked-out user is sent nothing, default or not', async () => {
+    const made = phoneMfa({ lockout: { hardLimit: 1 } });
+    const methodId = await registerPhone(made.mfa, made.outbox, 'alice', 'sms', '+44 7700 900123');
+    await made.mfa.methods.setDefault('alice', methodId, { ip: '192.0.2.10' });
+    await made.stores.repository.incrementCounter('lockout:consecutive:alice');
+    h = await radiusHarness(made);
+    const sentBefore = made.outbox.messages.length;
+    const locked = await h.ask({ 'User-Name': 'alice', 'User-Password': PASSWORDS.alice ?? '' });
+    assert.notEqual(locked.code, 'Access-Accept', locked.output);
+    assert.equal(made.outbox.messages.length, sentBefore, 'nothing sent to a locked user');
+  });
+
+  it('a fraud-flagged user with a keypad-call default is called no more: the challenge says why', async () => {
+    const made = keypadCallMfa();
+    const methodId = await registerKeypadPhone(made.mfa, made.outbox, 'alice');
+    await made.mfa.methods.setDefault('alice', methodId, { ip: '192.0.2.10' });
+    await made.mfa.admin.setFraudFlag('alice', true, { ip: '192.0.2.10' });
+    h = await radiusHarness(made);
+    const flagged = await h.ask({ 'User-Name': 'alice', 'User-Password': PASSWORDS.alice ?? '' });
+    assert.notEqual(flagged.code, 'Access-Accept', flagged.output);
+    assert.equal(made.outbox.calls.length, 0, 'no call after a fraud report');
   });
 
   it('without a default, nothing is sent until the user types a word', async () => {

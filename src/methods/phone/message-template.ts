@@ -4,8 +4,9 @@
 // has two placeholders and no others: `{code}` (required: a message without its code is
 // useless), which a call reads digit by digit, and `{service}` (the sender name). Each given
 // template is checked at start-up: no other `{…}` and no stray brace, no control or invisible
-// characters, no link (`://`, `www.`, a host with a path, an IP address — also in full-width
-// forms: a text with a link in it is what phishing looks like), and short once filled in with a 6-digit code and the
+// characters, no link (`://`, `www.`, a host name, an IP address — also in full-width forms: a
+// text with a link in it is what phishing looks like; the service's own name may be a bare host
+// name, never one with a path), and short once filled in with a 6-digit code and the
 // service name (in code points) — a text at most 140 characters (one SMS segment of 160 in the
 // GSM alphabet, with room to spare), a call at most 500.
 import { z } from 'zod';
@@ -28,10 +29,12 @@ const BRACED = /\{[^{}]*\}/g;
 // selectors, the blank Braille pattern and the Hangul fillers).
 const INVISIBLE = /[\p{Cc}\p{Cf}\p{Zl}\p{Zp}\p{Default_Ignorable_Code_Point}\u2800\u3164\u115f\u1160\uffa0]/u;
 // What a phone turns into a link: a scheme, `www.`, a host name or address with a path, query,
-// fragment or port (`evil.example/r`, `t.co?x`, `evil.example:8080`), an IPv4 address. A bare
-// name with a dot stays words (`Booking.com`, `node.js`, `St.Petersburg`): nothing to follow.
+// fragment or port (`evil.example/r`, `t.co?x`, `evil.example:8080`), an IPv4 address.
 const LINK =
-  /:\/\/|www\.|[\p{L}\p{N}_-]+(?:\.[\p{L}\p{N}_-]+)+(?:[/?#]|:\d)|(?<![\d.])\d{1,3}(?:\.\d{1,3}){3}(?![\d.])/iu;
+  /:\/\/|www\.|[\p{L}\p{N}_-]+(?:\.[\p{L}\p{N}_-]+)+(?:[/?#\\]|:\d|:\/)|(?<![\d.])\d{1,3}(?:\.\d{1,3}){3}(?![\d.])/iu;
+// A bare host name (`secure-login.com`, `a@evil.example`): phones make a link of it too. Refused in
+// words a deployment writes; a service's own name may be one (`Booking.com`), through {service}.
+const BARE_HOST = /[\p{L}\p{N}_-]+(?:\.[\p{L}\p{N}_-]+)*\.\p{L}{2,24}(?![\p{L}\p{N}_-])/iu;
 // Full stops a phone may read as a dot in a host name (ideographic, half-width) — NFKC keeps them.
 const OTHER_DOTS = /[\u3002\uff61]/g;
 // Joiners that belong in words (ZWNJ, ZWJ between letters: Persian, Indic scripts; ZWJ in an
@@ -82,17 +85,29 @@ function templateProblem(template: string): string | null {
   return placeholderProblem(template, ['code', 'service']) ?? wordingProblem(template);
 }
 
+/** `words` as a phone may show them: joiners gone, full-width forms folded, other dots as dots. */
+const asShown = (words: string) => words.replace(WORD_JOINERS, '').normalize('NFKC').replace(OTHER_DOTS, '.');
+
 /**
- * What is wrong with words a phone shows or says (a template, a keypad call's words), or null:
- * control or invisible characters, or a link.
+ * What is wrong with words a phone shows or says, or null: control or invisible characters, or
+ * a link. `written` (a deployment's template or call words, as written): a bare host name is a
+ * link too; otherwise (a service's name, a message filled in with it) only an address with
+ * something to follow is.
  */
-export function wordingProblem(words: string): string | null {
+export function wordingProblem(words: string, written = true): string | null {
   if (INVISIBLE.test(words.replace(WORD_JOINERS, '')))
     return 'no control or invisible characters (line breaks, tabs, bidi or zero-width marks)';
   // Checked as a phone may show it: full-width ｗｗｗ．and ：／／ read as www. and ://, 。 as a dot.
-  if (LINK.test(words.normalize('NFKC').replace(OTHER_DOTS, '.')))
-    return 'no links (://, www., a host name or address with a path, an IP address): a code message with a link is what phishing looks like';
+  const shown = asShown(words);
+  if (LINK.test(shown) || (written && BARE_HOST.test(shown)))
+    return `no links (://, www., ${written ? 'a host name, ' : 'a host name or address with a path, '}an IP address): a code message with a link is what phishing looks like`;
   return null;
+}
+
+/** The first thing wrong with a message `template` once filled in with `service`, or null. */
+export function filledProblem(name: PhoneTemplateName, template: string, service: string): string | null {
+  const problem = wordingProblem(fillPhoneTemplate(name, template, '123456', service), false);
+  return problem === null ? null : `once {service} is filled in with "${service}": ${problem}`;
 }
 
 const templateSchema = z.string().superRefine((template, ctx) => {

@@ -16,7 +16,7 @@ import type { MethodRecord } from '../../store/ports.ts';
 import { createApprovalFlow, isApprovalInput } from '../approvals/approval-flow.ts';
 import { createApprovalRequests } from '../approvals/requests.ts';
 import type { MethodServices, SignInMethod } from '../method.ts';
-import { fillPlaceholders, messageLength } from '../phone/message-template.ts';
+import { fillPlaceholders, messageLength, wordingProblem } from '../phone/message-template.ts';
 import { maskPhoneNumber } from '../phone/number.ts';
 import { numberOf } from '../phone/record.ts';
 import { createPhoneSender } from '../phone/sender.ts';
@@ -60,11 +60,18 @@ export function keypadCallMethod(
   });
   const say = (moment: keyof KeypadWords) =>
     fillPlaceholders(options.words[moment], { service: sender.service });
-  for (const moment of Object.keys(options.words) as (keyof KeypadWords)[])
+  for (const moment of Object.keys(options.words) as (keyof KeypadWords)[]) {
     if (messageLength(say(moment)) > KEYPAD_WORDS_MAX)
       throw new ConfigError(
         `voiceMethod options: words.${moment} is longer than ${KEYPAD_WORDS_MAX} characters once {service} is filled in`,
       );
+    // Nor may the words and the service's name make a link together (`{service}/login`).
+    const problem = wordingProblem(say(moment), false);
+    if (problem !== null)
+      throw new ConfigError(
+        `voiceMethod options: words.${moment} once {service} is filled in with "${sender.service}": ${problem}`,
+      );
+  }
   const answers = createKeypadAnswers({ ...services, requests, approvals, pins, say });
 
   return {

@@ -194,11 +194,8 @@ describe('text message and phone call: caller ID and wording', () => {
       );
   });
 
-  it('takes words that only look like links or hidden characters: a name with a dot, joiners in words, emoji', () => {
+  it('takes words that only look like hidden characters or links: joiners in words, emoji, versions; a service named like a host', () => {
     for (const sms of [
-      '{code} is your Booking.com code.',
-      'Booking.com: {code} is your code',
-      '{code}: node.js sign-in, St.Petersburg office. Merci.Au revoir',
       '{code} می‌خواهید',
       '{code} 👍\ufe0f 👨\u200d👩\u200d👧',
       '{code} is version 2.0.1 of your code',
@@ -206,6 +203,30 @@ describe('text message and phone call: caller ID and wording', () => {
       const { mfa } = phoneMfa({ phone: { messages: { sms } } });
       assert.ok(mfa, sms);
     }
+    // A service's own name may be a bare host name, said through {service}.
+    const booking = phoneMfa({
+      issuer: 'Booking.com',
+      phone: { messages: { sms: '{service}: {code} is your code' } },
+    });
+    assert.ok(booking.mfa);
+  });
+
+  it('refuses a link however it hides: a bare host, an e-mail address, a joiner inside it, or made with the service name', () => {
+    const refused: [Record<string, unknown>, RegExp][] = [
+      [{ messages: { sms: '{code}: visit secure-login.com now' } }, /phone\.messages\.sms: no links/],
+      [{ messages: { sms: '{code}: write to help@evil.example' } }, /phone\.messages\.sms: no links/],
+      [{ messages: { sms: '{code} at evil.co\u200dm/login' } }, /phone\.messages\.sms: no links/],
+      [
+        { senderName: 'Acme.com', messages: { sms: '{code} from {service}/login' } },
+        /phone\.messages\.sms: once \{service\} is filled in with "Acme\.com": no links/,
+      ],
+    ];
+    for (const [phone, reason] of refused)
+      assert.throws(
+        () => phoneMfa({ phone: phone as never }),
+        (err: unknown) => err instanceof ConfigError && reason.test(err.message),
+        JSON.stringify(phone),
+      );
   });
 
   it('an issuer that texts and calls would say must be words too, unless phone.senderName is set', () => {

@@ -99,6 +99,16 @@ describe('voiceMethod options', () => {
     );
   });
 
+  it('refuses words that make a link with the service’s name, when the engine is built', () => {
+    assert.throws(
+      () =>
+        keypadMfa({ words: { approved: 'Done. See {service}/help' } }, { phone: { senderName: 'Acme.com' } }),
+      (err: unknown) =>
+        err instanceof ConfigError &&
+        /words\.approved once \{service\} is filled in with "Acme\.com": no links/.test(err.message),
+    );
+  });
+
   it('says the custom words, with the service’s name, and answers with them', async () => {
     const { mfa, outbox } = keypadMfa(
       {
