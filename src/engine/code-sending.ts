@@ -63,7 +63,7 @@ export function createCodeSending(engine: EngineContext) {
     ]);
     if (!reserved.ok)
       throw new SlowDownError(
-        `Too many codes were sent from this network. Wait ${perAddress.windowSeconds} seconds and try again.`,
+        `Too many codes, calls or notifications were sent from this network. Wait ${perAddress.windowSeconds} seconds and try again.`,
         perAddress.windowSeconds,
       );
     return reserved.release;
