@@ -151,12 +151,20 @@ export function createApiRoutes(mfa: Mfa, web: MfaExpress, flow: SessionFlow) {
         403,
       );
     if (started.kind === 'refused') return accessOr(res, started.access);
-    if (started.kind === 'needs_fields')
+    if (started.kind === 'needs_fields') {
+      // Names what is missing (`pin is required`); `fields`: everything the method asks for.
+      const given = (typeof req.body === 'object' && req.body !== null ? req.body : {}) as Record<
+        string,
+        unknown
+      >;
+      const missing = started.method.fields.filter((f) => given[f.name] === undefined).map((f) => f.name);
+      const named = missing.length > 0 ? missing : started.method.fields.map((f) => f.name);
       return res.status(400).json({
         error: 'fields_required',
-        message: `${started.method.fields.map((f) => f.name).join(', ')} is required`,
+        message: `${named.join(' and ')} ${named.length === 1 ? 'is' : 'are'} required`,
         fields: started.method.fields.map((f) => f.name),
       });
+    }
     const { draft } = started;
     res
       .status(201)

@@ -25,6 +25,7 @@ async function registerOverApi(built: ReturnType<typeof makeKeypadApp>) {
   assert.equal(noPin.status, 400);
   assert.equal(noPin.body.error, 'fields_required');
   assert.deepEqual(noPin.body.fields, ['phoneNumber', 'pin']);
+  assert.equal(noPin.body.message, 'pin is required', 'names what is missing');
   const draft = await agent.post('/mfa/api/enroll/voice').send({ phoneNumber: PHONE_NUMBER, pin: PIN });
   assert.equal(draft.status, 201, JSON.stringify(draft.body));
   assert.ok(!JSON.stringify(draft.body).includes(PIN), 'the PIN is never sent back');
