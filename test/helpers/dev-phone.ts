@@ -3,6 +3,7 @@
 // by the link with its key that the console prints (`fed.devPhoneUrl`), in a browser of its own.
 import assert from 'node:assert/strict';
 import request from 'supertest';
+import type TestAgent from 'supertest/lib/agent.js';
 import { matchNumberOf } from './approval-page.ts';
 import { Browser, inputValue } from './browser.ts';
 import { type FederationStack, redeem, signInWithPassword } from './federation-stack.ts';
@@ -52,7 +53,7 @@ export function devPhoneLinkPath(s: FederationStack): string {
 }
 
 /** A browser of its own that opened the development phone's link: it holds the key's cookie. */
-export async function openDevPhoneLink(s: FederationStack) {
+export async function openDevPhoneLink(s: FederationStack): Promise<TestAgent> {
   const agent = request.agent(s.fedUrl);
   const opened = await agent.get(devPhoneLinkPath(s));
   assert.equal(opened.status, 303, opened.text);
@@ -64,7 +65,9 @@ export async function openDevPhoneLink(s: FederationStack) {
  * The development phone, with a call ringing, in a browser of its own opened by its link: the
  * page it redirects to, and the form token the page's cookie earns.
  */
-export async function openDevPhone(s: FederationStack) {
+export async function openDevPhone(
+  s: FederationStack,
+): Promise<{ agent: TestAgent; page: request.Response; csrf: string }> {
   const agent = await openDevPhoneLink(s);
   const page = await agent.get('/dev/phone');
   assert.equal(page.status, 200, page.text);
