@@ -48,6 +48,26 @@ describe('sample-idp federation: the development phone opens only by the link wi
     }
   });
 
+  it('a key given to the server (the workers of start:cluster share one) is used; one under 128 bits is refused at start', async () => {
+    const key = 'k'.repeat(43);
+    const given = await startFederationStack({
+      serverOutbox: true,
+      phoneCall: { answer: 'keypad' },
+      devPhoneKey: key,
+    });
+    try {
+      assert.equal(given.fed.devPhoneUrl, `${given.fedUrl}/dev/phone?key=${key}`);
+      assert.equal((await request(given.fedUrl).get(`/dev/phone?key=${key}`)).status, 303);
+    } finally {
+      await given.close();
+    }
+    for (const weak of ['k'.repeat(21), 'not base64url!'.repeat(3)])
+      await assert.rejects(
+        startFederationStack({ serverOutbox: true, phoneCall: { answer: 'keypad' }, devPhoneKey: weak }),
+        /the development phone key must be 22 to 128 base64url characters/,
+      );
+  });
+
   it('the right key: an HttpOnly, SameSite=Strict cookie for /dev/phone (not the key itself) and a 303 to the page without the key', async () => {
     const agent = request.agent(s.fedUrl);
     const opened = await agent.get(devPhoneLinkPath(s));
