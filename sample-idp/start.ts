@@ -27,8 +27,7 @@ import { formatSealingKeys } from 'mfakit/cli';
 import pino from 'pino';
 import { forkWorkers, runAsWorker, type WorkerReady } from './cluster.ts';
 import { type FederationConfig, loadFederationConfig } from './federation/config.ts';
-import { devPhoneLink } from './federation/dev-phone.ts';
-import { newDevPhoneKey } from './federation/dev-phone-key.ts';
+import { devPhoneLink, newDevPhoneKey } from './federation/dev-phone-key.ts';
 import { loadOrCreateSecrets } from './federation/secrets.ts';
 import { chooseStores, openStores } from './federation/stores.ts';
 import { type ServerFacts, startGuide } from './start-guide.ts';
@@ -221,7 +220,7 @@ async function startPrimary(workers: number) {
   const facts: ServerFacts = {
     workersLine: `${workers} worker processes on ${urls.fed} (pids ${pool.pids().join(', ')})`,
     ...pool.ready,
-    devPhoneUrl: pool.ready.devPhoneServed ? devPhoneLink(urls.fed, devPhoneKey) : null,
+    devPhoneUrl: pool.ready.devPhoneServed ? devPhoneLink(config.issuer, devPhoneKey) : null,
   };
   console.log(startGuide(config, urls, configFile, facts));
   // One UDP listener answers for a deployment; here, with several workers, run it beside them.

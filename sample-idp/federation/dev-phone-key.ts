@@ -8,6 +8,7 @@ import { createHash, createHmac, randomBytes, timingSafeEqual } from 'node:crypt
 import { parse as parseCookies } from 'cookie';
 import type { Request, Response } from 'express';
 
+export const DEV_PHONE_PATH = '/dev/phone';
 const KEY_COOKIE = 'fed_dev_phone_key';
 /** 256 random bits, base64url: 43 characters. */
 const KEY_BYTES = 32;
@@ -17,6 +18,11 @@ const KEY_FORMAT = /^[A-Za-z0-9_-]{22,128}$/;
 /** A new random key for the development phone (256 bits, base64url). */
 export function newDevPhoneKey(): string {
   return randomBytes(KEY_BYTES).toString('base64url');
+}
+
+/** The link that opens the development phone: the console prints it, the key in it lets the browser in. */
+export function devPhoneLink(issuer: string, key: string): string {
+  return `${issuer.replace(/\/+$/, '')}${DEV_PHONE_PATH}?key=${key}`;
 }
 
 /** Throws unless `key` is base64url carrying at least 128 bits. */
@@ -41,7 +47,7 @@ function sameText(a: string, b: string): boolean {
   return timingSafeEqual(digest(a), digest(b));
 }
 
-export function devPhoneKeyCheck(key: string, path: string, secureCookies: boolean): DevPhoneKeyCheck {
+export function devPhoneKeyCheck(key: string, secureCookies: boolean): DevPhoneKeyCheck {
   // The cookie holds a value derived from the key, not the key: the link stays the only way in.
   const cookieValue = createHmac('sha256', key).update('development phone cookie').digest('base64url');
   return {
@@ -52,7 +58,7 @@ export function devPhoneKeyCheck(key: string, path: string, secureCookies: boole
     },
     setCookie: (res) =>
       res.cookie(KEY_COOKIE, cookieValue, {
-        path,
+        path: DEV_PHONE_PATH,
         httpOnly: true,
         sameSite: 'strict',
         secure: secureCookies,

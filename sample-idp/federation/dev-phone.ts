@@ -15,12 +15,11 @@ import { randomBytes } from 'node:crypto';
 import { parse as parseCookies } from 'cookie';
 import express, { type Request, type Response } from 'express';
 import { type KeypadCall, type Mfa, maskPhoneNumber, type Outbox, readKeypadInput } from 'mfakit';
-import { devPhoneKeyCheck } from './dev-phone-key.ts';
+import { DEV_PHONE_PATH, devPhoneKeyCheck } from './dev-phone-key.ts';
 import type { FormTokens } from './form-token.ts';
 import { pageCsp, pageHeaders } from './http-headers.ts';
 import { devPhonePage, messagePage, type RingingCall } from './pages.ts';
 
-export const DEV_PHONE_PATH = '/dev/phone';
 const COOKIE = 'fed_dev_phone';
 const TOKEN_PURPOSE = 'development phone';
 const LOOPBACK = new Set(['127.0.0.1', '::1', '::ffff:127.0.0.1']);
@@ -81,11 +80,6 @@ export interface DevPhoneDeps {
   key: string;
 }
 
-/** The link that opens the development phone: the console prints it, the key in it lets the browser in. */
-export function devPhoneLink(issuer: string, key: string): string {
-  return `${issuer.replace(/\/+$/, '')}${DEV_PHONE_PATH}?key=${key}`;
-}
-
 export function createDevPhone(deps: DevPhoneDeps): express.Router {
   const { mfa, outbox, service, tokens } = deps;
   const issuerHost = new URL(deps.issuer).host;
@@ -144,7 +138,7 @@ export function createDevPhone(deps: DevPhoneDeps): express.Router {
       `The development phone answers this machine only, at ${deps.issuer}${DEV_PHONE_PATH}.`,
     );
   });
-  const keyCheck = devPhoneKeyCheck(deps.key, DEV_PHONE_PATH, deps.secureCookies);
+  const keyCheck = devPhoneKeyCheck(deps.key, deps.secureCookies);
   router.use((req, res, next) => {
     // The link with the key: the cookie, then the page without the key in the address bar.
     if (req.method === 'GET' && req.query.key !== undefined && keyCheck.isKey(req.query.key)) {

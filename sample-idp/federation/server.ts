@@ -30,14 +30,8 @@ import { createAccountPortal } from './account-portal.ts';
 import { createAccounts } from './accounts.ts';
 import { appPasswordOptions, RADIUS_APP } from './app-password-config.ts';
 import type { FederationConfig } from './config.ts';
-import {
-  createDevPhone,
-  DEV_PHONE_PATH,
-  devPhoneLink,
-  devPhoneServed,
-  noteProxiedRequests,
-} from './dev-phone.ts';
-import { checkDevPhoneKey, newDevPhoneKey } from './dev-phone-key.ts';
+import { createDevPhone, devPhoneServed, noteProxiedRequests } from './dev-phone.ts';
+import { checkDevPhoneKey, DEV_PHONE_PATH, devPhoneLink, newDevPhoneKey } from './dev-phone-key.ts';
 import { createLocalDirectory, seedUserStates } from './directory.ts';
 import { createFederation } from './federation-routes.ts';
 import { createSignInGate } from './first-factor.ts';
