@@ -10,6 +10,8 @@ import cluster, { type Worker } from 'node:cluster';
 export interface WorkerReady {
   storesLine: string;
   policiesLine: string;
+  /** Whether it serves the development phone (the outbox, outside production). */
+  devPhoneServed: boolean;
 }
 
 type WorkerMessage = ({ type: 'ready' } & WorkerReady) | { type: 'failed'; message: string };
@@ -66,7 +68,11 @@ export function forkWorkers(
         }
         ready = true;
         if (!started) {
-          firstReady ??= { storesLine: m.storesLine, policiesLine: m.policiesLine };
+          firstReady ??= {
+            storesLine: m.storesLine,
+            policiesLine: m.policiesLine,
+            devPhoneServed: m.devPhoneServed,
+          };
           if (++readyCount === count && firstReady) {
             started = true;
             resolve(pool(firstReady));
@@ -139,5 +145,10 @@ export async function runAsWorker(
   process.on('SIGINT', stop);
   process.on('SIGTERM', stop);
   process.on('disconnect', stop);
-  await send({ type: 'ready', storesLine: running.storesLine, policiesLine: running.policiesLine });
+  await send({
+    type: 'ready',
+    storesLine: running.storesLine,
+    policiesLine: running.policiesLine,
+    devPhoneServed: running.devPhoneServed,
+  });
 }

@@ -43,13 +43,21 @@ export async function startFederationProcess(
   config: FederationConfig,
   env: NodeJS.ProcessEnv,
   audit: AuditSink,
+  /** The development phone's key the processes serving one address share (default: a new one). */
+  devPhoneKey?: string,
 ): Promise<FederationProcess> {
   mkdirSync(dirname(config.dataFile), { recursive: true });
   const choice = chooseStores(config.dataFile, env);
   const secrets = loadOrCreateSecrets(config.dataFile, env);
   const stores = await openStores(choice);
   try {
-    const fed = await createFederationServer(config, { stores, secrets, audit, policies: 'store' });
+    const fed = await createFederationServer(config, {
+      stores,
+      secrets,
+      audit,
+      policies: 'store',
+      ...(devPhoneKey ? { devPhoneKey } : {}),
+    });
     return {
       fed,
       storesLine: describeStores(choice),

@@ -28,6 +28,8 @@ export interface ServerFacts {
   workersLine: string | null;
   storesLine: string;
   policiesLine: string;
+  /** The development phone's link with its key (`server.devPhoneUrl`), when it is served. */
+  devPhoneUrl: string | null;
 }
 
 /** The URLs, the demo accounts and what to try, for the console. */
@@ -78,10 +80,11 @@ export function startGuide(
           '     sent: its code is printed on this console ("mfakit outbox (sms to …): 123456 is your … code").',
         ]
       : []),
-    ...(config.phoneCall.enabled && config.phoneCall.answer === 'keypad'
+    ...(config.phoneCall.enabled && config.phoneCall.answer === 'keypad' && facts.devPhoneUrl
       ? [
-          `     Sign-in calls are answered on the keypad: press Call, then open ${urls.fed}/dev/phone (the`,
-          `     development phone) and type ${config.phoneCall.pin ? 'your PIN, then ' : ''}the number the sign-in page shows.`,
+          '     Sign-in calls are answered on the keypad: press Call, then open the development phone',
+          `     ${facts.devPhoneUrl}`,
+          `     (its key lets this browser in) and type ${config.phoneCall.pin ? 'your PIN, then ' : ''}the number the sign-in page shows.`,
         ]
       : []),
     ...(config.pushNotifications.enabled

@@ -14,7 +14,7 @@
 //   FED_SEALING_KEYS (or FED_SEALING_KEY), FED_COOKIE_KEYS, FED_SIGNING_JWK   secrets (see
 //                     federation/secrets.ts); generated and kept in federation-secrets.json
 //                     beside the data file when unset; every worker gets the same ones from the
-//                     primary
+//                     primary, and the same development phone key (its link printed at start)
 // The URLs are handed to the config as FED_URL, PARTNER_URL and DEMO_RP_URL.
 import cluster from 'node:cluster';
 import { randomBytes } from 'node:crypto';
@@ -27,6 +27,7 @@ import { formatSealingKeys } from 'mfakit/cli';
 import pino from 'pino';
 import { forkWorkers, runAsWorker, type WorkerReady } from './cluster.ts';
 import { type FederationConfig, loadFederationConfig } from './federation/config.ts';
+import { devPhoneLink, newDevPhoneKey } from './federation/dev-phone-key.ts';
 import { loadOrCreateSecrets } from './federation/secrets.ts';
 import { chooseStores, openStores } from './federation/stores.ts';
 import { type ServerFacts, startGuide } from './start-guide.ts';
@@ -36,6 +37,8 @@ const host = env.HOST || '127.0.0.1';
 const publicHost = env.PUBLIC_HOST || 'localhost';
 const configFile = env.FED_CONFIG ?? 'sample-idp/federation.example.yaml';
 const MAX_WORKERS = 64;
+/** How the primary hands the workers its development phone key (not a setting). */
+const DEV_PHONE_KEY_ENV = 'FED_DEV_PHONE_KEY';
 // Each process imports what it runs (below, with import()): a worker never loads the partner IdP
 // or the demo app, the primary of several workers never loads the federation server.
 
@@ -173,6 +176,7 @@ async function startOneProcess() {
     workersLine: null,
     storesLine: fed.storesLine,
     policiesLine: fed.policiesLine,
+    devPhoneUrl: fed.fed.devPhoneUrl,
   };
   console.log(startGuide(config, urls, configFile, facts));
   if (fed.fed.radius && config.radius) {
@@ -194,6 +198,8 @@ async function startPrimary(workers: number) {
   // Once here before forking: an unreachable server fails at once with its one line, and the
   // schema is migrated before the workers open it.
   await (await openStores(chooseStores(config.dataFile, env))).close();
+  // One key for every worker: a browser that opened the link is let in by whichever answers.
+  const devPhoneKey = newDevPhoneKey();
   const pool = await forkWorkers(
     workers,
     {
@@ -206,6 +212,7 @@ async function startPrimary(workers: number) {
       FED_SEALING_KEY: '',
       FED_COOKIE_KEYS: secrets.cookieKeys.join(','),
       FED_SIGNING_JWK: JSON.stringify(secrets.signingJwk),
+      [DEV_PHONE_KEY_ENV]: devPhoneKey,
     },
     (line) => console.log(`federation server: ${line}`),
   );
@@ -213,6 +220,7 @@ async function startPrimary(workers: number) {
   const facts: ServerFacts = {
     workersLine: `${workers} worker processes on ${urls.fed} (pids ${pool.pids().join(', ')})`,
     ...pool.ready,
+    devPhoneUrl: pool.ready.devPhoneServed ? devPhoneLink(config.issuer, devPhoneKey) : null,
   };
   console.log(startGuide(config, urls, configFile, facts));
   // One UDP listener answers for a deployment; here, with several workers, run it beside them.
@@ -224,12 +232,13 @@ async function startPrimary(workers: number) {
 async function startWorker(): Promise<WorkerReady & { stop(): Promise<void> }> {
   const config = await loadFederationConfig(configFile, env);
   const { startFederationProcess } = await import('./federation-process.ts');
-  const fed = await startFederationProcess(config, env, auditFileSink(config));
+  const fed = await startFederationProcess(config, env, auditFileSink(config), env[DEV_PHONE_KEY_ENV]);
   try {
     const listener = await listen('FED_PORT', 3000, fed.fed.app);
     return {
       storesLine: fed.storesLine,
       policiesLine: fed.policiesLine,
+      devPhoneServed: fed.fed.devPhoneUrl !== null,
       stop: async () => {
         listener.server.closeAllConnections();
         await new Promise<void>((resolve) => listener.server.close(() => resolve()));

@@ -3,19 +3,23 @@
 // (`phoneCall.answer: keypad`) is answered here instead — the page lists the calls the outbox
 // holds that can still be answered, with a keypad form each, and hands the keys typed to
 // `mfa.phoneCalls.keypad`, as a voice provider's webhook would, then shows what the call says.
-// It answers sign-ins, so it exists only with the outbox outside production, and only for this
-// machine: a client on a loopback socket address (not what X-Forwarded-For claims), not
-// forwarded by a proxy, naming the issuer's host (a DNS-rebinding page names its own). Its forms
-// carry a token bound to a random cookie of its own (SameSite=Strict): no other site posts keys.
+// It answers sign-ins, so it exists only with the outbox outside production, and only for whoever
+// opened the link with its key printed on the server's console (dev-phone-key.ts): a forwarder on
+// this machine that adds no header (socat, `ssh -R`, nginx's bare proxy_pass) carries the internet
+// to the port, so where a request comes from proves nothing on its own. As defence in depth it
+// also answers only this machine: a client on a loopback socket address (not what X-Forwarded-For
+// claims), not forwarded by a proxy that says so, naming the issuer's host (a DNS-rebinding page
+// names its own). Its forms carry a token bound to a random cookie of its own (SameSite=Strict):
+// no other site posts keys.
 import { randomBytes } from 'node:crypto';
 import { parse as parseCookies } from 'cookie';
 import express, { type Request, type Response } from 'express';
 import { type KeypadCall, type Mfa, maskPhoneNumber, type Outbox, readKeypadInput } from 'mfakit';
+import { DEV_PHONE_PATH, devPhoneKeyCheck } from './dev-phone-key.ts';
 import type { FormTokens } from './form-token.ts';
 import { pageCsp, pageHeaders } from './http-headers.ts';
 import { devPhonePage, messagePage, type RingingCall } from './pages.ts';
 
-export const DEV_PHONE_PATH = '/dev/phone';
 const COOKIE = 'fed_dev_phone';
 const TOKEN_PURPOSE = 'development phone';
 const LOOPBACK = new Set(['127.0.0.1', '::1', '::ffff:127.0.0.1']);
@@ -46,9 +50,12 @@ export function noteProxiedRequests(req: Request, _res: Response, next: () => vo
   next();
 }
 
-/** Whether the server serves the development phone: only with its own outbox, never in production. */
-export function devPhoneServed(outbox: Outbox | null, env: NodeJS.ProcessEnv = process.env): boolean {
-  return outbox !== null && env.NODE_ENV !== 'production';
+/**
+ * Whether the server serves the development phone: only with its own outbox (no phone delivery
+ * given), never in production.
+ */
+export function devPhoneServed(phoneDeliveryGiven: boolean, env: NodeJS.ProcessEnv = process.env): boolean {
+  return !phoneDeliveryGiven && env.NODE_ENV !== 'production';
 }
 
 /**
@@ -69,6 +76,8 @@ export interface DevPhoneDeps {
   issuer: string;
   tokens: FormTokens;
   secureCookies: boolean;
+  /** The key of the link printed on the console (`devPhoneLink`): nothing is answered without it. */
+  key: string;
 }
 
 export function createDevPhone(deps: DevPhoneDeps): express.Router {
@@ -127,6 +136,21 @@ export function createDevPhone(deps: DevPhoneDeps): express.Router {
       403,
       'Not from here',
       `The development phone answers this machine only, at ${deps.issuer}${DEV_PHONE_PATH}.`,
+    );
+  });
+  const keyCheck = devPhoneKeyCheck(deps.key, deps.secureCookies);
+  router.use((req, res, next) => {
+    // The link with the key: the cookie, then the page without the key in the address bar.
+    if (req.method === 'GET' && req.query.key !== undefined && keyCheck.isKey(req.query.key)) {
+      keyCheck.setCookie(res);
+      return res.redirect(303, DEV_PHONE_PATH);
+    }
+    if (req.query.key === undefined && keyCheck.hasCookie(req)) return next();
+    refuse(
+      res,
+      403,
+      'Open the link from the console',
+      "The development phone opens only with its key: open the link printed on the server's console (…/dev/phone?key=…).",
     );
   });
 

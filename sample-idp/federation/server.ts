@@ -30,7 +30,8 @@ import { createAccountPortal } from './account-portal.ts';
 import { createAccounts } from './accounts.ts';
 import { appPasswordOptions, RADIUS_APP } from './app-password-config.ts';
 import type { FederationConfig } from './config.ts';
-import { createDevPhone, DEV_PHONE_PATH, devPhoneServed, noteProxiedRequests } from './dev-phone.ts';
+import { createDevPhone, devPhoneServed, noteProxiedRequests } from './dev-phone.ts';
+import { checkDevPhoneKey, DEV_PHONE_PATH, devPhoneLink, newDevPhoneKey } from './dev-phone-key.ts';
 import { createLocalDirectory, seedUserStates } from './directory.ts';
 import { createFederation } from './federation-routes.ts';
 import { createSignInGate } from './first-factor.ts';
@@ -79,11 +80,16 @@ export interface FederationServerDeps {
    * sends nothing and prints each message (the number and the code) on this process's console:
    * the sample is a demo, and says so at start; a deployment passes its SMS/voice provider.
    * Keypad calls kept there are answered on the development phone page (/dev/phone, outside
-   * production only).
+   * production only), opened by the link with its key (`devPhoneUrl`).
    */
   phoneDelivery?: PhoneDelivery;
   /** Whether the development outbox prints each message and call on the console (default true). */
   printOutbox?: boolean;
+  /**
+   * The development phone's key (base64url, at least 128 bits). Default: a random one made here.
+   * Processes that serve one address together (several workers) are given the same one.
+   */
+  devPhoneKey?: string;
   /**
    * Who delivers push notifications (APNs, FCM). Default: mfakit's development outbox, which
    * prints a line per notification (the service and the transaction, never the number); the
@@ -105,6 +111,11 @@ export interface FederationServer {
   oidc: OidcMfa;
   /** The development outbox, when no phoneDelivery was given: the messages and calls "sent". */
   outbox: Outbox | null;
+  /**
+   * The link that opens the development phone, `<issuer>/dev/phone?key=<key>`, when it is served
+   * (the outbox, outside production); null otherwise. Whoever holds it can answer sign-in calls.
+   */
+  devPhoneUrl: string | null;
   /** The RADIUS front end when the config has `radius` (not listening yet: `radius.listen(port, host)`). */
   radius: RadiusServer | null;
   /** With `policies: 'store'`: what start-up did with the saved policy document. */
@@ -124,7 +135,13 @@ export async function createFederationServer(
   const cookieKey = secrets.cookieKeys[0] ?? '';
   const directory = await createLocalDirectory(config.users);
   const accounts = createAccounts(directory, oidcStore, config.claimsProviders);
-  const outbox = deps.phoneDelivery ? null : devOutbox(config, deps.printOutbox !== false);
+  const devPhoneKey = !devPhoneServed(deps.phoneDelivery !== undefined)
+    ? null
+    : deps.devPhoneKey === undefined
+      ? newDevPhoneKey()
+      : checkDevPhoneKey(deps.devPhoneKey);
+  const devPhoneUrl = devPhoneKey === null ? null : devPhoneLink(config.issuer, devPhoneKey);
+  const outbox = deps.phoneDelivery ? null : devOutbox(devPhoneUrl, deps.printOutbox !== false);
   const mfa = createMfa({
     stores,
     issuer: config.displayName,
@@ -208,7 +225,7 @@ export async function createFederationServer(
   // all, since the login and MFA routes reach the provider too.
   const fromTrustedProxy = proxyaddr.compile(config.trustedProxies);
   // The development phone must see what a proxy added before it is stripped (dev-phone.ts).
-  if (outbox && devPhoneServed(outbox)) app.use(noteProxiedRequests);
+  if (outbox && devPhoneKey) app.use(noteProxiedRequests);
   app.use((req, _res, next) => {
     if (!fromTrustedProxy(req.socket.remoteAddress ?? '', 0))
       for (const h of ['x-forwarded-host', 'x-forwarded-proto', 'x-forwarded-for', 'x-forwarded-port'])
@@ -248,7 +265,7 @@ export async function createFederationServer(
   );
   app.use(federation.router);
   oidc.mount(app);
-  if (outbox && devPhoneServed(outbox))
+  if (outbox && devPhoneKey)
     app.use(
       DEV_PHONE_PATH,
       createDevPhone({
@@ -258,6 +275,7 @@ export async function createFederationServer(
         issuer: config.issuer,
         tokens: formTokens,
         secureCookies: secure,
+        key: devPhoneKey,
       }),
     );
   app.use(
@@ -318,6 +336,7 @@ export async function createFederationServer(
     mfa,
     oidc,
     outbox,
+    devPhoneUrl,
     radius,
     policySeeding,
     close: async () => {
@@ -329,18 +348,16 @@ export async function createFederationServer(
 
 /**
  * mfakit's development outbox; with the development phone served, each keypad call's console
- * line is followed by where to answer it.
+ * line is followed by the link (with its key) to answer it at.
  */
-function devOutbox(config: FederationConfig, print: boolean): Outbox {
+function devOutbox(devPhoneUrl: string | null, print: boolean): Outbox {
   const outbox = outboxDelivery({ print });
-  if (!print || !devPhoneServed(outbox)) return outbox;
+  if (!print || devPhoneUrl === null) return outbox;
   return {
     ...outbox,
     async call(call) {
       await outbox.call(call);
-      console.log(
-        `mfakit outbox: answer that call on the development phone, ${config.issuer}${DEV_PHONE_PATH}`,
-      );
+      console.log(`mfakit outbox: answer that call on the development phone, ${devPhoneUrl}`);
     },
   };
 }

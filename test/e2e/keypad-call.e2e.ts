@@ -3,8 +3,9 @@
  * true }` (the example config otherwise), and Debian's headless Chromium. bob registers his
  * phone for calls at his first sign-in — the number confirmed by a code call, whose code the
  * console prints — with a PIN; signs out; signs in again at the demo app, presses Call, and
- * answers the call on the development phone (/dev/phone, in a second page) by typing his PIN and
- * the number his sign-in page shows; Continue lands him signed in at the app with amr tel, pin.
+ * answers the call on the development phone (in a second page, opened by the link with its key
+ * that the console prints; a browser without it is refused) by typing his PIN and the number his
+ * sign-in page shows; Continue lands him signed in at the app with amr tel, pin.
  */
 import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -19,6 +20,7 @@ import { claim, type Demo, ROOT, signInAtApp, startDemo } from './demo.ts';
 const NUMBER = '+44 7700 900123';
 const MASKED = '+•• ••• ••23';
 const PIN = '4826';
+const LINK = String.raw`http:\/\/localhost:\d+\/dev\/phone\?key=[A-Za-z0-9_-]{43}`;
 
 /** The example config with keypad calls in PIN mode, written into `dir`. */
 function keypadConfig(dir: string): string {
@@ -64,7 +66,10 @@ describe('browser end to end: a sign-in call answered on the keypad with a PIN (
   });
 
   it('bob registers his phone with a PIN, then signs in by typing PIN and number on the development phone: amr tel, pin', async () => {
-    assert.match(demo.output.join(''), /\/dev\/phone \(the\s+development phone\) and type your PIN/);
+    const guide = new RegExp(
+      `open the development phone\\s+(${LINK})\\s+\\(its key lets this browser in\\) and type your PIN`,
+    ).exec(demo.output.join(''));
+    assert.ok(guide, demo.output.join(''));
     const context = await browser.newContext();
     const page = await context.newPage();
     try {
@@ -93,14 +98,22 @@ describe('browser end to end: a sign-in call answered on the keypad with a PIN (
       const number = (await page.locator('#match-number').innerText()).trim();
       assert.match(number, /^[1-9]\d$/);
       await snap(page, '42-idp-keypad-number');
-      assert.match(
-        demo.output.join(''),
-        /answer that call on the development phone, http:\/\/localhost:\d+\/dev\/phone/,
-      );
+      const link =
+        new RegExp(`answer that call on the development phone, (${LINK})`).exec(demo.output.join(''))?.[1] ??
+        '';
+      assert.equal(link, guide[1], 'the call line prints the link of the start guide');
 
-      // The phone: the development phone page, in a second page of its own.
+      // Without the link, a browser is refused; with it, the page opens and the key leaves the address bar.
+      const stranger = await browser.newContext();
+      try {
+        const refused = await (await stranger.newPage()).goto(`${demo.fed}/dev/phone`);
+        assert.equal(refused?.status(), 403);
+      } finally {
+        await stranger.close();
+      }
       const phone = await context.newPage();
-      await phone.goto(`${demo.fed}/dev/phone`);
+      await phone.goto(link);
+      assert.equal(phone.url(), `${demo.fed}/dev/phone`);
       await phone.getByRole('heading', { name: `Call to ${MASKED}` }).waitFor();
       assert.match(await phone.locator('main').innerText(), /enter your PIN, then the two-digit number/);
       await phone.getByLabel('Keys to press').fill(`${PIN}${number}#`);

@@ -105,6 +105,8 @@ export async function startFederationStack(
      * development phone page outside production; `outbox` is then that one.
      */
     serverOutbox?: boolean;
+    /** The development phone's key (default: the server makes one). */
+    devPhoneKey?: string;
     /** Push notifications (the sample's default: on). */
     push?: boolean;
     /** A RADIUS front end (`radius` in the config) for clients on 127.0.0.0/8 with this shared secret. */
@@ -189,6 +191,7 @@ export async function startFederationStack(
   const pushes = pushOutbox({ print: false });
   const fed = await createFederationServer(config, {
     ...(given ? { phoneDelivery: given } : { printOutbox: false }),
+    ...(options.devPhoneKey !== undefined ? { devPhoneKey: options.devPhoneKey } : {}),
     pushDelivery: pushes,
     stores: options.stores ?? createMemoryStores(),
     ...(options.secrets ? { secrets: options.secrets } : {}),
@@ -197,6 +200,10 @@ export async function startFederationStack(
     ...(options.reauthMaxAgeSeconds !== undefined
       ? { reauthMaxAgeSeconds: options.reauthMaxAgeSeconds }
       : {}),
+  }).catch(async (err: unknown) => {
+    // A server that refuses to start (e.g. a weak key) leaves no listener behind.
+    await Promise.all([close(fedL), close(partnerL)]);
+    throw err;
   });
   const outbox = given ?? fed.outbox;
   assert.ok(outbox, 'the server keeps its own outbox when given no delivery');

@@ -2,7 +2,7 @@
 // keypad` and no phone delivery given: over real HTTP, a user's sign-in places a keypad call into
 // the server's own outbox, the page lists it (the number masked, what it says, time left) and the
 // keys typed there approve the sign-in, which Continue completes. It exists only with that outbox
-// outside production; other machines (whatever X-Forwarded-For says), other host names, forms
+// outside production, opened by the link with its key (dev-phone-key.test.ts); other machines (whatever X-Forwarded-For says), other host names, forms
 // without this browser's token and malformed keys or ids are refused, and refused keys change
 // nothing: the call can still be answered.
 import assert from 'node:assert/strict';
@@ -10,59 +10,15 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import request from 'supertest';
 import { matchNumberOf, pressApprovalContinue } from '../../helpers/approval-page.ts';
-import { Browser, inputValue } from '../../helpers/browser.ts';
 import {
-  atRp,
-  type FederationStack,
-  redeem,
-  signInWithPassword,
-  startFederationStack,
-} from '../../helpers/federation-stack.ts';
-import { registerPhoneAtFirstSignIn, sendCodeFromPrompt } from '../../helpers/first-method.ts';
-
-const NUMBER = '+44 7700 900167';
-const E164 = '+447700900167';
-const MASKED = '+•• ••• ••67';
-
-/**
- * alice registers her phone for calls (the code call read from the outbox), then signs in again
- * in another browser and presses Call: the prompt shows the number, the outbox holds the call.
- */
-async function signInWithRingingCall(s: FederationStack, fields: Record<string, string> = {}) {
-  const first = new Browser();
-  const signIn = await signInWithPassword(first, s, 'alice', 'alice password');
-  const { next } = await registerPhoneAtFirstSignIn(
-    first,
-    s.fedUrl,
-    signIn.page,
-    'voice',
-    NUMBER,
-    async () => {
-      const sent = s.outbox.last(E164);
-      assert.equal(sent?.channel, 'voice', 'registration confirms the number by a code call');
-      return sent?.code ?? '';
-    },
-    fields,
-  );
-  await redeem(s, next, signIn.request);
-
-  const b = new Browser();
-  const second = await signInWithPassword(b, s, 'alice', 'alice password');
-  const calling = await sendCodeFromPrompt(b, s.fedUrl, second.page, `Call ${MASKED}`);
-  const number = matchNumberOf(calling.text) ?? '';
-  assert.match(number, /^[1-9]\d$/, calling.text.slice(0, 1200));
-  const call = s.outbox.lastCall(E164);
-  assert.ok(call, 'the call is in the outbox');
-  return { b, request: second.request, calling, number, callId: call.callId };
-}
-
-/** The development phone in a browser of its own: its page, and the form token its cookie earns. */
-async function openDevPhone(s: FederationStack) {
-  const agent = request.agent(s.fedUrl);
-  const page = await agent.get('/dev/phone');
-  assert.equal(page.status, 200, page.text);
-  return { agent, page, csrf: inputValue(page.text, '_csrf') };
-}
+  devPhoneLinkPath,
+  E164,
+  MASKED,
+  openDevPhone,
+  openDevPhoneLink,
+  signInWithRingingCall,
+} from '../../helpers/dev-phone.ts';
+import { atRp, type FederationStack, redeem, startFederationStack } from '../../helpers/federation-stack.ts';
 
 describe('sample-idp federation: the development phone answers keypad calls', function () {
   this.timeout(60_000);
@@ -138,20 +94,19 @@ describe('sample-idp federation: the development phone answers keypad calls', fu
     assert.deepEqual(two.claims.amr, ['pwd', 'tel', 'mfa']);
   });
 
-  it("a form without this browser's token is refused (403): none, another browser's, or no cookie", async () => {
+  it("a form without this browser's token is refused (403): none, another browser's, or no token cookie", async () => {
     const { callId, number } = await signInWithRingingCall(s);
     const mine = await openDevPhone(s);
     const theirs = await openDevPhone(s);
+    // A browser that opened the link (the key's cookie) but never the page (no token cookie).
+    const keyOnly = await openDevPhoneLink(s);
     const refused = [
       await mine.agent.post('/dev/phone/answer').type('form').send({ callId, keys: number }),
       await mine.agent
         .post('/dev/phone/answer')
         .type('form')
         .send({ _csrf: theirs.csrf, callId, keys: number }),
-      await request(s.fedUrl)
-        .post('/dev/phone/answer')
-        .type('form')
-        .send({ _csrf: mine.csrf, callId, keys: number }),
+      await keyOnly.post('/dev/phone/answer').type('form').send({ _csrf: mine.csrf, callId, keys: number }),
     ];
     for (const res of refused) {
       assert.equal(res.status, 403);
@@ -181,16 +136,16 @@ describe('sample-idp federation: the development phone answers keypad calls', fu
       await new Promise<void>((resolve) => remote.close(() => resolve()));
     });
 
-    it('another machine is refused (403), whatever X-Forwarded-For claims, and its keys record nothing', async () => {
+    it('another machine is refused (403) even with the link, whatever X-Forwarded-For claims, and its keys record nothing', async () => {
       const { number, callId } = await signInWithRingingCall(s);
       const host = new URL(s.fedUrl).host;
-      const page = await request(remoteUrl)
-        .get('/dev/phone')
-        .set('Host', host)
-        .set('X-Forwarded-For', '127.0.0.1');
-      assert.equal(page.status, 403);
-      assert.match(page.text, /answers this machine only/);
-      assert.ok(!page.text.includes(callId));
+      for (const path of ['/dev/phone', devPhoneLinkPath(s)]) {
+        const page = await request(remoteUrl).get(path).set('Host', host).set('X-Forwarded-For', '127.0.0.1');
+        assert.equal(page.status, 403, path);
+        assert.match(page.text, /answers this machine only/);
+        assert.ok(!page.text.includes(callId));
+        assert.equal(page.headers['set-cookie'], undefined, 'no key cookie');
+      }
       const { csrf } = await openDevPhone(s);
       const keys = await request(remoteUrl)
         .post('/dev/phone/answer')
@@ -206,10 +161,9 @@ describe('sample-idp federation: the development phone answers keypad calls', fu
       assert.match(answered.text, /Your sign-in is approved/);
     });
 
-    it('this machine is refused under another host name (a DNS-rebinding page) or through a proxy', async () => {
-      const rebound = await request(s.fedUrl)
-        .get('/dev/phone')
-        .set('Host', `attacker.example:${new URL(s.fedUrl).port}`);
+    it('this machine is refused under another host name (a DNS-rebinding page) or through a proxy, even with the key cookie', async () => {
+      const agent = await openDevPhoneLink(s);
+      const rebound = await agent.get('/dev/phone').set('Host', `attacker.example:${new URL(s.fedUrl).port}`);
       assert.equal(rebound.status, 403);
       // A reverse proxy on this machine (nginx, Caddy, a sidecar) forwards the internet from
       // loopback: whatever header it adds — also those the server strips from untrusted peers.
@@ -220,11 +174,11 @@ describe('sample-idp federation: the development phone answers keypad calls', fu
         ['Via', '1.1 caddy'],
         ['X-Forwarded-Proto', 'https'],
       ] as const) {
-        const proxied = await request(s.fedUrl).get('/dev/phone').set(header, value);
+        const proxied = await agent.get('/dev/phone').set(header, value);
         assert.equal(proxied.status, 403, header);
       }
       // The same request without them is this machine's.
-      assert.equal((await request(s.fedUrl).get('/dev/phone')).status, 200);
+      assert.equal((await agent.get('/dev/phone')).status, 200);
     });
   });
 });
@@ -264,6 +218,7 @@ describe('sample-idp federation: no development phone with a real delivery or in
     const s = await startFederationStack({ phoneCall: { answer: 'keypad' } });
     try {
       assert.equal(s.fed.outbox, null);
+      assert.equal(s.fed.devPhoneUrl, null, 'no link to print');
       assert.equal((await request(s.fedUrl).get('/dev/phone')).status, 404);
       assert.equal((await request(s.fedUrl).post('/dev/phone/answer').type('form').send({})).status, 404);
     } finally {
@@ -282,6 +237,7 @@ describe('sample-idp federation: no development phone with a real delivery or in
       else process.env.NODE_ENV = before;
     }
     try {
+      assert.equal(s.fed.devPhoneUrl, null, 'no link to print');
       assert.equal((await request(s.fedUrl).get('/dev/phone')).status, 404);
       assert.equal((await request(s.fedUrl).post('/dev/phone/answer').type('form').send({})).status, 404);
     } finally {
