@@ -225,7 +225,7 @@ export async function createFederationServer(
   // all, since the login and MFA routes reach the provider too.
   const fromTrustedProxy = proxyaddr.compile(config.trustedProxies);
   // The development phone must see what a proxy added before it is stripped (dev-phone.ts).
-  if (outbox && devPhoneKey) app.use(noteProxiedRequests);
+  if (outbox && devPhoneKey) app.use(DEV_PHONE_PATH, noteProxiedRequests);
   app.use((req, _res, next) => {
     if (!fromTrustedProxy(req.socket.remoteAddress ?? '', 0))
       for (const h of ['x-forwarded-host', 'x-forwarded-proto', 'x-forwarded-for', 'x-forwarded-port'])

@@ -193,7 +193,7 @@ export function createAccountSecurity(engine: EngineContext) {
         repository.listMethods(userId),
         repository.getDefaultMethod(userId),
       ]);
-      return records.map((r) => enabled.summarize(r, r.id === defaultId));
+      return records.map((r) => ({ ...enabled.summarize(r), isDefault: r.id === defaultId }));
     },
     async setDefault(userId, methodId, ctx) {
       const method = methodId === null ? null : await repository.getMethod(userId, methodId);

@@ -90,7 +90,7 @@ export function combineSignals(
   explain: boolean,
 ): Decision {
   const app = ctx.app ?? deps.defaultApp;
-  const methods = s.methods.map((r) => deps.methods.summarize(r));
+  const methods = s.methods.map(deps.methods.summarize);
   const base: Omit<DecisionFacts, 'reasons'> = {
     methods,
     userState: s.userState,

@@ -36,7 +36,7 @@ export function registrationWhatIf(
 ): Decision {
   const userAction = ctx.userAction ?? 'registerSecurityInfo';
   const base: Omit<DecisionFacts, 'reasons'> = {
-    methods: s.methods.map((r) => limits.methods.summarize(r)),
+    methods: s.methods.map(limits.methods.summarize),
     userState: s.userState,
     sessionControls: NO_SESSION_CONTROLS,
     subject: s.subject,

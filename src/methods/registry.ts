@@ -21,9 +21,8 @@ export interface MethodRegistry {
   readonly enrollable: readonly (SignInMethod & Required<Pick<SignInMethod, 'enrollment'>>)[];
   /** The methods whose input this is. */
   accepting(input: FactorInput): SignInMethod[];
-  /** What may be shown of a record: no secret. */
-  /** What may be shown of a record; `isDefault`: the user chose it as their default. */
-  summarize(record: MethodRecord, isDefault?: boolean): MethodSummary;
+  /** What may be shown of a record: no secret (`isDefault` false: the user's choice is not the record's). */
+  summarize(record: MethodRecord): MethodSummary;
   /** What removing a record gives back in the same write (its method's `released`), if anything. */
   releaseOf(record: MethodRecord): MethodRelease | undefined;
   /** For a record removed without its release (a user reset): releases it now, then its method's `removed`. */
@@ -66,7 +65,7 @@ export function createMethodRegistry(
         await services.repository.unassignToken(release.tokenSerial, record.userId);
       await of(record)?.removed?.(record);
     },
-    summarize(record, isDefault = false) {
+    summarize(record) {
       const described = of(record)?.describe(record) ?? { description: record.kind, details: {} };
       return {
         id: record.id,
@@ -75,7 +74,7 @@ export function createMethodRegistry(
         ...described,
         createdAt: record.createdAt,
         lastUsedAt: record.lastUsedAt,
-        isDefault,
+        isDefault: false,
       };
     },
   };

@@ -9,6 +9,7 @@
 // once, with the first challenge. Every other decision (the lockout, replays, the policies) is
 // the engine's, as for the web integrations. Nothing typed is logged or audited here.
 import { randomBytes } from 'node:crypto';
+import type { CodeSender } from '../engine/code-sending.ts';
 import type { FirstFactorGate } from '../engine/first-factor-gate.ts';
 import type { Mfa } from '../engine/mfa.ts';
 import type { PendingPrincipal } from '../engine/pending.ts';
@@ -154,7 +155,7 @@ export function createExchange(deps: ExchangeDeps) {
       // password being right, as Azure MFA's NPS extension does — the user only answers it.
       const state = randomBytes(STATE_BYTES);
       await ephemeral.put(stateKey(state), JSON.stringify(challenged), ttlMs());
-      return send(state, challenged, pending, preferred.kind, ctx);
+      return send(state, challenged, pending, preferred.kind, ctx, offer.senders);
     }
     return challenge(challenged, promptFor(offer.senders, decision.userMessage));
   }
@@ -166,8 +167,10 @@ export function createExchange(deps: ExchangeDeps) {
     pending: PendingPrincipal,
     kind: string,
     ctx: RequestContext,
+    offered?: CodeSender[],
   ): Promise<Reply> {
-    const senders = await sendersOf(pending);
+    // The prompt's senders, when the caller has just read them (the first challenge).
+    const senders = offered ?? (await sendersOf(pending));
     const sender = senders.find((s) => s.kind === kind);
     if (!sender) return challenge(c, promptFor(senders, null), state);
     const sent = await mfa.sendPendingCode(c.pendingId, sender.methodId, ctx);

@@ -5,6 +5,7 @@
 // shows again (`awaiting`), the verification that uses an approval once, and the recording of an
 // answer: an approval without the page's number (or a keypad call's PIN) is a denial, and fraud
 // reported after an answer spends an approval so that it signs nobody in.
+import { timingSafeEqual } from 'node:crypto';
 import { DeliveryError, SendBlockedError, SlowDownError } from '../../errors.ts';
 import type { AuthMethod } from '../../policy/model.ts';
 import type { MethodRecord } from '../../store/ports.ts';
@@ -38,6 +39,14 @@ export interface ApprovalSending {
   reserve(record: MethodRecord): Promise<{ release(): Promise<void> }>;
   /** Delivers `tx` (a notification, a call); rejects as the provider does. */
   deliver(tx: ApprovalRequest): Promise<void>;
+}
+
+const NUMBER = /^\d{2}$/;
+
+/** Whether `given` is the request's two-digit number (compared in constant time). */
+export function sameNumber(given: unknown, expected: string): boolean {
+  if (typeof given !== 'string' || !NUMBER.test(given) || !NUMBER.test(expected)) return false;
+  return timingSafeEqual(Buffer.from(given), Buffer.from(expected));
 }
 
 /** Word that the user approved elsewhere: `{ push: true }` (`push=1` in a form), whichever the method. */

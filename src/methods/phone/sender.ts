@@ -13,6 +13,8 @@
 // With no `phone.delivery` the messages go to the development outbox, which prints them: a
 // warning says so once, and NODE_ENV=production refuses it (a ConfigError at start), since
 // codes and numbers in a log are no second factor.
+
+import type { ResolvedOptions } from '../../engine/options.ts';
 import { ConfigError, DeliveryError, SlowDownError } from '../../errors.ts';
 import { reservePlaces } from '../../store/count-places.ts';
 import type { MethodServices } from '../method.ts';
@@ -56,7 +58,12 @@ const OVER_LIMIT: Readonly<Record<SendKind, string>> = {
 let warnedOutbox = false;
 
 /** The options' provider, or the development outbox (refused under NODE_ENV=production). */
-function deliveryOf(given: PhoneDelivery | undefined): PhoneDelivery {
+// One development outbox per engine (its resolved options): text messages, code calls and keypad
+// calls of every phone method land in the same one, in order.
+const developmentOutboxes = new WeakMap<ResolvedOptions, PhoneDelivery>();
+
+function deliveryOf(options: ResolvedOptions): PhoneDelivery {
+  const given = options.phone.delivery;
   if (given) return given;
   if (process.env.NODE_ENV === 'production')
     throw new ConfigError(
@@ -67,13 +74,15 @@ function deliveryOf(given: PhoneDelivery | undefined): PhoneDelivery {
       'mfakit: no phone.delivery given: text messages and calls go to the development outbox, which prints them (not for production)',
     );
   warnedOutbox = true;
-  return outboxDelivery();
+  const outbox = developmentOutboxes.get(options) ?? outboxDelivery();
+  developmentOutboxes.set(options, outbox);
+  return outbox;
 }
 
 export function createPhoneSender(services: MethodServices) {
   const { ephemeral, hasher } = services;
   const { perUser, perNumber } = services.options.phone;
-  const delivery = deliveryOf(services.options.phone.delivery);
+  const delivery = deliveryOf(services.options);
   const sender = serviceNameOf(services.options);
   const { callerId, messages } = services.options.phone;
   // Absent, not undefined, without a caller ID: the provider uses its default number.

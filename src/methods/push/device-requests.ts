@@ -10,10 +10,9 @@
 //     still be reported as fraud, which spends an approval not used yet.
 // A request's `jti` is spent only once everything else about it was checked. Refusals are a
 // status, a stable error and a sentence for the app; `detail` is for the audit.
-import { timingSafeEqual } from 'node:crypto';
 import type { JWTPayload } from 'jose';
 import type { MethodRecord } from '../../store/ports.ts';
-import type { ApprovalFlow } from '../approvals/approval-flow.ts';
+import { type ApprovalFlow, sameNumber } from '../approvals/approval-flow.ts';
 import type { ApprovalAnswer, ApprovalRequests } from '../approvals/requests.ts';
 import type { DeviceAnswer, MethodServices } from '../method.ts';
 import type { DeviceTokens } from './device-token.ts';
@@ -25,7 +24,6 @@ const NAME_MAX = 64;
 const PUSH_TOKEN_MAX = 4096;
 const CODE = /^[A-Za-z0-9_-]{16,64}$/;
 const TX = /^[A-Za-z0-9_-]{16,64}$/;
-const NUMBER = /^\d{2}$/;
 const ANSWERS: Record<string, ApprovalAnswer> = { approve: 'approved', deny: 'denied', fraud: 'fraud' };
 // Control characters (C0, DEL, C1), bidirectional marks, overrides and isolates, line and
 // paragraph separators, zero-width characters and the BOM: none belongs in a name a page shows
@@ -79,11 +77,6 @@ const NO_TRANSACTION = (userId: string) =>
     'transaction_unknown',
     userId,
   );
-
-function sameNumber(given: unknown, expected: string): boolean {
-  if (typeof given !== 'string' || !NUMBER.test(given) || !NUMBER.test(expected)) return false;
-  return timingSafeEqual(Buffer.from(given), Buffer.from(expected));
-}
 
 /** A showable device name (default "Phone"), at most 64 characters; null when there is none left. */
 function deviceName(value: unknown): string | null {

@@ -8,7 +8,7 @@
 // called, so their report stands. In PIN mode a wrong PIN counts against the phone (pins.ts);
 // keys too short to hold a PIN and the number are a denial that counts nothing.
 import type { EphemeralStore, MethodRecord, Repository } from '../../store/ports.ts';
-import type { ApprovalFlow } from '../approvals/approval-flow.ts';
+import { type ApprovalFlow, sameNumber } from '../approvals/approval-flow.ts';
 import type { ApprovalRequest, ApprovalRequests } from '../approvals/requests.ts';
 import type { KeypadAnswer } from '../method.ts';
 import type { KeypadWords } from './options.ts';
@@ -84,7 +84,8 @@ export function createKeypadAnswers(deps: KeypadAnswerDeps) {
     keys: string,
     number: string,
   ): { refused: string | null; pinRight: boolean | null } {
-    const numberRefusal = (typedNumber: string) => (typedNumber === number ? null : 'number_mismatch');
+    const numberRefusal = (typedNumber: string) =>
+      sameNumber(typedNumber, number) ? null : 'number_mismatch';
     if (pins === null) return { refused: numberRefusal(keys), pinRight: null };
     if (keys.length < pins.minKeys) return { refused: 'pin_missing', pinRight: null };
     if (!pins.matches(record, keys.slice(0, -NUMBER_DIGITS)))

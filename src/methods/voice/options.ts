@@ -41,7 +41,7 @@ export const DEFAULT_KEYPAD_WORDS: KeypadWords = {
 };
 
 /** The only placeholder a keypad call's words may hold: the service's name. */
-export const KEYPAD_WORDS_PLACEHOLDERS = ['service'] as const;
+const KEYPAD_WORDS_PLACEHOLDERS = ['service'] as const;
 /** The most characters (code points) a keypad call's words may have once `{service}` is filled in: a call's bound. */
 export const KEYPAD_WORDS_MAX = PHONE_MESSAGE_MAX.call;
 
