@@ -31,6 +31,7 @@ const NOTICES: Record<string, string> = {
   enrolled: 'Your new sign-in method is set up.',
   removed: 'The method was removed.',
   default_changed: 'Your default sign-in method is changed: sign-in offers it first.',
+  default_cleared: 'You have no default sign-in method now: sign-in offers your methods in their order.',
   revoked: 'The device will be asked for verification again.',
   app_password_deleted: 'The app password was deleted: apps using it can no longer sign in with it.',
   app_password_form_used:
@@ -347,6 +348,12 @@ export function createHtmlRoutes(mfa: Mfa, web: MfaExpress, flow: SessionFlow) {
     if (!(await mfa.methods.setDefault(stamp.userId, methodId, web.ctxOf(req))))
       throw new MfaError('unknown_method', 'No such sign-in method.', 404);
     res.redirect(303, `${basePath}/settings?notice=default_changed`);
+  });
+  html.post('/default-method/clear', async (req, res) => {
+    const stamp = accessOr(req, res, await flow.signedIn(req));
+    if (!stamp) return;
+    await mfa.methods.setDefault(stamp.userId, null, web.ctxOf(req));
+    res.redirect(303, `${basePath}/settings?notice=default_cleared`);
   });
   html.post('/recovery-codes', async (req, res) => {
     const stamp = accessOr(req, res, await flow.mayChangeSecurityInfo(req));

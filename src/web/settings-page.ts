@@ -1,5 +1,5 @@
 // The security-info settings page of the router: the user's sign-in methods (the default one
-// marked, a "Make default" and a Remove button for each), the recovery codes left, the remembered
+// marked with a "No default" button, a "Make default" on the others, a Remove button for each), the recovery codes left, the remembered
 // devices and, when the user may have them, the app passwords. Every form carries the CSRF token.
 import type { MethodSummary } from '../engine/decision.ts';
 import type { RememberedDeviceRecord } from '../store/ports.ts';
@@ -8,14 +8,14 @@ import { csrf, errorBox, layout, type PageContext, when } from './pages.ts';
 
 /**
  * A method's row: its name (marked "Default" when the user chose it), when it was added and last
- * used, and its buttons: "Make default" (not on the default itself) and Remove.
+ * used, and its buttons: "Make default" ("No default" on the default itself) and Remove.
  */
 const methodRow = (ctx: PageContext, m: MethodSummary) =>
   html`<tr><td>${m.label}${m.isDefault ? html` <strong class="default">Default</strong>` : ''}${m.description === m.label ? '' : html`<br><span class="muted">${m.description}</span>`}</td>
       <td>${when(m.createdAt)}</td><td>${when(m.lastUsedAt)}</td>
       <td>${
         m.isDefault
-          ? ''
+          ? html`<form method="post" class="inline" action="${ctx.basePath}/default-method/clear">${csrf(ctx)}<button type="submit" class="secondary" aria-label="Have no default sign-in method">No default</button></form>`
           : html`<form method="post" class="inline" action="${ctx.basePath}/methods/${m.id}/default">${csrf(ctx)}<button type="submit" class="secondary" aria-label="Make ${m.label} your default sign-in method">Make default</button></form>`
       }<form method="post" class="inline" action="${ctx.basePath}/methods/${m.id}/remove">${csrf(ctx)}<button type="submit" class="danger" aria-label="Remove ${m.label}">Remove</button></form></td></tr>`;
 
