@@ -100,42 +100,6 @@ describe('the default sign-in method through the Express router', () => {
     assert.deepEqual(await defaultsOf(t, 'alice'), [t.sms]);
   });
 
-  it('"No default" on the default\'s row leaves none (audited), and needs its CSRF token', async () => {
-    const t = await aliceWithThreeMethods();
-    assert.equal((await makeDefault(t.agent, t.voice)).status, 303);
-    const page = await settingsOf(t.agent);
-    assert.equal(page.text.match(/>No default</g)?.length, 1, 'on the default only');
-    const clear = (token: string) =>
-      t.agent
-        .post('/mfa/default-method/clear')
-        .type('form')
-        .set('Accept', 'text/html')
-        .send(token === '' ? {} : { _csrf: token });
-    assert.equal((await clear('')).status, 403);
-    assert.deepEqual(await defaultsOf(t, 'alice'), [t.voice], 'nothing changed without the token');
-    const cleared = await clear(csrfFrom(page.text));
-    assert.equal(cleared.status, 303);
-    assert.equal(cleared.headers.location, '/mfa/settings?notice=default_cleared');
-    assert.deepEqual(await defaultsOf(t, 'alice'), []);
-    const after = await t.agent.get(cleared.headers.location).set('Accept', 'text/html');
-    assert.match(after.text, /You have no default sign-in method now/);
-    assert.doesNotMatch(after.text, />No default</);
-    assert.equal(after.text.match(/>Make default</g)?.length, 3);
-    assert.ok(t.events.some((e) => e.type === 'default_method_changed' && e.methodId === undefined));
-    // Signed out, the form sends to sign-in and changes nothing.
-    await t.mfa.methods.setDefault('alice', t.sms, { ip: '192.0.2.1' });
-    const anonymous = await request(t.app)
-      .post('/mfa/default-method/clear')
-      .type('form')
-      .set('Accept', 'text/html')
-      .send({});
-    assert.notEqual(
-      anonymous.status,
-      303 === anonymous.status && anonymous.headers.location?.includes('default_cleared') ? 303 : -1,
-    );
-    assert.deepEqual(await defaultsOf(t, 'alice'), [t.sms]);
-  });
-
   it('the page form needs its CSRF token: none or a forged one is 403 and nothing changes', async () => {
     const t = await aliceWithThreeMethods();
     for (const csrf of ['', 'forged-token']) {
