@@ -9,7 +9,7 @@ import { createSqliteStores } from '../../adapters/sqlite/index.ts';
 import type { SealingKey } from '../../src/crypto/seal.ts';
 import { createMfa, type MfaOptions, outboxDelivery, voiceMethod } from '../../src/index.ts';
 import { mfakitInProcess } from '../helpers/mfakit-cli.ts';
-import { CTX, lastCode, PHONE_METHODS, registerPhone } from '../helpers/phone.ts';
+import { CTX, lastCode, PHONE_METHODS, pendingSignIn, registerPhone } from '../helpers/phone.ts';
 import { testClock } from '../helpers/test-clock.ts';
 
 const A = { id: 'keyA', key: Buffer.alloc(32, 0xa1) };
@@ -35,6 +35,13 @@ function engineOn(path: string, methods: MfaOptions['methods']) {
   return { app, outbox };
 }
 
+/** `mfakit reseal` on the SQLite file at `path`, B current and A old: the one method re-sealed. */
+async function resealUnderB(path: string) {
+  const run = await mfakitInProcess(['reseal', '--store', `sqlite:${path}`], keysEnv(B, A));
+  assert.equal(run.code, 0, run.stderr);
+  assert.match(run.stdout, /methods: 1 re-sealed/);
+}
+
 describe('mfakit reseal: phone numbers', () => {
   let dir = '';
   before(async () => {
@@ -47,18 +54,14 @@ describe('mfakit reseal: phone numbers', () => {
     const { app, outbox } = engineOn(path, PHONE_METHODS);
     const before = app([A]);
     const methodId = await registerPhone(before, outbox, 'alice', 'sms', '+44 7700 900123');
-    const run = await mfakitInProcess(['reseal', '--store', `sqlite:${path}`], keysEnv(B, A));
-    assert.equal(run.code, 0, run.stderr);
-    assert.match(run.stdout, /methods: 1 re-sealed/);
+    await resealUnderB(path);
 
     const after = app([B]);
-    const started = await after.beginSignIn({ userId: 'alice', amr: ['pwd'], ip: CTX.ip });
-    assert.equal(started.status, 'mfa');
-    if (started.status !== 'mfa') return;
-    const sent = await after.sendPendingCode(started.pending.id, methodId, CTX);
+    const pendingId = await pendingSignIn(after, 'alice');
+    const sent = await after.sendPendingCode(pendingId, methodId, CTX);
     assert.ok(sent.ok);
     assert.equal(outbox.last()?.to, '+447700900123');
-    assert.ok((await after.verifyPending(started.pending.id, { code: lastCode(outbox) }, CTX)).ok);
+    assert.ok((await after.verifyPending(pendingId, { code: lastCode(outbox) }, CTX)).ok);
   });
 
   it('re-seals a call PIN with its number: with the old key gone, PIN then number still approves', async () => {
@@ -68,19 +71,15 @@ describe('mfakit reseal: phone numbers', () => {
     const methodId = await registerPhone(before, outbox, 'alice', 'voice', '+44 7700 900123', {
       pin: '2580',
     });
-    const run = await mfakitInProcess(['reseal', '--store', `sqlite:${path}`], keysEnv(B, A));
-    assert.equal(run.code, 0, run.stderr);
-    assert.match(run.stdout, /methods: 1 re-sealed/);
+    await resealUnderB(path);
 
     const after = app([B]);
-    const started = await after.beginSignIn({ userId: 'alice', amr: ['pwd'], ip: CTX.ip });
-    assert.equal(started.status, 'mfa');
-    if (started.status !== 'mfa') return;
-    const sent = await after.sendPendingCode(started.pending.id, methodId, CTX);
+    const pendingId = await pendingSignIn(after, 'alice');
+    const sent = await after.sendPendingCode(pendingId, methodId, CTX);
     assert.ok(sent.ok && sent.number !== undefined);
     const callId = outbox.lastCall()?.callId;
     const answered = await after.phoneCalls.keypad({ callId, keys: `2580${sent.number}#` }, CTX);
     assert.equal(answered.outcome, 'approved');
-    assert.ok((await after.verifyPending(started.pending.id, { push: true }, CTX)).ok);
+    assert.ok((await after.verifyPending(pendingId, { push: true }, CTX)).ok);
   });
 });
